@@ -1,0 +1,178 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppEnv } from './env';
+import { ApiError, invalid, problemResponse, zodFieldErrors } from './lib/problem';
+import { renderDocs } from './system/docs';
+import { systemRouter } from './system/routes';
+import { usersRouter } from './users/routes';
+
+export const MAX_JSON_BYTES = 64 * 1024;
+
+const OPENAPI_CONFIG = {
+  openapi: '3.1.0',
+  info: {
+    title: 'TrainerHub API',
+    version: '0.1.0',
+    description:
+      'Booking and business back office for independent personal trainers. Authenticate with `Authorization: Bearer <token>` (or `Token <token>`) from /api/users/login/. Every path also answers with a trailing slash.',
+  },
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Echoes a sane `X-Request-Id` or makes one; logs one JSON line per request. */
+const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const incoming = c.req.header('X-Request-Id');
+  const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  c.set('requestId', id);
+  const started = Date.now();
+  await next();
+  c.res.headers.set('X-Request-Id', id);
+  if (c.env.ENVIRONMENT !== 'test') {
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        request_id: id,
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        status: c.res.status,
+        ms: Date.now() - started,
+      }),
+    );
+  }
+});
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** Writes to /api/* carry JSON or nothing: anything else is a 415 before it reaches a handler. */
+const requireJson = createMiddleware<AppEnv>(async (c, next) => {
+  if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+    const length = c.req.header('Content-Length');
+    const hasBody = (length !== undefined && length !== '0') || c.req.header('Transfer-Encoding') !== undefined;
+    if (hasBody && !JSON_TYPE.test(c.req.header('Content-Type') ?? '')) {
+      throw new ApiError(415, 'Request bodies must be JSON (Content-Type: application/json).');
+    }
+  }
+  await next();
+});
+
+/** Path regexes of every concrete route, for telling 405 from 404. */
+function routeMatchers(app: OpenAPIHono<AppEnv>): { method: string; re: RegExp }[] {
+  return app.routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp(
+        `^${r.path
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/:\w+/g, '[^/]+')
+          .replace(/\*/g, '.*')}/?$`,
+      ),
+    }));
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    strict: false,
+    defaultHook: (result) => {
+      if (!result.success) throw invalid(zodFieldErrors(result.error));
+    },
+  });
+
+  app.use('*', requestContext);
+  app.use(
+    '*',
+    secureHeaders({
+      overwrite: false, // an HTML page sets its own CSP
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      referrerPolicy: 'strict-origin-when-cross-origin',
+    }),
+  );
+  app.use(
+    '/api/*',
+    cors({
+      origin: (origin, c) => {
+        const allowed = String(c.env.CORS_ORIGINS ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (allowed.includes('*')) return origin || '*';
+        return allowed.includes(origin) ? origin : null;
+      },
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed'],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_JSON_BYTES,
+      onError: () => {
+        throw new ApiError(413, `Request bodies are limited to ${MAX_JSON_BYTES / 1024} KB.`);
+      },
+    }),
+  );
+  app.use('/api/*', requireJson);
+
+  app.route('/', systemRouter);
+  app.route('/', usersRouter);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Token', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'The seed\'s form: "Token <jwt>".',
+  });
+  app.doc31('/api/openapi.json', OPENAPI_CONFIG);
+  app.get('/api/docs', (c) => {
+    const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+    c.header(
+      'Content-Security-Policy',
+      `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    );
+    return c.html(renderDocs(app.getOpenAPI31Document(OPENAPI_CONFIG), nonce));
+  });
+
+  let matchers: ReturnType<typeof routeMatchers> | undefined;
+  app.notFound((c) => {
+    matchers ??= routeMatchers(app);
+    const path = new URL(c.req.url).pathname;
+    const allowed = [...new Set(matchers.filter((m) => m.re.test(path)).map((m) => m.method))];
+    const requestId = c.get('requestId');
+    if (allowed.length) {
+      return problemResponse(405, `Method ${c.req.method} is not allowed here.`, {
+        requestId,
+        headers: { Allow: allowed.join(', ') },
+      });
+    }
+    return problemResponse(404, `No route for ${path}.`, { requestId });
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId');
+    if (err instanceof ApiError) {
+      return problemResponse(err.status, err.detail, { ...err.extra, requestId });
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      // Hono's own 4xx, e.g. the validator's "Malformed JSON in request body".
+      return problemResponse(err.status, err.message || 'Bad request.', { requestId });
+    }
+    console.error(
+      JSON.stringify({ level: 'error', request_id: requestId, err: String(err), stack: (err as Error).stack }),
+    );
+    return problemResponse(500, 'An unexpected error occurred.', { requestId });
+  });
+
+  return app;
+}

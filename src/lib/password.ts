@@ -1,0 +1,74 @@
+// Django-compatible PBKDF2-SHA256 hashes: `pbkdf2_sha256$<iterations>$<salt>$<base64 hash>`.
+// 100,000 iterations is the most WebCrypto accepts on deployed Workers.
+
+export const PBKDF2_ITERATIONS = 100_000;
+const ALGORITHM = 'pbkdf2_sha256';
+const encoder = new TextEncoder();
+
+const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
+const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+// 16 random bytes, written as URL-safe base64 (22 characters, never `$`). As in Django, the
+// salt's text is what PBKDF2 consumes, so hashes imported from Django verify unchanged.
+function randomSalt(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+async function derive(password: string, salt: string, iterations: number, bytes: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(salt), iterations },
+    key,
+    bytes * 8,
+  );
+  return new Uint8Array(bits);
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomSalt();
+  const hash = await derive(password, salt, PBKDF2_ITERATIONS, 32);
+  return `${ALGORITHM}$${PBKDF2_ITERATIONS}$${salt}$${toBase64(hash)}`;
+}
+
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [algorithm, iterText, salt, hashText] = stored.split('$');
+  const iterations = Number(iterText);
+  if (algorithm !== ALGORITHM || !salt || !hashText || !Number.isInteger(iterations) || iterations < 1) return false;
+  let expected: Uint8Array;
+  try {
+    expected = fromBase64(hashText);
+  } catch {
+    return false;
+  }
+  try {
+    return constantTimeEqual(await derive(password, salt, iterations, expected.length), expected);
+  } catch (err) {
+    // Deployed WebCrypto refuses more than 100,000 iterations (e.g. a newer Django default).
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'password hash not verifiable here', iterations, err: String(err) }),
+    );
+    return false;
+  }
+}
+
+// A well-formed hash whose password nobody knows, verified against when the email is unknown so that an
+// unknown email and a wrong password cost the same time.
+export const DUMMY_HASH = 'pbkdf2_sha256$100000$bm90LWEtcmVhbC1zYWx0$qQ7x5Gmv2vJ0b6nq1p8d0v9Qm0t8u2yW3s0c1r4e5f8=';
+
+/** The house password rules; each failing rule is one message. */
+export function passwordProblems(password: string, email: string): string[] {
+  const problems: string[] = [];
+  if (password.length < 8) problems.push('This password is too short. It must contain at least 8 characters.');
+  if (/^\d+$/.test(password)) problems.push('This password is entirely numeric.');
+  if (email && password.trim().toLowerCase() === email.trim().toLowerCase())
+    problems.push('The password is too similar to the email address.');
+  return problems;
+}

@@ -1,0 +1,44 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+
+export const TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
+const ALG = 'HS256';
+
+const keyBytes = (secret: string) => new TextEncoder().encode(secret);
+
+export interface TokenClaims {
+  jti: string;
+  iat: number;
+  exp: number;
+  expiresAt: string;
+}
+
+/** A token's jti and times, chosen before the user id is known so the session row can share a batch. */
+export function newTokenClaims(now = new Date()): TokenClaims {
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + TOKEN_LIFETIME_SECONDS;
+  return { jti: crypto.randomUUID(), iat, exp, expiresAt: new Date(exp * 1000).toISOString() };
+}
+
+export async function signToken(secret: string, userId: number, claims: TokenClaims): Promise<string> {
+  const { jti, iat, exp } = claims;
+  return new SignJWT({})
+    .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+    .setSubject(String(userId))
+    .setJti(jti)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(keyBytes(secret));
+}
+
+/** The token's user id and jti, or null for anything not signed by us with HS256 and unexpired. */
+export async function verifyToken(secret: string, token: string): Promise<{ userId: number; jti: string } | null> {
+  try {
+    const { payload } = await jwtVerify(token, keyBytes(secret), { algorithms: [ALG] });
+    const userId = Number(payload.sub);
+    if (!Number.isSafeInteger(userId) || typeof payload.jti !== 'string') return null;
+    return { userId, jti: payload.jti };
+  } catch (err) {
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../env';
+import { jsonResponse } from '../lib/openapi';
+
+const health = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['system'],
+  summary: 'Liveness: answers without touching the database',
+  responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'Alive') },
+});
+
+const index = createRoute({
+  method: 'get',
+  path: '/api',
+  tags: ['system'],
+  summary: 'The API areas and where the documentation lives',
+  responses: {
+    200: jsonResponse(
+      z.object({ name: z.string(), areas: z.record(z.string(), z.string()), docs: z.string(), openapi: z.string() }),
+      'Index',
+    ),
+  },
+});
+
+export const systemRouter = new OpenAPIHono<AppEnv>()
+  .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
+  .openapi(index, (c) => {
+    const base = new URL(c.req.url).origin;
+    return c.json(
+      {
+        name: 'TrainerHub API',
+        areas: { users: `${base}/api/users/` },
+        docs: `${base}/api/docs`,
+        openapi: `${base}/api/openapi.json`,
+      },
+      200,
+    );
+  });

@@ -1,0 +1,138 @@
+import { z } from '@hono/zod-openapi';
+import { passwordProblems } from '../lib/password';
+import { toE164 } from '../lib/phone';
+import { isValidTimeZone } from '../lib/time';
+
+export const emailField = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email('Enter a valid email address.'))
+  .openapi({ example: 'alex@example.com' });
+
+export const phoneField = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    if (value.trim() === '') return '';
+    const e164 = toE164(value);
+    if (!e164) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a phone number in international format, e.g. +14155550123.' });
+      return z.NEVER;
+    }
+    return e164;
+  })
+  .openapi({ type: 'string', example: '+14155550123' });
+
+export const timezoneField = z
+  .string()
+  .refine(isValidTimeZone, 'Unknown time zone; use an IANA name such as "Europe/London".')
+  .openapi({ example: 'America/New_York' });
+
+const nameField = z.string().trim().max(150);
+
+/** Trainer settings a trainer may change; the bounds are the product's. */
+export const trainerSettingsFields = {
+  business_name: z.string().trim().max(200),
+  slug: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(3)
+    .max(60)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single dashes.'),
+  timezone: timezoneField,
+  session_duration_minutes: z.number().int().min(5).max(720),
+  slot_interval_minutes: z.number().int().min(5).max(240),
+  buffer_minutes: z.number().int().min(0).max(240),
+  min_notice_minutes: z.number().int().min(0).max(43_200),
+  booking_horizon_days: z.number().int().min(1).max(365),
+  late_cancel_hours: z.number().int().min(0).max(168),
+  auto_confirm: z.boolean(),
+};
+
+const trainerSettingsSchema = z.object(trainerSettingsFields).partial();
+export type TrainerSettingsInput = z.infer<typeof trainerSettingsSchema>;
+
+// Runs even when a field already failed, so one answer lists every bad field.
+const always = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
+
+export const registerBody = z
+  .object({
+    email: emailField,
+    password: z.string().max(128),
+    password_confirm: z.string().max(128),
+    first_name: nameField.optional(),
+    last_name: nameField.optional(),
+    phone: phoneField.optional(),
+    is_client: z.boolean().optional(),
+    business_name: trainerSettingsFields.business_name.optional(),
+    timezone: timezoneField.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (typeof v.password !== 'string') return;
+    const email = typeof v.email === 'string' ? v.email : '';
+    for (const message of passwordProblems(v.password, email))
+      ctx.addIssue({ code: 'custom', path: ['password'], message });
+    if (typeof v.password_confirm === 'string' && v.password !== v.password_confirm)
+      ctx.addIssue({ code: 'custom', path: ['password_confirm'], message: 'Passwords do not match.' });
+  }, always)
+  .openapi('RegisterRequest');
+export type RegisterInput = z.infer<typeof registerBody>;
+
+export const loginBody = z
+  .object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(128) })
+  .openapi('LoginRequest');
+
+export const changePasswordBody = z
+  .object({ old_password: z.string().min(1).max(128), new_password: z.string().max(128) })
+  .openapi('ChangePasswordRequest');
+
+export const profileUpdateBody = z
+  .object({
+    first_name: nameField,
+    last_name: nameField,
+    phone: phoneField,
+    ...trainerSettingsFields,
+    trainer: trainerSettingsSchema.optional(),
+  })
+  .partial()
+  .openapi('ProfileUpdateRequest', {
+    description: 'Trainer settings may be sent flat or nested under `trainer`; email, roles and ids are ignored.',
+  });
+export type ProfileUpdateInput = z.infer<typeof profileUpdateBody>;
+
+export const trainerOut = z
+  .object({
+    id: z.number().int(),
+    business_name: z.string(),
+    slug: z.string(),
+    timezone: z.string(),
+    session_duration_minutes: z.number().int(),
+    slot_interval_minutes: z.number().int(),
+    buffer_minutes: z.number().int(),
+    min_notice_minutes: z.number().int(),
+    booking_horizon_days: z.number().int(),
+    late_cancel_hours: z.number().int(),
+    auto_confirm: z.boolean(),
+  })
+  .openapi('TrainerProfile');
+
+export const userOut = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    phone: z.string(),
+    is_trainer: z.boolean(),
+    is_client: z.boolean(),
+    is_staff: z.boolean(),
+    trainer: trainerOut.nullable(),
+  })
+  .openapi('User');
+export type UserOut = z.infer<typeof userOut>;
+
+export const authOut = z.object({ token: z.string(), user: userOut }).openapi('AuthResponse');
+export const tokenOut = z.object({ token: z.string() }).openapi('TokenResponse');

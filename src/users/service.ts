@@ -1,0 +1,263 @@
+import { and, eq, gt, like, or, sql } from 'drizzle-orm';
+import { sessions, type Trainer, trainers, type User, users } from '../db/schema';
+import type { AuthContext } from '../env';
+import { type Db, isUniqueViolation } from '../lib/db';
+import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
+import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '../lib/problem';
+import { clearLoginFailures, loginLockedFor, recordLoginFailure } from '../lib/ratelimit';
+import { nowIso } from '../lib/time';
+import { newTokenClaims, signToken, verifyToken } from '../lib/tokens';
+import type { ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
+
+export function toUserOut(user: User, trainer: Trainer | null): UserOut {
+  return {
+    id: user.id,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    phone: user.phone,
+    is_trainer: user.isTrainer,
+    is_client: user.isClient,
+    is_staff: user.isStaff,
+    trainer: trainer && {
+      id: trainer.id,
+      business_name: trainer.businessName,
+      slug: trainer.slug,
+      timezone: trainer.timezone,
+      session_duration_minutes: trainer.sessionDurationMinutes,
+      slot_interval_minutes: trainer.slotIntervalMinutes,
+      buffer_minutes: trainer.bufferMinutes,
+      min_notice_minutes: trainer.minNoticeMinutes,
+      booking_horizon_days: trainer.bookingHorizonDays,
+      late_cancel_hours: trainer.lateCancelHours,
+      auto_confirm: trainer.autoConfirm,
+    },
+  };
+}
+
+export function slugify(text: string): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50)
+    .replace(/-+$/, '');
+  return slug.length >= 3 ? slug : `trainer-${slug || 'new'}`.replace(/-$/, '');
+}
+
+/** The base slug, or base-2, base-3 … whichever is free. */
+async function freeSlug(db: Db, base: string): Promise<string> {
+  const taken = new Set(
+    (
+      await db
+        .select({ slug: trainers.slug })
+        .from(trainers)
+        .where(or(eq(trainers.slug, base), like(trainers.slug, `${base}-%`)))
+        .all()
+    ).map((r) => r.slug),
+  );
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+const userIdOf = (email: string) => sql`(select ${users.id} from ${users} where ${users.email} = ${email})`;
+
+export async function register(
+  db: Db,
+  secret: string,
+  input: RegisterInput,
+): Promise<{ user: UserOut; token: string }> {
+  const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
+  if (existing) throw invalidField('email', 'A user with this email already exists.');
+
+  const isTrainer = input.is_client !== true;
+  const passwordHash = await hashPassword(input.password);
+  const claims = newTokenClaims();
+  const baseSlug = slugify(input.business_name || input.email.split('@')[0] || '');
+
+  for (let attempt = 0; ; attempt++) {
+    // A concurrent registration may take the slug between our read and the insert; retry
+    // once with the next free one, then with a random suffix.
+    const slug = attempt < 2 ? await freeSlug(db, baseSlug) : `${baseSlug}-${crypto.randomUUID().slice(0, 6)}`;
+    try {
+      const insertUser = db
+        .insert(users)
+        .values({
+          email: input.email,
+          passwordHash,
+          firstName: input.first_name ?? '',
+          lastName: input.last_name ?? '',
+          phone: input.phone ?? '',
+          isTrainer,
+          isClient: !isTrainer,
+        })
+        .returning();
+      const insertSession = db
+        .insert(sessions)
+        .values({ jti: claims.jti, userId: userIdOf(input.email), expiresAt: claims.expiresAt });
+      let user: User | undefined;
+      let trainer: Trainer | null = null;
+      if (isTrainer) {
+        const insertTrainer = db
+          .insert(trainers)
+          .values({
+            userId: userIdOf(input.email),
+            businessName: input.business_name ?? '',
+            slug,
+            timezone: input.timezone ?? 'UTC',
+          })
+          .returning();
+        const [u, t] = await db.batch([insertUser, insertTrainer, insertSession]);
+        user = u[0];
+        trainer = t[0] ?? null;
+      } else {
+        const [u] = await db.batch([insertUser, insertSession]);
+        user = u[0];
+      }
+      if (!user) throw new Error('user insert returned no row');
+      return { user: toUserOut(user, trainer), token: await signToken(secret, user.id, claims) };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      if (/users\.email/.test(String(err instanceof Error ? `${err.message} ${String(err.cause)}` : err)))
+        throw invalidField('email', 'A user with this email already exists.');
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+async function loadUser(db: Db, where: ReturnType<typeof eq>) {
+  const row = await db.select().from(users).leftJoin(trainers, eq(trainers.userId, users.id)).where(where).get();
+  return row ? { user: row.users, trainer: row.trainers } : null;
+}
+
+export async function login(
+  db: Db,
+  secret: string,
+  email: string,
+  password: string,
+): Promise<{ user: UserOut; token: string }> {
+  const now = nowIso();
+  const lockedFor = await loginLockedFor(db, email, now);
+  if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
+
+  const found = await loadUser(db, eq(users.email, email));
+  // Verify against a dummy hash for an unknown email, so both failures take the same time.
+  const ok = (await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH)) && found !== null;
+  if (!ok || !found) {
+    await recordLoginFailure(db, email, now);
+    throw new ApiError(401, 'Unable to log in with the provided credentials.');
+  }
+  const claims = newTokenClaims();
+  await db.batch([
+    db.insert(sessions).values({ jti: claims.jti, userId: found.user.id, expiresAt: claims.expiresAt }),
+    ...clearLoginFailures(db, email, now),
+  ]);
+  return { user: toUserOut(found.user, found.trainer), token: await signToken(secret, found.user.id, claims) };
+}
+
+/** `Token <jwt>` or `Bearer <jwt>` → the signed-in user, or 401. The session row must still exist. */
+export async function authenticate(db: Db, secret: string, header: string | undefined): Promise<AuthContext> {
+  if (!header) throw unauthorized();
+  const match = /^(?:Token|Bearer)\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw unauthorized('Invalid authorization header; use "Bearer <token>" or "Token <token>".');
+  const claims = await verifyToken(secret, match[1]);
+  if (!claims) throw unauthorized('Invalid or expired token.');
+  const row = await db
+    .select()
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(trainers, eq(trainers.userId, users.id))
+    .where(and(eq(sessions.jti, claims.jti), eq(sessions.userId, claims.userId), gt(sessions.expiresAt, nowIso())))
+    .get();
+  if (!row) throw unauthorized('Invalid or expired token.');
+  return { user: row.users, trainer: row.trainers, jti: claims.jti };
+}
+
+export async function logout(db: Db, jti: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.jti, jti));
+}
+
+export async function changePassword(
+  db: Db,
+  secret: string,
+  auth: AuthContext,
+  oldPassword: string,
+  newPassword: string,
+): Promise<string> {
+  const errors: Record<string, string[]> = {};
+  if (!(await verifyPassword(oldPassword, auth.user.passwordHash)))
+    errors.old_password = ['Your old password was entered incorrectly.'];
+  const problems = passwordProblems(newPassword, auth.user.email);
+  if (problems.length) errors.new_password = problems;
+  if (Object.keys(errors).length) throw invalid(errors);
+
+  const claims = newTokenClaims();
+  // One batch: the new hash, every old session gone, the new session in.
+  await db.batch([
+    db
+      .update(users)
+      .set({ passwordHash: await hashPassword(newPassword), updatedAt: nowIso() })
+      .where(eq(users.id, auth.user.id)),
+    db.delete(sessions).where(eq(sessions.userId, auth.user.id)),
+    db.insert(sessions).values({ jti: claims.jti, userId: auth.user.id, expiresAt: claims.expiresAt }),
+  ]);
+  return signToken(secret, auth.user.id, claims);
+}
+
+const TRAINER_COLUMNS = {
+  business_name: 'businessName',
+  slug: 'slug',
+  timezone: 'timezone',
+  session_duration_minutes: 'sessionDurationMinutes',
+  slot_interval_minutes: 'slotIntervalMinutes',
+  buffer_minutes: 'bufferMinutes',
+  min_notice_minutes: 'minNoticeMinutes',
+  booking_horizon_days: 'bookingHorizonDays',
+  late_cancel_hours: 'lateCancelHours',
+  auto_confirm: 'autoConfirm',
+} as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
+
+export async function updateProfile(db: Db, auth: AuthContext, input: ProfileUpdateInput): Promise<UserOut> {
+  const now = nowIso();
+  const userSet: Partial<User> = {};
+  if (input.first_name !== undefined) userSet.firstName = input.first_name;
+  if (input.last_name !== undefined) userSet.lastName = input.last_name;
+  if (input.phone !== undefined) userSet.phone = input.phone;
+
+  // Flat and nested trainer settings both work; nested wins when both name a field.
+  const trainerSet: Partial<Trainer> = {};
+  for (const [field, column] of Object.entries(TRAINER_COLUMNS) as [keyof TrainerSettingsInput, keyof Trainer][]) {
+    const value = input.trainer?.[field] ?? input[field];
+    if (value !== undefined) Object.assign(trainerSet, { [column]: value });
+  }
+
+  const writes = [];
+  if (Object.keys(userSet).length)
+    writes.push(
+      db
+        .update(users)
+        .set({ ...userSet, updatedAt: now })
+        .where(eq(users.id, auth.user.id)),
+    );
+  if (auth.trainer && Object.keys(trainerSet).length)
+    writes.push(
+      db
+        .update(trainers)
+        .set({ ...trainerSet, updatedAt: now })
+        .where(eq(trainers.id, auth.trainer.id)),
+    );
+  const [first, ...rest] = writes;
+  if (first) {
+    try {
+      await db.batch([first, ...rest]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw invalidField('slug', 'This slug is already taken.');
+      throw err;
+    }
+  }
+  const fresh = await loadUser(db, eq(users.id, auth.user.id));
+  if (!fresh) throw unauthorized('Invalid or expired token.');
+  return toUserOut(fresh.user, fresh.trainer);
+}

@@ -1,0 +1,411 @@
+import { env } from 'cloudflare:workers';
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { api, PASSWORD, registerTrainer, uniqueEmail } from './helpers';
+
+type Problem = { status: number; title: string; detail: string; errors?: Record<string, string[]>; code?: string };
+type Profile = {
+  id: number;
+  email: string;
+  first_name: string;
+  phone: string;
+  is_trainer: boolean;
+  is_client: boolean;
+  is_staff: boolean;
+  trainer: null | Record<string, unknown>;
+};
+
+const register = (body: Record<string, unknown>) =>
+  api<Problem & { token: string; user: Profile }>('POST', '/api/users/register/', { body });
+const validRegistration = () => ({ email: uniqueEmail(), password: PASSWORD, password_confirm: PASSWORD });
+
+describe('POST /api/users/register/', () => {
+  it('creates a trainer by default, with a slug and default settings, and signs in', async () => {
+    const email = uniqueEmail('Alex.Fit');
+    const res = await register({
+      ...validRegistration(),
+      email: `  ${email.toUpperCase()} `,
+      business_name: 'Alex Fit Studio',
+      first_name: 'Alex',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.user).toMatchObject({
+      email: email.toLowerCase(),
+      first_name: 'Alex',
+      is_trainer: true,
+      is_client: false,
+      is_staff: false,
+    });
+    expect(res.body.user.trainer).toMatchObject({
+      business_name: 'Alex Fit Studio',
+      timezone: 'UTC',
+      session_duration_minutes: 60,
+      slot_interval_minutes: 30,
+      buffer_minutes: 0,
+      min_notice_minutes: 120,
+      booking_horizon_days: 60,
+      late_cancel_hours: 24,
+      auto_confirm: false,
+    });
+    expect(res.body.user.trainer?.slug).toMatch(/^alex-fit-studio(-\d+)?$/);
+    const me = await api<Profile>('GET', '/api/users/profile/', { token: res.body.token });
+    expect(me.status).toBe(200);
+    expect(me.body.email).toBe(email.toLowerCase());
+    const row = await env.DB.prepare('SELECT password_hash FROM users WHERE email = ?')
+      .bind(email.toLowerCase())
+      .first<{ password_hash: string }>();
+    expect(row?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9+/]{43}=$/);
+  });
+
+  it('gives a second trainer with the same business name the next free slug', async () => {
+    const name = `Same Name ${Math.random().toString(36).slice(2, 8)}`;
+    const a = await register({ ...validRegistration(), business_name: name });
+    const b = await register({ ...validRegistration(), business_name: name });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.body.user.trainer?.slug).toBe(`${a.body.user.trainer?.slug}-2`);
+  });
+
+  it('registers a client user (no trainer row) with is_client', async () => {
+    const res = await register({ ...validRegistration(), is_client: true, timezone: 'Europe/London' });
+    expect(res.status).toBe(201);
+    expect(res.body.user).toMatchObject({ is_trainer: false, is_client: true, trainer: null });
+  });
+
+  it('stores a valid timezone and normalises the phone to E.164', async () => {
+    const res = await register({ ...validRegistration(), timezone: 'Australia/Lord_Howe', phone: '+1 (415) 555-0123' });
+    expect(res.status).toBe(201);
+    expect(res.body.user.phone).toBe('+14155550123');
+    expect(res.body.user.trainer?.timezone).toBe('Australia/Lord_Howe');
+  });
+
+  it('refuses a taken email in another case with errors.email', async () => {
+    const first = validRegistration();
+    expect((await register(first)).status).toBe(201);
+    const again = await register({ ...validRegistration(), email: first.email.toUpperCase() });
+    expect(again.status).toBe(400);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    expect(again.body.errors?.email?.[0]).toMatch(/already exists/);
+  });
+
+  it('lets exactly one of two parallel registrations with one email through', async () => {
+    const body = validRegistration();
+    const results = await Promise.all([register(body), register({ ...body, email: body.email.toUpperCase() })]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 400]);
+    const { n } = (await env.DB.prepare('SELECT count(*) AS n FROM users WHERE email = ?')
+      .bind(body.email)
+      .first<{ n: number }>()) ?? { n: 0 };
+    expect(n).toBe(1);
+  });
+
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ["the seed's pass123 (too short)", { password: 'pass123', password_confirm: 'pass123' }, 'password', /too short/],
+    [
+      'an all-digit password',
+      { password: '12345678901', password_confirm: '12345678901' },
+      'password',
+      /entirely numeric/,
+    ],
+    ['mismatched confirmation', { password_confirm: 'something-else-1' }, 'password_confirm', /do not match/],
+    ['an invalid email', { email: 'not-an-email' }, 'email', /valid email/],
+    ['a missing email', { email: undefined }, 'email', /required/],
+    ['a missing password', { password: undefined }, 'password', /required/],
+    ['an unknown time zone', { timezone: 'Mars/Olympus' }, 'timezone', /time zone/],
+    ['an offset instead of a zone', { timezone: '+05:00' }, 'timezone', /time zone/],
+    ['a phone without country code', { phone: '555-0123' }, 'phone', /international/],
+    ['a non-boolean is_client', { is_client: 'yes' }, 'is_client', /boolean/i],
+  ];
+  for (const [name, patch, field, message] of cases) {
+    it(`400 naming ${field} for ${name}`, async () => {
+      const res = await register({ ...validRegistration(), ...patch });
+      expect(res.status).toBe(400);
+      expect(res.body.errors?.[field]?.join(' ')).toMatch(message);
+    });
+  }
+
+  it('refuses a password equal to the email', async () => {
+    const email = uniqueEmail();
+    const res = await register({ email, password: email.toUpperCase(), password_confirm: email.toUpperCase() });
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.password?.join(' ')).toMatch(/similar to the email/);
+  });
+
+  it('lists every bad field in one answer', async () => {
+    const res = await register({ email: 'bad', password: '123', password_confirm: '456', timezone: 'Nowhere/Land' });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.errors ?? {}).sort()).toEqual(['email', 'password', 'password_confirm', 'timezone']);
+    expect(res.body.errors?.password).toHaveLength(2); // too short and entirely numeric
+  });
+
+  it('ignores role and id fields in the body (no mass assignment)', async () => {
+    const res = await register({ ...validRegistration(), is_staff: true, id: 1, is_trainer: false });
+    expect(res.status).toBe(201);
+    expect(res.body.user.is_staff).toBe(false);
+    expect(res.body.user.is_trainer).toBe(true);
+  });
+});
+
+describe('POST /api/users/login/', () => {
+  it('returns a token and the user; unknown email and wrong password get the same 401', async () => {
+    const { email } = await registerTrainer();
+    const ok = await api<{ token: string; user: Profile }>('POST', '/api/users/login/', {
+      body: { email: email.toUpperCase(), password: PASSWORD },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user.email).toBe(email);
+    expect((await api('GET', '/api/users/profile/', { token: ok.body.token })).status).toBe(200);
+
+    const wrong = await api<Problem>('POST', '/api/users/login/', { body: { email, password: 'not-the-password' } });
+    const unknown = await api<Problem>('POST', '/api/users/login/', {
+      body: { email: uniqueEmail(), password: 'not-the-password' },
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body.detail).toBe(unknown.body.detail);
+  });
+
+  it('400 names each missing field', async () => {
+    const res = await api<Problem>('POST', '/api/users/login/', { body: {} });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.errors ?? {}).sort()).toEqual(['email', 'password']);
+  });
+
+  it('429 with Retry-After after 10 failed logins for one email, even with the right password', async () => {
+    const { email } = await registerTrainer();
+    for (let i = 0; i < 10; i++) {
+      const res = await api('POST', '/api/users/login/', { body: { email, password: `wrong-${i}-password` } });
+      expect(res.status).toBe(401);
+    }
+    const locked = await api<Problem>('POST', '/api/users/login/', { body: { email, password: PASSWORD } });
+    expect(locked.status).toBe(429);
+    const retry = Number(locked.headers.get('Retry-After'));
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(900);
+    // Another email is not affected.
+    const other = await registerTrainer();
+    expect((await api('POST', '/api/users/login/', { body: { email: other.email, password: PASSWORD } })).status).toBe(
+      200,
+    );
+  });
+});
+
+describe('tokens', () => {
+  const secret = () => new TextEncoder().encode(env.JWT_SECRET);
+  const b64url = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  const claimsOf = (token: string) =>
+    JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string; jti: string };
+  const profileWith = (authorization?: string) =>
+    api<Problem>('GET', '/api/users/profile/', { headers: authorization ? { Authorization: authorization } : {} });
+
+  it('accepts both "Token" and "Bearer"', async () => {
+    const { token } = await registerTrainer();
+    expect((await profileWith(`Token ${token}`)).status).toBe(200);
+    expect((await profileWith(`Bearer ${token}`)).status).toBe(200);
+  });
+
+  it('401 for a missing header, garbage, a wrong signature, alg none, expired, tampered', async () => {
+    const { token, user } = await registerTrainer();
+    const { jti } = claimsOf(token);
+    const wrongKey = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(user.id))
+      .setJti(jti)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-secret-0123456789abcdef0123'));
+    const none = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: String(user.id), jti, exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(user.id))
+      .setJti(jti)
+      .setIssuedAt(1_600_000_000)
+      .setExpirationTime(1_600_000_100)
+      .sign(secret());
+    const [h, , s] = token.split('.');
+    const tampered = `${h}.${b64url({ ...claimsOf(token), sub: String(user.id + 1) })}.${s}`;
+    const hs512 = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS512' })
+      .setSubject(String(user.id))
+      .setJti(jti)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(`${env.JWT_SECRET}${env.JWT_SECRET}`));
+
+    for (const header of [
+      undefined,
+      'Bearer',
+      'Bearer garbage',
+      'Basic dXNlcjpwYXNz',
+      `Bearer ${wrongKey}`,
+      `Bearer ${none}`,
+      `Bearer ${expired}`,
+      `Bearer ${tampered}`,
+      `Bearer ${hs512}`,
+    ]) {
+      const res = await profileWith(header);
+      expect(res.status, String(header)).toBe(401);
+      expect(res.headers.get('WWW-Authenticate')).toContain('Bearer');
+    }
+    expect((await profileWith(`Bearer ${token}`)).status).toBe(200);
+  });
+
+  it('a validly signed token whose session row is gone is refused', async () => {
+    const { token, user } = await registerTrainer();
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(user.id))
+      .setJti(crypto.randomUUID())
+      .setExpirationTime('1h')
+      .sign(secret());
+    expect((await profileWith(`Bearer ${forged}`)).status).toBe(401);
+    expect((await profileWith(`Bearer ${token}`)).status).toBe(200);
+  });
+
+  it('logout revokes that token only', async () => {
+    const { email, token } = await registerTrainer();
+    const second = await api<{ token: string }>('POST', '/api/users/login/', { body: { email, password: PASSWORD } });
+    const out = await api('POST', '/api/users/logout/', { token });
+    expect(out.status).toBe(204);
+    expect((await api('GET', '/api/users/profile/', { token })).status).toBe(401);
+    expect((await api('POST', '/api/users/logout/', { token })).status).toBe(401);
+    expect((await api('GET', '/api/users/profile/', { token: second.body.token })).status).toBe(200);
+  });
+});
+
+describe('profile', () => {
+  it('PATCH updates flat and nested trainer settings; email, roles and ids are ignored', async () => {
+    const { token, user, email } = await registerTrainer();
+    const flat = await api<Profile>('PATCH', '/api/users/profile/', {
+      token,
+      body: {
+        first_name: 'Sam',
+        timezone: 'America/New_York',
+        buffer_minutes: 15,
+        email: 'hijack@example.com',
+        is_staff: true,
+        id: 999,
+      },
+    });
+    expect(flat.status).toBe(200);
+    expect(flat.body).toMatchObject({ id: user.id, email, first_name: 'Sam', is_staff: false });
+    expect(flat.body.trainer).toMatchObject({ timezone: 'America/New_York', buffer_minutes: 15, id: user.trainer.id });
+
+    const nested = await api<Profile>('PATCH', '/api/users/profile/', {
+      token,
+      body: { trainer: { session_duration_minutes: 45, late_cancel_hours: 12, auto_confirm: true, id: 12345 } },
+    });
+    expect(nested.status).toBe(200);
+    expect(nested.body.trainer).toMatchObject({
+      session_duration_minutes: 45,
+      late_cancel_hours: 12,
+      auto_confirm: true,
+      timezone: 'America/New_York',
+      id: user.trainer.id,
+    });
+
+    const put = await api<Profile>('PUT', '/api/users/profile/', {
+      token,
+      body: { last_name: 'Lee', phone: '0044 20 7946 0958' },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.phone).toBe('+442079460958');
+    const again = await api<Profile>('GET', '/api/users/profile/', { token });
+    expect(again.body).toMatchObject({ first_name: 'Sam', phone: '+442079460958' });
+  });
+
+  const bounds: [string, number, number][] = [
+    ['session_duration_minutes', 5, 720],
+    ['slot_interval_minutes', 5, 240],
+    ['buffer_minutes', 0, 240],
+    ['min_notice_minutes', 0, 43_200],
+    ['booking_horizon_days', 1, 365],
+    ['late_cancel_hours', 0, 168],
+  ];
+  for (const [field, min, max] of bounds) {
+    it(`bounds ${field} to ${min}–${max}, flat and nested`, async () => {
+      const { token } = await registerTrainer();
+      for (const bad of [min - 1, max + 1, 10.5]) {
+        const flat = await api<Problem>('PATCH', '/api/users/profile/', { token, body: { [field]: bad } });
+        expect(flat.status, `${field}=${bad}`).toBe(400);
+        expect(flat.body.errors?.[field]).toBeDefined();
+        const nested = await api<Problem>('PATCH', '/api/users/profile/', {
+          token,
+          body: { trainer: { [field]: bad } },
+        });
+        expect(nested.status).toBe(400);
+        expect(nested.body.errors?.[`trainer.${field}`]).toBeDefined();
+      }
+      for (const good of [min, max]) {
+        const ok = await api<Profile>('PATCH', '/api/users/profile/', { token, body: { [field]: good } });
+        expect(ok.status).toBe(200);
+        expect(ok.body.trainer?.[field]).toBe(good);
+      }
+    });
+  }
+
+  it('400 for a bad timezone or phone, and nothing is half-written', async () => {
+    const { token } = await registerTrainer();
+    const res = await api<Problem>('PATCH', '/api/users/profile/', {
+      token,
+      body: { first_name: 'Changed', timezone: 'Bad/Zone', phone: 'abc' },
+    });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.errors ?? {}).sort()).toEqual(['phone', 'timezone']);
+    expect((await api<Profile>('GET', '/api/users/profile/', { token })).body.first_name).toBe('');
+  });
+
+  it('a taken slug is a 400 naming slug', async () => {
+    const a = await registerTrainer();
+    const b = await registerTrainer();
+    const res = await api<Problem>('PATCH', '/api/users/profile/', {
+      token: b.token,
+      body: { slug: a.user.trainer.slug },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.slug).toBeDefined();
+  });
+
+  it('a client user has no trainer settings, and trainer fields are ignored', async () => {
+    const reg = await register({ ...validRegistration(), is_client: true });
+    const res = await api<Profile>('PATCH', '/api/users/profile/', {
+      token: reg.body.token,
+      body: { first_name: 'Cli', timezone: 'Europe/Paris' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ first_name: 'Cli', trainer: null, is_client: true });
+  });
+});
+
+describe('POST /api/users/change-password/', () => {
+  it('400 errors.old_password for a wrong old password; errors.new_password for a weak one', async () => {
+    const { token } = await registerTrainer();
+    const wrongOld = await api<Problem>('POST', '/api/users/change-password/', {
+      token,
+      body: { old_password: 'nope-nope-nope', new_password: 'another-good-one-7' },
+    });
+    expect(wrongOld.status).toBe(400);
+    expect(wrongOld.body.errors?.old_password).toBeDefined();
+    const weak = await api<Problem>('POST', '/api/users/change-password/', {
+      token,
+      body: { old_password: PASSWORD, new_password: '1234' },
+    });
+    expect(weak.status).toBe(400);
+    expect(weak.body.errors?.new_password?.length).toBe(2);
+    expect((await api('GET', '/api/users/profile/', { token })).status).toBe(200);
+  });
+
+  it('returns a fresh token and revokes every other token of the user', async () => {
+    const { token, email } = await registerTrainer();
+    const other = await api<{ token: string }>('POST', '/api/users/login/', { body: { email, password: PASSWORD } });
+    const res = await api<{ token: string }>('POST', '/api/users/change-password/', {
+      token,
+      body: { old_password: PASSWORD, new_password: 'brand-new-secret-9' },
+    });
+    expect(res.status).toBe(200);
+    expect((await api('GET', '/api/users/profile/', { token })).status).toBe(401);
+    expect((await api('GET', '/api/users/profile/', { token: other.body.token })).status).toBe(401);
+    expect((await api('GET', '/api/users/profile/', { token: res.body.token })).status).toBe(200);
+    expect((await api('POST', '/api/users/login/', { body: { email, password: PASSWORD } })).status).toBe(401);
+    expect((await api('POST', '/api/users/login/', { body: { email, password: 'brand-new-secret-9' } })).status).toBe(
+      200,
+    );
+  });
+});
