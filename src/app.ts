@@ -4,8 +4,11 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { bookingsRouter } from './bookings/routes';
+import { clientsRouter } from './clients/routes';
 import type { AppEnv } from './env';
 import { ApiError, invalid, problemResponse, zodFieldErrors } from './lib/problem';
+import { schedulingRouter } from './scheduling/routes';
 import { renderDocs } from './system/docs';
 import { systemRouter } from './system/routes';
 import { usersRouter } from './users/routes';
@@ -122,6 +125,9 @@ export function createApp() {
 
   app.route('/', systemRouter);
   app.route('/', usersRouter);
+  app.route('/', clientsRouter);
+  app.route('/', schedulingRouter);
+  app.route('/', bookingsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

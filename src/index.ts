@@ -1,5 +1,7 @@
 import { createApp } from './app';
 
+export { TrainerSchedule } from './scheduling/trainer-schedule';
+
 const app = createApp();
 
 export default {

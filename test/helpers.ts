@@ -46,3 +46,63 @@ export async function registerTrainer(extra: Record<string, unknown> = {}) {
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { email, token: res.body.token, user: res.body.user };
 }
+
+/** A UTC date `days` from today and its weekday (0 = Monday). */
+export function futureDay(days: number): { date: string; weekday: number } {
+  const d = new Date(Date.now() + days * 86_400_000);
+  return { date: d.toISOString().slice(0, 10), weekday: (d.getUTCDay() + 6) % 7 };
+}
+
+export const at = (date: string, time: string) => `${date}T${time}:00.000Z`;
+
+export async function createClient(token: string, extra: Record<string, unknown> = {}) {
+  const res = await api<{ id: number; email: string }>('POST', '/api/clients/', {
+    token,
+    body: { email: uniqueEmail('client'), first_name: 'Casey', last_name: 'Client', ...extra },
+  });
+  if (res.status !== 201) throw new Error(`client create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** A trainer (UTC unless told) open every day for the given hours, with one client. */
+export async function setupTrainer(opts: { settings?: Record<string, unknown>; open?: [string, string] } = {}) {
+  const trainer = await registerTrainer();
+  if (opts.settings) {
+    const res = await api('PATCH', '/api/users/profile/', { token: trainer.token, body: opts.settings });
+    if (res.status !== 200) throw new Error(`settings failed: ${JSON.stringify(res.body)}`);
+  }
+  const [start, end] = opts.open ?? ['00:00', '24:00'];
+  for (let day = 0; day < 7; day++) {
+    const res = await api('POST', '/api/availability-slots/', {
+      token: trainer.token,
+      body: { day_of_week: day, start_time: start, end_time: end },
+    });
+    if (res.status !== 201) throw new Error(`slot failed: ${JSON.stringify(res.body)}`);
+  }
+  const client = await createClient(trainer.token);
+  return { ...trainer, client };
+}
+
+export type BookingBody = {
+  id: number;
+  status: string;
+  start_time: string;
+  end_time: string;
+  client: number;
+  trainer: number;
+  client_name: string;
+  trainer_name: string;
+  duration_minutes: number;
+  late_cancellation: boolean;
+  cancellation_reason: string;
+  cancelled_at: string | null;
+  is_upcoming: boolean;
+  is_past: boolean;
+  notes: string;
+  client_package: number | null;
+};
+
+export type ProblemBody = { status: number; detail: string; code?: string; errors?: Record<string, string[]> };
+
+export const book = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  api<BookingBody & ProblemBody>('POST', '/api/bookings/', { token, body, headers });

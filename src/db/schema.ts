@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Instants are stored as ISO 8601 UTC text ("2025-01-15T10:00:00.000Z"): they sort and
 // compare correctly as strings, read plainly in SQL, and round-trip through JSON unchanged.
@@ -68,3 +68,195 @@ export const loginAttempts = sqliteTable(
 
 export type User = typeof users.$inferSelect;
 export type Trainer = typeof trainers.$inferSelect;
+
+export const FITNESS_LEVELS = ['beginner', 'intermediate', 'advanced', 'athlete'] as const;
+
+export const clients = sqliteTable(
+  'clients',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    // Lower-cased; a client user is linked to every client record carrying its email.
+    email: text('email').notNull(),
+    firstName: text('first_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    phone: text('phone').notNull().default(''),
+    fitnessLevel: text('fitness_level', { enum: FITNESS_LEVELS }).notNull().default('beginner'),
+    goals: text('goals', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    preferences: text('preferences', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
+    notes: text('notes').notNull().default(''),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('clients_trainer_email_unique').on(t.trainerId, t.email),
+    index('clients_trainer_last_name_idx').on(t.trainerId, t.lastName),
+    index('clients_email_idx').on(t.email),
+  ],
+);
+
+export const clientNotes = sqliteTable(
+  'client_notes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientId: integer('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    content: text('content').notNull(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('client_notes_client_idx').on(t.clientId, t.createdAt)],
+);
+
+export type Client = typeof clients.$inferSelect;
+export type ClientNote = typeof clientNotes.$inferSelect;
+
+export const availabilitySlots = sqliteTable(
+  'availability_slots',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    dayOfWeek: integer('day_of_week').notNull(), // 0 = Monday … 6 = Sunday
+    startTime: text('start_time').notNull(), // "HH:MM:SS", trainer's wall clock
+    endTime: text('end_time').notNull(), // "HH:MM:SS"; "24:00:00" is the end of the day
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [index('availability_slots_trainer_idx').on(t.trainerId, t.dayOfWeek)],
+);
+
+export const trainerBreaks = sqliteTable(
+  'trainer_breaks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    startDate: text('start_date').notNull(), // "YYYY-MM-DD", inclusive, trainer's zone
+    endDate: text('end_date').notNull(), // inclusive
+    reason: text('reason').notNull().default(''),
+    ...timestamps,
+  },
+  (t) => [index('trainer_breaks_trainer_idx').on(t.trainerId, t.endDate)],
+);
+
+export const BOOKING_STATUSES = ['pending', 'confirmed', 'completed', 'cancelled'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+export const bookings = sqliteTable(
+  'bookings',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    clientId: integer('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'restrict' }),
+    // UTC instants, half-open [start, end).
+    startTime: text('start_time').notNull(),
+    endTime: text('end_time').notNull(),
+    status: text('status', { enum: BOOKING_STATUSES }).notNull().default('pending'),
+    notes: text('notes').notNull().default(''),
+    cancellationReason: text('cancellation_reason').notNull().default(''),
+    clientPackageId: integer('client_package_id').references(() => clientPackages.id, { onDelete: 'restrict' }),
+    cancelledAt: text('cancelled_at'),
+    lateCancellation: integer('late_cancellation', { mode: 'boolean' }).notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    index('bookings_trainer_start_idx').on(t.trainerId, t.startTime),
+    index('bookings_trainer_status_start_idx').on(t.trainerId, t.status, t.startTime),
+    index('bookings_client_start_idx').on(t.clientId, t.startTime),
+  ],
+);
+
+export const sessionPackages = sqliteTable(
+  'session_packages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    sessionsCount: integer('sessions_count').notNull(),
+    priceCents: integer('price_cents').notNull(),
+    currency: text('currency').notNull().default('USD'),
+    validityDays: integer('validity_days'),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [index('session_packages_trainer_idx').on(t.trainerId)],
+);
+
+export const clientPackages = sqliteTable(
+  'client_packages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientId: integer('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'restrict' }),
+    sessionPackageId: integer('session_package_id')
+      .notNull()
+      .references(() => sessionPackages.id, { onDelete: 'restrict' }),
+    sessionsTotal: integer('sessions_total').notNull(),
+    sessionsRemaining: integer('sessions_remaining').notNull(),
+    expiryDate: text('expiry_date'), // "YYYY-MM-DD", last valid day in the trainer's zone
+    pricePaidCents: integer('price_paid_cents').notNull(),
+    currency: text('currency').notNull(),
+    purchasedAt: text('purchased_at').notNull().default(now),
+  },
+  (t) => [
+    index('client_packages_client_idx').on(t.clientId),
+    index('client_packages_package_idx').on(t.sessionPackageId),
+    index('client_packages_purchased_idx').on(t.purchasedAt),
+  ],
+);
+
+/** Every change of a client package's sessions_remaining, with its reason. */
+export const packageLedger = sqliteTable(
+  'package_ledger',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientPackageId: integer('client_package_id')
+      .notNull()
+      .references(() => clientPackages.id, { onDelete: 'cascade' }),
+    bookingId: integer('booking_id').references(() => bookings.id, { onDelete: 'set null' }),
+    delta: integer('delta').notNull(),
+    reason: text('reason', { enum: ['use_session', 'booking_completed', 'late_cancellation'] }).notNull(),
+    at: text('at').notNull().default(now),
+  },
+  (t) => [index('package_ledger_package_idx').on(t.clientPackageId, t.at)],
+);
+
+/** Stored first responses of create requests sent with an Idempotency-Key (kept 24 h). */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    scope: text('scope').notNull(), // who and what, e.g. "user:5:POST /api/bookings"
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code').notNull(),
+    // The first response; empty until written, when it is rebuilt from resource_id.
+    responseBody: text('response_body').notNull().default(''),
+    resourceId: integer('resource_id'),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('idempotency_scope_key_unique').on(t.scope, t.key),
+    index('idempotency_created_idx').on(t.createdAt),
+  ],
+);
+
+export type AvailabilitySlot = typeof availabilitySlots.$inferSelect;
+export type TrainerBreak = typeof trainerBreaks.$inferSelect;
+export type Booking = typeof bookings.$inferSelect;
+export type SessionPackage = typeof sessionPackages.$inferSelect;
+export type ClientPackage = typeof clientPackages.$inferSelect;

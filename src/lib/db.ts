@@ -1,4 +1,6 @@
+import { is, SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
+import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../db/schema';
 
 export const getDb = (d1: D1Database) => drizzle(d1, { schema });
@@ -8,4 +10,18 @@ export type Db = ReturnType<typeof getDb>;
 export function isUniqueViolation(err: unknown): boolean {
   const text = err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err);
   return /UNIQUE constraint failed/i.test(text);
+}
+
+/** A LIKE pattern matching `text` anywhere, with %, _ and \ taken literally (use with ESCAPE '\'). */
+export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * A raw D1 statement from a drizzle `sql` fragment or query builder. Guarded writes need
+ * `changes()`/`RETURNING` in one atomic `DB.batch`, which drizzle's batch cannot mix with raw SQL.
+ */
+export function statement(db: Db, query: SQL | { toSQL(): { sql: string; params: unknown[] } }): D1PreparedStatement {
+  const { sql: text, params } = is(query, SQL) ? dialect.sqlToQuery(query) : query.toSQL();
+  return db.$client.prepare(text).bind(...params);
 }

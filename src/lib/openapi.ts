@@ -34,3 +34,29 @@ export const problems = (...statuses: number[]) =>
   );
 
 export const authenticated: Record<string, string[]>[] = [{ Bearer: [] }, { Token: [] }];
+
+/** `{id}` in a path: a positive integer, else 400 naming `id`. */
+export const idParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
+});
+
+/** A query flag: true|false|1|0. */
+export const boolQuery = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+  .optional();
+
+/** The DRF list envelope around `item`. */
+export const pageSchema = <T extends ZodType>(item: T, name: string) =>
+  z
+    .object({
+      count: z.number().int(),
+      next: z.string().nullable(),
+      previous: z.string().nullable(),
+      results: z.array(item),
+    })
+    .openapi(name);

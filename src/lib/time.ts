@@ -18,3 +18,14 @@ export function isValidTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/** An ISO 8601 instant with any offset → UTC "…Z" with milliseconds; null without an offset or when invalid. */
+export function toUtcInstant(text: string): string | null {
+  if (!INSTANT.test(text)) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+export const minutesBetween = (fromIso: string, toIso: string): number => secondsBetween(fromIso, toIso) / 60;

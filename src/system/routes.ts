@@ -30,7 +30,13 @@ export const systemRouter = new OpenAPIHono<AppEnv>()
     return c.json(
       {
         name: 'TrainerHub API',
-        areas: { users: `${base}/api/users/` },
+        areas: {
+          users: `${base}/api/users/`,
+          clients: `${base}/api/clients/`,
+          availability_slots: `${base}/api/availability-slots/`,
+          trainer_breaks: `${base}/api/trainer-breaks/`,
+          bookings: `${base}/api/bookings/`,
+        },
         docs: `${base}/api/docs`,
         openapi: `${base}/api/openapi.json`,
       },

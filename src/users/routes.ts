@@ -3,7 +3,15 @@ import { type AppEnv, jwtSecret } from '../env';
 import { getDb } from '../lib/db';
 import { authenticated, jsonBody, jsonResponse, problems } from '../lib/openapi';
 import { requireAuth } from './middleware';
-import { authOut, changePasswordBody, loginBody, profileUpdateBody, registerBody, tokenOut, userOut } from './schemas';
+import {
+  authOut,
+  changePasswordBody,
+  loginBody,
+  profileOut,
+  profileUpdateBody,
+  registerBody,
+  tokenOut,
+} from './schemas';
 import * as users from './service';
 
 const tags = ['users'];
@@ -43,7 +51,7 @@ const profile = createRoute({
   summary: 'The signed-in user, with trainer settings for trainers',
   security: authenticated,
   middleware: requireAuth,
-  responses: { 200: jsonResponse(userOut, 'The profile'), ...problems(401) },
+  responses: { 200: jsonResponse(profileOut, 'The profile'), ...problems(401) },
 });
 
 const updateRoute = (method: 'put' | 'patch') =>
@@ -55,7 +63,7 @@ const updateRoute = (method: 'put' | 'patch') =>
     security: authenticated,
     middleware: requireAuth,
     request: jsonBody(profileUpdateBody),
-    responses: { 200: jsonResponse(userOut, 'The updated profile'), ...problems(400, 401) },
+    responses: { 200: jsonResponse(profileOut, 'The updated profile'), ...problems(400, 401) },
   });
 
 const changePassword = createRoute({
@@ -82,9 +90,9 @@ export const usersRouter = new OpenAPIHono<AppEnv>()
     await users.logout(getDb(c.env.DB), c.get('auth').jti);
     return c.body(null, 204);
   })
-  .openapi(profile, (c) => {
+  .openapi(profile, async (c) => {
     const { user, trainer } = c.get('auth');
-    return c.json(users.toUserOut(user, trainer), 200);
+    return c.json(await users.getProfile(getDb(c.env.DB), user, trainer), 200);
   })
   .openapi(updateRoute('put'), async (c) =>
     c.json(await users.updateProfile(getDb(c.env.DB), c.get('auth'), c.req.valid('json')), 200),

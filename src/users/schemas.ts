@@ -134,5 +134,22 @@ export const userOut = z
   .openapi('User');
 export type UserOut = z.infer<typeof userOut>;
 
+export const profileOut = userOut
+  .extend({
+    client_of: z
+      .array(
+        z.object({
+          client_id: z.number().int(),
+          trainer_id: z.number().int(),
+          business_name: z.string(),
+          slug: z.string(),
+          is_active: z.boolean(),
+        }),
+      )
+      .openapi({ description: "The client records carrying this user's email, one per trainer." }),
+  })
+  .openapi('Profile');
+export type ProfileOut = z.infer<typeof profileOut>;
+
 export const authOut = z.object({ token: z.string(), user: userOut }).openapi('AuthResponse');
 export const tokenOut = z.object({ token: z.string() }).openapi('TokenResponse');

@@ -1,5 +1,5 @@
 import { and, eq, gt, like, or, sql } from 'drizzle-orm';
-import { sessions, type Trainer, trainers, type User, users } from '../db/schema';
+import { clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
 import type { AuthContext } from '../env';
 import { type Db, isUniqueViolation } from '../lib/db';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
@@ -7,7 +7,7 @@ import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '
 import { clearLoginFailures, loginLockedFor, recordLoginFailure } from '../lib/ratelimit';
 import { nowIso } from '../lib/time';
 import { newTokenClaims, signToken, verifyToken } from '../lib/tokens';
-import type { ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
+import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
 
 export function toUserOut(user: User, trainer: Trainer | null): UserOut {
   return {
@@ -219,7 +219,27 @@ const TRAINER_COLUMNS = {
   auto_confirm: 'autoConfirm',
 } as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
 
-export async function updateProfile(db: Db, auth: AuthContext, input: ProfileUpdateInput): Promise<UserOut> {
+/** The user, plus the client records (one per trainer) that carry the user's email. */
+export async function getProfile(db: Db, user: User, trainer: Trainer | null): Promise<ProfileOut> {
+  const clientOf = user.isClient
+    ? await db
+        .select({
+          client_id: clients.id,
+          trainer_id: trainers.id,
+          business_name: trainers.businessName,
+          slug: trainers.slug,
+          is_active: clients.isActive,
+        })
+        .from(clients)
+        .innerJoin(trainers, eq(trainers.id, clients.trainerId))
+        .where(eq(clients.email, user.email))
+        .orderBy(clients.id)
+        .all()
+    : [];
+  return { ...toUserOut(user, trainer), client_of: clientOf };
+}
+
+export async function updateProfile(db: Db, auth: AuthContext, input: ProfileUpdateInput): Promise<ProfileOut> {
   const now = nowIso();
   const userSet: Partial<User> = {};
   if (input.first_name !== undefined) userSet.firstName = input.first_name;
@@ -259,5 +279,5 @@ export async function updateProfile(db: Db, auth: AuthContext, input: ProfileUpd
   }
   const fresh = await loadUser(db, eq(users.id, auth.user.id));
   if (!fresh) throw unauthorized('Invalid or expired token.');
-  return toUserOut(fresh.user, fresh.trainer);
+  return getProfile(db, fresh.user, fresh.trainer);
 }

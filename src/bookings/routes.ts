@@ -1,0 +1,164 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv, AuthContext, Bindings } from '../env';
+import { getDb } from '../lib/db';
+import { idempotencyOf } from '../lib/idempotency';
+import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { pageOf } from '../lib/pagination';
+import { viewerOf } from '../lib/viewer';
+import { scheduleOf } from '../scheduling/trainer-schedule';
+import { currentTrainer, requireAuth, requireTrainer } from '../users/middleware';
+import {
+  type BookingListQuery,
+  bookingCreateBody,
+  bookingListQuery,
+  bookingOut,
+  bookingPatchBody,
+  cancelBody,
+} from './schemas';
+import * as bookings from './service';
+
+const tags = ['bookings'];
+const anyone = { tags, security: authenticated, middleware: requireAuth };
+const trainerOnly = { tags, security: authenticated, middleware: requireTrainer };
+const bookingPage = pageSchema(bookingOut, 'BookingPage');
+
+const replayHeader = (replayed: boolean) => (replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
+
+const listRoute = (path: string, summary: string) =>
+  createRoute({
+    ...anyone,
+    method: 'get',
+    path,
+    summary,
+    request: { query: bookingListQuery },
+    responses: { 200: jsonResponse(bookingPage, 'A page of bookings'), ...problems(400, 401, 403) },
+  });
+
+const list = listRoute('/api/bookings', "The trainer's bookings (a client user: their own, read-only)");
+const upcoming = listRoute('/api/bookings/upcoming', 'Pending and confirmed bookings from now on, soonest first');
+const past = listRoute('/api/bookings/past', 'Bookings that have ended, latest first');
+
+const create = createRoute({
+  ...trainerOnly,
+  method: 'post',
+  path: '/api/bookings',
+  summary: 'Book a client (serialized per trainer; never double-books)',
+  description:
+    'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, outside_availability, trainer_break, package_expired or package_exhausted.',
+  request: {
+    headers: z.object({ 'idempotency-key': z.string().optional() }),
+    ...jsonBody(bookingCreateBody),
+  },
+  responses: { 201: jsonResponse(bookingOut, 'Booked'), ...problems(400, 401, 403, 409, 422) },
+});
+
+const detail = createRoute({
+  ...anyone,
+  method: 'get',
+  path: '/api/bookings/{id}',
+  summary: 'One booking',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(bookingOut, 'The booking'), ...problems(401, 403, 404) },
+});
+
+const patch = createRoute({
+  ...trainerOnly,
+  method: 'patch',
+  path: '/api/bookings/{id}',
+  summary: 'Change notes, or reschedule with start_time/end_time (same checks as create)',
+  request: {
+    params: idParam,
+    ...jsonBody(bookingPatchBody.extend({ allow_outside_availability: z.boolean().optional() })),
+  },
+  responses: { 200: jsonResponse(bookingOut, 'Updated'), ...problems(400, 401, 403, 404, 409) },
+});
+
+const action = (name: bookings.Transition, summary: string) => ({
+  ...trainerOnly,
+  method: 'post' as const,
+  path: `/api/bookings/{id}/${name}`,
+  summary,
+  responses: { 200: jsonResponse(bookingOut, 'The updated booking'), ...problems(401, 403, 404, 409) },
+});
+
+const confirm = createRoute({ ...action('confirm', 'pending → confirmed'), request: { params: idParam } });
+const complete = createRoute({
+  ...action('mark_completed', 'confirmed → completed; consumes a package credit'),
+  request: { params: idParam },
+});
+const cancel = createRoute({
+  ...action('cancel', 'pending|confirmed → cancelled (late inside the late-cancel window); frees the slot'),
+  // The body is optional: POST with none cancels without a reason.
+  request: { params: idParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
+});
+
+export const bookingsRouter = new OpenAPIHono<AppEnv>()
+  .openapi(upcoming, async (c) =>
+    c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'upcoming'), 200),
+  )
+  .openapi(past, async (c) => c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'past'), 200))
+  .openapi(list, async (c) => c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'all'), 200))
+  .openapi(create, async (c) => {
+    const trainer = currentTrainer(c);
+    const body = c.req.valid('json');
+    const idempotency = await idempotencyOf(
+      c.req.header('Idempotency-Key'),
+      `user:${c.get('auth').user.id}:POST /api/bookings`,
+      body,
+    );
+    const outcome = await scheduleOf(c.env, trainer.id).createBooking({
+      trainerId: trainer.id,
+      clientId: body.client,
+      startTime: body.start_time,
+      endTime: body.end_time ?? null,
+      notes: body.notes ?? '',
+      clientPackageId: body.client_package ?? null,
+      allowOutsideAvailability: body.allow_outside_availability ?? false,
+      enforceBookingWindow: false,
+      status: 'pending',
+      idempotency,
+    });
+    const { booking, replayed } = bookings.unwrapOutcome(outcome);
+    return c.json(booking, 201, replayHeader(replayed));
+  })
+  .openapi(detail, async (c) =>
+    c.json(await bookings.findBooking(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+  )
+  .openapi(patch, async (c) => {
+    const trainer = currentTrainer(c);
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const db = getDb(c.env.DB);
+    if (body.notes !== undefined) await bookings.updateNotes(db, trainer.id, id, body.notes);
+    if (body.start_time === undefined && body.end_time === undefined) {
+      return c.json(await bookings.findBooking(db, viewerOf(c.get('auth')), id), 200);
+    }
+    const outcome = await scheduleOf(c.env, trainer.id).rescheduleBooking({
+      trainerId: trainer.id,
+      bookingId: id,
+      startTime: body.start_time ?? null,
+      endTime: body.end_time ?? null,
+      allowOutsideAvailability: body.allow_outside_availability ?? false,
+    });
+    return c.json(bookings.unwrapOutcome(outcome).booking, 200);
+  })
+  .openapi(confirm, async (c) =>
+    c.json(await bookings.transition(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, 'confirm'), 200),
+  )
+  .openapi(cancel, async (c) => {
+    const reason = c.req.valid('json')?.reason ?? '';
+    const { id } = c.req.valid('param');
+    return c.json(await bookings.transition(getDb(c.env.DB), currentTrainer(c).id, id, 'cancel', reason), 200);
+  })
+  .openapi(complete, async (c) =>
+    c.json(
+      await bookings.transition(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, 'mark_completed'),
+      200,
+    ),
+  );
+
+async function listing(env: Bindings, auth: AuthContext, url: string, q: BookingListQuery, mode: bookings.ListMode) {
+  const zone = auth.trainer?.timezone ?? 'UTC';
+  const { count, results } = await bookings.listBookings(getDb(env.DB), viewerOf(auth), zone, q, mode);
+  return pageOf(url, q, count, results);
+}

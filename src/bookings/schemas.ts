@@ -1,0 +1,76 @@
+import { z } from '@hono/zod-openapi';
+import { BOOKING_STATUSES } from '../db/schema';
+import { pageQuery } from '../lib/pagination';
+import { toUtcInstant } from '../lib/time';
+import { isValidDate } from '../scheduling/slots';
+
+export const instantField = z
+  .string()
+  .transform((v, ctx) => {
+    const iso = toUtcInstant(v);
+    if (!iso) {
+      ctx.addIssue({ code: 'custom', message: 'Use an ISO 8601 instant with an offset, e.g. 2025-01-15T10:00:00Z.' });
+      return z.NEVER;
+    }
+    return iso;
+  })
+  .openapi({ type: 'string', format: 'date-time', example: '2025-01-15T10:00:00Z' });
+
+/** A date (the trainer's local day) or an instant, for list filters. */
+const dateOrInstant = z
+  .string()
+  .refine((v) => isValidDate(v) || toUtcInstant(v) !== null, 'Use YYYY-MM-DD or an ISO 8601 instant.')
+  .optional();
+
+export const bookingCreateBody = z
+  .object({
+    client: z.number().int().positive(),
+    start_time: instantField,
+    end_time: instantField.optional(),
+    notes: z.string().max(5000).optional(),
+    client_package: z.number().int().positive().nullable().optional(),
+    allow_outside_availability: z.boolean().optional(),
+  })
+  .openapi('BookingCreate');
+export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
+
+export const bookingPatchBody = z
+  .object({ notes: z.string().max(5000), start_time: instantField, end_time: instantField })
+  .partial()
+  .openapi('BookingUpdate');
+
+export const cancelBody = z.object({ reason: z.string().trim().max(1000).optional() }).openapi('BookingCancel');
+
+export const bookingOut = z
+  .object({
+    id: z.number().int(),
+    trainer: z.number().int(),
+    client: z.number().int(),
+    client_name: z.string(),
+    trainer_name: z.string(),
+    start_time: z.string(),
+    end_time: z.string(),
+    status: z.enum(BOOKING_STATUSES),
+    notes: z.string(),
+    cancellation_reason: z.string(),
+    duration_minutes: z.number().int(),
+    is_upcoming: z.boolean(),
+    is_past: z.boolean(),
+    client_package: z.number().int().nullable(),
+    cancelled_at: z.string().nullable(),
+    late_cancellation: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Booking');
+export type BookingOut = z.infer<typeof bookingOut>;
+
+export const bookingListQuery = pageQuery.extend({
+  status: z.enum(BOOKING_STATUSES).optional(),
+  client: z.coerce.number().int().positive().optional(),
+  from: dateOrInstant,
+  to: dateOrInstant,
+  search: z.string().trim().max(200).optional(),
+  ordering: z.string().optional(),
+});
+export type BookingListQuery = z.infer<typeof bookingListQuery>;

@@ -1,0 +1,542 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import {
+  availabilitySlots,
+  type Booking,
+  type BookingStatus,
+  bookings,
+  clientPackages,
+  clients,
+  idempotencyKeys,
+  packageLedger,
+  trainerBreaks,
+  trainers,
+  users,
+} from '../db/schema';
+import { containsPattern, type Db, statement } from '../lib/db';
+import { findIdempotent, type Idempotency } from '../lib/idempotency';
+import { pageOffset, parseOrdering } from '../lib/pagination';
+import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
+import { toUtcInstant } from '../lib/time';
+import type { Viewer } from '../lib/viewer';
+import {
+  addDays,
+  breakIntervals,
+  busyIntervals,
+  coveredBy,
+  isValidDate,
+  localDate,
+  MINUTE_MS,
+  openIntervals,
+  overlapsAny,
+  startOfDayMs,
+} from '../scheduling/slots';
+import type { BookingListQuery, BookingOut } from './schemas';
+
+export const MAX_BOOKING_MINUTES = 12 * 60;
+const MAX_BUFFER_MINUTES = 240;
+const ACTIVE: BookingStatus[] = ['pending', 'confirmed'];
+const iso = (ms: number) => new Date(ms).toISOString();
+
+// ---- reading --------------------------------------------------------------------------
+
+const personName = (first: SQLWrapper, last: SQLWrapper) => sql`nullif(trim(${first} || ' ' || ${last}), '')`;
+
+const bookingColumns = {
+  booking: bookings,
+  clientName: sql<string>`coalesce(${personName(clients.firstName, clients.lastName)}, ${clients.email})`,
+  trainerName: sql<string>`coalesce(nullif(${trainers.businessName}, ''), ${personName(users.firstName, users.lastName)}, ${users.email})`,
+};
+
+const selectBookings = (db: Db) =>
+  db
+    .select(bookingColumns)
+    .from(bookings)
+    .innerJoin(clients, eq(clients.id, bookings.clientId))
+    .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
+    .innerJoin(users, eq(users.id, trainers.userId));
+
+export function toBookingOut(
+  row: { booking: Booking; clientName: string; trainerName: string },
+  now = Date.now(),
+): BookingOut {
+  const b = row.booking;
+  const start = Date.parse(b.startTime);
+  const end = Date.parse(b.endTime);
+  return {
+    id: b.id,
+    trainer: b.trainerId,
+    client: b.clientId,
+    client_name: row.clientName,
+    trainer_name: row.trainerName,
+    start_time: b.startTime,
+    end_time: b.endTime,
+    status: b.status,
+    notes: b.notes,
+    cancellation_reason: b.cancellationReason,
+    duration_minutes: Math.round((end - start) / MINUTE_MS),
+    is_upcoming: start > now && ACTIVE.includes(b.status),
+    is_past: end < now,
+    client_package: b.clientPackageId,
+    cancelled_at: b.cancelledAt,
+    late_cancellation: b.lateCancellation,
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+  };
+}
+
+/** A trainer's bookings, or a client user's bookings with any trainer. */
+export const bookingScope = (viewer: Viewer): SQL =>
+  viewer.kind === 'trainer' ? eq(bookings.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
+
+export async function findBooking(db: Db, viewer: Viewer, id: number): Promise<BookingOut> {
+  const row = await selectBookings(db)
+    .where(and(eq(bookings.id, id), bookingScope(viewer)))
+    .get();
+  if (!row) throw notFound('Booking not found.');
+  return toBookingOut(row);
+}
+
+/** A list bound: a local date (the trainer's zone, else UTC) or an instant. */
+function boundOf(value: string, timeZone: string, end: boolean): string {
+  if (isValidDate(value)) return iso(startOfDayMs(end ? addDays(value, 1) : value, timeZone));
+  return toUtcInstant(value) ?? value;
+}
+
+export type ListMode = 'all' | 'upcoming' | 'past';
+
+export async function listBookings(
+  db: Db,
+  viewer: Viewer,
+  timeZone: string,
+  q: BookingListQuery,
+  mode: ListMode = 'all',
+  extra?: SQL,
+) {
+  const nowIso = new Date().toISOString();
+  const fallback =
+    mode === 'upcoming'
+      ? { field: 'start_time' as const, desc: false }
+      : mode === 'past'
+        ? { field: 'start_time' as const, desc: true }
+        : { field: 'start_time' as const, desc: true };
+  const order = parseOrdering(q.ordering, ['start_time', 'created_at'] as const, fallback);
+  const conditions: SQL[] = [bookingScope(viewer)];
+  if (extra) conditions.push(extra);
+  if (q.status) conditions.push(eq(bookings.status, q.status));
+  if (q.client) conditions.push(eq(bookings.clientId, q.client));
+  if (q.from) conditions.push(gte(bookings.startTime, boundOf(q.from, timeZone, false)));
+  if (q.to) conditions.push(lt(bookings.startTime, boundOf(q.to, timeZone, true)));
+  if (q.search) {
+    const p = containsPattern(q.search.toLowerCase());
+    conditions.push(
+      sql`(lower(${clients.firstName}) LIKE ${p} ESCAPE '\\' OR lower(${clients.lastName}) LIKE ${p} ESCAPE '\\' OR lower(${bookings.notes}) LIKE ${p} ESCAPE '\\')`,
+    );
+  }
+  if (mode === 'upcoming') conditions.push(inArray(bookings.status, ACTIVE), gte(bookings.startTime, nowIso));
+  if (mode === 'past') conditions.push(lt(bookings.endTime, nowIso));
+  const where = and(...conditions);
+  const column = order.field === 'start_time' ? bookings.startTime : bookings.createdAt;
+  const [countRows, rows] = await db.batch([
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(bookings)
+      .innerJoin(clients, eq(clients.id, bookings.clientId))
+      .where(where),
+    selectBookings(db)
+      .where(where)
+      .orderBy(order.desc ? desc(column) : asc(column), order.desc ? desc(bookings.id) : asc(bookings.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  const now = Date.now();
+  return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toBookingOut(r, now)) };
+}
+
+// ---- creating and rescheduling (run inside the trainer's TrainerSchedule object) --------
+
+export interface CreateBookingCommand {
+  trainerId: number;
+  clientId: number;
+  startTime: string;
+  endTime: string | null;
+  notes: string;
+  clientPackageId: number | null;
+  allowOutsideAvailability: boolean;
+  /** Public bookings must respect the minimum notice and the horizon; a trainer may book any future time. */
+  enforceBookingWindow: boolean;
+  status: 'pending' | 'confirmed';
+  idempotency: Idempotency | null;
+}
+
+export interface RescheduleCommand {
+  trainerId: number;
+  bookingId: number;
+  startTime: string | null;
+  endTime: string | null;
+  allowOutsideAvailability: boolean;
+}
+
+/** A schedule object's answer: plain data, so it crosses Durable Object RPC unchanged. */
+export type Outcome =
+  | { ok: true; booking: BookingOut; replayed: boolean }
+  | { ok: false; status: ContentfulStatusCode; detail: string; errors?: FieldErrors; code?: string };
+
+export const outcomeOfError = (err: ApiError): Outcome => ({
+  ok: false,
+  status: err.status,
+  detail: err.detail,
+  ...(err.extra.errors && { errors: err.extra.errors }),
+  ...(err.extra.code && { code: err.extra.code }),
+});
+
+/** The booking of a successful outcome; a refusal becomes the ApiError it was. */
+export function unwrapOutcome(outcome: Outcome): { booking: BookingOut; replayed: boolean } {
+  if (!outcome.ok) throw new ApiError(outcome.status, outcome.detail, { errors: outcome.errors, code: outcome.code });
+  return outcome;
+}
+
+/** One D1 batch: the trainer, the client, windows, breaks and bookings near [start, end), and the package. */
+async function readForBooking(
+  db: Db,
+  cmd: { trainerId: number; clientId: number; packageId: number | null },
+  start: number,
+  end: number,
+  excludeId: number,
+) {
+  const near = (ms: number, minutes: number) => iso(ms + minutes * MINUTE_MS);
+  const [trainerRows, clientRows, windows, breaks, busy, packageRows] = await db.batch([
+    db
+      .select({ trainer: trainers, trainerName: bookingColumns.trainerName })
+      .from(trainers)
+      .innerJoin(users, eq(users.id, trainers.userId))
+      .where(eq(trainers.id, cmd.trainerId)),
+    db
+      .select()
+      .from(clients)
+      .where(and(eq(clients.id, cmd.clientId), eq(clients.trainerId, cmd.trainerId))),
+    db
+      .select({
+        dayOfWeek: availabilitySlots.dayOfWeek,
+        startTime: availabilitySlots.startTime,
+        endTime: availabilitySlots.endTime,
+      })
+      .from(availabilitySlots)
+      .where(and(eq(availabilitySlots.trainerId, cmd.trainerId), eq(availabilitySlots.isActive, true))),
+    // Break dates are local; UTC dates two days either side cover every zone.
+    db
+      .select({ startDate: trainerBreaks.startDate, endDate: trainerBreaks.endDate })
+      .from(trainerBreaks)
+      .where(
+        and(
+          eq(trainerBreaks.trainerId, cmd.trainerId),
+          gte(trainerBreaks.endDate, near(start, -2 * 24 * 60).slice(0, 10)),
+          lte(trainerBreaks.startDate, near(end, 2 * 24 * 60).slice(0, 10)),
+        ),
+      ),
+    db
+      .select({ start: bookings.startTime, end: bookings.endTime })
+      .from(bookings)
+      .where(
+        and(
+          eq(bookings.trainerId, cmd.trainerId),
+          inArray(bookings.status, ACTIVE),
+          lt(bookings.startTime, near(end, MAX_BUFFER_MINUTES)),
+          gt(bookings.endTime, near(start, -MAX_BUFFER_MINUTES)),
+          sql`${bookings.id} <> ${excludeId}`,
+        ),
+      ),
+    db
+      .select({
+        pkg: clientPackages,
+        reserved: sql<number>`(select count(*) from ${bookings} where ${bookings.clientPackageId} = ${clientPackages.id} and ${bookings.status} in ('pending', 'confirmed') and ${bookings.id} <> ${excludeId})`,
+      })
+      .from(clientPackages)
+      .where(eq(clientPackages.id, cmd.packageId ?? 0)),
+  ]);
+  return {
+    trainerRow: trainerRows[0],
+    client: clientRows[0],
+    windows,
+    breaks,
+    busy: busy.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end) })),
+    pkg: packageRows[0],
+  };
+}
+
+type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
+
+/** The schedule's verdict on [start, end): throws the 409 a client must branch on. */
+function checkSchedule(
+  read: ScheduleRead & { trainerRow: NonNullable<ScheduleRead['trainerRow']> },
+  start: number,
+  end: number,
+  allowOutside: boolean,
+) {
+  const t = read.trainerRow.trainer;
+  if (overlapsAny(breakIntervals(read.breaks, t.timezone), start, end)) {
+    throw conflict('The trainer is on a break on that day.', 'trainer_break');
+  }
+  if (!allowOutside) {
+    const open = openIntervals(read.windows, t.timezone, localDate(start, t.timezone), localDate(end, t.timezone));
+    if (!coveredBy(open, start, end)) {
+      throw conflict("That time is outside the trainer's availability.", 'outside_availability');
+    }
+  }
+  if (overlapsAny(busyIntervals(read.busy, t.bufferMinutes), start, end)) {
+    throw conflict('That time overlaps another booking.', 'booking_overlap');
+  }
+}
+
+function timeErrors(start: number, end: number, now: number): FieldErrors {
+  const errors: FieldErrors = {};
+  if (start <= now) errors.start_time = ['Start time must be in the future.'];
+  if (end <= start) errors.end_time = ['End time must be after start time.'];
+  else if (end - start > MAX_BOOKING_MINUTES * MINUTE_MS) errors.end_time = ['A booking lasts at most 12 hours.'];
+  return errors;
+}
+
+const today = (timeZone: string, now: number) => localDate(now, timeZone);
+
+export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
+  const nowIso = iso(now);
+  if (cmd.idempotency) {
+    const prior = await findIdempotent(db, cmd.idempotency, nowIso);
+    if (prior) {
+      const booking: BookingOut = prior.responseBody
+        ? JSON.parse(prior.responseBody)
+        : await findBooking(db, { kind: 'trainer', trainerId: cmd.trainerId, userId: 0 }, prior.resourceId ?? 0);
+      return { ok: true, booking, replayed: true };
+    }
+  }
+
+  const start = Date.parse(cmd.startTime);
+  // Until the trainer row is read the default length is unknown; read with the longest.
+  const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
+  const read = await readForBooking(
+    db,
+    { trainerId: cmd.trainerId, clientId: cmd.clientId, packageId: cmd.clientPackageId },
+    start,
+    provisionalEnd,
+    0,
+  );
+  const { trainerRow, client, pkg } = read;
+  if (!trainerRow) throw notFound('Trainer not found.');
+  const t = trainerRow.trainer;
+  const end = cmd.endTime ? provisionalEnd : start + t.sessionDurationMinutes * MINUTE_MS;
+
+  const errors = timeErrors(start, end, now);
+  if (!client) errors.client = ['Client not found.'];
+  if (cmd.clientPackageId !== null && (!pkg || pkg.pkg.clientId !== cmd.clientId)) {
+    errors.client_package = ['Package not found for this client.'];
+  }
+  if (Object.keys(errors).length) throw invalid(errors);
+
+  if (pkg) {
+    if (pkg.pkg.expiryDate !== null && pkg.pkg.expiryDate < today(t.timezone, now)) {
+      throw conflict(`This package expired on ${pkg.pkg.expiryDate}.`, 'package_expired');
+    }
+    if (pkg.pkg.sessionsRemaining - pkg.reserved <= 0) {
+      throw conflict('This package has no sessions left to book.', 'package_exhausted');
+    }
+  }
+  if (cmd.enforceBookingWindow) {
+    if (start < now + t.minNoticeMinutes * MINUTE_MS) {
+      throw conflict(`Bookings need at least ${t.minNoticeMinutes} minutes' notice.`, 'outside_availability');
+    }
+    if (start > now + t.bookingHorizonDays * 24 * 60 * MINUTE_MS) {
+      throw conflict(`Bookings open at most ${t.bookingHorizonDays} days ahead.`, 'outside_availability');
+    }
+  }
+  checkSchedule({ ...read, trainerRow }, start, end, cmd.allowOutsideAvailability);
+
+  // The guarded insert: the database itself refuses an overlap (or an overdrawn package),
+  // even if a second writer ever slipped past this object.
+  const buffer = t.bufferMinutes * MINUTE_MS;
+  const insert = statement(
+    db,
+    sql`
+    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, status, notes, client_package_id, created_at, updated_at)
+    SELECT ${t.id}, ${cmd.clientId}, ${iso(start)}, ${iso(end)}, ${cmd.status}, ${cmd.notes}, ${cmd.clientPackageId}, ${nowIso}, ${nowIso}
+    WHERE NOT EXISTS (
+      SELECT 1 FROM ${bookings} WHERE trainer_id = ${t.id} AND status IN ('pending', 'confirmed')
+        AND start_time < ${iso(end + buffer)} AND end_time > ${iso(start - buffer)})
+    AND (${cmd.clientPackageId} IS NULL OR (
+      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${cmd.clientPackageId}) > (
+      SELECT count(*) FROM ${bookings} WHERE client_package_id = ${cmd.clientPackageId} AND status IN ('pending', 'confirmed')))
+    RETURNING id`,
+  );
+  const idem = cmd.idempotency;
+  const results = await db.$client.batch<{ id: number }>(
+    idem
+      ? [
+          statement(db, sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}`),
+          insert,
+          // Only when the booking went in: changes() is the insert's row count.
+          statement(
+            db,
+            sql`INSERT INTO ${idempotencyKeys} (scope, key, request_hash, status_code, response_body, resource_id, created_at)
+              SELECT ${idem.scope}, ${idem.key}, ${idem.hash}, 201, '', last_insert_rowid(), ${nowIso} WHERE changes() = 1`,
+          ),
+        ]
+      : [insert],
+  );
+  const inserted = results[idem ? 1 : 0]?.results ?? [];
+  const id = inserted[0]?.id;
+  if (id === undefined) throw conflict('That time overlaps another booking.', 'booking_overlap');
+
+  const booking = toBookingOut(
+    {
+      booking: {
+        id,
+        trainerId: t.id,
+        clientId: cmd.clientId,
+        startTime: iso(start),
+        endTime: iso(end),
+        status: cmd.status,
+        notes: cmd.notes,
+        cancellationReason: '',
+        clientPackageId: cmd.clientPackageId,
+        cancelledAt: null,
+        lateCancellation: false,
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      },
+      clientName: [client?.firstName, client?.lastName].filter(Boolean).join(' ') || (client?.email ?? ''),
+      trainerName: trainerRow.trainerName,
+    },
+    now,
+  );
+  if (idem) {
+    await db
+      .update(idempotencyKeys)
+      .set({ responseBody: JSON.stringify(booking) })
+      .where(and(eq(idempotencyKeys.scope, idem.scope), eq(idempotencyKeys.key, idem.key)));
+  }
+  return { ok: true, booking, replayed: false };
+}
+
+export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
+  const viewer: Viewer = { kind: 'trainer', trainerId: cmd.trainerId, userId: 0 };
+  const current = await findBooking(db, viewer, cmd.bookingId);
+  if (!ACTIVE.includes(current.status)) {
+    throw conflict(`A ${current.status} booking cannot be rescheduled.`, 'invalid_transition');
+  }
+  const oldStart = Date.parse(current.start_time);
+  const oldEnd = Date.parse(current.end_time);
+  const start = cmd.startTime ? Date.parse(cmd.startTime) : oldStart;
+  // Moving only the start keeps the length; moving only the end keeps the start.
+  const end = cmd.endTime ? Date.parse(cmd.endTime) : cmd.startTime ? start + (oldEnd - oldStart) : oldEnd;
+  const errors = timeErrors(start, end, now);
+  if (Object.keys(errors).length) throw invalid(errors);
+
+  const read = await readForBooking(
+    db,
+    { trainerId: cmd.trainerId, clientId: current.client, packageId: null },
+    start,
+    end,
+    cmd.bookingId,
+  );
+  if (!read.trainerRow) throw notFound('Trainer not found.');
+  checkSchedule({ ...read, trainerRow: read.trainerRow }, start, end, cmd.allowOutsideAvailability);
+
+  const buffer = read.trainerRow.trainer.bufferMinutes * MINUTE_MS;
+  const nowIso = iso(now);
+  const updated = await db.all<{ id: number }>(sql`
+    UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso}
+    WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND status IN ('pending', 'confirmed')
+      AND NOT EXISTS (
+        SELECT 1 FROM ${bookings} other WHERE other.trainer_id = ${cmd.trainerId} AND other.id <> ${cmd.bookingId}
+          AND other.status IN ('pending', 'confirmed')
+          AND other.start_time < ${iso(end + buffer)} AND other.end_time > ${iso(start - buffer)})
+    RETURNING id`);
+  if (!updated[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  return { ok: true, booking: await findBooking(db, viewer, cmd.bookingId), replayed: false };
+}
+
+// ---- changes that free time or change nothing (no Durable Object needed) ---------------
+
+export async function updateNotes(db: Db, trainerId: number, id: number, notes: string): Promise<BookingOut> {
+  const viewer: Viewer = { kind: 'trainer', trainerId, userId: 0 };
+  await findBooking(db, viewer, id);
+  await db
+    .update(bookings)
+    .set({ notes, updatedAt: iso(Date.now()) })
+    .where(and(eq(bookings.id, id), eq(bookings.trainerId, trainerId)));
+  return findBooking(db, viewer, id);
+}
+
+export type Transition = 'confirm' | 'cancel' | 'mark_completed';
+
+const FROM: Record<Transition, BookingStatus[]> = {
+  confirm: ['pending'],
+  cancel: ['pending', 'confirmed'],
+  mark_completed: ['confirmed'],
+};
+const VERB: Record<Transition, string> = { confirm: 'confirmed', cancel: 'cancelled', mark_completed: 'completed' };
+
+/**
+ * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
+ * trainer's late-cancel window); mark_completed: confirmed → completed. A package credit is
+ * consumed by completion and by a late cancellation, in the same batch as the status change.
+ */
+export async function transition(
+  db: Db,
+  trainerId: number,
+  id: number,
+  action: Transition,
+  reason = '',
+): Promise<BookingOut> {
+  const viewer: Viewer = { kind: 'trainer', trainerId, userId: 0 };
+  const current = await findBooking(db, viewer, id);
+  const trainer = await db.select().from(trainers).where(eq(trainers.id, trainerId)).get();
+  if (!trainer) throw notFound('Trainer not found.');
+  const now = Date.now();
+  const nowIso = iso(now);
+  const allowed = FROM[action];
+  const guard = and(eq(bookings.id, id), eq(bookings.trainerId, trainerId), inArray(bookings.status, allowed));
+
+  const late = action === 'cancel' && Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
+  const consumes = action === 'mark_completed' || late;
+  const statusUpdate = db
+    .update(bookings)
+    .set(
+      action === 'cancel'
+        ? {
+            status: 'cancelled',
+            cancellationReason: reason,
+            cancelledAt: nowIso,
+            lateCancellation: late,
+            updatedAt: nowIso,
+          }
+        : { status: action === 'confirm' ? 'confirmed' : 'completed', updatedAt: nowIso },
+    )
+    .where(guard)
+    .returning({ id: bookings.id });
+
+  const writes = [statement(db, statusUpdate)];
+  if (consumes && current.client_package !== null) {
+    const pkgId = current.client_package;
+    const reasonCode = action === 'cancel' ? 'late_cancellation' : 'booking_completed';
+    writes.push(
+      // changes() is the row count of the statement before: the status change, then the decrement.
+      statement(
+        db,
+        sql`UPDATE ${clientPackages} SET sessions_remaining = sessions_remaining - 1
+          WHERE id = ${pkgId} AND sessions_remaining > 0 AND changes() = 1`,
+      ),
+      statement(
+        db,
+        sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at)
+          SELECT ${pkgId}, ${id}, -1, ${reasonCode}, ${nowIso} WHERE changes() = 1`,
+      ),
+    );
+  }
+  const [statusResult] = await db.$client.batch<{ id: number }>(writes);
+  const changed = statusResult?.results ?? [];
+  if (!changed[0]) {
+    const fresh = await findBooking(db, viewer, id);
+    throw conflict(`A ${fresh.status} booking cannot be ${VERB[action]}.`, 'invalid_transition');
+  }
+  return findBooking(db, viewer, id);
+}

@@ -1,0 +1,133 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../env';
+import { getDb } from '../lib/db';
+import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { pageOf, pageQuery } from '../lib/pagination';
+import { viewerOf } from '../lib/viewer';
+import { requireAuth } from '../users/middleware';
+import {
+  clientCreateBody,
+  clientDetailOut,
+  clientListQuery,
+  clientOut,
+  clientPatchBody,
+  noteBody,
+  noteOut,
+} from './schemas';
+import * as clients from './service';
+
+const base = { tags: ['clients'], security: authenticated, middleware: requireAuth };
+
+const list = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/clients',
+  summary: "The trainer's clients (a client user: their own records), filtered, searched, ordered, paginated",
+  request: { query: clientListQuery },
+  responses: {
+    200: jsonResponse(pageSchema(clientOut, 'ClientPage'), 'A page of clients'),
+    ...problems(400, 401, 403),
+  },
+});
+
+const create = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/clients',
+  summary: 'Add a client',
+  request: jsonBody(clientCreateBody),
+  responses: { 201: jsonResponse(clientOut, 'Created'), ...problems(400, 401, 403) },
+});
+
+const detail = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/clients/{id}',
+  summary: 'A client with notes, booking counts and packages',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(clientDetailOut, 'The client'), ...problems(401, 403, 404) },
+});
+
+const updateRoute = (method: 'put' | 'patch') =>
+  createRoute({
+    ...base,
+    method,
+    path: '/api/clients/{id}',
+    summary: method === 'put' ? 'Replace a client (email required)' : 'Change some fields of a client',
+    request: { params: idParam, ...jsonBody(method === 'put' ? clientCreateBody : clientPatchBody) },
+    responses: { 200: jsonResponse(clientOut, 'Updated'), ...problems(400, 401, 403, 404) },
+  });
+
+const remove = createRoute({
+  ...base,
+  method: 'delete',
+  path: '/api/clients/{id}',
+  summary: 'Delete a client without bookings or packages (deactivate the others)',
+  request: { params: idParam },
+  responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404, 409) },
+});
+
+const addNote = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/clients/{id}/add_note',
+  summary: 'Add a note to a client',
+  request: { params: idParam, ...jsonBody(noteBody) },
+  responses: { 201: jsonResponse(noteOut, 'Created'), ...problems(400, 401, 403, 404) },
+});
+
+const notes = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/clients/{id}/notes',
+  summary: "A client's notes, newest first",
+  request: { params: idParam, query: pageQuery },
+  responses: {
+    200: jsonResponse(pageSchema(noteOut, 'ClientNotePage'), 'A page of notes'),
+    ...problems(401, 403, 404),
+  },
+});
+
+export const clientsRouter = new OpenAPIHono<AppEnv>()
+  .openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await clients.listClients(getDb(c.env.DB), viewerOf(c.get('auth')), q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(create, async (c) =>
+    c.json(await clients.createClient(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('json')), 201),
+  )
+  .openapi(detail, async (c) =>
+    c.json(await clients.getClientDetail(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+  )
+  .openapi(updateRoute('put'), async (c) => {
+    const db = getDb(c.env.DB);
+    return c.json(
+      await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
+      200,
+    );
+  })
+  .openapi(updateRoute('patch'), async (c) => {
+    const db = getDb(c.env.DB);
+    return c.json(
+      await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
+      200,
+    );
+  })
+  .openapi(remove, async (c) => {
+    await clients.deleteClient(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(addNote, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(
+      await clients.addNote(getDb(c.env.DB), viewerOf(c.get('auth')), id, c.req.valid('json').content),
+      201,
+    );
+  })
+  .openapi(notes, async (c) => {
+    const q = c.req.valid('query');
+    const { id } = c.req.valid('param');
+    const { count, results } = await clients.listNotes(getDb(c.env.DB), viewerOf(c.get('auth')), id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  });

@@ -1,0 +1,76 @@
+import { z } from '@hono/zod-openapi';
+import { FITNESS_LEVELS } from '../db/schema';
+import { boolQuery } from '../lib/openapi';
+import { pageQuery } from '../lib/pagination';
+import { emailField, phoneField } from '../users/schemas';
+
+const PREFERENCES_MAX_BYTES = 8 * 1024;
+
+const clientFields = {
+  email: emailField,
+  first_name: z.string().trim().max(150),
+  last_name: z.string().trim().max(150),
+  phone: phoneField,
+  fitness_level: z.enum(FITNESS_LEVELS),
+  goals: z.array(z.string().trim().min(1).max(200)).max(50),
+  preferences: z
+    .record(z.string(), z.unknown())
+    .refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= PREFERENCES_MAX_BYTES, {
+      message: 'Preferences are limited to 8 KB of JSON.',
+    }),
+  notes: z.string().max(10_000),
+  is_active: z.boolean(),
+};
+
+export const clientCreateBody = z
+  .object({ ...clientFields })
+  .partial()
+  .required({ email: true })
+  .openapi('ClientCreate');
+export const clientPatchBody = z.object(clientFields).partial().openapi('ClientUpdate');
+export type ClientInput = z.infer<typeof clientPatchBody>;
+
+export const clientOut = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    phone: z.string(),
+    fitness_level: z.enum(FITNESS_LEVELS),
+    goals: z.array(z.string()),
+    preferences: z.record(z.string(), z.unknown()),
+    notes: z.string(),
+    is_active: z.boolean(),
+    notes_count: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Client');
+export type ClientOut = z.infer<typeof clientOut>;
+
+export const noteOut = z
+  .object({ id: z.number().int(), content: z.string(), created_by_name: z.string(), created_at: z.string() })
+  .openapi('ClientNote');
+export type NoteOut = z.infer<typeof noteOut>;
+
+export const clientDetailOut = clientOut
+  .extend({
+    client_notes: z.array(noteOut),
+    bookings_count: z.number().int(),
+    upcoming_bookings_count: z.number().int(),
+  })
+  .openapi('ClientDetail');
+export type ClientDetailOut = z.infer<typeof clientDetailOut>;
+
+export const noteBody = z
+  .object({ content: z.string().trim().min(1, 'A note cannot be empty.').max(10_000) })
+  .openapi('ClientNoteCreate');
+
+export const clientListQuery = pageQuery.extend({
+  fitness_level: z.enum(FITNESS_LEVELS).optional(),
+  is_active: boolQuery,
+  search: z.string().trim().max(200).optional(),
+  ordering: z.string().optional(),
+});
+export type ClientListQuery = z.infer<typeof clientListQuery>;

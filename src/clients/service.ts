@@ -1,0 +1,205 @@
+import { and, asc, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
+import { bookings, type Client, clientNotes, clientPackages, clients, users } from '../db/schema';
+import { containsPattern, type Db, isUniqueViolation } from '../lib/db';
+import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
+import { conflict, invalidField, notFound } from '../lib/problem';
+import { nowIso } from '../lib/time';
+import { trainerIdOf, type Viewer } from '../lib/viewer';
+import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
+
+/** The rows a viewer may see: a trainer's own clients, or a client user's records by email. */
+export const clientScope = (viewer: Viewer): SQL =>
+  viewer.kind === 'trainer' ? eq(clients.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
+
+const notesCount = sql<number>`(select count(*) from ${clientNotes} where ${clientNotes.clientId} = ${clients.id})`;
+
+export function toClientOut(c: Client, notes_count: number): ClientOut {
+  return {
+    id: c.id,
+    email: c.email,
+    first_name: c.firstName,
+    last_name: c.lastName,
+    phone: c.phone,
+    fitness_level: c.fitnessLevel,
+    goals: c.goals,
+    preferences: c.preferences,
+    notes: c.notes,
+    is_active: c.isActive,
+    notes_count,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+/** Client users read their records, but not what their trainer wrote about them. */
+const forViewer = (viewer: Viewer, out: ClientOut): ClientOut =>
+  viewer.kind === 'trainer' ? out : { ...out, notes: '', notes_count: 0 };
+
+const ORDERING = ['created_at', 'first_name', 'last_name'] as const;
+const ORDER_COLUMNS = { created_at: clients.createdAt, first_name: clients.firstName, last_name: clients.lastName };
+
+export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
+  const order = parseOrdering(q.ordering, ORDERING, { field: 'last_name', desc: false });
+  const conditions: SQL[] = [clientScope(viewer)];
+  if (q.fitness_level) conditions.push(eq(clients.fitnessLevel, q.fitness_level));
+  if (q.is_active !== undefined) conditions.push(eq(clients.isActive, q.is_active));
+  if (q.search) {
+    const p = containsPattern(q.search.toLowerCase());
+    conditions.push(
+      sql`(lower(${clients.firstName}) LIKE ${p} ESCAPE '\\' OR lower(${clients.lastName}) LIKE ${p} ESCAPE '\\' OR ${clients.email} LIKE ${p} ESCAPE '\\' OR ${clients.phone} LIKE ${p} ESCAPE '\\')`,
+    );
+  }
+  const where = and(...conditions);
+  const column = ORDER_COLUMNS[order.field];
+  const [countRows, rows] = await db.batch([
+    db.select({ n: sql<number>`count(*)` }).from(clients).where(where),
+    db
+      .select({ client: clients, notesCount })
+      .from(clients)
+      .where(where)
+      .orderBy(order.desc ? desc(column) : asc(column), asc(clients.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  return {
+    count: countRows[0]?.n ?? 0,
+    results: rows.map((r) => forViewer(viewer, toClientOut(r.client, r.notesCount))),
+  };
+}
+
+/** The client if the viewer may see it; otherwise 404, exactly like a missing one. */
+export async function findClient(db: Db, viewer: Viewer, id: number): Promise<Client> {
+  const row = await db
+    .select()
+    .from(clients)
+    .where(and(eq(clients.id, id), clientScope(viewer)))
+    .get();
+  if (!row) throw notFound('Client not found.');
+  return row;
+}
+
+const noteAuthor = sql<string>`coalesce(nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), ${users.email}, '')`;
+
+export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promise<ClientDetailOut> {
+  const client = await findClient(db, viewer, id);
+  const active = inArray(bookings.status, ['pending', 'confirmed']);
+  const [notes, counts] = await db.batch([
+    db
+      .select({ note: clientNotes, author: noteAuthor })
+      .from(clientNotes)
+      .leftJoin(users, eq(users.id, clientNotes.createdBy))
+      .where(eq(clientNotes.clientId, id))
+      .orderBy(desc(clientNotes.createdAt), desc(clientNotes.id)),
+    db
+      .select({
+        total: sql<number>`count(*)`,
+        upcoming: sql<number>`coalesce(sum(case when ${and(active, gte(bookings.startTime, nowIso()))} then 1 else 0 end), 0)`,
+      })
+      .from(bookings)
+      .where(eq(bookings.clientId, id)),
+  ]);
+  const own = viewer.kind === 'trainer';
+  return {
+    ...forViewer(viewer, toClientOut(client, notes.length)),
+    client_notes: own ? notes.map((n) => toNoteOut(n.note, n.author)) : [],
+    bookings_count: counts[0]?.total ?? 0,
+    upcoming_bookings_count: counts[0]?.upcoming ?? 0,
+  };
+}
+
+function clientValues(input: ClientInput) {
+  return {
+    ...(input.email !== undefined && { email: input.email }),
+    ...(input.first_name !== undefined && { firstName: input.first_name }),
+    ...(input.last_name !== undefined && { lastName: input.last_name }),
+    ...(input.phone !== undefined && { phone: input.phone }),
+    ...(input.fitness_level !== undefined && { fitnessLevel: input.fitness_level }),
+    ...(input.goals !== undefined && { goals: input.goals }),
+    ...(input.preferences !== undefined && { preferences: input.preferences }),
+    ...(input.notes !== undefined && { notes: input.notes }),
+    ...(input.is_active !== undefined && { isActive: input.is_active }),
+  };
+}
+
+const emailTaken = () => invalidField('email', 'This trainer already has a client with this email.');
+
+export async function createClient(db: Db, viewer: Viewer, input: ClientInput & { email: string }) {
+  const trainerId = trainerIdOf(viewer);
+  try {
+    const row = await db
+      .insert(clients)
+      .values({ ...clientValues(input), email: input.email, trainerId })
+      .returning()
+      .get();
+    return toClientOut(row, 0);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw emailTaken();
+    throw err;
+  }
+}
+
+export async function updateClient(db: Db, viewer: Viewer, id: number, input: ClientInput) {
+  await findClient(db, viewer, id);
+  const trainerId = trainerIdOf(viewer);
+  try {
+    await db
+      .update(clients)
+      .set({ ...clientValues(input), updatedAt: nowIso() })
+      .where(and(eq(clients.id, id), eq(clients.trainerId, trainerId)));
+  } catch (err) {
+    if (isUniqueViolation(err)) throw emailTaken();
+    throw err;
+  }
+  const [row] = await db.select({ client: clients, notesCount }).from(clients).where(eq(clients.id, id));
+  if (!row) throw notFound('Client not found.');
+  return toClientOut(row.client, row.notesCount);
+}
+
+export async function deleteClient(db: Db, viewer: Viewer, id: number): Promise<void> {
+  await findClient(db, viewer, id);
+  const trainerId = trainerIdOf(viewer);
+  // Guarded in SQL, so a booking or package added meanwhile still blocks the delete.
+  const result = await db.run(sql`
+    DELETE FROM ${clients} WHERE ${clients.id} = ${id} AND ${clients.trainerId} = ${trainerId}
+      AND NOT EXISTS (SELECT 1 FROM ${bookings} WHERE ${bookings.clientId} = ${id})
+      AND NOT EXISTS (SELECT 1 FROM ${clientPackages} WHERE ${clientPackages.clientId} = ${id})`);
+  if (result.meta.changes === 0) {
+    throw conflict(
+      'This client has bookings or packages and cannot be deleted; set is_active to false instead.',
+      'client_in_use',
+    );
+  }
+}
+
+export function toNoteOut(
+  n: { id: number; content: string; createdAt: string },
+  createdByName: string | null,
+): NoteOut {
+  return { id: n.id, content: n.content, created_by_name: createdByName ?? '', created_at: n.createdAt };
+}
+
+export async function addNote(db: Db, viewer: Viewer, clientId: number, content: string): Promise<NoteOut> {
+  await findClient(db, viewer, clientId);
+  trainerIdOf(viewer);
+  const note = await db.insert(clientNotes).values({ clientId, content, createdBy: viewer.userId }).returning().get();
+  const author = await db.select({ name: noteAuthor }).from(users).where(eq(users.id, viewer.userId)).get();
+  return toNoteOut(note, author?.name ?? '');
+}
+
+export async function listNotes(db: Db, viewer: Viewer, clientId: number, q: PageQuery) {
+  await findClient(db, viewer, clientId);
+  trainerIdOf(viewer);
+  const where = eq(clientNotes.clientId, clientId);
+  const [countRows, rows] = await db.batch([
+    db.select({ n: sql<number>`count(*)` }).from(clientNotes).where(where),
+    db
+      .select({ note: clientNotes, author: noteAuthor })
+      .from(clientNotes)
+      .leftJoin(users, eq(users.id, clientNotes.createdBy))
+      .where(where)
+      .orderBy(desc(clientNotes.createdAt), desc(clientNotes.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toNoteOut(r.note, r.author)) };
+}

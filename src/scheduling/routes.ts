@@ -1,0 +1,181 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { ZodType } from 'zod';
+import type { AppEnv } from '../env';
+import { getDb } from '../lib/db';
+import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { pageOf, pageQuery } from '../lib/pagination';
+import { currentTrainer, requireTrainer } from '../users/middleware';
+import {
+  availableDayOut,
+  availableQuery,
+  availableRangeOut,
+  breakCreateBody,
+  breakOut,
+  breakPatchBody,
+  MAX_RANGE_DAYS,
+  slotCreateBody,
+  slotOut,
+  slotPatchBody,
+} from './schemas';
+import * as scheduling from './service';
+
+const trainerOnly = { security: authenticated, middleware: requireTrainer };
+const slots = { ...trainerOnly, tags: ['availability'] };
+const breaks = { ...trainerOnly, tags: ['breaks'] };
+
+const available = createRoute({
+  ...slots,
+  method: 'get',
+  path: '/api/availability-slots/available',
+  summary: 'Free slots for one date (?date=) or a range of up to 62 days (?from=&to=), as UTC instants',
+  request: { query: availableQuery },
+  responses: {
+    200: {
+      description:
+        'Free slots: {date, timezone, duration_minutes, slots} for ?date=, {timezone, duration_minutes, days} for a range',
+      content: { 'application/json': { schema: availableDayOut.or(availableRangeOut) } },
+    },
+    ...problems(400, 401, 403),
+  },
+});
+
+const crud = <B extends ZodType, P extends ZodType, O extends ZodType>(
+  base: typeof slots,
+  path: string,
+  noun: string,
+  createBody: B,
+  patchBody: P,
+  out: O,
+  pageName: string,
+) => ({
+  list: createRoute({
+    ...base,
+    method: 'get',
+    path,
+    summary: `The trainer's ${noun}s`,
+    request: { query: pageQuery },
+    responses: { 200: jsonResponse(pageSchema(out, pageName), 'A page'), ...problems(400, 401, 403) },
+  }),
+  create: createRoute({
+    ...base,
+    method: 'post',
+    path,
+    summary: `Add a ${noun}`,
+    request: jsonBody(createBody),
+    responses: { 201: jsonResponse(out, 'Created'), ...problems(400, 401, 403) },
+  }),
+  get: createRoute({
+    ...base,
+    method: 'get',
+    path: `${path}/{id}`,
+    summary: `One ${noun}`,
+    request: { params: idParam },
+    responses: { 200: jsonResponse(out, 'Found'), ...problems(401, 403, 404) },
+  }),
+  put: createRoute({
+    ...base,
+    method: 'put',
+    path: `${path}/{id}`,
+    summary: `Replace a ${noun}`,
+    request: { params: idParam, ...jsonBody(createBody) },
+    responses: { 200: jsonResponse(out, 'Updated'), ...problems(400, 401, 403, 404) },
+  }),
+  patch: createRoute({
+    ...base,
+    method: 'patch',
+    path: `${path}/{id}`,
+    summary: `Change a ${noun}`,
+    request: { params: idParam, ...jsonBody(patchBody) },
+    responses: { 200: jsonResponse(out, 'Updated'), ...problems(400, 401, 403, 404) },
+  }),
+  remove: createRoute({
+    ...base,
+    method: 'delete',
+    path: `${path}/{id}`,
+    summary: `Delete a ${noun}`,
+    request: { params: idParam },
+    responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+  }),
+});
+
+const s = crud(
+  slots,
+  '/api/availability-slots',
+  'weekly availability window',
+  slotCreateBody,
+  slotPatchBody,
+  slotOut,
+  'AvailabilitySlotPage',
+);
+const b = crud(breaks, '/api/trainer-breaks', 'break', breakCreateBody, breakPatchBody, breakOut, 'TrainerBreakPage');
+
+export const schedulingRouter = new OpenAPIHono<AppEnv>()
+  // Before /{id}, so "available" is not read as an id.
+  .openapi(available, async (c) => {
+    const trainer = currentTrainer(c);
+    const q = c.req.valid('query');
+    const span = scheduling.resolveSpan(q, MAX_RANGE_DAYS);
+    const days = await scheduling.getAvailableTimes(getDb(c.env.DB), trainer, span.from, span.to, q.duration);
+    const duration_minutes = q.duration ?? trainer.sessionDurationMinutes;
+    if (span.single) {
+      return c.json(
+        { date: span.from, timezone: trainer.timezone, duration_minutes, slots: days[0]?.slots ?? [] },
+        200,
+      );
+    }
+    return c.json({ timezone: trainer.timezone, duration_minutes, days }, 200);
+  })
+  .openapi(s.list, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await scheduling.listSlots(getDb(c.env.DB), currentTrainer(c).id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(s.create, async (c) =>
+    c.json(await scheduling.createSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('json')), 201),
+  )
+  .openapi(s.get, async (c) =>
+    c.json(await scheduling.getSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id), 200),
+  )
+  .openapi(s.put, async (c) =>
+    c.json(
+      await scheduling.updateSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      200,
+    ),
+  )
+  .openapi(s.patch, async (c) =>
+    c.json(
+      await scheduling.updateSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      200,
+    ),
+  )
+  .openapi(s.remove, async (c) => {
+    await scheduling.deleteSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(b.list, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await scheduling.listBreaks(getDb(c.env.DB), currentTrainer(c).id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(b.create, async (c) =>
+    c.json(await scheduling.createBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('json')), 201),
+  )
+  .openapi(b.get, async (c) =>
+    c.json(await scheduling.getBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id), 200),
+  )
+  .openapi(b.put, async (c) =>
+    c.json(
+      await scheduling.updateBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      200,
+    ),
+  )
+  .openapi(b.patch, async (c) =>
+    c.json(
+      await scheduling.updateBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      200,
+    ),
+  )
+  .openapi(b.remove, async (c) => {
+    await scheduling.deleteBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id);
+    return c.body(null, 204);
+  });

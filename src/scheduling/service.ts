@@ -1,0 +1,273 @@
+import { and, asc, eq, gt, gte, inArray, lt, lte, ne, sql } from 'drizzle-orm';
+import {
+  type AvailabilitySlot,
+  availabilitySlots,
+  bookings,
+  type Trainer,
+  type TrainerBreak,
+  trainerBreaks,
+} from '../db/schema';
+import type { Db } from '../lib/db';
+import { type PageQuery, pageOffset } from '../lib/pagination';
+import { invalid, invalidField, notFound } from '../lib/problem';
+import { nowIso } from '../lib/time';
+import type { BreakInput, SlotInput } from './schemas';
+import {
+  addDays,
+  busyIntervals,
+  type DaySlots,
+  daysBetween,
+  freeSlots,
+  type Interval,
+  MINUTE_MS,
+  overlapsAny,
+  type SlotRules,
+  startOfDayMs,
+  today,
+} from './slots';
+
+export const toSlotOut = (s: AvailabilitySlot) => ({
+  id: s.id,
+  day_of_week: s.dayOfWeek,
+  start_time: s.startTime,
+  end_time: s.endTime,
+  is_active: s.isActive,
+});
+
+export const toBreakOut = (b: TrainerBreak) => ({
+  id: b.id,
+  start_date: b.startDate,
+  end_date: b.endDate,
+  reason: b.reason,
+});
+
+// ---- availability windows -------------------------------------------------------------
+
+export async function listSlots(db: Db, trainerId: number, q: PageQuery) {
+  const where = eq(availabilitySlots.trainerId, trainerId);
+  const [countRows, rows] = await db.batch([
+    db.select({ n: sql<number>`count(*)` }).from(availabilitySlots).where(where),
+    db
+      .select()
+      .from(availabilitySlots)
+      .where(where)
+      .orderBy(asc(availabilitySlots.dayOfWeek), asc(availabilitySlots.startTime), asc(availabilitySlots.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  return { count: countRows[0]?.n ?? 0, results: rows.map(toSlotOut) };
+}
+
+async function findSlot(db: Db, trainerId: number, id: number): Promise<AvailabilitySlot> {
+  const row = await db
+    .select()
+    .from(availabilitySlots)
+    .where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId)))
+    .get();
+  if (!row) throw notFound('Availability slot not found.');
+  return row;
+}
+
+export const getSlot = async (db: Db, trainerId: number, id: number) => toSlotOut(await findSlot(db, trainerId, id));
+
+export async function createSlot(db: Db, trainerId: number, input: Required<Omit<SlotInput, 'is_active'>> & SlotInput) {
+  const row = await db
+    .insert(availabilitySlots)
+    .values({
+      trainerId,
+      dayOfWeek: input.day_of_week,
+      startTime: input.start_time,
+      endTime: input.end_time,
+      isActive: input.is_active ?? true,
+    })
+    .returning()
+    .get();
+  return toSlotOut(row);
+}
+
+export async function updateSlot(db: Db, trainerId: number, id: number, input: SlotInput) {
+  const current = await findSlot(db, trainerId, id);
+  const next = {
+    dayOfWeek: input.day_of_week ?? current.dayOfWeek,
+    startTime: input.start_time ?? current.startTime,
+    endTime: input.end_time ?? current.endTime,
+    isActive: input.is_active ?? current.isActive,
+  };
+  if (next.endTime <= next.startTime) throw invalidField('end_time', 'End time must be after start time.');
+  const row = await db
+    .update(availabilitySlots)
+    .set({ ...next, updatedAt: nowIso() })
+    .where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId)))
+    .returning()
+    .get();
+  return toSlotOut(row ?? { ...current, ...next });
+}
+
+export async function deleteSlot(db: Db, trainerId: number, id: number) {
+  await findSlot(db, trainerId, id);
+  await db
+    .delete(availabilitySlots)
+    .where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId)));
+}
+
+// ---- breaks ---------------------------------------------------------------------------
+
+export async function listBreaks(db: Db, trainerId: number, q: PageQuery) {
+  const where = eq(trainerBreaks.trainerId, trainerId);
+  const [countRows, rows] = await db.batch([
+    db.select({ n: sql<number>`count(*)` }).from(trainerBreaks).where(where),
+    db
+      .select()
+      .from(trainerBreaks)
+      .where(where)
+      .orderBy(asc(trainerBreaks.startDate), asc(trainerBreaks.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  return { count: countRows[0]?.n ?? 0, results: rows.map(toBreakOut) };
+}
+
+async function findBreak(db: Db, trainerId: number, id: number): Promise<TrainerBreak> {
+  const row = await db
+    .select()
+    .from(trainerBreaks)
+    .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
+    .get();
+  if (!row) throw notFound('Break not found.');
+  return row;
+}
+
+export const getBreak = async (db: Db, trainerId: number, id: number) => toBreakOut(await findBreak(db, trainerId, id));
+
+export async function createBreak(
+  db: Db,
+  trainerId: number,
+  input: { start_date: string; end_date: string; reason?: string },
+) {
+  const row = await db
+    .insert(trainerBreaks)
+    .values({ trainerId, startDate: input.start_date, endDate: input.end_date, reason: input.reason ?? '' })
+    .returning()
+    .get();
+  return toBreakOut(row);
+}
+
+export async function updateBreak(db: Db, trainerId: number, id: number, input: BreakInput) {
+  const current = await findBreak(db, trainerId, id);
+  const next = {
+    startDate: input.start_date ?? current.startDate,
+    endDate: input.end_date ?? current.endDate,
+    reason: input.reason ?? current.reason,
+  };
+  if (next.endDate < next.startDate) throw invalidField('end_date', 'End date must not be before start date.');
+  const row = await db
+    .update(trainerBreaks)
+    .set({ ...next, updatedAt: nowIso() })
+    .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
+    .returning()
+    .get();
+  return toBreakOut(row ?? { ...current, ...next });
+}
+
+export async function deleteBreak(db: Db, trainerId: number, id: number) {
+  await findBreak(db, trainerId, id);
+  await db.delete(trainerBreaks).where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)));
+}
+
+// ---- free slots -----------------------------------------------------------------------
+
+export const rulesOf = (t: Trainer, durationMinutes?: number): SlotRules => ({
+  timezone: t.timezone,
+  durationMinutes: durationMinutes ?? t.sessionDurationMinutes,
+  slotIntervalMinutes: t.slotIntervalMinutes,
+  bufferMinutes: t.bufferMinutes,
+  minNoticeMinutes: t.minNoticeMinutes,
+  bookingHorizonDays: t.bookingHorizonDays,
+});
+
+/** Largest buffer a trainer may set; bookings are read this far around a range, then filtered. */
+const MAX_BUFFER_MINUTES = 240;
+
+/**
+ * Everything free-slot and conflict checks need between two local dates, in one D1 batch:
+ * active windows, breaks touching the span, and pending/confirmed bookings near it.
+ */
+export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, toDate: string, excludeBookingId = 0) {
+  const tz = trainer.timezone;
+  const spanStart = new Date(startOfDayMs(addDays(fromDate, -1), tz) - MAX_BUFFER_MINUTES * MINUTE_MS).toISOString();
+  const spanEnd = new Date(startOfDayMs(addDays(toDate, 2), tz) + MAX_BUFFER_MINUTES * MINUTE_MS).toISOString();
+  const [windows, breaks, busy] = await db.batch([
+    db
+      .select({
+        dayOfWeek: availabilitySlots.dayOfWeek,
+        startTime: availabilitySlots.startTime,
+        endTime: availabilitySlots.endTime,
+      })
+      .from(availabilitySlots)
+      .where(and(eq(availabilitySlots.trainerId, trainer.id), eq(availabilitySlots.isActive, true))),
+    db
+      .select({ startDate: trainerBreaks.startDate, endDate: trainerBreaks.endDate })
+      .from(trainerBreaks)
+      .where(
+        and(
+          eq(trainerBreaks.trainerId, trainer.id),
+          gte(trainerBreaks.endDate, addDays(fromDate, -1)),
+          lte(trainerBreaks.startDate, addDays(toDate, 1)),
+        ),
+      ),
+    db
+      .select({ start: bookings.startTime, end: bookings.endTime })
+      .from(bookings)
+      .where(
+        and(
+          eq(bookings.trainerId, trainer.id),
+          inArray(bookings.status, ['pending', 'confirmed']),
+          lt(bookings.startTime, spanEnd),
+          gt(bookings.endTime, spanStart),
+          ne(bookings.id, excludeBookingId),
+        ),
+      ),
+  ]);
+  const intervals: Interval[] = busy.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end) }));
+  return { windows, breaks, bookings: intervals };
+}
+
+/** Free slots for the trainer between two local dates (inclusive): 1 D1 batch. */
+export async function getAvailableTimes(
+  db: Db,
+  trainer: Trainer,
+  fromDate: string,
+  toDate: string,
+  durationMinutes?: number,
+  now = Date.now(),
+): Promise<DaySlots[]> {
+  const schedule = await loadSchedule(db, trainer, fromDate, toDate);
+  return freeSlots({ fromDate, toDate, ...schedule, rules: rulesOf(trainer, durationMinutes), now });
+}
+
+/** True when [start, end) overlaps a pending or confirmed booking of the trainer, widened by the buffer. */
+export async function hasConflict(db: Db, trainer: Trainer, startIso: string, endIso: string, excludeBookingId = 0) {
+  const { bookings: busy } = await loadSchedule(
+    db,
+    trainer,
+    today(trainer.timezone, Date.parse(startIso)),
+    today(trainer.timezone, Date.parse(endIso)),
+    excludeBookingId,
+  );
+  return overlapsAny(busyIntervals(busy, trainer.bufferMinutes), Date.parse(startIso), Date.parse(endIso));
+}
+
+/** Validates the date arguments of the free-slot endpoints; returns the inclusive span. */
+export function resolveSpan(q: { date?: string; from?: string; to?: string }, maxDays: number) {
+  if (q.date) return { from: q.date, to: q.date, single: true };
+  if (!q.from || !q.to) {
+    throw invalid({
+      ...(!q.from && { from: ['Give date, or from and to.'] }),
+      ...(!q.to && { to: ['Give date, or from and to.'] }),
+    });
+  }
+  const days = daysBetween(q.from, q.to) + 1;
+  if (days < 1) throw invalidField('to', 'to must not be before from.');
+  if (days > maxDays) throw invalidField('to', `A range covers at most ${maxDays} days.`);
+  return { from: q.from, to: q.to, single: false };
+}

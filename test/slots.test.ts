@@ -1,0 +1,245 @@
+import { Temporal } from 'temporal-polyfill';
+import { describe, expect, it } from 'vitest';
+import { type FreeSlotsInput, freeSlots, type SlotRules, type WeeklyWindow } from '../src/scheduling/slots';
+
+const rules = (timezone: string, extra: Partial<SlotRules> = {}): SlotRules => ({
+  timezone,
+  durationMinutes: 60,
+  slotIntervalMinutes: 30,
+  bufferMinutes: 0,
+  minNoticeMinutes: 0,
+  bookingHorizonDays: 365,
+  ...extra,
+});
+
+const NOW = Date.parse('2025-01-01T00:00:00Z');
+
+function day(date: string, windows: WeeklyWindow[], r: SlotRules, extra: Partial<FreeSlotsInput> = {}) {
+  const [only] = freeSlots({
+    fromDate: date,
+    toDate: date,
+    windows,
+    breaks: [],
+    bookings: [],
+    rules: r,
+    now: NOW,
+    ...extra,
+  });
+  return only?.slots ?? [];
+}
+
+const starts = (slots: { start_time: string }[]) => slots.map((s) => s.start_time);
+const local = (iso: string, tz: string) =>
+  Temporal.Instant.from(iso).toZonedDateTimeISO(tz).toPlainTime().toString({ smallestUnit: 'minute' });
+const w = (dayOfWeek: number, startTime: string, endTime: string): WeeklyWindow => ({ dayOfWeek, startTime, endTime });
+
+describe('freeSlots across DST changes', () => {
+  it('America/New_York 2025-03-09 (spring forward): the window keeps its wall times, no slot at 02:xx', () => {
+    const tz = 'America/New_York';
+    const slots = day('2025-03-09', [w(6, '00:00:00', '06:00:00')], rules(tz));
+    expect(starts(slots)).toEqual([
+      '2025-03-09T05:00:00.000Z',
+      '2025-03-09T05:30:00.000Z',
+      '2025-03-09T06:00:00.000Z',
+      '2025-03-09T06:30:00.000Z',
+      '2025-03-09T07:00:00.000Z',
+      '2025-03-09T07:30:00.000Z',
+      '2025-03-09T08:00:00.000Z',
+      '2025-03-09T08:30:00.000Z',
+      '2025-03-09T09:00:00.000Z',
+    ]);
+    expect(slots.map((s) => local(s.start_time, tz))).toEqual([
+      '00:00',
+      '00:30',
+      '01:00',
+      '01:30',
+      '03:00',
+      '03:30',
+      '04:00',
+      '04:30',
+      '05:00',
+    ]);
+    expect(slots.at(-1)?.end_time).toBe('2025-03-09T10:00:00.000Z'); // 06:00 EDT
+    // A window starting inside the gap starts when the clocks resume.
+    expect(starts(day('2025-03-09', [w(6, '02:00', '05:00')], rules(tz)))).toEqual([
+      '2025-03-09T07:00:00.000Z',
+      '2025-03-09T07:30:00.000Z',
+      '2025-03-09T08:00:00.000Z',
+    ]);
+    expect(starts(day('2025-03-09', [w(6, '09:00', '10:00')], rules(tz)))).toEqual(['2025-03-09T13:00:00.000Z']);
+  });
+
+  it('America/New_York 2025-11-02 (fall back): the repeated hour is offered once per instant, never the same instant twice', () => {
+    const tz = 'America/New_York';
+    const slots = day('2025-11-02', [w(6, '00:00', '04:00')], rules(tz));
+    expect(starts(slots)).toEqual([
+      '2025-11-02T04:00:00.000Z',
+      '2025-11-02T04:30:00.000Z',
+      '2025-11-02T05:00:00.000Z',
+      '2025-11-02T05:30:00.000Z',
+      '2025-11-02T06:00:00.000Z',
+      '2025-11-02T06:30:00.000Z',
+      '2025-11-02T07:00:00.000Z',
+      '2025-11-02T07:30:00.000Z',
+      '2025-11-02T08:00:00.000Z',
+    ]);
+    expect(new Set(starts(slots)).size).toBe(slots.length);
+    expect(slots.at(-1)?.end_time).toBe('2025-11-02T09:00:00.000Z'); // 04:00 EST
+    expect(starts(day('2025-11-02', [w(6, '09:00', '10:00')], rules(tz)))).toEqual(['2025-11-02T14:00:00.000Z']);
+  });
+
+  it('Europe/London 2025-03-30 and 2025-10-26', () => {
+    const tz = 'Europe/London';
+    const spring = day('2025-03-30', [w(6, '00:00', '03:00')], rules(tz));
+    expect(starts(spring)).toEqual([
+      '2025-03-30T00:00:00.000Z',
+      '2025-03-30T00:30:00.000Z',
+      '2025-03-30T01:00:00.000Z',
+    ]);
+    expect(spring.map((s) => local(s.start_time, tz))).toEqual(['00:00', '00:30', '02:00']);
+
+    const autumn = day('2025-10-26', [w(6, '00:00', '03:00')], rules(tz));
+    expect(starts(autumn)).toEqual([
+      '2025-10-25T23:00:00.000Z',
+      '2025-10-25T23:30:00.000Z',
+      '2025-10-26T00:00:00.000Z',
+      '2025-10-26T00:30:00.000Z',
+      '2025-10-26T01:00:00.000Z',
+      '2025-10-26T01:30:00.000Z',
+      '2025-10-26T02:00:00.000Z',
+    ]);
+    expect(new Set(starts(autumn)).size).toBe(7);
+    // An ordinary summer day: 09:00 BST is 08:00Z.
+    expect(starts(day('2025-07-06', [w(6, '09:00', '10:00')], rules(tz)))).toEqual(['2025-07-06T08:00:00.000Z']);
+  });
+
+  it('Australia/Lord_Howe: the 30-minute shift on 2025-10-05 and 2025-04-06', () => {
+    const tz = 'Australia/Lord_Howe';
+    const r = rules(tz, { durationMinutes: 30 });
+    const spring = day('2025-10-05', [w(6, '01:00', '04:00')], r);
+    expect(starts(spring)).toEqual([
+      '2025-10-04T14:30:00.000Z',
+      '2025-10-04T15:00:00.000Z',
+      '2025-10-04T15:30:00.000Z',
+      '2025-10-04T16:00:00.000Z',
+      '2025-10-04T16:30:00.000Z',
+    ]);
+    expect(spring.map((s) => local(s.start_time, tz))).toEqual(['01:00', '01:30', '02:30', '03:00', '03:30']);
+
+    const autumn = day('2025-04-06', [w(6, '01:00', '03:00')], r);
+    // 01:00 +11 = 14:00Z; 03:00 +10:30 = 16:30Z: 2.5 real hours, 01:30–02:00 happens twice.
+    expect(starts(autumn)).toEqual([
+      '2025-04-05T14:00:00.000Z',
+      '2025-04-05T14:30:00.000Z',
+      '2025-04-05T15:00:00.000Z',
+      '2025-04-05T15:30:00.000Z',
+      '2025-04-05T16:00:00.000Z',
+    ]);
+  });
+
+  it('Asia/Kolkata (+05:30, no DST)', () => {
+    const slots = day('2025-03-10', [w(0, '09:00', '12:00')], rules('Asia/Kolkata'));
+    expect(starts(slots)).toEqual([
+      '2025-03-10T03:30:00.000Z',
+      '2025-03-10T04:00:00.000Z',
+      '2025-03-10T04:30:00.000Z',
+      '2025-03-10T05:00:00.000Z',
+      '2025-03-10T05:30:00.000Z',
+    ]);
+  });
+
+  it('a window ending at 24:00 joins the next day at 00:00; slots belong to the date they start on', () => {
+    const windows = [w(0, '22:00', '24:00'), w(1, '00:00', '02:00')]; // Monday late, Tuesday early
+    const r = rules('America/New_York');
+    const monday = day('2025-01-06', windows, r);
+    expect(monday.map((s) => local(s.start_time, 'America/New_York'))).toEqual(['22:00', '22:30', '23:00', '23:30']);
+    expect(monday.at(-1)?.end_time).toBe('2025-01-07T05:30:00.000Z'); // 00:30 Tuesday local
+    const tuesday = day('2025-01-07', windows, r);
+    expect(tuesday.map((s) => local(s.start_time, 'America/New_York'))).toEqual(['00:00', '00:30', '01:00']);
+    // Alone, a window to 24:00 ends at midnight.
+    expect(day('2025-01-06', [w(0, '22:00', '24:00')], r).map((s) => local(s.start_time, 'America/New_York'))).toEqual([
+      '22:00',
+      '22:30',
+      '23:00',
+    ]);
+  });
+});
+
+describe('freeSlots rules', () => {
+  const tz = 'UTC';
+  const monday = '2025-01-06';
+
+  it('merges overlapping windows without offering a slot twice', () => {
+    const slots = day(monday, [w(0, '09:00', '11:00'), w(0, '10:00', '12:00'), w(0, '09:00', '10:30')], rules(tz));
+    expect(starts(slots)).toEqual(['09:00', '09:30', '10:00', '10:30', '11:00'].map((t) => `${monday}T${t}:00.000Z`));
+  });
+
+  it('removes exactly the slots overlapping a booking widened by the buffer', () => {
+    const bookings = [{ start: Date.parse(`${monday}T10:00:00Z`), end: Date.parse(`${monday}T11:00:00Z`) }];
+    const noBuffer = day(monday, [w(0, '08:00', '13:00')], rules(tz), { bookings });
+    expect(starts(noBuffer).map((s) => s.slice(11, 16))).toEqual([
+      '08:00',
+      '08:30',
+      '09:00',
+      '11:00',
+      '11:30',
+      '12:00',
+    ]);
+    const buffered = day(monday, [w(0, '08:00', '13:00')], rules(tz, { bufferMinutes: 15 }), { bookings });
+    expect(starts(buffered).map((s) => s.slice(11, 16))).toEqual(['08:00', '08:30', '11:30', '12:00']);
+  });
+
+  it('has no slots on a break day (inclusive range, local days)', () => {
+    const windows = [w(0, '09:00', '11:00'), w(1, '09:00', '11:00'), w(2, '09:00', '11:00')];
+    const result = freeSlots({
+      fromDate: '2025-01-06',
+      toDate: '2025-01-08',
+      windows,
+      breaks: [{ startDate: '2025-01-07', endDate: '2025-01-07' }],
+      bookings: [],
+      rules: rules('Pacific/Auckland'),
+      now: NOW,
+    });
+    expect(result.map((d) => [d.date, d.slots.length])).toEqual([
+      ['2025-01-06', 3],
+      ['2025-01-07', 0],
+      ['2025-01-08', 3],
+    ]);
+  });
+
+  it('respects the minimum notice and the booking horizon', () => {
+    const now = Date.parse(`${monday}T09:10:00Z`);
+    const notice = day(monday, [w(0, '09:00', '13:00')], rules(tz, { minNoticeMinutes: 120 }), { now });
+    expect(starts(notice)[0]).toBe(`${monday}T11:30:00.000Z`);
+    const horizon = freeSlots({
+      fromDate: monday,
+      toDate: '2025-01-12',
+      windows: [0, 1, 2, 3, 4, 5, 6].map((d) => w(d, '09:00', '10:00')),
+      breaks: [],
+      bookings: [],
+      rules: rules(tz, { bookingHorizonDays: 2 }),
+      now,
+    });
+    expect(horizon.map((d) => d.slots.length)).toEqual([0, 1, 1, 0, 0, 0, 0]); // Mon 09:00 is past; Wed 09:00 is within 2 days of Mon 09:10
+  });
+
+  it('a range equals the concatenation of single days', () => {
+    const windows = [w(0, '06:00', '09:00'), w(3, '17:00', '21:00'), w(6, '00:00', '03:00'), w(5, '22:00', '24:00')];
+    const r = rules('America/New_York', { slotIntervalMinutes: 15, durationMinutes: 45, bufferMinutes: 10 });
+    const bookings = [{ start: Date.parse('2025-03-09T06:00:00Z'), end: Date.parse('2025-03-09T07:00:00Z') }];
+    const breaks = [{ startDate: '2025-03-12', endDate: '2025-03-13' }];
+    const range = freeSlots({
+      fromDate: '2025-03-01',
+      toDate: '2025-03-31',
+      windows,
+      breaks,
+      bookings,
+      rules: r,
+      now: NOW,
+    });
+    expect(range).toHaveLength(31);
+    for (const d of range) {
+      expect(d.slots).toEqual(day(d.date, windows, r, { breaks, bookings }));
+    }
+  });
+});
