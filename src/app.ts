@@ -8,6 +8,7 @@ import { bookingsRouter } from './bookings/routes';
 import { clientsRouter } from './clients/routes';
 import type { AppEnv } from './env';
 import { ApiError, invalid, problemResponse, zodFieldErrors } from './lib/problem';
+import { packagesRouter } from './packages/routes';
 import { schedulingRouter } from './scheduling/routes';
 import { renderDocs } from './system/docs';
 import { systemRouter } from './system/routes';
@@ -128,6 +129,7 @@ export function createApp() {
   app.route('/', clientsRouter);
   app.route('/', schedulingRouter);
   app.route('/', bookingsRouter);
+  app.route('/', packagesRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

@@ -19,6 +19,7 @@ import { pageOffset, parseOrdering } from '../lib/pagination';
 import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
 import type { Viewer } from '../lib/viewer';
+import { reservedCount } from '../packages/service';
 import {
   addDays,
   breakIntervals,
@@ -249,7 +250,7 @@ async function readForBooking(
     db
       .select({
         pkg: clientPackages,
-        reserved: sql<number>`(select count(*) from ${bookings} where ${bookings.clientPackageId} = ${clientPackages.id} and ${bookings.status} in ('pending', 'confirmed') and ${bookings.id} <> ${excludeId})`,
+        reserved: reservedCount(excludeId),
       })
       .from(clientPackages)
       .where(eq(clientPackages.id, cmd.packageId ?? 0)),

@@ -1,9 +1,12 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { bookingOut } from '../bookings/schemas';
+import { listBookings } from '../bookings/service';
 import type { AppEnv } from '../env';
 import { getDb } from '../lib/db';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { viewerOf } from '../lib/viewer';
+import { activePackagesOf } from '../packages/service';
 import { requireAuth } from '../users/middleware';
 import {
   clientCreateBody,
@@ -88,6 +91,18 @@ const notes = createRoute({
   },
 });
 
+const clientBookings = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/clients/{id}/bookings',
+  summary: "A client's bookings, newest first",
+  request: { params: idParam, query: pageQuery },
+  responses: {
+    200: jsonResponse(pageSchema(bookingOut, 'ClientBookingPage'), 'A page of bookings'),
+    ...problems(401, 403, 404),
+  },
+});
+
 export const clientsRouter = new OpenAPIHono<AppEnv>()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
@@ -97,9 +112,24 @@ export const clientsRouter = new OpenAPIHono<AppEnv>()
   .openapi(create, async (c) =>
     c.json(await clients.createClient(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('json')), 201),
   )
-  .openapi(detail, async (c) =>
-    c.json(await clients.getClientDetail(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id), 200),
-  )
+  .openapi(detail, async (c) => {
+    const auth = c.get('auth');
+    const db = getDb(c.env.DB);
+    const client = await clients.getClientDetail(db, viewerOf(auth), c.req.valid('param').id);
+    const active = await activePackagesOf(db, client.id, auth.trainer?.timezone ?? 'UTC');
+    return c.json({ ...client, packages: active }, 200);
+  })
+  .openapi(clientBookings, async (c) => {
+    const auth = c.get('auth');
+    const viewer = viewerOf(auth);
+    const { id } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const db = getDb(c.env.DB);
+    await clients.findClient(db, viewer, id);
+    const zone = auth.trainer?.timezone ?? 'UTC';
+    const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all');
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
   .openapi(updateRoute('put'), async (c) => {
     const db = getDb(c.env.DB);
     return c.json(

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { FITNESS_LEVELS } from '../db/schema';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
+import { clientPackageOut } from '../packages/schemas';
 import { emailField, phoneField } from '../users/schemas';
 
 const PREFERENCES_MAX_BYTES = 8 * 1024;
@@ -59,6 +60,7 @@ export const clientDetailOut = clientOut
     client_notes: z.array(noteOut),
     bookings_count: z.number().int(),
     upcoming_bookings_count: z.number().int(),
+    packages: z.array(clientPackageOut).openapi({ description: 'Active packages: sessions left, not expired.' }),
   })
   .openapi('ClientDetail');
 export type ClientDetailOut = z.infer<typeof clientDetailOut>;

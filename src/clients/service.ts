@@ -11,7 +11,8 @@ import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut 
 export const clientScope = (viewer: Viewer): SQL =>
   viewer.kind === 'trainer' ? eq(clients.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
 
-const notesCount = sql<number>`(select count(*) from ${clientNotes} where ${clientNotes.clientId} = ${clients.id})`;
+// Names its tables: drizzle leaves columns unqualified in single-table selects.
+const notesCount = sql<number>`(select count(*) from client_notes cn where cn.client_id = "clients"."id")`;
 
 export function toClientOut(c: Client, notes_count: number): ClientOut {
   return {
@@ -80,7 +81,7 @@ export async function findClient(db: Db, viewer: Viewer, id: number): Promise<Cl
 
 const noteAuthor = sql<string>`coalesce(nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), ${users.email}, '')`;
 
-export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promise<ClientDetailOut> {
+export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promise<Omit<ClientDetailOut, 'packages'>> {
   const client = await findClient(db, viewer, id);
   const active = inArray(bookings.status, ['pending', 'confirmed']);
   const [notes, counts] = await db.batch([

@@ -20,3 +20,11 @@ export function trainerIdOf(viewer: Viewer): number {
   if (viewer.kind !== 'trainer') throw forbidden('Only trainers can change this.');
   return viewer.trainerId;
 }
+
+export type TrainerViewer = Extract<Viewer, { kind: 'trainer' }>;
+
+/** The viewer of a route behind requireTrainer. */
+export function trainerViewer(auth: AuthContext): TrainerViewer {
+  if (!auth.trainer) throw forbidden('Only trainers can use this endpoint.');
+  return { kind: 'trainer', trainerId: auth.trainer.id, userId: auth.user.id };
+}

@@ -36,6 +36,8 @@ export const systemRouter = new OpenAPIHono<AppEnv>()
           availability_slots: `${base}/api/availability-slots/`,
           trainer_breaks: `${base}/api/trainer-breaks/`,
           bookings: `${base}/api/bookings/`,
+          packages: `${base}/api/packages/`,
+          client_packages: `${base}/api/client-packages/`,
         },
         docs: `${base}/api/docs`,
         openapi: `${base}/api/openapi.json`,

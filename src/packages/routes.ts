@@ -1,0 +1,205 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { ZodType } from 'zod';
+import type { AppEnv } from '../env';
+import { getDb } from '../lib/db';
+import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { pageOf, pageQuery } from '../lib/pagination';
+import { trainerViewer, viewerOf } from '../lib/viewer';
+import { currentTrainer, requireAuth, requireTrainer } from '../users/middleware';
+import {
+  assignBody,
+  clientPackageListQuery,
+  clientPackageOut,
+  ledgerOut,
+  packageCreateBody,
+  packageListQuery,
+  packageOut,
+  packagePatchBody,
+} from './schemas';
+import * as packages from './service';
+
+const trainerOnly = { tags: ['packages'], security: authenticated, middleware: requireTrainer };
+const anyone = { tags: ['packages'], security: authenticated, middleware: requireAuth };
+const clientPackagePage = pageSchema(clientPackageOut, 'ClientPackagePage');
+
+const list = createRoute({
+  ...trainerOnly,
+  method: 'get',
+  path: '/api/packages',
+  summary: "The trainer's session packages",
+  request: { query: packageListQuery },
+  responses: { 200: jsonResponse(pageSchema(packageOut, 'PackagePage'), 'A page'), ...problems(400, 401, 403) },
+});
+const create = createRoute({
+  ...trainerOnly,
+  method: 'post',
+  path: '/api/packages',
+  summary: 'Create a session package',
+  request: jsonBody(packageCreateBody),
+  responses: { 201: jsonResponse(packageOut, 'Created'), ...problems(400, 401, 403) },
+});
+const detail = createRoute({
+  ...trainerOnly,
+  method: 'get',
+  path: '/api/packages/{id}',
+  summary: 'One package',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(packageOut, 'Found'), ...problems(401, 403, 404) },
+});
+const update = <B extends ZodType>(method: 'put' | 'patch', body: B) =>
+  createRoute({
+    ...trainerOnly,
+    method,
+    path: '/api/packages/{id}',
+    summary: method === 'put' ? 'Replace a package' : 'Change a package',
+    request: { params: idParam, ...jsonBody(body) },
+    responses: { 200: jsonResponse(packageOut, 'Updated'), ...problems(400, 401, 403, 404) },
+  });
+const put = update('put', packageCreateBody);
+const patch = update('patch', packagePatchBody);
+const remove = createRoute({
+  ...trainerOnly,
+  method: 'delete',
+  path: '/api/packages/{id}',
+  summary: 'Delete a package never sold (deactivate the others)',
+  request: { params: idParam },
+  responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404, 409) },
+});
+const assign = createRoute({
+  ...trainerOnly,
+  method: 'post',
+  path: '/api/packages/{id}/assign_to_client',
+  summary: 'Sell the package to a client (expiry defaults to today + validity_days in the trainer zone)',
+  request: { params: idParam, ...jsonBody(assignBody) },
+  responses: { 201: jsonResponse(clientPackageOut, 'Sold'), ...problems(400, 401, 403, 404, 409) },
+});
+const sold = createRoute({
+  ...trainerOnly,
+  method: 'get',
+  path: '/api/packages/{id}/client_packages',
+  summary: 'The client packages sold from this package',
+  request: { params: idParam, query: clientPackageListQuery },
+  responses: { 200: jsonResponse(clientPackagePage, 'A page'), ...problems(400, 401, 403, 404) },
+});
+const cpList = createRoute({
+  ...anyone,
+  method: 'get',
+  path: '/api/client-packages',
+  summary: "Clients' packages with credits (a client user: their own)",
+  request: { query: clientPackageListQuery },
+  responses: { 200: jsonResponse(clientPackagePage, 'A page'), ...problems(400, 401, 403) },
+});
+const cpDetail = createRoute({
+  ...anyone,
+  method: 'get',
+  path: '/api/client-packages/{id}',
+  summary: 'One client package',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(clientPackageOut, 'Found'), ...problems(401, 403, 404) },
+});
+const useSession = createRoute({
+  ...trainerOnly,
+  method: 'post',
+  path: '/api/client-packages/{id}/use_session',
+  summary: 'Use one credit (never below zero, never after expiry)',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(clientPackageOut, 'Used'), ...problems(401, 403, 404, 409) },
+});
+const ledger = createRoute({
+  ...anyone,
+  method: 'get',
+  path: '/api/client-packages/{id}/ledger',
+  summary: 'Every change of sessions_remaining, newest first',
+  request: { params: idParam, query: pageQuery },
+  responses: { 200: jsonResponse(pageSchema(ledgerOut, 'PackageLedgerPage'), 'A page'), ...problems(401, 403, 404) },
+});
+
+export const packagesRouter = new OpenAPIHono<AppEnv>()
+  .openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await packages.listPackages(getDb(c.env.DB), currentTrainer(c).id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(create, async (c) =>
+    c.json(await packages.createPackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('json')), 201),
+  )
+  .openapi(detail, async (c) =>
+    c.json(
+      packages.toPackageOut(await packages.findPackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id)),
+      200,
+    ),
+  )
+  .openapi(put, async (c) =>
+    c.json(
+      await packages.updatePackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      200,
+    ),
+  )
+  .openapi(patch, async (c) =>
+    c.json(
+      await packages.updatePackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      200,
+    ),
+  )
+  .openapi(remove, async (c) => {
+    await packages.deletePackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(assign, async (c) => {
+    const auth = c.get('auth');
+    const db = getDb(c.env.DB);
+    const sold = await packages.assignToClient(
+      db,
+      trainerViewer(auth),
+      currentTrainer(c),
+      c.req.valid('param').id,
+      c.req.valid('json'),
+    );
+    return c.json(sold, 201);
+  })
+  .openapi(sold, async (c) => {
+    const trainer = currentTrainer(c);
+    const db = getDb(c.env.DB);
+    const { id } = c.req.valid('param');
+    await packages.findPackage(db, trainer.id, id);
+    const q = c.req.valid('query');
+    const { count, results } = await packages.listClientPackages(
+      db,
+      trainerViewer(c.get('auth')),
+      trainer.timezone,
+      q,
+      id,
+    );
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(cpList, async (c) => {
+    const auth = c.get('auth');
+    const q = c.req.valid('query');
+    const zone = auth.trainer?.timezone ?? 'UTC';
+    const { count, results } = await packages.listClientPackages(getDb(c.env.DB), viewerOf(auth), zone, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(cpDetail, async (c) =>
+    c.json(await packages.findClientPackage(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+  )
+  .openapi(useSession, async (c) =>
+    c.json(
+      await packages.useSession(
+        getDb(c.env.DB),
+        trainerViewer(c.get('auth')),
+        currentTrainer(c),
+        c.req.valid('param').id,
+      ),
+      200,
+    ),
+  )
+  .openapi(ledger, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await packages.ledger(
+      getDb(c.env.DB),
+      viewerOf(c.get('auth')),
+      c.req.valid('param').id,
+      q,
+    );
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  });

@@ -1,0 +1,116 @@
+import { z } from '@hono/zod-openapi';
+import { isCurrency, toCents } from '../lib/money';
+import { boolQuery } from '../lib/openapi';
+import { pageQuery } from '../lib/pagination';
+import { dateField } from '../scheduling/schemas';
+
+/** A positive amount as a decimal string (numbers accepted) → integer cents. */
+export const moneyField = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const cents = toCents(v);
+    if (cents === null || cents <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'Use a positive amount with at most two decimals, e.g. "249.99".' });
+      return z.NEVER;
+    }
+    return cents;
+  })
+  .openapi({ type: 'string', example: '249.99' });
+
+const currencyField = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isCurrency, 'Use an ISO 4217 currency code such as "USD".')
+  .openapi({ example: 'USD' });
+
+const packageFields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(5000),
+  sessions_count: z.number().int().min(1).max(1000),
+  price: moneyField,
+  currency: currencyField,
+  validity_days: z.number().int().min(1).max(3650).nullable(),
+  is_active: z.boolean(),
+};
+
+export const packageCreateBody = z
+  .object(packageFields)
+  .partial()
+  .required({ name: true, sessions_count: true, price: true })
+  .openapi('PackageCreate');
+export const packagePatchBody = z.object(packageFields).partial().openapi('PackageUpdate');
+export type PackageInput = z.infer<typeof packagePatchBody>;
+
+export const packageOut = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    sessions_count: z.number().int(),
+    price: z.string(),
+    currency: z.string(),
+    validity_days: z.number().int().nullable(),
+    is_active: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Package');
+
+export const assignBody = z
+  .object({
+    client_id: z.number().int().positive(),
+    expiry_date: dateField.nullable().optional(),
+    price_paid: z
+      .union([z.string(), z.number()])
+      .transform((v, ctx) => {
+        const cents = toCents(v);
+        if (cents === null) {
+          ctx.addIssue({ code: 'custom', message: 'Use an amount with at most two decimals, e.g. "199.00".' });
+          return z.NEVER;
+        }
+        return cents;
+      })
+      .optional()
+      .openapi({ type: 'string', example: '199.00' }),
+  })
+  .openapi('PackageAssign');
+
+export const clientPackageOut = z
+  .object({
+    id: z.number().int(),
+    client: z.number().int(),
+    client_name: z.string(),
+    session_package: z.number().int(),
+    package_name: z.string(),
+    sessions_total: z.number().int(),
+    sessions_remaining: z.number().int(),
+    sessions_reserved: z.number().int(),
+    sessions_available: z.number().int(),
+    expiry_date: z.string().nullable(),
+    is_expired: z.boolean(),
+    is_active: z.boolean(),
+    price_paid: z.string(),
+    currency: z.string(),
+    purchased_at: z.string(),
+  })
+  .openapi('ClientPackage');
+export type ClientPackageOut = z.infer<typeof clientPackageOut>;
+
+export const ledgerOut = z
+  .object({
+    id: z.number().int(),
+    client_package: z.number().int(),
+    booking: z.number().int().nullable(),
+    delta: z.number().int(),
+    reason: z.enum(['use_session', 'booking_completed', 'late_cancellation']),
+    at: z.string(),
+  })
+  .openapi('PackageLedgerEntry');
+
+export const packageListQuery = pageQuery.extend({ is_active: boolQuery });
+export const clientPackageListQuery = pageQuery.extend({
+  client: z.coerce.number().int().positive().optional(),
+  is_active: boolQuery,
+});
+export type ClientPackageListQuery = z.infer<typeof clientPackageListQuery>;

@@ -1,0 +1,320 @@
+import { and, asc, desc, eq, gte, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { clientScope, findClient } from '../clients/service';
+import {
+  bookings,
+  type ClientPackage,
+  clientPackages,
+  clients,
+  packageLedger,
+  type SessionPackage,
+  sessionPackages,
+  type Trainer,
+  trainers,
+} from '../db/schema';
+import { type Db, statement } from '../lib/db';
+import { formatCents } from '../lib/money';
+import { type PageQuery, pageOffset } from '../lib/pagination';
+import { conflict, invalidField, notFound } from '../lib/problem';
+import { nowIso } from '../lib/time';
+import type { TrainerViewer, Viewer } from '../lib/viewer';
+import { addDays, today } from '../scheduling/slots';
+import type { ClientPackageListQuery, ClientPackageOut, PackageInput } from './schemas';
+
+export const toPackageOut = (p: SessionPackage) => ({
+  id: p.id,
+  name: p.name,
+  description: p.description,
+  sessions_count: p.sessionsCount,
+  price: formatCents(p.priceCents),
+  currency: p.currency,
+  validity_days: p.validityDays,
+  is_active: p.isActive,
+  created_at: p.createdAt,
+  updated_at: p.updatedAt,
+});
+
+// ---- the trainer's package catalogue ---------------------------------------------------
+
+export async function listPackages(db: Db, trainerId: number, q: PageQuery & { is_active?: boolean }) {
+  const where = and(
+    eq(sessionPackages.trainerId, trainerId),
+    q.is_active === undefined ? undefined : eq(sessionPackages.isActive, q.is_active),
+  );
+  const [countRows, rows] = await db.batch([
+    db.select({ n: sql<number>`count(*)` }).from(sessionPackages).where(where),
+    db
+      .select()
+      .from(sessionPackages)
+      .where(where)
+      .orderBy(asc(sessionPackages.name), asc(sessionPackages.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  return { count: countRows[0]?.n ?? 0, results: rows.map(toPackageOut) };
+}
+
+export async function findPackage(db: Db, trainerId: number, id: number): Promise<SessionPackage> {
+  const row = await db
+    .select()
+    .from(sessionPackages)
+    .where(and(eq(sessionPackages.id, id), eq(sessionPackages.trainerId, trainerId)))
+    .get();
+  if (!row) throw notFound('Package not found.');
+  return row;
+}
+
+function packageValues(input: PackageInput) {
+  return {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.description !== undefined && { description: input.description }),
+    ...(input.sessions_count !== undefined && { sessionsCount: input.sessions_count }),
+    ...(input.price !== undefined && { priceCents: input.price }),
+    ...(input.currency !== undefined && { currency: input.currency }),
+    ...(input.validity_days !== undefined && { validityDays: input.validity_days }),
+    ...(input.is_active !== undefined && { isActive: input.is_active }),
+  };
+}
+
+export async function createPackage(
+  db: Db,
+  trainerId: number,
+  input: PackageInput & { name: string; sessions_count: number; price: number },
+) {
+  const row = await db
+    .insert(sessionPackages)
+    .values({
+      ...packageValues(input),
+      name: input.name,
+      sessionsCount: input.sessions_count,
+      priceCents: input.price,
+      trainerId,
+    })
+    .returning()
+    .get();
+  return toPackageOut(row);
+}
+
+export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput) {
+  await findPackage(db, trainerId, id);
+  const row = await db
+    .update(sessionPackages)
+    .set({ ...packageValues(input), updatedAt: nowIso() })
+    .where(and(eq(sessionPackages.id, id), eq(sessionPackages.trainerId, trainerId)))
+    .returning()
+    .get();
+  if (!row) throw notFound('Package not found.');
+  return toPackageOut(row);
+}
+
+export async function deletePackage(db: Db, trainerId: number, id: number) {
+  await findPackage(db, trainerId, id);
+  const result = await db.run(sql`
+    DELETE FROM ${sessionPackages} WHERE id = ${id} AND trainer_id = ${trainerId}
+      AND NOT EXISTS (SELECT 1 FROM ${clientPackages} WHERE session_package_id = ${id})`);
+  if (result.meta.changes === 0) {
+    throw conflict(
+      'This package was sold to clients and cannot be deleted; set is_active to false instead.',
+      'package_in_use',
+    );
+  }
+}
+
+// ---- client packages -------------------------------------------------------------------
+
+// Correlated subqueries name their tables: drizzle leaves columns unqualified in single-table selects.
+export const reservedCount = (excludeBookingId = 0) =>
+  sql<number>`(select count(*) from bookings rb where rb.client_package_id = "client_packages"."id" and rb.status in ('pending', 'confirmed') and rb.id <> ${excludeBookingId})`;
+const reserved = reservedCount();
+
+const clientPackageColumns = {
+  cp: clientPackages,
+  clientName: sql<string>`coalesce(nullif(trim(${clients.firstName} || ' ' || ${clients.lastName}), ''), ${clients.email})`,
+  packageName: sessionPackages.name,
+  timezone: trainers.timezone,
+  reserved,
+};
+
+const selectClientPackages = (db: Db) =>
+  db
+    .select(clientPackageColumns)
+    .from(clientPackages)
+    .innerJoin(clients, eq(clients.id, clientPackages.clientId))
+    .innerJoin(sessionPackages, eq(sessionPackages.id, clientPackages.sessionPackageId))
+    .innerJoin(trainers, eq(trainers.id, clients.trainerId));
+
+export function toClientPackageOut(row: {
+  cp: ClientPackage;
+  clientName: string;
+  packageName: string;
+  timezone: string;
+  reserved: number;
+}): ClientPackageOut {
+  const { cp } = row;
+  const isExpired = cp.expiryDate !== null && cp.expiryDate < today(row.timezone);
+  return {
+    id: cp.id,
+    client: cp.clientId,
+    client_name: row.clientName,
+    session_package: cp.sessionPackageId,
+    package_name: row.packageName,
+    sessions_total: cp.sessionsTotal,
+    sessions_remaining: cp.sessionsRemaining,
+    sessions_reserved: row.reserved,
+    sessions_available: Math.max(0, cp.sessionsRemaining - row.reserved),
+    expiry_date: cp.expiryDate,
+    is_expired: isExpired,
+    is_active: cp.sessionsRemaining > 0 && !isExpired,
+    price_paid: formatCents(cp.pricePaidCents),
+    currency: cp.currency,
+    purchased_at: cp.purchasedAt,
+  };
+}
+
+/** SQL for "sessions left and not expired" as of a local date. */
+const activeAsOf = (localToday: string) =>
+  and(
+    sql`${clientPackages.sessionsRemaining} > 0`,
+    or(isNull(clientPackages.expiryDate), gte(clientPackages.expiryDate, localToday)),
+  );
+
+export async function listClientPackages(
+  db: Db,
+  viewer: Viewer,
+  timeZone: string,
+  q: ClientPackageListQuery,
+  packageId?: number,
+) {
+  const conditions: (SQL | undefined)[] = [clientScope(viewer)];
+  if (packageId !== undefined) conditions.push(eq(clientPackages.sessionPackageId, packageId));
+  if (q.client) conditions.push(eq(clientPackages.clientId, q.client));
+  if (q.is_active !== undefined) {
+    const active = activeAsOf(today(timeZone));
+    conditions.push(q.is_active ? active : sql`not (${active})`);
+  }
+  const where = and(...conditions);
+  const [countRows, rows] = await db.batch([
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(clientPackages)
+      .innerJoin(clients, eq(clients.id, clientPackages.clientId))
+      .where(where),
+    selectClientPackages(db)
+      .where(where)
+      .orderBy(desc(clientPackages.purchasedAt), desc(clientPackages.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  return { count: countRows[0]?.n ?? 0, results: rows.map(toClientPackageOut) };
+}
+
+/** The client's packages that still have sessions and have not expired (for the client detail). */
+export async function activePackagesOf(db: Db, clientId: number, timeZone: string) {
+  const rows = await selectClientPackages(db)
+    .where(and(eq(clientPackages.clientId, clientId), activeAsOf(today(timeZone))))
+    .orderBy(asc(clientPackages.expiryDate), asc(clientPackages.id));
+  return rows.map(toClientPackageOut);
+}
+
+export async function findClientPackage(db: Db, viewer: Viewer, id: number): Promise<ClientPackageOut> {
+  const row = await selectClientPackages(db)
+    .where(and(eq(clientPackages.id, id), clientScope(viewer)))
+    .get();
+  if (!row) throw notFound('Client package not found.');
+  return toClientPackageOut(row);
+}
+
+export async function assignToClient(
+  db: Db,
+  viewer: TrainerViewer,
+  trainer: Trainer,
+  packageId: number,
+  input: { client_id: number; expiry_date?: string | null; price_paid?: number },
+): Promise<ClientPackageOut> {
+  const pkg = await findPackage(db, trainer.id, packageId);
+  const client = await findClient(db, viewer, input.client_id);
+  if (!pkg.isActive) throw conflict('This package is inactive and cannot be sold.', 'package_inactive');
+  const localToday = today(trainer.timezone);
+  const expiry =
+    input.expiry_date !== undefined
+      ? input.expiry_date
+      : pkg.validityDays !== null
+        ? addDays(localToday, pkg.validityDays)
+        : null;
+  if (expiry !== null && expiry < localToday) throw invalidField('expiry_date', 'The expiry date is in the past.');
+  const row = await db
+    .insert(clientPackages)
+    .values({
+      clientId: client.id,
+      sessionPackageId: pkg.id,
+      sessionsTotal: pkg.sessionsCount,
+      sessionsRemaining: pkg.sessionsCount,
+      expiryDate: expiry,
+      pricePaidCents: input.price_paid ?? pkg.priceCents,
+      currency: pkg.currency,
+    })
+    .returning({ id: clientPackages.id })
+    .get();
+  return findClientPackage(db, viewer, row.id);
+}
+
+const reservedOf = (id: number) =>
+  sql`(SELECT count(*) FROM ${bookings} WHERE client_package_id = ${id} AND status IN ('pending', 'confirmed'))`;
+
+/**
+ * Uses one credit outside a booking. A single guarded UPDATE: never below zero, never after
+ * expiry, never into credits that bookings have reserved; the ledger row is in the same batch.
+ */
+export async function useSession(db: Db, viewer: TrainerViewer, trainer: Trainer, id: number) {
+  await findClientPackage(db, viewer, id);
+  const localToday = today(trainer.timezone);
+  const [updated] = await db.$client.batch<{ id: number }>([
+    statement(
+      db,
+      sql`UPDATE ${clientPackages} SET sessions_remaining = sessions_remaining - 1
+        WHERE id = ${id} AND sessions_remaining > 0 AND (expiry_date IS NULL OR expiry_date >= ${localToday})
+          AND sessions_remaining > ${reservedOf(id)}
+        RETURNING id`,
+    ),
+    statement(
+      db,
+      sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at)
+        SELECT ${id}, NULL, -1, 'use_session', ${nowIso()} WHERE changes() = 1`,
+    ),
+  ]);
+  if (!updated?.results[0]) {
+    const fresh = await findClientPackage(db, viewer, id);
+    if (fresh.is_expired) throw conflict(`This package expired on ${fresh.expiry_date}.`, 'package_expired');
+    if (fresh.sessions_remaining === 0) throw conflict('This package has no sessions left.', 'package_exhausted');
+    throw conflict(
+      `All ${fresh.sessions_remaining} remaining sessions are reserved by upcoming bookings.`,
+      'package_exhausted',
+    );
+  }
+  return findClientPackage(db, viewer, id);
+}
+
+export async function ledger(db: Db, viewer: Viewer, id: number, q: PageQuery) {
+  await findClientPackage(db, viewer, id);
+  const where = eq(packageLedger.clientPackageId, id);
+  const [countRows, rows] = await db.batch([
+    db.select({ n: sql<number>`count(*)` }).from(packageLedger).where(where),
+    db
+      .select()
+      .from(packageLedger)
+      .where(where)
+      .orderBy(desc(packageLedger.at), desc(packageLedger.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  return {
+    count: countRows[0]?.n ?? 0,
+    results: rows.map((r) => ({
+      id: r.id,
+      client_package: r.clientPackageId,
+      booking: r.bookingId,
+      delta: r.delta,
+      reason: r.reason,
+      at: r.at,
+    })),
+  };
+}

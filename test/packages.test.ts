@@ -1,0 +1,301 @@
+import { env } from 'cloudflare:workers';
+import { Temporal } from 'temporal-polyfill';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  at,
+  type BookingBody,
+  book,
+  createClient,
+  futureDay,
+  type ProblemBody,
+  registerTrainer,
+  setupTrainer,
+} from './helpers';
+
+type Pkg = {
+  id: number;
+  name: string;
+  price: string;
+  currency: string;
+  sessions_count: number;
+  validity_days: number | null;
+  is_active: boolean;
+};
+type ClientPkg = {
+  id: number;
+  client: number;
+  sessions_total: number;
+  sessions_remaining: number;
+  sessions_reserved: number;
+  sessions_available: number;
+  expiry_date: string | null;
+  is_expired: boolean;
+  is_active: boolean;
+  price_paid: string;
+  currency: string;
+  package_name: string;
+  client_name: string;
+};
+type Ledger = { count: number; results: { delta: number; reason: string; booking: number | null }[] };
+
+const createPackage = async (token: string, body: Record<string, unknown>) =>
+  (
+    await api<Pkg>('POST', '/api/packages/', {
+      token,
+      body: { name: 'Pack', sessions_count: 5, price: '250.00', ...body },
+    })
+  ).body;
+const sell = (token: string, pkgId: number, body: Record<string, unknown>) =>
+  api<ClientPkg & ProblemBody>('POST', `/api/packages/${pkgId}/assign_to_client/`, { token, body });
+const cp = async (token: string, id: number) =>
+  (await api<ClientPkg>('GET', `/api/client-packages/${id}/`, { token })).body;
+const ledgerOf = async (token: string, id: number) =>
+  (await api<Ledger>('GET', `/api/client-packages/${id}/ledger/`, { token })).body;
+
+describe('packages', () => {
+  it('CRUD with money as decimal strings; validation names each field; delete of a sold package is 409', async () => {
+    const t = await registerTrainer();
+    const created = await api<Pkg>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: '10 sessions', sessions_count: 10, price: 499.9, currency: 'eur', validity_days: 90 },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: '10 sessions',
+      sessions_count: 10,
+      price: '499.90',
+      currency: 'EUR',
+      validity_days: 90,
+      is_active: true,
+    });
+    const defaults = await createPackage(t.token, { price: '250' });
+    expect(defaults).toMatchObject({ price: '250.00', currency: 'USD', validity_days: null });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ price: '0' }, 'price'],
+      [{ price: '-5' }, 'price'],
+      [{ price: '10.999' }, 'price'],
+      [{ price: 'ten' }, 'price'],
+      [{ sessions_count: 0 }, 'sessions_count'],
+      [{ currency: 'XXXX' }, 'currency'],
+      [{ currency: 'ABC' }, 'currency'],
+      [{ name: '' }, 'name'],
+      [{ validity_days: 0 }, 'validity_days'],
+    ];
+    for (const [patch, field] of cases) {
+      const res = await api<ProblemBody>('POST', '/api/packages/', {
+        token: t.token,
+        body: { name: 'x', sessions_count: 1, price: '1.00', ...patch },
+      });
+      expect(res.status, JSON.stringify(patch)).toBe(400);
+      expect(res.body.errors?.[field], JSON.stringify(res.body)).toBeDefined();
+    }
+    const patched = await api<Pkg>('PATCH', `/api/packages/${created.body.id}/`, {
+      token: t.token,
+      body: { price: '450', is_active: false },
+    });
+    expect(patched.body).toMatchObject({ price: '450.00', is_active: false });
+    expect((await api('DELETE', `/api/packages/${defaults.id}/`, { token: t.token })).status).toBe(204);
+    const sold = await createPackage(t.token, {});
+    const client = await createClient(t.token);
+    expect((await sell(t.token, sold.id, { client_id: client.id })).status).toBe(201);
+    const del = await api<ProblemBody>('DELETE', `/api/packages/${sold.id}/`, { token: t.token });
+    expect(del.status).toBe(409);
+  });
+
+  it("assign_to_client: defaults, past expiry 400, inactive 409, another trainer's client 404", async () => {
+    const t = await registerTrainer({ timezone: 'Pacific/Auckland' });
+    const other = await registerTrainer();
+    const pkg = await createPackage(t.token, { validity_days: 30, price: '300.00', currency: 'NZD' });
+    const client = await createClient(t.token, { first_name: 'Kiri', last_name: 'Tane' });
+    const sold = await sell(t.token, pkg.id, { client_id: client.id });
+    expect(sold.status).toBe(201);
+    const aucklandToday = Temporal.Now.plainDateISO('Pacific/Auckland');
+    expect(sold.body).toMatchObject({
+      client: client.id,
+      client_name: 'Kiri Tane',
+      package_name: 'Pack',
+      sessions_total: 5,
+      sessions_remaining: 5,
+      sessions_reserved: 0,
+      sessions_available: 5,
+      expiry_date: aucklandToday.add({ days: 30 }).toString(),
+      is_expired: false,
+      is_active: true,
+      price_paid: '300.00',
+      currency: 'NZD',
+    });
+    const discounted = await sell(t.token, pkg.id, { client_id: client.id, price_paid: '250', expiry_date: null });
+    expect(discounted.body).toMatchObject({ price_paid: '250.00', expiry_date: null });
+    const past = await sell(t.token, pkg.id, {
+      client_id: client.id,
+      expiry_date: aucklandToday.subtract({ days: 1 }).toString(),
+    });
+    expect(past.status).toBe(400);
+    expect(past.body.errors?.expiry_date).toBeDefined();
+    const foreign = await createClient(other.token);
+    expect((await sell(t.token, pkg.id, { client_id: foreign.id })).status).toBe(404);
+    expect((await sell(other.token, pkg.id, { client_id: foreign.id })).status).toBe(404);
+    await api('PATCH', `/api/packages/${pkg.id}/`, { token: t.token, body: { is_active: false } });
+    const inactive = await sell(t.token, pkg.id, { client_id: client.id });
+    expect(inactive.status).toBe(409);
+    const list = await api<{ count: number }>('GET', `/api/packages/${pkg.id}/client_packages/`, { token: t.token });
+    expect(list.body.count).toBe(2);
+  });
+
+  it('20 parallel use_session calls on a 5-session package: 5 × 200, 15 × 409, 0 left, five ledger rows', async () => {
+    const t = await registerTrainer();
+    const pkg = await createPackage(t.token, { sessions_count: 5 });
+    const client = await createClient(t.token);
+    const sold = (await sell(t.token, pkg.id, { client_id: client.id })).body;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api<ProblemBody>('POST', `/api/client-packages/${sold.id}/use_session/`, { token: t.token }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(5);
+    const refused = results.filter((r) => r.status === 409);
+    expect(refused).toHaveLength(15);
+    expect(refused.every((r) => /no sessions left/.test(r.body.detail))).toBe(true);
+    expect((await cp(t.token, sold.id)).sessions_remaining).toBe(0);
+    const ledger = await ledgerOf(t.token, sold.id);
+    expect(ledger.count).toBe(5);
+    expect(ledger.results.every((r) => r.delta === -1 && r.reason === 'use_session' && r.booking === null)).toBe(true);
+  });
+
+  it('bookings reserve, completion and late cancellation consume, timely cancellation releases; overbooking is 409', async () => {
+    const t = await setupTrainer({ settings: { late_cancel_hours: 24 } });
+    const pkg = await createPackage(t.token, { sessions_count: 3 });
+    const sold = (await sell(t.token, pkg.id, { client_id: t.client.id })).body;
+    const withPkg = (day: number, time: string) =>
+      book(t.token, { client: t.client.id, start_time: at(futureDay(day).date, time), client_package: sold.id });
+
+    const a = (await withPkg(5, '09:00')).body; // will be completed
+    const b = (await withPkg(6, '09:00')).body; // cancelled in time
+    const soon = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000).toISOString();
+    const c = (await book(t.token, { client: t.client.id, start_time: soon, client_package: sold.id })).body; // cancelled late
+    expect(await cp(t.token, sold.id)).toMatchObject({
+      sessions_remaining: 3,
+      sessions_reserved: 3,
+      sessions_available: 0,
+    });
+    const over = await withPkg(7, '09:00');
+    expect(over.status).toBe(409);
+    expect(over.body.code).toBe('package_exhausted');
+    const manual = await api<ProblemBody>('POST', `/api/client-packages/${sold.id}/use_session/`, { token: t.token });
+    expect(manual.status).toBe(409);
+    expect(manual.body.detail).toMatch(/reserved/);
+
+    await api('POST', `/api/bookings/${a.id}/confirm/`, { token: t.token });
+    const done = await api<BookingBody>('POST', `/api/bookings/${a.id}/mark_completed/`, { token: t.token });
+    expect(done.body.status).toBe('completed');
+    expect(await cp(t.token, sold.id)).toMatchObject({
+      sessions_remaining: 2,
+      sessions_reserved: 2,
+      sessions_available: 0,
+    });
+
+    const timely = await api<BookingBody>('POST', `/api/bookings/${b.id}/cancel/`, { token: t.token });
+    expect(timely.body.late_cancellation).toBe(false);
+    expect(await cp(t.token, sold.id)).toMatchObject({
+      sessions_remaining: 2,
+      sessions_reserved: 1,
+      sessions_available: 1,
+    });
+
+    const late = await api<BookingBody>('POST', `/api/bookings/${c.id}/cancel/`, { token: t.token });
+    expect(late.body.late_cancellation).toBe(true);
+    expect(await cp(t.token, sold.id)).toMatchObject({
+      sessions_remaining: 1,
+      sessions_reserved: 0,
+      sessions_available: 1,
+    });
+
+    const ledger = await ledgerOf(t.token, sold.id);
+    expect(ledger.results.map((r) => [r.reason, r.booking, r.delta])).toEqual([
+      ['late_cancellation', c.id, -1],
+      ['booking_completed', a.id, -1],
+    ]);
+  });
+
+  it('a package of another client is a 400; an expired package is a 409', async () => {
+    const t = await setupTrainer();
+    const pkg = await createPackage(t.token, {});
+    const other = await createClient(t.token);
+    const theirs = (await sell(t.token, pkg.id, { client_id: other.id })).body;
+    const wrong = await book(t.token, {
+      client: t.client.id,
+      start_time: at(futureDay(3).date, '10:00'),
+      client_package: theirs.id,
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors?.client_package).toBeDefined();
+    const mine = (await sell(t.token, pkg.id, { client_id: t.client.id })).body;
+    await env.DB.prepare('UPDATE client_packages SET expiry_date = ? WHERE id = ?')
+      .bind(futureDay(-3).date, mine.id)
+      .run();
+    const expired = await book(t.token, {
+      client: t.client.id,
+      start_time: at(futureDay(3).date, '10:00'),
+      client_package: mine.id,
+    });
+    expect(expired.status).toBe(409);
+    expect(expired.body.code).toBe('package_expired');
+    const use = await api<ProblemBody>('POST', `/api/client-packages/${mine.id}/use_session/`, { token: t.token });
+    expect(use.status).toBe(409);
+    expect(use.body.detail).toMatch(/expired/);
+  });
+
+  it("expiry follows the trainer's local midnight (Auckland and Los Angeles)", async () => {
+    for (const zone of ['Pacific/Auckland', 'America/Los_Angeles']) {
+      const t = await registerTrainer({ timezone: zone });
+      const pkg = await createPackage(t.token, {});
+      const client = await createClient(t.token);
+      const localToday = Temporal.Now.plainDateISO(zone).toString();
+      const yesterday = Temporal.Now.plainDateISO(zone).subtract({ days: 1 }).toString();
+      const lastDay = (await sell(t.token, pkg.id, { client_id: client.id, expiry_date: localToday })).body;
+      expect(lastDay).toMatchObject({ is_expired: false, is_active: true });
+      expect((await api('POST', `/api/client-packages/${lastDay.id}/use_session/`, { token: t.token })).status).toBe(
+        200,
+      );
+      const gone = (await sell(t.token, pkg.id, { client_id: client.id })).body;
+      await env.DB.prepare('UPDATE client_packages SET expiry_date = ? WHERE id = ?').bind(yesterday, gone.id).run();
+      expect(await cp(t.token, gone.id)).toMatchObject({ is_expired: true, is_active: false });
+      expect((await api('POST', `/api/client-packages/${gone.id}/use_session/`, { token: t.token })).status).toBe(409);
+      const active = await api<{ results: { id: number }[] }>(
+        'GET',
+        `/api/client-packages/?client=${client.id}&is_active=true`,
+        { token: t.token },
+      );
+      expect(active.body.results.map((r) => r.id)).toEqual([lastDay.id]);
+      const inactive = await api<{ results: { id: number }[] }>(
+        'GET',
+        `/api/client-packages/?client=${client.id}&is_active=false`,
+        { token: t.token },
+      );
+      expect(inactive.body.results.map((r) => r.id)).toEqual([gone.id]);
+    }
+  });
+
+  it('tenant isolation on packages and client packages (404)', async () => {
+    const a = await registerTrainer();
+    const b = await registerTrainer();
+    const pkg = await createPackage(a.token, {});
+    const client = await createClient(a.token);
+    const sold = (await sell(a.token, pkg.id, { client_id: client.id })).body;
+    const calls: [string, string, unknown?][] = [
+      ['GET', `/api/packages/${pkg.id}/`],
+      ['PATCH', `/api/packages/${pkg.id}/`, { name: 'x' }],
+      ['DELETE', `/api/packages/${pkg.id}/`],
+      ['GET', `/api/packages/${pkg.id}/client_packages/`],
+      ['GET', `/api/client-packages/${sold.id}/`],
+      ['POST', `/api/client-packages/${sold.id}/use_session/`],
+      ['GET', `/api/client-packages/${sold.id}/ledger/`],
+    ];
+    for (const [method, path, body] of calls) {
+      expect((await api(method, path, { token: b.token, body })).status, `${method} ${path}`).toBe(404);
+    }
+    expect((await api<{ count: number }>('GET', '/api/client-packages/', { token: b.token })).body.count).toBe(0);
+    expect((await cp(a.token, sold.id)).sessions_remaining).toBe(5);
+  });
+});
