@@ -260,3 +260,105 @@ export type TrainerBreak = typeof trainerBreaks.$inferSelect;
 export type Booking = typeof bookings.$inferSelect;
 export type SessionPackage = typeof sessionPackages.$inferSelect;
 export type ClientPackage = typeof clientPackages.$inferSelect;
+
+export const NOTIFICATION_KINDS = [
+  'booking_confirmed',
+  'booking_cancelled',
+  'reminder_24h',
+  'reminder_1h',
+  'payment_receipt',
+  'booking_requested',
+  'booking_request_received',
+] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'sms', 'push'] as const;
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'cancelled'] as const;
+
+/** The outbox: one row per message, written in the same batch as the change that causes it. */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    bookingId: integer('booking_id').references(() => bookings.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: NOTIFICATION_KINDS }).notNull(),
+    notificationType: text('notification_type', { enum: NOTIFICATION_CHANNELS }).notNull(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull().default(''),
+    message: text('message').notNull(), // plain text (the SMS body, or the email's text part)
+    html: text('html').notNull().default(''), // the email's HTML part
+    status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
+    // e.g. "booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z": repeating a step never duplicates a message.
+    dedupeKey: text('dedupe_key').notNull().unique(),
+    attempts: integer('attempts').notNull().default(0),
+    providerMessageId: text('provider_message_id'),
+    sentAt: text('sent_at'),
+    failedReason: text('failed_reason'),
+    ...timestamps,
+  },
+  (t) => [
+    index('notifications_status_created_idx').on(t.status, t.createdAt),
+    index('notifications_trainer_created_idx').on(t.trainerId, t.createdAt),
+    index('notifications_booking_idx').on(t.bookingId),
+  ],
+);
+
+export const SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'paused', 'canceled'] as const;
+
+/** The trainer's own TrainerHub subscription, mirrored from Paddle Billing. */
+export const subscriptions = sqliteTable('subscriptions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  trainerId: integer('trainer_id')
+    .notNull()
+    .unique()
+    .references(() => trainers.id, { onDelete: 'cascade' }),
+  paddleSubscriptionId: text('paddle_subscription_id').unique(),
+  paddleCustomerId: text('paddle_customer_id'),
+  status: text('status').notNull(), // Paddle's spelling
+  priceId: text('price_id'),
+  nextBillingDate: text('next_billing_date'), // YYYY-MM-DD, UTC
+  scheduledCancelAt: text('scheduled_cancel_at'),
+  lastEventAt: text('last_event_at'), // occurred_at of the newest event applied
+  ...timestamps,
+});
+
+export const PAYMENT_STATUSES = ['completed', 'pending', 'failed', 'refunded'] as const;
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    subscriptionId: integer('subscription_id').references(() => subscriptions.id, { onDelete: 'set null' }),
+    paddleTransactionId: text('paddle_transaction_id').notNull().unique(),
+    amountCents: integer('amount_cents').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status', { enum: PAYMENT_STATUSES }).notNull(),
+    errorCode: text('error_code'),
+    ...timestamps,
+  },
+  (t) => [index('payments_trainer_created_idx').on(t.trainerId, t.createdAt)],
+);
+
+/** Every verified Paddle webhook, once: a repeated event_id changes nothing. */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: text('event_id').notNull().unique(),
+    eventType: text('event_type').notNull(),
+    occurredAt: text('occurred_at').notNull(),
+    payload: text('payload').notNull(),
+    processedAt: text('processed_at'),
+    error: text('error'),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('webhook_events_type_idx').on(t.eventType, t.occurredAt)],
+);
+
+export type Notification = typeof notifications.$inferSelect;
+export type Subscription = typeof subscriptions.$inferSelect;
+export type Payment = typeof payments.$inferSelect;
