@@ -8,6 +8,7 @@ import { bookingsRouter } from './bookings/routes';
 import { clientsRouter } from './clients/routes';
 import type { AppEnv } from './env';
 import { ApiError, invalid, problemResponse, zodFieldErrors } from './lib/problem';
+import { notificationsRouter } from './notifications/routes';
 import { packagesRouter } from './packages/routes';
 import { schedulingRouter } from './scheduling/routes';
 import { renderDocs } from './system/docs';
@@ -130,6 +131,7 @@ export function createApp() {
   app.route('/', schedulingRouter);
   app.route('/', bookingsRouter);
   app.route('/', packagesRouter);
+  app.route('/', notificationsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

@@ -143,16 +143,34 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
     return c.json(bookings.unwrapOutcome(outcome).booking, 200);
   })
   .openapi(confirm, async (c) =>
-    c.json(await bookings.transition(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, 'confirm'), 200),
+    c.json(
+      await bookings.transition(
+        getDb(c.env.DB),
+        c.env.NOTIFY_QUEUE,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        'confirm',
+      ),
+      200,
+    ),
   )
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';
     const { id } = c.req.valid('param');
-    return c.json(await bookings.transition(getDb(c.env.DB), currentTrainer(c).id, id, 'cancel', reason), 200);
+    return c.json(
+      await bookings.transition(getDb(c.env.DB), c.env.NOTIFY_QUEUE, currentTrainer(c).id, id, 'cancel', reason),
+      200,
+    );
   })
   .openapi(complete, async (c) =>
     c.json(
-      await bookings.transition(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, 'mark_completed'),
+      await bookings.transition(
+        getDb(c.env.DB),
+        c.env.NOTIFY_QUEUE,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        'mark_completed',
+      ),
       200,
     ),
   );

@@ -19,6 +19,8 @@ import { pageOffset, parseOrdering } from '../lib/pagination';
 import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
 import type { Viewer } from '../lib/viewer';
+import { cancelPendingFor, enqueue, idsOf, planForBooking } from '../notifications/outbox';
+import type { NotifyMessage } from '../notifications/types';
 import { reservedCount } from '../packages/service';
 import {
   addDays,
@@ -443,14 +445,27 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
 
   const buffer = read.trainerRow.trainer.bufferMinutes * MINUTE_MS;
   const nowIso = iso(now);
-  const updated = await db.all<{ id: number }>(sql`
+  const [updateResult] = await db.$client.batch<{ id: number }>([
+    statement(
+      db,
+      sql`
     UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso}
     WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND status IN ('pending', 'confirmed')
       AND NOT EXISTS (
         SELECT 1 FROM ${bookings} other WHERE other.trainer_id = ${cmd.trainerId} AND other.id <> ${cmd.bookingId}
           AND other.status IN ('pending', 'confirmed')
           AND other.start_time < ${iso(end + buffer)} AND other.end_time > ${iso(start - buffer)})
-    RETURNING id`);
+    RETURNING id`,
+    ),
+    // Reminders planned for the old time will not be sent; the cron plans the new ones.
+    cancelPendingFor(db, {
+      bookingId: cmd.bookingId,
+      now: nowIso,
+      guard: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
+      onlyRemindersNotAt: iso(start),
+    }),
+  ]);
+  const updated = updateResult?.results ?? [];
   if (!updated[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
   return { ok: true, booking: await findBooking(db, viewer, cmd.bookingId), replayed: false };
 }
@@ -483,6 +498,7 @@ const VERB: Record<Transition, string> = { confirm: 'confirmed', cancel: 'cancel
  */
 export async function transition(
   db: Db,
+  queue: Queue<NotifyMessage>,
   trainerId: number,
   id: number,
   action: Transition,
@@ -533,8 +549,18 @@ export async function transition(
       ),
     );
   }
-  const [statusResult] = await db.$client.batch<{ id: number }>(writes);
-  const changed = statusResult?.results ?? [];
+  // The outbox rows exist only if this very change happened (same batch, guarded on its values).
+  if (action === 'confirm') {
+    const guard = sql`b.status = 'confirmed' AND b.updated_at = ${nowIso}`;
+    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard }));
+  } else if (action === 'cancel') {
+    const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
+    writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard }));
+    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard }));
+  }
+  const results = await db.$client.batch<{ id: number }>(writes);
+  const changed = results[0]?.results ?? [];
+  if (changed[0]) await enqueue(queue, idsOf(results.slice(1)));
   if (!changed[0]) {
     const fresh = await findBooking(db, viewer, id);
     throw conflict(`A ${fresh.status} booking cannot be ${VERB[action]}.`, 'invalid_transition');

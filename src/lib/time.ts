@@ -29,3 +29,38 @@ export function toUtcInstant(text: string): string | null {
 }
 
 export const minutesBetween = (fromIso: string, toIso: string): number => secondsBetween(fromIso, toIso) / 60;
+
+/**
+ * An instant as a reader in the trainer's zone sees it: "Tue 14 Jan 10:00 EST" (with the year
+ * when asked). The zone's abbreviation comes from Intl; zones without one show "GMT+5:30".
+ */
+export function formatLocal(iso: string, timeZone: string, withYear = false): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: withYear ? 'numeric' : undefined,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(new Date(iso));
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const date = [get('weekday'), get('day'), get('month'), withYear ? get('year') : ''].filter(Boolean).join(' ');
+  return `${date} ${get('hour')}:${get('minute')} ${zoneAbbreviation(iso, timeZone)}`;
+}
+
+/** "EST", "BST", "AEDT"…: each locale knows the names used where it is spoken; else "GMT+5:30". */
+function zoneAbbreviation(iso: string, timeZone: string): string {
+  let fallback = 'UTC';
+  for (const locale of ['en-US', 'en-GB', 'en-AU', 'en-NZ', 'en-IN']) {
+    const name = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
+      .formatToParts(new Date(iso))
+      .find((p) => p.type === 'timeZoneName')?.value;
+    if (!name) continue;
+    if (/^[A-Z]{2,5}$/.test(name)) return name;
+    if (fallback === 'UTC') fallback = name;
+  }
+  return fallback;
+}

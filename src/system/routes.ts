@@ -38,6 +38,7 @@ export const systemRouter = new OpenAPIHono<AppEnv>()
           bookings: `${base}/api/bookings/`,
           packages: `${base}/api/packages/`,
           client_packages: `${base}/api/client-packages/`,
+          notifications: `${base}/api/notifications/`,
         },
         docs: `${base}/api/docs`,
         openapi: `${base}/api/openapi.json`,

@@ -1,0 +1,27 @@
+import { lt } from 'drizzle-orm';
+import { idempotencyKeys, loginAttempts, sessions } from '../db/schema';
+import type { Bindings } from '../env';
+import { getDb } from '../lib/db';
+import { IDEMPOTENCY_TTL_SECONDS } from '../lib/idempotency';
+import { LOGIN_WINDOW_SECONDS } from '../lib/ratelimit';
+import { addSeconds } from '../lib/time';
+import { tick } from '../notifications/service';
+
+export const EVERY_FIVE_MINUTES = '*/5 * * * *';
+export const HOURLY = '7 * * * *';
+
+/** The Worker's scheduled handler. */
+export async function handleScheduled(cron: string, env: Bindings, scheduledTime: number) {
+  const db = getDb(env.DB);
+  const now = new Date(scheduledTime).toISOString();
+  if (cron === HOURLY) {
+    // Housekeeping: expired sessions, idempotency records and login failures.
+    await db.batch([
+      db.delete(sessions).where(lt(sessions.expiresAt, now)),
+      db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, addSeconds(now, -IDEMPOTENCY_TTL_SECONDS))),
+      db.delete(loginAttempts).where(lt(loginAttempts.at, addSeconds(now, -LOGIN_WINDOW_SECONDS))),
+    ]);
+    return { cron };
+  }
+  return { cron, ...(await tick(db, env.NOTIFY_QUEUE, now)) };
+}

@@ -1,0 +1,150 @@
+// What each notification says. Pure: data in, subject/text/HTML/SMS out.
+import { formatLocal } from '../lib/time';
+import type { NotificationKind } from './types';
+
+export interface BookingContext {
+  kind: NotificationKind;
+  channel: 'email' | 'sms' | 'push';
+  clientFirstName: string;
+  clientName: string;
+  businessName: string;
+  timezone: string;
+  startTime: string;
+  endTime: string;
+  notes: string;
+  cancellationReason: string;
+}
+
+export interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export const SMS_MAX = 160;
+
+// GSM 03.38 basic set; the extension set costs two characters each.
+const GSM_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_EXTENDED = '^{}\\[~]|€';
+
+/** Length in GSM-7 septets, or Infinity when a character is outside GSM-7. */
+export function gsm7Length(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    if (GSM_BASIC.includes(ch)) n += 1;
+    else if (GSM_EXTENDED.includes(ch)) n += 2;
+    else return Number.POSITIVE_INFINITY;
+  }
+  return n;
+}
+
+/** Text made GSM-7 safe: accents dropped where GSM has no letter for them, anything else becomes "?". */
+export function toGsm7(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (GSM_BASIC.includes(ch) || GSM_EXTENDED.includes(ch)) out += ch;
+    else {
+      const plain = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      out += plain && [...plain].every((c) => GSM_BASIC.includes(c)) ? plain : '?';
+    }
+  }
+  return out;
+}
+
+/** Shortens `name` (never anything else) until the SMS fits in 160 GSM-7 characters. */
+function fitSms(build: (name: string) => string, name: string): string {
+  const safe = toGsm7(name.trim() || 'your trainer');
+  let candidate = build(safe);
+  if (gsm7Length(candidate) <= SMS_MAX) return candidate;
+  for (let keep = safe.length - 1; keep >= 1; keep--) {
+    candidate = build(`${safe.slice(0, keep).trimEnd()}...`);
+    if (gsm7Length(candidate) <= SMS_MAX) return candidate;
+  }
+  return build('');
+}
+
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
+
+const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.parse(c.startTime)) / 60_000);
+
+function email(c: BookingContext, subject: string, lines: string[]): Rendered {
+  const greeting = `Hi ${c.clientFirstName || c.clientName},`;
+  const text = [greeting, '', ...lines, '', `— ${c.businessName}`].join('\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
+<p>${esc(greeting)}</p>${lines.map((l) => `<p>${esc(l)}</p>`).join('')}<p>— ${esc(c.businessName)}</p></body></html>`;
+  return { subject, text, html };
+}
+
+/** The message for a booking notification, in the trainer's zone with the zone's abbreviation. */
+export function renderBooking(c: BookingContext): Rendered {
+  const when = formatLocal(c.startTime, c.timezone);
+  const whenLong = formatLocal(c.startTime, c.timezone, true);
+  const dur = minutes(c);
+  const notes = c.notes ? [`Notes: ${c.notes}`] : [];
+  if (c.channel === 'sms') {
+    const sms = (name: string): string => {
+      switch (c.kind) {
+        case 'booking_cancelled':
+          return `Session with ${name} ${when} was cancelled.`;
+        case 'reminder_24h':
+          return `Reminder: session with ${name} ${when} (${dur} min).`;
+        case 'reminder_1h':
+          return `In 1 hour: session with ${name} ${when} (${dur} min).`;
+        case 'booking_request_received':
+          return `Request sent to ${name} for ${when} (${dur} min). You will hear back soon.`;
+        default:
+          return `Session with ${name} ${when} (${dur} min). Reply to your trainer to change.`;
+      }
+    };
+    return { subject: '', text: fitSms(sms, c.businessName), html: '' };
+  }
+  switch (c.kind) {
+    case 'booking_cancelled':
+      return email(c, `Cancelled: your session on ${when}`, [
+        `Your session with ${c.businessName} on ${whenLong} has been cancelled.`,
+        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
+      ]);
+    case 'reminder_24h':
+      return email(c, `Reminder: your session tomorrow, ${when}`, [
+        `This is a reminder of your session with ${c.businessName} on ${whenLong} (${dur} minutes).`,
+        ...notes,
+      ]);
+    case 'reminder_1h':
+      return email(c, `In one hour: your session at ${when}`, [
+        `Your session with ${c.businessName} starts at ${whenLong} (${dur} minutes).`,
+      ]);
+    case 'booking_request_received':
+      return email(c, `Booking request received: ${when}`, [
+        `${c.businessName} has received your request for ${whenLong} (${dur} minutes) and will confirm it soon.`,
+        ...notes,
+      ]);
+    case 'booking_requested':
+      return {
+        subject: `New booking request: ${c.clientName}, ${when}`,
+        text: `${c.clientName} asked for a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\nConfirm or cancel it in TrainerHub.`,
+        html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${esc(c.clientName)} asked for a session on ${esc(whenLong)} (${dur} minutes).</p>${c.notes ? `<p>Notes: ${esc(c.notes)}</p>` : ''}<p>Confirm or cancel it in TrainerHub.</p></body></html>`,
+      };
+    default:
+      return email(c, `Confirmed: your session on ${when}`, [
+        `Your session with ${c.businessName} is confirmed for ${whenLong} (${dur} minutes).`,
+        ...notes,
+        'Reply to your trainer if you need to change it.',
+      ]);
+  }
+}
+
+export function renderReceipt(args: {
+  businessName: string;
+  amount: string;
+  currency: string;
+  transactionId: string;
+}): Rendered {
+  const line = `We received your TrainerHub subscription payment of ${args.amount} ${args.currency} (transaction ${args.transactionId}). Thank you!`;
+  return {
+    subject: `Receipt: ${args.amount} ${args.currency} for TrainerHub`,
+    text: `Hi ${args.businessName},\n\n${line}`,
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Hi ${esc(args.businessName)},</p><p>${esc(line)}</p></body></html>`,
+  };
+}

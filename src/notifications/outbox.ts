@@ -1,0 +1,142 @@
+// The outbox: notification rows are written by SQL in the same D1 batch as the change that
+// causes them (guarded so they exist only if the change happened), then their ids are queued.
+// A unique dedupe_key makes every step safe to repeat; a lost enqueue is found by the sweeper.
+import { type SQL, sql } from 'drizzle-orm';
+import { type Db, statement } from '../lib/db';
+import { addSeconds } from '../lib/time';
+import { MAX_IDS_PER_MESSAGE, type NotificationKind, type NotifyMessage } from './types';
+
+const REMINDER_KINDS = `('reminder_24h', 'reminder_1h')`;
+
+/**
+ * Plans `kind` for a booking: an email to the client, plus an SMS when the client has a phone
+ * (`smsOrEmail`: the SMS, or the email when there is no phone). Rows appear only when `guard`
+ * (SQL over `b`, the booking) holds, so they are tied to the state change in the same batch.
+ */
+export function planForBooking(
+  db: Db,
+  args: { bookingId: number; kind: NotificationKind; now: string; guard: SQL; mode?: 'both' | 'smsOrEmail' },
+) {
+  const { bookingId, kind, now, guard } = args;
+  const keyOf = (channel: string) => sql.raw(`'booking:' || b.id || ':${kind}:${channel}:' || b.start_time`);
+  const select = (channel: 'email' | 'sms', recipient: string, extra: string) => sql`
+    SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)}, ${keyOf(channel)}, '', ${now}, ${now}
+    FROM bookings b JOIN clients c ON c.id = b.client_id
+    WHERE b.id = ${bookingId} AND (${guard}) ${sql.raw(extra)}`;
+  const emailExtra = args.mode === 'smsOrEmail' ? `AND c.phone = ''` : '';
+  return statement(
+    db,
+    sql`INSERT OR IGNORE INTO notifications
+      (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message, created_at, updated_at)
+      ${select('email', 'c.email', emailExtra)}
+      UNION ALL ${select('sms', 'c.phone', `AND c.phone <> ''`)}
+      RETURNING id`,
+  );
+}
+
+/** The trainer's own email (new booking requests and receipts). */
+export function planForTrainer(
+  db: Db,
+  args: {
+    trainerId: number;
+    bookingId: number | null;
+    kind: NotificationKind;
+    dedupeKey: string;
+    now: string;
+    guard: SQL;
+    rendered?: { subject: string; text: string; html: string };
+  },
+) {
+  const r = args.rendered ?? { subject: '', text: '', html: '' };
+  return statement(
+    db,
+    sql`INSERT OR IGNORE INTO notifications
+      (trainer_id, booking_id, kind, notification_type, recipient, subject, message, html, dedupe_key, created_at, updated_at)
+      SELECT t.id, ${args.bookingId}, ${args.kind}, 'email', u.email, ${r.subject}, ${r.text}, ${r.html}, ${args.dedupeKey}, ${args.now}, ${args.now}
+      FROM trainers t JOIN users u ON u.id = t.user_id
+      WHERE t.id = ${args.trainerId} AND (${args.guard})
+      RETURNING id`,
+  );
+}
+
+/** Unsent messages of a booking become `cancelled` (all of them, or only reminders of another start). */
+export function cancelPendingFor(
+  db: Db,
+  args: { bookingId: number; now: string; guard: SQL; onlyRemindersNotAt?: string },
+) {
+  const scope = args.onlyRemindersNotAt
+    ? sql`AND kind IN ${sql.raw(REMINDER_KINDS)} AND dedupe_key NOT LIKE ${`%:${args.onlyRemindersNotAt}`}`
+    : sql``;
+  return statement(
+    db,
+    sql`UPDATE notifications SET status = 'cancelled', updated_at = ${args.now}
+      WHERE booking_id = ${args.bookingId} AND status = 'pending' ${scope}
+        AND EXISTS (SELECT 1 FROM bookings b WHERE b.id = ${args.bookingId} AND (${args.guard}))`,
+  );
+}
+
+/**
+ * Every reminder due now for every trainer, in one statement: the 24 h reminder (email, and SMS
+ * when there is a phone) from start − 24 h until start − 1 h, the 1 h reminder (SMS, or email
+ * without a phone) from start − 1 h until start. Already planned ones are ignored by dedupe_key.
+ */
+export function planDueReminders(db: Db, nowIso: string) {
+  const in1h = addSeconds(nowIso, 3600);
+  const in24h = addSeconds(nowIso, 24 * 3600);
+  const reminder = (kind: string, channel: string, recipient: string, window: SQL, phone: string) => sql`
+    SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)},
+      'booking:' || b.id || ':' || ${kind} || ':' || ${channel} || ':' || b.start_time, '', ${nowIso}, ${nowIso}
+    FROM bookings b JOIN clients c ON c.id = b.client_id
+    WHERE b.status = 'confirmed' AND ${window} ${sql.raw(phone)}`;
+  const day = sql`b.start_time > ${in1h} AND b.start_time <= ${in24h}`;
+  const hour = sql`b.start_time > ${nowIso} AND b.start_time <= ${in1h}`;
+  return statement(
+    db,
+    sql`INSERT OR IGNORE INTO notifications
+      (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message, created_at, updated_at)
+      ${reminder('reminder_24h', 'email', 'c.email', day, '')}
+      UNION ALL ${reminder('reminder_24h', 'sms', 'c.phone', day, `AND c.phone <> ''`)}
+      UNION ALL ${reminder('reminder_1h', 'sms', 'c.phone', hour, `AND c.phone <> ''`)}
+      UNION ALL ${reminder('reminder_1h', 'email', 'c.email', hour, `AND c.phone = ''`)}
+      RETURNING id`,
+  );
+}
+
+/** Pending rows untouched for 5 minutes (their enqueue was lost): touched and returned for re-queueing. */
+export function sweepStale(db: Db, nowIso: string, limit = 10_000) {
+  return statement(
+    db,
+    sql`UPDATE notifications SET updated_at = ${nowIso}
+      WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND updated_at < ${addSeconds(nowIso, -300)}
+        ORDER BY created_at LIMIT ${limit})
+      RETURNING id`,
+  );
+}
+
+/** The ids RETURNING-ed by statements of a D1 batch. */
+export const idsOf = (results: D1Result[]): number[] =>
+  results.flatMap((r) =>
+    (r.results as { id?: number }[]).map((row) => row.id).filter((id): id is number => typeof id === 'number'),
+  );
+
+/**
+ * Queues the ids, MAX_IDS_PER_MESSAGE per message and 100 messages per sendBatch call. A failure
+ * is logged, never thrown: the rows are already in the outbox and the sweeper will find them.
+ */
+export async function enqueue(queue: Queue<NotifyMessage>, ids: number[]): Promise<number> {
+  const messages: { body: NotifyMessage }[] = [];
+  for (let i = 0; i < ids.length; i += MAX_IDS_PER_MESSAGE)
+    messages.push({ body: { ids: ids.slice(i, i + MAX_IDS_PER_MESSAGE) } });
+  let calls = 0;
+  for (let i = 0; i < messages.length; i += 100) {
+    calls++;
+    try {
+      await queue.sendBatch(messages.slice(i, i + 100));
+    } catch (err) {
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'enqueue failed; the sweeper will retry', err: String(err) }),
+      );
+    }
+  }
+  return calls;
+}

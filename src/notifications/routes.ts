@@ -1,0 +1,74 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../db/schema';
+import type { AppEnv } from '../env';
+import { getDb } from '../lib/db';
+import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { pageOf, pageQuery } from '../lib/pagination';
+import { currentTrainer, requireTrainer } from '../users/middleware';
+import * as notifications from './service';
+
+const base = { tags: ['notifications'], security: authenticated, middleware: requireTrainer };
+
+const notificationOut = z
+  .object({
+    id: z.number().int(),
+    booking: z.number().int().nullable(),
+    kind: z.enum(NOTIFICATION_KINDS),
+    notification_type: z.enum(NOTIFICATION_CHANNELS),
+    recipient: z.string(),
+    subject: z.string(),
+    message: z.string().openapi({ description: 'Filled in when the message is sent.' }),
+    status: z.enum(NOTIFICATION_STATUSES),
+    attempts: z.number().int(),
+    provider_message_id: z.string().nullable(),
+    sent_at: z.string().nullable(),
+    failed_reason: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('Notification');
+
+const list = createRoute({
+  ...base,
+  method: 'get',
+  path: '/api/notifications',
+  summary: "The trainer's notifications, newest first",
+  request: {
+    query: pageQuery.extend({
+      status: z.enum(NOTIFICATION_STATUSES).optional(),
+      notification_type: z.enum(NOTIFICATION_CHANNELS).optional(),
+      kind: z.enum(NOTIFICATION_KINDS).optional(),
+      booking: z.coerce.number().int().positive().optional(),
+    }),
+  },
+  responses: {
+    200: jsonResponse(pageSchema(notificationOut, 'NotificationPage'), 'A page'),
+    ...problems(400, 401, 403),
+  },
+});
+
+const retry = createRoute({
+  ...base,
+  method: 'post',
+  path: '/api/notifications/{id}/retry',
+  summary: 'Queue a failed notification again',
+  request: { params: idParam },
+  responses: { 200: jsonResponse(notificationOut, 'Queued again'), ...problems(401, 403, 404, 409) },
+});
+
+export const notificationsRouter = new OpenAPIHono<AppEnv>()
+  .openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await notifications.listNotifications(getDb(c.env.DB), currentTrainer(c).id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(retry, async (c) =>
+    c.json(
+      await notifications.retryNotification(
+        getDb(c.env.DB),
+        c.env.NOTIFY_QUEUE,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+      ),
+      200,
+    ),
+  );

@@ -1,0 +1,484 @@
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import worker from '../src/index';
+import { gsm7Length, renderBooking, SMS_MAX } from '../src/notifications/messages';
+import { MAX_DELIVERIES } from '../src/notifications/service';
+import { api, at, type BookingBody, book, createClient, futureDay, registerTrainer, setupTrainer } from './helpers';
+
+type Row = {
+  id: number;
+  booking_id: number | null;
+  kind: string;
+  notification_type: string;
+  recipient: string;
+  status: string;
+  attempts: number;
+  provider_message_id: string | null;
+  failed_reason: string | null;
+  subject: string;
+  message: string;
+  dedupe_key: string;
+};
+
+const rowsOf = async (bookingId: number) =>
+  (await env.DB.prepare('SELECT * FROM notifications WHERE booking_id = ? ORDER BY id').bind(bookingId).all<Row>())
+    .results;
+const rowById = async (id: number) => env.DB.prepare('SELECT * FROM notifications WHERE id = ?').bind(id).first<Row>();
+
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A future start `minutes` from now, on a whole minute. */
+const startIn = (minutes: number) =>
+  new Date(Math.ceil((Date.now() + minutes * 60_000) / 60_000) * 60_000).toISOString();
+
+/** An outbox row written directly, not queued: the test then drives the consumer itself. */
+async function outboxRow(
+  bookingId: number,
+  trainerId: number,
+  kind: string,
+  channel: 'email' | 'sms',
+  recipient: string,
+) {
+  const key = `test:${crypto.randomUUID()}`;
+  const row = await env.DB.prepare(
+    `INSERT INTO notifications (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message)
+     VALUES (?, ?, ?, ?, ?, ?, '') RETURNING id`,
+  )
+    .bind(trainerId, bookingId, kind, channel, recipient, key)
+    .first<{ id: number }>();
+  return row?.id as number;
+}
+
+const liveEnv = {
+  ...env,
+  NOTIFY_PROVIDER: 'live',
+  SENDGRID_API_KEY: 'SG.test-key',
+  SENDGRID_API_BASE: 'https://sendgrid.test',
+  TWILIO_ACCOUNT_SID: 'AC123',
+  TWILIO_AUTH_TOKEN: 'secret-token',
+  TWILIO_API_BASE: 'https://twilio.test',
+  EMAIL_FROM: 'Alex Fit <bookings@alexfit.example>',
+  SMS_FROM: '+15005550006',
+  NOTIFY_RETRY_BASE_SECONDS: '30',
+};
+
+/** One delivery of one message; getQueueResult does not report delays, so retry() is watched too. */
+async function deliverOnce(ids: number[], attempts = 1, queue = 'trainerhub-notifications', id = crypto.randomUUID()) {
+  const batch = createMessageBatch(queue, [{ id, timestamp: new Date(), attempts, body: { ids } }]);
+  const message = batch.messages[0] as Message;
+  const retries = vi.spyOn(message, 'retry');
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch<{ ids: number[] }>, liveEnv as unknown as Env);
+  const result = await getQueueResult(batch, ctx);
+  return { ...result, delays: retries.mock.calls.map((c) => (c[0] as QueueRetryOptions | undefined)?.delaySeconds) };
+}
+
+type Call = { url: string; init: RequestInit };
+function fakeProviders(answers: (call: Call) => Response) {
+  const calls: Call[] = [];
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const call = { url: String(input instanceof Request ? input.url : input), init: init ?? {} };
+    calls.push(call);
+    return answers(call);
+  });
+  return calls;
+}
+const sendgridOk = () => new Response(null, { status: 202, headers: { 'X-Message-Id': `sg-${crypto.randomUUID()}` } });
+const twilioOk = () => Response.json({ sid: `SM${crypto.randomUUID().replace(/-/g, '')}` }, { status: 201 });
+
+afterEach(() => vi.restoreAllMocks());
+
+async function confirmedBooking(opts: { phone?: string; start?: string; timezone?: string } = {}) {
+  const t = await setupTrainer({ settings: { business_name: 'Alex Fit Studio', timezone: opts.timezone ?? 'UTC' } });
+  const client = await createClient(t.token, {
+    first_name: 'Sam',
+    last_name: 'Lee',
+    ...(opts.phone ? { phone: opts.phone } : {}),
+  });
+  const b = (await book(t.token, { client: client.id, start_time: opts.start ?? at(futureDay(3).date, '15:00') })).body;
+  return { t, client, booking: b };
+}
+
+describe('the outbox and the queue (real queue, log provider)', () => {
+  it('confirming a booking writes an email and an SMS row that become sent', async () => {
+    const { t, booking } = await confirmedBooking({
+      phone: '+14155550123',
+      timezone: 'America/New_York',
+      start: '2030-01-15T15:00:00Z',
+    });
+    expect(await rowsOf(booking.id)).toEqual([]);
+    const res = await api<BookingBody>('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    expect(res.status).toBe(200);
+    const rows = await until(
+      () => rowsOf(booking.id),
+      (r) => r.length === 2 && r.every((x) => x.status === 'sent'),
+    );
+    expect(rows.map((r) => [r.kind, r.notification_type, r.status])).toEqual([
+      ['booking_confirmed', 'email', 'sent'],
+      ['booking_confirmed', 'sms', 'sent'],
+    ]);
+    expect(rows[0]?.provider_message_id).toMatch(/^log-/);
+    expect(rows[0]?.subject).toBe('Confirmed: your session on Tue 15 Jan 10:00 EST');
+    expect(rows[1]?.message).toBe(
+      'Session with Alex Fit Studio Tue 15 Jan 10:00 EST (60 min). Reply to your trainer to change.',
+    );
+    expect(rows[1]?.recipient).toBe('+14155550123');
+    const listed = await api<{ count: number; results: { kind: string }[] }>(
+      'GET',
+      `/api/notifications/?booking=${booking.id}&notification_type=sms`,
+      { token: t.token },
+    );
+    expect(listed.body.count).toBe(1);
+  });
+
+  it('cancelling writes a cancellation message and cancels every unsent one of the booking', async () => {
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const reminder = await outboxRow(booking.id, t.user.trainer.id, 'reminder_24h', 'email', 'x@example.com');
+    await api('POST', `/api/bookings/${booking.id}/cancel/`, { token: t.token, body: { reason: 'Injury' } });
+    expect((await rowById(reminder))?.status).toBe('cancelled');
+    const rows = await until(
+      () => rowsOf(booking.id),
+      (r) => r.filter((x) => x.kind === 'booking_cancelled' && x.status === 'sent').length === 2,
+    );
+    expect(rows.filter((r) => r.kind === 'booking_cancelled').map((r) => r.status)).toEqual(['sent', 'sent']);
+    expect(rows.find((r) => r.kind === 'booking_cancelled' && r.notification_type === 'email')?.message).toContain(
+      'Reason: Injury',
+    );
+    expect(rows.some((r) => r.status === 'pending')).toBe(false);
+  });
+});
+
+describe('providers at the fetch boundary', () => {
+  it('SendGrid gets one well-formed JSON request and Twilio one form-encoded request', async () => {
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
+    const emailId = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'sam@example.com');
+    const smsId = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'sms', '+14155550123');
+    const calls = fakeProviders((c) => (c.url.includes('sendgrid') ? sendgridOk() : twilioOk()));
+    const result = await deliverOnce([emailId, smsId]);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(calls).toHaveLength(2);
+    const sg = calls.find((c) => c.url === 'https://sendgrid.test/v3/mail/send');
+    const tw = calls.find((c) => c.url === 'https://twilio.test/2010-04-01/Accounts/AC123/Messages.json');
+    expect(sg && tw).toBeTruthy();
+    const sgHeaders = new Headers(sg?.init.headers);
+    expect(sg?.init.method).toBe('POST');
+    expect(sgHeaders.get('Authorization')).toBe('Bearer SG.test-key');
+    expect(sgHeaders.get('Content-Type')).toBe('application/json');
+    const body = JSON.parse(String(sg?.init.body));
+    expect(body).toMatchObject({
+      personalizations: [{ to: [{ email: 'sam@example.com' }] }],
+      from: { email: 'bookings@alexfit.example', name: 'Alex Fit' },
+    });
+    expect(body.subject).toMatch(/^Confirmed: your session on /);
+    expect(body.content.map((c: { type: string }) => c.type)).toEqual(['text/plain', 'text/html']);
+    const twHeaders = new Headers(tw?.init.headers);
+    expect(twHeaders.get('Authorization')).toBe(`Basic ${btoa('AC123:secret-token')}`);
+    expect(twHeaders.get('Content-Type')).toBe('application/x-www-form-urlencoded');
+    const form = new URLSearchParams(String(tw?.init.body));
+    expect(form.get('To')).toBe('+14155550123');
+    expect(form.get('From')).toBe('+15005550006');
+    expect(form.get('Body')).toMatch(/^Session with Alex Fit Studio /);
+    expect(await rowById(emailId)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect((await rowById(smsId))?.provider_message_id).toMatch(/^SM/);
+  });
+
+  it('500 twice then 202: retried with a growing delay, sent with attempts 3', async () => {
+    const { t, booking } = await confirmedBooking();
+    const id = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'sam@example.com');
+    let n = 0;
+    fakeProviders(() => (++n <= 2 ? new Response('oops', { status: 500 }) : sendgridOk()));
+    const first = await deliverOnce([id], 1, undefined, 'm1');
+    expect(first.retryMessages).toEqual([{ msgId: 'm1' }]);
+    expect(first.delays).toEqual([30]);
+    expect(await rowById(id)).toMatchObject({ status: 'pending', attempts: 1 });
+    const second = await deliverOnce([id], 2, undefined, 'm1');
+    expect(second.delays).toEqual([60]);
+    const third = await deliverOnce([id], 3, undefined, 'm1');
+    expect(third.retryMessages).toEqual([]);
+    expect(third.explicitAcks).toEqual(['m1']);
+    expect(await rowById(id)).toMatchObject({ status: 'sent', attempts: 3, failed_reason: null });
+  });
+
+  it('400 fails at once with the provider message', async () => {
+    const { t, booking } = await confirmedBooking();
+    const id = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'not-an-address');
+    fakeProviders(() => Response.json({ errors: [{ message: 'Does not contain a valid address.' }] }, { status: 400 }));
+    const result = await deliverOnce([id]);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await rowById(id)).toMatchObject({
+      status: 'failed',
+      failed_reason: 'SendGrid 400: Does not contain a valid address.',
+    });
+  });
+
+  it('always 503: failed after the last delivery, handed to the dead-letter queue, which marks it', async () => {
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
+    const id = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'sms', '+14155550123');
+    fakeProviders(() => Response.json({ code: 20003, message: 'Service unavailable' }, { status: 503 }));
+    for (let attempt = 1; attempt < MAX_DELIVERIES; attempt++) {
+      const r = await deliverOnce([id], attempt, undefined, 'm');
+      expect(r.delays).toEqual([Math.min(240, 30 * 2 ** (attempt - 1))]);
+      expect((await rowById(id))?.status).toBe('pending');
+    }
+    const last = await deliverOnce([id], MAX_DELIVERIES, undefined, 'm');
+    expect(last.retryMessages).toEqual([{ msgId: 'm' }]);
+    expect(last.delays).toEqual([undefined]); // no delay: on to the dead-letter queue
+    expect(await rowById(id)).toMatchObject({
+      status: 'failed',
+      attempts: MAX_DELIVERIES,
+      failed_reason: 'Twilio 503: Service unavailable',
+    });
+    const dlq = await deliverOnce([id], 1, 'trainerhub-notifications-dlq', 'm');
+    expect(dlq.explicitAcks).toEqual(['m']);
+    expect((await rowById(id))?.failed_reason).toBe('Twilio 503: Service unavailable (dead-lettered)');
+  });
+
+  it('Twilio 429 / code 20429 and network errors are retried', async () => {
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
+    const id = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'sms', '+14155550123');
+    const answers = [
+      () => Response.json({ code: 20429, message: 'Too Many Requests' }, { status: 400 }),
+      () => {
+        throw new TypeError('connection reset');
+      },
+      () => twilioOk(),
+    ];
+    let n = 0;
+    fakeProviders(() => (answers[n++] as () => Response)());
+    expect((await deliverOnce([id], 1)).retryMessages).toHaveLength(1);
+    expect((await rowById(id))?.failed_reason).toBe('Twilio 400: Too Many Requests');
+    expect((await deliverOnce([id], 2)).retryMessages).toHaveLength(1);
+    expect((await rowById(id))?.failed_reason).toMatch(/network error/);
+    expect((await deliverOnce([id], 3)).retryMessages).toHaveLength(0);
+    expect((await rowById(id))?.status).toBe('sent');
+  });
+
+  it('the same message delivered twice, one after the other or at once, sends once', async () => {
+    const { t, booking } = await confirmedBooking();
+    const a = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'a@example.com');
+    const b = await outboxRow(booking.id, t.user.trainer.id, 'booking_cancelled', 'email', 'b@example.com');
+    const calls = fakeProviders(() => sendgridOk());
+    await deliverOnce([a]);
+    await deliverOnce([a]);
+    await Promise.all([deliverOnce([b]), deliverOnce([b]), deliverOnce([b])]);
+    expect(calls.map((c) => JSON.parse(String(c.init.body)).personalizations[0].to[0].email).sort()).toEqual([
+      'a@example.com',
+      'b@example.com',
+    ]);
+    expect((await rowById(b))?.attempts).toBe(1);
+  });
+});
+
+async function tick(at: number, dbProxy?: D1Database, queue?: Queue) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(
+    createScheduledController({ scheduledTime: at, cron: '*/5 * * * *' }),
+    { ...env, ...(dbProxy ? { DB: dbProxy } : {}), ...(queue ? { NOTIFY_QUEUE: queue } : {}) } as Env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+}
+
+describe('reminders from the cron', () => {
+  it('two ticks at once and two ticks inside the window plan each reminder once', async () => {
+    const start = '2031-03-10T15:00:00.000Z';
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123', start });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const s = Date.parse(start);
+    await Promise.all([tick(s - 20 * 3600_000), tick(s - 20 * 3600_000)]);
+    await tick(s - 10 * 3600_000);
+    const reminders = (await rowsOf(booking.id)).filter((r) => r.kind.startsWith('reminder'));
+    expect(reminders.map((r) => `${r.kind}/${r.notification_type}`).sort()).toEqual([
+      'reminder_24h/email',
+      'reminder_24h/sms',
+    ]);
+    await Promise.all([tick(s - 30 * 60_000), tick(s - 25 * 60_000)]);
+    const all = (await rowsOf(booking.id)).filter((r) => r.kind.startsWith('reminder'));
+    expect(all.map((r) => `${r.kind}/${r.notification_type}`).sort()).toEqual([
+      'reminder_1h/sms',
+      'reminder_24h/email',
+      'reminder_24h/sms',
+    ]);
+    // Nothing after the start.
+    await tick(s + 60_000);
+    expect((await rowsOf(booking.id)).filter((r) => r.kind.startsWith('reminder'))).toHaveLength(3);
+  });
+
+  it('a booking confirmed 30 minutes before its start gets a 1 h reminder (email without a phone) but no 24 h one', async () => {
+    const start = startIn(30);
+    const { t, booking } = await confirmedBooking({ start });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    await tick(Date.now());
+    const reminders = (await rowsOf(booking.id)).filter((r) => r.kind.startsWith('reminder'));
+    expect(reminders.map((r) => `${r.kind}/${r.notification_type}`)).toEqual(['reminder_1h/email']);
+  });
+
+  it('a booking cancelled before its reminder gets none; pending ones become cancelled', async () => {
+    const start = '2031-04-10T09:00:00.000Z';
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123', start });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    await api('POST', `/api/bookings/${booking.id}/cancel/`, { token: t.token });
+    await tick(Date.parse(start) - 20 * 3600_000);
+    await tick(Date.parse(start) - 30 * 60_000);
+    expect((await rowsOf(booking.id)).filter((r) => r.kind.startsWith('reminder'))).toEqual([]);
+    expect((await rowsOf(booking.id)).some((r) => r.kind !== 'booking_cancelled' && r.status === 'pending')).toBe(
+      false,
+    );
+  });
+
+  it('a rescheduled booking gets reminders for the new time only', async () => {
+    const oldStart = '2031-05-10T09:00:00.000Z';
+    const newStart = '2031-05-12T11:00:00.000Z';
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123', start: oldStart });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const stale = await outboxRow(booking.id, t.user.trainer.id, 'reminder_24h', 'email', 'x@example.com');
+    await env.DB.prepare('UPDATE notifications SET dedupe_key = ? WHERE id = ?')
+      .bind(`booking:${booking.id}:reminder_24h:email:${oldStart}`, stale)
+      .run();
+    const moved = await api<BookingBody>('PATCH', `/api/bookings/${booking.id}/`, {
+      token: t.token,
+      body: { start_time: newStart },
+    });
+    expect(moved.status).toBe(200);
+    expect((await rowById(stale))?.status).toBe('cancelled');
+    await tick(Date.parse(oldStart) - 20 * 3600_000);
+    await tick(Date.parse(newStart) - 20 * 3600_000);
+    const reminders = (await rowsOf(booking.id)).filter(
+      (r) => r.kind.startsWith('reminder') && r.status !== 'cancelled',
+    );
+    expect(reminders.map((r) => r.dedupe_key.endsWith(newStart))).toEqual([true, true]);
+  });
+
+  it('5,000 confirmed bookings due in one tick: at most 5 D1 queries, at most 50 sendBatch calls, one reminder each', {
+    timeout: 120_000,
+  }, async () => {
+    const t = await registerTrainer();
+    const client = await createClient(t.token);
+    const base = Date.parse('2032-01-01T00:00:00Z');
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 4999)
+       INSERT INTO bookings (trainer_id, client_id, start_time, end_time, status)
+       SELECT ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', ?, '+' || (i * 10) || ' seconds'), strftime('%Y-%m-%dT%H:%M:%fZ', ?, '+' || (i * 10 + 3600) || ' seconds'), 'confirmed' FROM n`,
+    )
+      .bind(t.user.trainer.id, client.id, new Date(base).toISOString(), new Date(base).toISOString())
+      .run();
+    let queries = 0;
+    const counted = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') return (stmts: D1PreparedStatement[]) => (queries++, target.batch(stmts));
+        if (prop === 'prepare')
+          return (q: string) => {
+            const stmt = target.prepare(q);
+            return new Proxy(stmt, {
+              get(s, p) {
+                const v = Reflect.get(s, p, s);
+                if (p === 'bind')
+                  return (...args: unknown[]) => {
+                    const bound = s.bind(...args);
+                    return new Proxy(bound, {
+                      get: (b, bp) =>
+                        ['run', 'all', 'first', 'raw'].includes(String(bp))
+                          ? (queries++, Reflect.get(b, bp, b).bind(b))
+                          : Reflect.get(b, bp, b),
+                    });
+                  };
+                if (['run', 'all', 'first', 'raw'].includes(String(p))) queries++;
+                return typeof v === 'function' ? v.bind(s) : v;
+              },
+            });
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    let sendBatchCalls = 0;
+    const queue = new Proxy(env.NOTIFY_QUEUE, {
+      get(target, prop) {
+        if (prop === 'sendBatch') return (msgs: MessageSendRequest[]) => (sendBatchCalls++, target.sendBatch(msgs));
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    await tick(base - 2 * 3600_000, counted, queue);
+    expect(queries).toBeLessThanOrEqual(5);
+    expect(sendBatchCalls).toBeLessThanOrEqual(50);
+    const { n, bookings } = (await env.DB.prepare(
+      "SELECT count(*) AS n, count(DISTINCT booking_id) AS bookings FROM notifications WHERE trainer_id = ? AND kind = 'reminder_24h'",
+    )
+      .bind(t.user.trainer.id)
+      .first<{ n: number; bookings: number }>()) ?? { n: 0, bookings: 0 };
+    expect(n).toBe(5000);
+    expect(bookings).toBe(5000);
+  });
+});
+
+describe('messages', () => {
+  it('SMS bodies stay within 160 GSM-7 characters for long names; names shorten, never the time', () => {
+    const long = `Ünïcode Fitness & Performance Coaching 💪 ${'Extraordinarily Long Business Name '.repeat(5)}`;
+    for (const kind of ['booking_confirmed', 'booking_cancelled', 'reminder_24h', 'reminder_1h'] as const) {
+      const r = renderBooking({
+        kind,
+        channel: 'sms',
+        clientFirstName: 'Sam',
+        clientName: 'Sam Lee',
+        businessName: long,
+        timezone: 'Europe/London',
+        startTime: '2025-07-14T09:00:00.000Z',
+        endTime: '2025-07-14T10:00:00.000Z',
+        notes: '',
+        cancellationReason: '',
+      });
+      expect(gsm7Length(r.text), r.text).toBeLessThanOrEqual(SMS_MAX);
+      expect(r.text).toContain('Mon 14 Jul 10:00 BST');
+      expect(r.text).toContain('Ünicode Fitness'); // Ü is GSM-7; ï and the emoji are not
+    }
+  });
+});
+
+describe('the notifications API', () => {
+  it('lists with filters, retries a failed one, refuses others, and is tenant-scoped', {
+    timeout: 30_000,
+  }, async () => {
+    const { t, booking } = await confirmedBooking();
+    const failed = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'x@example.com');
+    await env.DB.prepare("UPDATE notifications SET status = 'failed', failed_reason = 'bounced' WHERE id = ?")
+      .bind(failed)
+      .run();
+    const list = await api<{ count: number; results: { id: number }[] }>('GET', '/api/notifications/?status=failed', {
+      token: t.token,
+    });
+    expect(list.body.results.map((r) => r.id)).toEqual([failed]);
+    const other = await registerTrainer();
+    expect((await api('POST', `/api/notifications/${failed}/retry/`, { token: other.token })).status).toBe(404);
+    expect((await api<{ count: number }>('GET', '/api/notifications/', { token: other.token })).body.count).toBe(0);
+    const retried = await api<{ status: string; failed_reason: string | null }>(
+      'POST',
+      `/api/notifications/${failed}/retry/`,
+      { token: t.token },
+    );
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: 'pending', failed_reason: null });
+    const sent = await until(
+      () => rowById(failed),
+      (r) => r?.status === 'sent',
+    );
+    expect(sent?.status).toBe('sent');
+    expect((await api('POST', `/api/notifications/${failed}/retry/`, { token: t.token })).status).toBe(409);
+    expect((await api('GET', '/api/notifications/?kind=nope', { token: t.token })).status).toBe(400);
+  });
+});
