@@ -106,3 +106,36 @@ export type ProblemBody = { status: number; detail: string; code?: string; error
 
 export const book = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   api<BookingBody & ProblemBody>('POST', '/api/bookings/', { token, body, headers });
+
+/**
+ * The real D1 binding, counting round trips: every statement run on its own, and every batch
+ * as one. Used to hold query-count promises ("at most N D1 queries").
+ */
+export function countingD1(db: D1Database): { db: D1Database; count: () => number } {
+  let n = 0;
+  const executes = new Set(['run', 'all', 'first', 'raw']);
+  const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === 'bind') return (...args: unknown[]) => wrapStatement(target.bind(...args));
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        if (executes.has(String(prop))) n += 1;
+        return value.bind(target);
+      },
+    });
+  const proxy = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') return (query: string) => wrapStatement(target.prepare(query));
+      if (prop === 'batch') {
+        return (statements: D1PreparedStatement[]) => {
+          n += 1;
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { db: proxy, count: () => n };
+}
