@@ -1,0 +1,342 @@
+// Speed of the app against its floor, both on `wrangler dev` on this machine.
+// Usage: npm run bench            (about 3 minutes; never part of npm test)
+// Writes bench/results.json and prints a Markdown table for bench/RESULTS.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WRANGLER = join(root, 'node_modules/wrangler/bin/wrangler.js');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const PASSWORD = 'bench-password-1';
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+function wrangler(args, cwd) {
+  const r = spawnSync(process.execPath, [WRANGLER, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+async function serve(cwd, state, extra = []) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const log = openSync(join(state, 'wrangler.log'), 'a');
+  const child = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspector),
+      '--persist-to',
+      state,
+      '--log-level',
+      'warn',
+      ...extra,
+    ],
+    { cwd, detached: true, stdio: ['ignore', log, log] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { base, stop: () => process.kill(-child.pid, 'SIGTERM') };
+}
+
+// ---- seed data (same rows for the app and the floor) -------------------------------------
+
+const DAY = 86_400_000;
+const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime();
+const iso = (ms) => new Date(ms).toISOString();
+const date = (ms) => iso(ms).slice(0, 10);
+const djangoHash = (password) => {
+  const salt = randomBytes(16).toString('base64url');
+  return `pbkdf2_sha256$100000$${salt}$${pbkdf2Sync(password, salt, 100_000, 32, 'sha256').toString('base64')}`;
+};
+
+// Trainer 1: 8 weekly windows, 3 breaks, 2,000 bookings (range). Trainer 2: 10,000 bookings
+// (list). Trainer 3: always open (creates). Trainers 4–11: always open (parallel creates).
+const TRAINERS = 11;
+function bookingRows(trainer, count, startMs, stepMs, minutes) {
+  const rows = [];
+  for (let i = 0; i < count; i++) {
+    const s = startMs + i * stepMs;
+    rows.push(
+      `(${trainer}, ${trainer}, '${iso(s)}', '${iso(s + minutes * 60_000)}', '${i % 7 === 0 ? 'cancelled' : i % 3 === 0 ? 'confirmed' : 'pending'}')`,
+    );
+  }
+  return rows;
+}
+function chunks(rows, table, cols) {
+  const out = [];
+  for (let i = 0; i < rows.length; i += 400)
+    out.push(`INSERT INTO ${table} (${cols}) VALUES ${rows.slice(i, i + 400).join(',\n')};`);
+  return out;
+}
+function sharedSeed() {
+  const windows = [];
+  for (let d = 0; d < 7; d++) {
+    if (d < 5) windows.push(`(1, ${d}, '07:00:00', '12:00:00')`, `(1, ${d}, '13:00:00', '19:00:00')`);
+    for (let t = 3; t <= TRAINERS; t++) windows.push(`(${t}, ${d}, '00:00:00', '24:00:00')`);
+  }
+  const breaks = [0, 1, 2].map(
+    (k) => `(1, '${date(today + (5 + k * 9) * DAY)}', '${date(today + (5 + k * 9) * DAY)}')`,
+  );
+  // 2,000 bookings of trainer 1 over ±60 days, every ~86 minutes (the range reads ~500 of them).
+  const b1 = bookingRows(1, 2000, today - 60 * DAY, Math.floor((120 * DAY) / 2000), 45);
+  const b2 = bookingRows(2, 10_000, today - 200 * DAY, Math.floor((400 * DAY) / 10_000), 30);
+  return [
+    ...chunks(windows, 'availability_slots', 'trainer_id, day_of_week, start_time, end_time'),
+    ...chunks(breaks, 'trainer_breaks', 'trainer_id, start_date, end_date'),
+    ...chunks([...b1, ...b2], 'bookings', 'trainer_id, client_id, start_time, end_time, status'),
+  ];
+}
+function appSeed() {
+  const users = [];
+  const trainers = [];
+  const clients = [];
+  const hash = djangoHash(PASSWORD);
+  for (let t = 1; t <= TRAINERS; t++) {
+    users.push(`(${t}, 'bench${t}@example.com', '${hash}', 1)`);
+    trainers.push(`(${t}, ${t}, 'Bench ${t}', 'bench-${t}', 'UTC', 0)`);
+    clients.push(`(${t}, ${t}, 'client${t}@example.com', 'Client', '${t}')`);
+  }
+  return [
+    `INSERT INTO users (id, email, password_hash, is_trainer) VALUES ${users.join(',')};`,
+    `INSERT INTO trainers (id, user_id, business_name, slug, timezone, min_notice_minutes) VALUES ${trainers.join(',')};`,
+    `INSERT INTO clients (id, trainer_id, email, first_name, last_name) VALUES ${clients.join(',')};`,
+    ...sharedSeed(),
+  ];
+}
+
+function seed(cwd, state, statements) {
+  const file = join(state, 'seed.sql');
+  writeFileSync(file, statements.join('\n'));
+  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], cwd);
+  wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file, '--yes'], cwd);
+}
+
+// ---- load -----------------------------------------------------------------------------------
+
+function run(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ duration: DURATION, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+const summary = (name, r) => ({
+  name,
+  rps: Math.round(r.requests.average * 10) / 10,
+  p50: r.latency.p50,
+  p95: r.latency.p95 ?? r.latency.p97_5,
+  p99: r.latency.p99,
+  ok: r['2xx'],
+  non2xx: r.non2xx,
+  errors: r.errors,
+});
+
+/** Creates whose start times never repeat, so every one can succeed. */
+function createRequests(path, headers, client, slotStartMs) {
+  let n = 0;
+  return [
+    {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json', ...headers },
+      setupRequest: (req) => {
+        const s = slotStartMs + n++ * 30 * 60_000;
+        req.body = JSON.stringify({ client, start_time: iso(s), end_time: iso(s + 30 * 60_000) });
+        return req;
+      },
+    },
+  ];
+}
+
+async function benchApp() {
+  const state = mkdtempSync(join(tmpdir(), 'bench-app-'));
+  seed(root, state, appSeed());
+  const app = await serve(root, state, ['--var', 'ENVIRONMENT:development']);
+  const token = async (t) => {
+    const res = await fetch(`${app.base}/api/users/login/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `bench${t}@example.com`, password: PASSWORD }),
+    });
+    return (await res.json()).token;
+  };
+  const auth = async (t) => ({ authorization: `Bearer ${await token(t)}` });
+  const results = [];
+  const from = date(today + DAY);
+  const to = date(today + 31 * DAY);
+  results.push(summary('health', await run({ url: `${app.base}/health`, connections: 4 })));
+  results.push(
+    summary(
+      'range 31 days (2,000 bookings)',
+      await run({
+        url: `${app.base}/api/availability-slots/available/?from=${from}&to=${to}`,
+        headers: await auth(1),
+        connections: 4,
+      }),
+    ),
+  );
+  results.push(
+    summary(
+      'day',
+      await run({
+        url: `${app.base}/api/availability-slots/available/?date=${from}`,
+        headers: await auth(1),
+        connections: 4,
+      }),
+    ),
+  );
+  results.push(
+    summary(
+      'list page 1 (10,000 bookings)',
+      await run({ url: `${app.base}/api/bookings/`, headers: await auth(2), connections: 4 }),
+    ),
+  );
+  const h3 = await auth(3);
+  results.push(
+    summary(
+      'create, 1 trainer, c=1',
+      await run({
+        url: app.base,
+        connections: 1,
+        requests: createRequests('/api/bookings/', h3, 3, today + 400 * DAY),
+      }),
+    ),
+  );
+  results.push(
+    summary(
+      'create, 1 trainer, c=16',
+      await run({
+        url: app.base,
+        connections: 16,
+        requests: createRequests('/api/bookings/', h3, 3, today + 800 * DAY),
+      }),
+    ),
+  );
+  const eight = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) =>
+      run({
+        url: app.base,
+        connections: 2,
+        requests: createRequests('/api/bookings/', await auth(4 + i), 4 + i, today + 400 * DAY),
+      }),
+    ),
+  );
+  results.push(combine('create, 8 trainers in parallel, c=2 each', eight));
+  app.stop();
+  rmSync(state, { recursive: true, force: true });
+  return results;
+}
+
+function combine(name, list) {
+  const s = list.map((r) => summary(name, r));
+  return {
+    name,
+    rps: Math.round(s.reduce((a, r) => a + r.rps, 0) * 10) / 10,
+    p50: Math.max(...s.map((r) => r.p50)),
+    p95: Math.max(...s.map((r) => r.p95)),
+    p99: Math.max(...s.map((r) => r.p99)),
+    ok: s.reduce((a, r) => a + r.ok, 0),
+    non2xx: s.reduce((a, r) => a + r.non2xx, 0),
+    errors: s.reduce((a, r) => a + r.errors, 0),
+  };
+}
+
+async function benchFloor() {
+  const cwd = join(root, 'bench/floor');
+  const state = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+  seed(cwd, state, sharedSeed());
+  const floor = await serve(cwd, state);
+  const from = date(today + DAY);
+  const to = date(today + 31 * DAY);
+  const results = [];
+  results.push(summary('health', await run({ url: `${floor.base}/health`, connections: 4 })));
+  results.push(
+    summary(
+      'range 31 days (2,000 bookings)',
+      await run({ url: `${floor.base}/range?trainer=1&from=${from}&to=${to}`, connections: 4 }),
+    ),
+  );
+  results.push(
+    summary('list page 1 (10,000 bookings)', await run({ url: `${floor.base}/list?trainer=2`, connections: 4 })),
+  );
+  results.push(
+    summary(
+      'create, 1 trainer, c=1',
+      await run({
+        url: floor.base,
+        connections: 1,
+        requests: createRequests('/create?trainer=3', {}, 3, today + 400 * DAY),
+      }),
+    ),
+  );
+  results.push(
+    summary(
+      'create, 1 trainer, c=16',
+      await run({
+        url: floor.base,
+        connections: 16,
+        requests: createRequests('/create?trainer=3', {}, 3, today + 800 * DAY),
+      }),
+    ),
+  );
+  const eight = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      run({
+        url: floor.base,
+        connections: 2,
+        requests: createRequests(`/create?trainer=${4 + i}`, {}, 4 + i, today + 400 * DAY),
+      }),
+    ),
+  );
+  results.push(combine('create, 8 trainers in parallel, c=2 each', eight));
+  floor.stop();
+  rmSync(state, { recursive: true, force: true });
+  return results;
+}
+
+const table = (rows) =>
+  ['| scenario | req/s | p50 ms | p95 ms | p99 ms | 2xx | non-2xx | errors |', '|---|---|---|---|---|---|---|---|']
+    .concat(
+      rows.map(
+        (r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.ok} | ${r.non2xx} | ${r.errors} |`,
+      ),
+    )
+    .join('\n');
+
+const started = new Date().toISOString();
+const floor = await benchFloor();
+const app = await benchApp();
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+writeFileSync(
+  join(root, 'bench/results.json'),
+  JSON.stringify({ started, machine, duration_s: DURATION, floor, app }, null, 2),
+);
+console.log(
+  `\n${started} — ${machine} — ${DURATION} s per scenario\n\n### Floor\n\n${table(floor)}\n\n### App\n\n${table(app)}\n`,
+);

@@ -1,0 +1,38 @@
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
+import { at, book, countingD1, futureDay, setupTrainer } from './helpers';
+
+/** Calls the app with a D1 that counts round trips (a batch is one). */
+async function queriesFor(path: string, token: string) {
+  const counted = countingD1(env.DB);
+  const res = await createApp().fetch(
+    new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${token}` } }),
+    { ...env, DB: counted.db },
+    createExecutionContext(),
+  );
+  expect(res.status, path).toBe(200);
+  return counted.count();
+}
+
+describe('D1 round trips per request (authentication included)', () => {
+  it('free slots: a day in 2, a 31-day range in 2; a page of bookings in 2', async () => {
+    const t = await setupTrainer({ open: ['08:00', '18:00'] });
+    await api3bookings(t.token, t.client.id);
+    expect(await queriesFor(`/api/availability-slots/available/?date=${futureDay(3).date}`, t.token)).toBe(2);
+    expect(
+      await queriesFor(
+        `/api/availability-slots/available/?from=${futureDay(1).date}&to=${futureDay(31).date}`,
+        t.token,
+      ),
+    ).toBe(2);
+    expect(await queriesFor('/api/bookings/', t.token)).toBe(2);
+    expect(await queriesFor('/api/bookings/upcoming/', t.token)).toBe(2);
+  });
+});
+
+async function api3bookings(token: string, client: number) {
+  for (const d of [3, 4, 5])
+    expect((await book(token, { client, start_time: at(futureDay(d).date, '10:00') })).status).toBe(201);
+}
