@@ -12,6 +12,14 @@ export default defineConfig({
         bindings: {
           ENVIRONMENT: 'test',
           JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+          // Paddle: the fixtures' two webhook secrets (primary, rotated) and a fake API that
+          // test/payments.test.ts intercepts at the fetch boundary.
+          PADDLE_WEBHOOK_SECRET:
+            'pdl_ntfset_01jnq7w4b2x9d3f6k8m0p5r7tv_T1xq8bZr3KcW0pLm5YvN2sJd4HgE6aQf,pdl_ntfset_01jsx2c9e4h6k8n0q3s5u7w9yb_R7vN3kPq1XzL9mWc2TbH5dJf8GsA4eYu',
+          PADDLE_API_KEY: 'pdl_sdbx_apikey_test_0123456789',
+          PADDLE_API_BASE: 'https://paddle-api.test',
+          PADDLE_PRICE_ID: 'pri_01jkx4m2v8c6q0w3e5r7t9y1u3',
+          PADDLE_CLIENT_TOKEN: 'test_0123456789abcdef0123456789a',
           TEST_MIGRATIONS: migrations,
         },
       },

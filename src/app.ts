@@ -10,6 +10,7 @@ import type { AppEnv } from './env';
 import { ApiError, invalid, problemResponse, zodFieldErrors } from './lib/problem';
 import { notificationsRouter } from './notifications/routes';
 import { packagesRouter } from './packages/routes';
+import { PADDLE_WEBHOOK_PATH, paymentsRouter } from './payments/routes';
 import { schedulingRouter } from './scheduling/routes';
 import { renderDocs } from './system/docs';
 import { systemRouter } from './system/routes';
@@ -114,14 +115,15 @@ export function createApp() {
       maxAge: 600,
     }),
   );
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_JSON_BYTES,
-      onError: () => {
-        throw new ApiError(413, `Request bodies are limited to ${MAX_JSON_BYTES / 1024} KB.`);
-      },
-    }),
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_JSON_BYTES,
+    onError: () => {
+      throw new ApiError(413, `Request bodies are limited to ${MAX_JSON_BYTES / 1024} KB.`);
+    },
+  });
+  // Exactly the Paddle webhook skips it: that route applies its own 1 MB limit.
+  app.use('/api/*', (c, next) =>
+    c.req.path.replace(/\/+$/, '') === PADDLE_WEBHOOK_PATH ? next() : jsonBodyLimit(c, next),
   );
   app.use('/api/*', requireJson);
 
@@ -132,6 +134,7 @@ export function createApp() {
   app.route('/', bookingsRouter);
   app.route('/', packagesRouter);
   app.route('/', notificationsRouter);
+  app.route('/', paymentsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

@@ -34,29 +34,23 @@ export function planForBooking(
   );
 }
 
-/** The trainer's own email (new booking requests and receipts). */
-export function planForTrainer(
-  db: Db,
-  args: {
-    trainerId: number;
-    bookingId: number | null;
-    kind: NotificationKind;
-    dedupeKey: string;
-    now: string;
-    guard: SQL;
-    rendered?: { subject: string; text: string; html: string };
-  },
-) {
+/** The trainer's own email (new booking requests and receipts), as SQL for the caller's batch. */
+export function trainerMessage(args: {
+  trainerId: number;
+  bookingId: number | null;
+  kind: NotificationKind;
+  dedupeKey: string;
+  now: string;
+  guard: SQL;
+  rendered?: { subject: string; text: string; html: string };
+}): SQL {
   const r = args.rendered ?? { subject: '', text: '', html: '' };
-  return statement(
-    db,
-    sql`INSERT OR IGNORE INTO notifications
+  return sql`INSERT OR IGNORE INTO notifications
       (trainer_id, booking_id, kind, notification_type, recipient, subject, message, html, dedupe_key, created_at, updated_at)
       SELECT t.id, ${args.bookingId}, ${args.kind}, 'email', u.email, ${r.subject}, ${r.text}, ${r.html}, ${args.dedupeKey}, ${args.now}, ${args.now}
       FROM trainers t JOIN users u ON u.id = t.user_id
       WHERE t.id = ${args.trainerId} AND (${args.guard})
-      RETURNING id`,
-  );
+      RETURNING id`;
 }
 
 /** Unsent messages of a booking become `cancelled` (all of them, or only reminders of another start). */

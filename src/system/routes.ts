@@ -39,6 +39,8 @@ export const systemRouter = new OpenAPIHono<AppEnv>()
           packages: `${base}/api/packages/`,
           client_packages: `${base}/api/client-packages/`,
           notifications: `${base}/api/notifications/`,
+          subscriptions: `${base}/api/subscriptions/`,
+          payments: `${base}/api/payments/`,
         },
         docs: `${base}/api/docs`,
         openapi: `${base}/api/openapi.json`,

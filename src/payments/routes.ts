@@ -1,0 +1,188 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv, Bindings } from '../env';
+import { getDb } from '../lib/db';
+import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { pageOf, pageQuery } from '../lib/pagination';
+import { ApiError, unavailable } from '../lib/problem';
+import { currentTrainer, requireTrainer } from '../users/middleware';
+import { renderCheckoutPage, renderCheckoutUnavailable } from './checkout-page';
+import { verifyPaddleSignature, webhookSecrets, webhookTolerance } from './paddle';
+import {
+  cancelBody,
+  checkoutBody,
+  checkoutOut,
+  paymentListQuery,
+  paymentOut,
+  subscriptionOut,
+  webhookAck,
+  webhookBodyDoc,
+} from './schemas';
+import * as payments from './service';
+
+/** The webhook's path: app.ts exempts it from the 64 KB JSON limit, it carries its own 1 MB one. */
+export const PADDLE_WEBHOOK_PATH = '/api/webhooks/paddle';
+export const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+const subscriptionsTag = { tags: ['subscriptions'], security: authenticated, middleware: requireTrainer };
+const paymentsTag = { tags: ['payments'], security: authenticated, middleware: requireTrainer };
+
+const settingsOf = (env: Bindings): payments.PaddleSettings => ({
+  apiBase: env.PADDLE_API_BASE,
+  apiKey: env.PADDLE_API_KEY,
+  priceId: env.PADDLE_PRICE_ID,
+});
+
+const listSubscriptions = createRoute({
+  ...subscriptionsTag,
+  method: 'get',
+  path: '/api/subscriptions',
+  summary: "The trainer's TrainerHub subscription (zero or one)",
+  request: { query: pageQuery },
+  responses: {
+    200: jsonResponse(pageSchema(subscriptionOut, 'SubscriptionPage'), 'A page'),
+    ...problems(400, 401, 403),
+  },
+});
+const createCheckout = createRoute({
+  ...subscriptionsTag,
+  method: 'post',
+  path: '/api/subscriptions/create_checkout',
+  summary: 'Start a Paddle checkout for the subscription price (default PADDLE_PRICE_ID)',
+  request: { body: { required: false, content: { 'application/json': { schema: checkoutBody } } } },
+  responses: {
+    201: jsonResponse(checkoutOut, 'Open checkout_url to pay'),
+    ...problems(400, 401, 403, 409, 502, 503),
+  },
+});
+const cancel = createRoute({
+  ...subscriptionsTag,
+  method: 'post',
+  path: '/api/subscriptions/{id}/cancel',
+  summary: 'Cancel through Paddle: at the end of the billing period, or immediately',
+  request: { params: idParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
+  responses: {
+    200: jsonResponse(subscriptionOut, 'Canceled or cancellation scheduled'),
+    ...problems(400, 401, 403, 404, 409, 502, 503),
+  },
+});
+const listPayments = createRoute({
+  ...paymentsTag,
+  method: 'get',
+  path: '/api/payments',
+  summary: "The trainer's subscription payments, newest first",
+  request: { query: paymentListQuery },
+  responses: { 200: jsonResponse(pageSchema(paymentOut, 'PaymentPage'), 'A page'), ...problems(400, 401, 403) },
+});
+const webhook = createRoute({
+  method: 'post',
+  path: PADDLE_WEBHOOK_PATH,
+  tags: ['payments'],
+  summary: 'Paddle Billing notifications (signed with Paddle-Signature; each event_id applied once)',
+  middleware: bodyLimit({
+    maxSize: WEBHOOK_MAX_BYTES,
+    onError: () => {
+      throw new ApiError(413, `Webhook bodies are limited to ${WEBHOOK_MAX_BYTES / 1024 / 1024} MB.`);
+    },
+  }),
+  request: {
+    headers: z.object({
+      'paddle-signature': z.string().optional().openapi({ example: 'ts=1740993303;h1=1de5e98a…' }),
+    }),
+    // A plain JSON Schema, not zod: no validator may consume the body before its bytes are verified.
+    body: { required: true, content: { 'application/json': { schema: webhookBodyDoc } } },
+  },
+  responses: {
+    200: jsonResponse(webhookAck, 'Received (also for a repeated or unhandled event)'),
+    ...problems(400, 401, 413, 415, 503),
+  },
+});
+const checkoutPage = createRoute({
+  method: 'get',
+  path: '/checkout',
+  tags: ['payments'],
+  summary: "Paddle's default payment link: opens Paddle Checkout for ?_ptxn=<transaction id>",
+  responses: {
+    200: { content: { 'text/html': { schema: z.string() } }, description: 'The checkout page' },
+    503: { content: { 'text/html': { schema: z.string() } }, description: 'PADDLE_CLIENT_TOKEN is not set' },
+  },
+});
+
+export const paymentsRouter = new OpenAPIHono<AppEnv>()
+  .openapi(listSubscriptions, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await payments.listSubscriptions(getDb(c.env.DB), currentTrainer(c).id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(createCheckout, async (c) => {
+    const trainer = currentTrainer(c);
+    const result = await payments.createCheckout(
+      getDb(c.env.DB),
+      settingsOf(c.env),
+      { id: trainer.id, email: c.get('auth').user.email },
+      c.req.valid('json'),
+    );
+    return c.json(result, 201);
+  })
+  .openapi(cancel, async (c) => {
+    const { immediately } = c.req.valid('json');
+    const sub = await payments.cancelSubscription(
+      getDb(c.env.DB),
+      settingsOf(c.env),
+      currentTrainer(c).id,
+      c.req.valid('param').id,
+      immediately === true,
+    );
+    return c.json(sub, 200);
+  })
+  .openapi(listPayments, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await payments.listPayments(getDb(c.env.DB), currentTrainer(c).id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(webhook, async (c) => {
+    const secrets = webhookSecrets(c.env.PADDLE_WEBHOOK_SECRET);
+    if (secrets.length === 0)
+      throw unavailable('PADDLE_WEBHOOK_SECRET is not configured; webhooks cannot be verified.');
+    const raw = await c.req.raw.arrayBuffer();
+    const valid = await verifyPaddleSignature({
+      header: c.req.header('Paddle-Signature'),
+      rawBody: raw,
+      secrets,
+      nowSeconds: Math.floor(Date.now() / 1000),
+      toleranceSeconds: webhookTolerance(c.env.PADDLE_WEBHOOK_TOLERANCE_S),
+    });
+    if (!valid) throw new ApiError(401, 'Missing or invalid Paddle-Signature.');
+    const { event, text, occurredAt } = payments.parseWebhook(raw);
+    const result = await payments.handleWebhook(getDb(c.env.DB), c.env.NOTIFY_QUEUE, event, text, occurredAt);
+    return c.json({ event_id: event.event_id, result }, 200);
+  })
+  .openapi(checkoutPage, (c) => {
+    const token = c.env.PADDLE_CLIENT_TOKEN?.trim();
+    if (!token) {
+      c.header(
+        'Content-Security-Policy',
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      );
+      return c.html(renderCheckoutUnavailable(), 503);
+    }
+    const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+    c.header(
+      'Content-Security-Policy',
+      [
+        "default-src 'none'",
+        `script-src 'nonce-${nonce}' https://cdn.paddle.com`,
+        'frame-src https://*.paddle.com',
+        'connect-src https://*.paddle.com',
+        'img-src https://*.paddle.com data:',
+        // Paddle.js styles its overlay with inline styles; no script can come from them.
+        "style-src 'unsafe-inline' https://*.paddle.com",
+        'font-src https://*.paddle.com',
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    );
+    c.header('Cache-Control', 'no-store');
+    return c.html(renderCheckoutPage({ token, sandbox: c.env.PADDLE_ENVIRONMENT === 'sandbox', nonce }), 200);
+  });
