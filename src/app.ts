@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { analyticsRouter } from './analytics/routes';
 import { bookingsRouter } from './bookings/routes';
 import { clientsRouter } from './clients/routes';
 import type { AppEnv } from './env';
@@ -11,6 +12,7 @@ import { ApiError, invalid, problemResponse, zodFieldErrors } from './lib/proble
 import { notificationsRouter } from './notifications/routes';
 import { packagesRouter } from './packages/routes';
 import { PADDLE_WEBHOOK_PATH, paymentsRouter } from './payments/routes';
+import { PUBLIC_MAX_BODY_BYTES, publicRouter } from './public/routes';
 import { schedulingRouter } from './scheduling/routes';
 import { renderDocs } from './system/docs';
 import { systemRouter } from './system/routes';
@@ -102,6 +104,8 @@ export function createApp() {
     '/api/*',
     cors({
       origin: (origin, c) => {
+        // The public booking API answers any origin (it never uses credentials).
+        if (c.req.path.startsWith('/api/public/')) return '*';
         const allowed = String(c.env.CORS_ORIGINS ?? '')
           .split(',')
           .map((s) => s.trim())
@@ -113,6 +117,16 @@ export function createApp() {
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
       exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed'],
       maxAge: 600,
+    }),
+  );
+  // Public writes are smaller still, and refused before anything else is read.
+  app.use(
+    '/api/public/*',
+    bodyLimit({
+      maxSize: PUBLIC_MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, `Public request bodies are limited to ${PUBLIC_MAX_BODY_BYTES / 1024} KB.`);
+      },
     }),
   );
   const jsonBodyLimit = bodyLimit({
@@ -133,8 +147,10 @@ export function createApp() {
   app.route('/', schedulingRouter);
   app.route('/', bookingsRouter);
   app.route('/', packagesRouter);
+  app.route('/', analyticsRouter);
   app.route('/', notificationsRouter);
   app.route('/', paymentsRouter);
+  app.route('/', publicRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

@@ -620,7 +620,7 @@ describe('the database guard behind the Durable Object', () => {
           getDb(env.DB),
           {
             trainerId: t.user.trainer.id,
-            clientId: t.client.id,
+            client: { id: t.client.id },
             startTime: start,
             endTime: null,
             notes: '',
@@ -629,6 +629,8 @@ describe('the database guard behind the Durable Object', () => {
             enforceBookingWindow: false,
             status: 'pending',
             idempotency: null,
+            manageTokenHash: null,
+            notify: 'none',
           },
           Date.now(),
         ),

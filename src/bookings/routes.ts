@@ -108,7 +108,7 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
     );
     const outcome = await scheduleOf(c.env, trainer.id).createBooking({
       trainerId: trainer.id,
-      clientId: body.client,
+      client: { id: body.client },
       startTime: body.start_time,
       endTime: body.end_time ?? null,
       notes: body.notes ?? '',
@@ -117,6 +117,8 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
       enforceBookingWindow: false,
       status: 'pending',
       idempotency,
+      manageTokenHash: null,
+      notify: 'none',
     });
     const { booking, replayed } = bookings.unwrapOutcome(outcome);
     return c.json(booking, 201, replayHeader(replayed));

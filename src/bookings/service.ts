@@ -4,6 +4,7 @@ import {
   availabilitySlots,
   type Booking,
   type BookingStatus,
+  bookingLinks,
   bookings,
   clientPackages,
   clients,
@@ -19,7 +20,7 @@ import { pageOffset, parseOrdering } from '../lib/pagination';
 import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
 import type { Viewer } from '../lib/viewer';
-import { cancelPendingFor, enqueue, idsOf, planForBooking } from '../notifications/outbox';
+import { cancelPendingFor, enqueue, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { reservedCount } from '../packages/service';
 import {
@@ -158,9 +159,17 @@ export async function listBookings(
 
 // ---- creating and rescheduling (run inside the trainer's TrainerSchedule object) --------
 
+/** A client a public form names: found by email, or created; an existing one is never overwritten. */
+export interface ClientByEmail {
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string;
+}
+
 export interface CreateBookingCommand {
   trainerId: number;
-  clientId: number;
+  client: { id: number } | ClientByEmail;
   startTime: string;
   endTime: string | null;
   notes: string;
@@ -170,6 +179,10 @@ export interface CreateBookingCommand {
   enforceBookingWindow: boolean;
   status: 'pending' | 'confirmed';
   idempotency: Idempotency | null;
+  /** SHA-256 of the public manage token, stored with the booking. */
+  manageTokenHash: string | null;
+  /** Public requests tell the trainer and the client at once; a trainer's own booking waits for confirm. */
+  notify: 'none' | 'public';
 }
 
 export interface RescheduleCommand {
@@ -182,7 +195,7 @@ export interface RescheduleCommand {
 
 /** A schedule object's answer: plain data, so it crosses Durable Object RPC unchanged. */
 export type Outcome =
-  | { ok: true; booking: BookingOut; replayed: boolean }
+  | { ok: true; booking: BookingOut; replayed: boolean; notificationIds: number[] }
   | { ok: false; status: ContentfulStatusCode; detail: string; errors?: FieldErrors; code?: string };
 
 export const outcomeOfError = (err: ApiError): Outcome => ({
@@ -194,7 +207,7 @@ export const outcomeOfError = (err: ApiError): Outcome => ({
 });
 
 /** The booking of a successful outcome; a refusal becomes the ApiError it was. */
-export function unwrapOutcome(outcome: Outcome): { booking: BookingOut; replayed: boolean } {
+export function unwrapOutcome(outcome: Outcome): { booking: BookingOut; replayed: boolean; notificationIds: number[] } {
   if (!outcome.ok) throw new ApiError(outcome.status, outcome.detail, { errors: outcome.errors, code: outcome.code });
   return outcome;
 }
@@ -202,7 +215,7 @@ export function unwrapOutcome(outcome: Outcome): { booking: BookingOut; replayed
 /** One D1 batch: the trainer, the client, windows, breaks and bookings near [start, end), and the package. */
 async function readForBooking(
   db: Db,
-  cmd: { trainerId: number; clientId: number; packageId: number | null },
+  cmd: { trainerId: number; client: { id: number } | { email: string }; packageId: number | null },
   start: number,
   end: number,
   excludeId: number,
@@ -217,7 +230,12 @@ async function readForBooking(
     db
       .select()
       .from(clients)
-      .where(and(eq(clients.id, cmd.clientId), eq(clients.trainerId, cmd.trainerId))),
+      .where(
+        and(
+          'id' in cmd.client ? eq(clients.id, cmd.client.id) : eq(clients.email, cmd.client.email),
+          eq(clients.trainerId, cmd.trainerId),
+        ),
+      ),
     db
       .select({
         dayOfWeek: availabilitySlots.dayOfWeek,
@@ -309,7 +327,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
       const booking: BookingOut = prior.responseBody
         ? JSON.parse(prior.responseBody)
         : await findBooking(db, { kind: 'trainer', trainerId: cmd.trainerId, userId: 0 }, prior.resourceId ?? 0);
-      return { ok: true, booking, replayed: true };
+      return { ok: true, booking, replayed: true, notificationIds: [] };
     }
   }
 
@@ -318,7 +336,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
   const read = await readForBooking(
     db,
-    { trainerId: cmd.trainerId, clientId: cmd.clientId, packageId: cmd.clientPackageId },
+    { trainerId: cmd.trainerId, client: cmd.client, packageId: cmd.clientPackageId },
     start,
     provisionalEnd,
     0,
@@ -329,8 +347,8 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   const end = cmd.endTime ? provisionalEnd : start + t.sessionDurationMinutes * MINUTE_MS;
 
   const errors = timeErrors(start, end, now);
-  if (!client) errors.client = ['Client not found.'];
-  if (cmd.clientPackageId !== null && (!pkg || pkg.pkg.clientId !== cmd.clientId)) {
+  if (!client && 'id' in cmd.client) errors.client = ['Client not found.'];
+  if (cmd.clientPackageId !== null && (!pkg || pkg.pkg.clientId !== client?.id)) {
     errors.client_package = ['Package not found for this client.'];
   }
   if (Object.keys(errors).length) throw invalid(errors);
@@ -356,11 +374,34 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   // The guarded insert: the database itself refuses an overlap (or an overdrawn package),
   // even if a second writer ever slipped past this object.
   const buffer = t.bufferMinutes * MINUTE_MS;
-  const insert = statement(
-    db,
-    sql`
+  const newClient = 'email' in cmd.client && !client ? cmd.client : null;
+  const clientIdSql = client
+    ? sql`${client.id}`
+    : sql`(SELECT id FROM ${clients} WHERE trainer_id = ${t.id} AND email = ${newClient?.email ?? ''})`;
+  // The booking this batch creates, found again by what makes it unique among active bookings.
+  const created = sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(start)}
+    AND status IN ('pending', 'confirmed') AND created_at = ${nowIso})`;
+  const idem = cmd.idempotency;
+  const writes: D1PreparedStatement[] = [];
+  if (idem) {
+    writes.push(statement(db, sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}`));
+  }
+  if (newClient) {
+    writes.push(
+      statement(
+        db,
+        sql`INSERT OR IGNORE INTO ${clients} (trainer_id, email, first_name, last_name, phone, created_at, updated_at)
+          VALUES (${t.id}, ${newClient.email}, ${newClient.firstName}, ${newClient.lastName}, ${newClient.phone}, ${nowIso}, ${nowIso})`,
+      ),
+    );
+  }
+  const insertAt = writes.length;
+  writes.push(
+    statement(
+      db,
+      sql`
     INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, status, notes, client_package_id, created_at, updated_at)
-    SELECT ${t.id}, ${cmd.clientId}, ${iso(start)}, ${iso(end)}, ${cmd.status}, ${cmd.notes}, ${cmd.clientPackageId}, ${nowIso}, ${nowIso}
+    SELECT ${t.id}, ${clientIdSql}, ${iso(start)}, ${iso(end)}, ${cmd.status}, ${cmd.notes}, ${cmd.clientPackageId}, ${nowIso}, ${nowIso}
     WHERE NOT EXISTS (
       SELECT 1 FROM ${bookings} WHERE trainer_id = ${t.id} AND status IN ('pending', 'confirmed')
         AND start_time < ${iso(end + buffer)} AND end_time > ${iso(start - buffer)})
@@ -368,32 +409,62 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${cmd.clientPackageId}) > (
       SELECT count(*) FROM ${bookings} WHERE client_package_id = ${cmd.clientPackageId} AND status IN ('pending', 'confirmed')))
     RETURNING id`,
+    ),
   );
-  const idem = cmd.idempotency;
-  const results = await db.$client.batch<{ id: number }>(
-    idem
-      ? [
-          statement(db, sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}`),
-          insert,
-          // Only when the booking went in: changes() is the insert's row count.
-          statement(
-            db,
-            sql`INSERT INTO ${idempotencyKeys} (scope, key, request_hash, status_code, response_body, resource_id, created_at)
-              SELECT ${idem.scope}, ${idem.key}, ${idem.hash}, 201, '', last_insert_rowid(), ${nowIso} WHERE changes() = 1`,
-          ),
-        ]
-      : [insert],
-  );
-  const inserted = results[idem ? 1 : 0]?.results ?? [];
-  const id = inserted[0]?.id;
+  // Everything below exists only if the booking went in.
+  if (idem) {
+    writes.push(
+      statement(
+        db,
+        sql`INSERT INTO ${idempotencyKeys} (scope, key, request_hash, status_code, response_body, resource_id, created_at)
+          SELECT ${idem.scope}, ${idem.key}, ${idem.hash}, 201, '', ${created}, ${nowIso} WHERE ${created} IS NOT NULL`,
+      ),
+    );
+  }
+  if (cmd.manageTokenHash) {
+    writes.push(
+      statement(
+        db,
+        sql`INSERT INTO ${bookingLinks} (booking_id, token_hash, created_at)
+          SELECT ${created}, ${cmd.manageTokenHash}, ${nowIso} WHERE ${created} IS NOT NULL`,
+      ),
+    );
+  }
+  const notifyFrom = writes.length;
+  if (cmd.notify === 'public') {
+    const guard = sql`b.id = ${created}`;
+    writes.push(
+      statement(
+        db,
+        trainerMessage({
+          trainerId: t.id,
+          bookingId: created,
+          kind: 'booking_requested',
+          dedupeKey: sql`'booking:' || ${created} || ':booking_requested'`,
+          now: nowIso,
+          guard: sql`${created} IS NOT NULL`,
+        }),
+      ),
+      planForBooking(db, {
+        bookingId: created,
+        kind: cmd.status === 'confirmed' ? 'booking_confirmed' : 'booking_request_received',
+        now: nowIso,
+        guard,
+      }),
+    );
+  }
+  const results = await db.$client.batch<{ id: number }>(writes);
+  const id = results[insertAt]?.results[0]?.id;
   if (id === undefined) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  const notificationIds = idsOf(results.slice(notifyFrom));
+  const who = client ?? { firstName: newClient?.firstName, lastName: newClient?.lastName, email: newClient?.email };
 
   const booking = toBookingOut(
     {
       booking: {
         id,
         trainerId: t.id,
-        clientId: cmd.clientId,
+        clientId: client?.id ?? (await clientIdByEmail(db, t.id, newClient?.email ?? '')),
         startTime: iso(start),
         endTime: iso(end),
         status: cmd.status,
@@ -405,7 +476,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
         createdAt: nowIso,
         updatedAt: nowIso,
       },
-      clientName: [client?.firstName, client?.lastName].filter(Boolean).join(' ') || (client?.email ?? ''),
+      clientName: [who.firstName, who.lastName].filter(Boolean).join(' ') || (who.email ?? ''),
       trainerName: trainerRow.trainerName,
     },
     now,
@@ -416,7 +487,16 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
       .set({ responseBody: JSON.stringify(booking) })
       .where(and(eq(idempotencyKeys.scope, idem.scope), eq(idempotencyKeys.key, idem.key)));
   }
-  return { ok: true, booking, replayed: false };
+  return { ok: true, booking, replayed: false, notificationIds };
+}
+
+async function clientIdByEmail(db: Db, trainerId: number, email: string): Promise<number> {
+  const row = await db
+    .select({ id: clients.id })
+    .from(clients)
+    .where(and(eq(clients.trainerId, trainerId), eq(clients.email, email)))
+    .get();
+  return row?.id ?? 0;
 }
 
 export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
@@ -435,7 +515,7 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
 
   const read = await readForBooking(
     db,
-    { trainerId: cmd.trainerId, clientId: current.client, packageId: null },
+    { trainerId: cmd.trainerId, client: { id: current.client }, packageId: null },
     start,
     end,
     cmd.bookingId,
@@ -467,7 +547,7 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
   ]);
   const updated = updateResult?.results ?? [];
   if (!updated[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
-  return { ok: true, booking: await findBooking(db, viewer, cmd.bookingId), replayed: false };
+  return { ok: true, booking: await findBooking(db, viewer, cmd.bookingId), replayed: false, notificationIds: [] };
 }
 
 // ---- changes that free time or change nothing (no Durable Object needed) ---------------

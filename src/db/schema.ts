@@ -362,3 +362,55 @@ export const webhookEvents = sqliteTable(
 export type Notification = typeof notifications.$inferSelect;
 export type Subscription = typeof subscriptions.$inferSelect;
 export type Payment = typeof payments.$inferSelect;
+
+/**
+ * One row per trainer and local day, written by the hourly rollup once the trainer's day
+ * has ended. `revenue_cents` is that day's package sales in `currency`, the trainer's main
+ * currency at the day's end (sales in other currencies are in the live endpoints).
+ */
+export const dashboardMetrics = sqliteTable(
+  'dashboard_metrics',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    date: text('date').notNull(), // "YYYY-MM-DD", the trainer's local day
+    bookingsCount: integer('bookings_count').notNull().default(0),
+    completedBookings: integer('completed_bookings').notNull().default(0),
+    cancelledBookings: integer('cancelled_bookings').notNull().default(0),
+    revenueCents: integer('revenue_cents').notNull().default(0),
+    currency: text('currency').notNull().default('USD'),
+    newClients: integer('new_clients').notNull().default(0),
+    activeClients: integer('active_clients').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('dashboard_metrics_trainer_date_unique').on(t.trainerId, t.date)],
+);
+
+export type DashboardMetric = typeof dashboardMetrics.$inferSelect;
+
+/** The public manage link of a booking: only the SHA-256 of its token is stored. */
+export const bookingLinks = sqliteTable(
+  'booking_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    bookingId: integer('booking_id')
+      .notNull()
+      .references(() => bookings.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('booking_links_booking_idx').on(t.bookingId)],
+);
+
+/** One row per counted request; a sliding-window limiter counts a key's rows inside its window. */
+export const rateLimitHits = sqliteTable(
+  'rate_limit_hits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(), // e.g. "public-booking:ip:203.0.113.9"
+    at: text('at').notNull(),
+  },
+  (t) => [index('rate_limit_hits_key_at_idx').on(t.key, t.at)],
+);

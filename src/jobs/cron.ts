@@ -1,4 +1,5 @@
 import { lt } from 'drizzle-orm';
+import { rollupDashboardMetrics } from '../analytics/service';
 import { idempotencyKeys, loginAttempts, sessions } from '../db/schema';
 import type { Bindings } from '../env';
 import { getDb } from '../lib/db';
@@ -21,7 +22,8 @@ export async function handleScheduled(cron: string, env: Bindings, scheduledTime
       db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, addSeconds(now, -IDEMPOTENCY_TTL_SECONDS))),
       db.delete(loginAttempts).where(lt(loginAttempts.at, addSeconds(now, -LOGIN_WINDOW_SECONDS))),
     ]);
-    return { cron };
+    // Each trainer's local yesterday, written once its day has ended (idempotent upserts).
+    return { cron, rolledUp: await rollupDashboardMetrics(db, scheduledTime) };
   }
   return { cron, ...(await tick(db, env.NOTIFY_QUEUE, now)) };
 }

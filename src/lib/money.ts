@@ -24,3 +24,33 @@ export function isCurrency(code: string): boolean {
   const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf;
   return supported ? supported('currency').includes(code) : true;
 }
+
+const gcd = (a: bigint, b: bigint): bigint => {
+  let [x, y] = [a < 0n ? -a : a, b < 0n ? -b : b];
+  while (y) [x, y] = [y, x % y];
+  return x;
+};
+
+/**
+ * Σ(cents / per) ÷ divisor in whole cents, rounded half away from zero. Exact: the fractions
+ * are added as rationals (BigInt), never as floats; 0 when the divisor is 0. Used for averages
+ * such as the value of a package credit (price ÷ sessions) per delivered session.
+ */
+export function averageCents(terms: { cents: number; per: number }[], divisor: number): number {
+  if (divisor <= 0) return 0;
+  let num = 0n;
+  let den = 1n;
+  for (const t of terms) {
+    if (t.per <= 0) continue;
+    const d = BigInt(Math.trunc(t.per));
+    num = num * d + BigInt(Math.trunc(t.cents)) * den;
+    den *= d;
+    const g = gcd(num, den) || 1n;
+    num /= g;
+    den /= g;
+  }
+  den *= BigInt(Math.trunc(divisor));
+  const abs = num < 0n ? -num : num;
+  const rounded = (2n * abs + den) / (2n * den);
+  return Number(num < 0n ? -rounded : rounded);
+}

@@ -1,6 +1,6 @@
-import { and, desc, eq, gt, lt } from 'drizzle-orm';
-import { loginAttempts } from '../db/schema';
-import type { Db } from './db';
+import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { loginAttempts, rateLimitHits } from '../db/schema';
+import { type Db, statement } from './db';
 import { addSeconds, secondsBetween } from './time';
 
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
@@ -30,3 +30,43 @@ export const clearLoginFailures = (db: Db, email: string, now: string) => [
   db.delete(loginAttempts).where(eq(loginAttempts.email, email)),
   db.delete(loginAttempts).where(lt(loginAttempts.at, addSeconds(now, -LOGIN_WINDOW_SECONDS))),
 ];
+
+export interface Limit {
+  key: string;
+  max: number;
+  windowSeconds: number;
+}
+
+/**
+ * Counts one hit against every limit, exactly: each is a single INSERT that only lands while
+ * the key has fewer than `max` hits inside its sliding window, and all run in one D1 batch.
+ * Returns the seconds until the first refused limit frees up, or null when every limit passed.
+ */
+export async function hit(db: Db, limits: Limit[], now: string): Promise<number | null> {
+  const results = await db.$client.batch<{ id: number }>(
+    limits.map((l) =>
+      statement(
+        db,
+        sql`INSERT INTO ${rateLimitHits} (key, at)
+          SELECT ${l.key}, ${now}
+          WHERE (SELECT count(*) FROM ${rateLimitHits} WHERE key = ${l.key} AND at > ${addSeconds(now, -l.windowSeconds)}) < ${l.max}
+          RETURNING id`,
+      ),
+    ),
+  );
+  const refused = limits.filter((_, i) => !results[i]?.results.length);
+  if (!refused.length) return null;
+  let wait = 1;
+  for (const l of refused) {
+    const oldest = await db
+      .select({ at: rateLimitHits.at })
+      .from(rateLimitHits)
+      .where(and(eq(rateLimitHits.key, l.key), gt(rateLimitHits.at, addSeconds(now, -l.windowSeconds))))
+      .orderBy(desc(rateLimitHits.at))
+      .limit(1)
+      .offset(l.max - 1)
+      .get();
+    if (oldest) wait = Math.max(wait, l.windowSeconds - secondsBetween(oldest.at, now));
+  }
+  return wait;
+}

@@ -15,7 +15,7 @@ const REMINDER_KINDS = `('reminder_24h', 'reminder_1h')`;
  */
 export function planForBooking(
   db: Db,
-  args: { bookingId: number; kind: NotificationKind; now: string; guard: SQL; mode?: 'both' | 'smsOrEmail' },
+  args: { bookingId: number | SQL; kind: NotificationKind; now: string; guard: SQL; mode?: 'both' | 'smsOrEmail' },
 ) {
   const { bookingId, kind, now, guard } = args;
   const keyOf = (channel: string) => sql.raw(`'booking:' || b.id || ':${kind}:${channel}:' || b.start_time`);
@@ -37,9 +37,9 @@ export function planForBooking(
 /** The trainer's own email (new booking requests and receipts), as SQL for the caller's batch. */
 export function trainerMessage(args: {
   trainerId: number;
-  bookingId: number | null;
+  bookingId: number | SQL | null;
   kind: NotificationKind;
-  dedupeKey: string;
+  dedupeKey: string | SQL;
   now: string;
   guard: SQL;
   rendered?: { subject: string; text: string; html: string };

@@ -268,3 +268,70 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
   }
   return result;
 }
+
+// ---- calendar periods and UTC offsets (analytics) ----------------------------------------
+
+/** The Monday starting the ISO week of a date. */
+export const isoWeekStart = (date: string): string => {
+  const d = Temporal.PlainDate.from(date);
+  return d.subtract({ days: d.dayOfWeek - 1 }).toString();
+};
+
+/** The first day of a date's month. */
+export const monthStart = (date: string): string => Temporal.PlainDate.from(date).with({ day: 1 }).toString();
+
+/** The first day of a date's year. */
+export const yearStart = (date: string): string => Temporal.PlainDate.from(date).with({ month: 1, day: 1 }).toString();
+
+/** A date moved by whole months (the day clamped to the month's length). */
+export const addMonths = (date: string, months: number): string =>
+  Temporal.PlainDate.from(date).add({ months }).toString();
+
+export type CalendarPeriod = 'week' | 'month' | 'year';
+
+/** The local days of the ISO week, calendar month or calendar year containing `date`: [start, end) as dates. */
+export function periodOf(period: CalendarPeriod, date: string): DateSpanExclusive {
+  if (period === 'week') {
+    const start = isoWeekStart(date);
+    return { start, end: addDays(start, 7) };
+  }
+  if (period === 'month') {
+    const start = monthStart(date);
+    return { start, end: addMonths(start, 1) };
+  }
+  const start = yearStart(date);
+  return { start, end: addMonths(start, 12) };
+}
+
+export interface DateSpanExclusive {
+  start: string; // "YYYY-MM-DD", first day
+  end: string; // the day after the last
+}
+
+/** A stretch of time in which a zone keeps one UTC offset. */
+export interface OffsetSpan extends Interval {
+  offsetSeconds: number; // local wall time = UTC + offsetSeconds
+}
+
+/**
+ * The zone's UTC offsets over [fromMs, toMs): consecutive spans covering it, one per offset
+ * in force, split at every transition (found with Temporal, so DST and historical changes are
+ * exact). Lets SQL turn stored UTC instants into wall-clock times without a time-zone database.
+ */
+export function offsetSpans(timeZone: string, fromMs: number, toMs: number): OffsetSpan[] {
+  const spans: OffsetSpan[] = [];
+  let zdt = Temporal.Instant.fromEpochMilliseconds(fromMs).toZonedDateTimeISO(timeZone);
+  let start = fromMs;
+  while (start < toMs) {
+    const offsetSeconds = zdt.offsetNanoseconds / 1e9;
+    const next = zdt.getTimeZoneTransition('next');
+    const end = next && next.epochMilliseconds < toMs ? next.epochMilliseconds : toMs;
+    const last = spans[spans.length - 1];
+    if (last && last.offsetSeconds === offsetSeconds) last.end = end;
+    else spans.push({ start, end, offsetSeconds });
+    if (!next) break;
+    start = end;
+    zdt = next;
+  }
+  return spans;
+}

@@ -38,6 +38,7 @@ export const systemRouter = new OpenAPIHono<AppEnv>()
           bookings: `${base}/api/bookings/`,
           packages: `${base}/api/packages/`,
           client_packages: `${base}/api/client-packages/`,
+          analytics: `${base}/api/analytics/`,
           notifications: `${base}/api/notifications/`,
           subscriptions: `${base}/api/subscriptions/`,
           payments: `${base}/api/payments/`,

@@ -1,0 +1,119 @@
+import { z } from '@hono/zod-openapi';
+import { pageQuery } from '../lib/pagination';
+import { dateField } from '../scheduling/schemas';
+
+const money = (description: string) => z.string().openapi({ example: '249.99', description });
+const count = z.number().int();
+const currency = z.string().openapi({
+  example: 'USD',
+  description:
+    "The trainer's main currency: that of the most recent package sale, USD when none. Every single-figure amount is in it.",
+});
+const byCurrency = z
+  .record(z.string(), z.string())
+  .openapi({ example: { USD: '500.00', EUR: '90.00' }, description: 'Amounts per currency, never added together.' });
+
+export const dashboardOut = z
+  .object({
+    total_bookings: count.openapi({ description: 'Every booking, any status.' }),
+    completed_bookings: count,
+    upcoming_bookings: count.openapi({ description: 'Pending or confirmed, starting now or later.' }),
+    cancelled_bookings: count,
+    total_clients: count,
+    active_clients: count,
+    new_clients: count.openapi({ description: "Clients added this month (the trainer's zone)." }),
+    total_revenue: money('All package sales ever, in `currency`.'),
+    monthly_revenue: money("Package sales this month (the trainer's zone), in `currency`."),
+    revenue_by_currency: byCurrency.openapi({ description: 'All package sales ever, per currency.' }),
+    average_booking_value: money(
+      'Value of the package credits consumed (price ÷ sessions of their package), in `currency`, per delivered session.',
+    ),
+    sessions_delivered: count.openapi({ description: 'Completed bookings.' }),
+    prepaid_sessions_outstanding: count.openapi({
+      description: 'Sessions left on packages that have not expired.',
+    }),
+    currency,
+    platform_spend_this_month: money('Completed TrainerHub (Paddle) payments this month, in platform_spend_currency.'),
+    platform_spend_currency: z.string().openapi({ example: 'USD' }),
+    as_of: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('Dashboard');
+export type DashboardOut = z.infer<typeof dashboardOut>;
+
+export const PERIODS = ['week', 'month', 'year'] as const;
+
+export const revenueQuery = z.object({
+  period: z.enum(PERIODS).default('month').openapi({ description: 'ISO week (Monday first), calendar month or year.' }),
+  date: dateField.optional().openapi({ description: "A day inside the period; default today in the trainer's zone." }),
+});
+
+export const revenueOut = z
+  .object({
+    period: z.enum(PERIODS),
+    start_date: z.string(),
+    end_date: z.string().openapi({ description: "The period's last day (inclusive)." }),
+    total_revenue: money('Package sales in the period, in `currency`.'),
+    payment_count: count.openapi({ description: 'Packages sold in the period, any currency.' }),
+    average_payment: money('total_revenue ÷ the number of sales in `currency`.'),
+    revenue_by_currency: byCurrency,
+    currency,
+    series: z
+      .array(z.object({ date: z.string(), revenue: z.string() }))
+      .openapi({ description: 'One entry per local day (week, month) or per month "YYYY-MM" (year), in `currency`.' }),
+  })
+  .openapi('RevenueReport');
+export type RevenueOut = z.infer<typeof revenueOut>;
+
+export const dateRangeQuery = z.object({
+  from: dateField.optional().openapi({ description: 'First local day (inclusive).' }),
+  to: dateField.optional().openapi({ description: 'Last local day (inclusive).' }),
+});
+export type DateRange = z.infer<typeof dateRangeQuery>;
+
+export const bookingStatsOut = z
+  .object({
+    total: count,
+    by_status: z.object({ pending: count, confirmed: count, completed: count, cancelled: count }),
+    completion_rate: z.number().openapi({ description: 'Percent, one decimal; 0 when there are no bookings.' }),
+    cancellation_rate: z.number(),
+    late_cancellations: count,
+    by_weekday: z
+      .array(count)
+      .openapi({ description: 'Bookings not cancelled by local start weekday, 0 = Monday … 6 = Sunday.' }),
+    by_hour: z.array(count).openapi({ description: 'Bookings not cancelled by local start hour, 0 … 23.' }),
+  })
+  .openapi('BookingStats');
+export type BookingStatsOut = z.infer<typeof bookingStatsOut>;
+
+export const clientStatsOut = z
+  .object({
+    total_clients: count,
+    active_clients: count,
+    inactive_clients: count,
+    by_fitness_level: z.object({ beginner: count, intermediate: count, advanced: count, athlete: count }),
+    new_clients_by_month: z
+      .array(z.object({ month: z.string(), count }))
+      .openapi({ description: 'The last 12 local months, oldest first, the current one included.' }),
+    clients_without_upcoming_booking: count.openapi({
+      description: 'Active clients with no pending or confirmed booking starting now or later.',
+    }),
+  })
+  .openapi('ClientStats');
+export type ClientStatsOut = z.infer<typeof clientStatsOut>;
+
+export const metricOut = z
+  .object({
+    date: z.string(),
+    bookings_count: count,
+    completed_bookings: count,
+    cancelled_bookings: count,
+    revenue: money('That day’s package sales in `currency`.'),
+    currency: z.string(),
+    new_clients: count,
+    active_clients: count,
+  })
+  .openapi('DailyMetrics');
+export type MetricOut = z.infer<typeof metricOut>;
+
+export const metricListQuery = pageQuery.extend(dateRangeQuery.shape);
+export type MetricListQuery = z.infer<typeof metricListQuery>;

@@ -1,0 +1,220 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { transition, unwrapOutcome } from '../bookings/service';
+import { bookingLinks, bookings, sessionPackages, type Trainer, trainers, users } from '../db/schema';
+import type { Bindings } from '../env';
+import type { Db } from '../lib/db';
+import { idempotencyOf } from '../lib/idempotency';
+import { formatCents } from '../lib/money';
+import { conflict, invalidField, notFound, tooManyRequests } from '../lib/problem';
+import { hit } from '../lib/ratelimit';
+import { nowIso } from '../lib/time';
+import { enqueue } from '../notifications/outbox';
+import { getAvailableTimes } from '../scheduling/service';
+import { addDays, daysBetween, MINUTE_MS, today } from '../scheduling/slots';
+import { scheduleOf } from '../scheduling/trainer-schedule';
+import type { PublicBookingInput } from './schemas';
+
+export const MAX_PUBLIC_RANGE_DAYS = 62;
+const DEFAULT_DAYS = 14;
+
+const displayName = sql<string>`coalesce(nullif(${trainers.businessName}, ''), nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), 'Your trainer')`;
+
+export async function trainerBySlug(db: Db, slug: string): Promise<{ trainer: Trainer; name: string }> {
+  const row = await db
+    .select({ trainer: trainers, name: displayName })
+    .from(trainers)
+    .innerJoin(users, eq(users.id, trainers.userId))
+    .where(eq(trainers.slug, slug.toLowerCase()))
+    .get();
+  if (!row) throw notFound('No trainer with that name.');
+  return row;
+}
+
+/** What a visitor may know of a trainer: no ids, no emails. */
+export async function publicProfile(db: Db, slug: string) {
+  const { trainer, name } = await trainerBySlug(db, slug);
+  const packages = await db
+    .select()
+    .from(sessionPackages)
+    .where(and(eq(sessionPackages.trainerId, trainer.id), eq(sessionPackages.isActive, true)))
+    .orderBy(asc(sessionPackages.priceCents), asc(sessionPackages.id));
+  return {
+    business_name: name,
+    slug: trainer.slug,
+    timezone: trainer.timezone,
+    session_duration_minutes: trainer.sessionDurationMinutes,
+    min_notice_minutes: trainer.minNoticeMinutes,
+    booking_horizon_days: trainer.bookingHorizonDays,
+    packages: packages.map((p) => ({
+      name: p.name,
+      description: p.description,
+      sessions_count: p.sessionsCount,
+      price: formatCents(p.priceCents),
+      currency: p.currency,
+    })),
+  };
+}
+
+/** The trainer's own free-slot computation, over today … +13 days by default, never past the horizon. */
+export async function publicAvailability(db: Db, slug: string, q: { from?: string; to?: string }) {
+  const { trainer } = await trainerBySlug(db, slug);
+  const first = today(trainer.timezone);
+  const last = addDays(first, trainer.bookingHorizonDays);
+  const from = q.from ?? first;
+  const to = q.to ?? minDate(addDays(from, DEFAULT_DAYS - 1), last);
+  const days = daysBetween(from, to) + 1;
+  if (days < 1) throw invalidField('to', 'to must not be before from.');
+  if (days > MAX_PUBLIC_RANGE_DAYS) throw invalidField('to', `A range covers at most ${MAX_PUBLIC_RANGE_DAYS} days.`);
+  if (to > last)
+    throw invalidField('to', `Bookings open at most ${trainer.bookingHorizonDays} days ahead (until ${last}).`);
+  const result = await getAvailableTimes(db, trainer, from, to);
+  return { timezone: trainer.timezone, duration_minutes: trainer.sessionDurationMinutes, days: result };
+}
+
+const minDate = (a: string, b: string) => (a < b ? a : b);
+
+const PUBLIC_LIMITS = (ip: string, email: string) => [
+  { key: `public-booking:ip:${ip}`, max: 10, windowSeconds: 60 },
+  { key: `public-booking:email:${email}`, max: 5, windowSeconds: 3600 },
+];
+
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+const sha256Hex = async (text: string) =>
+  [...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
+
+/**
+ * A manage token of 256 bits. With an Idempotency-Key it is derived (HMAC) from the key, so a
+ * replayed answer carries the same link while only the token's hash is ever stored.
+ */
+async function manageToken(secret: string, idemScope: string | null): Promise<string> {
+  if (!idemScope) return b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  return b64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`manage:${idemScope}`))));
+}
+
+export interface PublicBookingContext {
+  env: Bindings;
+  db: Db;
+  secret: string;
+  ip: string;
+  idempotencyKey: string | undefined;
+}
+
+/** A visitor books: rate limits, honeypot, then the trainer's schedule object with every check. */
+export async function publicBook(ctx: PublicBookingContext, slug: string, input: PublicBookingInput) {
+  const { db, env } = ctx;
+  const { trainer, name } = await trainerBySlug(db, slug);
+  const wait = await hit(db, PUBLIC_LIMITS(ctx.ip, input.email), nowIso());
+  if (wait !== null) throw tooManyRequests(wait, 'Too many booking requests; please try again later.');
+  const origin = env.APP_ORIGIN.replace(/\/$/, '');
+
+  if (input.website) {
+    // A robot filled the hidden field: answer as if booked, book nothing.
+    const start = Date.parse(input.start_time);
+    return {
+      start_time: input.start_time,
+      end_time: new Date(start + trainer.sessionDurationMinutes * MINUTE_MS).toISOString(),
+      status: 'pending' as const,
+      business_name: name,
+      manage_url: `${origin}/book/manage/${b64url(crypto.getRandomValues(new Uint8Array(32)))}`,
+    };
+  }
+
+  const idempotency = await idempotencyOf(ctx.idempotencyKey, `public:${trainer.id}:POST /bookings`, input);
+  const token = await manageToken(ctx.secret, idempotency ? `${idempotency.scope}:${idempotency.key}` : null);
+  const outcome = await scheduleOf(env, trainer.id).createBooking({
+    trainerId: trainer.id,
+    client: { email: input.email, firstName: input.first_name, lastName: input.last_name, phone: input.phone ?? '' },
+    startTime: input.start_time,
+    endTime: null,
+    notes: input.notes ?? '',
+    clientPackageId: null,
+    allowOutsideAvailability: false,
+    enforceBookingWindow: true,
+    status: trainer.autoConfirm ? 'confirmed' : 'pending',
+    idempotency,
+    manageTokenHash: await sha256Hex(token),
+    notify: 'public',
+  });
+  const { booking, notificationIds } = unwrapOutcome(outcome);
+  await enqueue(env.NOTIFY_QUEUE, notificationIds);
+  return {
+    start_time: booking.start_time,
+    end_time: booking.end_time,
+    status: booking.status,
+    business_name: name,
+    manage_url: `${origin}/book/manage/${token}`,
+  };
+}
+
+async function bookingByToken(db: Db, token: string) {
+  const row = await db
+    .select({ booking: bookings, name: displayName, timezone: trainers.timezone })
+    .from(bookingLinks)
+    .innerJoin(bookings, eq(bookings.id, bookingLinks.bookingId))
+    .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
+    .innerJoin(users, eq(users.id, trainers.userId))
+    .where(eq(bookingLinks.tokenHash, await sha256Hex(token)))
+    .get();
+  if (!row) throw notFound('No booking for this link.');
+  return row;
+}
+
+const managed = (row: Awaited<ReturnType<typeof bookingByToken>>) => ({
+  start_time: row.booking.startTime,
+  end_time: row.booking.endTime,
+  status: row.booking.status,
+  business_name: row.name,
+  timezone: row.timezone,
+});
+
+export const getManaged = async (db: Db, token: string) => managed(await bookingByToken(db, token));
+
+/** The client cancels through the manage link, under the trainer's rules (late flag, credits, messages). */
+export async function cancelManaged(db: Db, queue: Queue, token: string, reason: string) {
+  const row = await bookingByToken(db, token);
+  if (row.booking.status === 'cancelled') throw conflict('This booking is already cancelled.', 'invalid_transition');
+  if (Date.parse(row.booking.startTime) <= Date.now()) {
+    throw conflict('This booking has already started or passed.', 'invalid_transition');
+  }
+  await transition(db, queue, row.booking.trainerId, row.booking.id, 'cancel', reason);
+  return getManaged(db, token);
+}
+
+const icsText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\n/g, '\\n');
+const icsTime = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/** One VEVENT in UTC, importable by common calendar apps. */
+export async function icsFor(db: Db, token: string, host: string): Promise<string> {
+  const row = await bookingByToken(db, token);
+  const uid = `${(await sha256Hex(token)).slice(0, 24)}@${host}`;
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//TrainerHub//Booking//EN',
+    'CALSCALE:GREGORIAN',
+    'METHOD:PUBLISH',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    `DTSTAMP:${icsTime(nowIso())}`,
+    `DTSTART:${icsTime(row.booking.startTime)}`,
+    `DTEND:${icsTime(row.booking.endTime)}`,
+    `SUMMARY:${icsText(`Session with ${row.name}`)}`,
+    `STATUS:${row.booking.status === 'cancelled' ? 'CANCELLED' : row.booking.status === 'confirmed' ? 'CONFIRMED' : 'TENTATIVE'}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+}

@@ -1,0 +1,339 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { api, createClient, futureDay, type ProblemBody, setupTrainer, uniqueEmail } from './helpers';
+
+type PublicBooking = {
+  start_time: string;
+  end_time: string;
+  status: string;
+  business_name: string;
+  manage_url: string;
+};
+type Days = {
+  timezone: string;
+  duration_minutes: number;
+  days: { date: string; slots: { start_time: string; end_time: string }[] }[];
+};
+
+let ipCounter = 0;
+const freshIp = () => `198.51.100.${(ipCounter++ % 250) + 1}`;
+
+const publicBook = (slug: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  api<PublicBooking & ProblemBody>('POST', `/api/public/trainers/${slug}/bookings/`, {
+    body,
+    headers: { 'CF-Connecting-IP': freshIp(), ...headers },
+  });
+const visitor = (extra: Record<string, unknown> = {}) => ({
+  first_name: 'Vera',
+  last_name: 'Visitor',
+  email: uniqueEmail('visitor'),
+  ...extra,
+});
+
+async function openTrainer(settings: Record<string, unknown> = {}) {
+  const t = await setupTrainer({
+    open: ['08:00', '18:00'],
+    settings: { business_name: 'Open Gym', min_notice_minutes: 60, ...settings },
+  });
+  return { ...t, slug: t.user.trainer.slug };
+}
+const slotAt = (daysAhead: number, time: string) => `${futureDay(daysAhead).date}T${time}:00.000Z`;
+
+describe('public profile and availability', () => {
+  it('profile has exactly the public keys and active packages only; unknown slug 404', async () => {
+    const t = await openTrainer();
+    await api('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Ten', sessions_count: 10, price: '400', description: 'Best value' },
+    });
+    await api('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Old', sessions_count: 1, price: '50', is_active: false },
+    });
+    const res = await api<Record<string, unknown> & { packages: Record<string, unknown>[] }>(
+      'GET',
+      `/api/public/trainers/${t.slug}/`,
+    );
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'booking_horizon_days',
+      'business_name',
+      'min_notice_minutes',
+      'packages',
+      'session_duration_minutes',
+      'slug',
+      'timezone',
+    ]);
+    expect(res.body.packages).toEqual([
+      { name: 'Ten', description: 'Best value', sessions_count: 10, price: '400.00', currency: 'USD' },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('@');
+    expect((await api('GET', '/api/public/trainers/no-such-trainer/')).status).toBe(404);
+  });
+
+  it("availability equals the trainer's own range endpoint, with a short public cache", async () => {
+    const t = await openTrainer({ buffer_minutes: 15 });
+    await api('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, start_time: slotAt(3, '10:00') },
+    });
+    const from = futureDay(1).date;
+    const to = futureDay(20).date;
+    const pub = await api<Days>('GET', `/api/public/trainers/${t.slug}/availability/?from=${from}&to=${to}`);
+    const own = await api<Days>('GET', `/api/availability-slots/available/?from=${from}&to=${to}`, { token: t.token });
+    expect(pub.status).toBe(200);
+    expect(pub.body).toEqual(own.body);
+    expect(pub.headers.get('Cache-Control')).toBe('public, max-age=15');
+    const defaults = await api<Days>('GET', `/api/public/trainers/${t.slug}/availability/`);
+    expect(defaults.body.days).toHaveLength(14);
+    expect(defaults.body.days[0]?.date).toBe(futureDay(0).date);
+    const beyond = await api<ProblemBody>(
+      'GET',
+      `/api/public/trainers/${t.slug}/availability/?from=${from}&to=${futureDay(61).date}`,
+    );
+    expect(beyond.status).toBe(400);
+    expect(beyond.body.errors?.to).toBeDefined();
+    const long = await api<ProblemBody>(
+      'GET',
+      `/api/public/trainers/${t.slug}/availability/?from=${futureDay(-10).date}&to=${futureDay(55).date}`,
+    );
+    expect(long.body.errors?.to?.[0]).toMatch(/62 days/);
+  });
+});
+
+describe('public bookings', () => {
+  it('creates the client, or reuses it by email in another case without overwriting it; exact response keys', async () => {
+    const t = await openTrainer();
+    const existing = await createClient(t.token, {
+      email: uniqueEmail('known'),
+      first_name: 'Known',
+      last_name: 'Person',
+      phone: '+14155550100',
+    });
+    const res = await publicBook(
+      t.slug,
+      visitor({
+        email: existing.email.toUpperCase(),
+        first_name: 'Hacker',
+        last_name: 'Renamed',
+        phone: '+14155559999',
+        start_time: slotAt(4, '09:00'),
+      }),
+    );
+    expect(res.status).toBe(201);
+    expect(Object.keys(res.body).sort()).toEqual(['business_name', 'end_time', 'manage_url', 'start_time', 'status']);
+    expect(res.body).toMatchObject({
+      start_time: slotAt(4, '09:00'),
+      end_time: slotAt(4, '10:00'),
+      status: 'pending',
+      business_name: 'Open Gym',
+    });
+    expect(res.body.manage_url).toMatch(/^http:\/\/localhost:8787\/book\/manage\/[A-Za-z0-9_-]{43}$/);
+    const kept = await api<{ first_name: string; phone: string }>('GET', `/api/clients/${existing.id}/`, {
+      token: t.token,
+    });
+    expect(kept.body).toMatchObject({ first_name: 'Known', phone: '+14155550100' });
+    const listed = await api<{ results: { client: number; status: string }[] }>('GET', '/api/bookings/', {
+      token: t.token,
+    });
+    expect(listed.body.results.map((b) => b.client)).toContain(existing.id);
+
+    const fresh = visitor({ start_time: slotAt(4, '11:00'), phone: '+44 20 7946 0958', notes: 'Knee' });
+    expect((await publicBook(t.slug, fresh)).status).toBe(201);
+    const created = await api<{ results: { email: string; first_name: string; phone: string }[] }>(
+      'GET',
+      `/api/clients/?search=${encodeURIComponent(fresh.email)}`,
+      { token: t.token },
+    );
+    expect(created.body.results).toEqual([
+      expect.objectContaining({ email: fresh.email, first_name: 'Vera', phone: '+442079460958' }),
+    ]);
+    // Nothing hashed is the token itself.
+    const token = res.body.manage_url.split('/').pop() as string;
+    const stored = await env.DB.prepare('SELECT count(*) AS n FROM booking_links WHERE token_hash = ?')
+      .bind(token)
+      .first<{ n: number }>();
+    expect(stored?.n).toBe(0);
+  });
+
+  it('tells the trainer and the client through the outbox; auto_confirm books as confirmed', async () => {
+    const t = await openTrainer();
+    const v = visitor({ start_time: slotAt(5, '09:00') });
+    expect((await publicBook(t.slug, v)).status).toBe(201);
+    const rows = await env.DB.prepare(
+      'SELECT kind, notification_type, recipient FROM notifications WHERE trainer_id = ? ORDER BY id',
+    )
+      .bind(t.user.trainer.id)
+      .all<{ kind: string; recipient: string }>();
+    expect(rows.results.map((r) => [r.kind, r.recipient])).toEqual([
+      ['booking_requested', t.email],
+      ['booking_request_received', v.email],
+    ]);
+    await api('PATCH', '/api/users/profile/', { token: t.token, body: { auto_confirm: true } });
+    const auto = await publicBook(t.slug, visitor({ start_time: slotAt(5, '11:00') }));
+    expect(auto.body.status).toBe('confirmed');
+  });
+
+  it('400 names each bad field; 404 unknown slug; 413 over 16 KB', async () => {
+    const t = await openTrainer();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ first_name: '' }, 'first_name'],
+      [{ last_name: 'x'.repeat(101) }, 'last_name'],
+      [{ email: 'nope' }, 'email'],
+      [{ phone: '123' }, 'phone'],
+      [{ notes: 'x'.repeat(2001) }, 'notes'],
+      [{ start_time: 'soon' }, 'start_time'],
+    ];
+    for (const [patch, field] of cases) {
+      const res = await publicBook(t.slug, visitor({ start_time: slotAt(6, '09:00'), ...patch }));
+      expect(res.status, field).toBe(400);
+      expect(res.body.errors?.[field], field).toBeDefined();
+    }
+    expect((await publicBook('nobody-here', visitor({ start_time: slotAt(6, '09:00') }))).status).toBe(404);
+    const big = await publicBook(t.slug, visitor({ start_time: slotAt(6, '09:00'), notes: 'x'.repeat(17_000) }));
+    expect(big.status).toBe(413);
+  });
+
+  it('409 with the schedule codes: overlap, outside availability (notice, hours, horizon) and break', async () => {
+    const t = await openTrainer({ min_notice_minutes: 24 * 60 });
+    expect((await publicBook(t.slug, visitor({ start_time: slotAt(6, '09:00') }))).status).toBe(201);
+    const codes = async (start: string) => (await publicBook(t.slug, visitor({ start_time: start }))).body.code;
+    expect(await codes(slotAt(6, '09:30'))).toBe('booking_overlap');
+    expect(await codes(slotAt(6, '19:00'))).toBe('outside_availability');
+    expect(await codes(new Date(Date.now() + 3 * 3600_000).toISOString())).toBe('outside_availability');
+    expect(await codes(slotAt(90, '09:00'))).toBe('outside_availability');
+    await api('POST', '/api/trainer-breaks/', {
+      token: t.token,
+      body: { start_date: futureDay(8).date, end_date: futureDay(8).date },
+    });
+    expect(await codes(slotAt(8, '09:00'))).toBe('trainer_break');
+  });
+
+  it('20 parallel public bookings of one slot: exactly one 201', async () => {
+    const t = await openTrainer();
+    const start = slotAt(9, '14:00');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => publicBook(t.slug, visitor({ start_time: start }))),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(19);
+    const n = await env.DB.prepare(
+      "SELECT count(*) AS n FROM bookings WHERE trainer_id = ? AND start_time = ? AND status IN ('pending','confirmed')",
+    )
+      .bind(t.user.trainer.id, start)
+      .first<{ n: number }>();
+    expect(n?.n).toBe(1);
+  });
+
+  it('the honeypot answers like a booking and books nothing', async () => {
+    const t = await openTrainer();
+    const res = await publicBook(t.slug, visitor({ start_time: slotAt(7, '09:00'), website: 'http://spam.example' }));
+    expect(res.status).toBe(201);
+    expect(Object.keys(res.body).sort()).toEqual(['business_name', 'end_time', 'manage_url', 'start_time', 'status']);
+    expect((await api<{ count: number }>('GET', '/api/bookings/', { token: t.token })).body.count).toBe(0);
+    expect((await api<{ count: number }>('GET', '/api/clients/', { token: t.token })).body.count).toBe(1); // setup's own client
+  });
+
+  it('rate limits: 10 per minute per IP, 5 per hour per email, with Retry-After', async () => {
+    const t = await openTrainer();
+    const ip = '203.0.113.77';
+    for (let i = 0; i < 10; i++) {
+      const r = await publicBook(t.slug, visitor({ start_time: slotAt(10, '08:00'), first_name: '' }), {
+        'CF-Connecting-IP': ip,
+      });
+      expect(r.status).toBe(400); // invalid bodies do not count
+    }
+    for (let i = 0; i < 10; i++) {
+      const r = await publicBook(t.slug, visitor({ start_time: slotAt(10 + i, '08:00') }), { 'CF-Connecting-IP': ip });
+      expect(r.status, `request ${i}`).toBe(201);
+    }
+    const limited = await publicBook(t.slug, visitor({ start_time: slotAt(25, '08:00') }), { 'CF-Connecting-IP': ip });
+    expect(limited.status).toBe(429);
+    const retry = Number(limited.headers.get('Retry-After'));
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(60);
+
+    const email = uniqueEmail('eager');
+    for (let i = 0; i < 5; i++)
+      expect((await publicBook(t.slug, visitor({ email, start_time: slotAt(30 + i, '08:00') }))).status).toBe(201);
+    const perEmail = await publicBook(t.slug, visitor({ email: email.toUpperCase(), start_time: slotAt(40, '08:00') }));
+    expect(perEmail.status).toBe(429);
+    expect(Number(perEmail.headers.get('Retry-After'))).toBeGreaterThan(60);
+  });
+
+  it('Idempotency-Key replays the same answer, manage link included', async () => {
+    const t = await openTrainer();
+    const body = visitor({ start_time: slotAt(11, '09:00') });
+    const key = crypto.randomUUID();
+    const [a, b] = await Promise.all([
+      publicBook(t.slug, body, { 'Idempotency-Key': key }),
+      publicBook(t.slug, body, { 'Idempotency-Key': key }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body).toEqual(b.body);
+    expect((await api<{ count: number }>('GET', '/api/bookings/', { token: t.token })).body.count).toBe(1);
+  });
+});
+
+describe('the manage link', () => {
+  it('shows the booking, cancels it once, serves an .ics; a wrong token is 404', async () => {
+    const t = await openTrainer();
+    const res = await publicBook(t.slug, visitor({ start_time: slotAt(12, '10:00') }));
+    const token = res.body.manage_url.split('/').pop() as string;
+    const shown = await api<Record<string, unknown>>('GET', `/api/public/bookings/${token}/`);
+    expect(shown.body).toEqual({
+      start_time: slotAt(12, '10:00'),
+      end_time: slotAt(12, '11:00'),
+      status: 'pending',
+      business_name: 'Open Gym',
+      timezone: 'UTC',
+    });
+    const calendar = await exports.default.fetch(new Request(`http://example.com/api/public/bookings/${token}/ics`));
+    expect(calendar.headers.get('content-type')).toContain('text/calendar');
+    const text = await calendar.text();
+    const compact = slotAt(12, '10:00').replace(/[-:]/g, '').replace('.000', '');
+    expect(text).toContain('BEGIN:VEVENT\r\n');
+    expect(text).toContain(`DTSTART:${compact}\r\n`);
+    expect(text).toMatch(/UID:[0-9a-f]{24}@example\.com\r\n/);
+    expect(text).toContain('SUMMARY:Session with Open Gym\r\n');
+    const cancelled = await api<{ status: string }>('POST', `/api/public/bookings/${token}/cancel/`, {
+      body: { reason: 'Sick' },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await api('POST', `/api/public/bookings/${token}/cancel/`)).status).toBe(409);
+    expect((await api('GET', '/api/public/bookings/not-a-real-token/')).status).toBe(404);
+    expect((await api('POST', '/api/public/bookings/not-a-real-token/cancel/')).status).toBe(404);
+    const trainerView = await api<{ results: { status: string; cancellation_reason: string }[] }>(
+      'GET',
+      '/api/bookings/',
+      { token: t.token },
+    );
+    expect(trainerView.body.results[0]).toMatchObject({ status: 'cancelled', cancellation_reason: 'Sick' });
+  });
+});
+
+describe('isolation and CORS', () => {
+  it("another trainer's slug never returns this trainer's data; any origin may call without credentials", async () => {
+    const a = await openTrainer();
+    const b = await openTrainer();
+    await publicBook(a.slug, visitor({ start_time: slotAt(13, '10:00') }));
+    const bDays = await api<Days>(
+      'GET',
+      `/api/public/trainers/${b.slug}/availability/?from=${futureDay(13).date}&to=${futureDay(13).date}`,
+    );
+    expect(bDays.body.days[0]?.slots.map((s) => s.start_time)).toContain(slotAt(13, '10:00'));
+    const preflight = await exports.default.fetch(
+      new Request(`http://example.com/api/public/trainers/${a.slug}/bookings/`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://some-trainer-site.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type',
+        },
+      }),
+    );
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull();
+  });
+});
