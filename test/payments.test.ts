@@ -429,7 +429,11 @@ describe('Paddle webhook events', () => {
         .bind(t.user.trainer.id)
         .all<{ recipient: string; subject: string }>();
       expect(receipts.results).toHaveLength(2);
-      expect(receipts.results.every((r) => r.recipient === t.email && /^Receipt: \d+\.\d{2} [A-Z]{3} for TrainerHub$/.test(r.subject))).toBe(true);
+      expect(
+        receipts.results.every(
+          (r) => r.recipient === t.email && /^Receipt: \d+\.\d{2} [A-Z]{3} for TrainerHub$/.test(r.subject),
+        ),
+      ).toBe(true);
     }
   });
 

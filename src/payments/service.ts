@@ -1,14 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { type Payment, payments, type Subscription, subscriptions, trainers, users, webhookEvents } from '../db/schema';
-import { renderReceipt } from '../notifications/messages';
-import { enqueue, idsOf, trainerMessage } from '../notifications/outbox';
-import type { NotifyMessage } from '../notifications/types';
 import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { ApiError, conflict, invalid, invalidField, notFound, unavailable } from '../lib/problem';
 import { nowIso, toUtcInstant } from '../lib/time';
+import { renderReceipt } from '../notifications/messages';
+import { enqueue, idsOf, trainerMessage } from '../notifications/outbox';
+import type { NotifyMessage } from '../notifications/types';
 import { minorUnits, type PaddleApi, PaddleError, paddleDate, paddleInstant, paddleRequest } from './paddle';
 import {
   type CheckoutInput,
@@ -446,7 +446,9 @@ async function planAdjustment(db: Db, data: unknown, fresh: SQL, now: string): P
 /** The name a trainer's own messages greet. */
 async function trainerDisplayName(db: Db, trainerId: number): Promise<string> {
   const row = await db
-    .select({ name: sql<string>`coalesce(nullif(${trainers.businessName}, ''), nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), ${users.email})` })
+    .select({
+      name: sql<string>`coalesce(nullif(${trainers.businessName}, ''), nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), ${users.email})`,
+    })
     .from(trainers)
     .innerJoin(users, eq(users.id, trainers.userId))
     .where(eq(trainers.id, trainerId))
