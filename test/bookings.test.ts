@@ -643,3 +643,21 @@ describe('the database guard behind the Durable Object', () => {
     expect(await rowsAt(t.user.trainer.id, start)).toBe(1);
   });
 });
+
+describe("the seed's helpers as service functions", () => {
+  it('hasConflict and getAvailableTimes agree with the booking flow', async () => {
+    const { hasConflict, getAvailableTimes } = await import('../src/scheduling/service');
+    const { getDb } = await import('../src/lib/db');
+    const t = await setupTrainer({ open: ['08:00', '12:00'], settings: { buffer_minutes: 15 } });
+    const date = futureDay(16).date;
+    expect((await book(t.token, { client: t.client.id, start_time: at(date, '09:00') })).status).toBe(201);
+    const db = getDb(env.DB);
+    const row = await db.query.trainers.findFirst({ where: (tr, { eq }) => eq(tr.id, t.user.trainer.id) });
+    if (!row) throw new Error('trainer row missing');
+    expect(await hasConflict(db, row, at(date, '09:30'), at(date, '10:30'))).toBe(true);
+    expect(await hasConflict(db, row, at(date, '10:10'), at(date, '11:00'))).toBe(true); // inside the buffer
+    expect(await hasConflict(db, row, at(date, '10:15'), at(date, '11:15'))).toBe(false);
+    const [day] = await getAvailableTimes(db, row, date, date);
+    expect(day?.slots.map((s) => s.start_time.slice(11, 16))).toEqual(['10:30', '11:00']);
+  });
+});
