@@ -29,6 +29,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**'],
     setupFiles: ['./test/setup.ts'],
+    // Integration tests drive real workerd, D1 and DOs: generous limits keep a busy machine from
+    // failing them on time alone (speed is measured in bench/, never asserted here).
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     coverage: { provider: 'istanbul', include: ['src/**'], reporter: ['text-summary', 'text'] },
   },
 });
