@@ -69,7 +69,7 @@ async function serve(cwd, state, extra = []) {
 // ---- seed data (same rows for the app and the floor) -------------------------------------
 
 const DAY = 86_400_000;
-const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime();
+const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
 const iso = (ms) => new Date(ms).toISOString();
 const date = (ms) => iso(ms).slice(0, 10);
 const djangoHash = (password) => {

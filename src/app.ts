@@ -17,6 +17,7 @@ import { schedulingRouter } from './scheduling/routes';
 import { renderDocs } from './system/docs';
 import { systemRouter } from './system/routes';
 import { usersRouter } from './users/routes';
+import { allowFraming, widgetRouter } from './widget/routes';
 
 export const MAX_JSON_BYTES = 64 * 1024;
 
@@ -92,6 +93,7 @@ export function createApp() {
   });
 
   app.use('*', requestContext);
+  app.use('/book/*', allowFraming); // before secureHeaders, so it runs after it
   app.use(
     '*',
     secureHeaders({
@@ -151,6 +153,7 @@ export function createApp() {
   app.route('/', notificationsRouter);
   app.route('/', paymentsRouter);
   app.route('/', publicRouter);
+  app.route('/', widgetRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

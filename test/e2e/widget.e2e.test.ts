@@ -1,0 +1,406 @@
+// The booking widget in a real browser: headless Chromium (the Debian `chromium` package) driven by
+// playwright-core, against `wrangler dev` and the real public API. The widget is embedded by a host
+// page served from a second local origin, as a trainer's own site would embed it.
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { call } from './client';
+
+// CHROMIUM_PATH only exists to try the skip path; the tests use the Debian package's binary.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasBrowser = existsSync(CHROMIUM);
+if (!hasBrowser) {
+  console.log(
+    `Browser tests skipped: ${CHROMIUM} not found (install it with "apt-get install chromium" to run test/e2e/widget.e2e.test.ts).`,
+  );
+}
+
+const ARTIFACTS = resolve('test-artifacts');
+const PASSWORD = 'a-long-password-1';
+const TZ = 'Europe/Berlin';
+
+type WidgetEvent = { type: string; detail: Record<string, string>; from: string };
+type Page_<T> = { count: number; results: T[] };
+type PublicBooking = { start_time: string; end_time: string; status: string; manage_url: string };
+
+let browser: Browser;
+let host: Server;
+let hostOrigin = '';
+const hostPages = new Map<string, string>();
+let visitor = 0;
+
+/** A trainer open every day 06:00–22:00 in Berlin; returns the token and the public slug. */
+async function trainer(name: string): Promise<{ token: string; slug: string }> {
+  const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const reg = await call<{ token: string; user: { trainer: { slug: string } } }>('POST', '/api/users/register/', {
+    body: {
+      email: `widget-${tag}@example.com`,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+      business_name: name,
+      timezone: TZ,
+    },
+  });
+  expect(reg.status).toBe(201);
+  for (let day = 0; day < 7; day++) {
+    const res = await call('POST', '/api/availability-slots/', {
+      token: reg.body.token,
+      body: { day_of_week: day, start_time: '06:00', end_time: '22:00' },
+    });
+    expect(res.status).toBe(201);
+  }
+  return { token: reg.body.token, slug: reg.body.user.trainer.slug };
+}
+
+const snippet = (slug: string, extra = '') =>
+  `<script src="${inject('baseUrl')}/widget.js" data-trainer="${slug}" ${extra} async></script>`;
+
+/** A host page with hostile CSS (the widget must not care) that records the widget's DOM events. */
+function hostPage(path: string, body: string): string {
+  hostPages.set(
+    path,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>A trainer's own site</title>
+<style>body{font-family:Georgia,serif;margin:2rem;max-width:52rem}iframe{display:none!important}button{background:red!important}</style>
+<script>
+window.trainerhubEvents = [];
+['ready', 'slot-selected', 'booked'].forEach(function (t) {
+  window.addEventListener('trainerhub:' + t, function (e) {
+    window.trainerhubEvents.push({ type: e.type, detail: e.detail, from: e.target.className + ':' + e.target.getAttribute('data-trainer') });
+  });
+});
+</script></head><body><h1>Coach's site</h1><p>Pick a time below.</p>
+${body}
+<p>Footer of the host page.</p></body></html>`,
+  );
+  return `${hostOrigin}${path}`;
+}
+
+/** Every browser context is its own visitor: its own address for the public API's per-IP limit. */
+async function newVisitor(width: number): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
+  visitor += 1;
+  const context = await browser.newContext({
+    viewport: { width, height: 900 },
+    locale: 'en-GB',
+    timezoneId: 'America/New_York',
+    extraHTTPHeaders: { 'CF-Connecting-IP': `198.51.100.${(Date.now() + visitor) % 250}` },
+  });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  return { context, page, requests };
+}
+
+async function widgetFrame(page: Page, nth = 0): Promise<Frame> {
+  const handle = await page.locator('.trainerhub-widget iframe').nth(nth).elementHandle();
+  const frame = await handle?.contentFrame();
+  if (!frame) throw new Error('the widget has no frame');
+  return frame;
+}
+
+const events = (page: Page) => page.evaluate<WidgetEvent[]>('window.trainerhubEvents');
+const eventTypes = async (page: Page) => (await events(page)).map((e) => e.type);
+
+/** The focused element in a frame, by id or class. */
+const focused = (frame: Frame) =>
+  frame.evaluate<string>(
+    "(() => { const a = document.activeElement; return a && a !== document.body ? a.id || a.className || a.tagName : ''; })()",
+  );
+
+async function tabUntil(page: Page, frame: Frame, want: (f: string) => boolean, seen: string[] = []): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused(frame);
+    seen.push(f);
+    if (want(f)) return;
+  }
+  throw new Error(`focus never reached the element; visited ${seen.join(', ')}`);
+}
+
+async function pickFirstSlot(frame: Frame): Promise<string> {
+  await frame.locator('.day:not([disabled])').first().click();
+  const slot = frame.locator('.slot').first();
+  const start = (await slot.getAttribute('data-start')) ?? '';
+  await slot.click();
+  return start;
+}
+
+async function fillDetails(frame: Frame, first: string, email: string) {
+  await frame.locator('#f-first_name').fill(first);
+  await frame.locator('#f-last_name').fill('Visitor');
+  await frame.locator('#f-email').fill(email);
+}
+
+const email = (who: string) => `${who}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
+
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: resolve(ARTIFACTS, name), fullPage });
+
+describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    host = createServer((req, res) => {
+      const html = hostPages.get((req.url ?? '/').split('?')[0] ?? '/');
+      res.writeHead(html ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(html ?? 'not found');
+    });
+    await new Promise<void>((done) => host.listen(0, '127.0.0.1', done));
+    hostOrigin = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((done) => host?.close(done));
+  });
+
+  it('books from a third-party page: slots, field errors, success, events, and the trainer sees it', async () => {
+    const baseUrl = inject('baseUrl');
+    const coach = await trainer('Harbour Strength');
+    const url = hostPage('/inline', snippet(coach.slug));
+    const { context, page, requests } = await newVisitor(1280);
+
+    await page.goto(url);
+    const frame = await widgetFrame(page);
+    await expect.poll(() => eventTypes(page)).toContain('trainerhub:ready');
+    await expect(frame.locator('h1').textContent()).resolves.toContain('Harbour Strength');
+    // The visitor's zone is detected and selected; the trainer's is named.
+    expect(await frame.locator('#tz').inputValue()).toBe('America/New_York');
+    expect(await frame.locator('#tz-note').textContent()).toContain(TZ);
+    expect(await frame.locator('.day').count()).toBeGreaterThanOrEqual(14);
+
+    const start = await pickFirstSlot(frame);
+    expect(start).toMatch(/Z$/);
+    await expect.poll(() => eventTypes(page)).toContain('trainerhub:slot-selected');
+    expect(await frame.locator('#chosen').textContent()).toMatch(/\d/);
+
+    // The iframe follows its content's height (no inner scrollbar).
+    const fits = () => frame.evaluate<boolean>('document.documentElement.scrollHeight <= window.innerHeight + 1');
+    await expect.poll(fits).toBe(true);
+    await shot(page, 'widget-form-1280.png');
+
+    // The API's field errors appear beside each field.
+    await fillDetails(frame, 'Ada', 'not-an-email');
+    await frame.locator('#submit').click();
+    await expect.poll(() => frame.locator('#e-email').isVisible()).toBe(true);
+    expect(await frame.locator('#f-email').getAttribute('aria-invalid')).toBe('true');
+    expect(await frame.locator('#f-email').getAttribute('aria-describedby')).toBe('e-email');
+    expect(await focused(frame)).toBe('f-email');
+    expect(await frame.locator('#f-first_name').getAttribute('aria-invalid')).toBeNull();
+
+    await frame.locator('#f-email').fill(email('ada'));
+    expect(await frame.locator('#f-email').getAttribute('aria-invalid')).toBeNull();
+    await frame.locator('#f-notes').fill('First time, knee injury last year.');
+    await frame.locator('#submit').click();
+    await expect.poll(() => frame.locator('#done').isVisible()).toBe(true);
+    expect(await frame.locator('#done-h').textContent()).toBe('Booking requested');
+    const manage = (await frame.locator('#done-manage').getAttribute('href')) ?? '';
+    expect(manage).toMatch(/\/book\/manage\/[\w-]+$/);
+    const token = manage.split('/').pop() ?? '';
+    expect(await frame.locator('#done-ics').getAttribute('href')).toBe(`/api/public/bookings/${token}/ics`);
+    await shot(page, 'widget-done-1280.png');
+
+    const booked = (await events(page)).find((e) => e.type === 'trainerhub:booked');
+    expect(booked?.detail).toMatchObject({ start_time: start, status: 'pending', trainer: coach.slug });
+    expect(booked?.detail.end_time).toMatch(/Z$/);
+    expect(booked?.from).toBe(`trainerhub-widget:${coach.slug}`);
+    // The manage token is a secret: it never reaches the host page.
+    expect(JSON.stringify(await events(page))).not.toContain(token);
+
+    const mine = await call<Page_<{ start_time: string; status: string; notes: string }>>('GET', '/api/bookings/', {
+      token: coach.token,
+    });
+    expect(mine.body.results).toEqual([expect.objectContaining({ start_time: start, status: 'pending' })]);
+
+    const ics = await fetch(`${baseUrl}/api/public/bookings/${token}/ics`);
+    expect(ics.headers.get('content-type')).toContain('text/calendar');
+
+    // Nothing was requested from any origin but the host's and the API's.
+    const origins = new Set(requests.map((r) => new URL(r).origin));
+    expect([...origins].sort()).toEqual([baseUrl, hostOrigin].sort());
+
+    // The booking page itself from 320 px up, without sideways scrolling (README: booking-375.png).
+    for (const width of [320, 375, 1280]) {
+      const direct = await context.newPage();
+      await direct.setViewportSize({ width, height: width < 1280 ? 740 : 900 });
+      await direct.goto(`${baseUrl}/book/${coach.slug}`);
+      await direct.locator('.slot').first().waitFor();
+      const overflow = await direct.evaluate<boolean>(
+        'document.documentElement.scrollWidth > document.documentElement.clientWidth',
+      );
+      expect(overflow).toBe(false);
+      if (width !== 320) await shot(direct, `booking-${width}.png`, width === 1280);
+      await direct.close();
+    }
+    await context.close();
+  });
+
+  it('two visitors on one slot: the second sees "just taken" and fresh slots', async () => {
+    const coach = await trainer('Twin Peaks PT');
+    const url = hostPage('/race', snippet(coach.slug));
+    const a = await newVisitor(1280);
+    const b = await newVisitor(375);
+    await Promise.all([a.page.goto(url), b.page.goto(url)]);
+    const frameA = await widgetFrame(a.page);
+    const frameB = await widgetFrame(b.page);
+
+    const start = await pickFirstSlot(frameA);
+    await frameB.locator(`.slot[data-start="${start}"]`).click();
+    await fillDetails(frameA, 'Alex', email('alex'));
+    await fillDetails(frameB, 'Blair', email('blair'));
+
+    await frameA.locator('#submit').click();
+    await expect.poll(() => frameA.locator('#done').isVisible()).toBe(true);
+    await frameB.locator('#submit').click();
+    await expect.poll(() => frameB.locator('#alert').textContent()).toContain('This time was just taken');
+    expect(await frameB.locator('#form').isVisible()).toBe(false);
+    // Refetched past the 15 s cache: the taken time is gone, others remain.
+    expect(await frameB.locator('.slot').count()).toBeGreaterThan(0);
+    expect(await frameB.locator(`.slot[data-start="${start}"]`).count()).toBe(0);
+    expect(await eventTypes(b.page)).not.toContain('trainerhub:booked');
+    await shot(b.page, 'widget-taken-375.png');
+
+    // The form kept what Blair typed; another time books at once.
+    await frameB.locator('.slot').first().click();
+    expect(await frameB.locator('#f-first_name').inputValue()).toBe('Blair');
+    await frameB.locator('#submit').click();
+    await expect.poll(() => frameB.locator('#done').isVisible()).toBe(true);
+
+    const list = await call<Page_<{ start_time: string }>>('GET', '/api/bookings/', { token: coach.token });
+    expect(list.body.count).toBe(2);
+    await a.context.close();
+    await b.context.close();
+  });
+
+  it('books with the keyboard alone (Tab, Enter, Space), never landing on the hidden trap field', async () => {
+    const coach = await trainer('Keyboard Fitness');
+    const url = hostPage('/keys', snippet(coach.slug));
+    const { context, page } = await newVisitor(1280);
+    await page.goto(url);
+    const frame = await widgetFrame(page);
+    await frame.locator('.slot').first().waitFor();
+    const first = await frame.locator('.slot').first().getAttribute('data-start');
+
+    const seen: string[] = [];
+    await tabUntil(page, frame, (f) => f === 'slot', seen);
+    expect(seen[0]).toBe('tz');
+    await page.keyboard.press('Enter');
+    expect(await focused(frame)).toBe('f-first_name');
+    await page.keyboard.type('Kim');
+    await page.keyboard.press('Tab');
+    expect(await focused(frame)).toBe('f-last_name');
+    await page.keyboard.type('Keys');
+    await page.keyboard.press('Tab');
+    expect(await focused(frame)).toBe('f-email');
+    await page.keyboard.type(email('kim'));
+    await tabUntil(page, frame, (f) => f === 'submit', seen);
+    expect(seen).not.toContain('f-website');
+    await page.keyboard.press('Space');
+
+    await expect.poll(() => frame.locator('#done').isVisible()).toBe(true);
+    expect(await focused(frame)).toBe('done-h');
+    const booked = (await events(page)).find((e) => e.type === 'trainerhub:booked');
+    expect(booked?.detail.start_time).toBe(first);
+    await context.close();
+  });
+
+  it('popup mode beside an inline widget: a modal that takes focus, closes on Escape and gives focus back', async () => {
+    const coach = await trainer('Popup Pilates');
+    const url = hostPage(
+      '/two',
+      `<h2>Inline</h2>${snippet(coach.slug)}<h2>Popup</h2>${snippet(coach.slug, 'data-mode="popup" data-label="Book with us"')}`,
+    );
+    const { context, page } = await newVisitor(1280);
+    await page.goto(url);
+    await expect.poll(async () => (await eventTypes(page)).filter((t) => t === 'trainerhub:ready').length).toBe(2);
+    expect(await page.locator('.trainerhub-widget').count()).toBe(2);
+    const opener = page.locator('.trainerhub-widget').nth(1).getByRole('button', { name: 'Book with us' });
+    const dialog = page.locator('.trainerhub-widget dialog');
+    const activeInPopup = () =>
+      page.evaluate<string>(
+        "(() => { const a = document.querySelectorAll('.trainerhub-widget')[1].shadowRoot.activeElement; return a ? a.textContent : ''; })()",
+      );
+
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await activeInPopup()).toBe('Close');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await activeInPopup()).toBe('Book with us');
+
+    // Escape pressed inside the booking frame closes the dialog too (by a message from the frame).
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    const popupFrame = await widgetFrame(page, 1);
+    await page.keyboard.press('Tab');
+    expect(await focused(popupFrame)).toBe('tz');
+    await expect
+      .poll(async () => (await page.locator('.trainerhub-widget iframe').nth(1).boundingBox())?.height)
+      .toBeGreaterThan(300);
+    await shot(page, 'widget-popup-1280.png');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await activeInPopup()).toBe('Book with us');
+
+    // A message from anywhere but the widget's own frame is ignored.
+    await page.evaluate(
+      "window.postMessage({ source: 'trainerhub', type: 'booked', detail: { start_time: 'forged' } }, '*')",
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await eventTypes(page)).not.toContain('trainerhub:booked');
+    await context.close();
+  });
+
+  it('the manage page shows the booking in the visitor zone and cancels it with a reason', async () => {
+    const baseUrl = inject('baseUrl');
+    const coach = await trainer('Manage Me Gym');
+    const days = await call<{ days: { slots: { start_time: string }[] }[] }>(
+      'GET',
+      `/api/public/trainers/${coach.slug}/availability/`,
+    );
+    const start = days.body.days.flatMap((d) => d.slots)[0]?.start_time ?? '';
+    const made = await call<PublicBooking>('POST', `/api/public/trainers/${coach.slug}/bookings/`, {
+      headers: { 'CF-Connecting-IP': '192.0.2.77' },
+      body: { start_time: start, first_name: 'Mo', last_name: 'Nage', email: email('mo') },
+    });
+    expect(made.status).toBe(201);
+    const token = made.body.manage_url.split('/').pop() ?? '';
+
+    const { context, page } = await newVisitor(375);
+    await page.goto(`${baseUrl}/book/manage/${token}`);
+    await page.locator('#booking').waitFor();
+    expect(await page.locator('h1').textContent()).toContain('Manage Me Gym');
+    expect(await page.locator('#b-status').textContent()).toBe('Waiting for the trainer to confirm');
+    expect(await page.locator('#b-tz').textContent()).toContain('America/New York');
+    await shot(page, 'manage-375.png', true);
+
+    await page.getByLabel('Reason (optional)').fill('Travelling that week');
+    await page.getByRole('button', { name: 'Cancel booking' }).click();
+    await expect.poll(() => page.locator('#b-status').textContent()).toBe('Cancelled');
+    expect(await page.locator('#cancel').isVisible()).toBe(false);
+    const list = await call<Page_<{ status: string; cancellation_reason: string }>>('GET', '/api/bookings/', {
+      token: coach.token,
+    });
+    expect(list.body.results[0]).toMatchObject({ status: 'cancelled', cancellation_reason: 'Travelling that week' });
+
+    await page.goto(`${baseUrl}/book/manage/not-a-real-token`);
+    await expect.poll(() => page.locator('#alert').textContent()).toContain('not valid');
+    await context.close();
+  });
+});
