@@ -47,7 +47,8 @@ const requestContext = createMiddleware<AppEnv>(async (c, next) => {
         level: 'info',
         request_id: id,
         method: c.req.method,
-        path: new URL(c.req.url).pathname,
+        // Manage-link tokens are credentials: never written to logs.
+        path: new URL(c.req.url).pathname.replace(/\/(bookings|manage)\/[A-Za-z0-9_-]{20,}/, '/$1/<token>'),
         status: c.res.status,
         ms: Date.now() - started,
       }),

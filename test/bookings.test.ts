@@ -66,6 +66,8 @@ describe('POST /api/bookings/', () => {
       [{ start_time: at(date, '00:00'), end_time: `${futureDay(6).date}T00:00:01.000Z` }, 'end_time', /12 hours/],
       [{ start_time: `${date}T10:00:00` }, 'start_time', /offset/],
       [{ start_time: 'tomorrow at ten' }, 'start_time', /ISO 8601/],
+      [{ start_time: '2031-02-30T10:00:00Z' }, 'start_time', /ISO 8601/],
+      [{ start_time: '+010000-01-01T10:00:00Z' }, 'start_time', /ISO 8601/],
       [{ start_time: at(date, '10:00'), client: other.client.id }, 'client', /Client not found/],
       [{ start_time: at(date, '10:00'), client: 'seven' }, 'client', /number/],
       [{ start_time: at(date, '10:00'), client: undefined }, 'client', /required/],
@@ -486,6 +488,9 @@ describe('transitions and rescheduling', () => {
     expect((await patch(a.id, { start_time: at(date, '11:30') })).body.code).toBe('booking_overlap');
     expect((await patch(a.id, { start_time: at(date, '17:30') })).body.code).toBe('outside_availability');
     expect((await patch(a.id, { end_time: at(date, '09:00') })).status).toBe(400);
+    const refused = await patch(b.id, { notes: 'Not saved', start_time: at(date, '09:30') });
+    expect(refused.body.code).toBe('booking_overlap');
+    expect((await api<BookingBody>('GET', `/api/bookings/${b.id}/`, { token: t.token })).body.notes).toBe('');
     const notes = await patch(b.id, { notes: 'Knee rehab' });
     expect(notes.body).toMatchObject({ notes: 'Knee rehab', start_time: at(date, '12:00') });
     const del = await api('DELETE', `/api/bookings/${a.id}/`, { token: t.token });

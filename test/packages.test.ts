@@ -203,6 +203,7 @@ describe('packages', () => {
       sessions_available: 1,
     });
 
+    await api('POST', `/api/bookings/${c.id}/confirm/`, { token: t.token });
     const late = await api<BookingBody>('POST', `/api/bookings/${c.id}/cancel/`, { token: t.token });
     expect(late.body.late_cancellation).toBe(true);
     expect(await cp(t.token, sold.id)).toMatchObject({
@@ -216,6 +217,34 @@ describe('packages', () => {
       ['late_cancellation', c.id, -1],
       ['booking_completed', a.id, -1],
     ]);
+  });
+
+  it('a late decline of a request never confirmed costs no credit; a session after the expiry date is a 409', async () => {
+    const t = await setupTrainer({ settings: { late_cancel_hours: 24 } });
+    const pkg = await createPackage(t.token, { sessions_count: 2 });
+    const sold = (await sell(t.token, pkg.id, { client_id: t.client.id, expiry_date: futureDay(10).date })).body;
+    const soon = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000).toISOString();
+    const pending = (await book(t.token, { client: t.client.id, start_time: soon, client_package: sold.id })).body;
+    const declined = await api<BookingBody>('POST', `/api/bookings/${pending.id}/cancel/`, { token: t.token });
+    expect(declined.body).toMatchObject({ status: 'cancelled', late_cancellation: true });
+    expect(await cp(t.token, sold.id)).toMatchObject({ sessions_remaining: 2, sessions_reserved: 0 });
+    expect((await ledgerOf(t.token, sold.id)).count).toBe(0);
+    const after = await book(t.token, {
+      client: t.client.id,
+      start_time: at(futureDay(12).date, '10:00'),
+      client_package: sold.id,
+    });
+    expect(after.status).toBe(409);
+    expect(after.body.code).toBe('package_expired');
+    expect(
+      (
+        await book(t.token, {
+          client: t.client.id,
+          start_time: at(futureDay(9).date, '10:00'),
+          client_package: sold.id,
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('a package of another client is a 400; an expired package is a 409', async () => {

@@ -158,7 +158,7 @@ describe('public bookings', () => {
 
   it('tells the trainer and the client through the outbox; auto_confirm books as confirmed', async () => {
     const t = await openTrainer();
-    const v = visitor({ start_time: slotAt(5, '09:00') });
+    const v = visitor({ start_time: slotAt(5, '09:00'), phone: '+14155550188' }); // no SMS before the trainer confirms
     expect((await publicBook(t.slug, v)).status).toBe(201);
     const rows = await env.DB.prepare(
       'SELECT kind, notification_type, recipient FROM notifications WHERE trainer_id = ? ORDER BY id',

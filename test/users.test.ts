@@ -409,3 +409,16 @@ describe('POST /api/users/change-password/', () => {
     );
   });
 });
+
+describe('login lockout under parallel guesses', () => {
+  it('40 parallel wrong passwords: at most 10 are checked, the rest get 429', async () => {
+    const { email } = await registerTrainer();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        api('POST', '/api/users/login/', { body: { email, password: `guess-${i}-wrong` } }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 401)).toHaveLength(10);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(30);
+  });
+});

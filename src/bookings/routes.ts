@@ -131,18 +131,19 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const db = getDb(c.env.DB);
-    if (body.notes !== undefined) await bookings.updateNotes(db, trainer.id, id, body.notes);
-    if (body.start_time === undefined && body.end_time === undefined) {
-      return c.json(await bookings.findBooking(db, viewerOf(c.get('auth')), id), 200);
+    // The time first: a refused reschedule must leave the notes untouched too.
+    if (body.start_time !== undefined || body.end_time !== undefined) {
+      const outcome = await scheduleOf(c.env, trainer.id).rescheduleBooking({
+        trainerId: trainer.id,
+        bookingId: id,
+        startTime: body.start_time ?? null,
+        endTime: body.end_time ?? null,
+        allowOutsideAvailability: body.allow_outside_availability ?? false,
+      });
+      bookings.unwrapOutcome(outcome);
     }
-    const outcome = await scheduleOf(c.env, trainer.id).rescheduleBooking({
-      trainerId: trainer.id,
-      bookingId: id,
-      startTime: body.start_time ?? null,
-      endTime: body.end_time ?? null,
-      allowOutsideAvailability: body.allow_outside_availability ?? false,
-    });
-    return c.json(bookings.unwrapOutcome(outcome).booking, 200);
+    if (body.notes !== undefined) await bookings.updateNotes(db, trainer.id, id, body.notes);
+    return c.json(await bookings.findBooking(db, viewerOf(c.get('auth')), id), 200);
   })
   .openapi(confirm, async (c) =>
     c.json(

@@ -14,7 +14,7 @@ import {
   trainers,
   users,
 } from '../db/schema';
-import { containsPattern, type Db, statement } from '../lib/db';
+import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
 import { findIdempotent, type Idempotency } from '../lib/idempotency';
 import { pageOffset, parseOrdering } from '../lib/pagination';
 import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
@@ -357,6 +357,9 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
     if (pkg.pkg.expiryDate !== null && pkg.pkg.expiryDate < today(t.timezone, now)) {
       throw conflict(`This package expired on ${pkg.pkg.expiryDate}.`, 'package_expired');
     }
+    if (pkg.pkg.expiryDate !== null && pkg.pkg.expiryDate < localDate(start, t.timezone)) {
+      throw conflict(`This package expires on ${pkg.pkg.expiryDate}, before the session.`, 'package_expired');
+    }
     if (pkg.pkg.sessionsRemaining - pkg.reserved <= 0) {
       throw conflict('This package has no sessions left to book.', 'package_exhausted');
     }
@@ -450,10 +453,23 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
         kind: cmd.status === 'confirmed' ? 'booking_confirmed' : 'booking_request_received',
         now: nowIso,
         guard,
+        // An unconfirmed request texts nobody: a public form must not send SMS to any number typed in.
+        mode: cmd.status === 'confirmed' ? 'both' : 'emailOnly',
       }),
     );
   }
-  const results = await db.$client.batch<{ id: number }>(writes);
+  let results: D1Result<{ id: number }>[];
+  try {
+    results = await db.$client.batch<{ id: number }>(writes);
+  } catch (err) {
+    // Only a manage link derived from an Idempotency-Key reused after its 24 h can collide.
+    if (isUniqueViolation(err)) {
+      throw new ApiError(422, 'This Idempotency-Key was already used; send a new one.', {
+        code: 'idempotency_key_reused',
+      });
+    }
+    throw err;
+  }
   const id = results[insertAt]?.results[0]?.id;
   if (id === undefined) throw conflict('That time overlaps another booking.', 'booking_overlap');
   const notificationIds = idsOf(results.slice(notifyFrom));
@@ -594,7 +610,8 @@ export async function transition(
   const guard = and(eq(bookings.id, id), eq(bookings.trainerId, trainerId), inArray(bookings.status, allowed));
 
   const late = action === 'cancel' && Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
-  const consumes = action === 'mark_completed' || late;
+  // A request the trainer never confirmed costs the client nothing, however late it is declined.
+  const consumes = action === 'mark_completed' || (late && current.status === 'confirmed');
   const statusUpdate = db
     .update(bookings)
     .set(

@@ -1,6 +1,6 @@
 import { lt } from 'drizzle-orm';
 import { rollupDashboardMetrics } from '../analytics/service';
-import { idempotencyKeys, loginAttempts, sessions } from '../db/schema';
+import { idempotencyKeys, loginAttempts, rateLimitHits, sessions } from '../db/schema';
 import type { Bindings } from '../env';
 import { getDb } from '../lib/db';
 import { IDEMPOTENCY_TTL_SECONDS } from '../lib/idempotency';
@@ -21,6 +21,8 @@ export async function handleScheduled(cron: string, env: Bindings, scheduledTime
       db.delete(sessions).where(lt(sessions.expiresAt, now)),
       db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, addSeconds(now, -IDEMPOTENCY_TTL_SECONDS))),
       db.delete(loginAttempts).where(lt(loginAttempts.at, addSeconds(now, -LOGIN_WINDOW_SECONDS))),
+      // The longest public limit window is an hour.
+      db.delete(rateLimitHits).where(lt(rateLimitHits.at, addSeconds(now, -3600))),
     ]);
     // Each trainer's local yesterday, written once its day has ended (idempotent upserts).
     return { cron, rolledUp: await rollupDashboardMetrics(db, scheduledTime) };

@@ -22,6 +22,22 @@ export async function loginLockedFor(db: Db, email: string, now: string): Promis
   return nth ? LOGIN_WINDOW_SECONDS - secondsBetween(nth.at, now) : null;
 }
 
+/**
+ * Reserves one login attempt for this email before the password is checked: a single INSERT
+ * that lands only while the window holds fewer than LOGIN_MAX_FAILURES attempts, so parallel
+ * guesses cannot slip past the count. Returns the seconds to wait when locked, else null.
+ * A successful login then clears the email's attempts (its own reservation included).
+ */
+export async function reserveLoginAttempt(db: Db, email: string, now: string): Promise<number | null> {
+  const reserved = await db.all<{ id: number }>(sql`
+    INSERT INTO ${loginAttempts} (email, at)
+    SELECT ${email}, ${now}
+    WHERE (SELECT count(*) FROM ${loginAttempts} WHERE email = ${email} AND at > ${addSeconds(now, -LOGIN_WINDOW_SECONDS)}) < ${LOGIN_MAX_FAILURES}
+    RETURNING id`);
+  if (reserved.length) return null;
+  return (await loginLockedFor(db, email, now)) ?? 1;
+}
+
 export const recordLoginFailure = (db: Db, email: string, now: string) =>
   db.insert(loginAttempts).values({ email, at: now });
 

@@ -24,8 +24,15 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-
 /** An ISO 8601 instant with any offset → UTC "…Z" with milliseconds; null without an offset or when invalid. */
 export function toUtcInstant(text: string): string | null {
   if (!INSTANT.test(text)) return null;
+  // Date.parse rolls 30 February over into March; the written date must exist as written.
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number);
+  const written = new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1));
+  if (written.getUTCFullYear() !== y || written.getUTCMonth() + 1 !== m || written.getUTCDate() !== d) return null;
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  if (Number.isNaN(ms)) return null;
+  const iso = new Date(ms).toISOString();
+  // Beyond year 9999 the ISO text grows a sign and stops sorting as text.
+  return /^\d{4}-/.test(iso) ? iso : null;
 }
 
 export const minutesBetween = (fromIso: string, toIso: string): number => secondsBetween(fromIso, toIso) / 60;

@@ -15,7 +15,13 @@ const REMINDER_KINDS = `('reminder_24h', 'reminder_1h')`;
  */
 export function planForBooking(
   db: Db,
-  args: { bookingId: number | SQL; kind: NotificationKind; now: string; guard: SQL; mode?: 'both' | 'smsOrEmail' },
+  args: {
+    bookingId: number | SQL;
+    kind: NotificationKind;
+    now: string;
+    guard: SQL;
+    mode?: 'both' | 'smsOrEmail' | 'emailOnly';
+  },
 ) {
   const { bookingId, kind, now, guard } = args;
   const keyOf = (channel: string) => sql.raw(`'booking:' || b.id || ':${kind}:${channel}:' || b.start_time`);
@@ -24,12 +30,13 @@ export function planForBooking(
     FROM bookings b JOIN clients c ON c.id = b.client_id
     WHERE b.id = ${bookingId} AND (${guard}) ${sql.raw(extra)}`;
   const emailExtra = args.mode === 'smsOrEmail' ? `AND c.phone = ''` : '';
+  const sms = args.mode === 'emailOnly' ? sql`` : sql`UNION ALL ${select('sms', 'c.phone', `AND c.phone <> ''`)}`;
   return statement(
     db,
     sql`INSERT OR IGNORE INTO notifications
       (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message, created_at, updated_at)
       ${select('email', 'c.email', emailExtra)}
-      UNION ALL ${select('sms', 'c.phone', `AND c.phone <> ''`)}
+      ${sms}
       RETURNING id`,
   );
 }

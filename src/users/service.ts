@@ -4,7 +4,7 @@ import type { AuthContext } from '../env';
 import { type Db, isUniqueViolation } from '../lib/db';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
 import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '../lib/problem';
-import { clearLoginFailures, loginLockedFor, recordLoginFailure } from '../lib/ratelimit';
+import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { nowIso } from '../lib/time';
 import { newTokenClaims, signToken, verifyToken } from '../lib/tokens';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
@@ -139,16 +139,14 @@ export async function login(
   password: string,
 ): Promise<{ user: UserOut; token: string }> {
   const now = nowIso();
-  const lockedFor = await loginLockedFor(db, email, now);
+  const lockedFor = await reserveLoginAttempt(db, email, now);
   if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
 
   const found = await loadUser(db, eq(users.email, email));
   // Verify against a dummy hash for an unknown email, so both failures take the same time.
   const ok = (await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH)) && found !== null;
-  if (!ok || !found) {
-    await recordLoginFailure(db, email, now);
-    throw new ApiError(401, 'Unable to log in with the provided credentials.');
-  }
+  // A failure keeps its reserved attempt; it counts toward the lockout.
+  if (!ok || !found) throw new ApiError(401, 'Unable to log in with the provided credentials.');
   const claims = newTokenClaims();
   await db.batch([
     db.insert(sessions).values({ jti: claims.jti, userId: found.user.id, expiresAt: claims.expiresAt }),
