@@ -124,10 +124,12 @@ function appSeed() {
     trainers.push(`(${t}, ${t}, 'Bench ${t}', 'bench-${t}', 'UTC', 0)`);
     clients.push(`(${t}, ${t}, 'client${t}@example.com', 'Client', '${t}')`);
   }
+  // Trainer 2 (10,000 bookings) also has 1,000 clients, for the analytics figures.
+  for (let i = 0; i < 999; i++) clients.push(`(${100 + i}, 2, 'member${i}@example.com', 'Member', '${i}')`);
   return [
     `INSERT INTO users (id, email, password_hash, is_trainer) VALUES ${users.join(',')};`,
     `INSERT INTO trainers (id, user_id, business_name, slug, timezone, min_notice_minutes) VALUES ${trainers.join(',')};`,
-    `INSERT INTO clients (id, trainer_id, email, first_name, last_name) VALUES ${clients.join(',')};`,
+    ...chunks(clients, 'clients', 'id, trainer_id, email, first_name, last_name'),
     ...sharedSeed(),
   ];
 }
@@ -217,6 +219,15 @@ async function benchApp() {
       await run({ url: `${app.base}/api/bookings/`, headers: await auth(2), connections: 4 }),
     ),
   );
+  const h2 = await auth(2);
+  for (const [name, path] of [
+    ['analytics dashboard (10,000 bookings, 1,000 clients)', '/api/analytics/dashboard/'],
+    ['analytics bookings-stats, all time', '/api/analytics/bookings-stats/'],
+    ['analytics revenue, year', '/api/analytics/revenue/?period=year'],
+    ['analytics client-stats', '/api/analytics/client-stats/'],
+  ]) {
+    results.push(summary(name, await run({ url: `${app.base}${path}`, headers: h2, connections: 4 })));
+  }
   const h3 = await auth(3);
   results.push(
     summary(
