@@ -4,6 +4,8 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { consoleRouter } from './admin/console';
+import { adminApiRouter } from './admin/routes';
 import { analyticsRouter } from './analytics/routes';
 import { bookingsRouter } from './bookings/routes';
 import { clientsRouter } from './clients/routes';
@@ -155,6 +157,8 @@ export function createApp() {
   app.route('/', paymentsRouter);
   app.route('/', publicRouter);
   app.route('/', widgetRouter);
+  app.route('/', adminApiRouter);
+  app.route('/', consoleRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',

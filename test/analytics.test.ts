@@ -162,6 +162,7 @@ beforeAll(async () => {
   await ok(book(la.token, { client: e.id, start_time: iso(f2) }), 201); // stays pending
   const soon = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000).toISOString();
   const f3 = await ok<BookingBody>(book(la.token, { client: a.id, start_time: soon, client_package: cp1.id }), 201);
+  await ok(api('POST', `/api/bookings/${f3.id}/confirm/`, { token: la.token })); // only a confirmed session is charged
   const cancelled = await ok<BookingBody>(api('POST', `/api/bookings/${f3.id}/cancel/`, { token: la.token }));
   expect(cancelled.late_cancellation).toBe(true);
   const b4 = await ok<BookingBody>(book(la.token, { client: a.id, start_time: iso(f4), client_package: cp4.id }), 201);

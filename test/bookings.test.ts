@@ -12,6 +12,7 @@ import {
   registerTrainer,
   setupTrainer,
   uniqueEmail,
+  verifyEmailOf,
 } from './helpers';
 
 const rowsAt = async (trainerId: number, start: string) =>
@@ -592,9 +593,10 @@ describe('lists, filters and roles', () => {
     const bb = (await book(b.token, { client: cb.id, start_time: start })).body;
     await book(a.token, { client: a.client.id, start_time: at(futureDay(5).date, '12:00') });
 
-    const reg = await api<{ token: string }>('POST', '/api/users/register/', {
+    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
       body: { email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
     });
+    await verifyEmailOf(reg.body.user.id, email);
     const token = reg.body.token;
     const mine = await api<{ count: number; results: BookingBody[] }>('GET', '/api/bookings/', { token });
     expect(mine.status).toBe(200);

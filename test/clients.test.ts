@@ -10,6 +10,7 @@ import {
   registerTrainer,
   setupTrainer,
   uniqueEmail,
+  verifyEmailOf,
 } from './helpers';
 
 type Client = {
@@ -287,10 +288,21 @@ describe('isolation and client users', () => {
     const a = await registerTrainer({ business_name: 'Studio A' });
     const c = await createClient(a.token, { email, notes: 'private: anxious about heights' });
     await api('POST', `/api/clients/${c.id}/add_note/`, { token: a.token, body: { content: 'private note' } });
-    const reg = await api<{ token: string }>('POST', '/api/users/register/', {
+    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
       body: { email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
     });
     const token = reg.body.token;
+    // Until the address is confirmed, a client user reads nothing: anyone can type any email.
+    const early = await api<{ code: string }>('GET', '/api/clients/', { token });
+    expect(early.status).toBe(403);
+    expect(early.body.code).toBe('email_unverified');
+    expect(
+      (await api<{ client_of: unknown[]; email_verified: boolean }>('GET', '/api/users/profile/', { token })).body,
+    ).toMatchObject({
+      client_of: [],
+      email_verified: false,
+    });
+    await verifyEmailOf(reg.body.user.id, email);
     const list = await api<Page<Client>>('GET', '/api/clients/', { token });
     expect(list.body.results.map((r) => r.id)).toEqual([c.id]);
     expect(list.body.results[0]?.notes).toBe('');

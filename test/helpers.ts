@@ -1,4 +1,4 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -138,4 +138,15 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
     },
   });
   return { db: proxy, count: () => n };
+}
+
+/**
+ * Opens the email-verification link the way the mailed link would: the token is minted with
+ * the test secret, as the queue consumer mints it for the email.
+ */
+export async function verifyEmailOf(userId: number, email: string) {
+  const { verificationToken } = await import('../src/users/verification');
+  const token = await verificationToken(env.JWT_SECRET ?? '', userId, email);
+  const res = await api('GET', `/api/users/verify-email/?token=${encodeURIComponent(token)}`);
+  if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);
 }

@@ -422,3 +422,49 @@ describe('login lockout under parallel guesses', () => {
     expect(results.filter((r) => r.status === 429)).toHaveLength(30);
   });
 });
+
+describe('email verification', () => {
+  it('a stranger registering a client email sees nothing until the mailed link is opened', async () => {
+    const { verificationToken } = await import('../src/users/verification');
+    const secret = env.JWT_SECRET ?? '';
+    const email = uniqueEmail('victim');
+    const reg = await register({ email, password: PASSWORD, password_confirm: PASSWORD, is_client: true });
+    const token = reg.body.token;
+    const id = reg.body.user.id;
+    expect((reg.body.user as Profile & { email_verified: boolean }).email_verified).toBe(false);
+    for (const path of ['/api/clients/', '/api/bookings/', '/api/client-packages/']) {
+      const res = await api<Problem>('GET', path, { token });
+      expect(res.status, path).toBe(403);
+      expect(res.body.code).toBe('email_unverified');
+    }
+    const good = await verificationToken(secret, id, email);
+    const [uid, exp, sig] = good.split('.');
+    const bad = [
+      `${uid}.${exp}.${sig?.slice(0, -2)}xx`, // tampered signature
+      `${Number(uid) + 1}.${exp}.${sig}`, // another user
+      await verificationToken(secret, id, 'someone-else@example.com'), // another address
+      await verificationToken(secret, id, email, Date.now() - 49 * 3600_000), // expired
+      await verificationToken('another-secret-0123456789abcdef0123456789', id, email),
+      'garbage',
+    ];
+    for (const t of bad) {
+      const res = await api<Problem>('GET', `/api/users/verify-email/?token=${encodeURIComponent(t)}`);
+      expect(res.status, t).toBe(400);
+    }
+    expect(
+      (await api<Profile & { email_verified: boolean }>('GET', '/api/users/profile/', { token })).body.email_verified,
+    ).toBe(false);
+    const ok = await api<{ email_verified: boolean }>(
+      'GET',
+      `/api/users/verify-email/?token=${encodeURIComponent(good)}`,
+    );
+    expect(ok.status).toBe(200);
+    expect(
+      (await api<Profile & { email_verified: boolean }>('GET', '/api/users/profile/', { token })).body.email_verified,
+    ).toBe(true);
+    expect((await api('GET', '/api/bookings/', { token })).status).toBe(200);
+    const resend = await api<{ detail: string }>('POST', '/api/users/resend-verification/', { token });
+    expect(resend.status).toBe(202);
+    expect(resend.body.detail).toMatch(/already confirmed/);
+  });
+});

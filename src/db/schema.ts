@@ -20,6 +20,11 @@ export const users = sqliteTable('users', {
   isTrainer: integer('is_trainer', { mode: 'boolean' }).notNull().default(false),
   isClient: integer('is_client', { mode: 'boolean' }).notNull().default(false),
   isStaff: integer('is_staff', { mode: 'boolean' }).notNull().default(false),
+  // An inactive user can neither log in nor use a token; staff deactivate instead of deleting.
+  isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+  // Set when the user opens the link mailed to them; only then do client records carrying this
+  // email become theirs to read (anyone can type anyone's email into a registration form).
+  emailVerifiedAt: text('email_verified_at'),
   ...timestamps,
 });
 
@@ -414,3 +419,39 @@ export const rateLimitHits = sqliteTable(
   },
   (t) => [index('rate_limit_hits_key_at_idx').on(t.key, t.at)],
 );
+
+/** Every change staff make through the admin API or console, written in the batch of the change. */
+export const adminAuditLog = sqliteTable(
+  'admin_audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    staffUserId: integer('staff_user_id').references(() => users.id, { onDelete: 'set null' }),
+    model: text('model').notNull(), // the admin model's name, e.g. "bookings"
+    recordId: integer('record_id').notNull(),
+    action: text('action').notNull(), // update, delete, confirm, cancel, mark_completed, reschedule, retry
+    // {"field": {"before": …, "after": …}}
+    changes: text('changes', { mode: 'json' }).$type<Record<string, { before: unknown; after: unknown }>>().notNull(),
+    at: text('at').notNull().default(now),
+  },
+  (t) => [
+    index('admin_audit_log_record_idx').on(t.model, t.recordId, t.at),
+    index('admin_audit_log_staff_idx').on(t.staffUserId, t.at),
+    index('admin_audit_log_at_idx').on(t.at),
+  ],
+);
+
+/** Staff console sign-ins (a cookie on /admin only); only the SHA-256 of the cookie's token is stored. */
+export const adminSessions = sqliteTable(
+  'admin_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull().default(now),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('admin_sessions_user_idx').on(t.userId), index('admin_sessions_expires_idx').on(t.expiresAt)],
+);
+
+export type AdminAuditEntry = typeof adminAuditLog.$inferSelect;

@@ -1,6 +1,6 @@
 import type { Bindings } from '../env';
 import { getDb } from '../lib/db';
-import { deadLetter, deliver } from '../notifications/service';
+import { deadLetter, deliver, sendVerifications } from '../notifications/service';
 import type { NotifyMessage } from '../notifications/types';
 
 export const NOTIFY_QUEUE_NAME = 'trainerhub-notifications';
@@ -13,5 +13,9 @@ export async function handleQueue(batch: MessageBatch<NotifyMessage>, env: Bindi
     await deadLetter(db, batch);
     return;
   }
-  await deliver(db, env, batch, { retryBaseSeconds: Number(env.NOTIFY_RETRY_BASE_SECONDS) || 30 });
+  const retryBaseSeconds = Number(env.NOTIFY_RETRY_BASE_SECONDS) || 30;
+  const verifications = batch.messages.filter((m) => typeof m.body?.verifyUserId === 'number');
+  const outbox = batch.messages.filter((m) => typeof m.body?.verifyUserId !== 'number');
+  if (verifications.length) await sendVerifications(db, env, verifications, retryBaseSeconds);
+  if (outbox.length) await deliver(db, env, { messages: outbox }, { retryBaseSeconds });
 }

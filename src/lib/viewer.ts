@@ -1,5 +1,5 @@
 import type { AuthContext } from '../env';
-import { forbidden } from './problem';
+import { ApiError, forbidden } from './problem';
 
 /**
  * Who is asking, as the data layer needs it: a trainer sees and changes their own rows; a
@@ -11,7 +11,19 @@ export type Viewer =
 
 export function viewerOf(auth: AuthContext): Viewer {
   if (auth.trainer) return { kind: 'trainer', trainerId: auth.trainer.id, userId: auth.user.id };
-  if (auth.user.isClient) return { kind: 'client', email: auth.user.email, userId: auth.user.id };
+  if (auth.user.isClient) {
+    // Client records are matched by email: only a verified owner of that address may read them.
+    if (!auth.user.emailVerifiedAt) {
+      throw new ApiError(
+        403,
+        'Confirm your email address first: open the link we mailed you (POST /api/users/resend-verification/ sends it again).',
+        {
+          code: 'email_unverified',
+        },
+      );
+    }
+    return { kind: 'client', email: auth.user.email, userId: auth.user.id };
+  }
   throw forbidden('Only trainers and clients can use this endpoint.');
 }
 

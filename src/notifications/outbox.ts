@@ -141,3 +141,12 @@ export async function enqueue(queue: Queue<NotifyMessage>, ids: number[]): Promi
   }
   return calls;
 }
+
+/** Queues the email-verification link of a user; a lost message is asked for again by the user. */
+export async function enqueueVerification(queue: Queue<NotifyMessage>, userId: number): Promise<void> {
+  try {
+    await queue.send({ verifyUserId: userId });
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'verification enqueue failed', userId, err: String(err) }));
+  }
+}

@@ -5,13 +5,15 @@ import {
   type NOTIFICATION_STATUSES,
   type Notification,
   notifications,
+  users,
 } from '../db/schema';
-import type { Bindings } from '../env';
+import { type Bindings, jwtSecret } from '../env';
 import { type OutboundMessage, providerFor, type SendResult } from '../jobs/providers';
 import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, notFound } from '../lib/problem';
 import { nowIso } from '../lib/time';
+import { renderVerification, verificationToken } from '../users/verification';
 import { type BookingContext, type Rendered, renderBooking } from './messages';
 import { enqueue, idsOf, planDueReminders, sweepStale } from './outbox';
 import type { NotifyMessage } from './types';
@@ -84,7 +86,12 @@ export interface DeliveryOptions {
  * (with a growing delay) while one of its rows failed retryably; on its last delivery those rows
  * become `failed` and the message goes on to the dead-letter queue.
  */
-export async function deliver(db: Db, env: Bindings, batch: MessageBatch<NotifyMessage>, opts: DeliveryOptions) {
+export async function deliver(
+  db: Db,
+  env: Bindings,
+  batch: { messages: readonly Message<NotifyMessage>[] },
+  opts: DeliveryOptions,
+) {
   const now = opts.now ?? nowIso;
   const ids = [...new Set(batch.messages.flatMap((m) => (Array.isArray(m.body?.ids) ? m.body.ids : [])))];
   const rows = ids.length ? await loadRows(db, ids) : new Map<number, Row>();
@@ -160,6 +167,41 @@ export async function deliver(db: Db, env: Bindings, batch: MessageBatch<NotifyM
   }
   if (writes.length) await db.$client.batch(writes);
   return { claimed: claimed.size };
+}
+
+/** Mails each user its verification link; retried like any send, dropped once verified. */
+export async function sendVerifications(
+  db: Db,
+  env: Bindings,
+  messages: readonly Message<NotifyMessage>[],
+  retryBaseSeconds: number,
+) {
+  const secret = jwtSecret(env);
+  const origin = env.APP_ORIGIN.replace(/\/$/, '');
+  for (const msg of messages) {
+    const userId = msg.body.verifyUserId ?? 0;
+    const user = await db
+      .select({ email: users.email, verified: users.emailVerifiedAt })
+      .from(users)
+      .where(eq(users.id, userId))
+      .get();
+    if (!user || user.verified) {
+      msg.ack();
+      continue;
+    }
+    const token = await verificationToken(secret, userId, user.email);
+    const rendered = renderVerification(`${origin}/api/users/verify-email/?token=${encodeURIComponent(token)}`);
+    const result = await providerFor(env, 'email').send({ channel: 'email', to: user.email, ...rendered });
+    if (result.ok || !result.retryable || msg.attempts >= MAX_DELIVERIES) {
+      if (!result.ok)
+        console.error(
+          JSON.stringify({ level: 'error', msg: 'verification email not sent', userId, reason: result.reason }),
+        );
+      msg.ack();
+    } else {
+      msg.retry({ delaySeconds: retryDelay(retryBaseSeconds, msg.attempts) });
+    }
+  }
 }
 
 /** Messages that exhausted their deliveries: rows still pending are failed, and the row says it was dead-lettered. */

@@ -1,7 +1,8 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { type AppEnv, jwtSecret } from '../env';
 import { getDb } from '../lib/db';
 import { authenticated, jsonBody, jsonResponse, problems } from '../lib/openapi';
+import { enqueueVerification } from '../notifications/outbox';
 import { requireAuth } from './middleware';
 import {
   authOut,
@@ -13,6 +14,7 @@ import {
   tokenOut,
 } from './schemas';
 import * as users from './service';
+import { verifyEmail } from './verification';
 
 const tags = ['users'];
 
@@ -66,6 +68,28 @@ const updateRoute = (method: 'put' | 'patch') =>
     responses: { 200: jsonResponse(profileOut, 'The updated profile'), ...problems(400, 401) },
   });
 
+const verify = createRoute({
+  method: 'get',
+  path: '/api/users/verify-email',
+  tags,
+  summary: 'Confirm an email address with the link mailed at registration (48 h)',
+  request: { query: z.object({ token: z.string().min(1).max(300) }) },
+  responses: {
+    200: jsonResponse(z.object({ email: z.string(), email_verified: z.literal(true) }), 'Confirmed'),
+    ...problems(400),
+  },
+});
+
+const resend = createRoute({
+  method: 'post',
+  path: '/api/users/resend-verification',
+  tags,
+  summary: 'Mail the email-confirmation link again',
+  security: authenticated,
+  middleware: requireAuth,
+  responses: { 202: jsonResponse(z.object({ detail: z.string() }), 'Queued'), ...problems(401) },
+});
+
 const changePassword = createRoute({
   method: 'post',
   path: '/api/users/change-password',
@@ -80,7 +104,20 @@ const changePassword = createRoute({
 export const usersRouter = new OpenAPIHono<AppEnv>()
   .openapi(register, async (c) => {
     const result = await users.register(getDb(c.env.DB), jwtSecret(c.env), c.req.valid('json'));
+    await enqueueVerification(c.env.NOTIFY_QUEUE, result.user.id);
     return c.json(result, 201);
+  })
+  .openapi(verify, async (c) => {
+    const { email } = await verifyEmail(getDb(c.env.DB), jwtSecret(c.env), c.req.valid('query').token);
+    return c.json({ email, email_verified: true }, 200);
+  })
+  .openapi(resend, async (c) => {
+    const { user } = c.get('auth');
+    if (!user.emailVerifiedAt) await enqueueVerification(c.env.NOTIFY_QUEUE, user.id);
+    return c.json(
+      { detail: user.emailVerifiedAt ? 'Your email address is already confirmed.' : 'A new link is on its way.' },
+      202,
+    );
   })
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');

@@ -129,6 +129,7 @@ export const userOut = z
     is_trainer: z.boolean(),
     is_client: z.boolean(),
     is_staff: z.boolean(),
+    email_verified: z.boolean(),
     trainer: trainerOut.nullable(),
   })
   .openapi('User');

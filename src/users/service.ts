@@ -19,6 +19,7 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
     is_trainer: user.isTrainer,
     is_client: user.isClient,
     is_staff: user.isStaff,
+    email_verified: user.emailVerifiedAt !== null,
     trainer: trainer && {
       id: trainer.id,
       business_name: trainer.businessName,
@@ -144,7 +145,9 @@ export async function login(
 
   const found = await loadUser(db, eq(users.email, email));
   // Verify against a dummy hash for an unknown email, so both failures take the same time.
-  const ok = (await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH)) && found !== null;
+  // An inactive user fails exactly like a wrong password.
+  const ok =
+    (await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH)) && found !== null && found.user.isActive;
   // A failure keeps its reserved attempt; it counts toward the lockout.
   if (!ok || !found) throw new ApiError(401, 'Unable to log in with the provided credentials.');
   const claims = newTokenClaims();
@@ -169,7 +172,7 @@ export async function authenticate(db: Db, secret: string, header: string | unde
     .leftJoin(trainers, eq(trainers.userId, users.id))
     .where(and(eq(sessions.jti, claims.jti), eq(sessions.userId, claims.userId), gt(sessions.expiresAt, nowIso())))
     .get();
-  if (!row) throw unauthorized('Invalid or expired token.');
+  if (!row?.users.isActive) throw unauthorized('Invalid or expired token.');
   return { user: row.users, trainer: row.trainers, jti: claims.jti };
 }
 
@@ -219,21 +222,22 @@ const TRAINER_COLUMNS = {
 
 /** The user, plus the client records (one per trainer) that carry the user's email. */
 export async function getProfile(db: Db, user: User, trainer: Trainer | null): Promise<ProfileOut> {
-  const clientOf = user.isClient
-    ? await db
-        .select({
-          client_id: clients.id,
-          trainer_id: trainers.id,
-          business_name: trainers.businessName,
-          slug: trainers.slug,
-          is_active: clients.isActive,
-        })
-        .from(clients)
-        .innerJoin(trainers, eq(trainers.id, clients.trainerId))
-        .where(eq(clients.email, user.email))
-        .orderBy(clients.id)
-        .all()
-    : [];
+  const clientOf =
+    user.isClient && user.emailVerifiedAt
+      ? await db
+          .select({
+            client_id: clients.id,
+            trainer_id: trainers.id,
+            business_name: trainers.businessName,
+            slug: trainers.slug,
+            is_active: clients.isActive,
+          })
+          .from(clients)
+          .innerJoin(trainers, eq(trainers.id, clients.trainerId))
+          .where(eq(clients.email, user.email))
+          .orderBy(clients.id)
+          .all()
+      : [];
   return { ...toUserOut(user, trainer), client_of: clientOf };
 }
 

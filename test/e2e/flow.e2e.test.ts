@@ -1,7 +1,9 @@
 // The seed's flow, end to end over HTTP against `wrangler dev` (real D1, DO, queue and cron).
 // Dates are computed from today, so the test never expires.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Temporal } from 'temporal-polyfill';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { call } from './client';
 
 const TZ = 'Europe/London';
@@ -21,6 +23,17 @@ const instant = (d: Temporal.PlainDate, time: string) =>
     .toZonedDateTime({ timeZone: TZ, plainTime: Temporal.PlainTime.from(time) })
     .toInstant()
     .toString({ smallestUnit: 'millisecond' });
+
+/** The email-verification link the log provider wrote for an address, from wrangler dev's log. */
+function mailedLink(email: string): string | null {
+  const log = readFileSync(join(inject('stateDir'), 'wrangler.log'), 'utf8');
+  for (const line of log.split('\n').reverse()) {
+    if (!line.includes('"notification (log provider)"') || !line.includes(`"to":"${email}"`)) continue;
+    const match = /(https?:\/\/[^\s"]+\/api\/users\/verify-email\/\?token=[^\s"\\]+)/.exec(line);
+    if (match?.[1]) return match[1];
+  }
+  return null;
+}
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -93,6 +106,17 @@ describe("the seed's 15-step flow", () => {
       },
     });
     expect(member.status).toBe(201);
+    // The client confirms their address with the link "mailed" by the log provider (wrangler's log).
+    const link = await until(
+      async () => mailedLink(clientEmail),
+      (l) => l !== null,
+    );
+    expect(link).not.toBeNull();
+    const confirmed = await call<{ email_verified: boolean }>(
+      'GET',
+      new URL(link ?? '').pathname + new URL(link ?? '').search,
+    );
+    expect(confirmed.body.email_verified).toBe(true);
     const client = await call<{ id: number }>('POST', '/api/clients/', {
       token,
       body: { email: clientEmail, first_name: 'Casey', last_name: 'Member' },

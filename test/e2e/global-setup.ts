@@ -10,6 +10,8 @@ import type { TestProject } from 'vitest/node';
 declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
+    /** wrangler dev's --persist-to directory, for `wrangler d1 execute --local --persist-to` (staff users). */
+    stateDir: string;
   }
 }
 
@@ -87,6 +89,7 @@ export default async function setup(project: TestProject) {
     await new Promise((r) => setTimeout(r, 250));
   }
   project.provide('baseUrl', baseUrl);
+  project.provide('stateDir', state);
 
   return async () => {
     stop();

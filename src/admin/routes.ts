@@ -1,0 +1,117 @@
+// The admin API: /api/admin/{model}/ for every model in ./models.ts, staff only. The routes are
+// generated from the definitions, so each model's filters and allow-list are in the OpenAPI document.
+import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../env';
+import { getDb } from '../lib/db';
+import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { pageOf } from '../lib/pagination';
+import { forbidden } from '../lib/problem';
+import { requireAuth } from '../users/middleware';
+import { MODEL_ORDER } from './models';
+import { detailSchema, listQuerySchema, patchSchema, rowSchema } from './schemas';
+import * as admin from './service';
+
+/** After requireAuth: only staff (users.is_staff); anyone else signed in gets 403. */
+const staffOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('auth').user.isStaff) throw forbidden('Only staff can use the admin API.');
+  await next();
+});
+
+const staffOf = (c: Context<AppEnv>): admin.Staff => {
+  const { user } = c.get('auth');
+  return { id: user.id, email: user.email };
+};
+const depsOf = (c: Context<AppEnv>): admin.Deps => ({ db: getDb(c.env.DB), env: c.env });
+
+const common = { tags: ['admin'], security: authenticated };
+const found = jsonResponse(detailSchema, 'The record with its related records');
+
+/** A route on one record: `/api/admin/{model}/{id}` plus `suffix`. */
+const onRecord = <
+  M extends 'get' | 'patch' | 'delete' | 'post',
+  B extends Omit<NonNullable<RouteConfig['request']>, 'params'>,
+  R extends RouteConfig['responses'],
+>(
+  model: string,
+  method: M,
+  summary: string,
+  extra: { suffix?: string; body: B; responses: R },
+) =>
+  createRoute({
+    ...common,
+    method,
+    path: `/api/admin/${model}/{id}${extra.suffix ?? ''}`,
+    summary,
+    request: { params: idParam, ...extra.body },
+    responses: extra.responses,
+  });
+
+export const adminApiRouter = new OpenAPIHono<AppEnv>();
+// Every admin path, known or not, answers 401/403 before anything else.
+adminApiRouter.use('/api/admin/*', requireAuth, staffOnly);
+
+for (const def of MODEL_ORDER) {
+  const list = createRoute({
+    ...common,
+    method: 'get',
+    path: `/api/admin/${def.name}`,
+    summary: `${def.label}, across all trainers`,
+    request: { query: listQuerySchema(def) },
+    responses: {
+      200: jsonResponse(pageSchema(rowSchema(def), `Admin${def.label.replace(/\W/g, '')}Page`), 'A page'),
+      ...problems(400, 401, 403),
+    },
+  });
+  adminApiRouter.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await admin.listRecords(getDb(c.env.DB), def, q);
+    return c.json(
+      pageOf(
+        c.req.url,
+        q,
+        count,
+        results.map((r) => r.values),
+      ),
+      200,
+    );
+  });
+  const detail = onRecord(def.name, 'get', `One ${def.singular} with its related records`, {
+    body: {},
+    responses: { 200: found, ...problems(401, 403, 404) },
+  });
+  adminApiRouter.openapi(detail, async (c) =>
+    c.json(await admin.getRecord(getDb(c.env.DB), def, c.req.valid('param').id), 200),
+  );
+  if (def.patch) {
+    const fields = Object.keys(def.patch).join(', ');
+    const patch = onRecord(def.name, 'patch', `Change a ${def.singular}: only ${fields}; other fields are ignored`, {
+      body: jsonBody(patchSchema(def)),
+      responses: { 200: found, ...problems(400, 401, 403, 404, 409) },
+    });
+    adminApiRouter.openapi(patch, async (c) =>
+      c.json(await admin.patchRecord(depsOf(c), staffOf(c), def, c.req.valid('param').id, c.req.valid('json')), 200),
+    );
+  }
+  if (def.deletable) {
+    const remove = onRecord(def.name, 'delete', `Delete a ${def.singular} (its content stays in the audit log)`, {
+      body: {},
+      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+    });
+    adminApiRouter.openapi(remove, async (c) => {
+      await admin.deleteRecord(getDb(c.env.DB), staffOf(c), def, c.req.valid('param').id);
+      return c.body(null, 204);
+    });
+  }
+  if (def.retryable) {
+    const retry = onRecord(def.name, 'post', `Send a failed ${def.singular} again`, {
+      suffix: '/retry',
+      body: {},
+      responses: { 200: found, ...problems(401, 403, 404, 409) },
+    });
+    adminApiRouter.openapi(retry, async (c) =>
+      c.json(await admin.retryRecord(depsOf(c), staffOf(c), def, c.req.valid('param').id), 200),
+    );
+  }
+}

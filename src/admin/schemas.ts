@@ -1,0 +1,87 @@
+// The zod schemas of the admin API, derived from each model's definition: its list query
+// (filters, search, ordering), its row, and its PATCH allow-list.
+import { z } from '@hono/zod-openapi';
+import type { ZodType } from 'zod';
+import { boolQuery } from '../lib/openapi';
+import { pageQuery } from '../lib/pagination';
+import { toUtcInstant } from '../lib/time';
+import { dateField } from '../scheduling/schemas';
+import { isValidDate } from '../scheduling/slots';
+import type { Filter, Kind, ModelDef } from './models';
+
+const dateOrInstant = z
+  .string()
+  .refine((v) => isValidDate(v) || toUtcInstant(v) !== null, 'Use YYYY-MM-DD or an ISO 8601 instant.')
+  .transform((v) => (isValidDate(v) ? v : (toUtcInstant(v) ?? v)));
+
+function filterSchemas(name: string, f: Filter): [string, ZodType][] {
+  switch (f.kind) {
+    case 'range': {
+      const bound = f.dates ? dateField : dateOrInstant;
+      return [
+        [`${name}_from`, bound.optional().openapi({ description: `${name} on or after (UTC day or instant)` })],
+        [`${name}_to`, bound.optional().openapi({ description: `${name} on or before (UTC day or instant)` })],
+      ];
+    }
+    case 'int':
+      return [[name, z.coerce.number().int().min(0).optional()]];
+    case 'text':
+      return [[name, z.string().trim().min(1).max(200).optional()]];
+    case 'enum':
+      return [[name, z.enum(f.values).optional()]];
+    default:
+      return [[name, boolQuery]];
+  }
+}
+
+export function listQuerySchema(def: ModelDef) {
+  const orderable = Object.keys(def.columns).join(', ');
+  return pageQuery.extend({
+    search: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .openapi({ description: `Matches ${def.search.length} text fields (names, emails, Paddle ids …)` }),
+    ordering: z
+      .string()
+      .max(100)
+      .optional()
+      .openapi({ description: `One of ${orderable}; "-" first for descending. Default ${def.ordering}.` }),
+    ...Object.fromEntries(Object.entries(def.filters).flatMap(([name, f]) => filterSchemas(name, f))),
+  });
+}
+
+const KIND_SCHEMAS: Record<Kind, ZodType> = {
+  int: z.number().int().nullable(),
+  bool: z.boolean().nullable(),
+  money: z.string().nullable().openapi({ example: '249.99' }),
+  text: z.string().nullable(),
+  instant: z.string().nullable(),
+  date: z.string().nullable(),
+};
+
+const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, ch: string) => ch.toUpperCase());
+
+export const rowSchema = (def: ModelDef) =>
+  z
+    .object(Object.fromEntries(Object.entries(def.columns).map(([name, c]) => [name, KIND_SCHEMAS[c.kind]])))
+    .openapi(`Admin${pascal(def.name)}Row`);
+
+/** The allow-list: every field optional, unknown fields stripped (never applied). */
+export const patchSchema = (def: ModelDef) =>
+  z
+    .object(Object.fromEntries(Object.entries(def.patch ?? {}).map(([name, f]) => [name, f.schema.optional()])))
+    .openapi(`Admin${pascal(def.name)}Patch`);
+
+export const detailSchema = z
+  .object({
+    model: z.string(),
+    id: z.number().int(),
+    timezone: z.string().openapi({ description: "The record's trainer's zone (UTC when none)" }),
+    record: z.record(z.string(), z.unknown()).openapi({ description: 'Every column, snake_case, secrets left out' }),
+    related: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'One-relations as a row or null; many-relations as {count, results}; history' }),
+  })
+  .openapi('AdminDetail');

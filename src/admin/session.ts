@@ -1,0 +1,88 @@
+// Staff console sign-in: a random token in an HttpOnly cookie on /admin, stored only as its
+// SHA-256, 12 hours from login. It is a separate credential from API tokens: the API never reads
+// this cookie and the console never reads an Authorization header.
+import { and, eq, gt, lt } from 'drizzle-orm';
+import { adminSessions, type User, users } from '../db/schema';
+import type { Db } from '../lib/db';
+import { DUMMY_HASH, verifyPassword } from '../lib/password';
+import { ApiError, forbidden, tooManyRequests } from '../lib/problem';
+import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
+import { addSeconds, nowIso } from '../lib/time';
+
+export const CONSOLE_SESSION_SECONDS = 12 * 3600;
+
+const encoder = new TextEncoder();
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+const sha256 = async (text: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+
+export const newToken = (): string => base64url(crypto.getRandomValues(new Uint8Array(32)));
+const tokenHash = async (token: string) => base64url(await sha256(`session:${token}`));
+
+/**
+ * The CSRF token of a form: derived from the cookie's token, so it is tied to that session (or
+ * pre-login cookie) and needs no storage; a page of another origin can read neither.
+ */
+export const csrfFor = async (token: string): Promise<string> => base64url(await sha256(`csrf:${token}`));
+
+export async function csrfMatches(token: string | undefined, sent: unknown): Promise<boolean> {
+  if (!token || typeof sent !== 'string' || !sent) return false;
+  const [a, b] = [encoder.encode(await csrfFor(token)), encoder.encode(sent)];
+  return a.length === b.length && crypto.subtle.timingSafeEqual(a, b);
+}
+
+/**
+ * Email and password → a new console session token, with the API login's lockout: the attempt
+ * is reserved before the password is checked (ten in 15 minutes for one email, then 429) and
+ * cleared on success. An inactive user fails like a wrong password; the right password of a user
+ * who is not staff is a 403.
+ */
+export async function signIn(db: Db, email: string, password: string): Promise<{ token: string; user: User }> {
+  const now = nowIso();
+  const lockedFor = await reserveLoginAttempt(db, email, now);
+  if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
+  const user = await db.select().from(users).where(eq(users.email, email)).get();
+  const ok = (await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH)) && user?.isActive === true;
+  // A failure keeps its reserved attempt; it counts toward the lockout.
+  if (!ok || !user) throw new ApiError(401, 'Unable to log in with the provided credentials.');
+  if (!user.isStaff) {
+    await Promise.all(clearLoginFailures(db, email, now));
+    throw forbidden('This account has no staff access.');
+  }
+  const token = newToken();
+  await db.batch([
+    db.insert(adminSessions).values({
+      tokenHash: await tokenHash(token),
+      userId: user.id,
+      expiresAt: addSeconds(now, CONSOLE_SESSION_SECONDS),
+    }),
+    db.delete(adminSessions).where(lt(adminSessions.expiresAt, now)),
+    ...clearLoginFailures(db, email, now),
+  ]);
+  return { token, user };
+}
+
+/** The active user of an unexpired console session, or null. */
+export async function sessionUser(db: Db, token: string | undefined): Promise<User | null> {
+  if (!token) return null;
+  const row = await db
+    .select({ user: users })
+    .from(adminSessions)
+    .innerJoin(users, eq(users.id, adminSessions.userId))
+    .where(
+      and(
+        eq(adminSessions.tokenHash, await tokenHash(token)),
+        gt(adminSessions.expiresAt, nowIso()),
+        eq(users.isActive, true),
+      ),
+    )
+    .get();
+  return row?.user ?? null;
+}
+
+export async function signOut(db: Db, token: string): Promise<void> {
+  await db.delete(adminSessions).where(eq(adminSessions.tokenHash, await tokenHash(token)));
+}

@@ -1,0 +1,65 @@
+// Email verification: a link mailed to the user proves they own the address. Client records are
+// linked to a client user by email, so until then a client user reads nothing.
+import { and, eq, isNull } from 'drizzle-orm';
+import { users } from '../db/schema';
+import type { Db } from '../lib/db';
+import { ApiError } from '../lib/problem';
+import { nowIso } from '../lib/time';
+
+export const VERIFY_TTL_SECONDS = 48 * 3600;
+
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+
+async function sign(secret: string, text: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  return b64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text))));
+}
+
+/** `<user id>.<expiry>.<HMAC over id, email and expiry>`: bound to the address it was sent to. */
+export async function verificationToken(secret: string, userId: number, email: string, nowMs = Date.now()) {
+  const exp = Math.floor(nowMs / 1000) + VERIFY_TTL_SECONDS;
+  return `${userId}.${exp}.${await sign(secret, `verify:${userId}:${email}:${exp}`)}`;
+}
+
+const refused = () =>
+  new ApiError(400, 'This verification link is invalid or has expired; ask for a new one.', {
+    code: 'verification_invalid',
+  });
+
+/** Marks the address verified when the token is genuine, unexpired and for the user's current email. */
+export async function verifyEmail(db: Db, secret: string, token: string): Promise<{ email: string }> {
+  const [idText, expText, sig] = token.split('.');
+  const userId = Number(idText);
+  const exp = Number(expText);
+  if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(exp) || !sig || exp * 1000 < Date.now()) throw refused();
+  const user = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
+  if (!user) throw refused();
+  const expected = await sign(secret, `verify:${userId}:${user.email}:${exp}`);
+  // Compare digests of both, so the comparison's time says nothing about the signature.
+  const [a, b] = await Promise.all([sign(secret, expected), sign(secret, sig)]);
+  if (a !== b) throw refused();
+  await db
+    .update(users)
+    .set({ emailVerifiedAt: nowIso() })
+    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+  return { email: user.email };
+}
+
+export function renderVerification(link: string) {
+  const text = `Please confirm your email address for TrainerHub by opening this link within 48 hours:\n\n${link}\n\nIf you did not create an account, ignore this message.`;
+  return {
+    subject: 'Confirm your email address',
+    text,
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Please confirm your email address for TrainerHub within 48 hours:</p><p><a href="${link.replace(/"/g, '&quot;')}">Confirm my email address</a></p><p>If you did not create an account, ignore this message.</p></body></html>`,
+  };
+}

@@ -1,0 +1,243 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { auditRows, registerAs, registerStaff } from './admin-helpers';
+import { api, at, book, futureDay, PASSWORD, uniqueEmail } from './helpers';
+
+type Reply = { status: number; headers: Headers; text: string };
+
+/** A browser's request to the console: cookies by hand, forms url-encoded, redirects not followed. */
+async function page(
+  method: string,
+  path: string,
+  opts: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.cookie) headers.Cookie = opts.cookie;
+  let body: string | undefined;
+  if (opts.form) {
+    body = new URLSearchParams(opts.form).toString();
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  }
+  const res = await exports.default.fetch(
+    new Request(`http://example.com${path}`, { method, headers, body, redirect: 'manual' }),
+  );
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+const cookieOf = (reply: Reply, name: string) => {
+  const line = reply.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  return line ? { line, pair: line.split(';')[0] ?? '', value: line.slice(name.length + 1).split(';')[0] ?? '' } : null;
+};
+const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+/** The login form, then the login: the console session cookie and the page's CSRF token. */
+async function signIn(email: string, password = PASSWORD) {
+  const form = await page('GET', '/admin/login');
+  const pre = cookieOf(form, 'th_admin_login')?.pair ?? '';
+  const res = await page('POST', '/admin/login', {
+    cookie: pre,
+    form: { csrf: csrfIn(form.text), email, password, next: '/admin/' },
+  });
+  const session = cookieOf(res, 'th_admin');
+  const cookie = session?.pair ?? '';
+  const home = cookie ? await page('GET', '/admin/', { cookie }) : null;
+  return { res, pre, cookie, session, csrf: home ? csrfIn(home.text) : '' };
+}
+
+const staffUser = async () => registerStaff(uniqueEmail('staff'));
+const clientOf = async (token: string) =>
+  (await api<{ id: number }>('POST', '/api/clients/', { token, body: { email: uniqueEmail('c'), first_name: 'Cleo' } }))
+    .body.id;
+
+describe('staff console sign-in', () => {
+  it('sets an HttpOnly, Secure, SameSite=Strict cookie on /admin for 12 h, stored hashed, and logs out', async () => {
+    const staff = await staffUser();
+    const { res, session, cookie, csrf } = await signIn(staff.email);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('Location')).toBe('/admin/');
+    const flags = (session?.line ?? '').split(';').map((s) => s.trim());
+    expect(flags).toEqual(
+      expect.arrayContaining(['Max-Age=43200', 'Path=/admin', 'HttpOnly', 'Secure', 'SameSite=Strict']),
+    );
+    const rows = await env.DB.prepare('SELECT token_hash, expires_at FROM admin_sessions WHERE user_id = ?')
+      .bind(staff.userId)
+      .all<{ token_hash: string; expires_at: string }>();
+    expect(rows.results).toHaveLength(1);
+    expect(rows.results[0]?.token_hash).not.toBe(session?.value);
+    expect(Date.parse(rows.results[0]?.expires_at ?? '') - Date.now()).toBeGreaterThan(11.9 * 3600_000);
+
+    const home = await page('GET', '/admin/', { cookie });
+    expect(home.status).toBe(200);
+    expect(home.text).toContain(staff.email);
+    const csp = home.headers.get('Content-Security-Policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/style-src 'nonce-[A-Za-z0-9+/=]+'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('script-src');
+    expect(home.text).not.toContain('<script');
+    expect(home.headers.get('X-Frame-Options')).toBe('DENY');
+    for (const path of ['/admin', '/admin/', '/admin/users/']) {
+      const res = await page('GET', path, { cookie });
+      const nonce = /'nonce-([^']+)'/.exec(res.headers.get('Content-Security-Policy') ?? '')?.[1];
+      expect(res.text, path).toContain(`<style nonce="${nonce}">`);
+    }
+
+    const out = await page('POST', '/admin/logout', { cookie, form: { csrf } });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('Location')).toBe('/admin/login');
+    expect(cookieOf(out, 'th_admin')?.line).toMatch(/Max-Age=0/);
+    expect((await page('GET', '/admin/', { cookie })).status).toBe(303);
+  });
+
+  it('redirects anonymous pages to the login and answers 403 to a user who is not staff', async () => {
+    const anonymous = await page('GET', '/admin/users/?search=x');
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('Location')).toBe('/admin/login?next=%2Fadmin%2Fusers%2F%3Fsearch%3Dx');
+    expect((await page('GET', '/admin')).status).toBe(303);
+
+    const trainer = await registerAs(uniqueEmail('trainer'));
+    const refused = await signIn(trainer.email);
+    expect(refused.res.status).toBe(403);
+    expect(refused.session).toBeNull();
+
+    const staff = await staffUser();
+    const { cookie } = await signIn(staff.email);
+    await env.DB.prepare('UPDATE users SET is_staff = 0 WHERE id = ?').bind(staff.userId).run();
+    expect((await page('GET', '/admin/bookings/', { cookie })).status).toBe(403);
+  });
+
+  it('keeps the console cookie and API tokens apart', async () => {
+    const staff = await staffUser();
+    const { cookie } = await signIn(staff.email);
+    expect((await page('GET', '/admin/users/', { cookie })).status).toBe(200);
+    // The console cookie opens no API route…
+    expect((await api('GET', '/api/admin/users/', { headers: { Cookie: cookie } })).status).toBe(401);
+    expect((await api('GET', '/api/users/profile/', { headers: { Cookie: cookie } })).status).toBe(401);
+    // …and a staff API token opens no console page.
+    expect((await api('GET', '/api/admin/users/', { token: staff.token })).status).toBe(200);
+    const withToken = await page('GET', '/admin/users/', { headers: { Authorization: `Bearer ${staff.token}` } });
+    expect(withToken.status).toBe(303);
+    expect(withToken.headers.get('Location')).toMatch(/^\/admin\/login/);
+  });
+
+  it('rate limits the login form with the API login lockout', async () => {
+    const staff = await staffUser();
+    for (let i = 0; i < 10; i++) {
+      const wrong = await signIn(staff.email, 'wrong-password-1');
+      expect(wrong.res.status, `attempt ${i + 1}`).toBe(401);
+      expect(wrong.res.text).toContain('Unable to log in with the provided credentials.');
+    }
+    const locked = await signIn(staff.email);
+    expect(locked.res.status).toBe(429);
+    expect(Number(locked.res.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(locked.session).toBeNull();
+    const apiLogin = await api('POST', '/api/users/login/', { body: { email: staff.email, password: PASSWORD } });
+    expect(apiLogin.status).toBe(429);
+  });
+});
+
+describe('staff console forms', () => {
+  it('refuse a missing or wrong CSRF token with 403 and change nothing', async () => {
+    const staff = await staffUser();
+    const trainer = await registerAs(uniqueEmail('trainer'));
+    const clientId = await clientOf(trainer.token);
+    const note = await api<{ id: number }>('POST', `/api/clients/${clientId}/add_note/`, {
+      token: trainer.token,
+      body: { content: 'keep me' },
+    });
+    const me = await signIn(staff.email);
+    const other = await signIn((await staffUser()).email);
+    const before = await env.DB.prepare('SELECT * FROM clients WHERE id = ?').bind(clientId).first();
+
+    const attempts: [string, Record<string, string>][] = [
+      [`/admin/clients/${clientId}/`, { first_name: 'Changed' }],
+      [`/admin/clients/${clientId}/`, { first_name: 'Changed', csrf: 'forged' }],
+      [`/admin/clients/${clientId}/`, { first_name: 'Changed', csrf: other.csrf }],
+      [`/admin/client-notes/${note.body.id}/delete`, {}],
+      [`/admin/client-notes/${note.body.id}/delete`, { csrf: `${me.csrf}x` }],
+      ['/admin/logout', {}],
+    ];
+    for (const [path, form] of attempts) {
+      const res = await page('POST', path, { cookie: me.cookie, form });
+      expect(res.status, `${path} ${JSON.stringify(form)}`).toBe(403);
+    }
+    expect(await env.DB.prepare('SELECT * FROM clients WHERE id = ?').bind(clientId).first()).toEqual(before);
+    expect(await env.DB.prepare('SELECT id FROM client_notes WHERE id = ?').bind(note.body.id).first()).not.toBeNull();
+    expect(await auditRows('clients', clientId)).toEqual([]);
+    expect(await auditRows('client-notes', note.body.id)).toEqual([]);
+    expect((await page('GET', '/admin/', { cookie: me.cookie })).status).toBe(200);
+
+    // The login form has its own token, tied to its pre-login cookie.
+    const noToken = await page('POST', '/admin/login', { form: { email: staff.email, password: PASSWORD } });
+    expect(noToken.status).toBe(403);
+    expect(cookieOf(noToken, 'th_admin')).toBeNull();
+
+    const ok = await page('POST', `/admin/clients/${clientId}/`, {
+      cookie: me.cookie,
+      form: { first_name: 'Changed', csrf: me.csrf },
+    });
+    expect(ok.status).toBe(303);
+    expect(await env.DB.prepare('SELECT first_name FROM clients WHERE id = ?').bind(clientId).first()).toEqual({
+      first_name: 'Changed',
+    });
+    expect(await auditRows('clients', clientId)).toHaveLength(1);
+  });
+
+  it('shows errors beside each field, and cancels a booking through the booking rules', async () => {
+    const staff = await staffUser();
+    const trainer = await registerAs(uniqueEmail('trainer'), { business_name: 'Form Gym', timezone: 'Asia/Kolkata' });
+    const { cookie, csrf } = await signIn(staff.email);
+
+    const bad = await page('POST', `/admin/trainers/${trainer.trainerId}/`, {
+      cookie,
+      form: { csrf, timezone: 'Mars/Olympus', buffer_minutes: '999', business_name: 'Form Gym' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/id="f-timezone-error"[^>]*>Unknown time zone/);
+    expect(bad.text).toContain('id="f-buffer_minutes-error"');
+    expect(bad.text).toContain('value="Mars/Olympus"');
+    expect(await auditRows('trainers', trainer.trainerId)).toEqual([]);
+
+    const clientId = await clientOf(trainer.token);
+    const start = at(futureDay(5).date, '04:30');
+    const booking = await book(trainer.token, {
+      client: clientId,
+      start_time: start,
+      allow_outside_availability: true,
+    });
+    const view = await page('GET', `/admin/bookings/${booking.body.id}/`, { cookie });
+    expect(view.status).toBe(200);
+    expect(view.text).toContain(`${futureDay(5).date} 04:30 UTC`);
+    expect(view.text).toContain('10:00 IST'); // the trainer's zone
+
+    const early = await page('POST', `/admin/bookings/${booking.body.id}/`, {
+      cookie,
+      form: { csrf, status: 'completed' },
+    });
+    expect(early.status).toBe(409);
+    expect(early.text).toContain('cannot be completed');
+
+    const cancel = await page('POST', `/admin/bookings/${booking.body.id}/`, {
+      cookie,
+      form: { csrf, status: 'cancelled', cancellation_reason: 'Trainer unwell', notes: '', start_time: start },
+    });
+    expect(cancel.status).toBe(303);
+    expect(cancel.headers.get('Location')).toBe(`/admin/bookings/${booking.body.id}/?saved=1`);
+    const row = await env.DB.prepare('SELECT status, cancellation_reason FROM bookings WHERE id = ?')
+      .bind(booking.body.id)
+      .first();
+    expect(row).toEqual({ status: 'cancelled', cancellation_reason: 'Trainer unwell' });
+    expect((await auditRows('bookings', booking.body.id)).map((r) => r.action)).toEqual(['cancel']);
+
+    const list = await page('GET', `/admin/bookings/?trainer=${trainer.trainerId}&ordering=-start_time`, { cookie });
+    expect(list.status).toBe(200);
+    expect(list.text).toContain(`href="/admin/bookings/${booking.body.id}/"`);
+    expect(list.text).toContain('aria-sort="descending"');
+    const badList = await page('GET', '/admin/bookings/?ordering=secret', { cookie });
+    expect(badList.status).toBe(400);
+    expect(badList.text).toContain('Unknown ordering field');
+    const audit = await page('GET', `/admin/audit-log/?model=bookings&record=${booking.body.id}`, { cookie });
+    expect(audit.text).toContain('cancel');
+  });
+});
