@@ -42,6 +42,8 @@ export const systemRouter = new OpenAPIHono<AppEnv>()
           notifications: `${base}/api/notifications/`,
           subscriptions: `${base}/api/subscriptions/`,
           payments: `${base}/api/payments/`,
+          public: `${base}/api/public/trainers/{slug}/`,
+          admin: `${base}/api/admin/`,
         },
         docs: `${base}/api/docs`,
         openapi: `${base}/api/openapi.json`,

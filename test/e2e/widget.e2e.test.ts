@@ -1,22 +1,17 @@
 // The booking widget in a real browser: headless Chromium (the Debian `chromium` package) driven by
 // playwright-core, against `wrangler dev` and the real public API. The widget is embedded by a host
 // page served from a second local origin, as a trainer's own site would embed it.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hasChromium, launchChromium, noteSkipped } from './chromium';
 import { call } from './client';
 
-// CHROMIUM_PATH only exists to try the skip path; the tests use the Debian package's binary.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasBrowser = existsSync(CHROMIUM);
-if (!hasBrowser) {
-  console.log(
-    `Browser tests skipped: ${CHROMIUM} not found (install it with "apt-get install chromium" to run test/e2e/widget.e2e.test.ts).`,
-  );
-}
+const hasBrowser = hasChromium;
+noteSkipped('test/e2e/widget.e2e.test.ts');
 
 const ARTIFACTS = resolve('test-artifacts');
 const PASSWORD = 'a-long-password-1';
@@ -142,19 +137,7 @@ const shot = (page: Page, name: string, fullPage = false) =>
 describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     host = createServer((req, res) => {
       const html = hostPages.get((req.url ?? '/').split('?')[0] ?? '/');
       res.writeHead(html ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
