@@ -39,10 +39,20 @@ const newTag = () => `${(tagCounter++).toString(36)}${Math.random().toString(36)
 /** Paddle ids with this scenario's tag (same prefix and length, so they still look like Paddle's). */
 const idFor = (id: string, tag: string) => id.slice(0, id.length - tag.length) + tag;
 
+/**
+ * The tag our checkout puts beside custom_data.trainer_id (HMAC with the app's secret), written
+ * with node:crypto, independently of the Worker's WebCrypto code.
+ */
+const refFor = (trainerId: number) =>
+  createHmac('sha256', (env as Bindings).JWT_SECRET ?? '')
+    .update(`paddle-trainer:${trainerId}`)
+    .digest('hex')
+    .slice(0, 32);
+
 /** A fixture body for one trainer and one scenario: every evt/sub/ctm/txn/adj/ntf id retagged. */
 function personalize(raw: string, trainerId: number, tag: string): string {
   return raw
-    .replace(/"trainer_id": 1\b/g, `"trainer_id": ${trainerId}`)
+    .replace(/"trainer_id": 1\b/g, `"trainer_id": ${trainerId}, "trainer_ref": "${refFor(trainerId)}"`)
     .replace(/\b(?:evt|sub|ctm|txn|adj|ntf)_[a-z\d]{26}\b/g, (id) => idFor(id, tag));
 }
 
@@ -541,10 +551,26 @@ describe('Paddle webhook events', () => {
     const t = await registerTrainer();
     const s = scenario(t.user.trainer.id);
     expect((await deliver(s.event('01').body)).body.result).toBe('processed');
-    const anonymous = s.event('03').body.replace(/"custom_data": \{\s*"trainer_id": \d+\s*\}/, '"custom_data": null');
+    const anonymous = s
+      .event('03')
+      .body.replace(/"custom_data": \{\s*"trainer_id": \d+, "trainer_ref": "[0-9a-f]+"\s*\}/, '"custom_data": null');
     expect(anonymous).not.toContain('"trainer_id"');
     expect((await deliver(anonymous)).body.result).toBe('processed');
     expect((await subscriptionsOf(t.token)).results[0]?.next_billing_date).toBe('2025-05-03');
+  });
+
+  it('a checkout opened elsewhere cannot name another trainer: an unsigned or wrongly signed trainer_id is not trusted', async () => {
+    const victim = await registerTrainer();
+    for (const forged of [
+      (b: string) => b.replace(/, "trainer_ref": "[0-9a-f]+"/g, ''),
+      (b: string) => b.replace(/"trainer_ref": "[0-9a-f]+"/g, '"trainer_ref": "00000000000000000000000000000000"'),
+    ]) {
+      const s = scenario(victim.user.trainer.id);
+      const res = await deliver(forged(s.event('01').body));
+      expect(res.status).toBe(200);
+      expect(res.body.result).toBe('unmatched');
+    }
+    expect((await subscriptionsOf(victim.token)).results).toEqual([]);
   });
 });
 
@@ -580,11 +606,12 @@ describe('create_checkout against a fake Paddle API', () => {
       expect(call.headers.get('Authorization')).toBe(`Bearer ${API_KEY}`);
       expect(call.headers.get('Content-Type')).toBe('application/json');
     }
-    expect(calls[0]?.body).toEqual({ email: t.email, custom_data: { trainer_id: t.user.trainer.id } });
+    const signed = { trainer_id: t.user.trainer.id, trainer_ref: refFor(t.user.trainer.id) };
+    expect(calls[0]?.body).toEqual({ email: t.email, custom_data: signed });
     expect(calls[1]?.body).toEqual({
       items: [{ price_id: DEFAULT_PRICE, quantity: 1 }],
       customer_id: CUSTOMER_ID,
-      custom_data: { trainer_id: t.user.trainer.id },
+      custom_data: signed,
       collection_mode: 'automatic',
     });
     expect((await subscriptionsOf(t.token)).count).toBe(0);

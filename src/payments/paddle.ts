@@ -4,6 +4,24 @@ import { z } from '@hono/zod-openapi';
 import { ApiError } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
 
+/**
+ * The tag that vouches for `custom_data.trainer_id`: Paddle.js opens checkouts in browsers with a
+ * public token, so anyone could name any trainer; only checkouts this server opened carry a tag.
+ */
+export async function trainerRef(secret: string, trainerId: number): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`paddle-trainer:${trainerId}`)),
+  );
+  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export const DEFAULT_WEBHOOK_TOLERANCE_S = 300;
 const PADDLE_TIMEOUT_MS = 10_000;
 

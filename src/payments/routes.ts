@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv, Bindings } from '../env';
+import { type AppEnv, type Bindings, jwtSecret } from '../env';
 import { getDb } from '../lib/db';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
@@ -31,6 +31,7 @@ const settingsOf = (env: Bindings): payments.PaddleSettings => ({
   apiBase: env.PADDLE_API_BASE,
   apiKey: env.PADDLE_API_KEY,
   priceId: env.PADDLE_PRICE_ID,
+  signingSecret: jwtSecret(env),
 });
 
 const listSubscriptions = createRoute({
@@ -154,7 +155,14 @@ export const paymentsRouter = new OpenAPIHono<AppEnv>()
     });
     if (!valid) throw new ApiError(401, 'Missing or invalid Paddle-Signature.');
     const { event, text, occurredAt } = payments.parseWebhook(raw);
-    const result = await payments.handleWebhook(getDb(c.env.DB), c.env.NOTIFY_QUEUE, event, text, occurredAt);
+    const result = await payments.handleWebhook(
+      getDb(c.env.DB),
+      c.env.NOTIFY_QUEUE,
+      jwtSecret(c.env),
+      event,
+      text,
+      occurredAt,
+    );
     return c.json({ event_id: event.event_id, result }, 200);
   })
   .openapi(checkoutPage, (c) => {

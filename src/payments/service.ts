@@ -9,7 +9,15 @@ import { nowIso, toUtcInstant } from '../lib/time';
 import { renderReceipt } from '../notifications/messages';
 import { enqueue, idsOf, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
-import { minorUnits, type PaddleApi, PaddleError, paddleDate, paddleInstant, paddleRequest } from './paddle';
+import {
+  minorUnits,
+  type PaddleApi,
+  PaddleError,
+  paddleDate,
+  paddleInstant,
+  paddleRequest,
+  trainerRef,
+} from './paddle';
 import {
   type CheckoutInput,
   type PaddleEnvelope,
@@ -30,6 +38,8 @@ export interface PaddleSettings {
   apiBase: string | undefined;
   apiKey: string | undefined;
   priceId: string | undefined;
+  /** Signs custom_data.trainer_id (see trainerRef). */
+  signingSecret: string;
 }
 
 function paddleApi(settings: PaddleSettings): PaddleApi {
@@ -94,13 +104,17 @@ const customerAnswer = z.object({ data: paddleCustomer });
 const transactionAnswer = z.object({ data: paddleTransaction.pick({ id: true, checkout: true }) });
 
 /** The Paddle customer for this trainer's email: created, or found when Paddle already has that email. */
-async function customerFor(api: PaddleApi, trainer: { id: number; email: string }): Promise<string> {
+async function customerFor(
+  api: PaddleApi,
+  trainer: { id: number; email: string },
+  customData: Record<string, unknown>,
+): Promise<string> {
   try {
     const created = await paddleRequest(
       api,
       'POST',
       '/customers',
-      { email: trainer.email, custom_data: { trainer_id: trainer.id } },
+      { email: trainer.email, custom_data: customData },
       customerAnswer,
     );
     return created.data.id;
@@ -135,7 +149,8 @@ export async function createCheckout(
   const priceId = input.price_id ?? (settings.priceId?.trim() || undefined);
   if (!priceId) throw invalidField('price_id', 'This field is required: no default price (PADDLE_PRICE_ID) is set.');
   const api = paddleApi(settings);
-  const customerId = current?.paddleCustomerId ?? (await customerFor(api, trainer));
+  const customData = { trainer_id: trainer.id, trainer_ref: await trainerRef(settings.signingSecret, trainer.id) };
+  const customerId = current?.paddleCustomerId ?? (await customerFor(api, trainer, customData));
   const txn = await paddleRequest(
     api,
     'POST',
@@ -143,7 +158,7 @@ export async function createCheckout(
     {
       items: [{ price_id: priceId, quantity: 1 }],
       customer_id: customerId,
-      custom_data: { trainer_id: trainer.id },
+      custom_data: customData,
       collection_mode: 'automatic',
     },
     transactionAnswer,
@@ -278,12 +293,14 @@ function customTrainerId(custom: Record<string, unknown> | null | undefined): nu
 /** The trainer an event belongs to: custom_data.trainer_id, else the stored subscription or customer. */
 async function trainerFor(
   db: Db,
+  secret: string,
   custom: Record<string, unknown> | null | undefined,
   paddleSubscriptionId: string | null | undefined,
   paddleCustomerId: string | null | undefined,
 ): Promise<number | null> {
   const fromCustom = customTrainerId(custom);
-  if (fromCustom !== null) {
+  // Only a trainer id this server signed is trusted; an unsigned one falls back to stored ids.
+  if (fromCustom !== null && custom?.trainer_ref === (await trainerRef(secret, fromCustom))) {
     const row = await db.select({ id: trainers.id }).from(trainers).where(eq(trainers.id, fromCustom)).get();
     if (row) return row.id;
   }
@@ -309,11 +326,18 @@ async function trainerFor(
 const trainerSubscription = (trainerId: number) =>
   sql`(SELECT id FROM ${subscriptions} WHERE trainer_id = ${trainerId})`;
 
-async function planSubscription(db: Db, data: unknown, occurredAt: string, fresh: SQL, now: string): Promise<Plan> {
+async function planSubscription(
+  db: Db,
+  secret: string,
+  data: unknown,
+  occurredAt: string,
+  fresh: SQL,
+  now: string,
+): Promise<Plan> {
   const parsed = paddleSubscription.safeParse(data);
   if (!parsed.success) return unmatched('The subscription entity in data could not be read.');
   const sub: PaddleSubscription = parsed.data;
-  const trainerId = await trainerFor(db, sub.custom_data, sub.id, sub.customer_id);
+  const trainerId = await trainerFor(db, secret, sub.custom_data, sub.id, sub.customer_id);
   if (trainerId === null) {
     return unmatched(`No trainer matches subscription ${sub.id} (custom_data.trainer_id or a stored customer).`);
   }
@@ -371,6 +395,7 @@ function failureCode(attempts: { status: string; error_code?: string | null; cre
 
 async function planTransaction(
   db: Db,
+  secret: string,
   type: 'transaction.completed' | 'transaction.payment_failed',
   data: unknown,
   fresh: SQL,
@@ -379,7 +404,7 @@ async function planTransaction(
   const parsed = paddleTransaction.safeParse(data);
   if (!parsed.success) return unmatched('The transaction entity in data could not be read.');
   const txn = parsed.data;
-  const trainerId = await trainerFor(db, txn.custom_data, txn.subscription_id, txn.customer_id);
+  const trainerId = await trainerFor(db, secret, txn.custom_data, txn.subscription_id, txn.customer_id);
   if (trainerId === null) {
     return unmatched(`No trainer matches transaction ${txn.id} (custom_data.trainer_id or a stored subscription).`);
   }
@@ -456,11 +481,18 @@ async function trainerDisplayName(db: Db, trainerId: number): Promise<string> {
   return row?.name ?? '';
 }
 
-async function planFor(db: Db, event: PaddleEnvelope, occurredAt: string, fresh: SQL, now: string): Promise<Plan> {
+async function planFor(
+  db: Db,
+  secret: string,
+  event: PaddleEnvelope,
+  occurredAt: string,
+  fresh: SQL,
+  now: string,
+): Promise<Plan> {
   const type = event.event_type;
-  if (SUBSCRIPTION_EVENTS.includes(type)) return planSubscription(db, event.data, occurredAt, fresh, now);
+  if (SUBSCRIPTION_EVENTS.includes(type)) return planSubscription(db, secret, event.data, occurredAt, fresh, now);
   if (type === 'transaction.completed' || type === 'transaction.payment_failed') {
-    return planTransaction(db, type, event.data, fresh, now);
+    return planTransaction(db, secret, type, event.data, fresh, now);
   }
   if (type === 'adjustment.created' || type === 'adjustment.updated') return planAdjustment(db, event.data, fresh, now);
   return { kind: 'ignored' };
@@ -474,6 +506,7 @@ async function planFor(db: Db, event: PaddleEnvelope, occurredAt: string, fresh:
 export async function handleWebhook(
   db: Db,
   queue: Queue<NotifyMessage>,
+  secret: string,
   event: PaddleEnvelope,
   payload: string,
   occurredAt: string,
@@ -486,7 +519,7 @@ export async function handleWebhook(
   if (seen) return 'duplicate';
   const now = nowIso();
   const fresh = sql`EXISTS (SELECT 1 FROM ${webhookEvents} WHERE event_id = ${event.event_id} AND processed_at IS NULL)`;
-  const plan = await planFor(db, event, occurredAt, fresh, now);
+  const plan = await planFor(db, secret, event, occurredAt, fresh, now);
   const note = plan.kind === 'unmatched' ? plan.note : null;
   const results = await db.$client.batch([
     statement(
