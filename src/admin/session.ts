@@ -8,18 +8,14 @@ import { DUMMY_HASH, verifyPassword } from '../lib/password';
 import { ApiError, forbidden, tooManyRequests } from '../lib/problem';
 import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { addSeconds, nowIso } from '../lib/time';
+import { base64url, randomToken } from '../lib/tokens';
 
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
 const encoder = new TextEncoder();
-const base64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
 const sha256 = async (text: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 
-export const newToken = (): string => base64url(crypto.getRandomValues(new Uint8Array(32)));
+export const newToken = (): string => randomToken();
 const tokenHash = async (token: string) => base64url(await sha256(`session:${token}`));
 
 /**

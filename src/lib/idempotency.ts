@@ -3,6 +3,7 @@ import { idempotencyKeys } from '../db/schema';
 import type { Db } from './db';
 import { ApiError, invalidField } from './problem';
 import { addSeconds } from './time';
+import { sha256Hex } from './tokens';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -35,8 +36,7 @@ export async function idempotencyOf(
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
     throw invalidField('Idempotency-Key', 'Use 1–255 visible ASCII characters, e.g. a UUID.');
   }
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical(body)));
-  const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const hash = await sha256Hex(canonical(body));
   return { scope, key, hash };
 }
 

@@ -42,3 +42,30 @@ export async function verifyToken(secret: string, token: string): Promise<{ user
     throw err;
   }
 }
+
+// ---- small crypto helpers shared by signed links, manage tokens and webhook checks ----------
+
+const utf8 = new TextEncoder();
+
+export const base64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+
+export const toHex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/** HMAC-SHA256 of a text (UTF-8) or raw bytes under `secret`. */
+export async function hmacSha256(secret: string, message: string | Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', utf8.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  const bytes = typeof message === 'string' ? utf8.encode(message) : message;
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, bytes));
+}
+
+export const sha256Hex = async (text: string): Promise<string> =>
+  toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8.encode(text))));
+
+/** `bytes` random bytes as URL-safe text. */
+export const randomToken = (bytes = 32): string => base64url(crypto.getRandomValues(new Uint8Array(bytes)));

@@ -3,23 +3,14 @@
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
+import { hmacSha256, toHex } from '../lib/tokens';
 
 /**
  * The tag that vouches for `custom_data.trainer_id`: Paddle.js opens checkouts in browsers with a
  * public token, so anyone could name any trainer; only checkouts this server opened carry a tag.
  */
 export async function trainerRef(secret: string, trainerId: number): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`paddle-trainer:${trainerId}`)),
-  );
-  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex((await hmacSha256(secret, `paddle-trainer:${trainerId}`)).slice(0, 16));
 }
 
 export const DEFAULT_WEBHOOK_TOLERANCE_S = 300;
@@ -66,13 +57,6 @@ function hexToBytes(hex: string): Uint8Array | null {
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
-}
-
-async function hmacSha256(secret: string, message: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, message));
 }
 
 export interface VerifyInput {

@@ -8,6 +8,7 @@ import { formatCents } from '../lib/money';
 import { conflict, invalidField, notFound, tooManyRequests } from '../lib/problem';
 import { hit } from '../lib/ratelimit';
 import { nowIso } from '../lib/time';
+import { base64url, hmacSha256, randomToken, sha256Hex } from '../lib/tokens';
 import { enqueue } from '../notifications/outbox';
 import { getAvailableTimes } from '../scheduling/service';
 import { addDays, daysBetween, MINUTE_MS, today } from '../scheduling/slots';
@@ -78,30 +79,13 @@ const PUBLIC_LIMITS = (ip: string, email: string) => [
   { key: `public-booking:email:${email}`, max: 5, windowSeconds: 3600 },
 ];
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-const sha256Hex = async (text: string) =>
-  [...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))]
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join('');
-
 /**
  * A manage token of 256 bits. With an Idempotency-Key it is derived (HMAC) from the key, so a
  * replayed answer carries the same link while only the token's hash is ever stored.
  */
 async function manageToken(secret: string, idemScope: string | null): Promise<string> {
-  if (!idemScope) return b64url(crypto.getRandomValues(new Uint8Array(32)));
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  return b64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`manage:${idemScope}`))));
+  if (!idemScope) return randomToken();
+  return base64url(await hmacSha256(secret, `manage:${idemScope}`));
 }
 
 export interface PublicBookingContext {
@@ -128,7 +112,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
       end_time: new Date(start + trainer.sessionDurationMinutes * MINUTE_MS).toISOString(),
       status: 'pending' as const,
       business_name: name,
-      manage_url: `${origin}/book/manage/${b64url(crypto.getRandomValues(new Uint8Array(32)))}`,
+      manage_url: `${origin}/book/manage/${randomToken()}`,
     };
   }
 

@@ -5,25 +5,11 @@ import { users } from '../db/schema';
 import type { Db } from '../lib/db';
 import { ApiError } from '../lib/problem';
 import { nowIso } from '../lib/time';
+import { base64url, hmacSha256 } from '../lib/tokens';
 
 export const VERIFY_TTL_SECONDS = 48 * 3600;
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-
-async function sign(secret: string, text: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  return b64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text))));
-}
+const sign = async (secret: string, text: string) => base64url(await hmacSha256(secret, text));
 
 /** `<user id>.<expiry>.<HMAC over id, email and expiry>`: bound to the address it was sent to. */
 export async function verificationToken(secret: string, userId: number, email: string, nowMs = Date.now()) {
