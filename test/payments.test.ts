@@ -559,6 +559,15 @@ describe('Paddle webhook events', () => {
     expect((await subscriptionsOf(t.token)).results[0]?.next_billing_date).toBe('2025-05-03');
   });
 
+  it("amounts come in the currency's smallest unit: 2900 USD cents is 29.00, 2900 yen is 2900.00", async () => {
+    const t = await registerTrainer();
+    const s = scenario(t.user.trainer.id);
+    const yen = s.event('02').body.replace(/"currency_code": "USD"/g, '"currency_code": "JPY"');
+    expect((await deliver(yen)).body.result).toBe('processed');
+    const listed = await paymentsOf(t.token);
+    expect(listed.results.map((p) => [p.amount, p.currency])).toEqual([['2900.00', 'JPY']]);
+  });
+
   it('a checkout opened elsewhere cannot name another trainer: an unsigned or wrongly signed trainer_id is not trusted', async () => {
     const victim = await registerTrainer();
     for (const forged of [

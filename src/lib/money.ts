@@ -54,3 +54,23 @@ export function averageCents(terms: { cents: number; per: number }[], divisor: n
   const rounded = (2n * abs + den) / (2n * den);
   return Number(num < 0n ? -rounded : rounded);
 }
+
+/** How many decimals a currency's smallest unit has: 2 for USD, 0 for JPY, 3 for KWD. */
+export function currencyDecimals(code: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * An amount in a currency's smallest unit (as payment providers send it) → our cents. For JPY,
+ * 1000 units are ¥1000 = 100000 cents ("1000.00"); for KWD (3 decimals) the last digit is rounded.
+ */
+export function minorUnitsToCents(minor: number, currency: string): number {
+  const decimals = currencyDecimals(currency);
+  return decimals === 2 ? minor : Math.round(minor * 10 ** (2 - decimals));
+}

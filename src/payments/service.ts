@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { type Payment, payments, type Subscription, subscriptions, trainers, users, webhookEvents } from '../db/schema';
 import { type Db, statement } from '../lib/db';
-import { formatCents } from '../lib/money';
+import { formatCents, minorUnitsToCents } from '../lib/money';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { ApiError, conflict, invalid, invalidField, notFound, unavailable } from '../lib/problem';
 import { nowIso, toUtcInstant } from '../lib/time';
@@ -408,11 +408,13 @@ async function planTransaction(
   if (trainerId === null) {
     return unmatched(`No trainer matches transaction ${txn.id} (custom_data.trainer_id or a stored subscription).`);
   }
-  const amount = minorUnits(txn.details?.totals.grand_total);
-  if (amount === null) return unmatched(`Transaction ${txn.id} has no usable details.totals.grand_total.`);
+  const minor = minorUnits(txn.details?.totals.grand_total);
+  if (minor === null) return unmatched(`Transaction ${txn.id} has no usable details.totals.grand_total.`);
   const subscriptionId = txn.subscription_id ? trainerSubscription(trainerId) : sql`NULL`;
   const createdAt = toUtcInstant(txn.billed_at ?? txn.created_at ?? '') ?? now;
   const currency = txn.currency_code.toUpperCase();
+  // Paddle sends the currency's smallest unit: cents for USD, whole yen for JPY.
+  const amount = minorUnitsToCents(minor, currency);
   if (type === 'transaction.completed') {
     // Once per transaction; a completion wins over an earlier failed attempt, never over a refund.
     const upsert = sql`INSERT INTO ${payments} (trainer_id, subscription_id, paddle_transaction_id, amount_cents,
