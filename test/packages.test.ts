@@ -328,3 +328,37 @@ describe('packages', () => {
     expect((await cp(a.token, sold.id)).sessions_remaining).toBe(5);
   });
 });
+
+describe("a client user's packages across trainers", () => {
+  it("is_active follows each package's trainer's local date, not UTC", async () => {
+    const { verifyEmailOf, uniqueEmail, PASSWORD } = await import('./helpers');
+    const email = uniqueEmail('member');
+    const t = await registerTrainer({ timezone: 'Pacific/Auckland' });
+    const client = await createClient(t.token, { email });
+    const pkg = await createPackage(t.token, {});
+    const aucklandYesterday = Temporal.Now.plainDateISO('Pacific/Auckland').subtract({ days: 1 }).toString();
+    const gone = (await sell(t.token, pkg.id, { client_id: client.id })).body;
+    await env.DB.prepare('UPDATE client_packages SET expiry_date = ? WHERE id = ?')
+      .bind(aucklandYesterday, gone.id)
+      .run();
+    const fresh = (await sell(t.token, pkg.id, { client_id: client.id })).body;
+    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+      body: { email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
+    });
+    await verifyEmailOf(reg.body.user.id, email);
+    const active = await api<{ results: { id: number; is_active: boolean }[] }>(
+      'GET',
+      '/api/client-packages/?is_active=true',
+      { token: reg.body.token },
+    );
+    expect(active.body.results.map((p) => p.id)).toEqual([fresh.id]);
+    const inactive = await api<{ results: { id: number }[] }>('GET', '/api/client-packages/?is_active=false', {
+      token: reg.body.token,
+    });
+    expect(inactive.body.results.map((p) => p.id)).toEqual([gone.id]);
+    const detail = await api<{ packages: { id: number }[] }>('GET', `/api/clients/${client.id}/`, {
+      token: reg.body.token,
+    });
+    expect(detail.body.packages.map((p) => p.id)).toEqual([fresh.id]);
+  });
+});

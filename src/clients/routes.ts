@@ -116,7 +116,7 @@ export const clientsRouter = new OpenAPIHono<AppEnv>()
     const auth = c.get('auth');
     const db = getDb(c.env.DB);
     const client = await clients.getClientDetail(db, viewerOf(auth), c.req.valid('param').id);
-    const active = await activePackagesOf(db, client.id, auth.trainer?.timezone ?? 'UTC');
+    const active = await activePackagesOf(db, client.id);
     return c.json({ ...client, packages: active }, 200);
   })
   .openapi(clientBookings, async (c) => {

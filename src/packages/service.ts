@@ -171,7 +171,7 @@ export function toClientPackageOut(row: {
 }
 
 /** SQL for "sessions left and not expired" as of a local date. */
-const activeAsOf = (localToday: string) =>
+const activeAsOf = (localToday: string | SQL) =>
   and(
     sql`${clientPackages.sessionsRemaining} > 0`,
     or(isNull(clientPackages.expiryDate), gte(clientPackages.expiryDate, localToday)),
@@ -188,7 +188,7 @@ export async function listClientPackages(
   if (packageId !== undefined) conditions.push(eq(clientPackages.sessionPackageId, packageId));
   if (q.client) conditions.push(eq(clientPackages.clientId, q.client));
   if (q.is_active !== undefined) {
-    const active = activeAsOf(today(timeZone));
+    const active = activeAsOf(viewer.kind === 'trainer' ? today(timeZone) : await todayPerTrainer(db, viewer.email));
     conditions.push(q.is_active ? active : sql`not (${active})`);
   }
   const where = and(...conditions);
@@ -197,6 +197,7 @@ export async function listClientPackages(
       .select({ n: sql<number>`count(*)` })
       .from(clientPackages)
       .innerJoin(clients, eq(clients.id, clientPackages.clientId))
+      .innerJoin(trainers, eq(trainers.id, clients.trainerId))
       .where(where),
     selectClientPackages(db)
       .where(where)
@@ -207,12 +208,27 @@ export async function listClientPackages(
   return { count: countRows[0]?.n ?? 0, results: rows.map(toClientPackageOut) };
 }
 
-/** The client's packages that still have sessions and have not expired (for the client detail). */
-export async function activePackagesOf(db: Db, clientId: number, timeZone: string) {
+/**
+ * A client user's records span trainers in different zones: "today" is each row's trainer's
+ * local date, as a CASE over the (few) zones of the trainers that hold this email.
+ */
+async function todayPerTrainer(db: Db, email: string): Promise<SQL> {
+  const zones = await db
+    .selectDistinct({ tz: trainers.timezone })
+    .from(clients)
+    .innerJoin(trainers, eq(trainers.id, clients.trainerId))
+    .where(eq(clients.email, email));
+  if (!zones.length) return sql`${today('UTC')}`;
+  const cases = zones.map((z) => sql`WHEN ${z.tz} THEN ${today(z.tz)}`);
+  return sql`(CASE ${trainers.timezone} ${sql.join(cases, sql` `)} END)`;
+}
+
+/** The client's packages that still have sessions and have not expired, in its trainer's zone (for the client detail). */
+export async function activePackagesOf(db: Db, clientId: number) {
   const rows = await selectClientPackages(db)
-    .where(and(eq(clientPackages.clientId, clientId), activeAsOf(today(timeZone))))
+    .where(and(eq(clientPackages.clientId, clientId), sql`${clientPackages.sessionsRemaining} > 0`))
     .orderBy(asc(clientPackages.expiryDate), asc(clientPackages.id));
-  return rows.map(toClientPackageOut);
+  return rows.map(toClientPackageOut).filter((p) => p.is_active);
 }
 
 export async function findClientPackage(db: Db, viewer: Viewer, id: number): Promise<ClientPackageOut> {
