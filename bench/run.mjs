@@ -179,7 +179,14 @@ function createRequests(path, headers, client, slotStartMs) {
 async function benchApp() {
   const state = mkdtempSync(join(tmpdir(), 'bench-app-'));
   seed(root, state, appSeed());
-  const app = await serve(root, state, ['--var', 'ENVIRONMENT:development']);
+  // BENCH_LOG_REQUESTS=false measures without the per-request JSON log line (wrangler dev pipes
+  // every line through its own stdout, which production does not).
+  const app = await serve(root, state, [
+    '--var',
+    'ENVIRONMENT:development',
+    '--var',
+    `LOG_REQUESTS:${process.env.BENCH_LOG_REQUESTS ?? 'true'}`,
+  ]);
   const token = async (t) => {
     const res = await fetch(`${app.base}/api/users/login/`, {
       method: 'POST',

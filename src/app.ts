@@ -43,7 +43,7 @@ const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
   c.res.headers.set('X-Request-Id', id);
-  if (c.env.ENVIRONMENT !== 'test') {
+  if (c.env.ENVIRONMENT !== 'test' && c.env.LOG_REQUESTS !== 'false') {
     console.log(
       JSON.stringify({
         level: 'info',
