@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv, AuthContext, Bindings } from '../env';
 import { getDb } from '../lib/db';
 import { idempotencyOf } from '../lib/idempotency';
@@ -145,18 +146,7 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
     if (body.notes !== undefined) await bookings.updateNotes(db, trainer.id, id, body.notes);
     return c.json(await bookings.findBooking(db, viewerOf(c.get('auth')), id), 200);
   })
-  .openapi(confirm, async (c) =>
-    c.json(
-      await bookings.transition(
-        getDb(c.env.DB),
-        c.env.NOTIFY_QUEUE,
-        currentTrainer(c).id,
-        c.req.valid('param').id,
-        'confirm',
-      ),
-      200,
-    ),
-  )
+  .openapi(confirm, async (c) => c.json(await act(c, 'confirm'), 200))
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';
     const { id } = c.req.valid('param');
@@ -165,18 +155,18 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
       200,
     );
   })
-  .openapi(complete, async (c) =>
-    c.json(
-      await bookings.transition(
-        getDb(c.env.DB),
-        c.env.NOTIFY_QUEUE,
-        currentTrainer(c).id,
-        c.req.valid('param').id,
-        'mark_completed',
-      ),
-      200,
-    ),
+  .openapi(complete, async (c) => c.json(await act(c, 'mark_completed'), 200));
+
+/** A state change without a body, by the signed-in trainer. */
+function act(c: Context<AppEnv, string, { out: { param: { id: number } } }>, action: bookings.Transition) {
+  return bookings.transition(
+    getDb(c.env.DB),
+    c.env.NOTIFY_QUEUE,
+    currentTrainer(c).id,
+    c.req.valid('param').id,
+    action,
   );
+}
 
 async function listing(env: Bindings, auth: AuthContext, url: string, q: BookingListQuery, mode: bookings.ListMode) {
   const zone = auth.trainer?.timezone ?? 'UTC';

@@ -38,9 +38,6 @@ export async function reserveLoginAttempt(db: Db, email: string, now: string): P
   return (await loginLockedFor(db, email, now)) ?? 1;
 }
 
-export const recordLoginFailure = (db: Db, email: string, now: string) =>
-  db.insert(loginAttempts).values({ email, at: now });
-
 /** Forgets this email's failures, and everyone's that left the window (keeps the table small). */
 export const clearLoginFailures = (db: Db, email: string, now: string) => [
   db.delete(loginAttempts).where(eq(loginAttempts.email, email)),

@@ -35,8 +35,6 @@ export function toUtcInstant(text: string): string | null {
   return /^\d{4}-/.test(iso) ? iso : null;
 }
 
-export const minutesBetween = (fromIso: string, toIso: string): number => secondsBetween(fromIso, toIso) / 60;
-
 /**
  * An instant as a reader in the trainer's zone sees it: "Tue 14 Jan 10:00 EST" (with the year
  * when asked). The zone's abbreviation comes from Intl; zones without one show "GMT+5:30".
