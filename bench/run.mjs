@@ -13,6 +13,9 @@ import autocannon from 'autocannon';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(root, 'node_modules/wrangler/bin/wrangler.js');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+// BENCH_ONLY=create runs only the scenarios whose name matches (a regular expression).
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+const PARALLEL = 'create, 8 trainers in parallel, c=2 each';
 const PASSWORD = 'bench-password-1';
 
 const freePort = () =>
@@ -143,6 +146,12 @@ function seed(cwd, state, statements) {
 
 // ---- load -----------------------------------------------------------------------------------
 
+/** Runs one scenario unless BENCH_ONLY leaves it out. */
+async function measure(results, name, opts) {
+  if (ONLY && !ONLY.test(name)) return;
+  results.push(summary(name, await run(opts)));
+}
+
 function run(opts) {
   return new Promise((resolve, reject) => {
     autocannon({ duration: DURATION, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
@@ -199,33 +208,22 @@ async function benchApp() {
   const results = [];
   const from = date(today + DAY);
   const to = date(today + 31 * DAY);
-  results.push(summary('health', await run({ url: `${app.base}/health`, connections: 4 })));
-  results.push(
-    summary(
-      'range 31 days (2,000 bookings)',
-      await run({
-        url: `${app.base}/api/availability-slots/available/?from=${from}&to=${to}`,
-        headers: await auth(1),
-        connections: 4,
-      }),
-    ),
-  );
-  results.push(
-    summary(
-      'day',
-      await run({
-        url: `${app.base}/api/availability-slots/available/?date=${from}`,
-        headers: await auth(1),
-        connections: 4,
-      }),
-    ),
-  );
-  results.push(
-    summary(
-      'list page 1 (10,000 bookings)',
-      await run({ url: `${app.base}/api/bookings/`, headers: await auth(2), connections: 4 }),
-    ),
-  );
+  await measure(results, 'health', { url: `${app.base}/health`, connections: 4 });
+  await measure(results, 'range 31 days (2,000 bookings)', {
+    url: `${app.base}/api/availability-slots/available/?from=${from}&to=${to}`,
+    headers: await auth(1),
+    connections: 4,
+  });
+  await measure(results, 'day', {
+    url: `${app.base}/api/availability-slots/available/?date=${from}`,
+    headers: await auth(1),
+    connections: 4,
+  });
+  await measure(results, 'list page 1 (10,000 bookings)', {
+    url: `${app.base}/api/bookings/`,
+    headers: await auth(2),
+    connections: 4,
+  });
   const h2 = await auth(2);
   for (const [name, path] of [
     ['analytics dashboard (10,000 bookings, 1,000 clients)', '/api/analytics/dashboard/'],
@@ -233,31 +231,21 @@ async function benchApp() {
     ['analytics revenue, year', '/api/analytics/revenue/?period=year'],
     ['analytics client-stats', '/api/analytics/client-stats/'],
   ]) {
-    results.push(summary(name, await run({ url: `${app.base}${path}`, headers: h2, connections: 4 })));
+    await measure(results, name, { url: `${app.base}${path}`, headers: h2, connections: 4 });
   }
   const h3 = await auth(3);
-  results.push(
-    summary(
-      'create, 1 trainer, c=1',
-      await run({
-        url: app.base,
-        connections: 1,
-        requests: createRequests('/api/bookings/', h3, 3, today + 400 * DAY),
-      }),
-    ),
-  );
-  results.push(
-    summary(
-      'create, 1 trainer, c=16',
-      await run({
-        url: app.base,
-        connections: 16,
-        requests: createRequests('/api/bookings/', h3, 3, today + 800 * DAY),
-      }),
-    ),
-  );
+  await measure(results, 'create, 1 trainer, c=1', {
+    url: app.base,
+    connections: 1,
+    requests: createRequests('/api/bookings/', h3, 3, today + 400 * DAY),
+  });
+  await measure(results, 'create, 1 trainer, c=16', {
+    url: app.base,
+    connections: 16,
+    requests: createRequests('/api/bookings/', h3, 3, today + 800 * DAY),
+  });
   const eight = await Promise.all(
-    Array.from({ length: 8 }, async (_, i) =>
+    Array.from({ length: ONLY && !ONLY.test(PARALLEL) ? 0 : 8 }, async (_, i) =>
       run({
         url: app.base,
         connections: 2,
@@ -265,7 +253,7 @@ async function benchApp() {
       }),
     ),
   );
-  results.push(combine('create, 8 trainers in parallel, c=2 each', eight));
+  if (eight.length) results.push(combine(PARALLEL, eight));
   app.stop();
   rmSync(state, { recursive: true, force: true });
   return results;
@@ -293,38 +281,24 @@ async function benchFloor() {
   const from = date(today + DAY);
   const to = date(today + 31 * DAY);
   const results = [];
-  results.push(summary('health', await run({ url: `${floor.base}/health`, connections: 4 })));
-  results.push(
-    summary(
-      'range 31 days (2,000 bookings)',
-      await run({ url: `${floor.base}/range?trainer=1&from=${from}&to=${to}`, connections: 4 }),
-    ),
-  );
-  results.push(
-    summary('list page 1 (10,000 bookings)', await run({ url: `${floor.base}/list?trainer=2`, connections: 4 })),
-  );
-  results.push(
-    summary(
-      'create, 1 trainer, c=1',
-      await run({
-        url: floor.base,
-        connections: 1,
-        requests: createRequests('/create?trainer=3', {}, 3, today + 400 * DAY),
-      }),
-    ),
-  );
-  results.push(
-    summary(
-      'create, 1 trainer, c=16',
-      await run({
-        url: floor.base,
-        connections: 16,
-        requests: createRequests('/create?trainer=3', {}, 3, today + 800 * DAY),
-      }),
-    ),
-  );
+  await measure(results, 'health', { url: `${floor.base}/health`, connections: 4 });
+  await measure(results, 'range 31 days (2,000 bookings)', {
+    url: `${floor.base}/range?trainer=1&from=${from}&to=${to}`,
+    connections: 4,
+  });
+  await measure(results, 'list page 1 (10,000 bookings)', { url: `${floor.base}/list?trainer=2`, connections: 4 });
+  await measure(results, 'create, 1 trainer, c=1', {
+    url: floor.base,
+    connections: 1,
+    requests: createRequests('/create?trainer=3', {}, 3, today + 400 * DAY),
+  });
+  await measure(results, 'create, 1 trainer, c=16', {
+    url: floor.base,
+    connections: 16,
+    requests: createRequests('/create?trainer=3', {}, 3, today + 800 * DAY),
+  });
   const eight = await Promise.all(
-    Array.from({ length: 8 }, (_, i) =>
+    Array.from({ length: ONLY && !ONLY.test(PARALLEL) ? 0 : 8 }, (_, i) =>
       run({
         url: floor.base,
         connections: 2,
@@ -332,7 +306,7 @@ async function benchFloor() {
       }),
     ),
   );
-  results.push(combine('create, 8 trainers in parallel, c=2 each', eight));
+  if (eight.length) results.push(combine(PARALLEL, eight));
   floor.stop();
   rmSync(state, { recursive: true, force: true });
   return results;
