@@ -3,8 +3,21 @@ import { drizzle } from 'drizzle-orm/d1';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../db/schema';
 
-export const getDb = (d1: D1Database) => drizzle(d1, { schema });
-export type Db = ReturnType<typeof getDb>;
+const connect = (d1: D1Database) => drizzle(d1, { schema });
+export type Db = ReturnType<typeof connect>;
+
+// Building a drizzle instance walks the whole schema (a few hundred µs of CPU); a binding is
+// the same object for the isolate's lifetime, so each one is wrapped once.
+const instances = new WeakMap<D1Database, Db>();
+
+export function getDb(d1: D1Database): Db {
+  let db = instances.get(d1);
+  if (!db) {
+    db = connect(d1);
+    instances.set(d1, db);
+  }
+  return db;
+}
 
 /** True when D1 refused a write because of a UNIQUE constraint. */
 export function isUniqueViolation(err: unknown): boolean {
