@@ -20,9 +20,17 @@ export interface AuthContext {
   jti: string;
 }
 
+/** A trainer's verified token; until `sessionChecked`, its session row is still to be read. */
+export interface TrainerClaim {
+  userId: number;
+  trainerId: number;
+  jti: string;
+  sessionChecked: boolean;
+}
+
 export type AppEnv = {
   Bindings: Bindings;
-  Variables: { requestId: string; auth: AuthContext };
+  Variables: { requestId: string; auth: AuthContext; claim: TrainerClaim };
 };
 
 // Used only when ENVIRONMENT=development (npm run dev), so a fresh clone runs with no secrets.

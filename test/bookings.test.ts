@@ -1,10 +1,12 @@
 import { env } from 'cloudflare:workers';
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   api,
   at,
   type BookingBody,
   book,
+  claimsOf,
   createClient,
   futureDay,
   PASSWORD,
@@ -230,6 +232,75 @@ describe('Idempotency-Key', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body.errors?.['Idempotency-Key']).toBeDefined();
+  });
+});
+
+describe('the session check inside the schedule object', () => {
+  const bookingsOf = async (trainerId: number) =>
+    (
+      await env.DB.prepare('SELECT count(*) AS n FROM bookings WHERE trainer_id = ?')
+        .bind(trainerId)
+        .first<{ n: number }>()
+    )?.n;
+  /** A token signed with the server's own secret: what only the server (or a leaked secret) can make. */
+  const signed = (claims: Record<string, unknown>, sub: string, jti: string) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setJti(jti)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(env.JWT_SECRET));
+
+  it('a trainer token carries its trainer id; after logout a create is 401, even replaying a used key', async () => {
+    const t = await setupTrainer();
+    expect(claimsOf(t.token).tid).toBe(t.user.trainer.id);
+    const body = { client: t.client.id, start_time: at(futureDay(6).date, '10:00') };
+    const key = crypto.randomUUID();
+    expect((await book(t.token, body, { 'Idempotency-Key': key })).status).toBe(201);
+    expect((await api('POST', '/api/users/logout/', { token: t.token })).status).toBe(204);
+
+    for (const headers of [{ 'Idempotency-Key': key }, {}] as Record<string, string>[]) {
+      const res = await book(t.token, { ...body, start_time: at(futureDay(7).date, '10:00') }, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('WWW-Authenticate')).toContain('Bearer');
+      expect(res.body).not.toHaveProperty('client');
+    }
+    const replay = await book(t.token, body, { 'Idempotency-Key': key });
+    expect(replay.status).toBe(401);
+    expect(await bookingsOf(t.user.trainer.id)).toBe(1);
+  });
+
+  it('a deactivated trainer, a claim naming another trainer, and garbage are 401 and write nothing', async () => {
+    const a = await setupTrainer();
+    const b = await setupTrainer();
+    const { sub, jti } = claimsOf(a.token);
+    // A's real session, but a claim for B's schedule: the read ties the session to the trainer.
+    const crossed = await signed({ tid: b.user.trainer.id }, sub, jti);
+    const start = at(futureDay(6).date, '11:00');
+    expect((await book(crossed, { client: b.client.id, start_time: start })).status).toBe(401);
+    expect((await book('garbage', { client: a.client.id, start_time: start })).status).toBe(401);
+    await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(Number(sub)).run();
+    expect((await book(a.token, { client: a.client.id, start_time: start })).status).toBe(401);
+    expect(await bookingsOf(a.user.trainer.id)).toBe(0);
+    expect(await bookingsOf(b.user.trainer.id)).toBe(0);
+  });
+
+  it('a token without the trainer claim gets the full check: a trainer books, a client user gets 403', async () => {
+    const t = await setupTrainer();
+    const { sub, jti } = claimsOf(t.token);
+    const plain = await signed({}, sub, jti);
+    const res = await book(plain, { client: t.client.id, start_time: at(futureDay(6).date, '12:00') });
+    expect(res.status).toBe(201);
+    expect(res.body.trainer).toBe(t.user.trainer.id);
+
+    const email = uniqueEmail('member');
+    const member = await api<{ token: string }>('POST', '/api/users/register/', {
+      body: { email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
+    });
+    expect(claimsOf(member.body.token).tid).toBeUndefined();
+    expect(
+      (await book(member.body.token, { client: t.client.id, start_time: at(futureDay(6).date, '13:00') })).status,
+    ).toBe(403);
   });
 });
 
@@ -636,6 +707,7 @@ describe('the database guard behind the Durable Object', () => {
             enforceBookingWindow: false,
             status: 'pending',
             idempotency: null,
+            session: null,
             manageTokenHash: null,
             notify: 'none',
           },

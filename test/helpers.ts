@@ -104,6 +104,14 @@ export type BookingBody = {
 
 export type ProblemBody = { status: number; detail: string; code?: string; errors?: Record<string, string[]> };
 
+/** The payload of a token this server signed. */
+export const claimsOf = (token: string) =>
+  JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as {
+    sub: string;
+    jti: string;
+    tid?: number;
+  };
+
 export const book = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   api<BookingBody & ProblemBody>('POST', '/api/bookings/', { token, body, headers });
 

@@ -2,7 +2,9 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { at, book, countingD1, futureDay, setupTrainer } from './helpers';
+import { scheduleBooking } from '../src/bookings/service';
+import { getDb } from '../src/lib/db';
+import { at, book, claimsOf, countingD1, futureDay, setupTrainer } from './helpers';
 
 /** Calls the app with a D1 that counts round trips (a batch is one). */
 async function queriesFor(path: string, token: string) {
@@ -29,6 +31,51 @@ describe('D1 round trips per request (authentication included)', () => {
     ).toBe(2);
     expect(await queriesFor('/api/bookings/', t.token)).toBe(2);
     expect(await queriesFor('/api/bookings/upcoming/', t.token)).toBe(2);
+  });
+});
+
+describe('D1 round trips of a create', () => {
+  it('the Worker reads nothing (the token names the trainer); the schedule object reads once and writes once', async () => {
+    const t = await setupTrainer();
+    const counted = countingD1(env.DB);
+    const start = at(futureDay(4).date, '09:00');
+    const res = await createApp().fetch(
+      new Request('http://example.com/api/bookings/', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${t.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ client: t.client.id, start_time: start }),
+      }),
+      { ...env, DB: counted.db },
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(201);
+    expect(counted.count()).toBe(0);
+
+    // Inside the schedule object, the same work on a counting binding: session, idempotency,
+    // trainer, client, package and schedule in one statement; the guarded insert in one batch.
+    const inside = countingD1(env.DB);
+    const { jti } = claimsOf(t.token);
+    const outcome = await scheduleBooking(
+      getDb(inside.db),
+      {
+        trainerId: t.user.trainer.id,
+        client: { id: t.client.id },
+        startTime: at(futureDay(4).date, '11:00'),
+        endTime: null,
+        notes: '',
+        clientPackageId: null,
+        allowOutsideAvailability: false,
+        enforceBookingWindow: false,
+        status: 'pending',
+        idempotency: null,
+        session: { userId: t.user.id, jti },
+        manageTokenHash: null,
+        notify: 'none',
+      },
+      Date.now(),
+    );
+    expect(outcome.ok).toBe(true);
+    expect(inside.count()).toBe(2);
   });
 });
 

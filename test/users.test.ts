@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { api, PASSWORD, registerTrainer, uniqueEmail } from './helpers';
+import { api, claimsOf, PASSWORD, registerTrainer, uniqueEmail } from './helpers';
 
 type Problem = { status: number; title: string; detail: string; errors?: Record<string, string[]>; code?: string };
 type Profile = {
@@ -192,8 +192,6 @@ describe('POST /api/users/login/', () => {
 describe('tokens', () => {
   const secret = () => new TextEncoder().encode(env.JWT_SECRET);
   const b64url = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-  const claimsOf = (token: string) =>
-    JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string; jti: string };
   const profileWith = (authorization?: string) =>
     api<Problem>('GET', '/api/users/profile/', { headers: authorization ? { Authorization: authorization } : {} });
 

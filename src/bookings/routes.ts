@@ -7,7 +7,7 @@ import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } 
 import { pageOf } from '../lib/pagination';
 import { viewerOf } from '../lib/viewer';
 import { scheduleOf } from '../scheduling/trainer-schedule';
-import { currentTrainer, requireAuth, requireTrainer } from '../users/middleware';
+import { currentTrainer, requireAuth, requireTrainer, requireTrainerClaim } from '../users/middleware';
 import {
   type BookingListQuery,
   bookingCreateBody,
@@ -40,7 +40,9 @@ const upcoming = listRoute('/api/bookings/upcoming', 'Pending and confirmed book
 const past = listRoute('/api/bookings/past', 'Bookings that have ended, latest first');
 
 const create = createRoute({
+  // The session row is read with the booking's own data, in the schedule object's one read.
   ...trainerOnly,
+  middleware: requireTrainerClaim,
   method: 'post',
   path: '/api/bookings',
   summary: 'Book a client (serialized per trainer; never double-books)',
@@ -100,15 +102,15 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
   .openapi(past, async (c) => c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'past'), 200))
   .openapi(list, async (c) => c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'all'), 200))
   .openapi(create, async (c) => {
-    const trainer = currentTrainer(c);
+    const claim = c.get('claim');
     const body = c.req.valid('json');
     const idempotency = await idempotencyOf(
       c.req.header('Idempotency-Key'),
-      `user:${c.get('auth').user.id}:POST /api/bookings`,
+      `user:${claim.userId}:POST /api/bookings`,
       body,
     );
-    const outcome = await scheduleOf(c.env, trainer.id).createBooking({
-      trainerId: trainer.id,
+    const outcome = await scheduleOf(c.env, claim.trainerId).createBooking({
+      trainerId: claim.trainerId,
       client: { id: body.client },
       startTime: body.start_time,
       endTime: body.end_time ?? null,
@@ -118,6 +120,7 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
       enforceBookingWindow: false,
       status: 'pending',
       idempotency,
+      session: claim.sessionChecked ? null : { userId: claim.userId, jti: claim.jti },
       manageTokenHash: null,
       notify: 'none',
     });

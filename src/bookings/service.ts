@@ -1,28 +1,30 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
-  availabilitySlots,
   type Booking,
   type BookingStatus,
   bookingLinks,
   bookings,
+  type Client,
   clientPackages,
   clients,
   idempotencyKeys,
   packageLedger,
-  trainerBreaks,
+  sessions,
+  type Trainer,
   trainers,
   users,
 } from '../db/schema';
 import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
-import { findIdempotent, type Idempotency } from '../lib/idempotency';
+import { type Idempotency, priorColumn, priorOf } from '../lib/idempotency';
 import { pageOffset, parseOrdering } from '../lib/pagination';
-import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
+import { ApiError, conflict, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
 import type { Viewer } from '../lib/viewer';
 import { cancelPendingFor, enqueue, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { reservedCount } from '../packages/service';
+import { MAX_BUFFER_MINUTES, parseSchedule, type ScheduleColumns, scheduleColumns } from '../scheduling/service';
 import {
   addDays,
   breakIntervals,
@@ -38,7 +40,6 @@ import {
 import type { BookingListQuery, BookingOut } from './schemas';
 
 export const MAX_BOOKING_MINUTES = 12 * 60;
-const MAX_BUFFER_MINUTES = 240;
 const ACTIVE: BookingStatus[] = ['pending', 'confirmed'];
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -179,6 +180,8 @@ export interface CreateBookingCommand {
   enforceBookingWindow: boolean;
   status: 'pending' | 'confirmed';
   idempotency: Idempotency | null;
+  /** A trainer's session whose row is still to be checked (see requireTrainerClaim); null when checked or public. */
+  session: SessionToCheck | null;
   /** SHA-256 of the public manage token, stored with the booking. */
   manageTokenHash: string | null;
   /** Public requests tell the trainer and the client at once; a trainer's own booking waits for confirm. */
@@ -208,93 +211,107 @@ export const outcomeOfError = (err: ApiError): Outcome => ({
 
 /** The booking of a successful outcome; a refusal becomes the ApiError it was. */
 export function unwrapOutcome(outcome: Outcome): { booking: BookingOut; replayed: boolean; notificationIds: number[] } {
-  if (!outcome.ok) throw new ApiError(outcome.status, outcome.detail, { errors: outcome.errors, code: outcome.code });
+  if (!outcome.ok) {
+    if (outcome.status === 401) throw unauthorized(outcome.detail);
+    throw new ApiError(outcome.status, outcome.detail, { errors: outcome.errors, code: outcome.code });
+  }
   return outcome;
 }
 
-/** One D1 batch: the trainer, the client, windows, breaks and bookings near [start, end), and the package. */
-async function readForBooking(
-  db: Db,
-  cmd: { trainerId: number; client: { id: number } | { email: string }; packageId: number | null },
-  start: number,
-  end: number,
-  excludeId: number,
-) {
+/** The trainer's settings a booking is checked against, and the name a booking shows. */
+type BookingTrainer = Pick<
+  Trainer,
+  'id' | 'timezone' | 'sessionDurationMinutes' | 'bufferMinutes' | 'minNoticeMinutes' | 'bookingHorizonDays'
+> & { name: string };
+type BookingClient = Pick<Client, 'id' | 'email' | 'firstName' | 'lastName'>;
+interface BookingPackage {
+  clientId: number;
+  expiryDate: string | null;
+  sessionsRemaining: number;
+  reserved: number;
+}
+
+export interface SessionToCheck {
+  userId: number;
+  jti: string;
+}
+
+interface BookingRead {
+  trainerId: number;
+  client: { id: number } | { email: string };
+  packageId: number | null;
+  session: SessionToCheck | null;
+  idempotency: Idempotency | null;
+}
+
+/** True when the session row exists, is unexpired, and belongs to an active user who is this trainer. */
+const sessionValid = (session: SessionToCheck | null, trainerId: number, nowIso: string) =>
+  session
+    ? sql`EXISTS (SELECT 1 FROM ${sessions} s JOIN ${users} u ON u.id = s.user_id JOIN ${trainers} t ON t.user_id = u.id
+        WHERE s.jti = ${session.jti} AND s.user_id = ${session.userId} AND s.expires_at > ${nowIso}
+          AND u.is_active = 1 AND t.id = ${trainerId})`
+    : sql`1`;
+
+/**
+ * One D1 statement, one row: the session still to be checked, the idempotency record, the
+ * trainer, the client, the package, and windows, breaks and bookings near [start, end). Each
+ * part is a JSON column, so the runtime parses one small result.
+ */
+async function readForBooking(db: Db, q: BookingRead, start: number, end: number, excludeId: number, nowIso: string) {
   const near = (ms: number, minutes: number) => iso(ms + minutes * MINUTE_MS);
-  const [trainerRows, clientRows, windows, breaks, busy, packageRows] = await db.batch([
-    db
-      .select({ trainer: trainers, trainerName: bookingColumns.trainerName })
-      .from(trainers)
-      .innerJoin(users, eq(users.id, trainers.userId))
-      .where(eq(trainers.id, cmd.trainerId)),
-    db
-      .select()
-      .from(clients)
-      .where(
-        and(
-          'id' in cmd.client ? eq(clients.id, cmd.client.id) : eq(clients.email, cmd.client.email),
-          eq(clients.trainerId, cmd.trainerId),
-        ),
-      ),
-    db
-      .select({
-        dayOfWeek: availabilitySlots.dayOfWeek,
-        startTime: availabilitySlots.startTime,
-        endTime: availabilitySlots.endTime,
-      })
-      .from(availabilitySlots)
-      .where(and(eq(availabilitySlots.trainerId, cmd.trainerId), eq(availabilitySlots.isActive, true))),
-    // Break dates are local; UTC dates two days either side cover every zone.
-    db
-      .select({ startDate: trainerBreaks.startDate, endDate: trainerBreaks.endDate })
-      .from(trainerBreaks)
-      .where(
-        and(
-          eq(trainerBreaks.trainerId, cmd.trainerId),
-          gte(trainerBreaks.endDate, near(start, -2 * 24 * 60).slice(0, 10)),
-          lte(trainerBreaks.startDate, near(end, 2 * 24 * 60).slice(0, 10)),
-        ),
-      ),
-    db
-      .select({ start: bookings.startTime, end: bookings.endTime })
-      .from(bookings)
-      .where(
-        and(
-          eq(bookings.trainerId, cmd.trainerId),
-          inArray(bookings.status, ACTIVE),
-          lt(bookings.startTime, near(end, MAX_BUFFER_MINUTES)),
-          gt(bookings.endTime, near(start, -MAX_BUFFER_MINUTES)),
-          sql`${bookings.id} <> ${excludeId}`,
-        ),
-      ),
-    db
-      .select({
-        pkg: clientPackages,
-        reserved: reservedCount(excludeId),
-      })
-      .from(clientPackages)
-      .where(eq(clientPackages.id, cmd.packageId ?? 0)),
-  ]);
+  const clientMatch = 'id' in q.client ? sql`id = ${q.client.id}` : sql`email = ${q.client.email}`;
+  const row = await statement(
+    db,
+    sql`SELECT ${sessionValid(q.session, q.trainerId, nowIso)} AS signed_in,
+      ${priorColumn(q.idempotency, nowIso)} AS prior,
+      (SELECT json_object('id', ${trainers.id}, 'timezone', ${trainers.timezone},
+          'sessionDurationMinutes', ${trainers.sessionDurationMinutes}, 'bufferMinutes', ${trainers.bufferMinutes},
+          'minNoticeMinutes', ${trainers.minNoticeMinutes}, 'bookingHorizonDays', ${trainers.bookingHorizonDays},
+          'name', ${bookingColumns.trainerName})
+        FROM ${trainers} JOIN ${users} ON ${users.id} = ${trainers.userId} WHERE ${trainers.id} = ${q.trainerId}) AS trainer,
+      (SELECT json_object('id', id, 'email', email, 'firstName', first_name, 'lastName', last_name)
+        FROM ${clients} WHERE trainer_id = ${q.trainerId} AND ${clientMatch}) AS client,
+      (SELECT json_object('clientId', client_id, 'expiryDate', expiry_date, 'sessionsRemaining', sessions_remaining,
+          'reserved', ${reservedCount(excludeId)})
+        FROM ${clientPackages} WHERE id = ${q.packageId ?? 0}) AS pkg,
+      ${scheduleColumns({
+        trainerId: q.trainerId,
+        // Break dates are local; UTC dates two days either side cover every zone.
+        breakFrom: near(start, -2 * 24 * 60).slice(0, 10),
+        breakTo: near(end, 2 * 24 * 60).slice(0, 10),
+        busyFrom: near(start, -MAX_BUFFER_MINUTES),
+        busyTo: near(end, MAX_BUFFER_MINUTES),
+        excludeBookingId: excludeId,
+      })}`,
+  ).first<
+    ScheduleColumns & {
+      signed_in: number;
+      prior: string | null;
+      trainer: string | null;
+      client: string | null;
+      pkg: string | null;
+    }
+  >();
+  if (!row) throw new Error('A SELECT without FROM returns one row.');
+  // Nothing of the trainer's is looked at for a request whose session is gone.
+  if (!row.signed_in) throw unauthorized('Invalid or expired token.');
+  const json = <T>(text: string | null): T | undefined => (text ? (JSON.parse(text) as T) : undefined);
+  const schedule = parseSchedule(row);
   return {
-    trainerRow: trainerRows[0],
-    client: clientRows[0],
-    windows,
-    breaks,
-    busy: busy.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end) })),
-    pkg: packageRows[0],
+    prior: priorOf(row.prior, q.idempotency),
+    trainer: json<BookingTrainer>(row.trainer),
+    client: json<BookingClient>(row.client),
+    pkg: json<BookingPackage>(row.pkg),
+    windows: schedule.windows,
+    breaks: schedule.breaks,
+    busy: schedule.bookings,
   };
 }
 
 type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
 
 /** The schedule's verdict on [start, end): throws the 409 a client must branch on. */
-function checkSchedule(
-  read: ScheduleRead & { trainerRow: NonNullable<ScheduleRead['trainerRow']> },
-  start: number,
-  end: number,
-  allowOutside: boolean,
-) {
-  const t = read.trainerRow.trainer;
+function checkSchedule(t: BookingTrainer, read: ScheduleRead, start: number, end: number, allowOutside: boolean) {
   if (overlapsAny(breakIntervals(read.breaks, t.timezone), start, end)) {
     throw conflict('The trainer is on a break on that day.', 'trainer_break');
   }
@@ -321,46 +338,37 @@ const today = (timeZone: string, now: number) => localDate(now, timeZone);
 
 export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
   const nowIso = iso(now);
-  if (cmd.idempotency) {
-    const prior = await findIdempotent(db, cmd.idempotency, nowIso);
-    if (prior) {
-      const booking: BookingOut = prior.responseBody
-        ? JSON.parse(prior.responseBody)
-        : await findBooking(db, { kind: 'trainer', trainerId: cmd.trainerId, userId: 0 }, prior.resourceId ?? 0);
-      return { ok: true, booking, replayed: true, notificationIds: [] };
-    }
-  }
-
   const start = Date.parse(cmd.startTime);
   // Until the trainer row is read the default length is unknown; read with the longest.
   const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
-  const read = await readForBooking(
-    db,
-    { trainerId: cmd.trainerId, client: cmd.client, packageId: cmd.clientPackageId },
-    start,
-    provisionalEnd,
-    0,
-  );
-  const { trainerRow, client, pkg } = read;
-  if (!trainerRow) throw notFound('Trainer not found.');
-  const t = trainerRow.trainer;
+  const read = await readForBooking(db, { ...cmd, packageId: cmd.clientPackageId }, start, provisionalEnd, 0, nowIso);
+  const { prior } = read;
+  if (prior) {
+    const booking: BookingOut = prior.responseBody
+      ? JSON.parse(prior.responseBody)
+      : await findBooking(db, { kind: 'trainer', trainerId: cmd.trainerId, userId: 0 }, prior.resourceId ?? 0);
+    return { ok: true, booking, replayed: true, notificationIds: [] };
+  }
+
+  const { trainer: t, client, pkg } = read;
+  if (!t) throw notFound('Trainer not found.');
   const end = cmd.endTime ? provisionalEnd : start + t.sessionDurationMinutes * MINUTE_MS;
 
   const errors = timeErrors(start, end, now);
   if (!client && 'id' in cmd.client) errors.client = ['Client not found.'];
-  if (cmd.clientPackageId !== null && (!pkg || pkg.pkg.clientId !== client?.id)) {
+  if (cmd.clientPackageId !== null && (!pkg || pkg.clientId !== client?.id)) {
     errors.client_package = ['Package not found for this client.'];
   }
   if (Object.keys(errors).length) throw invalid(errors);
 
   if (pkg) {
-    if (pkg.pkg.expiryDate !== null && pkg.pkg.expiryDate < today(t.timezone, now)) {
-      throw conflict(`This package expired on ${pkg.pkg.expiryDate}.`, 'package_expired');
+    if (pkg.expiryDate !== null && pkg.expiryDate < today(t.timezone, now)) {
+      throw conflict(`This package expired on ${pkg.expiryDate}.`, 'package_expired');
     }
-    if (pkg.pkg.expiryDate !== null && pkg.pkg.expiryDate < localDate(start, t.timezone)) {
-      throw conflict(`This package expires on ${pkg.pkg.expiryDate}, before the session.`, 'package_expired');
+    if (pkg.expiryDate !== null && pkg.expiryDate < localDate(start, t.timezone)) {
+      throw conflict(`This package expires on ${pkg.expiryDate}, before the session.`, 'package_expired');
     }
-    if (pkg.pkg.sessionsRemaining - pkg.reserved <= 0) {
+    if (pkg.sessionsRemaining - pkg.reserved <= 0) {
       throw conflict('This package has no sessions left to book.', 'package_exhausted');
     }
   }
@@ -372,7 +380,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
       throw conflict(`Bookings open at most ${t.bookingHorizonDays} days ahead.`, 'outside_availability');
     }
   }
-  checkSchedule({ ...read, trainerRow }, start, end, cmd.allowOutsideAvailability);
+  checkSchedule(t, read, start, end, cmd.allowOutsideAvailability);
 
   // The guarded insert: the database itself refuses an overlap (or an overdrawn package),
   // even if a second writer ever slipped past this object.
@@ -493,7 +501,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
         updatedAt: nowIso,
       },
       clientName: [who.firstName, who.lastName].filter(Boolean).join(' ') || (who.email ?? ''),
-      trainerName: trainerRow.trainerName,
+      trainerName: t.name,
     },
     now,
   );
@@ -531,15 +539,16 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
 
   const read = await readForBooking(
     db,
-    { trainerId: cmd.trainerId, client: { id: current.client }, packageId: null },
+    { trainerId: cmd.trainerId, client: { id: current.client }, packageId: null, session: null, idempotency: null },
     start,
     end,
     cmd.bookingId,
+    iso(now),
   );
-  if (!read.trainerRow) throw notFound('Trainer not found.');
-  checkSchedule({ ...read, trainerRow: read.trainerRow }, start, end, cmd.allowOutsideAvailability);
+  if (!read.trainer) throw notFound('Trainer not found.');
+  checkSchedule(read.trainer, read, start, end, cmd.allowOutsideAvailability);
 
-  const buffer = read.trainerRow.trainer.bufferMinutes * MINUTE_MS;
+  const buffer = read.trainer.bufferMinutes * MINUTE_MS;
   const nowIso = iso(now);
   const [updateResult] = await db.$client.batch<{ id: number }>([
     statement(

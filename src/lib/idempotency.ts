@@ -1,6 +1,5 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { idempotencyKeys } from '../db/schema';
-import type { Db } from './db';
 import { ApiError, invalidField } from './problem';
 import { addSeconds } from './time';
 import { sha256Hex } from './tokens';
@@ -40,23 +39,32 @@ export async function idempotencyOf(
   return { scope, key, hash };
 }
 
-/** The stored record for this key within the last 24 h; 422 when it was used with another body. */
-export async function findIdempotent(db: Db, idem: Idempotency, nowIso: string) {
-  const row = await db
-    .select()
-    .from(idempotencyKeys)
-    .where(
-      and(
-        eq(idempotencyKeys.scope, idem.scope),
-        eq(idempotencyKeys.key, idem.key),
-        gt(idempotencyKeys.createdAt, addSeconds(nowIso, -IDEMPOTENCY_TTL_SECONDS)),
-      ),
-    )
-    .get();
-  if (row && row.requestHash !== idem.hash) {
+/** A stored answer: the body's hash, and the response (or the resource it created). */
+export interface PriorRequest {
+  requestHash: string;
+  responseBody: string;
+  resourceId: number | null;
+}
+
+/**
+ * The stored record for this key within the last 24 h as one JSON column (NULL when there is
+ * none), so the lookup rides in the same D1 statement as the request's other reads.
+ */
+export const priorColumn = (idem: Idempotency | null, nowIso: string): SQL =>
+  idem
+    ? sql`(SELECT json_object('requestHash', request_hash, 'responseBody', response_body, 'resourceId', resource_id)
+        FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}
+          AND created_at > ${addSeconds(nowIso, -IDEMPOTENCY_TTL_SECONDS)})`
+    : sql`NULL`;
+
+/** The prior request under this key, parsed; 422 when it was made with another body. */
+export function priorOf(column: string | null, idem: Idempotency | null): PriorRequest | null {
+  if (!column || !idem) return null;
+  const prior = JSON.parse(column) as PriorRequest;
+  if (prior.requestHash !== idem.hash) {
     throw new ApiError(422, 'This Idempotency-Key was already used with a different request body.', {
       code: 'idempotency_key_reused',
     });
   }
-  return row ?? null;
+  return prior;
 }

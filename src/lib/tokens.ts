@@ -19,9 +19,18 @@ export function newTokenClaims(now = new Date()): TokenClaims {
   return { jti: crypto.randomUUID(), iat, exp, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
-export async function signToken(secret: string, userId: number, claims: TokenClaims): Promise<string> {
+/**
+ * A signed session token. `tid` names the trainer the user is (never changes for a user), so a
+ * booking can be routed to the trainer's schedule before the session row is read.
+ */
+export async function signToken(
+  secret: string,
+  userId: number,
+  claims: TokenClaims,
+  trainerId: number | null,
+): Promise<string> {
   const { jti, iat, exp } = claims;
-  return new SignJWT({})
+  return new SignJWT(trainerId === null ? {} : { tid: trainerId })
     .setProtectedHeader({ alg: ALG, typ: 'JWT' })
     .setSubject(String(userId))
     .setJti(jti)
@@ -30,13 +39,20 @@ export async function signToken(secret: string, userId: number, claims: TokenCla
     .sign(keyBytes(secret));
 }
 
-/** The token's user id and jti, or null for anything not signed by us with HS256 and unexpired. */
-export async function verifyToken(secret: string, token: string): Promise<{ userId: number; jti: string } | null> {
+export interface VerifiedToken {
+  userId: number;
+  jti: string;
+  trainerId: number | null;
+}
+
+/** The token's claims, or null for anything not signed by us with HS256 and unexpired. */
+export async function verifyToken(secret: string, token: string): Promise<VerifiedToken | null> {
   try {
     const { payload } = await jwtVerify(token, keyBytes(secret), { algorithms: [ALG] });
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || typeof payload.jti !== 'string') return null;
-    return { userId, jti: payload.jti };
+    const trainerId = Number.isSafeInteger(payload.tid) ? (payload.tid as number) : null;
+    return { userId, jti: payload.jti, trainerId };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
     throw err;

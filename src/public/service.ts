@@ -129,6 +129,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     enforceBookingWindow: true,
     status: trainer.autoConfirm ? 'confirmed' : 'pending',
     idempotency,
+    session: null,
     manageTokenHash: await sha256Hex(token),
     notify: 'public',
   });

@@ -6,7 +6,7 @@ import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../l
 import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '../lib/problem';
 import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { nowIso } from '../lib/time';
-import { newTokenClaims, signToken, verifyToken } from '../lib/tokens';
+import { newTokenClaims, signToken, type VerifiedToken, verifyToken } from '../lib/tokens';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
 
 export function toUserOut(user: User, trainer: Trainer | null): UserOut {
@@ -118,7 +118,7 @@ export async function register(
         user = u[0];
       }
       if (!user) throw new Error('user insert returned no row');
-      return { user: toUserOut(user, trainer), token: await signToken(secret, user.id, claims) };
+      return { user: toUserOut(user, trainer), token: await signToken(secret, user.id, claims, trainer?.id ?? null) };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       if (/users\.email/.test(String(err instanceof Error ? `${err.message} ${String(err.cause)}` : err)))
@@ -155,16 +155,24 @@ export async function login(
     db.insert(sessions).values({ jti: claims.jti, userId: found.user.id, expiresAt: claims.expiresAt }),
     ...clearLoginFailures(db, email, now),
   ]);
-  return { user: toUserOut(found.user, found.trainer), token: await signToken(secret, found.user.id, claims) };
+  return {
+    user: toUserOut(found.user, found.trainer),
+    token: await signToken(secret, found.user.id, claims, found.trainer?.id ?? null),
+  };
 }
 
-/** `Token <jwt>` or `Bearer <jwt>` → the signed-in user, or 401. The session row must still exist. */
-export async function authenticate(db: Db, secret: string, header: string | undefined): Promise<AuthContext> {
+/** `Token <jwt>` or `Bearer <jwt>` → the token's verified claims, or 401. Reads no session row. */
+export async function tokenClaims(secret: string, header: string | undefined): Promise<VerifiedToken> {
   if (!header) throw unauthorized();
   const match = /^(?:Token|Bearer)\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) throw unauthorized('Invalid authorization header; use "Bearer <token>" or "Token <token>".');
   const claims = await verifyToken(secret, match[1]);
   if (!claims) throw unauthorized('Invalid or expired token.');
+  return claims;
+}
+
+/** The signed-in user behind verified claims, or 401. The session row must still exist. */
+export async function authenticate(db: Db, claims: VerifiedToken): Promise<AuthContext> {
   const row = await db
     .select()
     .from(sessions)
@@ -204,7 +212,7 @@ export async function changePassword(
     db.delete(sessions).where(eq(sessions.userId, auth.user.id)),
     db.insert(sessions).values({ jti: claims.jti, userId: auth.user.id, expiresAt: claims.expiresAt }),
   ]);
-  return signToken(secret, auth.user.id, claims);
+  return signToken(secret, auth.user.id, claims, auth.trainer?.id ?? null);
 }
 
 const TRAINER_COLUMNS = {
