@@ -13,6 +13,7 @@ import {
   type ProblemBody,
   registerTrainer,
   setupTrainer,
+  trainerBookingCommand,
   uniqueEmail,
   verifyEmailOf,
 } from './helpers';
@@ -694,25 +695,7 @@ describe('the database guard behind the Durable Object', () => {
     const start = at(futureDay(15).date, '14:00');
     const attempts = await Promise.allSettled(
       Array.from({ length: 20 }, () =>
-        scheduleBooking(
-          getDb(env.DB),
-          {
-            trainerId: t.user.trainer.id,
-            client: { id: t.client.id },
-            startTime: start,
-            endTime: null,
-            notes: '',
-            clientPackageId: null,
-            allowOutsideAvailability: false,
-            enforceBookingWindow: false,
-            status: 'pending',
-            idempotency: null,
-            session: null,
-            manageTokenHash: null,
-            notify: 'none',
-          },
-          Date.now(),
-        ),
+        scheduleBooking(getDb(env.DB), trainerBookingCommand(t.user.trainer.id, t.client.id, start), Date.now()),
       ),
     );
     const won = attempts.filter((a) => a.status === 'fulfilled');

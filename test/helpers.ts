@@ -1,4 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
+import type { CreateBookingCommand } from '../src/bookings/service';
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -111,6 +112,29 @@ export const claimsOf = (token: string) =>
     jti: string;
     tid?: number;
   };
+
+/** The command a trainer's POST /api/bookings/ hands its schedule object, for tests that call the service itself. */
+export const trainerBookingCommand = (
+  trainerId: number,
+  clientId: number,
+  startTime: string,
+  extra: Partial<CreateBookingCommand> = {},
+): CreateBookingCommand => ({
+  trainerId,
+  client: { id: clientId },
+  startTime,
+  endTime: null,
+  notes: '',
+  clientPackageId: null,
+  allowOutsideAvailability: false,
+  enforceBookingWindow: false,
+  status: 'pending',
+  idempotency: null,
+  session: null,
+  manageTokenHash: null,
+  notify: 'none',
+  ...extra,
+});
 
 export const book = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   api<BookingBody & ProblemBody>('POST', '/api/bookings/', { token, body, headers });

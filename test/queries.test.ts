@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { scheduleBooking } from '../src/bookings/service';
 import { getDb } from '../src/lib/db';
-import { at, book, claimsOf, countingD1, futureDay, setupTrainer } from './helpers';
+import { at, book, claimsOf, countingD1, futureDay, setupTrainer, trainerBookingCommand } from './helpers';
 
 /** Calls the app with a D1 that counts round trips (a batch is one). */
 async function queriesFor(path: string, token: string) {
@@ -57,21 +57,9 @@ describe('D1 round trips of a create', () => {
     const { jti } = claimsOf(t.token);
     const outcome = await scheduleBooking(
       getDb(inside.db),
-      {
-        trainerId: t.user.trainer.id,
-        client: { id: t.client.id },
-        startTime: at(futureDay(4).date, '11:00'),
-        endTime: null,
-        notes: '',
-        clientPackageId: null,
-        allowOutsideAvailability: false,
-        enforceBookingWindow: false,
-        status: 'pending',
-        idempotency: null,
+      trainerBookingCommand(t.user.trainer.id, t.client.id, at(futureDay(4).date, '11:00'), {
         session: { userId: t.user.id, jti },
-        manageTokenHash: null,
-        notify: 'none',
-      },
+      }),
       Date.now(),
     );
     expect(outcome.ok).toBe(true);
