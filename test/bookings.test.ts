@@ -271,28 +271,47 @@ describe('the session check inside the schedule object', () => {
     expect(await bookingsOf(t.user.trainer.id)).toBe(1);
   });
 
-  it('a deactivated trainer, a claim naming another trainer, and garbage are 401 and write nothing', async () => {
+  it('a claim naming another trainer, a session of another user, an expired session row and a deactivated user: 401, nothing written', async () => {
     const a = await setupTrainer();
     const b = await setupTrainer();
     const { sub, jti } = claimsOf(a.token);
+    const start = at(futureDay(6).date, '11:00');
+    // Tokens signed with the server's secret (only a leak could make them), each pairing a real part with a wrong one.
     // A's real session, but a claim for B's schedule: the read ties the session to the trainer.
     const crossed = await signed({ tid: b.user.trainer.id }, sub, jti);
-    const start = at(futureDay(6).date, '11:00');
     expect((await book(crossed, { client: b.client.id, start_time: start })).status).toBe(401);
-    expect((await book('garbage', { client: a.client.id, start_time: start })).status).toBe(401);
-    await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(Number(sub)).run();
+    // A's session and schedule, but B named as the user: the read ties the session to the user too.
+    const borrowed = await signed({ tid: a.user.trainer.id }, String(b.user.id), jti);
+    expect((await book(borrowed, { client: a.client.id, start_time: start })).status).toBe(401);
+    expect(await bookingsOf(b.user.trainer.id)).toBe(0);
+
+    // The session row has expired (the token itself has not).
+    await env.DB.prepare("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z' WHERE jti = ?").bind(jti).run();
     expect((await book(a.token, { client: a.client.id, start_time: start })).status).toBe(401);
     expect(await bookingsOf(a.user.trainer.id)).toBe(0);
-    expect(await bookingsOf(b.user.trainer.id)).toBe(0);
+
+    // A fresh session for A, then A is deactivated.
+    const login = await api<{ token: string }>('POST', '/api/users/login/', {
+      body: { email: a.email, password: PASSWORD },
+    });
+    expect((await book(login.body.token, { client: a.client.id, start_time: start })).status).toBe(201);
+    await env.DB.prepare('UPDATE users SET is_active = 0 WHERE id = ?').bind(Number(sub)).run();
+    const late = at(futureDay(6).date, '15:00');
+    expect((await book(login.body.token, { client: a.client.id, start_time: late })).status).toBe(401);
+    expect(await bookingsOf(a.user.trainer.id)).toBe(1);
   });
 
-  it('a token without the trainer claim gets the full check: a trainer books, a client user gets 403', async () => {
+  it('a token without the trainer claim gets the full check: a trainer books until logout, a client user gets 403', async () => {
     const t = await setupTrainer();
     const { sub, jti } = claimsOf(t.token);
     const plain = await signed({}, sub, jti);
     const res = await book(plain, { client: t.client.id, start_time: at(futureDay(6).date, '12:00') });
     expect(res.status).toBe(201);
     expect(res.body.trainer).toBe(t.user.trainer.id);
+    expect((await api('POST', '/api/users/logout/', { token: plain })).status).toBe(204);
+    const afterLogout = await book(plain, { client: t.client.id, start_time: at(futureDay(6).date, '14:00') });
+    expect(afterLogout.status).toBe(401);
+    expect(await bookingsOf(t.user.trainer.id)).toBe(1);
 
     const email = uniqueEmail('member');
     const member = await api<{ token: string }>('POST', '/api/users/register/', {
@@ -703,6 +722,34 @@ describe('the database guard behind the Durable Object', () => {
     expect(won).toHaveLength(1);
     expect(lost.every((l) => l.reason instanceof ApiError && l.reason.status === 409)).toBe(true);
     expect(await rowsAt(t.user.trainer.id, start)).toBe(1);
+  });
+});
+
+describe('the session guard on the write itself', () => {
+  it('a logout landing between the read and the write: the guarded insert refuses it, 401, no row', async () => {
+    const { scheduleBooking } = await import('../src/bookings/service');
+    const { getDb } = await import('../src/lib/db');
+    const t = await setupTrainer();
+    const { jti } = claimsOf(t.token);
+    // The real D1, with the session row deleted just before the write batch runs.
+    const racing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            await target.prepare('DELETE FROM sessions WHERE jti = ?').bind(jti).run();
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const start = at(futureDay(16).date, '09:00');
+    const command = trainerBookingCommand(t.user.trainer.id, t.client.id, start, {
+      session: { userId: t.user.id, jti },
+    });
+    await expect(scheduleBooking(getDb(racing), command, Date.now())).rejects.toMatchObject({ status: 401 });
+    expect(await rowsAt(t.user.trainer.id, start)).toBe(0);
   });
 });
 

@@ -419,6 +419,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
     AND (${cmd.clientPackageId} IS NULL OR (
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${cmd.clientPackageId}) > (
       SELECT count(*) FROM ${bookings} WHERE client_package_id = ${cmd.clientPackageId} AND status IN ('pending', 'confirmed')))
+    AND ${sessionValid(cmd.session, t.id, nowIso)}
     RETURNING id`,
     ),
   );
@@ -479,7 +480,13 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
     throw err;
   }
   const id = results[insertAt]?.results[0]?.id;
-  if (id === undefined) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  if (id === undefined) {
+    // Refused by the guard: an overlap, an overdrawn package, or a session revoked since the read.
+    if (cmd.session && !(await statement(db, sql`SELECT ${sessionValid(cmd.session, t.id, nowIso)} AS ok`).first('ok'))) {
+      throw unauthorized('Invalid or expired token.');
+    }
+    throw conflict('That time overlaps another booking.', 'booking_overlap');
+  }
   const notificationIds = idsOf(results.slice(notifyFrom));
   const who = client ?? { firstName: newClient?.firstName, lastName: newClient?.lastName, email: newClient?.email };
 

@@ -9,7 +9,7 @@ import {
 } from '../bookings/service';
 import type { Bindings } from '../env';
 import { getDb } from '../lib/db';
-import { ApiError } from '../lib/problem';
+import { ApiError, unauthorized } from '../lib/problem';
 
 /**
  * One per trainer (`idFromName("trainer:" + id)`): every write that changes the trainer's
@@ -33,8 +33,21 @@ export class TrainerSchedule extends DurableObject<Bindings> {
     return run;
   }
 
-  createBooking(cmd: CreateBookingCommand): Promise<Outcome> {
-    return this.#serially(() => scheduleBooking(getDb(this.env.DB), cmd, Date.now()));
+  /**
+   * Sessions (user and jti) this object found revoked or expired: neither comes back, so a token
+   * retried with one is refused without waiting in the queue or reading D1.
+   */
+  #refused = new Set<string>();
+
+  async createBooking(cmd: CreateBookingCommand): Promise<Outcome> {
+    const session = cmd.session ? `${cmd.session.userId}:${cmd.session.jti}` : null;
+    if (session && this.#refused.has(session)) return outcomeOfError(unauthorized('Invalid or expired token.'));
+    const outcome = await this.#serially(() => scheduleBooking(getDb(this.env.DB), cmd, Date.now()));
+    if (session && !outcome.ok && outcome.status === 401) {
+      if (this.#refused.size >= 10_000) this.#refused.clear();
+      this.#refused.add(session);
+    }
+    return outcome;
   }
 
   rescheduleBooking(cmd: RescheduleCommand): Promise<Outcome> {

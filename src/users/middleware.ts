@@ -29,6 +29,9 @@ export const requireTrainer = createMiddleware<AppEnv>(async (c, next) => {
  * the hottest write. Here: the token's signature, expiry and trainer claim. A token without
  * the claim gets the full check at once. Sets `claim`; while `claim.sessionChecked` is false the
  * handler must have the session read, and refuse the request with 401, before it writes anything.
+ * Two differences from requireTrainer, both harmless: a revoked token with a malformed body gets
+ * the 400 (validation runs before the session read), and a token whose trainer row is gone gets
+ * 401 rather than 403.
  */
 export const requireTrainerClaim = createMiddleware<AppEnv>(async (c, next) => {
   const claims = await tokenClaims(jwtSecret(c.env), c.req.header('Authorization'));
