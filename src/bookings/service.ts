@@ -482,7 +482,10 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   const id = results[insertAt]?.results[0]?.id;
   if (id === undefined) {
     // Refused by the guard: an overlap, an overdrawn package, or a session revoked since the read.
-    if (cmd.session && !(await statement(db, sql`SELECT ${sessionValid(cmd.session, t.id, nowIso)} AS ok`).first('ok'))) {
+    if (
+      cmd.session &&
+      !(await statement(db, sql`SELECT ${sessionValid(cmd.session, t.id, nowIso)} AS ok`).first('ok'))
+    ) {
       throw unauthorized('Invalid or expired token.');
     }
     throw conflict('That time overlaps another booking.', 'booking_overlap');

@@ -3,7 +3,19 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 export const TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
 const ALG = 'HS256';
 
-const keyBytes = (secret: string) => new TextEncoder().encode(secret);
+// The HMAC key of a secret, imported once per isolate rather than on every request.
+const keys = new Map<string, Promise<CryptoKey>>();
+function keyOf(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 export interface TokenClaims {
   jti: string;
@@ -36,7 +48,7 @@ export async function signToken(
     .setJti(jti)
     .setIssuedAt(iat)
     .setExpirationTime(exp)
-    .sign(keyBytes(secret));
+    .sign(await keyOf(secret));
 }
 
 export interface VerifiedToken {
@@ -48,7 +60,7 @@ export interface VerifiedToken {
 /** The token's claims, or null for anything not signed by us with HS256 and unexpired. */
 export async function verifyToken(secret: string, token: string): Promise<VerifiedToken | null> {
   try {
-    const { payload } = await jwtVerify(token, keyBytes(secret), { algorithms: [ALG] });
+    const { payload } = await jwtVerify(token, await keyOf(secret), { algorithms: [ALG] });
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || typeof payload.jti !== 'string') return null;
     const trainerId = Number.isSafeInteger(payload.tid) ? (payload.tid as number) : null;

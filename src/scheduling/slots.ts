@@ -77,8 +77,18 @@ export const localDate = (epochMs: number, timeZone: string): string =>
 export const today = (timeZone: string, nowMs = Date.now()): string => localDate(nowMs, timeZone);
 
 /** The instant a local day begins (usually midnight; later where midnight does not exist). */
-const startOfDay = (date: Temporal.PlainDate, timeZone: string): number =>
-  date.toZonedDateTime({ timeZone }).epochMilliseconds;
+function startOfDay(date: Temporal.PlainDate, timeZone: string): number {
+  // Zone rules are fixed for the isolate's life, and every check and range asks for the same days.
+  const key = `${timeZone}|${date.toString()}`;
+  let v = dayStartCache.get(key);
+  if (v === undefined) {
+    v = date.toZonedDateTime({ timeZone }).epochMilliseconds;
+    if (dayStartCache.size > 10_000) dayStartCache.clear();
+    dayStartCache.set(key, v);
+  }
+  return v;
+}
+const dayStartCache = new Map<string, number>();
 
 export const startOfDayMs = (date: string, timeZone: string): number =>
   startOfDay(Temporal.PlainDate.from(date), timeZone);
