@@ -1,5 +1,5 @@
 // Speed of the app against its floor, both on `wrangler dev` on this machine.
-// Usage: npm run bench            (about 3 minutes; never part of npm test)
+// Usage: npm run bench            (about 9 minutes: 3 rounds; never part of npm test)
 // Writes bench/results.json and prints a Markdown table for bench/RESULTS.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
@@ -16,6 +16,8 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 // BENCH_ONLY=create runs only the scenarios whose name matches (a regular expression).
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const PARALLEL = 'create, 8 trainers in parallel, c=2 each';
+// BENCH_ROUNDS: how many times each scenario runs (the floor and the app alternating); medians reported.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PASSWORD = 'bench-password-1';
 
 const freePort = () =>
@@ -146,12 +148,6 @@ function seed(cwd, state, statements) {
 
 // ---- load -----------------------------------------------------------------------------------
 
-/** Runs one scenario unless BENCH_ONLY leaves it out. */
-async function measure(results, name, opts) {
-  if (ONLY && !ONLY.test(name)) return;
-  results.push(summary(name, await run(opts)));
-}
-
 function run(opts) {
   return new Promise((resolve, reject) => {
     autocannon({ duration: DURATION, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
@@ -185,7 +181,7 @@ function createRequests(path, headers, client, slotStartMs) {
   ];
 }
 
-async function benchApp() {
+async function startApp() {
   const state = mkdtempSync(join(tmpdir(), 'bench-app-'));
   seed(root, state, appSeed());
   // BENCH_LOG_REQUESTS=false measures without the per-request JSON log line (wrangler dev pipes
@@ -196,67 +192,90 @@ async function benchApp() {
     '--var',
     `LOG_REQUESTS:${process.env.BENCH_LOG_REQUESTS ?? 'true'}`,
   ]);
-  const token = async (t) => {
-    const res = await fetch(`${app.base}/api/users/login/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `bench${t}@example.com`, password: PASSWORD }),
-    });
-    return (await res.json()).token;
-  };
-  const auth = async (t) => ({ authorization: `Bearer ${await token(t)}` });
-  const results = [];
+  return { ...app, state };
+}
+
+async function startFloor() {
+  const cwd = join(root, 'bench/floor');
+  const state = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+  seed(cwd, state, sharedSeed());
+  return { ...(await serve(cwd, state)), state };
+}
+
+async function login(base, t) {
+  const res = await fetch(`${base}/api/users/login/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench${t}@example.com`, password: PASSWORD }),
+  });
+  return { authorization: `Bearer ${(await res.json()).token}` };
+}
+
+// Every create run starts 60 days after the previous one, so no two runs compete for a slot.
+let slotBase = today + 400 * DAY;
+const nextSlots = () => {
+  slotBase += 60 * DAY;
+  return slotBase;
+};
+
+/**
+ * The scenarios: each names what the app does and, where one exists, the floor's equivalent.
+ * A side is a function that runs the load once and returns a summary.
+ */
+function scenarios(floor, app, auth) {
   const from = date(today + DAY);
   const to = date(today + 31 * DAY);
-  await measure(results, 'health', { url: `${app.base}/health`, connections: 4 });
-  await measure(results, 'range 31 days (2,000 bookings)', {
-    url: `${app.base}/api/availability-slots/available/?from=${from}&to=${to}`,
-    headers: await auth(1),
-    connections: 4,
-  });
-  await measure(results, 'day', {
-    url: `${app.base}/api/availability-slots/available/?date=${from}`,
-    headers: await auth(1),
-    connections: 4,
-  });
-  await measure(results, 'list page 1 (10,000 bookings)', {
-    url: `${app.base}/api/bookings/`,
-    headers: await auth(2),
-    connections: 4,
-  });
-  const h2 = await auth(2);
-  for (const [name, path] of [
-    ['analytics dashboard (10,000 bookings, 1,000 clients)', '/api/analytics/dashboard/'],
-    ['analytics bookings-stats, all time', '/api/analytics/bookings-stats/'],
-    ['analytics revenue, year', '/api/analytics/revenue/?period=year'],
-    ['analytics client-stats', '/api/analytics/client-stats/'],
-  ]) {
-    await measure(results, name, { url: `${app.base}${path}`, headers: h2, connections: 4 });
-  }
-  const h3 = await auth(3);
-  await measure(results, 'create, 1 trainer, c=1', {
-    url: app.base,
-    connections: 1,
-    requests: createRequests('/api/bookings/', h3, 3, today + 400 * DAY),
-  });
-  await measure(results, 'create, 1 trainer, c=16', {
-    url: app.base,
-    connections: 16,
-    requests: createRequests('/api/bookings/', h3, 3, today + 800 * DAY),
-  });
-  const eight = await Promise.all(
-    Array.from({ length: ONLY && !ONLY.test(PARALLEL) ? 0 : 8 }, async (_, i) =>
-      run({
-        url: app.base,
-        connections: 2,
-        requests: createRequests('/api/bookings/', await auth(4 + i), 4 + i, today + 400 * DAY),
-      }),
-    ),
-  );
-  if (eight.length) results.push(combine(PARALLEL, eight));
-  app.stop();
-  rmSync(state, { recursive: true, force: true });
-  return results;
+  const read =
+    (url, headers = {}) =>
+    async (name) =>
+      summary(name, await run({ url, headers, connections: 4 }));
+  const create = (base, path, headers, trainer, connections) => async (name) =>
+    summary(name, await run({ url: base, connections, requests: createRequests(path, headers, trainer, nextSlots()) }));
+  const eight = (side) => async (name) =>
+    combine(
+      name,
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          side === 'floor'
+            ? run({
+                url: floor.base,
+                connections: 2,
+                requests: createRequests(`/create?trainer=${4 + i}`, {}, 4 + i, nextSlots()),
+              })
+            : run({
+                url: app.base,
+                connections: 2,
+                requests: createRequests('/api/bookings/', auth[4 + i], 4 + i, nextSlots()),
+              }),
+        ),
+      ),
+    );
+  const analytics = (path) => read(`${app.base}${path}`, auth[2]);
+  return [
+    ['health', read(`${floor.base}/health`), read(`${app.base}/health`)],
+    [
+      'range 31 days (2,000 bookings)',
+      read(`${floor.base}/range?trainer=1&from=${from}&to=${to}`),
+      read(`${app.base}/api/availability-slots/available/?from=${from}&to=${to}`, auth[1]),
+    ],
+    ['day', null, read(`${app.base}/api/availability-slots/available/?date=${from}`, auth[1])],
+    ['list page 1 (10,000 bookings)', read(`${floor.base}/list?trainer=2`), read(`${app.base}/api/bookings/`, auth[2])],
+    ['analytics dashboard (10,000 bookings, 1,000 clients)', null, analytics('/api/analytics/dashboard/')],
+    ['analytics bookings-stats, all time', null, analytics('/api/analytics/bookings-stats/')],
+    ['analytics revenue, year', null, analytics('/api/analytics/revenue/?period=year')],
+    ['analytics client-stats', null, analytics('/api/analytics/client-stats/')],
+    [
+      'create, 1 trainer, c=1',
+      create(floor.base, '/create?trainer=3', {}, 3, 1),
+      create(app.base, '/api/bookings/', auth[3], 3, 1),
+    ],
+    [
+      'create, 1 trainer, c=16',
+      create(floor.base, '/create?trainer=3', {}, 3, 16),
+      create(app.base, '/api/bookings/', auth[3], 3, 16),
+    ],
+    [PARALLEL, eight('floor'), eight('app')],
+  ].filter(([name]) => !ONLY || ONLY.test(name));
 }
 
 function combine(name, list) {
@@ -273,62 +292,74 @@ function combine(name, list) {
   };
 }
 
-async function benchFloor() {
-  const cwd = join(root, 'bench/floor');
-  const state = mkdtempSync(join(tmpdir(), 'bench-floor-'));
-  seed(cwd, state, sharedSeed());
-  const floor = await serve(cwd, state);
-  const from = date(today + DAY);
-  const to = date(today + 31 * DAY);
-  const results = [];
-  await measure(results, 'health', { url: `${floor.base}/health`, connections: 4 });
-  await measure(results, 'range 31 days (2,000 bookings)', {
-    url: `${floor.base}/range?trainer=1&from=${from}&to=${to}`,
-    connections: 4,
-  });
-  await measure(results, 'list page 1 (10,000 bookings)', { url: `${floor.base}/list?trainer=2`, connections: 4 });
-  await measure(results, 'create, 1 trainer, c=1', {
-    url: floor.base,
-    connections: 1,
-    requests: createRequests('/create?trainer=3', {}, 3, today + 400 * DAY),
-  });
-  await measure(results, 'create, 1 trainer, c=16', {
-    url: floor.base,
-    connections: 16,
-    requests: createRequests('/create?trainer=3', {}, 3, today + 800 * DAY),
-  });
-  const eight = await Promise.all(
-    Array.from({ length: ONLY && !ONLY.test(PARALLEL) ? 0 : 8 }, (_, i) =>
-      run({
-        url: floor.base,
-        connections: 2,
-        requests: createRequests(`/create?trainer=${4 + i}`, {}, 4 + i, today + 400 * DAY),
-      }),
-    ),
-  );
-  if (eight.length) results.push(combine(PARALLEL, eight));
-  floor.stop();
-  rmSync(state, { recursive: true, force: true });
-  return results;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Median of each figure over the rounds. */
+function medianOf(runs) {
+  if (!runs.length) return null;
+  const pick = (k) => median(runs.map((r) => r[k]));
+  return {
+    rps: Math.round(pick('rps') * 10) / 10,
+    p50: pick('p50'),
+    p95: pick('p95'),
+    ok: runs.reduce((a, r) => a + r.ok, 0),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+  };
 }
 
-const table = (rows) =>
-  ['| scenario | req/s | p50 ms | p95 ms | p99 ms | 2xx | non-2xx | errors |', '|---|---|---|---|---|---|---|---|']
-    .concat(
-      rows.map(
-        (r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.ok} | ${r.non2xx} | ${r.errors} |`,
-      ),
-    )
-    .join('\n');
-
 const started = new Date().toISOString();
-const floor = await benchFloor();
-const app = await benchApp();
+// Both servers stay up; in each round the floor and the app take turns (which goes first
+// alternates), so a slow minute on the machine lands on both sides rather than on one.
+const floor = await startFloor();
+const app = await startApp();
+const auth = {};
+for (let t = 1; t <= 11; t++) auth[t] = await login(app.base, t);
+const list = scenarios(floor, app, auth);
+const rounds = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const results = [];
+  for (const [name, floorRun, appRun] of list) {
+    const order = round % 2 ? ['app', 'floor'] : ['floor', 'app'];
+    const out = { name };
+    for (const side of order) {
+      const fn = side === 'floor' ? floorRun : appRun;
+      if (fn) out[side] = await fn(name);
+    }
+    results.push(out);
+    console.error(`round ${round + 1}/${ROUNDS}: ${name}`);
+  }
+  rounds.push(results);
+}
+floor.stop();
+app.stop();
+rmSync(floor.state, { recursive: true, force: true });
+rmSync(app.state, { recursive: true, force: true });
+
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const rows = list.map(([name], i) => {
+  const floorRuns = rounds.map((r) => r[i].floor).filter(Boolean);
+  const appRuns = rounds.map((r) => r[i].app);
+  const ratios = floorRuns.map((f, k) => Math.round((100 * appRuns[k].rps) / f.rps));
+  return { name, floor: medianOf(floorRuns), app: medianOf(appRuns), ratios };
+});
 writeFileSync(
   join(root, 'bench/results.json'),
-  JSON.stringify({ started, machine, duration_s: DURATION, floor, app }, null, 2),
+  JSON.stringify({ started, machine, duration_s: DURATION, rounds: ROUNDS, rows, raw: rounds }, null, 2),
 );
+const cell = (m) => (m ? `${m.rps} / ${m.p50} / ${m.p95}` : '—');
+const errorsOf = (m) => (m ? m.non2xx + m.errors : 0);
 console.log(
-  `\n${started} — ${machine} — ${DURATION} s per scenario\n\n### Floor\n\n${table(floor)}\n\n### App\n\n${table(app)}\n`,
+  [
+    `\n${started} — ${machine} — ${ROUNDS} rounds of ${DURATION} s per scenario (medians)\n`,
+    '| scenario | floor req/s / p50 / p95 ms | app req/s / p50 / p95 ms | app ÷ floor req/s, per round | non-2xx + errors (floor, app) |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${cell(r.floor)} | ${cell(r.app)} | ${r.ratios.length ? `${r.ratios.join(' %, ')} %` : '—'} | ${errorsOf(r.floor)}, ${errorsOf(r.app)} |`,
+    ),
+  ].join('\n'),
 );
