@@ -87,12 +87,18 @@ const liveEnv = {
 };
 
 /** One delivery of one message; getQueueResult does not report delays, so retry() is watched too. */
-async function deliverOnce(ids: number[], attempts = 1, queue = 'trainerhub-notifications', id = crypto.randomUUID()) {
+async function deliverOnce(
+  ids: number[],
+  attempts = 1,
+  queue = 'trainerhub-notifications',
+  id = crypto.randomUUID(),
+  withEnv: Record<string, unknown> = liveEnv,
+) {
   const batch = createMessageBatch(queue, [{ id, timestamp: new Date(), attempts, body: { ids } }]);
   const message = batch.messages[0] as Message;
   const retries = vi.spyOn(message, 'retry');
   const ctx = createExecutionContext();
-  await worker.queue(batch as MessageBatch<{ ids: number[] }>, liveEnv as unknown as Env);
+  await worker.queue(batch as MessageBatch<{ ids: number[] }>, withEnv as unknown as Env);
   const result = await getQueueResult(batch, ctx);
   return { ...result, delays: retries.mock.calls.map((c) => (c[0] as QueueRetryOptions | undefined)?.delaySeconds) };
 }
@@ -303,6 +309,42 @@ async function tick(at: number, dbProxy?: D1Database, queue?: Queue) {
   );
   await waitOnExecutionContext(ctx);
 }
+
+describe('the SMS limit per trainer', () => {
+  it('SMS past the daily limit are failed unsent; emails still go; another trainer is not affected', async () => {
+    const capped = { ...liveEnv, SMS_DAILY_LIMIT_PER_TRAINER: '2' };
+    const a = await confirmedBooking({ phone: '+14155550123' });
+    const b = await confirmedBooking({ phone: '+14155550124' });
+    const sms = (x: typeof a, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, () =>
+          outboxRow(x.booking.id, x.t.user.trainer.id, 'booking_confirmed', 'sms', '+14155550123'),
+        ),
+      );
+    const aSms = await sms(a, 3);
+    const aEmail = await outboxRow(a.booking.id, a.t.user.trainer.id, 'booking_confirmed', 'email', 'sam@example.com');
+    const calls = fakeProviders((c) => (c.url.includes('sendgrid') ? sendgridOk() : twilioOk()));
+
+    const first = await deliverOnce([...aSms, aEmail], 1, undefined, undefined, capped);
+    expect(first.explicitAcks).toHaveLength(1);
+    expect(calls.filter((c) => c.url.includes('twilio'))).toHaveLength(2);
+    expect(calls.filter((c) => c.url.includes('sendgrid'))).toHaveLength(1);
+    const statuses = await Promise.all(aSms.map(rowById));
+    expect(statuses.map((r) => r?.status).sort()).toEqual(['failed', 'sent', 'sent']);
+    expect(statuses.find((r) => r?.status === 'failed')?.failed_reason).toBe(
+      'SMS limit reached: 2 per trainer in 24 h.',
+    );
+    expect((await rowById(aEmail))?.status).toBe('sent');
+
+    // A later delivery counts what was sent in the last 24 h; another trainer has its own limit.
+    const [later] = await sms(a, 1);
+    const [other] = await sms(b, 1);
+    await deliverOnce([later as number, other as number], 1, undefined, undefined, capped);
+    expect((await rowById(later as number))?.status).toBe('failed');
+    expect((await rowById(other as number))?.status).toBe('sent');
+    expect(calls.filter((c) => c.url.includes('twilio'))).toHaveLength(3);
+  });
+});
 
 describe('reminders from the cron', () => {
   it('two ticks at once and two ticks inside the window plan each reminder once', async () => {

@@ -12,7 +12,7 @@ import { type OutboundMessage, providerFor, type SendResult } from '../jobs/prov
 import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, notFound } from '../lib/problem';
-import { nowIso } from '../lib/time';
+import { addSeconds, nowIso } from '../lib/time';
 import { renderVerification, verificationToken } from '../users/verification';
 import { type BookingContext, type Rendered, renderBooking } from './messages';
 import { enqueue, idsOf, planDueReminders, sweepStale } from './outbox';
@@ -74,6 +74,32 @@ function render(row: Row): Rendered {
   return renderBooking(ctx);
 }
 
+/** SMS_DAILY_LIMIT_PER_TRAINER, or 200 when unset or not a whole number ≥ 0. */
+export function smsDailyLimit(env: Bindings): number {
+  const n = Number(env.SMS_DAILY_LIMIT_PER_TRAINER);
+  return env.SMS_DAILY_LIMIT_PER_TRAINER?.trim() && Number.isSafeInteger(n) && n >= 0 ? n : 200;
+}
+
+/**
+ * How many more SMS each trainer of these rows may send: the daily limit less what was sent in
+ * the last 24 h (one query, only when there is an SMS). Sends in flight elsewhere are not
+ * counted, so parallel deliveries can pass the limit by a batch: a cost cap, not an exact quota.
+ */
+async function smsAllowance(db: Db, env: Bindings, rows: Row[], now: string): Promise<Map<number, number>> {
+  const trainers = [...new Set(rows.filter((r) => r.notificationType === 'sms').map((r) => r.trainerId))];
+  const left = new Map<number, number>();
+  if (!trainers.length) return left;
+  const limit = smsDailyLimit(env);
+  for (const t of trainers) left.set(t, limit);
+  const sent = await db.all<{ trainerId: number; n: number }>(sql`
+    SELECT trainer_id AS trainerId, count(*) AS n FROM ${notifications}
+    WHERE trainer_id IN (SELECT value FROM json_each(${JSON.stringify(trainers)}))
+      AND notification_type = 'sms' AND status = 'sent' AND sent_at > ${addSeconds(now, -24 * 3600)}
+    GROUP BY trainer_id`);
+  for (const s of sent) left.set(s.trainerId, limit - s.n);
+  return left;
+}
+
 export interface DeliveryOptions {
   retryBaseSeconds: number;
   now?: () => string;
@@ -107,10 +133,25 @@ export async function deliver(
   }
 
   const results = new Map<number, SendResult & { rendered: Rendered }>();
+  const smsLeft = await smsAllowance(
+    db,
+    env,
+    [...claimed].map((id) => rows.get(id) as Row),
+    now(),
+  );
   await Promise.all(
     [...claimed].map(async (id) => {
       const row = rows.get(id) as Row;
       const rendered = render(row);
+      if (row.notificationType === 'sms') {
+        const left = smsLeft.get(row.trainerId) ?? 0;
+        smsLeft.set(row.trainerId, left - 1);
+        if (left <= 0) {
+          const reason = `SMS limit reached: ${smsDailyLimit(env)} per trainer in 24 h.`;
+          results.set(id, { ok: false, retryable: false, reason, rendered });
+          return;
+        }
+      }
       const message: OutboundMessage = {
         channel: row.notificationType,
         to: row.recipient,
