@@ -419,6 +419,24 @@ describe('login lockout under parallel guesses', () => {
     expect(results.filter((r) => r.status === 401)).toHaveLength(10);
     expect(results.filter((r) => r.status === 429)).toHaveLength(30);
   });
+
+  it('one client address guessing 110 emails in parallel: 100 are checked, then 429, even with a right password; another address is not affected', async () => {
+    const { email } = await registerTrainer();
+    const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    const from = (addr: string, body: Record<string, string>) =>
+      api<Problem>('POST', '/api/users/login/', { body, headers: { 'CF-Connecting-IP': addr } });
+    const results = await Promise.all(
+      Array.from({ length: 110 }, () => from(ip, { email: uniqueEmail('guess'), password: 'guess-password-1' })),
+    );
+    expect(results.filter((r) => r.status === 401)).toHaveLength(100);
+    const refused = results.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(10);
+    expect(Number(refused[0]?.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect((await from(ip, { email, password: PASSWORD })).status).toBe(429);
+    expect((await from('198.51.100.7', { email, password: PASSWORD })).status).toBe(200);
+    // The address limit spent none of the email's own ten attempts.
+    expect((await api('POST', '/api/users/login/', { body: { email, password: PASSWORD } })).status).toBe(200);
+  });
 });
 
 describe('email verification', () => {

@@ -109,7 +109,8 @@ async function login(c: C) {
   const parsed = loginBody.safeParse({ email: form.email, password: form.password });
   if (!parsed.success) return loginForm(c, 400, 'Enter your email and password.', form.email);
   try {
-    const { token } = await signIn(getDb(c.env.DB), parsed.data.email, parsed.data.password);
+    const ip = c.req.header('CF-Connecting-IP') ?? null;
+    const { token } = await signIn(getDb(c.env.DB), parsed.data.email, parsed.data.password, ip);
     setCookie(c, SESSION_COOKIE, token, { ...COOKIE, maxAge: CONSOLE_SESSION_SECONDS });
     deleteCookie(c, LOGIN_COOKIE, COOKIE);
     return c.redirect(safeNext(form.next), 303);

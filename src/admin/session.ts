@@ -32,13 +32,19 @@ export async function csrfMatches(token: string | undefined, sent: unknown): Pro
 
 /**
  * Email and password → a new console session token, with the API login's lockout: the attempt
- * is reserved before the password is checked (ten in 15 minutes for one email, then 429) and
+ * is reserved before the password is checked (ten in 15 minutes for one email, a hundred for one
+ * client address, then 429) and
  * cleared on success. An inactive user fails like a wrong password; the right password of a user
  * who is not staff is a 403.
  */
-export async function signIn(db: Db, email: string, password: string): Promise<{ token: string; user: User }> {
+export async function signIn(
+  db: Db,
+  email: string,
+  password: string,
+  ip: string | null,
+): Promise<{ token: string; user: User }> {
   const now = nowIso();
-  const lockedFor = await reserveLoginAttempt(db, email, now);
+  const lockedFor = await reserveLoginAttempt(db, email, ip, now);
   if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
   const user = await db.select().from(users).where(eq(users.email, email)).get();
   const ok = (await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH)) && user?.isActive === true;

@@ -22,13 +22,31 @@ export async function loginLockedFor(db: Db, email: string, now: string): Promis
   return nth ? LOGIN_WINDOW_SECONDS - secondsBetween(nth.at, now) : null;
 }
 
+/** Login attempts one client address may make in the window, across all emails (guessing many accounts). */
+export const LOGIN_MAX_PER_IP = 100;
+
 /**
- * Reserves one login attempt for this email before the password is checked: a single INSERT
- * that lands only while the window holds fewer than LOGIN_MAX_FAILURES attempts, so parallel
- * guesses cannot slip past the count. Returns the seconds to wait when locked, else null.
- * A successful login then clears the email's attempts (its own reservation included).
+ * Reserves one login attempt before the password is checked. First the client address, when
+ * Cloudflare names it (`CF-Connecting-IP`; a client-set header is never trusted for this):
+ * at most LOGIN_MAX_PER_IP attempts in the window, whatever the emails. Then the email: a single
+ * INSERT that lands only while the window holds fewer than LOGIN_MAX_FAILURES attempts, so
+ * parallel guesses cannot slip past the count. Returns the seconds to wait when refused, else
+ * null. A successful login then clears the email's attempts (its own reservation included).
  */
-export async function reserveLoginAttempt(db: Db, email: string, now: string): Promise<number | null> {
+export async function reserveLoginAttempt(
+  db: Db,
+  email: string,
+  ip: string | null,
+  now: string,
+): Promise<number | null> {
+  if (ip) {
+    const wait = await hit(
+      db,
+      [{ key: `login:ip:${ip}`, max: LOGIN_MAX_PER_IP, windowSeconds: LOGIN_WINDOW_SECONDS }],
+      now,
+    );
+    if (wait !== null) return wait;
+  }
   const reserved = await db.all<{ id: number }>(sql`
     INSERT INTO ${loginAttempts} (email, at)
     SELECT ${email}, ${now}

@@ -121,7 +121,8 @@ export const usersRouter = new OpenAPIHono<AppEnv>()
   })
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
-    return c.json(await users.login(getDb(c.env.DB), jwtSecret(c.env), email, password), 200);
+    const ip = c.req.header('CF-Connecting-IP') ?? null;
+    return c.json(await users.login(getDb(c.env.DB), jwtSecret(c.env), email, password, ip), 200);
   })
   .openapi(logout, async (c) => {
     await users.logout(getDb(c.env.DB), c.get('auth').jti);

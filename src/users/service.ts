@@ -138,9 +138,10 @@ export async function login(
   secret: string,
   email: string,
   password: string,
+  ip: string | null,
 ): Promise<{ user: UserOut; token: string }> {
   const now = nowIso();
-  const lockedFor = await reserveLoginAttempt(db, email, now);
+  const lockedFor = await reserveLoginAttempt(db, email, ip, now);
   if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
 
   const found = await loadUser(db, eq(users.email, email));
