@@ -4,11 +4,11 @@
 import { and, eq, gt, lt } from 'drizzle-orm';
 import { adminSessions, type User, users } from '../db/schema';
 import type { Db } from '../lib/db';
-import { DUMMY_HASH, verifyPassword } from '../lib/password';
-import { ApiError, forbidden, tooManyRequests } from '../lib/problem';
-import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
+import { forbidden } from '../lib/problem';
+import { clearLoginFailures } from '../lib/ratelimit';
 import { addSeconds, nowIso } from '../lib/time';
 import { base64url, randomToken } from '../lib/tokens';
+import { checkCredentials } from '../users/service';
 
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
@@ -44,12 +44,7 @@ export async function signIn(
   ip: string | null,
 ): Promise<{ token: string; user: User }> {
   const now = nowIso();
-  const lockedFor = await reserveLoginAttempt(db, email, ip, now);
-  if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
-  const user = await db.select().from(users).where(eq(users.email, email)).get();
-  const ok = (await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH)) && user?.isActive === true;
-  // A failure keeps its reserved attempt; it counts toward the lockout.
-  if (!ok || !user) throw new ApiError(401, 'Unable to log in with the provided credentials.');
+  const { user } = await checkCredentials(db, email, password, ip, now);
   if (!user.isStaff) {
     await Promise.all(clearLoginFailures(db, email, now));
     throw forbidden('This account has no staff access.');

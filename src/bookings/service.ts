@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   type Booking,
@@ -17,6 +17,7 @@ import {
 } from '../db/schema';
 import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
 import { type Idempotency, priorColumn, priorOf } from '../lib/idempotency';
+import { clientName, trainerName } from '../lib/names';
 import { pageOffset, parseOrdering } from '../lib/pagination';
 import { ApiError, conflict, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
@@ -45,12 +46,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 // ---- reading --------------------------------------------------------------------------
 
-const personName = (first: SQLWrapper, last: SQLWrapper) => sql`nullif(trim(${first} || ' ' || ${last}), '')`;
-
 const bookingColumns = {
   booking: bookings,
-  clientName: sql<string>`coalesce(${personName(clients.firstName, clients.lastName)}, ${clients.email})`,
-  trainerName: sql<string>`coalesce(nullif(${trainers.businessName}, ''), ${personName(users.firstName, users.lastName)}, ${users.email})`,
+  clientName,
+  trainerName: trainerName(),
 };
 
 const selectBookings = (db: Db) =>

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
 import { bookings, type Client, clientNotes, clientPackages, clients, users } from '../db/schema';
 import { containsPattern, type Db, isUniqueViolation } from '../lib/db';
+import { userName } from '../lib/names';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { nowIso } from '../lib/time';
@@ -79,7 +80,7 @@ export async function findClient(db: Db, viewer: Viewer, id: number): Promise<Cl
   return row;
 }
 
-const noteAuthor = sql<string>`coalesce(nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), ${users.email}, '')`;
+const noteAuthor = sql<string>`coalesce(${userName}, '')`;
 
 export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promise<Omit<ClientDetailOut, 'packages'>> {
   const client = await findClient(db, viewer, id);

@@ -13,6 +13,7 @@ import {
 } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
+import { clientName } from '../lib/names';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { nowIso } from '../lib/time';
@@ -128,7 +129,7 @@ const reserved = reservedCount();
 
 const clientPackageColumns = {
   cp: clientPackages,
-  clientName: sql<string>`coalesce(nullif(trim(${clients.firstName} || ' ' || ${clients.lastName}), ''), ${clients.email})`,
+  clientName,
   packageName: sessionPackages.name,
   timezone: trainers.timezone,
   reserved,

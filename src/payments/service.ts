@@ -3,6 +3,7 @@ import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { type Payment, payments, type Subscription, subscriptions, trainers, users, webhookEvents } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { formatCents, minorUnitsToCents } from '../lib/money';
+import { trainerName } from '../lib/names';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { ApiError, conflict, invalid, invalidField, notFound, unavailable } from '../lib/problem';
 import { nowIso, toUtcInstant } from '../lib/time';
@@ -474,7 +475,7 @@ async function planAdjustment(db: Db, data: unknown, fresh: SQL, now: string): P
 async function trainerDisplayName(db: Db, trainerId: number): Promise<string> {
   const row = await db
     .select({
-      name: sql<string>`coalesce(nullif(${trainers.businessName}, ''), nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), ${users.email})`,
+      name: trainerName(),
     })
     .from(trainers)
     .innerJoin(users, eq(users.id, trainers.userId))

@@ -1,10 +1,11 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { transition, unwrapOutcome } from '../bookings/service';
 import { bookingLinks, bookings, sessionPackages, type Trainer, trainers, users } from '../db/schema';
 import type { Bindings } from '../env';
 import type { Db } from '../lib/db';
 import { idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
+import { trainerName } from '../lib/names';
 import { conflict, invalidField, notFound, tooManyRequests } from '../lib/problem';
 import { hit } from '../lib/ratelimit';
 import { nowIso } from '../lib/time';
@@ -18,7 +19,7 @@ import type { PublicBookingInput } from './schemas';
 export const MAX_PUBLIC_RANGE_DAYS = 62;
 const DEFAULT_DAYS = 14;
 
-const displayName = sql<string>`coalesce(nullif(${trainers.businessName}, ''), nullif(trim(${users.firstName} || ' ' || ${users.lastName}), ''), 'Your trainer')`;
+const displayName = trainerName('Your trainer');
 
 export async function trainerBySlug(db: Db, slug: string): Promise<{ trainer: Trainer; name: string }> {
   const row = await db

@@ -133,6 +133,28 @@ async function loadUser(db: Db, where: ReturnType<typeof eq>) {
   return row ? { user: row.users, trainer: row.trainers } : null;
 }
 
+/**
+ * Email and password → the active user and their trainer row, or 429/401; shared by the API
+ * login and the staff console. The attempt is reserved first (see reserveLoginAttempt) and a
+ * failure keeps it, so it counts toward the lockout. An unknown email is checked against a dummy
+ * hash, so both failures take the same time; an inactive user fails exactly like a wrong password.
+ */
+export async function checkCredentials(
+  db: Db,
+  email: string,
+  password: string,
+  ip: string | null,
+  now: string,
+): Promise<{ user: User; trainer: Trainer | null }> {
+  const lockedFor = await reserveLoginAttempt(db, email, ip, now);
+  if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
+  const found = await loadUser(db, eq(users.email, email));
+  const ok =
+    (await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH)) && found !== null && found.user.isActive;
+  if (!ok || !found) throw new ApiError(401, 'Unable to log in with the provided credentials.');
+  return found;
+}
+
 export async function login(
   db: Db,
   secret: string,
@@ -141,16 +163,7 @@ export async function login(
   ip: string | null,
 ): Promise<{ user: UserOut; token: string }> {
   const now = nowIso();
-  const lockedFor = await reserveLoginAttempt(db, email, ip, now);
-  if (lockedFor !== null) throw tooManyRequests(lockedFor, 'Too many failed login attempts; try again later.');
-
-  const found = await loadUser(db, eq(users.email, email));
-  // Verify against a dummy hash for an unknown email, so both failures take the same time.
-  // An inactive user fails exactly like a wrong password.
-  const ok =
-    (await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH)) && found !== null && found.user.isActive;
-  // A failure keeps its reserved attempt; it counts toward the lockout.
-  if (!ok || !found) throw new ApiError(401, 'Unable to log in with the provided credentials.');
+  const found = await checkCredentials(db, email, password, ip, now);
   const claims = newTokenClaims();
   await db.batch([
     db.insert(sessions).values({ jti: claims.jti, userId: found.user.id, expiresAt: claims.expiresAt }),
