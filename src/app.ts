@@ -1,4 +1,3 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
@@ -9,8 +8,8 @@ import { adminApiRouter } from './admin/routes';
 import { analyticsRouter } from './analytics/routes';
 import { bookingsRouter } from './bookings/routes';
 import { clientsRouter } from './clients/routes';
-import type { AppEnv } from './env';
-import { ApiError, invalid, problemResponse, zodFieldErrors } from './lib/problem';
+import { ApiError, problemResponse } from './lib/problem';
+import { type AppEnv, createRouter, platform, requestIds } from './lib/router';
 import { notificationsRouter } from './notifications/routes';
 import { packagesRouter } from './packages/routes';
 import { PADDLE_WEBHOOK_PATH, paymentsRouter } from './payments/routes';
@@ -33,17 +32,14 @@ const OPENAPI_CONFIG = {
   },
 };
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Echoes a sane `X-Request-Id` or makes one; logs one JSON line per request. */
-const requestContext = createMiddleware<AppEnv>(async (c, next) => {
-  const incoming = c.req.header('X-Request-Id');
-  const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-  c.set('requestId', id);
+/** One JSON log line per request, with its request id; the id also goes on error responses. */
+const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
+  const id = c.get('requestId');
+  // Responses built outside `c` (problem responses) miss the header request-id prepared: set it last.
   c.res.headers.set('X-Request-Id', id);
-  if (c.env.ENVIRONMENT !== 'test' && c.env.LOG_REQUESTS !== 'false') {
+  if (c.var.config?.logRequests) {
     console.log(
       JSON.stringify({
         level: 'info',
@@ -73,7 +69,7 @@ const requireJson = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** Path regexes of every concrete route, for telling 405 from 404. */
-function routeMatchers(app: OpenAPIHono<AppEnv>): { method: string; re: RegExp }[] {
+function routeMatchers(app: ReturnType<typeof createRouter>): { method: string; re: RegExp }[] {
   return app.routes
     .filter((r) => r.method !== 'ALL')
     .map((r) => ({
@@ -88,14 +84,9 @@ function routeMatchers(app: OpenAPIHono<AppEnv>): { method: string; re: RegExp }
 }
 
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({
-    strict: false,
-    defaultHook: (result) => {
-      if (!result.success) throw invalid(zodFieldErrors(result.error));
-    },
-  });
+  const app = createRouter();
 
-  app.use('*', requestContext);
+  app.use('*', requestIds, requestLog, platform);
   app.use('/book/*', allowFraming); // before secureHeaders, so it runs after it
   app.use(
     '*',
@@ -111,10 +102,7 @@ export function createApp() {
       origin: (origin, c) => {
         // The public booking API answers any origin (it never uses credentials).
         if (c.req.path.startsWith('/api/public/')) return '*';
-        const allowed = String(c.env.CORS_ORIGINS ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
+        const allowed = c.var.config.corsOrigins;
         if (allowed.includes('*')) return origin || '*';
         return allowed.includes(origin) ? origin : null;
       },

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import vectors from '../../shared/fixtures/paddle/vectors.json';
 import { createApp } from '../src/app';
-import type { Bindings } from '../src/env';
+import type { Bindings } from '../src/lib/config';
 import { verifyPaddleSignature, webhookSecrets } from '../src/payments/paddle';
 import { api, type ProblemBody, type Reply, registerTrainer } from './helpers';
 

@@ -9,8 +9,8 @@ import { html } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { User } from '../db/schema';
-import type { Bindings } from '../env';
-import { getDb } from '../lib/db';
+import type { Bindings } from '../lib/config';
+import type { AppEnv } from '../lib/context';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
 import { loginBody } from '../users/schemas';
 import { isModelName, MODELS, type ModelDef } from './models';
@@ -21,7 +21,7 @@ import { CONSOLE_SESSION_SECONDS, csrfFor, csrfMatches, newToken, sessionUser, s
 
 type ConsoleEnv = {
   Bindings: Bindings;
-  Variables: { requestId: string; nonce: string; staff: User; session: string; frame: Frame };
+  Variables: AppEnv['Variables'] & { nonce: string; staff: User; session: string; frame: Frame };
 };
 type C = Context<ConsoleEnv>;
 
@@ -58,7 +58,7 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
   const path = c.req.path.replace(/\/+$/, '');
   if (path === LOGIN_PATH) return next();
   const token = getCookie(c, SESSION_COOKIE);
-  const user = await sessionUser(getDb(c.env.DB), token);
+  const user = await sessionUser(c.var.db, token);
   if (!token || !user) {
     const url = new URL(c.req.url);
     const back = c.req.method === 'GET' ? `?next=${encodeURIComponent(url.pathname + url.search)}` : '';
@@ -78,7 +78,7 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
 // ---- signing in and out ----------------------------------------------------------------
 
 async function loginForm(c: C, status: ContentfulStatusCode = 200, error?: string, email?: string) {
-  if (c.req.method === 'GET' && (await sessionUser(getDb(c.env.DB), getCookie(c, SESSION_COOKIE)))?.isStaff) {
+  if (c.req.method === 'GET' && (await sessionUser(c.var.db, getCookie(c, SESSION_COOKIE)))?.isStaff) {
     return c.redirect('/admin/', 303);
   }
   let pre = getCookie(c, LOGIN_COOKIE);
@@ -110,7 +110,7 @@ async function login(c: C) {
   if (!parsed.success) return loginForm(c, 400, 'Enter your email and password.', form.email);
   try {
     const ip = c.req.header('CF-Connecting-IP') ?? null;
-    const { token } = await signIn(getDb(c.env.DB), parsed.data.email, parsed.data.password, ip);
+    const { token } = await signIn(c.var.db, parsed.data.email, parsed.data.password, ip);
     setCookie(c, SESSION_COOKIE, token, { ...COOKIE, maxAge: CONSOLE_SESSION_SECONDS });
     deleteCookie(c, LOGIN_COOKIE, COOKIE);
     return c.redirect(safeNext(form.next), 303);
@@ -124,7 +124,7 @@ async function login(c: C) {
 }
 
 async function logout(c: C) {
-  await signOut(getDb(c.env.DB), c.get('session'));
+  await signOut(c.var.db, c.get('session'));
   deleteCookie(c, SESSION_COOKIE, COOKIE);
   return c.redirect(LOGIN_PATH, 303);
 }
@@ -152,7 +152,7 @@ async function list(c: C) {
   let page: { count: number; results: admin.Row[] } = { count: 0, results: [] };
   if (parsed.success) {
     try {
-      page = await admin.listRecords(getDb(c.env.DB), def, parsed.data);
+      page = await admin.listRecords(c.var.db, def, parsed.data);
     } catch (err) {
       if (!(err instanceof ApiError && err.extra.errors)) throw err;
       errors = err.extra.errors;
@@ -187,7 +187,7 @@ async function detailPage(
     submitted?: Record<string, string>;
   } = {},
 ) {
-  const detail = await admin.getRecord(getDb(c.env.DB), def, id);
+  const detail = await admin.getRecord(c.var.db, def, id);
   const values: Record<string, string> = {};
   for (const name of Object.keys(def.patch ?? {})) values[name] = shown(detail.record[name] ?? '');
   if (def.name === 'bookings') values.allow_outside_availability = 'false';
@@ -251,12 +251,12 @@ async function change(c: C, run: (def: ModelDef, id: number, form: Record<string
   }
 }
 
-const deps = (c: C): admin.Deps => ({ db: getDb(c.env.DB), env: c.env });
+const deps = (c: C): admin.Deps => ({ db: c.var.db, env: c.env });
 
 const save = (c: C) =>
   change(c, async (def, id, form) => {
     if (!def.patch) throw new ApiError(405, 'This record cannot be changed here.');
-    const current = await admin.findRecord(getDb(c.env.DB), def, id);
+    const current = await admin.findRecord(c.var.db, def, id);
     const parsed = patchSchema(def).safeParse(formChanges(def, form, current));
     if (!parsed.success) throw new ApiError(400, 'Invalid input.', { errors: zodFieldErrors(parsed.error) });
     await admin.patchRecord(deps(c), staffOf(c), def, id, parsed.data);
@@ -273,7 +273,7 @@ const retry = (c: C) =>
 const remove = (c: C) =>
   change(c, async (def, id) => {
     if (!def.deletable) throw new ApiError(405, 'This record cannot be deleted.');
-    await admin.deleteRecord(getDb(c.env.DB), staffOf(c), def, id);
+    await admin.deleteRecord(c.var.db, staffOf(c), def, id);
     return `/admin/${def.name}/`;
   });
 
@@ -282,9 +282,7 @@ export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
   .get(LOGIN_PATH, (c) => loginForm(c))
   .post(LOGIN_PATH, login)
   .post('/admin/logout', logout)
-  .get('/admin', async (c) =>
-    render(c, <HomePage frame={c.get('frame')} counts={await admin.countAll(getDb(c.env.DB))} />),
-  )
+  .get('/admin', async (c) => render(c, <HomePage frame={c.get('frame')} counts={await admin.countAll(c.var.db)} />))
   .get('/admin/:model', list)
   .get('/admin/:model/:id', detail)
   .post('/admin/:model/:id', save)

@@ -1,14 +1,14 @@
 // The admin API: /api/admin/{model}/ for every model in ./models.ts, staff only. The routes are
 // generated from the definitions, so each model's filters and allow-list are in the OpenAPI document.
-import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../env';
-import { getDb } from '../lib/db';
+import { requireAuth } from '../lib/auth';
+import type { AppEnv } from '../lib/context';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
 import { forbidden } from '../lib/problem';
-import { requireAuth } from '../users/middleware';
+import { createRouter } from '../lib/router';
 import { MODEL_ORDER } from './models';
 import { detailSchema, listQuerySchema, patchSchema, rowSchema } from './schemas';
 import * as admin from './service';
@@ -23,7 +23,7 @@ const staffOf = (c: Context<AppEnv>): admin.Staff => {
   const { user } = c.get('auth');
   return { id: user.id, email: user.email };
 };
-const depsOf = (c: Context<AppEnv>): admin.Deps => ({ db: getDb(c.env.DB), env: c.env });
+const depsOf = (c: Context<AppEnv>): admin.Deps => ({ db: c.var.db, env: c.env });
 
 const common = { tags: ['admin'], security: authenticated };
 const found = jsonResponse(detailSchema, 'The record with its related records');
@@ -48,7 +48,7 @@ const onRecord = <
     responses: extra.responses,
   });
 
-export const adminApiRouter = new OpenAPIHono<AppEnv>();
+export const adminApiRouter = createRouter();
 // Every admin path, known or not, answers 401/403 before anything else.
 adminApiRouter.use('/api/admin/*', requireAuth, staffOnly);
 
@@ -66,7 +66,7 @@ for (const def of MODEL_ORDER) {
   });
   adminApiRouter.openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await admin.listRecords(getDb(c.env.DB), def, q);
+    const { count, results } = await admin.listRecords(c.var.db, def, q);
     return c.json(
       pageOf(
         c.req.url,
@@ -82,7 +82,7 @@ for (const def of MODEL_ORDER) {
     responses: { 200: found, ...problems(401, 403, 404) },
   });
   adminApiRouter.openapi(detail, async (c) =>
-    c.json(await admin.getRecord(getDb(c.env.DB), def, c.req.valid('param').id), 200),
+    c.json(await admin.getRecord(c.var.db, def, c.req.valid('param').id), 200),
   );
   if (def.patch) {
     const fields = Object.keys(def.patch).join(', ');
@@ -100,7 +100,7 @@ for (const def of MODEL_ORDER) {
       responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
     });
     adminApiRouter.openapi(remove, async (c) => {
-      await admin.deleteRecord(getDb(c.env.DB), staffOf(c), def, c.req.valid('param').id);
+      await admin.deleteRecord(c.var.db, staffOf(c), def, c.req.valid('param').id);
       return c.body(null, 204);
     });
   }

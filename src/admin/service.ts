@@ -3,7 +3,7 @@
 import { eq, getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
 import { type Transition, transition, unwrapOutcome } from '../bookings/service';
 import { adminAuditLog, adminSessions, notifications, sessions } from '../db/schema';
-import type { Bindings } from '../env';
+import type { Bindings } from '../lib/config';
 import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';

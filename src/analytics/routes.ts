@@ -1,9 +1,8 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../env';
-import { getDb } from '../lib/db';
+import { createRoute } from '@hono/zod-openapi';
+import { currentTrainer, requireTrainer } from '../lib/auth';
 import { authenticated, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
-import { currentTrainer, requireTrainer } from '../users/middleware';
+import { createRouter } from '../lib/router';
 import {
   bookingStatsOut,
   clientStatsOut,
@@ -60,21 +59,17 @@ const clientStats = createRoute({
   responses: { 200: jsonResponse(clientStatsOut, 'The statistics'), ...problems(401, 403) },
 });
 
-export const analyticsRouter = new OpenAPIHono<AppEnv>()
+export const analyticsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await analytics.listMetrics(getDb(c.env.DB), currentTrainer(c).id, q);
+    const { count, results } = await analytics.listMetrics(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
-  .openapi(dashboard, async (c) =>
-    c.json(await analytics.dashboard(getDb(c.env.DB), currentTrainer(c), Date.now()), 200),
-  )
+  .openapi(dashboard, async (c) => c.json(await analytics.dashboard(c.var.db, currentTrainer(c), Date.now()), 200))
   .openapi(revenue, async (c) =>
-    c.json(await analytics.revenueReport(getDb(c.env.DB), currentTrainer(c), c.req.valid('query'), Date.now()), 200),
+    c.json(await analytics.revenueReport(c.var.db, currentTrainer(c), c.req.valid('query'), Date.now()), 200),
   )
   .openapi(bookingStats, async (c) =>
-    c.json(await analytics.bookingStats(getDb(c.env.DB), currentTrainer(c), c.req.valid('query')), 200),
+    c.json(await analytics.bookingStats(c.var.db, currentTrainer(c), c.req.valid('query')), 200),
   )
-  .openapi(clientStats, async (c) =>
-    c.json(await analytics.clientStats(getDb(c.env.DB), currentTrainer(c), Date.now()), 200),
-  );
+  .openapi(clientStats, async (c) => c.json(await analytics.clientStats(c.var.db, currentTrainer(c), Date.now()), 200));

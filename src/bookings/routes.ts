@@ -1,13 +1,14 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv, AuthContext, Bindings } from '../env';
+import { currentTrainer, requireAuth, requireTrainer, requireTrainerClaim, viewerOf } from '../lib/auth';
+import type { Bindings } from '../lib/config';
+import type { AppEnv, AuthContext } from '../lib/context';
 import { getDb } from '../lib/db';
 import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
-import { viewerOf } from '../lib/viewer';
+import { createRouter } from '../lib/router';
 import { scheduleOf } from '../scheduling/trainer-schedule';
-import { currentTrainer, requireAuth, requireTrainer, requireTrainerClaim } from '../users/middleware';
 import {
   type BookingListQuery,
   bookingCreateBody,
@@ -95,7 +96,7 @@ const cancel = createRoute({
   request: { params: idParam, body: { required: false, content: { 'application/json': { schema: cancelBody } } } },
 });
 
-export const bookingsRouter = new OpenAPIHono<AppEnv>()
+export const bookingsRouter = createRouter()
   .openapi(upcoming, async (c) =>
     c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'upcoming'), 200),
   )
@@ -128,13 +129,13 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
     return c.json(booking, 201, replayHeader(replayed));
   })
   .openapi(detail, async (c) =>
-    c.json(await bookings.findBooking(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+    c.json(await bookings.findBooking(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id), 200),
   )
   .openapi(patch, async (c) => {
     const trainer = currentTrainer(c);
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const db = getDb(c.env.DB);
+    const db = c.var.db;
     // The time first: a refused reschedule must leave the notes untouched too.
     if (body.start_time !== undefined || body.end_time !== undefined) {
       const outcome = await scheduleOf(c.env, trainer.id).rescheduleBooking({
@@ -154,7 +155,7 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
     const reason = c.req.valid('json')?.reason ?? '';
     const { id } = c.req.valid('param');
     return c.json(
-      await bookings.transition(getDb(c.env.DB), c.env.NOTIFY_QUEUE, currentTrainer(c).id, id, 'cancel', reason),
+      await bookings.transition(c.var.db, c.env.NOTIFY_QUEUE, currentTrainer(c).id, id, 'cancel', reason),
       200,
     );
   })
@@ -162,13 +163,7 @@ export const bookingsRouter = new OpenAPIHono<AppEnv>()
 
 /** A state change without a body, by the signed-in trainer. */
 function act(c: Context<AppEnv, string, { out: { param: { id: number } } }>, action: bookings.Transition) {
-  return bookings.transition(
-    getDb(c.env.DB),
-    c.env.NOTIFY_QUEUE,
-    currentTrainer(c).id,
-    c.req.valid('param').id,
-    action,
-  );
+  return bookings.transition(c.var.db, c.env.NOTIFY_QUEUE, currentTrainer(c).id, c.req.valid('param').id, action);
 }
 
 async function listing(env: Bindings, auth: AuthContext, url: string, q: BookingListQuery, mode: bookings.ListMode) {

@@ -15,13 +15,13 @@ import {
   trainers,
   users,
 } from '../db/schema';
+import type { Viewer } from '../lib/auth';
 import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
 import { type Idempotency, priorColumn, priorOf } from '../lib/idempotency';
 import { clientName, trainerName } from '../lib/names';
 import { pageOffset, parseOrdering } from '../lib/pagination';
 import { ApiError, conflict, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
-import type { Viewer } from '../lib/viewer';
 import { cancelPendingFor, enqueue, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { reservedCount } from '../packages/service';

@@ -1,13 +1,11 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { bookingOut } from '../bookings/schemas';
 import { listBookings } from '../bookings/service';
-import type { AppEnv } from '../env';
-import { getDb } from '../lib/db';
+import { requireAuth, viewerOf } from '../lib/auth';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { viewerOf } from '../lib/viewer';
+import { createRouter } from '../lib/router';
 import { activePackagesOf } from '../packages/service';
-import { requireAuth } from '../users/middleware';
 import {
   clientCreateBody,
   clientDetailOut,
@@ -103,18 +101,18 @@ const clientBookings = createRoute({
   },
 });
 
-export const clientsRouter = new OpenAPIHono<AppEnv>()
+export const clientsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await clients.listClients(getDb(c.env.DB), viewerOf(c.get('auth')), q);
+    const { count, results } = await clients.listClients(c.var.db, viewerOf(c.get('auth')), q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(create, async (c) =>
-    c.json(await clients.createClient(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('json')), 201),
+    c.json(await clients.createClient(c.var.db, viewerOf(c.get('auth')), c.req.valid('json')), 201),
   )
   .openapi(detail, async (c) => {
     const auth = c.get('auth');
-    const db = getDb(c.env.DB);
+    const db = c.var.db;
     const client = await clients.getClientDetail(db, viewerOf(auth), c.req.valid('param').id);
     const active = await activePackagesOf(db, client.id);
     return c.json({ ...client, packages: active }, 200);
@@ -124,40 +122,37 @@ export const clientsRouter = new OpenAPIHono<AppEnv>()
     const viewer = viewerOf(auth);
     const { id } = c.req.valid('param');
     const q = c.req.valid('query');
-    const db = getDb(c.env.DB);
+    const db = c.var.db;
     await clients.findClient(db, viewer, id);
     const zone = auth.trainer?.timezone ?? 'UTC';
     const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all');
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(updateRoute('put'), async (c) => {
-    const db = getDb(c.env.DB);
+    const db = c.var.db;
     return c.json(
       await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
       200,
     );
   })
   .openapi(updateRoute('patch'), async (c) => {
-    const db = getDb(c.env.DB);
+    const db = c.var.db;
     return c.json(
       await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
       200,
     );
   })
   .openapi(remove, async (c) => {
-    await clients.deleteClient(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id);
+    await clients.deleteClient(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id);
     return c.body(null, 204);
   })
   .openapi(addNote, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(
-      await clients.addNote(getDb(c.env.DB), viewerOf(c.get('auth')), id, c.req.valid('json').content),
-      201,
-    );
+    return c.json(await clients.addNote(c.var.db, viewerOf(c.get('auth')), id, c.req.valid('json').content), 201);
   })
   .openapi(notes, async (c) => {
     const q = c.req.valid('query');
     const { id } = c.req.valid('param');
-    const { count, results } = await clients.listNotes(getDb(c.env.DB), viewerOf(c.get('auth')), id, q);
+    const { count, results } = await clients.listNotes(c.var.db, viewerOf(c.get('auth')), id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   });

@@ -1,11 +1,11 @@
 import { and, asc, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
 import { bookings, type Client, clientNotes, clientPackages, clients, users } from '../db/schema';
+import { trainerIdOf, type Viewer } from '../lib/auth';
 import { containsPattern, type Db, isUniqueViolation } from '../lib/db';
 import { userName } from '../lib/names';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { nowIso } from '../lib/time';
-import { trainerIdOf, type Viewer } from '../lib/viewer';
 import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
 
 /** The rows a viewer may see: a trainer's own clients, or a client user's records by email. */

@@ -1,7 +1,7 @@
 import { lt } from 'drizzle-orm';
 import { rollupDashboardMetrics } from '../analytics/service';
 import { idempotencyKeys, loginAttempts, rateLimitHits, sessions } from '../db/schema';
-import type { Bindings } from '../env';
+import type { Bindings } from '../lib/config';
 import { getDb } from '../lib/db';
 import { IDEMPOTENCY_TTL_SECONDS } from '../lib/idempotency';
 import { LOGIN_WINDOW_SECONDS } from '../lib/ratelimit';

@@ -1,4 +1,4 @@
-import type { Bindings } from '../env';
+import type { Bindings } from '../lib/config';
 import { getDb } from '../lib/db';
 import { deadLetter, deliver, sendVerifications } from '../notifications/service';
 import type { NotifyMessage } from '../notifications/types';

@@ -1,10 +1,9 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../db/schema';
-import type { AppEnv } from '../env';
-import { getDb } from '../lib/db';
+import { currentTrainer, requireTrainer } from '../lib/auth';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { currentTrainer, requireTrainer } from '../users/middleware';
+import { createRouter } from '../lib/router';
 import * as notifications from './service';
 
 const base = { tags: ['notifications'], security: authenticated, middleware: requireTrainer };
@@ -55,16 +54,16 @@ const retry = createRoute({
   responses: { 200: jsonResponse(notificationOut, 'Queued again'), ...problems(401, 403, 404, 409) },
 });
 
-export const notificationsRouter = new OpenAPIHono<AppEnv>()
+export const notificationsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await notifications.listNotifications(getDb(c.env.DB), currentTrainer(c).id, q);
+    const { count, results } = await notifications.listNotifications(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(retry, async (c) =>
     c.json(
       await notifications.retryNotification(
-        getDb(c.env.DB),
+        c.var.db,
         c.env.NOTIFY_QUEUE,
         currentTrainer(c).id,
         c.req.valid('param').id,

@@ -7,8 +7,8 @@ import {
   notifications,
   users,
 } from '../db/schema';
-import { type Bindings, jwtSecret } from '../env';
 import { type OutboundMessage, providerFor, type SendResult } from '../jobs/providers';
+import { type Bindings, configOf, jwtSecretOf } from '../lib/config';
 import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, notFound } from '../lib/problem';
@@ -217,7 +217,7 @@ export async function sendVerifications(
   messages: readonly Message<NotifyMessage>[],
   retryBaseSeconds: number,
 ) {
-  const secret = jwtSecret(env);
+  const secret = jwtSecretOf(configOf(env));
   const origin = env.APP_ORIGIN.replace(/\/$/, '');
   for (const msg of messages) {
     const userId = msg.body.verifyUserId ?? 0;

@@ -1,11 +1,9 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
-import type { AppEnv } from '../env';
-import { getDb } from '../lib/db';
+import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { trainerViewer, viewerOf } from '../lib/viewer';
-import { currentTrainer, requireAuth, requireTrainer } from '../users/middleware';
+import { createRouter } from '../lib/router';
 import {
   assignBody,
   clientPackageListQuery,
@@ -114,40 +112,40 @@ const ledger = createRoute({
   responses: { 200: jsonResponse(pageSchema(ledgerOut, 'PackageLedgerPage'), 'A page'), ...problems(401, 403, 404) },
 });
 
-export const packagesRouter = new OpenAPIHono<AppEnv>()
+export const packagesRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await packages.listPackages(getDb(c.env.DB), currentTrainer(c).id, q);
+    const { count, results } = await packages.listPackages(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(create, async (c) =>
-    c.json(await packages.createPackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('json')), 201),
+    c.json(await packages.createPackage(c.var.db, currentTrainer(c).id, c.req.valid('json')), 201),
   )
   .openapi(detail, async (c) =>
     c.json(
-      packages.toPackageOut(await packages.findPackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id)),
+      packages.toPackageOut(await packages.findPackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id)),
       200,
     ),
   )
   .openapi(put, async (c) =>
     c.json(
-      await packages.updatePackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await packages.updatePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
       200,
     ),
   )
   .openapi(patch, async (c) =>
     c.json(
-      await packages.updatePackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await packages.updatePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
       200,
     ),
   )
   .openapi(remove, async (c) => {
-    await packages.deletePackage(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id);
+    await packages.deletePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id);
     return c.body(null, 204);
   })
   .openapi(assign, async (c) => {
     const auth = c.get('auth');
-    const db = getDb(c.env.DB);
+    const db = c.var.db;
     const sold = await packages.assignToClient(
       db,
       trainerViewer(auth),
@@ -159,7 +157,7 @@ export const packagesRouter = new OpenAPIHono<AppEnv>()
   })
   .openapi(sold, async (c) => {
     const trainer = currentTrainer(c);
-    const db = getDb(c.env.DB);
+    const db = c.var.db;
     const { id } = c.req.valid('param');
     await packages.findPackage(db, trainer.id, id);
     const q = c.req.valid('query');
@@ -176,30 +174,20 @@ export const packagesRouter = new OpenAPIHono<AppEnv>()
     const auth = c.get('auth');
     const q = c.req.valid('query');
     const zone = auth.trainer?.timezone ?? 'UTC';
-    const { count, results } = await packages.listClientPackages(getDb(c.env.DB), viewerOf(auth), zone, q);
+    const { count, results } = await packages.listClientPackages(c.var.db, viewerOf(auth), zone, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(cpDetail, async (c) =>
-    c.json(await packages.findClientPackage(getDb(c.env.DB), viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+    c.json(await packages.findClientPackage(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id), 200),
   )
   .openapi(useSession, async (c) =>
     c.json(
-      await packages.useSession(
-        getDb(c.env.DB),
-        trainerViewer(c.get('auth')),
-        currentTrainer(c),
-        c.req.valid('param').id,
-      ),
+      await packages.useSession(c.var.db, trainerViewer(c.get('auth')), currentTrainer(c), c.req.valid('param').id),
       200,
     ),
   )
   .openapi(ledger, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await packages.ledger(
-      getDb(c.env.DB),
-      viewerOf(c.get('auth')),
-      c.req.valid('param').id,
-      q,
-    );
+    const { count, results } = await packages.ledger(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   });

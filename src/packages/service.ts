@@ -11,13 +11,13 @@ import {
   type Trainer,
   trainers,
 } from '../db/schema';
+import type { TrainerViewer, Viewer } from '../lib/auth';
 import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { nowIso } from '../lib/time';
-import type { TrainerViewer, Viewer } from '../lib/viewer';
 import { addDays, today } from '../scheduling/slots';
 import type { ClientPackageListQuery, ClientPackageOut, PackageInput } from './schemas';
 

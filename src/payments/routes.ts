@@ -1,11 +1,11 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { type AppEnv, type Bindings, jwtSecret } from '../env';
-import { getDb } from '../lib/db';
+import { currentTrainer, requireTrainer } from '../lib/auth';
+import { type Bindings, configOf, jwtSecretOf } from '../lib/config';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { ApiError, unavailable } from '../lib/problem';
-import { currentTrainer, requireTrainer } from '../users/middleware';
+import { createRouter } from '../lib/router';
 import { renderCheckoutPage, renderCheckoutUnavailable } from './checkout-page';
 import { verifyPaddleSignature, webhookSecrets, webhookTolerance } from './paddle';
 import {
@@ -31,7 +31,7 @@ const settingsOf = (env: Bindings): payments.PaddleSettings => ({
   apiBase: env.PADDLE_API_BASE,
   apiKey: env.PADDLE_API_KEY,
   priceId: env.PADDLE_PRICE_ID,
-  signingSecret: jwtSecret(env),
+  signingSecret: jwtSecretOf(configOf(env)),
 });
 
 const listSubscriptions = createRoute({
@@ -109,16 +109,16 @@ const checkoutPage = createRoute({
   },
 });
 
-export const paymentsRouter = new OpenAPIHono<AppEnv>()
+export const paymentsRouter = createRouter()
   .openapi(listSubscriptions, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await payments.listSubscriptions(getDb(c.env.DB), currentTrainer(c).id, q);
+    const { count, results } = await payments.listSubscriptions(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(createCheckout, async (c) => {
     const trainer = currentTrainer(c);
     const result = await payments.createCheckout(
-      getDb(c.env.DB),
+      c.var.db,
       settingsOf(c.env),
       { id: trainer.id, email: c.get('auth').user.email },
       c.req.valid('json'),
@@ -128,7 +128,7 @@ export const paymentsRouter = new OpenAPIHono<AppEnv>()
   .openapi(cancel, async (c) => {
     const { immediately } = c.req.valid('json');
     const sub = await payments.cancelSubscription(
-      getDb(c.env.DB),
+      c.var.db,
       settingsOf(c.env),
       currentTrainer(c).id,
       c.req.valid('param').id,
@@ -138,7 +138,7 @@ export const paymentsRouter = new OpenAPIHono<AppEnv>()
   })
   .openapi(listPayments, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await payments.listPayments(getDb(c.env.DB), currentTrainer(c).id, q);
+    const { count, results } = await payments.listPayments(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(webhook, async (c) => {
@@ -156,9 +156,9 @@ export const paymentsRouter = new OpenAPIHono<AppEnv>()
     if (!valid) throw new ApiError(401, 'Missing or invalid Paddle-Signature.');
     const { event, text, occurredAt } = payments.parseWebhook(raw);
     const result = await payments.handleWebhook(
-      getDb(c.env.DB),
+      c.var.db,
       c.env.NOTIFY_QUEUE,
-      jwtSecret(c.env),
+      jwtSecretOf(c.var.config),
       event,
       text,
       occurredAt,

@@ -1,7 +1,7 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { type AppEnv, jwtSecret } from '../env';
-import { getDb } from '../lib/db';
+import { createRoute, z } from '@hono/zod-openapi';
+import { jwtSecretOf } from '../lib/config';
 import { jsonBody, jsonResponse, problems } from '../lib/openapi';
+import { createRouter } from '../lib/router';
 import {
   manageCancelBody,
   manageOut,
@@ -103,18 +103,18 @@ function clientIp(header: string | undefined, raw: Request): string {
   return header ?? raw.headers.get('X-Forwarded-For')?.split(',')[0]?.trim() ?? 'local';
 }
 
-export const publicRouter = new OpenAPIHono<AppEnv>()
-  .openapi(profile, async (c) => c.json(await pub.publicProfile(getDb(c.env.DB), c.req.valid('param').slug), 200))
+export const publicRouter = createRouter()
+  .openapi(profile, async (c) => c.json(await pub.publicProfile(c.var.db, c.req.valid('param').slug), 200))
   .openapi(availability, async (c) => {
-    const body = await pub.publicAvailability(getDb(c.env.DB), c.req.valid('param').slug, c.req.valid('query'));
+    const body = await pub.publicAvailability(c.var.db, c.req.valid('param').slug, c.req.valid('query'));
     return c.json(body, 200, { 'Cache-Control': 'public, max-age=15' });
   })
   .openapi(book, async (c) => {
     const created = await pub.publicBook(
       {
         env: c.env,
-        db: getDb(c.env.DB),
-        secret: jwtSecret(c.env),
+        db: c.var.db,
+        secret: jwtSecretOf(c.var.config),
         ip: clientIp(c.req.header('CF-Connecting-IP'), c.req.raw),
         idempotencyKey: c.req.header('Idempotency-Key'),
       },
@@ -123,16 +123,13 @@ export const publicRouter = new OpenAPIHono<AppEnv>()
     );
     return c.json(created, 201);
   })
-  .openapi(manage, async (c) => c.json(await pub.getManaged(getDb(c.env.DB), c.req.valid('param').token), 200))
+  .openapi(manage, async (c) => c.json(await pub.getManaged(c.var.db, c.req.valid('param').token), 200))
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';
-    return c.json(
-      await pub.cancelManaged(getDb(c.env.DB), c.env.NOTIFY_QUEUE, c.req.valid('param').token, reason),
-      200,
-    );
+    return c.json(await pub.cancelManaged(c.var.db, c.env.NOTIFY_QUEUE, c.req.valid('param').token, reason), 200);
   })
   .openapi(ics, async (c) => {
-    const text = await pub.icsFor(getDb(c.env.DB), c.req.valid('param').token, new URL(c.req.url).host);
+    const text = await pub.icsFor(c.var.db, c.req.valid('param').token, new URL(c.req.url).host);
     return c.body(text, 200, {
       'Content-Type': 'text/calendar; charset=utf-8',
       'Content-Disposition': 'attachment; filename="session.ics"',

@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { transition, unwrapOutcome } from '../bookings/service';
 import { bookingLinks, bookings, sessionPackages, type Trainer, trainers, users } from '../db/schema';
-import type { Bindings } from '../env';
+import type { Bindings } from '../lib/config';
 import type { Db } from '../lib/db';
 import { idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';

@@ -1,10 +1,9 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
-import type { AppEnv } from '../env';
-import { getDb } from '../lib/db';
+import { currentTrainer, requireTrainer } from '../lib/auth';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { currentTrainer, requireTrainer } from '../users/middleware';
+import { createRouter } from '../lib/router';
 import {
   availableDayOut,
   availableQuery,
@@ -109,13 +108,13 @@ const s = crud(
 );
 const b = crud(breaks, '/api/trainer-breaks', 'break', breakCreateBody, breakPatchBody, breakOut, 'TrainerBreakPage');
 
-export const schedulingRouter = new OpenAPIHono<AppEnv>()
+export const schedulingRouter = createRouter()
   // Before /{id}, so "available" is not read as an id.
   .openapi(available, async (c) => {
     const trainer = currentTrainer(c);
     const q = c.req.valid('query');
     const span = scheduling.resolveSpan(q, MAX_RANGE_DAYS);
-    const days = await scheduling.getAvailableTimes(getDb(c.env.DB), trainer, span.from, span.to, q.duration);
+    const days = await scheduling.getAvailableTimes(c.var.db, trainer, span.from, span.to, q.duration);
     const duration_minutes = q.duration ?? trainer.sessionDurationMinutes;
     if (span.single) {
       return c.json(
@@ -127,55 +126,55 @@ export const schedulingRouter = new OpenAPIHono<AppEnv>()
   })
   .openapi(s.list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await scheduling.listSlots(getDb(c.env.DB), currentTrainer(c).id, q);
+    const { count, results } = await scheduling.listSlots(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(s.create, async (c) =>
-    c.json(await scheduling.createSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('json')), 201),
+    c.json(await scheduling.createSlot(c.var.db, currentTrainer(c).id, c.req.valid('json')), 201),
   )
   .openapi(s.get, async (c) =>
-    c.json(await scheduling.getSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id), 200),
+    c.json(await scheduling.getSlot(c.var.db, currentTrainer(c).id, c.req.valid('param').id), 200),
   )
   .openapi(s.put, async (c) =>
     c.json(
-      await scheduling.updateSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateSlot(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
       200,
     ),
   )
   .openapi(s.patch, async (c) =>
     c.json(
-      await scheduling.updateSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateSlot(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
       200,
     ),
   )
   .openapi(s.remove, async (c) => {
-    await scheduling.deleteSlot(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id);
+    await scheduling.deleteSlot(c.var.db, currentTrainer(c).id, c.req.valid('param').id);
     return c.body(null, 204);
   })
   .openapi(b.list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await scheduling.listBreaks(getDb(c.env.DB), currentTrainer(c).id, q);
+    const { count, results } = await scheduling.listBreaks(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(b.create, async (c) =>
-    c.json(await scheduling.createBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('json')), 201),
+    c.json(await scheduling.createBreak(c.var.db, currentTrainer(c).id, c.req.valid('json')), 201),
   )
   .openapi(b.get, async (c) =>
-    c.json(await scheduling.getBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id), 200),
+    c.json(await scheduling.getBreak(c.var.db, currentTrainer(c).id, c.req.valid('param').id), 200),
   )
   .openapi(b.put, async (c) =>
     c.json(
-      await scheduling.updateBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateBreak(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
       200,
     ),
   )
   .openapi(b.patch, async (c) =>
     c.json(
-      await scheduling.updateBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateBreak(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
       200,
     ),
   )
   .openapi(b.remove, async (c) => {
-    await scheduling.deleteBreak(getDb(c.env.DB), currentTrainer(c).id, c.req.valid('param').id);
+    await scheduling.deleteBreak(c.var.db, currentTrainer(c).id, c.req.valid('param').id);
     return c.body(null, 204);
   });

@@ -7,7 +7,7 @@ import {
   rescheduleBooking,
   scheduleBooking,
 } from '../bookings/service';
-import type { Bindings } from '../env';
+import type { Bindings } from '../lib/config';
 import { getDb } from '../lib/db';
 import { ApiError, unauthorized } from '../lib/problem';
 

@@ -1,6 +1,6 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../env';
+import { createRoute, z } from '@hono/zod-openapi';
 import { jsonResponse } from '../lib/openapi';
+import { createRouter } from '../lib/router';
 
 const health = createRoute({
   method: 'get',
@@ -23,7 +23,7 @@ const index = createRoute({
   },
 });
 
-export const systemRouter = new OpenAPIHono<AppEnv>()
+export const systemRouter = createRouter()
   .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
   .openapi(index, (c) => {
     const base = new URL(c.req.url).origin;

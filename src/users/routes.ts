@@ -1,9 +1,9 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { type AppEnv, jwtSecret } from '../env';
-import { getDb } from '../lib/db';
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireAuth } from '../lib/auth';
+import { jwtSecretOf } from '../lib/config';
 import { authenticated, jsonBody, jsonResponse, problems } from '../lib/openapi';
+import { createRouter } from '../lib/router';
 import { enqueueVerification } from '../notifications/outbox';
-import { requireAuth } from './middleware';
 import {
   authOut,
   changePasswordBody,
@@ -101,14 +101,14 @@ const changePassword = createRoute({
   responses: { 200: jsonResponse(tokenOut, 'A fresh token'), ...problems(400, 401) },
 });
 
-export const usersRouter = new OpenAPIHono<AppEnv>()
+export const usersRouter = createRouter()
   .openapi(register, async (c) => {
-    const result = await users.register(getDb(c.env.DB), jwtSecret(c.env), c.req.valid('json'));
+    const result = await users.register(c.var.db, jwtSecretOf(c.var.config), c.req.valid('json'));
     await enqueueVerification(c.env.NOTIFY_QUEUE, result.user.id);
     return c.json(result, 201);
   })
   .openapi(verify, async (c) => {
-    const { email } = await verifyEmail(getDb(c.env.DB), jwtSecret(c.env), c.req.valid('query').token);
+    const { email } = await verifyEmail(c.var.db, jwtSecretOf(c.var.config), c.req.valid('query').token);
     return c.json({ email, email_verified: true }, 200);
   })
   .openapi(resend, async (c) => {
@@ -122,27 +122,27 @@ export const usersRouter = new OpenAPIHono<AppEnv>()
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
     const ip = c.req.header('CF-Connecting-IP') ?? null;
-    return c.json(await users.login(getDb(c.env.DB), jwtSecret(c.env), email, password, ip), 200);
+    return c.json(await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip), 200);
   })
   .openapi(logout, async (c) => {
-    await users.logout(getDb(c.env.DB), c.get('auth').jti);
+    await users.logout(c.var.db, c.get('auth').jti);
     return c.body(null, 204);
   })
   .openapi(profile, async (c) => {
     const { user, trainer } = c.get('auth');
-    return c.json(await users.getProfile(getDb(c.env.DB), user, trainer), 200);
+    return c.json(await users.getProfile(c.var.db, user, trainer), 200);
   })
   .openapi(updateRoute('put'), async (c) =>
-    c.json(await users.updateProfile(getDb(c.env.DB), c.get('auth'), c.req.valid('json')), 200),
+    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json')), 200),
   )
   .openapi(updateRoute('patch'), async (c) =>
-    c.json(await users.updateProfile(getDb(c.env.DB), c.get('auth'), c.req.valid('json')), 200),
+    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json')), 200),
   )
   .openapi(changePassword, async (c) => {
     const { old_password, new_password } = c.req.valid('json');
     const token = await users.changePassword(
-      getDb(c.env.DB),
-      jwtSecret(c.env),
+      c.var.db,
+      jwtSecretOf(c.var.config),
       c.get('auth'),
       old_password,
       new_password,

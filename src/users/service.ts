@@ -1,12 +1,12 @@
-import { and, eq, gt, like, or, sql } from 'drizzle-orm';
+import { eq, like, or, sql } from 'drizzle-orm';
 import { clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
-import type { AuthContext } from '../env';
+import type { AuthContext } from '../lib/context';
 import { type Db, isUniqueViolation } from '../lib/db';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
 import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '../lib/problem';
 import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { nowIso } from '../lib/time';
-import { newTokenClaims, signToken, type VerifiedToken, verifyToken } from '../lib/tokens';
+import { newTokenClaims, signToken } from '../lib/tokens';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
 
 export function toUserOut(user: User, trainer: Trainer | null): UserOut {
@@ -176,28 +176,7 @@ export async function login(
 }
 
 /** `Token <jwt>` or `Bearer <jwt>` → the token's verified claims, or 401. Reads no session row. */
-export async function tokenClaims(secret: string, header: string | undefined): Promise<VerifiedToken> {
-  if (!header) throw unauthorized();
-  const match = /^(?:Token|Bearer)\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[1]) throw unauthorized('Invalid authorization header; use "Bearer <token>" or "Token <token>".');
-  const claims = await verifyToken(secret, match[1]);
-  if (!claims) throw unauthorized('Invalid or expired token.');
-  return claims;
-}
-
 /** The signed-in user behind verified claims, or 401. The session row must still exist. */
-export async function authenticate(db: Db, claims: VerifiedToken): Promise<AuthContext> {
-  const row = await db
-    .select()
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .leftJoin(trainers, eq(trainers.userId, users.id))
-    .where(and(eq(sessions.jti, claims.jti), eq(sessions.userId, claims.userId), gt(sessions.expiresAt, nowIso())))
-    .get();
-  if (!row?.users.isActive) throw unauthorized('Invalid or expired token.');
-  return { user: row.users, trainer: row.trainers, jti: claims.jti };
-}
-
 export async function logout(db: Db, jti: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.jti, jti));
 }

@@ -4,8 +4,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { AppEnv } from '../env';
-import { getDb } from '../lib/db';
+import type { AppEnv } from '../lib/context';
 import { WIDGET_JS } from './embed-script';
 import { PAGE_JS } from './page-script';
 import { PAGE_CSS } from './page-style';
@@ -61,7 +60,7 @@ export const widgetRouter = new Hono<AppEnv>({ strict: false })
     return page(c, renderManagePage(c.req.param('token'), ASSET_VERSION), 200, 'no-store');
   })
   .get('/book/:slug', async (c) => {
-    const trainer = await findBookingPageTrainer(getDb(c.env.DB), c.req.param('slug'));
+    const trainer = await findBookingPageTrainer(c.var.db, c.req.param('slug'));
     if (!trainer) return page(c, renderNotFoundPage(ASSET_VERSION), 404, 'no-cache');
     return page(c, renderBookingPage(trainer, ASSET_VERSION), 200, 'public, max-age=60');
   });

@@ -1,4 +1,4 @@
-import type { Bindings } from '../../env';
+import type { Bindings } from '../../lib/config';
 import { logProvider } from './log';
 import { sendgridProvider } from './sendgrid';
 import { twilioProvider } from './twilio';

@@ -1,0 +1,125 @@
+import { and, eq, gt } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { sessions, trainers, users } from '../db/schema';
+import { isoNow } from './clock';
+import { jwtSecretOf } from './config';
+import type { AppEnv, AuthContext } from './context';
+import type { Db } from './db';
+import { ApiError, forbidden, unauthorized } from './problem';
+import { type VerifiedToken, verifyToken } from './tokens';
+
+// Who is asking: the token's check, the session row behind it, and the viewer the data layer
+// scopes every read by. The one place authentication lives.
+
+/** The `Authorization: Bearer|Token <jwt>` header → its verified claims, else 401. */
+export async function tokenClaims(secret: string, header: string | undefined): Promise<VerifiedToken> {
+  if (!header) throw unauthorized();
+  const match = /^(?:Token|Bearer)\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw unauthorized('Invalid authorization header; use "Bearer <token>" or "Token <token>".');
+  const claims = await verifyToken(secret, match[1]);
+  if (!claims) throw unauthorized('Invalid or expired token.');
+  return claims;
+}
+
+/** The live session behind verified claims: its user (active) and trainer row, else 401. */
+export async function authenticate(db: Db, claims: VerifiedToken, now: string): Promise<AuthContext> {
+  const row = await db
+    .select()
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(trainers, eq(trainers.userId, users.id))
+    .where(and(eq(sessions.jti, claims.jti), eq(sessions.userId, claims.userId), gt(sessions.expiresAt, now)))
+    .get();
+  if (!row?.users.isActive) throw unauthorized('Invalid or expired token.');
+  return { user: row.users, trainer: row.trainers, jti: claims.jti };
+}
+
+const claimsOf = (c: Context<AppEnv>) => tokenClaims(jwtSecretOf(c.var.config), c.req.header('Authorization'));
+
+async function signIn(c: Context<AppEnv>) {
+  c.set('auth', await authenticate(c.var.db, await claimsOf(c), isoNow(c.var.clock)));
+}
+
+/** Any signed-in user; sets `auth`. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  await signIn(c);
+  await next();
+});
+
+/** A signed-in trainer (one with a `trainers` row); other users get 403. */
+export const requireTrainer = createMiddleware<AppEnv>(async (c, next) => {
+  await signIn(c);
+  if (!c.get('auth').trainer) throw forbidden('Only trainers can use this endpoint.');
+  await next();
+});
+
+/**
+ * A trainer whose session row is checked later, in the first D1 statement the request makes
+ * anyway (the booking read inside the trainer's schedule object), which saves a round trip on
+ * the hottest write. Here: the token's signature, expiry and trainer claim. A token without
+ * the claim gets the full check at once. Sets `claim`; while `claim.sessionChecked` is false the
+ * handler must have the session read, and refuse the request with 401, before it writes anything.
+ * Two differences from requireTrainer, both harmless: a revoked token with a malformed body gets
+ * the 400 (validation runs before the session read), and a token whose trainer row is gone gets
+ * 401 rather than 403.
+ */
+export const requireTrainerClaim = createMiddleware<AppEnv>(async (c, next) => {
+  const claims = await claimsOf(c);
+  if (claims.trainerId !== null) {
+    c.set('claim', { userId: claims.userId, trainerId: claims.trainerId, jti: claims.jti, sessionChecked: false });
+  } else {
+    const auth = await authenticate(c.var.db, claims, isoNow(c.var.clock));
+    if (!auth.trainer) throw forbidden('Only trainers can use this endpoint.');
+    c.set('auth', auth);
+    c.set('claim', { userId: auth.user.id, trainerId: auth.trainer.id, jti: claims.jti, sessionChecked: true });
+  }
+  await next();
+});
+
+/** The signed-in trainer; only after requireTrainer. */
+export function currentTrainer(c: Context<AppEnv>) {
+  const trainer = c.get('auth').trainer;
+  if (!trainer) throw forbidden('Only trainers can use this endpoint.');
+  return trainer;
+}
+
+/**
+ * Who is asking, as the data layer needs it: a trainer sees and changes their own rows; a
+ * client user reads the rows of every client record that carries their email.
+ */
+export type Viewer =
+  | { kind: 'trainer'; trainerId: number; userId: number }
+  | { kind: 'client'; email: string; userId: number };
+
+export function viewerOf(auth: AuthContext): Viewer {
+  if (auth.trainer) return { kind: 'trainer', trainerId: auth.trainer.id, userId: auth.user.id };
+  if (auth.user.isClient) {
+    // Client records are matched by email: only a verified owner of that address may read them.
+    if (!auth.user.emailVerifiedAt) {
+      throw new ApiError(
+        403,
+        'Confirm your email address first: open the link we mailed you (POST /api/users/resend-verification/ sends it again).',
+        {
+          code: 'email_unverified',
+        },
+      );
+    }
+    return { kind: 'client', email: auth.user.email, userId: auth.user.id };
+  }
+  throw forbidden('Only trainers and clients can use this endpoint.');
+}
+
+/** The trainer behind a write; client users may only read. */
+export function trainerIdOf(viewer: Viewer): number {
+  if (viewer.kind !== 'trainer') throw forbidden('Only trainers can change this.');
+  return viewer.trainerId;
+}
+
+export type TrainerViewer = Extract<Viewer, { kind: 'trainer' }>;
+
+/** The viewer of a route behind requireTrainer. */
+export function trainerViewer(auth: AuthContext): TrainerViewer {
+  if (!auth.trainer) throw forbidden('Only trainers can use this endpoint.');
+  return { kind: 'trainer', trainerId: auth.trainer.id, userId: auth.user.id };
+}

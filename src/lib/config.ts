@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { ApiError } from './problem';
+
+/**
+ * The Worker's bindings: what `wrangler types` generates from wrangler.toml (`Env`), plus the
+ * secrets, all optional because `npm run dev` and the tests run without most of them.
+ * Only the platform reads these raw strings; everything else reads the parsed `Config`.
+ */
+export type Bindings = Env & {
+  JWT_SECRET?: string;
+  PADDLE_API_KEY?: string;
+  PADDLE_WEBHOOK_SECRET?: string;
+  SENDGRID_API_KEY?: string;
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+};
+
+// Used only when ENVIRONMENT=development (npm run dev), so a fresh clone runs with no secrets.
+const DEV_JWT_SECRET = 'trainerhub-dev-only-secret-never-used-in-production';
+
+const text = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || fallback);
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined);
+/** A whole number ≥ 0; unset or blank → the default. */
+const count = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v?.trim()) return fallback;
+      const n = Number(v);
+      if (Number.isSafeInteger(n) && n >= 0) return n;
+      ctx.addIssue({ code: 'custom', message: `must be a whole number ≥ 0 (got "${v}")` });
+      return z.NEVER;
+    });
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    String(v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+const origin = (fallback: string) =>
+  text(fallback).refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), 'must be an origin such as https://example.com');
+
+const configSchema = z
+  .object({
+    ENVIRONMENT: z.enum(['production', 'development', 'test', 'staging']).default('production'),
+    APP_ORIGIN: origin('http://localhost:8787'),
+    CORS_ORIGINS: list,
+    LOG_REQUESTS: z.enum(['true', 'false']).default('true'),
+    JWT_SECRET: optionalSecret,
+    NOTIFY_PROVIDER: z.enum(['log', 'live']).default('log'),
+    EMAIL_FROM: text('TrainerHub <bookings@example.com>'),
+    SMS_FROM: text(''),
+    SENDGRID_API_BASE: text('https://api.sendgrid.com'),
+    TWILIO_API_BASE: text('https://api.twilio.com'),
+    SENDGRID_API_KEY: optionalSecret,
+    TWILIO_ACCOUNT_SID: optionalSecret,
+    TWILIO_AUTH_TOKEN: optionalSecret,
+    NOTIFY_RETRY_BASE_SECONDS: count(30),
+    SMS_DAILY_LIMIT_PER_TRAINER: count(200),
+    PADDLE_ENVIRONMENT: z.enum(['sandbox', 'production']).default('sandbox'),
+    PADDLE_API_BASE: text('https://sandbox-api.paddle.com'),
+    PADDLE_PRICE_ID: text(''),
+    PADDLE_CLIENT_TOKEN: text(''),
+    PADDLE_WEBHOOK_TOLERANCE_S: count(300),
+    PADDLE_API_KEY: optionalSecret,
+    PADDLE_WEBHOOK_SECRET: list,
+  })
+  .transform((e) => ({
+    environment: e.ENVIRONMENT,
+    appOrigin: e.APP_ORIGIN.replace(/\/$/, ''),
+    corsOrigins: e.CORS_ORIGINS,
+    logRequests: e.LOG_REQUESTS === 'true' && e.ENVIRONMENT !== 'test',
+    /** The JWT key, or undefined when none is usable (authenticated calls then answer 503). */
+    jwtSecret:
+      e.JWT_SECRET && e.JWT_SECRET.length >= 32
+        ? e.JWT_SECRET
+        : e.ENVIRONMENT === 'development'
+          ? DEV_JWT_SECRET
+          : undefined,
+    notify: {
+      provider: e.NOTIFY_PROVIDER,
+      quiet: e.ENVIRONMENT === 'test',
+      emailFrom: e.EMAIL_FROM,
+      smsFrom: e.SMS_FROM,
+      sendgrid: { baseUrl: e.SENDGRID_API_BASE, apiKey: e.SENDGRID_API_KEY },
+      twilio: { baseUrl: e.TWILIO_API_BASE, accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN },
+      retryBaseSeconds: e.NOTIFY_RETRY_BASE_SECONDS || 30,
+      smsDailyLimitPerTrainer: e.SMS_DAILY_LIMIT_PER_TRAINER,
+    },
+    paddle: {
+      environment: e.PADDLE_ENVIRONMENT,
+      apiBase: e.PADDLE_API_BASE,
+      apiKey: e.PADDLE_API_KEY,
+      priceId: e.PADDLE_PRICE_ID,
+      clientToken: e.PADDLE_CLIENT_TOKEN,
+      webhookSecrets: e.PADDLE_WEBHOOK_SECRET,
+      webhookToleranceSeconds: e.PADDLE_WEBHOOK_TOLERANCE_S,
+    },
+  }));
+
+export type Config = z.output<typeof configSchema>;
+export type NotifyConfig = Config['notify'];
+export type PaddleConfig = Config['paddle'];
+
+/** Thrown when a setting is malformed; names each one (values of secrets are never shown). */
+export class ConfigError extends ApiError {
+  constructor(readonly problems: string[]) {
+    super(503, `This server is misconfigured: ${problems.join('; ')}.`);
+  }
+}
+
+// A binding object lives as long as its isolate (tests build others): parse each one once.
+const parsed = new WeakMap<object, Config>();
+
+export function configOf(env: Bindings): Config {
+  let config = parsed.get(env);
+  if (!config) {
+    const result = configSchema.safeParse(env);
+    if (!result.success) {
+      throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+    }
+    config = result.data;
+    parsed.set(env, config);
+  }
+  return config;
+}
+
+/** The JWT key, or a 503 that says how to set one. */
+export function jwtSecretOf(config: Config): string {
+  if (config.jwtSecret) return config.jwtSecret;
+  throw new ApiError(503, 'JWT_SECRET is not configured (set a secret of at least 32 characters).');
+}
