@@ -4,7 +4,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import vectors from '../../shared/fixtures/paddle/vectors.json';
+import vectors from './fixtures/paddle/vectors.json';
 import { createApp } from '../src/app';
 import type { Bindings } from '../src/lib/config';
 import { verifyPaddleSignature, webhookSecrets } from '../src/payments/paddle';
@@ -13,7 +13,7 @@ import { api, type ProblemBody, type Reply, registerTrainer } from './helpers';
 // ---- fixtures ------------------------------------------------------------------------------
 
 // The event files as raw text: the signature covers their exact bytes.
-const eventFiles = import.meta.glob('../../shared/fixtures/paddle/events/*.json', {
+const eventFiles = import.meta.glob('./fixtures/paddle/events/*.json', {
   query: '?raw',
   import: 'default',
   eager: true,
