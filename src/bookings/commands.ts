@@ -3,7 +3,6 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { isActiveStatus } from '../db/fragments';
 import { bookingLinks, bookings, clients, idempotencyKeys } from '../db/schema';
-import type { Viewer } from '../lib/auth';
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
@@ -19,7 +18,7 @@ import {
   timeErrors,
 } from './checks';
 import type { Outcome } from './outcome';
-import { findBooking, isActive, iso, toBookingOut } from './queries';
+import { asTrainer, findBooking, isActive, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
 import {
   batchByName,
@@ -69,8 +68,6 @@ export interface RescheduleCommand {
   allowOutsideAvailability: boolean;
 }
 
-const trainerViewer = (trainerId: number): Viewer => ({ kind: 'trainer', trainerId, userId: 0 });
-
 export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
   const start = Date.parse(cmd.startTime);
   // Until the trainer row is read the default length is unknown; read with the longest.
@@ -84,7 +81,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   if (prior) {
     const booking: BookingOut = prior.responseBody
       ? JSON.parse(prior.responseBody)
-      : await findBooking(db, trainerViewer(cmd.trainerId), prior.resourceId ?? 0, iso(now));
+      : await findBooking(db, asTrainer(cmd.trainerId), prior.resourceId ?? 0, iso(now));
     return { ok: true, booking, replayed: true, notificationIds: [] };
   }
 
@@ -102,8 +99,9 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   checkSchedule(t, read, start, end, cmd.allowOutsideAvailability);
 
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
-  const written = await writeBooking(db, { cmd, t, client, newClient, start, end, nowIso: iso(now) });
-  const booking = await createdBookingOut(db, { cmd, t, client, newClient, start, end, nowIso: iso(now) }, written.id);
+  const checked: NewBooking = { cmd, t, client, newClient, start, end, nowIso: iso(now) };
+  const written = await writeBooking(db, checked);
+  const booking = await createdBookingOut(db, checked, written.id);
   const idem = cmd.idempotency;
   if (idem) {
     await db
@@ -271,7 +269,7 @@ async function clientIdByEmail(db: Db, trainerId: number, email: string): Promis
 }
 
 export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
-  const viewer = trainerViewer(cmd.trainerId);
+  const viewer = asTrainer(cmd.trainerId);
   const nowIso = iso(now);
   const current = await findBooking(db, viewer, cmd.bookingId, nowIso);
   if (!isActive(current.status)) {

@@ -65,6 +65,9 @@ export function toBookingOut(
 export const bookingScope = (viewer: Viewer): SQL =>
   viewer.kind === 'trainer' ? eq(bookings.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
 
+/** The trainer's own view, for code acting on the trainer's behalf (the schedule object, state changes). */
+export const asTrainer = (trainerId: number): Viewer => ({ kind: 'trainer', trainerId, userId: 0 });
+
 /** One booking the viewer may see, as of `now` (ISO). */
 export async function findBooking(db: Db, viewer: Viewer, id: number, now: string): Promise<BookingOut> {
   const row = await selectBookings(db)

@@ -2,15 +2,12 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
 import { type BookingStatus, bookings, clientPackages, packageLedger, trainers } from '../db/schema';
-import type { Viewer } from '../lib/auth';
 import { type Db, statement } from '../lib/db';
 import { conflict, notFound } from '../lib/problem';
 import { cancelPendingFor, enqueue, idsOf, planForBooking } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
-import { findBooking } from './queries';
+import { asTrainer, findBooking } from './queries';
 import type { BookingOut } from './schemas';
-
-const trainerViewer = (trainerId: number): Viewer => ({ kind: 'trainer', trainerId, userId: 0 });
 
 export async function updateNotes(
   db: Db,
@@ -19,7 +16,7 @@ export async function updateNotes(
   notes: string,
   now: string,
 ): Promise<BookingOut> {
-  const viewer = trainerViewer(trainerId);
+  const viewer = asTrainer(trainerId);
   await findBooking(db, viewer, id, now);
   await db
     .update(bookings)
@@ -57,7 +54,7 @@ export async function transition(
   action: Transition,
   reason = '',
 ): Promise<BookingOut> {
-  const viewer = trainerViewer(trainerId);
+  const viewer = asTrainer(trainerId);
   const current = await findBooking(db, viewer, id, nowIso);
   const trainer = await db.select().from(trainers).where(eq(trainers.id, trainerId)).get();
   if (!trainer) throw notFound('Trainer not found.');
