@@ -3,7 +3,7 @@ import { handleScheduled } from './jobs/cron';
 import { handleQueue } from './jobs/queue';
 import type { NotifyMessage } from './notifications/types';
 
-export { TrainerSchedule } from './scheduling/trainer-schedule';
+export { TrainerSchedule } from './bookings/schedule-object';
 
 const app = createApp();
 

@@ -1,5 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
-import type { CreateBookingCommand } from '../src/bookings/service';
+import type { CreateBookingCommand } from '../src/bookings/commands';
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;

@@ -2,7 +2,7 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { scheduleBooking } from '../src/bookings/service';
+import { scheduleBooking } from '../src/bookings/commands';
 import { getDb } from '../src/lib/db';
 import { at, book, claimsOf, countingD1, futureDay, setupTrainer, trainerBookingCommand } from './helpers';
 

@@ -2,11 +2,11 @@
 // (filters, search, ordering), its row, and its PATCH allow-list.
 import { z } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
+import { isValidDate } from '../lib/calendar';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { toUtcInstant } from '../lib/time';
 import { dateField } from '../scheduling/schemas';
-import { isValidDate } from '../scheduling/slots';
 import type { Filter, Kind, ModelDef } from './models';
 
 const dateOrInstant = z

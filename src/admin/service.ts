@@ -1,8 +1,10 @@
 // One list, detail and change implementation for every model in ./models.ts, across all
 // trainers (the one place that is not tenant-scoped), and the audit log every change writes.
 import { eq, getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
-import { type Transition, transition, unwrapOutcome } from '../bookings/service';
+import { scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
+import { type Transition, transition } from '../bookings/transitions';
 import { adminAuditLog, adminSessions, notifications, sessions } from '../db/schema';
+import { addDays, isValidDate } from '../lib/calendar';
 import type { Bindings } from '../lib/config';
 import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
@@ -10,8 +12,6 @@ import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { invalidField, notFound } from '../lib/problem';
 import { nowIso } from '../lib/time';
 import { retryNotification } from '../notifications/service';
-import { addDays, isValidDate } from '../scheduling/slots';
-import { scheduleOf } from '../scheduling/trainer-schedule';
 import { type Column, type Filter, MODEL_ORDER, MODELS, type ModelDef, type Relation } from './models';
 
 /** The signed-in staff user making a change. */
@@ -276,7 +276,7 @@ async function changeBookingState({ db, env }: Deps, staff: Staff, def: ModelDef
   }
   if (action) {
     const reason = action === 'cancel' ? (text(input.cancellation_reason) ?? '') : '';
-    const after = await transition(db, env.NOTIFY_QUEUE, trainerId, id, action, reason);
+    const after = await transition({ db, queue: env.NOTIFY_QUEUE, now: nowIso() }, trainerId, id, action, reason);
     const changes: Changes = { status: { before: current.status, after: after.status } };
     if (action === 'cancel') {
       changes.cancellation_reason = { before: current.cancellation_reason, after: after.cancellation_reason };
@@ -285,12 +285,13 @@ async function changeBookingState({ db, env }: Deps, staff: Staff, def: ModelDef
     await audit(db, staff, def, id, action, changes, guard).run();
   }
   if (moves) {
-    const outcome = await scheduleOf(env, trainerId).rescheduleBooking({
+    const outcome = await scheduleOf(env.TRAINER_SCHEDULE, trainerId).rescheduleBooking({
       trainerId,
       bookingId: id,
       startTime: start ?? null,
       endTime: end ?? null,
       allowOutsideAvailability: input.allow_outside_availability === true,
+      now: nowIso(),
     });
     const { booking } = unwrapOutcome(outcome);
     const changes: Changes = {

@@ -3,10 +3,6 @@
 // instants, and money stays integer cents until lib/money formats it.
 import { and, count, desc, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
 import { dashboardMetrics, FITNESS_LEVELS, type Trainer, trainers } from '../db/schema';
-import { type Db, statement } from '../lib/db';
-import { averageCents, formatCents } from '../lib/money';
-import { pageOffset } from '../lib/pagination';
-import { invalidField } from '../lib/problem';
 import {
   addDays,
   addMonths,
@@ -17,7 +13,11 @@ import {
   offsetSpans,
   periodOf,
   startOfDayMs,
-} from '../scheduling/slots';
+} from '../lib/calendar';
+import { type Db, statement } from '../lib/db';
+import { averageCents, formatCents } from '../lib/money';
+import { pageOffset } from '../lib/pagination';
+import { invalidField } from '../lib/problem';
 import type {
   BookingStatsOut,
   ClientStatsOut,

@@ -1,14 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { currentTrainer, requireAuth, requireTrainer, requireTrainerClaim, viewerOf } from '../lib/auth';
-import type { Bindings } from '../lib/config';
-import type { AppEnv, AuthContext } from '../lib/context';
-import { getDb } from '../lib/db';
+import { isoNow } from '../lib/clock';
+import type { AppEnv } from '../lib/context';
 import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
-import { scheduleOf } from '../scheduling/trainer-schedule';
+import { findBooking, type ListMode, listBookings } from './queries';
+import { scheduleOf, unwrapOutcome } from './schedule-object';
 import {
   type BookingListQuery,
   bookingCreateBody,
@@ -17,7 +17,7 @@ import {
   bookingPatchBody,
   cancelBody,
 } from './schemas';
-import * as bookings from './service';
+import { type Transition, transition, updateNotes } from './transitions';
 
 const tags = ['bookings'];
 const anyone = { tags, security: authenticated, middleware: requireAuth };
@@ -77,7 +77,7 @@ const patch = createRoute({
   responses: { 200: jsonResponse(bookingOut, 'Updated'), ...problems(400, 401, 403, 404, 409) },
 });
 
-const action = (name: bookings.Transition, summary: string) => ({
+const action = (name: Transition, summary: string) => ({
   ...trainerOnly,
   method: 'post' as const,
   path: `/api/bookings/{id}/${name}`,
@@ -97,11 +97,9 @@ const cancel = createRoute({
 });
 
 export const bookingsRouter = createRouter()
-  .openapi(upcoming, async (c) =>
-    c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'upcoming'), 200),
-  )
-  .openapi(past, async (c) => c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'past'), 200))
-  .openapi(list, async (c) => c.json(await listing(c.env, c.get('auth'), c.req.url, c.req.valid('query'), 'all'), 200))
+  .openapi(upcoming, async (c) => c.json(await listing(c, c.req.valid('query'), 'upcoming'), 200))
+  .openapi(past, async (c) => c.json(await listing(c, c.req.valid('query'), 'past'), 200))
+  .openapi(list, async (c) => c.json(await listing(c, c.req.valid('query'), 'all'), 200))
   .openapi(create, async (c) => {
     const claim = c.get('claim');
     const body = c.req.valid('json');
@@ -110,7 +108,7 @@ export const bookingsRouter = createRouter()
       `user:${claim.userId}:POST /api/bookings`,
       body,
     );
-    const outcome = await scheduleOf(c.env, claim.trainerId).createBooking({
+    const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId).createBooking({
       trainerId: claim.trainerId,
       client: { id: body.client },
       startTime: body.start_time,
@@ -124,50 +122,56 @@ export const bookingsRouter = createRouter()
       session: claim.sessionChecked ? null : { userId: claim.userId, jti: claim.jti },
       manageTokenHash: null,
       notify: 'none',
+      now: isoNow(c.var.clock),
     });
-    const { booking, replayed } = bookings.unwrapOutcome(outcome);
+    const { booking, replayed } = unwrapOutcome(outcome);
     return c.json(booking, 201, replayHeader(replayed));
   })
   .openapi(detail, async (c) =>
-    c.json(await bookings.findBooking(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+    c.json(await findBooking(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id, isoNow(c.var.clock)), 200),
   )
   .openapi(patch, async (c) => {
     const trainer = currentTrainer(c);
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const db = c.var.db;
+    const now = isoNow(c.var.clock);
     // The time first: a refused reschedule must leave the notes untouched too.
     if (body.start_time !== undefined || body.end_time !== undefined) {
-      const outcome = await scheduleOf(c.env, trainer.id).rescheduleBooking({
+      const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, trainer.id).rescheduleBooking({
         trainerId: trainer.id,
         bookingId: id,
         startTime: body.start_time ?? null,
         endTime: body.end_time ?? null,
         allowOutsideAvailability: body.allow_outside_availability ?? false,
+        now,
       });
-      bookings.unwrapOutcome(outcome);
+      unwrapOutcome(outcome);
     }
-    if (body.notes !== undefined) await bookings.updateNotes(db, trainer.id, id, body.notes);
-    return c.json(await bookings.findBooking(db, viewerOf(c.get('auth')), id), 200);
+    if (body.notes !== undefined) await updateNotes(db, trainer.id, id, body.notes, now);
+    return c.json(await findBooking(db, viewerOf(c.get('auth')), id, now), 200);
   })
   .openapi(confirm, async (c) => c.json(await act(c, 'confirm'), 200))
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';
     const { id } = c.req.valid('param');
-    return c.json(
-      await bookings.transition(c.var.db, c.env.NOTIFY_QUEUE, currentTrainer(c).id, id, 'cancel', reason),
-      200,
-    );
+    return c.json(await transition(transitionDeps(c), currentTrainer(c).id, id, 'cancel', reason), 200);
   })
   .openapi(complete, async (c) => c.json(await act(c, 'mark_completed'), 200));
 
+type BookingContext = Context<AppEnv, string, { out: { param: { id: number } } }>;
+
+/** The database, the notification queue and the request's now, for a state change. */
+const transitionDeps = (c: Context<AppEnv>) => ({ db: c.var.db, queue: c.env.NOTIFY_QUEUE, now: isoNow(c.var.clock) });
+
 /** A state change without a body, by the signed-in trainer. */
-function act(c: Context<AppEnv, string, { out: { param: { id: number } } }>, action: bookings.Transition) {
-  return bookings.transition(c.var.db, c.env.NOTIFY_QUEUE, currentTrainer(c).id, c.req.valid('param').id, action);
+function act(c: BookingContext, action: Transition) {
+  return transition(transitionDeps(c), currentTrainer(c).id, c.req.valid('param').id, action);
 }
 
-async function listing(env: Bindings, auth: AuthContext, url: string, q: BookingListQuery, mode: bookings.ListMode) {
+async function listing(c: Context<AppEnv>, q: BookingListQuery, mode: ListMode) {
+  const auth = c.get('auth');
   const zone = auth.trainer?.timezone ?? 'UTC';
-  const { count, results } = await bookings.listBookings(getDb(env.DB), viewerOf(auth), zone, q, mode);
-  return pageOf(url, q, count, results);
+  const { count, results } = await listBookings(c.var.db, viewerOf(auth), zone, q, mode, isoNow(c.var.clock));
+  return pageOf(c.req.url, q, count, results);
 }

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { BOOKING_STATUSES } from '../db/schema';
+import { isValidDate } from '../lib/calendar';
 import { pageQuery } from '../lib/pagination';
 import { toUtcInstant } from '../lib/time';
-import { isValidDate } from '../scheduling/slots';
 
 export const instantField = z
   .string()

@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
+import { listBookings } from '../bookings/queries';
 import { bookingOut } from '../bookings/schemas';
-import { listBookings } from '../bookings/service';
 import { requireAuth, viewerOf } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { createRouter } from '../lib/router';
@@ -125,7 +126,7 @@ export const clientsRouter = createRouter()
     const db = c.var.db;
     await clients.findClient(db, viewer, id);
     const zone = auth.trainer?.timezone ?? 'UTC';
-    const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all');
+    const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all', isoNow(c.var.clock));
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(updateRoute('put'), async (c) => {

@@ -1,4 +1,4 @@
-// Every piece of time-zone and instant arithmetic in the app lives here (and in scheduling/slots.ts).
+// Instant arithmetic and formatting; calendar arithmetic (local days, zones) lives in lib/calendar.ts.
 
 export const nowIso = (): string => new Date().toISOString();
 

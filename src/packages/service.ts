@@ -12,13 +12,13 @@ import {
   trainers,
 } from '../db/schema';
 import type { TrainerViewer, Viewer } from '../lib/auth';
+import { addDays, today } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { nowIso } from '../lib/time';
-import { addDays, today } from '../scheduling/slots';
 import type { ClientPackageListQuery, ClientPackageOut, PackageInput } from './schemas';
 
 export const toPackageOut = (p: SessionPackage) => ({

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { jsonBody, jsonResponse, problems } from '../lib/openapi';
 import { createRouter } from '../lib/router';
@@ -106,14 +107,22 @@ function clientIp(header: string | undefined, raw: Request): string {
 export const publicRouter = createRouter()
   .openapi(profile, async (c) => c.json(await pub.publicProfile(c.var.db, c.req.valid('param').slug), 200))
   .openapi(availability, async (c) => {
-    const body = await pub.publicAvailability(c.var.db, c.req.valid('param').slug, c.req.valid('query'));
+    const body = await pub.publicAvailability(
+      c.var.db,
+      c.req.valid('param').slug,
+      c.req.valid('query'),
+      isoNow(c.var.clock),
+    );
     return c.json(body, 200, { 'Cache-Control': 'public, max-age=15' });
   })
   .openapi(book, async (c) => {
     const created = await pub.publicBook(
       {
-        env: c.env,
         db: c.var.db,
+        schedules: c.env.TRAINER_SCHEDULE,
+        queue: c.env.NOTIFY_QUEUE,
+        appOrigin: c.var.config.appOrigin,
+        now: isoNow(c.var.clock),
         secret: jwtSecretOf(c.var.config),
         ip: clientIp(c.req.header('CF-Connecting-IP'), c.req.raw),
         idempotencyKey: c.req.header('Idempotency-Key'),
@@ -126,10 +135,12 @@ export const publicRouter = createRouter()
   .openapi(manage, async (c) => c.json(await pub.getManaged(c.var.db, c.req.valid('param').token), 200))
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';
-    return c.json(await pub.cancelManaged(c.var.db, c.env.NOTIFY_QUEUE, c.req.valid('param').token, reason), 200);
+    const { token } = c.req.valid('param');
+    return c.json(await pub.cancelManaged(c.var.db, c.env.NOTIFY_QUEUE, token, reason, isoNow(c.var.clock)), 200);
   })
   .openapi(ics, async (c) => {
-    const text = await pub.icsFor(c.var.db, c.req.valid('param').token, new URL(c.req.url).host);
+    const host = new URL(c.req.url).host;
+    const text = await pub.icsFor(c.var.db, c.req.valid('param').token, host, isoNow(c.var.clock));
     return c.body(text, 200, {
       'Content-Type': 'text/calendar; charset=utf-8',
       'Content-Disposition': 'attachment; filename="session.ics"',

@@ -1,19 +1,18 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { transition, unwrapOutcome } from '../bookings/service';
+import { type ScheduleNamespace, scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
+import { transition } from '../bookings/transitions';
 import { bookingLinks, bookings, sessionPackages, type Trainer, trainers, users } from '../db/schema';
-import type { Bindings } from '../lib/config';
+import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
 import type { Db } from '../lib/db';
 import { idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
 import { conflict, invalidField, notFound, tooManyRequests } from '../lib/problem';
 import { hit } from '../lib/ratelimit';
-import { nowIso } from '../lib/time';
 import { base64url, hmacSha256, randomToken, sha256Hex } from '../lib/tokens';
 import { enqueue } from '../notifications/outbox';
+import type { NotifyMessage } from '../notifications/types';
 import { getAvailableTimes } from '../scheduling/service';
-import { addDays, daysBetween, MINUTE_MS, today } from '../scheduling/slots';
-import { scheduleOf } from '../scheduling/trainer-schedule';
 import type { PublicBookingInput } from './schemas';
 
 export const MAX_PUBLIC_RANGE_DAYS = 62;
@@ -58,9 +57,9 @@ export async function publicProfile(db: Db, slug: string) {
 }
 
 /** The trainer's own free-slot computation, over today … +13 days by default, never past the horizon. */
-export async function publicAvailability(db: Db, slug: string, q: { from?: string; to?: string }) {
+export async function publicAvailability(db: Db, slug: string, q: { from?: string; to?: string }, now: string) {
   const { trainer } = await trainerBySlug(db, slug);
-  const first = today(trainer.timezone);
+  const first = today(trainer.timezone, Date.parse(now));
   const last = addDays(first, trainer.bookingHorizonDays);
   const from = q.from ?? first;
   const to = q.to ?? minDate(addDays(from, DEFAULT_DAYS - 1), last);
@@ -69,7 +68,7 @@ export async function publicAvailability(db: Db, slug: string, q: { from?: strin
   if (days > MAX_PUBLIC_RANGE_DAYS) throw invalidField('to', `A range covers at most ${MAX_PUBLIC_RANGE_DAYS} days.`);
   if (to > last)
     throw invalidField('to', `Bookings open at most ${trainer.bookingHorizonDays} days ahead (until ${last}).`);
-  const result = await getAvailableTimes(db, trainer, from, to);
+  const result = await getAvailableTimes(db, trainer, from, to, undefined, now);
   return { timezone: trainer.timezone, duration_minutes: trainer.sessionDurationMinutes, days: result };
 }
 
@@ -90,8 +89,11 @@ async function manageToken(secret: string, idemScope: string | null): Promise<st
 }
 
 export interface PublicBookingContext {
-  env: Bindings;
   db: Db;
+  schedules: ScheduleNamespace;
+  queue: Queue<NotifyMessage>;
+  appOrigin: string;
+  now: string;
   secret: string;
   ip: string;
   idempotencyKey: string | undefined;
@@ -99,11 +101,11 @@ export interface PublicBookingContext {
 
 /** A visitor books: rate limits, honeypot, then the trainer's schedule object with every check. */
 export async function publicBook(ctx: PublicBookingContext, slug: string, input: PublicBookingInput) {
-  const { db, env } = ctx;
+  const { db } = ctx;
   const { trainer, name } = await trainerBySlug(db, slug);
-  const wait = await hit(db, PUBLIC_LIMITS(ctx.ip, input.email), nowIso());
+  const wait = await hit(db, PUBLIC_LIMITS(ctx.ip, input.email), ctx.now);
   if (wait !== null) throw tooManyRequests(wait, 'Too many booking requests; please try again later.');
-  const origin = env.APP_ORIGIN.replace(/\/$/, '');
+  const origin = ctx.appOrigin;
 
   if (input.website) {
     // A robot filled the hidden field: answer as if booked, book nothing.
@@ -119,7 +121,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
 
   const idempotency = await idempotencyOf(ctx.idempotencyKey, `public:${trainer.id}:POST /bookings`, input);
   const token = await manageToken(ctx.secret, idempotency ? `${idempotency.scope}:${idempotency.key}` : null);
-  const outcome = await scheduleOf(env, trainer.id).createBooking({
+  const outcome = await scheduleOf(ctx.schedules, trainer.id).createBooking({
     trainerId: trainer.id,
     client: { email: input.email, firstName: input.first_name, lastName: input.last_name, phone: input.phone ?? '' },
     startTime: input.start_time,
@@ -133,9 +135,10 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     session: null,
     manageTokenHash: await sha256Hex(token),
     notify: 'public',
+    now: ctx.now,
   });
   const { booking, notificationIds } = unwrapOutcome(outcome);
-  await enqueue(env.NOTIFY_QUEUE, notificationIds);
+  await enqueue(ctx.queue, notificationIds);
   return {
     start_time: booking.start_time,
     end_time: booking.end_time,
@@ -169,13 +172,13 @@ const managed = (row: Awaited<ReturnType<typeof bookingByToken>>) => ({
 export const getManaged = async (db: Db, token: string) => managed(await bookingByToken(db, token));
 
 /** The client cancels through the manage link, under the trainer's rules (late flag, credits, messages). */
-export async function cancelManaged(db: Db, queue: Queue, token: string, reason: string) {
+export async function cancelManaged(db: Db, queue: Queue<NotifyMessage>, token: string, reason: string, now: string) {
   const row = await bookingByToken(db, token);
   if (row.booking.status === 'cancelled') throw conflict('This booking is already cancelled.', 'invalid_transition');
-  if (Date.parse(row.booking.startTime) <= Date.now()) {
+  if (Date.parse(row.booking.startTime) <= Date.parse(now)) {
     throw conflict('This booking has already started or passed.', 'invalid_transition');
   }
-  await transition(db, queue, row.booking.trainerId, row.booking.id, 'cancel', reason);
+  await transition({ db, queue, now }, row.booking.trainerId, row.booking.id, 'cancel', reason);
   return getManaged(db, token);
 }
 
@@ -183,7 +186,7 @@ const icsText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').rep
 const icsTime = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /** One VEVENT in UTC, importable by common calendar apps. */
-export async function icsFor(db: Db, token: string, host: string): Promise<string> {
+export async function icsFor(db: Db, token: string, host: string, now: string): Promise<string> {
   const row = await bookingByToken(db, token);
   const uid = `${(await sha256Hex(token)).slice(0, 24)}@${host}`;
   return [
@@ -194,7 +197,7 @@ export async function icsFor(db: Db, token: string, host: string): Promise<strin
     'METHOD:PUBLISH',
     'BEGIN:VEVENT',
     `UID:${uid}`,
-    `DTSTAMP:${icsTime(nowIso())}`,
+    `DTSTAMP:${icsTime(now)}`,
     `DTSTART:${icsTime(row.booking.startTime)}`,
     `DTEND:${icsTime(row.booking.endTime)}`,
     `SUMMARY:${icsText(`Session with ${row.name}`)}`,

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 import { currentTrainer, requireTrainer } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { createRouter } from '../lib/router';
@@ -114,7 +115,14 @@ export const schedulingRouter = createRouter()
     const trainer = currentTrainer(c);
     const q = c.req.valid('query');
     const span = scheduling.resolveSpan(q, MAX_RANGE_DAYS);
-    const days = await scheduling.getAvailableTimes(c.var.db, trainer, span.from, span.to, q.duration);
+    const days = await scheduling.getAvailableTimes(
+      c.var.db,
+      trainer,
+      span.from,
+      span.to,
+      q.duration,
+      isoNow(c.var.clock),
+    );
     const duration_minutes = q.duration ?? trainer.sessionDurationMinutes;
     if (span.single) {
       return c.json(
@@ -137,13 +145,25 @@ export const schedulingRouter = createRouter()
   )
   .openapi(s.put, async (c) =>
     c.json(
-      await scheduling.updateSlot(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateSlot(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )
   .openapi(s.patch, async (c) =>
     c.json(
-      await scheduling.updateSlot(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateSlot(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )
@@ -164,13 +184,25 @@ export const schedulingRouter = createRouter()
   )
   .openapi(b.put, async (c) =>
     c.json(
-      await scheduling.updateBreak(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateBreak(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )
   .openapi(b.patch, async (c) =>
     c.json(
-      await scheduling.updateBreak(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await scheduling.updateBreak(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { isValidDate, normalizeWallTime } from './slots';
+import { isValidDate, normalizeWallTime } from '../lib/calendar';
 
 const wallTime = (allowEndOfDay: boolean) =>
   z

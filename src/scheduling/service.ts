@@ -1,4 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { isActiveStatus } from '../db/fragments';
 import {
   type AvailabilitySlot,
   availabilitySlots,
@@ -7,26 +8,12 @@ import {
   type TrainerBreak,
   trainerBreaks,
 } from '../db/schema';
+import { addDays, daysBetween, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { invalid, invalidField, notFound } from '../lib/problem';
-import { nowIso } from '../lib/time';
 import type { BreakInput, SlotInput } from './schemas';
-import {
-  addDays,
-  busyIntervals,
-  type DateSpan,
-  type DaySlots,
-  daysBetween,
-  freeSlots,
-  type Interval,
-  MINUTE_MS,
-  overlapsAny,
-  type SlotRules,
-  startOfDayMs,
-  today,
-  type WeeklyWindow,
-} from './slots';
+import { type DateSpan, type DaySlots, freeSlots, type Interval, type SlotRules, type WeeklyWindow } from './slots';
 
 export const toSlotOut = (s: AvailabilitySlot) => ({
   id: s.id,
@@ -87,7 +74,7 @@ export async function createSlot(db: Db, trainerId: number, input: Required<Omit
   return toSlotOut(row);
 }
 
-export async function updateSlot(db: Db, trainerId: number, id: number, input: SlotInput) {
+export async function updateSlot(db: Db, trainerId: number, id: number, input: SlotInput, now: string) {
   const current = await findSlot(db, trainerId, id);
   const next = {
     dayOfWeek: input.day_of_week ?? current.dayOfWeek,
@@ -98,7 +85,7 @@ export async function updateSlot(db: Db, trainerId: number, id: number, input: S
   if (next.endTime <= next.startTime) throw invalidField('end_time', 'End time must be after start time.');
   const row = await db
     .update(availabilitySlots)
-    .set({ ...next, updatedAt: nowIso() })
+    .set({ ...next, updatedAt: now })
     .where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId)))
     .returning()
     .get();
@@ -154,7 +141,7 @@ export async function createBreak(
   return toBreakOut(row);
 }
 
-export async function updateBreak(db: Db, trainerId: number, id: number, input: BreakInput) {
+export async function updateBreak(db: Db, trainerId: number, id: number, input: BreakInput, now: string) {
   const current = await findBreak(db, trainerId, id);
   const next = {
     startDate: input.start_date ?? current.startDate,
@@ -164,7 +151,7 @@ export async function updateBreak(db: Db, trainerId: number, id: number, input: 
   if (next.endDate < next.startDate) throw invalidField('end_date', 'End date must not be before start date.');
   const row = await db
     .update(trainerBreaks)
-    .set({ ...next, updatedAt: nowIso() })
+    .set({ ...next, updatedAt: now })
     .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
     .returning()
     .get();
@@ -210,7 +197,7 @@ export const scheduleColumns = (s: ScheduleSpan) => sql`
   (SELECT json_group_array(json_array(start_date, end_date)) FROM ${trainerBreaks}
     WHERE trainer_id = ${s.trainerId} AND end_date >= ${s.breakFrom} AND start_date <= ${s.breakTo}) AS breaks,
   (SELECT json_group_array(json_array(start_time, end_time)) FROM ${bookings}
-    WHERE trainer_id = ${s.trainerId} AND status IN ('pending', 'confirmed')
+    WHERE trainer_id = ${s.trainerId} AND ${isActiveStatus(sql`status`)}
       AND start_time < ${s.busyTo} AND end_time > ${s.busyFrom} AND id <> ${s.excludeBookingId}) AS busy`;
 
 export interface ScheduleColumns {
@@ -250,29 +237,17 @@ export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, t
   return parseSchedule(row);
 }
 
-/** Free slots for the trainer between two local dates (inclusive): 1 D1 batch. */
+/** Free slots for the trainer between two local dates (inclusive), as of `now` (ISO): 1 D1 batch. */
 export async function getAvailableTimes(
   db: Db,
   trainer: Trainer,
   fromDate: string,
   toDate: string,
-  durationMinutes?: number,
-  now = Date.now(),
+  durationMinutes: number | undefined,
+  now: string,
 ): Promise<DaySlots[]> {
   const schedule = await loadSchedule(db, trainer, fromDate, toDate);
-  return freeSlots({ fromDate, toDate, ...schedule, rules: rulesOf(trainer, durationMinutes), now });
-}
-
-/** True when [start, end) overlaps a pending or confirmed booking of the trainer, widened by the buffer. */
-export async function hasConflict(db: Db, trainer: Trainer, startIso: string, endIso: string, excludeBookingId = 0) {
-  const { bookings: busy } = await loadSchedule(
-    db,
-    trainer,
-    today(trainer.timezone, Date.parse(startIso)),
-    today(trainer.timezone, Date.parse(endIso)),
-    excludeBookingId,
-  );
-  return overlapsAny(busyIntervals(busy, trainer.bufferMinutes), Date.parse(startIso), Date.parse(endIso));
+  return freeSlots({ fromDate, toDate, ...schedule, rules: rulesOf(trainer, durationMinutes), now: Date.parse(now) });
 }
 
 /** Validates the date arguments of the free-slot endpoints; returns the inclusive span. */

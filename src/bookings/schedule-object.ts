@@ -1,15 +1,17 @@
 import { DurableObject } from 'cloudflare:workers';
-import {
-  type CreateBookingCommand,
-  type Outcome,
-  outcomeOfError,
-  type RescheduleCommand,
-  rescheduleBooking,
-  scheduleBooking,
-} from '../bookings/service';
 import type { Bindings } from '../lib/config';
 import { getDb } from '../lib/db';
 import { ApiError, unauthorized } from '../lib/problem';
+import { type CreateBookingCommand, type RescheduleCommand, rescheduleBooking, scheduleBooking } from './commands';
+import { type Outcome, outcomeOfError } from './outcome';
+
+export type { CreateBookingCommand, RescheduleCommand } from './commands';
+export { type Outcome, unwrapOutcome } from './outcome';
+
+/** A command as the Worker sends it: with the request's `now` (epoch ms or ISO), never the object's own clock. */
+export type Timed<C> = C & { now: number | string };
+
+const msOf = (now: number | string): number => (typeof now === 'number' ? now : Date.parse(now));
 
 /**
  * One per trainer (`idFromName("trainer:" + id)`): every write that changes the trainer's
@@ -39,10 +41,10 @@ export class TrainerSchedule extends DurableObject<Bindings> {
    */
   #refused = new Set<string>();
 
-  async createBooking(cmd: CreateBookingCommand): Promise<Outcome> {
+  async createBooking(cmd: Timed<CreateBookingCommand>): Promise<Outcome> {
     const session = cmd.session ? `${cmd.session.userId}:${cmd.session.jti}` : null;
     if (session && this.#refused.has(session)) return outcomeOfError(unauthorized('Invalid or expired token.'));
-    const outcome = await this.#serially(() => scheduleBooking(getDb(this.env.DB), cmd, Date.now()));
+    const outcome = await this.#serially(() => scheduleBooking(getDb(this.env.DB), cmd, msOf(cmd.now)));
     if (session && !outcome.ok && outcome.status === 401) {
       if (this.#refused.size >= 10_000) this.#refused.clear();
       this.#refused.add(session);
@@ -50,11 +52,14 @@ export class TrainerSchedule extends DurableObject<Bindings> {
     return outcome;
   }
 
-  rescheduleBooking(cmd: RescheduleCommand): Promise<Outcome> {
-    return this.#serially(() => rescheduleBooking(getDb(this.env.DB), cmd, Date.now()));
+  rescheduleBooking(cmd: Timed<RescheduleCommand>): Promise<Outcome> {
+    return this.#serially(() => rescheduleBooking(getDb(this.env.DB), cmd, msOf(cmd.now)));
   }
 }
 
-/** The stub of a trainer's schedule object. */
-export const scheduleOf = (env: Bindings, trainerId: number) =>
-  env.TRAINER_SCHEDULE.get(env.TRAINER_SCHEDULE.idFromName(`trainer:${trainerId}`));
+/** Where the trainers' schedule objects live (the TRAINER_SCHEDULE binding). */
+export type ScheduleNamespace = DurableObjectNamespace<TrainerSchedule>;
+
+/** The stub of a trainer's schedule object: the only way other code reaches it. */
+export const scheduleOf = (schedules: ScheduleNamespace, trainerId: number) =>
+  schedules.get(schedules.idFromName(`trainer:${trainerId}`));

@@ -1,0 +1,161 @@
+// What a booking command reads (one statement) and the rules the schedule applies to it.
+import { sql } from 'drizzle-orm';
+import { reservedCredits } from '../db/fragments';
+import { type Client, clientPackages, clients, type Trainer, trainers, users } from '../db/schema';
+import { localDate, MINUTE_MS } from '../lib/calendar';
+import { type Db, statement } from '../lib/db';
+import { type Idempotency, priorColumn, priorOf } from '../lib/idempotency';
+import { conflict, type FieldErrors, unauthorized } from '../lib/problem';
+import { MAX_BUFFER_MINUTES, parseSchedule, type ScheduleColumns, scheduleColumns } from '../scheduling/service';
+import { breakIntervals, busyIntervals, coveredBy, openIntervals, overlapsAny } from '../scheduling/slots';
+import { bookingColumns, iso } from './queries';
+import { type SessionToCheck, sessionValid } from './sql';
+
+export const MAX_BOOKING_MINUTES = 12 * 60;
+
+/** The trainer's settings a booking is checked against, and the name a booking shows. */
+export type BookingTrainer = Pick<
+  Trainer,
+  'id' | 'timezone' | 'sessionDurationMinutes' | 'bufferMinutes' | 'minNoticeMinutes' | 'bookingHorizonDays'
+> & { name: string };
+export type BookingClient = Pick<Client, 'id' | 'email' | 'firstName' | 'lastName'>;
+export interface BookingPackage {
+  clientId: number;
+  expiryDate: string | null;
+  sessionsRemaining: number;
+  reserved: number;
+}
+
+export interface BookingRead {
+  trainerId: number;
+  client: { id: number } | { email: string };
+  packageId: number | null;
+  session: SessionToCheck | null;
+  idempotency: Idempotency | null;
+}
+
+/** Instants in epoch ms: the span looked at, the booking left out of it, and now. */
+export interface ReadSpan {
+  start: number;
+  end: number;
+  excludeId: number;
+  now: number;
+}
+
+/**
+ * One D1 statement, one row: the session still to be checked, the idempotency record, the
+ * trainer, the client, the package, and windows, breaks and bookings near [start, end). Each
+ * part is a JSON column, so the runtime parses one small result.
+ */
+export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
+  const nowIso = iso(span.now);
+  const near = (ms: number, minutes: number) => iso(ms + minutes * MINUTE_MS);
+  const clientMatch = 'id' in q.client ? sql`id = ${q.client.id}` : sql`email = ${q.client.email}`;
+  const row = await statement(
+    db,
+    sql`SELECT ${sessionValid(q.session, q.trainerId, nowIso)} AS signed_in,
+      ${priorColumn(q.idempotency, nowIso)} AS prior,
+      (SELECT json_object('id', ${trainers.id}, 'timezone', ${trainers.timezone},
+          'sessionDurationMinutes', ${trainers.sessionDurationMinutes}, 'bufferMinutes', ${trainers.bufferMinutes},
+          'minNoticeMinutes', ${trainers.minNoticeMinutes}, 'bookingHorizonDays', ${trainers.bookingHorizonDays},
+          'name', ${bookingColumns.trainerName})
+        FROM ${trainers} JOIN ${users} ON ${users.id} = ${trainers.userId} WHERE ${trainers.id} = ${q.trainerId}) AS trainer,
+      (SELECT json_object('id', id, 'email', email, 'firstName', first_name, 'lastName', last_name)
+        FROM ${clients} WHERE trainer_id = ${q.trainerId} AND ${clientMatch}) AS client,
+      (SELECT json_object('clientId', client_id, 'expiryDate', expiry_date, 'sessionsRemaining', sessions_remaining,
+          'reserved', ${reservedCredits(clientPackages.id, span.excludeId)})
+        FROM ${clientPackages} WHERE id = ${q.packageId ?? 0}) AS pkg,
+      ${scheduleColumns({
+        trainerId: q.trainerId,
+        // Break dates are local; UTC dates two days either side cover every zone.
+        breakFrom: near(span.start, -2 * 24 * 60).slice(0, 10),
+        breakTo: near(span.end, 2 * 24 * 60).slice(0, 10),
+        busyFrom: near(span.start, -MAX_BUFFER_MINUTES),
+        busyTo: near(span.end, MAX_BUFFER_MINUTES),
+        excludeBookingId: span.excludeId,
+      })}`,
+  ).first<
+    ScheduleColumns & {
+      signed_in: number;
+      prior: string | null;
+      trainer: string | null;
+      client: string | null;
+      pkg: string | null;
+    }
+  >();
+  if (!row) throw new Error('A SELECT without FROM returns one row.');
+  // Nothing of the trainer's is looked at for a request whose session is gone.
+  if (!row.signed_in) throw unauthorized('Invalid or expired token.');
+  const json = <T>(text: string | null): T | undefined => (text ? (JSON.parse(text) as T) : undefined);
+  const schedule = parseSchedule(row);
+  return {
+    prior: priorOf(row.prior, q.idempotency),
+    trainer: json<BookingTrainer>(row.trainer),
+    client: json<BookingClient>(row.client),
+    pkg: json<BookingPackage>(row.pkg),
+    windows: schedule.windows,
+    breaks: schedule.breaks,
+    busy: schedule.bookings,
+  };
+}
+
+export type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
+
+/** The schedule's verdict on [start, end): throws the 409 a client must branch on. */
+export function checkSchedule(
+  t: BookingTrainer,
+  read: ScheduleRead,
+  start: number,
+  end: number,
+  allowOutside: boolean,
+) {
+  if (overlapsAny(breakIntervals(read.breaks, t.timezone), start, end)) {
+    throw conflict('The trainer is on a break on that day.', 'trainer_break');
+  }
+  if (!allowOutside) {
+    const open = openIntervals(read.windows, t.timezone, localDate(start, t.timezone), localDate(end, t.timezone));
+    if (!coveredBy(open, start, end)) {
+      throw conflict("That time is outside the trainer's availability.", 'outside_availability');
+    }
+  }
+  if (overlapsAny(busyIntervals(read.busy, t.bufferMinutes), start, end)) {
+    throw conflict('That time overlaps another booking.', 'booking_overlap');
+  }
+}
+
+export function timeErrors(start: number, end: number, now: number): FieldErrors {
+  const errors: FieldErrors = {};
+  if (start <= now) errors.start_time = ['Start time must be in the future.'];
+  if (end <= start) errors.end_time = ['End time must be after start time.'];
+  else if (end - start > MAX_BOOKING_MINUTES * MINUTE_MS) errors.end_time = ['A booking lasts at most 12 hours.'];
+  return errors;
+}
+
+/** A package's and the booking window's verdict on a new booking at `start`. */
+export function checkPackageAndWindow(
+  t: BookingTrainer,
+  pkg: BookingPackage | undefined,
+  start: number,
+  now: number,
+  enforceBookingWindow: boolean,
+) {
+  if (pkg) {
+    if (pkg.expiryDate !== null && pkg.expiryDate < localDate(now, t.timezone)) {
+      throw conflict(`This package expired on ${pkg.expiryDate}.`, 'package_expired');
+    }
+    if (pkg.expiryDate !== null && pkg.expiryDate < localDate(start, t.timezone)) {
+      throw conflict(`This package expires on ${pkg.expiryDate}, before the session.`, 'package_expired');
+    }
+    if (pkg.sessionsRemaining - pkg.reserved <= 0) {
+      throw conflict('This package has no sessions left to book.', 'package_exhausted');
+    }
+  }
+  if (enforceBookingWindow) {
+    if (start < now + t.minNoticeMinutes * MINUTE_MS) {
+      throw conflict(`Bookings need at least ${t.minNoticeMinutes} minutes' notice.`, 'outside_availability');
+    }
+    if (start > now + t.bookingHorizonDays * 24 * 60 * MINUTE_MS) {
+      throw conflict(`Bookings open at most ${t.bookingHorizonDays} days ahead.`, 'outside_availability');
+    }
+  }
+}

@@ -1,0 +1,319 @@
+// The commands that change a trainer's occupancy. They run inside the trainer's schedule
+// object (one at a time), with `now` taken from the command the Worker sent.
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { isActiveStatus } from '../db/fragments';
+import { bookingLinks, bookings, clients, idempotencyKeys } from '../db/schema';
+import { MINUTE_MS } from '../lib/calendar';
+import { type Db, isUniqueViolation, statement } from '../lib/db';
+import type { Idempotency } from '../lib/idempotency';
+import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
+import { idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
+import {
+  type BookingClient,
+  type BookingTrainer,
+  checkPackageAndWindow,
+  checkSchedule,
+  MAX_BOOKING_MINUTES,
+  readForBooking,
+  timeErrors,
+} from './checks';
+import type { Outcome } from './outcome';
+import { asTrainer, findBooking, isActive, iso, toBookingOut } from './queries';
+import type { BookingOut } from './schemas';
+import {
+  batchByName,
+  cancelRemindersOfOldTime,
+  guardedInsert,
+  overlapsActive,
+  type Row,
+  type SessionToCheck,
+  sessionValid,
+} from './sql';
+
+export type { SessionToCheck } from './sql';
+
+/** A client a public form names: found by email, or created; an existing one is never overwritten. */
+export interface ClientByEmail {
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string;
+}
+
+export interface CreateBookingCommand {
+  trainerId: number;
+  client: { id: number } | ClientByEmail;
+  startTime: string;
+  endTime: string | null;
+  notes: string;
+  clientPackageId: number | null;
+  allowOutsideAvailability: boolean;
+  /** Public bookings must respect the minimum notice and the horizon; a trainer may book any future time. */
+  enforceBookingWindow: boolean;
+  status: 'pending' | 'confirmed';
+  idempotency: Idempotency | null;
+  /** A trainer's session whose row is still to be checked (see requireTrainerClaim); null when checked or public. */
+  session: SessionToCheck | null;
+  /** SHA-256 of the public manage token, stored with the booking. */
+  manageTokenHash: string | null;
+  /** Public requests tell the trainer and the client at once; a trainer's own booking waits for confirm. */
+  notify: 'none' | 'public';
+}
+
+export interface RescheduleCommand {
+  trainerId: number;
+  bookingId: number;
+  startTime: string | null;
+  endTime: string | null;
+  allowOutsideAvailability: boolean;
+}
+
+export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
+  const start = Date.parse(cmd.startTime);
+  // Until the trainer row is read the default length is unknown; read with the longest.
+  const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
+  const read = await readForBooking(
+    db,
+    { ...cmd, packageId: cmd.clientPackageId },
+    { start, end: provisionalEnd, excludeId: 0, now },
+  );
+  const { prior } = read;
+  if (prior) {
+    const booking: BookingOut = prior.responseBody
+      ? JSON.parse(prior.responseBody)
+      : await findBooking(db, asTrainer(cmd.trainerId), prior.resourceId ?? 0, iso(now));
+    return { ok: true, booking, replayed: true, notificationIds: [] };
+  }
+
+  const { trainer: t, client, pkg } = read;
+  if (!t) throw notFound('Trainer not found.');
+  const end = cmd.endTime ? provisionalEnd : start + t.sessionDurationMinutes * MINUTE_MS;
+
+  const errors = timeErrors(start, end, now);
+  if (!client && 'id' in cmd.client) errors.client = ['Client not found.'];
+  if (cmd.clientPackageId !== null && (!pkg || pkg.clientId !== client?.id)) {
+    errors.client_package = ['Package not found for this client.'];
+  }
+  if (Object.keys(errors).length) throw invalid(errors);
+  checkPackageAndWindow(t, pkg, start, now, cmd.enforceBookingWindow);
+  checkSchedule(t, read, start, end, cmd.allowOutsideAvailability);
+
+  const newClient = 'email' in cmd.client && !client ? cmd.client : null;
+  const checked: NewBooking = { cmd, t, client, newClient, start, end, nowIso: iso(now) };
+  const written = await writeBooking(db, checked);
+  const booking = await createdBookingOut(db, checked, written.id);
+  const idem = cmd.idempotency;
+  if (idem) {
+    await db
+      .update(idempotencyKeys)
+      .set({ responseBody: JSON.stringify(booking) })
+      .where(and(eq(idempotencyKeys.scope, idem.scope), eq(idempotencyKeys.key, idem.key)));
+  }
+  return { ok: true, booking, replayed: false, notificationIds: written.notificationIds };
+}
+
+/** A new booking, checked and about to be written. */
+interface NewBooking {
+  cmd: CreateBookingCommand;
+  t: BookingTrainer;
+  client: BookingClient | undefined;
+  newClient: ClientByEmail | null;
+  start: number;
+  end: number;
+  nowIso: string;
+}
+
+/**
+ * The write batch, each statement named: the guarded insert, and around it what exists only if
+ * the booking went in (the new client, the idempotency record, the manage link, the messages).
+ */
+function bookingWrites(db: Db, b: NewBooking) {
+  const { cmd, t, newClient, nowIso } = b;
+  const clientIdSql = b.client
+    ? sql`${b.client.id}`
+    : sql`(SELECT id FROM ${clients} WHERE trainer_id = ${t.id} AND email = ${newClient?.email ?? ''})`;
+  // The booking this batch creates, found again by what makes it unique among active bookings.
+  const created = sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
+    AND ${isActiveStatus(sql`status`)} AND created_at = ${nowIso})`;
+  const idem = cmd.idempotency;
+  const buffer = t.bufferMinutes * MINUTE_MS;
+  const notifies = cmd.notify === 'public';
+  return {
+    forgetExpiredKey:
+      idem && statement(db, sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}`),
+    addClient:
+      newClient &&
+      statement(
+        db,
+        sql`INSERT OR IGNORE INTO ${clients} (trainer_id, email, first_name, last_name, phone, created_at, updated_at)
+          VALUES (${t.id}, ${newClient.email}, ${newClient.firstName}, ${newClient.lastName}, ${newClient.phone}, ${nowIso}, ${nowIso})`,
+      ),
+    // The database itself refuses an overlap (or an overdrawn package), even if a second writer
+    // ever slipped past the schedule object.
+    insertBooking: guardedInsert(db, {
+      trainerId: t.id,
+      clientId: clientIdSql,
+      startTime: iso(b.start),
+      endTime: iso(b.end),
+      status: cmd.status,
+      notes: cmd.notes,
+      clientPackageId: cmd.clientPackageId,
+      buffered: { trainerId: t.id, start: iso(b.start - buffer), end: iso(b.end + buffer), excludeId: 0 },
+      session: cmd.session,
+      now: nowIso,
+    }),
+    rememberKey:
+      idem &&
+      statement(
+        db,
+        sql`INSERT INTO ${idempotencyKeys} (scope, key, request_hash, status_code, response_body, resource_id, created_at)
+          SELECT ${idem.scope}, ${idem.key}, ${idem.hash}, 201, '', ${created}, ${nowIso} WHERE ${created} IS NOT NULL`,
+      ),
+    linkManageToken: cmd.manageTokenHash
+      ? statement(
+          db,
+          sql`INSERT INTO ${bookingLinks} (booking_id, token_hash, created_at)
+            SELECT ${created}, ${cmd.manageTokenHash}, ${nowIso} WHERE ${created} IS NOT NULL`,
+        )
+      : null,
+    notifyTrainer: notifies ? notifyTrainerOfRequest(db, t.id, created, nowIso) : null,
+    notifyClient: notifies ? notifyClientOfBooking(db, cmd.status, created, nowIso) : null,
+  };
+}
+
+const notifyTrainerOfRequest = (db: Db, trainerId: number, created: SQL, nowIso: string) =>
+  statement(
+    db,
+    trainerMessage({
+      trainerId,
+      bookingId: created,
+      kind: 'booking_requested',
+      dedupeKey: sql`'booking:' || ${created} || ':booking_requested'`,
+      now: nowIso,
+      guard: sql`${created} IS NOT NULL`,
+    }),
+  );
+
+const notifyClientOfBooking = (db: Db, status: 'pending' | 'confirmed', created: SQL, nowIso: string) =>
+  planForBooking(db, {
+    bookingId: created,
+    kind: status === 'confirmed' ? 'booking_confirmed' : 'booking_request_received',
+    now: nowIso,
+    guard: sql`b.id = ${created}`,
+    // An unconfirmed request texts nobody: a public form must not send SMS to any number typed in.
+    mode: status === 'confirmed' ? 'both' : 'emailOnly',
+  });
+
+/** Runs the write batch: the new booking's id and the messages it planned, or the refusal. */
+async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notificationIds: number[] }> {
+  let results: Partial<Record<keyof ReturnType<typeof bookingWrites>, D1Result<Row>>>;
+  try {
+    results = await batchByName(db, bookingWrites(db, b));
+  } catch (err) {
+    // Only a manage link derived from an Idempotency-Key reused after its 24 h can collide.
+    if (isUniqueViolation(err)) {
+      throw new ApiError(422, 'This Idempotency-Key was already used; send a new one.', {
+        code: 'idempotency_key_reused',
+      });
+    }
+    throw err;
+  }
+  const id = results.insertBooking?.results[0]?.id;
+  if (id === undefined) {
+    // Refused by the guard: an overlap, an overdrawn package, or a session revoked since the read.
+    const { session } = b.cmd;
+    if (session && !(await statement(db, sql`SELECT ${sessionValid(session, b.t.id, b.nowIso)} AS ok`).first('ok'))) {
+      throw unauthorized('Invalid or expired token.');
+    }
+    throw conflict('That time overlaps another booking.', 'booking_overlap');
+  }
+  const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
+  return { id, notificationIds: idsOf(notified) };
+}
+
+/** The booking just written, shaped without reading it back (the client is read only if new). */
+async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<BookingOut> {
+  const { cmd, t, client, newClient, nowIso } = b;
+  const who = client ?? { firstName: newClient?.firstName, lastName: newClient?.lastName, email: newClient?.email };
+  return toBookingOut(
+    {
+      booking: {
+        id,
+        trainerId: t.id,
+        clientId: client?.id ?? (await clientIdByEmail(db, t.id, newClient?.email ?? '')),
+        startTime: iso(b.start),
+        endTime: iso(b.end),
+        status: cmd.status,
+        notes: cmd.notes,
+        cancellationReason: '',
+        clientPackageId: cmd.clientPackageId,
+        cancelledAt: null,
+        lateCancellation: false,
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      },
+      clientName: [who.firstName, who.lastName].filter(Boolean).join(' ') || (who.email ?? ''),
+      trainerName: t.name,
+    },
+    Date.parse(nowIso),
+  );
+}
+
+async function clientIdByEmail(db: Db, trainerId: number, email: string): Promise<number> {
+  const row = await db
+    .select({ id: clients.id })
+    .from(clients)
+    .where(and(eq(clients.trainerId, trainerId), eq(clients.email, email)))
+    .get();
+  return row?.id ?? 0;
+}
+
+export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
+  const viewer = asTrainer(cmd.trainerId);
+  const nowIso = iso(now);
+  const current = await findBooking(db, viewer, cmd.bookingId, nowIso);
+  if (!isActive(current.status)) {
+    throw conflict(`A ${current.status} booking cannot be rescheduled.`, 'invalid_transition');
+  }
+  const oldStart = Date.parse(current.start_time);
+  const oldEnd = Date.parse(current.end_time);
+  const start = cmd.startTime ? Date.parse(cmd.startTime) : oldStart;
+  // Moving only the start keeps the length; moving only the end keeps the start.
+  const end = cmd.endTime ? Date.parse(cmd.endTime) : cmd.startTime ? start + (oldEnd - oldStart) : oldEnd;
+  const errors = timeErrors(start, end, now);
+  if (Object.keys(errors).length) throw invalid(errors);
+
+  const read = await readForBooking(
+    db,
+    { trainerId: cmd.trainerId, client: { id: current.client }, packageId: null, session: null, idempotency: null },
+    { start, end, excludeId: cmd.bookingId, now },
+  );
+  if (!read.trainer) throw notFound('Trainer not found.');
+  checkSchedule(read.trainer, read, start, end, cmd.allowOutsideAvailability);
+
+  const buffer = read.trainer.bufferMinutes * MINUTE_MS;
+  const span = {
+    trainerId: cmd.trainerId,
+    start: iso(start - buffer),
+    end: iso(end + buffer),
+    excludeId: cmd.bookingId,
+  };
+  const results = await batchByName(db, {
+    move: statement(
+      db,
+      sql`
+    UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso}
+    WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND ${isActiveStatus(sql`status`)}
+      AND NOT ${overlapsActive(span)}
+    RETURNING id`,
+    ),
+    cancelOldReminders: cancelRemindersOfOldTime(db, { bookingId: cmd.bookingId, newStart: iso(start), now: nowIso }),
+  });
+  if (!results.move?.results[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  return {
+    ok: true,
+    booking: await findBooking(db, viewer, cmd.bookingId, nowIso),
+    replayed: false,
+    notificationIds: [],
+  };
+}

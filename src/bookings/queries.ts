@@ -1,0 +1,139 @@
+// The read model: bookings as the API shows them, one booking, and the filtered lists.
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
+import { type Booking, type BookingStatus, bookings, clients, trainers, users } from '../db/schema';
+import type { Viewer } from '../lib/auth';
+import { addDays, isValidDate, MINUTE_MS, startOfDayMs } from '../lib/calendar';
+import { containsPattern, type Db } from '../lib/db';
+import { clientName, trainerName } from '../lib/names';
+import { pageOffset, parseOrdering } from '../lib/pagination';
+import { notFound } from '../lib/problem';
+import { toUtcInstant } from '../lib/time';
+import type { BookingListQuery, BookingOut } from './schemas';
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Pending and confirmed bookings hold time (and their package credit). */
+export const isActive = (status: BookingStatus): boolean =>
+  (ACTIVE_BOOKING_STATUSES as readonly BookingStatus[]).includes(status);
+
+export const bookingColumns = {
+  booking: bookings,
+  clientName,
+  trainerName: trainerName(),
+};
+
+const selectBookings = (db: Db) =>
+  db
+    .select(bookingColumns)
+    .from(bookings)
+    .innerJoin(clients, eq(clients.id, bookings.clientId))
+    .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
+    .innerJoin(users, eq(users.id, trainers.userId));
+
+/** A booking as the API shows it; upcoming and past are judged at `now` (epoch ms). */
+export function toBookingOut(
+  row: { booking: Booking; clientName: string; trainerName: string },
+  now: number,
+): BookingOut {
+  const b = row.booking;
+  const start = Date.parse(b.startTime);
+  const end = Date.parse(b.endTime);
+  return {
+    id: b.id,
+    trainer: b.trainerId,
+    client: b.clientId,
+    client_name: row.clientName,
+    trainer_name: row.trainerName,
+    start_time: b.startTime,
+    end_time: b.endTime,
+    status: b.status,
+    notes: b.notes,
+    cancellation_reason: b.cancellationReason,
+    duration_minutes: Math.round((end - start) / MINUTE_MS),
+    is_upcoming: start > now && isActive(b.status),
+    is_past: end < now,
+    client_package: b.clientPackageId,
+    cancelled_at: b.cancelledAt,
+    late_cancellation: b.lateCancellation,
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+  };
+}
+
+/** A trainer's bookings, or a client user's bookings with any trainer. */
+export const bookingScope = (viewer: Viewer): SQL =>
+  viewer.kind === 'trainer' ? eq(bookings.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
+
+/** The trainer's own view, for code acting on the trainer's behalf (the schedule object, state changes). */
+export const asTrainer = (trainerId: number): Viewer => ({ kind: 'trainer', trainerId, userId: 0 });
+
+/** One booking the viewer may see, as of `now` (ISO). */
+export async function findBooking(db: Db, viewer: Viewer, id: number, now: string): Promise<BookingOut> {
+  const row = await selectBookings(db)
+    .where(and(eq(bookings.id, id), bookingScope(viewer)))
+    .get();
+  if (!row) throw notFound('Booking not found.');
+  return toBookingOut(row, Date.parse(now));
+}
+
+/** A list bound: a local date (the trainer's zone, else UTC) or an instant. */
+function boundOf(value: string, timeZone: string, end: boolean): string {
+  if (isValidDate(value)) return iso(startOfDayMs(end ? addDays(value, 1) : value, timeZone));
+  return toUtcInstant(value) ?? value;
+}
+
+export type ListMode = 'all' | 'upcoming' | 'past';
+
+function listConditions(viewer: Viewer, timeZone: string, q: BookingListQuery, mode: ListMode, now: string): SQL[] {
+  const conditions: SQL[] = [bookingScope(viewer)];
+  if (q.status) conditions.push(eq(bookings.status, q.status));
+  if (q.client) conditions.push(eq(bookings.clientId, q.client));
+  if (q.from) conditions.push(gte(bookings.startTime, boundOf(q.from, timeZone, false)));
+  if (q.to) conditions.push(lt(bookings.startTime, boundOf(q.to, timeZone, true)));
+  if (q.search) {
+    const p = containsPattern(q.search.toLowerCase());
+    conditions.push(
+      sql`(lower(${clients.firstName}) LIKE ${p} ESCAPE '\\' OR lower(${clients.lastName}) LIKE ${p} ESCAPE '\\' OR lower(${bookings.notes}) LIKE ${p} ESCAPE '\\')`,
+    );
+  }
+  if (mode === 'upcoming') {
+    conditions.push(inArray(bookings.status, [...ACTIVE_BOOKING_STATUSES]), gte(bookings.startTime, now));
+  }
+  if (mode === 'past') conditions.push(lt(bookings.endTime, now));
+  return conditions;
+}
+
+/** A page of the viewer's bookings; upcoming and past are judged at `now` (ISO). */
+export async function listBookings(
+  db: Db,
+  viewer: Viewer,
+  timeZone: string,
+  q: BookingListQuery,
+  mode: ListMode,
+  now: string,
+) {
+  const fallback =
+    mode === 'upcoming'
+      ? { field: 'start_time' as const, desc: false }
+      : mode === 'past'
+        ? { field: 'start_time' as const, desc: true }
+        : { field: 'start_time' as const, desc: true };
+  const order = parseOrdering(q.ordering, ['start_time', 'created_at'] as const, fallback);
+  const where = and(...listConditions(viewer, timeZone, q, mode, now));
+  const column = order.field === 'start_time' ? bookings.startTime : bookings.createdAt;
+  const [countRows, rows] = await db.batch([
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(bookings)
+      .innerJoin(clients, eq(clients.id, bookings.clientId))
+      .where(where),
+    selectBookings(db)
+      .where(where)
+      .orderBy(order.desc ? desc(column) : asc(column), order.desc ? desc(bookings.id) : asc(bookings.id))
+      .limit(q.page_size)
+      .offset(pageOffset(q)),
+  ]);
+  const at = Date.parse(now);
+  return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toBookingOut(r, at)) };
+}

@@ -1,0 +1,98 @@
+// SQL the booking commands share: the session check, the overlap test, the guarded insert,
+// and a batch whose results are read by step name.
+import { type SQL, sql } from 'drizzle-orm';
+import { isActiveStatus, reservedCredits } from '../db/fragments';
+import { bookings, clientPackages, sessions, trainers, users } from '../db/schema';
+import { type Db, statement } from '../lib/db';
+import { cancelPendingFor } from '../notifications/outbox';
+
+export interface SessionToCheck {
+  userId: number;
+  jti: string;
+}
+
+/** True when the session row exists, is unexpired, and belongs to an active user who is this trainer. */
+export const sessionValid = (session: SessionToCheck | null, trainerId: number, nowIso: string): SQL =>
+  session
+    ? sql`EXISTS (SELECT 1 FROM ${sessions} s JOIN ${users} u ON u.id = s.user_id JOIN ${trainers} t ON t.user_id = u.id
+        WHERE s.jti = ${session.jti} AND s.user_id = ${session.userId} AND s.expires_at > ${nowIso}
+          AND u.is_active = 1 AND t.id = ${trainerId})`
+    : sql`1`;
+
+/** An instant span [start, end) in ISO text, widened by the trainer's buffer on both sides. */
+export interface BufferedSpan {
+  trainerId: number;
+  start: string;
+  end: string;
+  /** The booking being moved, which does not overlap itself; 0 for a new one. */
+  excludeId: number;
+}
+
+/** True when another active booking of the trainer overlaps the (buffered) span. */
+export const overlapsActive = (s: BufferedSpan): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${bookings} other WHERE other.trainer_id = ${s.trainerId} AND other.id <> ${s.excludeId}
+    AND ${isActiveStatus(sql`other.status`)} AND other.start_time < ${s.end} AND other.end_time > ${s.start})`;
+
+export interface GuardedInsert {
+  trainerId: number;
+  clientId: SQL;
+  startTime: string;
+  endTime: string;
+  status: 'pending' | 'confirmed';
+  notes: string;
+  clientPackageId: number | null;
+  /** The span no other active booking may touch: [start - buffer, end + buffer). */
+  buffered: BufferedSpan;
+  session: SessionToCheck | null;
+  now: string;
+}
+
+/**
+ * The booking insert the database itself guards: no overlap, a package credit left, the
+ * session still valid. Returns the new id, or no row when a guard refused it.
+ */
+export const guardedInsert = (db: Db, b: GuardedInsert) =>
+  statement(
+    db,
+    sql`
+    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, status, notes, client_package_id, created_at, updated_at)
+    SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.now}, ${b.now}
+    WHERE NOT ${overlapsActive(b.buffered)}
+    AND (${b.clientPackageId} IS NULL OR (
+      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
+    AND ${sessionValid(b.session, b.trainerId, b.now)}
+    RETURNING id`,
+  );
+
+/**
+ * Reminders planned for a rescheduled booking's old time will not be sent (the cron plans the
+ * new ones); written only if the move itself happened (start and updated_at as it left them).
+ */
+export const cancelRemindersOfOldTime = (db: Db, args: { bookingId: number; newStart: string; now: string }) =>
+  cancelPendingFor(db, {
+    bookingId: args.bookingId,
+    now: args.now,
+    guard: sql`b.start_time = ${args.newStart} AND b.updated_at = ${args.now}`,
+    onlyRemindersNotAt: args.newStart,
+  });
+
+export type Row = { id: number };
+
+/**
+ * Runs the named statements as one batch, in the order they were named, skipping the absent
+ * ones; each result comes back under its statement's name.
+ */
+export async function batchByName<K extends string>(
+  db: Db,
+  steps: Partial<Record<K, D1PreparedStatement | null>>,
+): Promise<Partial<Record<K, D1Result<Row>>>> {
+  const named = (Object.entries(steps) as [K, D1PreparedStatement | null | undefined][]).filter(
+    (e): e is [K, D1PreparedStatement] => e[1] != null,
+  );
+  const results = await db.$client.batch<Row>(named.map(([, stmt]) => stmt));
+  const byName: Partial<Record<K, D1Result<Row>>> = {};
+  named.forEach(([name], i) => {
+    byName[name] = results[i];
+  });
+  return byName;
+}

@@ -1,0 +1,125 @@
+// Changes that free time or change nothing of the schedule: no schedule object needed.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
+import { type BookingStatus, bookings, clientPackages, packageLedger, trainers } from '../db/schema';
+import { type Db, statement } from '../lib/db';
+import { conflict, notFound } from '../lib/problem';
+import { cancelPendingFor, enqueue, idsOf, planForBooking } from '../notifications/outbox';
+import type { NotifyMessage } from '../notifications/types';
+import { asTrainer, findBooking } from './queries';
+import type { BookingOut } from './schemas';
+
+export async function updateNotes(
+  db: Db,
+  trainerId: number,
+  id: number,
+  notes: string,
+  now: string,
+): Promise<BookingOut> {
+  const viewer = asTrainer(trainerId);
+  await findBooking(db, viewer, id, now);
+  await db
+    .update(bookings)
+    .set({ notes, updatedAt: now })
+    .where(and(eq(bookings.id, id), eq(bookings.trainerId, trainerId)));
+  return findBooking(db, viewer, id, now);
+}
+
+export type Transition = 'confirm' | 'cancel' | 'mark_completed';
+
+/** The states each transition starts from. */
+export const ALLOWED_FROM: Record<Transition, BookingStatus[]> = {
+  confirm: ['pending'],
+  cancel: [...ACTIVE_BOOKING_STATUSES],
+  mark_completed: ['confirmed'],
+};
+const VERB: Record<Transition, string> = { confirm: 'confirmed', cancel: 'cancelled', mark_completed: 'completed' };
+
+/** What a transition needs besides the booking: the database, the notification queue and now (ISO). */
+export interface TransitionDeps {
+  db: Db;
+  queue: Queue<NotifyMessage>;
+  now: string;
+}
+
+/**
+ * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
+ * trainer's late-cancel window); mark_completed: confirmed → completed. A package credit is
+ * consumed by completion and by a late cancellation, in the same batch as the status change.
+ */
+export async function transition(
+  { db, queue, now: nowIso }: TransitionDeps,
+  trainerId: number,
+  id: number,
+  action: Transition,
+  reason = '',
+): Promise<BookingOut> {
+  const viewer = asTrainer(trainerId);
+  const current = await findBooking(db, viewer, id, nowIso);
+  const trainer = await db.select().from(trainers).where(eq(trainers.id, trainerId)).get();
+  if (!trainer) throw notFound('Trainer not found.');
+  const now = Date.parse(nowIso);
+  const guard = and(
+    eq(bookings.id, id),
+    eq(bookings.trainerId, trainerId),
+    inArray(bookings.status, ALLOWED_FROM[action]),
+  );
+
+  const late = action === 'cancel' && Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
+  // A request the trainer never confirmed costs the client nothing, however late it is declined.
+  const consumes = action === 'mark_completed' || (late && current.status === 'confirmed');
+  const statusUpdate = db
+    .update(bookings)
+    .set(
+      action === 'cancel'
+        ? {
+            status: 'cancelled',
+            cancellationReason: reason,
+            cancelledAt: nowIso,
+            lateCancellation: late,
+            updatedAt: nowIso,
+          }
+        : { status: action === 'confirm' ? 'confirmed' : 'completed', updatedAt: nowIso },
+    )
+    .where(guard)
+    .returning({ id: bookings.id });
+
+  const writes = [statement(db, statusUpdate)];
+  if (consumes && current.client_package !== null) {
+    writes.push(...consumeCredit(db, current.client_package, id, action, nowIso));
+  }
+  // The outbox rows exist only if this very change happened (same batch, guarded on its values).
+  if (action === 'confirm') {
+    const guard = sql`b.status = 'confirmed' AND b.updated_at = ${nowIso}`;
+    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard }));
+  } else if (action === 'cancel') {
+    const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
+    writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard }));
+    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard }));
+  }
+  const [changed, ...outbox] = await db.$client.batch<{ id: number }>(writes);
+  if (!changed?.results[0]) {
+    const fresh = await findBooking(db, viewer, id, nowIso);
+    throw conflict(`A ${fresh.status} booking cannot be ${VERB[action]}.`, 'invalid_transition');
+  }
+  await enqueue(queue, idsOf(outbox));
+  return findBooking(db, viewer, id, nowIso);
+}
+
+/** The package credit a completion or late cancellation uses up, if the status change happened. */
+function consumeCredit(db: Db, pkgId: number, bookingId: number, action: Transition, nowIso: string) {
+  const reasonCode = action === 'cancel' ? 'late_cancellation' : 'booking_completed';
+  return [
+    // changes() is the row count of the statement before: the status change, then the decrement.
+    statement(
+      db,
+      sql`UPDATE ${clientPackages} SET sessions_remaining = sessions_remaining - 1
+        WHERE id = ${pkgId} AND sessions_remaining > 0 AND changes() = 1`,
+    ),
+    statement(
+      db,
+      sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at)
+        SELECT ${pkgId}, ${bookingId}, -1, ${reasonCode}, ${nowIso} WHERE changes() = 1`,
+    ),
+  ];
+}

@@ -1,0 +1,213 @@
+// Calendar arithmetic: local dates of an IANA zone, the instants their days begin, wall-clock
+// times turned into instants, and calendar periods. Pure (Temporal only); "now" is always passed in.
+import { Temporal } from 'temporal-polyfill';
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** A wall time meaning the end of the day, allowed as the end of a window. */
+export const END_OF_DAY = '24:00:00';
+
+/** "HH:MM" or "HH:MM:SS" (or 24:00 as an end) → "HH:MM:SS", else null. */
+export function normalizeWallTime(text: string, allowEndOfDay = false): string | null {
+  const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  if (!m) return null;
+  const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? '0')];
+  if (h === 24 && min === 0 && s === 0) return allowEndOfDay ? END_OF_DAY : null;
+  if (h > 23 || min > 59 || s > 59) return null;
+  return `${m[1]}:${m[2]}:${m[3] ?? '00'}`;
+}
+
+export const isValidDate = (text: string): boolean => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  try {
+    Temporal.PlainDate.from(text, { overflow: 'reject' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const addDays = (date: string, days: number): string => Temporal.PlainDate.from(date).add({ days }).toString();
+
+export const daysBetween = (from: string, to: string): number =>
+  Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to), { largestUnit: 'days' }).days;
+
+/** The wall-clock date of an instant in a zone. */
+export const localDate = (epochMs: number, timeZone: string): string =>
+  Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(timeZone).toPlainDate().toString();
+
+/** Today's date in a zone. */
+export const today = (timeZone: string, nowMs = Date.now()): string => localDate(nowMs, timeZone);
+
+/** The instant a local day begins (usually midnight; later where midnight does not exist). */
+export function startOfDay(date: Temporal.PlainDate, timeZone: string): number {
+  // Zone rules are fixed for the isolate's life, and every check and range asks for the same days.
+  const key = `${timeZone}|${date.toString()}`;
+  let v = dayStartCache.get(key);
+  if (v === undefined) {
+    v = date.toZonedDateTime({ timeZone }).epochMilliseconds;
+    if (dayStartCache.size > 10_000) dayStartCache.clear();
+    dayStartCache.set(key, v);
+  }
+  return v;
+}
+const dayStartCache = new Map<string, number>();
+
+export const startOfDayMs = (date: string, timeZone: string): number =>
+  startOfDay(Temporal.PlainDate.from(date), timeZone);
+
+/** The weekday of a local date: 0 = Monday … 6 = Sunday. */
+export const weekdayOf = (date: Temporal.PlainDate | string): number => Temporal.PlainDate.from(date).dayOfWeek - 1;
+
+const secondsOfDay = (time: string): number => {
+  const [h, m, s] = time.split(':').map(Number);
+  return (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0);
+};
+
+/**
+ * Local calendar of consecutive days: `starts[i]` is the instant day `from + i` begins, with one
+ * more entry for the end of the last day. Lets the hot loops avoid time-zone calls.
+ */
+export class LocalDays {
+  readonly starts: number[] = [];
+  readonly dates: Temporal.PlainDate[] = [];
+
+  constructor(
+    readonly timeZone: string,
+    readonly from: Temporal.PlainDate,
+    count: number,
+  ) {
+    for (let i = 0; i <= count; i++) {
+      const date = from.add({ days: i });
+      this.dates.push(date);
+      this.starts.push(startOfDay(date, timeZone));
+    }
+  }
+
+  /** The instant of a wall time on day i; a wall time skipped by DST moves forward, as clocks do. */
+  wallTime(i: number, time: string): number {
+    const dayStart = this.starts[i] as number;
+    const next = this.starts[i + 1];
+    if (time === END_OF_DAY)
+      return next ?? startOfDay((this.dates[i] as Temporal.PlainDate).add({ days: 1 }), this.timeZone);
+    // A plain 24-hour day whose offset does not change: the wall time is an offset from its start.
+    if (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone)) {
+      return dayStart + secondsOfDay(time) * 1000;
+    }
+    return (this.dates[i] as Temporal.PlainDate).toZonedDateTime({
+      timeZone: this.timeZone,
+      plainTime: Temporal.PlainTime.from(time),
+    }).epochMilliseconds;
+  }
+
+  /** The weekday of day i: 0 = Monday … 6 = Sunday. */
+  weekday(i: number): number {
+    return weekdayOf(this.dates[i] as Temporal.PlainDate);
+  }
+
+  /** Index of the day containing the instant, or -1 outside the span. */
+  indexOf(t: number): number {
+    const s = this.starts;
+    if (t < (s[0] as number) || t >= (s[s.length - 1] as number)) return -1;
+    let lo = 0;
+    let hi = s.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((s[mid] as number) <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+const midnightCache = new Map<string, boolean>();
+function localMidnight(epochMs: number, timeZone: string): boolean {
+  const key = `${timeZone}@${epochMs}`;
+  let v = midnightCache.get(key);
+  if (v === undefined) {
+    const zdt = Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(timeZone);
+    v = zdt.hour === 0 && zdt.minute === 0 && zdt.second === 0;
+    if (midnightCache.size > 10_000) midnightCache.clear();
+    midnightCache.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * Local days from the day before `fromDate` to the day after `toDate`: windows of the
+ * neighbouring days count too, so a window ending at 24:00 joins one starting at 00:00.
+ */
+export function daysAround(timeZone: string, fromDate: string, toDate: string): LocalDays {
+  const first = Temporal.PlainDate.from(fromDate).subtract({ days: 1 });
+  return new LocalDays(timeZone, first, daysBetween(first.toString(), toDate) + 2);
+}
+
+// ---- calendar periods and UTC offsets (analytics) ----------------------------------------
+
+/** The Monday starting the ISO week of a date. */
+export const isoWeekStart = (date: string): string => {
+  const d = Temporal.PlainDate.from(date);
+  return d.subtract({ days: d.dayOfWeek - 1 }).toString();
+};
+
+/** The first day of a date's month. */
+export const monthStart = (date: string): string => Temporal.PlainDate.from(date).with({ day: 1 }).toString();
+
+/** The first day of a date's year. */
+export const yearStart = (date: string): string => Temporal.PlainDate.from(date).with({ month: 1, day: 1 }).toString();
+
+/** A date moved by whole months (the day clamped to the month's length). */
+export const addMonths = (date: string, months: number): string =>
+  Temporal.PlainDate.from(date).add({ months }).toString();
+
+export type CalendarPeriod = 'week' | 'month' | 'year';
+
+/** The local days of the ISO week, calendar month or calendar year containing `date`: [start, end) as dates. */
+export function periodOf(period: CalendarPeriod, date: string): DateSpanExclusive {
+  if (period === 'week') {
+    const start = isoWeekStart(date);
+    return { start, end: addDays(start, 7) };
+  }
+  if (period === 'month') {
+    const start = monthStart(date);
+    return { start, end: addMonths(start, 1) };
+  }
+  const start = yearStart(date);
+  return { start, end: addMonths(start, 12) };
+}
+
+export interface DateSpanExclusive {
+  start: string; // "YYYY-MM-DD", first day
+  end: string; // the day after the last
+}
+
+/** A stretch of time in which a zone keeps one UTC offset. */
+export interface OffsetSpan {
+  start: number;
+  end: number;
+  offsetSeconds: number; // local wall time = UTC + offsetSeconds
+}
+
+/**
+ * The zone's UTC offsets over [fromMs, toMs): consecutive spans covering it, one per offset
+ * in force, split at every transition (found with Temporal, so DST and historical changes are
+ * exact). Lets SQL turn stored UTC instants into wall-clock times without a time-zone database.
+ */
+export function offsetSpans(timeZone: string, fromMs: number, toMs: number): OffsetSpan[] {
+  const spans: OffsetSpan[] = [];
+  let zdt = Temporal.Instant.fromEpochMilliseconds(fromMs).toZonedDateTimeISO(timeZone);
+  let start = fromMs;
+  while (start < toMs) {
+    const offsetSeconds = zdt.offsetNanoseconds / 1e9;
+    const next = zdt.getTimeZoneTransition('next');
+    const end = next && next.epochMilliseconds < toMs ? next.epochMilliseconds : toMs;
+    const last = spans[spans.length - 1];
+    if (last && last.offsetSeconds === offsetSeconds) last.end = end;
+    else spans.push({ start, end, offsetSeconds });
+    if (!next) break;
+    start = end;
+    zdt = next;
+  }
+  return spans;
+}
