@@ -2,9 +2,11 @@ import { createRoute } from '@hono/zod-openapi';
 import { bookingOut } from '../bookings/schemas';
 import { listBookings } from '../bookings/service';
 import { requireAuth, viewerOf } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { createRouter } from '../lib/router';
+import { findClient } from '../lib/scope';
 import { activePackagesOf } from '../packages/service';
 import {
   clientCreateBody,
@@ -113,8 +115,9 @@ export const clientsRouter = createRouter()
   .openapi(detail, async (c) => {
     const auth = c.get('auth');
     const db = c.var.db;
-    const client = await clients.getClientDetail(db, viewerOf(auth), c.req.valid('param').id);
-    const active = await activePackagesOf(db, client.id);
+    const now = isoNow(c.var.clock);
+    const client = await clients.getClientDetail(db, viewerOf(auth), c.req.valid('param').id, now);
+    const active = await activePackagesOf(db, client.id, now);
     return c.json({ ...client, packages: active }, 200);
   })
   .openapi(clientBookings, async (c) => {
@@ -123,7 +126,7 @@ export const clientsRouter = createRouter()
     const { id } = c.req.valid('param');
     const q = c.req.valid('query');
     const db = c.var.db;
-    await clients.findClient(db, viewer, id);
+    await findClient(db, viewer, id);
     const zone = auth.trainer?.timezone ?? 'UTC';
     const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all');
     return c.json(pageOf(c.req.url, q, count, results), 200);
@@ -131,14 +134,26 @@ export const clientsRouter = createRouter()
   .openapi(updateRoute('put'), async (c) => {
     const db = c.var.db;
     return c.json(
-      await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
+      await clients.updateClient(
+        db,
+        viewerOf(c.get('auth')),
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     );
   })
   .openapi(updateRoute('patch'), async (c) => {
     const db = c.var.db;
     return c.json(
-      await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
+      await clients.updateClient(
+        db,
+        viewerOf(c.get('auth')),
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     );
   })

@@ -1,16 +1,13 @@
-import { and, asc, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, type SQL, sql } from 'drizzle-orm';
+import { isActiveStatus } from '../db/fragments';
 import { bookings, type Client, clientNotes, clientPackages, clients, users } from '../db/schema';
 import { trainerIdOf, type Viewer } from '../lib/auth';
 import { containsPattern, type Db, isUniqueViolation } from '../lib/db';
 import { userName } from '../lib/names';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
-import { nowIso } from '../lib/time';
+import { clientScope, findClient } from '../lib/scope';
 import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
-
-/** The rows a viewer may see: a trainer's own clients, or a client user's records by email. */
-export const clientScope = (viewer: Viewer): SQL =>
-  viewer.kind === 'trainer' ? eq(clients.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
 
 // Names its tables: drizzle leaves columns unqualified in single-table selects.
 const notesCount = sql<number>`(select count(*) from client_notes cn where cn.client_id = "clients"."id")`;
@@ -69,22 +66,15 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
   };
 }
 
-/** The client if the viewer may see it; otherwise 404, exactly like a missing one. */
-export async function findClient(db: Db, viewer: Viewer, id: number): Promise<Client> {
-  const row = await db
-    .select()
-    .from(clients)
-    .where(and(eq(clients.id, id), clientScope(viewer)))
-    .get();
-  if (!row) throw notFound('Client not found.');
-  return row;
-}
-
 const noteAuthor = sql<string>`coalesce(${userName}, '')`;
 
-export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promise<Omit<ClientDetailOut, 'packages'>> {
+export async function getClientDetail(
+  db: Db,
+  viewer: Viewer,
+  id: number,
+  now: string,
+): Promise<Omit<ClientDetailOut, 'packages'>> {
   const client = await findClient(db, viewer, id);
-  const active = inArray(bookings.status, ['pending', 'confirmed']);
   const [notes, counts] = await db.batch([
     db
       .select({ note: clientNotes, author: noteAuthor })
@@ -95,7 +85,7 @@ export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promi
     db
       .select({
         total: sql<number>`count(*)`,
-        upcoming: sql<number>`coalesce(sum(case when ${and(active, gte(bookings.startTime, nowIso()))} then 1 else 0 end), 0)`,
+        upcoming: sql<number>`coalesce(sum(case when ${and(isActiveStatus(bookings.status), gte(bookings.startTime, now))} then 1 else 0 end), 0)`,
       })
       .from(bookings)
       .where(eq(bookings.clientId, id)),
@@ -140,13 +130,13 @@ export async function createClient(db: Db, viewer: Viewer, input: ClientInput & 
   }
 }
 
-export async function updateClient(db: Db, viewer: Viewer, id: number, input: ClientInput) {
+export async function updateClient(db: Db, viewer: Viewer, id: number, input: ClientInput, now: string) {
   await findClient(db, viewer, id);
   const trainerId = trainerIdOf(viewer);
   try {
     await db
       .update(clients)
-      .set({ ...clientValues(input), updatedAt: nowIso() })
+      .set({ ...clientValues(input), updatedAt: now })
       .where(and(eq(clients.id, id), eq(clients.trainerId, trainerId)));
   } catch (err) {
     if (isUniqueViolation(err)) throw emailTaken();

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { createRouter } from '../lib/router';
@@ -129,13 +130,25 @@ export const packagesRouter = createRouter()
   )
   .openapi(put, async (c) =>
     c.json(
-      await packages.updatePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await packages.updatePackage(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )
   .openapi(patch, async (c) =>
     c.json(
-      await packages.updatePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
+      await packages.updatePackage(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )
@@ -152,6 +165,7 @@ export const packagesRouter = createRouter()
       currentTrainer(c),
       c.req.valid('param').id,
       c.req.valid('json'),
+      isoNow(c.var.clock),
     );
     return c.json(sold, 201);
   })
@@ -166,6 +180,7 @@ export const packagesRouter = createRouter()
       trainerViewer(c.get('auth')),
       trainer.timezone,
       q,
+      isoNow(c.var.clock),
       id,
     );
     return c.json(pageOf(c.req.url, q, count, results), 200);
@@ -174,20 +189,36 @@ export const packagesRouter = createRouter()
     const auth = c.get('auth');
     const q = c.req.valid('query');
     const zone = auth.trainer?.timezone ?? 'UTC';
-    const { count, results } = await packages.listClientPackages(c.var.db, viewerOf(auth), zone, q);
+    const { count, results } = await packages.listClientPackages(
+      c.var.db,
+      viewerOf(auth),
+      zone,
+      q,
+      isoNow(c.var.clock),
+    );
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(cpDetail, async (c) =>
-    c.json(await packages.findClientPackage(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+    c.json(
+      await packages.findClientPackage(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id, isoNow(c.var.clock)),
+      200,
+    ),
   )
   .openapi(useSession, async (c) =>
     c.json(
-      await packages.useSession(c.var.db, trainerViewer(c.get('auth')), currentTrainer(c), c.req.valid('param').id),
+      await packages.useSession(
+        c.var.db,
+        trainerViewer(c.get('auth')),
+        currentTrainer(c),
+        c.req.valid('param').id,
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )
   .openapi(ledger, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await packages.ledger(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id, q);
+    const { id } = c.req.valid('param');
+    const { count, results } = await packages.ledger(c.var.db, viewerOf(c.get('auth')), id, q, isoNow(c.var.clock));
     return c.json(pageOf(c.req.url, q, count, results), 200);
   });
