@@ -1,14 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bookingOut } from '../bookings/schemas';
 import { listBookings } from '../bookings/service';
 import { requireAuth, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { createRouter } from '../lib/router';
+import { type AppEnv, createRouter } from '../lib/router';
 import { findClient } from '../lib/scope';
 import { activePackagesOf } from '../packages/service';
 import {
+  type ClientInput,
   clientCreateBody,
   clientDetailOut,
   clientListQuery,
@@ -103,6 +105,10 @@ const clientBookings = createRoute({
   },
 });
 
+/** PUT and PATCH differ only in which fields the body must carry. */
+const saveClient = (c: Context<AppEnv>, id: number, input: ClientInput) =>
+  clients.updateClient(c.var.db, viewerOf(c.get('auth')), id, input, isoNow(c.var.clock));
+
 export const clientsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
@@ -131,32 +137,12 @@ export const clientsRouter = createRouter()
     const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all');
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
-  .openapi(updateRoute('put'), async (c) => {
-    const db = c.var.db;
-    return c.json(
-      await clients.updateClient(
-        db,
-        viewerOf(c.get('auth')),
-        c.req.valid('param').id,
-        c.req.valid('json'),
-        isoNow(c.var.clock),
-      ),
-      200,
-    );
-  })
-  .openapi(updateRoute('patch'), async (c) => {
-    const db = c.var.db;
-    return c.json(
-      await clients.updateClient(
-        db,
-        viewerOf(c.get('auth')),
-        c.req.valid('param').id,
-        c.req.valid('json'),
-        isoNow(c.var.clock),
-      ),
-      200,
-    );
-  })
+  .openapi(updateRoute('put'), async (c) =>
+    c.json(await saveClient(c, c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(updateRoute('patch'), async (c) =>
+    c.json(await saveClient(c, c.req.valid('param').id, c.req.valid('json')), 200),
+  )
   .openapi(remove, async (c) => {
     await clients.deleteClient(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id);
     return c.body(null, 204);

@@ -1,15 +1,17 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { createRouter } from '../lib/router';
+import { type AppEnv, createRouter } from '../lib/router';
 import {
   assignBody,
   clientPackageListQuery,
   clientPackageOut,
   ledgerOut,
+  type PackageInput,
   packageCreateBody,
   packageListQuery,
   packageOut,
@@ -113,6 +115,10 @@ const ledger = createRoute({
   responses: { 200: jsonResponse(pageSchema(ledgerOut, 'PackageLedgerPage'), 'A page'), ...problems(401, 403, 404) },
 });
 
+/** PUT and PATCH differ only in which fields the body must carry. */
+const savePackage = (c: Context<AppEnv>, id: number, input: PackageInput) =>
+  packages.updatePackage(c.var.db, currentTrainer(c).id, id, input, isoNow(c.var.clock));
+
 export const packagesRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
@@ -128,30 +134,8 @@ export const packagesRouter = createRouter()
       200,
     ),
   )
-  .openapi(put, async (c) =>
-    c.json(
-      await packages.updatePackage(
-        c.var.db,
-        currentTrainer(c).id,
-        c.req.valid('param').id,
-        c.req.valid('json'),
-        isoNow(c.var.clock),
-      ),
-      200,
-    ),
-  )
-  .openapi(patch, async (c) =>
-    c.json(
-      await packages.updatePackage(
-        c.var.db,
-        currentTrainer(c).id,
-        c.req.valid('param').id,
-        c.req.valid('json'),
-        isoNow(c.var.clock),
-      ),
-      200,
-    ),
-  )
+  .openapi(put, async (c) => c.json(await savePackage(c, c.req.valid('param').id, c.req.valid('json')), 200))
+  .openapi(patch, async (c) => c.json(await savePackage(c, c.req.valid('param').id, c.req.valid('json')), 200))
   .openapi(remove, async (c) => {
     await packages.deletePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id);
     return c.body(null, 204);
