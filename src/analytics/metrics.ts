@@ -1,8 +1,8 @@
-import { and, count, desc, eq, gte, lte } from 'drizzle-orm';
+import { and, desc, eq, gte, lte } from 'drizzle-orm';
 import { dashboardMetrics } from '../db/schema';
 import type { Db } from '../lib/db';
 import { formatCents } from '../lib/money';
-import { pageOffset } from '../lib/pagination';
+import { countedPage, pageOffset } from '../lib/pagination';
 import type { MetricListQuery, MetricOut } from './schemas';
 import { checkDayRange } from './sql';
 
@@ -18,8 +18,10 @@ export async function listMetrics(
     q.from ? gte(dashboardMetrics.date, q.from) : undefined,
     q.to ? lte(dashboardMetrics.date, q.to) : undefined,
   );
-  const [[total], rows] = await db.batch([
-    db.select({ n: count() }).from(dashboardMetrics).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    dashboardMetrics,
+    where,
     db
       .select()
       .from(dashboardMetrics)
@@ -27,9 +29,9 @@ export async function listMetrics(
       .orderBy(desc(dashboardMetrics.date))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
+  );
   return {
-    count: total?.n ?? 0,
+    count,
     results: rows.map((r) => ({
       date: r.date,
       bookings_count: r.bookingsCount,

@@ -4,7 +4,7 @@ import { bookings, type Client, clientNotes, clientPackages, clients, users } fr
 import { trainerIdOf, type Viewer } from '../lib/auth';
 import { containsPattern, type Db, isUniqueViolation } from '../lib/db';
 import { userName } from '../lib/names';
-import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
+import { countedPage, type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { clientScope, findClient } from '../lib/scope';
 import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
@@ -50,8 +50,10 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
   }
   const where = and(...conditions);
   const column = ORDER_COLUMNS[order.field];
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(clients).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    clients,
+    where,
     db
       .select({ client: clients, notesCount })
       .from(clients)
@@ -59,9 +61,9 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
       .orderBy(order.desc ? desc(column) : asc(column), asc(clients.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
+  );
   return {
-    count: countRows[0]?.n ?? 0,
+    count,
     results: rows.map((r) => forViewer(viewer, toClientOut(r.client, r.notesCount))),
   };
 }
@@ -182,8 +184,10 @@ export async function listNotes(db: Db, viewer: Viewer, clientId: number, q: Pag
   await findClient(db, viewer, clientId);
   trainerIdOf(viewer);
   const where = eq(clientNotes.clientId, clientId);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(clientNotes).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    clientNotes,
+    where,
     db
       .select({ note: clientNotes, author: noteAuthor })
       .from(clientNotes)
@@ -192,6 +196,6 @@ export async function listNotes(db: Db, viewer: Viewer, clientId: number, q: Pag
       .orderBy(desc(clientNotes.createdAt), desc(clientNotes.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toNoteOut(r.note, r.author)) };
+  );
+  return { count, results: rows.map((r) => toNoteOut(r.note, r.author)) };
 }

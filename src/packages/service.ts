@@ -14,7 +14,7 @@ import type { TrainerViewer, Viewer } from '../lib/auth';
 import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
-import { type PageQuery, pageOffset } from '../lib/pagination';
+import { countedPage, type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { clientScope, findClient } from '../lib/scope';
 import { addDays, localDate } from '../scheduling/slots';
@@ -40,8 +40,10 @@ export async function listPackages(db: Db, trainerId: number, q: PageQuery & { i
     eq(sessionPackages.trainerId, trainerId),
     q.is_active === undefined ? undefined : eq(sessionPackages.isActive, q.is_active),
   );
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(sessionPackages).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    sessionPackages,
+    where,
     db
       .select()
       .from(sessionPackages)
@@ -49,8 +51,8 @@ export async function listPackages(db: Db, trainerId: number, q: PageQuery & { i
       .orderBy(asc(sessionPackages.name), asc(sessionPackages.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map(toPackageOut) };
+  );
+  return { count, results: rows.map(toPackageOut) };
 }
 
 export async function findPackage(db: Db, trainerId: number, id: number): Promise<SessionPackage> {
@@ -321,8 +323,10 @@ export async function useSession(db: Db, viewer: TrainerViewer, trainer: Trainer
 export async function ledger(db: Db, viewer: Viewer, id: number, q: PageQuery, now: string) {
   await findClientPackage(db, viewer, id, now);
   const where = eq(packageLedger.clientPackageId, id);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(packageLedger).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    packageLedger,
+    where,
     db
       .select()
       .from(packageLedger)
@@ -330,9 +334,9 @@ export async function ledger(db: Db, viewer: Viewer, id: number, q: PageQuery, n
       .orderBy(desc(packageLedger.at), desc(packageLedger.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
+  );
   return {
-    count: countRows[0]?.n ?? 0,
+    count,
     results: rows.map((r) => ({
       id: r.id,
       client_package: r.clientPackageId,

@@ -1,9 +1,9 @@
 // The trainer's subscription and payments as stored (Paddle is the only writer of both).
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { type Payment, payments, type Subscription, subscriptions } from '../db/schema';
 import type { Db } from '../lib/db';
 import { formatCents } from '../lib/money';
-import { type PageQuery, pageOffset } from '../lib/pagination';
+import { countedPage, type PageQuery, pageOffset } from '../lib/pagination';
 import type { PaymentListQuery, SubscriptionOut, SubscriptionStatus } from './schemas';
 
 export const toSubscriptionOut = (s: Subscription): SubscriptionOut => ({
@@ -34,8 +34,10 @@ export const toPaymentOut = (p: Payment) => ({
 
 export async function listSubscriptions(db: Db, trainerId: number, q: PageQuery) {
   const where = eq(subscriptions.trainerId, trainerId);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(subscriptions).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    subscriptions,
+    where,
     db
       .select()
       .from(subscriptions)
@@ -43,14 +45,16 @@ export async function listSubscriptions(db: Db, trainerId: number, q: PageQuery)
       .orderBy(desc(subscriptions.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map(toSubscriptionOut) };
+  );
+  return { count, results: rows.map(toSubscriptionOut) };
 }
 
 export async function listPayments(db: Db, trainerId: number, q: PaymentListQuery) {
   const where = and(eq(payments.trainerId, trainerId), q.status ? eq(payments.status, q.status) : undefined);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(payments).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    payments,
+    where,
     db
       .select()
       .from(payments)
@@ -58,6 +62,6 @@ export async function listPayments(db: Db, trainerId: number, q: PaymentListQuer
       .orderBy(desc(payments.createdAt), desc(payments.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map(toPaymentOut) };
+  );
+  return { count, results: rows.map(toPaymentOut) };
 }
