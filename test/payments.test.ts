@@ -4,10 +4,10 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import vectors from './fixtures/paddle/vectors.json';
 import { createApp } from '../src/app';
-import type { Bindings } from '../src/lib/config';
-import { verifyPaddleSignature, webhookSecrets } from '../src/payments/paddle';
+import { type Bindings, configOf } from '../src/lib/config';
+import { verifyPaddleSignature } from '../src/payments/paddle';
+import vectors from './fixtures/paddle/vectors.json';
 import { api, type ProblemBody, type Reply, registerTrainer } from './helpers';
 
 // ---- fixtures ------------------------------------------------------------------------------
@@ -21,6 +21,10 @@ const eventFiles = import.meta.glob('./fixtures/paddle/events/*.json', {
 const EVENTS = Object.entries(eventFiles)
   .sort(([a], [b]) => a.localeCompare(b))
   .map(([path, raw]) => ({ name: path.replace(/^.*\//, '').replace(/\.json$/, ''), raw }));
+
+/** PADDLE_WEBHOOK_SECRET's secrets as the server reads them (comma-separated while one is rotated). */
+const webhookSecrets = (configured: string | undefined) =>
+  configOf({ ...(env as Bindings), PADDLE_WEBHOOK_SECRET: configured }).paddle.webhookSecrets;
 
 const [PRIMARY = '', ROTATED = ''] = webhookSecrets(vectors[0]?.configured_secrets);
 const FIXTURE = {

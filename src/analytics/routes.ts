@@ -65,11 +65,13 @@ export const analyticsRouter = createRouter()
     const { count, results } = await analytics.listMetrics(c.var.db, currentTrainer(c).id, q);
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
-  .openapi(dashboard, async (c) => c.json(await analytics.dashboard(c.var.db, currentTrainer(c), Date.now()), 200))
+  .openapi(dashboard, async (c) => c.json(await analytics.dashboard(c.var.db, currentTrainer(c), c.var.clock()), 200))
   .openapi(revenue, async (c) =>
-    c.json(await analytics.revenueReport(c.var.db, currentTrainer(c), c.req.valid('query'), Date.now()), 200),
+    c.json(await analytics.revenueReport(c.var.db, currentTrainer(c), c.req.valid('query'), c.var.clock()), 200),
   )
   .openapi(bookingStats, async (c) =>
     c.json(await analytics.bookingStats(c.var.db, currentTrainer(c), c.req.valid('query')), 200),
   )
-  .openapi(clientStats, async (c) => c.json(await analytics.clientStats(c.var.db, currentTrainer(c), Date.now()), 200));
+  .openapi(clientStats, async (c) =>
+    c.json(await analytics.clientStats(c.var.db, currentTrainer(c), c.var.clock()), 200),
+  );

@@ -1,13 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { listBookings } from '../bookings/queries';
 import { bookingOut } from '../bookings/schemas';
 import { requireAuth, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { createRouter } from '../lib/router';
+import { type AppEnv, createRouter } from '../lib/router';
+import { findClient } from '../lib/scope';
 import { activePackagesOf } from '../packages/service';
 import {
+  type ClientInput,
   clientCreateBody,
   clientDetailOut,
   clientListQuery,
@@ -102,6 +105,10 @@ const clientBookings = createRoute({
   },
 });
 
+/** PUT and PATCH differ only in which fields the body must carry. */
+const saveClient = (c: Context<AppEnv>, id: number, input: ClientInput) =>
+  clients.updateClient(c.var.db, viewerOf(c.get('auth')), id, input, isoNow(c.var.clock));
+
 export const clientsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
@@ -114,8 +121,9 @@ export const clientsRouter = createRouter()
   .openapi(detail, async (c) => {
     const auth = c.get('auth');
     const db = c.var.db;
-    const client = await clients.getClientDetail(db, viewerOf(auth), c.req.valid('param').id);
-    const active = await activePackagesOf(db, client.id);
+    const now = isoNow(c.var.clock);
+    const client = await clients.getClientDetail(db, viewerOf(auth), c.req.valid('param').id, now);
+    const active = await activePackagesOf(db, client.id, now);
     return c.json({ ...client, packages: active }, 200);
   })
   .openapi(clientBookings, async (c) => {
@@ -124,25 +132,17 @@ export const clientsRouter = createRouter()
     const { id } = c.req.valid('param');
     const q = c.req.valid('query');
     const db = c.var.db;
-    await clients.findClient(db, viewer, id);
+    await findClient(db, viewer, id);
     const zone = auth.trainer?.timezone ?? 'UTC';
     const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all', isoNow(c.var.clock));
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
-  .openapi(updateRoute('put'), async (c) => {
-    const db = c.var.db;
-    return c.json(
-      await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
-      200,
-    );
-  })
-  .openapi(updateRoute('patch'), async (c) => {
-    const db = c.var.db;
-    return c.json(
-      await clients.updateClient(db, viewerOf(c.get('auth')), c.req.valid('param').id, c.req.valid('json')),
-      200,
-    );
-  })
+  .openapi(updateRoute('put'), async (c) =>
+    c.json(await saveClient(c, c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(updateRoute('patch'), async (c) =>
+    c.json(await saveClient(c, c.req.valid('param').id, c.req.valid('json')), 200),
+  )
   .openapi(remove, async (c) => {
     await clients.deleteClient(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id);
     return c.body(null, 204);

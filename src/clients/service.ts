@@ -1,16 +1,13 @@
-import { and, asc, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, type SQL, sql } from 'drizzle-orm';
+import { isActiveStatus } from '../db/fragments';
 import { bookings, type Client, clientNotes, clientPackages, clients, users } from '../db/schema';
 import { trainerIdOf, type Viewer } from '../lib/auth';
 import { containsPattern, type Db, isUniqueViolation } from '../lib/db';
 import { userName } from '../lib/names';
-import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
+import { countedPage, type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
-import { nowIso } from '../lib/time';
+import { clientScope, findClient } from '../lib/scope';
 import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
-
-/** The rows a viewer may see: a trainer's own clients, or a client user's records by email. */
-export const clientScope = (viewer: Viewer): SQL =>
-  viewer.kind === 'trainer' ? eq(clients.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
 
 // Names its tables: drizzle leaves columns unqualified in single-table selects.
 const notesCount = sql<number>`(select count(*) from client_notes cn where cn.client_id = "clients"."id")`;
@@ -53,8 +50,10 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
   }
   const where = and(...conditions);
   const column = ORDER_COLUMNS[order.field];
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(clients).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    clients,
+    where,
     db
       .select({ client: clients, notesCount })
       .from(clients)
@@ -62,29 +61,22 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
       .orderBy(order.desc ? desc(column) : asc(column), asc(clients.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
+  );
   return {
-    count: countRows[0]?.n ?? 0,
+    count,
     results: rows.map((r) => forViewer(viewer, toClientOut(r.client, r.notesCount))),
   };
 }
 
-/** The client if the viewer may see it; otherwise 404, exactly like a missing one. */
-export async function findClient(db: Db, viewer: Viewer, id: number): Promise<Client> {
-  const row = await db
-    .select()
-    .from(clients)
-    .where(and(eq(clients.id, id), clientScope(viewer)))
-    .get();
-  if (!row) throw notFound('Client not found.');
-  return row;
-}
-
 const noteAuthor = sql<string>`coalesce(${userName}, '')`;
 
-export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promise<Omit<ClientDetailOut, 'packages'>> {
+export async function getClientDetail(
+  db: Db,
+  viewer: Viewer,
+  id: number,
+  now: string,
+): Promise<Omit<ClientDetailOut, 'packages'>> {
   const client = await findClient(db, viewer, id);
-  const active = inArray(bookings.status, ['pending', 'confirmed']);
   const [notes, counts] = await db.batch([
     db
       .select({ note: clientNotes, author: noteAuthor })
@@ -95,7 +87,7 @@ export async function getClientDetail(db: Db, viewer: Viewer, id: number): Promi
     db
       .select({
         total: sql<number>`count(*)`,
-        upcoming: sql<number>`coalesce(sum(case when ${and(active, gte(bookings.startTime, nowIso()))} then 1 else 0 end), 0)`,
+        upcoming: sql<number>`coalesce(sum(case when ${and(isActiveStatus(bookings.status), gte(bookings.startTime, now))} then 1 else 0 end), 0)`,
       })
       .from(bookings)
       .where(eq(bookings.clientId, id)),
@@ -140,13 +132,13 @@ export async function createClient(db: Db, viewer: Viewer, input: ClientInput & 
   }
 }
 
-export async function updateClient(db: Db, viewer: Viewer, id: number, input: ClientInput) {
+export async function updateClient(db: Db, viewer: Viewer, id: number, input: ClientInput, now: string) {
   await findClient(db, viewer, id);
   const trainerId = trainerIdOf(viewer);
   try {
     await db
       .update(clients)
-      .set({ ...clientValues(input), updatedAt: nowIso() })
+      .set({ ...clientValues(input), updatedAt: now })
       .where(and(eq(clients.id, id), eq(clients.trainerId, trainerId)));
   } catch (err) {
     if (isUniqueViolation(err)) throw emailTaken();
@@ -192,8 +184,10 @@ export async function listNotes(db: Db, viewer: Viewer, clientId: number, q: Pag
   await findClient(db, viewer, clientId);
   trainerIdOf(viewer);
   const where = eq(clientNotes.clientId, clientId);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(clientNotes).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    clientNotes,
+    where,
     db
       .select({ note: clientNotes, author: noteAuthor })
       .from(clientNotes)
@@ -202,6 +196,6 @@ export async function listNotes(db: Db, viewer: Viewer, clientId: number, q: Pag
       .orderBy(desc(clientNotes.createdAt), desc(clientNotes.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toNoteOut(r.note, r.author)) };
+  );
+  return { count, results: rows.map((r) => toNoteOut(r.note, r.author)) };
 }

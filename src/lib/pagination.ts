@@ -1,4 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { type SQL, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from './db';
 import { invalid } from './problem';
 
 export const MAX_PAGE_SIZE = 100;
@@ -33,6 +37,20 @@ export function pageOf<T>(requestUrl: string, q: PageQuery, count: number, resul
 }
 
 export const pageOffset = (q: PageQuery): number => (q.page - 1) * q.page_size;
+
+/**
+ * The rows of one page (`page`, already limited by pageOffset) and how many rows of `table`
+ * match `where` in all, in one D1 batch.
+ */
+export async function countedPage<P extends BatchItem<'sqlite'>>(
+  db: Db,
+  table: SQLiteTable,
+  where: SQL | undefined,
+  page: P,
+): Promise<{ count: number; rows: P['_']['result'] }> {
+  const [total, rows] = await db.batch([db.select({ n: sql<number>`count(*)` }).from(table).where(where), page]);
+  return { count: total[0]?.n ?? 0, rows };
+}
 
 /**
  * Parses `ordering` ("-start_time") against an allow-list; unknown fields are a 400 naming `ordering`.

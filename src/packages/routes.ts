@@ -1,14 +1,17 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
-import { createRouter } from '../lib/router';
+import { type AppEnv, createRouter } from '../lib/router';
 import {
   assignBody,
   clientPackageListQuery,
   clientPackageOut,
   ledgerOut,
+  type PackageInput,
   packageCreateBody,
   packageListQuery,
   packageOut,
@@ -112,6 +115,10 @@ const ledger = createRoute({
   responses: { 200: jsonResponse(pageSchema(ledgerOut, 'PackageLedgerPage'), 'A page'), ...problems(401, 403, 404) },
 });
 
+/** PUT and PATCH differ only in which fields the body must carry. */
+const savePackage = (c: Context<AppEnv>, id: number, input: PackageInput) =>
+  packages.updatePackage(c.var.db, currentTrainer(c).id, id, input, isoNow(c.var.clock));
+
 export const packagesRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
@@ -127,18 +134,8 @@ export const packagesRouter = createRouter()
       200,
     ),
   )
-  .openapi(put, async (c) =>
-    c.json(
-      await packages.updatePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
-      200,
-    ),
-  )
-  .openapi(patch, async (c) =>
-    c.json(
-      await packages.updatePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id, c.req.valid('json')),
-      200,
-    ),
-  )
+  .openapi(put, async (c) => c.json(await savePackage(c, c.req.valid('param').id, c.req.valid('json')), 200))
+  .openapi(patch, async (c) => c.json(await savePackage(c, c.req.valid('param').id, c.req.valid('json')), 200))
   .openapi(remove, async (c) => {
     await packages.deletePackage(c.var.db, currentTrainer(c).id, c.req.valid('param').id);
     return c.body(null, 204);
@@ -152,6 +149,7 @@ export const packagesRouter = createRouter()
       currentTrainer(c),
       c.req.valid('param').id,
       c.req.valid('json'),
+      isoNow(c.var.clock),
     );
     return c.json(sold, 201);
   })
@@ -166,6 +164,7 @@ export const packagesRouter = createRouter()
       trainerViewer(c.get('auth')),
       trainer.timezone,
       q,
+      isoNow(c.var.clock),
       id,
     );
     return c.json(pageOf(c.req.url, q, count, results), 200);
@@ -174,20 +173,36 @@ export const packagesRouter = createRouter()
     const auth = c.get('auth');
     const q = c.req.valid('query');
     const zone = auth.trainer?.timezone ?? 'UTC';
-    const { count, results } = await packages.listClientPackages(c.var.db, viewerOf(auth), zone, q);
+    const { count, results } = await packages.listClientPackages(
+      c.var.db,
+      viewerOf(auth),
+      zone,
+      q,
+      isoNow(c.var.clock),
+    );
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(cpDetail, async (c) =>
-    c.json(await packages.findClientPackage(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id), 200),
+    c.json(
+      await packages.findClientPackage(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id, isoNow(c.var.clock)),
+      200,
+    ),
   )
   .openapi(useSession, async (c) =>
     c.json(
-      await packages.useSession(c.var.db, trainerViewer(c.get('auth')), currentTrainer(c), c.req.valid('param').id),
+      await packages.useSession(
+        c.var.db,
+        trainerViewer(c.get('auth')),
+        currentTrainer(c),
+        c.req.valid('param').id,
+        isoNow(c.var.clock),
+      ),
       200,
     ),
   )
   .openapi(ledger, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await packages.ledger(c.var.db, viewerOf(c.get('auth')), c.req.valid('param').id, q);
+    const { id } = c.req.valid('param');
+    const { count, results } = await packages.ledger(c.var.db, viewerOf(c.get('auth')), id, q, isoNow(c.var.clock));
     return c.json(pageOf(c.req.url, q, count, results), 200);
   });

@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, gte, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { clientScope, findClient } from '../clients/service';
+import { reservedCredits } from '../db/fragments';
 import {
-  bookings,
   type ClientPackage,
   clientPackages,
   clients,
@@ -12,13 +11,13 @@ import {
   trainers,
 } from '../db/schema';
 import type { TrainerViewer, Viewer } from '../lib/auth';
-import { addDays, today } from '../lib/calendar';
+import { addDays, localDate, today } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
-import { type PageQuery, pageOffset } from '../lib/pagination';
+import { countedPage, type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
-import { nowIso } from '../lib/time';
+import { clientScope, findClient } from '../lib/scope';
 import type { ClientPackageListQuery, ClientPackageOut, PackageInput } from './schemas';
 
 export const toPackageOut = (p: SessionPackage) => ({
@@ -41,8 +40,10 @@ export async function listPackages(db: Db, trainerId: number, q: PageQuery & { i
     eq(sessionPackages.trainerId, trainerId),
     q.is_active === undefined ? undefined : eq(sessionPackages.isActive, q.is_active),
   );
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(sessionPackages).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    sessionPackages,
+    where,
     db
       .select()
       .from(sessionPackages)
@@ -50,8 +51,8 @@ export async function listPackages(db: Db, trainerId: number, q: PageQuery & { i
       .orderBy(asc(sessionPackages.name), asc(sessionPackages.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map(toPackageOut) };
+  );
+  return { count, results: rows.map(toPackageOut) };
 }
 
 export async function findPackage(db: Db, trainerId: number, id: number): Promise<SessionPackage> {
@@ -95,11 +96,11 @@ export async function createPackage(
   return toPackageOut(row);
 }
 
-export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput) {
+export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput, now: string) {
   await findPackage(db, trainerId, id);
   const row = await db
     .update(sessionPackages)
-    .set({ ...packageValues(input), updatedAt: nowIso() })
+    .set({ ...packageValues(input), updatedAt: now })
     .where(and(eq(sessionPackages.id, id), eq(sessionPackages.trainerId, trainerId)))
     .returning()
     .get();
@@ -122,9 +123,11 @@ export async function deletePackage(db: Db, trainerId: number, id: number) {
 
 // ---- client packages -------------------------------------------------------------------
 
-// Correlated subqueries name their tables: drizzle leaves columns unqualified in single-table selects.
-export const reservedCount = (excludeBookingId = 0) =>
-  sql<number>`(select count(*) from bookings rb where rb.client_package_id = "client_packages"."id" and rb.status in ('pending', 'confirmed') and rb.id <> ${excludeBookingId})`;
+// Names its table: drizzle leaves columns unqualified in single-table selects.
+const clientPackageId = sql.raw('"client_packages"."id"');
+
+/** Credits of the selected client package reserved by active bookings, leaving out one booking. */
+export const reservedCount = (excludeBookingId = 0) => reservedCredits(clientPackageId, excludeBookingId);
 const reserved = reservedCount();
 
 const clientPackageColumns = {
@@ -143,15 +146,21 @@ const selectClientPackages = (db: Db) =>
     .innerJoin(sessionPackages, eq(sessionPackages.id, clientPackages.sessionPackageId))
     .innerJoin(trainers, eq(trainers.id, clients.trainerId));
 
-export function toClientPackageOut(row: {
+/** The trainer's local date at `now` (ISO instant). */
+const todayIn = (timeZone: string, now: string) => localDate(Date.parse(now), timeZone);
+
+type ClientPackageRow = {
   cp: ClientPackage;
   clientName: string;
   packageName: string;
   timezone: string;
   reserved: number;
-}): ClientPackageOut {
+};
+
+/** A client package as shown at `now` (expiry is judged in its trainer's zone). */
+export function toClientPackageOut(row: ClientPackageRow, now: string): ClientPackageOut {
   const { cp } = row;
-  const isExpired = cp.expiryDate !== null && cp.expiryDate < today(row.timezone);
+  const isExpired = cp.expiryDate !== null && cp.expiryDate < todayIn(row.timezone, now);
   return {
     id: cp.id,
     client: cp.clientId,
@@ -183,13 +192,16 @@ export async function listClientPackages(
   viewer: Viewer,
   timeZone: string,
   q: ClientPackageListQuery,
+  now: string,
   packageId?: number,
 ) {
   const conditions: (SQL | undefined)[] = [clientScope(viewer)];
   if (packageId !== undefined) conditions.push(eq(clientPackages.sessionPackageId, packageId));
   if (q.client) conditions.push(eq(clientPackages.clientId, q.client));
   if (q.is_active !== undefined) {
-    const active = activeAsOf(viewer.kind === 'trainer' ? today(timeZone) : await todayPerTrainer(db, viewer.email));
+    const active = activeAsOf(
+      viewer.kind === 'trainer' ? todayIn(timeZone, now) : await todayPerTrainer(db, viewer.email, now),
+    );
     conditions.push(q.is_active ? active : sql`not (${active})`);
   }
   const where = and(...conditions);
@@ -206,38 +218,38 @@ export async function listClientPackages(
       .limit(q.page_size)
       .offset(pageOffset(q)),
   ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map(toClientPackageOut) };
+  return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toClientPackageOut(r, now)) };
 }
 
 /**
  * A client user's records span trainers in different zones: "today" is each row's trainer's
  * local date, as a CASE over the (few) zones of the trainers that hold this email.
  */
-async function todayPerTrainer(db: Db, email: string): Promise<SQL> {
+async function todayPerTrainer(db: Db, email: string, now: string): Promise<SQL> {
   const zones = await db
     .selectDistinct({ tz: trainers.timezone })
     .from(clients)
     .innerJoin(trainers, eq(trainers.id, clients.trainerId))
     .where(eq(clients.email, email));
-  if (!zones.length) return sql`${today('UTC')}`;
-  const cases = zones.map((z) => sql`WHEN ${z.tz} THEN ${today(z.tz)}`);
+  if (!zones.length) return sql`${todayIn('UTC', now)}`;
+  const cases = zones.map((z) => sql`WHEN ${z.tz} THEN ${todayIn(z.tz, now)}`);
   return sql`(CASE ${trainers.timezone} ${sql.join(cases, sql` `)} END)`;
 }
 
 /** The client's packages that still have sessions and have not expired, in its trainer's zone (for the client detail). */
-export async function activePackagesOf(db: Db, clientId: number) {
+export async function activePackagesOf(db: Db, clientId: number, now: string) {
   const rows = await selectClientPackages(db)
     .where(and(eq(clientPackages.clientId, clientId), sql`${clientPackages.sessionsRemaining} > 0`))
     .orderBy(asc(clientPackages.expiryDate), asc(clientPackages.id));
-  return rows.map(toClientPackageOut).filter((p) => p.is_active);
+  return rows.map((r) => toClientPackageOut(r, now)).filter((p) => p.is_active);
 }
 
-export async function findClientPackage(db: Db, viewer: Viewer, id: number): Promise<ClientPackageOut> {
+export async function findClientPackage(db: Db, viewer: Viewer, id: number, now: string): Promise<ClientPackageOut> {
   const row = await selectClientPackages(db)
     .where(and(eq(clientPackages.id, id), clientScope(viewer)))
     .get();
   if (!row) throw notFound('Client package not found.');
-  return toClientPackageOut(row);
+  return toClientPackageOut(row, now);
 }
 
 export async function assignToClient(
@@ -246,11 +258,12 @@ export async function assignToClient(
   trainer: Trainer,
   packageId: number,
   input: { client_id: number; expiry_date?: string | null; price_paid?: number },
+  now: string,
 ): Promise<ClientPackageOut> {
   const pkg = await findPackage(db, trainer.id, packageId);
   const client = await findClient(db, viewer, input.client_id);
   if (!pkg.isActive) throw conflict('This package is inactive and cannot be sold.', 'package_inactive');
-  const localToday = today(trainer.timezone);
+  const localToday = todayIn(trainer.timezone, now);
   const expiry =
     input.expiry_date !== undefined
       ? input.expiry_date
@@ -271,35 +284,32 @@ export async function assignToClient(
     })
     .returning({ id: clientPackages.id })
     .get();
-  return findClientPackage(db, viewer, row.id);
+  return findClientPackage(db, viewer, row.id, now);
 }
-
-const reservedOf = (id: number) =>
-  sql`(SELECT count(*) FROM ${bookings} WHERE client_package_id = ${id} AND status IN ('pending', 'confirmed'))`;
 
 /**
  * Uses one credit outside a booking. A single guarded UPDATE: never below zero, never after
  * expiry, never into credits that bookings have reserved; the ledger row is in the same batch.
  */
-export async function useSession(db: Db, viewer: TrainerViewer, trainer: Trainer, id: number) {
-  await findClientPackage(db, viewer, id);
-  const localToday = today(trainer.timezone);
+export async function useSession(db: Db, viewer: TrainerViewer, trainer: Trainer, id: number, now: string) {
+  await findClientPackage(db, viewer, id, now);
+  const localToday = todayIn(trainer.timezone, now);
   const [updated] = await db.$client.batch<{ id: number }>([
     statement(
       db,
       sql`UPDATE ${clientPackages} SET sessions_remaining = sessions_remaining - 1
         WHERE id = ${id} AND sessions_remaining > 0 AND (expiry_date IS NULL OR expiry_date >= ${localToday})
-          AND sessions_remaining > ${reservedOf(id)}
+          AND sessions_remaining > ${reservedCredits(id)}
         RETURNING id`,
     ),
     statement(
       db,
       sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at)
-        SELECT ${id}, NULL, -1, 'use_session', ${nowIso()} WHERE changes() = 1`,
+        SELECT ${id}, NULL, -1, 'use_session', ${now} WHERE changes() = 1`,
     ),
   ]);
   if (!updated?.results[0]) {
-    const fresh = await findClientPackage(db, viewer, id);
+    const fresh = await findClientPackage(db, viewer, id, now);
     if (fresh.is_expired) throw conflict(`This package expired on ${fresh.expiry_date}.`, 'package_expired');
     if (fresh.sessions_remaining === 0) throw conflict('This package has no sessions left.', 'package_exhausted');
     throw conflict(
@@ -307,14 +317,16 @@ export async function useSession(db: Db, viewer: TrainerViewer, trainer: Trainer
       'package_exhausted',
     );
   }
-  return findClientPackage(db, viewer, id);
+  return findClientPackage(db, viewer, id, now);
 }
 
-export async function ledger(db: Db, viewer: Viewer, id: number, q: PageQuery) {
-  await findClientPackage(db, viewer, id);
+export async function ledger(db: Db, viewer: Viewer, id: number, q: PageQuery, now: string) {
+  await findClientPackage(db, viewer, id, now);
   const where = eq(packageLedger.clientPackageId, id);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(packageLedger).where(where),
+  const { count, rows } = await countedPage(
+    db,
+    packageLedger,
+    where,
     db
       .select()
       .from(packageLedger)
@@ -322,9 +334,9 @@ export async function ledger(db: Db, viewer: Viewer, id: number, q: PageQuery) {
       .orderBy(desc(packageLedger.at), desc(packageLedger.id))
       .limit(q.page_size)
       .offset(pageOffset(q)),
-  ]);
+  );
   return {
-    count: countRows[0]?.n ?? 0,
+    count,
     results: rows.map((r) => ({
       id: r.id,
       client_package: r.clientPackageId,

@@ -13,25 +13,9 @@ export async function trainerRef(secret: string, trainerId: number): Promise<str
   return toHex((await hmacSha256(secret, `paddle-trainer:${trainerId}`)).slice(0, 16));
 }
 
-export const DEFAULT_WEBHOOK_TOLERANCE_S = 300;
 const PADDLE_TIMEOUT_MS = 10_000;
 
 // ---- webhook signatures ----------------------------------------------------------------
-
-/** `PADDLE_WEBHOOK_SECRET` may hold several secrets separated by commas while one is rotated. */
-export const webhookSecrets = (configured: string | undefined): string[] =>
-  String(configured ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-/** The configured tolerance in seconds; anything unusable falls back to Paddle's recommended 300. */
-export function webhookTolerance(configured: string | undefined): number {
-  const n = Number(configured);
-  return configured !== undefined && configured.trim() !== '' && Number.isFinite(n) && n >= 0
-    ? n
-    : DEFAULT_WEBHOOK_TOLERANCE_S;
-}
 
 /** `ts=…;h1=…[;h1=…]` → the timestamp and every h1; null when the header is unusable. */
 export function parseSignatureHeader(header: string | null | undefined): { ts: string; h1: string[] } | null {

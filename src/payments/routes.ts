@@ -1,13 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { currentTrainer, requireTrainer } from '../lib/auth';
-import { type Bindings, configOf, jwtSecretOf } from '../lib/config';
+import { isoNow } from '../lib/clock';
+import { jwtSecretOf } from '../lib/config';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { ApiError, unavailable } from '../lib/problem';
 import { createRouter } from '../lib/router';
 import { renderCheckoutPage, renderCheckoutUnavailable } from './checkout-page';
-import { verifyPaddleSignature, webhookSecrets, webhookTolerance } from './paddle';
+import { verifyPaddleSignature } from './paddle';
 import {
   cancelBody,
   checkoutBody,
@@ -26,13 +27,6 @@ export const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 const subscriptionsTag = { tags: ['subscriptions'], security: authenticated, middleware: requireTrainer };
 const paymentsTag = { tags: ['payments'], security: authenticated, middleware: requireTrainer };
-
-const settingsOf = (env: Bindings): payments.PaddleSettings => ({
-  apiBase: env.PADDLE_API_BASE,
-  apiKey: env.PADDLE_API_KEY,
-  priceId: env.PADDLE_PRICE_ID,
-  signingSecret: jwtSecretOf(configOf(env)),
-});
 
 const listSubscriptions = createRoute({
   ...subscriptionsTag,
@@ -119,7 +113,8 @@ export const paymentsRouter = createRouter()
     const trainer = currentTrainer(c);
     const result = await payments.createCheckout(
       c.var.db,
-      settingsOf(c.env),
+      c.var.config.paddle,
+      jwtSecretOf(c.var.config),
       { id: trainer.id, email: c.get('auth').user.email },
       c.req.valid('json'),
     );
@@ -127,13 +122,11 @@ export const paymentsRouter = createRouter()
   })
   .openapi(cancel, async (c) => {
     const { immediately } = c.req.valid('json');
-    const sub = await payments.cancelSubscription(
-      c.var.db,
-      settingsOf(c.env),
-      currentTrainer(c).id,
-      c.req.valid('param').id,
-      immediately === true,
-    );
+    const sub = await payments.cancelSubscription(c.var.db, c.var.config.paddle, currentTrainer(c).id, {
+      id: c.req.valid('param').id,
+      immediately: immediately === true,
+      now: isoNow(c.var.clock),
+    });
     return c.json(sub, 200);
   })
   .openapi(listPayments, async (c) => {
@@ -142,7 +135,8 @@ export const paymentsRouter = createRouter()
     return c.json(pageOf(c.req.url, q, count, results), 200);
   })
   .openapi(webhook, async (c) => {
-    const secrets = webhookSecrets(c.env.PADDLE_WEBHOOK_SECRET);
+    const paddle = c.var.config.paddle;
+    const secrets = paddle.webhookSecrets;
     if (secrets.length === 0)
       throw unavailable('PADDLE_WEBHOOK_SECRET is not configured; webhooks cannot be verified.');
     const raw = await c.req.raw.arrayBuffer();
@@ -150,23 +144,22 @@ export const paymentsRouter = createRouter()
       header: c.req.header('Paddle-Signature'),
       rawBody: raw,
       secrets,
-      nowSeconds: Math.floor(Date.now() / 1000),
-      toleranceSeconds: webhookTolerance(c.env.PADDLE_WEBHOOK_TOLERANCE_S),
+      nowSeconds: Math.floor(c.var.clock() / 1000),
+      toleranceSeconds: paddle.webhookToleranceSeconds,
     });
     if (!valid) throw new ApiError(401, 'Missing or invalid Paddle-Signature.');
-    const { event, text, occurredAt } = payments.parseWebhook(raw);
+    const verified = payments.parseWebhook(raw);
     const result = await payments.handleWebhook(
       c.var.db,
       c.env.NOTIFY_QUEUE,
       jwtSecretOf(c.var.config),
-      event,
-      text,
-      occurredAt,
+      verified,
+      isoNow(c.var.clock),
     );
-    return c.json({ event_id: event.event_id, result }, 200);
+    return c.json({ event_id: verified.event.event_id, result }, 200);
   })
   .openapi(checkoutPage, (c) => {
-    const token = c.env.PADDLE_CLIENT_TOKEN?.trim();
+    const { clientToken: token, environment } = c.var.config.paddle;
     if (!token) {
       c.header(
         'Content-Security-Policy',
@@ -192,5 +185,5 @@ export const paymentsRouter = createRouter()
       ].join('; '),
     );
     c.header('Cache-Control', 'no-store');
-    return c.html(renderCheckoutPage({ token, sandbox: c.env.PADDLE_ENVIRONMENT === 'sandbox', nonce }), 200);
+    return c.html(renderCheckoutPage({ token, sandbox: environment === 'sandbox', nonce }), 200);
   });

@@ -1,0 +1,98 @@
+import { sql } from 'drizzle-orm';
+import { addDays, offsetSpans, startOfDayMs } from '../lib/calendar';
+import type { Db } from '../lib/db';
+import type { BookingStatsOut, DateRange } from './schemas';
+import {
+  type AnalyticsTrainer,
+  bucketColumn,
+  checkDayRange,
+  iso,
+  perSpanSlice,
+  readBatch,
+  sumBuckets,
+  wallClock,
+} from './sql';
+
+/** A local date range (both ends inclusive, either open) as UTC instants [from, to). */
+function instantRange(timeZone: string, range: DateRange): { from: string | null; to: string | null } {
+  checkDayRange(range);
+  return {
+    from: range.from ? iso(startOfDayMs(range.from, timeZone)) : null,
+    to: range.to ? iso(startOfDayMs(addDays(range.to, 1), timeZone)) : null,
+  };
+}
+
+const percent = (part: number, whole: number): number => (whole ? Math.round((part * 1000) / whole) / 10 : 0);
+
+/**
+ * Booking counts in a local date range (default: all time). Two D1 round trips: the counts
+ * and the time span of the bookings not cancelled, then their local weekday and hour, grouped
+ * in SQL with the offsets of exactly that span.
+ */
+export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: DateRange): Promise<BookingStatsOut> {
+  const { id, timezone } = trainer;
+  const { from, to } = instantRange(timezone, range);
+  const inRange = sql`trainer_id = ${id}${from ? sql` AND start_time >= ${from}` : sql``}${to ? sql` AND start_time < ${to}` : sql``}`;
+  const [[counts], [span]] = await readBatch<
+    [
+      {
+        total: number;
+        pending: number;
+        confirmed: number;
+        completed: number;
+        cancelled: number;
+        late: number;
+      }[],
+      { first: string | null; last: string | null }[],
+    ]
+  >(db, [
+    sql`SELECT count(*) AS total,
+        coalesce(sum(status = 'pending'), 0) AS pending,
+        coalesce(sum(status = 'confirmed'), 0) AS confirmed,
+        coalesce(sum(status = 'completed'), 0) AS completed,
+        coalesce(sum(status = 'cancelled'), 0) AS cancelled,
+        coalesce(sum(status = 'cancelled' AND late_cancellation = 1), 0) AS late
+      FROM bookings WHERE ${inRange}`,
+    sql`SELECT min(start_time) AS first, max(start_time) AS last FROM bookings
+      WHERE ${inRange} AND status <> 'cancelled'`,
+  ]);
+
+  const byWeekday = Array.from({ length: 7 }, () => 0);
+  const byHour = Array.from({ length: 24 }, () => 0);
+  if (span?.first && span.last) {
+    const startTime = sql.raw('start_time');
+    // The last booking's own millisecond is inside the final span: end it one ms later.
+    const spans = offsetSpans(timezone, Date.parse(span.first), Date.parse(span.last) + 1);
+    const results = await readBatch<{ bucket: string; n: number }[][]>(
+      db,
+      perSpanSlice(
+        spans,
+        (slice, sliceFrom, sliceTo) =>
+          sql`SELECT ${wallClock('%w %H', startTime, slice)} AS ${bucketColumn}, count(*) AS n FROM bookings
+            WHERE ${inRange} AND status <> 'cancelled' AND start_time >= ${sliceFrom} AND start_time < ${sliceTo}
+            GROUP BY ${bucketColumn}`,
+      ),
+    );
+    for (const [bucket, n] of sumBuckets(results)) {
+      const [sundayFirst = 0, hour = 0] = bucket.split(' ').map(Number);
+      const weekday = (sundayFirst + 6) % 7; // SQLite's %w: 0 = Sunday; ours: 0 = Monday
+      byWeekday[weekday] = (byWeekday[weekday] ?? 0) + n;
+      byHour[hour] = (byHour[hour] ?? 0) + n;
+    }
+  }
+  const total = counts?.total ?? 0;
+  return {
+    total,
+    by_status: {
+      pending: counts?.pending ?? 0,
+      confirmed: counts?.confirmed ?? 0,
+      completed: counts?.completed ?? 0,
+      cancelled: counts?.cancelled ?? 0,
+    },
+    completion_rate: percent(counts?.completed ?? 0, total),
+    cancellation_rate: percent(counts?.cancelled ?? 0, total),
+    late_cancellations: counts?.late ?? 0,
+    by_weekday: byWeekday,
+    by_hour: byHour,
+  };
+}

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { isActiveStatus } from '../db/fragments';
+import { addMonths, localDate, monthStart, startOfDayMs } from '../lib/calendar';
+import type { Db } from '../lib/db';
+import { averageCents, formatCents } from '../lib/money';
+import type { DashboardOut } from './schemas';
+import { type AnalyticsTrainer, byCurrency, DEFAULT_CURRENCY, iso, mainCurrencySql, readBatch, soldBy } from './sql';
+
+/** The local month containing `nowMs` as UTC instants [start, end). */
+function thisMonth(timeZone: string, nowMs: number) {
+  const first = monthStart(localDate(nowMs, timeZone));
+  return {
+    start: iso(startOfDayMs(first, timeZone)),
+    end: iso(startOfDayMs(addMonths(first, 1), timeZone)),
+  };
+}
+
+/** The dashboard in one D1 round trip. */
+export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number): Promise<DashboardOut> {
+  const { id, timezone } = trainer;
+  const now = iso(nowMs);
+  const month = thisMonth(timezone, nowMs);
+  const localToday = localDate(nowMs, timezone);
+  const [[bk], [cl], revenue, [main], credits, [prepaid], spend] = await readBatch<
+    [
+      { total: number; completed: number; upcoming: number; cancelled: number }[],
+      { total: number; active: number; fresh: number }[],
+      { currency: string; cents: number; month: number }[],
+      { currency: string }[],
+      { currency: string; per: number; cents: number }[],
+      { n: number }[],
+      { currency: string; cents: number; latest: string }[],
+    ]
+  >(db, [
+    sql`SELECT count(*) AS total,
+        coalesce(sum(status = 'completed'), 0) AS completed,
+        coalesce(sum(${isActiveStatus(sql`status`)} AND start_time >= ${now}), 0) AS upcoming,
+        coalesce(sum(status = 'cancelled'), 0) AS cancelled
+      FROM bookings WHERE trainer_id = ${id}`,
+    sql`SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
+        coalesce(sum(created_at >= ${month.start} AND created_at < ${month.end}), 0) AS fresh
+      FROM clients WHERE trainer_id = ${id}`,
+    sql`SELECT cp.currency AS currency, sum(cp.price_paid_cents) AS cents,
+        coalesce(sum(CASE WHEN cp.purchased_at >= ${month.start} AND cp.purchased_at < ${month.end}
+          THEN cp.price_paid_cents END), 0) AS month
+      FROM ${soldBy(id)} GROUP BY cp.currency`,
+    sql`SELECT ${mainCurrencySql(id)} AS currency`,
+    // Each consumed credit (a ledger row of -1) is worth price_paid / sessions_total of its
+    // package; grouping by (currency, sessions_total) keeps the sum exact: Σ cents / per.
+    sql`SELECT cp.currency AS currency, cp.sessions_total AS per, sum(cp.price_paid_cents) AS cents
+      FROM package_ledger l JOIN client_packages cp ON cp.id = l.client_package_id
+        JOIN clients c ON c.id = cp.client_id
+      WHERE c.trainer_id = ${id} AND l.delta = -1
+      GROUP BY cp.currency, cp.sessions_total`,
+    sql`SELECT coalesce(sum(cp.sessions_remaining), 0) AS n FROM ${soldBy(id)}
+        AND cp.sessions_remaining > 0 AND (cp.expiry_date IS NULL OR cp.expiry_date >= ${localToday})`,
+    sql`SELECT currency, sum(amount_cents) AS cents, max(created_at) AS latest FROM payments
+      WHERE trainer_id = ${id} AND status = 'completed' AND created_at >= ${month.start} AND created_at < ${month.end}
+      GROUP BY currency`,
+  ]);
+  const currency = main?.currency ?? DEFAULT_CURRENCY;
+  const inMain = revenue.find((r) => r.currency === currency);
+  const delivered = bk?.completed ?? 0;
+  const consumed = credits.filter((r) => r.currency === currency).map((r) => ({ cents: r.cents, per: r.per }));
+  // Platform payments are normally in one currency; if not, the latest payment's currency wins.
+  const platform = [...spend].sort((a, b) => (a.latest < b.latest ? 1 : -1))[0];
+  return {
+    total_bookings: bk?.total ?? 0,
+    completed_bookings: delivered,
+    upcoming_bookings: bk?.upcoming ?? 0,
+    cancelled_bookings: bk?.cancelled ?? 0,
+    total_clients: cl?.total ?? 0,
+    active_clients: cl?.active ?? 0,
+    new_clients: cl?.fresh ?? 0,
+    total_revenue: formatCents(inMain?.cents ?? 0),
+    monthly_revenue: formatCents(inMain?.month ?? 0),
+    revenue_by_currency: byCurrency(revenue),
+    average_booking_value: formatCents(averageCents(consumed, delivered)),
+    sessions_delivered: delivered,
+    prepaid_sessions_outstanding: prepaid?.n ?? 0,
+    currency,
+    platform_spend_this_month: formatCents(platform?.cents ?? 0),
+    platform_spend_currency: platform?.currency ?? DEFAULT_CURRENCY,
+    as_of: now,
+  };
+}

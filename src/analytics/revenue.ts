@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm';
+import {
+  addDays,
+  addMonths,
+  type CalendarPeriod,
+  localDate,
+  offsetSpans,
+  periodOf,
+  startOfDayMs,
+} from '../lib/calendar';
+import type { Db } from '../lib/db';
+import { averageCents, formatCents } from '../lib/money';
+import type { RevenueOut } from './schemas';
+import {
+  type AnalyticsTrainer,
+  bucketColumn,
+  byCurrency,
+  DEFAULT_CURRENCY,
+  iso,
+  mainCurrencySql,
+  perSpanSlice,
+  readBatch,
+  soldBy,
+  sumBuckets,
+  wallClock,
+} from './sql';
+
+/** The buckets of a period: its local days, or its months for a year. */
+function bucketsOf(period: CalendarPeriod, start: string, end: string): string[] {
+  const out: string[] = [];
+  if (period === 'year') {
+    for (let m = start; m < end; m = addMonths(m, 1)) out.push(m.slice(0, 7));
+  } else {
+    for (let d = start; d < end; d = addDays(d, 1)) out.push(d);
+  }
+  return out;
+}
+
+/** Package sales of one ISO week, calendar month or year in the trainer's zone; one D1 round trip. */
+export async function revenueReport(
+  db: Db,
+  trainer: AnalyticsTrainer,
+  q: { period: CalendarPeriod; date?: string },
+  nowMs: number,
+): Promise<RevenueOut> {
+  const { id, timezone } = trainer;
+  const { start, end } = periodOf(q.period, q.date ?? localDate(nowMs, timezone));
+  const fromMs = startOfDayMs(start, timezone);
+  const toMs = startOfDayMs(end, timezone);
+  const spans = offsetSpans(timezone, fromMs, toMs);
+  const format = q.period === 'year' ? '%Y-%m' : '%Y-%m-%d';
+  const purchasedAt = sql.raw('cp.purchased_at');
+  const [[main], totals, ...series] = await readBatch<
+    [{ currency: string }[], { currency: string; cents: number; n: number }[], ...{ bucket: string; n: number }[][]]
+  >(db, [
+    sql`SELECT ${mainCurrencySql(id)} AS currency`,
+    sql`SELECT cp.currency AS currency, sum(cp.price_paid_cents) AS cents, count(*) AS n FROM ${soldBy(id)}
+        AND cp.purchased_at >= ${iso(fromMs)} AND cp.purchased_at < ${iso(toMs)}
+      GROUP BY cp.currency`,
+    ...perSpanSlice(
+      spans,
+      (slice, from, to) =>
+        sql`SELECT ${wallClock(format, purchasedAt, slice)} AS ${bucketColumn}, sum(cp.price_paid_cents) AS n
+          FROM ${soldBy(id)} AND cp.purchased_at >= ${from} AND cp.purchased_at < ${to}
+            AND cp.currency = ${mainCurrencySql(id)}
+          GROUP BY ${bucketColumn}`,
+    ),
+  ]);
+  const currency = main?.currency ?? DEFAULT_CURRENCY;
+  const inMain = totals.find((r) => r.currency === currency);
+  const perBucket = sumBuckets(series);
+  return {
+    period: q.period,
+    start_date: start,
+    end_date: addDays(end, -1),
+    total_revenue: formatCents(inMain?.cents ?? 0),
+    payment_count: totals.reduce((n, r) => n + r.n, 0),
+    average_payment: formatCents(averageCents([{ cents: inMain?.cents ?? 0, per: 1 }], inMain?.n ?? 0)),
+    revenue_by_currency: byCurrency(totals),
+    currency,
+    series: bucketsOf(q.period, start, end).map((date) => ({ date, revenue: formatCents(perBucket.get(date) ?? 0) })),
+  };
+}

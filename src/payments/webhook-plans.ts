@@ -1,0 +1,220 @@
+// What each kind of Paddle event changes: guarded statements for the event's batch.
+import { eq, type SQL, sql } from 'drizzle-orm';
+import { payments, subscriptions, trainers, users } from '../db/schema';
+import type { Db } from '../lib/db';
+import { formatCents, minorUnitsToCents } from '../lib/money';
+import { trainerName } from '../lib/names';
+import { toUtcInstant } from '../lib/time';
+import { renderReceipt } from '../notifications/messages';
+import { trainerMessage } from '../notifications/outbox';
+import { minorUnits, paddleDate, paddleInstant, trainerRef } from './paddle';
+import { type PaddleSubscription, paddleAdjustment, paddleSubscription, paddleTransaction } from './schemas';
+
+/** What one event does: statements to run in the event's batch, or why it changes nothing. */
+export type Plan = { kind: 'apply'; effects: SQL[] } | { kind: 'ignored' } | { kind: 'unmatched'; note: string };
+
+/**
+ * What every plan works with: `fresh` is the guard "this event is still unprocessed" that each
+ * effect carries; `secret` verifies custom_data.trainer_ref; `now` stamps the rows.
+ */
+export interface PlanContext {
+  db: Db;
+  secret: string;
+  fresh: SQL;
+  now: string;
+}
+
+const unmatched = (note: string): Plan => ({ kind: 'unmatched', note });
+
+function customTrainerId(custom: Record<string, unknown> | null | undefined): number | null {
+  const raw = custom?.trainer_id;
+  const id = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+  return id !== null && Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/** The trainer an event belongs to: custom_data.trainer_id, else the stored subscription or customer. */
+async function trainerFor(
+  db: Db,
+  secret: string,
+  custom: Record<string, unknown> | null | undefined,
+  paddleSubscriptionId: string | null | undefined,
+  paddleCustomerId: string | null | undefined,
+): Promise<number | null> {
+  const fromCustom = customTrainerId(custom);
+  // Only a trainer id this server signed is trusted; an unsigned one falls back to stored ids.
+  if (fromCustom !== null && custom?.trainer_ref === (await trainerRef(secret, fromCustom))) {
+    const row = await db.select({ id: trainers.id }).from(trainers).where(eq(trainers.id, fromCustom)).get();
+    if (row) return row.id;
+  }
+  if (paddleSubscriptionId) {
+    const row = await db
+      .select({ trainerId: subscriptions.trainerId })
+      .from(subscriptions)
+      .where(eq(subscriptions.paddleSubscriptionId, paddleSubscriptionId))
+      .get();
+    if (row) return row.trainerId;
+  }
+  if (paddleCustomerId) {
+    const row = await db
+      .select({ trainerId: subscriptions.trainerId })
+      .from(subscriptions)
+      .where(eq(subscriptions.paddleCustomerId, paddleCustomerId))
+      .get();
+    if (row) return row.trainerId;
+  }
+  return null;
+}
+
+const trainerSubscription = (trainerId: number) =>
+  sql`(SELECT id FROM ${subscriptions} WHERE trainer_id = ${trainerId})`;
+
+export async function planSubscription(
+  { db, secret, fresh, now }: PlanContext,
+  data: unknown,
+  occurredAt: string,
+): Promise<Plan> {
+  const parsed = paddleSubscription.safeParse(data);
+  if (!parsed.success) return unmatched('The subscription entity in data could not be read.');
+  const sub: PaddleSubscription = parsed.data;
+  const trainerId = await trainerFor(db, secret, sub.custom_data, sub.id, sub.customer_id);
+  if (trainerId === null) {
+    return unmatched(`No trainer matches subscription ${sub.id} (custom_data.trainer_id or a stored customer).`);
+  }
+  const owner = await db
+    .select({ trainerId: subscriptions.trainerId })
+    .from(subscriptions)
+    .where(eq(subscriptions.paddleSubscriptionId, sub.id))
+    .get();
+  if (owner && owner.trainerId !== trainerId) {
+    return unmatched(`Subscription ${sub.id} is stored for trainer ${owner.trainerId}, not ${trainerId}.`);
+  }
+  const current = await db.select().from(subscriptions).where(eq(subscriptions.trainerId, trainerId)).get();
+  if (current?.paddleSubscriptionId && current.paddleSubscriptionId !== sub.id && current.status !== 'canceled') {
+    // One subscription per trainer: a second live one is left for a person to sort out in Paddle.
+    return unmatched(
+      `Trainer ${trainerId} already has subscription ${current.paddleSubscriptionId} (${current.status}); ${sub.id} was not applied.`,
+    );
+  }
+  const priceId = sub.items?.find((item) => item.price?.id)?.price?.id ?? null;
+  const cancelAt = sub.scheduled_change?.action === 'cancel' ? paddleInstant(sub.scheduled_change.effective_at) : null;
+  // Applied only when this event is newer than the last one applied: Paddle does not promise
+  // delivery order. A canceled subscription may be replaced by the trainer's next one.
+  const upsert = sql`INSERT INTO ${subscriptions} (trainer_id, paddle_subscription_id, paddle_customer_id, status,
+      price_id, next_billing_date, scheduled_cancel_at, last_event_at, created_at, updated_at)
+    SELECT ${trainerId}, ${sub.id}, ${sub.customer_id ?? null}, ${sub.status}, ${priceId},
+      ${paddleDate(sub.next_billed_at)}, ${cancelAt}, ${occurredAt}, ${now}, ${now}
+    WHERE ${fresh}
+    ON CONFLICT (trainer_id) DO UPDATE SET
+      paddle_subscription_id = excluded.paddle_subscription_id,
+      paddle_customer_id = coalesce(excluded.paddle_customer_id, subscriptions.paddle_customer_id),
+      status = excluded.status,
+      price_id = coalesce(excluded.price_id, subscriptions.price_id),
+      next_billing_date = excluded.next_billing_date,
+      scheduled_cancel_at = excluded.scheduled_cancel_at,
+      last_event_at = excluded.last_event_at,
+      updated_at = excluded.updated_at
+    WHERE (subscriptions.last_event_at IS NULL OR excluded.last_event_at > subscriptions.last_event_at)
+      AND (subscriptions.paddle_subscription_id IS NULL
+        OR subscriptions.paddle_subscription_id = excluded.paddle_subscription_id
+        OR subscriptions.status = 'canceled')
+    ON CONFLICT DO NOTHING`;
+  // A transaction may arrive before its subscription: attach the trainer's orphan payments now.
+  const link = sql`UPDATE ${payments} SET subscription_id = ${trainerSubscription(trainerId)}, updated_at = ${now}
+    WHERE trainer_id = ${trainerId} AND subscription_id IS NULL AND ${fresh}`;
+  return { kind: 'apply', effects: [upsert, link] };
+}
+
+/** The error code of the newest failed payment attempt. */
+function failureCode(attempts: { status: string; error_code?: string | null; created_at?: string | null }[]) {
+  const failed = attempts
+    .filter((a) => a.status === 'error' || a.status === 'failed' || a.error_code)
+    .sort((a, b) => (paddleInstant(b.created_at) ?? '').localeCompare(paddleInstant(a.created_at) ?? ''));
+  return failed[0]?.error_code ?? null;
+}
+
+export async function planTransaction(
+  { db, secret, fresh, now }: PlanContext,
+  type: 'transaction.completed' | 'transaction.payment_failed',
+  data: unknown,
+): Promise<Plan> {
+  const parsed = paddleTransaction.safeParse(data);
+  if (!parsed.success) return unmatched('The transaction entity in data could not be read.');
+  const txn = parsed.data;
+  const trainerId = await trainerFor(db, secret, txn.custom_data, txn.subscription_id, txn.customer_id);
+  if (trainerId === null) {
+    return unmatched(`No trainer matches transaction ${txn.id} (custom_data.trainer_id or a stored subscription).`);
+  }
+  const minor = minorUnits(txn.details?.totals.grand_total);
+  if (minor === null) return unmatched(`Transaction ${txn.id} has no usable details.totals.grand_total.`);
+  const subscriptionId = txn.subscription_id ? trainerSubscription(trainerId) : sql`NULL`;
+  const createdAt = toUtcInstant(txn.billed_at ?? txn.created_at ?? '') ?? now;
+  const currency = txn.currency_code.toUpperCase();
+  // Paddle sends the currency's smallest unit: cents for USD, whole yen for JPY.
+  const amount = minorUnitsToCents(minor, currency);
+  if (type === 'transaction.completed') {
+    // Once per transaction; a completion wins over an earlier failed attempt, never over a refund.
+    const upsert = sql`INSERT INTO ${payments} (trainer_id, subscription_id, paddle_transaction_id, amount_cents,
+        currency, status, error_code, created_at, updated_at)
+      SELECT ${trainerId}, ${subscriptionId}, ${txn.id}, ${amount}, ${currency}, 'completed', NULL, ${createdAt}, ${now}
+      WHERE ${fresh}
+      ON CONFLICT (paddle_transaction_id) DO UPDATE SET
+        status = 'completed', error_code = NULL, amount_cents = excluded.amount_cents, currency = excluded.currency,
+        subscription_id = coalesce(payments.subscription_id, excluded.subscription_id),
+        updated_at = excluded.updated_at
+      WHERE payments.trainer_id = excluded.trainer_id AND payments.status IN ('pending', 'failed')`;
+    // The trainer's receipt, in the same batch, once per transaction (dedupe key), only once completed.
+    const receipt = trainerMessage({
+      trainerId,
+      bookingId: null,
+      kind: 'payment_receipt',
+      dedupeKey: `payment:${txn.id}:receipt`,
+      now,
+      guard: sql`${fresh} AND EXISTS (SELECT 1 FROM ${payments} WHERE paddle_transaction_id = ${txn.id} AND status = 'completed')`,
+      rendered: renderReceipt({
+        businessName: await trainerDisplayName(db, trainerId),
+        amount: formatCents(amount),
+        currency,
+        transactionId: txn.id,
+      }),
+    });
+    return { kind: 'apply', effects: [upsert, receipt] };
+  }
+  const upsert = sql`INSERT INTO ${payments} (trainer_id, subscription_id, paddle_transaction_id, amount_cents,
+      currency, status, error_code, created_at, updated_at)
+    SELECT ${trainerId}, ${subscriptionId}, ${txn.id}, ${amount}, ${currency}, 'failed',
+      ${failureCode(txn.payments ?? [])}, ${createdAt}, ${now}
+    WHERE ${fresh}
+    ON CONFLICT (paddle_transaction_id) DO UPDATE SET
+      error_code = excluded.error_code, updated_at = excluded.updated_at
+    WHERE payments.trainer_id = excluded.trainer_id AND payments.status IN ('pending', 'failed')`;
+  return { kind: 'apply', effects: [upsert] };
+}
+
+export async function planAdjustment({ db, fresh, now }: PlanContext, data: unknown): Promise<Plan> {
+  const parsed = paddleAdjustment.safeParse(data);
+  if (!parsed.success) return unmatched('The adjustment entity in data could not be read.');
+  const adj = parsed.data;
+  if (adj.action !== 'refund' || adj.status !== 'approved') return { kind: 'ignored' };
+  const payment = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(eq(payments.paddleTransactionId, adj.transaction_id))
+    .get();
+  if (!payment) return unmatched(`No payment is stored for transaction ${adj.transaction_id}.`);
+  const refund = sql`UPDATE ${payments} SET status = 'refunded', updated_at = ${now}
+    WHERE id = ${payment.id} AND status = 'completed' AND ${fresh}`;
+  return { kind: 'apply', effects: [refund] };
+}
+
+/** The name a trainer's own messages greet. */
+async function trainerDisplayName(db: Db, trainerId: number): Promise<string> {
+  const row = await db
+    .select({
+      name: trainerName(),
+    })
+    .from(trainers)
+    .innerJoin(users, eq(users.id, trainers.userId))
+    .where(eq(trainers.id, trainerId))
+    .get();
+  return row?.name ?? '';
+}
