@@ -5,12 +5,12 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { html } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { User } from '../db/schema';
 import type { Bindings } from '../lib/config';
 import type { AppEnv } from '../lib/context';
+import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
 import { loginBody } from '../users/schemas';
 import { isModelName, MODELS, type ModelDef } from './models';
@@ -21,7 +21,7 @@ import { CONSOLE_SESSION_SECONDS, csrfFor, csrfMatches, newToken, sessionUser, s
 
 type ConsoleEnv = {
   Bindings: Bindings;
-  Variables: AppEnv['Variables'] & { nonce: string; staff: User; session: string; frame: Frame };
+  Variables: AppEnv['Variables'] & { staff: User; session: string; frame: Frame };
 };
 type C = Context<ConsoleEnv>;
 
@@ -30,24 +30,30 @@ const LOGIN_COOKIE = 'th_admin_login';
 const COOKIE = { httpOnly: true, secure: true, sameSite: 'Strict', path: '/admin' } as const;
 const LOGIN_PATH = '/admin/login';
 
-const render = (c: C, node: Child, status: ContentfulStatusCode = 200) => c.html(html`<!doctype html>${node}`, status);
+const render = (c: C, node: Child, status: ContentfulStatusCode = 200) => c.html(document(node), status);
 
 const message = (c: C, status: ContentfulStatusCode, title: string, text: string) =>
-  render(c, <MessagePage nonce={c.get('nonce')} frame={c.get('frame')} title={title} message={text} />, status);
+  render(c, <MessagePage nonce={nonceOf(c)} frame={c.get('frame')} title={title} message={text} />, status);
 
 /** Where to go after login: a console path of ours, never another site. */
 const safeNext = (value: unknown) =>
   typeof value === 'string' && /^\/admin\/[\w\-/.?=&%]*$/.test(value) && !value.includes('//') ? value : '/admin/';
 
-const headers = createMiddleware<ConsoleEnv>(async (c, next) => {
-  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-  c.set('nonce', nonce);
+/** No script; only the one stylesheet, under this response's nonce; never framed, never cached. */
+const consoleHeaders = securityHeaders(
+  {
+    defaultSrc: ["'none'"],
+    styleSrc: [NONCE],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  { xFrameOptions: 'DENY' },
+);
+
+const noStore = createMiddleware<ConsoleEnv>(async (c, next) => {
   await next();
-  c.header(
-    'Content-Security-Policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  );
-  c.header('X-Frame-Options', 'DENY');
   c.header('Cache-Control', 'no-store');
 });
 
@@ -68,7 +74,7 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
   const csrf = await csrfFor(token);
   c.set('staff', user);
   c.set('session', token);
-  c.set('frame', { nonce: c.get('nonce'), csrf, email: user.email });
+  c.set('frame', { nonce: nonceOf(c), csrf, email: user.email });
   if (c.req.method === 'POST' && !(await csrfMatches(token, (await c.req.parseBody()).csrf))) {
     return message(c, 403, 'Forbidden', 'This form is out of date or not from this console; reload the page.');
   }
@@ -90,7 +96,7 @@ async function loginForm(c: C, status: ContentfulStatusCode = 200, error?: strin
   const next = safeNext(c.req.query('next') ?? (await formOf(c)).next);
   return render(
     c,
-    <LoginPage nonce={c.get('nonce')} csrf={await csrfFor(pre)} next={next} error={error} email={email} />,
+    <LoginPage nonce={nonceOf(c)} csrf={await csrfFor(pre)} next={next} error={error} email={email} />,
     status,
   );
 }
@@ -278,7 +284,7 @@ const remove = (c: C) =>
   });
 
 export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
-  .use('/admin/*', headers, limitBody, requireStaff)
+  .use('/admin/*', consoleHeaders, noStore, limitBody, requireStaff)
   .get(LOGIN_PATH, (c) => loginForm(c))
   .post(LOGIN_PATH, login)
   .post('/admin/logout', logout)
