@@ -7,13 +7,10 @@ import type { Db } from '../lib/db';
 import { forbidden } from '../lib/problem';
 import { clearLoginFailures } from '../lib/ratelimit';
 import { addSeconds, nowIso } from '../lib/time';
-import { base64url, randomToken } from '../lib/tokens';
+import { base64url, randomToken, sameText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
 
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
-
-const encoder = new TextEncoder();
-const sha256 = async (text: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 
 export const newToken = (): string => randomToken();
 const tokenHash = async (token: string) => base64url(await sha256(`session:${token}`));
@@ -26,8 +23,7 @@ export const csrfFor = async (token: string): Promise<string> => base64url(await
 
 export async function csrfMatches(token: string | undefined, sent: unknown): Promise<boolean> {
   if (!token || typeof sent !== 'string' || !sent) return false;
-  const [a, b] = [encoder.encode(await csrfFor(token)), encoder.encode(sent)];
-  return a.length === b.length && crypto.subtle.timingSafeEqual(a, b);
+  return sameText(await csrfFor(token), sent);
 }
 
 /**
