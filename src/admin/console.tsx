@@ -8,11 +8,13 @@ import { createMiddleware } from 'hono/factory';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { User } from '../db/schema';
+import { isoNow } from '../lib/clock';
 import type { Bindings } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
 import { loginBody } from '../users/schemas';
+import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
 import { DetailPage, type Frame, HomePage, ListPage, LoginPage, MessagePage } from './pages';
 import { listQuerySchema, patchSchema } from './schemas';
@@ -64,7 +66,7 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
   const path = c.req.path.replace(/\/+$/, '');
   if (path === LOGIN_PATH) return next();
   const token = getCookie(c, SESSION_COOKIE);
-  const user = await sessionUser(c.var.db, token);
+  const user = await sessionUser(c.var.db, token, isoNow(c.var.clock));
   if (!token || !user) {
     const url = new URL(c.req.url);
     const back = c.req.method === 'GET' ? `?next=${encodeURIComponent(url.pathname + url.search)}` : '';
@@ -84,7 +86,10 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
 // ---- signing in and out ----------------------------------------------------------------
 
 async function loginForm(c: C, status: ContentfulStatusCode = 200, error?: string, email?: string) {
-  if (c.req.method === 'GET' && (await sessionUser(c.var.db, getCookie(c, SESSION_COOKIE)))?.isStaff) {
+  if (
+    c.req.method === 'GET' &&
+    (await sessionUser(c.var.db, getCookie(c, SESSION_COOKIE), isoNow(c.var.clock)))?.isStaff
+  ) {
     return c.redirect('/admin/', 303);
   }
   let pre = getCookie(c, LOGIN_COOKIE);
@@ -116,7 +121,7 @@ async function login(c: C) {
   if (!parsed.success) return loginForm(c, 400, 'Enter your email and password.', form.email);
   try {
     const ip = c.req.header('CF-Connecting-IP') ?? null;
-    const { token } = await signIn(c.var.db, parsed.data.email, parsed.data.password, ip);
+    const { token } = await signIn(c.var.db, parsed.data.email, parsed.data.password, ip, isoNow(c.var.clock));
     setCookie(c, SESSION_COOKIE, token, { ...COOKIE, maxAge: CONSOLE_SESSION_SECONDS });
     deleteCookie(c, LOGIN_COOKIE, COOKIE);
     return c.redirect(safeNext(form.next), 303);
@@ -257,29 +262,27 @@ async function change(c: C, run: (def: ModelDef, id: number, form: Record<string
   }
 }
 
-const deps = (c: C): admin.Deps => ({ db: c.var.db, env: c.env });
-
 const save = (c: C) =>
   change(c, async (def, id, form) => {
     if (!def.patch) throw new ApiError(405, 'This record cannot be changed here.');
     const current = await admin.findRecord(c.var.db, def, id);
     const parsed = patchSchema(def).safeParse(formChanges(def, form, current));
     if (!parsed.success) throw new ApiError(400, 'Invalid input.', { errors: zodFieldErrors(parsed.error) });
-    await admin.patchRecord(deps(c), staffOf(c), def, id, parsed.data);
+    await admin.patchRecord(adminDeps(c), staffOf(c), def, id, parsed.data);
     return `/admin/${def.name}/${id}/?saved=1`;
   });
 
 const retry = (c: C) =>
   change(c, async (def, id) => {
     if (!def.retryable) throw new ApiError(405, 'This record cannot be retried.');
-    await admin.retryRecord(deps(c), staffOf(c), def, id);
+    await admin.retryRecord(adminDeps(c), staffOf(c), def, id);
     return `/admin/${def.name}/${id}/?saved=1`;
   });
 
 const remove = (c: C) =>
   change(c, async (def, id) => {
     if (!def.deletable) throw new ApiError(405, 'This record cannot be deleted.');
-    await admin.deleteRecord(c.var.db, staffOf(c), def, id);
+    await admin.deleteRecord(adminDeps(c), staffOf(c), def, id);
     return `/admin/${def.name}/`;
   });
 

@@ -6,7 +6,7 @@ import { adminSessions, type User, users } from '../db/schema';
 import type { Db } from '../lib/db';
 import { forbidden } from '../lib/problem';
 import { clearLoginFailures } from '../lib/ratelimit';
-import { addSeconds, nowIso } from '../lib/time';
+import { addSeconds } from '../lib/time';
 import { base64url, randomToken, sameText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
 
@@ -38,8 +38,8 @@ export async function signIn(
   email: string,
   password: string,
   ip: string | null,
+  now: string,
 ): Promise<{ token: string; user: User }> {
-  const now = nowIso();
   const { user } = await checkCredentials(db, email, password, ip, now);
   if (!user.isStaff) {
     await Promise.all(clearLoginFailures(db, email, now));
@@ -58,8 +58,8 @@ export async function signIn(
   return { token, user };
 }
 
-/** The active user of an unexpired console session, or null. */
-export async function sessionUser(db: Db, token: string | undefined): Promise<User | null> {
+/** The active user of a console session unexpired at `now`, or null. */
+export async function sessionUser(db: Db, token: string | undefined, now: string): Promise<User | null> {
   if (!token) return null;
   const row = await db
     .select({ user: users })
@@ -68,7 +68,7 @@ export async function sessionUser(db: Db, token: string | undefined): Promise<Us
     .where(
       and(
         eq(adminSessions.tokenHash, await tokenHash(token)),
-        gt(adminSessions.expiresAt, nowIso()),
+        gt(adminSessions.expiresAt, now),
         eq(users.isActive, true),
       ),
     )
