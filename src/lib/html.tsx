@@ -1,6 +1,6 @@
 // The one home of HTML output and response security headers. Pages are hono/jsx, so every value
 // is escaped by the renderer; nothing here or in a page escapes HTML by hand.
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
@@ -27,9 +27,3 @@ export const nonceOf = (c: Context): string => c.get('secureHeadersNonce') ?? ''
 
 /** A full HTML document from a page's root element. */
 export const document = (node: Child) => html`<!doctype html>${node}`;
-
-/** Runs one of two header middlewares, chosen per request (e.g. a page whose CSP depends on config). */
-export const either =
-  (pick: (c: Context) => boolean, yes: MiddlewareHandler, no: MiddlewareHandler): MiddlewareHandler =>
-  (c, next) =>
-    (pick(c) ? yes : no)(c, next);
