@@ -4,16 +4,14 @@
 // through the public API. The password comes from ADMIN_PASSWORD, else a hidden prompt on a TTY;
 // it is set on the user (an existing user's API tokens and console sessions are revoked).
 import { spawnSync } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashPassword } from './password-hash.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const USAGE = 'usage: npm run admin:create -- --email <email> [--remote] [--persist-to <dir>]';
-// The app's format (src/lib/password.ts, Django's): PBKDF2-SHA256 over the salt's text.
-const ITERATIONS = 100_000;
 
 function fail(message) {
   console.error(message);
@@ -78,12 +76,6 @@ async function readPassword(email) {
   if (/^\d+$/.test(password)) fail('the password must not be entirely numeric');
   if (password.trim().toLowerCase() === email) fail('the password must not be the email address');
   return password;
-}
-
-function hashPassword(password) {
-  const salt = randomBytes(16).toString('base64url');
-  const hash = pbkdf2Sync(password, salt, ITERATIONS, 32, 'sha256').toString('base64');
-  return `pbkdf2_sha256$${ITERATIONS}$${salt}$${hash}`;
 }
 
 /** Runs wrangler quietly; its output is shown only when it fails. */

@@ -5,11 +5,11 @@
 // `--persist-to <dir>` if you use one). Running it again replaces the demo trainer's data.
 
 import { spawnSync } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Temporal } from 'temporal-polyfill';
+import { hashPassword } from './password-hash.mjs';
 
 const EMAIL = 'demo@trainerhub.test';
 const PASSWORD = 'demo-trainer-2026';
@@ -48,13 +48,6 @@ const lit = (v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'
 const iso = (zdt) => new Date(zdt.epochMilliseconds).toISOString();
 const localAt = (date, hour) => date.toZonedDateTime({ timeZone: ZONE, plainTime: new Temporal.PlainTime(hour) });
 const localDateOf = (isoText) => Temporal.Instant.from(isoText).toZonedDateTimeISO(ZONE).toPlainDate().toString();
-
-// Django's format, as src/lib/password.ts: PBKDF2-SHA256 over the salt's UTF-8 text.
-function hashPassword(password) {
-  const salt = randomBytes(16).toString('base64url');
-  const hash = pbkdf2Sync(password, salt, 100_000, 32, 'sha256').toString('base64');
-  return `pbkdf2_sha256$100000$${salt}$${hash}`;
-}
 
 const nowMs = Date.now();
 const nowIso = new Date(nowMs).toISOString();

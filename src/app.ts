@@ -1,36 +1,28 @@
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
 import { consoleRouter } from './admin/console';
 import { adminApiRouter } from './admin/routes';
 import { analyticsRouter } from './analytics/routes';
 import { bookingsRouter } from './bookings/routes';
 import { clientsRouter } from './clients/routes';
+import { API_CSP, securityHeaders } from './lib/html';
 import { ApiError, problemResponse } from './lib/problem';
 import { type AppEnv, createRouter, platform, requestIds } from './lib/router';
 import { notificationsRouter } from './notifications/routes';
 import { packagesRouter } from './packages/routes';
+import { checkoutHeaders } from './payments/checkout-page';
 import { PADDLE_WEBHOOK_PATH, paymentsRouter } from './payments/routes';
 import { PUBLIC_MAX_BODY_BYTES, publicRouter } from './public/routes';
 import { schedulingRouter } from './scheduling/routes';
-import { renderDocs } from './system/docs';
+import { registerDocs } from './system/docs';
 import { systemRouter } from './system/routes';
 import { usersRouter } from './users/routes';
-import { allowFraming, widgetRouter } from './widget/routes';
+import { bookHeaders, widgetRouter } from './widget/routes';
 
 export const MAX_JSON_BYTES = 64 * 1024;
-
-const OPENAPI_CONFIG = {
-  openapi: '3.1.0',
-  info: {
-    title: 'TrainerHub API',
-    version: '0.1.0',
-    description:
-      'Booking and business back office for independent personal trainers. Authenticate with `Authorization: Bearer <token>` (or `Token <token>`) from /api/users/login/. Every path also answers with a trailing slash.',
-  },
-};
 
 /** One JSON log line per request, with its request id; the id also goes on error responses. */
 const requestLog = createMiddleware<AppEnv>(async (c, next) => {
@@ -68,8 +60,10 @@ const requireJson = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+type App = ReturnType<typeof createRouter>;
+
 /** Path regexes of every concrete route, for telling 405 from 404. */
-function routeMatchers(app: ReturnType<typeof createRouter>): { method: string; re: RegExp }[] {
+function routeMatchers(app: App): { method: string; re: RegExp }[] {
   return app.routes
     .filter((r) => r.method !== 'ALL')
     .map((r) => ({
@@ -83,57 +77,58 @@ function routeMatchers(app: ReturnType<typeof createRouter>): { method: string; 
     }));
 }
 
-export function createApp() {
-  const app = createRouter();
+/**
+ * Every response's security headers. A page router adds its own instance (its CSP, with a
+ * nonce), which this default keeps (`overwrite: false`). The /book/* pages are framed by other
+ * sites, so they get an instance without X-Frame-Options; their pages set `frame-ancestors *`.
+ */
+const apiHeaders = securityHeaders(API_CSP, { overwrite: false });
 
+const jsonBodyLimit = bodyLimit({
+  maxSize: MAX_JSON_BYTES,
+  onError: () => {
+    throw new ApiError(413, `Request bodies are limited to ${MAX_JSON_BYTES / 1024} KB.`);
+  },
+});
+
+// Public writes are smaller still, and refused before anything else is read.
+const publicBodyLimit = bodyLimit({
+  maxSize: PUBLIC_MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, `Public request bodies are limited to ${PUBLIC_MAX_BODY_BYTES / 1024} KB.`);
+  },
+});
+
+const apiCors = cors({
+  origin: (origin, c) => {
+    // The public booking API answers any origin (it never uses credentials).
+    if (c.req.path.startsWith('/api/public/')) return '*';
+    const allowed = (c.var as AppEnv['Variables']).config.corsOrigins;
+    if (allowed.includes('*')) return origin || '*';
+    return allowed.includes(origin) ? origin : null;
+  },
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+  exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed'],
+  maxAge: 600,
+});
+
+/** Request id, log line, platform and security headers on everything; CORS and body rules on /api/*. */
+function useMiddleware(app: App) {
   app.use('*', requestIds, requestLog, platform);
-  app.use('/book/*', allowFraming); // before secureHeaders, so it runs after it
-  app.use(
-    '*',
-    secureHeaders({
-      overwrite: false, // an HTML page sets its own CSP
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      referrerPolicy: 'strict-origin-when-cross-origin',
-    }),
-  );
-  app.use(
-    '/api/*',
-    cors({
-      origin: (origin, c) => {
-        // The public booking API answers any origin (it never uses credentials).
-        if (c.req.path.startsWith('/api/public/')) return '*';
-        const allowed = c.var.config.corsOrigins;
-        if (allowed.includes('*')) return origin || '*';
-        return allowed.includes(origin) ? origin : null;
-      },
-      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed'],
-      maxAge: 600,
-    }),
-  );
-  // Public writes are smaller still, and refused before anything else is read.
-  app.use(
-    '/api/public/*',
-    bodyLimit({
-      maxSize: PUBLIC_MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, `Public request bodies are limited to ${PUBLIC_MAX_BODY_BYTES / 1024} KB.`);
-      },
-    }),
-  );
-  const jsonBodyLimit = bodyLimit({
-    maxSize: MAX_JSON_BYTES,
-    onError: () => {
-      throw new ApiError(413, `Request bodies are limited to ${MAX_JSON_BYTES / 1024} KB.`);
-    },
-  });
+  app.use('*', except('/book/*', apiHeaders));
+  app.use('/book/*', bookHeaders);
+  app.use('/checkout', checkoutHeaders);
+  app.use('/api/*', apiCors);
+  app.use('/api/public/*', publicBodyLimit);
   // Exactly the Paddle webhook skips it: that route applies its own 1 MB limit.
   app.use('/api/*', (c, next) =>
     c.req.path.replace(/\/+$/, '') === PADDLE_WEBHOOK_PATH ? next() : jsonBodyLimit(c, next),
   );
   app.use('/api/*', requireJson);
+}
 
+function mountAreas(app: App) {
   app.route('/', systemRouter);
   app.route('/', usersRouter);
   app.route('/', clientsRouter);
@@ -147,28 +142,10 @@ export function createApp() {
   app.route('/', widgetRouter);
   app.route('/', adminApiRouter);
   app.route('/', consoleRouter);
+}
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'Token', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'Authorization',
-    description: 'The seed\'s form: "Token <jwt>".',
-  });
-  app.doc31('/api/openapi.json', OPENAPI_CONFIG);
-  app.get('/api/docs', (c) => {
-    const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-    c.header(
-      'Content-Security-Policy',
-      `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    );
-    return c.html(renderDocs(app.getOpenAPI31Document(OPENAPI_CONFIG), nonce));
-  });
-
+/** Unknown paths: 405 with Allow when another method would match, else 404; errors as problems. */
+function handleErrors(app: App) {
   let matchers: ReturnType<typeof routeMatchers> | undefined;
   app.notFound((c) => {
     matchers ??= routeMatchers(app);
@@ -198,6 +175,13 @@ export function createApp() {
     );
     return problemResponse(500, 'An unexpected error occurred.', { requestId });
   });
+}
 
+export function createApp() {
+  const app = createRouter();
+  useMiddleware(app);
+  mountAreas(app);
+  registerDocs(app);
+  handleErrors(app);
   return app;
 }

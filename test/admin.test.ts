@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword as scriptHash } from '../scripts/password-hash.mjs';
+import { verifyPassword } from '../src/lib/password';
 import { auditRows, type Detail, type Page, registerAs, registerStaff } from './admin-helpers';
 import { api, at, book, futureDay, PASSWORD, type ProblemBody, uniqueEmail } from './helpers';
 
@@ -604,5 +606,13 @@ describe('logging in', () => {
     expect(res.status).toBe(401);
     expect(res.body.detail).toBe('Unable to log in with the provided credentials.');
     expect((await api('GET', '/api/users/profile/', { token: user.token })).status).toBe(401);
+  });
+});
+
+describe('the staff and demo scripts', () => {
+  it('write password hashes the Worker verifies', async () => {
+    const stored = scriptHash('a staff password');
+    expect(await verifyPassword('a staff password', stored)).toBe(true);
+    expect(await verifyPassword('another password', stored)).toBe(false);
   });
 });

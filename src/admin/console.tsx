@@ -5,14 +5,16 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { html } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { User } from '../db/schema';
+import { isoNow } from '../lib/clock';
 import type { Bindings } from '../lib/config';
 import type { AppEnv } from '../lib/context';
+import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
 import { loginBody } from '../users/schemas';
+import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
 import { DetailPage, type Frame, HomePage, ListPage, LoginPage, MessagePage } from './pages';
 import { listQuerySchema, patchSchema } from './schemas';
@@ -21,7 +23,7 @@ import { CONSOLE_SESSION_SECONDS, csrfFor, csrfMatches, newToken, sessionUser, s
 
 type ConsoleEnv = {
   Bindings: Bindings;
-  Variables: AppEnv['Variables'] & { nonce: string; staff: User; session: string; frame: Frame };
+  Variables: AppEnv['Variables'] & { staff: User; session: string; frame: Frame };
 };
 type C = Context<ConsoleEnv>;
 
@@ -30,24 +32,30 @@ const LOGIN_COOKIE = 'th_admin_login';
 const COOKIE = { httpOnly: true, secure: true, sameSite: 'Strict', path: '/admin' } as const;
 const LOGIN_PATH = '/admin/login';
 
-const render = (c: C, node: Child, status: ContentfulStatusCode = 200) => c.html(html`<!doctype html>${node}`, status);
+const render = (c: C, node: Child, status: ContentfulStatusCode = 200) => c.html(document(node), status);
 
 const message = (c: C, status: ContentfulStatusCode, title: string, text: string) =>
-  render(c, <MessagePage nonce={c.get('nonce')} frame={c.get('frame')} title={title} message={text} />, status);
+  render(c, <MessagePage nonce={nonceOf(c)} frame={c.get('frame')} title={title} message={text} />, status);
 
 /** Where to go after login: a console path of ours, never another site. */
 const safeNext = (value: unknown) =>
   typeof value === 'string' && /^\/admin\/[\w\-/.?=&%]*$/.test(value) && !value.includes('//') ? value : '/admin/';
 
-const headers = createMiddleware<ConsoleEnv>(async (c, next) => {
-  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-  c.set('nonce', nonce);
+/** No script; only the one stylesheet, under this response's nonce; never framed, never cached. */
+const consoleHeaders = securityHeaders(
+  {
+    defaultSrc: ["'none'"],
+    styleSrc: [NONCE],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+  { xFrameOptions: 'DENY' },
+);
+
+const noStore = createMiddleware<ConsoleEnv>(async (c, next) => {
   await next();
-  c.header(
-    'Content-Security-Policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  );
-  c.header('X-Frame-Options', 'DENY');
   c.header('Cache-Control', 'no-store');
 });
 
@@ -58,7 +66,7 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
   const path = c.req.path.replace(/\/+$/, '');
   if (path === LOGIN_PATH) return next();
   const token = getCookie(c, SESSION_COOKIE);
-  const user = await sessionUser(c.var.db, token);
+  const user = await sessionUser(c.var.db, token, isoNow(c.var.clock));
   if (!token || !user) {
     const url = new URL(c.req.url);
     const back = c.req.method === 'GET' ? `?next=${encodeURIComponent(url.pathname + url.search)}` : '';
@@ -68,7 +76,7 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
   const csrf = await csrfFor(token);
   c.set('staff', user);
   c.set('session', token);
-  c.set('frame', { nonce: c.get('nonce'), csrf, email: user.email });
+  c.set('frame', { nonce: nonceOf(c), csrf, email: user.email });
   if (c.req.method === 'POST' && !(await csrfMatches(token, (await c.req.parseBody()).csrf))) {
     return message(c, 403, 'Forbidden', 'This form is out of date or not from this console; reload the page.');
   }
@@ -78,7 +86,10 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
 // ---- signing in and out ----------------------------------------------------------------
 
 async function loginForm(c: C, status: ContentfulStatusCode = 200, error?: string, email?: string) {
-  if (c.req.method === 'GET' && (await sessionUser(c.var.db, getCookie(c, SESSION_COOKIE)))?.isStaff) {
+  if (
+    c.req.method === 'GET' &&
+    (await sessionUser(c.var.db, getCookie(c, SESSION_COOKIE), isoNow(c.var.clock)))?.isStaff
+  ) {
     return c.redirect('/admin/', 303);
   }
   let pre = getCookie(c, LOGIN_COOKIE);
@@ -90,7 +101,7 @@ async function loginForm(c: C, status: ContentfulStatusCode = 200, error?: strin
   const next = safeNext(c.req.query('next') ?? (await formOf(c)).next);
   return render(
     c,
-    <LoginPage nonce={c.get('nonce')} csrf={await csrfFor(pre)} next={next} error={error} email={email} />,
+    <LoginPage nonce={nonceOf(c)} csrf={await csrfFor(pre)} next={next} error={error} email={email} />,
     status,
   );
 }
@@ -110,7 +121,7 @@ async function login(c: C) {
   if (!parsed.success) return loginForm(c, 400, 'Enter your email and password.', form.email);
   try {
     const ip = c.req.header('CF-Connecting-IP') ?? null;
-    const { token } = await signIn(c.var.db, parsed.data.email, parsed.data.password, ip);
+    const { token } = await signIn(c.var.db, parsed.data.email, parsed.data.password, ip, isoNow(c.var.clock));
     setCookie(c, SESSION_COOKIE, token, { ...COOKIE, maxAge: CONSOLE_SESSION_SECONDS });
     deleteCookie(c, LOGIN_COOKIE, COOKIE);
     return c.redirect(safeNext(form.next), 303);
@@ -251,34 +262,32 @@ async function change(c: C, run: (def: ModelDef, id: number, form: Record<string
   }
 }
 
-const deps = (c: C): admin.Deps => ({ db: c.var.db, env: c.env });
-
 const save = (c: C) =>
   change(c, async (def, id, form) => {
     if (!def.patch) throw new ApiError(405, 'This record cannot be changed here.');
     const current = await admin.findRecord(c.var.db, def, id);
     const parsed = patchSchema(def).safeParse(formChanges(def, form, current));
     if (!parsed.success) throw new ApiError(400, 'Invalid input.', { errors: zodFieldErrors(parsed.error) });
-    await admin.patchRecord(deps(c), staffOf(c), def, id, parsed.data);
+    await admin.patchRecord(adminDeps(c), staffOf(c), def, id, parsed.data);
     return `/admin/${def.name}/${id}/?saved=1`;
   });
 
 const retry = (c: C) =>
   change(c, async (def, id) => {
     if (!def.retryable) throw new ApiError(405, 'This record cannot be retried.');
-    await admin.retryRecord(deps(c), staffOf(c), def, id);
+    await admin.retryRecord(adminDeps(c), staffOf(c), def, id);
     return `/admin/${def.name}/${id}/?saved=1`;
   });
 
 const remove = (c: C) =>
   change(c, async (def, id) => {
     if (!def.deletable) throw new ApiError(405, 'This record cannot be deleted.');
-    await admin.deleteRecord(c.var.db, staffOf(c), def, id);
+    await admin.deleteRecord(adminDeps(c), staffOf(c), def, id);
     return `/admin/${def.name}/`;
   });
 
 export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
-  .use('/admin/*', headers, limitBody, requireStaff)
+  .use('/admin/*', consoleHeaders, noStore, limitBody, requireStaff)
   .get(LOGIN_PATH, (c) => loginForm(c))
   .post(LOGIN_PATH, login)
   .post('/admin/logout', logout)

@@ -9,6 +9,7 @@ import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } 
 import { pageOf } from '../lib/pagination';
 import { forbidden } from '../lib/problem';
 import { createRouter } from '../lib/router';
+import { adminDeps } from './deps';
 import { MODEL_ORDER } from './models';
 import { detailSchema, listQuerySchema, patchSchema, rowSchema } from './schemas';
 import * as admin from './service';
@@ -23,7 +24,6 @@ const staffOf = (c: Context<AppEnv>): admin.Staff => {
   const { user } = c.get('auth');
   return { id: user.id, email: user.email };
 };
-const depsOf = (c: Context<AppEnv>): admin.Deps => ({ db: c.var.db, env: c.env });
 
 const common = { tags: ['admin'], security: authenticated };
 const found = jsonResponse(detailSchema, 'The record with its related records');
@@ -91,7 +91,7 @@ for (const def of MODEL_ORDER) {
       responses: { 200: found, ...problems(400, 401, 403, 404, 409) },
     });
     adminApiRouter.openapi(patch, async (c) =>
-      c.json(await admin.patchRecord(depsOf(c), staffOf(c), def, c.req.valid('param').id, c.req.valid('json')), 200),
+      c.json(await admin.patchRecord(adminDeps(c), staffOf(c), def, c.req.valid('param').id, c.req.valid('json')), 200),
     );
   }
   if (def.deletable) {
@@ -100,7 +100,7 @@ for (const def of MODEL_ORDER) {
       responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
     });
     adminApiRouter.openapi(remove, async (c) => {
-      await admin.deleteRecord(c.var.db, staffOf(c), def, c.req.valid('param').id);
+      await admin.deleteRecord(adminDeps(c), staffOf(c), def, c.req.valid('param').id);
       return c.body(null, 204);
     });
   }
@@ -111,7 +111,7 @@ for (const def of MODEL_ORDER) {
       responses: { 200: found, ...problems(401, 403, 404, 409) },
     });
     adminApiRouter.openapi(retry, async (c) =>
-      c.json(await admin.retryRecord(depsOf(c), staffOf(c), def, c.req.valid('param').id), 200),
+      c.json(await admin.retryRecord(adminDeps(c), staffOf(c), def, c.req.valid('param').id), 200),
     );
   }
 }

@@ -1,17 +1,16 @@
 // One list, detail and change implementation for every model in ./models.ts, across all
 // trainers (the one place that is not tenant-scoped), and the audit log every change writes.
 import { eq, getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
-import { scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
+import { type scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
 import { type Transition, transition } from '../bookings/transitions';
 import { adminAuditLog, adminSessions, notifications, sessions } from '../db/schema';
 import { addDays, isValidDate } from '../lib/calendar';
-import type { Bindings } from '../lib/config';
 import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { invalidField, notFound } from '../lib/problem';
-import { nowIso } from '../lib/time';
 import { retryNotification } from '../notifications/service';
+import type { NotifyMessage } from '../notifications/types';
 import { type Column, type Filter, MODEL_ORDER, MODELS, type ModelDef, type Relation } from './models';
 
 /** The signed-in staff user making a change. */
@@ -193,12 +192,26 @@ export async function getRecord(db: Db, def: ModelDef, id: number): Promise<Deta
 
 // ---- changes, each with its audit row --------------------------------------------------
 
+/** A database handle and the time of the request (ISO), which audit rows and updated_at record. */
+export interface Writer {
+  db: Db;
+  now: string;
+}
+
 /** The audit row of a change, written only while `guard` holds (SQL over the batch's state). */
-function audit(db: Db, staff: Staff, def: ModelDef, id: number, action: string, changes: Changes, guard: SQL) {
+function audit(
+  { db, now }: Writer,
+  staff: Staff,
+  def: ModelDef,
+  id: number,
+  action: string,
+  changes: Changes,
+  guard: SQL,
+) {
   return statement(
     db,
     sql`INSERT INTO ${adminAuditLog} (staff_user_id, model, record_id, action, changes, at)
-      SELECT ${staff.id}, ${def.name}, ${id}, ${action}, ${JSON.stringify(changes)}, ${nowIso()} WHERE ${guard}`,
+      SELECT ${staff.id}, ${def.name}, ${id}, ${action}, ${JSON.stringify(changes)}, ${now} WHERE ${guard}`,
   );
 }
 
@@ -215,16 +228,17 @@ function changesOf(record: Values, input: Values, fields: string[]): Changes {
 }
 
 /** Plain column changes: the UPDATE, its audit row (guarded on the UPDATE) and follow-ups, one batch. */
-async function writeChanges(db: Db, staff: Staff, def: ModelDef, id: number, changes: Changes) {
+async function writeChanges(w: Writer, staff: Staff, def: ModelDef, id: number, changes: Changes) {
+  const { db } = w;
   const columns = new Map(Object.values(getTableColumns(def.table)).map((c) => [c.name, c]));
   const assignments = Object.entries(changes).map(
     ([name, { after }]) => sql`${sql.identifier(name)} = ${columns.get(name)?.mapToDriverValue(after) ?? after}`,
   );
-  if (columns.has('updated_at')) assignments.push(sql`updated_at = ${nowIso()}`);
+  if (columns.has('updated_at')) assignments.push(sql`updated_at = ${w.now}`);
   const table = sql.identifier(getTableName(def.table));
   const writes = [
     statement(db, sql`UPDATE ${table} SET ${sql.join(assignments, sql`, `)} WHERE id = ${id}`),
-    audit(db, staff, def, id, 'update', changes, sql`changes() = 1`),
+    audit(w, staff, def, id, 'update', changes, sql`changes() = 1`),
   ];
   if (def.name === 'users' && changes.is_active?.after === false) {
     // Deactivation revokes every API token and console session of the user in the same batch.
@@ -241,9 +255,11 @@ async function writeChanges(db: Db, staff: Staff, def: ModelDef, id: number, cha
   }
 }
 
-export interface Deps {
-  db: Db;
-  env: Bindings;
+/** What a change may need beside the database: the notification queue and trainers' schedules. */
+export interface Deps extends Writer {
+  queue: Queue<NotifyMessage>;
+  /** The trainer's TrainerSchedule object. */
+  schedule: (trainerId: number) => ReturnType<typeof scheduleOf>;
 }
 
 const TRANSITIONS: Record<string, Transition> = {
@@ -262,7 +278,8 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
  * is written right after, guarded on the state that change left (status or times, and its
  * updated_at): it exists only if that very change happened.
  */
-async function changeBookingState({ db, env }: Deps, staff: Staff, def: ModelDef, current: Values, input: Values) {
+async function changeBookingState(deps: Deps, staff: Staff, def: ModelDef, current: Values, input: Values) {
+  const { db } = deps;
   const id = Number(current.id);
   const trainerId = Number(current.trainer_id);
   const action = input.status !== current.status ? TRANSITIONS[text(input.status) ?? ''] : undefined;
@@ -276,22 +293,22 @@ async function changeBookingState({ db, env }: Deps, staff: Staff, def: ModelDef
   }
   if (action) {
     const reason = action === 'cancel' ? (text(input.cancellation_reason) ?? '') : '';
-    const after = await transition({ db, queue: env.NOTIFY_QUEUE, now: nowIso() }, trainerId, id, action, reason);
+    const after = await transition({ db, queue: deps.queue, now: deps.now }, trainerId, id, action, reason);
     const changes: Changes = { status: { before: current.status, after: after.status } };
     if (action === 'cancel') {
       changes.cancellation_reason = { before: current.cancellation_reason, after: after.cancellation_reason };
     }
     const guard = sql`EXISTS (SELECT 1 FROM bookings WHERE id = ${id} AND status = ${after.status} AND updated_at = ${after.updated_at})`;
-    await audit(db, staff, def, id, action, changes, guard).run();
+    await audit(deps, staff, def, id, action, changes, guard).run();
   }
   if (moves) {
-    const outcome = await scheduleOf(env.TRAINER_SCHEDULE, trainerId).rescheduleBooking({
+    const outcome = await deps.schedule(trainerId).rescheduleBooking({
       trainerId,
       bookingId: id,
       startTime: start ?? null,
       endTime: end ?? null,
       allowOutsideAvailability: input.allow_outside_availability === true,
-      now: nowIso(),
+      now: deps.now,
     });
     const { booking } = unwrapOutcome(outcome);
     const changes: Changes = {
@@ -300,7 +317,7 @@ async function changeBookingState({ db, env }: Deps, staff: Staff, def: ModelDef
     };
     const guard = sql`EXISTS (SELECT 1 FROM bookings WHERE id = ${id} AND start_time = ${booking.start_time}
       AND end_time = ${booking.end_time} AND updated_at = ${booking.updated_at})`;
-    await audit(db, staff, def, id, 'reschedule', changes, guard).run();
+    await audit(deps, staff, def, id, 'reschedule', changes, guard).run();
   }
 }
 
@@ -317,34 +334,36 @@ export async function patchRecord(deps: Deps, staff: Staff, def: ModelDef, id: n
     plain = allowed.filter((f) => !BOOKING_STATE_FIELDS.includes(f));
   }
   const changes = changesOf(current, input, plain);
-  if (Object.keys(changes).length) await writeChanges(deps.db, staff, def, id, changes);
+  if (Object.keys(changes).length) await writeChanges(deps, staff, def, id, changes);
   return getRecord(deps.db, def, id);
 }
 
 /** The one hard delete: a client note, with its content kept in the audit row of the same batch. */
-export async function deleteRecord(db: Db, staff: Staff, def: ModelDef, id: number): Promise<void> {
+export async function deleteRecord(w: Writer, staff: Staff, def: ModelDef, id: number): Promise<void> {
+  const { db } = w;
   const current = await findRecord(db, def, id);
   const changes: Changes = Object.fromEntries(
     Object.entries(current).map(([name, before]) => [name, { before, after: null }]),
   );
   const table = sql.identifier(getTableName(def.table));
   await db.$client.batch([
-    audit(db, staff, def, id, 'delete', changes, sql`EXISTS (SELECT 1 FROM ${table} WHERE id = ${id})`),
+    audit(w, staff, def, id, 'delete', changes, sql`EXISTS (SELECT 1 FROM ${table} WHERE id = ${id})`),
     statement(db, sql`DELETE FROM ${table} WHERE id = ${id}`),
   ]);
 }
 
 /** A failed notification back to pending and onto the queue, through the notifications service. */
-export async function retryRecord({ db, env }: Deps, staff: Staff, def: ModelDef, id: number): Promise<Detail> {
+export async function retryRecord(deps: Deps, staff: Staff, def: ModelDef, id: number): Promise<Detail> {
+  const { db } = deps;
   const row = await db
     .select({ trainerId: notifications.trainerId, status: notifications.status })
     .from(notifications)
     .where(eq(notifications.id, id))
     .get();
   if (!row) throw notFound(`No ${def.singular} with id ${id}.`);
-  const after = await retryNotification(db, env.NOTIFY_QUEUE, row.trainerId, id);
+  const after = await retryNotification(db, deps.queue, row.trainerId, id);
   // retryNotification writes on its own; the audit row follows, guarded on the state it left.
   const guard = sql`EXISTS (SELECT 1 FROM ${notifications} WHERE id = ${id} AND status = ${after.status})`;
-  await audit(db, staff, def, id, 'retry', { status: { before: row.status, after: after.status } }, guard).run();
+  await audit(deps, staff, def, id, 'retry', { status: { before: row.status, after: after.status } }, guard).run();
   return getRecord(db, def, id);
 }

@@ -6,14 +6,11 @@ import { adminSessions, type User, users } from '../db/schema';
 import type { Db } from '../lib/db';
 import { forbidden } from '../lib/problem';
 import { clearLoginFailures } from '../lib/ratelimit';
-import { addSeconds, nowIso } from '../lib/time';
-import { base64url, randomToken } from '../lib/tokens';
+import { addSeconds } from '../lib/time';
+import { base64url, randomToken, sameText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
 
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
-
-const encoder = new TextEncoder();
-const sha256 = async (text: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 
 export const newToken = (): string => randomToken();
 const tokenHash = async (token: string) => base64url(await sha256(`session:${token}`));
@@ -26,8 +23,7 @@ export const csrfFor = async (token: string): Promise<string> => base64url(await
 
 export async function csrfMatches(token: string | undefined, sent: unknown): Promise<boolean> {
   if (!token || typeof sent !== 'string' || !sent) return false;
-  const [a, b] = [encoder.encode(await csrfFor(token)), encoder.encode(sent)];
-  return a.length === b.length && crypto.subtle.timingSafeEqual(a, b);
+  return sameText(await csrfFor(token), sent);
 }
 
 /**
@@ -42,8 +38,8 @@ export async function signIn(
   email: string,
   password: string,
   ip: string | null,
+  now: string,
 ): Promise<{ token: string; user: User }> {
-  const now = nowIso();
   const { user } = await checkCredentials(db, email, password, ip, now);
   if (!user.isStaff) {
     await Promise.all(clearLoginFailures(db, email, now));
@@ -62,8 +58,8 @@ export async function signIn(
   return { token, user };
 }
 
-/** The active user of an unexpired console session, or null. */
-export async function sessionUser(db: Db, token: string | undefined): Promise<User | null> {
+/** The active user of a console session unexpired at `now`, or null. */
+export async function sessionUser(db: Db, token: string | undefined, now: string): Promise<User | null> {
   if (!token) return null;
   const row = await db
     .select({ user: users })
@@ -72,7 +68,7 @@ export async function sessionUser(db: Db, token: string | undefined): Promise<Us
     .where(
       and(
         eq(adminSessions.tokenHash, await tokenHash(token)),
-        gt(adminSessions.expiresAt, nowIso()),
+        gt(adminSessions.expiresAt, now),
         eq(users.isActive, true),
       ),
     )

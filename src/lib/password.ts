@@ -1,5 +1,8 @@
 // Django-compatible PBKDF2-SHA256 hashes: `pbkdf2_sha256$<iterations>$<salt>$<base64 hash>`.
-// 100,000 iterations is the most WebCrypto accepts on deployed Workers.
+// 100,000 iterations is the most WebCrypto accepts on deployed Workers. The Node scripts that
+// write staff and demo users (scripts/password-hash.mjs) produce the same format with node:crypto;
+// test/admin.test.ts checks that this module verifies what they write.
+import { randomToken, sameBytes } from './tokens';
 
 export const PBKDF2_ITERATIONS = 100_000;
 const ALGORITHM = 'pbkdf2_sha256';
@@ -8,11 +11,25 @@ const encoder = new TextEncoder();
 const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
 const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
-// 16 random bytes, written as URL-safe base64 (22 characters, never `$`). As in Django, the
-// salt's text is what PBKDF2 consumes, so hashes imported from Django verify unchanged.
-function randomSalt(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+interface StoredHash {
+  iterations: number;
+  salt: string;
+  hash: Uint8Array;
+}
+
+const formatHash = ({ iterations, salt, hash }: StoredHash): string =>
+  `${ALGORITHM}$${iterations}$${salt}$${toBase64(hash)}`;
+
+/** The parts of a stored hash, or null for anything not in our format. */
+function parseHash(stored: string): StoredHash | null {
+  const [algorithm, iterText, salt, hashText] = stored.split('$');
+  const iterations = Number(iterText);
+  if (algorithm !== ALGORITHM || !salt || !hashText || !Number.isInteger(iterations) || iterations < 1) return null;
+  try {
+    return { iterations, salt, hash: fromBase64(hashText) };
+  } catch {
+    return null;
+  }
 }
 
 async function derive(password: string, salt: string, iterations: number, bytes: number): Promise<Uint8Array> {
@@ -26,30 +43,19 @@ async function derive(password: string, salt: string, iterations: number, bytes:
 }
 
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomSalt();
+  // 16 random bytes as URL-safe base64 (22 characters, never `$`). As in Django, the salt's text
+  // is what PBKDF2 consumes, so hashes imported from Django verify unchanged.
+  const salt = randomToken(16);
   const hash = await derive(password, salt, PBKDF2_ITERATIONS, 32);
-  return `${ALGORITHM}$${PBKDF2_ITERATIONS}$${salt}$${toBase64(hash)}`;
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
+  return formatHash({ iterations: PBKDF2_ITERATIONS, salt, hash });
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [algorithm, iterText, salt, hashText] = stored.split('$');
-  const iterations = Number(iterText);
-  if (algorithm !== ALGORITHM || !salt || !hashText || !Number.isInteger(iterations) || iterations < 1) return false;
-  let expected: Uint8Array;
+  const parsed = parseHash(stored);
+  if (!parsed) return false;
+  const { iterations, salt, hash } = parsed;
   try {
-    expected = fromBase64(hashText);
-  } catch {
-    return false;
-  }
-  try {
-    return constantTimeEqual(await derive(password, salt, iterations, expected.length), expected);
+    return sameBytes(await derive(password, salt, iterations, hash.length), hash);
   } catch (err) {
     // Deployed WebCrypto refuses more than 100,000 iterations (e.g. a newer Django default).
     console.error(

@@ -92,8 +92,18 @@ export async function hmacSha256(secret: string, message: string | Uint8Array): 
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, bytes));
 }
 
-export const sha256Hex = async (text: string): Promise<string> =>
-  toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8.encode(text))));
+/** SHA-256 of a text (UTF-8). */
+export const sha256 = async (text: string): Promise<Uint8Array> =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', utf8.encode(text)));
+
+export const sha256Hex = async (text: string): Promise<string> => toHex(await sha256(text));
+
+/** Equal bytes, compared in time that does not depend on where they differ (lengths are not secret). */
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
+
+/** Equal texts (UTF-8), compared as `sameBytes`. */
+export const sameText = (a: string, b: string): boolean => sameBytes(utf8.encode(a), utf8.encode(b));
 
 /** `bytes` random bytes as URL-safe text. */
 export const randomToken = (bytes = 32): string => base64url(crypto.getRandomValues(new Uint8Array(bytes)));

@@ -7,7 +7,7 @@ import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../l
 import { pageOf, pageQuery } from '../lib/pagination';
 import { ApiError, unavailable } from '../lib/problem';
 import { createRouter } from '../lib/router';
-import { renderCheckoutPage, renderCheckoutUnavailable } from './checkout-page';
+import { checkoutResponse } from './checkout-page';
 import { verifyPaddleSignature } from './paddle';
 import {
   cancelBody,
@@ -158,32 +158,4 @@ export const paymentsRouter = createRouter()
     );
     return c.json({ event_id: verified.event.event_id, result }, 200);
   })
-  .openapi(checkoutPage, (c) => {
-    const { clientToken: token, environment } = c.var.config.paddle;
-    if (!token) {
-      c.header(
-        'Content-Security-Policy',
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-      );
-      return c.html(renderCheckoutUnavailable(), 503);
-    }
-    const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
-    c.header(
-      'Content-Security-Policy',
-      [
-        "default-src 'none'",
-        `script-src 'nonce-${nonce}' https://cdn.paddle.com`,
-        'frame-src https://*.paddle.com',
-        'connect-src https://*.paddle.com',
-        'img-src https://*.paddle.com data:',
-        // Paddle.js styles its overlay with inline styles; no script can come from them.
-        "style-src 'unsafe-inline' https://*.paddle.com",
-        'font-src https://*.paddle.com',
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-      ].join('; '),
-    );
-    c.header('Cache-Control', 'no-store');
-    return c.html(renderCheckoutPage({ token, sandbox: environment === 'sandbox', nonce }), 200);
-  });
+  .openapi(checkoutPage, (c) => checkoutResponse(c));

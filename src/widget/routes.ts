@@ -2,9 +2,9 @@
 // routes, not OpenAPI: they serve HTML, JS and CSS, not the JSON API.
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { createMiddleware } from 'hono/factory';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../lib/context';
+import { API_CSP, securityHeaders } from '../lib/html';
 import { WIDGET_JS } from './embed-script';
 import { PAGE_JS } from './page-script';
 import { PAGE_CSS } from './page-style';
@@ -25,13 +25,11 @@ const ASSET_VERSION = fnv1a(PAGE_JS + PAGE_CSS);
 const ASSET_CACHE = 'public, max-age=3600';
 
 /**
- * Registered in app.ts before secureHeaders, so it runs after it: the /book/* pages are made to
- * be framed by any site (their CSP says `frame-ancestors *`), which X-Frame-Options would deny.
+ * The /book/* pages are made to be framed by any site (their CSP says `frame-ancestors *`), so
+ * their security headers omit X-Frame-Options; every other header, and the default CSP of
+ * anything that is not a page (assets, problems), is the same as on every other route.
  */
-export const allowFraming = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
-  c.res.headers.delete('X-Frame-Options');
-});
+export const bookHeaders = securityHeaders(API_CSP, { overwrite: false, xFrameOptions: false });
 
 // Third-party pages load these; the global `Cross-Origin-Resource-Policy: same-origin` would block them.
 const asset = (c: Context<AppEnv>, body: string, type: string, extra: Record<string, string> = {}) =>

@@ -1,0 +1,2 @@
+export declare const ITERATIONS: number;
+export declare function hashPassword(password: string): string;

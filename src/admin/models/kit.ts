@@ -1,0 +1,138 @@
+// The vocabulary of the console's model declarations (people.ts, sales.ts): their types and the
+// small builders they are written with.
+//
+// SQL here is static text written by us (aliases: t = the model's table, tr/tu = its trainer and
+// the trainer's user, c = a client); values from a request only ever travel as bound parameters.
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { ZodType } from 'zod';
+
+export const MODEL_NAMES = [
+  'users',
+  'trainers',
+  'clients',
+  'client-notes',
+  'availability-slots',
+  'trainer-breaks',
+  'bookings',
+  'packages',
+  'client-packages',
+  'package-ledger',
+  'subscriptions',
+  'payments',
+  'notifications',
+  'webhook-events',
+  'audit-log',
+] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** How a listed value is decoded and shown. */
+export type Kind = 'int' | 'text' | 'bool' | 'instant' | 'date' | 'money';
+
+export interface Column {
+  expr: string;
+  kind: Kind;
+  /** The model an id in this column points at (the console links it). */
+  link?: ModelName;
+}
+
+/**
+ * A list filter, by query parameter: `eq` compares (int, text, one of `values`, or a boolean),
+ * `present` is true when the expression is not NULL, `range` adds `<name>_from` and `<name>_to`
+ * (dates are UTC days, both ends inclusive; instants are accepted too).
+ */
+export type Filter =
+  | { kind: 'int' | 'text' | 'bool'; expr: string }
+  | { kind: 'enum'; expr: string; values: readonly string[] }
+  | { kind: 'present'; expr: string }
+  | { kind: 'range'; expr: string; dates?: boolean };
+
+/** Records of `model` whose `column` equals this record's `value` field: one, or the first `limit` of many. */
+export interface Relation {
+  name: string;
+  model: ModelName;
+  column: string;
+  value: string;
+  one?: boolean;
+  limit?: number;
+}
+
+/** How the console asks for a field. */
+export type Input = 'text' | 'textarea' | 'number' | 'bool' | 'instant' | { options: readonly string[] };
+
+export interface PatchField {
+  schema: ZodType;
+  input: Input;
+  help?: string;
+}
+
+export interface ModelDef {
+  name: ModelName;
+  label: string;
+  singular: string;
+  table: SQLiteTable;
+  from: string;
+  /** SQL for the IANA zone the record's times are also shown in; default its trainer's, joined as `tr`. */
+  zone?: string;
+  columns: Record<string, Column>;
+  filters: Record<string, Filter>;
+  search: string[];
+  /** Default `ordering`, e.g. "-id". */
+  ordering: string;
+  related: Relation[];
+  /** Columns never shown (secrets). */
+  hidden?: string[];
+  /** The allow-list of PATCH; anything else in a body is ignored. */
+  patch?: Record<string, PatchField>;
+  /** The field a UNIQUE violation of a change is reported on. */
+  unique?: string;
+  /** Extra operations beyond PATCH. */
+  deletable?: boolean;
+  retryable?: boolean;
+}
+
+// ---- building blocks -------------------------------------------------------------------
+
+export const col = (expr: string, kind: Kind = 'text', link?: ModelName): Column => ({
+  expr,
+  kind,
+  ...(link && { link }),
+});
+export const id = col('t.id', 'int');
+export const createdAt = col('t.created_at', 'instant');
+export const eq = (kind: 'int' | 'text' | 'bool', expr: string): Filter => ({ kind, expr });
+export const oneOf = (expr: string, values: readonly string[]): Filter => ({ kind: 'enum', expr, values });
+export const range = (expr: string, dates = false): Filter => ({ kind: 'range', expr, dates });
+export const created = { created: range('t.created_at') };
+
+export const person = (a: string) => `coalesce(nullif(trim(${a}.first_name || ' ' || ${a}.last_name), ''), ${a}.email)`;
+export const TRAINER_NAME = `coalesce(nullif(tr.business_name, ''), ${person('tu')})`;
+export const withTrainer = (on: string) => `JOIN trainers tr ON tr.id = ${on} JOIN users tu ON tu.id = tr.user_id`;
+export const trainerColumns = { trainer: col('t.trainer_id', 'int', 'trainers'), trainer_name: col(TRAINER_NAME) };
+export const TRAINER_SEARCH = ['tr.business_name', 'tu.email'];
+export const clientColumns = { client: col('t.client_id', 'int', 'clients'), client_name: col(person('c')) };
+export const CLIENT_SEARCH = ['c.first_name', 'c.last_name', 'c.email'];
+export const byTrainer = { trainer: eq('int', 't.trainer_id') };
+
+/** Many `model` rows whose `column` equals this record's `value` field (its id unless told). */
+export const many = (name: string, model: ModelName, column: string, value = 'id'): Relation => ({
+  name,
+  model,
+  column,
+  value,
+  limit: 10,
+});
+/** The `model` row this record's `value` field points at. */
+export const one = (name: string, model: ModelName, value: string, column = 't.id'): Relation => ({
+  name,
+  model,
+  column,
+  value,
+  one: true,
+});
+export const trainerOf = one('trainer', 'trainers', 'trainer_id');
+
+export const field = (schema: ZodType, input: Input = 'text', help?: string): PatchField => ({
+  schema,
+  input,
+  ...(help && { help }),
+});
