@@ -17,7 +17,7 @@ function formatter(name: keyof typeof FORMATS, zone: string): Intl.DateTimeForma
   const key = `${name}|${zone}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(name === 'key' ? 'en-CA' : undefined, { timeZone: zone, ...FORMATS[name] });
+    f = new Intl.DateTimeFormat(name === 'key' ? 'en-CA' : undefined, Object.assign({ timeZone: zone }, FORMATS[name]));
     formatters.set(key, f);
   }
   return f;

@@ -254,8 +254,9 @@ export function bookingPage(app: HTMLElement): void {
     sending: false,
   };
   const choose = (slot: Slot) => {
-    s.selected = { start_time: slot.start_time, end_time: slot.end_time };
-    post('slot-selected', { ...s.selected });
+    const selected = { start_time: slot.start_time, end_time: slot.end_time };
+    s.selected = selected;
+    post('slot-selected', selected);
     showAlert('');
     clearErrors();
     $('chosen').textContent = when(s.selected, s.zone);

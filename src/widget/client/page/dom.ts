@@ -65,7 +65,7 @@ export async function api(
 ): Promise<ApiResult> {
   const init: RequestInit & { headers: Record<string, string> } = {
     method,
-    headers: { Accept: 'application/json', ...headers },
+    headers: Object.assign({ Accept: 'application/json' }, headers),
     credentials: 'omit',
   };
   if (body !== undefined) {
