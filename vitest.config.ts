@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+
+// The widget's browser bundles (src/widget/generated.ts), rebuilt so a test never runs stale ones.
+execFileSync(process.execPath, ['scripts/build-widget.mjs'], { stdio: 'inherit' });
 
 const migrations = await readD1Migrations('./migrations');
 

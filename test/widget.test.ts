@@ -55,7 +55,7 @@ describe('the booking widget', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
 
     // The shell: escaped business name, boot data in data- attributes, every input labelled.
-    expect(html).toContain('Riverside &#60;Strength&#62; &#38; Co');
+    expect(html).toContain('Riverside &lt;Strength&gt; &amp; Co');
     expect(html).not.toContain('<Strength>');
     expect(html).toContain(`data-slug="${slug}"`);
     expect(html).toContain('data-timezone="Europe/Berlin"');
@@ -89,6 +89,9 @@ describe('the booking widget', () => {
 
     // No request to any other origin: no absolute URL at all except the app's own.
     for (const text of [html, js, css]) expect(foreignUrls(text)).toEqual([]);
+
+    expect(await gzipSize(js)).toBeLessThan(10 * 1024);
+    console.log(`[size] app.js: ${bytes(js)} B raw, ${await gzipSize(js)} B gzip`);
 
     const raw = bytes(html) + bytes(js) + bytes(css);
     const gz = (await gzipSize(html)) + (await gzipSize(js)) + (await gzipSize(css));

@@ -5,10 +5,9 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../lib/context';
 import { API_CSP, securityHeaders } from '../lib/html';
-import { WIDGET_JS } from './embed-script';
-import { PAGE_JS } from './page-script';
-import { PAGE_CSS } from './page-style';
-import { BOOK_PAGE_CSP, renderBookingPage, renderManagePage, renderNotFoundPage } from './pages';
+// Built from ./client by scripts/build-widget.mjs (wrangler's [build] command, `npm run typecheck`, vitest).
+import { PAGE_CSS, PAGE_JS, WIDGET_JS } from './generated';
+import { BOOK_PAGE_CSP, type Rendered, renderBookingPage, renderManagePage, renderNotFoundPage } from './pages';
 import { findBookingPageTrainer } from './service';
 
 /** FNV-1a: a short content hash, so a page always asks for the script and stylesheet it was written for. */
@@ -40,7 +39,7 @@ const asset = (c: Context<AppEnv>, body: string, type: string, extra: Record<str
     ...extra,
   });
 
-const page = (c: Context<AppEnv>, html: string, status: ContentfulStatusCode, cache: string) =>
+const page = (c: Context<AppEnv>, html: Rendered, status: ContentfulStatusCode, cache: string) =>
   c.html(html, status, {
     'Content-Security-Policy': BOOK_PAGE_CSP,
     'Cross-Origin-Resource-Policy': 'cross-origin',

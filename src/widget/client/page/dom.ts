@@ -1,0 +1,88 @@
+// What both booking pages share: element lookup, the alert and field errors, the JSON API, and the
+// messages to the embedding page.
+import { type Message, type MessageType, message, parentOriginOf } from '../protocol';
+
+/** An element of the page's shell; the shell always has it (pages.tsx renders them together). */
+export function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+export const show = (el: HTMLElement, on: boolean): void => {
+  el.hidden = !on;
+};
+
+export function showAlert(text: string): void {
+  const alertBox = $('alert');
+  alertBox.textContent = text;
+  show(alertBox, !!text);
+}
+
+/** Sets or clears a field's error; false when the page has no such field. */
+export function setFieldError(name: string, text: string): boolean {
+  const input = document.getElementById(`f-${name}`);
+  const error = document.getElementById(`e-${name}`);
+  if (!input || !error) return false;
+  error.textContent = text;
+  show(error, !!text);
+  if (text) {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', `e-${name}`);
+  } else {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+  }
+  return true;
+}
+
+// The widget passes ?parent=<its page's origin>. Messages go to exactly that origin.
+const parentOrigin = parentOriginOf(new URLSearchParams(location.search).get('parent'), window.parent !== window);
+export const embedded = parentOrigin !== null;
+
+export function post(type: MessageType, detail?: Record<string, unknown>): void {
+  if (parentOrigin) window.parent.postMessage(message(type, detail) satisfies Message, parentOrigin);
+}
+
+export interface ApiResult {
+  status: number;
+  /** The parsed JSON body, or null. Pages read it as the API documents it, after checking the status. */
+  data: unknown;
+  headers: Headers;
+}
+
+/** An RFC 9457 problem as the pages read it: its detail and its field errors, when present. */
+export interface Problem {
+  detail?: string;
+  errors?: Record<string, unknown>;
+}
+export const problemOf = (data: unknown): Problem => (data || {}) as Problem;
+
+/** A same-origin JSON call; status 0 when the network failed, data null when the body was not JSON. */
+export async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<ApiResult> {
+  const init: RequestInit & { headers: Record<string, string> } = {
+    method,
+    headers: Object.assign({ Accept: 'application/json' }, headers),
+    credentials: 'omit',
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    return { status: 0, data: null, headers: new Headers() };
+  }
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  return { status: res.status, data, headers: res.headers };
+}

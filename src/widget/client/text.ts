@@ -1,0 +1,51 @@
+// The booking pages' wording and the small pure rules behind it: no DOM, unit-tested.
+
+/** A problem's field errors (a string or a list) as one sentence. */
+export const messages = (value: unknown): string => (Array.isArray(value) ? value : [value]).map(String).join(' ');
+
+/** The text for a 429, with the wait from Retry-After when the server gave one. */
+export const retryText = (retryAfter: string | null): string =>
+  `Too many attempts. Please try again${retryAfter ? ` in ${retryAfter} seconds.` : ' later.'}`;
+
+/** A day button's count of free times. */
+export const timesCount = (n: number): string => (n ? n + (n === 1 ? ' time' : ' times') : 'No times');
+
+/** The token of a manage link (absolute or relative), or null when the URL is not one. */
+export function manageToken(url: unknown, base: string): string | null {
+  try {
+    const m = /\/book\/manage\/([^/?#]+)\/?$/.exec(new URL(String(url), base).pathname);
+    return m?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where "Manage or cancel this booking" points: the API's absolute link, else one built on this origin. */
+export const manageHref = (url: unknown, origin: string, token: string): string =>
+  /^https?:/.test(String(url)) ? String(url) : `${origin}/book/manage/${token}`;
+
+/** The confirmation after booking: its heading and its sentence. */
+export function bookedText(status: unknown, businessName: unknown): { heading: string; sentence: string } {
+  const pending = status === 'pending';
+  const who = businessName || 'your trainer';
+  return {
+    heading: pending ? 'Booking requested' : 'You are booked',
+    sentence: pending
+      ? `Your request has been sent to ${who}, who will confirm it soon.`
+      : `Your session with ${who} is confirmed.`,
+  };
+}
+
+const STATUS: Record<string, string> = {
+  pending: 'Waiting for the trainer to confirm',
+  confirmed: 'Confirmed',
+  cancelled: 'Cancelled',
+  completed: 'Completed',
+};
+export const statusText = (status: unknown): string => STATUS[String(status)] || String(status);
+
+/** A random Idempotency-Key. */
+export const uuid = (): string =>
+  typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -1,0 +1,123 @@
+// Dates and time zones for the booking pages: Intl only, no DOM, so unit tests run them anywhere.
+
+const FORMATS = {
+  key: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  time: { hour: '2-digit', minute: '2-digit' },
+  weekday: { weekday: 'short' },
+  dayMonth: { day: 'numeric', month: 'short' },
+  dayLong: { weekday: 'long', day: 'numeric', month: 'long' },
+  full: { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+export type FormatName = Exclude<keyof typeof FORMATS, 'key'>;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** One formatter per format and zone, built once: the 'key' one in en-CA (YYYY-MM-DD parts), the rest in the visitor's locale. */
+function formatter(name: keyof typeof FORMATS, zone: string): Intl.DateTimeFormat {
+  const key = `${name}|${zone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(name === 'key' ? 'en-CA' : undefined, Object.assign({ timeZone: zone }, FORMATS[name]));
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+export const format = (name: FormatName, zone: string, date: Date): string => formatter(name, zone).format(date);
+
+export function validZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The visitor's own zone as the browser reports it; UTC when it does not. */
+export function visitorZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** YYYY-MM-DD of an instant in a zone. */
+export function dateKey(iso: string, zone: string): string {
+  const parts = formatter('key', zone).formatToParts(new Date(iso));
+  const part = (type: string) => (parts.find((p) => p.type === type) || { value: '' }).value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+/** A calendar date's label; noon UTC names the same day everywhere. */
+export const dayLabel = (key: string, name: FormatName): string => format(name, 'UTC', new Date(`${key}T12:00:00Z`));
+
+/** A session's start and end in a zone, as people read them. */
+export const when = (b: { start_time: string; end_time: string }, zone: string): string =>
+  `${format('full', zone, new Date(b.start_time))} – ${format('time', zone, new Date(b.end_time))}`;
+
+/** A zone as people read it: underscores become spaces. */
+export const zoneName = (zone: string): string => zone.replace(/_/g, ' ');
+
+/** The zones the picker offers: the visitor's, the trainer's, then common ones; valid and each once. */
+export function zoneChoices(visitor: string, trainer: string): string[] {
+  const zones: string[] = [];
+  for (const z of [visitor, trainer, ...COMMON_ZONES]) {
+    if (z && zones.indexOf(z) < 0 && validZone(z)) zones.push(z);
+  }
+  return zones;
+}
+
+const COMMON_ZONES = [
+  'UTC',
+  'Europe/London',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Chicago',
+  'America/Los_Angeles',
+  'Asia/Kolkata',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+];
+
+/** An option's text in the zone picker: the zone, tagged when it is the visitor's or the trainer's. */
+export function zoneOptionLabel(zone: string, visitor: string, trainer: string): string {
+  const tags: string[] = [];
+  if (zone === visitor) tags.push('yours');
+  if (zone === trainer) tags.push("trainer's");
+  return zoneName(zone) + (tags.length ? ` (${tags.join(', ')})` : '');
+}
+
+export interface Slot {
+  start_time: string;
+  end_time: string;
+}
+export interface ApiDay {
+  date: string;
+  slots?: Slot[];
+}
+export interface Day {
+  date: string;
+  slots: Slot[];
+}
+
+/** The API's days (trainer's dates) regrouped by date in the zone shown; empty days stay, disabled. */
+export function groupByZoneDate(apiDays: ApiDay[], zone: string): Day[] {
+  const byDate = new Map<string, Slot[]>();
+  for (const d of apiDays) if (!byDate.has(d.date)) byDate.set(d.date, []);
+  for (const d of apiDays) {
+    for (const s of d.slots || []) {
+      const key = dateKey(s.start_time, zone);
+      const list = byDate.get(key) ?? [];
+      list.push(s);
+      byDate.set(key, list);
+    }
+  }
+  return Array.from(byDate.keys())
+    .sort()
+    .map((date) => ({
+      date,
+      slots: (byDate.get(date) ?? []).sort((a, b) => Date.parse(a.start_time) - Date.parse(b.start_time)),
+    }));
+}

@@ -1,0 +1,212 @@
+// Server-rendered shells of the booking pages. All behaviour is in /book/assets/app.js (same
+// origin, no inline script); boot data travels in data- attributes, so the CSP stays 'self'.
+// Rendered with hono/jsx, which escapes every value.
+import { html } from 'hono/html';
+import type { Child, FC, PropsWithChildren } from 'hono/jsx';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { BookingPageTrainer } from './service';
+
+/** `frame-ancestors *`: these pages are made to be embedded by the widget on any site. */
+export const BOOK_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *";
+
+export type Rendered = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+type ShellProps = PropsWithChildren<{ title: string; version: string; script: boolean; noindex?: boolean }>;
+
+const Shell: FC<ShellProps> = ({ title, version, script, noindex, children }) => {
+  const v = encodeURIComponent(version);
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {noindex && <meta name="robots" content="noindex" />}
+        <meta name="referrer" content="no-referrer" />
+        <title>{title}</title>
+        <link rel="stylesheet" href={`/book/assets/app.css?v=${v}`} />
+        {script && <script src={`/book/assets/app.js?v=${v}`} defer />}
+      </head>
+      <body>{children}</body>
+    </html>
+  );
+};
+
+const render = (node: Child): Rendered => html`<!doctype html>\n${node}\n`;
+
+/** A labelled form field with its (hidden until needed) error line. */
+const Field: FC<PropsWithChildren<{ name: string; label: Child }>> = ({ name, label, children }) => (
+  <div class="field">
+    <label for={`f-${name}`}>{label}</label>
+    {children}
+    <p class="error" id={`e-${name}`} hidden />
+  </div>
+);
+
+const Optional = ({ text }: { text: string }) => (
+  <>
+    {text} <span class="opt">(optional)</span>
+  </>
+);
+
+const BookingForm = () => (
+  <form id="form" class="form" novalidate hidden aria-labelledby="form-h">
+    <h2 id="form-h">Your details</h2>
+    <p class="chosen">
+      <span id="chosen" />{' '}
+      <button type="button" id="change" class="link">
+        Change time
+      </button>
+    </p>
+    <p id="form-error" class="alert" role="alert" hidden />
+    <Field name="first_name" label="First name">
+      <input id="f-first_name" name="first_name" autocomplete="given-name" maxlength={100} required />
+    </Field>
+    <Field name="last_name" label="Last name">
+      <input id="f-last_name" name="last_name" autocomplete="family-name" maxlength={100} required />
+    </Field>
+    <Field name="email" label="Email">
+      <input id="f-email" name="email" type="email" autocomplete="email" maxlength={254} required />
+    </Field>
+    <Field name="phone" label={<Optional text="Phone" />}>
+      <input id="f-phone" name="phone" type="tel" autocomplete="tel" maxlength={32} />
+    </Field>
+    <Field name="notes" label={<Optional text="Notes for the trainer" />}>
+      <textarea id="f-notes" name="notes" rows={3} maxlength={1000} />
+    </Field>
+    <div class="hp" aria-hidden="true">
+      <label for="f-website">Leave this field empty</label>
+      <input id="f-website" name="website" tabindex={-1} autocomplete="off" />
+    </div>
+    <button type="submit" id="submit" class="primary">
+      Confirm booking
+    </button>
+  </form>
+);
+
+const Done = () => (
+  <section id="done" class="done" hidden>
+    {/* biome-ignore lint/a11y/useHeadingContent: the script writes the heading before it shows the section */}
+    <h2 id="done-h" tabindex={-1} />
+    <p id="done-when" class="when" />
+    <p id="done-status" />
+    <p>
+      {/* biome-ignore lint/a11y/useValidAnchor: the script sets the link once the booking exists */}
+      <a id="done-ics" href="#" download="booking.ics">
+        Add to calendar (.ics)
+      </a>
+    </p>
+    <p>
+      {/* biome-ignore lint/a11y/useValidAnchor: the script sets the link once the booking exists */}
+      <a id="done-manage" href="#" target="_blank" rel="noopener">
+        Manage or cancel this booking
+      </a>
+    </p>
+    <p class="hint">We also sent these links by email.</p>
+    <button type="button" id="again" class="link">
+      Book another session
+    </button>
+  </section>
+);
+
+export function renderBookingPage(trainer: BookingPageTrainer, version: string): Rendered {
+  const name = trainer.businessName || 'Book a session';
+  const tz = trainer.timezone;
+  return render(
+    <Shell title={`Book a session · ${name}`} version={version} script>
+      <main id="app" class="app" data-page="book" data-slug={trainer.slug} data-timezone={tz}>
+        <header class="head">
+          <h1>{name}</h1>
+          <p class="sub">Book a {trainer.sessionDurationMinutes}-minute session</p>
+        </header>
+        <noscript>
+          <p class="alert">This booking page needs JavaScript.</p>
+        </noscript>
+        <div class="tz">
+          <label for="tz">Show times in</label>
+          <select id="tz" aria-describedby="tz-note">
+            <option value={tz}>{tz}</option>
+          </select>
+          <p class="hint" id="tz-note">
+            The trainer's time zone is <strong>{tz}</strong>.
+          </p>
+        </div>
+        <p id="status" class="status" role="status">
+          Loading available times…
+        </p>
+        <p id="alert" class="alert" role="alert" hidden />
+        <section id="pick" hidden>
+          <h2 id="days-h">Choose a day</h2>
+          {/* biome-ignore lint/a11y/useSemanticElements: a grid of buttons, not a form's fieldset */}
+          <div id="days" class="days" role="group" aria-labelledby="days-h" />
+          <h2 id="times-h" tabindex={-1}>
+            Choose a time
+          </h2>
+          {/* biome-ignore lint/a11y/useSemanticElements: a grid of buttons, not a form's fieldset */}
+          <div id="times" class="times" role="group" aria-labelledby="times-h" />
+        </section>
+        <BookingForm />
+        <Done />
+      </main>
+    </Shell>,
+  );
+}
+
+export function renderManagePage(token: string, version: string): Rendered {
+  return render(
+    <Shell title="Your booking" version={version} script noindex>
+      <main id="app" class="app" data-page="manage" data-token={token}>
+        <header class="head">
+          <h1 id="business">Your booking</h1>
+        </header>
+        <noscript>
+          <p class="alert">This page needs JavaScript.</p>
+        </noscript>
+        <p id="status" class="status" role="status">
+          Loading your booking…
+        </p>
+        <p id="alert" class="alert" role="alert" hidden />
+        <section id="booking" hidden>
+          <dl class="facts">
+            <dt>When</dt>
+            <dd id="b-when" />
+            <dt>Time zone</dt>
+            <dd id="b-tz" />
+            <dt>Status</dt>
+            <dd id="b-status" />
+            <dt>With</dt>
+            <dd id="b-business" />
+          </dl>
+          <p>
+            {/* biome-ignore lint/a11y/useValidAnchor: the script sets the link once the booking is loaded */}
+            <a id="b-ics" href="#" download="booking.ics">
+              Add to calendar (.ics)
+            </a>
+          </p>
+          <form id="cancel" class="form" novalidate hidden aria-labelledby="cancel-h">
+            <h2 id="cancel-h">Cancel this booking</h2>
+            <Field name="reason" label={<Optional text="Reason" />}>
+              <textarea id="f-reason" name="reason" rows={3} maxlength={500} />
+            </Field>
+            <button type="submit" id="cancel-submit" class="danger">
+              Cancel booking
+            </button>
+          </form>
+        </section>
+      </main>
+    </Shell>,
+  );
+}
+
+export function renderNotFoundPage(version: string): Rendered {
+  return render(
+    <Shell title="Booking page not found" version={version} script={false} noindex>
+      <main class="app">
+        <header class="head">
+          <h1>Booking page not found</h1>
+        </header>
+        <p>There is no trainer at this address. Check the link you were given, or ask your trainer for a new one.</p>
+      </main>
+    </Shell>,
+  );
+}

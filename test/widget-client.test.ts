@@ -1,0 +1,200 @@
+// The DOM-free helpers of the widget's browser code (src/widget/client/), run without a browser.
+import { describe, expect, it } from 'vitest';
+import {
+  eventDetail,
+  frameHeight,
+  frameUrl,
+  isEventType,
+  isWidgetSrc,
+  message,
+  parentOriginOf,
+  parseMessage,
+  scriptOrigin,
+} from '../src/widget/client/protocol';
+import {
+  bookedText,
+  manageHref,
+  manageToken,
+  messages,
+  retryText,
+  statusText,
+  timesCount,
+  uuid,
+} from '../src/widget/client/text';
+import {
+  dateKey,
+  dayLabel,
+  groupByZoneDate,
+  validZone,
+  when,
+  zoneChoices,
+  zoneName,
+  zoneOptionLabel,
+} from '../src/widget/client/time';
+
+describe('the widget/frame protocol', () => {
+  it('builds messages the widget parses back', () => {
+    const sent = message('height', { height: 480 });
+    expect(sent).toEqual({ source: 'trainerhub', type: 'height', detail: { height: 480 } });
+    expect(parseMessage(sent)).toEqual({ type: 'height', detail: { height: 480 } });
+    expect(message('close')).toEqual({ source: 'trainerhub', type: 'close', detail: {} });
+  });
+
+  it('ignores anything that is not a trainerhub message, and tolerates a missing detail', () => {
+    for (const data of [null, undefined, 'height', 42, {}, { source: 'other', type: 'height' }]) {
+      expect(parseMessage(data)).toBeNull();
+    }
+    expect(parseMessage({ source: 'trainerhub', type: 'ready', detail: 'x' })).toEqual({ type: 'ready', detail: {} });
+  });
+
+  it('accepts only plausible frame heights, rounded up', () => {
+    expect(frameHeight({ height: 480.2 })).toBe(481);
+    expect(frameHeight({ height: '300' })).toBe(300);
+    for (const height of [0, -5, 20000, 'tall', undefined, Number.NaN]) expect(frameHeight({ height })).toBeNull();
+  });
+
+  it('re-emits only the known events, with string fields only and the widget’s own trainer', () => {
+    expect(['ready', 'slot-selected', 'booked'].every(isEventType)).toBe(true);
+    for (const type of ['height', 'close', 'toString', 1, null]) expect(isEventType(type)).toBe(false);
+    const detail = { start_time: '2026-03-02T09:00:00Z', status: 1, trainer: 'someone-else', email: 'a@b.c' };
+    expect(eventDetail(detail, 'alex-fit')).toEqual({ start_time: '2026-03-02T09:00:00Z', trainer: 'alex-fit' });
+  });
+
+  it('posts only to an exact http(s) origin, and only when framed', () => {
+    expect(parentOriginOf('https://coach.example', true)).toBe('https://coach.example');
+    expect(parentOriginOf('http://127.0.0.1:8080', true)).toBe('http://127.0.0.1:8080');
+    expect(parentOriginOf('https://coach.example', false)).toBeNull();
+    for (const claimed of [
+      null,
+      '',
+      'https://coach.example/',
+      'https://coach.example/page',
+      'javascript:alert(1)',
+      'nope',
+    ]) {
+      expect(parentOriginOf(claimed, true)).toBeNull();
+    }
+  });
+
+  it('finds the widget origin, its frame URL and its script tags', () => {
+    expect(scriptOrigin('https://app.example/widget.js', 'https://coach.example/')).toBe('https://app.example');
+    expect(scriptOrigin('/widget.js', 'http://localhost:8787/page')).toBe('http://localhost:8787');
+    expect(scriptOrigin('data:text/javascript,1', 'https://coach.example/')).toBeNull();
+    expect(frameUrl('https://app.example', 'alex fit', 'https://coach.example')).toBe(
+      'https://app.example/book/alex%20fit?parent=https%3A%2F%2Fcoach.example',
+    );
+    expect(frameUrl('https://app.example', 'alex', 'null')).toBe('https://app.example/book/alex');
+    expect(frameUrl('https://app.example', 'alex', null)).toBe('https://app.example/book/alex');
+    for (const src of ['https://a.example/widget.js', '/widget.js?v=2', 'x/widget.js#top'])
+      expect(isWidgetSrc(src)).toBe(true);
+    for (const src of ['https://a.example/widget.jsx', '/other.js', '']) expect(isWidgetSrc(src)).toBe(false);
+  });
+});
+
+describe('the booking pages’ time helpers', () => {
+  it('knows valid zones and offers each zone once, the visitor’s and the trainer’s first', () => {
+    expect(validZone('Europe/Berlin')).toBe(true);
+    expect(validZone('Mars/Olympus')).toBe(false);
+    const zones = zoneChoices('Asia/Tokyo', 'Mars/Olympus');
+    expect(zones[0]).toBe('Asia/Tokyo');
+    expect(zones).not.toContain('Mars/Olympus');
+    expect(new Set(zones).size).toBe(zones.length);
+    expect(zoneChoices('Pacific/Auckland', 'Europe/Berlin').slice(0, 3)).toEqual([
+      'Pacific/Auckland',
+      'Europe/Berlin',
+      'UTC',
+    ]);
+  });
+
+  it('labels zones for people', () => {
+    expect(zoneName('America/New_York')).toBe('America/New York');
+    expect(zoneOptionLabel('Europe/Berlin', 'Europe/Berlin', 'Europe/Berlin')).toBe("Europe/Berlin (yours, trainer's)");
+    expect(zoneOptionLabel('America/Los_Angeles', 'UTC', 'America/Los_Angeles')).toBe(
+      "America/Los Angeles (trainer's)",
+    );
+    expect(zoneOptionLabel('UTC', 'Europe/Berlin', 'Asia/Tokyo')).toBe('UTC');
+  });
+
+  it('names the calendar date of an instant in a zone', () => {
+    expect(dateKey('2026-03-01T23:30:00Z', 'Europe/Berlin')).toBe('2026-03-02');
+    expect(dateKey('2026-03-01T23:30:00Z', 'America/New_York')).toBe('2026-03-01');
+    expect(dateKey('2026-03-01T23:30:00Z', 'UTC')).toBe('2026-03-01');
+  });
+
+  it('labels a calendar date the same whatever the zone, and a session by its start and end', () => {
+    expect(dayLabel('2026-03-02', 'weekday')).toBe(
+      new Intl.DateTimeFormat(undefined, { weekday: 'short', timeZone: 'UTC' }).format(Date.UTC(2026, 2, 2)),
+    );
+    const text = when({ start_time: '2026-03-02T08:00:00Z', end_time: '2026-03-02T09:00:00Z' }, 'Europe/Berlin');
+    expect(text).toContain('2026');
+    expect(text).toMatch(/ – 10:00/);
+  });
+
+  it('regroups the API days by date in the zone shown, keeping empty days and sorting slots', () => {
+    const slot = (start: string) => ({ start_time: start, end_time: start.replace(':00:00', ':45:00') });
+    const apiDays = [
+      { date: '2026-03-01', slots: [slot('2026-03-01T23:00:00Z'), slot('2026-03-01T10:00:00Z')] },
+      { date: '2026-03-02', slots: [] },
+      { date: '2026-03-03' },
+    ];
+    expect(groupByZoneDate(apiDays, 'UTC')).toEqual([
+      { date: '2026-03-01', slots: [slot('2026-03-01T10:00:00Z'), slot('2026-03-01T23:00:00Z')] },
+      { date: '2026-03-02', slots: [] },
+      { date: '2026-03-03', slots: [] },
+    ]);
+    expect(groupByZoneDate(apiDays, 'Asia/Tokyo')).toEqual([
+      { date: '2026-03-01', slots: [slot('2026-03-01T10:00:00Z')] },
+      { date: '2026-03-02', slots: [slot('2026-03-01T23:00:00Z')] },
+      { date: '2026-03-03', slots: [] },
+    ]);
+    expect(groupByZoneDate([], 'UTC')).toEqual([]);
+  });
+});
+
+describe('the booking pages’ wording', () => {
+  it('joins field errors and explains rate limits', () => {
+    expect(messages(['Too short.', 'Not an email.'])).toBe('Too short. Not an email.');
+    expect(messages('Required.')).toBe('Required.');
+    expect(retryText('30')).toBe('Too many attempts. Please try again in 30 seconds.');
+    expect(retryText(null)).toBe('Too many attempts. Please try again later.');
+  });
+
+  it('counts free times', () => {
+    expect(timesCount(0)).toBe('No times');
+    expect(timesCount(1)).toBe('1 time');
+    expect(timesCount(7)).toBe('7 times');
+  });
+
+  it('reads the token of a manage link and builds the link shown', () => {
+    const base = 'https://app.example/book/alex';
+    expect(manageToken('https://app.example/book/manage/tok_123', base)).toBe('tok_123');
+    expect(manageToken('/book/manage/tok_123/', base)).toBe('tok_123');
+    expect(manageToken('/book/manage/tok_123/extra', base)).toBeNull();
+    expect(manageToken(undefined, base)).toBeNull();
+    expect(manageToken('http://[bad', base)).toBeNull();
+    expect(manageHref('https://app.example/book/manage/t', 'https://x.example', 't')).toBe(
+      'https://app.example/book/manage/t',
+    );
+    expect(manageHref('/book/manage/t', 'https://x.example', 't')).toBe('https://x.example/book/manage/t');
+  });
+
+  it('words the confirmation and the booking status', () => {
+    expect(bookedText('pending', 'Alex Fit')).toEqual({
+      heading: 'Booking requested',
+      sentence: 'Your request has been sent to Alex Fit, who will confirm it soon.',
+    });
+    expect(bookedText('confirmed', '')).toEqual({
+      heading: 'You are booked',
+      sentence: 'Your session with your trainer is confirmed.',
+    });
+    expect(statusText('pending')).toBe('Waiting for the trainer to confirm');
+    expect(statusText('cancelled')).toBe('Cancelled');
+    expect(statusText('no_show')).toBe('no_show');
+  });
+
+  it('makes a fresh idempotency key each time', () => {
+    const a = uuid();
+    expect(a).toMatch(/^[0-9a-f-]{32,36}$/);
+    expect(uuid()).not.toBe(a);
+  });
+});
