@@ -8,8 +8,8 @@ import {
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
+import { MAX_DELIVERIES } from '../src/notifications/delivery';
 import { gsm7Length, renderBooking, SMS_MAX } from '../src/notifications/messages';
-import { MAX_DELIVERIES } from '../src/notifications/service';
 import {
   api,
   at,

@@ -453,14 +453,14 @@ describe('email verification', () => {
       expect(res.status, path).toBe(403);
       expect(res.body.code).toBe('email_unverified');
     }
-    const good = await verificationToken(secret, id, email);
+    const good = await verificationToken(secret, id, email, Date.now());
     const [uid, exp, sig] = good.split('.');
     const bad = [
       `${uid}.${exp}.${sig?.slice(0, -2)}xx`, // tampered signature
       `${Number(uid) + 1}.${exp}.${sig}`, // another user
-      await verificationToken(secret, id, 'someone-else@example.com'), // another address
+      await verificationToken(secret, id, 'someone-else@example.com', Date.now()), // another address
       await verificationToken(secret, id, email, Date.now() - 49 * 3600_000), // expired
-      await verificationToken('another-secret-0123456789abcdef0123456789', id, email),
+      await verificationToken('another-secret-0123456789abcdef0123456789', id, email, Date.now()),
       'garbage',
     ];
     for (const t of bad) {

@@ -341,7 +341,7 @@ export async function retryRecord({ db, env }: Deps, staff: Staff, def: ModelDef
     .where(eq(notifications.id, id))
     .get();
   if (!row) throw notFound(`No ${def.singular} with id ${id}.`);
-  const after = await retryNotification(db, env.NOTIFY_QUEUE, row.trainerId, id);
+  const after = await retryNotification(db, env.NOTIFY_QUEUE, row.trainerId, id, nowIso());
   // retryNotification writes on its own; the audit row follows, guarded on the state it left.
   const guard = sql`EXISTS (SELECT 1 FROM ${notifications} WHERE id = ${id} AND status = ${after.status})`;
   await audit(db, staff, def, id, 'retry', { status: { before: row.status, after: after.status } }, guard).run();

@@ -22,7 +22,15 @@ import { clientName, trainerName } from '../lib/names';
 import { pageOffset, parseOrdering } from '../lib/pagination';
 import { ApiError, conflict, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
-import { cancelPendingFor, enqueue, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
+import {
+  cancelPendingFor,
+  cancelRemindersNotAt,
+  dedupeKey,
+  enqueue,
+  idsOf,
+  planForBooking,
+  trainerMessage,
+} from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { reservedCount } from '../packages/service';
 import { MAX_BUFFER_MINUTES, parseSchedule, type ScheduleColumns, scheduleColumns } from '../scheduling/service';
@@ -451,7 +459,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
           trainerId: t.id,
           bookingId: created,
           kind: 'booking_requested',
-          dedupeKey: sql`'booking:' || ${created} || ':booking_requested'`,
+          dedupeKey: dedupeKey({ booking: created, kind: 'booking_requested' }),
           now: nowIso,
           guard: sql`${created} IS NOT NULL`,
         }),
@@ -572,11 +580,11 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
     RETURNING id`,
     ),
     // Reminders planned for the old time will not be sent; the cron plans the new ones.
-    cancelPendingFor(db, {
+    cancelRemindersNotAt(db, {
       bookingId: cmd.bookingId,
       now: nowIso,
       guard: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
-      onlyRemindersNotAt: iso(start),
+      start: iso(start),
     }),
   ]);
   const updated = updateResult?.results ?? [];

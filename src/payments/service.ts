@@ -8,7 +8,7 @@ import { type PageQuery, pageOffset } from '../lib/pagination';
 import { ApiError, conflict, invalid, invalidField, notFound, unavailable } from '../lib/problem';
 import { nowIso, toUtcInstant } from '../lib/time';
 import { renderReceipt } from '../notifications/messages';
-import { enqueue, idsOf, trainerMessage } from '../notifications/outbox';
+import { dedupeKey, enqueue, idsOf, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import {
   minorUnits,
@@ -432,7 +432,7 @@ async function planTransaction(
       trainerId,
       bookingId: null,
       kind: 'payment_receipt',
-      dedupeKey: `payment:${txn.id}:receipt`,
+      dedupeKey: dedupeKey({ payment: txn.id }),
       now,
       guard: sql`${fresh} AND EXISTS (SELECT 1 FROM ${payments} WHERE paddle_transaction_id = ${txn.id} AND status = 'completed')`,
       rendered: renderReceipt({
