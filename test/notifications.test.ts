@@ -416,6 +416,28 @@ describe('reminders from the cron', () => {
     expect(reminders.map((r) => r.dedupe_key.endsWith(newStart))).toEqual([true, true]);
   });
 
+  it('moving only the end keeps the unsent reminders of the unchanged start', async () => {
+    const start = '2031-06-10T09:00:00.000Z';
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123', start });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const keyed = async (kind: string, channel: 'email' | 'sms', at: string) => {
+      const id = await outboxRow(booking.id, t.user.trainer.id, kind, channel, 'x@example.com');
+      await env.DB.prepare('UPDATE notifications SET dedupe_key = ? WHERE id = ?')
+        .bind(`booking:${booking.id}:${kind}:${channel}:${at}`, id)
+        .run();
+      return id;
+    };
+    const kept = await keyed('reminder_24h', 'sms', start);
+    const stale = await keyed('reminder_1h', 'email', '2031-06-09T09:00:00.000Z');
+    const moved = await api<BookingBody>('PATCH', `/api/bookings/${booking.id}/`, {
+      token: t.token,
+      body: { end_time: '2031-06-10T09:45:00.000Z' },
+    });
+    expect(moved.status).toBe(200);
+    expect((await rowById(kept))?.status).toBe('pending');
+    expect((await rowById(stale))?.status).toBe('cancelled');
+  });
+
   it('5,000 confirmed bookings due in one tick: at most 5 D1 queries, at most 50 sendBatch calls, one reminder each', {
     timeout: 120_000,
   }, async () => {

@@ -483,4 +483,53 @@ describe('email verification', () => {
     expect(resend.status).toBe(202);
     expect(resend.body.detail).toMatch(/already confirmed/);
   });
+
+  it('the link goes through the outbox: a row per request, sent by the consumer, in no trainer list; verifying cancels unsent ones', async () => {
+    type MailRow = {
+      id: number;
+      trainer_id: number | null;
+      recipient: string;
+      status: string;
+      message: string;
+      html: string;
+    };
+    const { token, email, user } = await registerTrainer();
+    const mails = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT * FROM notifications WHERE user_id = ? AND kind = 'email_verification' ORDER BY id",
+        )
+          .bind(user.id)
+          .all<MailRow>()
+      ).results;
+    const until = async (ok: (rows: MailRow[]) => boolean) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const rows = await mails();
+        if (ok(rows) || Date.now() > deadline) return rows;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const first = await until((r) => r.length === 1 && r[0]?.status === 'sent');
+    expect(first.map((r) => [r.trainer_id, r.recipient, r.status])).toEqual([[null, email, 'sent']]);
+    expect((await api<{ count: number }>('GET', '/api/notifications/', { token })).body.count).toBe(0);
+
+    expect((await api('POST', '/api/users/resend-verification/', { token })).status).toBe(202);
+    const both = await until((r) => r.length === 2 && r.every((x) => x.status === 'sent'));
+    const link = /https?:\/\/\S+\/api\/users\/verify-email\/\?token=\S+/.exec(both[1]?.message ?? '')?.[0] ?? '';
+    expect(both[1]?.html).toContain(`href="${link}"`);
+    const waiting = await env.DB.prepare(
+      `INSERT INTO notifications (user_id, kind, notification_type, recipient, message, dedupe_key)
+       VALUES (?, 'email_verification', 'email', ?, 'x', ?) RETURNING id`,
+    )
+      .bind(user.id, email, `test:${crypto.randomUUID()}`)
+      .first<{ id: number }>();
+    const opened = await api<{ email_verified: boolean }>('GET', link.slice(link.indexOf('/api/')));
+    expect(opened.status).toBe(200);
+    expect(opened.body.email_verified).toBe(true);
+    const after = await mails();
+    expect(after.find((r) => r.id === waiting?.id)?.status).toBe('cancelled');
+    expect((await api('POST', '/api/users/resend-verification/', { token })).status).toBe(202);
+    expect(await mails()).toHaveLength(3);
+  });
 });
