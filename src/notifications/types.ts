@@ -1,9 +1,7 @@
-import type { NOTIFICATION_KINDS, OUTBOX_KINDS } from '../db/schema';
+import type { NOTIFICATION_KINDS } from '../db/schema';
 
 /** The kinds a trainer sees in the notifications API. */
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
-/** Every kind of outbox row, account mails included. */
-export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 /** A queue message: up to MAX_IDS_PER_MESSAGE outbox row ids. */
 export interface NotifyMessage {
