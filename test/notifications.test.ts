@@ -6,10 +6,13 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
+import { getDb } from '../src/lib/db';
 import { MAX_DELIVERIES } from '../src/notifications/delivery';
 import { gsm7Length, renderBooking, SMS_MAX } from '../src/notifications/messages';
+import { type DedupeOf, dedupeKey } from '../src/notifications/outbox';
 import {
   api,
   at,
@@ -476,6 +479,24 @@ describe('reminders from the cron', () => {
       .first<{ n: number; bookings: number }>()) ?? { n: 0, bookings: 0 };
     expect(n).toBe(5000);
     expect(bookings).toBe(5000);
+  });
+});
+
+describe('dedupe keys', () => {
+  it('have one format, built in one place, whether parts are values or columns', async () => {
+    const db = getDb(env.DB);
+    const keyOf = async (of: DedupeOf) =>
+      (await db.all<{ k: string }>(sql`SELECT ${dedupeKey(of)} AS k FROM (SELECT 42 AS id)`))[0]?.k;
+    const start = '2025-01-15T10:00:00.000Z';
+    expect(await keyOf({ booking: 42, kind: 'reminder_24h', channel: 'email', start })).toBe(
+      `booking:42:reminder_24h:email:${start}`,
+    );
+    expect(await keyOf({ booking: sql.raw('id'), kind: 'reminder_1h', channel: 'sms', start })).toBe(
+      `booking:42:reminder_1h:sms:${start}`,
+    );
+    expect(await keyOf({ booking: sql.raw('id'), kind: 'booking_requested' })).toBe('booking:42:booking_requested');
+    expect(await keyOf({ payment: 'txn_01' })).toBe('payment:txn_01:receipt');
+    expect(await keyOf({ user: 7, kind: 'email_verification', at: start })).toBe(`user:7:email_verification:${start}`);
   });
 });
 
