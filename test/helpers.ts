@@ -178,7 +178,7 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
  */
 export async function verifyEmailOf(userId: number, email: string) {
   const { verificationToken } = await import('../src/users/verification');
-  const token = await verificationToken(env.JWT_SECRET ?? '', userId, email);
+  const token = await verificationToken(env.JWT_SECRET ?? '', userId, email, Date.now());
   const res = await api('GET', `/api/users/verify-email/?token=${encodeURIComponent(token)}`);
   if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);
 }

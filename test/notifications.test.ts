@@ -6,10 +6,13 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
+import { getDb } from '../src/lib/db';
+import { MAX_DELIVERIES } from '../src/notifications/delivery';
 import { gsm7Length, renderBooking, SMS_MAX } from '../src/notifications/messages';
-import { MAX_DELIVERIES } from '../src/notifications/service';
+import { type DedupeOf, dedupeKey } from '../src/notifications/outbox';
 import {
   api,
   at,
@@ -416,6 +419,28 @@ describe('reminders from the cron', () => {
     expect(reminders.map((r) => r.dedupe_key.endsWith(newStart))).toEqual([true, true]);
   });
 
+  it('moving only the end keeps the unsent reminders of the unchanged start', async () => {
+    const start = '2031-06-10T09:00:00.000Z';
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123', start });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const keyed = async (kind: string, channel: 'email' | 'sms', at: string) => {
+      const id = await outboxRow(booking.id, t.user.trainer.id, kind, channel, 'x@example.com');
+      await env.DB.prepare('UPDATE notifications SET dedupe_key = ? WHERE id = ?')
+        .bind(`booking:${booking.id}:${kind}:${channel}:${at}`, id)
+        .run();
+      return id;
+    };
+    const kept = await keyed('reminder_24h', 'sms', start);
+    const stale = await keyed('reminder_1h', 'email', '2031-06-09T09:00:00.000Z');
+    const moved = await api<BookingBody>('PATCH', `/api/bookings/${booking.id}/`, {
+      token: t.token,
+      body: { end_time: '2031-06-10T09:45:00.000Z' },
+    });
+    expect(moved.status).toBe(200);
+    expect((await rowById(kept))?.status).toBe('pending');
+    expect((await rowById(stale))?.status).toBe('cancelled');
+  });
+
   it('5,000 confirmed bookings due in one tick: at most 5 D1 queries, at most 50 sendBatch calls, one reminder each', {
     timeout: 120_000,
   }, async () => {
@@ -454,6 +479,24 @@ describe('reminders from the cron', () => {
       .first<{ n: number; bookings: number }>()) ?? { n: 0, bookings: 0 };
     expect(n).toBe(5000);
     expect(bookings).toBe(5000);
+  });
+});
+
+describe('dedupe keys', () => {
+  it('have one format, built in one place, whether parts are values or columns', async () => {
+    const db = getDb(env.DB);
+    const keyOf = async (of: DedupeOf) =>
+      (await db.all<{ k: string }>(sql`SELECT ${dedupeKey(of)} AS k FROM (SELECT 42 AS id)`))[0]?.k;
+    const start = '2025-01-15T10:00:00.000Z';
+    expect(await keyOf({ booking: 42, kind: 'reminder_24h', channel: 'email', start })).toBe(
+      `booking:42:reminder_24h:email:${start}`,
+    );
+    expect(await keyOf({ booking: sql.raw('id'), kind: 'reminder_1h', channel: 'sms', start })).toBe(
+      `booking:42:reminder_1h:sms:${start}`,
+    );
+    expect(await keyOf({ booking: sql.raw('id'), kind: 'booking_requested' })).toBe('booking:42:booking_requested');
+    expect(await keyOf({ payment: 'txn_01' })).toBe('payment:txn_01:receipt');
+    expect(await keyOf({ user: 7, kind: 'email_verification', at: start })).toBe(`user:7:email_verification:${start}`);
   });
 });
 

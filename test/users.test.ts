@@ -453,14 +453,14 @@ describe('email verification', () => {
       expect(res.status, path).toBe(403);
       expect(res.body.code).toBe('email_unverified');
     }
-    const good = await verificationToken(secret, id, email);
+    const good = await verificationToken(secret, id, email, Date.now());
     const [uid, exp, sig] = good.split('.');
     const bad = [
       `${uid}.${exp}.${sig?.slice(0, -2)}xx`, // tampered signature
       `${Number(uid) + 1}.${exp}.${sig}`, // another user
-      await verificationToken(secret, id, 'someone-else@example.com'), // another address
+      await verificationToken(secret, id, 'someone-else@example.com', Date.now()), // another address
       await verificationToken(secret, id, email, Date.now() - 49 * 3600_000), // expired
-      await verificationToken('another-secret-0123456789abcdef0123456789', id, email),
+      await verificationToken('another-secret-0123456789abcdef0123456789', id, email, Date.now()),
       'garbage',
     ];
     for (const t of bad) {
@@ -482,5 +482,54 @@ describe('email verification', () => {
     const resend = await api<{ detail: string }>('POST', '/api/users/resend-verification/', { token });
     expect(resend.status).toBe(202);
     expect(resend.body.detail).toMatch(/already confirmed/);
+  });
+
+  it('the link goes through the outbox: a row per request, sent by the consumer, in no trainer list; verifying cancels unsent ones', async () => {
+    type MailRow = {
+      id: number;
+      trainer_id: number | null;
+      recipient: string;
+      status: string;
+      message: string;
+      html: string;
+    };
+    const { token, email, user } = await registerTrainer();
+    const mails = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT * FROM notifications WHERE user_id = ? AND kind = 'email_verification' ORDER BY id",
+        )
+          .bind(user.id)
+          .all<MailRow>()
+      ).results;
+    const until = async (ok: (rows: MailRow[]) => boolean) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const rows = await mails();
+        if (ok(rows) || Date.now() > deadline) return rows;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const first = await until((r) => r.length === 1 && r[0]?.status === 'sent');
+    expect(first.map((r) => [r.trainer_id, r.recipient, r.status])).toEqual([[null, email, 'sent']]);
+    expect((await api<{ count: number }>('GET', '/api/notifications/', { token })).body.count).toBe(0);
+
+    expect((await api('POST', '/api/users/resend-verification/', { token })).status).toBe(202);
+    const both = await until((r) => r.length === 2 && r.every((x) => x.status === 'sent'));
+    const link = /https?:\/\/\S+\/api\/users\/verify-email\/\?token=\S+/.exec(both[1]?.message ?? '')?.[0] ?? '';
+    expect(both[1]?.html).toContain(`href="${link}"`);
+    const waiting = await env.DB.prepare(
+      `INSERT INTO notifications (user_id, kind, notification_type, recipient, message, dedupe_key)
+       VALUES (?, 'email_verification', 'email', ?, 'x', ?) RETURNING id`,
+    )
+      .bind(user.id, email, `test:${crypto.randomUUID()}`)
+      .first<{ id: number }>();
+    const opened = await api<{ email_verified: boolean }>('GET', link.slice(link.indexOf('/api/')));
+    expect(opened.status).toBe(200);
+    expect(opened.body.email_verified).toBe(true);
+    const after = await mails();
+    expect(after.find((r) => r.id === waiting?.id)?.status).toBe('cancelled');
+    expect((await api('POST', '/api/users/resend-verification/', { token })).status).toBe(202);
+    expect(await mails()).toHaveLength(3);
   });
 });

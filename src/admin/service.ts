@@ -361,7 +361,7 @@ export async function retryRecord(deps: Deps, staff: Staff, def: ModelDef, id: n
     .where(eq(notifications.id, id))
     .get();
   if (!row) throw notFound(`No ${def.singular} with id ${id}.`);
-  const after = await retryNotification(db, deps.queue, row.trainerId, id);
+  const after = await retryNotification(db, deps.queue, row.trainerId, id, deps.now);
   // retryNotification writes on its own; the audit row follows, guarded on the state it left.
   const guard = sql`EXISTS (SELECT 1 FROM ${notifications} WHERE id = ${id} AND status = ${after.status})`;
   await audit(deps, staff, def, id, 'retry', { status: { before: row.status, after: after.status } }, guard).run();

@@ -7,7 +7,7 @@ import { MINUTE_MS } from '../lib/calendar';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
 import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
-import { idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
+import { dedupeKey, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
 import {
   type BookingClient,
   type BookingTrainer,
@@ -188,7 +188,7 @@ const notifyTrainerOfRequest = (db: Db, trainerId: number, created: SQL, nowIso:
       trainerId,
       bookingId: created,
       kind: 'booking_requested',
-      dedupeKey: sql`'booking:' || ${created} || ':booking_requested'`,
+      dedupeKey: dedupeKey({ booking: created, kind: 'booking_requested' }),
       now: nowIso,
       guard: sql`${created} IS NOT NULL`,
     }),

@@ -4,7 +4,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { isActiveStatus, reservedCredits } from '../db/fragments';
 import { bookings, clientPackages, sessions, trainers, users } from '../db/schema';
 import { type Db, statement } from '../lib/db';
-import { cancelPendingFor } from '../notifications/outbox';
+import { cancelRemindersNotAt } from '../notifications/outbox';
 
 export interface SessionToCheck {
   userId: number;
@@ -69,11 +69,11 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
  * new ones); written only if the move itself happened (start and updated_at as it left them).
  */
 export const cancelRemindersOfOldTime = (db: Db, args: { bookingId: number; newStart: string; now: string }) =>
-  cancelPendingFor(db, {
+  cancelRemindersNotAt(db, {
     bookingId: args.bookingId,
     now: args.now,
     guard: sql`b.start_time = ${args.newStart} AND b.updated_at = ${args.now}`,
-    onlyRemindersNotAt: args.newStart,
+    start: args.newStart,
   });
 
 export type Row = { id: number };

@@ -275,6 +275,8 @@ export const NOTIFICATION_KINDS = [
   'booking_requested',
   'booking_request_received',
 ] as const;
+/** Every kind an outbox row can have: the trainer's kinds above, and account mails that belong to no trainer. */
+export const OUTBOX_KINDS = [...NOTIFICATION_KINDS, 'email_verification'] as const;
 export const NOTIFICATION_CHANNELS = ['email', 'sms', 'push'] as const;
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'cancelled'] as const;
 
@@ -283,11 +285,11 @@ export const notifications = sqliteTable(
   'notifications',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    trainerId: integer('trainer_id')
-      .notNull()
-      .references(() => trainers.id, { onDelete: 'cascade' }),
+    // Null for account mails (email verification), which belong to a user, not a trainer.
+    trainerId: integer('trainer_id').references(() => trainers.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
     bookingId: integer('booking_id').references(() => bookings.id, { onDelete: 'set null' }),
-    kind: text('kind', { enum: NOTIFICATION_KINDS }).notNull(),
+    kind: text('kind', { enum: OUTBOX_KINDS }).notNull(),
     notificationType: text('notification_type', { enum: NOTIFICATION_CHANNELS }).notNull(),
     recipient: text('recipient').notNull(),
     subject: text('subject').notNull().default(''),
@@ -306,6 +308,7 @@ export const notifications = sqliteTable(
     index('notifications_status_created_idx').on(t.status, t.createdAt),
     index('notifications_trainer_created_idx').on(t.trainerId, t.createdAt),
     index('notifications_booking_idx').on(t.bookingId),
+    index('notifications_user_idx').on(t.userId),
   ],
 );
 

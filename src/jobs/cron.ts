@@ -6,7 +6,7 @@ import { getDb } from '../lib/db';
 import { IDEMPOTENCY_TTL_SECONDS } from '../lib/idempotency';
 import { LOGIN_WINDOW_SECONDS } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
-import { tick } from '../notifications/service';
+import { tick } from '../notifications/tick';
 
 export const EVERY_FIVE_MINUTES = '*/5 * * * *';
 export const HOURLY = '7 * * * *';

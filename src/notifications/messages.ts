@@ -1,4 +1,5 @@
 // What each notification says. Pure: data in, subject/text/HTML/SMS out.
+import { html } from 'hono/html';
 import { formatLocal } from '../lib/time';
 import type { NotificationKind } from './types';
 
@@ -64,17 +65,14 @@ function fitSms(build: (name: string) => string, name: string): string {
   return build('');
 }
 
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
-
 const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.parse(c.startTime)) / 60_000);
 
 function email(c: BookingContext, subject: string, lines: string[]): Rendered {
   const greeting = `Hi ${c.clientFirstName || c.clientName},`;
   const text = [greeting, '', ...lines, '', `— ${c.businessName}`].join('\n');
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
-<p>${esc(greeting)}</p>${lines.map((l) => `<p>${esc(l)}</p>`).join('')}<p>— ${esc(c.businessName)}</p></body></html>`;
-  return { subject, text, html };
+  const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
+<p>${greeting}</p>${lines.map((l) => html`<p>${l}</p>`)}<p>— ${c.businessName}</p></body></html>`;
+  return { subject, text, html: String(body) };
 }
 
 /** The message for a booking notification, in the trainer's zone with the zone's abbreviation. */
@@ -124,7 +122,9 @@ export function renderBooking(c: BookingContext): Rendered {
       return {
         subject: `New booking request: ${c.clientName}, ${when}`,
         text: `${c.clientName} asked for a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\nConfirm or cancel it in TrainerHub.`,
-        html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${esc(c.clientName)} asked for a session on ${esc(whenLong)} (${dur} minutes).</p>${c.notes ? `<p>Notes: ${esc(c.notes)}</p>` : ''}<p>Confirm or cancel it in TrainerHub.</p></body></html>`,
+        html: String(
+          html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${c.clientName} asked for a session on ${whenLong} (${dur} minutes).</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>Confirm or cancel it in TrainerHub.</p></body></html>`,
+        ),
       };
     default:
       return email(c, `Confirmed: your session on ${when}`, [
@@ -145,6 +145,8 @@ export function renderReceipt(args: {
   return {
     subject: `Receipt: ${args.amount} ${args.currency} for TrainerHub`,
     text: `Hi ${args.businessName},\n\n${line}`,
-    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Hi ${esc(args.businessName)},</p><p>${esc(line)}</p></body></html>`,
+    html: String(
+      html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Hi ${args.businessName},</p><p>${line}</p></body></html>`,
+    ),
   };
 }

@@ -1,10 +1,44 @@
 // The outbox: notification rows are written by SQL in the same D1 batch as the change that
 // causes them (guarded so they exist only if the change happened), then their ids are queued.
 // A unique dedupe_key makes every step safe to repeat; a lost enqueue is found by the sweeper.
-import { type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { notifications } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { addSeconds } from '../lib/time';
 import { MAX_IDS_PER_MESSAGE, type NotificationKind, type NotifyMessage } from './types';
+
+type KeyPart = string | number | SQL;
+type Channel = 'email' | 'sms';
+
+/** What a message is about: the key says that, so repeating the step that writes it adds nothing. */
+export type DedupeOf =
+  /** One message of a booking per kind, channel and start: a reschedule allows new reminders. */
+  | { booking: KeyPart; kind: NotificationKind; channel: Channel; start: KeyPart }
+  /** One message of a booking per kind (the trainer's own mail). */
+  | { booking: KeyPart; kind: 'booking_requested' }
+  | { payment: string }
+  /** Account mails: one per request, so each "send it again" sends again. */
+  | { user: number; kind: 'email_verification'; at: string };
+
+/**
+ * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
+ * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_requested`,
+ * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`.
+ */
+export function dedupeKey(of: DedupeOf): SQL {
+  const parts: KeyPart[] =
+    'payment' in of
+      ? ['payment', of.payment, 'receipt']
+      : 'user' in of
+        ? ['user', of.user, of.kind, of.at]
+        : 'channel' in of
+          ? ['booking', of.booking, of.kind, of.channel, of.start]
+          : ['booking', of.booking, of.kind];
+  return sql.join(
+    parts.map((p) => (typeof p === 'object' ? sql`${p}` : sql`${String(p)}`)),
+    sql.raw(` || ':' || `),
+  );
+}
 
 const REMINDER_KINDS = `('reminder_24h', 'reminder_1h')`;
 
@@ -24,7 +58,8 @@ export function planForBooking(
   },
 ) {
   const { bookingId, kind, now, guard } = args;
-  const keyOf = (channel: string) => sql.raw(`'booking:' || b.id || ':${kind}:${channel}:' || b.start_time`);
+  const keyOf = (channel: Channel) =>
+    dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') });
   const select = (channel: 'email' | 'sms', recipient: string, extra: string) => sql`
     SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)}, ${keyOf(channel)}, '', ${now}, ${now}
     FROM bookings b JOIN clients c ON c.id = b.client_id
@@ -46,7 +81,7 @@ export function trainerMessage(args: {
   trainerId: number;
   bookingId: number | SQL | null;
   kind: NotificationKind;
-  dedupeKey: string | SQL;
+  dedupeKey: SQL;
   now: string;
   guard: SQL;
   rendered?: { subject: string; text: string; html: string };
@@ -60,20 +95,28 @@ export function trainerMessage(args: {
       RETURNING id`;
 }
 
-/** Unsent messages of a booking become `cancelled` (all of them, or only reminders of another start). */
-export function cancelPendingFor(
-  db: Db,
-  args: { bookingId: number; now: string; guard: SQL; onlyRemindersNotAt?: string },
-) {
-  const scope = args.onlyRemindersNotAt
-    ? sql`AND kind IN ${sql.raw(REMINDER_KINDS)} AND dedupe_key NOT LIKE ${`%:${args.onlyRemindersNotAt}`}`
-    : sql``;
+/** Unsent messages of a booking become `cancelled` (all of them, or only those `scope` selects). */
+export function cancelPendingFor(db: Db, args: { bookingId: number; now: string; guard: SQL; scope?: SQL }) {
   return statement(
     db,
     sql`UPDATE notifications SET status = 'cancelled', updated_at = ${args.now}
-      WHERE booking_id = ${args.bookingId} AND status = 'pending' ${scope}
+      WHERE booking_id = ${args.bookingId} AND status = 'pending' ${args.scope ?? sql``}
         AND EXISTS (SELECT 1 FROM bookings b WHERE b.id = ${args.bookingId} AND (${args.guard}))`,
   );
+}
+
+/**
+ * A rescheduled booking's unsent reminders become `cancelled`, except those planned for `start`
+ * (the booking's new start: moving only the end keeps them, and the cron would not plan them again).
+ */
+export function cancelRemindersNotAt(db: Db, args: { bookingId: number; now: string; guard: SQL; start: string }) {
+  const keep = (['reminder_24h', 'reminder_1h'] as const).flatMap((kind) =>
+    (['email', 'sms'] as const).map((channel) =>
+      dedupeKey({ booking: args.bookingId, kind, channel, start: args.start }),
+    ),
+  );
+  const scope = sql`AND kind IN ${sql.raw(REMINDER_KINDS)} AND dedupe_key NOT IN (${sql.join(keep, sql`, `)})`;
+  return cancelPendingFor(db, { ...args, scope });
 }
 
 /**
@@ -84,9 +127,15 @@ export function cancelPendingFor(
 export function planDueReminders(db: Db, nowIso: string) {
   const in1h = addSeconds(nowIso, 3600);
   const in24h = addSeconds(nowIso, 24 * 3600);
-  const reminder = (kind: string, channel: string, recipient: string, window: SQL, phone: string) => sql`
+  const reminder = (
+    kind: 'reminder_24h' | 'reminder_1h',
+    channel: Channel,
+    recipient: string,
+    window: SQL,
+    phone: string,
+  ) => sql`
     SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)},
-      'booking:' || b.id || ':' || ${kind} || ':' || ${channel} || ':' || b.start_time, '', ${nowIso}, ${nowIso}
+      ${dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') })}, '', ${nowIso}, ${nowIso}
     FROM bookings b JOIN clients c ON c.id = b.client_id
     WHERE b.status = 'confirmed' AND ${window} ${sql.raw(phone)}`;
   const day = sql`b.start_time > ${in1h} AND b.start_time <= ${in24h}`;
@@ -142,11 +191,40 @@ export async function enqueue(queue: Queue<NotifyMessage>, ids: number[]): Promi
   return calls;
 }
 
-/** Queues the email-verification link of a user; a lost message is asked for again by the user. */
-export async function enqueueVerification(queue: Queue<NotifyMessage>, userId: number): Promise<void> {
-  try {
-    await queue.send({ verifyUserId: userId });
-  } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'verification enqueue failed', userId, err: String(err) }));
-  }
+/**
+ * An account mail (no trainer: email verification), rendered now and kept in the row; the
+ * consumer sends it like any other. Returns the row's id for the caller to queue.
+ */
+export async function writeAccountMail(
+  db: Db,
+  mail: {
+    userId: number;
+    kind: 'email_verification';
+    to: string;
+    now: string;
+    subject: string;
+    text: string;
+    html: string;
+  },
+): Promise<number | undefined> {
+  const key = dedupeKey({ user: mail.userId, kind: mail.kind, at: mail.now });
+  const [row] = await db.all<{ id: number }>(sql`INSERT OR IGNORE INTO notifications
+      (user_id, kind, notification_type, recipient, subject, message, html, dedupe_key, created_at, updated_at)
+      VALUES (${mail.userId}, ${mail.kind}, 'email', ${mail.to}, ${mail.subject}, ${mail.text}, ${mail.html}, ${key}, ${mail.now}, ${mail.now})
+      RETURNING id`);
+  return row?.id;
+}
+
+/** A user's unsent account mails of a kind become `cancelled` (e.g. verification links once verified). */
+export function cancelAccountMails(db: Db, args: { userId: number; kind: 'email_verification'; now: string }) {
+  return db
+    .update(notifications)
+    .set({ status: 'cancelled', updatedAt: args.now })
+    .where(
+      and(
+        eq(notifications.userId, args.userId),
+        eq(notifications.kind, args.kind),
+        eq(notifications.status, 'pending'),
+      ),
+    );
 }

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../db/schema';
 import { currentTrainer, requireTrainer } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { createRouter } from '../lib/router';
@@ -67,6 +68,7 @@ export const notificationsRouter = createRouter()
         c.env.NOTIFY_QUEUE,
         currentTrainer(c).id,
         c.req.valid('param').id,
+        isoNow(c.var.clock),
       ),
       200,
     ),

@@ -6,7 +6,7 @@ import { formatCents, minorUnitsToCents } from '../lib/money';
 import { trainerName } from '../lib/names';
 import { toUtcInstant } from '../lib/time';
 import { renderReceipt } from '../notifications/messages';
-import { trainerMessage } from '../notifications/outbox';
+import { dedupeKey, trainerMessage } from '../notifications/outbox';
 import { minorUnits, paddleDate, paddleInstant, trainerRef } from './paddle';
 import { type PaddleSubscription, paddleAdjustment, paddleSubscription, paddleTransaction } from './schemas';
 
@@ -167,7 +167,7 @@ export async function planTransaction(
       trainerId,
       bookingId: null,
       kind: 'payment_receipt',
-      dedupeKey: `payment:${txn.id}:receipt`,
+      dedupeKey: dedupeKey({ payment: txn.id }),
       now,
       guard: sql`${fresh} AND EXISTS (SELECT 1 FROM ${payments} WHERE paddle_transaction_id = ${txn.id} AND status = 'completed')`,
       rendered: renderReceipt({

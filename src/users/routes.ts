@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { requireAuth } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { authenticated, jsonBody, jsonResponse, problems } from '../lib/openapi';
-import { createRouter } from '../lib/router';
-import { enqueueVerification } from '../notifications/outbox';
+import { type AppEnv, createRouter } from '../lib/router';
 import {
   authOut,
   changePasswordBody,
@@ -14,7 +15,7 @@ import {
   tokenOut,
 } from './schemas';
 import * as users from './service';
-import { verifyEmail } from './verification';
+import { mailVerificationLink, verifyEmail } from './verification';
 
 const tags = ['users'];
 
@@ -101,19 +102,31 @@ const changePassword = createRoute({
   responses: { 200: jsonResponse(tokenOut, 'A fresh token'), ...problems(400, 401) },
 });
 
+/** What mailing a verification link needs from the request. */
+const linkArgs = (c: Context<AppEnv>) => ({
+  secret: jwtSecretOf(c.var.config),
+  appOrigin: c.var.config.appOrigin,
+  now: isoNow(c.var.clock),
+});
+
 export const usersRouter = createRouter()
   .openapi(register, async (c) => {
     const result = await users.register(c.var.db, jwtSecretOf(c.var.config), c.req.valid('json'));
-    await enqueueVerification(c.env.NOTIFY_QUEUE, result.user.id);
+    await mailVerificationLink(c.var.db, c.env.NOTIFY_QUEUE, linkArgs(c), result.user);
     return c.json(result, 201);
   })
   .openapi(verify, async (c) => {
-    const { email } = await verifyEmail(c.var.db, jwtSecretOf(c.var.config), c.req.valid('query').token);
+    const { email } = await verifyEmail(
+      c.var.db,
+      jwtSecretOf(c.var.config),
+      c.req.valid('query').token,
+      isoNow(c.var.clock),
+    );
     return c.json({ email, email_verified: true }, 200);
   })
   .openapi(resend, async (c) => {
     const { user } = c.get('auth');
-    if (!user.emailVerifiedAt) await enqueueVerification(c.env.NOTIFY_QUEUE, user.id);
+    if (!user.emailVerifiedAt) await mailVerificationLink(c.var.db, c.env.NOTIFY_QUEUE, linkArgs(c), user);
     return c.json(
       { detail: user.emailVerifiedAt ? 'Your email address is already confirmed.' : 'A new link is on its way.' },
       202,
@@ -122,7 +135,10 @@ export const usersRouter = createRouter()
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
     const ip = c.req.header('CF-Connecting-IP') ?? null;
-    return c.json(await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip), 200);
+    return c.json(
+      await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip, isoNow(c.var.clock)),
+      200,
+    );
   })
   .openapi(logout, async (c) => {
     await users.logout(c.var.db, c.get('auth').jti);
@@ -133,10 +149,10 @@ export const usersRouter = createRouter()
     return c.json(await users.getProfile(c.var.db, user, trainer), 200);
   })
   .openapi(updateRoute('put'), async (c) =>
-    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json')), 200),
+    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json'), isoNow(c.var.clock)), 200),
   )
   .openapi(updateRoute('patch'), async (c) =>
-    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json')), 200),
+    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json'), isoNow(c.var.clock)), 200),
   )
   .openapi(changePassword, async (c) => {
     const { old_password, new_password } = c.req.valid('json');
@@ -146,6 +162,7 @@ export const usersRouter = createRouter()
       c.get('auth'),
       old_password,
       new_password,
+      isoNow(c.var.clock),
     );
     return c.json({ token }, 200);
   });

@@ -5,7 +5,6 @@ import { type Db, isUniqueViolation } from '../lib/db';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
 import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '../lib/problem';
 import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
-import { nowIso } from '../lib/time';
 import { newTokenClaims, signToken } from '../lib/tokens';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
 
@@ -161,8 +160,8 @@ export async function login(
   email: string,
   password: string,
   ip: string | null,
+  now: string,
 ): Promise<{ user: UserOut; token: string }> {
-  const now = nowIso();
   const found = await checkCredentials(db, email, password, ip, now);
   const claims = newTokenClaims();
   await db.batch([
@@ -187,6 +186,7 @@ export async function changePassword(
   auth: AuthContext,
   oldPassword: string,
   newPassword: string,
+  now: string,
 ): Promise<string> {
   const errors: Record<string, string[]> = {};
   if (!(await verifyPassword(oldPassword, auth.user.passwordHash)))
@@ -200,7 +200,7 @@ export async function changePassword(
   await db.batch([
     db
       .update(users)
-      .set({ passwordHash: await hashPassword(newPassword), updatedAt: nowIso() })
+      .set({ passwordHash: await hashPassword(newPassword), updatedAt: now })
       .where(eq(users.id, auth.user.id)),
     db.delete(sessions).where(eq(sessions.userId, auth.user.id)),
     db.insert(sessions).values({ jti: claims.jti, userId: auth.user.id, expiresAt: claims.expiresAt }),
@@ -242,8 +242,12 @@ export async function getProfile(db: Db, user: User, trainer: Trainer | null): P
   return { ...toUserOut(user, trainer), client_of: clientOf };
 }
 
-export async function updateProfile(db: Db, auth: AuthContext, input: ProfileUpdateInput): Promise<ProfileOut> {
-  const now = nowIso();
+export async function updateProfile(
+  db: Db,
+  auth: AuthContext,
+  input: ProfileUpdateInput,
+  now: string,
+): Promise<ProfileOut> {
   const userSet: Partial<User> = {};
   if (input.first_name !== undefined) userSet.firstName = input.first_name;
   if (input.last_name !== undefined) userSet.lastName = input.last_name;

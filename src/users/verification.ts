@@ -1,18 +1,20 @@
 // Email verification: a link mailed to the user proves they own the address. Client records are
 // linked to a client user by email, so until then a client user reads nothing.
 import { and, eq, isNull } from 'drizzle-orm';
+import { html } from 'hono/html';
 import { users } from '../db/schema';
 import type { Db } from '../lib/db';
 import { ApiError } from '../lib/problem';
-import { nowIso } from '../lib/time';
 import { base64url, hmacSha256 } from '../lib/tokens';
+import { cancelAccountMails, enqueue, writeAccountMail } from '../notifications/outbox';
+import type { NotifyMessage } from '../notifications/types';
 
 export const VERIFY_TTL_SECONDS = 48 * 3600;
 
 const sign = async (secret: string, text: string) => base64url(await hmacSha256(secret, text));
 
 /** `<user id>.<expiry>.<HMAC over id, email and expiry>`: bound to the address it was sent to. */
-export async function verificationToken(secret: string, userId: number, email: string, nowMs = Date.now()) {
+export async function verificationToken(secret: string, userId: number, email: string, nowMs: number) {
   const exp = Math.floor(nowMs / 1000) + VERIFY_TTL_SECONDS;
   return `${userId}.${exp}.${await sign(secret, `verify:${userId}:${email}:${exp}`)}`;
 }
@@ -23,29 +25,55 @@ const refused = () =>
   });
 
 /** Marks the address verified when the token is genuine, unexpired and for the user's current email. */
-export async function verifyEmail(db: Db, secret: string, token: string): Promise<{ email: string }> {
+export async function verifyEmail(db: Db, secret: string, token: string, now: string): Promise<{ email: string }> {
   const [idText, expText, sig] = token.split('.');
   const userId = Number(idText);
   const exp = Number(expText);
-  if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(exp) || !sig || exp * 1000 < Date.now()) throw refused();
+  if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(exp) || !sig || exp * 1000 < Date.parse(now))
+    throw refused();
   const user = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
   if (!user) throw refused();
   const expected = await sign(secret, `verify:${userId}:${user.email}:${exp}`);
   // Compare digests of both, so the comparison's time says nothing about the signature.
   const [a, b] = await Promise.all([sign(secret, expected), sign(secret, sig)]);
   if (a !== b) throw refused();
-  await db
-    .update(users)
-    .set({ emailVerifiedAt: nowIso() })
-    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+  await db.batch([
+    db
+      .update(users)
+      .set({ emailVerifiedAt: now })
+      .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt))),
+    // Links still waiting to be sent are not needed any more.
+    cancelAccountMails(db, { userId, kind: 'email_verification', now }),
+  ]);
   return { email: user.email };
 }
 
 export function renderVerification(link: string) {
   const text = `Please confirm your email address for TrainerHub by opening this link within 48 hours:\n\n${link}\n\nIf you did not create an account, ignore this message.`;
-  return {
-    subject: 'Confirm your email address',
-    text,
-    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Please confirm your email address for TrainerHub within 48 hours:</p><p><a href="${link.replace(/"/g, '&quot;')}">Confirm my email address</a></p><p>If you did not create an account, ignore this message.</p></body></html>`,
-  };
+  // No async parts, so the template's result is a plain (escaped) string.
+  const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Please confirm your email address for TrainerHub within 48 hours:</p><p><a href="${link}">Confirm my email address</a></p><p>If you did not create an account, ignore this message.</p></body></html>`;
+  return { subject: 'Confirm your email address', text, html: String(body) };
+}
+
+/**
+ * Mails the user a fresh verification link through the outbox (an account mail, no trainer).
+ * Never throws: a lost link is asked for again by the user.
+ */
+export async function mailVerificationLink(
+  db: Db,
+  queue: Queue<NotifyMessage>,
+  args: { secret: string; appOrigin: string; now: string },
+  user: { id: number; email: string },
+): Promise<void> {
+  try {
+    const token = await verificationToken(args.secret, user.id, user.email, Date.parse(args.now));
+    const link = `${args.appOrigin}/api/users/verify-email/?token=${encodeURIComponent(token)}`;
+    const mail = { userId: user.id, kind: 'email_verification', to: user.email, now: args.now } as const;
+    const id = await writeAccountMail(db, { ...mail, ...renderVerification(link) });
+    if (id !== undefined) await enqueue(queue, [id]);
+  } catch (err) {
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'verification email not queued', userId: user.id, err: String(err) }),
+    );
+  }
 }

@@ -1,0 +1,161 @@
+// The queue consumer: sends the outbox rows named by a batch of queue messages.
+import { sql } from 'drizzle-orm';
+import type { Notification } from '../db/schema';
+import type { NotifyConfig } from '../lib/config';
+import { type Db, statement } from '../lib/db';
+import { type BookingContext, type Rendered, renderBooking } from './messages';
+import { type OutboundMessage, providerFor, type SendResult } from './providers';
+import { type SmsQuota, smsQuota, takeSms } from './quota';
+import type { NotifyMessage } from './types';
+
+/** Deliveries per queue message: 1 + `max_retries` of the consumer in wrangler.toml. */
+export const MAX_DELIVERIES = 6;
+/** Longest retry delay; kept under the sweeper's 5 minutes so a retrying row never looks lost. */
+const MAX_DELAY_SECONDS = 240;
+
+export const retryDelay = (baseSeconds: number, attempt: number): number =>
+  Math.min(MAX_DELAY_SECONDS, baseSeconds * 2 ** Math.max(0, attempt - 1));
+
+/** What the consumer uses of a queue message (tests hand in look-alikes). */
+export type QueuedMessage = Pick<Message<NotifyMessage>, 'body' | 'attempts' | 'ack' | 'retry'>;
+
+const idsOfMessage = (m: QueuedMessage): number[] => (Array.isArray(m.body?.ids) ? m.body.ids : []);
+
+/** Every row id named by the messages, once. */
+export const queuedIds = (messages: readonly QueuedMessage[]): number[] => [...new Set(messages.flatMap(idsOfMessage))];
+
+type Row = Notification & {
+  clientFirstName: string | null;
+  clientName: string | null;
+  businessName: string | null;
+  timezone: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  bookingNotes: string | null;
+  cancellationReason: string | null;
+};
+
+type Outcome = SendResult & { rendered: Rendered };
+
+/** The rows of a batch with what their messages need, in one query (ids as one JSON parameter). */
+async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
+  if (!ids.length) return new Map();
+  const rows = await db.all<Row>(sql`
+    SELECT n.*, n.trainer_id AS trainerId, n.user_id AS userId, n.booking_id AS bookingId,
+      n.notification_type AS notificationType,
+      n.dedupe_key AS dedupeKey, n.provider_message_id AS providerMessageId, n.sent_at AS sentAt,
+      n.failed_reason AS failedReason, n.created_at AS createdAt, n.updated_at AS updatedAt,
+      c.first_name AS clientFirstName,
+      coalesce(nullif(trim(c.first_name || ' ' || c.last_name), ''), c.email) AS clientName,
+      coalesce(nullif(t.business_name, ''), nullif(trim(u.first_name || ' ' || u.last_name), ''), u.email) AS businessName,
+      t.timezone AS timezone, b.start_time AS startTime, b.end_time AS endTime, b.notes AS bookingNotes,
+      b.cancellation_reason AS cancellationReason
+    FROM notifications n
+    LEFT JOIN trainers t ON t.id = n.trainer_id
+    LEFT JOIN users u ON u.id = t.user_id
+    LEFT JOIN bookings b ON b.id = n.booking_id
+    LEFT JOIN clients c ON c.id = b.client_id
+    WHERE n.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** The stored message (account mails, receipts), or the booking message rendered from the row's booking. */
+function render(row: Row): Rendered {
+  if (row.message || row.kind === 'email_verification')
+    return { subject: row.subject, text: row.message, html: row.html };
+  const ctx: BookingContext = {
+    kind: row.kind,
+    channel: row.notificationType,
+    clientFirstName: row.clientFirstName ?? '',
+    clientName: row.clientName ?? '',
+    businessName: row.businessName ?? '',
+    timezone: row.timezone ?? 'UTC',
+    startTime: row.startTime ?? row.createdAt,
+    endTime: row.endTime ?? row.createdAt,
+    notes: row.bookingNotes ?? '',
+    cancellationReason: row.cancellationReason ?? '',
+  };
+  return renderBooking(ctx);
+}
+
+/** Claims the pending rows with a compare-and-set on `attempts`: a row delivered twice at once sends once. */
+async function claim(db: Db, rows: Map<number, Row>, now: string): Promise<Row[]> {
+  const pending = [...rows.values()].filter((r) => r.status === 'pending');
+  if (!pending.length) return [];
+  const keys = JSON.stringify(pending.map((r) => `${r.id}:${r.attempts}`));
+  const won = await db.all<{ id: number }>(sql`
+    UPDATE notifications SET attempts = attempts + 1, updated_at = ${now}
+    WHERE status = 'pending' AND (id || ':' || attempts) IN (SELECT value FROM json_each(${keys}))
+    RETURNING id`);
+  return won.map((w) => rows.get(w.id) as Row);
+}
+
+/** Sends one claimed row through its provider, unless it is an SMS past the trainer's quota. */
+async function send(config: NotifyConfig, row: Row, quota: SmsQuota): Promise<Outcome> {
+  const rendered = render(row);
+  if (row.notificationType === 'sms' && row.trainerId !== null) {
+    const refused = takeSms(quota, row.trainerId);
+    if (refused) return { ok: false, retryable: false, reason: refused, rendered };
+  }
+  const message: OutboundMessage = {
+    channel: row.notificationType,
+    to: row.recipient,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+  };
+  return { ...(await providerFor(config, row.notificationType).send(message)), rendered };
+}
+
+/** The row's new state after an outcome; `retry` when the message is to be delivered again. */
+function record(db: Db, id: number, r: Outcome, final: boolean, now: string) {
+  const { subject, text, html } = r.rendered;
+  if (r.ok) {
+    const write = sql`UPDATE notifications SET status = 'sent', provider_message_id = ${r.id}, sent_at = ${now},
+      subject = ${subject}, message = ${text}, html = ${html}, failed_reason = NULL, updated_at = ${now}
+      WHERE id = ${id} AND status = 'pending'`;
+    return { write: statement(db, write), retry: false };
+  }
+  if (!r.retryable || final) {
+    const write = sql`UPDATE notifications SET status = 'failed', failed_reason = ${r.reason}, subject = ${subject},
+      message = ${text}, html = ${html}, updated_at = ${now} WHERE id = ${id} AND status = 'pending'`;
+    // On the last delivery a retryable failure goes on to the dead-letter queue.
+    return { write: statement(db, write), retry: r.retryable };
+  }
+  const write = sql`UPDATE notifications SET failed_reason = ${r.reason}, updated_at = ${now} WHERE id = ${id}`;
+  return { write: statement(db, write), retry: true };
+}
+
+/**
+ * The queue consumer. Loads every row of the batch at once, claims the pending ones, sends each
+ * through its provider, and records the outcomes in one batch. A message is retried (with a
+ * growing delay) while one of its rows failed retryably; on its last delivery those rows become
+ * `failed` and the message goes on to the dead-letter queue.
+ */
+export async function deliver(db: Db, config: NotifyConfig, messages: readonly QueuedMessage[], now: string) {
+  const rows = await loadRows(db, queuedIds(messages));
+  const claimed = await claim(db, rows, now);
+  const smsTrainers = claimed.flatMap((r) =>
+    r.notificationType === 'sms' && r.trainerId !== null ? [r.trainerId] : [],
+  );
+  const quota = await smsQuota(db, config.smsDailyLimitPerTrainer, smsTrainers, now);
+  const outcomes = new Map<number, Outcome>();
+  await Promise.all(claimed.map(async (row) => outcomes.set(row.id, await send(config, row, quota))));
+
+  const writes: D1PreparedStatement[] = [];
+  for (const msg of messages) {
+    const final = msg.attempts >= MAX_DELIVERIES;
+    let retry = false;
+    for (const id of idsOfMessage(msg)) {
+      const r = outcomes.get(id);
+      if (!r) continue; // not claimed: sent or cancelled already, or being sent by a concurrent delivery
+      const next = record(db, id, r, final, now);
+      writes.push(next.write);
+      retry ||= next.retry;
+    }
+    if (retry) msg.retry(final ? {} : { delaySeconds: retryDelay(config.retryBaseSeconds, msg.attempts) });
+    else msg.ack();
+  }
+  if (writes.length) await db.$client.batch(writes);
+  return { claimed: claimed.length };
+}

@@ -1,0 +1,29 @@
+import type { NotifyConfig } from '../../lib/config';
+import { logProvider } from './log';
+import { sendgridProvider } from './sendgrid';
+import { twilioProvider } from './twilio';
+import type { Provider } from './types';
+
+export type { OutboundMessage, Provider, SendResult } from './types';
+
+const missing = (what: string): Provider => ({
+  async send() {
+    return { ok: false, retryable: false, reason: `${what} is not configured` };
+  },
+});
+
+/** The provider for a channel: `log` unless the configured provider is `live`. */
+export function providerFor(config: NotifyConfig, channel: 'email' | 'sms' | 'push'): Provider {
+  if (config.provider !== 'live') return logProvider(config.quiet);
+  if (channel === 'email') {
+    const { apiKey, baseUrl } = config.sendgrid;
+    return apiKey ? sendgridProvider({ apiKey, baseUrl, from: config.emailFrom }) : missing('SENDGRID_API_KEY');
+  }
+  if (channel === 'sms') {
+    const { accountSid, authToken, baseUrl } = config.twilio;
+    return accountSid && authToken
+      ? twilioProvider({ accountSid, authToken, baseUrl, from: config.smsFrom })
+      : missing('TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN');
+  }
+  return missing('a push provider');
+}
