@@ -4,10 +4,10 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import vectors from './fixtures/paddle/vectors.json';
 import { createApp } from '../src/app';
 import type { Bindings } from '../src/lib/config';
 import { verifyPaddleSignature, webhookSecrets } from '../src/payments/paddle';
+import vectors from './fixtures/paddle/vectors.json';
 import { api, type ProblemBody, type Reply, registerTrainer } from './helpers';
 
 // ---- fixtures ------------------------------------------------------------------------------
