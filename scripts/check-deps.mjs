@@ -23,7 +23,8 @@ function folderGraph(modules) {
       const to = partOf(d.resolved);
       if (!d.resolved.startsWith('src/') || to === from) continue;
       const edges = graph.get(from);
-      edges.set(to, [...(edges.get(to) ?? []), `${m.source} → ${d.resolved}`]);
+      const typeOnly = d.dependencyTypes.includes('type-only') ? ' (type only)' : '';
+      edges.set(to, [...(edges.get(to) ?? []), `${m.source} → ${d.resolved}${typeOnly}`]);
     }
   }
   return graph;
