@@ -39,7 +39,6 @@ module.exports = {
     // Type-only imports count: a type import is still a dependency between areas.
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)src/widget/client/' },
     enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs'] },
   },
 };
