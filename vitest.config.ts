@@ -31,7 +31,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**'],
+    exclude: ['test/e2e/**', 'test/node/**'],
     setupFiles: ['./test/setup.ts'],
     // Integration tests drive real workerd, D1 and DOs: generous limits keep a busy machine from
     // failing them on time alone (speed is measured in bench/, never asserted here).

@@ -1,9 +1,7 @@
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Temporal } from 'temporal-polyfill';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rollupDashboardMetrics } from '../src/analytics/service';
-import { createApp } from '../src/app';
 import { getDb } from '../src/lib/db';
 import {
   api,
@@ -14,6 +12,7 @@ import {
   PASSWORD,
   type ProblemBody,
   registerTrainer,
+  roundTripsOf,
   setupTrainer,
   uniqueEmail,
 } from './helpers';
@@ -716,17 +715,8 @@ describe('access', () => {
 });
 
 describe('D1 round trips', () => {
-  /** The request's round trips through a counting D1 (a batch is one); authentication is one. */
-  async function roundTrips(path: string, token: string): Promise<number> {
-    const counted = countingD1(env.DB);
-    const res = await createApp().fetch(
-      new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${token}` } }),
-      { ...env, DB: counted.db },
-      createExecutionContext(),
-    );
-    expect(res.status, path).toBe(200);
-    return counted.count() - 1;
-  }
+  /** The request's round trips through a counting D1 (a batch is one), authentication (one) left out. */
+  const roundTrips = async (path: string, token: string) => (await roundTripsOf(path, token)) - 1;
 
   it('each endpoint needs at most 3 after authentication; the rollup 2 whatever the number of trainers', async () => {
     expect(await roundTrips('/api/analytics/dashboard/', s.la.token)).toBe(1);

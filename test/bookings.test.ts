@@ -9,6 +9,7 @@ import {
   claimsOf,
   createClient,
   futureDay,
+  intercept,
   PASSWORD,
   type ProblemBody,
   registerTrainer,
@@ -232,7 +233,7 @@ describe('Idempotency-Key', () => {
       { 'Idempotency-Key': 'x'.repeat(300) },
     );
     expect(bad.status).toBe(400);
-    expect(bad.body.errors?.['Idempotency-Key']).toBeDefined();
+    expect(bad.body.errors?.['Idempotency-Key']).toEqual(['Use 1–255 visible ASCII characters, e.g. a UUID.']);
   });
 });
 
@@ -417,17 +418,17 @@ describe('free slots over HTTP', () => {
 
   it('400 for a missing date, a reversed or too long range, and a bad duration', async () => {
     const t = await setupTrainer();
-    const bad: [string, string][] = [
-      ['', 'from'],
-      ['?date=2025-02-30', 'date'],
-      [`?from=${futureDay(5).date}&to=${futureDay(1).date}`, 'to'],
-      [`?from=${futureDay(1).date}&to=${futureDay(63).date}`, 'to'],
-      [`?date=${futureDay(1).date}&duration=2`, 'duration'],
+    const bad: [string, string, string][] = [
+      ['', 'from', 'Give date, or from and to.'],
+      ['?date=2025-02-30', 'date', 'Use a real date as YYYY-MM-DD.'],
+      [`?from=${futureDay(5).date}&to=${futureDay(1).date}`, 'to', 'to must not be before from.'],
+      [`?from=${futureDay(1).date}&to=${futureDay(63).date}`, 'to', 'A range covers at most 62 days.'],
+      [`?date=${futureDay(1).date}&duration=2`, 'duration', 'Too small: expected number to be >=5'],
     ];
-    for (const [query, field] of bad) {
+    for (const [query, field, message] of bad) {
       const res = await api<ProblemBody>('GET', `/api/availability-slots/available/${query}`, { token: t.token });
       expect(res.status, query).toBe(400);
-      expect(res.body.errors?.[field], query).toBeDefined();
+      expect(res.body.errors?.[field], query).toEqual([message]);
     }
     expect(
       (
@@ -471,20 +472,24 @@ describe('availability windows and breaks CRUD', () => {
       body: { start_time: '23:00', end_time: '22:00' },
     });
     expect(reversed.status).toBe(400);
-    expect(reversed.body.errors?.end_time).toBeDefined();
+    expect(reversed.body.errors?.end_time).toEqual(['End time must be after start time.']);
 
-    const bad: [Record<string, unknown>, string][] = [
-      [{ day_of_week: 7, start_time: '09:00', end_time: '10:00' }, 'day_of_week'],
-      [{ day_of_week: -1, start_time: '09:00', end_time: '10:00' }, 'day_of_week'],
-      [{ day_of_week: 1, start_time: '10:00', end_time: '09:00' }, 'end_time'],
-      [{ day_of_week: 1, start_time: '25:00', end_time: '26:00' }, 'start_time'],
-      [{ day_of_week: 1, start_time: '24:00', end_time: '24:00' }, 'start_time'],
-      [{ day_of_week: 1, start_time: '9am', end_time: '10:00' }, 'start_time'],
+    const bad: [Record<string, unknown>, string, string][] = [
+      [{ day_of_week: 7, start_time: '09:00', end_time: '10:00' }, 'day_of_week', 'Too big: expected number to be <=6'],
+      [
+        { day_of_week: -1, start_time: '09:00', end_time: '10:00' },
+        'day_of_week',
+        'Too small: expected number to be >=0',
+      ],
+      [{ day_of_week: 1, start_time: '10:00', end_time: '09:00' }, 'end_time', 'End time must be after start time.'],
+      [{ day_of_week: 1, start_time: '25:00', end_time: '26:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
+      [{ day_of_week: 1, start_time: '24:00', end_time: '24:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
+      [{ day_of_week: 1, start_time: '9am', end_time: '10:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
     ];
-    for (const [body, field] of bad) {
+    for (const [body, field, message] of bad) {
       const res = await api<ProblemBody>('POST', '/api/availability-slots/', { token: t.token, body });
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.errors?.[field], JSON.stringify(body)).toBeDefined();
+      expect(res.body.errors?.[field], JSON.stringify(body)).toEqual([message]);
     }
     expect((await api('DELETE', `/api/availability-slots/${created.body.id}/`, { token: t.token })).status).toBe(204);
     expect((await api('GET', `/api/availability-slots/${created.body.id}/`, { token: t.token })).status).toBe(404);
@@ -503,12 +508,12 @@ describe('availability windows and breaks CRUD', () => {
       body: { start_date: '2030-01-12', end_date: '2030-01-10' },
     });
     expect(reversed.status).toBe(400);
-    expect(reversed.body.errors?.end_date).toBeDefined();
+    expect(reversed.body.errors?.end_date).toEqual(['End date must not be before start date.']);
     const badDate = await api<ProblemBody>('POST', '/api/trainer-breaks/', {
       token: t.token,
       body: { start_date: '2030-02-30', end_date: '2030-03-01' },
     });
-    expect(badDate.body.errors?.start_date).toBeDefined();
+    expect(badDate.body.errors?.start_date).toEqual(['Use a real date as YYYY-MM-DD.']);
     const patchBad = await api<ProblemBody>('PATCH', `/api/trainer-breaks/${res.body.id}/`, {
       token: t.token,
       body: { end_date: '2030-01-01' },
@@ -732,18 +737,11 @@ describe('the session guard on the write itself', () => {
     const t = await setupTrainer();
     const { jti } = claimsOf(t.token);
     // The real D1, with the session row deleted just before the write batch runs.
-    const racing = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === 'batch') {
-          return async (statements: D1PreparedStatement[]) => {
-            await target.prepare('DELETE FROM sessions WHERE jti = ?').bind(jti).run();
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const batch: D1Database['batch'] = async (statements) => {
+      await env.DB.prepare('DELETE FROM sessions WHERE jti = ?').bind(jti).run();
+      return env.DB.batch(statements);
+    };
+    const racing = intercept(env.DB, { batch });
     const start = at(futureDay(16).date, '09:00');
     const command = trainerBookingCommand(t.user.trainer.id, t.client.id, start, {
       session: { userId: t.user.id, jti },

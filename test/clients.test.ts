@@ -67,31 +67,39 @@ describe('clients CRUD', () => {
       body: { first_name: 'No email' },
     });
     expect(put.status).toBe(400);
-    expect(put.body.errors?.email).toBeDefined();
+    expect(put.body.errors?.email).toEqual(['This field is required.']);
     const list = await api<Page<Client>>('GET', '/api/clients/', { token: t.token });
     expect(list.body.count).toBe(1);
   });
 
   it('400 naming each bad field', async () => {
     const t = await registerTrainer();
-    const cases: [Record<string, unknown>, string][] = [
-      [{ email: 'not-an-email' }, 'email'],
-      [{ phone: '12345' }, 'phone'],
-      [{ fitness_level: 'elite' }, 'fitness_level'],
-      [{ goals: Array.from({ length: 51 }, (_, i) => `goal ${i}`) }, 'goals'],
-      [{ goals: ['x'.repeat(201)] }, 'goals.0'],
-      [{ goals: 'run' }, 'goals'],
-      [{ preferences: { blob: 'x'.repeat(8200) } }, 'preferences'],
-      [{ preferences: ['a'] }, 'preferences'],
-      [{ is_active: 'yes' }, 'is_active'],
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ email: 'not-an-email' }, 'email', 'Enter a valid email address.'],
+      [{ phone: '12345' }, 'phone', 'Enter a phone number in international format, e.g. +14155550123.'],
+      [
+        { fitness_level: 'elite' },
+        'fitness_level',
+        'Invalid option: expected one of "beginner"|"intermediate"|"advanced"|"athlete"',
+      ],
+      [
+        { goals: Array.from({ length: 51 }, (_, i) => `goal ${i}`) },
+        'goals',
+        'Too big: expected array to have <=50 items',
+      ],
+      [{ goals: ['x'.repeat(201)] }, 'goals.0', 'Too big: expected string to have <=200 characters'],
+      [{ goals: 'run' }, 'goals', 'Expected array.'],
+      [{ preferences: { blob: 'x'.repeat(8200) } }, 'preferences', 'Preferences are limited to 8 KB of JSON.'],
+      [{ preferences: ['a'] }, 'preferences', 'Expected record.'],
+      [{ is_active: 'yes' }, 'is_active', 'Expected boolean.'],
     ];
-    for (const [patch, field] of cases) {
+    for (const [patch, field, message] of cases) {
       const res = await api<ProblemBody>('POST', '/api/clients/', {
         token: t.token,
         body: { email: uniqueEmail(), ...patch },
       });
       expect(res.status, JSON.stringify(patch).slice(0, 80)).toBe(400);
-      expect(res.body.errors?.[field], JSON.stringify(res.body.errors)).toBeDefined();
+      expect(res.body.errors?.[field], JSON.stringify(res.body.errors)).toEqual([message]);
     }
   });
 
@@ -110,7 +118,7 @@ describe('clients CRUD', () => {
     const other = await createClient(a.token);
     const clash = await api<ProblemBody>('PATCH', `/api/clients/${other.id}/`, { token: a.token, body: { email } });
     expect(clash.status).toBe(400);
-    expect(clash.body.errors?.email).toBeDefined();
+    expect(clash.body.errors?.email).toEqual(['This trainer already has a client with this email.']);
   });
 
   it('notes: add, list newest first, counted; detail carries notes, booking counts and active packages', async () => {
@@ -128,10 +136,16 @@ describe('clients CRUD', () => {
       token: t.token,
       body: { content: 'Squat 80kg' },
     });
-    for (const bad of [{ content: '' }, { content: '   ' }, { content: 'x'.repeat(10_001) }, {}]) {
+    const badNotes: [Record<string, unknown>, string][] = [
+      [{ content: '' }, 'A note cannot be empty.'],
+      [{ content: '   ' }, 'A note cannot be empty.'],
+      [{ content: 'x'.repeat(10_001) }, 'Too big: expected string to have <=10000 characters'],
+      [{}, 'This field is required.'],
+    ];
+    for (const [bad, message] of badNotes) {
       const res = await api<ProblemBody>('POST', `/api/clients/${c.id}/add_note/`, { token: t.token, body: bad });
       expect(res.status).toBe(400);
-      expect(res.body.errors?.content).toBeDefined();
+      expect(res.body.errors?.content).toEqual([message]);
     }
     const notes = await api<Page<{ id: number }>>('GET', `/api/clients/${c.id}/notes/?page_size=1`, { token: t.token });
     expect(notes.body.count).toBe(2);

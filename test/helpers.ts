@@ -1,5 +1,10 @@
+import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
+import { createApp } from '../src/app';
 import type { CreateBookingCommand } from '../src/bookings/commands';
+
+export { until } from './until';
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -140,6 +145,30 @@ export const book = (token: string, body: Record<string, unknown>, headers: Reco
   api<BookingBody & ProblemBody>('POST', '/api/bookings/', { token, body, headers });
 
 /**
+ * `target` with some of its members replaced; everything else is the real object's (methods
+ * bound to it, as the runtime's bindings require). The base of every spying or racing binding.
+ */
+export function intercept<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(real, prop) {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof T];
+      const value = Reflect.get(real, prop, real);
+      return typeof value === 'function' ? value.bind(real) : value;
+    },
+  });
+}
+
+/** The queue binding, counting sendBatch calls. */
+export function countingQueue(queue: Queue): { queue: Queue; sendBatchCalls: () => number } {
+  let n = 0;
+  const sendBatch: Queue['sendBatch'] = (messages, options) => {
+    n += 1;
+    return queue.sendBatch(messages, options);
+  };
+  return { queue: intercept(queue, { sendBatch }), sendBatchCalls: () => n };
+}
+
+/**
  * The real D1 binding, counting round trips: every statement run on its own, and every batch
  * as one. Used to hold query-count promises ("at most N D1 queries").
  */
@@ -156,20 +185,23 @@ export function countingD1(db: D1Database): { db: D1Database; count: () => numbe
         return value.bind(target);
       },
     });
-  const proxy = new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') return (query: string) => wrapStatement(target.prepare(query));
-      if (prop === 'batch') {
-        return (statements: D1PreparedStatement[]) => {
-          n += 1;
-          return target.batch(statements);
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { db: proxy, count: () => n };
+  const batch: D1Database['batch'] = (statements) => {
+    n += 1;
+    return db.batch(statements);
+  };
+  return { db: intercept(db, { prepare: (query: string) => wrapStatement(db.prepare(query)), batch }), count: () => n };
+}
+
+/** D1 round trips (a batch is one, authentication included) of one authenticated GET through the app. */
+export async function roundTripsOf(path: string, token: string): Promise<number> {
+  const counted = countingD1(env.DB);
+  const res = await createApp().fetch(
+    new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${token}` } }),
+    { ...env, DB: counted.db },
+    createExecutionContext(),
+  );
+  expect(res.status, path).toBe(200);
+  return counted.count();
 }
 
 /**

@@ -19,10 +19,12 @@ import {
   type BookingBody,
   book,
   countingD1,
+  countingQueue,
   createClient,
   futureDay,
   registerTrainer,
   setupTrainer,
+  until,
 } from './helpers';
 
 type Row = {
@@ -44,15 +46,6 @@ const rowsOf = async (bookingId: number) =>
   (await env.DB.prepare('SELECT * FROM notifications WHERE booking_id = ? ORDER BY id').bind(bookingId).all<Row>())
     .results;
 const rowById = async (id: number) => env.DB.prepare('SELECT * FROM notifications WHERE id = ?').bind(id).first<Row>();
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A future start `minutes` from now, on a whole minute. */
 const startIn = (minutes: number) =>
@@ -455,23 +448,11 @@ describe('reminders from the cron', () => {
       .bind(t.user.trainer.id, client.id, new Date(base).toISOString(), new Date(base).toISOString())
       .run();
     const counted = countingD1(env.DB);
-    let sendBatchCalls = 0;
-    const queue = new Proxy(env.NOTIFY_QUEUE, {
-      get(target, prop) {
-        if (prop === 'sendBatch') {
-          return (msgs: MessageSendRequest[]) => {
-            sendBatchCalls += 1;
-            return target.sendBatch(msgs);
-          };
-        }
-        const v = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const { queue, sendBatchCalls } = countingQueue(env.NOTIFY_QUEUE);
     await tick(base - 2 * 3600_000, counted.db, queue);
     expect(counted.count()).toBeGreaterThan(0);
     expect(counted.count()).toBeLessThanOrEqual(5);
-    expect(sendBatchCalls).toBeLessThanOrEqual(50);
+    expect(sendBatchCalls()).toBeLessThanOrEqual(50);
     const { n, bookings } = (await env.DB.prepare(
       "SELECT count(*) AS n, count(DISTINCT booking_id) AS bookings FROM notifications WHERE trainer_id = ? AND kind = 'reminder_24h'",
     )

@@ -71,24 +71,26 @@ describe('packages', () => {
     });
     const defaults = await createPackage(t.token, { price: '250' });
     expect(defaults).toMatchObject({ price: '250.00', currency: 'USD', validity_days: null });
-    const cases: [Record<string, unknown>, string][] = [
-      [{ price: '0' }, 'price'],
-      [{ price: '-5' }, 'price'],
-      [{ price: '10.999' }, 'price'],
-      [{ price: 'ten' }, 'price'],
-      [{ sessions_count: 0 }, 'sessions_count'],
-      [{ currency: 'XXXX' }, 'currency'],
-      [{ currency: 'ABC' }, 'currency'],
-      [{ name: '' }, 'name'],
-      [{ validity_days: 0 }, 'validity_days'],
+    const price = 'Use a positive amount with at most two decimals, e.g. "249.99".';
+    const currency = 'Use an ISO 4217 currency code such as "USD".';
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ price: '0' }, 'price', price],
+      [{ price: '-5' }, 'price', price],
+      [{ price: '10.999' }, 'price', price],
+      [{ price: 'ten' }, 'price', price],
+      [{ sessions_count: 0 }, 'sessions_count', 'Too small: expected number to be >=1'],
+      [{ currency: 'XXXX' }, 'currency', currency],
+      [{ currency: 'ABC' }, 'currency', currency],
+      [{ name: '' }, 'name', 'Too small: expected string to have >=1 characters'],
+      [{ validity_days: 0 }, 'validity_days', 'Too small: expected number to be >=1'],
     ];
-    for (const [patch, field] of cases) {
+    for (const [patch, field, message] of cases) {
       const res = await api<ProblemBody>('POST', '/api/packages/', {
         token: t.token,
         body: { name: 'x', sessions_count: 1, price: '1.00', ...patch },
       });
       expect(res.status, JSON.stringify(patch)).toBe(400);
-      expect(res.body.errors?.[field], JSON.stringify(res.body)).toBeDefined();
+      expect(res.body.errors?.[field], JSON.stringify(res.body)).toEqual([message]);
     }
     const patched = await api<Pkg>('PATCH', `/api/packages/${created.body.id}/`, {
       token: t.token,
@@ -132,7 +134,7 @@ describe('packages', () => {
       expiry_date: aucklandToday.subtract({ days: 1 }).toString(),
     });
     expect(past.status).toBe(400);
-    expect(past.body.errors?.expiry_date).toBeDefined();
+    expect(past.body.errors?.expiry_date).toEqual(['The expiry date is in the past.']);
     const foreign = await createClient(other.token);
     expect((await sell(t.token, pkg.id, { client_id: foreign.id })).status).toBe(404);
     expect((await sell(other.token, pkg.id, { client_id: foreign.id })).status).toBe(404);
@@ -258,7 +260,7 @@ describe('packages', () => {
       client_package: theirs.id,
     });
     expect(wrong.status).toBe(400);
-    expect(wrong.body.errors?.client_package).toBeDefined();
+    expect(wrong.body.errors?.client_package).toEqual(['Package not found for this client.']);
     const mine = (await sell(t.token, pkg.id, { client_id: t.client.id })).body;
     await env.DB.prepare('UPDATE client_packages SET expiry_date = ? WHERE id = ?')
       .bind(futureDay(-3).date, mine.id)

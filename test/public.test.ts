@@ -92,7 +92,7 @@ describe('public profile and availability', () => {
       `/api/public/trainers/${t.slug}/availability/?from=${from}&to=${futureDay(61).date}`,
     );
     expect(beyond.status).toBe(400);
-    expect(beyond.body.errors?.to).toBeDefined();
+    expect(beyond.body.errors?.to).toEqual([`Bookings open at most 60 days ahead (until ${futureDay(60).date}).`]);
     const long = await api<ProblemBody>(
       'GET',
       `/api/public/trainers/${t.slug}/availability/?from=${futureDay(-10).date}&to=${futureDay(55).date}`,
@@ -176,18 +176,18 @@ describe('public bookings', () => {
 
   it('400 names each bad field; 404 unknown slug; 413 over 16 KB', async () => {
     const t = await openTrainer();
-    const cases: [Record<string, unknown>, string][] = [
-      [{ first_name: '' }, 'first_name'],
-      [{ last_name: 'x'.repeat(101) }, 'last_name'],
-      [{ email: 'nope' }, 'email'],
-      [{ phone: '123' }, 'phone'],
-      [{ notes: 'x'.repeat(2001) }, 'notes'],
-      [{ start_time: 'soon' }, 'start_time'],
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ first_name: '' }, 'first_name', 'Too small: expected string to have >=1 characters'],
+      [{ last_name: 'x'.repeat(101) }, 'last_name', 'Too big: expected string to have <=100 characters'],
+      [{ email: 'nope' }, 'email', 'Enter a valid email address.'],
+      [{ phone: '123' }, 'phone', 'Enter a phone number in international format, e.g. +14155550123.'],
+      [{ notes: 'x'.repeat(2001) }, 'notes', 'Too big: expected string to have <=2000 characters'],
+      [{ start_time: 'soon' }, 'start_time', 'Use an ISO 8601 instant with an offset, e.g. 2025-01-15T10:00:00Z.'],
     ];
-    for (const [patch, field] of cases) {
+    for (const [patch, field, message] of cases) {
       const res = await publicBook(t.slug, visitor({ start_time: slotAt(6, '09:00'), ...patch }));
       expect(res.status, field).toBe(400);
-      expect(res.body.errors?.[field], field).toBeDefined();
+      expect(res.body.errors?.[field], field).toEqual([message]);
     }
     expect((await publicBook('nobody-here', visitor({ start_time: slotAt(6, '09:00') }))).status).toBe(404);
     const big = await publicBook(t.slug, visitor({ start_time: slotAt(6, '09:00'), notes: 'x'.repeat(17_000) }));

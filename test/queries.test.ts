@@ -4,19 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { scheduleBooking } from '../src/bookings/commands';
 import { getDb } from '../src/lib/db';
-import { at, book, claimsOf, countingD1, futureDay, setupTrainer, trainerBookingCommand } from './helpers';
-
-/** Calls the app with a D1 that counts round trips (a batch is one). */
-async function queriesFor(path: string, token: string) {
-  const counted = countingD1(env.DB);
-  const res = await createApp().fetch(
-    new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${token}` } }),
-    { ...env, DB: counted.db },
-    createExecutionContext(),
-  );
-  expect(res.status, path).toBe(200);
-  return counted.count();
-}
+import {
+  at,
+  book,
+  claimsOf,
+  countingD1,
+  futureDay,
+  roundTripsOf as queriesFor,
+  setupTrainer,
+  trainerBookingCommand,
+} from './helpers';
 
 describe('D1 round trips per request (authentication included)', () => {
   it('free slots: a day in 2, a 31-day range in 2; a page of bookings in 2', async () => {

@@ -320,16 +320,21 @@ describe('profile', () => {
   for (const [field, min, max] of bounds) {
     it(`bounds ${field} to ${min}–${max}, flat and nested`, async () => {
       const { token } = await registerTrainer();
-      for (const bad of [min - 1, max + 1, 10.5]) {
+      const bads: [number, string][] = [
+        [min - 1, `Too small: expected number to be >=${min}`],
+        [max + 1, `Too big: expected number to be <=${max}`],
+        [10.5, 'Expected int.'],
+      ];
+      for (const [bad, message] of bads) {
         const flat = await api<Problem>('PATCH', '/api/users/profile/', { token, body: { [field]: bad } });
         expect(flat.status, `${field}=${bad}`).toBe(400);
-        expect(flat.body.errors?.[field]).toBeDefined();
+        expect(flat.body.errors?.[field]).toEqual([message]);
         const nested = await api<Problem>('PATCH', '/api/users/profile/', {
           token,
           body: { trainer: { [field]: bad } },
         });
         expect(nested.status).toBe(400);
-        expect(nested.body.errors?.[`trainer.${field}`]).toBeDefined();
+        expect(nested.body.errors?.[`trainer.${field}`]).toEqual([message]);
       }
       for (const good of [min, max]) {
         const ok = await api<Profile>('PATCH', '/api/users/profile/', { token, body: { [field]: good } });
@@ -358,7 +363,7 @@ describe('profile', () => {
       body: { slug: a.user.trainer.slug },
     });
     expect(res.status).toBe(400);
-    expect(res.body.errors?.slug).toBeDefined();
+    expect(res.body.errors?.slug).toEqual(['This slug is already taken.']);
   });
 
   it('a client user has no trainer settings, and trainer fields are ignored', async () => {
@@ -380,7 +385,7 @@ describe('POST /api/users/change-password/', () => {
       body: { old_password: 'nope-nope-nope', new_password: 'another-good-one-7' },
     });
     expect(wrongOld.status).toBe(400);
-    expect(wrongOld.body.errors?.old_password).toBeDefined();
+    expect(wrongOld.body.errors?.old_password).toEqual(['Your old password was entered incorrectly.']);
     const weak = await api<Problem>('POST', '/api/users/change-password/', {
       token,
       body: { old_password: PASSWORD, new_password: '1234' },

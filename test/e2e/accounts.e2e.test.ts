@@ -13,7 +13,7 @@ describe('accounts over HTTP against wrangler dev', () => {
       body: { email, password: 'pass123', password_confirm: 'pass123' },
     });
     expect(weak.status).toBe(400);
-    expect(weak.body.errors.password).toBeDefined();
+    expect(weak.body.errors.password).toEqual(['This password is too short. It must contain at least 8 characters.']);
 
     const reg = await call<Auth>('POST', '/api/users/register/', {
       body: {

@@ -1,5 +1,7 @@
 import { inject } from 'vitest';
 
+export { until } from '../until';
+
 export interface Reply<T> {
   status: number;
   headers: Headers;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, inject, it } from 'vitest';
-import { call } from './client';
+import { call, until } from './client';
 
 const TZ = 'Europe/London';
 const PASSWORD = 'a-long-password-1';
@@ -33,15 +33,6 @@ function mailedLink(email: string): string | null {
     if (match?.[1]) return match[1];
   }
   return null;
-}
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe("the seed's 15-step flow", () => {

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { until } from '../until';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -74,19 +75,16 @@ export default async function setup(project: TestProject) {
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
+  const healthy = async () => {
     try {
-      const res = await fetch(`${baseUrl}/health`);
-      if (res.ok) break;
+      return (await fetch(`${baseUrl}/health`)).ok;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      stop();
-      throw new Error(`wrangler dev did not start; see ${join(state, 'wrangler.log')}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  };
+  if (!(await until(healthy, (up) => up || child.exitCode !== null, 90_000))) {
+    stop();
+    throw new Error(`wrangler dev did not start; see ${join(state, 'wrangler.log')}`);
   }
   project.provide('baseUrl', baseUrl);
   project.provide('stateDir', state);
