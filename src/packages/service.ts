@@ -11,7 +11,7 @@ import {
   trainers,
 } from '../db/schema';
 import type { TrainerViewer, Viewer } from '../lib/auth';
-import { addDays, localDate, today } from '../lib/calendar';
+import { addDays, localDate } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
