@@ -16,16 +16,15 @@ describe('the hourly cron', () => {
     await env.DB.prepare("INSERT INTO sessions (jti, user_id, expires_at) VALUES (?, ?, '2000-01-01T00:00:00.000Z')")
       .bind(`expired-${crypto.randomUUID()}`, t.user.id)
       .run();
-    const now = Date.now();
+    // Pinned 30 s after midnight in Tokyo (15:00:30 UTC), where a clock read twice could straddle
+    // the day: the run must roll up the Tokyo day that has just ended, 14 June, both times.
+    const now = Date.parse('2026-06-14T15:00:30.000Z');
     await hourly(now);
     await hourly(now);
     const rows = await env.DB.prepare('SELECT date FROM dashboard_metrics WHERE trainer_id = ?')
       .bind(t.user.trainer.id)
       .all<{ date: string }>();
-    const yesterday = new Date(new Date().toLocaleString('en-US', { timeZone: 'Asia/Tokyo' }));
-    yesterday.setDate(yesterday.getDate() - 1);
-    const expected = `${yesterday.getFullYear()}-${String(yesterday.getMonth() + 1).padStart(2, '0')}-${String(yesterday.getDate()).padStart(2, '0')}`;
-    expect(rows.results.map((r) => r.date)).toEqual([expected]);
+    expect(rows.results.map((r) => r.date)).toEqual(['2026-06-14']);
     const expired = await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE expires_at < '2001-01-01'").first<{
       n: number;
     }>();

@@ -38,7 +38,7 @@ export const localDate = (epochMs: number, timeZone: string): string =>
   Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(timeZone).toPlainDate().toString();
 
 /** Today's date in a zone. */
-export const today = (timeZone: string, nowMs = Date.now()): string => localDate(nowMs, timeZone);
+export const today = (timeZone: string, nowMs: number): string => localDate(nowMs, timeZone);
 
 /** The instant a local day begins (usually midnight; later where midnight does not exist). */
 export function startOfDay(date: Temporal.PlainDate, timeZone: string): number {

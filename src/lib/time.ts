@@ -1,7 +1,5 @@
 // Instant arithmetic and formatting; calendar arithmetic (local days, zones) lives in lib/calendar.ts.
 
-export const nowIso = (): string => new Date().toISOString();
-
 export const addSeconds = (iso: string, seconds: number): string =>
   new Date(Date.parse(iso) + seconds * 1000).toISOString();
 

@@ -25,8 +25,8 @@ export interface TokenClaims {
 }
 
 /** A token's jti and times, chosen before the user id is known so the session row can share a batch. */
-export function newTokenClaims(now = new Date()): TokenClaims {
-  const iat = Math.floor(now.getTime() / 1000);
+export function newTokenClaims(now: string): TokenClaims {
+  const iat = Math.floor(Date.parse(now) / 1000);
   const exp = iat + TOKEN_LIFETIME_SECONDS;
   return { jti: crypto.randomUUID(), iat, exp, expiresAt: new Date(exp * 1000).toISOString() };
 }

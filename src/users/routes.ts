@@ -111,7 +111,7 @@ const linkArgs = (c: Context<AppEnv>) => ({
 
 export const usersRouter = createRouter()
   .openapi(register, async (c) => {
-    const result = await users.register(c.var.db, jwtSecretOf(c.var.config), c.req.valid('json'));
+    const result = await users.register(c.var.db, jwtSecretOf(c.var.config), c.req.valid('json'), isoNow(c.var.clock));
     await mailVerificationLink(c.var.db, c.env.NOTIFY_QUEUE, linkArgs(c), result.user);
     return c.json(result, 201);
   })

@@ -68,13 +68,14 @@ export async function register(
   db: Db,
   secret: string,
   input: RegisterInput,
+  now: string,
 ): Promise<{ user: UserOut; token: string }> {
   const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
   if (existing) throw invalidField('email', 'A user with this email already exists.');
 
   const isTrainer = input.is_client !== true;
   const passwordHash = await hashPassword(input.password);
-  const claims = newTokenClaims();
+  const claims = newTokenClaims(now);
   const baseSlug = slugify(input.business_name || input.email.split('@')[0] || '');
 
   for (let attempt = 0; ; attempt++) {
@@ -163,7 +164,7 @@ export async function login(
   now: string,
 ): Promise<{ user: UserOut; token: string }> {
   const found = await checkCredentials(db, email, password, ip, now);
-  const claims = newTokenClaims();
+  const claims = newTokenClaims(now);
   await db.batch([
     db.insert(sessions).values({ jti: claims.jti, userId: found.user.id, expiresAt: claims.expiresAt }),
     ...clearLoginFailures(db, email, now),
@@ -195,7 +196,7 @@ export async function changePassword(
   if (problems.length) errors.new_password = problems;
   if (Object.keys(errors).length) throw invalid(errors);
 
-  const claims = newTokenClaims();
+  const claims = newTokenClaims(now);
   // One batch: the new hash, every old session gone, the new session in.
   await db.batch([
     db
