@@ -22,7 +22,7 @@ module.exports = {
           '^cloudflare:',
           '^src/db/',
           '^src/lib/db\\.ts$',
-          '^src/scheduling/trainer-schedule\\.ts$',
+          '^src/bookings/schedule-object\\.ts$',
           '^src/[^/]+/(routes|service)(\\.tsx?$|/)',
         ],
       },
