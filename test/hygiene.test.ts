@@ -112,10 +112,10 @@ describe('control characters', () => {
     const t = await setupTrainer();
     const patched = await api<ProblemBody>('PATCH', '/api/users/profile/', {
       token: t.token,
-      body: { business_name: 'Gym\rDESCRIPTION:owned', last_name: 'Tab\there' },
+      body: { business_name: 'Gym\rDESCRIPTION:owned', last_name: 'Tab\there', slug: 'my-gym\n' },
     });
     expect(patched.status).toBe(400);
-    expect(Object.keys(patched.body.errors ?? {}).sort()).toEqual(['business_name', 'last_name']);
+    expect(Object.keys(patched.body.errors ?? {}).sort()).toEqual(['business_name', 'last_name', 'slug']);
     const booked = await api<ProblemBody>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
       headers: { 'CF-Connecting-IP': '203.0.113.160' },
       body: {

@@ -20,6 +20,12 @@ export const MULTI_LINE_MESSAGE = 'This field may hold line breaks and tabs but 
 export const singleLine = () => z.string().regex(SINGLE_LINE, SINGLE_LINE_MESSAGE);
 
 /**
+ * `singleLine()` for a field with a `pattern` of its own: the same check as a refinement, so
+ * the OpenAPI document keeps the field's pattern (it holds only one).
+ */
+export const singleLineRefined = () => z.string().refine((v) => SINGLE_LINE.test(v), SINGLE_LINE_MESSAGE);
+
+/**
  * A multi-line text field (notes, descriptions): keeps TAB and line breaks, CRLF and a bare CR
  * become LF, any other control character is a 400 naming the field.
  */

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
-import { singleLine } from '../lib/text';
+import { singleLine, singleLineRefined } from '../lib/text';
 import { isValidTimeZone } from '../lib/time';
 
 export const emailField = singleLine()
@@ -33,7 +33,7 @@ const nameField = singleLine().trim().max(150);
 /** Trainer settings a trainer may change; the bounds are the product's. */
 export const trainerSettingsFields = {
   business_name: singleLine().trim().max(200),
-  slug: singleLine()
+  slug: singleLineRefined()
     .trim()
     .toLowerCase()
     .min(3)
