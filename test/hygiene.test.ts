@@ -4,6 +4,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
+import { foldLine, icalText } from '../src/lib/ical';
 import { registerAs, registerStaff } from './admin-helpers';
 import { api, at, book, futureDay, type ProblemBody, setupTrainer, uniqueEmail } from './helpers';
 
@@ -223,5 +224,16 @@ describe('control characters', () => {
     expect(sent?.status).toBe('sent');
     expect(sent?.subject).toMatch(/^New booking request: Eve Bcc: victim@example\.com Tab Visitor, /);
     expect(hasControl(sent?.subject ?? '')).toBe(false);
+  });
+});
+
+describe('iCalendar text (lib/ical.ts)', () => {
+  it('folds at 75 octets without splitting a UTF-8 sequence, and escapes every TEXT special', () => {
+    const octets = (l: string) => new TextEncoder().encode(l).length;
+    const folded = foldLine(`SUMMARY:${'x'.repeat(66)}é${'€'.repeat(40)}`).split('\r\n');
+    expect(folded.map(octets)).toEqual([74, 75, 49]); // é (2 octets) would make the first 76
+    expect(folded.slice(1).every((l) => l.startsWith(' '))).toBe(true);
+    expect(foldLine('A'.repeat(75))).toBe('A'.repeat(75));
+    expect(icalText('a\\b;c,d\r\ne\rf\ng\th\u0000i')).toBe('a\\\\b\\;c\\,d\\ne\\nf\\ng\th i');
   });
 });
