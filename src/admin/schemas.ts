@@ -5,6 +5,7 @@ import type { ZodType } from 'zod';
 import { isValidDate } from '../lib/calendar';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
+import { singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
 import { dateField } from '../scheduling/schemas';
 import type { Filter, Kind, ModelDef } from './models';
@@ -26,7 +27,7 @@ function filterSchemas(name: string, f: Filter): [string, ZodType][] {
     case 'int':
       return [[name, z.coerce.number().int().min(0).optional()]];
     case 'text':
-      return [[name, z.string().trim().min(1).max(200).optional()]];
+      return [[name, singleLine().trim().min(1).max(200).optional()]];
     case 'enum':
       return [[name, z.enum(f.values).optional()]];
     default:
@@ -37,14 +38,12 @@ function filterSchemas(name: string, f: Filter): [string, ZodType][] {
 export function listQuerySchema(def: ModelDef) {
   const orderable = Object.keys(def.columns).join(', ');
   return pageQuery.extend({
-    search: z
-      .string()
+    search: singleLine()
       .trim()
       .max(200)
       .optional()
       .openapi({ description: `Matches ${def.search.length} text fields (names, emails, Paddle ids …)` }),
-    ordering: z
-      .string()
+    ordering: singleLine()
       .max(100)
       .optional()
       .openapi({ description: `One of ${orderable}; "-" first for descending. Default ${def.ordering}.` }),

@@ -5,7 +5,7 @@ import { type scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
 import { type Transition, transition } from '../bookings/transitions';
 import { adminAuditLog, adminSessions, notifications, sessions } from '../db/schema';
 import { addDays, isValidDate } from '../lib/calendar';
-import { containsPattern, type Db, isUniqueViolation, statement } from '../lib/db';
+import { containsAny, type Db, isUniqueViolation, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { invalidField, notFound } from '../lib/problem';
@@ -80,11 +80,7 @@ function filterConditions(def: ModelDef, q: ListQuery): SQL[] {
     if (f.kind === 'present') conditions.push(sql`${raw(f.expr)} IS ${raw(value ? 'NOT NULL' : 'NULL')}`);
     else conditions.push(sql`${raw(f.expr)} = ${f.kind === 'bool' ? Number(value === true) : value}`);
   }
-  if (q.search) {
-    const p = containsPattern(q.search.toLowerCase());
-    const any = def.search.map((expr) => sql`lower(${raw(expr)}) LIKE ${p} ESCAPE '\\'`);
-    conditions.push(sql`(${sql.join(any, sql` OR `)})`);
-  }
+  if (q.search) conditions.push(containsAny(def.search.map(raw), q.search));
   return conditions;
 }
 

@@ -4,7 +4,7 @@ import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
 import { type Booking, type BookingStatus, bookings, clients, trainers, users } from '../db/schema';
 import type { Viewer } from '../lib/auth';
 import { addDays, isValidDate, MINUTE_MS, startOfDayMs } from '../lib/calendar';
-import { containsPattern, type Db } from '../lib/db';
+import { containsAny, type Db } from '../lib/db';
 import { clientName, trainerName } from '../lib/names';
 import { pageOffset, parseOrdering } from '../lib/pagination';
 import { notFound } from '../lib/problem';
@@ -91,12 +91,7 @@ function listConditions(viewer: Viewer, timeZone: string, q: BookingListQuery, m
   if (q.client) conditions.push(eq(bookings.clientId, q.client));
   if (q.from) conditions.push(gte(bookings.startTime, boundOf(q.from, timeZone, false)));
   if (q.to) conditions.push(lt(bookings.startTime, boundOf(q.to, timeZone, true)));
-  if (q.search) {
-    const p = containsPattern(q.search.toLowerCase());
-    conditions.push(
-      sql`(lower(${clients.firstName}) LIKE ${p} ESCAPE '\\' OR lower(${clients.lastName}) LIKE ${p} ESCAPE '\\' OR lower(${bookings.notes}) LIKE ${p} ESCAPE '\\')`,
-    );
-  }
+  if (q.search) conditions.push(containsAny([clients.firstName, clients.lastName, bookings.notes], q.search));
   if (mode === 'upcoming') {
     conditions.push(inArray(bookings.status, [...ACTIVE_BOOKING_STATUSES]), gte(bookings.startTime, now));
   }

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { BOOKING_STATUSES } from '../db/schema';
 import { isValidDate } from '../lib/calendar';
 import { pageQuery } from '../lib/pagination';
+import { multiLine, singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
 
 export const instantField = z
@@ -22,12 +23,15 @@ const dateOrInstant = z
   .refine((v) => isValidDate(v) || toUtcInstant(v) !== null, 'Use YYYY-MM-DD or an ISO 8601 instant.')
   .optional();
 
+/** A booking's notes: several lines allowed. */
+export const notesField = multiLine().max(5000);
+
 export const bookingCreateBody = z
   .object({
     client: z.number().int().positive(),
     start_time: instantField,
     end_time: instantField.optional(),
-    notes: z.string().max(5000).optional(),
+    notes: notesField.optional(),
     client_package: z.number().int().positive().nullable().optional(),
     allow_outside_availability: z.boolean().optional(),
   })
@@ -35,11 +39,11 @@ export const bookingCreateBody = z
 export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
 
 export const bookingPatchBody = z
-  .object({ notes: z.string().max(5000), start_time: instantField, end_time: instantField })
+  .object({ notes: notesField, start_time: instantField, end_time: instantField })
   .partial()
   .openapi('BookingUpdate');
 
-export const cancelBody = z.object({ reason: z.string().trim().max(1000).optional() }).openapi('BookingCancel');
+export const cancelBody = z.object({ reason: multiLine().trim().max(1000).optional() }).openapi('BookingCancel');
 
 export const bookingOut = z
   .object({
@@ -70,7 +74,7 @@ export const bookingListQuery = pageQuery.extend({
   client: z.coerce.number().int().positive().optional(),
   from: dateOrInstant,
   to: dateOrInstant,
-  search: z.string().trim().max(200).optional(),
-  ordering: z.string().optional(),
+  search: singleLine().trim().max(200).optional(),
+  ordering: singleLine().optional(),
 });
 export type BookingListQuery = z.infer<typeof bookingListQuery>;

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { FITNESS_LEVELS } from '../db/schema';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
+import { multiLine, singleLine } from '../lib/text';
 import { clientPackageOut } from '../packages/schemas';
 import { emailField, phoneField } from '../users/schemas';
 
@@ -9,17 +10,17 @@ const PREFERENCES_MAX_BYTES = 8 * 1024;
 
 const clientFields = {
   email: emailField,
-  first_name: z.string().trim().max(150),
-  last_name: z.string().trim().max(150),
+  first_name: singleLine().trim().max(150),
+  last_name: singleLine().trim().max(150),
   phone: phoneField,
   fitness_level: z.enum(FITNESS_LEVELS),
-  goals: z.array(z.string().trim().min(1).max(200)).max(50),
+  goals: z.array(singleLine().trim().min(1).max(200)).max(50),
   preferences: z
     .record(z.string(), z.unknown())
     .refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= PREFERENCES_MAX_BYTES, {
       message: 'Preferences are limited to 8 KB of JSON.',
     }),
-  notes: z.string().max(10_000),
+  notes: multiLine().max(10_000),
   is_active: z.boolean(),
 };
 
@@ -66,13 +67,13 @@ export const clientDetailOut = clientOut
 export type ClientDetailOut = z.infer<typeof clientDetailOut>;
 
 export const noteBody = z
-  .object({ content: z.string().trim().min(1, 'A note cannot be empty.').max(10_000) })
+  .object({ content: multiLine().trim().min(1, 'A note cannot be empty.').max(10_000) })
   .openapi('ClientNoteCreate');
 
 export const clientListQuery = pageQuery.extend({
   fitness_level: z.enum(FITNESS_LEVELS).optional(),
   is_active: boolQuery,
-  search: z.string().trim().max(200).optional(),
-  ordering: z.string().optional(),
+  search: singleLine().trim().max(200).optional(),
+  ordering: singleLine().optional(),
 });
 export type ClientListQuery = z.infer<typeof clientListQuery>;

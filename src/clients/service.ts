@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, type SQL, sql } from 'drizzle-orm';
 import { isActiveStatus } from '../db/fragments';
 import { bookings, type Client, clientNotes, clientPackages, clients, users } from '../db/schema';
 import { trainerIdOf, type Viewer } from '../lib/auth';
-import { containsPattern, type Db, isUniqueViolation } from '../lib/db';
+import { containsAny, type Db, isUniqueViolation } from '../lib/db';
 import { userName } from '../lib/names';
 import { countedPage, type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
@@ -42,12 +42,8 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
   const conditions: SQL[] = [clientScope(viewer)];
   if (q.fitness_level) conditions.push(eq(clients.fitnessLevel, q.fitness_level));
   if (q.is_active !== undefined) conditions.push(eq(clients.isActive, q.is_active));
-  if (q.search) {
-    const p = containsPattern(q.search.toLowerCase());
-    conditions.push(
-      sql`(lower(${clients.firstName}) LIKE ${p} ESCAPE '\\' OR lower(${clients.lastName}) LIKE ${p} ESCAPE '\\' OR ${clients.email} LIKE ${p} ESCAPE '\\' OR ${clients.phone} LIKE ${p} ESCAPE '\\')`,
-    );
-  }
+  if (q.search)
+    conditions.push(containsAny([clients.firstName, clients.lastName, clients.email, clients.phone], q.search));
   const where = and(...conditions);
   const column = ORDER_COLUMNS[order.field];
   const { count, rows } = await countedPage(

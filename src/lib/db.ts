@@ -1,4 +1,4 @@
-import { is, SQL } from 'drizzle-orm';
+import { is, SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../db/schema';
@@ -25,8 +25,15 @@ export function isUniqueViolation(err: unknown): boolean {
   return /UNIQUE constraint failed/i.test(text);
 }
 
-/** A LIKE pattern matching `text` anywhere, with %, _ and \ taken literally (use with ESCAPE '\'). */
-export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+/**
+ * True when any of `columns` holds `text`, ignoring ASCII case; `%`, `_` and `\` are plain
+ * characters. instr, not LIKE: D1 refuses a LIKE pattern over 50 bytes.
+ */
+export const containsAny = (columns: SQLWrapper[], text: string): SQL =>
+  sql`(${sql.join(
+    columns.map((c) => sql`instr(lower(${c}), lower(${text.toLowerCase()})) > 0`),
+    sql` OR `,
+  )})`;
 
 const dialect = new SQLiteAsyncDialect();
 

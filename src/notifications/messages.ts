@@ -1,5 +1,6 @@
 // What each notification says. Pure: data in, subject/text/HTML/SMS out.
 import { html } from 'hono/html';
+import { oneLine } from '../lib/text';
 import { formatLocal } from '../lib/time';
 import type { NotificationKind } from './types';
 
@@ -77,6 +78,11 @@ function email(c: BookingContext, subject: string, lines: string[]): Rendered {
 
 /** The message for a booking notification, in the trainer's zone with the zone's abbreviation. */
 export function renderBooking(c: BookingContext): Rendered {
+  const r = renderRaw(c);
+  return { ...r, subject: oneLine(r.subject) };
+}
+
+function renderRaw(c: BookingContext): Rendered {
   const when = formatLocal(c.startTime, c.timezone);
   const whenLong = formatLocal(c.startTime, c.timezone, true);
   const dur = minutes(c);
@@ -120,7 +126,7 @@ export function renderBooking(c: BookingContext): Rendered {
       ]);
     case 'booking_requested':
       return {
-        subject: `New booking request: ${c.clientName}, ${when}`,
+        subject: `New booking request: ${oneLine(c.clientName)}, ${when}`,
         text: `${c.clientName} asked for a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\nConfirm or cancel it in TrainerHub.`,
         html: String(
           html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${c.clientName} asked for a session on ${whenLong} (${dur} minutes).</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>Confirm or cancel it in TrainerHub.</p></body></html>`,
@@ -143,7 +149,7 @@ export function renderReceipt(args: {
 }): Rendered {
   const line = `We received your TrainerHub subscription payment of ${args.amount} ${args.currency} (transaction ${args.transactionId}). Thank you!`;
   return {
-    subject: `Receipt: ${args.amount} ${args.currency} for TrainerHub`,
+    subject: oneLine(`Receipt: ${args.amount} ${args.currency} for TrainerHub`),
     text: `Hi ${args.businessName},\n\n${line}`,
     html: String(
       html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Hi ${args.businessName},</p><p>${line}</p></body></html>`,

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { isCurrency, toCents } from '../lib/money';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
+import { multiLine, singleLine } from '../lib/text';
 import { dateField } from '../scheduling/schemas';
 
 /** A positive amount as a decimal string (numbers accepted) → integer cents. */
@@ -17,16 +18,15 @@ export const moneyField = z
   })
   .openapi({ type: 'string', example: '249.99' });
 
-const currencyField = z
-  .string()
+const currencyField = singleLine()
   .trim()
   .toUpperCase()
   .refine(isCurrency, 'Use an ISO 4217 currency code such as "USD".')
   .openapi({ example: 'USD' });
 
 const packageFields = {
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(5000),
+  name: singleLine().trim().min(1).max(200),
+  description: multiLine().max(5000),
   sessions_count: z.number().int().min(1).max(1000),
   price: moneyField,
   currency: currencyField,

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PAYMENT_STATUSES } from '../db/schema';
 import { pageQuery } from '../lib/pagination';
+import { singleLineRefined } from '../lib/text';
 
 /** Paddle's subscription statuses, spelled as Paddle spells them. */
 export const SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'paused', 'canceled'] as const;
@@ -25,8 +26,7 @@ export type SubscriptionOut = z.infer<typeof subscriptionOut>;
 
 export const checkoutBody = z
   .object({
-    price_id: z
-      .string()
+    price_id: singleLineRefined()
       .trim()
       .regex(/^pri_[a-z\d]{26}$/, 'Use a Paddle price id such as "pri_01jkx4m2v8c6q0w3e5r7t9y1u3".')
       .optional()

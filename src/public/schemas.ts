@@ -1,17 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import { instantField } from '../bookings/schemas';
+import { multiLine, singleLine } from '../lib/text';
 import { dateField } from '../scheduling/schemas';
 import { emailField, phoneField } from '../users/schemas';
 
 export const slugParam = z.object({
-  slug: z
-    .string()
+  slug: singleLine()
     .max(60)
     .openapi({ param: { name: 'slug', in: 'path' }, example: 'alex-fit' }),
 });
 export const tokenParam = z.object({
-  token: z
-    .string()
+  token: singleLine()
     .max(100)
     .openapi({ param: { name: 'token', in: 'path' } }),
 });
@@ -41,12 +40,12 @@ export const publicAvailabilityQuery = z.object({ from: dateField.optional(), to
 export const publicBookingBody = z
   .object({
     start_time: instantField,
-    first_name: z.string().trim().min(1).max(100),
-    last_name: z.string().trim().min(1).max(100),
+    first_name: singleLine().trim().min(1).max(100),
+    last_name: singleLine().trim().min(1).max(100),
     email: emailField,
     phone: phoneField.optional(),
-    notes: z.string().trim().max(2000).optional(),
-    website: z.string().max(200).optional().openapi({ description: 'Leave empty (a trap for robots).' }),
+    notes: multiLine().trim().max(2000).optional(),
+    website: singleLine().max(200).optional().openapi({ description: 'Leave empty (a trap for robots).' }),
   })
   .openapi('PublicBookingCreate');
 export type PublicBookingInput = z.infer<typeof publicBookingBody>;
@@ -71,4 +70,4 @@ export const manageOut = z
   })
   .openapi('PublicManagedBooking');
 
-export const manageCancelBody = z.object({ reason: z.string().trim().max(1000).optional() }).openapi('PublicCancel');
+export const manageCancelBody = z.object({ reason: multiLine().trim().max(1000).optional() }).openapi('PublicCancel');

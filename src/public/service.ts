@@ -4,6 +4,7 @@ import { transition } from '../bookings/transitions';
 import { bookingLinks, bookings, sessionPackages, type Trainer, trainers, users } from '../db/schema';
 import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
 import type { Db } from '../lib/db';
+import { icalDocument, icalText, icalTime } from '../lib/ical';
 import { idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
@@ -182,14 +183,11 @@ export async function cancelManaged(db: Db, queue: Queue<NotifyMessage>, token: 
   return getManaged(db, token);
 }
 
-const icsText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\n/g, '\\n');
-const icsTime = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-
 /** One VEVENT in UTC, importable by common calendar apps. */
 export async function icsFor(db: Db, token: string, host: string, now: string): Promise<string> {
   const row = await bookingByToken(db, token);
   const uid = `${(await sha256Hex(token)).slice(0, 24)}@${host}`;
-  return [
+  return icalDocument([
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
     'PRODID:-//TrainerHub//Booking//EN',
@@ -197,13 +195,12 @@ export async function icsFor(db: Db, token: string, host: string, now: string): 
     'METHOD:PUBLISH',
     'BEGIN:VEVENT',
     `UID:${uid}`,
-    `DTSTAMP:${icsTime(now)}`,
-    `DTSTART:${icsTime(row.booking.startTime)}`,
-    `DTEND:${icsTime(row.booking.endTime)}`,
-    `SUMMARY:${icsText(`Session with ${row.name}`)}`,
+    `DTSTAMP:${icalTime(now)}`,
+    `DTSTART:${icalTime(row.booking.startTime)}`,
+    `DTEND:${icalTime(row.booking.endTime)}`,
+    `SUMMARY:${icalText(`Session with ${row.name}`)}`,
     `STATUS:${row.booking.status === 'cancelled' ? 'CANCELLED' : row.booking.status === 'confirmed' ? 'CONFIRMED' : 'TENTATIVE'}`,
     'END:VEVENT',
     'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+  ]);
 }

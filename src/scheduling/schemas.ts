@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { isValidDate, normalizeWallTime } from '../lib/calendar';
+import { singleLine } from '../lib/text';
 
 const wallTime = (allowEndOfDay: boolean) =>
   z
@@ -51,7 +52,7 @@ export const slotOut = z
   })
   .openapi('AvailabilitySlot');
 
-const breakFields = { start_date: dateField, end_date: dateField, reason: z.string().trim().max(500) };
+const breakFields = { start_date: dateField, end_date: dateField, reason: singleLine().trim().max(500) };
 export const breakCreateBody = z
   .object({ ...breakFields, reason: breakFields.reason.optional() })
   .superRefine((v, ctx) => {

@@ -1,18 +1,17 @@
 import { z } from '@hono/zod-openapi';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
+import { singleLine, singleLineRefined } from '../lib/text';
 import { isValidTimeZone } from '../lib/time';
 
-export const emailField = z
-  .string()
+export const emailField = singleLine()
   .trim()
   .toLowerCase()
   .max(254)
   .pipe(z.email('Enter a valid email address.'))
   .openapi({ example: 'alex@example.com' });
 
-export const phoneField = z
-  .string()
+export const phoneField = singleLine()
   .max(40)
   .transform((value, ctx) => {
     if (value.trim() === '') return '';
@@ -25,18 +24,16 @@ export const phoneField = z
   })
   .openapi({ type: 'string', example: '+14155550123' });
 
-export const timezoneField = z
-  .string()
+export const timezoneField = singleLine()
   .refine(isValidTimeZone, 'Unknown time zone; use an IANA name such as "Europe/London".')
   .openapi({ example: 'America/New_York' });
 
-const nameField = z.string().trim().max(150);
+const nameField = singleLine().trim().max(150);
 
 /** Trainer settings a trainer may change; the bounds are the product's. */
 export const trainerSettingsFields = {
-  business_name: z.string().trim().max(200),
-  slug: z
-    .string()
+  business_name: singleLine().trim().max(200),
+  slug: singleLineRefined()
     .trim()
     .toLowerCase()
     .min(3)
@@ -82,7 +79,7 @@ export const registerBody = z
 export type RegisterInput = z.infer<typeof registerBody>;
 
 export const loginBody = z
-  .object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(128) })
+  .object({ email: singleLine().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(128) })
   .openapi('LoginRequest');
 
 export const changePasswordBody = z

@@ -1,4 +1,4 @@
-import { eq, like, or, sql } from 'drizzle-orm';
+import { and, eq, gt, lt, or, sql } from 'drizzle-orm';
 import { clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
 import type { AuthContext } from '../lib/context';
 import { type Db, isUniqueViolation } from '../lib/db';
@@ -35,26 +35,34 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
   };
 }
 
+/** The longest generated slug, so a numeric suffix still fits the 60 a slug may have. */
+export const SLUG_MAX = 48;
+
 export function slugify(text: string): string {
-  const slug = text
+  const words = text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 50)
-    .replace(/-+$/, '');
+    .replace(/^-+|-+$/g, '');
+  // Cut at the last whole word that fits; a single word longer than the limit is cut inside.
+  const cut = words.length <= SLUG_MAX || words[SLUG_MAX] === '-' ? SLUG_MAX : words.lastIndexOf('-', SLUG_MAX);
+  const slug = words.slice(0, cut > 0 ? cut : SLUG_MAX).replace(/-+$/, '');
   return slug.length >= 3 ? slug : `trainer-${slug || 'new'}`.replace(/-$/, '');
 }
 
-/** The base slug, or base-2, base-3 … whichever is free. */
+/**
+ * The base slug, or base-2, base-3 … whichever is free. The taken ones are read by an exact
+ * match and a range on the text (`base-` up to `base.`, '.' sorting right after '-'), never a
+ * LIKE pattern, which D1 refuses over 50 bytes.
+ */
 async function freeSlug(db: Db, base: string): Promise<string> {
   const taken = new Set(
     (
       await db
         .select({ slug: trainers.slug })
         .from(trainers)
-        .where(or(eq(trainers.slug, base), like(trainers.slug, `${base}-%`)))
+        .where(or(eq(trainers.slug, base), and(gt(trainers.slug, `${base}-`), lt(trainers.slug, `${base}.`))))
         .all()
     ).map((r) => r.slug),
   );

@@ -1,7 +1,7 @@
 // The console's models of people and schedules: accounts, trainers, clients and their notes,
 // availability, breaks and bookings.
 import { z } from '@hono/zod-openapi';
-import { cancelBody, instantField } from '../../bookings/schemas';
+import { cancelBody, instantField, notesField } from '../../bookings/schemas';
 import { clientPatchBody } from '../../clients/schemas';
 import {
   availabilitySlots,
@@ -246,7 +246,7 @@ export const PEOPLE_MODELS: ModelDef[] = [
       start_time: field(instantField, 'instant', 'UTC, ISO 8601; checked by the trainer’s schedule.'),
       end_time: field(instantField, 'instant', 'UTC, ISO 8601.'),
       allow_outside_availability: field(z.boolean(), 'bool', 'Allow a new time outside the weekly availability.'),
-      notes: field(z.string().max(5000), 'textarea'),
+      notes: field(notesField, 'textarea'),
     },
   },
 ];
