@@ -217,7 +217,12 @@ for (const b of bookings) {
   b.sale = sale;
   if (consumes) {
     sale.remaining -= 1;
-    ledger.push({ sale, booking: b, reason: b.status === 'completed' ? 'booking_completed' : 'late_cancellation' });
+    ledger.push({
+      sale,
+      booking: b,
+      reason: b.status === 'completed' ? 'booking_completed' : 'late_cancellation',
+      balanceAfter: sale.remaining,
+    });
   } else sale.reserved += 1;
 }
 
@@ -240,8 +245,8 @@ for (const b of bookings) {
 }
 for (const l of ledger) {
   sql.push(
-    `INSERT INTO package_ledger (client_package_id, booking_id, delta, reason, at)
-     VALUES (${saleRef(l.sale)}, ${bookingRef(l.booking)}, -1, ${lit(l.reason)}, ${lit(l.booking.end)});`,
+    `INSERT INTO package_ledger (client_package_id, booking_id, delta, reason, at, balance_after)
+     VALUES (${saleRef(l.sale)}, ${bookingRef(l.booking)}, -1, ${lit(l.reason)}, ${lit(l.booking.end)}, ${l.balanceAfter});`,
   );
 }
 

@@ -364,3 +364,105 @@ describe("a client user's packages across trainers", () => {
     expect(detail.body.packages.map((p) => p.id)).toEqual([fresh.id]);
   });
 });
+
+type LedgerRow = { id: number; delta: number; reason: string; booking: number | null; balance_after: number | null };
+const useSession = (token: string, id: number, headers: Record<string, string> = {}) =>
+  api<ClientPkg & ProblemBody>('POST', `/api/client-packages/${id}/use_session/`, { token, headers });
+const ledgerRows = async (token: string, id: number) =>
+  (await api<{ count: number; results: LedgerRow[] }>('GET', `/api/client-packages/${id}/ledger/`, { token })).body;
+
+describe('use_session: the balance each answer produced, and safe retries', () => {
+  async function fivePack() {
+    const t = await registerTrainer();
+    const pkg = await createPackage(t.token, { sessions_count: 5 });
+    const client = await createClient(t.token);
+    const sold = (await sell(t.token, pkg.id, { client_id: client.id })).body;
+    return { t, sold, client, pkg };
+  }
+
+  it('20 parallel calls on a 5-pack: the five 200s report 4, 3, 2, 1, 0; the ledger rows carry balance_after 4..0', async () => {
+    const { t, sold } = await fivePack();
+    const results = await Promise.all(Array.from({ length: 20 }, () => useSession(t.token, sold.id)));
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok).toHaveLength(5);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(15);
+    expect(ok.map((r) => r.body.sessions_remaining).sort()).toEqual([0, 1, 2, 3, 4]);
+    for (const r of ok) {
+      expect(r.body.sessions_available).toBe(r.body.sessions_remaining);
+      expect(r.body.is_active).toBe(r.body.sessions_remaining > 0);
+    }
+    const ledger = await ledgerRows(t.token, sold.id);
+    expect(ledger.count).toBe(5);
+    const byId = [...ledger.results].sort((a, b) => a.id - b.id);
+    expect(byId.map((r) => r.balance_after)).toEqual([4, 3, 2, 1, 0]);
+  });
+
+  it('the same Idempotency-Key sent again spends one credit and replays the first answer', async () => {
+    const { t, sold } = await fivePack();
+    const key = crypto.randomUUID();
+    const first = await useSession(t.token, sold.id, { 'Idempotency-Key': key });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('Idempotency-Replayed')).toBeNull();
+    expect(first.body.sessions_remaining).toBe(4);
+    // Another credit used meanwhile must not change what the retry answers.
+    expect((await useSession(t.token, sold.id)).body.sessions_remaining).toBe(3);
+    const again = await useSession(t.token, sold.id, { 'Idempotency-Key': key });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('Idempotency-Replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await cp(t.token, sold.id)).sessions_remaining).toBe(3);
+    expect((await ledgerRows(t.token, sold.id)).count).toBe(2);
+  });
+
+  it('the same Idempotency-Key in parallel spends one credit; every answer is the same body', async () => {
+    const { t, sold } = await fivePack();
+    const key = crypto.randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => useSession(t.token, sold.id, { 'Idempotency-Key': key })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(results.filter((r) => r.headers.get('Idempotency-Replayed') === 'true')).toHaveLength(7);
+    for (const r of results) expect(r.body).toEqual(results[0]?.body);
+    expect(results[0]?.body.sessions_remaining).toBe(4);
+    expect((await cp(t.token, sold.id)).sessions_remaining).toBe(4);
+    expect((await ledgerRows(t.token, sold.id)).count).toBe(1);
+  });
+
+  it('the key reused for another client package is a 422 and spends nothing; a bad key is a 400', async () => {
+    const { t, sold, client, pkg } = await fivePack();
+    const other = (await sell(t.token, pkg.id, { client_id: client.id })).body;
+    const key = crypto.randomUUID();
+    expect((await useSession(t.token, sold.id, { 'Idempotency-Key': key })).status).toBe(200);
+    const reused = await useSession(t.token, other.id, { 'Idempotency-Key': key });
+    expect(reused.status).toBe(422);
+    expect(reused.body.code).toBe('idempotency_key_reused');
+    expect((await cp(t.token, other.id)).sessions_remaining).toBe(5);
+    expect((await ledgerRows(t.token, other.id)).count).toBe(0);
+    const bad = await useSession(t.token, sold.id, { 'Idempotency-Key': 'ä' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.['Idempotency-Key']).toBeDefined();
+    expect((await cp(t.token, sold.id)).sessions_remaining).toBe(4);
+  });
+
+  it('completion and late cancellation write balance_after too', async () => {
+    const t = await setupTrainer({ settings: { late_cancel_hours: 24 } });
+    const pkg = await createPackage(t.token, { sessions_count: 3 });
+    const sold = (await sell(t.token, pkg.id, { client_id: t.client.id })).body;
+    const a = (
+      await book(t.token, { client: t.client.id, start_time: at(futureDay(5).date, '09:00'), client_package: sold.id })
+    ).body;
+    const soon = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000).toISOString();
+    const c = (await book(t.token, { client: t.client.id, start_time: soon, client_package: sold.id })).body;
+    await api('POST', `/api/bookings/${a.id}/confirm/`, { token: t.token });
+    await api('POST', `/api/bookings/${a.id}/mark_completed/`, { token: t.token });
+    await api('POST', `/api/bookings/${c.id}/confirm/`, { token: t.token });
+    await api('POST', `/api/bookings/${c.id}/cancel/`, { token: t.token });
+    expect((await useSession(t.token, sold.id)).body.sessions_remaining).toBe(0);
+    const ledger = await ledgerRows(t.token, sold.id);
+    expect(ledger.results.map((r) => [r.reason, r.balance_after])).toEqual([
+      ['use_session', 0],
+      ['late_cancellation', 1],
+      ['booking_completed', 2],
+    ]);
+  });
+});

@@ -337,3 +337,65 @@ describe('isolation and CORS', () => {
     expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull();
   });
 });
+
+describe('public bookings start only at offered slots', () => {
+  const hourly = () => openTrainer({ slot_interval_minutes: 60, min_notice_minutes: 60 });
+
+  it('10:07 inside an hourly window is refused with slot_not_offered; 10:00 books; the trainer may book 10:07', async () => {
+    const t = await hourly();
+    const offered = await api<Days>(
+      'GET',
+      `/api/public/trainers/${t.slug}/availability/?from=${futureDay(6).date}&to=${futureDay(6).date}`,
+    );
+    const starts = offered.body.days[0]?.slots.map((s) => s.start_time) ?? [];
+    expect(starts).toContain(slotAt(6, '10:00'));
+    expect(starts).not.toContain(slotAt(6, '10:07'));
+
+    for (const time of ['10:07', '10:30', '08:00:30']) {
+      const start = time.length > 5 ? `${futureDay(6).date}T${time}.000Z` : slotAt(6, time);
+      const off = await publicBook(t.slug, visitor({ start_time: start }));
+      expect(off.status, time).toBe(409);
+      expect(off.body.code, time).toBe('slot_not_offered');
+      expect(off.body.detail, time).toMatch(/not one of the offered times/);
+    }
+    const none = await api<{ count: number }>('GET', '/api/bookings/', { token: t.token });
+    expect(none.body.count).toBe(0);
+
+    const on = await publicBook(t.slug, visitor({ start_time: slotAt(6, '10:00') }));
+    expect(on.status).toBe(201);
+    expect(on.body.start_time).toBe(slotAt(6, '10:00'));
+
+    const trainer = await api<{ start_time: string }>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, start_time: slotAt(8, '10:07') },
+    });
+    expect(trainer.status).toBe(201);
+    expect(trainer.body.start_time).toBe(slotAt(8, '10:07'));
+  });
+
+  it("the trainer's schedule object itself refuses an off-grid public command", async () => {
+    const t = await hourly();
+    const { scheduleOf } = await import('../src/bookings/schedule-object');
+    const command = (start: string) => ({
+      trainerId: t.user.trainer.id,
+      client: { email: uniqueEmail('direct'), firstName: 'Dee', lastName: 'Rect', phone: '' },
+      startTime: start,
+      endTime: null,
+      notes: '',
+      clientPackageId: null,
+      allowOutsideAvailability: false,
+      enforceBookingWindow: true,
+      status: 'pending' as const,
+      idempotency: null,
+      session: null,
+      manageTokenHash: null,
+      notify: 'none' as const,
+      now: new Date().toISOString(),
+    });
+    const stub = scheduleOf(env.TRAINER_SCHEDULE, t.user.trainer.id);
+    const off = await stub.createBooking(command(slotAt(7, '10:07')));
+    expect(off).toMatchObject({ ok: false, status: 409, code: 'slot_not_offered' });
+    const on = await stub.createBooking(command(slotAt(7, '10:00')));
+    expect(on.ok).toBe(true);
+  });
+});

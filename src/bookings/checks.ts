@@ -6,18 +6,29 @@ import { localDate, MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { type Idempotency, priorColumn, priorOf } from '../lib/idempotency';
 import { conflict, type FieldErrors, unauthorized } from '../lib/problem';
-import { MAX_BUFFER_MINUTES, parseSchedule, type ScheduleColumns, scheduleColumns } from '../scheduling/service';
-import { breakIntervals, busyIntervals, coveredBy, openIntervals, overlapsAny } from '../scheduling/slots';
+import {
+  MAX_BUFFER_MINUTES,
+  parseSchedule,
+  rulesOf,
+  type ScheduleColumns,
+  type SlotSettings,
+  scheduleColumns,
+} from '../scheduling/service';
+import {
+  breakIntervals,
+  busyIntervals,
+  coveredBy,
+  offersSlotAt,
+  openIntervals,
+  overlapsAny,
+} from '../scheduling/slots';
 import { bookingColumns, iso } from './queries';
 import { type SessionToCheck, sessionValid } from './sql';
 
 export const MAX_BOOKING_MINUTES = 12 * 60;
 
 /** The trainer's settings a booking is checked against, and the name a booking shows. */
-export type BookingTrainer = Pick<
-  Trainer,
-  'id' | 'timezone' | 'sessionDurationMinutes' | 'bufferMinutes' | 'minNoticeMinutes' | 'bookingHorizonDays'
-> & { name: string };
+export type BookingTrainer = SlotSettings & Pick<Trainer, 'id'> & { name: string };
 export type BookingClient = Pick<Client, 'id' | 'email' | 'firstName' | 'lastName'>;
 export interface BookingPackage {
   clientId: number;
@@ -57,6 +68,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
       ${priorColumn(q.idempotency, nowIso)} AS prior,
       (SELECT json_object('id', ${trainers.id}, 'timezone', ${trainers.timezone},
           'sessionDurationMinutes', ${trainers.sessionDurationMinutes}, 'bufferMinutes', ${trainers.bufferMinutes},
+          'slotIntervalMinutes', ${trainers.slotIntervalMinutes},
           'minNoticeMinutes', ${trainers.minNoticeMinutes}, 'bookingHorizonDays', ${trainers.bookingHorizonDays},
           'name', ${bookingColumns.trainerName})
         FROM ${trainers} JOIN ${users} ON ${users.id} = ${trainers.userId} WHERE ${trainers.id} = ${q.trainerId}) AS trainer,
@@ -120,6 +132,20 @@ export function checkSchedule(
   }
   if (overlapsAny(busyIntervals(read.busy, t.bufferMinutes), start, end)) {
     throw conflict('That time overlaps another booking.', 'booking_overlap');
+  }
+}
+
+/**
+ * A public booking starts only where the public availability offers a slot (the same free-slot
+ * computation over the same read, for the trainer's session length): a 409 otherwise.
+ */
+export function checkOfferedSlot(t: BookingTrainer, read: ScheduleRead, start: number, now: number) {
+  const schedule = { windows: read.windows, breaks: read.breaks, bookings: read.busy };
+  if (!offersSlotAt({ ...schedule, rules: rulesOf(t), now }, start)) {
+    throw conflict(
+      `That start time is not one of the offered times: sessions start every ${t.slotIntervalMinutes} minutes within the trainer's hours. Please pick a time from the availability list.`,
+      'slot_not_offered',
+    );
   }
 }
 

@@ -11,6 +11,7 @@ import { dedupeKey, idsOf, planForBooking, trainerMessage } from '../notificatio
 import {
   type BookingClient,
   type BookingTrainer,
+  checkOfferedSlot,
   checkPackageAndWindow,
   checkSchedule,
   MAX_BOOKING_MINUTES,
@@ -48,7 +49,10 @@ export interface CreateBookingCommand {
   notes: string;
   clientPackageId: number | null;
   allowOutsideAvailability: boolean;
-  /** Public bookings must respect the minimum notice and the horizon; a trainer may book any future time. */
+  /**
+   * Public bookings must start at a slot the public availability offers (its grid, minimum
+   * notice, horizon, breaks, buffers); a trainer may book any future time.
+   */
   enforceBookingWindow: boolean;
   status: 'pending' | 'confirmed';
   idempotency: Idempotency | null;
@@ -97,6 +101,7 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   if (Object.keys(errors).length) throw invalid(errors);
   checkPackageAndWindow(t, pkg, start, now, cmd.enforceBookingWindow);
   checkSchedule(t, read, start, end, cmd.allowOutsideAvailability);
+  if (cmd.enforceBookingWindow) checkOfferedSlot(t, read, start, now);
 
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
   const checked: NewBooking = { cmd, t, client, newClient, start, end, nowIso: iso(now) };

@@ -110,7 +110,8 @@ export async function transition(
 function consumeCredit(db: Db, pkgId: number, bookingId: number, action: Transition, nowIso: string) {
   const reasonCode = action === 'cancel' ? 'late_cancellation' : 'booking_completed';
   return [
-    // changes() is the row count of the statement before: the status change, then the decrement.
+    // changes() is the row count of the statement before: the status change, then the decrement;
+    // the ledger row reads the balance the decrement left, inside the same batch.
     statement(
       db,
       sql`UPDATE ${clientPackages} SET sessions_remaining = sessions_remaining - 1
@@ -118,8 +119,9 @@ function consumeCredit(db: Db, pkgId: number, bookingId: number, action: Transit
     ),
     statement(
       db,
-      sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at)
-        SELECT ${pkgId}, ${bookingId}, -1, ${reasonCode}, ${nowIso} WHERE changes() = 1`,
+      sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at, balance_after)
+        SELECT id, ${bookingId}, -1, ${reasonCode}, ${nowIso}, sessions_remaining FROM ${clientPackages}
+        WHERE id = ${pkgId} AND changes() = 1`,
     ),
   ];
 }

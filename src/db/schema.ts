@@ -236,6 +236,9 @@ export const packageLedger = sqliteTable(
     delta: integer('delta').notNull(),
     reason: text('reason', { enum: ['use_session', 'booking_completed', 'late_cancellation'] }).notNull(),
     at: text('at').notNull().default(now),
+    // sessions_remaining right after this change, written in the same statement batch as the
+    // change; NULL for rows written before the column existed.
+    balanceAfter: integer('balance_after'),
   },
   (t) => [index('package_ledger_package_idx').on(t.clientPackageId, t.at)],
 );

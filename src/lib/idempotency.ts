@@ -68,3 +68,30 @@ export function priorOf(column: string | null, idem: Idempotency | null): PriorR
   }
   return prior;
 }
+
+// ---- for writers that run outside a schedule object --------------------------------------
+// Two requests with one key may then race: the write itself is guarded by `keyRecorded`, and
+// its batch removes only an expired record (a live one is the answer to replay).
+
+const cutoff = (nowIso: string) => addSeconds(nowIso, -IDEMPOTENCY_TTL_SECONDS);
+
+/** Deletes this key's record only when it is older than 24 h, so the key may be used afresh. */
+export const forgetExpired = (idem: Idempotency, nowIso: string): SQL =>
+  sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key} AND created_at <= ${cutoff(nowIso)}`;
+
+/** True while a record for this key exists (guard a write with `NOT keyRecorded`). */
+export const keyRecorded = (idem: Idempotency): SQL =>
+  sql`EXISTS (SELECT 1 FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key})`;
+
+/** Records the key (its body still to be saved) for the resource the batch wrote, only if `guard` holds. */
+export const rememberKey = (
+  idem: Idempotency,
+  r: { statusCode: number; resourceId: SQL; guard: SQL; nowIso: string },
+): SQL =>
+  sql`INSERT INTO ${idempotencyKeys} (scope, key, request_hash, status_code, response_body, resource_id, created_at)
+    SELECT ${idem.scope}, ${idem.key}, ${idem.hash}, ${r.statusCode}, '', ${r.resourceId}, ${r.nowIso} WHERE ${r.guard}`;
+
+/** Stores the first answer under its key, for replays. */
+export const saveResponse = (idem: Idempotency, body: unknown): SQL =>
+  sql`UPDATE ${idempotencyKeys} SET response_body = ${JSON.stringify(body)}
+    WHERE scope = ${idem.scope} AND key = ${idem.key}`;

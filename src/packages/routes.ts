@@ -1,11 +1,13 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
+import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { type AppEnv, createRouter } from '../lib/router';
+import * as credits from './credits';
 import {
   assignBody,
   clientPackageListQuery,
@@ -103,8 +105,10 @@ const useSession = createRoute({
   method: 'post',
   path: '/api/client-packages/{id}/use_session',
   summary: 'Use one credit (never below zero, never after expiry)',
-  request: { params: idParam },
-  responses: { 200: jsonResponse(clientPackageOut, 'Used'), ...problems(401, 403, 404, 409) },
+  description:
+    'The answer shows the balance this very use left (`sessions_remaining`), whatever parallel calls did. Send `Idempotency-Key` to make retries safe: the same key for the same client package within 24 h spends nothing more and replays the first answer with `Idempotency-Replayed: true`; the key used for another client package gets 422. No credit left: 409 with `code` package_exhausted or package_expired.',
+  request: { params: idParam, headers: z.object({ 'idempotency-key': z.string().optional() }) },
+  responses: { 200: jsonResponse(clientPackageOut, 'Used'), ...problems(400, 401, 403, 404, 409, 422) },
 });
 const ledger = createRoute({
   ...anyone,
@@ -188,21 +192,21 @@ export const packagesRouter = createRouter()
       200,
     ),
   )
-  .openapi(useSession, async (c) =>
-    c.json(
-      await packages.useSession(
-        c.var.db,
-        trainerViewer(c.get('auth')),
-        currentTrainer(c),
-        c.req.valid('param').id,
-        isoNow(c.var.clock),
-      ),
-      200,
-    ),
-  )
+  .openapi(useSession, async (c) => {
+    const viewer = trainerViewer(c.get('auth'));
+    const { id } = c.req.valid('param');
+    // The request is its target: the key names one use of one client package.
+    const idempotency = await idempotencyOf(
+      c.req.header('Idempotency-Key'),
+      `user:${viewer.userId}:POST /api/client-packages/use_session`,
+      { client_package: id },
+    );
+    const used = await credits.useSession(c.var.db, viewer, currentTrainer(c), id, isoNow(c.var.clock), idempotency);
+    return c.json(used.body, 200, used.replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
+  })
   .openapi(ledger, async (c) => {
     const q = c.req.valid('query');
     const { id } = c.req.valid('param');
-    const { count, results } = await packages.ledger(c.var.db, viewerOf(c.get('auth')), id, q, isoNow(c.var.clock));
+    const { count, results } = await credits.ledger(c.var.db, viewerOf(c.get('auth')), id, q, isoNow(c.var.clock));
     return c.json(pageOf(c.req.url, q, count, results), 200);
   });

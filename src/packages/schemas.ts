@@ -104,6 +104,11 @@ export const ledgerOut = z
     booking: z.number().int().nullable(),
     delta: z.number().int(),
     reason: z.enum(['use_session', 'booking_completed', 'late_cancellation']),
+    balance_after: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'sessions_remaining right after this change (null for entries older than the field)' }),
     at: z.string(),
   })
   .openapi('PackageLedgerEntry');

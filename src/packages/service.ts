@@ -4,7 +4,6 @@ import {
   type ClientPackage,
   clientPackages,
   clients,
-  packageLedger,
   type SessionPackage,
   sessionPackages,
   type Trainer,
@@ -12,7 +11,7 @@ import {
 } from '../db/schema';
 import type { TrainerViewer, Viewer } from '../lib/auth';
 import { addDays, localDate } from '../lib/calendar';
-import { type Db, statement } from '../lib/db';
+import type { Db } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
 import { countedPage, type PageQuery, pageOffset } from '../lib/pagination';
@@ -147,9 +146,9 @@ const selectClientPackages = (db: Db) =>
     .innerJoin(trainers, eq(trainers.id, clients.trainerId));
 
 /** The trainer's local date at `now` (ISO instant). */
-const todayIn = (timeZone: string, now: string) => localDate(Date.parse(now), timeZone);
+export const todayIn = (timeZone: string, now: string) => localDate(Date.parse(now), timeZone);
 
-type ClientPackageRow = {
+export type ClientPackageRow = {
   cp: ClientPackage;
   clientName: string;
   packageName: string;
@@ -244,12 +243,17 @@ export async function activePackagesOf(db: Db, clientId: number, now: string) {
   return rows.map((r) => toClientPackageOut(r, now)).filter((p) => p.is_active);
 }
 
-export async function findClientPackage(db: Db, viewer: Viewer, id: number, now: string): Promise<ClientPackageOut> {
+/** The viewer's client package as stored, with what its answer shows beside it; 404 when not theirs. */
+export async function findClientPackageRow(db: Db, viewer: Viewer, id: number): Promise<ClientPackageRow> {
   const row = await selectClientPackages(db)
     .where(and(eq(clientPackages.id, id), clientScope(viewer)))
     .get();
   if (!row) throw notFound('Client package not found.');
-  return toClientPackageOut(row, now);
+  return row;
+}
+
+export async function findClientPackage(db: Db, viewer: Viewer, id: number, now: string): Promise<ClientPackageOut> {
+  return toClientPackageOut(await findClientPackageRow(db, viewer, id), now);
 }
 
 export async function assignToClient(
@@ -285,65 +289,4 @@ export async function assignToClient(
     .returning({ id: clientPackages.id })
     .get();
   return findClientPackage(db, viewer, row.id, now);
-}
-
-/**
- * Uses one credit outside a booking. A single guarded UPDATE: never below zero, never after
- * expiry, never into credits that bookings have reserved; the ledger row is in the same batch.
- */
-export async function useSession(db: Db, viewer: TrainerViewer, trainer: Trainer, id: number, now: string) {
-  await findClientPackage(db, viewer, id, now);
-  const localToday = todayIn(trainer.timezone, now);
-  const [updated] = await db.$client.batch<{ id: number }>([
-    statement(
-      db,
-      sql`UPDATE ${clientPackages} SET sessions_remaining = sessions_remaining - 1
-        WHERE id = ${id} AND sessions_remaining > 0 AND (expiry_date IS NULL OR expiry_date >= ${localToday})
-          AND sessions_remaining > ${reservedCredits(id)}
-        RETURNING id`,
-    ),
-    statement(
-      db,
-      sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at)
-        SELECT ${id}, NULL, -1, 'use_session', ${now} WHERE changes() = 1`,
-    ),
-  ]);
-  if (!updated?.results[0]) {
-    const fresh = await findClientPackage(db, viewer, id, now);
-    if (fresh.is_expired) throw conflict(`This package expired on ${fresh.expiry_date}.`, 'package_expired');
-    if (fresh.sessions_remaining === 0) throw conflict('This package has no sessions left.', 'package_exhausted');
-    throw conflict(
-      `All ${fresh.sessions_remaining} remaining sessions are reserved by upcoming bookings.`,
-      'package_exhausted',
-    );
-  }
-  return findClientPackage(db, viewer, id, now);
-}
-
-export async function ledger(db: Db, viewer: Viewer, id: number, q: PageQuery, now: string) {
-  await findClientPackage(db, viewer, id, now);
-  const where = eq(packageLedger.clientPackageId, id);
-  const { count, rows } = await countedPage(
-    db,
-    packageLedger,
-    where,
-    db
-      .select()
-      .from(packageLedger)
-      .where(where)
-      .orderBy(desc(packageLedger.at), desc(packageLedger.id))
-      .limit(q.page_size)
-      .offset(pageOffset(q)),
-  );
-  return {
-    count,
-    results: rows.map((r) => ({
-      id: r.id,
-      client_package: r.clientPackageId,
-      booking: r.bookingId,
-      delta: r.delta,
-      reason: r.reason,
-      at: r.at,
-    })),
-  };
 }

@@ -54,7 +54,7 @@ const book = createRoute({
   tags,
   summary: 'Request a booking (client found by email or created; every schedule check applies)',
   description:
-    'Rate limited: 10 per minute per IP and 5 per hour per email (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
+    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, or slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour). Rate limited: 10 per minute per IP and 5 per hour per email (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
   request: {
     params: slugParam,
     headers: z.object({ 'idempotency-key': z.string().optional() }),

@@ -165,7 +165,18 @@ export async function deleteBreak(db: Db, trainerId: number, id: number) {
 
 // ---- free slots -----------------------------------------------------------------------
 
-export const rulesOf = (t: Trainer, durationMinutes?: number): SlotRules => ({
+/** The trainer settings the free-slot rules come from. */
+export type SlotSettings = Pick<
+  Trainer,
+  | 'timezone'
+  | 'sessionDurationMinutes'
+  | 'slotIntervalMinutes'
+  | 'bufferMinutes'
+  | 'minNoticeMinutes'
+  | 'bookingHorizonDays'
+>;
+
+export const rulesOf = (t: SlotSettings, durationMinutes?: number): SlotRules => ({
   timezone: t.timezone,
   durationMinutes: durationMinutes ?? t.sessionDurationMinutes,
   slotIntervalMinutes: t.slotIntervalMinutes,

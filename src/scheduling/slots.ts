@@ -2,7 +2,7 @@
 // IANA zone, turned into instants day by day (so DST days keep their wall times); bookings,
 // breaks and the answer are instants (epoch milliseconds inside, ISO strings outside).
 // Calendar arithmetic (local days, zones) lives in lib/calendar.
-import { addDays, DAY_MS, daysAround, type LocalDays, MINUTE_MS, startOfDayMs } from '../lib/calendar';
+import { addDays, DAY_MS, daysAround, type LocalDays, localDate, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 
 /** Half-open [start, end) in epoch milliseconds. */
 export interface Interval {
@@ -145,4 +145,15 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
     }
   }
   return result;
+}
+
+/**
+ * True when `freeSlots`, over the local date on which `start` falls, offers a slot starting
+ * exactly at `start`: the same grid, notice, horizon, breaks, buffers and overlaps a visitor
+ * is shown. The inputs need only cover that slot (bookings and breaks near it).
+ */
+export function offersSlotAt(input: Omit<FreeSlotsInput, 'fromDate' | 'toDate'>, start: number): boolean {
+  const date = localDate(start, input.rules.timezone);
+  const [day] = freeSlots({ ...input, fromDate: date, toDate: date });
+  return day?.slots.some((s) => Date.parse(s.start_time) === start) ?? false;
 }

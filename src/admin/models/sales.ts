@@ -105,6 +105,7 @@ export const SALES_MODELS: ModelDef[] = [
       booking: col('t.booking_id', 'int', 'bookings'),
       delta: col('t.delta', 'int'),
       reason: col('t.reason'),
+      balance_after: col('t.balance_after', 'int'),
       at: col('t.at', 'instant'),
     },
     filters: {

@@ -1,0 +1,1 @@
+ALTER TABLE `package_ledger` ADD `balance_after` integer;
