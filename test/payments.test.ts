@@ -502,6 +502,27 @@ describe('Paddle webhook events', () => {
     expect(refundEvent?.waiting_for).toBe(s.id(FIXTURE.txnRefunded));
   });
 
+  it('a refund and its transaction delivered at the same time: the payment ends refunded, the refund applied once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const t = await registerTrainer();
+      const s = scenario(t.user.trainer.id);
+      const bodies = round % 2 ? [s.event('05').body, s.event('04').body] : [s.event('04').body, s.event('05').body];
+      const replies = await Promise.all(bodies.map((body) => deliver(body)));
+      expect(replies.map((r) => r.status)).toEqual([200, 200]);
+      const list = await paymentsOf(t.token);
+      expect(
+        list.results.map((p) => [p.paddle_transaction_id, p.status]),
+        `round ${round}`,
+      ).toEqual([[s.id(FIXTURE.txnRefunded), 'refunded']]);
+      expect(
+        await rowCount(
+          'SELECT count(*) AS n FROM webhook_events WHERE event_id = ? AND processed_at IS NOT NULL',
+          s.id('evt_01jn6zastm3k9e41x9b3xb675s'),
+        ),
+      ).toBe(1);
+    }
+  });
+
   it('the reverse order (refund kept after its payment): older subscription events change nothing', async () => {
     const t = await registerTrainer();
     const s = scenario(t.user.trainer.id);
