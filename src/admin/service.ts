@@ -267,7 +267,11 @@ const TRANSITIONS: Record<string, Transition> = {
   cancelled: 'cancel',
   completed: 'mark_completed',
 };
-const TARGET: Record<Transition, string> = { confirm: 'confirmed', cancel: 'cancelled', mark_completed: 'completed' };
+/** The status each transition leaves (TRANSITIONS read backwards). */
+const TARGET = Object.fromEntries(Object.entries(TRANSITIONS).map(([status, action]) => [action, status])) as Record<
+  Transition,
+  string
+>;
 /** Booking fields that change state through the booking rules, not by a plain UPDATE. */
 const BOOKING_STATE_FIELDS = ['status', 'cancellation_reason', 'start_time', 'end_time', 'allow_outside_availability'];
 
