@@ -1,4 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { auditRows, registerAs, registerStaff } from './admin-helpers';
 import { api, at, book, futureDay, PASSWORD, uniqueEmail } from './helpers';
@@ -88,6 +89,50 @@ describe('staff console sign-in', () => {
     expect(out.headers.get('Location')).toBe('/admin/login');
     expect(cookieOf(out, 'th_admin')?.line).toMatch(/Max-Age=0/);
     expect((await page('GET', '/admin/', { cookie })).status).toBe(303);
+  });
+
+  it('a cookie value chosen before login never becomes a session, opens the console or signs a login form', async () => {
+    const staff = await staffUser();
+    const chosen = 'chosen-by-the-client-0123456789abcdefghijklmnop';
+    const planted = `th_admin=${chosen}; th_admin_login=${chosen}`;
+    // The login form replaces a pre-login cookie it did not issue with one of its own.
+    const form = await page('GET', '/admin/login', { cookie: planted });
+    expect(form.status).toBe(200);
+    const pre = cookieOf(form, 'th_admin_login');
+    expect(pre?.value).toBeTruthy();
+    expect(pre?.value).not.toBe(chosen);
+    // A login carrying the chosen value and the CSRF token it would imply is refused.
+    const impliedCsrf = createHash('sha256').update(`csrf:${chosen}`).digest('base64url');
+    const forged = await page('POST', '/admin/login', {
+      cookie: planted,
+      form: { csrf: impliedCsrf, email: staff.email, password: PASSWORD, next: '/admin/' },
+    });
+    expect(forged.status).toBe(403);
+    expect(cookieOf(forged, 'th_admin')).toBeNull();
+    // The real login, with the chosen session value still sent: a fresh session id.
+    const res = await page('POST', '/admin/login', {
+      cookie: `th_admin=${chosen}; ${pre?.pair}`,
+      form: { csrf: csrfIn(form.text), email: staff.email, password: PASSWORD, next: '/admin/' },
+    });
+    expect(res.status).toBe(303);
+    const session = cookieOf(res, 'th_admin');
+    expect(session?.value).toBeTruthy();
+    expect(session?.value).not.toBe(chosen);
+    expect((await page('GET', '/admin/', { cookie: session?.pair ?? '' })).status).toBe(200);
+    // The chosen value (no stored session) gets the login page, never the console.
+    const refused = await page('GET', '/admin/', { cookie: `th_admin=${chosen}` });
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get('Location')).toMatch(/^\/admin\/login/);
+    // Signing in again ends the session the browser had: only the newest id opens the console.
+    const again = await page('GET', '/admin/login', { cookie: pre?.pair ?? '' });
+    const second = await page('POST', '/admin/login', {
+      cookie: `${session?.pair}; ${pre?.pair}`,
+      form: { csrf: csrfIn(again.text), email: staff.email, password: PASSWORD, next: '/admin/' },
+    });
+    const renewed = cookieOf(second, 'th_admin');
+    expect(renewed?.value).not.toBe(session?.value);
+    expect((await page('GET', '/admin/', { cookie: renewed?.pair ?? '' })).status).toBe(200);
+    expect((await page('GET', '/admin/', { cookie: session?.pair ?? '' })).status).toBe(303);
   });
 
   it('redirects anonymous pages to the login and answers 403 to a user who is not staff', async () => {

@@ -451,6 +451,78 @@ describe('Paddle webhook events', () => {
     }
   });
 
+  it('a refund in any position, even before its transaction, is parked and applied once: always the same end state', async () => {
+    type Fixture = ReturnType<typeof scenario>['events'][number];
+    const run = async (label: string, order: (s: ReturnType<typeof scenario>) => Fixture[]) => {
+      const t = await registerTrainer();
+      const s = scenario(t.user.trainer.id);
+      let completed = false;
+      const seen = new Set<string>();
+      for (const e of order(s)) {
+        const res = await deliver(e.body);
+        expect(res.status, `${label} ${e.name}`).toBe(200);
+        if (e.name.startsWith('04')) completed = true;
+        // Before its transaction is completed the refund waits; afterwards it applies at once.
+        const first = completed ? 'processed' : 'parked';
+        if (e.name.startsWith('05')) expect(res.body.result, label).toBe(seen.has(e.name) ? 'duplicate' : first);
+        seen.add(e.name);
+      }
+      await expectEndState(t.token, s);
+      expect(await rowCount('SELECT count(*) AS n FROM payments WHERE trainer_id = ?', t.user.trainer.id)).toBe(3);
+      expect(
+        await rowCount(
+          "SELECT count(*) AS n FROM notifications WHERE trainer_id = ? AND kind = 'payment_receipt'",
+          t.user.trainer.id,
+        ),
+        label,
+      ).toBe(2);
+      const parked = await env.DB.prepare('SELECT waiting_for, processed_at FROM webhook_events WHERE event_id = ?')
+        .bind(s.id('evt_01jn6zastm3k9e41x9b3xb675s'))
+        .first<{ waiting_for: string | null; processed_at: string | null }>();
+      expect(parked?.processed_at, label).not.toBeNull();
+      return s;
+    };
+    // Every position of 05 in the in-order sequence: before 04, right after it, and at the end.
+    for (let position = 0; position < 10; position++) {
+      await run(`05 at ${position}`, (s) => {
+        const others = s.events.filter((e) => !e.name.startsWith('05'));
+        others.splice(position, 0, s.event('05'));
+        return others;
+      });
+    }
+    // Seeded shuffles of all ten, each delivered twice (repeats, parked ones included, are duplicates).
+    for (const seed of [3, 11, 99, 512, 4242]) {
+      await run(`seed ${seed}`, (s) => shuffled([...s.events, ...s.events], seed));
+    }
+    // The refund first of all and redelivered before its transaction: still applied exactly once.
+    const s = await run('refund twice first', (s) => [s.event('05'), s.event('05'), ...s.events]);
+    const refundEvent = await env.DB.prepare('SELECT waiting_for FROM webhook_events WHERE event_id = ?')
+      .bind(s.id('evt_01jn6zastm3k9e41x9b3xb675s'))
+      .first<{ waiting_for: string | null }>();
+    expect(refundEvent?.waiting_for).toBe(s.id(FIXTURE.txnRefunded));
+  });
+
+  it('a refund and its transaction delivered at the same time: the payment ends refunded, the refund applied once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const t = await registerTrainer();
+      const s = scenario(t.user.trainer.id);
+      const bodies = round % 2 ? [s.event('05').body, s.event('04').body] : [s.event('04').body, s.event('05').body];
+      const replies = await Promise.all(bodies.map((body) => deliver(body)));
+      expect(replies.map((r) => r.status)).toEqual([200, 200]);
+      const list = await paymentsOf(t.token);
+      expect(
+        list.results.map((p) => [p.paddle_transaction_id, p.status]),
+        `round ${round}`,
+      ).toEqual([[s.id(FIXTURE.txnRefunded), 'refunded']]);
+      expect(
+        await rowCount(
+          'SELECT count(*) AS n FROM webhook_events WHERE event_id = ? AND processed_at IS NOT NULL',
+          s.id('evt_01jn6zastm3k9e41x9b3xb675s'),
+        ),
+      ).toBe(1);
+    }
+  });
+
   it('the reverse order (refund kept after its payment): older subscription events change nothing', async () => {
     const t = await registerTrainer();
     const s = scenario(t.user.trainer.id);
@@ -516,8 +588,8 @@ describe('Paddle webhook events', () => {
     expect(
       await rowCount('SELECT count(*) AS n FROM payments WHERE paddle_transaction_id = ?', s.id(FIXTURE.txnFirst)),
     ).toBe(0);
-    // A refund for a transaction never stored is noted too.
-    expect((await deliver(s.event('05').body)).body.result).toBe('unmatched');
+    // A refund for a transaction not stored (yet) is parked: unprocessed, waiting for it.
+    expect((await deliver(s.event('05').body)).body.result).toBe('parked');
   });
 
   it('a trainer who subscribes again after canceling keeps one row; a second live subscription is not applied', async () => {

@@ -9,7 +9,7 @@ import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { User } from '../db/schema';
 import { isoNow } from '../lib/clock';
-import type { Bindings } from '../lib/config';
+import { type Bindings, jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
@@ -19,7 +19,16 @@ import { isModelName, MODELS, type ModelDef } from './models';
 import { DetailPage, type Frame, HomePage, ListPage, LoginPage, MessagePage } from './pages';
 import { listQuerySchema, patchSchema } from './schemas';
 import * as admin from './service';
-import { CONSOLE_SESSION_SECONDS, csrfFor, csrfMatches, newToken, sessionUser, signIn, signOut } from './session';
+import {
+  CONSOLE_SESSION_SECONDS,
+  csrfFor,
+  csrfMatches,
+  isLoginToken,
+  newLoginToken,
+  sessionUser,
+  signIn,
+  signOut,
+} from './session';
 
 type ConsoleEnv = {
   Bindings: Bindings;
@@ -92,10 +101,13 @@ async function loginForm(c: C, status: ContentfulStatusCode = 200, error?: strin
   ) {
     return c.redirect('/admin/', 303);
   }
-  let pre = getCookie(c, LOGIN_COOKIE);
+  const secret = jwtSecretOf(c.var.config);
+  const brought = getCookie(c, LOGIN_COOKIE);
+  let pre = brought && (await isLoginToken(secret, brought)) ? brought : undefined;
   if (!pre) {
-    // A pre-login cookie, so that the login form carries a CSRF token too.
-    pre = newToken();
+    // A pre-login cookie of our own (never a value the client brought), so that the login form
+    // carries a CSRF token too.
+    pre = await newLoginToken(secret);
     setCookie(c, LOGIN_COOKIE, pre, { ...COOKIE, maxAge: 3600 });
   }
   const next = safeNext(c.req.query('next') ?? (await formOf(c)).next);
@@ -114,7 +126,8 @@ const formOf = async (c: C): Promise<Record<string, string>> => {
 
 async function login(c: C) {
   const form = await formOf(c);
-  if (!(await csrfMatches(getCookie(c, LOGIN_COOKIE), form.csrf))) {
+  const pre = getCookie(c, LOGIN_COOKIE);
+  if (!(await isLoginToken(jwtSecretOf(c.var.config), pre)) || !(await csrfMatches(pre, form.csrf))) {
     return message(c, 403, 'Forbidden', 'This form is out of date; reload the login page and try again.');
   }
   const parsed = loginBody.safeParse({ email: form.email, password: form.password });
@@ -122,6 +135,9 @@ async function login(c: C) {
   try {
     const ip = c.req.header('CF-Connecting-IP') ?? null;
     const { token } = await signIn(c.var.db, parsed.data.email, parsed.data.password, ip, isoNow(c.var.clock));
+    // Always a fresh session id: whatever session cookie the browser had is ended, never reused.
+    const previous = getCookie(c, SESSION_COOKIE);
+    if (previous) await signOut(c.var.db, previous);
     setCookie(c, SESSION_COOKIE, token, { ...COOKIE, maxAge: CONSOLE_SESSION_SECONDS });
     deleteCookie(c, LOGIN_COOKIE, COOKIE);
     return c.redirect(safeNext(form.next), 303);

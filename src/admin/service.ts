@@ -263,16 +263,21 @@ const TRANSITIONS: Record<string, Transition> = {
   cancelled: 'cancel',
   completed: 'mark_completed',
 };
+/** The status each transition leaves (TRANSITIONS read backwards). */
+const TARGET = Object.fromEntries(Object.entries(TRANSITIONS).map(([status, action]) => [action, status])) as Record<
+  Transition,
+  string
+>;
 /** Booking fields that change state through the booking rules, not by a plain UPDATE. */
 const BOOKING_STATE_FIELDS = ['status', 'cancellation_reason', 'start_time', 'end_time', 'allow_outside_availability'];
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
- * Status through `transition` (the trainer API's rules: 409s, credits, notifications) and time
- * through the trainer's TrainerSchedule object. Those write their own batches, so each audit row
- * is written right after, guarded on the state that change left (status or times, and its
- * updated_at): it exists only if that very change happened.
+ * Status through `transition` (the trainer API's rules: 409s, credits, notifications), with its
+ * audit row in the transition's own batch. Time through the trainer's TrainerSchedule object,
+ * which writes its own batch, so that audit row is written right after, guarded on the state
+ * that change left (times and updated_at): it exists only if that very change happened.
  */
 async function changeBookingState(deps: Deps, staff: Staff, def: ModelDef, current: Values, input: Values) {
   const { db } = deps;
@@ -289,13 +294,13 @@ async function changeBookingState(deps: Deps, staff: Staff, def: ModelDef, curre
   }
   if (action) {
     const reason = action === 'cancel' ? (text(input.cancellation_reason) ?? '') : '';
-    const after = await transition({ db, queue: deps.queue, now: deps.now }, trainerId, id, action, reason);
-    const changes: Changes = { status: { before: current.status, after: after.status } };
-    if (action === 'cancel') {
-      changes.cancellation_reason = { before: current.cancellation_reason, after: after.cancellation_reason };
-    }
-    const guard = sql`EXISTS (SELECT 1 FROM bookings WHERE id = ${id} AND status = ${after.status} AND updated_at = ${after.updated_at})`;
-    await audit(deps, staff, def, id, action, changes, guard).run();
+    const status = TARGET[action];
+    const changes: Changes = { status: { before: current.status, after: status } };
+    if (action === 'cancel') changes.cancellation_reason = { before: current.cancellation_reason, after: reason };
+    // In the transition's own batch, guarded on the state this very change leaves.
+    const guard = sql`EXISTS (SELECT 1 FROM bookings WHERE id = ${id} AND status = ${status} AND updated_at = ${deps.now})`;
+    const also = [audit(deps, staff, def, id, action, changes, guard)];
+    await transition({ db, queue: deps.queue, now: deps.now, also }, trainerId, id, action, reason);
   }
   if (moves) {
     const outcome = await deps.schedule(trainerId).rescheduleBooking({
@@ -357,9 +362,16 @@ export async function retryRecord(deps: Deps, staff: Staff, def: ModelDef, id: n
     .where(eq(notifications.id, id))
     .get();
   if (!row) throw notFound(`No ${def.singular} with id ${id}.`);
-  const after = await retryNotification(db, deps.queue, row.trainerId, id, deps.now);
-  // retryNotification writes on its own; the audit row follows, guarded on the state it left.
-  const guard = sql`EXISTS (SELECT 1 FROM ${notifications} WHERE id = ${id} AND status = ${after.status})`;
-  await audit(deps, staff, def, id, 'retry', { status: { before: row.status, after: after.status } }, guard).run();
+  // The audit row in the retry's batch, right after its UPDATE: written only if that row changed.
+  const entry = audit(
+    deps,
+    staff,
+    def,
+    id,
+    'retry',
+    { status: { before: row.status, after: 'pending' } },
+    sql`changes() = 1`,
+  );
+  await retryNotification(db, deps.queue, row.trainerId, id, deps.now, [entry]);
   return getRecord(db, def, id);
 }

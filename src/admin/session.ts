@@ -7,13 +7,31 @@ import type { Db } from '../lib/db';
 import { forbidden } from '../lib/problem';
 import { clearLoginFailures } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
-import { base64url, randomToken, sameText, sha256 } from '../lib/tokens';
+import { base64url, hmacSha256, randomToken, sameText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
 
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
 export const newToken = (): string => randomToken();
 const tokenHash = async (token: string) => base64url(await sha256(`session:${token}`));
+
+const loginMac = async (secret: string, random: string) => base64url(await hmacSha256(secret, `admin-login:${random}`));
+
+/**
+ * A pre-login cookie value this server issued: random, with its HMAC under the server's secret,
+ * so a value a client (or another site that can set cookies for it) chose is never accepted.
+ */
+export async function newLoginToken(secret: string): Promise<string> {
+  const random = randomToken();
+  return `${random}.${await loginMac(secret, random)}`;
+}
+
+/** True only for a pre-login cookie value `newLoginToken` issued under `secret`. */
+export async function isLoginToken(secret: string, value: string | undefined): Promise<boolean> {
+  const [random, mac, ...rest] = (value ?? '').split('.');
+  if (!random || !mac || rest.length) return false;
+  return sameText(await loginMac(secret, random), mac);
+}
 
 /**
  * The CSRF token of a form: derived from the cookie's token, so it is tied to that session (or

@@ -35,11 +35,16 @@ export const ALLOWED_FROM: Record<Transition, BookingStatus[]> = {
 };
 const VERB: Record<Transition, string> = { confirm: 'confirmed', cancel: 'cancelled', mark_completed: 'completed' };
 
-/** What a transition needs besides the booking: the database, the notification queue and now (ISO). */
+/**
+ * What a transition needs besides the booking: the database, the notification queue and now
+ * (ISO). `also`: statements the caller needs in the same atomic batch, after the change (e.g. an
+ * audit row); each guards itself on the change having happened.
+ */
 export interface TransitionDeps {
   db: Db;
   queue: Queue<NotifyMessage>;
   now: string;
+  also?: D1PreparedStatement[];
 }
 
 /**
@@ -48,7 +53,7 @@ export interface TransitionDeps {
  * consumed by completion and by a late cancellation, in the same batch as the status change.
  */
 export async function transition(
-  { db, queue, now: nowIso }: TransitionDeps,
+  { db, queue, now: nowIso, also = [] }: TransitionDeps,
   trainerId: number,
   id: number,
   action: Transition,
@@ -97,7 +102,7 @@ export async function transition(
     writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard }));
     writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard }));
   }
-  const [changed, ...outbox] = await db.$client.batch<{ id: number }>(writes);
+  const [changed, ...outbox] = await db.$client.batch<{ id: number }>([...writes, ...also]);
   if (!changed?.results[0]) {
     const fresh = await findBooking(db, viewer, id, nowIso);
     throw conflict(`A ${fresh.status} booking cannot be ${VERB[action]}.`, 'invalid_transition');

@@ -354,7 +354,12 @@ export const payments = sqliteTable(
   (t) => [index('payments_trainer_created_idx').on(t.trainerId, t.createdAt)],
 );
 
-/** Every verified Paddle webhook, once: a repeated event_id changes nothing. */
+/**
+ * Every verified Paddle webhook, once: a repeated event_id changes nothing. An event that needs a
+ * row not stored yet (a refund before its transaction) is parked: `processed_at` stays NULL and
+ * `waiting_for` names what it waits for (the Paddle transaction id); the batch that stores that
+ * row applies it and sets `processed_at`.
+ */
 export const webhookEvents = sqliteTable(
   'webhook_events',
   {
@@ -365,9 +370,13 @@ export const webhookEvents = sqliteTable(
     payload: text('payload').notNull(),
     processedAt: text('processed_at'),
     error: text('error'),
+    waitingFor: text('waiting_for'),
     createdAt: text('created_at').notNull().default(now),
   },
-  (t) => [index('webhook_events_type_idx').on(t.eventType, t.occurredAt)],
+  (t) => [
+    index('webhook_events_type_idx').on(t.eventType, t.occurredAt),
+    index('webhook_events_waiting_idx').on(t.waitingFor),
+  ],
 );
 
 export type Notification = typeof notifications.$inferSelect;

@@ -1,7 +1,7 @@
 // The trainer's view of the outbox: list and retry. Account mails (no trainer) never show here.
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { type NOTIFICATION_CHANNELS, type NOTIFICATION_STATUSES, type Notification, notifications } from '../db/schema';
-import type { Db } from '../lib/db';
+import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, notFound } from '../lib/problem';
 import { enqueue } from './outbox';
@@ -60,6 +60,8 @@ export async function listNotifications(db: Db, trainerId: number, q: PageQuery 
 /**
  * A failed notification of the trainer back to pending and onto the queue. `trainerId` null (an
  * account mail's owner) matches no row: account mails are asked for again by their user instead.
+ * `also`: statements the caller needs in the same atomic batch, right after the UPDATE (so
+ * `changes() = 1` there means the retry happened), e.g. an audit row.
  */
 export async function retryNotification(
   db: Db,
@@ -67,15 +69,19 @@ export async function retryNotification(
   trainerId: number | null,
   id: number,
   now: string,
+  also: D1PreparedStatement[] = [],
 ) {
   const row = await db.select().from(notifications).where(eq(notifications.id, id)).get();
   if (!row || !isTrainers(row) || row.trainerId !== trainerId) throw notFound('Notification not found.');
-  const updated = await db
+  const retry = db
     .update(notifications)
     .set({ status: 'pending', failedReason: null, updatedAt: now })
     .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
-    .returning()
-    .get();
+    .returning({ id: notifications.id });
+  const [changed] = await db.$client.batch<{ id: number }>([statement(db, retry), ...also]);
+  const updated = changed?.results[0]
+    ? await db.select().from(notifications).where(eq(notifications.id, id)).get()
+    : undefined;
   if (!updated || !isTrainers(updated))
     throw conflict(`Only failed notifications can be retried; this one is ${row.status}.`, 'invalid_transition');
   await enqueue(queue, [id]);

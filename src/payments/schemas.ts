@@ -75,7 +75,7 @@ export type PaymentListQuery = z.infer<typeof paymentListQuery>;
 export const webhookAck = z
   .object({
     event_id: z.string(),
-    result: z.enum(['processed', 'duplicate', 'ignored', 'unmatched']),
+    result: z.enum(['processed', 'parked', 'duplicate', 'ignored', 'unmatched']),
   })
   .openapi('PaddleWebhookAck');
 export type WebhookResult = z.infer<typeof webhookAck>['result'];

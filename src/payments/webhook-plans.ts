@@ -1,6 +1,6 @@
 // What each kind of Paddle event changes: guarded statements for the event's batch.
 import { eq, type SQL, sql } from 'drizzle-orm';
-import { payments, subscriptions, trainers, users } from '../db/schema';
+import { payments, subscriptions, trainers, users, webhookEvents } from '../db/schema';
 import type { Db } from '../lib/db';
 import { formatCents, minorUnitsToCents } from '../lib/money';
 import { trainerName } from '../lib/names';
@@ -10,8 +10,15 @@ import { dedupeKey, trainerMessage } from '../notifications/outbox';
 import { minorUnits, paddleDate, paddleInstant, trainerRef } from './paddle';
 import { type PaddleSubscription, paddleAdjustment, paddleSubscription, paddleTransaction } from './schemas';
 
-/** What one event does: statements to run in the event's batch, or why it changes nothing. */
-export type Plan = { kind: 'apply'; effects: SQL[] } | { kind: 'ignored' } | { kind: 'unmatched'; note: string };
+/**
+ * What one event does: statements to run in the event's batch, or why it changes nothing. `park`:
+ * the event waits for `waitingFor` (a row that is not stored yet) unless `unless` holds after its
+ * effects ran; the batch that stores that row applies it (see `applyParkedRefunds`).
+ */
+export type Plan =
+  | { kind: 'apply'; effects: SQL[]; park?: { waitingFor: string; unless: SQL } }
+  | { kind: 'ignored' }
+  | { kind: 'unmatched'; note: string };
 
 /**
  * What every plan works with: `fresh` is the guard "this event is still unprocessed" that each
@@ -177,7 +184,7 @@ export async function planTransaction(
         transactionId: txn.id,
       }),
     });
-    return { kind: 'apply', effects: [upsert, receipt] };
+    return { kind: 'apply', effects: [upsert, receipt, ...applyParkedRefunds(txn.id, fresh, now)] };
   }
   const upsert = sql`INSERT INTO ${payments} (trainer_id, subscription_id, paddle_transaction_id, amount_cents,
       currency, status, error_code, created_at, updated_at)
@@ -190,20 +197,43 @@ export async function planTransaction(
   return { kind: 'apply', effects: [upsert] };
 }
 
-export async function planAdjustment({ db, fresh, now }: PlanContext, data: unknown): Promise<Plan> {
+/** A completed payment of `transactionId` marked refunded, while `guard` holds. */
+const refund = (transactionId: string, guard: SQL, now: string) =>
+  sql`UPDATE ${payments} SET status = 'refunded', updated_at = ${now}
+    WHERE paddle_transaction_id = ${transactionId} AND status = 'completed' AND ${guard}`;
+
+const refunded = (transactionId: string) =>
+  sql`EXISTS (SELECT 1 FROM ${payments} WHERE paddle_transaction_id = ${transactionId} AND status = 'refunded')`;
+
+/**
+ * A refund applies to a completed payment. Paddle does not promise delivery order, so one that
+ * arrives before its transaction is completed here is parked (decided in the batch, so a
+ * transaction stored meanwhile is seen) and applied by that transaction's batch.
+ */
+export function planAdjustment({ fresh, now }: PlanContext, data: unknown): Plan {
   const parsed = paddleAdjustment.safeParse(data);
   if (!parsed.success) return unmatched('The adjustment entity in data could not be read.');
   const adj = parsed.data;
   if (adj.action !== 'refund' || adj.status !== 'approved') return { kind: 'ignored' };
-  const payment = await db
-    .select({ id: payments.id })
-    .from(payments)
-    .where(eq(payments.paddleTransactionId, adj.transaction_id))
-    .get();
-  if (!payment) return unmatched(`No payment is stored for transaction ${adj.transaction_id}.`);
-  const refund = sql`UPDATE ${payments} SET status = 'refunded', updated_at = ${now}
-    WHERE id = ${payment.id} AND status = 'completed' AND ${fresh}`;
-  return { kind: 'apply', effects: [refund] };
+  return {
+    kind: 'apply',
+    effects: [refund(adj.transaction_id, fresh, now)],
+    park: { waitingFor: adj.transaction_id, unless: refunded(adj.transaction_id) },
+  };
+}
+
+/**
+ * For a transaction's completion batch, after the payment is stored: the refunds parked for it
+ * are applied and marked processed, once (only unprocessed parked rows count).
+ */
+function applyParkedRefunds(transactionId: string, fresh: SQL, now: string): SQL[] {
+  const waiting = sql`${webhookEvents}.waiting_for = ${transactionId} AND ${webhookEvents}.processed_at IS NULL
+    AND ${webhookEvents}.event_type LIKE 'adjustment.%'`;
+  return [
+    refund(transactionId, sql`${fresh} AND EXISTS (SELECT 1 FROM ${webhookEvents} WHERE ${waiting})`, now),
+    sql`UPDATE ${webhookEvents} SET processed_at = ${now}
+      WHERE ${waiting} AND ${fresh} AND ${refunded(transactionId)}`,
+  ];
 }
 
 /** The name a trainer's own messages greet. */

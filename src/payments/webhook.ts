@@ -57,7 +57,8 @@ export type VerifiedEvent = ReturnType<typeof parseWebhook>;
 /**
  * Records a verified event once and applies it. The event row, its effects and its
  * `processed_at` are one D1 batch (atomic): every effect is guarded by "this event row is still
- * unprocessed", so a repeated event_id, even one racing this one, changes nothing.
+ * unprocessed", so a repeated event_id, even one racing this one, changes nothing. A parked event
+ * ('parked') stays unprocessed until the batch storing the row it waits for applies it.
  */
 export async function handleWebhook(
   db: Db,
@@ -75,6 +76,15 @@ export async function handleWebhook(
   const fresh = sql`EXISTS (SELECT 1 FROM ${webhookEvents} WHERE event_id = ${event.event_id} AND processed_at IS NULL)`;
   const plan = await planFor({ db, secret, fresh, now }, event, occurredAt);
   const note = plan.kind === 'unmatched' ? plan.note : null;
+  const park = plan.kind === 'apply' ? plan.park : undefined;
+  const effects = plan.kind === 'apply' ? plan.effects : [];
+  // Parked: left unprocessed, waiting for the row it needs; that row's batch applies it.
+  const parking = park
+    ? [
+        sql`UPDATE ${webhookEvents} SET waiting_for = ${park.waitingFor}
+          WHERE event_id = ${event.event_id} AND processed_at IS NULL AND NOT ${park.unless}`,
+      ]
+    : [];
   const results = await db.$client.batch([
     statement(
       db,
@@ -82,14 +92,15 @@ export async function handleWebhook(
         VALUES (${event.event_id}, ${event.event_type}, ${occurredAt}, ${payload}, NULL, NULL, ${now})
         ON CONFLICT (event_id) DO NOTHING`,
     ),
-    ...(plan.kind === 'apply' ? plan.effects : []).map((effect) => statement(db, effect)),
+    ...[...effects, ...parking].map((effect) => statement(db, effect)),
     statement(
       db,
       sql`UPDATE ${webhookEvents} SET processed_at = ${now}, error = ${note}
-        WHERE event_id = ${event.event_id} AND processed_at IS NULL`,
+        WHERE event_id = ${event.event_id} AND processed_at IS NULL AND waiting_for IS NULL`,
     ),
   ]);
   if (!results[0]?.meta.changes) return 'duplicate';
   await enqueue(queue, idsOf(results));
-  return plan.kind === 'apply' ? 'processed' : plan.kind;
+  if (plan.kind !== 'apply') return plan.kind;
+  return parking.length && results[1 + effects.length]?.meta.changes ? 'parked' : 'processed';
 }
