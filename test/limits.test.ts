@@ -124,7 +124,8 @@ describe('newly limited routes', () => {
   });
 });
 
-type Spec = { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+type Response429 = { description: string; headers?: Record<string, unknown> };
+type Spec = { paths: Record<string, Record<string, { responses: Record<string, Response429> }>> };
 
 describe('OpenAPI lists a 429 exactly where one can happen', () => {
   it('the operations documenting 429 are the operations that answer 429 when driven past their limit', async () => {
@@ -165,6 +166,12 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
         .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
     expect(documented.sort()).toEqual(Object.keys(drivers).sort());
+    for (const operation of documented) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const response = spec.paths[path]?.[method.toLowerCase()]?.responses['429'];
+      expect(response?.description, operation).toMatch(/^Too Many Requests: at most \d+ per /);
+      expect(response?.headers?.['Retry-After'], operation).toBeTruthy();
+    }
 
     const answered429: string[] = [];
     for (const [operation, drive] of Object.entries(drivers)) {

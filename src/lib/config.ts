@@ -71,6 +71,10 @@ type Settings = {
 
 export const MIN_JWT_SECRET_LENGTH = 32;
 
+/** NOTIFY_PROVIDER left unset: `live` in production (a deploy must really send), `log` elsewhere. */
+const providerOf = (environment: string, chosen: 'log' | 'live' | undefined): 'log' | 'live' =>
+  chosen ?? (environment === 'production' ? 'live' : 'log');
+
 /**
  * What keeps this deployment from being ready, by setting: secrets missing or too short,
  * providers without credentials, the `log` provider or a plain-http origin in production, half
@@ -89,7 +93,7 @@ function unsafeSettings(e: Settings): FieldErrors {
   }
   if (production && !e.APP_ORIGIN.startsWith('https://'))
     add('APP_ORIGIN', 'must be an https:// origin in production (mailed links point to it).');
-  const provider = e.NOTIFY_PROVIDER ?? (production ? 'live' : 'log');
+  const provider = providerOf(e.ENVIRONMENT, e.NOTIFY_PROVIDER);
   if (production && provider === 'log')
     add('NOTIFY_PROVIDER', 'is log in production: messages would be recorded as sent and never sent (use live).');
   if (provider === 'live') {
@@ -120,7 +124,7 @@ const configSchema = z
     CORS_ORIGINS: list,
     LOG_REQUESTS: z.enum(['true', 'false']).default('true'),
     JWT_SECRET: optionalSecret,
-    // Unset: `live` in production, `log` elsewhere (see notifyProvider).
+    // Unset or blank: `live` in production, `log` elsewhere (providerOf).
     NOTIFY_PROVIDER: z.preprocess(
       (v) => (typeof v === 'string' ? v.trim() || undefined : v),
       z.enum(['log', 'live']).optional(),
@@ -155,7 +159,7 @@ const configSchema = z
           ? DEV_JWT_SECRET
           : undefined,
     notify: {
-      provider: e.NOTIFY_PROVIDER ?? (e.ENVIRONMENT === 'production' ? 'live' : 'log'),
+      provider: providerOf(e.ENVIRONMENT, e.NOTIFY_PROVIDER),
       quiet: e.ENVIRONMENT === 'test',
       emailFrom: e.EMAIL_FROM,
       smsFrom: e.SMS_FROM,
