@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiError } from './problem';
+import { ApiError, type FieldErrors } from './problem';
 
 /**
  * The Worker's bindings: what `wrangler types` generates from wrangler.toml (`Env`), plus the
@@ -7,6 +7,7 @@ import { ApiError } from './problem';
  * Only the platform reads these raw strings; everything else reads the parsed `Config`.
  */
 export type Bindings = Env & {
+  NOTIFY_PROVIDER?: string;
   JWT_SECRET?: string;
   PADDLE_API_KEY?: string;
   PADDLE_WEBHOOK_SECRET?: string;
@@ -51,6 +52,71 @@ const list = z
 const origin = (fallback: string) =>
   text(fallback).refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), 'must be an origin such as https://example.com');
 
+type Settings = {
+  ENVIRONMENT: string;
+  APP_ORIGIN: string;
+  JWT_SECRET?: string | undefined;
+  NOTIFY_PROVIDER?: 'log' | 'live' | undefined;
+  SMS_FROM: string;
+  SENDGRID_API_KEY?: string | undefined;
+  TWILIO_ACCOUNT_SID?: string | undefined;
+  TWILIO_AUTH_TOKEN?: string | undefined;
+  PADDLE_ENVIRONMENT: string;
+  PADDLE_API_BASE: string;
+  PADDLE_API_KEY?: string | undefined;
+  PADDLE_WEBHOOK_SECRET: string[];
+  PADDLE_PRICE_ID: string;
+  PADDLE_CLIENT_TOKEN: string;
+};
+
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+/** NOTIFY_PROVIDER left unset: `live` in production (a deploy must really send), `log` elsewhere. */
+const providerOf = (environment: string, chosen: 'log' | 'live' | undefined): 'log' | 'live' =>
+  chosen ?? (environment === 'production' ? 'live' : 'log');
+
+/**
+ * What keeps this deployment from being ready, by setting: secrets missing or too short,
+ * providers without credentials, the `log` provider or a plain-http origin in production, half
+ * a Paddle setup. Only names and reasons: never a value.
+ */
+function unsafeSettings(e: Settings): FieldErrors {
+  const errors: FieldErrors = {};
+  const add = (name: string, reason: string) => {
+    errors[name] = [...(errors[name] ?? []), reason];
+  };
+  const production = e.ENVIRONMENT === 'production';
+  if (e.ENVIRONMENT !== 'development') {
+    if (!e.JWT_SECRET) add('JWT_SECRET', 'is not set: every signed-in request answers 503.');
+    else if (e.JWT_SECRET.length < MIN_JWT_SECRET_LENGTH)
+      add('JWT_SECRET', `is shorter than ${MIN_JWT_SECRET_LENGTH} characters.`);
+  }
+  if (production && !e.APP_ORIGIN.startsWith('https://'))
+    add('APP_ORIGIN', 'must be an https:// origin in production (mailed links point to it).');
+  const provider = providerOf(e.ENVIRONMENT, e.NOTIFY_PROVIDER);
+  if (production && provider === 'log')
+    add('NOTIFY_PROVIDER', 'is log in production: messages would be recorded as sent and never sent (use live).');
+  if (provider === 'live') {
+    const needs = 'is not set while NOTIFY_PROVIDER is live: those messages fail.';
+    if (!e.SENDGRID_API_KEY) add('SENDGRID_API_KEY', needs);
+    if (!e.TWILIO_ACCOUNT_SID) add('TWILIO_ACCOUNT_SID', needs);
+    if (!e.TWILIO_AUTH_TOKEN) add('TWILIO_AUTH_TOKEN', needs);
+    if (!e.SMS_FROM) add('SMS_FROM', needs);
+  }
+  const paddleUsed = Boolean(
+    e.PADDLE_API_KEY || e.PADDLE_WEBHOOK_SECRET.length || e.PADDLE_PRICE_ID || e.PADDLE_CLIENT_TOKEN,
+  );
+  if (paddleUsed) {
+    const needs = 'is not set while Paddle is configured.';
+    if (!e.PADDLE_API_KEY) add('PADDLE_API_KEY', needs);
+    if (!e.PADDLE_WEBHOOK_SECRET.length) add('PADDLE_WEBHOOK_SECRET', needs);
+    const live = e.PADDLE_ENVIRONMENT === 'production';
+    if (live ? e.PADDLE_API_BASE.includes('sandbox') : /^https:\/\/api\.paddle\.com\/?$/.test(e.PADDLE_API_BASE))
+      add('PADDLE_API_BASE', `does not match PADDLE_ENVIRONMENT=${e.PADDLE_ENVIRONMENT}.`);
+  }
+  return errors;
+}
+
 const configSchema = z
   .object({
     ENVIRONMENT: z.enum(['production', 'development', 'test', 'staging']).default('production'),
@@ -58,7 +124,11 @@ const configSchema = z
     CORS_ORIGINS: list,
     LOG_REQUESTS: z.enum(['true', 'false']).default('true'),
     JWT_SECRET: optionalSecret,
-    NOTIFY_PROVIDER: z.enum(['log', 'live']).default('log'),
+    // Unset or blank: `live` in production, `log` elsewhere (providerOf).
+    NOTIFY_PROVIDER: z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim() || undefined : v),
+      z.enum(['log', 'live']).optional(),
+    ),
     EMAIL_FROM: text('TrainerHub <bookings@example.com>'),
     SMS_FROM: text(''),
     SENDGRID_API_BASE: text('https://api.sendgrid.com'),
@@ -83,13 +153,13 @@ const configSchema = z
     logRequests: e.LOG_REQUESTS === 'true' && e.ENVIRONMENT !== 'test',
     /** The JWT key, or undefined when none is usable (authenticated calls then answer 503). */
     jwtSecret:
-      e.JWT_SECRET && e.JWT_SECRET.length >= 32
+      e.JWT_SECRET && e.JWT_SECRET.length >= MIN_JWT_SECRET_LENGTH
         ? e.JWT_SECRET
         : e.ENVIRONMENT === 'development'
           ? DEV_JWT_SECRET
           : undefined,
     notify: {
-      provider: e.NOTIFY_PROVIDER,
+      provider: providerOf(e.ENVIRONMENT, e.NOTIFY_PROVIDER),
       quiet: e.ENVIRONMENT === 'test',
       emailFrom: e.EMAIL_FROM,
       smsFrom: e.SMS_FROM,
@@ -107,6 +177,8 @@ const configSchema = z
       webhookSecrets: e.PADDLE_WEBHOOK_SECRET,
       webhookToleranceSeconds: e.PADDLE_WEBHOOK_TOLERANCE_S,
     },
+    /** Missing or unsafe settings, by name (never a value): GET /health/ready lists them. */
+    unsafe: unsafeSettings(e),
   }));
 
 export type Config = z.output<typeof configSchema>;
@@ -115,8 +187,11 @@ export type PaddleConfig = Config['paddle'];
 
 /** Thrown when a setting is malformed; names each one (values of secrets are never shown). */
 export class ConfigError extends ApiError {
-  constructor(readonly problems: string[]) {
-    super(503, `This server is misconfigured: ${problems.join('; ')}.`);
+  constructor(
+    readonly problems: string[],
+    errors?: FieldErrors,
+  ) {
+    super(503, `This server is misconfigured: ${problems.join('; ')}.`, errors ? { errors } : {});
   }
 }
 
@@ -128,7 +203,15 @@ export function configOf(env: Bindings): Config {
   if (!config) {
     const result = configSchema.safeParse(env);
     if (!result.success) {
-      throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+      const errors: FieldErrors = {};
+      for (const i of result.error.issues) {
+        const name = i.path.join('.');
+        errors[name] = [...(errors[name] ?? []), i.message];
+      }
+      throw new ConfigError(
+        result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`),
+        errors,
+      );
     }
     config = result.data;
     parsed.set(env, config);

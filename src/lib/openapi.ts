@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 import { titleFor } from './problem';
+import { describePolicy, type RatePolicy } from './ratelimit';
 
 export const problemSchema = z
   .object({
@@ -24,14 +25,28 @@ export const jsonResponse = <T extends ZodType>(schema: T, description: string) 
   description,
 });
 
-/** Problem responses for the given statuses, for the OpenAPI document. */
+/**
+ * Problem responses for the given statuses, for the OpenAPI document. A 429 is documented only
+ * by `rateLimited(policy)`, from the limits that really apply.
+ */
 export const problems = (...statuses: number[]) =>
   Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { content: { 'application/problem+json': { schema: problemSchema } }, description: titleFor(s) },
-    ]),
+    statuses.map((s) => {
+      if (s === 429) throw new Error('Document a 429 with rateLimited(policy), from the limits that apply.');
+      return [s, { content: { 'application/problem+json': { schema: problemSchema } }, description: titleFor(s) }];
+    }),
   );
+
+/** The 429 of a rate-limited operation: its limits and the Retry-After header. */
+export const rateLimited = (policy: RatePolicy) => ({
+  429: {
+    content: { 'application/problem+json': { schema: problemSchema } },
+    description: `${titleFor(429)}: ${describePolicy(policy)}.`,
+    headers: {
+      'Retry-After': { description: 'Seconds until a request may pass again.', schema: { type: 'integer' as const } },
+    },
+  },
+});
 
 export const authenticated: Record<string, string[]>[] = [{ Bearer: [] }, { Token: [] }];
 

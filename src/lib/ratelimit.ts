@@ -1,10 +1,143 @@
 import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { loginAttempts, rateLimitHits } from '../db/schema';
+import { isoNow } from './clock';
+import type { AppEnv } from './context';
 import { type Db, statement } from './db';
+import { tooManyRequests } from './problem';
 import { addSeconds, secondsBetween } from './time';
+
+const MINUTE = 60;
+const HOUR = 3600;
+
+/** At most `max` requests in any `windowSeconds`, per what `per` names. */
+export interface Window {
+  per: string;
+  max: number;
+  windowSeconds: number;
+}
+
+/**
+ * The limits of one operation (as OpenAPI names it, "POST /api/users/register"): the one list
+ * the route's 429 documentation, its limiter and the test comparing them are built from.
+ */
+export interface RatePolicy {
+  name: string;
+  operation: string;
+  windows: Window[];
+}
+
+const policy = (name: string, operation: string, ...windows: Window[]): RatePolicy => ({ name, operation, windows });
+const per = (what: string, max: number, windowSeconds: number): Window => ({ per: what, max, windowSeconds });
+
+/** Per client address: Cloudflare's `CF-Connecting-IP`, the only address a client cannot set. */
+export const ADDRESS = 'client address';
+/** Per client address and the trainer it asks about. */
+export const ADDRESS_AND_TRAINER = 'client address and trainer';
 
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const LOGIN_MAX_FAILURES = 10;
+/** Login attempts one client address may make in the window, across all emails (guessing many accounts). */
+export const LOGIN_MAX_PER_IP = 100;
+/**
+ * Every rate-limited operation. Limits a person never meets (shared addresses of an office or a
+ * gym included), low enough that guessing tokens or filling inboxes goes nowhere.
+ */
+export const RATE_POLICIES = {
+  login: policy(
+    'login',
+    'POST /api/users/login',
+    per(ADDRESS, LOGIN_MAX_PER_IP, LOGIN_WINDOW_SECONDS),
+    per('email', LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS),
+  ),
+  register: policy('register', 'POST /api/users/register', per(ADDRESS, 20, HOUR)),
+  resendVerification: policy('resend-verification', 'POST /api/users/resend-verification', per('account', 5, HOUR)),
+  publicBooking: policy(
+    'public-booking',
+    'POST /api/public/trainers/{slug}/bookings',
+    per(ADDRESS, 10, MINUTE),
+    per('email', 5, HOUR),
+  ),
+  publicAvailability: policy(
+    'public-availability',
+    'GET /api/public/trainers/{slug}/availability',
+    per(ADDRESS, 600, MINUTE),
+    per(ADDRESS_AND_TRAINER, 120, MINUTE),
+  ),
+  manage: policy(
+    'manage',
+    'GET /api/public/bookings/{token}',
+    per(ADDRESS, 60, MINUTE),
+    per('manage link', 60, MINUTE),
+  ),
+  manageIcs: policy(
+    'manage-ics',
+    'GET /api/public/bookings/{token}/ics',
+    per(ADDRESS, 60, MINUTE),
+    per('manage link', 60, MINUTE),
+  ),
+  manageCancel: policy(
+    'manage-cancel',
+    'POST /api/public/bookings/{token}/cancel',
+    per(ADDRESS, 30, MINUTE),
+    per('manage link', 10, MINUTE),
+  ),
+} satisfies Record<string, RatePolicy>;
+
+const spell = (seconds: number) =>
+  seconds % HOUR === 0
+    ? seconds === HOUR
+      ? 'hour'
+      : `${seconds / HOUR} hours`
+    : seconds === MINUTE
+      ? 'minute'
+      : `${seconds / MINUTE} minutes`;
+
+/** "at most 20 per hour per client address; …", for the route's documentation. */
+export const describePolicy = (p: RatePolicy): string =>
+  p.windows.map((w) => `at most ${w.max} per ${spell(w.windowSeconds)} per ${w.per}`).join('; ');
+
+/**
+ * The policy's limits for one request: `keys` names the value of each window's `per` (the
+ * client address, an account id, a manage-link hash…); a window without a value is skipped (no
+ * `CF-Connecting-IP` happens only outside Cloudflare: tests and local tools).
+ */
+export const limitsOf = (p: RatePolicy, keys: Record<string, string | null | undefined>): Limit[] =>
+  p.windows.flatMap((w) => {
+    const value = keys[w.per];
+    return value
+      ? [{ key: `${p.name}:${w.per.replace(/\s+/g, '-')}:${value}`, max: w.max, windowSeconds: w.windowSeconds }]
+      : [];
+  });
+
+/** The client's address as Cloudflare saw it, or null outside Cloudflare. Never X-Forwarded-For. */
+export const clientAddress = (headers: Headers): string | null => headers.get('CF-Connecting-IP')?.trim() || null;
+
+/** Counts one request against the policy; a 429 with Retry-After when a window is full. */
+export async function enforce(
+  db: Db,
+  p: RatePolicy,
+  keys: Record<string, string | null | undefined>,
+  now: string,
+): Promise<void> {
+  const wait = await hit(db, limitsOf(p, keys), now);
+  if (wait !== null) throw tooManyRequests(wait, `Too many requests (${describePolicy(p)}); try again later.`);
+}
+
+/**
+ * Route middleware for a policy: the client address, plus what `keysOf` names for the other
+ * windows (read from the request before validation, so refused requests cost no more).
+ */
+export const rateLimit = (
+  p: RatePolicy,
+  keysOf: (c: Context<AppEnv>) => Record<string, string | null> | Promise<Record<string, string | null>> = () => ({}),
+) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const keys = { [ADDRESS]: clientAddress(c.req.raw.headers), ...(await keysOf(c)) };
+    await enforce(c.var.db, p, keys, isoNow(c.var.clock));
+    await next();
+  });
 
 /**
  * Seconds until this email may try again, or null when it is not locked. Locked while the
@@ -22,9 +155,6 @@ export async function loginLockedFor(db: Db, email: string, now: string): Promis
   return nth ? LOGIN_WINDOW_SECONDS - secondsBetween(nth.at, now) : null;
 }
 
-/** Login attempts one client address may make in the window, across all emails (guessing many accounts). */
-export const LOGIN_MAX_PER_IP = 100;
-
 /**
  * Reserves one login attempt before the password is checked. First the client address, when
  * Cloudflare names it (`CF-Connecting-IP`; a client-set header is never trusted for this):
@@ -40,11 +170,7 @@ export async function reserveLoginAttempt(
   now: string,
 ): Promise<number | null> {
   if (ip) {
-    const wait = await hit(
-      db,
-      [{ key: `login:ip:${ip}`, max: LOGIN_MAX_PER_IP, windowSeconds: LOGIN_WINDOW_SECONDS }],
-      now,
-    );
+    const wait = await hit(db, limitsOf(RATE_POLICIES.login, { [ADDRESS]: ip }), now);
     if (wait !== null) return wait;
   }
   const reserved = await db.all<{ id: number }>(sql`
@@ -74,6 +200,7 @@ export interface Limit {
  * Returns the seconds until the first refused limit frees up, or null when every limit passed.
  */
 export async function hit(db: Db, limits: Limit[], now: string): Promise<number | null> {
+  if (!limits.length) return null;
   const results = await db.$client.batch<{ id: number }>(
     limits.map((l) =>
       statement(

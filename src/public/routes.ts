@@ -1,8 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
-import { jsonBody, jsonResponse, problems } from '../lib/openapi';
-import { createRouter } from '../lib/router';
+import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
+import { ADDRESS_AND_TRAINER, clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
+import { type AppEnv, createRouter } from '../lib/router';
+import { sha256Hex } from '../lib/tokens';
 import {
   manageCancelBody,
   manageOut,
@@ -14,6 +17,9 @@ import {
   tokenParam,
 } from './schemas';
 import * as pub from './service';
+
+/** The manage link a request names, hashed: tokens are credentials and never stored in clear. */
+const byManageLink = async (c: Context<AppEnv>) => ({ 'manage link': await sha256Hex(c.req.param('token') ?? '') });
 
 export const PUBLIC_MAX_BODY_BYTES = 16 * 1024;
 const tags = ['public'];
@@ -32,6 +38,10 @@ const availability = createRoute({
   path: '/api/public/trainers/{slug}/availability',
   tags,
   summary: "Free slots, as the trainer's own range endpoint computes them (default today … +13 days)",
+  middleware: rateLimit(RATE_POLICIES.publicAvailability, (c) => {
+    const address = clientAddress(c.req.raw.headers);
+    return { [ADDRESS_AND_TRAINER]: address && `${address}|${(c.req.param('slug') ?? '').toLowerCase()}` };
+  }),
   request: { params: slugParam, query: publicAvailabilityQuery },
   responses: {
     200: jsonResponse(
@@ -45,6 +55,7 @@ const availability = createRoute({
       'Free slots (Cache-Control: public, max-age=15; add any extra query parameter to bypass caches after booking)',
     ),
     ...problems(400, 404),
+    ...rateLimited(RATE_POLICIES.publicAvailability),
   },
 });
 
@@ -54,7 +65,7 @@ const book = createRoute({
   tags,
   summary: 'Request a booking (client found by email or created; every schedule check applies)',
   description:
-    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, or slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour). Rate limited: 10 per minute per IP and 5 per hour per email (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
+    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, or slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour). Rate limited (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
   request: {
     params: slugParam,
     headers: z.object({ 'idempotency-key': z.string().optional() }),
@@ -62,7 +73,8 @@ const book = createRoute({
   },
   responses: {
     201: jsonResponse(publicBookingOut, 'Requested (or confirmed when the trainer auto-confirms)'),
-    ...problems(400, 404, 409, 413, 415, 422, 429),
+    ...problems(400, 404, 409, 413, 415, 422),
+    ...rateLimited(RATE_POLICIES.publicBooking),
   },
 });
 
@@ -71,8 +83,9 @@ const manage = createRoute({
   path: '/api/public/bookings/{token}',
   tags,
   summary: 'The booking behind a manage link',
+  middleware: rateLimit(RATE_POLICIES.manage, byManageLink),
   request: { params: tokenParam },
-  responses: { 200: jsonResponse(manageOut, 'The booking'), ...problems(404) },
+  responses: { 200: jsonResponse(manageOut, 'The booking'), ...problems(404), ...rateLimited(RATE_POLICIES.manage) },
 });
 
 const cancel = createRoute({
@@ -80,11 +93,16 @@ const cancel = createRoute({
   path: '/api/public/bookings/{token}/cancel',
   tags,
   summary: "Cancel through the manage link, under the trainer's rules",
+  middleware: rateLimit(RATE_POLICIES.manageCancel, byManageLink),
   request: {
     params: tokenParam,
     body: { required: false, content: { 'application/json': { schema: manageCancelBody } } },
   },
-  responses: { 200: jsonResponse(manageOut, 'Cancelled'), ...problems(404, 409, 429) },
+  responses: {
+    200: jsonResponse(manageOut, 'Cancelled'),
+    ...problems(404, 409),
+    ...rateLimited(RATE_POLICIES.manageCancel),
+  },
 });
 
 const ics = createRoute({
@@ -92,17 +110,14 @@ const ics = createRoute({
   path: '/api/public/bookings/{token}/ics',
   tags,
   summary: 'The booking as an iCalendar file',
+  middleware: rateLimit(RATE_POLICIES.manageIcs, byManageLink),
   request: { params: tokenParam },
   responses: {
     200: { description: 'text/calendar', content: { 'text/calendar': { schema: z.string() } } },
     ...problems(404),
+    ...rateLimited(RATE_POLICIES.manageIcs),
   },
 });
-
-/** The visitor's address: Cloudflare's header in production, the socket's peer address locally. */
-function clientIp(header: string | undefined, raw: Request): string {
-  return header ?? raw.headers.get('X-Forwarded-For')?.split(',')[0]?.trim() ?? 'local';
-}
 
 export const publicRouter = createRouter()
   .openapi(profile, async (c) => c.json(await pub.publicProfile(c.var.db, c.req.valid('param').slug), 200))
@@ -124,7 +139,7 @@ export const publicRouter = createRouter()
         appOrigin: c.var.config.appOrigin,
         now: isoNow(c.var.clock),
         secret: jwtSecretOf(c.var.config),
-        ip: clientIp(c.req.header('CF-Connecting-IP'), c.req.raw),
+        ip: clientAddress(c.req.raw.headers),
         idempotencyKey: c.req.header('Idempotency-Key'),
       },
       c.req.valid('param').slug,

@@ -9,7 +9,7 @@ import { idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
 import { conflict, invalidField, notFound, tooManyRequests } from '../lib/problem';
-import { hit } from '../lib/ratelimit';
+import { ADDRESS, hit, limitsOf, RATE_POLICIES } from '../lib/ratelimit';
 import { base64url, hmacSha256, randomToken, sha256Hex } from '../lib/tokens';
 import { enqueue } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
@@ -75,11 +75,6 @@ export async function publicAvailability(db: Db, slug: string, q: { from?: strin
 
 const minDate = (a: string, b: string) => (a < b ? a : b);
 
-const PUBLIC_LIMITS = (ip: string, email: string) => [
-  { key: `public-booking:ip:${ip}`, max: 10, windowSeconds: 60 },
-  { key: `public-booking:email:${email}`, max: 5, windowSeconds: 3600 },
-];
-
 /**
  * A manage token of 256 bits. With an Idempotency-Key it is derived (HMAC) from the key, so a
  * replayed answer carries the same link while only the token's hash is ever stored.
@@ -96,7 +91,8 @@ export interface PublicBookingContext {
   appOrigin: string;
   now: string;
   secret: string;
-  ip: string;
+  /** Cloudflare's CF-Connecting-IP; null outside Cloudflare (no per-address limit then). */
+  ip: string | null;
   idempotencyKey: string | undefined;
 }
 
@@ -104,7 +100,7 @@ export interface PublicBookingContext {
 export async function publicBook(ctx: PublicBookingContext, slug: string, input: PublicBookingInput) {
   const { db } = ctx;
   const { trainer, name } = await trainerBySlug(db, slug);
-  const wait = await hit(db, PUBLIC_LIMITS(ctx.ip, input.email), ctx.now);
+  const wait = await hit(db, limitsOf(RATE_POLICIES.publicBooking, { [ADDRESS]: ctx.ip, email: input.email }), ctx.now);
   if (wait !== null) throw tooManyRequests(wait, 'Too many booking requests; please try again later.');
   const origin = ctx.appOrigin;
 

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { jsonResponse } from '../lib/openapi';
+import { jsonResponse, problems } from '../lib/openapi';
+import { ApiError } from '../lib/problem';
 import { createRouter } from '../lib/router';
 
 const health = createRoute({
@@ -8,6 +9,21 @@ const health = createRoute({
   tags: ['system'],
   summary: 'Liveness: answers without touching the database',
   responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'Alive') },
+});
+
+const ready = createRoute({
+  method: 'get',
+  path: '/health/ready',
+  tags: ['system'],
+  summary: 'Readiness: 200 when the configuration is complete and safe for this environment',
+  description:
+    'Otherwise 503 naming each missing, malformed or unsafe setting under `errors` (never a value): ' +
+    'a JWT_SECRET missing or short, NOTIFY_PROVIDER live without SendGrid or Twilio credentials, the log ' +
+    'provider or a plain-http APP_ORIGIN in production, half a Paddle setup. Touches no database.',
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal('ready') }), 'Ready'),
+    ...problems(503),
+  },
 });
 
 const index = createRoute({
@@ -25,6 +41,12 @@ const index = createRoute({
 
 export const systemRouter = createRouter()
   .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
+  .openapi(ready, (c) => {
+    const errors = c.var.config.unsafe;
+    const names = Object.keys(errors);
+    if (names.length) throw new ApiError(503, `Not ready: check ${names.join(', ')}.`, { errors });
+    return c.json({ status: 'ready' as const }, 200);
+  })
   .openapi(index, (c) => {
     const base = new URL(c.req.url).origin;
     return c.json(

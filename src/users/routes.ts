@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import { requireAuth } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
-import { authenticated, jsonBody, jsonResponse, problems } from '../lib/openapi';
+import { authenticated, jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
+import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import {
   authOut,
@@ -24,8 +25,13 @@ const register = createRoute({
   path: '/api/users/register',
   tags,
   summary: 'Create an account (trainer by default, or a client with is_client) and sign in',
+  middleware: rateLimit(RATE_POLICIES.register),
   request: jsonBody(registerBody),
-  responses: { 201: jsonResponse(authOut, 'Registered and signed in'), ...problems(400, 413, 415) },
+  responses: {
+    201: jsonResponse(authOut, 'Registered and signed in'),
+    ...problems(400, 413, 415),
+    ...rateLimited(RATE_POLICIES.register),
+  },
 });
 
 const login = createRoute({
@@ -34,7 +40,11 @@ const login = createRoute({
   tags,
   summary: 'Exchange email and password for a token',
   request: jsonBody(loginBody),
-  responses: { 200: jsonResponse(authOut, 'Signed in'), ...problems(400, 401, 429) },
+  responses: {
+    200: jsonResponse(authOut, 'Signed in'),
+    ...problems(400, 401),
+    ...rateLimited(RATE_POLICIES.login),
+  },
 });
 
 const logout = createRoute({
@@ -87,8 +97,15 @@ const resend = createRoute({
   tags,
   summary: 'Mail the email-confirmation link again',
   security: authenticated,
-  middleware: requireAuth,
-  responses: { 202: jsonResponse(z.object({ detail: z.string() }), 'Queued'), ...problems(401) },
+  middleware: [
+    requireAuth,
+    rateLimit(RATE_POLICIES.resendVerification, (c) => ({ account: String(c.get('auth').user.id) })),
+  ] as const,
+  responses: {
+    202: jsonResponse(z.object({ detail: z.string() }), 'Queued'),
+    ...problems(401),
+    ...rateLimited(RATE_POLICIES.resendVerification),
+  },
 });
 
 const changePassword = createRoute({
@@ -134,7 +151,7 @@ export const usersRouter = createRouter()
   })
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
-    const ip = c.req.header('CF-Connecting-IP') ?? null;
+    const ip = clientAddress(c.req.raw.headers);
     return c.json(
       await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip, isoNow(c.var.clock)),
       200,

@@ -6,13 +6,18 @@ import type { Provider } from './types';
 
 export type { OutboundMessage, Provider, SendResult } from './types';
 
+/**
+ * A live channel without its credentials fails visibly and retryably: the row stays pending
+ * through the retries (set the secret meanwhile and it goes), then `failed` and dead-lettered.
+ * Never "sent". GET /health/ready names the missing setting.
+ */
 const missing = (what: string): Provider => ({
   async send() {
-    return { ok: false, retryable: false, reason: `${what} is not configured` };
+    return { ok: false, retryable: true, reason: `${what} is not configured` };
   },
 });
 
-/** The provider for a channel: `log` unless the configured provider is `live`. */
+/** The provider for a channel: `log` unless the configured provider is `live` (production's default). */
 export function providerFor(config: NotifyConfig, channel: 'email' | 'sms' | 'push'): Provider {
   if (config.provider !== 'live') return logProvider(config.quiet);
   if (channel === 'email') {
