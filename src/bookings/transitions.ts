@@ -42,6 +42,16 @@ export interface TransitionDeps {
   now: string;
 }
 
+/** A cancel's variations: the expiry cron cancels only a request still `pending`, never late, by email only. */
+export interface TransitionOptions {
+  /** Narrows the states the change may start from (checked in the same guarded UPDATE). */
+  from?: BookingStatus[];
+  /** Whether a cancellation inside the trainer's window counts as late (default: it does). */
+  lateCounts?: boolean;
+  /** How the client hears of a cancellation (default: email and SMS). */
+  clientMessage?: 'both' | 'emailOnly';
+}
+
 /**
  * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
  * trainer's late-cancel window); mark_completed: confirmed → completed. A package credit is
@@ -53,6 +63,7 @@ export async function transition(
   id: number,
   action: Transition,
   reason = '',
+  options: TransitionOptions = {},
 ): Promise<BookingOut> {
   const viewer = asTrainer(trainerId);
   const current = await findBooking(db, viewer, id, nowIso);
@@ -62,10 +73,13 @@ export async function transition(
   const guard = and(
     eq(bookings.id, id),
     eq(bookings.trainerId, trainerId),
-    inArray(bookings.status, ALLOWED_FROM[action]),
+    inArray(bookings.status, options.from ?? ALLOWED_FROM[action]),
   );
 
-  const late = action === 'cancel' && Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
+  const late =
+    action === 'cancel' &&
+    options.lateCounts !== false &&
+    Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
   // A request the trainer never confirmed costs the client nothing, however late it is declined.
   const consumes = action === 'mark_completed' || (late && current.status === 'confirmed');
   const statusUpdate = db
@@ -95,7 +109,8 @@ export async function transition(
   } else if (action === 'cancel') {
     const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
     writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard }));
-    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard }));
+    const mode = options.clientMessage ?? 'both';
+    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode }));
   }
   const [changed, ...outbox] = await db.$client.batch<{ id: number }>(writes);
   if (!changed?.results[0]) {
