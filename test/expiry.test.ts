@@ -1,15 +1,17 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
 import worker from '../src/index';
-import { api, type BookingBody, book, futureDay, setupTrainer, uniqueEmail } from './helpers';
+import type { Bindings } from '../src/lib/config';
+import { api, type BookingBody, book, futureDay, setupTrainer, uniqueEmail, until } from './helpers';
 
 const HOUR = 3_600_000;
 
 /** One run of the 5-minute cron at a pinned time, through the Worker's scheduled handler. */
-async function fiveMinuteTick(at: number) {
+async function fiveMinuteTick(at: number, bindings: Bindings = env) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '*/5 * * * *' }), env, ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '*/5 * * * *' }), bindings, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -82,6 +84,20 @@ describe('unconfirmed public requests expire (PENDING_HOLD_HOURS, default 24)', 
     expect(await offered(t.slug, slot, later)).toBe(true);
     // One message: an email (a public form never makes us text the number typed in).
     expect(await cancellationMessages(id)).toEqual(['email']);
+    // What the client reads once the queue has delivered it.
+    const sent = await until(
+      () =>
+        env.DB.prepare(
+          "SELECT status, subject, message FROM notifications WHERE booking_id = ? AND kind = 'booking_cancelled'",
+        )
+          .bind(id)
+          .first<{ status: string; subject: string; message: string }>(),
+      (row) => row?.status === 'sent',
+    );
+    expect(sent?.subject).toMatch(/^Not confirmed: your request for /);
+    expect(sent?.message).toMatch(
+      /did not confirm your request for .* in time, so it has lapsed and the time is free again/,
+    );
     // A request made two hours later is still inside its hold.
     expect((await bookingOf(t.token, young)).status).toBe('pending');
     expect(await cancellationMessages(young)).toEqual([]);
@@ -122,5 +138,29 @@ describe('unconfirmed public requests expire (PENDING_HOLD_HOURS, default 24)', 
     await fiveMinuteTick(made + 48 * HOUR);
     expect((await bookingOf(t.token, own.body.id)).status).toBe('pending');
     expect((await bookingOf(t.token, confirmed)).status).toBe('confirmed');
+  });
+
+  it('takes the hold from PENDING_HOLD_HOURS, and answers 503 naming it when it is not a whole number of hours ≥ 1', async () => {
+    const t = await openTrainer();
+    const made = Date.parse(`${futureDay(2).date}T09:00:00.000Z`);
+    const id = await publicRequest(t.slug, `${futureDay(5).date}T10:00:00.000Z`, made);
+    const twoHours = { ...env, PENDING_HOLD_HOURS: '2' } as Bindings;
+
+    await fiveMinuteTick(made + 2 * HOUR - 60_000, twoHours);
+    expect((await bookingOf(t.token, id)).status).toBe('pending');
+    await fiveMinuteTick(made + 2 * HOUR, twoHours);
+    expect((await bookingOf(t.token, id)).cancellation_reason).toBe('expired');
+
+    for (const bad of ['0', 'soon']) {
+      const ctx = createExecutionContext();
+      const res = await createApp().fetch(
+        new Request('http://example.com/api/'),
+        { ...env, PENDING_HOLD_HOURS: bad } as Bindings,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(/PENDING_HOLD_HOURS must be a whole number/);
+    }
   });
 });

@@ -108,7 +108,10 @@ export async function transition(
     writes.push(planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard }));
   } else if (action === 'cancel') {
     const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
-    writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard }));
+    // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
+    // one trigger) passes this guard too, after the first has written that message.
+    const scope = sql`AND kind <> 'booking_cancelled'`;
+    writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }));
     const mode = options.clientMessage ?? 'both';
     writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode }));
   }
