@@ -47,6 +47,16 @@ export interface TransitionDeps {
   also?: D1PreparedStatement[];
 }
 
+/** A cancel's variations: the expiry cron cancels only a request still `pending`, never late, by email only. */
+export interface TransitionOptions {
+  /** Narrows the states the change may start from (checked in the same guarded UPDATE). */
+  from?: BookingStatus[];
+  /** Whether a cancellation inside the trainer's window counts as late (default: it does). */
+  lateCounts?: boolean;
+  /** How the client hears of a cancellation (default: email and SMS). */
+  clientMessage?: 'both' | 'emailOnly';
+}
+
 /**
  * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
  * trainer's late-cancel window); mark_completed: confirmed → completed. A package credit is
@@ -58,6 +68,7 @@ export async function transition(
   id: number,
   action: Transition,
   reason = '',
+  options: TransitionOptions = {},
 ): Promise<BookingOut> {
   const viewer = asTrainer(trainerId);
   const current = await findBooking(db, viewer, id, nowIso);
@@ -67,10 +78,13 @@ export async function transition(
   const guard = and(
     eq(bookings.id, id),
     eq(bookings.trainerId, trainerId),
-    inArray(bookings.status, ALLOWED_FROM[action]),
+    inArray(bookings.status, options.from ?? ALLOWED_FROM[action]),
   );
 
-  const late = action === 'cancel' && Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
+  const late =
+    action === 'cancel' &&
+    options.lateCounts !== false &&
+    Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
   // A request the trainer never confirmed costs the client nothing, however late it is declined.
   const consumes = action === 'mark_completed' || (late && current.status === 'confirmed');
   const statusUpdate = db
@@ -99,8 +113,12 @@ export async function transition(
     writes.push(planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard }));
   } else if (action === 'cancel') {
     const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
-    writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard }));
-    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard }));
+    // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
+    // one trigger) passes this guard too, after the first has written that message.
+    const scope = sql`AND kind <> 'booking_cancelled'`;
+    writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }));
+    const mode = options.clientMessage ?? 'both';
+    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode }));
   }
   const [changed, ...outbox] = await db.$client.batch<{ id: number }>([...writes, ...also]);
   if (!changed?.results[0]) {

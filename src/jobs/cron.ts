@@ -1,7 +1,8 @@
 import { lt } from 'drizzle-orm';
 import { rollupDashboardMetrics } from '../analytics/service';
+import { expirePendingRequests } from '../bookings/expiry';
 import { idempotencyKeys, loginAttempts, rateLimitHits, sessions } from '../db/schema';
-import type { Bindings } from '../lib/config';
+import { type Bindings, configOf } from '../lib/config';
 import { getDb } from '../lib/db';
 import { IDEMPOTENCY_TTL_SECONDS } from '../lib/idempotency';
 import { LOGIN_WINDOW_SECONDS } from '../lib/ratelimit';
@@ -27,5 +28,9 @@ export async function handleScheduled(cron: string, env: Bindings, scheduledTime
     // Each trainer's local yesterday, written once its day has ended (idempotent upserts).
     return { cron, rolledUp: await rollupDashboardMetrics(db, scheduledTime) };
   }
-  return { cron, ...(await tick(db, env.NOTIFY_QUEUE, now)) };
+  // Expired requests first: their cancellation mails are queued now, and reminders are never
+  // planned for a request that has just lapsed.
+  const deps = { db, queue: env.NOTIFY_QUEUE, now };
+  const expired = await expirePendingRequests(deps, configOf(env).bookings);
+  return { cron, expired, ...(await tick(db, env.NOTIFY_QUEUE, now)) };
 }

@@ -40,6 +40,8 @@ const count = (fallback: number) =>
       ctx.addIssue({ code: 'custom', message: `must be a whole number ≥ 0 (got "${v}")` });
       return z.NEVER;
     });
+/** A whole number of hours ≥ 1; unset or blank → the default. */
+const hours = (fallback: number) => count(fallback).refine((n) => n >= 1, 'must be a whole number of hours ≥ 1');
 const list = z
   .string()
   .optional()
@@ -138,6 +140,7 @@ const configSchema = z
     TWILIO_AUTH_TOKEN: optionalSecret,
     NOTIFY_RETRY_BASE_SECONDS: count(30),
     SMS_DAILY_LIMIT_PER_TRAINER: count(200),
+    PENDING_HOLD_HOURS: hours(24),
     PADDLE_ENVIRONMENT: z.enum(['sandbox', 'production']).default('sandbox'),
     PADDLE_API_BASE: text('https://sandbox-api.paddle.com'),
     PADDLE_PRICE_ID: text(''),
@@ -168,6 +171,10 @@ const configSchema = z
       retryBaseSeconds: e.NOTIFY_RETRY_BASE_SECONDS || 30,
       smsDailyLimitPerTrainer: e.SMS_DAILY_LIMIT_PER_TRAINER,
     },
+    bookings: {
+      /** How long an unconfirmed public request holds its slot before the cron expires it. */
+      pendingHoldHours: e.PENDING_HOLD_HOURS,
+    },
     paddle: {
       environment: e.PADDLE_ENVIRONMENT,
       apiBase: e.PADDLE_API_BASE,
@@ -184,6 +191,7 @@ const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type NotifyConfig = Config['notify'];
 export type PaddleConfig = Config['paddle'];
+export type BookingsConfig = Config['bookings'];
 
 /** Thrown when a setting is malformed; names each one (values of secrets are never shown). */
 export class ConfigError extends ApiError {

@@ -25,6 +25,9 @@ export interface Rendered {
 
 export const SMS_MAX = 160;
 
+/** The cancellation reason of a public request the trainer never confirmed (bookings/expiry.ts writes it). */
+const EXPIRED = 'expired';
+
 // GSM 03.38 basic set; the extension set costs two characters each.
 const GSM_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
@@ -91,6 +94,8 @@ function renderRaw(c: BookingContext): Rendered {
     const sms = (name: string): string => {
       switch (c.kind) {
         case 'booking_cancelled':
+          if (c.cancellationReason === EXPIRED)
+            return `Your request to ${name} for ${when} was not confirmed and has lapsed.`;
           return `Session with ${name} ${when} was cancelled.`;
         case 'reminder_24h':
           return `Reminder: session with ${name} ${when} (${dur} min).`;
@@ -103,6 +108,12 @@ function renderRaw(c: BookingContext): Rendered {
       }
     };
     return { subject: '', text: fitSms(sms, c.businessName), html: '' };
+  }
+  if (c.kind === 'booking_cancelled' && c.cancellationReason === EXPIRED) {
+    return email(c, `Not confirmed: your request for ${when}`, [
+      `${c.businessName} did not confirm your request for ${whenLong} in time, so it has lapsed and the time is free again.`,
+      'You are welcome to request another time.',
+    ]);
   }
   switch (c.kind) {
     case 'booking_cancelled':
