@@ -218,8 +218,9 @@ export function renderManagePage(token: string, version: string): Rendered {
 
 export function renderNotFoundPage(version: string): Rendered {
   return render(
-    <Shell title="Booking page not found" version={version} script={false} noindex>
-      <main class="app">
+    <Shell title="Booking page not found" version={version} script noindex>
+      {/* The script only tells an embedding widget `trainerhub:error` (not_found); the text needs none. */}
+      <main id="app" class="app" data-page="missing">
         <header class="head">
           <h1>Booking page not found</h1>
         </header>

@@ -153,6 +153,15 @@ function applyBrand(hex: string | undefined) {
   for (const [name, value] of Object.entries(palette)) root.setProperty(name, value);
 }
 
+/** A photo that cannot load (gone, not an image) leaves no broken-image box. */
+function hideBrokenPhoto() {
+  const photo = document.querySelector<HTMLImageElement>('.photo');
+  if (!photo) return;
+  const hide = () => show(photo, false);
+  if (photo.complete && !photo.naturalWidth) hide();
+  else photo.addEventListener('error', hide);
+}
+
 /** `?name=` and `?email=` (the widget's data-name / data-email) fill the form's empty fields. */
 function prefill(form: HTMLFormElement) {
   const q = new URLSearchParams(location.search);
@@ -301,6 +310,7 @@ export function bookingPage(app: HTMLElement): void {
     $('f-first_name').focus();
   };
   applyBrand(app.dataset.brand);
+  hideBrokenPhoto();
   prefill(el.form());
   setupZones(s, visitor, trainerZone, () => renderDays(s, choose));
   // Arrow keys select the next day (its times show at once); among times they only move focus.
