@@ -56,10 +56,13 @@ describe('public profile and availability', () => {
     );
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual([
+      'bio',
       'booking_horizon_days',
+      'brand_color',
       'business_name',
       'min_notice_minutes',
       'packages',
+      'photo_url',
       'session_duration_minutes',
       'slug',
       'timezone',

@@ -109,7 +109,12 @@ describe('the booking widget', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(html).toContain('Booking page not found');
-    expect(html).not.toContain('<script');
+    // One same-origin script, there only to tell an embedding widget `trainerhub:error` (not_found).
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map(([, attrs, body]) => [/src="\/book\/assets\/app\.js\?v=\w+"/.test(attrs ?? ''), body])).toEqual([
+      [true, ''],
+    ]);
+    expect(html).toContain('data-page="missing"');
   });
 
   it('renders /book/manage/{token} with the token as boot data, escaped and never cached', async () => {

@@ -57,6 +57,10 @@ export const trainers = sqliteTable('trainers', {
   bookingHorizonDays: integer('booking_horizon_days').notNull().default(60),
   lateCancelHours: integer('late_cancel_hours').notNull().default(24),
   autoConfirm: integer('auto_confirm', { mode: 'boolean' }).notNull().default(false),
+  // The booking page's look: '#rrggbb' or '' (the default colour), an https photo URL or '', plain text.
+  brandColor: text('brand_color').notNull().default(''),
+  photoUrl: text('photo_url').notNull().default(''),
+  bio: text('bio').notNull().default(''),
   ...timestamps,
 });
 

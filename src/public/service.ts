@@ -47,6 +47,9 @@ export async function publicProfile(db: Db, slug: string) {
     session_duration_minutes: trainer.sessionDurationMinutes,
     min_notice_minutes: trainer.minNoticeMinutes,
     booking_horizon_days: trainer.bookingHorizonDays,
+    brand_color: trainer.brandColor,
+    photo_url: trainer.photoUrl,
+    bio: trainer.bio,
     packages: packages.map((p) => ({
       name: p.name,
       description: p.description,

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
-import { singleLine, singleLineRefined } from '../lib/text';
+import { multiLine, singleLine, singleLineRefined } from '../lib/text';
 import { isValidTimeZone } from '../lib/time';
 
 export const emailField = singleLine()
@@ -30,6 +30,16 @@ export const timezoneField = singleLine()
 
 const nameField = singleLine().trim().max(150);
 
+/** An absolute https URL with a host (the booking page loads photos only over https). */
+function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
 /** Trainer settings a trainer may change; the bounds are the product's. */
 export const trainerSettingsFields = {
   business_name: singleLine().trim().max(200),
@@ -47,6 +57,19 @@ export const trainerSettingsFields = {
   booking_horizon_days: z.number().int().min(1).max(365),
   late_cancel_hours: z.number().int().min(0).max(168),
   auto_confirm: z.boolean(),
+  brand_color: singleLineRefined()
+    .regex(/^(#[0-9a-fA-F]{6})?$/, 'Enter a colour as # and six hex digits, like #1e6fd9, or leave it empty.')
+    .transform((v) => v.toLowerCase())
+    .openapi({ example: '#1e6fd9', description: "The booking page's colour, `#rrggbb`; '' for the default." }),
+  photo_url: singleLine()
+    .trim()
+    .max(500)
+    .refine((v) => v === '' || isHttpsUrl(v), 'Enter a photo address starting with https://, or leave it empty.')
+    .openapi({ example: 'https://example.com/me.jpg', description: "An https photo URL; '' for none." }),
+  bio: multiLine()
+    .trim()
+    .max(500, 'Keep the bio to 500 characters or fewer.')
+    .openapi({ description: 'Plain text shown on the booking page; line breaks are kept.' }),
 };
 
 const trainerSettingsSchema = z.object(trainerSettingsFields).partial();
@@ -113,6 +136,9 @@ export const trainerOut = z
     booking_horizon_days: z.number().int(),
     late_cancel_hours: z.number().int(),
     auto_confirm: z.boolean(),
+    brand_color: z.string(),
+    photo_url: z.string(),
+    bio: z.string(),
   })
   .openapi('TrainerProfile');
 

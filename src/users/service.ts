@@ -31,6 +31,9 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
       booking_horizon_days: trainer.bookingHorizonDays,
       late_cancel_hours: trainer.lateCancelHours,
       auto_confirm: trainer.autoConfirm,
+      brand_color: trainer.brandColor,
+      photo_url: trainer.photoUrl,
+      bio: trainer.bio,
     },
   };
 }
@@ -228,6 +231,9 @@ const TRAINER_COLUMNS = {
   booking_horizon_days: 'bookingHorizonDays',
   late_cancel_hours: 'lateCancelHours',
   auto_confirm: 'autoConfirm',
+  brand_color: 'brandColor',
+  photo_url: 'photoUrl',
+  bio: 'bio',
 } as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
 
 /** The user, plus the client records (one per trainer) that carry the user's email. */

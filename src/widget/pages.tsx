@@ -6,9 +6,14 @@ import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { BookingPageTrainer } from './service';
 
-/** `frame-ancestors *`: these pages are made to be embedded by the widget on any site. */
+/**
+ * `frame-ancestors *`: these pages are made to be embedded by the widget on any site. `img-src
+ * https:`: the trainer's photo is any https URL (the profile refuses every other scheme). The
+ * brand colour needs no inline style: the page's script sets CSS custom properties through the
+ * CSSOM, which `style-src 'self'` allows.
+ */
 export const BOOK_PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *";
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' https:; base-uri 'none'; form-action 'none'; frame-ancestors *";
 
 export type Rendered = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -114,11 +119,24 @@ export function renderBookingPage(trainer: BookingPageTrainer, version: string):
   const tz = trainer.timezone;
   return render(
     <Shell title={`Book a session · ${name}`} version={version} script>
-      <main id="app" class="app" data-page="book" data-slug={trainer.slug} data-timezone={tz}>
+      <main
+        id="app"
+        class="app"
+        data-page="book"
+        data-slug={trainer.slug}
+        data-timezone={tz}
+        data-brand={trainer.brandColor || undefined}
+      >
         <header class="head">
-          <h1>{name}</h1>
-          <p class="sub">Book a {trainer.sessionDurationMinutes}-minute session</p>
+          {trainer.photoUrl && (
+            <img class="photo" src={trainer.photoUrl} alt="" width={72} height={72} referrerpolicy="no-referrer" />
+          )}
+          <div>
+            <h1>{name}</h1>
+            <p class="sub">Book a {trainer.sessionDurationMinutes}-minute session</p>
+          </div>
         </header>
+        {trainer.bio && <p class="bio">{trainer.bio}</p>}
         <noscript>
           <p class="alert">This booking page needs JavaScript.</p>
         </noscript>
@@ -200,8 +218,9 @@ export function renderManagePage(token: string, version: string): Rendered {
 
 export function renderNotFoundPage(version: string): Rendered {
   return render(
-    <Shell title="Booking page not found" version={version} script={false} noindex>
-      <main class="app">
+    <Shell title="Booking page not found" version={version} script noindex>
+      {/* The script only tells an embedding widget `trainerhub:error` (not_found); the text needs none. */}
+      <main id="app" class="app" data-page="missing">
         <header class="head">
           <h1>Booking page not found</h1>
         </header>

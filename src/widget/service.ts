@@ -7,6 +7,9 @@ export interface BookingPageTrainer {
   slug: string;
   timezone: string;
   sessionDurationMinutes: number;
+  brandColor: string;
+  photoUrl: string;
+  bio: string;
 }
 
 /** What the booking page's shell shows, found exactly as the public API finds it; null when unknown. */
@@ -18,6 +21,9 @@ export async function findBookingPageTrainer(db: Db, slug: string): Promise<Book
       slug: trainer.slug,
       timezone: trainer.timezone,
       sessionDurationMinutes: trainer.sessionDurationMinutes,
+      brandColor: trainer.brandColor,
+      photoUrl: trainer.photoUrl,
+      bio: trainer.bio,
     };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;

@@ -62,7 +62,7 @@ function hostPage(path: string, body: string): string {
 <style>body{font-family:Georgia,serif;margin:2rem;max-width:52rem}iframe{display:none!important}button{background:red!important}</style>
 <script>
 window.trainerhubEvents = [];
-['ready', 'slot-selected', 'booked'].forEach(function (t) {
+['ready', 'slot-selected', 'booked', 'error'].forEach(function (t) {
   window.addEventListener('trainerhub:' + t, function (e) {
     window.trainerhubEvents.push({ type: e.type, detail: e.detail, from: e.target.className + ':' + e.target.getAttribute('data-trainer') });
   });
@@ -130,6 +130,18 @@ async function fillDetails(frame: Frame, first: string, email: string) {
 }
 
 const email = (who: string) => `${who}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
+
+/** A computed style of the first element matching `selector` in a frame. */
+const css = (frame: Frame, selector: string, prop: string) =>
+  frame.evaluate<string>(
+    `getComputedStyle(document.querySelector(${JSON.stringify(selector)})).getPropertyValue(${JSON.stringify(prop)})`,
+  );
+
+/** The `data-<key>` values of the elements matching `selector` in a frame. */
+const dataOf = (frame: Frame, selector: string, key: string) =>
+  frame.evaluate<string[]>(
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.dataset.${key} || '')`,
+  );
 
 const shot = (page: Page, name: string, fullPage = false) =>
   page.screenshot({ path: resolve(ARTIFACTS, name), fullPage });
@@ -310,8 +322,10 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     );
     const { context, page } = await newVisitor(1280);
     await page.goto(url);
-    await expect.poll(async () => (await eventTypes(page)).filter((t) => t === 'trainerhub:ready').length).toBe(2);
+    // The inline widget loads at once; the popup's frame waits for the first open.
+    await expect.poll(async () => (await eventTypes(page)).filter((t) => t === 'trainerhub:ready').length).toBe(1);
     expect(await page.locator('.trainerhub-widget').count()).toBe(2);
+    expect(await page.locator('.trainerhub-widget iframe').nth(1).getAttribute('src')).toBeNull();
     const opener = page.locator('.trainerhub-widget').nth(1).getByRole('button', { name: 'Book with us' });
     const dialog = page.locator('.trainerhub-widget dialog');
     const activeInPopup = () =>
@@ -323,6 +337,7 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => dialog.isVisible()).toBe(true);
     expect(await activeInPopup()).toBe('Close');
+    await expect.poll(async () => (await eventTypes(page)).filter((t) => t === 'trainerhub:ready').length).toBe(2);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(await activeInPopup()).toBe('Book with us');
@@ -347,6 +362,132 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     );
     await new Promise((r) => setTimeout(r, 300));
     expect(await eventTypes(page)).not.toContain('trainerhub:booked');
+    await context.close();
+  });
+
+  it('looks like the trainer’s: brand colour with computed text colour, photo, bio, centred, at 375 and 1280 px', async () => {
+    const coach = await trainer('Sunshine Strength');
+    const bio = 'Coach since 2010.\nStrength & <mobility>.';
+    const saved = await call('PATCH', '/api/users/profile/', {
+      token: coach.token,
+      body: { brand_color: '#ffd400', photo_url: 'https://photos.invalid/coach.jpg', bio },
+    });
+    expect(saved.status).toBe(200);
+    const url = hostPage('/brand', snippet(coach.slug));
+    for (const width of [375, 1280]) {
+      const { context, page } = await newVisitor(width);
+      const cspErrors: string[] = [];
+      page.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text()) && !/img-src/.test(m.text())) cspErrors.push(m.text());
+      });
+      await page.goto(url);
+      const frame = await widgetFrame(page);
+      await frame.locator('.slot').first().waitFor();
+      // Yellow: the selected day and time take it, with black text (computed, not assumed).
+      expect(await css(frame, '.day[aria-pressed="true"]', 'background-color')).toBe('rgb(255, 212, 0)');
+      expect(await css(frame, '.day[aria-pressed="true"]', 'color')).toBe('rgb(0, 0, 0)');
+      // Focus rings and links use the colour darkened until it reads on white (≥ 3:1 and ≥ 4.5:1).
+      const ui = await frame.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand-ui')");
+      const text = await frame.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand-text')");
+      expect(ui).toMatch(/^#[0-9a-f]{6}$/);
+      expect(ui).not.toBe('#ffd400');
+      expect(text).not.toBe(ui);
+      expect(await frame.locator('.photo').getAttribute('src')).toBe('https://photos.invalid/coach.jpg');
+      expect(await frame.locator('.bio').textContent()).toBe(bio);
+      // Centred in the frame, whatever its width.
+      const box = await frame.evaluate<{ left: number; right: number; width: number }>(
+        "(() => { const r = document.getElementById('app').getBoundingClientRect(); return { left: r.left, right: r.right, width: document.documentElement.clientWidth }; })()",
+      );
+      expect(Math.abs(box.left - (box.width - box.right))).toBeLessThanOrEqual(1);
+      await frame.locator('.slot').first().click();
+      expect(await css(frame, '#submit', 'background-color')).toBe('rgb(255, 212, 0)');
+      expect(await css(frame, '#submit', 'color')).toBe('rgb(0, 0, 0)');
+      await frame.locator('#change').click();
+      await shot(page, `widget-brand-${width}.png`, true);
+      expect(cspErrors).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it('arrow keys move across days and times, each group one Tab stop; Enter picks the focused time', async () => {
+    const coach = await trainer('Arrow Athletics');
+    await call('PATCH', '/api/users/profile/', { token: coach.token, body: { brand_color: '#000080' } });
+    const url = hostPage('/arrows', snippet(coach.slug));
+    const { context, page } = await newVisitor(1280);
+    await page.goto(url);
+    const frame = await widgetFrame(page);
+    await frame.locator('.slot').first().waitFor();
+    const stops = (group: string) => frame.locator(`#${group} button[tabindex="0"]`).count();
+    const pressedDay = () => frame.locator('.day[aria-pressed="true"]').getAttribute('data-date');
+    const focusedData = (key: 'date' | 'start') =>
+      frame.evaluate<string>(`(document.activeElement && document.activeElement.dataset.${key}) || ''`);
+    const openDays = await dataOf(frame, '.day:not([disabled])', 'date');
+    expect(openDays.length).toBeGreaterThan(2);
+    expect(await stops('days')).toBe(1);
+    expect(await stops('times')).toBe(1);
+
+    // Tab: time zone, then the selected day (one stop for all days), then the first time.
+    const seen: string[] = [];
+    await tabUntil(page, frame, (f) => f === 'day', seen);
+    expect(seen).toEqual(['tz', 'day']);
+    expect(await focusedData('date')).toBe(openDays[0]);
+    expect(await css(frame, '.day[aria-pressed="true"]', 'color')).toBe('rgb(255, 255, 255)'); // navy → white text
+    await page.keyboard.press('ArrowRight');
+    expect(await focusedData('date')).toBe(openDays[1]);
+    expect(await pressedDay()).toBe(openDays[1]);
+    await page.keyboard.press('End');
+    expect(await pressedDay()).toBe(openDays[openDays.length - 1]);
+    await page.keyboard.press('Home');
+    expect(await pressedDay()).toBe(openDays[0]);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    expect(await pressedDay()).toBe(openDays[0]);
+    expect(await stops('days')).toBe(1);
+
+    const times = await dataOf(frame, '.slot', 'start');
+    await page.keyboard.press('Tab');
+    expect(await focusedData('start')).toBe(times[0]);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedData('start')).toBe(times[2]);
+    await page.keyboard.press('ArrowLeft');
+    expect(await focusedData('start')).toBe(times[1]);
+    await page.keyboard.press('End');
+    expect(await focusedData('start')).toBe(times[times.length - 1]);
+    expect(await stops('times')).toBe(1);
+    // Shift+Tab leaves the times for the days in one step.
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(frame)).toBe('day');
+    await page.keyboard.press('Tab');
+    expect(await focusedData('start')).toBe(times[times.length - 1]);
+    await page.keyboard.press('Enter');
+    expect(await focused(frame)).toBe('f-first_name');
+    expect(await frame.locator('#chosen').textContent()).not.toBe('');
+    await context.close();
+  });
+
+  it('popup loads on first open and prefills name and email; an unknown trainer raises trainerhub:error', async () => {
+    const coach = await trainer('Prefill Pilates');
+    const url = hostPage(
+      '/prefill',
+      `${snippet(coach.slug, 'data-mode="popup" data-name="Ada King Lovelace" data-email="ada@example.com"')}${snippet('no-such-coach-here')}`,
+    );
+    const { context, page, requests } = await newVisitor(1280);
+    await page.goto(url);
+    await expect
+      .poll(async () => (await events(page)).find((e) => e.type === 'trainerhub:error')?.detail)
+      .toEqual({
+        code: 'not_found',
+        trainer: 'no-such-coach-here',
+      });
+    expect(requests.filter((r) => r.includes(`/book/${coach.slug}`))).toEqual([]);
+    await page.getByRole('button', { name: 'Book a session' }).click();
+    await expect.poll(() => requests.filter((r) => r.includes(`/book/${coach.slug}`)).length).toBe(1);
+    const frame = await widgetFrame(page, 0);
+    await frame.locator('.slot').first().click();
+    expect(await frame.locator('#f-first_name').inputValue()).toBe('Ada');
+    expect(await frame.locator('#f-last_name').inputValue()).toBe('King Lovelace');
+    expect(await frame.locator('#f-email').inputValue()).toBe('ada@example.com');
     await context.close();
   });
 

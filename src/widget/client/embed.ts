@@ -42,8 +42,17 @@ function closeButton(): HTMLButtonElement {
   return close;
 }
 
-/** Popup mode: a button that opens the frame in a modal dialog (a new tab where dialogs are missing). */
-function mountPopup(root: ShadowRoot | HTMLElement, frame: HTMLIFrameElement, label: string, fallback: string) {
+/**
+ * Popup mode: a button that opens the frame in a modal dialog (a new tab where dialogs are
+ * missing). The frame loads `src` on the first open, so a host page that never opens it loads nothing.
+ */
+function mountPopup(
+  root: ShadowRoot | HTMLElement,
+  frame: HTMLIFrameElement,
+  src: string,
+  label: string,
+  fallback: string,
+) {
   const opener = style(document.createElement('button'), {
     font: '600 16px/1.2 system-ui, sans-serif',
     color: '#fff',
@@ -85,6 +94,7 @@ function mountPopup(root: ShadowRoot | HTMLElement, frame: HTMLIFrameElement, la
       window.open(fallback, '_blank', 'noopener');
       return;
     }
+    if (!frame.getAttribute('src')) frame.src = src;
     dialog.showModal();
     close.focus();
   });
@@ -108,7 +118,10 @@ function mount(script: HTMLScriptElement) {
   const host = insertHost(script, slug);
   const root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   const frame = document.createElement('iframe');
-  frame.src = frameUrl(origin, slug, location.origin);
+  const src = frameUrl(origin, slug, location.origin, {
+    name: script.getAttribute('data-name'),
+    email: script.getAttribute('data-email'),
+  });
   frame.title = `${label} (${slug})`;
   style(frame, { display: 'block', width: '100%', height: '520px', border: '0', margin: '0', background: '#fff' });
 
@@ -124,8 +137,11 @@ function mount(script: HTMLScriptElement) {
   };
 
   let dialog: HTMLDialogElement | null = null;
-  if (popup) dialog = mountPopup(root, frame, label, `${origin}/book/${encodeURIComponent(slug)}`);
-  else root.appendChild(frame);
+  if (popup) dialog = mountPopup(root, frame, src, label, `${origin}/book/${encodeURIComponent(slug)}`);
+  else {
+    frame.src = src;
+    root.appendChild(frame);
+  }
 
   window.addEventListener('message', (event) => {
     // Only our own frame, served from the widget's origin, may talk to us.

@@ -4,7 +4,7 @@
 export const SOURCE = 'trainerhub';
 
 /** What the frame tells the widget: its height, a request to close, and the events re-emitted to the host page. */
-export type MessageType = 'height' | 'close' | 'ready' | 'slot-selected' | 'booked';
+export type MessageType = 'height' | 'close' | 'ready' | 'slot-selected' | 'booked' | 'error';
 
 export interface Message {
   source: typeof SOURCE;
@@ -13,11 +13,11 @@ export interface Message {
 }
 
 /** The types the widget re-dispatches on the host page as `trainerhub:<type>` DOM events. */
-const EVENT_TYPES: ReadonlySet<string> = new Set(['ready', 'slot-selected', 'booked']);
+const EVENT_TYPES: ReadonlySet<string> = new Set(['ready', 'slot-selected', 'booked', 'error']);
 export const isEventType = (type: unknown): type is string => typeof type === 'string' && EVENT_TYPES.has(type);
 
 /** Fields an event may carry to the host page: only these, and only strings. */
-const EVENT_FIELDS = ['trainer', 'start_time', 'end_time', 'status'] as const;
+const EVENT_FIELDS = ['trainer', 'start_time', 'end_time', 'status', 'code'] as const;
 
 export const message = (type: MessageType, detail?: Record<string, unknown>): Message => ({
   source: SOURCE,
@@ -75,10 +75,22 @@ export function scriptOrigin(src: string, base: string): string | null {
   }
 }
 
-/** The booking page a widget frames; `?parent=` names the host page's origin when it has one. */
-export function frameUrl(origin: string, slug: string, parent: string | null): string {
+/**
+ * The booking page a widget frames; `?parent=` names the host page's origin when it has one, and
+ * `?name=` / `?email=` carry the script tag's data-name / data-email to prefill the form.
+ */
+export function frameUrl(
+  origin: string,
+  slug: string,
+  parent: string | null,
+  prefill: { name?: string | null; email?: string | null } = {},
+): string {
+  const params: string[] = [];
+  if (parent && parent !== 'null') params.push(`parent=${encodeURIComponent(parent)}`);
+  if (prefill.name) params.push(`name=${encodeURIComponent(prefill.name)}`);
+  if (prefill.email) params.push(`email=${encodeURIComponent(prefill.email)}`);
   const src = `${origin}/book/${encodeURIComponent(slug)}`;
-  return parent && parent !== 'null' ? `${src}?parent=${encodeURIComponent(parent)}` : src;
+  return params.length ? `${src}?${params.join('&')}` : src;
 }
 
 /** Whether a script element's src is a widget script. */

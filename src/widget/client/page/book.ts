@@ -1,5 +1,7 @@
 // The booking page (/book/{slug}): free times by day in the zone the visitor picks, the details
 // form, and the confirmation. It talks only to this origin's public API.
+
+import { brandPalette } from '../colour';
 import { bookedText, manageHref, manageToken, messages, retryText, timesCount, uuid } from '../text';
 import {
   type ApiDay,
@@ -15,6 +17,7 @@ import {
   zoneOptionLabel,
 } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
+import { roving, setTabStop } from './roving';
 
 const FIELDS = ['first_name', 'last_name', 'email', 'phone', 'notes'];
 
@@ -78,6 +81,7 @@ function renderTimes(s: State, choose: (slot: Slot) => void) {
     button.addEventListener('click', () => choose(slot));
     timesEl.appendChild(button);
   }
+  setTabStop(timesEl);
 }
 
 function dayButton(s: State, d: Day, onPick: (button: HTMLButtonElement) => void): HTMLButtonElement {
@@ -114,6 +118,7 @@ function renderDays(s: State, choose: (slot: Slot) => void) {
     });
     daysEl.appendChild(button);
   }
+  setTabStop(daysEl);
   el.status().textContent = open.length ? '' : 'No free times in the next two weeks. Please check back later.';
   renderTimes(s, choose);
 }
@@ -132,7 +137,46 @@ async function load(s: State, fresh: boolean, choose: (slot: Slot) => void): Pro
   if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
   else if (res.status === 404) showAlert('This booking page is not available.');
   else showAlert('Available times could not be loaded. Please try again later.');
+  post('error', { code: errorCode(res.status) });
   return false;
+}
+
+/** The `trainerhub:error` code the host page hears for a failed call. */
+const errorCode = (status: number): string =>
+  status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'network';
+
+/** The trainer's colour as the page's CSS custom properties (CSSOM, which the CSP allows; no inline style). */
+function applyBrand(hex: string | undefined) {
+  const palette = hex ? brandPalette(hex) : null;
+  if (!palette) return;
+  const root = document.documentElement.style;
+  for (const [name, value] of Object.entries(palette)) root.setProperty(name, value);
+}
+
+/** A photo that cannot load (gone, not an image) leaves no broken-image box. */
+function hideBrokenPhoto() {
+  const photo = document.querySelector<HTMLImageElement>('.photo');
+  if (!photo) return;
+  const hide = () => show(photo, false);
+  if (photo.complete && !photo.naturalWidth) hide();
+  else photo.addEventListener('error', hide);
+}
+
+/** `?name=` and `?email=` (the widget's data-name / data-email) fill the form's empty fields. */
+function prefill(form: HTMLFormElement) {
+  const q = new URLSearchParams(location.search);
+  const name = (q.get('name') || '').trim().slice(0, 201);
+  const space = name.indexOf(' ');
+  const values: Record<string, string> = {
+    first_name: space < 0 ? name : name.slice(0, space),
+    last_name: space < 0 ? '' : name.slice(space + 1).trim(),
+    email: (q.get('email') || '').trim().slice(0, 254),
+  };
+  for (const key of Object.keys(values)) {
+    const input = form.elements.namedItem(key) as HTMLInputElement | null;
+    if (input && !input.value && values[key])
+      input.value = (values[key] as string).slice(0, input.maxLength > 0 ? input.maxLength : 254);
+  }
 }
 
 const formFail = (text: string) => {
@@ -225,6 +269,7 @@ async function submitBooking(s: State, choose: (slot: Slot) => void) {
   if (res.status === 400 && problem.errors && typeof problem.errors === 'object') {
     return showFieldErrors(problem.errors);
   }
+  if (res.status === 429 || res.status === 0) post('error', { code: errorCode(res.status) });
   if (res.status === 429) formFail(retryText(res.headers.get('Retry-After')));
   else if (res.status === 413) formFail('That is too much text. Please shorten your notes and try again.');
   else if (res.status === 0) formFail('No connection. Check your network and try again.');
@@ -264,7 +309,13 @@ export function bookingPage(app: HTMLElement): void {
     show(el.form(), true);
     $('f-first_name').focus();
   };
+  applyBrand(app.dataset.brand);
+  hideBrokenPhoto();
+  prefill(el.form());
   setupZones(s, visitor, trainerZone, () => renderDays(s, choose));
+  // Arrow keys select the next day (its times show at once); among times they only move focus.
+  roving(el.days(), (button) => button.click());
+  roving(el.times());
   for (const name of FIELDS) $(`f-${name}`).addEventListener('input', () => setFieldError(name, ''));
   $('change').addEventListener('click', () => {
     showPicker();

@@ -29,4 +29,5 @@ if (app) {
   if (embedded) embed(app);
   if (app.dataset.page === 'book') bookingPage(app);
   else if (app.dataset.page === 'manage') managePage(app);
+  else if (app.dataset.page === 'missing') post('error', { code: 'not_found' });
 }
