@@ -1,8 +1,9 @@
 // Crash safety: a burst of booking creates, credit uses and public bookings against a `wrangler dev`
 // of this file's own, whose whole process group is SIGKILLed mid-burst and restarted on the same
 // persisted state. Afterwards nothing is half-written, no credit is lost or made up, no two active
-// bookings overlap, a retry with the same Idempotency-Key never books twice, and every message
-// left in the outbox is sent exactly once after the next cron tick.
+// bookings overlap, a retry with the same Idempotency-Key never books twice nor spends a credit
+// twice (a use_session that committed before the kill replays its 200 with the balance its own
+// decrement left), and every message left in the outbox is sent exactly once after the next cron tick.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,20 @@ function d1(queries: string[]): Record<string, unknown>[][] {
 /** Everything the checks read, in one go. */
 function readState(trainerId: number, pkgIds: number[], tag: string) {
   const pkgs = pkgIds.join(',');
-  const [bookings, publicOnes, halfWritten, dangling, packages, overdrawn, uses, overlaps, notifications, keys] = d1([
+  const [
+    bookings,
+    publicOnes,
+    halfWritten,
+    dangling,
+    packages,
+    overdrawn,
+    uses,
+    overlaps,
+    notifications,
+    keys,
+    useKeys,
+    ledgerRows,
+  ] = d1([
     `SELECT id, client_id, start_time FROM bookings WHERE trainer_id = ${trainerId}`,
     `SELECT b.id, b.created_at, c.email FROM bookings b JOIN clients c ON c.id = b.client_id
        WHERE b.trainer_id = ${trainerId} AND c.email LIKE 'visitor-%'`,
@@ -78,6 +92,10 @@ function readState(trainerId: number, pkgIds: number[], tag: string) {
        AND x.start_time < y.end_time AND y.start_time < x.end_time`,
     `SELECT id, status, recipient, subject, attempts FROM notifications WHERE trainer_id = ${trainerId}`,
     `SELECT key, resource_id FROM idempotency_keys WHERE key LIKE 'create-${tag}-%' OR key LIKE 'public-${tag}-%'`,
+    // A use_session key names the ledger row its decrement wrote.
+    `SELECT key, resource_id, created_at FROM idempotency_keys WHERE key LIKE 'use-${tag}-%'`,
+    `SELECT id, client_package_id AS pkg, delta, reason, balance_after FROM package_ledger
+       WHERE client_package_id IN (${pkgs}) ORDER BY id`,
   ]);
   return {
     bookings: bookings as { id: number; client_id: number; start_time: string }[],
@@ -97,8 +115,17 @@ function readState(trainerId: number, pkgIds: number[], tag: string) {
     }[],
     /** The booking each Idempotency-Key of this run created. */
     keys: new Map((keys as { key: string; resource_id: number }[]).map((k) => [k.key, k.resource_id])),
+    /** The ledger row and the time of each use_session key of this run. */
+    useKeys: new Map(
+      (useKeys as { key: string; resource_id: number; created_at: string }[]).map((k) => [
+        k.key,
+        { row: k.resource_id, at: k.created_at },
+      ]),
+    ),
+    ledger: ledgerRows as { id: number; pkg: number; delta: number; reason: string; balance_after: number | null }[],
   };
 }
+type State = ReturnType<typeof readState>;
 
 const seen = (r: Reply<Record<string, unknown>>): Seen => ({
   status: r.status,
@@ -190,13 +217,102 @@ function burstOf(t: Awaited<ReturnType<typeof setUp>>, tag: string): Req[] {
   }
   for (let j = 0; j < 80; j++) {
     const pkg = (t.clients[j % 10] as { pkg: number }).pkg;
-    reqs.push({ kind: 'use_session', path: `/api/client-packages/${pkg}/use_session/`, headers: {} });
+    const key = `use-${tag}-${j}`;
+    const path = `/api/client-packages/${pkg}/use_session/`;
+    reqs.push({ kind: 'use_session', path, headers: { 'Idempotency-Key': key }, key });
   }
-  // A fixed shuffle, so every wave mixes the three kinds.
+  // A fixed shuffle, so every wave mixes the three kinds: 101 is prime to the 330 requests, so
+  // i·101 mod 330 is a permutation (7919 ≡ −1 mod 330 only reversed the list, which kept every
+  // credit use in the first wave, answered long before the kill).
   return reqs
-    .map((r, i) => ({ r, k: (i * 7919) % reqs.length }))
+    .map((r, i) => ({ r, k: (i * 101) % reqs.length }))
     .sort((a, b) => a.k - b.k)
     .map((x) => x.r);
+}
+
+const pkgOf = (req: Req) => Number(/client-packages\/(\d+)\//.exec(req.path)?.[1]);
+
+/**
+ * The credit uses: every key's answers against its ledger row. A first answer (or a retry decided
+ * fresh) of 200 reports the balance its own row recorded and is never marked replayed; a retry of
+ * a use that committed before the kill replays that 200; a 409 left no key and no row behind. One
+ * ledger row per key that got a 200, and per package the balances step down to sessions_remaining.
+ */
+function checkUses(db: State, answers: Map<Req, Seen>, retried: Map<Req, [Seen, Seen]>, restartedAt: string) {
+  const outcomes = { replayed: 0, fresh: 0, refused: 0 };
+  const ledgerById = new Map(db.ledger.map((l) => [l.id, l]));
+  const spentPerPkg = new Map<number, number>();
+  const balanceOf = (key: string) => {
+    const rec = db.useKeys.get(key);
+    const row = rec && ledgerById.get(rec.row);
+    expect(row?.reason, `${key}: its ledger row`).toBe('use_session');
+    return row?.balance_after;
+  };
+  for (const [req, first] of answers) {
+    if (req.kind !== 'use_session') continue;
+    const key = req.key ?? '';
+    const pair = retried.get(req);
+    let final: Seen = first;
+    if (first === 'lost') {
+      expect(pair, `${key} lost and never retried`).toBeDefined();
+      const [once, twice] = pair ?? ['lost', 'lost'];
+      expect(once, `${key} retried`).not.toBe('lost');
+      expect(twice, `${key} retried twice`).not.toBe('lost');
+      if (once === 'lost' || twice === 'lost') continue;
+      expect([200, 409]).toContain(once.status);
+      expect(twice.status, `${key}: the second retry answers as the first`).toBe(once.status);
+      const rec = db.useKeys.get(key);
+      if (rec && rec.at < restartedAt) {
+        // Committed before the kill: both retries replay it, with the balance its own row recorded.
+        expect(once.status, `${key} committed, yet refused on retry`).toBe(200);
+        expect(once.replayed && twice.replayed, `${key}: retries marked replayed`).toBe(true);
+        outcomes.replayed++;
+      } else if (once.status === 200) {
+        expect(once.replayed, `${key}: never committed, so decided fresh`).toBe(false);
+        expect(twice.replayed, `${key}: the second retry replays the first`).toBe(true);
+        outcomes.fresh++;
+      } else {
+        outcomes.refused++;
+      }
+      if (twice.status === 200) {
+        expect(twice.body.sessions_remaining, `${key}: replayed balance`).toBe(once.body.sessions_remaining);
+        expect(twice.body.id).toBe(once.body.id);
+      }
+      final = once;
+    } else {
+      expect([200, 409]).toContain(first.status);
+      if (first.status === 200) expect(first.replayed, `${key}: a first answer is no replay`).toBe(false);
+    }
+    if (final === 'lost') continue;
+    if (final.status === 200) {
+      expect(final.body.id).toBe(pkgOf(req));
+      expect(final.body.sessions_remaining, `${key}: the balance its own decrement left`).toBe(balanceOf(key));
+      spentPerPkg.set(pkgOf(req), (spentPerPkg.get(pkgOf(req)) ?? 0) + 1);
+    } else {
+      expect(final.body.code, `${key} refused`).toBe('package_exhausted');
+      expect(db.useKeys.has(key), `${key} refused, yet its key is recorded`).toBe(false);
+    }
+  }
+  // Never two rows for one key: each package's use_session rows are exactly its 200s (fresh or replayed).
+  const ledgerUses = new Map<number, number>();
+  for (const l of db.ledger) if (l.reason === 'use_session') ledgerUses.set(l.pkg, (ledgerUses.get(l.pkg) ?? 0) + 1);
+  expect(Object.fromEntries(ledgerUses)).toEqual(Object.fromEntries(spentPerPkg));
+  expect(new Set([...db.useKeys.values()].map((k) => k.row)).size).toBe(db.useKeys.size);
+  // Each package's balance: total minus its ledger, each row one step below the one before, the last one the balance.
+  for (const p of db.packages) {
+    const rows = db.ledger.filter(
+      (l) => l.pkg === p.id && ['use_session', 'booking_completed', 'late_cancellation'].includes(l.reason),
+    );
+    expect(p.remaining, `package ${p.id}`).toBe(p.total + rows.reduce((sum, l) => sum + l.delta, 0));
+    const balances = rows.map((l) => l.balance_after);
+    balances.forEach((b, i) => {
+      expect(b, `package ${p.id}: balance_after of ledger row ${rows[i]?.id}`).not.toBeNull();
+      if (i > 0)
+        expect(b ?? 0, `package ${p.id}: balances strictly decreasing ${balances}`).toBeLessThan(balances[i - 1] ?? 0);
+    });
+    expect(balances.at(-1) ?? p.total, `package ${p.id}: the last balance_after`).toBe(p.remaining);
+  }
+  return outcomes;
 }
 
 /** How often the log provider sent each (recipient, subject), over both servers' output. */
@@ -268,10 +384,10 @@ describe('a server killed mid-burst', () => {
       (await callAt<{ count: number }>(base, 'GET', '/api/notifications/?status=pending', { token: t.token })).body
         .count;
     const pendingAtRestart = await pendingCount();
-    // Every create whose answer was lost is retried with the same key and body, twice, while the
-    // rest of the burst goes on against the restarted server.
+    // Every create and credit use whose answer was lost is retried with the same key and body,
+    // twice, while the rest of the burst goes on against the restarted server.
     const retried = new Map<Req, [Seen, Seen]>();
-    const creates = lost.filter((r) => r.key);
+    const retries = lost.filter((r) => r.key);
     const rest = async () => {
       for (let w = 0; w < unsent.length; w += WAVE) {
         await Promise.all(unsent.slice(w, w + WAVE).map(async (r) => answers.set(r, await send(base, t.token, r))));
@@ -279,7 +395,7 @@ describe('a server killed mid-burst', () => {
     };
     await Promise.all([
       rest(),
-      ...creates.map(async (r) => {
+      ...retries.map(async (r) => {
         const once = await send(base, t.token, r);
         retried.set(r, [once, await send(base, t.token, r)]);
       }),
@@ -308,6 +424,7 @@ describe('a server killed mid-burst', () => {
     // What the clients saw on retry.
     const outcomes = { replayed: 0, fresh: 0, refused: 0 };
     for (const [req, [once, twice]] of retried) {
+      if (req.kind === 'use_session') continue;
       expect(once, `${req.key} retried`).not.toBe('lost');
       if (once === 'lost' || twice === 'lost') continue;
       expect([201, 409]).toContain(once.status);
@@ -349,6 +466,7 @@ describe('a server killed mid-burst', () => {
     // The credit uses the clients saw succeed are all in the ledger.
     const usesSeen = [...answers].filter(([r, a]) => r.kind === 'use_session' && a !== 'lost' && a.status === 200);
     expect(db.useSessionRows).toBeGreaterThanOrEqual(usesSeen.length);
+    const useOutcomes = checkUses(db, answers, retried, restartedAt);
     expect(db.overlaps).toEqual([]);
 
     // Every message sent, each once: one provider line per sent row, across both servers' output.
@@ -365,8 +483,11 @@ describe('a server killed mid-burst', () => {
         sentAfterRestart: unsent.length,
         pendingAtRestart,
         pendingBeforeTick,
-        retriedCreates: creates.length,
+        retriedCreates: retries.filter((r) => r.kind !== 'use_session').length,
         retryOutcomes: outcomes,
+        retriedUses: retries.filter((r) => r.kind === 'use_session').length,
+        useRetryOutcomes: useOutcomes,
+        usesGranted: db.useSessionRows,
         bookings: db.bookings.length,
         notificationsSent: db.notifications.length,
         reDelivered: db.notifications.filter((n) => n.attempts > 1).length,

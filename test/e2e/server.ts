@@ -1,7 +1,7 @@
 // Runs `wrangler dev` for the e2e suite: migrations applied first (as `npm run dev` does), free
 // ports, `--test-scheduled`, its own process group so that one signal stops wrangler and workerd.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { until } from '../until';
 
@@ -87,7 +87,11 @@ export async function startDev(state: string, logFile: string, timeoutMs = 90_00
   };
   if (!(await until(healthy, (up) => up || child.exitCode !== null, timeoutMs))) {
     await stop();
-    throw new Error(`wrangler dev did not start; see ${logFile}`);
+    // The tail of its output, since the caller may remove the state directory on failure.
+    const tail = readFileSync(logFile, 'utf8').slice(-3000);
+    throw new Error(
+      `wrangler dev did not start (exit ${child.exitCode ?? child.signalCode}); ${logFile} ends:\n${tail}`,
+    );
   }
   return { baseUrl, child, signal, stop };
 }
