@@ -47,6 +47,10 @@ export const trainerSettingsFields = {
   booking_horizon_days: z.number().int().min(1).max(365),
   late_cancel_hours: z.number().int().min(0).max(168),
   auto_confirm: z.boolean(),
+  allow_client_reschedule: z.boolean(),
+  reschedule_cutoff_hours: z.number().int().min(0).max(168).nullable().openapi({
+    description: 'Clients may reschedule until this many hours before the start; null: late_cancel_hours.',
+  }),
 };
 
 const trainerSettingsSchema = z.object(trainerSettingsFields).partial();
@@ -113,6 +117,8 @@ export const trainerOut = z
     booking_horizon_days: z.number().int(),
     late_cancel_hours: z.number().int(),
     auto_confirm: z.boolean(),
+    allow_client_reschedule: z.boolean(),
+    reschedule_cutoff_hours: z.number().int().nullable(),
   })
   .openapi('TrainerProfile');
 

@@ -31,6 +31,8 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
       booking_horizon_days: trainer.bookingHorizonDays,
       late_cancel_hours: trainer.lateCancelHours,
       auto_confirm: trainer.autoConfirm,
+      allow_client_reschedule: trainer.allowClientReschedule,
+      reschedule_cutoff_hours: trainer.rescheduleCutoffHours,
     },
   };
 }
@@ -228,6 +230,8 @@ const TRAINER_COLUMNS = {
   booking_horizon_days: 'bookingHorizonDays',
   late_cancel_hours: 'lateCancelHours',
   auto_confirm: 'autoConfirm',
+  allow_client_reschedule: 'allowClientReschedule',
+  reschedule_cutoff_hours: 'rescheduleCutoffHours',
 } as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
 
 /** The user, plus the client records (one per trainer) that carry the user's email. */
