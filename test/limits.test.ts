@@ -157,6 +157,11 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
         api('GET', `/api/public/bookings/${tokenOf}/ics/`, { headers: from(ip) }),
       'POST /api/public/bookings/{token}/cancel': (ip) =>
         api('POST', `/api/public/bookings/${manage}/cancel/`, { headers: from(ip), body: {} }),
+      'POST /api/public/bookings/{token}/reschedule': (ip) =>
+        api('POST', `/api/public/bookings/${manage}/reschedule/`, {
+          headers: from(ip),
+          body: { start_time: `${futureDay(6).date}T10:00:00.000Z` },
+        }),
     };
 
     const spec = (await api<Spec>('GET', '/api/openapi.json')).body;

@@ -290,6 +290,15 @@ describe('the manage link', () => {
       status: 'pending',
       business_name: 'Open Gym',
       timezone: 'UTC',
+      slug: t.slug,
+      late_cancellation: false,
+      package: null,
+      can_cancel: true,
+      can_reschedule: true,
+      late_cancellation_if_cancelled_now: false,
+      credit_used_if_cancelled_now: false,
+      late_cancellation_from: slotAt(11, '10:00'),
+      reschedule_until: slotAt(11, '10:00'),
     });
     const calendar = await exports.default.fetch(new Request(`http://example.com/api/public/bookings/${token}/ics`));
     expect(calendar.headers.get('content-type')).toContain('text/calendar');

@@ -13,6 +13,7 @@ import {
 } from '../src/widget/client/protocol';
 import {
   bookedText,
+  cancelNote,
   manageHref,
   manageToken,
   messages,
@@ -196,5 +197,28 @@ describe('the booking pages’ wording', () => {
     const a = uuid();
     expect(a).toMatch(/^[0-9a-f-]{32,36}$/);
     expect(uuid()).not.toBe(a);
+  });
+});
+
+describe('the manage page’s cancel statement', () => {
+  const base = { status: 'confirmed', lateFrom: 'Thursday 3 December, 10:00' };
+  it('says when a cancel is free, late, or uses a credit of which pack', () => {
+    expect(cancelNote({ ...base, late_cancellation_if_cancelled_now: false })).toBe(
+      'This is not a late cancellation: cancelling now costs nothing. From Thursday 3 December, 10:00 it would count as late.',
+    );
+    expect(
+      cancelNote({
+        ...base,
+        late_cancellation_if_cancelled_now: true,
+        credit_used_if_cancelled_now: true,
+        package: { name: 'Ten Pack', sessions_remaining: 2 },
+      }),
+    ).toBe('This is a late cancellation: it uses 1 session of your “Ten Pack” pack (1 session left afterwards).');
+    expect(cancelNote({ ...base, status: 'pending', late_cancellation_if_cancelled_now: true })).toContain(
+      'not confirmed yet, so it costs nothing',
+    );
+    expect(cancelNote({ ...base, late_cancellation_if_cancelled_now: true, package: null })).toContain(
+      'no pack credit is used',
+    );
   });
 });

@@ -28,7 +28,8 @@ import { type SessionToCheck, sessionValid } from './sql';
 export const MAX_BOOKING_MINUTES = 12 * 60;
 
 /** The trainer's settings a booking is checked against, and the name a booking shows. */
-export type BookingTrainer = SlotSettings & Pick<Trainer, 'id'> & { name: string };
+export type BookingTrainer = SlotSettings &
+  Pick<Trainer, 'id' | 'lateCancelHours' | 'allowClientReschedule' | 'rescheduleCutoffHours'> & { name: string };
 export type BookingClient = Pick<Client, 'id' | 'email' | 'firstName' | 'lastName'>;
 export interface BookingPackage {
   clientId: number;
@@ -70,6 +71,9 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
           'sessionDurationMinutes', ${trainers.sessionDurationMinutes}, 'bufferMinutes', ${trainers.bufferMinutes},
           'slotIntervalMinutes', ${trainers.slotIntervalMinutes},
           'minNoticeMinutes', ${trainers.minNoticeMinutes}, 'bookingHorizonDays', ${trainers.bookingHorizonDays},
+          'lateCancelHours', ${trainers.lateCancelHours},
+          'allowClientReschedule', json(CASE WHEN ${trainers.allowClientReschedule} THEN 'true' ELSE 'false' END),
+          'rescheduleCutoffHours', ${trainers.rescheduleCutoffHours},
           'name', ${bookingColumns.trainerName})
         FROM ${trainers} JOIN ${users} ON ${users.id} = ${trainers.userId} WHERE ${trainers.id} = ${q.trainerId}) AS trainer,
       (SELECT json_object('id', id, 'email', email, 'firstName', first_name, 'lastName', last_name)

@@ -18,6 +18,7 @@ import {
   readForBooking,
   timeErrors,
 } from './checks';
+import { checkClientReschedule, notifyTrainerOfReschedule } from './client-reschedule';
 import type { Outcome } from './outcome';
 import { asTrainer, findBooking, isActive, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
@@ -70,6 +71,11 @@ export interface RescheduleCommand {
   startTime: string | null;
   endTime: string | null;
   allowOutsideAvailability: boolean;
+  /**
+   * A client through the manage link: only while the trainer allows it and before the cut-off,
+   * only to an offered slot, and the trainer is told. Moving to the time it already has changes nothing.
+   */
+  byClient?: boolean;
 }
 
 export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
@@ -277,7 +283,7 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
   const viewer = asTrainer(cmd.trainerId);
   const nowIso = iso(now);
   const current = await findBooking(db, viewer, cmd.bookingId, nowIso);
-  if (!isActive(current.status)) {
+  if (!isActive(current.status) && !cmd.byClient) {
     throw conflict(`A ${current.status} booking cannot be rescheduled.`, 'invalid_transition');
   }
   const oldStart = Date.parse(current.start_time);
@@ -285,6 +291,10 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
   const start = cmd.startTime ? Date.parse(cmd.startTime) : oldStart;
   // Moving only the start keeps the length; moving only the end keeps the start.
   const end = cmd.endTime ? Date.parse(cmd.endTime) : cmd.startTime ? start + (oldEnd - oldStart) : oldEnd;
+  // A client's second click (or a retry) to the time the booking already has: one change, not two.
+  if (cmd.byClient && isActive(current.status) && start === oldStart && end === oldEnd) {
+    return { ok: true, booking: current, replayed: true, notificationIds: [] };
+  }
   const errors = timeErrors(start, end, now);
   if (Object.keys(errors).length) throw invalid(errors);
 
@@ -293,16 +303,24 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
     { trainerId: cmd.trainerId, client: { id: current.client }, packageId: null, session: null, idempotency: null },
     { start, end, excludeId: cmd.bookingId, now },
   );
-  if (!read.trainer) throw notFound('Trainer not found.');
-  checkSchedule(read.trainer, read, start, end, cmd.allowOutsideAvailability);
+  const t = read.trainer;
+  if (!t) throw notFound('Trainer not found.');
+  if (cmd.byClient) {
+    checkClientReschedule(t, current, now);
+    checkPackageAndWindow(t, undefined, start, now, true);
+  }
+  checkSchedule(t, read, start, end, cmd.allowOutsideAvailability && !cmd.byClient);
+  if (cmd.byClient) checkOfferedSlot(t, read, start, now);
 
-  const buffer = read.trainer.bufferMinutes * MINUTE_MS;
+  const buffer = t.bufferMinutes * MINUTE_MS;
   const span = {
     trainerId: cmd.trainerId,
     start: iso(start - buffer),
     end: iso(end + buffer),
     excludeId: cmd.bookingId,
   };
+  const moved = sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.id = ${cmd.bookingId}
+    AND b.start_time = ${iso(start)} AND b.updated_at = ${nowIso})`;
   const results = await batchByName(db, {
     move: statement(
       db,
@@ -313,12 +331,15 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
     RETURNING id`,
     ),
     cancelOldReminders: cancelRemindersOfOldTime(db, { bookingId: cmd.bookingId, newStart: iso(start), now: nowIso }),
+    notifyTrainer: cmd.byClient
+      ? notifyTrainerOfReschedule(db, { t, booking: current, newStart: iso(start), now: nowIso, moved })
+      : null,
   });
   if (!results.move?.results[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
   return {
     ok: true,
     booking: await findBooking(db, viewer, cmd.bookingId, nowIso),
     replayed: false,
-    notificationIds: [],
+    notificationIds: results.notifyTrainer ? idsOf([results.notifyTrainer]) : [],
   };
 }

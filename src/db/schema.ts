@@ -61,6 +61,10 @@ export const trainers = sqliteTable('trainers', {
   brandColor: text('brand_color').notNull().default(''),
   photoUrl: text('photo_url').notNull().default(''),
   bio: text('bio').notNull().default(''),
+  // Whether clients may move their own bookings through the manage link, and until how many hours
+  // before the start (null: the trainer's late_cancel_hours).
+  allowClientReschedule: integer('allow_client_reschedule', { mode: 'boolean' }).notNull().default(true),
+  rescheduleCutoffHours: integer('reschedule_cutoff_hours'),
   ...timestamps,
 });
 
@@ -281,6 +285,7 @@ export const NOTIFICATION_KINDS = [
   'payment_receipt',
   'booking_requested',
   'booking_request_received',
+  'booking_rescheduled',
 ] as const;
 /** Every kind an outbox row can have: the trainer's kinds above, and account mails that belong to no trainer. */
 export const OUTBOX_KINDS = [...NOTIFICATION_KINDS, 'email_verification'] as const;

@@ -83,6 +83,12 @@ export const RATE_POLICIES = {
     per(ADDRESS, 30, MINUTE),
     per('manage link', 10, MINUTE),
   ),
+  manageReschedule: policy(
+    'manage-reschedule',
+    'POST /api/public/bookings/{token}/reschedule',
+    per(ADDRESS, 30, MINUTE),
+    per('manage link', 10, MINUTE),
+  ),
 } satisfies Record<string, RatePolicy>;
 
 const spell = (seconds: number) =>

@@ -9,6 +9,7 @@ import { sha256Hex } from '../lib/tokens';
 import {
   manageCancelBody,
   manageOut,
+  manageRescheduleBody,
   publicAvailabilityQuery,
   publicBookingBody,
   publicBookingOut,
@@ -105,6 +106,22 @@ const cancel = createRoute({
   },
 });
 
+const reschedule = createRoute({
+  method: 'post',
+  path: '/api/public/bookings/{token}/reschedule',
+  tags,
+  summary: 'Move the booking to another offered time through the manage link',
+  description:
+    "Runs the trainer's schedule checks. 409 `code`: reschedule_not_allowed (the trainer does not allow it, the cut-off `reschedule_until` has passed, or the booking is not pending/confirmed), booking_overlap (the time is taken), slot_not_offered (not a start the availability lists), outside_availability (too short notice, beyond the horizon, outside the hours), trainer_break. The status stays as it was; moving to the time the booking already has changes nothing. The trainer gets an email.",
+  middleware: rateLimit(RATE_POLICIES.manageReschedule, byManageLink),
+  request: { params: tokenParam, ...jsonBody(manageRescheduleBody) },
+  responses: {
+    200: jsonResponse(manageOut, 'Rescheduled'),
+    ...problems(400, 404, 409, 415),
+    ...rateLimited(RATE_POLICIES.manageReschedule),
+  },
+});
+
 const ics = createRoute({
   method: 'get',
   path: '/api/public/bookings/{token}/ics',
@@ -147,7 +164,19 @@ export const publicRouter = createRouter()
     );
     return c.json(created, 201);
   })
-  .openapi(manage, async (c) => c.json(await pub.getManaged(c.var.db, c.req.valid('param').token), 200))
+  .openapi(manage, async (c) =>
+    c.json(await pub.getManaged(c.var.db, c.req.valid('param').token, isoNow(c.var.clock)), 200),
+  )
+  .openapi(reschedule, async (c) => {
+    const deps = {
+      db: c.var.db,
+      schedules: c.env.TRAINER_SCHEDULE,
+      queue: c.env.NOTIFY_QUEUE,
+      now: isoNow(c.var.clock),
+    };
+    const { token } = c.req.valid('param');
+    return c.json(await pub.rescheduleManaged(deps, token, c.req.valid('json').start_time), 200);
+  })
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';
     const { token } = c.req.valid('param');

@@ -70,7 +70,33 @@ export const manageOut = z
     status: z.enum(['pending', 'confirmed', 'completed', 'cancelled']),
     business_name: z.string(),
     timezone: z.string(),
+    slug: z.string().openapi({ description: "The trainer's booking page is /book/{slug}." }),
+    late_cancellation: z.boolean().openapi({ description: 'Cancelled inside the late-cancel window.' }),
+    package: z
+      .object({ name: z.string(), sessions_remaining: z.number().int() })
+      .nullable()
+      .openapi({ description: 'The session pack this booking uses, if any.' }),
+    can_cancel: z.boolean(),
+    can_reschedule: z.boolean().openapi({
+      description:
+        'The trainer allows client reschedules, the cut-off has not passed and the booking is pending or confirmed.',
+    }),
+    late_cancellation_if_cancelled_now: z.boolean(),
+    credit_used_if_cancelled_now: z
+      .boolean()
+      .openapi({ description: 'A cancellation now uses a credit of `package` (late, confirmed, with a package).' }),
+    late_cancellation_from: z
+      .string()
+      .openapi({ description: 'From this instant a cancellation counts as late (start − late_cancel_hours).' }),
+    reschedule_until: z.string().nullable().openapi({
+      description:
+        'The last instant a client may reschedule (start − the cut-off); null when the trainer does not allow it.',
+    }),
   })
   .openapi('PublicManagedBooking');
+
+export const manageRescheduleBody = z
+  .object({ start_time: instantField.openapi({ description: 'One of the times the availability offers.' }) })
+  .openapi('PublicReschedule');
 
 export const manageCancelBody = z.object({ reason: multiLine().trim().max(1000).optional() }).openapi('PublicCancel');

@@ -1,7 +1,8 @@
 import { and, asc, eq } from 'drizzle-orm';
+import { clientOptions } from '../bookings/client-reschedule';
 import { type ScheduleNamespace, scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
 import { transition } from '../bookings/transitions';
-import { bookingLinks, bookings, sessionPackages, type Trainer, trainers, users } from '../db/schema';
+import { bookingLinks, bookings, clientPackages, sessionPackages, type Trainer, trainers, users } from '../db/schema';
 import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
 import type { Db } from '../lib/db';
 import { icalDocument, icalText, icalTime } from '../lib/ical';
@@ -150,26 +151,75 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
 
 async function bookingByToken(db: Db, token: string) {
   const row = await db
-    .select({ booking: bookings, name: displayName, timezone: trainers.timezone })
+    .select({
+      booking: bookings,
+      name: displayName,
+      trainer: {
+        slug: trainers.slug,
+        timezone: trainers.timezone,
+        lateCancelHours: trainers.lateCancelHours,
+        allowClientReschedule: trainers.allowClientReschedule,
+        rescheduleCutoffHours: trainers.rescheduleCutoffHours,
+      },
+      pkg: { name: sessionPackages.name, sessionsRemaining: clientPackages.sessionsRemaining },
+    })
     .from(bookingLinks)
     .innerJoin(bookings, eq(bookings.id, bookingLinks.bookingId))
     .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
     .innerJoin(users, eq(users.id, trainers.userId))
+    .leftJoin(clientPackages, eq(clientPackages.id, bookings.clientPackageId))
+    .leftJoin(sessionPackages, eq(sessionPackages.id, clientPackages.sessionPackageId))
     .where(eq(bookingLinks.tokenHash, await sha256Hex(token)))
     .get();
   if (!row) throw notFound('No booking for this link.');
   return row;
 }
 
-const managed = (row: Awaited<ReturnType<typeof bookingByToken>>) => ({
+const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) => ({
   start_time: row.booking.startTime,
   end_time: row.booking.endTime,
   status: row.booking.status,
   business_name: row.name,
-  timezone: row.timezone,
+  timezone: row.trainer.timezone,
+  slug: row.trainer.slug,
+  late_cancellation: row.booking.lateCancellation,
+  package: row.pkg?.name ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 } : null,
+  ...clientOptions(
+    row.trainer,
+    { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!row.pkg?.name },
+    Date.parse(now),
+  ),
 });
 
-export const getManaged = async (db: Db, token: string) => managed(await bookingByToken(db, token));
+export const getManaged = async (db: Db, token: string, now: string) => managed(await bookingByToken(db, token), now);
+
+/** What a manage-link reschedule needs: the schedule objects, the queue and now. */
+export interface ManageDeps {
+  db: Db;
+  schedules: ScheduleNamespace;
+  queue: Queue<NotifyMessage>;
+  now: string;
+}
+
+/**
+ * The client moves the booking through the manage link: the trainer's schedule object checks it
+ * (the trainer allows it, before the cut-off, an offered free slot) and tells the trainer.
+ */
+export async function rescheduleManaged(deps: ManageDeps, token: string, startTime: string) {
+  const row = await bookingByToken(deps.db, token);
+  const outcome = await scheduleOf(deps.schedules, row.booking.trainerId).rescheduleBooking({
+    trainerId: row.booking.trainerId,
+    bookingId: row.booking.id,
+    startTime,
+    endTime: null,
+    allowOutsideAvailability: false,
+    byClient: true,
+    now: deps.now,
+  });
+  const { notificationIds } = unwrapOutcome(outcome);
+  await enqueue(deps.queue, notificationIds);
+  return getManaged(deps.db, token, deps.now);
+}
 
 /** The client cancels through the manage link, under the trainer's rules (late flag, credits, messages). */
 export async function cancelManaged(db: Db, queue: Queue<NotifyMessage>, token: string, reason: string, now: string) {
@@ -179,7 +229,7 @@ export async function cancelManaged(db: Db, queue: Queue<NotifyMessage>, token: 
     throw conflict('This booking has already started or passed.', 'invalid_transition');
   }
   await transition({ db, queue, now }, row.booking.trainerId, row.booking.id, 'cancel', reason);
-  return getManaged(db, token);
+  return getManaged(db, token, now);
 }
 
 /** One VEVENT in UTC, importable by common calendar apps. */

@@ -70,6 +70,10 @@ export const trainerSettingsFields = {
     .trim()
     .max(500, 'Keep the bio to 500 characters or fewer.')
     .openapi({ description: 'Plain text shown on the booking page; line breaks are kept.' }),
+  allow_client_reschedule: z.boolean(),
+  reschedule_cutoff_hours: z.number().int().min(0).max(168).nullable().openapi({
+    description: 'Clients may reschedule until this many hours before the start; null: late_cancel_hours.',
+  }),
 };
 
 const trainerSettingsSchema = z.object(trainerSettingsFields).partial();
@@ -139,6 +143,8 @@ export const trainerOut = z
     brand_color: z.string(),
     photo_url: z.string(),
     bio: z.string(),
+    allow_client_reschedule: z.boolean(),
+    reschedule_cutoff_hours: z.number().int().nullable(),
   })
   .openapi('TrainerProfile');
 

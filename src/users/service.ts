@@ -34,6 +34,8 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
       brand_color: trainer.brandColor,
       photo_url: trainer.photoUrl,
       bio: trainer.bio,
+      allow_client_reschedule: trainer.allowClientReschedule,
+      reschedule_cutoff_hours: trainer.rescheduleCutoffHours,
     },
   };
 }
@@ -234,6 +236,8 @@ const TRAINER_COLUMNS = {
   brand_color: 'brandColor',
   photo_url: 'photoUrl',
   bio: 'bio',
+  allow_client_reschedule: 'allowClientReschedule',
+  reschedule_cutoff_hours: 'rescheduleCutoffHours',
 } as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
 
 /** The user, plus the client records (one per trainer) that carry the user's email. */

@@ -54,6 +54,33 @@ const Optional = ({ text }: { text: string }) => (
   </>
 );
 
+/** "Show times in": the script fills the choices (the visitor's zone, the trainer's, common ones). */
+const ZoneSelect = ({ tz }: { tz: string }) => (
+  <div class="tz">
+    <label for="tz">Show times in</label>
+    <select id="tz" aria-describedby="tz-note">
+      {tz && <option value={tz}>{tz}</option>}
+    </select>
+    <p class="hint" id="tz-note">
+      The trainer's time zone is <strong id="tz-trainer">{tz}</strong>.
+    </p>
+  </div>
+);
+
+/** The day-and-time picker (client/page/picker.ts) of the booking page and the manage page's reschedule. */
+const Picker = ({ heading = 'Choose a day' }: { heading?: string }) => (
+  <section id="pick" hidden>
+    <h2 id="days-h">{heading}</h2>
+    {/* biome-ignore lint/a11y/useSemanticElements: a grid of buttons, not a form's fieldset */}
+    <div id="days" class="days" role="group" aria-labelledby="days-h" />
+    <h2 id="times-h" tabindex={-1}>
+      Choose a time
+    </h2>
+    {/* biome-ignore lint/a11y/useSemanticElements: a grid of buttons, not a form's fieldset */}
+    <div id="times" class="times" role="group" aria-labelledby="times-h" />
+  </section>
+);
+
 const BookingForm = () => (
   <form id="form" class="form" novalidate hidden aria-labelledby="form-h">
     <h2 id="form-h">Your details</h2>
@@ -140,35 +167,58 @@ export function renderBookingPage(trainer: BookingPageTrainer, version: string):
         <noscript>
           <p class="alert">This booking page needs JavaScript.</p>
         </noscript>
-        <div class="tz">
-          <label for="tz">Show times in</label>
-          <select id="tz" aria-describedby="tz-note">
-            <option value={tz}>{tz}</option>
-          </select>
-          <p class="hint" id="tz-note">
-            The trainer's time zone is <strong>{tz}</strong>.
-          </p>
-        </div>
+        <ZoneSelect tz={tz} />
         <p id="status" class="status" role="status">
           Loading available times…
         </p>
         <p id="alert" class="alert" role="alert" hidden />
-        <section id="pick" hidden>
-          <h2 id="days-h">Choose a day</h2>
-          {/* biome-ignore lint/a11y/useSemanticElements: a grid of buttons, not a form's fieldset */}
-          <div id="days" class="days" role="group" aria-labelledby="days-h" />
-          <h2 id="times-h" tabindex={-1}>
-            Choose a time
-          </h2>
-          {/* biome-ignore lint/a11y/useSemanticElements: a grid of buttons, not a form's fieldset */}
-          <div id="times" class="times" role="group" aria-labelledby="times-h" />
-        </section>
+        <Picker />
         <BookingForm />
         <Done />
       </main>
     </Shell>,
   );
 }
+
+/** The manage page's reschedule: the shared zone select and picker, then the chosen time to confirm. */
+const Reschedule = () => (
+  <section id="reschedule" class="form" hidden aria-labelledby="reschedule-h">
+    <h2 id="reschedule-h">Choose a new time</h2>
+    <ZoneSelect tz="" />
+    <Picker heading="Choose a new day" />
+    <div id="move" hidden>
+      <p class="chosen">
+        New time: <span id="chosen" />
+      </p>
+      <button type="button" id="reschedule-submit" class="primary">
+        Move my booking to this time
+      </button>{' '}
+      <button type="button" id="change" class="link">
+        Choose another time
+      </button>
+    </div>
+    <button type="button" id="reschedule-close" class="link">
+      Keep the current time
+    </button>
+  </section>
+);
+
+/** Cancelling asks first: what it means (late or not, a credit from which pack) is said before the click. */
+const CancelForm = () => (
+  <form id="cancel" class="form" novalidate hidden aria-labelledby="cancel-h">
+    <h2 id="cancel-h">Cancel this booking?</h2>
+    <p id="cancel-note" class="note" />
+    <Field name="reason" label={<Optional text="Reason" />}>
+      <textarea id="f-reason" name="reason" rows={3} maxlength={500} />
+    </Field>
+    <button type="submit" id="cancel-submit" class="danger">
+      Yes, cancel booking
+    </button>{' '}
+    <button type="button" id="cancel-keep" class="link">
+      Keep my booking
+    </button>
+  </form>
+);
 
 export function renderManagePage(token: string, version: string): Rendered {
   return render(
@@ -201,15 +251,28 @@ export function renderManagePage(token: string, version: string): Rendered {
               Add to calendar (.ics)
             </a>
           </p>
-          <form id="cancel" class="form" novalidate hidden aria-labelledby="cancel-h">
-            <h2 id="cancel-h">Cancel this booking</h2>
-            <Field name="reason" label={<Optional text="Reason" />}>
-              <textarea id="f-reason" name="reason" rows={3} maxlength={500} />
-            </Field>
-            <button type="submit" id="cancel-submit" class="danger">
-              Cancel booking
+          <p class="actions">
+            <button type="button" id="reschedule-open" class="primary" hidden>
+              Reschedule
+            </button>{' '}
+            <button type="button" id="cancel-open" class="danger" hidden>
+              Cancel booking…
             </button>
-          </form>
+          </p>
+          <p id="b-policy" class="hint" />
+          <Reschedule />
+          <CancelForm />
+          <section id="cancelled" hidden>
+            <p>
+              <strong>This booking is cancelled.</strong>
+            </p>
+            <p>
+              {/* biome-ignore lint/a11y/useValidAnchor: the script sets the link once the booking is loaded */}
+              <a id="book-again" href="#" class="primary-link">
+                Book another time
+              </a>
+            </p>
+          </section>
         </section>
       </main>
     </Shell>,

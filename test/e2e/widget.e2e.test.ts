@@ -491,7 +491,7 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await context.close();
   });
 
-  it('the manage page shows the booking in the visitor zone and cancels it with a reason', async () => {
+  it('the manage page shows the booking in the visitor zone and cancels it with a reason after a confirmation', async () => {
     const baseUrl = inject('baseUrl');
     const coach = await trainer('Manage Me Gym');
     const days = await call<{ days: { slots: { start_time: string }[] }[] }>(
@@ -514,10 +514,19 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     expect(await page.locator('#b-tz').textContent()).toContain('America/New York');
     await shot(page, 'manage-375.png', true);
 
+    // Cancelling asks first and says what it means: the first slot is inside the 24 h window.
+    expect(await page.locator('#cancel').isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Cancel booking…' }).click();
+    expect(await page.locator('#cancel-note').textContent()).toContain('This is a late cancellation');
+    await shot(page, 'manage-cancel-confirm-375.png', true);
     await page.getByLabel('Reason (optional)').fill('Travelling that week');
-    await page.getByRole('button', { name: 'Cancel booking' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
     await expect.poll(() => page.locator('#b-status').textContent()).toBe('Cancelled');
     expect(await page.locator('#cancel').isVisible()).toBe(false);
+    expect(await page.locator('#cancelled').textContent()).toContain('This booking is cancelled.');
+    const again = page.getByRole('link', { name: 'Book another time' });
+    expect(await again.getAttribute('href')).toBe(`/book/${coach.slug}`);
+    await shot(page, 'manage-cancelled-375.png', true);
     const list = await call<Page_<{ status: string; cancellation_reason: string }>>('GET', '/api/bookings/', {
       token: coach.token,
     });
@@ -527,4 +536,60 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await expect.poll(() => page.locator('#alert').textContent()).toContain('not valid');
     await context.close();
   });
+
+  for (const width of [375, 1280]) {
+    it(`the manage page moves the booking to another offered time with the booking page's picker, then cancels it (${width} px)`, async () => {
+      const baseUrl = inject('baseUrl');
+      const coach = await trainer(`Move Me Gym ${width}`);
+      const offered = async () =>
+        (
+          await call<{ days: { slots: { start_time: string }[] }[] }>(
+            'GET',
+            `/api/public/trainers/${coach.slug}/availability/?_=${Math.random()}`,
+          )
+        ).body.days.flatMap((d) => d.slots.map((x) => x.start_time));
+      // Three days ahead: outside the 24 h cut-off, so rescheduling and cancelling are free.
+      const before = await offered();
+      const start = before.find((t) => Date.parse(t) > Date.now() + 3 * 86_400_000) ?? '';
+      const made = await call<PublicBooking>('POST', `/api/public/trainers/${coach.slug}/bookings/`, {
+        headers: { 'CF-Connecting-IP': `192.0.2.${width % 250}` },
+        body: { start_time: start, first_name: 'Ree', last_name: 'Schedule', email: email('ree') },
+      });
+      expect(made.status).toBe(201);
+      const token = made.body.manage_url.split('/').pop() ?? '';
+
+      const { context, page } = await newVisitor(width);
+      await page.goto(`${baseUrl}/book/manage/${token}`);
+      await page.locator('#booking').waitFor();
+      expect(await page.locator('#b-policy').textContent()).toContain('You can reschedule online until');
+      await page.getByRole('button', { name: 'Reschedule' }).click();
+      await page.locator('#days .day:not([disabled])').first().waitFor();
+      // Five days ahead: the new time, too, is outside the late-cancel window.
+      await page.locator('#days .day:not([disabled])').nth(5).click();
+      const slot = page.locator('#times .slot').nth(2);
+      const chosen = (await slot.getAttribute('data-start')) ?? '';
+      expect(chosen).not.toBe(start);
+      await slot.click();
+      expect(await page.locator('#chosen').textContent()).not.toBe('');
+      await shot(page, `manage-reschedule-${width}.png`, true);
+      await page.getByRole('button', { name: 'Move my booking to this time' }).click();
+      await expect.poll(() => page.locator('#status').textContent()).toContain('Your booking is moved to');
+      expect(await page.locator('#reschedule').isVisible()).toBe(false);
+      const shown = await call<{ start_time: string }>('GET', `/api/public/bookings/${token}/`);
+      expect(shown.body.start_time).toBe(chosen);
+      const after = await offered();
+      expect(after).toContain(start);
+      expect(after).not.toContain(chosen);
+      await shot(page, `manage-rescheduled-${width}.png`, true);
+
+      await page.getByRole('button', { name: 'Cancel booking…' }).click();
+      expect(await page.locator('#cancel-note').textContent()).toContain('This is not a late cancellation');
+      await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
+      await expect.poll(() => page.locator('#b-status').textContent()).toBe('Cancelled');
+      expect(await page.getByRole('link', { name: 'Book another time' }).isVisible()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Reschedule' }).isVisible()).toBe(false);
+      await shot(page, `manage-cancelled-${width}.png`, true);
+      await context.close();
+    });
+  }
 });

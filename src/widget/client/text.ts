@@ -49,3 +49,23 @@ export const uuid = (): string =>
   typeof crypto.randomUUID === 'function'
     ? crypto.randomUUID()
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** What the manage page says before a cancel: late or not, and the credit it uses from which pack. */
+export function cancelNote(b: {
+  status: string;
+  late_cancellation_if_cancelled_now?: boolean;
+  credit_used_if_cancelled_now?: boolean;
+  package?: { name: string; sessions_remaining: number } | null;
+  lateFrom: string;
+}): string {
+  if (!b.late_cancellation_if_cancelled_now) {
+    return `This is not a late cancellation: cancelling now costs nothing. From ${b.lateFrom} it would count as late.`;
+  }
+  if (b.credit_used_if_cancelled_now && b.package) {
+    const left = b.package.sessions_remaining - 1;
+    return `This is a late cancellation: it uses 1 session of your “${b.package.name}” pack (${left} ${left === 1 ? 'session' : 'sessions'} left afterwards).`;
+  }
+  if (b.status === 'pending')
+    return 'This is a late cancellation, but the booking is not confirmed yet, so it costs nothing.';
+  return 'This is a late cancellation (it is recorded as late; no pack credit is used).';
+}

@@ -2,22 +2,11 @@
 // form, and the confirmation. It talks only to this origin's public API.
 
 import { brandPalette } from '../colour';
-import { bookedText, manageHref, manageToken, messages, retryText, timesCount, uuid } from '../text';
-import {
-  type ApiDay,
-  type Day,
-  dayLabel,
-  format,
-  groupByZoneDate,
-  type Slot,
-  validZone,
-  visitorZone,
-  when,
-  zoneChoices,
-  zoneOptionLabel,
-} from '../time';
+import { bookedText, manageHref, manageToken, messages, retryText, uuid } from '../text';
+import { type Slot, validZone, visitorZone, when } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
-import { roving, setTabStop } from './roving';
+import { el, errorCode, load, renderDays, renderTimes, type State, setupZones } from './picker';
+import { roving } from './roving';
 
 const FIELDS = ['first_name', 'last_name', 'email', 'phone', 'notes'];
 
@@ -26,124 +15,6 @@ interface Booked extends Slot {
   business_name?: string;
   manage_url?: string;
 }
-
-/** The page's state: what the API offered, what is shown and what the visitor chose. */
-interface State {
-  base: string;
-  zone: string;
-  apiDays: ApiDay[];
-  days: Day[];
-  selectedDay: string | null;
-  selected: Slot | null;
-  sending: boolean;
-}
-
-const el = {
-  status: () => $('status'),
-  pick: () => $('pick'),
-  days: () => $('days'),
-  times: () => $('times'),
-  timesHeading: () => $('times-h'),
-  form: () => $<HTMLFormElement>('form'),
-  formError: () => $('form-error'),
-  done: () => $('done'),
-};
-
-function setupZones(s: State, visitor: string, trainerZone: string, rerender: () => void) {
-  const select = $<HTMLSelectElement>('tz');
-  select.textContent = '';
-  for (const z of zoneChoices(visitor, trainerZone)) {
-    const option = document.createElement('option');
-    option.value = z;
-    option.textContent = zoneOptionLabel(z, visitor, trainerZone);
-    select.appendChild(option);
-  }
-  select.value = s.zone;
-  select.addEventListener('change', () => {
-    s.zone = select.value;
-    rerender();
-    if (s.selected) $('chosen').textContent = when(s.selected, s.zone);
-  });
-}
-
-function renderTimes(s: State, choose: (slot: Slot) => void) {
-  const day = s.days.find((d) => d.date === s.selectedDay);
-  const timesEl = el.times();
-  timesEl.textContent = '';
-  el.timesHeading().textContent = day ? `Choose a time on ${dayLabel(day.date, 'dayLong')}` : 'Choose a time';
-  for (const slot of day ? day.slots : []) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'slot';
-    button.textContent = format('time', s.zone, new Date(slot.start_time));
-    button.dataset.start = slot.start_time;
-    button.setAttribute('aria-pressed', String(!!s.selected && s.selected.start_time === slot.start_time));
-    button.addEventListener('click', () => choose(slot));
-    timesEl.appendChild(button);
-  }
-  setTabStop(timesEl);
-}
-
-function dayButton(s: State, d: Day, onPick: (button: HTMLButtonElement) => void): HTMLButtonElement {
-  const button = document.createElement('button');
-  const date = document.createElement('span');
-  const count = document.createElement('small');
-  const n = d.slots.length;
-  button.type = 'button';
-  button.className = 'day';
-  button.dataset.date = d.date;
-  button.textContent = dayLabel(d.date, 'weekday');
-  date.textContent = dayLabel(d.date, 'dayMonth');
-  count.textContent = timesCount(n);
-  button.appendChild(date);
-  button.appendChild(count);
-  button.setAttribute('aria-label', `${dayLabel(d.date, 'dayLong')}, ${count.textContent}`);
-  button.setAttribute('aria-pressed', String(d.date === s.selectedDay));
-  button.disabled = !n;
-  button.addEventListener('click', () => onPick(button));
-  return button;
-}
-
-function renderDays(s: State, choose: (slot: Slot) => void) {
-  s.days = groupByZoneDate(s.apiDays, s.zone);
-  const open = s.days.filter((d) => d.slots.length);
-  if (!open.some((d) => d.date === s.selectedDay)) s.selectedDay = open[0]?.date ?? null;
-  const daysEl = el.days();
-  daysEl.textContent = '';
-  for (const d of s.days) {
-    const button = dayButton(s, d, (pressed) => {
-      s.selectedDay = d.date;
-      for (const b of daysEl.querySelectorAll('.day')) b.setAttribute('aria-pressed', String(b === pressed));
-      renderTimes(s, choose);
-    });
-    daysEl.appendChild(button);
-  }
-  setTabStop(daysEl);
-  el.status().textContent = open.length ? '' : 'No free times in the next two weeks. Please check back later.';
-  renderTimes(s, choose);
-}
-
-/** Loads the free times; false (with the reason shown) when they could not be loaded. */
-async function load(s: State, fresh: boolean, choose: (slot: Slot) => void): Promise<boolean> {
-  // Availability is cached for 15 s; after a booking or a conflict, bust the cache.
-  const res = await api('GET', `${s.base}availability/${fresh ? `?_=${Date.now()}` : ''}`);
-  const data = res.data as { days?: unknown } | null;
-  if (res.status === 200 && data && Array.isArray(data.days)) {
-    s.apiDays = data.days;
-    renderDays(s, choose);
-    return true;
-  }
-  el.status().textContent = '';
-  if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
-  else if (res.status === 404) showAlert('This booking page is not available.');
-  else showAlert('Available times could not be loaded. Please try again later.');
-  post('error', { code: errorCode(res.status) });
-  return false;
-}
-
-/** The `trainerhub:error` code the host page hears for a failed call. */
-const errorCode = (status: number): string =>
-  status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'network';
 
 /** The trainer's colour as the page's CSS custom properties (CSSOM, which the CSP allows; no inline style). */
 function applyBrand(hex: string | undefined) {

@@ -1,17 +1,38 @@
-// The manage page (/book/manage/{token}): one booking, its calendar file, and cancelling it.
-import { messages, retryText, statusText } from '../text';
-import { validZone, visitorZone, when, zoneName } from '../time';
+// The manage page (/book/manage/{token}): one booking, its calendar file, moving it to another
+// offered time (the booking page's picker) and cancelling it, with what that means said first.
+import { cancelNote, messages, retryText, statusText } from '../text';
+import { format, type Slot, validZone, visitorZone, when, zoneName } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
+import { el, load, renderDays, renderTimes, type State, setupZones } from './picker';
 
-interface Booking {
-  start_time: string;
-  end_time: string;
+interface Booking extends Slot {
   status: string;
   timezone?: string;
   business_name?: string;
+  slug?: string;
+  can_cancel?: boolean;
+  can_reschedule?: boolean;
+  late_cancellation_if_cancelled_now?: boolean;
+  credit_used_if_cancelled_now?: boolean;
+  package?: { name: string; sessions_remaining: number } | null;
+  late_cancellation_from?: string;
+  reschedule_until?: string | null;
 }
 
-function render(b: Booking, base: string, zone: string) {
+interface Page {
+  base: string;
+  zone: string;
+  booking: Booking | null;
+  picker: State | null;
+  sending: boolean;
+}
+
+const at = (iso: string, zone: string) =>
+  `${format('dayLong', zone, new Date(iso))}, ${format('time', zone, new Date(iso))}`;
+
+function render(p: Page, b: Booking) {
+  p.booking = b;
+  const zone = p.zone;
   $('business').textContent = b.business_name ? `Your booking with ${b.business_name}` : 'Your booking';
   $('b-when').textContent = when(b, zone);
   $('b-tz').textContent =
@@ -19,24 +40,42 @@ function render(b: Booking, base: string, zone: string) {
   $('b-status').textContent = statusText(b.status);
   $('b-business').textContent = b.business_name || '';
   const ics = $<HTMLAnchorElement>('b-ics');
-  ics.href = `${base}ics`;
+  ics.href = `${p.base}ics`;
   show(ics.parentNode as HTMLElement, b.status !== 'cancelled');
-  show($('cancel'), (b.status === 'pending' || b.status === 'confirmed') && Date.parse(b.start_time) > Date.now());
+  const canCancel = b.can_cancel ?? false;
+  const canMove = b.can_reschedule ?? false;
+  show($('reschedule-open'), canMove);
+  show($('cancel-open'), canCancel);
+  $('b-policy').textContent =
+    canCancel && b.reschedule_until && canMove
+      ? `You can reschedule online until ${at(b.reschedule_until, zone)}.`
+      : canCancel && !canMove
+        ? 'Online rescheduling is not available for this booking; please contact your trainer to change it.'
+        : '';
+  $('cancel-note').textContent = cancelNote({
+    ...b,
+    lateFrom: b.late_cancellation_from ? at(b.late_cancellation_from, zone) : '',
+  });
+  if (!canCancel) show($('cancel'), false);
+  if (!canMove) show($('reschedule'), false);
+  const cancelled = b.status === 'cancelled';
+  show($('cancelled'), cancelled);
+  if (b.slug) $<HTMLAnchorElement>('book-again').href = `/book/${encodeURIComponent(b.slug)}`;
   show($('booking'), true);
 }
 
-async function cancelBooking(base: string, zone: string) {
+async function cancelBooking(p: Page) {
   setFieldError('reason', '');
   showAlert('');
   const reason = $<HTMLTextAreaElement>('f-reason').value.trim();
   const button = $<HTMLButtonElement>('cancel-submit');
   button.disabled = true;
   button.textContent = 'Cancelling…';
-  const res = await api('POST', `${base}cancel/`, reason ? { reason } : {});
+  const res = await api('POST', `${p.base}cancel/`, reason ? { reason } : {});
   button.disabled = false;
-  button.textContent = 'Cancel booking';
+  button.textContent = 'Yes, cancel booking';
   if (res.status === 200 && res.data) {
-    render(res.data as Booking, base, zone);
+    render(p, res.data as Booking);
     $('status').textContent = 'Your booking is cancelled.';
     const heading = $('business');
     heading.setAttribute('tabindex', '-1');
@@ -52,24 +91,122 @@ async function cancelBooking(base: string, zone: string) {
   else showAlert(problem.detail || 'The booking could not be cancelled. Please try again.');
 }
 
-export async function managePage(app: HTMLElement): Promise<void> {
-  const token = app.dataset.token || '';
-  const base = `/api/public/bookings/${encodeURIComponent(token)}/`;
-  const visitor = visitorZone();
-  const zone = validZone(visitor) ? visitor : 'UTC';
-  let sending = false;
+/** Opens the picker on the trainer's free times (loaded once, fresh). */
+async function openReschedule(p: Page) {
+  const b = p.booking;
+  if (!b?.slug) return;
+  show($('cancel'), false);
+  show($('reschedule'), true);
+  show($('move'), false);
+  if (!p.picker) {
+    const trainerZone = b.timezone || 'UTC';
+    const s: State = {
+      base: `/api/public/trainers/${encodeURIComponent(b.slug)}/`,
+      zone: p.zone,
+      apiDays: [],
+      days: [],
+      selectedDay: null,
+      selected: null,
+      sending: false,
+    };
+    p.picker = s;
+    $('tz-trainer').textContent = trainerZone;
+    setupZones(s, visitorZone(), trainerZone, () => renderDays(s, (slot) => choose(p, slot)));
+  }
+  const s = p.picker;
+  s.selected = null;
+  el.status().textContent = 'Loading available times…';
+  const ok = await load(s, true, (slot) => choose(p, slot));
+  show(el.pick(), ok);
+  el.timesHeading().focus();
+}
 
+function choose(p: Page, slot: Slot) {
+  const s = p.picker;
+  if (!s) return;
+  s.selected = { start_time: slot.start_time, end_time: slot.end_time };
+  showAlert('');
+  $('chosen').textContent = when(s.selected, s.zone);
+  renderTimes(s, (next) => choose(p, next));
+  show($('move'), true);
+  $('reschedule-submit').focus();
+}
+
+async function submitReschedule(p: Page) {
+  const s = p.picker;
+  if (!s?.selected || s.sending) return;
+  showAlert('');
+  const button = $<HTMLButtonElement>('reschedule-submit');
+  s.sending = true;
+  button.disabled = true;
+  button.textContent = 'Moving…';
+  const res = await api('POST', `${p.base}reschedule/`, { start_time: s.selected.start_time });
+  s.sending = false;
+  button.disabled = false;
+  button.textContent = 'Move my booking to this time';
+  const problem = problemOf(res.data);
+  if (res.status === 200 && res.data) {
+    render(p, res.data as Booking);
+    show($('reschedule'), false);
+    $('status').textContent = `Your booking is moved to ${when(res.data as Booking, p.zone)}.`;
+    $('b-when').focus();
+    return;
+  }
+  if (res.status === 409 && (problem as { code?: string }).code !== 'reschedule_not_allowed') {
+    s.selected = null;
+    show($('move'), false);
+    await load(s, true, (slot) => choose(p, slot));
+    showAlert('This time was just taken. Please choose another time.');
+    return;
+  }
+  if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
+  else showAlert(problem.detail || 'The booking could not be moved. Please try again.');
+}
+
+function wire(p: Page) {
   $('cancel').addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (sending) return;
-    sending = true;
-    await cancelBooking(base, zone);
-    sending = false;
+    if (p.sending) return;
+    p.sending = true;
+    await cancelBooking(p);
+    p.sending = false;
   });
+  $('cancel-open').addEventListener('click', () => {
+    show($('reschedule'), false);
+    show($('cancel'), true);
+    $('cancel-h').setAttribute('tabindex', '-1');
+    $('cancel-h').focus();
+  });
+  $('cancel-keep').addEventListener('click', () => {
+    show($('cancel'), false);
+    $('cancel-open').focus();
+  });
+  $('reschedule-open').addEventListener('click', () => openReschedule(p));
+  $('reschedule-close').addEventListener('click', () => {
+    show($('reschedule'), false);
+    $('reschedule-open').focus();
+  });
+  $('change').addEventListener('click', () => {
+    show($('move'), false);
+    el.timesHeading().focus();
+  });
+  $('reschedule-submit').addEventListener('click', () => submitReschedule(p));
+}
 
-  const res = await api('GET', base);
+export async function managePage(app: HTMLElement): Promise<void> {
+  const token = app.dataset.token || '';
+  const visitor = visitorZone();
+  const p: Page = {
+    base: `/api/public/bookings/${encodeURIComponent(token)}/`,
+    zone: validZone(visitor) ? visitor : 'UTC',
+    booking: null,
+    picker: null,
+    sending: false,
+  };
+  wire(p);
+  const res = await api('GET', p.base);
   $('status').textContent = '';
-  if (res.status === 200 && res.data) render(res.data as Booking, base, zone);
+  if (res.status === 200 && res.data) render(p, res.data as Booking);
   else if (res.status === 404) showAlert('This booking link is not valid. Check the link in your confirmation email.');
   else if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
   else showAlert('Your booking could not be loaded. Please try again later.');

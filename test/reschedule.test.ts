@@ -1,0 +1,225 @@
+// Issue 17, items 3 and 4: a client reschedules through the manage link, and the manage link
+// says what a cancellation would mean before it happens.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { scheduleOf } from '../src/bookings/schedule-object';
+import { sha256Hex } from '../src/lib/tokens';
+import { api, futureDay, type ProblemBody, setupTrainer, trainerBookingCommand, uniqueEmail } from './helpers';
+
+type Managed = {
+  start_time: string;
+  end_time: string;
+  status: string;
+  slug: string;
+  package: { name: string; sessions_remaining: number } | null;
+  can_cancel: boolean;
+  can_reschedule: boolean;
+  late_cancellation_if_cancelled_now: boolean;
+  credit_used_if_cancelled_now: boolean;
+  late_cancellation_from: string;
+  reschedule_until: string | null;
+};
+type Days = { days: { date: string; slots: { start_time: string }[] }[] };
+
+let ip = 0;
+const freshIp = () => `203.0.113.${(ip++ % 250) + 1}`;
+const slotAt = (daysAhead: number, time: string) => `${futureDay(daysAhead).date}T${time}:00.000Z`;
+const HOUR = 3600 * 1000;
+const pinned = (iso: string, hours: number) => ({
+  'X-Test-Now': new Date(Date.parse(iso) - hours * HOUR).toISOString(),
+});
+
+async function openTrainer(settings: Record<string, unknown> = {}) {
+  const t = await setupTrainer({
+    open: ['08:00', '18:00'],
+    settings: { business_name: 'Move Gym', min_notice_minutes: 60, slot_interval_minutes: 60, ...settings },
+  });
+  return { ...t, slug: t.user.trainer.slug };
+}
+
+async function publicBooking(slug: string, start: string) {
+  const res = await api<{ manage_url: string } & ProblemBody>('POST', `/api/public/trainers/${slug}/bookings/`, {
+    body: { start_time: start, first_name: 'Rae', last_name: 'Mover', email: uniqueEmail('mover') },
+    headers: { 'CF-Connecting-IP': freshIp() },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.manage_url.split('/').pop() as string;
+}
+
+const manage = (token: string, headers: Record<string, string> = {}) =>
+  api<Managed & ProblemBody>('GET', `/api/public/bookings/${token}/`, { headers });
+const reschedule = (token: string, start: string, headers: Record<string, string> = {}) =>
+  api<Managed & ProblemBody>('POST', `/api/public/bookings/${token}/reschedule/`, {
+    body: { start_time: start },
+    headers: { 'CF-Connecting-IP': freshIp(), ...headers },
+  });
+const offered = async (slug: string, day: number) => {
+  const date = futureDay(day).date;
+  const res = await api<Days>(
+    'GET',
+    `/api/public/trainers/${slug}/availability/?from=${date}&to=${date}&_=${Math.random()}`,
+    {
+      headers: { 'CF-Connecting-IP': freshIp() },
+    },
+  );
+  return res.body.days.flatMap((d) => d.slots.map((s) => s.start_time));
+};
+
+describe('client reschedule through the manage link', () => {
+  it('moves to an offered time: new time shown, old slot free again, the trainer told once; a double click is one change', async () => {
+    const t = await openTrainer();
+    const token = await publicBooking(t.slug, slotAt(10, '10:00'));
+    expect(await offered(t.slug, 10)).not.toContain(slotAt(10, '10:00'));
+    // Two clicks at two instants: had both moved the booking, its updated_at would be the later
+    // one's, not the instant the trainer's message was written.
+    const now = Date.now();
+    const click = (ms: number) => reschedule(token, slotAt(10, '14:00'), { 'X-Test-Now': new Date(ms).toISOString() });
+    const [a, b] = await Promise.all([click(now), click(now + 1000)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body).toMatchObject({ start_time: slotAt(10, '14:00'), end_time: slotAt(10, '15:00'), status: 'pending' });
+    const shown = await manage(token);
+    expect(shown.body).toMatchObject({ start_time: slotAt(10, '14:00'), status: 'pending' });
+    const free = await offered(t.slug, 10);
+    expect(free).toContain(slotAt(10, '10:00'));
+    expect(free).not.toContain(slotAt(10, '14:00'));
+    const rows = await env.DB.prepare(
+      `SELECT n.recipient, n.subject, n.message, n.created_at, b.updated_at FROM notifications n JOIN bookings b ON b.id = n.booking_id
+       WHERE n.trainer_id = ? AND n.kind = 'booking_rescheduled'`,
+    )
+      .bind(t.user.trainer.id)
+      .all<{ recipient: string; subject: string; message: string; created_at: string; updated_at: string }>();
+    expect(rows.results).toHaveLength(1);
+    expect(rows.results[0]?.recipient).toBe(t.email);
+    expect(rows.results[0]?.message).toMatch(/Rae Mover moved their session from .*10:00.* to .*14:00/);
+    expect(rows.results[0]?.updated_at).toBe(rows.results[0]?.created_at);
+  });
+
+  it('a confirmed booking stays confirmed', async () => {
+    const t = await openTrainer({ auto_confirm: true });
+    const token = await publicBooking(t.slug, slotAt(9, '09:00'));
+    const moved = await reschedule(token, slotAt(9, '11:00'));
+    expect(moved.status).toBe(200);
+    expect(moved.body.status).toBe('confirmed');
+  });
+
+  it('409 reschedule_not_allowed inside the cut-off (late_cancel_hours by default, or reschedule_cutoff_hours)', async () => {
+    const t = await openTrainer({ late_cancel_hours: 24 });
+    const start = slotAt(10, '10:00');
+    const token = await publicBooking(t.slug, start);
+    const late = await reschedule(token, slotAt(10, '15:00'), pinned(start, 23));
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('reschedule_not_allowed');
+    const profile = await api('PATCH', '/api/users/profile/', {
+      token: t.token,
+      body: { reschedule_cutoff_hours: 12 },
+    });
+    expect(profile.body).toMatchObject({ trainer: { reschedule_cutoff_hours: 12, allow_client_reschedule: true } });
+    expect((await reschedule(token, slotAt(10, '15:00'), pinned(start, 11))).body.code).toBe('reschedule_not_allowed');
+    const inTime = await reschedule(token, slotAt(10, '15:00'), pinned(start, 13));
+    expect(inTime.status).toBe(200);
+  });
+
+  it('409 reschedule_not_allowed when the trainer disabled it', async () => {
+    const t = await openTrainer();
+    const token = await publicBooking(t.slug, slotAt(10, '10:00'));
+    const off = await api('PATCH', '/api/users/profile/', { token: t.token, body: { allow_client_reschedule: false } });
+    expect(off.status).toBe(200);
+    const refused = await reschedule(token, slotAt(10, '15:00'));
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('reschedule_not_allowed');
+    expect((await manage(token)).body).toMatchObject({ start_time: slotAt(10, '10:00'), can_reschedule: false });
+  });
+
+  it('409 booking_overlap when the time is taken; 409 slot_not_offered off the grid; 400 names a bad start_time', async () => {
+    const t = await openTrainer();
+    const token = await publicBooking(t.slug, slotAt(10, '10:00'));
+    await publicBooking(t.slug, slotAt(10, '12:00'));
+    const taken = await reschedule(token, slotAt(10, '12:00'));
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('booking_overlap');
+    const off = await reschedule(token, slotAt(10, '13:30'));
+    expect(off.status).toBe(409);
+    expect(off.body.code).toBe('slot_not_offered');
+    const bad = await reschedule(token, 'tomorrow');
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors ?? {})).toEqual(['start_time']);
+    expect((await manage(token)).body.start_time).toBe(slotAt(10, '10:00'));
+  });
+
+  it('409 reschedule_not_allowed for a cancelled booking; 404 for an unknown link', async () => {
+    const t = await openTrainer();
+    const token = await publicBooking(t.slug, slotAt(10, '10:00'));
+    expect((await api('POST', `/api/public/bookings/${token}/cancel/`)).status).toBe(200);
+    const refused = await reschedule(token, slotAt(10, '15:00'));
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('reschedule_not_allowed');
+    expect((await reschedule('not-a-real-token', slotAt(10, '15:00'))).status).toBe(404);
+  });
+});
+
+describe('the manage link states what a cancellation means', () => {
+  it('not late, then late (no credit without a pack); deadlines from late_cancel_hours', async () => {
+    const t = await openTrainer({ late_cancel_hours: 24 });
+    const start = slotAt(10, '10:00');
+    const token = await publicBooking(t.slug, start);
+    const early = await manage(token, pinned(start, 48));
+    expect(early.body).toMatchObject({
+      can_cancel: true,
+      can_reschedule: true,
+      late_cancellation_if_cancelled_now: false,
+      credit_used_if_cancelled_now: false,
+      package: null,
+      slug: t.slug,
+      late_cancellation_from: new Date(Date.parse(start) - 24 * HOUR).toISOString(),
+      reschedule_until: new Date(Date.parse(start) - 24 * HOUR).toISOString(),
+    });
+    const late = await manage(token, pinned(start, 2));
+    expect(late.body).toMatchObject({
+      can_cancel: true,
+      can_reschedule: false,
+      late_cancellation_if_cancelled_now: true,
+      credit_used_if_cancelled_now: false,
+    });
+    await api('POST', `/api/public/bookings/${token}/cancel/`);
+    expect((await manage(token)).body).toMatchObject({ can_cancel: false, can_reschedule: false, status: 'cancelled' });
+  });
+
+  it('a confirmed booking with a pack: a late cancellation names the pack and uses its credit', async () => {
+    const t = await openTrainer({ late_cancel_hours: 24 });
+    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Ten Pack', sessions_count: 10, price: '500.00' },
+    });
+    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
+      token: t.token,
+      body: { client_id: t.client.id },
+    });
+    expect(sold.status).toBe(201);
+    const token = `pack-${crypto.randomUUID()}`;
+    const start = slotAt(11, '10:00');
+    const made = await scheduleOf(env.TRAINER_SCHEDULE, t.user.trainer.id).createBooking({
+      ...trainerBookingCommand(t.user.trainer.id, t.client.id, start, {
+        clientPackageId: sold.body.id,
+        status: 'confirmed',
+        manageTokenHash: await sha256Hex(token),
+      }),
+      now: new Date().toISOString(),
+    });
+    expect(made.ok).toBe(true);
+    expect((await manage(token, pinned(start, 30))).body).toMatchObject({
+      package: { name: 'Ten Pack', sessions_remaining: 10 },
+      late_cancellation_if_cancelled_now: false,
+      credit_used_if_cancelled_now: false,
+    });
+    const late = await manage(token, pinned(start, 3));
+    expect(late.body).toMatchObject({
+      package: { name: 'Ten Pack', sessions_remaining: 10 },
+      late_cancellation_if_cancelled_now: true,
+      credit_used_if_cancelled_now: true,
+    });
+    const cancelled = await api<Managed>('POST', `/api/public/bookings/${token}/cancel/`, {
+      headers: pinned(start, 3),
+    });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', package: { sessions_remaining: 9 } });
+  });
+});
