@@ -1,4 +1,5 @@
 // The booking pages' wording and the small pure rules behind it: no DOM, unit-tested.
+import { EMAIL, FIELD_SENTENCES } from '../../lib/field-messages';
 
 /** A problem's field errors (a string or a list) as one sentence. */
 export const messages = (value: unknown): string => (Array.isArray(value) ? value : [value]).map(String).join(' ');
@@ -49,3 +50,21 @@ export const uuid = (): string =>
   typeof crypto.randomUUID === 'function'
     ? crypto.randomUUID()
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+const REQUIRED_FIELDS = ['first_name', 'last_name', 'email'];
+// A deliberately loose shape: the API has the last word, in the same sentence.
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * The booking form's own check before it sends: each empty required field, and an email that
+ * cannot be one, mapped to the sentence the API would answer. Empty when the form may be sent.
+ */
+export function checkBookingFields(values: Record<string, string | undefined>): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const name of REQUIRED_FIELDS) {
+    if (!(values[name] ?? '').trim()) problems[name] = FIELD_SENTENCES[name] ?? 'This field is required.';
+  }
+  const email = (values.email ?? '').trim();
+  if (email && !EMAIL_SHAPE.test(email)) problems.email = EMAIL;
+  return problems;
+}

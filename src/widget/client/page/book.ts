@@ -1,6 +1,15 @@
 // The booking page (/book/{slug}): free times by day in the zone the visitor picks, the details
 // form, and the confirmation. It talks only to this origin's public API.
-import { bookedText, manageHref, manageToken, messages, retryText, timesCount, uuid } from '../text';
+import {
+  bookedText,
+  checkBookingFields,
+  manageHref,
+  manageToken,
+  messages,
+  retryText,
+  timesCount,
+  uuid,
+} from '../text';
 import {
   type ApiDay,
   type Day,
@@ -211,6 +220,8 @@ async function submitBooking(s: State, choose: (slot: Slot) => void) {
   if (s.sending || !s.selected) return;
   clearErrors();
   const body = bookingBody(el.form(), s.selected);
+  const missing = checkBookingFields(body);
+  if (Object.keys(missing).length) return showFieldErrors(missing);
   const submit = $<HTMLButtonElement>('submit');
   s.sending = true;
   submit.disabled = true;
