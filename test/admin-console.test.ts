@@ -239,7 +239,7 @@ describe('staff console forms', () => {
       form: { csrf, timezone: 'Mars/Olympus', buffer_minutes: '999', business_name: 'Form Gym' },
     });
     expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/id="f-timezone-error"[^>]*>Unknown time zone/);
+    expect(bad.text).toMatch(/id="f-timezone-error"[^>]*>Choose a time zone from the list/);
     expect(bad.text).toContain('id="f-buffer_minutes-error"');
     expect(bad.text).toContain('value="Mars/Olympus"');
     expect(await auditRows('trainers', trainer.trainerId)).toEqual([]);

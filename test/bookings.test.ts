@@ -420,10 +420,10 @@ describe('free slots over HTTP', () => {
     const t = await setupTrainer();
     const bad: [string, string, string][] = [
       ['', 'from', 'Give date, or from and to.'],
-      ['?date=2025-02-30', 'date', 'Use a real date as YYYY-MM-DD.'],
+      ['?date=2025-02-30', 'date', 'Enter a date like 2026-03-14.'],
       [`?from=${futureDay(5).date}&to=${futureDay(1).date}`, 'to', 'to must not be before from.'],
       [`?from=${futureDay(1).date}&to=${futureDay(63).date}`, 'to', 'A range covers at most 62 days.'],
-      [`?date=${futureDay(1).date}&duration=2`, 'duration', 'Too small: expected number to be >=5'],
+      [`?date=${futureDay(1).date}&duration=2`, 'duration', 'Enter a whole number from 5 to 720.'],
     ];
     for (const [query, field, message] of bad) {
       const res = await api<ProblemBody>('GET', `/api/availability-slots/available/${query}`, { token: t.token });
@@ -475,12 +475,8 @@ describe('availability windows and breaks CRUD', () => {
     expect(reversed.body.errors?.end_time).toEqual(['End time must be after start time.']);
 
     const bad: [Record<string, unknown>, string, string][] = [
-      [{ day_of_week: 7, start_time: '09:00', end_time: '10:00' }, 'day_of_week', 'Too big: expected number to be <=6'],
-      [
-        { day_of_week: -1, start_time: '09:00', end_time: '10:00' },
-        'day_of_week',
-        'Too small: expected number to be >=0',
-      ],
+      [{ day_of_week: 7, start_time: '09:00', end_time: '10:00' }, 'day_of_week', 'Enter a whole number from 0 to 6.'],
+      [{ day_of_week: -1, start_time: '09:00', end_time: '10:00' }, 'day_of_week', 'Enter a whole number from 0 to 6.'],
       [{ day_of_week: 1, start_time: '10:00', end_time: '09:00' }, 'end_time', 'End time must be after start time.'],
       [{ day_of_week: 1, start_time: '25:00', end_time: '26:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
       [{ day_of_week: 1, start_time: '24:00', end_time: '24:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
@@ -513,7 +509,7 @@ describe('availability windows and breaks CRUD', () => {
       token: t.token,
       body: { start_date: '2030-02-30', end_date: '2030-03-01' },
     });
-    expect(badDate.body.errors?.start_date).toEqual(['Use a real date as YYYY-MM-DD.']);
+    expect(badDate.body.errors?.start_date).toEqual(['Enter a date like 2026-03-14.']);
     const patchBad = await api<ProblemBody>('PATCH', `/api/trainer-breaks/${res.body.id}/`, {
       token: t.token,
       body: { end_date: '2030-01-01' },

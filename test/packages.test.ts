@@ -78,11 +78,11 @@ describe('packages', () => {
       [{ price: '-5' }, 'price', price],
       [{ price: '10.999' }, 'price', price],
       [{ price: 'ten' }, 'price', price],
-      [{ sessions_count: 0 }, 'sessions_count', 'Too small: expected number to be >=1'],
+      [{ sessions_count: 0 }, 'sessions_count', 'Enter a whole number from 1 to 1000.'],
       [{ currency: 'XXXX' }, 'currency', currency],
       [{ currency: 'ABC' }, 'currency', currency],
-      [{ name: '' }, 'name', 'Too small: expected string to have >=1 characters'],
-      [{ validity_days: 0 }, 'validity_days', 'Too small: expected number to be >=1'],
+      [{ name: '' }, 'name', 'Enter a name.'],
+      [{ validity_days: 0 }, 'validity_days', 'Enter a whole number from 1 to 3650.'],
     ];
     for (const [patch, field, message] of cases) {
       const res = await api<ProblemBody>('POST', '/api/packages/', {

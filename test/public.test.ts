@@ -180,11 +180,11 @@ describe('public bookings', () => {
   it('400 names each bad field; 404 unknown slug; 413 over 16 KB', async () => {
     const t = await openTrainer();
     const cases: [Record<string, unknown>, string, string][] = [
-      [{ first_name: '' }, 'first_name', 'Too small: expected string to have >=1 characters'],
-      [{ last_name: 'x'.repeat(101) }, 'last_name', 'Too big: expected string to have <=100 characters'],
-      [{ email: 'nope' }, 'email', 'Enter a valid email address.'],
+      [{ first_name: '' }, 'first_name', 'Enter your first name.'],
+      [{ last_name: 'x'.repeat(101) }, 'last_name', 'Use at most 100 characters.'],
+      [{ email: 'nope' }, 'email', 'Enter an email address like name@example.com.'],
       [{ phone: '123' }, 'phone', 'Enter a phone number in international format, e.g. +14155550123.'],
-      [{ notes: 'x'.repeat(2001) }, 'notes', 'Too big: expected string to have <=2000 characters'],
+      [{ notes: 'x'.repeat(2001) }, 'notes', 'Use at most 2000 characters.'],
       [{ start_time: 'soon' }, 'start_time', 'Use an ISO 8601 instant with an offset, e.g. 2025-01-15T10:00:00Z.'],
     ];
     for (const [patch, field, message] of cases) {

@@ -107,13 +107,13 @@ describe('POST /api/users/register/', () => {
       /entirely numeric/,
     ],
     ['mismatched confirmation', { password_confirm: 'something-else-1' }, 'password_confirm', /do not match/],
-    ['an invalid email', { email: 'not-an-email' }, 'email', /valid email/],
+    ['an invalid email', { email: 'not-an-email' }, 'email', /email address like name@example.com/],
     ['a missing email', { email: undefined }, 'email', /required/],
     ['a missing password', { password: undefined }, 'password', /required/],
     ['an unknown time zone', { timezone: 'Mars/Olympus' }, 'timezone', /time zone/],
     ['an offset instead of a zone', { timezone: '+05:00' }, 'timezone', /time zone/],
     ['a phone without country code', { phone: '555-0123' }, 'phone', /international/],
-    ['a non-boolean is_client', { is_client: 'yes' }, 'is_client', /boolean/i],
+    ['a non-boolean is_client', { is_client: 'yes' }, 'is_client', /true or false/],
   ];
   for (const [name, patch, field, message] of cases) {
     it(`400 naming ${field} for ${name}`, async () => {
@@ -321,9 +321,9 @@ describe('profile', () => {
     it(`bounds ${field} to ${min}–${max}, flat and nested`, async () => {
       const { token } = await registerTrainer();
       const bads: [number, string][] = [
-        [min - 1, `Too small: expected number to be >=${min}`],
-        [max + 1, `Too big: expected number to be <=${max}`],
-        [10.5, 'Expected int.'],
+        [min - 1, `Enter a whole number from ${min} to ${max}.`],
+        [max + 1, `Enter a whole number from ${min} to ${max}.`],
+        [10.5, `Enter a whole number from ${min} to ${max}.`],
       ];
       for (const [bad, message] of bads) {
         const flat = await api<Problem>('PATCH', '/api/users/profile/', { token, body: { [field]: bad } });

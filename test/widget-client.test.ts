@@ -14,6 +14,7 @@ import {
 import {
   bookedText,
   cancelNote,
+  checkBookingFields,
   manageHref,
   manageToken,
   messages,
@@ -32,6 +33,7 @@ import {
   zoneName,
   zoneOptionLabel,
 } from '../src/widget/client/time';
+import { api, futureDay, setupTrainer } from './helpers';
 
 describe('the widget/frame protocol', () => {
   it('builds messages the widget parses back', () => {
@@ -220,5 +222,38 @@ describe('the manage page’s cancel statement', () => {
     expect(cancelNote({ ...base, late_cancellation_if_cancelled_now: true, package: null })).toContain(
       'no pack credit is used',
     );
+  });
+});
+
+describe('the booking form’s check before sending', () => {
+  const filled = { first_name: 'Vera', last_name: 'Visitor', email: 'vera@example.com' };
+
+  it('names each empty required field and a malformed email in a sentence; a filled form passes', () => {
+    expect(checkBookingFields(filled)).toEqual({});
+    expect(checkBookingFields({ ...filled, phone: '', notes: '' })).toEqual({});
+    expect(checkBookingFields({})).toEqual({
+      first_name: 'Enter your first name.',
+      last_name: 'Enter your last name.',
+      email: 'Enter an email address like name@example.com.',
+    });
+    expect(checkBookingFields({ ...filled, first_name: '   ' })).toEqual({ first_name: 'Enter your first name.' });
+    for (const email of ['vera', 'vera@', 'vera@example', 've ra@example.com'])
+      expect(checkBookingFields({ ...filled, email }), email).toEqual({
+        email: 'Enter an email address like name@example.com.',
+      });
+  });
+
+  it('says what the API says for the same fields', async () => {
+    const t = await setupTrainer({ open: ['08:00', '18:00'] });
+    const body = { first_name: '', last_name: '', email: 'vera@example', start_time: `${futureDay(5).date}T09:00:00Z` };
+    const res = await api<{ errors: Record<string, string[]> }>(
+      'POST',
+      `/api/public/trainers/${t.user.trainer.slug}/bookings/`,
+      { body, headers: { 'CF-Connecting-IP': '198.51.100.200' } },
+    );
+    expect(res.status).toBe(400);
+    const page = checkBookingFields(body);
+    expect(Object.keys(page).sort()).toEqual(['email', 'first_name', 'last_name']);
+    for (const [field, sentence] of Object.entries(page)) expect(res.body.errors[field], field).toEqual([sentence]);
   });
 });

@@ -12,7 +12,7 @@ import { isoNow } from '../lib/clock';
 import { type Bindings, jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
-import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
+import { ApiError, type FieldErrors, invalid, zodFieldErrors } from '../lib/problem';
 import { loginBody } from '../users/schemas';
 import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
@@ -283,7 +283,7 @@ const save = (c: C) =>
     if (!def.patch) throw new ApiError(405, 'This record cannot be changed here.');
     const current = await admin.findRecord(c.var.db, def, id);
     const parsed = patchSchema(def).safeParse(formChanges(def, form, current));
-    if (!parsed.success) throw new ApiError(400, 'Invalid input.', { errors: zodFieldErrors(parsed.error) });
+    if (!parsed.success) throw invalid(zodFieldErrors(parsed.error));
     await admin.patchRecord(adminDeps(c), staffOf(c), def, id, parsed.data);
     return `/admin/${def.name}/${id}/?saved=1`;
   });

@@ -1,5 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+// Installs the zod error map: every field error below is a sentence written for people.
+import './field-errors';
 
 /** Field name → messages, as in DRF: `{"email": ["Enter a valid email address."]}`. */
 export type FieldErrors = Record<string, string[]>;
@@ -36,7 +38,9 @@ export class ApiError extends Error {
   }
 }
 
-export const invalid = (errors: FieldErrors, detail = 'Invalid input.') => new ApiError(400, detail, { errors });
+/** The detail of every 400 that names its fields. */
+export const INVALID_DETAIL = 'Some fields need correcting.';
+export const invalid = (errors: FieldErrors, detail = INVALID_DETAIL) => new ApiError(400, detail, { errors });
 export const invalidField = (field: string, message: string) => invalid({ [field]: [message] });
 export const unauthorized = (detail = 'Authentication credentials were not provided.') =>
   new ApiError(401, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="api"' } });
@@ -80,19 +84,15 @@ export function problemResponse(
   });
 }
 
-/** Zod issues → field errors keyed by dotted path ("trainer.timezone"); root issues under `non_field_errors`. */
+/**
+ * Zod issues → field errors keyed by dotted path ("trainer.timezone"); root issues under
+ * `non_field_errors`. The messages come from the error map in field-errors.ts.
+ */
 export function zodFieldErrors(error: ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const key = issue.path.length ? issue.path.map(String).join('.') : 'non_field_errors';
-    // Zod 4 does not report the input; its message ends "received undefined" for a missing field.
-    const message =
-      issue.code === 'invalid_type'
-        ? /received undefined$/.test(issue.message)
-          ? 'This field is required.'
-          : `Expected ${issue.expected}.`
-        : issue.message;
-    errors[key] = [...(errors[key] ?? []), message];
+    errors[key] = [...(errors[key] ?? []), issue.message];
   }
   return errors;
 }

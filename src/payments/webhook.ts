@@ -26,7 +26,7 @@ export function parseWebhook(raw: ArrayBuffer): { event: PaddleEnvelope; text: s
     });
   }
   const occurredAt = paddleInstant(parsed.data.occurred_at);
-  if (!occurredAt) throw invalidField('occurred_at', 'Expected an ISO 8601 instant.');
+  if (!occurredAt) throw invalidField('occurred_at', 'Use an ISO 8601 instant.');
   return { event: parsed.data, text, occurredAt };
 }
 

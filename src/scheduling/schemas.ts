@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { isValidDate, normalizeWallTime } from '../lib/calendar';
+import { DATE } from '../lib/field-messages';
 import { singleLine } from '../lib/text';
 
 const wallTime = (allowEndOfDay: boolean) =>
@@ -18,10 +19,7 @@ const wallTime = (allowEndOfDay: boolean) =>
     })
     .openapi({ type: 'string', example: '09:00:00' });
 
-export const dateField = z
-  .string()
-  .refine(isValidDate, 'Use a real date as YYYY-MM-DD.')
-  .openapi({ example: '2025-01-15' });
+export const dateField = z.string().refine(isValidDate, DATE).openapi({ example: '2025-01-15' });
 
 const always = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { EMAIL, PHONE, TIME_ZONE } from '../lib/field-messages';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
 import { multiLine, singleLine, singleLineRefined } from '../lib/text';
@@ -8,7 +9,7 @@ export const emailField = singleLine()
   .trim()
   .toLowerCase()
   .max(254)
-  .pipe(z.email('Enter a valid email address.'))
+  .pipe(z.email(EMAIL))
   .openapi({ example: 'alex@example.com' });
 
 export const phoneField = singleLine()
@@ -17,16 +18,14 @@ export const phoneField = singleLine()
     if (value.trim() === '') return '';
     const e164 = toE164(value);
     if (!e164) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a phone number in international format, e.g. +14155550123.' });
+      ctx.addIssue({ code: 'custom', message: PHONE });
       return z.NEVER;
     }
     return e164;
   })
   .openapi({ type: 'string', example: '+14155550123' });
 
-export const timezoneField = singleLine()
-  .refine(isValidTimeZone, 'Unknown time zone; use an IANA name such as "Europe/London".')
-  .openapi({ example: 'America/New_York' });
+export const timezoneField = singleLine().refine(isValidTimeZone, TIME_ZONE).openapi({ example: 'America/New_York' });
 
 const nameField = singleLine().trim().max(150);
 

@@ -189,7 +189,7 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await expect.poll(fits).toBe(true);
     await shot(page, 'widget-form-1280.png');
 
-    // The API's field errors appear beside each field.
+    // Field errors appear beside each field (the page's own check, in the API's sentences).
     await fillDetails(frame, 'Ada', 'not-an-email');
     await frame.locator('#submit').click();
     await expect.poll(() => frame.locator('#e-email').isVisible()).toBe(true);

@@ -1,4 +1,5 @@
 // The booking pages' wording and the small pure rules behind it: no DOM, unit-tested.
+import { EMAIL, FIELD_SENTENCES } from '../../lib/field-messages';
 
 /** A problem's field errors (a string or a list) as one sentence. */
 export const messages = (value: unknown): string => (Array.isArray(value) ? value : [value]).map(String).join(' ');
@@ -68,4 +69,22 @@ export function cancelNote(b: {
   if (b.status === 'pending')
     return 'This is a late cancellation, but the booking is not confirmed yet, so it costs nothing.';
   return 'This is a late cancellation (it is recorded as late; no pack credit is used).';
+}
+
+const REQUIRED_FIELDS = ['first_name', 'last_name', 'email'];
+// A deliberately loose shape: the API has the last word, in the same sentence.
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * The booking form's own check before it sends: each empty required field, and an email that
+ * cannot be one, mapped to the sentence the API would answer. Empty when the form may be sent.
+ */
+export function checkBookingFields(values: Record<string, string | undefined>): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const name of REQUIRED_FIELDS) {
+    if (!(values[name] ?? '').trim()) problems[name] = FIELD_SENTENCES[name] ?? 'This field is required.';
+  }
+  const email = (values.email ?? '').trim();
+  if (email && !EMAIL_SHAPE.test(email)) problems.email = EMAIL;
+  return problems;
 }

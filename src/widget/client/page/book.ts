@@ -2,7 +2,7 @@
 // form, and the confirmation. It talks only to this origin's public API.
 
 import { brandPalette } from '../colour';
-import { bookedText, manageHref, manageToken, messages, retryText, uuid } from '../text';
+import { bookedText, checkBookingFields, manageHref, manageToken, messages, retryText, uuid } from '../text';
 import { type Slot, validZone, visitorZone, when } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
 import { el, errorCode, load, renderDays, renderTimes, type State, setupZones } from './picker';
@@ -126,6 +126,8 @@ async function submitBooking(s: State, choose: (slot: Slot) => void) {
   if (s.sending || !s.selected) return;
   clearErrors();
   const body = bookingBody(el.form(), s.selected);
+  const missing = checkBookingFields(body);
+  if (Object.keys(missing).length) return showFieldErrors(missing);
   const submit = $<HTMLButtonElement>('submit');
   s.sending = true;
   submit.disabled = true;

@@ -1,0 +1,168 @@
+// Every form of the API, driven from its own OpenAPI document: empty, blank, malformed and
+// out-of-range input must be answered in sentences for people, never in the validator's words.
+import { describe, expect, it } from 'vitest';
+import { registerStaff } from './admin-helpers';
+import { api, futureDay, setupTrainer, uniqueEmail } from './helpers';
+
+// What a validator says and a person should never read.
+// Word boundaries: `booking_request_received` is a value a person may choose, not validator talk.
+const INTERNALS = /\bexpected\b|>=|<=|Too small|Too big|Invalid input|Invalid option|\breceived\b/i;
+
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+};
+type Operation = {
+  security?: unknown[];
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+};
+type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+
+const resolve = (doc: Doc, s: Schema): Schema =>
+  s.$ref ? resolve(doc, doc.components.schemas[s.$ref.split('/').pop() ?? ''] ?? {}) : s;
+
+/** The object's properties, through $ref, allOf and anyOf. */
+function propertiesOf(doc: Doc, schema: Schema): Record<string, Schema> {
+  const s = resolve(doc, schema);
+  const parts = [...(s.allOf ?? []), ...(s.anyOf ?? []), ...(s.oneOf ?? [])].map((p) => propertiesOf(doc, p));
+  return Object.assign({}, ...parts, s.properties ?? {});
+}
+
+const typeOf = (doc: Doc, schema: Schema): string => {
+  const s = resolve(doc, schema);
+  const t = Array.isArray(s.type) ? s.type.find((x) => x !== 'null') : s.type;
+  return t ?? (s.anyOf ?? s.oneOf ?? []).map((x) => typeOf(doc, x)).find((x) => x !== 'null') ?? 'string';
+};
+
+/** A value of the wrong type, a blank one and an out-of-range one for each kind of property. */
+const WRONG: Record<string, unknown> = {
+  string: 12345,
+  number: 'abc',
+  integer: 'abc',
+  boolean: 'maybe',
+  array: 'x',
+  object: 'x',
+};
+const BLANK: Record<string, unknown> = {
+  string: '',
+  number: -1e12,
+  integer: -1e12,
+  boolean: 'no',
+  array: [''],
+  object: [],
+};
+const HUGE: Record<string, unknown> = {
+  string: 'x'.repeat(20_000),
+  number: 1e12,
+  integer: 1.5,
+  array: [12345],
+  object: { a: {} },
+};
+
+function bodies(doc: Doc, schema: Schema): unknown[] {
+  const props = Object.entries(propertiesOf(doc, schema));
+  const fill = (values: Record<string, unknown>) =>
+    Object.fromEntries(props.map(([name, p]) => [name, values[typeOf(doc, p)] ?? 12345]));
+  return [{}, fill(WRONG), fill(BLANK), fill(HUGE), []];
+}
+
+/** Every string in a problem body's errors and detail. */
+const messagesOf = (body: unknown): string[] => {
+  const b = (body ?? {}) as { detail?: unknown; errors?: Record<string, unknown> };
+  return [b.detail, ...Object.values(b.errors ?? {}).flat()].filter((m): m is string => typeof m === 'string');
+};
+
+async function fixtures() {
+  const t = await setupTrainer({ open: ['08:00', '18:00'], settings: { business_name: 'Form Gym' } });
+  const staff = await registerStaff(uniqueEmail('staff'));
+  const start = `${futureDay(3).date}T10:00:00.000Z`;
+  const booking = await api<{ id: number }>('POST', '/api/bookings/', {
+    token: t.token,
+    body: { client: t.client.id, start_time: start },
+  });
+  const pack = await api<{ id: number }>('POST', '/api/packages/', {
+    token: t.token,
+    body: { name: 'Ten', sessions_count: 10, price: '100.00', validity_days: 90 },
+  });
+  const assigned = await api<{ id: number }>('POST', `/api/packages/${pack.body.id}/assign_to_client/`, {
+    token: t.token,
+    body: { client_id: t.client.id },
+  });
+  const brk = await api<{ id: number }>('POST', '/api/trainer-breaks/', {
+    token: t.token,
+    body: { start_date: futureDay(20).date, end_date: futureDay(21).date, reason: 'Away' },
+  });
+  const slots = await api<{ results: { id: number }[] }>('GET', '/api/availability-slots/', { token: t.token });
+  const pub = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+    body: {
+      start_time: `${futureDay(4).date}T11:00:00.000Z`,
+      first_name: 'Vi',
+      last_name: 'Sitor',
+      email: uniqueEmail('v'),
+    },
+    headers: { 'CF-Connecting-IP': '203.0.113.77' },
+  });
+  const ids: [string, number | undefined][] = [
+    ['/api/clients/', t.client.id],
+    ['/api/admin/clients/', t.client.id],
+    ['/api/availability-slots/', slots.body.results[0]?.id],
+    ['/api/trainer-breaks/', brk.body.id],
+    ['/api/bookings/', booking.body.id],
+    ['/api/admin/bookings/', booking.body.id],
+    ['/api/packages/', pack.body.id],
+    ['/api/client-packages/', assigned.body.id],
+    ['/api/admin/users/', t.user.id],
+    ['/api/admin/trainers/', t.user.trainer.id],
+  ];
+  const idFor = (path: string) => ids.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 1;
+  const path = (template: string) =>
+    template
+      .replace('{id}', String(idFor(template)))
+      .replace('{slug}', t.user.trainer.slug)
+      .replace('{token}', pub.body.manage_url.split('/').filter(Boolean).pop() ?? 'x');
+  const tokenFor = (template: string) => (template.startsWith('/api/admin/') ? staff.token : t.token);
+  return { path, tokenFor };
+}
+
+let ip = 0;
+
+describe('errors written for people', () => {
+  it('no form or query list of the OpenAPI document answers in validator internals', async () => {
+    const doc = (await api<Doc>('GET', '/api/openapi.json')).body;
+    const { path, tokenFor } = await fixtures();
+    const leaks: string[] = [];
+    let fieldErrors = 0;
+    const call = async (method: string, template: string, url: string, body?: unknown, raw?: string) => {
+      const res = await api(method.toUpperCase(), url, {
+        body,
+        raw,
+        token: tokenFor(template),
+        headers: { 'CF-Connecting-IP': `192.0.2.${(ip++ % 250) + 1}`, 'Content-Type': 'application/json' },
+      });
+      if (res.status === 400 && messagesOf(res.body).length > 1) fieldErrors += 1;
+      for (const m of messagesOf(res.body)) if (INTERNALS.test(m)) leaks.push(`${method} ${url} ${m}`);
+    };
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const url = path(template).replace(/\/?$/, '/');
+        const query = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+        for (const bad of ['abc', '-1', '', '1.5', '2025-02-30']) {
+          if (query.length) await call(method, template, `${url}?${query.map((q) => `${q}=${bad}`).join('&')}`);
+        }
+        if (!['post', 'put', 'patch'].includes(method)) continue;
+        const schema = op.requestBody?.content['application/json']?.schema;
+        for (const body of schema ? bodies(doc, schema) : [{}]) await call(method, template, url, body);
+        await call(method, template, url, undefined, '{"first_name": ');
+      }
+    }
+    expect(leaks).toEqual([]);
+    // The sweep reached the validators: many answers were 400s naming fields.
+    expect(fieldErrors).toBeGreaterThan(40);
+  });
+});
