@@ -210,7 +210,8 @@ function bookingBody(form: HTMLFormElement, slot: Slot): Record<string, string> 
 async function submitBooking(s: State, choose: (slot: Slot) => void) {
   if (s.sending || !s.selected) return;
   clearErrors();
-  const body = bookingBody(el.form(), s.selected);
+  // The zone the visitor sees the times in: their messages and calendar file use it too.
+  const body = { ...bookingBody(el.form(), s.selected), timezone: s.zone };
   const submit = $<HTMLButtonElement>('submit');
   s.sending = true;
   submit.disabled = true;
