@@ -99,7 +99,8 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     manageUrl: await manageUrlOf(config, row),
     appOrigin: config.appOrigin,
     replyTo: addressOf(config.emailFrom),
-    now,
+    // A reminder speaks as of when the cron planned it ("tomorrow" then), retries included.
+    now: row.kind.startsWith('reminder') ? row.createdAt : now,
   };
   return renderBooking(ctx);
 }
