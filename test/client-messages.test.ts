@@ -67,7 +67,7 @@ const sentRows = (bookingId: number, n: number) =>
  * A sent email row delivered once more through the live SendGrid provider, faked at the fetch
  * boundary: what SendGrid receives (subject, parts and attachments) as the client would get it.
  */
-async function viaSendGrid(row: Row): Promise<SendGridBody> {
+async function viaSendGrid(row: Row, withEnv: Record<string, unknown> = liveEnv): Promise<SendGridBody> {
   // Booking messages are rendered at send time from the booking (the stored text is what was sent).
   await env.DB.prepare(`UPDATE notifications SET status = 'pending', message = '' WHERE id = ?`).bind(row.id).run();
   const bodies: string[] = [];
@@ -78,7 +78,7 @@ async function viaSendGrid(row: Row): Promise<SendGridBody> {
   const batch = createMessageBatch('trainerhub-notifications', [
     { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: { ids: [row.id] } },
   ]);
-  await worker.queue(batch as MessageBatch<{ ids: number[] }>, liveEnv as unknown as Env);
+  await worker.queue(batch as MessageBatch<{ ids: number[] }>, withEnv as unknown as Env);
   await getQueueResult(batch, createExecutionContext());
   vi.restoreAllMocks();
   expect(bodies).toHaveLength(1);
@@ -266,6 +266,22 @@ describe('client messages carry the manage link and the booking as .ics', () => 
     }
     const sms24 = rows.find((x) => x.kind === 'reminder_24h' && x.notification_type === 'sms') as Row;
     expect(sms24.message).toContain(`${ORIGIN}/book/manage/${token}`);
+  });
+});
+
+describe('a link that would not open the booking is never sent', () => {
+  it('after a JWT key change the message goes without the link (the old link still opens the booking)', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'UTC' } });
+    const client = await createClient(t.token);
+    const made = await book(t.token, { client: client.id, start_time: '2031-07-10T15:00:00.000Z' });
+    await api('POST', `/api/bookings/${made.body.id}/confirm/`, { token: t.token });
+    const rows = await sentRows(made.body.id, 1);
+    const confirmed = rows.find((r) => r.kind === 'booking_confirmed') as Row;
+    const token = await opensBooking(confirmed.message);
+    const mail = await viaSendGrid(confirmed, { ...liveEnv, JWT_SECRET: 'x'.repeat(40) });
+    expect(JSON.stringify(mail)).not.toContain('/book/manage/');
+    expect(icsOf(mail)).not.toContain('URL:');
+    expect((await api('GET', `/api/public/bookings/${token}/`)).status).toBe(200);
   });
 });
 

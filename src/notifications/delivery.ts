@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Notification } from '../db/schema';
 import type { NotifyConfig } from '../lib/config';
 import { type Db, statement } from '../lib/db';
-import { manageToken } from '../lib/tokens';
+import { manageToken, sha256Hex } from '../lib/tokens';
 import { addressOf } from './calendar';
 import { type BookingContext, type Rendered, renderBooking } from './messages';
 import { type OutboundMessage, providerFor, type SendResult } from './providers';
@@ -39,6 +39,7 @@ type Row = Notification & {
   clientTimezone: string | null;
   bookingStatus: string | null;
   sequence: number | null;
+  /** "salt tokenHash" of the booking's newest derivable manage link. */
   linkSalt: string | null;
 };
 
@@ -59,7 +60,8 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       b.cancellation_reason AS cancellationReason, c.email AS clientEmail,
       coalesce(nullif(b.client_timezone, ''), t.timezone) AS clientTimezone, b.status AS bookingStatus,
       b.sequence AS sequence,
-      (SELECT l.salt FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> '' ORDER BY l.id DESC LIMIT 1) AS linkSalt
+      (SELECT l.salt || ' ' || l.token_hash FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> ''
+        ORDER BY l.id DESC LIMIT 1) AS linkSalt
     FROM notifications n
     LEFT JOIN trainers t ON t.id = n.trainer_id
     LEFT JOIN users u ON u.id = t.user_id
@@ -69,10 +71,16 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** The booking's manage page, derived from its link's salt (null without a derivable link). */
+/**
+ * The booking's manage page, derived from its link's salt; null without a derivable link, or when
+ * the derived token is not the stored one (the JWT key changed since): a message never carries a
+ * link that does not open the booking.
+ */
 async function manageUrlOf(config: NotifyConfig, row: Row): Promise<string | null> {
-  if (!row.linkSalt || !config.linkSecret) return null;
-  return `${config.appOrigin}/book/manage/${await manageToken(config.linkSecret, row.linkSalt)}`;
+  const [salt, hash] = (row.linkSalt ?? '').split(' ');
+  if (!salt || !hash || !config.linkSecret) return null;
+  const token = await manageToken(config.linkSecret, salt);
+  return (await sha256Hex(token)) === hash ? `${config.appOrigin}/book/manage/${token}` : null;
 }
 
 /** The stored message (account mails, receipts), or the booking message rendered from the row's booking. */
