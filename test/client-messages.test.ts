@@ -160,6 +160,10 @@ describe('client messages carry the manage link and the booking as .ics', () => 
     expect(forTrainer.message).not.toContain('Berlin');
     expect(received.message).toContain(made.body.manage_url);
     expect(received.html).toContain(`href="${made.body.manage_url}"`);
+    expect(received.html).toContain(
+      'href="https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text=Session+with+Alex%3B+Fit%2C+Studio&amp;dates=20261202T123000Z%2F20261202T133000Z',
+    );
+    expect(received.html).toContain('href="https://outlook.live.com/calendar/0/deeplink/compose?');
     await opensBooking(received.message);
 
     const first = await viaSendGrid(received);

@@ -1,6 +1,7 @@
 // What each notification says. Pure: data in, subject/text/HTML/SMS out.
 import { html } from 'hono/html';
 import { dayRelation } from '../lib/calendar';
+import { icalTime } from '../lib/ical';
 import { oneLine } from '../lib/text';
 import { formatLocal, formatSpan } from '../lib/time';
 import { bookingIcs, ICS_FILENAME } from './calendar';
@@ -102,9 +103,33 @@ function email(c: BookingContext, subject: string, lines: string[]): Rendered {
   const link = c.manageUrl
     ? html`<p><a href="${c.manageUrl}">See, change or cancel your booking</a><br>${c.manageUrl}</p>`
     : '';
+  const add = c.status === 'cancelled' ? '' : addToCalendar(c);
   const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
-<p>${greeting}</p>${lines.map((l) => html`<p>${l}</p>`)}${link}<p>— ${c.businessName}</p></body></html>`;
+<p>${greeting}</p>${lines.map((l) => html`<p>${l}</p>`)}${link}${add}<p>— ${c.businessName}</p></body></html>`;
   return { subject, text, html: String(body), attachments: [calendarFile(c)] };
+}
+
+/** "Add to Google Calendar / Outlook" links (the attached .ics serves every other calendar). */
+function addToCalendar(c: BookingContext) {
+  const title = `Session with ${c.businessName}`;
+  const details = c.manageUrl ? `See, change or cancel: ${c.manageUrl}` : '';
+  const google = new URL('https://calendar.google.com/calendar/render');
+  google.search = new URLSearchParams({
+    action: 'TEMPLATE',
+    text: title,
+    dates: `${icalTime(c.startTime)}/${icalTime(c.endTime)}`,
+    details,
+  }).toString();
+  const outlook = new URL('https://outlook.live.com/calendar/0/deeplink/compose');
+  outlook.search = new URLSearchParams({
+    subject: title,
+    startdt: c.startTime,
+    enddt: c.endTime,
+    body: details,
+    path: '/calendar/action/compose',
+    rru: 'addevent',
+  }).toString();
+  return html`<p>Add to <a href="${google.toString()}">Google Calendar</a> · <a href="${outlook.toString()}">Outlook</a></p>`;
 }
 
 /** The booking as an .ics in the client's zone: REQUEST, or CANCEL once cancelled. */
