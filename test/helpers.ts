@@ -136,7 +136,9 @@ export const trainerBookingCommand = (
   status: 'pending',
   idempotency: null,
   session: null,
-  manageTokenHash: null,
+  manageLink: null,
+  source: 'trainer',
+  clientTimezone: '',
   notify: 'none',
   ...extra,
 });

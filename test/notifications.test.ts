@@ -145,8 +145,9 @@ describe('the outbox and the queue (real queue, log provider)', () => {
     ]);
     expect(rows[0]?.provider_message_id).toMatch(/^log-/);
     expect(rows[0]?.subject).toBe('Confirmed: your session on Tue 15 Jan 10:00 EST');
-    expect(rows[1]?.message).toBe(
-      'Session with Alex Fit Studio Tue 15 Jan 10:00 EST (60 min). Reply to your trainer to change.',
+    // Issue 17: the SMS carries the manage link instead of "Reply to your trainer to change."
+    expect(rows[1]?.message).toMatch(
+      /^Session with Alex Fit Studio Tue 15 Jan 10:00 EST \(60 min\)\. Manage: http:\/\/localhost:8787\/book\/manage\/[\w-]{43}$/,
     );
     expect(rows[1]?.recipient).toBe('+14155550123');
     const listed = await api<{ count: number; results: { kind: string }[] }>(
@@ -481,6 +482,8 @@ describe('dedupe keys', () => {
   });
 });
 
+const MANAGE_URL = `https://app.trainerhub.example/book/manage/${'A'.repeat(43)}`;
+
 describe('messages', () => {
   it('SMS bodies stay within 160 GSM-7 characters for long names; names shorten, never the time', () => {
     const long = `Ünïcode Fitness & Performance Coaching 💪 ${'Extraordinarily Long Business Name '.repeat(5)}`;
@@ -496,8 +499,18 @@ describe('messages', () => {
         endTime: '2025-07-14T10:00:00.000Z',
         notes: '',
         cancellationReason: '',
+        bookingId: 1,
+        clientEmail: 'sam@example.com',
+        clientTimezone: 'Europe/London',
+        status: 'confirmed',
+        sequence: 0,
+        manageUrl: MANAGE_URL,
+        appOrigin: 'https://app.trainerhub.example',
+        replyTo: 'bookings@trainerhub.example',
+        now: '2025-07-13T09:00:00.000Z',
       });
       expect(gsm7Length(r.text), r.text).toBeLessThanOrEqual(SMS_MAX);
+      expect(r.text).toContain(MANAGE_URL);
       expect(r.text).toContain('Mon 14 Jul 10:00 BST');
       expect(r.text).toContain('Ünicode Fitness'); // Ü is GSM-7; ï and the emoji are not
     }

@@ -306,7 +306,8 @@ describe('the manage link', () => {
     const compact = slotAt(12, '10:00').replace(/[-:]/g, '').replace('.000', '');
     expect(text).toContain('BEGIN:VEVENT\r\n');
     expect(text).toContain(`DTSTART:${compact}\r\n`);
-    expect(text).toMatch(/UID:[0-9a-f]{24}@example\.com\r\n/);
+    // One UID per booking, from APP_ORIGIN's host: the same event as every email's attachment.
+    expect(text).toMatch(/UID:booking-\d+@localhost:8787\r\n/);
     expect(text).toContain('SUMMARY:Session with Open Gym\r\n');
     const cancelled = await api<{ status: string }>('POST', `/api/public/bookings/${token}/cancel/`, {
       body: { reason: 'Sick' },
@@ -400,7 +401,9 @@ describe('public bookings start only at offered slots', () => {
       status: 'pending' as const,
       idempotency: null,
       session: null,
-      manageTokenHash: null,
+      manageLink: null,
+      source: 'trainer' as const,
+      clientTimezone: '',
       notify: 'none' as const,
       now: new Date().toISOString(),
     });

@@ -201,7 +201,7 @@ describe('the manage link states what a cancellation means', () => {
       ...trainerBookingCommand(t.user.trainer.id, t.client.id, start, {
         clientPackageId: sold.body.id,
         status: 'confirmed',
-        manageTokenHash: await sha256Hex(token),
+        manageLink: { tokenHash: await sha256Hex(token), salt: '' },
       }),
       now: new Date().toISOString(),
     });

@@ -59,8 +59,12 @@ export interface CreateBookingCommand {
   idempotency: Idempotency | null;
   /** A trainer's session whose row is still to be checked (see requireTrainerClaim); null when checked or public. */
   session: SessionToCheck | null;
-  /** SHA-256 of the public manage token, stored with the booking. */
-  manageTokenHash: string | null;
+  /** The manage link: SHA-256 of its token (for lookup) and the salt it is derived from (for messages). */
+  manageLink: { tokenHash: string; salt: string } | null;
+  /** Who books: the public page (its unconfirmed requests expire) or the trainer. */
+  source: 'public' | 'trainer';
+  /** The client's IANA zone for their messages; '' = the trainer's. */
+  clientTimezone: string;
   /** Public requests tell the trainer and the client at once; a trainer's own booking waits for confirm. */
   notify: 'none' | 'public';
 }
@@ -169,6 +173,8 @@ function bookingWrites(db: Db, b: NewBooking) {
       status: cmd.status,
       notes: cmd.notes,
       clientPackageId: cmd.clientPackageId,
+      source: cmd.source,
+      clientTimezone: cmd.clientTimezone,
       buffered: { trainerId: t.id, start: iso(b.start - buffer), end: iso(b.end + buffer), excludeId: 0 },
       session: cmd.session,
       now: nowIso,
@@ -180,11 +186,11 @@ function bookingWrites(db: Db, b: NewBooking) {
         sql`INSERT INTO ${idempotencyKeys} (scope, key, request_hash, status_code, response_body, resource_id, created_at)
           SELECT ${idem.scope}, ${idem.key}, ${idem.hash}, 201, '', ${created}, ${nowIso} WHERE ${created} IS NOT NULL`,
       ),
-    linkManageToken: cmd.manageTokenHash
+    linkManageToken: cmd.manageLink
       ? statement(
           db,
-          sql`INSERT INTO ${bookingLinks} (booking_id, token_hash, created_at)
-            SELECT ${created}, ${cmd.manageTokenHash}, ${nowIso} WHERE ${created} IS NOT NULL`,
+          sql`INSERT INTO ${bookingLinks} (booking_id, token_hash, salt, created_at)
+            SELECT ${created}, ${cmd.manageLink.tokenHash}, ${cmd.manageLink.salt}, ${nowIso} WHERE ${created} IS NOT NULL`,
         )
       : null,
     notifyTrainer: notifies ? notifyTrainerOfRequest(db, t.id, created, nowIso) : null,
@@ -260,6 +266,9 @@ async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<Boo
         clientPackageId: cmd.clientPackageId,
         cancelledAt: null,
         lateCancellation: false,
+        sequence: 0,
+        clientTimezone: cmd.clientTimezone,
+        source: cmd.source,
         createdAt: nowIso,
         updatedAt: nowIso,
       },
@@ -325,7 +334,8 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
     move: statement(
       db,
       sql`
-    UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso}
+    UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso},
+      sequence = sequence + (CASE WHEN start_time = ${iso(start)} AND end_time = ${iso(end)} THEN 0 ELSE 1 END)
     WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND ${isActiveStatus(sql`status`)}
       AND NOT ${overlapsActive(span)}
     RETURNING id`,

@@ -1,6 +1,6 @@
 // Unconfirmed public requests stop holding their slot: the 5-minute cron cancels them.
-import { and, asc, eq, exists, lte, or } from 'drizzle-orm';
-import { bookingLinks, bookings } from '../db/schema';
+import { and, asc, eq, lte, or } from 'drizzle-orm';
+import { bookings } from '../db/schema';
 import type { BookingsConfig } from '../lib/config';
 import { ApiError } from '../lib/problem';
 import { addSeconds } from '../lib/time';
@@ -13,9 +13,9 @@ const PER_TICK = 200;
 
 /**
  * Cancels every public request still `pending` whose hold has run out: `pendingHoldHours` after it
- * was made, or at its start if that comes first. A public request is a booking with a manage link
- * (`booking_links`), which only the public booking API writes, in the same batch as the booking;
- * a trainer's own pending booking has none and is never expired.
+ * was made, or at its start if that comes first. A public request is a booking whose `source` is
+ * 'public' (set by the public booking API); a trainer's own pending booking is never expired,
+ * although it has a manage link too.
  *
  * Safe to run twice at once: the cancel is guarded on `pending` in its UPDATE, its outbox rows
  * exist only if that UPDATE happened, and their dedupe keys are unique, so the client hears once.
@@ -30,7 +30,7 @@ export async function expirePendingRequests(deps: TransitionDeps, config: Bookin
       and(
         eq(bookings.status, 'pending'),
         or(lte(bookings.createdAt, heldSince), lte(bookings.startTime, now)),
-        exists(db.select({ one: bookingLinks.id }).from(bookingLinks).where(eq(bookingLinks.bookingId, bookings.id))),
+        eq(bookings.source, 'public'),
       ),
     )
     .orderBy(asc(bookings.startTime))

@@ -2,11 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { currentTrainer, requireAuth, requireTrainer, requireTrainerClaim, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
+import { jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
+import { newManageLink } from '../lib/tokens';
 import { findBooking, type ListMode, listBookings } from './queries';
 import { scheduleOf, unwrapOutcome } from './schedule-object';
 import {
@@ -108,6 +110,8 @@ export const bookingsRouter = createRouter()
       `user:${claim.userId}:POST /api/bookings`,
       body,
     );
+    // Every booking gets a manage link, so the client's messages can carry it (random: no answer shows it).
+    const link = await newManageLink(jwtSecretOf(c.var.config), null);
     const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId).createBooking({
       trainerId: claim.trainerId,
       client: { id: body.client },
@@ -120,7 +124,9 @@ export const bookingsRouter = createRouter()
       status: 'pending',
       idempotency,
       session: claim.sessionChecked ? null : { userId: claim.userId, jti: claim.jti },
-      manageTokenHash: null,
+      manageLink: { tokenHash: link.tokenHash, salt: link.salt },
+      source: 'trainer',
+      clientTimezone: '',
       notify: 'none',
       now: isoNow(c.var.clock),
     });

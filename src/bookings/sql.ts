@@ -41,6 +41,8 @@ export interface GuardedInsert {
   status: 'pending' | 'confirmed';
   notes: string;
   clientPackageId: number | null;
+  source: 'public' | 'trainer';
+  clientTimezone: string;
   /** The span no other active booking may touch: [start - buffer, end + buffer). */
   buffered: BufferedSpan;
   session: SessionToCheck | null;
@@ -55,8 +57,8 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
   statement(
     db,
     sql`
-    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, status, notes, client_package_id, created_at, updated_at)
-    SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.now}, ${b.now}
+    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, status, notes, client_package_id, source, client_timezone, created_at, updated_at)
+    SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}
     WHERE NOT ${overlapsActive(b.buffered)}
     AND (${b.clientPackageId} IS NULL OR (
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})

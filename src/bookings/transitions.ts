@@ -96,9 +96,14 @@ export async function transition(
             cancellationReason: reason,
             cancelledAt: nowIso,
             lateCancellation: late,
+            sequence: sql`${bookings.sequence} + 1`,
             updatedAt: nowIso,
           }
-        : { status: action === 'confirm' ? 'confirmed' : 'completed', updatedAt: nowIso },
+        : {
+            status: action === 'confirm' ? 'confirmed' : 'completed',
+            sequence: sql`${bookings.sequence} + 1`,
+            updatedAt: nowIso,
+          },
     )
     .where(guard)
     .returning({ id: bookings.id });

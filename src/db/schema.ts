@@ -180,6 +180,14 @@ export const bookings = sqliteTable(
     clientPackageId: integer('client_package_id').references(() => clientPackages.id, { onDelete: 'restrict' }),
     cancelledAt: text('cancelled_at'),
     lateCancellation: integer('late_cancellation', { mode: 'boolean' }).notNull().default(false),
+    // iCalendar SEQUENCE: raised on every change of time or status, so calendar apps replace their copy.
+    sequence: integer('sequence').notNull().default(0),
+    // The client's IANA zone for their messages; '' = the trainer's zone.
+    clientTimezone: text('client_timezone').notNull().default(''),
+    // Who made it: a public request (the booking page; the expiry cron lapses these) or the trainer.
+    source: text('source', { enum: ['trainer', 'public'] })
+      .notNull()
+      .default('trainer'),
     ...timestamps,
   },
   (t) => [
@@ -419,7 +427,11 @@ export const dashboardMetrics = sqliteTable(
 
 export type DashboardMetric = typeof dashboardMetrics.$inferSelect;
 
-/** The public manage link of a booking: only the SHA-256 of its token is stored. */
+/**
+ * The public manage link of a booking: only the SHA-256 of its token is stored, for lookup. The
+ * token is HMAC(secret, "manage:" + salt) (lib/tokens.ts manageToken), so a message can carry it
+ * at send time; rows from before the salt ('') keep working but cannot be put in messages.
+ */
 export const bookingLinks = sqliteTable(
   'booking_links',
   {
@@ -428,6 +440,7 @@ export const bookingLinks = sqliteTable(
       .notNull()
       .references(() => bookings.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull().unique(),
+    salt: text('salt').notNull().default(''),
     createdAt: text('created_at').notNull().default(now),
   },
   (t) => [index('booking_links_booking_idx').on(t.bookingId)],

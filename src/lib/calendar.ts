@@ -211,3 +211,11 @@ export function offsetSpans(timeZone: string, fromMs: number, toMs: number): Off
   }
   return spans;
 }
+
+/** 'today' or 'tomorrow' when the instant falls on that local day in the zone (seen at `nowMs`), else null. */
+export function dayRelation(epochMs: number, nowMs: number, timeZone: string): 'today' | 'tomorrow' | null {
+  const day = localDate(epochMs, timeZone);
+  const now = localDate(nowMs, timeZone);
+  if (day === now) return 'today';
+  return day === addDays(now, 1) ? 'tomorrow' : null;
+}

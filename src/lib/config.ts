@@ -119,6 +119,14 @@ function unsafeSettings(e: Settings): FieldErrors {
   return errors;
 }
 
+/** The JWT key, or undefined when none is usable (authenticated calls then answer 503). */
+const usableJwtSecret = (e: { JWT_SECRET?: string | undefined; ENVIRONMENT: string }): string | undefined =>
+  e.JWT_SECRET && e.JWT_SECRET.length >= MIN_JWT_SECRET_LENGTH
+    ? e.JWT_SECRET
+    : e.ENVIRONMENT === 'development'
+      ? DEV_JWT_SECRET
+      : undefined;
+
 const configSchema = z
   .object({
     ENVIRONMENT: z.enum(['production', 'development', 'test', 'staging']).default('production'),
@@ -155,16 +163,14 @@ const configSchema = z
     corsOrigins: e.CORS_ORIGINS,
     logRequests: e.LOG_REQUESTS === 'true' && e.ENVIRONMENT !== 'test',
     /** The JWT key, or undefined when none is usable (authenticated calls then answer 503). */
-    jwtSecret:
-      e.JWT_SECRET && e.JWT_SECRET.length >= MIN_JWT_SECRET_LENGTH
-        ? e.JWT_SECRET
-        : e.ENVIRONMENT === 'development'
-          ? DEV_JWT_SECRET
-          : undefined,
+    jwtSecret: usableJwtSecret(e),
     notify: {
       provider: providerOf(e.ENVIRONMENT, e.NOTIFY_PROVIDER),
       quiet: e.ENVIRONMENT === 'test',
       emailFrom: e.EMAIL_FROM,
+      /** Client messages carry the booking's manage link: this origin, a token derived with the JWT key. */
+      appOrigin: e.APP_ORIGIN.replace(/\/$/, ''),
+      linkSecret: usableJwtSecret(e),
       smsFrom: e.SMS_FROM,
       sendgrid: { baseUrl: e.SENDGRID_API_BASE, apiKey: e.SENDGRID_API_KEY },
       twilio: { baseUrl: e.TWILIO_API_BASE, accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN },

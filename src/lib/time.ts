@@ -67,3 +67,19 @@ function zoneAbbreviation(iso: string, timeZone: string): string {
   }
   return fallback;
 }
+
+/** "Berlin time", "New York time", "UTC": the zone named by its city, as a reader knows it. */
+export function zoneLabel(timeZone: string): string {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 'UTC';
+  const city = timeZone.split('/').pop()?.replace(/_/g, ' ') ?? timeZone;
+  return `${city} time`;
+}
+
+/** "Wednesday 2 December, 13:30–14:30 (Berlin time)": a session's span in a zone, the zone named. */
+export function formatSpan(startIso: string, endIso: string, timeZone: string): string {
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).format(
+    new Date(startIso),
+  );
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return `${day.replace(/,/g, '')}, ${clock.format(new Date(startIso))}–${clock.format(new Date(endIso))} (${zoneLabel(timeZone)})`;
+}

@@ -107,3 +107,20 @@ export const sameText = (a: string, b: string): boolean => sameBytes(utf8.encode
 
 /** `bytes` random bytes as URL-safe text. */
 export const randomToken = (bytes = 32): string => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+/** A booking's manage token, derived from its stored salt, so a message can carry it at send time. */
+export const manageToken = async (secret: string, salt: string): Promise<string> =>
+  base64url(await hmacSha256(secret, `manage:${salt}`));
+
+/**
+ * A new manage link: a random salt, or one derived from an idempotency scope (a replayed answer
+ * then carries the same link); only the token's SHA-256 and the salt are stored.
+ */
+export async function newManageLink(
+  secret: string,
+  idemScope: string | null,
+): Promise<{ token: string; salt: string; tokenHash: string }> {
+  const salt = idemScope ? await sha256Hex(`manage:${idemScope}`) : randomToken();
+  const token = await manageToken(secret, salt);
+  return { token, salt, tokenHash: await sha256Hex(token) };
+}

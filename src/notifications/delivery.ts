@@ -3,6 +3,8 @@ import { sql } from 'drizzle-orm';
 import type { Notification } from '../db/schema';
 import type { NotifyConfig } from '../lib/config';
 import { type Db, statement } from '../lib/db';
+import { manageToken, sha256Hex } from '../lib/tokens';
+import { addressOf } from './calendar';
 import { type BookingContext, type Rendered, renderBooking } from './messages';
 import { type OutboundMessage, providerFor, type SendResult } from './providers';
 import { type SmsQuota, smsQuota, takeSms } from './quota';
@@ -33,6 +35,12 @@ type Row = Notification & {
   endTime: string | null;
   bookingNotes: string | null;
   cancellationReason: string | null;
+  clientEmail: string | null;
+  clientTimezone: string | null;
+  bookingStatus: string | null;
+  sequence: number | null;
+  /** "salt tokenHash" of the booking's newest derivable manage link. */
+  linkSalt: string | null;
 };
 
 type Outcome = SendResult & { rendered: Rendered };
@@ -49,7 +57,11 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       coalesce(nullif(trim(c.first_name || ' ' || c.last_name), ''), c.email) AS clientName,
       coalesce(nullif(t.business_name, ''), nullif(trim(u.first_name || ' ' || u.last_name), ''), u.email) AS businessName,
       t.timezone AS timezone, b.start_time AS startTime, b.end_time AS endTime, b.notes AS bookingNotes,
-      b.cancellation_reason AS cancellationReason
+      b.cancellation_reason AS cancellationReason, c.email AS clientEmail,
+      coalesce(nullif(b.client_timezone, ''), t.timezone) AS clientTimezone, b.status AS bookingStatus,
+      b.sequence AS sequence,
+      (SELECT l.salt || ' ' || l.token_hash FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> ''
+        ORDER BY l.id DESC LIMIT 1) AS linkSalt
     FROM notifications n
     LEFT JOIN trainers t ON t.id = n.trainer_id
     LEFT JOIN users u ON u.id = t.user_id
@@ -59,21 +71,44 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+/**
+ * The booking's manage page, derived from its link's salt; null without a derivable link, or when
+ * the derived token is not the stored one (the JWT key changed since): a message never carries a
+ * link that does not open the booking.
+ */
+async function manageUrlOf(config: NotifyConfig, row: Row): Promise<string | null> {
+  const [salt, hash] = (row.linkSalt ?? '').split(' ');
+  if (!salt || !hash || !config.linkSecret) return null;
+  const token = await manageToken(config.linkSecret, salt);
+  return (await sha256Hex(token)) === hash ? `${config.appOrigin}/book/manage/${token}` : null;
+}
+
 /** The stored message (account mails, receipts), or the booking message rendered from the row's booking. */
-function render(row: Row): Rendered {
+async function render(config: NotifyConfig, row: Row, now: string): Promise<Rendered> {
   if (row.message || row.kind === 'email_verification')
     return { subject: row.subject, text: row.message, html: row.html };
+  const timezone = row.timezone ?? 'UTC';
   const ctx: BookingContext = {
     kind: row.kind,
     channel: row.notificationType,
+    bookingId: row.bookingId ?? 0,
     clientFirstName: row.clientFirstName ?? '',
     clientName: row.clientName ?? '',
+    clientEmail: row.clientEmail ?? '',
     businessName: row.businessName ?? '',
-    timezone: row.timezone ?? 'UTC',
+    timezone,
+    clientTimezone: row.clientTimezone ?? timezone,
     startTime: row.startTime ?? row.createdAt,
     endTime: row.endTime ?? row.createdAt,
+    status: row.bookingStatus ?? 'pending',
+    sequence: row.sequence ?? 0,
     notes: row.bookingNotes ?? '',
     cancellationReason: row.cancellationReason ?? '',
+    manageUrl: await manageUrlOf(config, row),
+    appOrigin: config.appOrigin,
+    replyTo: addressOf(config.emailFrom),
+    // A reminder speaks as of when the cron planned it ("tomorrow" then), retries included.
+    now: row.kind.startsWith('reminder') ? row.createdAt : now,
   };
   return renderBooking(ctx);
 }
@@ -91,8 +126,8 @@ async function claim(db: Db, rows: Map<number, Row>, now: string): Promise<Row[]
 }
 
 /** Sends one claimed row through its provider, unless it is an SMS past the trainer's quota. */
-async function send(config: NotifyConfig, row: Row, quota: SmsQuota): Promise<Outcome> {
-  const rendered = render(row);
+async function send(config: NotifyConfig, row: Row, quota: SmsQuota, now: string): Promise<Outcome> {
+  const rendered = await render(config, row, now);
   if (row.notificationType === 'sms' && row.trainerId !== null) {
     const refused = takeSms(quota, row.trainerId);
     if (refused) return { ok: false, retryable: false, reason: refused, rendered };
@@ -103,6 +138,7 @@ async function send(config: NotifyConfig, row: Row, quota: SmsQuota): Promise<Ou
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,
+    attachments: rendered.attachments ?? [],
   };
   return { ...(await providerFor(config, row.notificationType).send(message)), rendered };
 }
@@ -140,7 +176,7 @@ export async function deliver(db: Db, config: NotifyConfig, messages: readonly Q
   );
   const quota = await smsQuota(db, config.smsDailyLimitPerTrainer, smsTrainers, now);
   const outcomes = new Map<number, Outcome>();
-  await Promise.all(claimed.map(async (row) => outcomes.set(row.id, await send(config, row, quota))));
+  await Promise.all(claimed.map(async (row) => outcomes.set(row.id, await send(config, row, quota, now))));
 
   const writes: D1PreparedStatement[] = [];
   for (const msg of messages) {

@@ -1,26 +1,51 @@
 // What each notification says. Pure: data in, subject/text/HTML/SMS out.
 import { html } from 'hono/html';
+import { dayRelation } from '../lib/calendar';
+import { icalTime } from '../lib/ical';
 import { oneLine } from '../lib/text';
-import { formatLocal } from '../lib/time';
+import { formatLocal, formatSpan } from '../lib/time';
+import { bookingIcs, ICS_FILENAME } from './calendar';
 import type { NotificationKind } from './types';
 
 export interface BookingContext {
   kind: NotificationKind;
   channel: 'email' | 'sms' | 'push';
+  bookingId: number;
   clientFirstName: string;
   clientName: string;
+  clientEmail: string;
   businessName: string;
+  /** The trainer's zone (the trainer's own messages). */
   timezone: string;
+  /** The client's zone (every client message and its calendar file). */
+  clientTimezone: string;
   startTime: string;
   endTime: string;
+  status: string;
+  sequence: number;
   notes: string;
   cancellationReason: string;
+  /** The booking's manage page, or null for a link made before links could be derived. */
+  manageUrl: string | null;
+  appOrigin: string;
+  /** The reply address of client mail (EMAIL_FROM's address), the calendar file's organizer. */
+  replyTo: string;
+  /** When the message is sent: "today" and "tomorrow" are said from here. */
+  now: string;
+}
+
+export interface Attachment {
+  filename: string;
+  /** The file's text (providers encode it as they need). */
+  content: string;
+  type: string;
 }
 
 export interface Rendered {
   subject: string;
   text: string;
   html: string;
+  attachments?: Attachment[];
 }
 
 export const SMS_MAX = 160;
@@ -73,81 +98,146 @@ const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.
 
 function email(c: BookingContext, subject: string, lines: string[]): Rendered {
   const greeting = `Hi ${c.clientFirstName || c.clientName},`;
-  const text = [greeting, '', ...lines, '', `— ${c.businessName}`].join('\n');
+  const manage = c.manageUrl ? `See, change or cancel your booking: ${c.manageUrl}` : '';
+  const text = [greeting, '', ...lines, ...(manage ? ['', manage] : []), '', `— ${c.businessName}`].join('\n');
+  const link = c.manageUrl
+    ? html`<p><a href="${c.manageUrl}">See, change or cancel your booking</a><br>${c.manageUrl}</p>`
+    : '';
+  const add = c.status === 'cancelled' ? '' : addToCalendar(c);
   const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
-<p>${greeting}</p>${lines.map((l) => html`<p>${l}</p>`)}<p>— ${c.businessName}</p></body></html>`;
-  return { subject, text, html: String(body) };
+<p>${greeting}</p>${lines.map((l) => html`<p>${l}</p>`)}${link}${add}<p>— ${c.businessName}</p></body></html>`;
+  return { subject, text, html: String(body), attachments: [calendarFile(c)] };
 }
 
-/** The message for a booking notification, in the trainer's zone with the zone's abbreviation. */
+/** "Add to Google Calendar / Outlook" links (the attached .ics serves every other calendar). */
+function addToCalendar(c: BookingContext) {
+  const title = `Session with ${c.businessName}`;
+  const details = c.manageUrl ? `See, change or cancel: ${c.manageUrl}` : '';
+  const google = new URL('https://calendar.google.com/calendar/render');
+  google.search = new URLSearchParams({
+    action: 'TEMPLATE',
+    text: title,
+    dates: `${icalTime(c.startTime)}/${icalTime(c.endTime)}`,
+    details,
+  }).toString();
+  const outlook = new URL('https://outlook.live.com/calendar/0/deeplink/compose');
+  outlook.search = new URLSearchParams({
+    subject: title,
+    startdt: c.startTime,
+    enddt: c.endTime,
+    body: details,
+    path: '/calendar/action/compose',
+    rru: 'addevent',
+  }).toString();
+  return html`<p>Add to <a href="${google.toString()}">Google Calendar</a> · <a href="${outlook.toString()}">Outlook</a></p>`;
+}
+
+/** The booking as an .ics in the client's zone: REQUEST, or CANCEL once cancelled. */
+function calendarFile(c: BookingContext): Attachment {
+  const cancelled = c.status === 'cancelled';
+  const method = cancelled ? 'CANCEL' : 'REQUEST';
+  const span = formatSpan(c.startTime, c.endTime, c.clientTimezone);
+  const content = bookingIcs(
+    {
+      bookingId: c.bookingId,
+      appOrigin: c.appOrigin,
+      manageUrl: c.manageUrl,
+      status: c.status,
+      sequence: c.sequence,
+      startTime: c.startTime,
+      endTime: c.endTime,
+      summary: `Session with ${c.businessName}`,
+      description: [`${span}`, ...(c.manageUrl ? [`See, change or cancel: ${c.manageUrl}`] : [])].join('\n'),
+      location: '',
+      organizer: { name: c.businessName, email: c.replyTo },
+      attendee: c.clientEmail ? { name: c.clientName, email: c.clientEmail } : undefined,
+      now: c.now,
+    },
+    method,
+  );
+  return { filename: ICS_FILENAME, content, type: `text/calendar; method=${method}` };
+}
+
+/** The message for a booking notification: the client's in their zone, the trainer's in the trainer's. */
 export function renderBooking(c: BookingContext): Rendered {
-  const r = renderRaw(c);
+  const r = c.kind === 'booking_requested' ? renderForTrainer(c) : renderForClient(c);
   return { ...r, subject: oneLine(r.subject) };
 }
 
-function renderRaw(c: BookingContext): Rendered {
+function renderForTrainer(c: BookingContext): Rendered {
   const when = formatLocal(c.startTime, c.timezone);
   const whenLong = formatLocal(c.startTime, c.timezone, true);
   const dur = minutes(c);
+  return {
+    subject: `New booking request: ${oneLine(c.clientName)}, ${when}`,
+    text: `${c.clientName} asked for a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\nConfirm or cancel it in TrainerHub.`,
+    html: String(
+      html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${c.clientName} asked for a session on ${whenLong} (${dur} minutes).</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>Confirm or cancel it in TrainerHub.</p></body></html>`,
+    ),
+  };
+}
+
+/** The SMS of a client message: short, with the manage link. */
+function renderSms(c: BookingContext, when: string, dur: number): Rendered {
+  const link = c.manageUrl ? ` ${c.manageUrl}` : '';
+  const sms = (name: string): string => {
+    switch (c.kind) {
+      case 'booking_cancelled':
+        if (c.cancellationReason === EXPIRED)
+          return `Your request to ${name} for ${when} was not confirmed and has lapsed.${link}`;
+        return `Session with ${name} ${when} was cancelled.${link}`;
+      case 'reminder_24h':
+        return `Reminder: session with ${name} ${when} (${dur} min).${link}`;
+      case 'reminder_1h':
+        return `In 1 hour: session with ${name} ${when} (${dur} min).${link}`;
+      case 'booking_request_received':
+        return `Request sent to ${name} for ${when} (${dur} min). You will hear back soon.${link}`;
+      default:
+        return `Session with ${name} ${when} (${dur} min).${link ? ` Manage:${link}` : ' Reply to your trainer to change.'}`;
+    }
+  };
+  return { subject: '', text: fitSms(sms, c.businessName), html: '' };
+}
+
+function renderForClient(c: BookingContext): Rendered {
+  const when = formatLocal(c.startTime, c.clientTimezone);
+  const span = formatSpan(c.startTime, c.endTime, c.clientTimezone);
+  const dur = minutes(c);
   const notes = c.notes ? [`Notes: ${c.notes}`] : [];
-  if (c.channel === 'sms') {
-    const sms = (name: string): string => {
-      switch (c.kind) {
-        case 'booking_cancelled':
-          if (c.cancellationReason === EXPIRED)
-            return `Your request to ${name} for ${when} was not confirmed and has lapsed.`;
-          return `Session with ${name} ${when} was cancelled.`;
-        case 'reminder_24h':
-          return `Reminder: session with ${name} ${when} (${dur} min).`;
-        case 'reminder_1h':
-          return `In 1 hour: session with ${name} ${when} (${dur} min).`;
-        case 'booking_request_received':
-          return `Request sent to ${name} for ${when} (${dur} min). You will hear back soon.`;
-        default:
-          return `Session with ${name} ${when} (${dur} min). Reply to your trainer to change.`;
-      }
-    };
-    return { subject: '', text: fitSms(sms, c.businessName), html: '' };
-  }
+  if (c.channel === 'sms') return renderSms(c, when, dur);
   if (c.kind === 'booking_cancelled' && c.cancellationReason === EXPIRED) {
     return email(c, `Not confirmed: your request for ${when}`, [
-      `${c.businessName} did not confirm your request for ${whenLong} in time, so it has lapsed and the time is free again.`,
+      `${c.businessName} did not confirm your request for ${span} in time, so it has lapsed and the time is free again.`,
       'You are welcome to request another time.',
     ]);
   }
   switch (c.kind) {
     case 'booking_cancelled':
       return email(c, `Cancelled: your session on ${when}`, [
-        `Your session with ${c.businessName} on ${whenLong} has been cancelled.`,
+        `Your session with ${c.businessName} on ${span} has been cancelled.`,
         ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
       ]);
-    case 'reminder_24h':
-      return email(c, `Reminder: your session tomorrow, ${when}`, [
-        `This is a reminder of your session with ${c.businessName} on ${whenLong} (${dur} minutes).`,
+    case 'reminder_24h': {
+      // "tomorrow" only when it is tomorrow where the client is, seen at the moment of sending.
+      const day = dayRelation(Date.parse(c.startTime), Date.parse(c.now), c.clientTimezone);
+      return email(c, `Reminder: your session ${day ? `${day}, ` : 'on '}${when}`, [
+        `This is a reminder of your session with ${c.businessName} ${day ? `${day}, ` : 'on '}${span} (${dur} minutes).`,
         ...notes,
       ]);
+    }
     case 'reminder_1h':
       return email(c, `In one hour: your session at ${when}`, [
-        `Your session with ${c.businessName} starts at ${whenLong} (${dur} minutes).`,
+        `Your session with ${c.businessName} starts at ${span} (${dur} minutes).`,
       ]);
     case 'booking_request_received':
       return email(c, `Booking request received: ${when}`, [
-        `${c.businessName} has received your request for ${whenLong} (${dur} minutes) and will confirm it soon.`,
+        `${c.businessName} has received your request for ${span} (${dur} minutes) and will confirm it soon.`,
         ...notes,
       ]);
-    case 'booking_requested':
-      return {
-        subject: `New booking request: ${oneLine(c.clientName)}, ${when}`,
-        text: `${c.clientName} asked for a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\nConfirm or cancel it in TrainerHub.`,
-        html: String(
-          html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${c.clientName} asked for a session on ${whenLong} (${dur} minutes).</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>Confirm or cancel it in TrainerHub.</p></body></html>`,
-        ),
-      };
     default:
       return email(c, `Confirmed: your session on ${when}`, [
-        `Your session with ${c.businessName} is confirmed for ${whenLong} (${dur} minutes).`,
+        `Your session with ${c.businessName} is confirmed for ${span} (${dur} minutes).`,
         ...notes,
-        'Reply to your trainer if you need to change it.',
       ]);
   }
 }

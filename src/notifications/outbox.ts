@@ -138,7 +138,10 @@ export function planDueReminders(db: Db, nowIso: string) {
       ${dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') })}, '', ${nowIso}, ${nowIso}
     FROM bookings b JOIN clients c ON c.id = b.client_id
     WHERE b.status = 'confirmed' AND ${window} ${sql.raw(phone)}`;
-  const day = sql`b.start_time > ${in1h} AND b.start_time <= ${in24h}`;
+  // A booking confirmed less than 24 h before its start gets no 24 h reminder (its confirmation just went).
+  const day = sql`b.start_time > ${in1h} AND b.start_time <= ${in24h}
+    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed'
+      AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-24 hours'))`;
   const hour = sql`b.start_time > ${nowIso} AND b.start_time <= ${in1h}`;
   return statement(
     db,

@@ -6,6 +6,7 @@ import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
 import { ADDRESS_AND_TRAINER, clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import { sha256Hex } from '../lib/tokens';
+import { ICS_FILENAME } from '../notifications/calendar';
 import {
   manageCancelBody,
   manageOut,
@@ -183,10 +184,15 @@ export const publicRouter = createRouter()
     return c.json(await pub.cancelManaged(c.var.db, c.env.NOTIFY_QUEUE, token, reason, isoNow(c.var.clock)), 200);
   })
   .openapi(ics, async (c) => {
-    const host = new URL(c.req.url).host;
-    const text = await pub.icsFor(c.var.db, c.req.valid('param').token, host, isoNow(c.var.clock));
+    const { appOrigin, notify } = c.var.config;
+    const text = await pub.icsFor(
+      c.var.db,
+      c.req.valid('param').token,
+      { appOrigin, emailFrom: notify.emailFrom },
+      isoNow(c.var.clock),
+    );
     return c.body(text, 200, {
       'Content-Type': 'text/calendar; charset=utf-8',
-      'Content-Disposition': 'attachment; filename="session.ics"',
+      'Content-Disposition': `attachment; filename="${ICS_FILENAME}"`,
     });
   });

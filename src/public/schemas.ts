@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { instantField } from '../bookings/schemas';
 import { multiLine, singleLine } from '../lib/text';
 import { dateField } from '../scheduling/schemas';
-import { emailField, phoneField } from '../users/schemas';
+import { emailField, phoneField, timezoneField } from '../users/schemas';
 
 export const slugParam = z.object({
   slug: singleLine()
@@ -48,6 +48,9 @@ export const publicBookingBody = z
     email: emailField,
     phone: phoneField.optional(),
     notes: multiLine().trim().max(2000).optional(),
+    timezone: timezoneField
+      .optional()
+      .openapi({ description: "The visitor's IANA zone: their messages show times in it (default: the trainer's)." }),
     website: singleLine().max(200).optional().openapi({ description: 'Leave empty (a trap for robots).' }),
   })
   .openapi('PublicBookingCreate');

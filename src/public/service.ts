@@ -5,13 +5,14 @@ import { transition } from '../bookings/transitions';
 import { bookingLinks, bookings, clientPackages, sessionPackages, type Trainer, trainers, users } from '../db/schema';
 import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
 import type { Db } from '../lib/db';
-import { icalDocument, icalText, icalTime } from '../lib/ical';
 import { idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
 import { conflict, invalidField, notFound, tooManyRequests } from '../lib/problem';
 import { ADDRESS, hit, limitsOf, RATE_POLICIES } from '../lib/ratelimit';
-import { base64url, hmacSha256, randomToken, sha256Hex } from '../lib/tokens';
+import { formatSpan } from '../lib/time';
+import { newManageLink, randomToken, sha256Hex } from '../lib/tokens';
+import { addressOf, bookingIcs } from '../notifications/calendar';
 import { enqueue } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { getAvailableTimes } from '../scheduling/service';
@@ -79,15 +80,6 @@ export async function publicAvailability(db: Db, slug: string, q: { from?: strin
 
 const minDate = (a: string, b: string) => (a < b ? a : b);
 
-/**
- * A manage token of 256 bits. With an Idempotency-Key it is derived (HMAC) from the key, so a
- * replayed answer carries the same link while only the token's hash is ever stored.
- */
-async function manageToken(secret: string, idemScope: string | null): Promise<string> {
-  if (!idemScope) return randomToken();
-  return base64url(await hmacSha256(secret, `manage:${idemScope}`));
-}
-
 export interface PublicBookingContext {
   db: Db;
   schedules: ScheduleNamespace;
@@ -121,7 +113,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
   }
 
   const idempotency = await idempotencyOf(ctx.idempotencyKey, `public:${trainer.id}:POST /bookings`, input);
-  const token = await manageToken(ctx.secret, idempotency ? `${idempotency.scope}:${idempotency.key}` : null);
+  const link = await newManageLink(ctx.secret, idempotency ? `${idempotency.scope}:${idempotency.key}` : null);
   const outcome = await scheduleOf(ctx.schedules, trainer.id).createBooking({
     trainerId: trainer.id,
     client: { email: input.email, firstName: input.first_name, lastName: input.last_name, phone: input.phone ?? '' },
@@ -134,7 +126,9 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     status: trainer.autoConfirm ? 'confirmed' : 'pending',
     idempotency,
     session: null,
-    manageTokenHash: await sha256Hex(token),
+    manageLink: { tokenHash: link.tokenHash, salt: link.salt },
+    source: 'public',
+    clientTimezone: input.timezone ?? '',
     notify: 'public',
     now: ctx.now,
   });
@@ -145,7 +139,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     end_time: booking.end_time,
     status: booking.status,
     business_name: name,
-    manage_url: `${origin}/book/manage/${token}`,
+    manage_url: `${origin}/book/manage/${link.token}`,
   };
 }
 
@@ -232,24 +226,32 @@ export async function cancelManaged(db: Db, queue: Queue<NotifyMessage>, token: 
   return getManaged(db, token, now);
 }
 
-/** One VEVENT in UTC, importable by common calendar apps. */
-export async function icsFor(db: Db, token: string, host: string, now: string): Promise<string> {
+/** The booking's calendar file (the same event as every client email's attachment), in the client's zone. */
+export async function icsFor(
+  db: Db,
+  token: string,
+  site: { appOrigin: string; emailFrom: string },
+  now: string,
+): Promise<string> {
   const row = await bookingByToken(db, token);
-  const uid = `${(await sha256Hex(token)).slice(0, 24)}@${host}`;
-  return icalDocument([
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//TrainerHub//Booking//EN',
-    'CALSCALE:GREGORIAN',
-    'METHOD:PUBLISH',
-    'BEGIN:VEVENT',
-    `UID:${uid}`,
-    `DTSTAMP:${icalTime(now)}`,
-    `DTSTART:${icalTime(row.booking.startTime)}`,
-    `DTEND:${icalTime(row.booking.endTime)}`,
-    `SUMMARY:${icalText(`Session with ${row.name}`)}`,
-    `STATUS:${row.booking.status === 'cancelled' ? 'CANCELLED' : row.booking.status === 'confirmed' ? 'CONFIRMED' : 'TENTATIVE'}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-  ]);
+  const b = row.booking;
+  const manageUrl = `${site.appOrigin}/book/manage/${token}`;
+  const span = formatSpan(b.startTime, b.endTime, b.clientTimezone || row.trainer.timezone);
+  return bookingIcs(
+    {
+      bookingId: b.id,
+      appOrigin: site.appOrigin,
+      manageUrl,
+      status: b.status,
+      sequence: b.sequence,
+      startTime: b.startTime,
+      endTime: b.endTime,
+      summary: `Session with ${row.name}`,
+      description: `${span}\nSee, change or cancel: ${manageUrl}`,
+      location: '',
+      organizer: { name: row.name, email: addressOf(site.emailFrom) },
+      now,
+    },
+    'PUBLISH',
+  );
 }

@@ -4,7 +4,13 @@ import type { Provider } from './types';
 export const logProvider = (quiet: boolean): Provider => ({
   async send(message) {
     const id = `log-${crypto.randomUUID()}`;
-    if (!quiet) console.log(JSON.stringify({ level: 'info', msg: 'notification (log provider)', id, ...message }));
+    if (!quiet) {
+      const { attachments, ...rest } = message;
+      const files = (attachments ?? []).map((a) => a.filename);
+      console.log(
+        JSON.stringify({ level: 'info', msg: 'notification (log provider)', id, ...rest, attachments: files }),
+      );
+    }
     return { ok: true, id };
   },
 });

@@ -6,6 +6,13 @@ function parseFrom(from: string): { email: string; name?: string } {
   return m?.[2] ? { email: m[2], ...(m[1] ? { name: m[1] } : {}) } : { email: from.trim() };
 }
 
+/** Text as base64 of its UTF-8 bytes (btoa alone takes Latin-1 only). */
+const base64Utf8 = (text: string): string => {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+};
+
 /** SendGrid v3 `POST /v3/mail/send`; success is 202 with `X-Message-Id`. */
 export const sendgridProvider = (opts: { apiKey: string; baseUrl: string; from: string }): Provider => ({
   async send(message) {
@@ -20,6 +27,16 @@ export const sendgridProvider = (opts: { apiKey: string; baseUrl: string; from: 
           { type: 'text/plain', value: message.text },
           ...(message.html ? [{ type: 'text/html', value: message.html }] : []),
         ],
+        ...(message.attachments?.length
+          ? {
+              attachments: message.attachments.map((a) => ({
+                content: base64Utf8(a.content),
+                filename: a.filename,
+                type: a.type,
+                disposition: 'attachment',
+              })),
+            }
+          : {}),
       }),
     });
     if (!(res instanceof Response)) return res;

@@ -4,6 +4,8 @@ export interface OutboundMessage {
   subject: string;
   text: string;
   html: string;
+  /** Files sent with an email (the booking's .ics); ignored by SMS. */
+  attachments?: { filename: string; content: string; type: string }[];
 }
 
 /** A provider's verdict: sent (with its message id), or failed, retryable or not. */

@@ -125,7 +125,8 @@ function bookingBody(form: HTMLFormElement, slot: Slot): Record<string, string> 
 async function submitBooking(s: State, choose: (slot: Slot) => void) {
   if (s.sending || !s.selected) return;
   clearErrors();
-  const body = bookingBody(el.form(), s.selected);
+  // The zone the visitor sees the times in: their messages and calendar file use it too.
+  const body = { ...bookingBody(el.form(), s.selected), timezone: s.zone };
   const missing = checkBookingFields(body);
   if (Object.keys(missing).length) return showFieldErrors(missing);
   const submit = $<HTMLButtonElement>('submit');

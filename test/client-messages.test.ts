@@ -1,0 +1,382 @@
+// Issue 17, items 1, 2 and 7: every client message carries the manage link and the booking as an
+// .ics, in the client's zone; the trainer's messages stay in the trainer's zone.
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import worker from '../src/index';
+import {
+  api,
+  type BookingBody,
+  book,
+  createClient,
+  type ProblemBody,
+  setupTrainer,
+  uniqueEmail,
+  until,
+} from './helpers';
+
+type Row = {
+  id: number;
+  kind: string;
+  notification_type: string;
+  recipient: string;
+  status: string;
+  subject: string;
+  message: string;
+  html: string;
+};
+type SendGridBody = {
+  subject: string;
+  content: { type: string; value: string }[];
+  attachments?: { content: string; filename: string; type: string; disposition: string }[];
+};
+
+const ORIGIN = 'http://localhost:8787';
+const liveEnv = {
+  ...env,
+  NOTIFY_PROVIDER: 'live',
+  SENDGRID_API_KEY: 'SG.test-key',
+  SENDGRID_API_BASE: 'https://sendgrid.test',
+  TWILIO_ACCOUNT_SID: 'AC123',
+  TWILIO_AUTH_TOKEN: 'secret-token',
+  TWILIO_API_BASE: 'https://twilio.test',
+  EMAIL_FROM: 'Alex Fit <bookings@alexfit.example>',
+  SMS_FROM: '+15005550006',
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+const rowsOf = async (bookingId: number) =>
+  (await env.DB.prepare('SELECT * FROM notifications WHERE booking_id = ? ORDER BY id').bind(bookingId).all<Row>())
+    .results;
+
+/** The booking's rows once `n` of them are sent (the real queue and the log provider). */
+const sentRows = (bookingId: number, n: number) =>
+  until(
+    () => rowsOf(bookingId),
+    (r) => r.filter((x) => x.status === 'sent').length >= n,
+  );
+
+/**
+ * A sent email row delivered once more through the live SendGrid provider, faked at the fetch
+ * boundary: what SendGrid receives (subject, parts and attachments) as the client would get it.
+ */
+async function viaSendGrid(row: Row, withEnv: Record<string, unknown> = liveEnv): Promise<SendGridBody> {
+  // Booking messages are rendered at send time from the booking (the stored text is what was sent).
+  await env.DB.prepare(`UPDATE notifications SET status = 'pending', message = '' WHERE id = ?`).bind(row.id).run();
+  const bodies: string[] = [];
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (_input, init) => {
+    bodies.push(String(init?.body));
+    return new Response(null, { status: 202, headers: { 'X-Message-Id': `sg-${crypto.randomUUID()}` } });
+  });
+  const batch = createMessageBatch('trainerhub-notifications', [
+    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: { ids: [row.id] } },
+  ]);
+  await worker.queue(batch as MessageBatch<{ ids: number[] }>, withEnv as unknown as Env);
+  await getQueueResult(batch, createExecutionContext());
+  vi.restoreAllMocks();
+  expect(bodies).toHaveLength(1);
+  return JSON.parse(bodies[0] as string) as SendGridBody;
+}
+
+/** The .ics attachment's text, after checking RFC 5545's line rules: CRLF ends, ≤ 75 octets, folds start with a space. */
+function icsOf(mail: SendGridBody): string {
+  const [file] = mail.attachments ?? [];
+  expect(file).toMatchObject({ filename: 'booking.ics', disposition: 'attachment' });
+  const bytes = Uint8Array.from(atob(file?.content ?? ''), (c) => c.charCodeAt(0));
+  const text = new TextDecoder().decode(bytes);
+  expect(text.endsWith('\r\n')).toBe(true);
+  const lines = text.slice(0, -2).split('\r\n');
+  for (const line of lines) {
+    expect(line).not.toMatch(/[\r\n]/);
+    expect(new TextEncoder().encode(line).length, line).toBeLessThanOrEqual(75);
+  }
+  expect(file?.type).toBe(`text/calendar; method=${/METHOD:(\w+)/.exec(text)?.[1]}`);
+  // Unfolded, for reading values.
+  return text.replace(/\r\n /g, '');
+}
+
+const tokenOf = (text: string) => /\/book\/manage\/([\w-]{43})/.exec(text)?.[1] ?? '';
+
+async function opensBooking(text: string) {
+  const token = tokenOf(text);
+  expect(token).not.toBe('');
+  const res = await api('GET', `/api/public/bookings/${token}/`);
+  expect(res.status).toBe(200);
+  return token;
+}
+
+const publicBook = (slug: string, body: Record<string, unknown>, now: string) =>
+  api<{ manage_url: string; start_time: string } & ProblemBody>('POST', `/api/public/trainers/${slug}/bookings/`, {
+    body,
+    headers: { 'CF-Connecting-IP': `198.51.100.${Math.floor(Math.random() * 250) + 1}`, 'X-Test-Now': now },
+  });
+
+async function tick(at: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '*/5 * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe('client messages carry the manage link and the booking as .ics', () => {
+  it('a Berlin visitor of a New York trainer: request, confirmation and cancellation, each with link and .ics', async () => {
+    const t = await setupTrainer({
+      settings: { business_name: 'Alex; Fit, Studio', timezone: 'America/New_York', min_notice_minutes: 60 },
+    });
+    const now = '2026-11-25T12:00:00.000Z';
+    // Wednesday 2 December 2026, 07:30 in New York = 13:30 in Berlin.
+    const start = '2026-12-02T12:30:00.000Z';
+    const made = await publicBook(
+      t.user.trainer.slug,
+      {
+        start_time: start,
+        first_name: 'Berta',
+        last_name: 'Braun',
+        email: uniqueEmail('berta'),
+        phone: '+4915112345678',
+        timezone: 'Europe/Berlin',
+      },
+      now,
+    );
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = (
+      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
+        .bind(t.user.trainer.id, start)
+        .first<{ id: number }>()
+    )?.id as number;
+
+    let rows = await sentRows(id, 2);
+    const received = rows.find((r) => r.kind === 'booking_request_received') as Row;
+    const forTrainer = rows.find((r) => r.kind === 'booking_requested') as Row;
+    expect(received.message).toContain('Wednesday 2 December, 13:30–14:30 (Berlin time)');
+    expect(received.message).not.toMatch(/07:30|EST/);
+    expect(forTrainer.message).toContain('07:30 EST');
+    expect(forTrainer.message).not.toContain('Berlin');
+    expect(received.message).toContain(made.body.manage_url);
+    expect(received.html).toContain(`href="${made.body.manage_url}"`);
+    expect(received.html).toContain(
+      'href="https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text=Session+with+Alex%3B+Fit%2C+Studio&amp;dates=20261202T123000Z%2F20261202T133000Z',
+    );
+    expect(received.html).toContain('href="https://outlook.live.com/calendar/0/deeplink/compose?');
+    await opensBooking(received.message);
+
+    const first = await viaSendGrid(received);
+    const ics1 = icsOf(first);
+    expect(ics1).toContain('METHOD:REQUEST\r\n');
+    expect(ics1).toMatch(new RegExp(`UID:booking-${id}@localhost:8787\r\n`));
+    expect(ics1).toContain('SEQUENCE:0\r\n');
+    expect(ics1).toContain('STATUS:TENTATIVE\r\n');
+    expect(ics1).toContain('DTSTART:20261202T123000Z\r\n');
+    expect(ics1).toContain(`URL:${made.body.manage_url}\r\n`);
+    expect(ics1).toContain(
+      `DESCRIPTION:Wednesday 2 December\\, 13:30–14:30 (Berlin time)\\nSee\\, change or cancel: ${made.body.manage_url}\r\n`,
+    );
+    expect(ics1).toContain('SUMMARY:Session with Alex\\; Fit\\, Studio\r\n');
+    expect(ics1).toContain('ORGANIZER;CN="Alex; Fit, Studio":mailto:bookings@alexfit.example\r\n');
+
+    const confirm = await api('POST', `/api/bookings/${id}/confirm/`, {
+      token: t.token,
+      headers: { 'X-Test-Now': '2026-11-25T13:00:00.000Z' },
+    });
+    expect(confirm.status).toBe(200);
+    rows = await sentRows(id, 4);
+    const confirmed = rows.find((r) => r.kind === 'booking_confirmed' && r.notification_type === 'email') as Row;
+    const sms = rows.find((r) => r.kind === 'booking_confirmed' && r.notification_type === 'sms') as Row;
+    expect(confirmed.message).toContain('(Berlin time)');
+    expect(confirmed.subject).toBe('Confirmed: your session on Wed 2 Dec 13:30 CET');
+    expect(sms.message).toContain(made.body.manage_url);
+    expect(sms.message).toContain('13:30 CET');
+    await opensBooking(sms.message);
+    const ics2 = icsOf(await viaSendGrid(confirmed));
+    expect(ics2).toContain('METHOD:REQUEST\r\n');
+    expect(ics2).toContain('SEQUENCE:1\r\n');
+    expect(ics2).toContain('STATUS:CONFIRMED\r\n');
+    expect(ics2).toMatch(new RegExp(`UID:booking-${id}@localhost:8787\r\n`));
+
+    const token = tokenOf(made.body.manage_url);
+    const cancelled = await api('POST', `/api/public/bookings/${token}/cancel/`, {
+      headers: { 'X-Test-Now': '2026-11-26T13:00:00.000Z' },
+    });
+    expect(cancelled.status).toBe(200);
+    rows = await sentRows(id, 6);
+    const cancelMail = rows.find((r) => r.kind === 'booking_cancelled' && r.notification_type === 'email') as Row;
+    const cancelSms = rows.find((r) => r.kind === 'booking_cancelled' && r.notification_type === 'sms') as Row;
+    expect(cancelMail.message).toContain(made.body.manage_url);
+    expect(cancelSms.message).toContain(made.body.manage_url);
+    const mail3 = await viaSendGrid(cancelMail);
+    const ics3 = icsOf(mail3);
+    expect(ics3).toContain('METHOD:CANCEL\r\n');
+    expect(ics3).toContain('STATUS:CANCELLED\r\n');
+    expect(ics3).toContain('SEQUENCE:2\r\n');
+    expect(ics3).toMatch(new RegExp(`UID:booking-${id}@localhost:8787\r\n`));
+    expect(mail3.attachments?.[0]?.type).toBe('text/calendar; method=CANCEL');
+
+    // The download is the same event (UID, SEQUENCE, STATUS), named like the page's download link.
+    const download = await exports.default.fetch(new Request(`http://example.com/api/public/bookings/${token}/ics`));
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="booking.ics"');
+    const file = await download.text();
+    for (const line of file.slice(0, -2).split('\r\n'))
+      expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(75);
+    const unfolded = file.replace(/\r\n /g, '');
+    expect(unfolded).toMatch(new RegExp(`UID:booking-${id}@localhost:8787\r\n`));
+    expect(unfolded).toContain('SEQUENCE:2\r\n');
+    expect(unfolded).toContain('STATUS:CANCELLED\r\n');
+    expect(unfolded).toContain(`URL:${ORIGIN}/book/manage/${token}\r\n`);
+    expect(unfolded).toContain('ORGANIZER;CN="Alex; Fit, Studio":mailto:');
+  });
+
+  it("a trainer's booking gets a manage link; a reschedule raises SEQUENCE and the reminders carry the new time", async () => {
+    const t = await setupTrainer({ settings: { business_name: 'Alex Fit Studio', timezone: 'UTC' } });
+    const client = await createClient(t.token, { first_name: 'Sam', phone: '+14155550123' });
+    const start = '2031-05-10T15:00:00.000Z';
+    const made = await book(t.token, { client: client.id, start_time: start });
+    expect(made.status).toBe(201);
+    const id = made.body.id;
+    await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token });
+    let rows = await sentRows(id, 2);
+    const confirmed = rows.find((r) => r.kind === 'booking_confirmed' && r.notification_type === 'email') as Row;
+    const token = await opensBooking(confirmed.message);
+    expect(icsOf(await viaSendGrid(confirmed))).toContain('SEQUENCE:1\r\n');
+
+    const moved = await api<BookingBody>('PATCH', `/api/bookings/${id}/`, {
+      token: t.token,
+      body: { start_time: '2031-05-11T09:00:00.000Z' },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const file = (
+      await (await exports.default.fetch(new Request(`http://example.com/api/public/bookings/${token}/ics`))).text()
+    ).replace(/\r\n /g, '');
+    expect(file).toContain('SEQUENCE:2\r\n');
+    expect(file).toContain('DTSTART:20310511T090000Z\r\n');
+
+    const s = Date.parse('2031-05-11T09:00:00.000Z');
+    await tick(s - 20 * 3600_000);
+    await tick(s - 30 * 60_000);
+    rows = await sentRows(id, 5);
+    for (const kind of ['reminder_24h', 'reminder_1h']) {
+      const r = rows.find((x) => x.kind === kind && x.status === 'sent') as Row;
+      expect(r.message, kind).toContain(`${ORIGIN}/book/manage/${token}`);
+      if (r.notification_type === 'sms') continue;
+      const ics = icsOf(await viaSendGrid(r));
+      expect(ics).toContain('SEQUENCE:2\r\n');
+      expect(ics).toContain('DTSTART:20310511T090000Z\r\n');
+      expect(ics).toContain('METHOD:REQUEST\r\n');
+    }
+    const sms24 = rows.find((x) => x.kind === 'reminder_24h' && x.notification_type === 'sms') as Row;
+    expect(sms24.message).toContain(`${ORIGIN}/book/manage/${token}`);
+  });
+});
+
+describe('a link that would not open the booking is never sent', () => {
+  it('after a JWT key change the message goes without the link (the old link still opens the booking)', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'UTC' } });
+    const client = await createClient(t.token);
+    const made = await book(t.token, { client: client.id, start_time: '2031-07-10T15:00:00.000Z' });
+    await api('POST', `/api/bookings/${made.body.id}/confirm/`, { token: t.token });
+    const rows = await sentRows(made.body.id, 1);
+    const confirmed = rows.find((r) => r.kind === 'booking_confirmed') as Row;
+    const token = await opensBooking(confirmed.message);
+    const mail = await viaSendGrid(confirmed, { ...liveEnv, JWT_SECRET: 'x'.repeat(40) });
+    expect(JSON.stringify(mail)).not.toContain('/book/manage/');
+    expect(icsOf(mail)).not.toContain('URL:');
+    expect((await api('GET', `/api/public/bookings/${token}/`)).status).toBe(200);
+  });
+});
+
+describe("times in the client's zone", () => {
+  it('the public body refuses an unknown zone by name', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'America/New_York' } });
+    const res = await publicBook(
+      t.user.trainer.slug,
+      {
+        start_time: '2026-12-02T12:00:00.000Z',
+        first_name: 'A',
+        last_name: 'B',
+        email: uniqueEmail(),
+        timezone: 'Mars/Olympus',
+      },
+      '2026-11-25T12:00:00.000Z',
+    );
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.errors ?? {})).toEqual(['timezone']);
+  });
+
+  it('"tomorrow" only when it is tomorrow in the client\'s zone, across the Berlin DST change', async () => {
+    const t = await setupTrainer({
+      settings: { business_name: 'NY Fit', timezone: 'America/New_York', auto_confirm: true, min_notice_minutes: 60 },
+    });
+    // Sunday 25 October 2026: Berlin leaves summer time at 03:00. 21:00Z is 22:00 CET there, 17:00 EDT in New York.
+    const start = '2026-10-25T21:00:00.000Z';
+    const made = await publicBook(
+      t.user.trainer.slug,
+      {
+        start_time: start,
+        first_name: 'Berta',
+        last_name: 'B',
+        email: uniqueEmail('berta'),
+        timezone: 'Europe/Berlin',
+      },
+      '2026-10-20T12:00:00.000Z',
+    );
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = (
+      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
+        .bind(t.user.trainer.id, start)
+        .first<{ id: number }>()
+    )?.id as number;
+    // 22:30Z on the 24th: already the 25th (00:30 CEST) in Berlin, still the 24th (18:30 EDT) in New York.
+    await tick(Date.parse('2026-10-24T22:30:00.000Z'));
+    const rows = await until(
+      () => rowsOf(id),
+      (r) => r.some((x) => x.kind === 'reminder_24h' && x.status === 'sent'),
+    );
+    const reminder = rows.find((x) => x.kind === 'reminder_24h') as Row;
+    expect(reminder.subject).toBe('Reminder: your session today, Sun 25 Oct 22:00 CET');
+    expect(reminder.message).toContain('today, Sunday 25 October, 22:00–23:00 (Berlin time)');
+    expect(reminder.message).not.toContain('tomorrow');
+
+    // The same day seen from New York is tomorrow: a New York client hears "tomorrow".
+    const ny = await publicBook(
+      t.user.trainer.slug,
+      { start_time: '2026-10-25T20:00:00.000Z', first_name: 'Nia', last_name: 'Y', email: uniqueEmail('nia') },
+      '2026-10-20T12:00:00.000Z',
+    );
+    expect(ny.status, JSON.stringify(ny.body)).toBe(201);
+    const nyId = (
+      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
+        .bind(t.user.trainer.id, '2026-10-25T20:00:00.000Z')
+        .first<{ id: number }>()
+    )?.id as number;
+    await tick(Date.parse('2026-10-24T22:35:00.000Z'));
+    const nyRows = await until(
+      () => rowsOf(nyId),
+      (r) => r.some((x) => x.kind === 'reminder_24h' && x.status === 'sent'),
+    );
+    expect(nyRows.find((x) => x.kind === 'reminder_24h')?.subject).toBe(
+      'Reminder: your session tomorrow, Sun 25 Oct 16:00 EDT',
+    );
+  });
+
+  it('a booking confirmed less than 24 h before its start gets no 24 h reminder; the 1 h one still goes', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'UTC' } });
+    const client = await createClient(t.token);
+    // Confirmed now (the trainer's session is real-time), five hours before the start.
+    const s = Math.ceil((Date.now() + 5 * 3600_000) / 60_000) * 60_000;
+    const start = new Date(s).toISOString();
+    const made = await book(t.token, { client: client.id, start_time: start });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const confirmed = await api('POST', `/api/bookings/${made.body.id}/confirm/`, { token: t.token });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    await tick(s - 4 * 3600_000);
+    await tick(s - 30 * 60_000);
+    const kinds = (await rowsOf(made.body.id)).map((r) => r.kind);
+    expect(kinds).not.toContain('reminder_24h');
+    expect(kinds).toContain('reminder_1h');
+  });
+});
