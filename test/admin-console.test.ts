@@ -2,7 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { auditRows, registerAs, registerStaff } from './admin-helpers';
-import { api, at, book, futureDay, PASSWORD, uniqueEmail } from './helpers';
+import { api, at, book, futureDay, PASSWORD, setupTrainer, uniqueEmail, until } from './helpers';
 
 type Reply = { status: number; headers: Headers; text: string };
 
@@ -284,5 +284,33 @@ describe('staff console forms', () => {
     expect(badList.text).toContain('Unknown ordering field');
     const audit = await page('GET', `/admin/audit-log/?model=bookings&record=${booking.body.id}`, { cookie });
     expect(audit.text).toContain('cancel');
+  });
+
+  it('a move by staff tells the client once (the rescheduled email, queued and sent)', async () => {
+    const staff = await staffUser();
+    const { cookie, csrf } = await signIn(staff.email);
+    const t = await setupTrainer({ settings: { timezone: 'UTC' } });
+    const booking = await book(t.token, { client: t.client.id, start_time: at(futureDay(6).date, '09:00') });
+    expect(booking.status).toBe(201);
+    const newStart = at(futureDay(6).date, '12:00');
+    const moved = await page('POST', `/admin/bookings/${booking.body.id}/`, {
+      cookie,
+      form: { csrf, status: 'pending', notes: '', start_time: newStart },
+    });
+    expect(moved.status, moved.text.slice(0, 500)).toBe(303);
+    const rows = await until(
+      async () =>
+        (
+          await env.DB.prepare(
+            `SELECT recipient, status, subject FROM notifications WHERE booking_id = ? AND kind = 'booking_rescheduled'`,
+          )
+            .bind(booking.body.id)
+            .all<{ recipient: string; status: string; subject: string }>()
+        ).results,
+      (r) => r.length > 0 && r.every((x) => x.status === 'sent'),
+    );
+    expect(rows).toEqual([
+      { recipient: t.client.email, status: 'sent', subject: expect.stringMatching(/^Rescheduled: /) },
+    ]);
   });
 });

@@ -258,7 +258,8 @@ describe('client messages carry the manage link and the booking as .ics', () => 
     const s = Date.parse('2031-05-11T09:00:00.000Z');
     await tick(s - 20 * 3600_000);
     await tick(s - 30 * 60_000);
-    rows = await sentRows(id, 5);
+    // Confirmation and "rescheduled" (email and SMS each), then both 24 h reminders and the 1 h SMS.
+    rows = await sentRows(id, 7);
     for (const kind of ['reminder_24h', 'reminder_1h']) {
       const r = rows.find((x) => x.kind === kind && x.status === 'sent') as Row;
       expect(r.message, kind).toContain(`${ORIGIN}/book/manage/${token}`);
@@ -378,5 +379,115 @@ describe("times in the client's zone", () => {
     const kinds = (await rowsOf(made.body.id)).map((r) => r.kind);
     expect(kinds).not.toContain('reminder_24h');
     expect(kinds).toContain('reminder_1h');
+  });
+});
+
+describe('the client hears of every move of their booking', () => {
+  const NOW = '2026-11-25T12:00:00.000Z';
+  // Wednesday 2 December 2026, 07:30 in New York = 13:30 in Berlin.
+  const START = '2026-12-02T12:30:00.000Z';
+  const OLD_SPAN = 'Wednesday 2 December, 13:30–14:30 (Berlin time)';
+
+  /** A confirmed booking of a Berlin visitor (with a phone) of a New York trainer. */
+  async function berlinBooking() {
+    const t = await setupTrainer({
+      settings: {
+        business_name: 'Alex Fit',
+        timezone: 'America/New_York',
+        min_notice_minutes: 60,
+        slot_interval_minutes: 30,
+        auto_confirm: true,
+      },
+    });
+    const email = uniqueEmail('mover');
+    const made = await publicBook(
+      t.user.trainer.slug,
+      {
+        start_time: START,
+        first_name: 'Berta',
+        last_name: 'Braun',
+        email,
+        phone: '+4915112345678',
+        timezone: 'Europe/Berlin',
+      },
+      NOW,
+    );
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = (
+      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
+        .bind(t.user.trainer.id, START)
+        .first<{ id: number }>()
+    )?.id as number;
+    const isConfirmation = (r: Row) => r.kind === 'booking_confirmed' && r.notification_type === 'email';
+    const rows = await until(
+      () => rowsOf(id),
+      (r) => r.some((x) => isConfirmation(x) && x.status === 'sent'),
+    );
+    const confirmed = rows.find(isConfirmation) as Row;
+    const sequence = Number(/SEQUENCE:(\d+)/.exec(icsOf(await viaSendGrid(confirmed)))?.[1]);
+    return { t, id, email, manageUrl: made.body.manage_url, sequence };
+  }
+
+  /** The client's "rescheduled" rows of the booking (the trainer's own mail is not one). */
+  const clientMoves = async (id: number, email: string) =>
+    (await rowsOf(id)).filter(
+      (r) => r.kind === 'booking_rescheduled' && (r.recipient === email || r.notification_type === 'sms'),
+    );
+
+  async function expectOneMove(b: Awaited<ReturnType<typeof berlinBooking>>, newSpan: string, newStart: string) {
+    const moves = await until(
+      () => clientMoves(b.id, b.email),
+      (r) => r.filter((x) => x.status === 'sent').length >= 2,
+    );
+    expect(moves.map((r) => r.notification_type).sort()).toEqual(['email', 'sms']);
+    const mail = moves.find((r) => r.notification_type === 'email') as Row;
+    const sms = moves.find((r) => r.notification_type === 'sms') as Row;
+    expect(mail.subject).toMatch(/^Rescheduled: /);
+    expect(mail.message).toContain(`moved from ${OLD_SPAN} to ${newSpan}`);
+    expect(mail.message).not.toMatch(/EST|Confirmed/);
+    expect(mail.message).toContain(b.manageUrl);
+    expect(mail.html).toContain(`href="${b.manageUrl}"`);
+    expect(sms.message).toContain(b.manageUrl);
+    expect(sms.message).toContain('13:30 CET');
+    const ics = icsOf(await viaSendGrid(mail));
+    expect(ics).toContain('METHOD:REQUEST\r\n');
+    expect(ics).toContain(`SEQUENCE:${b.sequence + 1}\r\n`);
+    expect(ics).toContain(`DTSTART:${newStart}\r\n`);
+    expect(ics).toContain(newSpan.replace(',', '\\,'));
+  }
+
+  it('a move by the client: one email and one SMS with old and new time in Berlin, the link and the new .ics', async () => {
+    const b = await berlinBooking();
+    const token = tokenOf(b.manageUrl);
+    const moved = await api('POST', `/api/public/bookings/${token}/reschedule/`, {
+      body: { start_time: '2026-12-03T14:00:00.000Z' },
+      headers: { 'X-Test-Now': '2026-11-26T12:00:00.000Z', 'CF-Connecting-IP': '198.51.100.77' },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await expectOneMove(b, 'Thursday 3 December, 15:00–16:00 (Berlin time)', '20261203T140000Z');
+    // The trainer's own message is still there, once.
+    const forTrainer = (await rowsOf(b.id)).filter(
+      (r) => r.kind === 'booking_rescheduled' && r.recipient === b.t.email,
+    );
+    expect(forTrainer).toHaveLength(1);
+  });
+
+  it('a move by the trainer tells the client once; a new end alone or the same time again tells nobody', async () => {
+    const b = await berlinBooking();
+    const patch = (body: Record<string, unknown>) =>
+      api('PATCH', `/api/bookings/${b.id}/`, {
+        token: b.t.token,
+        body,
+        headers: { 'X-Test-Now': '2026-11-26T12:00:00.000Z' },
+      });
+    const moved = await patch({ start_time: '2026-12-04T16:00:00.000Z' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await expectOneMove(b, 'Friday 4 December, 17:00–18:00 (Berlin time)', '20261204T160000Z');
+
+    expect((await patch({ end_time: '2026-12-04T17:30:00.000Z' })).status).toBe(200);
+    expect((await patch({ start_time: '2026-12-04T16:00:00.000Z' })).status).toBe(200);
+    expect(await clientMoves(b.id, b.email)).toHaveLength(2);
+    // Nor is anything else new written for it.
+    expect((await rowsOf(b.id)).filter((r) => r.kind === 'booking_rescheduled')).toHaveLength(2);
   });
 });

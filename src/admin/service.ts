@@ -9,6 +9,7 @@ import { containsAny, type Db, isUniqueViolation, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
 import { invalidField, notFound } from '../lib/problem';
+import { enqueue } from '../notifications/outbox';
 import { retryNotification } from '../notifications/service';
 import type { NotifyMessage } from '../notifications/types';
 import { type Column, type Filter, MODEL_ORDER, MODELS, type ModelDef, type Relation } from './models';
@@ -311,7 +312,8 @@ async function changeBookingState(deps: Deps, staff: Staff, def: ModelDef, curre
       allowOutsideAvailability: input.allow_outside_availability === true,
       now: deps.now,
     });
-    const { booking } = unwrapOutcome(outcome);
+    const { booking, notificationIds } = unwrapOutcome(outcome);
+    await enqueue(deps.queue, notificationIds);
     const changes: Changes = {
       start_time: { before: current.start_time, after: booking.start_time },
       end_time: { before: current.end_time, after: booking.end_time },

@@ -7,7 +7,7 @@ import { MINUTE_MS } from '../lib/calendar';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
 import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
-import { dedupeKey, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
+import { dedupeKey, idsOf, planClientReschedule, planForBooking, trainerMessage } from '../notifications/outbox';
 import {
   type BookingClient,
   type BookingTrainer,
@@ -344,12 +344,23 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
     notifyTrainer: cmd.byClient
       ? notifyTrainerOfReschedule(db, { t, booking: current, newStart: iso(start), now: nowIso, moved })
       : null,
+    // The client hears of a new start (whoever moved it); a new end alone, or no change, says nothing.
+    notifyClient:
+      start === oldStart
+        ? null
+        : planClientReschedule(db, {
+            bookingId: cmd.bookingId,
+            previous: { start: current.start_time, end: current.end_time },
+            now: nowIso,
+            moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
+          }),
   });
   if (!results.move?.results[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
   return {
     ok: true,
     booking: await findBooking(db, viewer, cmd.bookingId, nowIso),
     replayed: false,
-    notificationIds: results.notifyTrainer ? idsOf([results.notifyTrainer]) : [],
+    notificationIds: idsOf(notified),
   };
 }

@@ -9,6 +9,7 @@ import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } 
 import { pageOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import { newManageLink } from '../lib/tokens';
+import { enqueue } from '../notifications/outbox';
 import { findBooking, type ListMode, listBookings } from './queries';
 import { scheduleOf, unwrapOutcome } from './schedule-object';
 import {
@@ -152,7 +153,7 @@ export const bookingsRouter = createRouter()
         allowOutsideAvailability: body.allow_outside_availability ?? false,
         now,
       });
-      unwrapOutcome(outcome);
+      await enqueue(c.env.NOTIFY_QUEUE, unwrapOutcome(outcome).notificationIds);
     }
     if (body.notes !== undefined) await updateNotes(db, trainer.id, id, body.notes, now);
     return c.json(await findBooking(db, viewerOf(c.get('auth')), id, now), 200);

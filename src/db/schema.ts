@@ -322,6 +322,9 @@ export const notifications = sqliteTable(
     providerMessageId: text('provider_message_id'),
     sentAt: text('sent_at'),
     failedReason: text('failed_reason'),
+    // A "rescheduled" message to the client: the time the booking had before the move.
+    previousStartTime: text('previous_start_time'),
+    previousEndTime: text('previous_end_time'),
     ...timestamps,
   },
   (t) => [

@@ -39,6 +39,8 @@ type Row = Notification & {
   clientTimezone: string | null;
   bookingStatus: string | null;
   sequence: number | null;
+  previousStart: string | null;
+  previousEnd: string | null;
   /** "salt tokenHash" of the booking's newest derivable manage link. */
   linkSalt: string | null;
 };
@@ -52,7 +54,7 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
     SELECT n.*, n.trainer_id AS trainerId, n.user_id AS userId, n.booking_id AS bookingId,
       n.notification_type AS notificationType,
       n.dedupe_key AS dedupeKey, n.provider_message_id AS providerMessageId, n.sent_at AS sentAt,
-      n.failed_reason AS failedReason, n.created_at AS createdAt, n.updated_at AS updatedAt,
+      n.failed_reason AS failedReason, n.previous_start_time AS previousStart, n.previous_end_time AS previousEnd, n.created_at AS createdAt, n.updated_at AS updatedAt,
       c.first_name AS clientFirstName,
       coalesce(nullif(trim(c.first_name || ' ' || c.last_name), ''), c.email) AS clientName,
       coalesce(nullif(t.business_name, ''), nullif(trim(u.first_name || ' ' || u.last_name), ''), u.email) AS businessName,
@@ -102,6 +104,7 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     endTime: row.endTime ?? row.createdAt,
     status: row.bookingStatus ?? 'pending',
     sequence: row.sequence ?? 0,
+    previous: row.previousStart && row.previousEnd ? { start: row.previousStart, end: row.previousEnd } : null,
     notes: row.bookingNotes ?? '',
     cancellationReason: row.cancellationReason ?? '',
     manageUrl: await manageUrlOf(config, row),

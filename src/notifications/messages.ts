@@ -23,6 +23,8 @@ export interface BookingContext {
   endTime: string;
   status: string;
   sequence: number;
+  /** A "rescheduled" message: the time the booking had before the move. */
+  previous?: { start: string; end: string } | null;
   notes: string;
   cancellationReason: string;
   /** The booking's manage page, or null for a link made before links could be derived. */
@@ -190,6 +192,8 @@ function renderSms(c: BookingContext, when: string, dur: number): Rendered {
         return `Reminder: session with ${name} ${when} (${dur} min).${link}`;
       case 'reminder_1h':
         return `In 1 hour: session with ${name} ${when} (${dur} min).${link}`;
+      case 'booking_rescheduled':
+        return `Session with ${name} moved to ${when} (${dur} min), was ${c.previous ? formatLocal(c.previous.start, c.clientTimezone) : 'another time'}.${link}`;
       case 'booking_request_received':
         return `Request sent to ${name} for ${when} (${dur} min). You will hear back soon.${link}`;
       default:
@@ -229,6 +233,16 @@ function renderForClient(c: BookingContext): Rendered {
       return email(c, `In one hour: your session at ${when}`, [
         `Your session with ${c.businessName} starts at ${span} (${dur} minutes).`,
       ]);
+    case 'booking_rescheduled': {
+      const before = c.previous ? formatSpan(c.previous.start, c.previous.end, c.clientTimezone) : '';
+      return email(c, `Rescheduled: your session is now ${when}`, [
+        before
+          ? `Your session with ${c.businessName} has moved from ${before} to ${span} (${dur} minutes).`
+          : `Your session with ${c.businessName} has moved to ${span} (${dur} minutes).`,
+        'The attached calendar file moves the event in your calendar.',
+        ...notes,
+      ]);
+    }
     case 'booking_request_received':
       return email(c, `Booking request received: ${when}`, [
         `${c.businessName} has received your request for ${span} (${dur} minutes) and will confirm it soon.`,

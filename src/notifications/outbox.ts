@@ -14,6 +14,8 @@ type Channel = 'email' | 'sms';
 export type DedupeOf =
   /** One message of a booking per kind, channel and start: a reschedule allows new reminders. */
   | { booking: KeyPart; kind: NotificationKind; channel: Channel; start: KeyPart }
+  /** The client's "rescheduled" message: one per move (the booking's sequence after it). */
+  | { booking: KeyPart; kind: 'booking_rescheduled'; channel: Channel; sequence: KeyPart }
   /** One message of a booking per kind (the trainer's own mail). */
   | { booking: KeyPart; kind: 'booking_requested' }
   | { payment: string }
@@ -22,7 +24,8 @@ export type DedupeOf =
 
 /**
  * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
- * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_requested`,
+ * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_rescheduled:sms:seq:3`,
+ * `booking:42:booking_requested`,
  * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`.
  */
 export function dedupeKey(of: DedupeOf): SQL {
@@ -31,9 +34,11 @@ export function dedupeKey(of: DedupeOf): SQL {
       ? ['payment', of.payment, 'receipt']
       : 'user' in of
         ? ['user', of.user, of.kind, of.at]
-        : 'channel' in of
-          ? ['booking', of.booking, of.kind, of.channel, of.start]
-          : ['booking', of.booking, of.kind];
+        : 'sequence' in of
+          ? ['booking', of.booking, of.kind, of.channel, 'seq', of.sequence]
+          : 'channel' in of
+            ? ['booking', of.booking, of.kind, of.channel, of.start]
+            : ['booking', of.booking, of.kind];
   return sql.join(
     parts.map((p) => (typeof p === 'object' ? sql`${p}` : sql`${String(p)}`)),
     sql.raw(` || ':' || `),
@@ -55,25 +60,56 @@ export function planForBooking(
     now: string;
     guard: SQL;
     mode?: 'both' | 'smsOrEmail' | 'emailOnly';
+    /** A further condition of the SMS only (SQL over `b`). */
+    smsGuard?: SQL;
+    /** The key of each row (SQL over `b`), instead of one per kind, channel and start. */
+    key?: (channel: Channel) => SQL;
+    /** The time the booking had before, kept with the rows (a "rescheduled" message names it). */
+    previous?: { start: string; end: string };
   },
 ) {
   const { bookingId, kind, now, guard } = args;
-  const keyOf = (channel: Channel) =>
-    dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') });
-  const select = (channel: 'email' | 'sms', recipient: string, extra: string) => sql`
-    SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)}, ${keyOf(channel)}, '', ${now}, ${now}
+  const keyOf =
+    args.key ??
+    ((channel: Channel) => dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') }));
+  const prev = args.previous ?? { start: null, end: null };
+  const select = (channel: 'email' | 'sms', recipient: string, extra: SQL) => sql`
+    SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)}, ${keyOf(channel)}, '', ${prev.start}, ${prev.end}, ${now}, ${now}
     FROM bookings b JOIN clients c ON c.id = b.client_id
-    WHERE b.id = ${bookingId} AND (${guard}) ${sql.raw(extra)}`;
-  const emailExtra = args.mode === 'smsOrEmail' ? `AND c.phone = ''` : '';
-  const sms = args.mode === 'emailOnly' ? sql`` : sql`UNION ALL ${select('sms', 'c.phone', `AND c.phone <> ''`)}`;
+    WHERE b.id = ${bookingId} AND (${guard}) ${extra}`;
+  const emailExtra = args.mode === 'smsOrEmail' ? sql`AND c.phone = ''` : sql``;
+  const smsExtra = sql`AND c.phone <> '' ${args.smsGuard ? sql`AND (${args.smsGuard})` : sql``}`;
+  const sms = args.mode === 'emailOnly' ? sql`` : sql`UNION ALL ${select('sms', 'c.phone', smsExtra)}`;
   return statement(
     db,
     sql`INSERT OR IGNORE INTO notifications
-      (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message, created_at, updated_at)
+      (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message,
+        previous_start_time, previous_end_time, created_at, updated_at)
       ${select('email', 'c.email', emailExtra)}
       ${sms}
       RETURNING id`,
   );
+}
+
+/**
+ * The client's "rescheduled" message (email, and SMS when they have a phone and the booking is
+ * confirmed), naming the time it had before; written only if `moved` (SQL over `b`) holds after
+ * the move. One per move: the key carries the booking's sequence after it.
+ */
+export function planClientReschedule(
+  db: Db,
+  args: { bookingId: number; previous: { start: string; end: string }; now: string; moved: SQL },
+) {
+  const kind = 'booking_rescheduled';
+  return planForBooking(db, {
+    bookingId: args.bookingId,
+    kind,
+    now: args.now,
+    guard: args.moved,
+    smsGuard: sql`b.status = 'confirmed'`,
+    key: (channel) => dedupeKey({ booking: sql.raw('b.id'), kind, channel, sequence: sql.raw('b.sequence') }),
+    previous: args.previous,
+  });
 }
 
 /** The trainer's own email (new booking requests and receipts), as SQL for the caller's batch. */

@@ -1,10 +1,10 @@
 // The booking widget in a real browser: headless Chromium (the Debian `chromium` package) driven by
 // playwright-core, against `wrangler dev` and the real public API. The widget is embedded by a host
 // page served from a second local origin, as a trainer's own site would embed it.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
@@ -27,8 +27,8 @@ let hostOrigin = '';
 const hostPages = new Map<string, string>();
 let visitor = 0;
 
-/** A trainer open every day 06:00–22:00 in Berlin; returns the token and the public slug. */
-async function trainer(name: string): Promise<{ token: string; slug: string }> {
+/** A trainer open every day 06:00–22:00 in their zone (Berlin unless named); returns the token and the public slug. */
+async function trainer(name: string, timezone = TZ): Promise<{ token: string; slug: string }> {
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const reg = await call<{ token: string; user: { trainer: { slug: string } } }>('POST', '/api/users/register/', {
     body: {
@@ -36,7 +36,7 @@ async function trainer(name: string): Promise<{ token: string; slug: string }> {
       password: PASSWORD,
       password_confirm: PASSWORD,
       business_name: name,
-      timezone: TZ,
+      timezone,
     },
   });
   expect(reg.status).toBe(201);
@@ -75,12 +75,15 @@ ${body}
 }
 
 /** Every browser context is its own visitor: its own address for the public API's per-IP limit. */
-async function newVisitor(width: number): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
+async function newVisitor(
+  width: number,
+  timezoneId = 'America/New_York',
+): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
   visitor += 1;
   const context = await browser.newContext({
     viewport: { width, height: 900 },
     locale: 'en-GB',
-    timezoneId: 'America/New_York',
+    timezoneId,
     extraHTTPHeaders: { 'CF-Connecting-IP': `198.51.100.${(Date.now() + visitor) % 250}` },
   });
   const page = await context.newPage();
@@ -141,6 +144,38 @@ const css = (frame: Frame, selector: string, prop: string) =>
 const dataOf = (frame: Frame, selector: string, key: string) =>
   frame.evaluate<string[]>(
     `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.dataset.${key} || '')`,
+  );
+
+type Mail = { to: string; subject: string; text: string; attachments: { filename: string; content: string }[] };
+
+/** The messages the log provider sent to an address, oldest first, from wrangler dev's log. */
+function mailsTo(to: string): Mail[] {
+  const log = readFileSync(join(inject('stateDir'), 'wrangler.log'), 'utf8');
+  return log
+    .split('\n')
+    .filter((line) => line.includes('"notification (log provider)"') && line.includes(`"to":"${to}"`))
+    .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Mail);
+}
+
+/** The first mail to `to` whose subject starts with `prefix`, once the queue has sent it. */
+async function mailed(to: string, prefix: string): Promise<Mail> {
+  await expect.poll(() => mailsTo(to).some((m) => m.subject.startsWith(prefix)), { timeout: 20_000 }).toBe(true);
+  return mailsTo(to).find((m) => m.subject.startsWith(prefix)) as Mail;
+}
+
+/** The mail's .ics attachment, unfolded. */
+function icsIn(mail: Mail): string {
+  const file = mail.attachments.find((a) => a.filename.endsWith('.ics'));
+  expect(file, mail.subject).toBeDefined();
+  return (file?.content ?? '').replace(/\r\n /g, '');
+}
+
+const sequenceOf = (ics: string) => Number(/SEQUENCE:(\d+)\r\n/.exec(ics)?.[1] ?? Number.NaN);
+/** An instant as an iCalendar UTC time (20261202T123000Z). */
+const icalUtc = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const berlinClock = (iso: string) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(
+    new Date(iso),
   );
 
 const shot = (page: Page, name: string, fullPage = false) =>
@@ -592,4 +627,85 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
       await context.close();
     });
   }
+
+  it('a Berlin visitor of a New York trainer: confirmation, reschedule and cancellation mails, each with the link and the .ics', async () => {
+    const baseUrl = inject('baseUrl');
+    const coach = await trainer('Empire Lifts', 'America/New_York');
+    const settings = await call('PATCH', '/api/users/profile/', { token: coach.token, body: { auto_confirm: true } });
+    expect(settings.status).toBe(200);
+    const offered = async () =>
+      (
+        await call<{ days: { slots: { start_time: string }[] }[] }>(
+          'GET',
+          `/api/public/trainers/${coach.slug}/availability/?_=${Math.random()}`,
+        )
+      ).body.days.flatMap((d) => d.slots.map((x) => x.start_time));
+
+    // Booked in the embedded widget, the browser in Berlin; three days ahead (outside every cut-off).
+    const { context, page } = await newVisitor(375, 'Europe/Berlin');
+    await page.goto(hostPage('/berlin', snippet(coach.slug)));
+    const frame = await widgetFrame(page);
+    await expect.poll(() => eventTypes(page)).toContain('trainerhub:ready');
+    expect(await frame.locator('#tz').inputValue()).toBe('Europe/Berlin');
+    await frame.locator('.day:not([disabled])').nth(3).click();
+    const slot = frame.locator('.slot').first();
+    const start = (await slot.getAttribute('data-start')) ?? '';
+    await slot.click();
+    const to = email('berta');
+    await fillDetails(frame, 'Berta', to);
+    await frame.locator('#submit').click();
+    await expect.poll(() => frame.locator('#done').isVisible()).toBe(true);
+    await shot(page, 'widget-berlin-done-375.png', true);
+    const token = ((await frame.locator('#done-manage').getAttribute('href')) ?? '').split('/').pop() ?? '';
+    expect(token).not.toBe('');
+
+    // The confirmation names the Berlin time and carries the manage link and the .ics.
+    const confirmed = await mailed(to, 'Confirmed');
+    expect(confirmed.text).toContain(`${berlinClock(start)}`);
+    expect(confirmed.text).toContain('(Berlin time)');
+    expect(confirmed.text).toContain(`/book/manage/${token}`);
+    const ics1 = icsIn(confirmed);
+    expect(ics1).toContain('METHOD:REQUEST\r\n');
+    expect(ics1).toContain(`DTSTART:${icalUtc(start)}\r\n`);
+
+    // The mailed link opens the manage page, which moves the booking to another offered time.
+    const link = /https?:\/\/\S+\/book\/manage\/([\w-]+)/.exec(confirmed.text)?.[1];
+    expect(link).toBe(token);
+    await page.goto(`${baseUrl}/book/manage/${link}`);
+    await page.locator('#booking').waitFor();
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await page.locator('#days .day:not([disabled])').nth(5).click();
+    const next = page.locator('#times .slot').nth(2);
+    const chosen = (await next.getAttribute('data-start')) ?? '';
+    expect(chosen).not.toBe(start);
+    await next.click();
+    await page.getByRole('button', { name: 'Move my booking to this time' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Your booking is moved to');
+    await shot(page, 'manage-berlin-rescheduled-375.png', true);
+
+    const moved = await mailed(to, 'Rescheduled');
+    expect(moved.text).toContain(`${berlinClock(start)}`);
+    expect(moved.text).toContain(`${berlinClock(chosen)}`);
+    expect(moved.text).toContain('(Berlin time)');
+    expect(moved.text).toContain(`/book/manage/${token}`);
+    const ics2 = icsIn(moved);
+    expect(ics2).toContain('METHOD:REQUEST\r\n');
+    expect(sequenceOf(ics2)).toBe(sequenceOf(ics1) + 1);
+    expect(ics2).toContain(`DTSTART:${icalUtc(chosen)}\r\n`);
+    expect(await offered()).toContain(start);
+
+    // Cancelled with the confirmation step; the cancel mail's .ics removes the event.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('button', { name: 'Cancel booking…' }).click();
+    await shot(page, 'manage-berlin-cancel-confirm-1280.png', true);
+    await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
+    await expect.poll(() => page.locator('#b-status').textContent()).toBe('Cancelled');
+    await shot(page, 'manage-berlin-cancelled-1280.png', true);
+    const cancelled = await mailed(to, 'Cancelled');
+    expect(cancelled.text).toContain(`/book/manage/${token}`);
+    const ics3 = icsIn(cancelled);
+    expect(ics3).toContain('METHOD:CANCEL\r\n');
+    expect(sequenceOf(ics3)).toBe(sequenceOf(ics2) + 1);
+    await context.close();
+  });
 });

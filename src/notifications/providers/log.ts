@@ -6,7 +6,8 @@ export const logProvider = (quiet: boolean): Provider => ({
     const id = `log-${crypto.randomUUID()}`;
     if (!quiet) {
       const { attachments, ...rest } = message;
-      const files = (attachments ?? []).map((a) => a.filename);
+      // The files whole (an .ics is small), so a developer or a browser test can read what a client gets.
+      const files = (attachments ?? []).map((a) => ({ filename: a.filename, content: a.content }));
       console.log(
         JSON.stringify({ level: 'info', msg: 'notification (log provider)', id, ...rest, attachments: files }),
       );
