@@ -279,6 +279,14 @@ describe('public bookings', () => {
 });
 
 describe('the manage link', () => {
+  it("names the client's own zone: the one the booking page sent, else the trainer's", async () => {
+    const t = await openTrainer();
+    const berlin = await publicBook(t.slug, visitor({ start_time: slotAt(12, '12:00'), timezone: 'Europe/Berlin' }));
+    const token = berlin.body.manage_url.split('/').pop() as string;
+    const shown = await api<Record<string, unknown>>('GET', `/api/public/bookings/${token}/`);
+    expect(shown.body).toMatchObject({ timezone: 'UTC', client_timezone: 'Europe/Berlin' });
+  });
+
   it('shows the booking, cancels it once, serves an .ics; a wrong token is 404', async () => {
     const t = await openTrainer();
     const res = await publicBook(t.slug, visitor({ start_time: slotAt(12, '10:00') }));
@@ -290,6 +298,7 @@ describe('the manage link', () => {
       status: 'pending',
       business_name: 'Open Gym',
       timezone: 'UTC',
+      client_timezone: null,
       slug: t.slug,
       late_cancellation: false,
       package: null,

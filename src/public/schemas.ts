@@ -73,6 +73,10 @@ export const manageOut = z
     status: z.enum(['pending', 'confirmed', 'completed', 'cancelled']),
     business_name: z.string(),
     timezone: z.string(),
+    client_timezone: z.string().nullable().openapi({
+      description:
+        "The zone the client booked in (the booking page sends the visitor's); their messages and calendar file use it. Null when none was sent: messages then use the trainer's `timezone`.",
+    }),
     slug: z.string().openapi({ description: "The trainer's booking page is /book/{slug}." }),
     late_cancellation: z.boolean().openapi({ description: 'Cancelled inside the late-cancel window.' }),
     package: z

@@ -175,6 +175,7 @@ const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) =
   status: row.booking.status,
   business_name: row.name,
   timezone: row.trainer.timezone,
+  client_timezone: row.booking.clientTimezone || null,
   slug: row.trainer.slug,
   late_cancellation: row.booking.lateCancellation,
   package: row.pkg?.name ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 } : null,

@@ -8,6 +8,7 @@ import { el, load, renderDays, renderTimes, type State, setupZones } from './pic
 interface Booking extends Slot {
   status: string;
   timezone?: string;
+  client_timezone?: string;
   business_name?: string;
   slug?: string;
   can_cancel?: boolean;
@@ -206,8 +207,13 @@ export async function managePage(app: HTMLElement): Promise<void> {
   wire(p);
   const res = await api('GET', p.base);
   $('status').textContent = '';
-  if (res.status === 200 && res.data) render(p, res.data as Booking);
-  else if (res.status === 404) showAlert('This booking link is not valid. Check the link in your confirmation email.');
+  if (res.status === 200 && res.data) {
+    // Times in the zone the client booked in, the one their messages and calendar file use.
+    const zone = (res.data as Booking).client_timezone;
+    if (zone && validZone(zone)) p.zone = zone;
+    render(p, res.data as Booking);
+  } else if (res.status === 404)
+    showAlert('This booking link is not valid. Check the link in your confirmation email.');
   else if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
   else showAlert('Your booking could not be loaded. Please try again later.');
   post('ready', {});
