@@ -102,6 +102,14 @@ function icsOf(mail: SendGridBody): string {
   return text.replace(/\r\n /g, '');
 }
 
+/** The id of the trainer's booking that starts at `start`. */
+const bookingIdAt = async (trainerId: number, start: string) =>
+  (
+    await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
+      .bind(trainerId, start)
+      .first<{ id: number }>()
+  )?.id as number;
+
 const tokenOf = (text: string) => /\/book\/manage\/([\w-]{43})/.exec(text)?.[1] ?? '';
 
 async function opensBooking(text: string) {
@@ -145,11 +153,7 @@ describe('client messages carry the manage link and the booking as .ics', () => 
       now,
     );
     expect(made.status, JSON.stringify(made.body)).toBe(201);
-    const id = (
-      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
-        .bind(t.user.trainer.id, start)
-        .first<{ id: number }>()
-    )?.id as number;
+    const id = await bookingIdAt(t.user.trainer.id, start);
 
     let rows = await sentRows(id, 2);
     const received = rows.find((r) => r.kind === 'booking_request_received') as Row;
@@ -326,11 +330,7 @@ describe("times in the client's zone", () => {
       '2026-10-20T12:00:00.000Z',
     );
     expect(made.status, JSON.stringify(made.body)).toBe(201);
-    const id = (
-      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
-        .bind(t.user.trainer.id, start)
-        .first<{ id: number }>()
-    )?.id as number;
+    const id = await bookingIdAt(t.user.trainer.id, start);
     // 22:30Z on the 24th: already the 25th (00:30 CEST) in Berlin, still the 24th (18:30 EDT) in New York.
     await tick(Date.parse('2026-10-24T22:30:00.000Z'));
     const rows = await until(
@@ -349,11 +349,7 @@ describe("times in the client's zone", () => {
       '2026-10-20T12:00:00.000Z',
     );
     expect(ny.status, JSON.stringify(ny.body)).toBe(201);
-    const nyId = (
-      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
-        .bind(t.user.trainer.id, '2026-10-25T20:00:00.000Z')
-        .first<{ id: number }>()
-    )?.id as number;
+    const nyId = await bookingIdAt(t.user.trainer.id, '2026-10-25T20:00:00.000Z');
     await tick(Date.parse('2026-10-24T22:35:00.000Z'));
     const nyRows = await until(
       () => rowsOf(nyId),
@@ -413,11 +409,7 @@ describe('the client hears of every move of their booking', () => {
       NOW,
     );
     expect(made.status, JSON.stringify(made.body)).toBe(201);
-    const id = (
-      await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
-        .bind(t.user.trainer.id, START)
-        .first<{ id: number }>()
-    )?.id as number;
+    const id = await bookingIdAt(t.user.trainer.id, START);
     const isConfirmation = (r: Row) => r.kind === 'booking_confirmed' && r.notification_type === 'email';
     const rows = await until(
       () => rowsOf(id),
