@@ -17,3 +17,10 @@ export const isActiveStatus = (status: SQL | AnyColumn): SQL => sql`${status} IN
  */
 export const reservedCredits = (clientPackageId: SQL | AnyColumn | number | null, exceptBookingId = 0): SQL<number> =>
   sql<number>`(SELECT count(*) FROM bookings rb WHERE rb.client_package_id = ${clientPackageId} AND ${isActiveStatus(sql`rb.status`)} AND rb.id <> ${exceptBookingId})`;
+
+/**
+ * Raises the trainer's schedule version. Every change of windows, breaks, overrides or services
+ * runs it in the batch of the change: a booking insert is guarded by the version its checks read.
+ */
+export const bumpScheduleVersion = (trainerId: number): SQL =>
+  sql`UPDATE trainers SET schedule_version = schedule_version + 1 WHERE id = ${trainerId}`;

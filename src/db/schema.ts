@@ -65,6 +65,11 @@ export const trainers = sqliteTable('trainers', {
   // before the start (null: the trainer's late_cancel_hours).
   allowClientReschedule: integer('allow_client_reschedule', { mode: 'boolean' }).notNull().default(true),
   rescheduleCutoffHours: integer('reschedule_cutoff_hours'),
+  // Whether marking a no-show spends the pack credit the booking reserved.
+  noShowUsesCredit: integer('no_show_uses_credit', { mode: 'boolean' }).notNull().default(true),
+  // Raised by every change of windows, breaks, overrides and services, in the batch of the change:
+  // a booking insert is guarded by the version its checks read (and caches can key on it).
+  scheduleVersion: integer('schedule_version').notNull().default(0),
   ...timestamps,
 });
 
@@ -152,13 +157,74 @@ export const trainerBreaks = sqliteTable(
       .references(() => trainers.id, { onDelete: 'cascade' }),
     startDate: text('start_date').notNull(), // "YYYY-MM-DD", inclusive, trainer's zone
     endDate: text('end_date').notNull(), // inclusive
+    // Optional wall-clock part of each day in the range ("HH:MM:SS"); both null = whole days.
+    startTime: text('start_time'),
+    endTime: text('end_time'),
     reason: text('reason').notNull().default(''),
     ...timestamps,
   },
   (t) => [index('trainer_breaks_trainer_idx').on(t.trainerId, t.endDate)],
 );
 
-export const BOOKING_STATUSES = ['pending', 'confirmed', 'completed', 'cancelled'] as const;
+/** One local date whose open hours replace the weekly windows; `windows: []` closes the day. */
+export const availabilityOverrides = sqliteTable(
+  'availability_overrides',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    date: text('date').notNull(), // "YYYY-MM-DD", the trainer's zone
+    // [{"start_time": "HH:MM:SS", "end_time": "HH:MM:SS"}], wall clock; "24:00:00" ends the day.
+    windows: text('windows', { mode: 'json' })
+      .$type<{ start_time: string; end_time: string }[]>()
+      .notNull()
+      .default([]),
+    reason: text('reason').notNull().default(''),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('availability_overrides_trainer_date_unique').on(t.trainerId, t.date)],
+);
+
+export const LOCATION_TYPES = ['in_person', 'video', 'phone', 'client_address'] as const;
+export type LocationType = (typeof LOCATION_TYPES)[number];
+
+/** What a trainer sells: its length, buffers, price and where it happens. */
+export const services = sqliteTable(
+  'services',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    durationMinutes: integer('duration_minutes').notNull(),
+    priceCents: integer('price_cents'), // null: no price shown
+    currency: text('currency'), // ISO 4217, set with a price
+    bufferBeforeMinutes: integer('buffer_before_minutes').notNull().default(0),
+    bufferAfterMinutes: integer('buffer_after_minutes').notNull().default(0),
+    locationType: text('location_type', { enum: LOCATION_TYPES }).notNull().default('in_person'),
+    location: text('location').notNull().default(''),
+    videoUrl: text('video_url').notNull().default(''),
+    color: text('color').notNull().default(''),
+    isPublic: integer('is_public', { mode: 'boolean' }).notNull().default(true),
+    position: integer('position').notNull().default(0),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    // Exactly one per trainer: what a booking without `service` is for.
+    isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    index('services_trainer_position_idx').on(t.trainerId, t.position),
+    uniqueIndex('services_trainer_default_unique').on(t.trainerId).where(sql`is_default = 1`),
+  ],
+);
+
+export type Service = typeof services.$inferSelect;
+export type AvailabilityOverride = typeof availabilityOverrides.$inferSelect;
+
+export const BOOKING_STATUSES = ['pending', 'confirmed', 'completed', 'cancelled', 'no_show'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
 export const bookings = sqliteTable(
@@ -174,6 +240,12 @@ export const bookings = sqliteTable(
     // UTC instants, half-open [start, end).
     startTime: text('start_time').notNull(),
     endTime: text('end_time').notNull(),
+    // What was booked (null only for rows written before services; the migration fills them).
+    serviceId: integer('service_id').references(() => services.id, { onDelete: 'restrict' }),
+    // The time the booking keeps from others: [start - buffer before, end + buffer after) of its
+    // service when booked. Two active bookings of a trainer never have overlapping occupied spans.
+    occupiedStart: text('occupied_start').notNull().default(''),
+    occupiedEnd: text('occupied_end').notNull().default(''),
     status: text('status', { enum: BOOKING_STATUSES }).notNull().default('pending'),
     notes: text('notes').notNull().default(''),
     cancellationReason: text('cancellation_reason').notNull().default(''),
@@ -194,6 +266,7 @@ export const bookings = sqliteTable(
     index('bookings_trainer_start_idx').on(t.trainerId, t.startTime),
     index('bookings_trainer_status_start_idx').on(t.trainerId, t.status, t.startTime),
     index('bookings_client_start_idx').on(t.clientId, t.startTime),
+    index('bookings_service_idx').on(t.serviceId),
   ],
 );
 
@@ -214,6 +287,23 @@ export const sessionPackages = sqliteTable(
     ...timestamps,
   },
   (t) => [index('session_packages_trainer_idx').on(t.trainerId)],
+);
+
+/** The services a package's credits may be spent on; none listed = every service. */
+export const sessionPackageServices = sqliteTable(
+  'session_package_services',
+  {
+    sessionPackageId: integer('session_package_id')
+      .notNull()
+      .references(() => sessionPackages.id, { onDelete: 'cascade' }),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    uniqueIndex('session_package_services_unique').on(t.sessionPackageId, t.serviceId),
+    index('session_package_services_service_idx').on(t.serviceId),
+  ],
 );
 
 export const clientPackages = sqliteTable(
@@ -240,6 +330,8 @@ export const clientPackages = sqliteTable(
   ],
 );
 
+export const LEDGER_REASONS = ['use_session', 'booking_completed', 'late_cancellation', 'no_show'] as const;
+
 /** Every change of a client package's sessions_remaining, with its reason. */
 export const packageLedger = sqliteTable(
   'package_ledger',
@@ -250,7 +342,7 @@ export const packageLedger = sqliteTable(
       .references(() => clientPackages.id, { onDelete: 'cascade' }),
     bookingId: integer('booking_id').references(() => bookings.id, { onDelete: 'set null' }),
     delta: integer('delta').notNull(),
-    reason: text('reason', { enum: ['use_session', 'booking_completed', 'late_cancellation'] }).notNull(),
+    reason: text('reason', { enum: LEDGER_REASONS }).notNull(),
     at: text('at').notNull().default(now),
     // sessions_remaining right after this change, written in the same statement batch as the
     // change; NULL for rows written before the column existed.

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { LEDGER_REASONS } from '../db/schema';
 import { isCurrency, toCents } from '../lib/money';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
@@ -103,7 +104,7 @@ export const ledgerOut = z
     client_package: z.number().int(),
     booking: z.number().int().nullable(),
     delta: z.number().int(),
-    reason: z.enum(['use_session', 'booking_completed', 'late_cancellation']),
+    reason: z.enum(LEDGER_REASONS),
     balance_after: z
       .number()
       .int()

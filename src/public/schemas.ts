@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { instantField } from '../bookings/schemas';
+import { BOOKING_STATUSES } from '../db/schema';
 import { multiLine, singleLine } from '../lib/text';
 import { dateField } from '../scheduling/schemas';
 import { emailField, phoneField, timezoneField } from '../users/schemas';
@@ -60,7 +61,7 @@ export const publicBookingOut = z
   .object({
     start_time: z.string(),
     end_time: z.string(),
-    status: z.enum(['pending', 'confirmed', 'completed', 'cancelled']),
+    status: z.enum(BOOKING_STATUSES),
     business_name: z.string(),
     manage_url: z.string(),
   })
@@ -70,7 +71,7 @@ export const manageOut = z
   .object({
     start_time: z.string(),
     end_time: z.string(),
-    status: z.enum(['pending', 'confirmed', 'completed', 'cancelled']),
+    status: z.enum(BOOKING_STATUSES),
     business_name: z.string(),
     timezone: z.string(),
     client_timezone: z.string().nullable().openapi({

@@ -3,6 +3,7 @@
 import {
   adminAuditLog,
   clientPackages,
+  LEDGER_REASONS,
   NOTIFICATION_CHANNELS,
   NOTIFICATION_KINDS,
   NOTIFICATION_STATUSES,
@@ -111,7 +112,7 @@ export const SALES_MODELS: ModelDef[] = [
     filters: {
       client_package: eq('int', 't.client_package_id'),
       booking: eq('int', 't.booking_id'),
-      reason: oneOf('t.reason', ['use_session', 'booking_completed', 'late_cancellation']),
+      reason: oneOf('t.reason', LEDGER_REASONS),
       at: range('t.at'),
     },
     search: CLIENT_SEARCH,
