@@ -757,7 +757,9 @@ describe("the seed's helpers as service functions", () => {
     const db = getDb(env.DB);
     const row = await db.query.trainers.findFirst({ where: (tr, { eq }) => eq(tr.id, t.user.trainer.id) });
     if (!row) throw new Error('trainer row missing');
-    const [day] = await getAvailableTimes(db, row, date, date, undefined, new Date().toISOString());
+    const ask = { serviceId: undefined, visitor: false };
+    const { days } = await getAvailableTimes(db, row, { fromDate: date, toDate: date }, ask, new Date().toISOString());
+    const [day] = days;
     expect(day?.slots.map((s) => s.start_time.slice(11, 16))).toEqual(['10:30', '11:00']);
   });
 });

@@ -127,6 +127,7 @@ export const trainerBookingCommand = (
 ): CreateBookingCommand => ({
   trainerId,
   client: { id: clientId },
+  serviceId: null,
   startTime,
   endTime: null,
   notes: '',

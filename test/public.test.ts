@@ -401,6 +401,7 @@ describe('public bookings start only at offered slots', () => {
     const command = (start: string) => ({
       trainerId: t.user.trainer.id,
       client: { email: uniqueEmail('direct'), firstName: 'Dee', lastName: 'Rect', phone: '' },
+      serviceId: null,
       startTime: start,
       endTime: null,
       notes: '',

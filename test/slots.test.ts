@@ -6,7 +6,8 @@ const rules = (timezone: string, extra: Partial<SlotRules> = {}): SlotRules => (
   timezone,
   durationMinutes: 60,
   slotIntervalMinutes: 30,
-  bufferMinutes: 0,
+  bufferBeforeMinutes: 0,
+  bufferAfterMinutes: 0,
   minNoticeMinutes: 0,
   bookingHorizonDays: 365,
   ...extra,
@@ -174,7 +175,7 @@ describe('freeSlots rules', () => {
     expect(starts(slots)).toEqual(['09:00', '09:30', '10:00', '10:30', '11:00'].map((t) => `${monday}T${t}:00.000Z`));
   });
 
-  it('removes exactly the slots overlapping a booking widened by the buffer', () => {
+  it('removes exactly the slots whose occupied span overlaps a booking’s (a 15-minute buffer after both, as the old symmetric buffer did)', () => {
     const bookings = [{ start: Date.parse(`${monday}T10:00:00Z`), end: Date.parse(`${monday}T11:00:00Z`) }];
     const noBuffer = day(monday, [w(0, '08:00', '13:00')], rules(tz), { bookings });
     expect(starts(noBuffer).map((s) => s.slice(11, 16))).toEqual([
@@ -185,8 +186,52 @@ describe('freeSlots rules', () => {
       '11:30',
       '12:00',
     ]);
-    const buffered = day(monday, [w(0, '08:00', '13:00')], rules(tz, { bufferMinutes: 15 }), { bookings });
+    const occupied = [{ start: Date.parse(`${monday}T10:00:00Z`), end: Date.parse(`${monday}T11:15:00Z`) }];
+    const buffered = day(monday, [w(0, '08:00', '13:00')], rules(tz, { bufferAfterMinutes: 15 }), {
+      bookings: occupied,
+    });
     expect(starts(buffered).map((s) => s.slice(11, 16))).toEqual(['08:00', '08:30', '11:30', '12:00']);
+  });
+
+  it('two services on one day: a 30-minute check-in (5 before, 10 after) and a 90-minute home visit (30 after), each offered around the other’s occupied span', () => {
+    const checkIn = rules(tz, {
+      durationMinutes: 30,
+      slotIntervalMinutes: 15,
+      bufferBeforeMinutes: 5,
+      bufferAfterMinutes: 10,
+    });
+    const homeVisit = rules(tz, { durationMinutes: 90, slotIntervalMinutes: 15, bufferAfterMinutes: 30 });
+    const windows = [w(0, '08:00', '14:00')];
+    // A home visit booked 09:00–10:30 occupies until 11:00; a check-in 12:00–12:30 occupies 11:55–12:40.
+    const bookings = [
+      { start: Date.parse(`${monday}T09:00:00Z`), end: Date.parse(`${monday}T11:00:00Z`) },
+      { start: Date.parse(`${monday}T11:55:00Z`), end: Date.parse(`${monday}T12:40:00Z`) },
+    ];
+    const hhmm = (slots: { start_time: string }[]) => slots.map((s) => s.start_time.slice(11, 16));
+    // Check-in: needs [t-5, t+40) free: 08:00 (07:55–08:40) fits, 08:15 (08:10–08:55) fits, 08:30 ends 09:10: no.
+    // After the visit: 11:05 is off-grid; 11:15 occupies 11:10–11:55, touching the check-in's span: yes.
+    expect(hhmm(day(monday, windows, checkIn, { bookings }))).toEqual([
+      '08:00',
+      '08:15',
+      '11:15',
+      '12:45',
+      '13:00',
+      '13:15',
+      '13:30',
+    ]);
+    // Home visit: needs [t, t+120) free and [t, t+90) inside the window: nothing before 09:00 (08:00 ends 10:00),
+    // between the two bookings nothing (11:00 runs to 13:00), after: 12:45 runs to 14:15, past 14:00 for the session.
+    expect(hhmm(day(monday, windows, homeVisit, { bookings }))).toEqual([]);
+    expect(hhmm(day(monday, [w(0, '08:00', '16:00')], homeVisit, { bookings }))).toEqual([
+      '12:45',
+      '13:00',
+      '13:15',
+      '13:30',
+      '13:45',
+      '14:00',
+      '14:15',
+      '14:30',
+    ]);
   });
 
   it('has no slots on a break day (inclusive range, local days)', () => {
@@ -225,7 +270,12 @@ describe('freeSlots rules', () => {
 
   it('a range equals the concatenation of single days', () => {
     const windows = [w(0, '06:00', '09:00'), w(3, '17:00', '21:00'), w(6, '00:00', '03:00'), w(5, '22:00', '24:00')];
-    const r = rules('America/New_York', { slotIntervalMinutes: 15, durationMinutes: 45, bufferMinutes: 10 });
+    const r = rules('America/New_York', {
+      slotIntervalMinutes: 15,
+      durationMinutes: 45,
+      bufferBeforeMinutes: 10,
+      bufferAfterMinutes: 10,
+    });
     const bookings = [{ start: Date.parse('2025-03-09T06:00:00Z'), end: Date.parse('2025-03-09T07:00:00Z') }];
     const breaks = [{ startDate: '2025-03-12', endDate: '2025-03-13' }];
     const range = freeSlots({

@@ -1,23 +1,24 @@
 // What a booking command reads (one statement) and the rules the schedule applies to it.
 import { sql } from 'drizzle-orm';
-import { reservedCredits } from '../db/fragments';
-import { type Client, clientPackages, clients, type Trainer, trainers, users } from '../db/schema';
+import { MAX_BOOKING_MINUTES, MAX_BUFFER_MINUTES, reservedCredits } from '../db/fragments';
+import { bookings, type Client, clientPackages, clients, services, type Trainer, trainers, users } from '../db/schema';
 import { localDate, MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { type Idempotency, priorColumn, priorOf } from '../lib/idempotency';
 import { conflict, type FieldErrors, unauthorized } from '../lib/problem';
 import {
-  MAX_BUFFER_MINUTES,
   parseSchedule,
   rulesOf,
   type ScheduleColumns,
+  type ServiceTiming,
   type SlotSettings,
   scheduleColumns,
 } from '../scheduling/service';
 import {
   breakIntervals,
-  busyIntervals,
   coveredBy,
+  mergeIntervals,
+  occupiedSpan,
   offersSlotAt,
   openIntervals,
   overlapsAny,
@@ -25,7 +26,7 @@ import {
 import { bookingColumns, iso } from './queries';
 import { type SessionToCheck, sessionValid } from './sql';
 
-export const MAX_BOOKING_MINUTES = 12 * 60;
+export { MAX_BOOKING_MINUTES } from '../db/fragments';
 
 /** The trainer's settings a booking is checked against, and the name a booking shows. */
 export type BookingTrainer = SlotSettings &
@@ -38,9 +39,14 @@ export interface BookingPackage {
   reserved: number;
 }
 
+/** The service a booking is for, as the command reads it. */
+export type BookingService = ServiceTiming & { isActive: boolean; isPublic: boolean };
+
 export interface BookingRead {
   trainerId: number;
   client: { id: number } | { email: string };
+  /** The service named; null: the trainer's default (a moved booking reads its own, with its buffers). */
+  serviceId: number | null;
   packageId: number | null;
   session: SessionToCheck | null;
   idempotency: Idempotency | null;
@@ -68,7 +74,6 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     sql`SELECT ${sessionValid(q.session, q.trainerId, nowIso)} AS signed_in,
       ${priorColumn(q.idempotency, nowIso)} AS prior,
       (SELECT json_object('id', ${trainers.id}, 'timezone', ${trainers.timezone},
-          'sessionDurationMinutes', ${trainers.sessionDurationMinutes}, 'bufferMinutes', ${trainers.bufferMinutes},
           'slotIntervalMinutes', ${trainers.slotIntervalMinutes},
           'minNoticeMinutes', ${trainers.minNoticeMinutes}, 'bookingHorizonDays', ${trainers.bookingHorizonDays},
           'lateCancelHours', ${trainers.lateCancelHours},
@@ -81,6 +86,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
       (SELECT json_object('clientId', client_id, 'expiryDate', expiry_date, 'sessionsRemaining', sessions_remaining,
           'reserved', ${reservedCredits(clientPackages.id, span.excludeId)})
         FROM ${clientPackages} WHERE id = ${q.packageId ?? 0}) AS pkg,
+      ${serviceColumn(q, span.excludeId)} AS service,
       ${scheduleColumns({
         trainerId: q.trainerId,
         // Break dates are local; UTC dates two days either side cover every zone.
@@ -97,6 +103,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
       trainer: string | null;
       client: string | null;
       pkg: string | null;
+      service: string | null;
     }
   >();
   if (!row) throw new Error('A SELECT without FROM returns one row.');
@@ -109,10 +116,30 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     trainer: json<BookingTrainer>(row.trainer),
     client: json<BookingClient>(row.client),
     pkg: json<BookingPackage>(row.pkg),
+    service: json<BookingService>(row.service),
     windows: schedule.windows,
     breaks: schedule.breaks,
     busy: schedule.bookings,
   };
+}
+
+/**
+ * The service as a JSON column: the one named or the default; for a booking being moved, its
+ * own service with the length and buffers it was booked with (from its stored occupied span).
+ */
+function serviceColumn(q: BookingRead, movingId: number) {
+  const minutesBetween = (a: string, b: string) =>
+    sql.raw(`CAST(round((julianday(${b}) - julianday(${a})) * 1440) AS INTEGER)`);
+  if (movingId) {
+    return sql`(SELECT json_object('id', service_id, 'durationMinutes', ${minutesBetween('start_time', 'end_time')},
+        'bufferBeforeMinutes', ${minutesBetween('occupied_start', 'start_time')},
+        'bufferAfterMinutes', ${minutesBetween('end_time', 'occupied_end')}, 'isActive', json('true'), 'isPublic', json('true'))
+      FROM ${bookings} WHERE id = ${movingId} AND trainer_id = ${q.trainerId})`;
+  }
+  return sql`(SELECT json_object('id', id, 'durationMinutes', duration_minutes, 'bufferBeforeMinutes', buffer_before_minutes,
+      'bufferAfterMinutes', buffer_after_minutes, 'isActive', json(CASE WHEN is_active THEN 'true' ELSE 'false' END),
+      'isPublic', json(CASE WHEN is_public THEN 'true' ELSE 'false' END))
+    FROM ${services} WHERE trainer_id = ${q.trainerId} AND ${q.serviceId === null ? sql`is_default = 1` : sql`id = ${q.serviceId}`})`;
 }
 
 export type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
@@ -121,10 +148,11 @@ export type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
 export function checkSchedule(
   t: BookingTrainer,
   read: ScheduleRead,
-  start: number,
-  end: number,
+  service: ServiceTiming,
+  span: { start: number; end: number },
   allowOutside: boolean,
 ) {
+  const { start, end } = span;
   if (overlapsAny(breakIntervals(read.breaks, t.timezone), start, end)) {
     throw conflict('The trainer is on a break on that day.', 'trainer_break');
   }
@@ -134,18 +162,26 @@ export function checkSchedule(
       throw conflict("That time is outside the trainer's availability.", 'outside_availability');
     }
   }
-  if (overlapsAny(busyIntervals(read.busy, t.bufferMinutes), start, end)) {
+  const occupied = occupiedSpan(start, end, service);
+  if (overlapsAny(mergeIntervals(read.busy), occupied.start, occupied.end)) {
     throw conflict('That time overlaps another booking.', 'booking_overlap');
   }
 }
 
 /**
  * A public booking starts only where the public availability offers a slot (the same free-slot
- * computation over the same read, for the trainer's session length): a 409 otherwise.
+ * computation over the same read, for the booking's service and length): a 409 otherwise.
  */
-export function checkOfferedSlot(t: BookingTrainer, read: ScheduleRead, start: number, now: number) {
+export function checkOfferedSlot(
+  t: BookingTrainer,
+  read: ScheduleRead,
+  service: ServiceTiming,
+  slot: { start: number; end: number },
+  now: number,
+) {
   const schedule = { windows: read.windows, breaks: read.breaks, bookings: read.busy };
-  if (!offersSlotAt({ ...schedule, rules: rulesOf(t), now }, start)) {
+  const rules = rulesOf(t, service, Math.round((slot.end - slot.start) / MINUTE_MS));
+  if (!offersSlotAt({ ...schedule, rules, now }, slot.start)) {
     throw conflict(
       `That start time is not one of the offered times: sessions start every ${t.slotIntervalMinutes} minutes within the trainer's hours. Please pick a time from the availability list.`,
       'slot_not_offered',

@@ -7,7 +7,9 @@ import { MINUTE_MS } from '../lib/calendar';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
 import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
-import { dedupeKey, idsOf, planClientReschedule, planForBooking, trainerMessage } from '../notifications/outbox';
+import { dedupeKey, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
+import type { ServiceTiming } from '../scheduling/service';
+import { occupiedSpan } from '../scheduling/slots';
 import {
   type BookingClient,
   type BookingTrainer,
@@ -18,19 +20,10 @@ import {
   readForBooking,
   timeErrors,
 } from './checks';
-import { checkClientReschedule, notifyTrainerOfReschedule } from './client-reschedule';
 import type { Outcome } from './outcome';
-import { asTrainer, findBooking, isActive, iso, toBookingOut } from './queries';
+import { asTrainer, findBooking, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
-import {
-  batchByName,
-  cancelRemindersOfOldTime,
-  guardedInsert,
-  overlapsActive,
-  type Row,
-  type SessionToCheck,
-  sessionValid,
-} from './sql';
+import { batchByName, guardedInsert, type Row, type SessionToCheck, sessionValid } from './sql';
 
 export type { SessionToCheck } from './sql';
 
@@ -45,6 +38,8 @@ export interface ClientByEmail {
 export interface CreateBookingCommand {
   trainerId: number;
   client: { id: number } | ClientByEmail;
+  /** The service booked; null: the trainer's default. Public requests may name only public, active ones. */
+  serviceId: number | null;
   startTime: string;
   endTime: string | null;
   notes: string;
@@ -69,19 +64,6 @@ export interface CreateBookingCommand {
   notify: 'none' | 'public';
 }
 
-export interface RescheduleCommand {
-  trainerId: number;
-  bookingId: number;
-  startTime: string | null;
-  endTime: string | null;
-  allowOutsideAvailability: boolean;
-  /**
-   * A client through the manage link: only while the trainer allows it and before the cut-off,
-   * only to an offered slot, and the trainer is told. Moving to the time it already has changes nothing.
-   */
-  byClient?: boolean;
-}
-
 export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
   const start = Date.parse(cmd.startTime);
   // Until the trainer row is read the default length is unknown; read with the longest.
@@ -99,22 +81,27 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
     return { ok: true, booking, replayed: true, notificationIds: [] };
   }
 
-  const { trainer: t, client, pkg } = read;
+  const { trainer: t, client, pkg, service } = read;
   if (!t) throw notFound('Trainer not found.');
-  const end = cmd.endTime ? provisionalEnd : start + t.sessionDurationMinutes * MINUTE_MS;
+  const end = cmd.endTime ? provisionalEnd : start + (service?.durationMinutes ?? 0) * MINUTE_MS;
 
   const errors = timeErrors(start, end, now);
+  if (!service?.isActive || (cmd.source === 'public' && !service.isPublic)) {
+    errors.service = [cmd.serviceId === null ? 'The trainer has no default service.' : 'No such service is offered.'];
+    // Without a service there is no length to judge the end by.
+    if (!cmd.endTime) delete errors.end_time;
+  }
   if (!client && 'id' in cmd.client) errors.client = ['Client not found.'];
   if (cmd.clientPackageId !== null && (!pkg || pkg.clientId !== client?.id)) {
     errors.client_package = ['Package not found for this client.'];
   }
-  if (Object.keys(errors).length) throw invalid(errors);
+  if (Object.keys(errors).length || !service) throw invalid(errors);
   checkPackageAndWindow(t, pkg, start, now, cmd.enforceBookingWindow);
-  checkSchedule(t, read, start, end, cmd.allowOutsideAvailability);
-  if (cmd.enforceBookingWindow) checkOfferedSlot(t, read, start, now);
+  checkSchedule(t, read, service, { start, end }, cmd.allowOutsideAvailability);
+  if (cmd.enforceBookingWindow) checkOfferedSlot(t, read, service, { start, end }, now);
 
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
-  const checked: NewBooking = { cmd, t, client, newClient, start, end, nowIso: iso(now) };
+  const checked: NewBooking = { cmd, t, client, newClient, service, start, end, nowIso: iso(now) };
   const written = await writeBooking(db, checked);
   const booking = await createdBookingOut(db, checked, written.id);
   const idem = cmd.idempotency;
@@ -133,6 +120,7 @@ interface NewBooking {
   t: BookingTrainer;
   client: BookingClient | undefined;
   newClient: ClientByEmail | null;
+  service: ServiceTiming;
   start: number;
   end: number;
   nowIso: string;
@@ -151,7 +139,7 @@ function bookingWrites(db: Db, b: NewBooking) {
   const created = sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
     AND ${isActiveStatus(sql`status`)} AND created_at = ${nowIso})`;
   const idem = cmd.idempotency;
-  const buffer = t.bufferMinutes * MINUTE_MS;
+  const occupied = occupiedSpan(b.start, b.end, b.service);
   const notifies = cmd.notify === 'public';
   return {
     forgetExpiredKey:
@@ -170,12 +158,13 @@ function bookingWrites(db: Db, b: NewBooking) {
       clientId: clientIdSql,
       startTime: iso(b.start),
       endTime: iso(b.end),
+      serviceId: b.service.id,
       status: cmd.status,
       notes: cmd.notes,
       clientPackageId: cmd.clientPackageId,
       source: cmd.source,
       clientTimezone: cmd.clientTimezone,
-      buffered: { trainerId: t.id, start: iso(b.start - buffer), end: iso(b.end + buffer), excludeId: 0 },
+      occupied: { trainerId: t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
       session: cmd.session,
       now: nowIso,
     }),
@@ -251,6 +240,7 @@ async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notifi
 /** The booking just written, shaped without reading it back (the client is read only if new). */
 async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<BookingOut> {
   const { cmd, t, client, newClient, nowIso } = b;
+  const occupied = occupiedSpan(b.start, b.end, b.service);
   const who = client ?? { firstName: newClient?.firstName, lastName: newClient?.lastName, email: newClient?.email };
   return toBookingOut(
     {
@@ -260,9 +250,9 @@ async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<Boo
         clientId: client?.id ?? (await clientIdByEmail(db, t.id, newClient?.email ?? '')),
         startTime: iso(b.start),
         endTime: iso(b.end),
-        serviceId: null,
-        occupiedStart: '',
-        occupiedEnd: '',
+        serviceId: b.service.id,
+        occupiedStart: iso(occupied.start),
+        occupiedEnd: iso(occupied.end),
         status: cmd.status,
         notes: cmd.notes,
         cancellationReason: '',
@@ -289,81 +279,4 @@ async function clientIdByEmail(db: Db, trainerId: number, email: string): Promis
     .where(and(eq(clients.trainerId, trainerId), eq(clients.email, email)))
     .get();
   return row?.id ?? 0;
-}
-
-export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
-  const viewer = asTrainer(cmd.trainerId);
-  const nowIso = iso(now);
-  const current = await findBooking(db, viewer, cmd.bookingId, nowIso);
-  if (!isActive(current.status) && !cmd.byClient) {
-    throw conflict(`A ${current.status} booking cannot be rescheduled.`, 'invalid_transition');
-  }
-  const oldStart = Date.parse(current.start_time);
-  const oldEnd = Date.parse(current.end_time);
-  const start = cmd.startTime ? Date.parse(cmd.startTime) : oldStart;
-  // Moving only the start keeps the length; moving only the end keeps the start.
-  const end = cmd.endTime ? Date.parse(cmd.endTime) : cmd.startTime ? start + (oldEnd - oldStart) : oldEnd;
-  // A client's second click (or a retry) to the time the booking already has: one change, not two.
-  if (cmd.byClient && isActive(current.status) && start === oldStart && end === oldEnd) {
-    return { ok: true, booking: current, replayed: true, notificationIds: [] };
-  }
-  const errors = timeErrors(start, end, now);
-  if (Object.keys(errors).length) throw invalid(errors);
-
-  const read = await readForBooking(
-    db,
-    { trainerId: cmd.trainerId, client: { id: current.client }, packageId: null, session: null, idempotency: null },
-    { start, end, excludeId: cmd.bookingId, now },
-  );
-  const t = read.trainer;
-  if (!t) throw notFound('Trainer not found.');
-  if (cmd.byClient) {
-    checkClientReschedule(t, current, now);
-    checkPackageAndWindow(t, undefined, start, now, true);
-  }
-  checkSchedule(t, read, start, end, cmd.allowOutsideAvailability && !cmd.byClient);
-  if (cmd.byClient) checkOfferedSlot(t, read, start, now);
-
-  const buffer = t.bufferMinutes * MINUTE_MS;
-  const span = {
-    trainerId: cmd.trainerId,
-    start: iso(start - buffer),
-    end: iso(end + buffer),
-    excludeId: cmd.bookingId,
-  };
-  const moved = sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.id = ${cmd.bookingId}
-    AND b.start_time = ${iso(start)} AND b.updated_at = ${nowIso})`;
-  const results = await batchByName(db, {
-    move: statement(
-      db,
-      sql`
-    UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso},
-      sequence = sequence + (CASE WHEN start_time = ${iso(start)} AND end_time = ${iso(end)} THEN 0 ELSE 1 END)
-    WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND ${isActiveStatus(sql`status`)}
-      AND NOT ${overlapsActive(span)}
-    RETURNING id`,
-    ),
-    cancelOldReminders: cancelRemindersOfOldTime(db, { bookingId: cmd.bookingId, newStart: iso(start), now: nowIso }),
-    notifyTrainer: cmd.byClient
-      ? notifyTrainerOfReschedule(db, { t, booking: current, newStart: iso(start), now: nowIso, moved })
-      : null,
-    // The client hears of a new start (whoever moved it); a new end alone, or no change, says nothing.
-    notifyClient:
-      start === oldStart
-        ? null
-        : planClientReschedule(db, {
-            bookingId: cmd.bookingId,
-            previous: { start: current.start_time, end: current.end_time },
-            now: nowIso,
-            moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
-          }),
-  });
-  if (!results.move?.results[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
-  const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
-  return {
-    ok: true,
-    booking: await findBooking(db, viewer, cmd.bookingId, nowIso),
-    replayed: false,
-    notificationIds: idsOf(notified),
-  };
 }

@@ -54,6 +54,7 @@ export function toBookingOut(
     is_upcoming: start > now && isActive(b.status),
     is_past: end < now,
     client_package: b.clientPackageId,
+    service: b.serviceId ?? 0,
     cancelled_at: b.cancelledAt,
     late_cancellation: b.lateCancellation,
     created_at: b.createdAt,
@@ -89,6 +90,7 @@ function listConditions(viewer: Viewer, timeZone: string, q: BookingListQuery, m
   const conditions: SQL[] = [bookingScope(viewer)];
   if (q.status) conditions.push(eq(bookings.status, q.status));
   if (q.client) conditions.push(eq(bookings.clientId, q.client));
+  if (q.service) conditions.push(eq(bookings.serviceId, q.service));
   if (q.from) conditions.push(gte(bookings.startTime, boundOf(q.from, timeZone, false)));
   if (q.to) conditions.push(lt(bookings.startTime, boundOf(q.to, timeZone, true)));
   if (q.search) conditions.push(containsAny([clients.firstName, clients.lastName, bookings.notes], q.search));

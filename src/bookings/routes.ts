@@ -119,6 +119,7 @@ export const bookingsRouter = createRouter()
       startTime: body.start_time,
       endTime: body.end_time ?? null,
       notes: body.notes ?? '',
+      serviceId: body.service ?? null,
       clientPackageId: body.client_package ?? null,
       allowOutsideAvailability: body.allow_outside_availability ?? false,
       enforceBookingWindow: false,

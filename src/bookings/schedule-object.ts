@@ -2,11 +2,13 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../lib/config';
 import { getDb } from '../lib/db';
 import { ApiError, unauthorized } from '../lib/problem';
-import { type CreateBookingCommand, type RescheduleCommand, rescheduleBooking, scheduleBooking } from './commands';
+import { type CreateBookingCommand, scheduleBooking } from './commands';
 import { type Outcome, outcomeOfError } from './outcome';
+import { type RescheduleCommand, rescheduleBooking } from './reschedule';
 
-export type { CreateBookingCommand, RescheduleCommand } from './commands';
+export type { CreateBookingCommand } from './commands';
 export { type Outcome, unwrapOutcome } from './outcome';
+export type { RescheduleCommand } from './reschedule';
 
 /** A command as the Worker sends it: with the request's `now` (epoch ms or ISO), never the object's own clock. */
 export type Timed<C> = C & { now: number | string };

@@ -23,12 +23,19 @@ const dateOrInstant = z
   .refine((v) => isValidDate(v) || toUtcInstant(v) !== null, 'Use YYYY-MM-DD or an ISO 8601 instant.')
   .optional();
 
+/** The service booked (its id); omitted: the trainer's default service. */
+export const serviceRef = z.number().int().positive().optional().openapi({
+  description: "The service's id (see /api/services/); omitted: the trainer's default service.",
+  example: 3,
+});
+
 /** A booking's notes: several lines allowed. */
 export const notesField = multiLine().max(5000);
 
 export const bookingCreateBody = z
   .object({
     client: z.number().int().positive(),
+    service: serviceRef,
     start_time: instantField,
     end_time: instantField.optional(),
     notes: notesField.optional(),
@@ -61,6 +68,7 @@ export const bookingOut = z
     is_upcoming: z.boolean(),
     is_past: z.boolean(),
     client_package: z.number().int().nullable(),
+    service: z.number().int().openapi({ description: 'The service booked (its id).' }),
     cancelled_at: z.string().nullable(),
     late_cancellation: z.boolean(),
     created_at: z.string(),
@@ -72,6 +80,7 @@ export type BookingOut = z.infer<typeof bookingOut>;
 export const bookingListQuery = pageQuery.extend({
   status: z.enum(BOOKING_STATUSES).optional(),
   client: z.coerce.number().int().positive().optional(),
+  service: z.coerce.number().int().positive().optional().openapi({ description: 'Only bookings of this service.' }),
   from: dateOrInstant,
   to: dateOrInstant,
   search: singleLine().trim().max(200).optional(),

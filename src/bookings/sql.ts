@@ -1,7 +1,7 @@
 // SQL the booking commands share: the session check, the overlap test, the guarded insert,
 // and a batch whose results are read by step name.
 import { type SQL, sql } from 'drizzle-orm';
-import { isActiveStatus, reservedCredits } from '../db/fragments';
+import { isActiveStatus, occupiedOverlaps, reservedCredits } from '../db/fragments';
 import { bookings, clientPackages, sessions, trainers, users } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { cancelRemindersNotAt } from '../notifications/outbox';
@@ -19,8 +19,8 @@ export const sessionValid = (session: SessionToCheck | null, trainerId: number, 
           AND u.is_active = 1 AND t.id = ${trainerId})`
     : sql`1`;
 
-/** An instant span [start, end) in ISO text, widened by the trainer's buffer on both sides. */
-export interface BufferedSpan {
+/** A booking's occupied span [start - buffer before, end + buffer after) in ISO text. */
+export interface OccupiedSpan {
   trainerId: number;
   start: string;
   end: string;
@@ -28,23 +28,24 @@ export interface BufferedSpan {
   excludeId: number;
 }
 
-/** True when another active booking of the trainer overlaps the (buffered) span. */
-export const overlapsActive = (s: BufferedSpan): SQL =>
+/** True when another active booking's occupied span overlaps this one. */
+export const occupiedOverlapsActive = (s: OccupiedSpan): SQL =>
   sql`EXISTS (SELECT 1 FROM ${bookings} other WHERE other.trainer_id = ${s.trainerId} AND other.id <> ${s.excludeId}
-    AND ${isActiveStatus(sql`other.status`)} AND other.start_time < ${s.end} AND other.end_time > ${s.start})`;
+    AND ${isActiveStatus(sql`other.status`)} AND ${occupiedOverlaps(s.start, s.end, 'other')})`;
 
 export interface GuardedInsert {
   trainerId: number;
   clientId: SQL;
   startTime: string;
   endTime: string;
+  serviceId: number;
   status: 'pending' | 'confirmed';
   notes: string;
   clientPackageId: number | null;
   source: 'public' | 'trainer';
   clientTimezone: string;
-  /** The span no other active booking may touch: [start - buffer, end + buffer). */
-  buffered: BufferedSpan;
+  /** The span no other active booking's occupied span may overlap. */
+  occupied: OccupiedSpan;
   session: SessionToCheck | null;
   now: string;
 }
@@ -57,9 +58,11 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
   statement(
     db,
     sql`
-    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, status, notes, client_package_id, source, client_timezone, created_at, updated_at)
-    SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}
-    WHERE NOT ${overlapsActive(b.buffered)}
+    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, service_id, occupied_start, occupied_end,
+      status, notes, client_package_id, source, client_timezone, created_at, updated_at)
+    SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.serviceId}, ${b.occupied.start}, ${b.occupied.end},
+      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}
+    WHERE NOT ${occupiedOverlapsActive(b.occupied)}
     AND (${b.clientPackageId} IS NULL OR (
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
     AND ${sessionValid(b.session, b.trainerId, b.now)}

@@ -18,6 +18,23 @@ export const isActiveStatus = (status: SQL | AnyColumn): SQL => sql`${status} IN
 export const reservedCredits = (clientPackageId: SQL | AnyColumn | number | null, exceptBookingId = 0): SQL<number> =>
   sql<number>`(SELECT count(*) FROM bookings rb WHERE rb.client_package_id = ${clientPackageId} AND ${isActiveStatus(sql`rb.status`)} AND rb.id <> ${exceptBookingId})`;
 
+/** Longest booking and largest buffer: bounds that let an occupied-span test use the start_time indexes. */
+export const MAX_BOOKING_MINUTES = 12 * 60;
+export const MAX_BUFFER_MINUTES = 240;
+
+/**
+ * A booking's occupied span [occupied_start, occupied_end) overlaps [from, to) (ISO instants).
+ * Columns are unqualified, or qualified with `alias`. The start_time bounds are implied by the
+ * occupied test (no booking is longer than 12 hours or has a buffer over 240 minutes); they are
+ * there so the (trainer, status, start_time) index bounds the scan to the neighbourhood.
+ */
+export const occupiedOverlaps = (from: string, to: string, alias = ''): SQL => {
+  const col = (name: string) => sql.raw(alias ? `${alias}.${name}` : name);
+  return sql`${col('occupied_start')} < ${to} AND ${col('occupied_end')} > ${from}
+    AND ${col('start_time')} < strftime('%Y-%m-%dT%H:%M:%fZ', ${to}, ${`+${MAX_BUFFER_MINUTES} minutes`})
+    AND ${col('start_time')} > strftime('%Y-%m-%dT%H:%M:%fZ', ${from}, ${`-${MAX_BOOKING_MINUTES + MAX_BUFFER_MINUTES} minutes`})`;
+};
+
 /**
  * Raises the trainer's schedule version. Every change of windows, breaks, overrides or services
  * runs it in the batch of the change: a booking insert is guarded by the version its checks read.

@@ -49,6 +49,7 @@ const availability = createRoute({
     200: jsonResponse(
       z.object({
         timezone: z.string(),
+        service: z.number().int().openapi({ description: 'The service the slots are for.' }),
         duration_minutes: z.number().int(),
         days: z.array(
           z.object({ date: z.string(), slots: z.array(z.object({ start_time: z.string(), end_time: z.string() })) }),

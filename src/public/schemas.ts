@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { instantField } from '../bookings/schemas';
+import { instantField, serviceRef } from '../bookings/schemas';
 import { BOOKING_STATUSES } from '../db/schema';
 import { multiLine, singleLine } from '../lib/text';
-import { dateField } from '../scheduling/schemas';
+import { dateField, serviceQuery } from '../scheduling/schemas';
 import { emailField, phoneField, timezoneField } from '../users/schemas';
 
 export const slugParam = z.object({
@@ -39,11 +39,20 @@ export const publicTrainerOut = z
   })
   .openapi('PublicTrainer');
 
-export const publicAvailabilityQuery = z.object({ from: dateField.optional(), to: dateField.optional() });
+export const publicAvailabilityQuery = z.object({
+  from: dateField.optional(),
+  to: dateField.optional(),
+  service: serviceQuery.openapi({
+    description: "A public service's id (see the profile's services); omitted: the trainer's default service.",
+  }),
+});
 
 export const publicBookingBody = z
   .object({
     start_time: instantField,
+    service: serviceRef.openapi({
+      description: "A public service's id (see the profile's services); omitted: the trainer's default service.",
+    }),
     first_name: singleLine().trim().min(1).max(100),
     last_name: singleLine().trim().min(1).max(100),
     email: emailField,

@@ -63,7 +63,12 @@ export async function publicProfile(db: Db, slug: string) {
 }
 
 /** The trainer's own free-slot computation, over today … +13 days by default, never past the horizon. */
-export async function publicAvailability(db: Db, slug: string, q: { from?: string; to?: string }, now: string) {
+export async function publicAvailability(
+  db: Db,
+  slug: string,
+  q: { from?: string; to?: string; service?: number },
+  now: string,
+) {
   const { trainer } = await trainerBySlug(db, slug);
   const first = today(trainer.timezone, Date.parse(now));
   const last = addDays(first, trainer.bookingHorizonDays);
@@ -74,8 +79,13 @@ export async function publicAvailability(db: Db, slug: string, q: { from?: strin
   if (days > MAX_PUBLIC_RANGE_DAYS) throw invalidField('to', `A range covers at most ${MAX_PUBLIC_RANGE_DAYS} days.`);
   if (to > last)
     throw invalidField('to', `Bookings open at most ${trainer.bookingHorizonDays} days ahead (until ${last}).`);
-  const result = await getAvailableTimes(db, trainer, from, to, undefined, now);
-  return { timezone: trainer.timezone, duration_minutes: trainer.sessionDurationMinutes, days: result };
+  const ask = { serviceId: q.service, visitor: true };
+  const {
+    service,
+    rules,
+    days: result,
+  } = await getAvailableTimes(db, trainer, { fromDate: from, toDate: to }, ask, now);
+  return { timezone: trainer.timezone, service: service.id, duration_minutes: rules.durationMinutes, days: result };
 }
 
 const minDate = (a: string, b: string) => (a < b ? a : b);
@@ -120,6 +130,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     startTime: input.start_time,
     endTime: null,
     notes: input.notes ?? '',
+    serviceId: input.service ?? null,
     clientPackageId: null,
     allowOutsideAvailability: false,
     enforceBookingWindow: true,

@@ -12,7 +12,6 @@ import {
   breakCreateBody,
   breakOut,
   breakPatchBody,
-  MAX_RANGE_DAYS,
   slotCreateBody,
   slotOut,
   slotPatchBody,
@@ -111,27 +110,12 @@ const b = crud(breaks, '/api/trainer-breaks', 'break', breakCreateBody, breakPat
 
 export const schedulingRouter = createRouter()
   // Before /{id}, so "available" is not read as an id.
-  .openapi(available, async (c) => {
-    const trainer = currentTrainer(c);
-    const q = c.req.valid('query');
-    const span = scheduling.resolveSpan(q, MAX_RANGE_DAYS);
-    const days = await scheduling.getAvailableTimes(
-      c.var.db,
-      trainer,
-      span.from,
-      span.to,
-      q.duration,
-      isoNow(c.var.clock),
-    );
-    const duration_minutes = q.duration ?? trainer.sessionDurationMinutes;
-    if (span.single) {
-      return c.json(
-        { date: span.from, timezone: trainer.timezone, duration_minutes, slots: days[0]?.slots ?? [] },
-        200,
-      );
-    }
-    return c.json({ timezone: trainer.timezone, duration_minutes, days }, 200);
-  })
+  .openapi(available, async (c) =>
+    c.json(
+      await scheduling.trainerAvailability(c.var.db, currentTrainer(c), c.req.valid('query'), isoNow(c.var.clock)),
+      200,
+    ),
+  )
   .openapi(s.list, async (c) => {
     const q = c.req.valid('query');
     const { count, results } = await scheduling.listSlots(c.var.db, currentTrainer(c).id, q);

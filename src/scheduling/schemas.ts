@@ -67,6 +67,11 @@ export const breakOut = z
 
 export const MAX_RANGE_DAYS = 62;
 
+/** `?service=<id>`: free slots for that service's length and buffers; omitted: the default service. */
+export const serviceQuery = z.coerce.number().int().positive().optional().openapi({
+  description: "The service asked about (its length and buffers); omitted: the trainer's default service.",
+});
+
 export const availableQuery = z.object({
   date: dateField.optional(),
   from: dateField.optional(),
@@ -77,17 +82,25 @@ export const availableQuery = z.object({
     .min(5)
     .max(720)
     .optional()
-    .openapi({ description: "minutes; default: the trainer's session length" }),
+    .openapi({ description: "minutes; default: the service's length" }),
+  service: serviceQuery,
 });
 export type AvailableQuery = z.infer<typeof availableQuery>;
 
 export const slotSchema = z.object({ start_time: z.string(), end_time: z.string() }).openapi('FreeSlot');
 export const availableDayOut = z
-  .object({ date: z.string(), timezone: z.string(), duration_minutes: z.number().int(), slots: z.array(slotSchema) })
+  .object({
+    date: z.string(),
+    timezone: z.string(),
+    service: z.number().int().openapi({ description: 'The service the slots are for.' }),
+    duration_minutes: z.number().int(),
+    slots: z.array(slotSchema),
+  })
   .openapi('FreeSlotsDay');
 export const availableRangeOut = z
   .object({
     timezone: z.string(),
+    service: z.number().int().openapi({ description: 'The service the slots are for.' }),
     duration_minutes: z.number().int(),
     days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema) })),
   })

@@ -1,9 +1,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { isActiveStatus } from '../db/fragments';
+import { isActiveStatus, MAX_BUFFER_MINUTES, occupiedOverlaps } from '../db/fragments';
 import {
   type AvailabilitySlot,
   availabilitySlots,
   bookings,
+  services,
   type Trainer,
   type TrainerBreak,
   trainerBreaks,
@@ -12,7 +13,7 @@ import { addDays, daysBetween, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { invalid, invalidField, notFound } from '../lib/problem';
-import type { BreakInput, SlotInput } from './schemas';
+import { type AvailableQuery, type BreakInput, MAX_RANGE_DAYS, type SlotInput } from './schemas';
 import { type DateSpan, type DaySlots, freeSlots, type Interval, type SlotRules, type WeeklyWindow } from './slots';
 
 export const toSlotOut = (s: AvailabilitySlot) => ({
@@ -168,25 +169,44 @@ export async function deleteBreak(db: Db, trainerId: number, id: number) {
 /** The trainer settings the free-slot rules come from. */
 export type SlotSettings = Pick<
   Trainer,
-  | 'timezone'
-  | 'sessionDurationMinutes'
-  | 'slotIntervalMinutes'
-  | 'bufferMinutes'
-  | 'minNoticeMinutes'
-  | 'bookingHorizonDays'
+  'timezone' | 'slotIntervalMinutes' | 'minNoticeMinutes' | 'bookingHorizonDays'
 >;
 
-export const rulesOf = (t: SlotSettings, durationMinutes?: number): SlotRules => ({
+/** What a booking of a service takes: its length and the buffers it keeps free around it. */
+export interface ServiceTiming {
+  id: number;
+  durationMinutes: number;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+}
+
+export const rulesOf = (t: SlotSettings, service: ServiceTiming, durationMinutes?: number): SlotRules => ({
   timezone: t.timezone,
-  durationMinutes: durationMinutes ?? t.sessionDurationMinutes,
+  durationMinutes: durationMinutes ?? service.durationMinutes,
   slotIntervalMinutes: t.slotIntervalMinutes,
-  bufferMinutes: t.bufferMinutes,
+  bufferBeforeMinutes: service.bufferBeforeMinutes,
+  bufferAfterMinutes: service.bufferAfterMinutes,
   minNoticeMinutes: t.minNoticeMinutes,
   bookingHorizonDays: t.bookingHorizonDays,
 });
 
-/** Largest buffer a trainer may set; bookings are read this far around a range, then filtered. */
-export const MAX_BUFFER_MINUTES = 240;
+/** The service an availability question is about: the one named (active; public when a visitor asks), or the default. */
+export interface ServiceAsk {
+  serviceId: number | undefined;
+  visitor: boolean;
+  /** A length other than the service's (the trainer's `?duration=`). */
+  durationMinutes?: number;
+}
+
+/** The asked service's timing as a JSON column (NULL when there is no such service). */
+const serviceColumn = (trainerId: number, ask: ServiceAsk) => {
+  const which =
+    ask.serviceId === undefined
+      ? sql`is_default = 1`
+      : sql`id = ${ask.serviceId} AND is_active = 1${ask.visitor ? sql` AND is_public = 1` : sql``}`;
+  return sql`(SELECT json_object('id', id, 'durationMinutes', duration_minutes, 'bufferBeforeMinutes', buffer_before_minutes,
+      'bufferAfterMinutes', buffer_after_minutes) FROM ${services} WHERE trainer_id = ${trainerId} AND ${which}) AS service`;
+};
 
 /** What a schedule read asks for: breaks touching two local dates, bookings overlapping two instants. */
 export interface ScheduleSpan {
@@ -207,9 +227,9 @@ export const scheduleColumns = (s: ScheduleSpan) => sql`
     WHERE trainer_id = ${s.trainerId} AND is_active = 1) AS windows,
   (SELECT json_group_array(json_array(start_date, end_date)) FROM ${trainerBreaks}
     WHERE trainer_id = ${s.trainerId} AND end_date >= ${s.breakFrom} AND start_date <= ${s.breakTo}) AS breaks,
-  (SELECT json_group_array(json_array(start_time, end_time)) FROM ${bookings}
-    WHERE trainer_id = ${s.trainerId} AND ${isActiveStatus(sql`status`)}
-      AND start_time < ${s.busyTo} AND end_time > ${s.busyFrom} AND id <> ${s.excludeBookingId}) AS busy`;
+  (SELECT json_group_array(json_array(occupied_start, occupied_end)) FROM ${bookings}
+    WHERE trainer_id = ${s.trainerId} AND ${isActiveStatus(sql`status`)} AND ${occupiedOverlaps(s.busyFrom, s.busyTo)}
+      AND id <> ${s.excludeBookingId}) AS busy`;
 
 export interface ScheduleColumns {
   windows: string;
@@ -232,8 +252,11 @@ export function parseSchedule(row: ScheduleColumns): {
   };
 }
 
-/** Everything free-slot and conflict checks need between two local dates: one D1 statement. */
-export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, toDate: string, excludeBookingId = 0) {
+/**
+ * Everything free-slot checks need between two local dates, and the service asked about: one
+ * D1 statement. A 400 naming `service` when there is no such service.
+ */
+export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, toDate: string, ask: ServiceAsk) {
   const tz = trainer.timezone;
   const span: ScheduleSpan = {
     trainerId: trainer.id,
@@ -241,24 +264,48 @@ export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, t
     breakTo: addDays(toDate, 1),
     busyFrom: new Date(startOfDayMs(addDays(fromDate, -1), tz) - MAX_BUFFER_MINUTES * MINUTE_MS).toISOString(),
     busyTo: new Date(startOfDayMs(addDays(toDate, 2), tz) + MAX_BUFFER_MINUTES * MINUTE_MS).toISOString(),
-    excludeBookingId,
+    excludeBookingId: 0,
   };
-  const row = await statement(db, sql`SELECT ${scheduleColumns(span)}`).first<ScheduleColumns>();
+  const row = await statement(db, sql`SELECT ${scheduleColumns(span)}, ${serviceColumn(trainer.id, ask)}`).first<
+    ScheduleColumns & { service: string | null }
+  >();
   if (!row) throw new Error('A SELECT without FROM returns one row.');
-  return parseSchedule(row);
+  if (!row.service) {
+    const named = ask.serviceId !== undefined;
+    throw invalidField('service', named ? 'No such service is offered.' : 'The trainer has no default service.');
+  }
+  return { ...parseSchedule(row), service: JSON.parse(row.service) as ServiceTiming };
 }
 
-/** Free slots for the trainer between two local dates (inclusive), as of `now` (ISO): 1 D1 batch. */
+/**
+ * Free slots for a service between two local dates (inclusive), as of `now` (ISO), with the
+ * service and rules they were computed for: 1 D1 statement.
+ */
 export async function getAvailableTimes(
   db: Db,
   trainer: Trainer,
-  fromDate: string,
-  toDate: string,
-  durationMinutes: number | undefined,
+  span: { fromDate: string; toDate: string },
+  ask: ServiceAsk,
   now: string,
-): Promise<DaySlots[]> {
-  const schedule = await loadSchedule(db, trainer, fromDate, toDate);
-  return freeSlots({ fromDate, toDate, ...schedule, rules: rulesOf(trainer, durationMinutes), now: Date.parse(now) });
+): Promise<{ service: ServiceTiming; rules: SlotRules; days: DaySlots[] }> {
+  const { service, ...schedule } = await loadSchedule(db, trainer, span.fromDate, span.toDate, ask);
+  const rules = rulesOf(trainer, service, ask.durationMinutes);
+  return { service, rules, days: freeSlots({ ...span, ...schedule, rules, now: Date.parse(now) }) };
+}
+
+/** The trainer's free slots for a day or a range, for a service (default: the default service). */
+export async function trainerAvailability(db: Db, trainer: Trainer, q: AvailableQuery, now: string) {
+  const span = resolveSpan(q, MAX_RANGE_DAYS);
+  const ask = { serviceId: q.service, visitor: false, durationMinutes: q.duration };
+  const { service, rules, days } = await getAvailableTimes(
+    db,
+    trainer,
+    { fromDate: span.from, toDate: span.to },
+    ask,
+    now,
+  );
+  const head = { timezone: trainer.timezone, service: service.id, duration_minutes: rules.durationMinutes };
+  return span.single ? { date: span.from, ...head, slots: days[0]?.slots ?? [] } : { ...head, days };
 }
 
 /** Validates the date arguments of the free-slot endpoints; returns the inclusive span. */

@@ -23,9 +23,11 @@ export interface DateSpan {
 
 export interface SlotRules {
   timezone: string;
+  /** The service being booked: its length and the time it keeps free before and after. */
   durationMinutes: number;
   slotIntervalMinutes: number;
-  bufferMinutes: number;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
   minNoticeMinutes: number;
   bookingHorizonDays: number;
 }
@@ -97,18 +99,25 @@ export function breakIntervals(breaks: DateSpan[], timeZone: string): Interval[]
   );
 }
 
-/** Busy bookings widened by the buffer on both sides, merged. */
-export const busyIntervals = (bookings: Interval[], bufferMinutes: number): Interval[] =>
-  mergeIntervals(
-    bookings.map((b) => ({ start: b.start - bufferMinutes * MINUTE_MS, end: b.end + bufferMinutes * MINUTE_MS })),
-  );
+/**
+ * A booking's occupied span: [start - buffer before, end + buffer after). Active bookings
+ * are read as their stored occupied spans; a new one is tested by its own.
+ */
+export const occupiedSpan = (
+  start: number,
+  end: number,
+  r: Pick<SlotRules, 'bufferBeforeMinutes' | 'bufferAfterMinutes'>,
+): Interval => ({
+  start: start - r.bufferBeforeMinutes * MINUTE_MS,
+  end: end + r.bufferAfterMinutes * MINUTE_MS,
+});
 
 export interface FreeSlotsInput {
   fromDate: string;
   toDate: string;
   windows: WeeklyWindow[];
   breaks: DateSpan[];
-  bookings: Interval[]; // pending and confirmed
+  bookings: Interval[]; // occupied spans of pending and confirmed bookings
   rules: SlotRules;
   now: number;
 }
@@ -116,7 +125,8 @@ export interface FreeSlotsInput {
 /**
  * Free slots for every local date from `fromDate` to `toDate` (inclusive). Candidates start
  * every slot interval from the start of each (merged) open interval; one is offered when the
- * whole session fits inside it, touches no break day, keeps the buffer to every booking,
+ * whole session fits inside it, touches no break day, its occupied span (the service's buffers
+ * around it) overlaps no booking's occupied span,
  * respects the minimum notice and starts within the booking horizon. A slot belongs to the
  * local date on which it starts.
  */
@@ -125,7 +135,7 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
   const days = daysAround(rules.timezone, input.fromDate, input.toDate);
   const open = openIntervalsOn(days, input.windows);
   const breaks = breakIntervals(input.breaks, rules.timezone);
-  const busy = busyIntervals(input.bookings, rules.bufferMinutes);
+  const busy = mergeIntervals(input.bookings);
 
   const step = rules.slotIntervalMinutes * MINUTE_MS;
   const duration = rules.durationMinutes * MINUTE_MS;
@@ -140,7 +150,8 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
       const day = days.indexOf(t) - 1;
       if (day < 0 || day >= result.length) continue;
       const end = t + duration;
-      if (overlapsAny(breaks, t, end) || overlapsAny(busy, t, end)) continue;
+      const occupied = occupiedSpan(t, end, rules);
+      if (overlapsAny(breaks, t, end) || overlapsAny(busy, occupied.start, occupied.end)) continue;
       result[day]?.slots.push({ start_time: new Date(t).toISOString(), end_time: new Date(end).toISOString() });
     }
   }

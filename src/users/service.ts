@@ -1,5 +1,5 @@
 import { and, eq, gt, lt, or, sql } from 'drizzle-orm';
-import { clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
+import { clients, services, sessions, type Trainer, trainers, type User, users } from '../db/schema';
 import type { AuthContext } from '../lib/context';
 import { type Db, isUniqueViolation } from '../lib/db';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
@@ -292,6 +292,22 @@ export async function updateProfile(
       db
         .update(trainers)
         .set({ ...trainerSet, updatedAt: now })
+        .where(eq(trainers.id, auth.trainer.id)),
+    );
+  // The session length and buffer are the default service's: it changes with them.
+  const serviceSet = {
+    ...(trainerSet.sessionDurationMinutes !== undefined && { durationMinutes: trainerSet.sessionDurationMinutes }),
+    ...(trainerSet.bufferMinutes !== undefined && { bufferAfterMinutes: trainerSet.bufferMinutes }),
+  };
+  if (auth.trainer && Object.keys(serviceSet).length)
+    writes.push(
+      db
+        .update(services)
+        .set({ ...serviceSet, updatedAt: now })
+        .where(and(eq(services.trainerId, auth.trainer.id), eq(services.isDefault, true))),
+      db
+        .update(trainers)
+        .set({ scheduleVersion: sql`${trainers.scheduleVersion} + 1` })
         .where(eq(trainers.id, auth.trainer.id)),
     );
   const [first, ...rest] = writes;

@@ -1,0 +1,125 @@
+// Moving a booking: inside the trainer's schedule object, like creating one. The booking keeps
+// its own service length and buffers (its stored occupied span) wherever it moves.
+import { sql } from 'drizzle-orm';
+import { isActiveStatus } from '../db/fragments';
+import { bookings } from '../db/schema';
+import { type Db, statement } from '../lib/db';
+import { conflict, invalid, notFound } from '../lib/problem';
+import { idsOf, planClientReschedule } from '../notifications/outbox';
+import { occupiedSpan } from '../scheduling/slots';
+import { checkOfferedSlot, checkPackageAndWindow, checkSchedule, readForBooking, timeErrors } from './checks';
+import { checkClientReschedule, notifyTrainerOfReschedule } from './client-reschedule';
+import type { Outcome } from './outcome';
+import { asTrainer, findBooking, isActive, iso } from './queries';
+import type { BookingOut } from './schemas';
+import { batchByName, cancelRemindersOfOldTime, occupiedOverlapsActive, type Row } from './sql';
+
+export interface RescheduleCommand {
+  trainerId: number;
+  bookingId: number;
+  startTime: string | null;
+  endTime: string | null;
+  allowOutsideAvailability: boolean;
+  /**
+   * A client through the manage link: only while the trainer allows it and before the cut-off,
+   * only to an offered slot, and the trainer is told. Moving to the time it already has changes nothing.
+   */
+  byClient?: boolean;
+}
+
+/** Reads and checks the schedule for moving `current` to [start, end); the trainer and the booking's own service timing. */
+async function checkMove(
+  db: Db,
+  cmd: RescheduleCommand,
+  current: BookingOut,
+  { start, end, now }: { start: number; end: number; now: number },
+) {
+  const read = await readForBooking(
+    db,
+    {
+      trainerId: cmd.trainerId,
+      client: { id: current.client },
+      serviceId: current.service,
+      packageId: null,
+      session: null,
+      idempotency: null,
+    },
+    { start, end, excludeId: cmd.bookingId, now },
+  );
+  const { trainer: t, service } = read;
+  if (!t || !service) throw notFound('Trainer not found.');
+  if (cmd.byClient) {
+    checkClientReschedule(t, current, now);
+    checkPackageAndWindow(t, undefined, start, now, true);
+  }
+  checkSchedule(t, read, service, { start, end }, cmd.allowOutsideAvailability && !cmd.byClient);
+  if (cmd.byClient) checkOfferedSlot(t, read, service, { start, end }, now);
+  return { t, service };
+}
+
+export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
+  const viewer = asTrainer(cmd.trainerId);
+  const nowIso = iso(now);
+  const current = await findBooking(db, viewer, cmd.bookingId, nowIso);
+  if (!isActive(current.status) && !cmd.byClient) {
+    throw conflict(`A ${current.status} booking cannot be rescheduled.`, 'invalid_transition');
+  }
+  const oldStart = Date.parse(current.start_time);
+  const oldEnd = Date.parse(current.end_time);
+  const start = cmd.startTime ? Date.parse(cmd.startTime) : oldStart;
+  // Moving only the start keeps the length; moving only the end keeps the start.
+  const end = cmd.endTime ? Date.parse(cmd.endTime) : cmd.startTime ? start + (oldEnd - oldStart) : oldEnd;
+  // A client's second click (or a retry) to the time the booking already has: one change, not two.
+  if (cmd.byClient && isActive(current.status) && start === oldStart && end === oldEnd) {
+    return { ok: true, booking: current, replayed: true, notificationIds: [] };
+  }
+  const errors = timeErrors(start, end, now);
+  if (Object.keys(errors).length) throw invalid(errors);
+
+  const { t, service } = await checkMove(db, cmd, current, { start, end, now });
+
+  // The booking keeps its own buffers wherever it moves.
+  const occupied = occupiedSpan(start, end, service);
+  const span = {
+    trainerId: cmd.trainerId,
+    start: iso(occupied.start),
+    end: iso(occupied.end),
+    excludeId: cmd.bookingId,
+  };
+  const moved = sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.id = ${cmd.bookingId}
+    AND b.start_time = ${iso(start)} AND b.updated_at = ${nowIso})`;
+  const results = await batchByName(db, {
+    move: statement(
+      db,
+      sql`
+    UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso},
+      occupied_start = ${span.start}, occupied_end = ${span.end},
+      sequence = sequence + (CASE WHEN start_time = ${iso(start)} AND end_time = ${iso(end)} THEN 0 ELSE 1 END)
+    WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND ${isActiveStatus(sql`status`)}
+      AND NOT ${occupiedOverlapsActive(span)}
+    RETURNING id`,
+    ),
+    cancelOldReminders: cancelRemindersOfOldTime(db, { bookingId: cmd.bookingId, newStart: iso(start), now: nowIso }),
+    notifyTrainer: cmd.byClient
+      ? notifyTrainerOfReschedule(db, { t, booking: current, newStart: iso(start), now: nowIso, moved })
+      : null,
+    // The client hears of a new start (whoever moved it); a new end alone, or no change, says nothing.
+    notifyClient:
+      start === oldStart
+        ? null
+        : planClientReschedule(db, {
+            bookingId: cmd.bookingId,
+            previous: { start: current.start_time, end: current.end_time },
+            now: nowIso,
+            moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
+          }),
+  });
+  if (!results.move?.results[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
+  return {
+    ok: true,
+    booking: await findBooking(db, viewer, cmd.bookingId, nowIso),
+    replayed: false,
+    notificationIds: idsOf(notified),
+  };
+}
