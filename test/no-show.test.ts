@@ -85,14 +85,27 @@ describe('marking a no-show', () => {
     expect((await ledger(t, pkgId)).count).toBe(1);
     expect((await pack(t, pkgId)).sessions_remaining).toBe(2);
 
+    // Three clicks at once on another booking: one marks it, the others are 409; one credit spent.
+    const c = await confirmed(t, 4, '09:00', { client_package: pkgId });
+    const clicks = await Promise.all([1, 2, 3].map(() => noShow(t, c)));
+    expect(clicks.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+    expect((await ledger(t, pkgId)).results.map((r) => [r.reason, r.booking, r.balance_after])).toEqual([
+      ['no_show', c.id, 1],
+      ['no_show', b.id, 2],
+    ]);
+    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 1, sessions_reserved: 0, sessions_available: 1 });
+
     // The lists know the status: ?status=no_show, and the past list.
     const listed = await api<{ results: BookingBody[] }>('GET', '/api/bookings/?status=no_show', { token: t.token });
-    expect(listed.body.results.map((r) => r.id)).toEqual([b.id]);
+    expect(listed.body.results.map((r) => r.id)).toEqual([c.id, b.id]);
     const past = await api<{ results: BookingBody[] }>('GET', '/api/bookings/past/', {
       token: t.token,
-      headers: after(b.start_time, 2),
+      headers: after(c.start_time, 2),
     });
-    expect(past.body.results.map((r) => [r.id, r.status])).toEqual([[b.id, 'no_show']]);
+    expect(past.body.results.map((r) => [r.id, r.status])).toEqual([
+      [c.id, 'no_show'],
+      [b.id, 'no_show'],
+    ]);
   });
 
   it('with no_show_uses_credit off, releases the reservation and writes no ledger row', async () => {
@@ -256,6 +269,18 @@ describe('the no-show elsewhere', () => {
     const shown = await api<Record<string, unknown>>('GET', `/api/public/bookings/${token}/`, { headers });
     expect(shown.body).toMatchObject({ status: 'no_show', can_cancel: false, can_reschedule: false });
     expect((await api('POST', `/api/public/bookings/${token}/cancel/`, { headers })).status).toBe(409);
+    const move = await api<ProblemBody>('POST', `/api/public/bookings/${token}/reschedule/`, {
+      headers,
+      body: { start_time: at(futureDay(9).date, '10:00') },
+    });
+    expect(move.status).toBe(409);
+    const trainerMove = await api<ProblemBody>('PATCH', `/api/bookings/${id}/`, {
+      token: t.token,
+      headers,
+      body: { start_time: at(futureDay(9).date, '11:00') },
+    });
+    expect(trainerMove.status).toBe(409);
+    expect(trainerMove.body.detail).toBe('A no_show booking cannot be rescheduled.');
     const ics = await exports.default.fetch(
       new Request(`http://example.com/api/public/bookings/${token}/ics`, { headers }),
     );
@@ -287,5 +312,22 @@ describe('the no-show elsewhere', () => {
     expect((await ledger(t, pkgId)).results).toEqual([
       expect.objectContaining({ reason: 'no_show', booking: b.id, delta: -1, balance_after: 1 }),
     ]);
+  });
+});
+
+describe('the no-show in the API document', () => {
+  it('declares the route, its 409, the setting and the stats fields', async () => {
+    type Doc = {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; description?: string }>>;
+      components: { schemas: Record<string, { properties: Record<string, { description?: string; enum?: string[] }> }> };
+    };
+    const doc = (await api<Doc>('GET', '/api/openapi.json')).body;
+    const route = doc.paths['/api/bookings/{id}/mark_no_show']?.post;
+    expect(Object.keys(route?.responses ?? {})).toEqual(expect.arrayContaining(['200', '404', '409']));
+    expect(route?.description).toContain('not_started');
+    const schemas = doc.components.schemas;
+    expect(schemas.TrainerProfile?.properties.no_show_uses_credit?.description).toContain('no-show');
+    expect(schemas.BookingStats?.properties.no_show_rate?.description).toContain('no_show_bookings ÷ (completed');
+    expect(schemas.Booking?.properties.status?.enum).toContain('no_show');
   });
 });
