@@ -16,12 +16,14 @@ type Trainer = Awaited<ReturnType<typeof setupTrainer>>;
 
 const HOUR = 3600_000;
 /** `X-Test-Now` pinned `hours` after `iso`. */
-const after = (iso: string, hours: number) => ({ 'X-Test-Now': new Date(Date.parse(iso) + hours * HOUR).toISOString() });
+const nowPlus = (iso: string, hours: number) => ({
+  'X-Test-Now': new Date(Date.parse(iso) + hours * HOUR).toISOString(),
+});
 
 const post = (t: Trainer, id: number, action: string, headers: Record<string, string> = {}) =>
   api<BookingBody & ProblemBody>('POST', `/api/bookings/${id}/${action}/`, { token: t.token, headers });
 const noShow = (t: Trainer, b: BookingBody, hoursAfterStart = 2) =>
-  post(t, b.id, 'mark_no_show', after(b.start_time, hoursAfterStart));
+  post(t, b.id, 'mark_no_show', nowPlus(b.start_time, hoursAfterStart));
 
 /** A package of `sessions` sold to the trainer's client; its id. */
 async function packOf(t: Trainer, sessions: number, price = '300.00') {
@@ -100,7 +102,7 @@ describe('marking a no-show', () => {
     expect(listed.body.results.map((r) => r.id)).toEqual([c.id, b.id]);
     const past = await api<{ results: BookingBody[] }>('GET', '/api/bookings/past/', {
       token: t.token,
-      headers: after(c.start_time, 2),
+      headers: nowPlus(c.start_time, 2),
     });
     expect(past.body.results.map((r) => [r.id, r.status])).toEqual([
       [c.id, 'no_show'],
@@ -160,17 +162,17 @@ describe('marking a no-show', () => {
     }
 
     const future = await confirmed(t, 4, '14:00');
-    for (const headers of [{}, after(future.start_time, -0.01)]) {
+    for (const headers of [{}, nowPlus(future.start_time, -0.01)]) {
       const early = await post(t, future.id, 'mark_no_show', headers);
       expect(early.status).toBe(409);
       expect(early.body.code).toBe('not_started');
       expect(early.body.detail).toContain(future.start_time);
     }
     // From the start itself on.
-    expect((await post(t, future.id, 'mark_no_show', after(future.start_time, 0))).body.status).toBe('no_show');
+    expect((await post(t, future.id, 'mark_no_show', nowPlus(future.start_time, 0))).body.status).toBe('no_show');
 
     const theirs = await confirmed(other, 4, '09:00');
-    const foreign = await post(t, theirs.id, 'mark_no_show', after(theirs.start_time, 2));
+    const foreign = await post(t, theirs.id, 'mark_no_show', nowPlus(theirs.start_time, 2));
     expect(foreign.status).toBe(404);
     expect(await statusOf(theirs.id)).toBe('confirmed');
   });
@@ -251,7 +253,12 @@ describe('the no-show elsewhere', () => {
       'POST',
       `/api/public/trainers/${t.user.trainer.slug}/bookings/`,
       {
-        body: { start_time: at(futureDay(7).date, '10:00'), first_name: 'Nora', last_name: 'Late', email: uniqueEmail() },
+        body: {
+          start_time: at(futureDay(7).date, '10:00'),
+          first_name: 'Nora',
+          last_name: 'Late',
+          email: uniqueEmail(),
+        },
         headers: { 'CF-Connecting-IP': `203.0.113.${Math.floor(Math.random() * 250) + 1}` },
       },
     );
@@ -262,10 +269,10 @@ describe('the no-show elsewhere', () => {
         .bind(t.user.trainer.id, made.body.start_time)
         .first<{ id: number }>()
     )?.id as number;
-    const marked = await post(t, id, 'mark_no_show', after(made.body.start_time, 1));
+    const marked = await post(t, id, 'mark_no_show', nowPlus(made.body.start_time, 1));
     expect(marked.body.status).toBe('no_show');
 
-    const headers = after(made.body.start_time, 1);
+    const headers = nowPlus(made.body.start_time, 1);
     const shown = await api<Record<string, unknown>>('GET', `/api/public/bookings/${token}/`, { headers });
     expect(shown.body).toMatchObject({ status: 'no_show', can_cancel: false, can_reschedule: false });
     expect((await api('POST', `/api/public/bookings/${token}/cancel/`, { headers })).status).toBe(409);
@@ -304,7 +311,7 @@ describe('the no-show elsewhere', () => {
     expect(early.body.code).toBe('not_started');
     expect((await auditRows('bookings', b.id)).filter((r) => r.action !== 'update')).toEqual([]);
 
-    const done = await patch(after(b.start_time, 3));
+    const done = await patch(nowPlus(b.start_time, 3));
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.record.status).toBe('no_show');
     const audits = (await auditRows('bookings', b.id)).map((r) => [r.action, JSON.parse(r.changes)]);
@@ -319,7 +326,9 @@ describe('the no-show in the API document', () => {
   it('declares the route, its 409, the setting and the stats fields', async () => {
     type Doc = {
       paths: Record<string, Record<string, { responses: Record<string, unknown>; description?: string }>>;
-      components: { schemas: Record<string, { properties: Record<string, { description?: string; enum?: string[] }> }> };
+      components: {
+        schemas: Record<string, { properties: Record<string, { description?: string; enum?: string[] }> }>;
+      };
     };
     const doc = (await api<Doc>('GET', '/api/openapi.json')).body;
     const route = doc.paths['/api/bookings/{id}/mark_no_show']?.post;
