@@ -424,20 +424,24 @@ describe('GET /api/analytics/bookings-stats/', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       total: 6, // B1–B6; B8 (2024-01-28 local) and B7 (2024-03-11 local) are outside
-      by_status: { pending: 1, confirmed: 1, completed: 2, cancelled: 2 },
+      by_status: { pending: 1, confirmed: 1, completed: 2, cancelled: 2, no_show: 0 },
       completion_rate: 33.3,
       cancellation_rate: 33.3,
       late_cancellations: 1,
+      no_show_bookings: 0,
+      no_show_rate: 0,
       by_weekday: [0, 0, 1, 1, 0, 1, 1], // B1 Wed, B2 Thu, B5 Sat, B6 Sun
       by_hour: counts(24, { 0: 1, 10: 2, 23: 1 }), // 10:00 both before (PST) and after (PDT) the change
     });
     const early = await get(s.la.token, '/api/analytics/bookings-stats/?to=2024-01-31');
     expect(early.body).toEqual({
       total: 2, // B8 and B1 (UTC 2024-02-01, local 2024-01-31)
-      by_status: { pending: 0, confirmed: 1, completed: 1, cancelled: 0 },
+      by_status: { pending: 0, confirmed: 1, completed: 1, cancelled: 0, no_show: 0 },
       completion_rate: 50,
       cancellation_rate: 0,
       late_cancellations: 0,
+      no_show_bookings: 0,
+      no_show_rate: 0,
       by_weekday: [0, 0, 1, 0, 0, 0, 1],
       by_hour: counts(24, { 23: 2 }),
     });
@@ -449,10 +453,12 @@ describe('GET /api/analytics/bookings-stats/', () => {
     for (const w of s.la.futureWeekdays) weekdays[w] = (weekdays[w] ?? 0) + 1;
     expect(res.body).toEqual({
       total: 12,
-      by_status: { pending: 2, confirmed: 3, completed: 4, cancelled: 3 },
+      by_status: { pending: 2, confirmed: 3, completed: 4, cancelled: 3, no_show: 0 },
       completion_rate: 33.3,
       cancellation_rate: 25,
       late_cancellations: 2,
+      no_show_bookings: 0,
+      no_show_rate: 0,
       by_weekday: counts(7, weekdays),
       by_hour: counts(24, { 0: 2, 9: 1, 10: 3, 11: 1, 23: 2 }),
     });
@@ -462,20 +468,24 @@ describe('GET /api/analytics/bookings-stats/', () => {
     const jan31 = await get(s.tokyo.token, '/api/analytics/bookings-stats/?from=2024-01-31&to=2024-01-31');
     expect(jan31.body).toEqual({
       total: 1,
-      by_status: { pending: 0, confirmed: 0, completed: 1, cancelled: 0 },
+      by_status: { pending: 0, confirmed: 0, completed: 1, cancelled: 0, no_show: 0 },
       completion_rate: 100,
       cancellation_rate: 0,
       late_cancellations: 0,
+      no_show_bookings: 0,
+      no_show_rate: 0,
       by_weekday: [0, 0, 1, 0, 0, 0, 0],
       by_hour: counts(24, { 23: 1 }),
     });
     const feb1 = await get(s.tokyo.token, '/api/analytics/bookings-stats/?from=2024-02-01&to=2024-02-01');
     expect(feb1.body).toEqual({
       total: 1,
-      by_status: { pending: 0, confirmed: 0, completed: 0, cancelled: 1 },
+      by_status: { pending: 0, confirmed: 0, completed: 0, cancelled: 1, no_show: 0 },
       completion_rate: 0,
       cancellation_rate: 100,
       late_cancellations: 1,
+      no_show_bookings: 0,
+      no_show_rate: 0,
       by_weekday: zeros(7), // cancelled bookings are not in the weekday and hour counts
       by_hour: zeros(24),
     });
@@ -490,10 +500,12 @@ describe('GET /api/analytics/bookings-stats/', () => {
     await pastBooking(sydney.user.trainer.id, client.id, '2030-01-06T23:00:00.000Z', 'confirmed');
     expect((await get(sydney.token, '/api/analytics/bookings-stats/')).body).toEqual({
       total: 2,
-      by_status: { pending: 0, confirmed: 1, completed: 1, cancelled: 0 },
+      by_status: { pending: 0, confirmed: 1, completed: 1, cancelled: 0, no_show: 0 },
       completion_rate: 50,
       cancellation_rate: 0,
       late_cancellations: 0,
+      no_show_bookings: 0,
+      no_show_rate: 0,
       by_weekday: [2, 0, 0, 0, 0, 0, 0],
       by_hour: counts(24, { 10: 2 }),
     });
@@ -503,10 +515,12 @@ describe('GET /api/analytics/bookings-stats/', () => {
     const res = await get(s.empty.token, '/api/analytics/bookings-stats/');
     expect(res.body).toEqual({
       total: 0,
-      by_status: { pending: 0, confirmed: 0, completed: 0, cancelled: 0 },
+      by_status: { pending: 0, confirmed: 0, completed: 0, cancelled: 0, no_show: 0 },
       completion_rate: 0,
       cancellation_rate: 0,
       late_cancellations: 0,
+      no_show_bookings: 0,
+      no_show_rate: 0,
       by_weekday: zeros(7),
       by_hour: zeros(24),
     });

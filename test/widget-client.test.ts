@@ -192,7 +192,8 @@ describe('the booking pages’ wording', () => {
     });
     expect(statusText('pending')).toBe('Waiting for the trainer to confirm');
     expect(statusText('cancelled')).toBe('Cancelled');
-    expect(statusText('no_show')).toBe('no_show');
+    expect(statusText('no_show')).toBe('Missed (no-show)');
+    expect(statusText('mystery')).toBe('mystery');
   });
 
   it('makes a fresh idempotency key each time', () => {

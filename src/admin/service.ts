@@ -263,6 +263,7 @@ const TRANSITIONS: Record<string, Transition> = {
   confirmed: 'confirm',
   cancelled: 'cancel',
   completed: 'mark_completed',
+  no_show: 'mark_no_show',
 };
 /** The status each transition leaves (TRANSITIONS read backwards). */
 const TARGET = Object.fromEntries(Object.entries(TRANSITIONS).map(([status, action]) => [action, status])) as Record<

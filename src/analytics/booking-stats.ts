@@ -41,6 +41,7 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
         confirmed: number;
         completed: number;
         cancelled: number;
+        no_show: number;
         late: number;
       }[],
       { first: string | null; last: string | null }[],
@@ -51,6 +52,7 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
         coalesce(sum(status = 'confirmed'), 0) AS confirmed,
         coalesce(sum(status = 'completed'), 0) AS completed,
         coalesce(sum(status = 'cancelled'), 0) AS cancelled,
+        coalesce(sum(status = 'no_show'), 0) AS no_show,
         coalesce(sum(status = 'cancelled' AND late_cancellation = 1), 0) AS late
       FROM bookings WHERE ${inRange}`,
     sql`SELECT min(start_time) AS first, max(start_time) AS last FROM bookings
@@ -81,17 +83,23 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
     }
   }
   const total = counts?.total ?? 0;
+  const completed = counts?.completed ?? 0;
+  const noShows = counts?.no_show ?? 0;
   return {
     total,
     by_status: {
       pending: counts?.pending ?? 0,
       confirmed: counts?.confirmed ?? 0,
-      completed: counts?.completed ?? 0,
+      completed,
       cancelled: counts?.cancelled ?? 0,
+      no_show: noShows,
     },
-    completion_rate: percent(counts?.completed ?? 0, total),
+    completion_rate: percent(completed, total),
     cancellation_rate: percent(counts?.cancelled ?? 0, total),
     late_cancellations: counts?.late ?? 0,
+    no_show_bookings: noShows,
+    // Of the sessions that were due and were settled: the client came (completed) or did not.
+    no_show_rate: percent(noShows, completed + noShows),
     by_weekday: byWeekday,
     by_hour: byHour,
   };

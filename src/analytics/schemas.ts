@@ -16,7 +16,7 @@ const byCurrency = z
 export const dashboardOut = z
   .object({
     total_bookings: count.openapi({ description: 'Every booking, any status.' }),
-    completed_bookings: count,
+    completed_bookings: count.openapi({ description: 'Bookings marked completed; no-shows are not counted.' }),
     upcoming_bookings: count.openapi({ description: 'Pending or confirmed, starting now or later.' }),
     cancelled_bookings: count,
     total_clients: count,
@@ -26,9 +26,9 @@ export const dashboardOut = z
     monthly_revenue: money("Package sales this month (the trainer's zone), in `currency`."),
     revenue_by_currency: byCurrency.openapi({ description: 'All package sales ever, per currency.' }),
     average_booking_value: money(
-      'Value of the package credits consumed (price ÷ sessions of their package), in `currency`, per delivered session.',
+      'Value of the package credits consumed (price ÷ sessions of their package), in `currency`, per delivered session. Credits a late cancellation or a no-show used count as consumed (the client paid for them), but those bookings are not delivered sessions.',
     ),
-    sessions_delivered: count.openapi({ description: 'Completed bookings.' }),
+    sessions_delivered: count.openapi({ description: 'Completed bookings (a no-show is not one).' }),
     prepaid_sessions_outstanding: count.openapi({
       description: 'Sessions left on packages that have not expired.',
     }),
@@ -73,14 +73,21 @@ export type DateRange = z.infer<typeof dateRangeQuery>;
 export const bookingStatsOut = z
   .object({
     total: count,
-    by_status: z.object({ pending: count, confirmed: count, completed: count, cancelled: count }),
+    by_status: z.object({ pending: count, confirmed: count, completed: count, cancelled: count, no_show: count }),
     completion_rate: z.number().openapi({ description: 'Percent, one decimal; 0 when there are no bookings.' }),
     cancellation_rate: z.number(),
     late_cancellations: count,
-    by_weekday: z
+    no_show_bookings: count.openapi({ description: 'Bookings marked as a no-show (status `no_show`).' }),
+    no_show_rate: z.number().openapi({
+      description:
+        'no_show_bookings ÷ (completed + no_show_bookings): of the sessions settled, the share the client missed. Percent, one decimal; 0 when there are none.',
+    }),
+    by_weekday: z.array(count).openapi({
+      description: 'Bookings not cancelled (no-shows included) by local start weekday, 0 = Monday … 6 = Sunday.',
+    }),
+    by_hour: z
       .array(count)
-      .openapi({ description: 'Bookings not cancelled by local start weekday, 0 = Monday … 6 = Sunday.' }),
-    by_hour: z.array(count).openapi({ description: 'Bookings not cancelled by local start hour, 0 … 23.' }),
+      .openapi({ description: 'Bookings not cancelled (no-shows included) by local start hour, 0 … 23.' }),
   })
   .openapi('BookingStats');
 export type BookingStatsOut = z.infer<typeof bookingStatsOut>;
@@ -104,8 +111,8 @@ export type ClientStatsOut = z.infer<typeof clientStatsOut>;
 export const metricOut = z
   .object({
     date: z.string(),
-    bookings_count: count,
-    completed_bookings: count,
+    bookings_count: count.openapi({ description: 'Bookings starting that local day, any status (no-shows included).' }),
+    completed_bookings: count.openapi({ description: 'Of those, completed; a no-show is not counted.' }),
     cancelled_bookings: count,
     revenue: money('That day’s package sales in `currency`.'),
     currency: z.string(),

@@ -93,6 +93,12 @@ const complete = createRoute({
   ...action('mark_completed', 'confirmed → completed; consumes a package credit'),
   request: { params: idParam },
 });
+const noShow = createRoute({
+  ...action('mark_no_show', 'confirmed → no_show, once the start has passed; may use the package credit'),
+  description:
+    "The client did not come. With the trainer's `no_show_uses_credit` on (the default) the booking's package credit is spent (ledger reason `no_show`); off, the reservation is released and no credit is used. Unsent reminders are cancelled; the client gets no message. A conflict answers 409 with `code` invalid_transition (the booking is not confirmed, e.g. already marked) or not_started (its start has not passed yet).",
+  request: { params: idParam },
+});
 const cancel = createRoute({
   ...action('cancel', 'pending|confirmed → cancelled (late inside the late-cancel window); frees the slot'),
   // The body is optional: POST with none cancels without a reason.
@@ -165,7 +171,8 @@ export const bookingsRouter = createRouter()
     const { id } = c.req.valid('param');
     return c.json(await transition(transitionDeps(c), currentTrainer(c).id, id, 'cancel', reason), 200);
   })
-  .openapi(complete, async (c) => c.json(await act(c, 'mark_completed'), 200));
+  .openapi(complete, async (c) => c.json(await act(c, 'mark_completed'), 200))
+  .openapi(noShow, async (c) => c.json(await act(c, 'mark_no_show'), 200));
 
 type BookingContext = Context<AppEnv, string, { out: { param: { id: number } } }>;
 

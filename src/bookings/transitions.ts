@@ -1,10 +1,18 @@
 // Changes that free time or change nothing of the schedule: no schedule object needed.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
-import { type BookingStatus, bookings, clientPackages, packageLedger, trainers } from '../db/schema';
+import {
+  type BookingStatus,
+  bookings,
+  clientPackages,
+  type LEDGER_REASONS,
+  packageLedger,
+  trainers,
+} from '../db/schema';
+import type { Viewer } from '../lib/auth';
 import { type Db, statement } from '../lib/db';
 import { conflict, notFound } from '../lib/problem';
-import { cancelPendingFor, enqueue, idsOf, planForBooking } from '../notifications/outbox';
+import { cancelPendingFor, cancelPendingReminders, enqueue, idsOf, planForBooking } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { asTrainer, findBooking } from './queries';
 import type { BookingOut } from './schemas';
@@ -25,15 +33,35 @@ export async function updateNotes(
   return findBooking(db, viewer, id, now);
 }
 
-export type Transition = 'confirm' | 'cancel' | 'mark_completed';
+export type Transition = 'confirm' | 'cancel' | 'mark_completed' | 'mark_no_show';
 
 /** The states each transition starts from. */
 export const ALLOWED_FROM: Record<Transition, BookingStatus[]> = {
   confirm: ['pending'],
   cancel: [...ACTIVE_BOOKING_STATUSES],
   mark_completed: ['confirmed'],
+  mark_no_show: ['confirmed'],
 };
-const VERB: Record<Transition, string> = { confirm: 'confirmed', cancel: 'cancelled', mark_completed: 'completed' };
+/** The status each transition leaves. */
+export const TARGET_STATUS: Record<Transition, BookingStatus> = {
+  confirm: 'confirmed',
+  cancel: 'cancelled',
+  mark_completed: 'completed',
+  mark_no_show: 'no_show',
+};
+const VERB: Record<Transition, string> = {
+  confirm: 'confirmed',
+  cancel: 'cancelled',
+  mark_completed: 'completed',
+  mark_no_show: 'marked as a no-show',
+};
+/** The ledger reason of the credit a transition uses up. */
+type LedgerReason = (typeof LEDGER_REASONS)[number];
+const LEDGER_REASON = {
+  cancel: 'late_cancellation',
+  mark_completed: 'booking_completed',
+  mark_no_show: 'no_show',
+} as const satisfies Partial<Record<Transition, LedgerReason>>;
 
 /**
  * What a transition needs besides the booking: the database, the notification queue and now
@@ -59,8 +87,10 @@ export interface TransitionOptions {
 
 /**
  * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
- * trainer's late-cancel window); mark_completed: confirmed → completed. A package credit is
- * consumed by completion and by a late cancellation, in the same batch as the status change.
+ * trainer's late-cancel window); mark_completed: confirmed → completed; mark_no_show: confirmed →
+ * no_show, only once the start has passed. A package credit is consumed by completion, by a late
+ * cancellation and by a no-show when the trainer's `no_show_uses_credit` is on, in the same batch
+ * as the status change; otherwise leaving the active states releases the booking's reservation.
  */
 export async function transition(
   { db, queue, now: nowIso, also = [] }: TransitionDeps,
@@ -79,6 +109,8 @@ export async function transition(
     eq(bookings.id, id),
     eq(bookings.trainerId, trainerId),
     inArray(bookings.status, options.from ?? ALLOWED_FROM[action]),
+    // Checked in the guarded UPDATE itself, so a move of the start in between cannot slip past it.
+    action === 'mark_no_show' ? lte(bookings.startTime, nowIso) : undefined,
   );
 
   const late =
@@ -86,57 +118,76 @@ export async function transition(
     options.lateCounts !== false &&
     Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
   // A request the trainer never confirmed costs the client nothing, however late it is declined.
-  const consumes = action === 'mark_completed' || (late && current.status === 'confirmed');
+  const consumes =
+    action === 'mark_completed' ||
+    (action === 'mark_no_show' && trainer.noShowUsesCredit) ||
+    (late && current.status === 'confirmed');
   const statusUpdate = db
     .update(bookings)
-    .set(
-      action === 'cancel'
-        ? {
-            status: 'cancelled',
-            cancellationReason: reason,
-            cancelledAt: nowIso,
-            lateCancellation: late,
-            sequence: sql`${bookings.sequence} + 1`,
-            updatedAt: nowIso,
-          }
-        : {
-            status: action === 'confirm' ? 'confirmed' : 'completed',
-            sequence: sql`${bookings.sequence} + 1`,
-            updatedAt: nowIso,
-          },
-    )
+    .set(statusChange(action, reason, late, nowIso))
     .where(guard)
     .returning({ id: bookings.id });
 
   const writes = [statement(db, statusUpdate)];
   if (consumes && current.client_package !== null) {
-    writes.push(...consumeCredit(db, current.client_package, id, action, nowIso));
+    writes.push(...consumeCredit(db, current.client_package, id, LEDGER_REASON[action], nowIso));
   }
-  // The outbox rows exist only if this very change happened (same batch, guarded on its values).
-  if (action === 'confirm') {
-    const guard = sql`b.status = 'confirmed' AND b.updated_at = ${nowIso}`;
-    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard }));
-  } else if (action === 'cancel') {
-    const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
-    // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
-    // one trigger) passes this guard too, after the first has written that message.
-    const scope = sql`AND kind <> 'booking_cancelled'`;
-    writes.push(cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }));
-    const mode = options.clientMessage ?? 'both';
-    writes.push(planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode }));
-  }
+  writes.push(...outboxWrites(db, action, id, nowIso, options));
   const [changed, ...outbox] = await db.$client.batch<{ id: number }>([...writes, ...also]);
-  if (!changed?.results[0]) {
-    const fresh = await findBooking(db, viewer, id, nowIso);
-    throw conflict(`A ${fresh.status} booking cannot be ${VERB[action]}.`, 'invalid_transition');
-  }
+  if (!changed?.results[0]) throw await refusal(db, viewer, id, action, nowIso);
   await enqueue(queue, idsOf(outbox));
   return findBooking(db, viewer, id, nowIso);
 }
 
-/** The package credit a completion or late cancellation uses up, if the status change happened. */
-function consumeCredit(db: Db, pkgId: number, bookingId: number, action: Transition, nowIso: string) {
-  const reasonCode = action === 'cancel' ? 'late_cancellation' : 'booking_completed';
+/** The columns a transition sets: the new status, a cancellation's details, the raised sequence. */
+function statusChange(action: Transition, reason: string, late: boolean, nowIso: string) {
+  const common = { status: TARGET_STATUS[action], sequence: sql`${bookings.sequence} + 1`, updatedAt: nowIso };
+  if (action !== 'cancel') return common;
+  return { ...common, cancellationReason: reason, cancelledAt: nowIso, lateCancellation: late };
+}
+
+/**
+ * The outbox rows a transition writes or cancels; they exist only if this very change happened
+ * (same batch, guarded on its values). A completion and a no-show tell the client nothing.
+ */
+function outboxWrites(db: Db, action: Transition, id: number, nowIso: string, options: TransitionOptions) {
+  if (action === 'confirm') {
+    const guard = sql`b.status = 'confirmed' AND b.updated_at = ${nowIso}`;
+    return [planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard })];
+  }
+  if (action === 'cancel') {
+    const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
+    // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
+    // one trigger) passes this guard too, after the first has written that message.
+    const scope = sql`AND kind <> 'booking_cancelled'`;
+    const mode = options.clientMessage ?? 'both';
+    return [
+      cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
+      planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode }),
+    ];
+  }
+  if (action === 'mark_no_show') {
+    // A reminder still unsent (its queue message lost) must not go out after the client missed the session.
+    const guard = sql`b.status = 'no_show' AND b.updated_at = ${nowIso}`;
+    return [cancelPendingReminders(db, { bookingId: id, now: nowIso, guard })];
+  }
+  return [];
+}
+
+/** The 409 of a refused transition: the booking's status, or a no-show marked before the start. */
+async function refusal(db: Db, viewer: Viewer, id: number, action: Transition, nowIso: string) {
+  const fresh = await findBooking(db, viewer, id, nowIso);
+  if (action === 'mark_no_show' && fresh.status === 'confirmed' && Date.parse(fresh.start_time) > Date.parse(nowIso)) {
+    return conflict(
+      `This booking starts at ${fresh.start_time}; it can be marked as a no-show only once it has started.`,
+      'not_started',
+    );
+  }
+  return conflict(`A ${fresh.status} booking cannot be ${VERB[action]}.`, 'invalid_transition');
+}
+
+/** The package credit a completion, late cancellation or no-show uses up, if the status change happened. */
+function consumeCredit(db: Db, pkgId: number, bookingId: number, reasonCode: LedgerReason, nowIso: string) {
   return [
     // changes() is the row count of the statement before: the status change, then the decrement;
     // the ledger row reads the balance the decrement left, inside the same batch.

@@ -22,7 +22,13 @@ export interface BookingEvent {
 /** The file name of the .ics everywhere (the booking page's `download` attribute says the same). */
 export const ICS_FILENAME = 'booking.ics';
 
-const STATUS: Record<string, string> = { cancelled: 'CANCELLED', confirmed: 'CONFIRMED', completed: 'CONFIRMED' };
+// A no-show's session took place as booked (the client missed it): still CONFIRMED, not TENTATIVE.
+const STATUS: Record<string, string> = {
+  cancelled: 'CANCELLED',
+  confirmed: 'CONFIRMED',
+  completed: 'CONFIRMED',
+  no_show: 'CONFIRMED',
+};
 
 /** The address of "Name <addr@x>" or "addr@x". */
 export const addressOf = (from: string): string => /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();

@@ -141,6 +141,10 @@ export function cancelPendingFor(db: Db, args: { bookingId: number; now: string;
   );
 }
 
+/** A booking's unsent reminders become `cancelled` (e.g. once it is marked a no-show). */
+export const cancelPendingReminders = (db: Db, args: { bookingId: number; now: string; guard: SQL }) =>
+  cancelPendingFor(db, { ...args, scope: sql`AND kind IN ${sql.raw(REMINDER_KINDS)}` });
+
 /**
  * A rescheduled booking's unsent reminders become `cancelled`, except those planned for `start`
  * (the booking's new start: moving only the end keeps them, and the cron would not plan them again).

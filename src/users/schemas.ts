@@ -39,6 +39,9 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
+const NO_SHOW_USES_CREDIT =
+  'Whether marking a booking a no-show spends the package credit it reserved (ledger reason `no_show`); when off, the reservation is released and no credit is used. Default true.';
+
 /** Trainer settings a trainer may change; the bounds are the product's. */
 export const trainerSettingsFields = {
   business_name: singleLine().trim().max(200),
@@ -72,6 +75,9 @@ export const trainerSettingsFields = {
   allow_client_reschedule: z.boolean(),
   reschedule_cutoff_hours: z.number().int().min(0).max(168).nullable().openapi({
     description: 'Clients may reschedule until this many hours before the start; null: late_cancel_hours.',
+  }),
+  no_show_uses_credit: z.boolean().openapi({
+    description: NO_SHOW_USES_CREDIT,
   }),
 };
 
@@ -144,6 +150,7 @@ export const trainerOut = z
     bio: z.string(),
     allow_client_reschedule: z.boolean(),
     reschedule_cutoff_hours: z.number().int().nullable(),
+    no_show_uses_credit: z.boolean().openapi({ description: NO_SHOW_USES_CREDIT }),
   })
   .openapi('TrainerProfile');
 

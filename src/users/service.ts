@@ -36,6 +36,7 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
       bio: trainer.bio,
       allow_client_reschedule: trainer.allowClientReschedule,
       reschedule_cutoff_hours: trainer.rescheduleCutoffHours,
+      no_show_uses_credit: trainer.noShowUsesCredit,
     },
   };
 }
@@ -238,6 +239,7 @@ const TRAINER_COLUMNS = {
   bio: 'bio',
   allow_client_reschedule: 'allowClientReschedule',
   reschedule_cutoff_hours: 'rescheduleCutoffHours',
+  no_show_uses_credit: 'noShowUsesCredit',
 } as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
 
 /** The user, plus the client records (one per trainer) that carry the user's email. */

@@ -238,9 +238,9 @@ export const PEOPLE_MODELS: ModelDef[] = [
     ],
     patch: {
       status: field(
-        z.enum(['confirmed', 'cancelled', 'completed']),
+        z.enum(['confirmed', 'cancelled', 'completed', 'no_show']),
         { options: BOOKING_STATUSES },
-        'Follows the booking rules: pending → confirmed → completed; pending or confirmed → cancelled.',
+        'Follows the booking rules: pending → confirmed → completed; confirmed → no_show once the start has passed (uses the credit if the trainer’s no_show_uses_credit is on); pending or confirmed → cancelled.',
       ),
       cancellation_reason: field(cancelBody.shape.reason, 'text', 'Used when the status becomes cancelled.'),
       start_time: field(instantField, 'instant', 'UTC, ISO 8601; checked by the trainer’s schedule.'),

@@ -42,6 +42,7 @@ const STATUS: Record<string, string> = {
   confirmed: 'Confirmed',
   cancelled: 'Cancelled',
   completed: 'Completed',
+  no_show: 'Missed (no-show)',
 };
 export const statusText = (status: unknown): string => STATUS[String(status)] || String(status);
 
