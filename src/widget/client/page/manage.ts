@@ -16,6 +16,9 @@ interface Booking extends Slot {
   late_cancellation_if_cancelled_now?: boolean;
   credit_used_if_cancelled_now?: boolean;
   package?: { name: string; sessions_remaining: number } | null;
+  service?: { name: string; duration_minutes: number; location_type: string } | null;
+  location?: string;
+  video_url?: string | null;
   late_cancellation_from?: string;
   reschedule_until?: string | null;
 }
@@ -31,11 +34,31 @@ interface Page {
 const at = (iso: string, zone: string) =>
   `${format('dayLong', zone, new Date(iso))}, ${format('time', zone, new Date(iso))}`;
 
+/** Where and how: the text the messages use, the video link clickable. */
+function renderWhere(b: Booking) {
+  const where = $('b-where');
+  const text = b.location || '';
+  const url = b.video_url || '';
+  where.textContent = '';
+  if (url && text.endsWith(url)) {
+    const link = document.createElement('a');
+    link.href = url;
+    link.rel = 'noopener';
+    link.target = '_blank';
+    link.textContent = url;
+    where.append(text.slice(0, text.length - url.length), link);
+  } else where.textContent = text;
+  show($('b-where-h'), !!text);
+  show(where, !!text);
+}
+
 function render(p: Page, b: Booking) {
   p.booking = b;
   const zone = p.zone;
   $('business').textContent = b.business_name ? `Your booking with ${b.business_name}` : 'Your booking';
+  $('b-service').textContent = b.service?.name || 'Session';
   $('b-when').textContent = when(b, zone);
+  renderWhere(b);
   $('b-tz').textContent =
     zoneName(zone) + (b.timezone && b.timezone !== zone ? ` (the trainer's is ${zoneName(b.timezone)})` : '');
   $('b-status').textContent = statusText(b.status);
