@@ -4,6 +4,8 @@
 // UPDATE after the API made it, then the real flow runs: confirm, the cron's reminders, a move.
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { gsm7Length, SMS_TWO_PARTS } from '../src/notifications/messages';
+import { wherePieces } from '../src/widget/client/text';
 import { api, at, book, createClient, futureDay, type ProblemBody, setupTrainer, uniqueEmail, until } from './helpers';
 import { icsOf, type Row, rowsOf, tick, viaSendGrid } from './mail';
 
@@ -155,10 +157,17 @@ describe('where and how', () => {
     expect(file).toContain('SUMMARY:Home assessment with Home Gym\r\n');
     expect(file).toContain('\\nWhere: 12 Main Street\\, Springfield\\n');
     expect(file).not.toContain('CONFERENCE');
+    const page = await (await exports.default.fetch(new Request(`http://example.com/book/manage/${token}`))).text();
+    expect(page).toContain('<dt>What</dt>');
+    expect(page).toMatch(/<dd id="b-where" hidden(="")?>/);
 
     expect((await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token })).status).toBe(200);
     const confirmed = await sentOfKind(id, 'booking_confirmed', 2);
     expectPlace(confirmed, { text: `Where: ${ADDRESS}`, html: `<p>Where: ${ADDRESS}</p>`, sms: ` Where: ${ADDRESS}.` });
+    // The address may take the SMS to two parts; the trainer's name is not cut for it.
+    const sms = byChannel(confirmed, 'sms').message;
+    expect(sms).toMatch(/^Session with Home Gym /);
+    expect(gsm7Length(sms)).toBeLessThanOrEqual(SMS_TWO_PARTS);
     expect(byChannel(confirmed, 'email').subject).toMatch(/^Confirmed: Home assessment on /);
   });
 
@@ -215,5 +224,17 @@ describe('where and how', () => {
     expect(hour?.subject).toMatch(/^In one hour: House call at /);
     expect(hour?.message).toContain('\nAt your address\n');
     expect(hour?.html).toContain('<p>At your address</p>');
+  });
+});
+
+describe('the manage page’s "Where"', () => {
+  it('makes the video link a link and keeps every other text whole', () => {
+    expect(wherePieces(`Online (video): ${VIDEO}`, VIDEO)).toEqual({ text: 'Online (video): ', link: VIDEO });
+    expect(wherePieces(ADDRESS, null)).toEqual({ text: ADDRESS, link: '' });
+    expect(wherePieces('At your address', undefined)).toEqual({ text: 'At your address', link: '' });
+    expect(wherePieces('Online (video): javascript:alert(1)', 'javascript:alert(1)')).toEqual({
+      text: 'Online (video): javascript:alert(1)',
+      link: '',
+    });
   });
 });

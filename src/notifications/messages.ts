@@ -56,6 +56,11 @@ export interface Rendered {
 }
 
 export const SMS_MAX = 160;
+/**
+ * Two concatenated parts (153 GSM-7 characters each): an SMS that says where (an address, a video
+ * link) may take them, since with the manage link it rarely fits one; the name still shortens first.
+ */
+export const SMS_TWO_PARTS = 306;
 
 /** The cancellation reason of a public request the trainer never confirmed (bookings/expiry.ts writes it). */
 const EXPIRED = 'expired';
@@ -89,14 +94,14 @@ export function toGsm7(text: string): string {
   return out;
 }
 
-/** Shortens `name` (never anything else) until the SMS fits in 160 GSM-7 characters. */
-function fitSms(build: (name: string) => string, name: string): string {
+/** Shortens `name` (never anything else) until the SMS fits in `max` GSM-7 characters (160 unless told). */
+function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
   const safe = toGsm7(name.trim() || 'your trainer');
   let candidate = build(safe);
-  if (gsm7Length(candidate) <= SMS_MAX) return candidate;
+  if (gsm7Length(candidate) <= max) return candidate;
   for (let keep = safe.length - 1; keep >= 1; keep--) {
     candidate = build(`${safe.slice(0, keep).trimEnd()}...`);
-    if (gsm7Length(candidate) <= SMS_MAX) return candidate;
+    if (gsm7Length(candidate) <= max) return candidate;
   }
   return build('');
 }
@@ -206,7 +211,7 @@ function renderForTrainer(c: BookingContext): Rendered {
 /** The SMS of a client message: short, with where and how (not once cancelled) and the manage link. */
 function renderSms(c: BookingContext, when: string, dur: number): Rendered {
   const link = c.manageUrl ? ` ${c.manageUrl}` : '';
-  const where = toGsm7(placeSms(c.place));
+  const where = c.kind === 'booking_cancelled' ? '' : toGsm7(placeSms(c.place));
   const sms = (name: string): string => {
     switch (c.kind) {
       case 'booking_cancelled':
@@ -225,7 +230,7 @@ function renderSms(c: BookingContext, when: string, dur: number): Rendered {
         return `Session with ${name} ${when} (${dur} min).${where}${link ? ` Manage:${link}` : ' Reply to your trainer to change.'}`;
     }
   };
-  return { subject: '', text: fitSms(sms, c.businessName), html: '' };
+  return { subject: '', text: fitSms(sms, c.businessName, where ? SMS_TWO_PARTS : SMS_MAX), html: '' };
 }
 
 function renderForClient(c: BookingContext): Rendered {

@@ -1,6 +1,6 @@
 // The manage page (/book/manage/{token}): one booking, its calendar file, moving it to another
 // offered time (the booking page's picker) and cancelling it, with what that means said first.
-import { cancelNote, messages, retryText, statusText } from '../text';
+import { cancelNote, messages, retryText, statusText, wherePieces } from '../text';
 import { format, type Slot, validZone, visitorZone, when, zoneName } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
 import { el, load, renderDays, renderTimes, type State, setupZones } from './picker';
@@ -37,19 +37,18 @@ const at = (iso: string, zone: string) =>
 /** Where and how: the text the messages use, the video link clickable. */
 function renderWhere(b: Booking) {
   const where = $('b-where');
-  const text = b.location || '';
-  const url = b.video_url || '';
-  where.textContent = '';
-  if (url && text.endsWith(url)) {
-    const link = document.createElement('a');
-    link.href = url;
-    link.rel = 'noopener';
-    link.target = '_blank';
-    link.textContent = url;
-    where.append(text.slice(0, text.length - url.length), link);
-  } else where.textContent = text;
-  show($('b-where-h'), !!text);
-  show(where, !!text);
+  const { text, link } = wherePieces(b.location, b.video_url);
+  where.textContent = text;
+  if (link) {
+    const a = document.createElement('a');
+    a.href = link;
+    a.rel = 'noopener';
+    a.target = '_blank';
+    a.textContent = link;
+    where.append(a);
+  }
+  show($('b-where-h'), !!(text || link));
+  show(where, !!(text || link));
 }
 
 function render(p: Page, b: Booking) {
