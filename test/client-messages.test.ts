@@ -1,15 +1,7 @@
 // Issue 17, items 1, 2 and 7: every client message carries the manage link and the booking as an
 // .ics, in the client's zone; the trainer's messages stay in the trainer's zone.
-import {
-  createExecutionContext,
-  createMessageBatch,
-  createScheduledController,
-  getQueueResult,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import worker from '../src/index';
 import {
   api,
   type BookingBody,
@@ -20,95 +12,11 @@ import {
   uniqueEmail,
   until,
 } from './helpers';
-
-type Row = {
-  id: number;
-  kind: string;
-  notification_type: string;
-  recipient: string;
-  status: string;
-  subject: string;
-  message: string;
-  html: string;
-};
-type SendGridBody = {
-  subject: string;
-  content: { type: string; value: string }[];
-  attachments?: { content: string; filename: string; type: string; disposition: string }[];
-};
+import { bookingIdAt, icsOf, liveEnv, type Row, rowsOf, sentRows, tick, viaSendGrid } from './mail';
 
 const ORIGIN = 'http://localhost:8787';
-const liveEnv = {
-  ...env,
-  NOTIFY_PROVIDER: 'live',
-  SENDGRID_API_KEY: 'SG.test-key',
-  SENDGRID_API_BASE: 'https://sendgrid.test',
-  TWILIO_ACCOUNT_SID: 'AC123',
-  TWILIO_AUTH_TOKEN: 'secret-token',
-  TWILIO_API_BASE: 'https://twilio.test',
-  EMAIL_FROM: 'Alex Fit <bookings@alexfit.example>',
-  SMS_FROM: '+15005550006',
-};
 
 afterEach(() => vi.restoreAllMocks());
-
-const rowsOf = async (bookingId: number) =>
-  (await env.DB.prepare('SELECT * FROM notifications WHERE booking_id = ? ORDER BY id').bind(bookingId).all<Row>())
-    .results;
-
-/** The booking's rows once `n` of them are sent (the real queue and the log provider). */
-const sentRows = (bookingId: number, n: number) =>
-  until(
-    () => rowsOf(bookingId),
-    (r) => r.filter((x) => x.status === 'sent').length >= n,
-  );
-
-/**
- * A sent email row delivered once more through the live SendGrid provider, faked at the fetch
- * boundary: what SendGrid receives (subject, parts and attachments) as the client would get it.
- */
-async function viaSendGrid(row: Row, withEnv: Record<string, unknown> = liveEnv): Promise<SendGridBody> {
-  // Booking messages are rendered at send time from the booking (the stored text is what was sent).
-  await env.DB.prepare(`UPDATE notifications SET status = 'pending', message = '' WHERE id = ?`).bind(row.id).run();
-  const bodies: string[] = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (_input, init) => {
-    bodies.push(String(init?.body));
-    return new Response(null, { status: 202, headers: { 'X-Message-Id': `sg-${crypto.randomUUID()}` } });
-  });
-  const batch = createMessageBatch('trainerhub-notifications', [
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: { ids: [row.id] } },
-  ]);
-  await worker.queue(batch as MessageBatch<{ ids: number[] }>, withEnv as unknown as Env);
-  await getQueueResult(batch, createExecutionContext());
-  vi.restoreAllMocks();
-  expect(bodies).toHaveLength(1);
-  return JSON.parse(bodies[0] as string) as SendGridBody;
-}
-
-/** The .ics attachment's text, after checking RFC 5545's line rules: CRLF ends, ≤ 75 octets, folds start with a space. */
-function icsOf(mail: SendGridBody): string {
-  const [file] = mail.attachments ?? [];
-  expect(file).toMatchObject({ filename: 'booking.ics', disposition: 'attachment' });
-  const bytes = Uint8Array.from(atob(file?.content ?? ''), (c) => c.charCodeAt(0));
-  const text = new TextDecoder().decode(bytes);
-  expect(text.endsWith('\r\n')).toBe(true);
-  const lines = text.slice(0, -2).split('\r\n');
-  for (const line of lines) {
-    expect(line).not.toMatch(/[\r\n]/);
-    expect(new TextEncoder().encode(line).length, line).toBeLessThanOrEqual(75);
-  }
-  expect(file?.type).toBe(`text/calendar; method=${/METHOD:(\w+)/.exec(text)?.[1]}`);
-  // Unfolded, for reading values.
-  return text.replace(/\r\n /g, '');
-}
-
-/** The id of the trainer's booking that starts at `start`. */
-const bookingIdAt = async (trainerId: number, start: string) =>
-  (
-    await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
-      .bind(trainerId, start)
-      .first<{ id: number }>()
-  )?.id as number;
 
 const tokenOf = (text: string) => /\/book\/manage\/([\w-]{43})/.exec(text)?.[1] ?? '';
 
@@ -125,12 +33,6 @@ const publicBook = (slug: string, body: Record<string, unknown>, now: string) =>
     body,
     headers: { 'CF-Connecting-IP': `198.51.100.${Math.floor(Math.random() * 250) + 1}`, 'X-Test-Now': now },
   });
-
-async function tick(at: number) {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '*/5 * * * *' }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
 
 describe('client messages carry the manage link and the booking as .ics', () => {
   it('a Berlin visitor of a New York trainer: request, confirmation and cancellation, each with link and .ics', async () => {
@@ -165,7 +67,7 @@ describe('client messages carry the manage link and the booking as .ics', () => 
     expect(received.message).toContain(made.body.manage_url);
     expect(received.html).toContain(`href="${made.body.manage_url}"`);
     expect(received.html).toContain(
-      'href="https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text=Session+with+Alex%3B+Fit%2C+Studio&amp;dates=20261202T123000Z%2F20261202T133000Z',
+      'href="https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text=60-minute+session+with+Alex%3B+Fit%2C+Studio&amp;dates=20261202T123000Z%2F20261202T133000Z',
     );
     expect(received.html).toContain('href="https://outlook.live.com/calendar/0/deeplink/compose?');
     await opensBooking(received.message);
@@ -181,7 +83,7 @@ describe('client messages carry the manage link and the booking as .ics', () => 
     expect(ics1).toContain(
       `DESCRIPTION:Wednesday 2 December\\, 13:30–14:30 (Berlin time)\\nSee\\, change or cancel: ${made.body.manage_url}\r\n`,
     );
-    expect(ics1).toContain('SUMMARY:Session with Alex\\; Fit\\, Studio\r\n');
+    expect(ics1).toContain('SUMMARY:60-minute session with Alex\\; Fit\\, Studio\r\n');
     expect(ics1).toContain('ORGANIZER;CN="Alex; Fit, Studio":mailto:bookings@alexfit.example\r\n');
 
     const confirm = await api('POST', `/api/bookings/${id}/confirm/`, {
@@ -193,7 +95,7 @@ describe('client messages carry the manage link and the booking as .ics', () => 
     const confirmed = rows.find((r) => r.kind === 'booking_confirmed' && r.notification_type === 'email') as Row;
     const sms = rows.find((r) => r.kind === 'booking_confirmed' && r.notification_type === 'sms') as Row;
     expect(confirmed.message).toContain('(Berlin time)');
-    expect(confirmed.subject).toBe('Confirmed: your session on Wed 2 Dec 13:30 CET');
+    expect(confirmed.subject).toBe('Confirmed: 60-minute session on Wed 2 Dec 13:30 CET');
     expect(sms.message).toContain(made.body.manage_url);
     expect(sms.message).toContain('13:30 CET');
     await opensBooking(sms.message);
@@ -338,7 +240,7 @@ describe("times in the client's zone", () => {
       (r) => r.some((x) => x.kind === 'reminder_24h' && x.status === 'sent'),
     );
     const reminder = rows.find((x) => x.kind === 'reminder_24h') as Row;
-    expect(reminder.subject).toBe('Reminder: your session today, Sun 25 Oct 22:00 CET');
+    expect(reminder.subject).toBe('Reminder: 60-minute session today, Sun 25 Oct 22:00 CET');
     expect(reminder.message).toContain('today, Sunday 25 October, 22:00–23:00 (Berlin time)');
     expect(reminder.message).not.toContain('tomorrow');
 
@@ -356,7 +258,7 @@ describe("times in the client's zone", () => {
       (r) => r.some((x) => x.kind === 'reminder_24h' && x.status === 'sent'),
     );
     expect(nyRows.find((x) => x.kind === 'reminder_24h')?.subject).toBe(
-      'Reminder: your session tomorrow, Sun 25 Oct 16:00 EDT',
+      'Reminder: 60-minute session tomorrow, Sun 25 Oct 16:00 EDT',
     );
   });
 

@@ -200,7 +200,7 @@ describe('control characters', () => {
     ]);
     const summary = unfolded.find((l) => l.startsWith('SUMMARY:')) as string;
     expect(summary).toBe(
-      `SUMMARY:Session with Zürich Gym\\nATTENDEE:mailto:x@example.com\\nDESCRIPTION:owned\\n\\;\\,\\\\ ${'Ünïcödé '.repeat(12)}End`,
+      `SUMMARY:60-minute session with Zürich Gym\\nATTENDEE:mailto:x@example.com\\nDESCRIPTION:owned\\n\\;\\,\\\\ ${'Ünïcödé '.repeat(12)}End`,
     );
   });
 

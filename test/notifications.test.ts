@@ -144,7 +144,7 @@ describe('the outbox and the queue (real queue, log provider)', () => {
       ['booking_confirmed', 'sms', 'sent'],
     ]);
     expect(rows[0]?.provider_message_id).toMatch(/^log-/);
-    expect(rows[0]?.subject).toBe('Confirmed: your session on Tue 15 Jan 10:00 EST');
+    expect(rows[0]?.subject).toBe('Confirmed: 60-minute session on Tue 15 Jan 10:00 EST');
     // Issue 17: the SMS carries the manage link instead of "Reply to your trainer to change."
     expect(rows[1]?.message).toMatch(
       /^Session with Alex Fit Studio Tue 15 Jan 10:00 EST \(60 min\)\. Manage: http:\/\/localhost:8787\/book\/manage\/[\w-]{43}$/,
@@ -197,7 +197,7 @@ describe('providers at the fetch boundary', () => {
       personalizations: [{ to: [{ email: 'sam@example.com' }] }],
       from: { email: 'bookings@alexfit.example', name: 'Alex Fit' },
     });
-    expect(body.subject).toMatch(/^Confirmed: your session on /);
+    expect(body.subject).toMatch(/^Confirmed: 60-minute session on /);
     expect(body.content.map((c: { type: string }) => c.type)).toEqual(['text/plain', 'text/html']);
     const twHeaders = new Headers(tw?.init.headers);
     expect(twHeaders.get('Authorization')).toBe(`Basic ${btoa('AC123:secret-token')}`);
@@ -498,6 +498,8 @@ describe('messages', () => {
         startTime: '2025-07-14T09:00:00.000Z',
         endTime: '2025-07-14T10:00:00.000Z',
         notes: '',
+        serviceName: '60-minute session',
+        place: null,
         cancellationReason: '',
         bookingId: 1,
         clientEmail: 'sam@example.com',

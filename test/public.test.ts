@@ -302,6 +302,9 @@ describe('the manage link', () => {
       slug: t.slug,
       late_cancellation: false,
       package: null,
+      service: { id: expect.any(Number), name: '60-minute session', duration_minutes: 60, location_type: 'in_person' },
+      location: '',
+      video_url: null,
       can_cancel: true,
       can_reschedule: true,
       late_cancellation_if_cancelled_now: false,
@@ -317,7 +320,7 @@ describe('the manage link', () => {
     expect(text).toContain(`DTSTART:${compact}\r\n`);
     // One UID per booking, from APP_ORIGIN's host: the same event as every email's attachment.
     expect(text).toMatch(/UID:booking-\d+@localhost:8787\r\n/);
-    expect(text).toContain('SUMMARY:Session with Open Gym\r\n');
+    expect(text).toContain('SUMMARY:60-minute session with Open Gym\r\n');
     const cancelled = await api<{ status: string }>('POST', `/api/public/bookings/${token}/cancel/`, {
       body: { reason: 'Sick' },
     });

@@ -13,7 +13,10 @@ export interface BookingEvent {
   /** The summary and description, already worded in the reader's zone. */
   summary: string;
   description: string;
+  /** Where and how (notifications/location.ts): the address, the video link, or what happens. */
   location: string;
+  /** A video service's link, also as CONFERENCE (RFC 7986): URL is the manage page, and there is one URL. */
+  videoUrl?: string;
   organizer: { name: string; email: string };
   attendee?: { name: string; email: string };
   now: string;
@@ -58,6 +61,7 @@ export function bookingIcs(e: BookingEvent, method: 'PUBLISH' | 'REQUEST' | 'CAN
     `DESCRIPTION:${icalText(e.description)}`,
     ...(e.manageUrl ? [`URL:${e.manageUrl}`] : []),
     ...(e.location ? [`LOCATION:${icalText(e.location)}`] : []),
+    ...(e.videoUrl ? [`CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Video call:${e.videoUrl}`] : []),
     `ORGANIZER;CN=${param(e.organizer.name)}:mailto:${e.organizer.email}`,
     ...(e.attendee ? [`ATTENDEE;CN=${param(e.attendee.name)};RSVP=FALSE:mailto:${e.attendee.email}`] : []),
     `STATUS:${STATUS[e.status] ?? 'TENTATIVE'}`,

@@ -5,6 +5,7 @@ import type { NotifyConfig } from '../lib/config';
 import { type Db, statement } from '../lib/db';
 import { manageToken, sha256Hex } from '../lib/tokens';
 import { addressOf } from './calendar';
+import { placeOf, type ServicePlace, serviceNameOf } from './location';
 import { type BookingContext, type Rendered, renderBooking } from './messages';
 import { type OutboundMessage, providerFor, type SendResult } from './providers';
 import { type SmsQuota, smsQuota, takeSms } from './quota';
@@ -27,6 +28,9 @@ const idsOfMessage = (m: QueuedMessage): number[] => (Array.isArray(m.body?.ids)
 export const queuedIds = (messages: readonly QueuedMessage[]): number[] => [...new Set(messages.flatMap(idsOfMessage))];
 
 type Row = Notification & {
+  /** The booking's service: its name and where it happens (location.ts). */
+  service: ServicePlace;
+  clientPhone: string | null;
   clientFirstName: string | null;
   clientName: string | null;
   businessName: string | null;
@@ -45,12 +49,25 @@ type Row = Notification & {
   linkSalt: string | null;
 };
 
+/** The row as the query returns it: the service's columns flat. */
+type FlatRow = Omit<Row, 'service'> & {
+  serviceName: string | null;
+  locationType: ServicePlace['locationType'];
+  serviceLocation: string | null;
+  videoUrl: string | null;
+};
+
+const withService = ({ serviceName, locationType, serviceLocation, videoUrl, ...r }: FlatRow): Row => ({
+  ...r,
+  service: { name: serviceName, locationType, location: serviceLocation, videoUrl },
+});
+
 type Outcome = SendResult & { rendered: Rendered };
 
 /** The rows of a batch with what their messages need, in one query (ids as one JSON parameter). */
 async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
   if (!ids.length) return new Map();
-  const rows = await db.all<Row>(sql`
+  const rows = await db.all<FlatRow>(sql`
     SELECT n.*, n.trainer_id AS trainerId, n.user_id AS userId, n.booking_id AS bookingId,
       n.notification_type AS notificationType,
       n.dedupe_key AS dedupeKey, n.provider_message_id AS providerMessageId, n.sent_at AS sentAt,
@@ -61,7 +78,8 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       t.timezone AS timezone, b.start_time AS startTime, b.end_time AS endTime, b.notes AS bookingNotes,
       b.cancellation_reason AS cancellationReason, c.email AS clientEmail,
       coalesce(nullif(b.client_timezone, ''), t.timezone) AS clientTimezone, b.status AS bookingStatus,
-      b.sequence AS sequence,
+      b.sequence AS sequence, c.phone AS clientPhone,
+      s.name AS serviceName, s.location_type AS locationType, s.location AS serviceLocation, s.video_url AS videoUrl,
       (SELECT l.salt || ' ' || l.token_hash FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> ''
         ORDER BY l.id DESC LIMIT 1) AS linkSalt
     FROM notifications n
@@ -69,8 +87,9 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
     LEFT JOIN users u ON u.id = t.user_id
     LEFT JOIN bookings b ON b.id = n.booking_id
     LEFT JOIN clients c ON c.id = b.client_id
+    LEFT JOIN services s ON s.id = b.service_id
     WHERE n.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
-  return new Map(rows.map((r) => [r.id, r]));
+  return new Map(rows.map((r) => [r.id, withService(r)]));
 }
 
 /**
@@ -106,6 +125,8 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     sequence: row.sequence ?? 0,
     previous: row.previousStart && row.previousEnd ? { start: row.previousStart, end: row.previousEnd } : null,
     notes: row.bookingNotes ?? '',
+    serviceName: serviceNameOf(row.service),
+    place: placeOf(row.service, row.clientPhone ?? ''),
     cancellationReason: row.cancellationReason ?? '',
     manageUrl: await manageUrlOf(config, row),
     appOrigin: config.appOrigin,

@@ -5,6 +5,7 @@ import { icalTime } from '../lib/ical';
 import { oneLine } from '../lib/text';
 import { formatLocal, formatSpan } from '../lib/time';
 import { bookingIcs, ICS_FILENAME } from './calendar';
+import { type Place, placeLine, placeSms } from './location';
 import type { NotificationKind } from './types';
 
 export interface BookingContext {
@@ -26,6 +27,10 @@ export interface BookingContext {
   /** A "rescheduled" message: the time the booking had before the move. */
   previous?: { start: string; end: string } | null;
   notes: string;
+  /** The booking's service ("60-minute session", "Home assessment"). */
+  serviceName: string;
+  /** Where and how (location.ts), or null when there is nothing to say. */
+  place: Place | null;
   cancellationReason: string;
   /** The booking's manage page, or null for a link made before links could be derived. */
   manageUrl: string | null;
@@ -51,6 +56,11 @@ export interface Rendered {
 }
 
 export const SMS_MAX = 160;
+/**
+ * Two concatenated parts (153 GSM-7 characters each): an SMS that says where (an address, a video
+ * link) may take them, since with the manage link it rarely fits one; the name still shortens first.
+ */
+export const SMS_TWO_PARTS = 306;
 
 /** The cancellation reason of a public request the trainer never confirmed (bookings/expiry.ts writes it). */
 const EXPIRED = 'expired';
@@ -84,43 +94,56 @@ export function toGsm7(text: string): string {
   return out;
 }
 
-/** Shortens `name` (never anything else) until the SMS fits in 160 GSM-7 characters. */
-function fitSms(build: (name: string) => string, name: string): string {
+/** Shortens `name` (never anything else) until the SMS fits in `max` GSM-7 characters (160 unless told). */
+function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
   const safe = toGsm7(name.trim() || 'your trainer');
   let candidate = build(safe);
-  if (gsm7Length(candidate) <= SMS_MAX) return candidate;
+  if (gsm7Length(candidate) <= max) return candidate;
   for (let keep = safe.length - 1; keep >= 1; keep--) {
     candidate = build(`${safe.slice(0, keep).trimEnd()}...`);
-    if (gsm7Length(candidate) <= SMS_MAX) return candidate;
+    if (gsm7Length(candidate) <= max) return candidate;
   }
   return build('');
 }
 
 const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.parse(c.startTime)) / 60_000);
 
-function email(c: BookingContext, subject: string, lines: string[]): Rendered {
+/** The place as an HTML paragraph: the video link clickable. */
+const placeHtml = (p: Place) =>
+  p.videoUrl ? html`<p>Online (video): <a href="${p.videoUrl}">${p.videoUrl}</a></p>` : html`<p>${placeLine(p)}</p>`;
+
+/** A client email; `withPlace`: where and how follows the first line. */
+function email(c: BookingContext, subject: string, lines: string[], withPlace = false): Rendered {
   const greeting = `Hi ${c.clientFirstName || c.clientName},`;
   const manage = c.manageUrl ? `See, change or cancel your booking: ${c.manageUrl}` : '';
-  const text = [greeting, '', ...lines, ...(manage ? ['', manage] : []), '', `— ${c.businessName}`].join('\n');
+  const place = withPlace ? c.place : null;
+  const [first = '', ...rest] = lines;
+  const textLines = place ? [first, placeLine(place), ...rest] : lines;
+  const text = [greeting, '', ...textLines, ...(manage ? ['', manage] : []), '', `— ${c.businessName}`].join('\n');
   const link = c.manageUrl
     ? html`<p><a href="${c.manageUrl}">See, change or cancel your booking</a><br>${c.manageUrl}</p>`
     : '';
   const add = c.status === 'cancelled' ? '' : addToCalendar(c);
   const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
-<p>${greeting}</p>${lines.map((l) => html`<p>${l}</p>`)}${link}${add}<p>— ${c.businessName}</p></body></html>`;
+<p>${greeting}</p><p>${first}</p>${place ? placeHtml(place) : ''}${rest.map((l) => html`<p>${l}</p>`)}${link}${add}<p>— ${c.businessName}</p></body></html>`;
   return { subject, text, html: String(body), attachments: [calendarFile(c)] };
 }
 
+/** The calendar event's title: the service and who gives it. */
+const eventTitle = (c: BookingContext) => `${c.serviceName} with ${c.businessName}`;
+
 /** "Add to Google Calendar / Outlook" links (the attached .ics serves every other calendar). */
 function addToCalendar(c: BookingContext) {
-  const title = `Session with ${c.businessName}`;
+  const title = eventTitle(c);
   const details = c.manageUrl ? `See, change or cancel: ${c.manageUrl}` : '';
+  const location = c.place?.calendar ?? '';
   const google = new URL('https://calendar.google.com/calendar/render');
   google.search = new URLSearchParams({
     action: 'TEMPLATE',
     text: title,
     dates: `${icalTime(c.startTime)}/${icalTime(c.endTime)}`,
     details,
+    ...(location ? { location } : {}),
   }).toString();
   const outlook = new URL('https://outlook.live.com/calendar/0/deeplink/compose');
   outlook.search = new URLSearchParams({
@@ -128,6 +151,7 @@ function addToCalendar(c: BookingContext) {
     startdt: c.startTime,
     enddt: c.endTime,
     body: details,
+    ...(location ? { location } : {}),
     path: '/calendar/action/compose',
     rru: 'addevent',
   }).toString();
@@ -148,9 +172,14 @@ function calendarFile(c: BookingContext): Attachment {
       sequence: c.sequence,
       startTime: c.startTime,
       endTime: c.endTime,
-      summary: `Session with ${c.businessName}`,
-      description: [`${span}`, ...(c.manageUrl ? [`See, change or cancel: ${c.manageUrl}`] : [])].join('\n'),
-      location: '',
+      summary: eventTitle(c),
+      description: [
+        `${span}`,
+        ...(c.place ? [placeLine(c.place)] : []),
+        ...(c.manageUrl ? [`See, change or cancel: ${c.manageUrl}`] : []),
+      ].join('\n'),
+      location: c.place?.calendar ?? '',
+      videoUrl: c.place?.videoUrl ?? '',
       organizer: { name: c.businessName, email: c.replyTo },
       attendee: c.clientEmail ? { name: c.clientName, email: c.clientEmail } : undefined,
       now: c.now,
@@ -179,9 +208,10 @@ function renderForTrainer(c: BookingContext): Rendered {
   };
 }
 
-/** The SMS of a client message: short, with the manage link. */
+/** The SMS of a client message: short, with where and how (not once cancelled) and the manage link. */
 function renderSms(c: BookingContext, when: string, dur: number): Rendered {
   const link = c.manageUrl ? ` ${c.manageUrl}` : '';
+  const where = c.kind === 'booking_cancelled' ? '' : toGsm7(placeSms(c.place));
   const sms = (name: string): string => {
     switch (c.kind) {
       case 'booking_cancelled':
@@ -189,18 +219,18 @@ function renderSms(c: BookingContext, when: string, dur: number): Rendered {
           return `Your request to ${name} for ${when} was not confirmed and has lapsed.${link}`;
         return `Session with ${name} ${when} was cancelled.${link}`;
       case 'reminder_24h':
-        return `Reminder: session with ${name} ${when} (${dur} min).${link}`;
+        return `Reminder: session with ${name} ${when} (${dur} min).${where}${link}`;
       case 'reminder_1h':
-        return `In 1 hour: session with ${name} ${when} (${dur} min).${link}`;
+        return `In 1 hour: session with ${name} ${when} (${dur} min).${where}${link}`;
       case 'booking_rescheduled':
-        return `Session with ${name} moved to ${when} (${dur} min), was ${c.previous ? formatLocal(c.previous.start, c.clientTimezone) : 'another time'}.${link}`;
+        return `Session with ${name} moved to ${when} (${dur} min), was ${c.previous ? formatLocal(c.previous.start, c.clientTimezone) : 'another time'}.${where}${link}`;
       case 'booking_request_received':
-        return `Request sent to ${name} for ${when} (${dur} min). You will hear back soon.${link}`;
+        return `Request sent to ${name} for ${when} (${dur} min). You will hear back soon.${where}${link}`;
       default:
-        return `Session with ${name} ${when} (${dur} min).${link ? ` Manage:${link}` : ' Reply to your trainer to change.'}`;
+        return `Session with ${name} ${when} (${dur} min).${where}${link ? ` Manage:${link}` : ' Reply to your trainer to change.'}`;
     }
   };
-  return { subject: '', text: fitSms(sms, c.businessName), html: '' };
+  return { subject: '', text: fitSms(sms, c.businessName, where ? SMS_TWO_PARTS : SMS_MAX), html: '' };
 }
 
 function renderForClient(c: BookingContext): Rendered {
@@ -208,6 +238,7 @@ function renderForClient(c: BookingContext): Rendered {
   const span = formatSpan(c.startTime, c.endTime, c.clientTimezone);
   const dur = minutes(c);
   const notes = c.notes ? [`Notes: ${c.notes}`] : [];
+  const svc = oneLine(c.serviceName);
   if (c.channel === 'sms') return renderSms(c, when, dur);
   if (c.kind === 'booking_cancelled' && c.cancellationReason === EXPIRED) {
     return email(c, `Not confirmed: your request for ${when}`, [
@@ -217,42 +248,62 @@ function renderForClient(c: BookingContext): Rendered {
   }
   switch (c.kind) {
     case 'booking_cancelled':
-      return email(c, `Cancelled: your session on ${when}`, [
+      return email(c, `Cancelled: ${svc} on ${when}`, [
         `Your session with ${c.businessName} on ${span} has been cancelled.`,
         ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
       ]);
     case 'reminder_24h': {
       // "tomorrow" only when it is tomorrow where the client is, seen at the moment of sending.
       const day = dayRelation(Date.parse(c.startTime), Date.parse(c.now), c.clientTimezone);
-      return email(c, `Reminder: your session ${day ? `${day}, ` : 'on '}${when}`, [
-        `This is a reminder of your session with ${c.businessName} ${day ? `${day}, ` : 'on '}${span} (${dur} minutes).`,
-        ...notes,
-      ]);
+      return email(
+        c,
+        `Reminder: ${svc} ${day ? `${day}, ` : 'on '}${when}`,
+        [
+          `This is a reminder of your session with ${c.businessName} ${day ? `${day}, ` : 'on '}${span} (${dur} minutes).`,
+          ...notes,
+        ],
+        true,
+      );
     }
     case 'reminder_1h':
-      return email(c, `In one hour: your session at ${when}`, [
-        `Your session with ${c.businessName} starts at ${span} (${dur} minutes).`,
-      ]);
+      return email(
+        c,
+        `In one hour: ${svc} at ${when}`,
+        [`Your session with ${c.businessName} starts at ${span} (${dur} minutes).`],
+        true,
+      );
     case 'booking_rescheduled': {
       const before = c.previous ? formatSpan(c.previous.start, c.previous.end, c.clientTimezone) : '';
-      return email(c, `Rescheduled: your session is now ${when}`, [
-        before
-          ? `Your session with ${c.businessName} has moved from ${before} to ${span} (${dur} minutes).`
-          : `Your session with ${c.businessName} has moved to ${span} (${dur} minutes).`,
-        'The attached calendar file moves the event in your calendar.',
-        ...notes,
-      ]);
+      return email(
+        c,
+        `Rescheduled: ${svc} is now ${when}`,
+        [
+          before
+            ? `Your session with ${c.businessName} has moved from ${before} to ${span} (${dur} minutes).`
+            : `Your session with ${c.businessName} has moved to ${span} (${dur} minutes).`,
+          'The attached calendar file moves the event in your calendar.',
+          ...notes,
+        ],
+        true,
+      );
     }
     case 'booking_request_received':
-      return email(c, `Booking request received: ${when}`, [
-        `${c.businessName} has received your request for ${span} (${dur} minutes) and will confirm it soon.`,
-        ...notes,
-      ]);
+      return email(
+        c,
+        `Booking request received: ${svc}, ${when}`,
+        [
+          `${c.businessName} has received your request for ${span} (${dur} minutes) and will confirm it soon.`,
+          ...notes,
+        ],
+        true,
+      );
     default:
-      return email(c, `Confirmed: your session on ${when}`, [
-        `Your session with ${c.businessName} is confirmed for ${span} (${dur} minutes).`,
-        ...notes,
-      ]);
+      return email(
+        c,
+        `Confirmed: ${svc} on ${when}`,
+        [`Your session with ${c.businessName} is confirmed for ${span} (${dur} minutes).`, ...notes],
+        true,
+      );
   }
 }
 

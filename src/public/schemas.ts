@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { instantField, serviceRef } from '../bookings/schemas';
-import { BOOKING_STATUSES } from '../db/schema';
+import { BOOKING_STATUSES, LOCATION_TYPES } from '../db/schema';
 import { multiLine, singleLine } from '../lib/text';
 import { dateField, serviceQuery } from '../scheduling/schemas';
 import { emailField, phoneField, timezoneField } from '../users/schemas';
@@ -93,6 +93,23 @@ export const manageOut = z
       .object({ name: z.string(), sessions_remaining: z.number().int() })
       .nullable()
       .openapi({ description: 'The session pack this booking uses, if any.' }),
+    service: z
+      .object({
+        id: z.number().int(),
+        name: z.string(),
+        duration_minutes: z.number().int(),
+        location_type: z.enum(LOCATION_TYPES),
+      })
+      .nullable()
+      .openapi({ description: 'What was booked (null only for a booking without a service).' }),
+    location: z.string().openapi({
+      description:
+        "Where and how, as the client's messages say it: the address (in_person; '' when the service names none), 'Online (video): <link>', 'By phone: your trainer will call you on <your phone>' (or '… will call you'), 'At your address'.",
+    }),
+    video_url: z
+      .string()
+      .nullable()
+      .openapi({ description: "A video service's link (also inside `location`), else null." }),
     can_cancel: z.boolean(),
     can_reschedule: z.boolean().openapi({
       description:

@@ -2,7 +2,17 @@ import { and, asc, eq } from 'drizzle-orm';
 import { clientOptions } from '../bookings/client-reschedule';
 import { type ScheduleNamespace, scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
 import { transition } from '../bookings/transitions';
-import { bookingLinks, bookings, clientPackages, sessionPackages, type Trainer, trainers, users } from '../db/schema';
+import {
+  bookingLinks,
+  bookings,
+  clientPackages,
+  clients,
+  services,
+  sessionPackages,
+  type Trainer,
+  trainers,
+  users,
+} from '../db/schema';
 import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
 import type { Db } from '../lib/db';
 import { idempotencyOf } from '../lib/idempotency';
@@ -13,6 +23,7 @@ import { ADDRESS, hit, limitsOf, RATE_POLICIES } from '../lib/ratelimit';
 import { formatSpan } from '../lib/time';
 import { newManageLink, randomToken, sha256Hex } from '../lib/tokens';
 import { addressOf, bookingIcs } from '../notifications/calendar';
+import { placeLine, placeOf, serviceNameOf } from '../notifications/location';
 import { enqueue } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { getAvailableTimes } from '../scheduling/service';
@@ -154,6 +165,9 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
   };
 }
 
+/** A booking without a service row (none should be: a trigger gives each one the default). */
+const noService = { name: null, locationType: null, location: null, videoUrl: null };
+
 async function bookingByToken(db: Db, token: string) {
   const row = await db
     .select({
@@ -167,17 +181,28 @@ async function bookingByToken(db: Db, token: string) {
         rescheduleCutoffHours: trainers.rescheduleCutoffHours,
       },
       pkg: { name: sessionPackages.name, sessionsRemaining: clientPackages.sessionsRemaining },
+      clientPhone: clients.phone,
+      service: {
+        id: services.id,
+        name: services.name,
+        durationMinutes: services.durationMinutes,
+        locationType: services.locationType,
+        location: services.location,
+        videoUrl: services.videoUrl,
+      },
     })
     .from(bookingLinks)
     .innerJoin(bookings, eq(bookings.id, bookingLinks.bookingId))
     .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
     .innerJoin(users, eq(users.id, trainers.userId))
+    .innerJoin(clients, eq(clients.id, bookings.clientId))
+    .leftJoin(services, eq(services.id, bookings.serviceId))
     .leftJoin(clientPackages, eq(clientPackages.id, bookings.clientPackageId))
     .leftJoin(sessionPackages, eq(sessionPackages.id, clientPackages.sessionPackageId))
     .where(eq(bookingLinks.tokenHash, await sha256Hex(token)))
     .get();
   if (!row) throw notFound('No booking for this link.');
-  return row;
+  return { ...row, place: placeOf(row.service ?? noService, row.clientPhone) };
 }
 
 const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) => ({
@@ -190,6 +215,16 @@ const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) =
   slug: row.trainer.slug,
   late_cancellation: row.booking.lateCancellation,
   package: row.pkg?.name ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 } : null,
+  service: row.service
+    ? {
+        id: row.service.id,
+        name: row.service.name,
+        duration_minutes: row.service.durationMinutes,
+        location_type: row.service.locationType,
+      }
+    : null,
+  location: row.place?.text ?? '',
+  video_url: row.place?.videoUrl || null,
   ...clientOptions(
     row.trainer,
     { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!row.pkg?.name },
@@ -258,9 +293,12 @@ export async function icsFor(
       sequence: b.sequence,
       startTime: b.startTime,
       endTime: b.endTime,
-      summary: `Session with ${row.name}`,
-      description: `${span}\nSee, change or cancel: ${manageUrl}`,
-      location: '',
+      summary: `${serviceNameOf(row.service ?? noService)} with ${row.name}`,
+      description: [span, ...(row.place ? [placeLine(row.place)] : []), `See, change or cancel: ${manageUrl}`].join(
+        '\n',
+      ),
+      location: row.place?.calendar ?? '',
+      videoUrl: row.place?.videoUrl ?? '',
       organizer: { name: row.name, email: addressOf(site.emailFrom) },
       now,
     },

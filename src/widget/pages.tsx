@@ -236,8 +236,14 @@ export function renderManagePage(token: string, version: string): Rendered {
         <p id="alert" class="alert" role="alert" hidden />
         <section id="booking" hidden>
           <dl class="facts">
+            <dt>What</dt>
+            <dd id="b-service" />
             <dt>When</dt>
             <dd id="b-when" />
+            <dt id="b-where-h" hidden>
+              Where
+            </dt>
+            <dd id="b-where" hidden />
             <dt>Time zone</dt>
             <dd id="b-tz" />
             <dt>Status</dt>

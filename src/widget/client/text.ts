@@ -89,3 +89,13 @@ export function checkBookingFields(values: Record<string, string | undefined>): 
   if (email && !EMAIL_SHAPE.test(email)) problems.email = EMAIL;
   return problems;
 }
+
+/**
+ * The manage page's "Where": the text before the video link and the link (shown clickable), or
+ * the whole text and no link when the booking has none (or the text does not end with it).
+ */
+export function wherePieces(location: unknown, videoUrl: unknown): { text: string; link: string } {
+  const text = typeof location === 'string' ? location : '';
+  const link = typeof videoUrl === 'string' && /^https:\/\//.test(videoUrl) ? videoUrl : '';
+  return link && text.endsWith(link) ? { text: text.slice(0, -link.length), link } : { text, link: '' };
+}

@@ -1,6 +1,6 @@
 // The manage page (/book/manage/{token}): one booking, its calendar file, moving it to another
 // offered time (the booking page's picker) and cancelling it, with what that means said first.
-import { cancelNote, messages, retryText, statusText } from '../text';
+import { cancelNote, messages, retryText, statusText, wherePieces } from '../text';
 import { format, type Slot, validZone, visitorZone, when, zoneName } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
 import { el, load, renderDays, renderTimes, type State, setupZones } from './picker';
@@ -16,6 +16,9 @@ interface Booking extends Slot {
   late_cancellation_if_cancelled_now?: boolean;
   credit_used_if_cancelled_now?: boolean;
   package?: { name: string; sessions_remaining: number } | null;
+  service?: { name: string; duration_minutes: number; location_type: string } | null;
+  location?: string;
+  video_url?: string | null;
   late_cancellation_from?: string;
   reschedule_until?: string | null;
 }
@@ -31,11 +34,30 @@ interface Page {
 const at = (iso: string, zone: string) =>
   `${format('dayLong', zone, new Date(iso))}, ${format('time', zone, new Date(iso))}`;
 
+/** Where and how: the text the messages use, the video link clickable. */
+function renderWhere(b: Booking) {
+  const where = $('b-where');
+  const { text, link } = wherePieces(b.location, b.video_url);
+  where.textContent = text;
+  if (link) {
+    const a = document.createElement('a');
+    a.href = link;
+    a.rel = 'noopener';
+    a.target = '_blank';
+    a.textContent = link;
+    where.append(a);
+  }
+  show($('b-where-h'), !!(text || link));
+  show(where, !!(text || link));
+}
+
 function render(p: Page, b: Booking) {
   p.booking = b;
   const zone = p.zone;
   $('business').textContent = b.business_name ? `Your booking with ${b.business_name}` : 'Your booking';
+  $('b-service').textContent = b.service?.name || 'Session';
   $('b-when').textContent = when(b, zone);
+  renderWhere(b);
   $('b-tz').textContent =
     zoneName(zone) + (b.timezone && b.timezone !== zone ? ` (the trainer's is ${zoneName(b.timezone)})` : '');
   $('b-status').textContent = statusText(b.status);
