@@ -112,6 +112,9 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     windows: schedule.windows,
     breaks: schedule.breaks,
     busy: schedule.bookings,
+    overrides: schedule.overrides,
+    /** The trainer's schedule version this read saw: the write is guarded by it. */
+    scheduleVersion: schedule.scheduleVersion,
   };
 }
 
@@ -125,11 +128,12 @@ export function checkSchedule(
   end: number,
   allowOutside: boolean,
 ) {
-  if (overlapsAny(breakIntervals(read.breaks, t.timezone), start, end)) {
-    throw conflict('The trainer is on a break on that day.', 'trainer_break');
+  const [first, last] = [localDate(start, t.timezone), localDate(end, t.timezone)];
+  if (overlapsAny(breakIntervals(read.breaks, t.timezone, first, last), start, end)) {
+    throw conflict('The trainer is on a break at that time.', 'trainer_break');
   }
   if (!allowOutside) {
-    const open = openIntervals(read.windows, t.timezone, localDate(start, t.timezone), localDate(end, t.timezone));
+    const open = openIntervals(read.windows, t.timezone, first, last, read.overrides);
     if (!coveredBy(open, start, end)) {
       throw conflict("That time is outside the trainer's availability.", 'outside_availability');
     }
@@ -144,7 +148,7 @@ export function checkSchedule(
  * computation over the same read, for the trainer's session length): a 409 otherwise.
  */
 export function checkOfferedSlot(t: BookingTrainer, read: ScheduleRead, start: number, now: number) {
-  const schedule = { windows: read.windows, breaks: read.breaks, bookings: read.busy };
+  const schedule = { windows: read.windows, breaks: read.breaks, bookings: read.busy, overrides: read.overrides };
   if (!offersSlotAt({ ...schedule, rules: rulesOf(t), now }, start)) {
     throw conflict(
       `That start time is not one of the offered times: sessions start every ${t.slotIntervalMinutes} minutes within the trainer's hours. Please pick a time from the availability list.`,

@@ -1,7 +1,7 @@
 // The commands that change a trainer's occupancy. They run inside the trainer's schedule
 // object (one at a time), with `now` taken from the command the Worker sent.
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import { isActiveStatus } from '../db/fragments';
+import { isActiveStatus, scheduleVersionIs } from '../db/fragments';
 import { bookingLinks, bookings, clients, idempotencyKeys } from '../db/schema';
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
@@ -28,7 +28,10 @@ import {
   guardedInsert,
   overlapsActive,
   type Row,
+  retryOnScheduleChange,
   type SessionToCheck,
+  scheduleChanged,
+  scheduleMoved,
   sessionValid,
 } from './sql';
 
@@ -82,7 +85,15 @@ export interface RescheduleCommand {
   byClient?: boolean;
 }
 
-export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
+/**
+ * Creates a booking. Its write is guarded by the schedule version its checks read; a change of
+ * windows, breaks or overrides in between makes it read and check once more (`schedule_changed`
+ * if the schedule moved again).
+ */
+export const scheduleBooking = (db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> =>
+  retryOnScheduleChange(() => scheduleBookingOnce(db, cmd, now));
+
+async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
   const start = Date.parse(cmd.startTime);
   // Until the trainer row is read the default length is unknown; read with the longest.
   const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
@@ -114,7 +125,8 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   if (cmd.enforceBookingWindow) checkOfferedSlot(t, read, start, now);
 
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
-  const checked: NewBooking = { cmd, t, client, newClient, start, end, nowIso: iso(now) };
+  const { scheduleVersion } = read;
+  const checked: NewBooking = { cmd, t, client, newClient, start, end, nowIso: iso(now), scheduleVersion };
   const written = await writeBooking(db, checked);
   const booking = await createdBookingOut(db, checked, written.id);
   const idem = cmd.idempotency;
@@ -136,6 +148,8 @@ interface NewBooking {
   start: number;
   end: number;
   nowIso: string;
+  /** The trainer's schedule version the checks read. */
+  scheduleVersion: number;
 }
 
 /**
@@ -178,6 +192,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       buffered: { trainerId: t.id, start: iso(b.start - buffer), end: iso(b.end + buffer), excludeId: 0 },
       session: cmd.session,
       now: nowIso,
+      scheduleVersion: b.scheduleVersion,
     }),
     rememberKey:
       idem &&
@@ -242,6 +257,7 @@ async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notifi
     if (session && !(await statement(db, sql`SELECT ${sessionValid(session, b.t.id, b.nowIso)} AS ok`).first('ok'))) {
       throw unauthorized('Invalid or expired token.');
     }
+    if (await scheduleMoved(db, b.t.id, b.scheduleVersion)) throw scheduleChanged();
     throw conflict('That time overlaps another booking.', 'booking_overlap');
   }
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
@@ -291,7 +307,11 @@ async function clientIdByEmail(db: Db, trainerId: number, email: string): Promis
   return row?.id ?? 0;
 }
 
-export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
+/** Moves a booking, guarded by the schedule version its checks read, like `scheduleBooking`. */
+export const rescheduleBooking = (db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> =>
+  retryOnScheduleChange(() => rescheduleOnce(db, cmd, now));
+
+async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
   const viewer = asTrainer(cmd.trainerId);
   const nowIso = iso(now);
   const current = await findBooking(db, viewer, cmd.bookingId, nowIso);
@@ -340,7 +360,7 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
     UPDATE ${bookings} SET start_time = ${iso(start)}, end_time = ${iso(end)}, updated_at = ${nowIso},
       sequence = sequence + (CASE WHEN start_time = ${iso(start)} AND end_time = ${iso(end)} THEN 0 ELSE 1 END)
     WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND ${isActiveStatus(sql`status`)}
-      AND NOT ${overlapsActive(span)}
+      AND NOT ${overlapsActive(span)} AND ${scheduleVersionIs(cmd.trainerId, read.scheduleVersion)}
     RETURNING id`,
     ),
     cancelOldReminders: cancelRemindersOfOldTime(db, { bookingId: cmd.bookingId, newStart: iso(start), now: nowIso }),
@@ -358,7 +378,10 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
             moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
           }),
   });
-  if (!results.move?.results[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  if (!results.move?.results[0]) {
+    if (await scheduleMoved(db, cmd.trainerId, read.scheduleVersion)) throw scheduleChanged();
+    throw conflict('That time overlaps another booking.', 'booking_overlap');
+  }
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
   return {
     ok: true,
