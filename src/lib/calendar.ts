@@ -121,8 +121,8 @@ export class LocalDays {
     const later = wall.toZonedDateTime(this.timeZone, { disambiguation: 'later' });
     if (earlier.epochMilliseconds === later.epochMilliseconds) return earlier.epochMilliseconds;
     if (earlier.toPlainDateTime().equals(wall)) return (edge === 'start' ? earlier : later).epochMilliseconds;
-    // Skipped: the clocks jumped over it at the transition before the later reading.
-    return later.getTimeZoneTransition('previous')?.epochMilliseconds ?? later.epochMilliseconds;
+    // Skipped: the clocks jumped over it at the first transition after the earlier reading.
+    return earlier.getTimeZoneTransition('next')?.epochMilliseconds ?? later.epochMilliseconds;
   }
 
   /** The weekday of day i: 0 = Monday … 6 = Sunday. */
