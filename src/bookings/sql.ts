@@ -48,13 +48,14 @@ export interface GuardedInsert {
   buffered: BufferedSpan;
   session: SessionToCheck | null;
   now: string;
-  /** The trainer's schedule version the checks read: a change of windows, breaks or overrides since refuses the insert. */
+  /** The trainer's schedule version the checks read; a schedule write since then refuses the insert. */
   scheduleVersion: number;
 }
 
 /**
  * The booking insert the database itself guards: no overlap, a package credit left, the
- * session still valid, the trainer's schedule unchanged since the checks read it. Returns the new id, or no row when a guard refused it.
+ * session still valid, the trainer's schedule (windows, breaks, overrides) unchanged since the
+ * checks read it. Returns the new id, or no row when a guard refused it.
  */
 export const guardedInsert = (db: Db, b: GuardedInsert) =>
   statement(

@@ -74,14 +74,20 @@ export function breakErrors(b: BreakShape): FieldErrors {
 const breakFields = {
   start_date: dateField,
   end_date: dateField,
-  start_time: wallTime(false).nullable().openapi({
-    type: 'string',
-    example: '14:00',
-    description: 'Wall-clock start of the part of each day blocked; null (or absent) with end_time = whole days',
-  }),
+  start_time: wallTime(false)
+    .nullable()
+    .openapi({
+      type: ['string', 'null'],
+      example: '14:00',
+      description: 'Wall-clock start of the part of each day blocked; null (or absent) with end_time = whole days',
+    }),
   end_time: wallTime(true)
     .nullable()
-    .openapi({ type: 'string', example: '16:00', description: 'Wall-clock end of that part ("24:00" allowed)' }),
+    .openapi({
+      type: ['string', 'null'],
+      example: '16:00',
+      description: 'Wall-clock end of that part ("24:00" allowed)',
+    }),
   reason: singleLine().trim().max(500),
 };
 export const breakCreateBody = z
