@@ -120,6 +120,9 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     windows: schedule.windows,
     breaks: schedule.breaks,
     busy: schedule.bookings,
+    overrides: schedule.overrides,
+    /** The trainer's schedule version this read saw: the write is guarded by it. */
+    scheduleVersion: schedule.scheduleVersion,
   };
 }
 
@@ -153,11 +156,12 @@ export function checkSchedule(
   allowOutside: boolean,
 ) {
   const { start, end } = span;
-  if (overlapsAny(breakIntervals(read.breaks, t.timezone), start, end)) {
-    throw conflict('The trainer is on a break on that day.', 'trainer_break');
+  const [first, last] = [localDate(start, t.timezone), localDate(end, t.timezone)];
+  if (overlapsAny(breakIntervals(read.breaks, t.timezone, first, last), start, end)) {
+    throw conflict('The trainer is on a break at that time.', 'trainer_break');
   }
   if (!allowOutside) {
-    const open = openIntervals(read.windows, t.timezone, localDate(start, t.timezone), localDate(end, t.timezone));
+    const open = openIntervals(read.windows, t.timezone, first, last, read.overrides);
     if (!coveredBy(open, start, end)) {
       throw conflict("That time is outside the trainer's availability.", 'outside_availability');
     }
@@ -179,7 +183,7 @@ export function checkOfferedSlot(
   slot: { start: number; end: number },
   now: number,
 ) {
-  const schedule = { windows: read.windows, breaks: read.breaks, bookings: read.busy };
+  const schedule = { windows: read.windows, breaks: read.breaks, bookings: read.busy, overrides: read.overrides };
   const rules = rulesOf(t, service, Math.round((slot.end - slot.start) / MINUTE_MS));
   if (!offersSlotAt({ ...schedule, rules, now }, slot.start)) {
     throw conflict(

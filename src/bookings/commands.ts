@@ -23,7 +23,16 @@ import {
 import type { Outcome } from './outcome';
 import { asTrainer, findBooking, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
-import { batchByName, guardedInsert, type Row, type SessionToCheck, sessionValid } from './sql';
+import {
+  batchByName,
+  guardedInsert,
+  type Row,
+  retryOnScheduleChange,
+  type SessionToCheck,
+  scheduleChanged,
+  scheduleMoved,
+  sessionValid,
+} from './sql';
 
 export type { SessionToCheck } from './sql';
 
@@ -64,7 +73,15 @@ export interface CreateBookingCommand {
   notify: 'none' | 'public';
 }
 
-export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
+/**
+ * Creates a booking. Its write is guarded by the schedule version its checks read; a change of
+ * windows, breaks, overrides or services in between makes it read and check once more
+ * (`schedule_changed` if the schedule moved again).
+ */
+export const scheduleBooking = (db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> =>
+  retryOnScheduleChange(() => scheduleBookingOnce(db, cmd, now));
+
+async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
   const start = Date.parse(cmd.startTime);
   // Until the trainer row is read the default length is unknown; read with the longest.
   const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
@@ -101,7 +118,8 @@ export async function scheduleBooking(db: Db, cmd: CreateBookingCommand, now: nu
   if (cmd.enforceBookingWindow) checkOfferedSlot(t, read, service, { start, end }, now);
 
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
-  const checked: NewBooking = { cmd, t, client, newClient, service, start, end, nowIso: iso(now) };
+  const { scheduleVersion } = read;
+  const checked: NewBooking = { cmd, t, client, newClient, service, start, end, nowIso: iso(now), scheduleVersion };
   const written = await writeBooking(db, checked);
   const booking = await createdBookingOut(db, checked, written.id);
   const idem = cmd.idempotency;
@@ -124,6 +142,8 @@ interface NewBooking {
   start: number;
   end: number;
   nowIso: string;
+  /** The trainer's schedule version the checks read. */
+  scheduleVersion: number;
 }
 
 /**
@@ -167,6 +187,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       occupied: { trainerId: t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
       session: cmd.session,
       now: nowIso,
+      scheduleVersion: b.scheduleVersion,
     }),
     rememberKey:
       idem &&
@@ -231,6 +252,7 @@ async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notifi
     if (session && !(await statement(db, sql`SELECT ${sessionValid(session, b.t.id, b.nowIso)} AS ok`).first('ok'))) {
       throw unauthorized('Invalid or expired token.');
     }
+    if (await scheduleMoved(db, b.t.id, b.scheduleVersion)) throw scheduleChanged();
     throw conflict('That time overlaps another booking.', 'booking_overlap');
   }
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);

@@ -1,7 +1,7 @@
 // Moving a booking: inside the trainer's schedule object, like creating one. The booking keeps
 // its own service length and buffers (its stored occupied span) wherever it moves.
 import { sql } from 'drizzle-orm';
-import { isActiveStatus } from '../db/fragments';
+import { isActiveStatus, scheduleVersionIs } from '../db/fragments';
 import { bookings } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { conflict, invalid, notFound } from '../lib/problem';
@@ -12,7 +12,15 @@ import { checkClientReschedule, notifyTrainerOfReschedule } from './client-resch
 import type { Outcome } from './outcome';
 import { asTrainer, findBooking, isActive, iso } from './queries';
 import type { BookingOut } from './schemas';
-import { batchByName, cancelRemindersOfOldTime, occupiedOverlapsActive, type Row } from './sql';
+import {
+  batchByName,
+  cancelRemindersOfOldTime,
+  occupiedOverlapsActive,
+  type Row,
+  retryOnScheduleChange,
+  scheduleChanged,
+  scheduleMoved,
+} from './sql';
 
 export interface RescheduleCommand {
   trainerId: number;
@@ -54,10 +62,14 @@ async function checkMove(
   }
   checkSchedule(t, read, service, { start, end }, cmd.allowOutsideAvailability && !cmd.byClient);
   if (cmd.byClient) checkOfferedSlot(t, read, service, { start, end }, now);
-  return { t, service };
+  return { t, service, scheduleVersion: read.scheduleVersion };
 }
 
-export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
+/** Moves a booking, guarded by the schedule version its checks read, like `scheduleBooking`. */
+export const rescheduleBooking = (db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> =>
+  retryOnScheduleChange(() => rescheduleOnce(db, cmd, now));
+
+async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> {
   const viewer = asTrainer(cmd.trainerId);
   const nowIso = iso(now);
   const current = await findBooking(db, viewer, cmd.bookingId, nowIso);
@@ -76,7 +88,7 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
   const errors = timeErrors(start, end, now);
   if (Object.keys(errors).length) throw invalid(errors);
 
-  const { t, service } = await checkMove(db, cmd, current, { start, end, now });
+  const { t, service, scheduleVersion } = await checkMove(db, cmd, current, { start, end, now });
 
   // The booking keeps its own buffers wherever it moves.
   const occupied = occupiedSpan(start, end, service);
@@ -96,7 +108,7 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
       occupied_start = ${span.start}, occupied_end = ${span.end},
       sequence = sequence + (CASE WHEN start_time = ${iso(start)} AND end_time = ${iso(end)} THEN 0 ELSE 1 END)
     WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND ${isActiveStatus(sql`status`)}
-      AND NOT ${occupiedOverlapsActive(span)}
+      AND NOT ${occupiedOverlapsActive(span)} AND ${scheduleVersionIs(cmd.trainerId, scheduleVersion)}
     RETURNING id`,
     ),
     cancelOldReminders: cancelRemindersOfOldTime(db, { bookingId: cmd.bookingId, newStart: iso(start), now: nowIso }),
@@ -114,7 +126,10 @@ export async function rescheduleBooking(db: Db, cmd: RescheduleCommand, now: num
             moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
           }),
   });
-  if (!results.move?.results[0]) throw conflict('That time overlaps another booking.', 'booking_overlap');
+  if (!results.move?.results[0]) {
+    if (await scheduleMoved(db, cmd.trainerId, scheduleVersion)) throw scheduleChanged();
+    throw conflict('That time overlaps another booking.', 'booking_overlap');
+  }
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
   return {
     ok: true,

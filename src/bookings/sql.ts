@@ -1,9 +1,10 @@
 // SQL the booking commands share: the session check, the overlap test, the guarded insert,
 // and a batch whose results are read by step name.
 import { type SQL, sql } from 'drizzle-orm';
-import { isActiveStatus, occupiedOverlaps, reservedCredits } from '../db/fragments';
+import { isActiveStatus, occupiedOverlaps, reservedCredits, scheduleVersionIs } from '../db/fragments';
 import { bookings, clientPackages, sessions, trainers, users } from '../db/schema';
 import { type Db, statement } from '../lib/db';
+import { ApiError, conflict } from '../lib/problem';
 import { cancelRemindersNotAt } from '../notifications/outbox';
 
 export interface SessionToCheck {
@@ -48,11 +49,14 @@ export interface GuardedInsert {
   occupied: OccupiedSpan;
   session: SessionToCheck | null;
   now: string;
+  /** The trainer's schedule version the checks read; a schedule write since then refuses the insert. */
+  scheduleVersion: number;
 }
 
 /**
  * The booking insert the database itself guards: no overlap, a package credit left, the
- * session still valid. Returns the new id, or no row when a guard refused it.
+ * session still valid, the trainer's schedule (windows, breaks, overrides) unchanged since the
+ * checks read it. Returns the new id, or no row when a guard refused it.
  */
 export const guardedInsert = (db: Db, b: GuardedInsert) =>
   statement(
@@ -66,6 +70,7 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
     AND (${b.clientPackageId} IS NULL OR (
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
     AND ${sessionValid(b.session, b.trainerId, b.now)}
+    AND ${scheduleVersionIs(b.trainerId, b.scheduleVersion)}
     RETURNING id`,
   );
 
@@ -100,4 +105,28 @@ export async function batchByName<K extends string>(
     byName[name] = results[i];
   });
   return byName;
+}
+
+/** The 409 of a write whose schedule changed under it twice (or once, where no re-check is made). */
+export const scheduleChanged = () =>
+  conflict(
+    "The trainer's schedule changed while this booking was being checked. Please try again.",
+    'schedule_changed',
+  );
+
+/** True when the trainer's schedule version is no longer `version` (a refused guarded write: was that why?). */
+export const scheduleMoved = async (db: Db, trainerId: number, version: number): Promise<boolean> =>
+  !(await statement(db, sql`SELECT ${scheduleVersionIs(trainerId, version)} AS ok`).first<number>('ok'));
+
+/**
+ * Runs a command; if its guarded write was refused because the schedule changed after its read
+ * (`schedule_changed`), runs it once more, reading and checking again. A second change is the 409.
+ */
+export async function retryOnScheduleChange<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ApiError && err.extra.code === 'schedule_changed') return run();
+    throw err;
+  }
 }

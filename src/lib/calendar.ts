@@ -101,6 +101,30 @@ export class LocalDays {
     }).epochMilliseconds;
   }
 
+  /**
+   * The instant a wall time bounds a span of day i (a partial-day break), so that [start, end)
+   * covers every instant whose wall-clock reading lies between the two: a time the clocks skip
+   * (spring forward) is the instant they jump, for a start and an end alike (02:00–03:00 on that
+   * day covers nothing, 01:30–02:30 ends at 03:00); a time they show twice (fall back) is its
+   * first showing as a start and its second as an end.
+   */
+  spanBound(i: number, time: string, edge: 'start' | 'end'): number {
+    const dayStart = this.starts[i] as number;
+    const next = this.starts[i + 1];
+    if (
+      time === END_OF_DAY ||
+      (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone))
+    )
+      return this.wallTime(i, time);
+    const wall = (this.dates[i] as Temporal.PlainDate).toPlainDateTime(Temporal.PlainTime.from(time));
+    const earlier = wall.toZonedDateTime(this.timeZone, { disambiguation: 'earlier' });
+    const later = wall.toZonedDateTime(this.timeZone, { disambiguation: 'later' });
+    if (earlier.epochMilliseconds === later.epochMilliseconds) return earlier.epochMilliseconds;
+    if (earlier.toPlainDateTime().equals(wall)) return (edge === 'start' ? earlier : later).epochMilliseconds;
+    // Skipped: the clocks jumped over it at the first transition after the earlier reading.
+    return earlier.getTimeZoneTransition('next')?.epochMilliseconds ?? later.epochMilliseconds;
+  }
+
   /** The weekday of day i: 0 = Monday … 6 = Sunday. */
   weekday(i: number): number {
     return weekdayOf(this.dates[i] as Temporal.PlainDate);

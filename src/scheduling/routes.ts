@@ -5,6 +5,7 @@ import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { createRouter } from '../lib/router';
+import * as overrides from './overrides';
 import {
   availableDayOut,
   availableQuery,
@@ -12,6 +13,10 @@ import {
   breakCreateBody,
   breakOut,
   breakPatchBody,
+  overrideCreateBody,
+  overrideListQuery,
+  overrideOut,
+  overridePatchBody,
   slotCreateBody,
   slotOut,
   slotPatchBody,
@@ -21,6 +26,7 @@ import * as scheduling from './service';
 const trainerOnly = { security: authenticated, middleware: requireTrainer };
 const slots = { ...trainerOnly, tags: ['availability'] };
 const breaks = { ...trainerOnly, tags: ['breaks'] };
+const exceptions = { ...trainerOnly, tags: ['availability overrides'] };
 
 const available = createRoute({
   ...slots,
@@ -46,6 +52,8 @@ const crud = <B extends ZodType, P extends ZodType, O extends ZodType>(
   patchBody: P,
   out: O,
   pageName: string,
+  /** 409 for writes that can collide (a second override of a date). */
+  conflicts: 409[] = [],
 ) => ({
   list: createRoute({
     ...base,
@@ -61,7 +69,7 @@ const crud = <B extends ZodType, P extends ZodType, O extends ZodType>(
     path,
     summary: `Add a ${noun}`,
     request: jsonBody(createBody),
-    responses: { 201: jsonResponse(out, 'Created'), ...problems(400, 401, 403) },
+    responses: { 201: jsonResponse(out, 'Created'), ...problems(400, 401, 403, ...conflicts) },
   }),
   get: createRoute({
     ...base,
@@ -77,7 +85,7 @@ const crud = <B extends ZodType, P extends ZodType, O extends ZodType>(
     path: `${path}/{id}`,
     summary: `Replace a ${noun}`,
     request: { params: idParam, ...jsonBody(createBody) },
-    responses: { 200: jsonResponse(out, 'Updated'), ...problems(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(out, 'Updated'), ...problems(400, 401, 403, 404, ...conflicts) },
   }),
   patch: createRoute({
     ...base,
@@ -85,7 +93,7 @@ const crud = <B extends ZodType, P extends ZodType, O extends ZodType>(
     path: `${path}/{id}`,
     summary: `Change a ${noun}`,
     request: { params: idParam, ...jsonBody(patchBody) },
-    responses: { 200: jsonResponse(out, 'Updated'), ...problems(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(out, 'Updated'), ...problems(400, 401, 403, 404, ...conflicts) },
   }),
   remove: createRoute({
     ...base,
@@ -107,6 +115,21 @@ const s = crud(
   'AvailabilitySlotPage',
 );
 const b = crud(breaks, '/api/trainer-breaks', 'break', breakCreateBody, breakPatchBody, breakOut, 'TrainerBreakPage');
+const o = crud(
+  exceptions,
+  '/api/availability-overrides',
+  'date override (open hours of one date replacing the weekly windows; no windows = closed)',
+  overrideCreateBody,
+  overridePatchBody,
+  overrideOut,
+  'AvailabilityOverridePage',
+  [409],
+);
+const overrideList = createRoute({
+  ...o.list,
+  summary: "The trainer's date overrides, by date (?from=&to= narrow the dates)",
+  request: { query: overrideListQuery },
+});
 
 export const schedulingRouter = createRouter()
   // Before /{id}, so "available" is not read as an id.
@@ -192,5 +215,44 @@ export const schedulingRouter = createRouter()
   )
   .openapi(b.remove, async (c) => {
     await scheduling.deleteBreak(c.var.db, currentTrainer(c).id, c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(overrideList, async (c) => {
+    const q = c.req.valid('query');
+    const { count, results } = await overrides.listOverrides(c.var.db, currentTrainer(c).id, q);
+    return c.json(pageOf(c.req.url, q, count, results), 200);
+  })
+  .openapi(o.create, async (c) =>
+    c.json(await overrides.createOverride(c.var.db, currentTrainer(c).id, c.req.valid('json')), 201),
+  )
+  .openapi(o.get, async (c) =>
+    c.json(await overrides.getOverride(c.var.db, currentTrainer(c).id, c.req.valid('param').id), 200),
+  )
+  .openapi(o.put, async (c) =>
+    c.json(
+      await overrides.updateOverride(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
+      200,
+    ),
+  )
+  .openapi(o.patch, async (c) =>
+    c.json(
+      await overrides.updateOverride(
+        c.var.db,
+        currentTrainer(c).id,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        isoNow(c.var.clock),
+      ),
+      200,
+    ),
+  )
+  .openapi(o.remove, async (c) => {
+    await overrides.deleteOverride(c.var.db, currentTrainer(c).id, c.req.valid('param').id);
     return c.body(null, 204);
   });

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { isValidDate, normalizeWallTime } from '../lib/calendar';
 import { DATE } from '../lib/field-messages';
+import { pageQuery } from '../lib/pagination';
+import type { FieldErrors } from '../lib/problem';
 import { singleLine } from '../lib/text';
 
 const wallTime = (allowEndOfDay: boolean) =>
@@ -50,20 +52,144 @@ export const slotOut = z
   })
   .openapi('AvailabilitySlot');
 
-const breakFields = { start_date: dateField, end_date: dateField, reason: singleLine().trim().max(500) };
+/** A break as it will be stored, whatever was sent. */
+export interface BreakShape {
+  startDate: string;
+  endDate: string;
+  startTime: string | null;
+  endTime: string | null;
+}
+
+/** A break's cross-field rules: dates in order, times both or neither, the end time after the start. */
+export function breakErrors(b: BreakShape): FieldErrors {
+  const errors: FieldErrors = {};
+  if (b.endDate < b.startDate) errors.end_date = ['End date must not be before start date.'];
+  if (b.startTime && !b.endTime) errors.end_time = ['Give an end time with the start time, or neither.'];
+  else if (b.endTime && !b.startTime) errors.start_time = ['Give a start time with the end time, or neither.'];
+  else if (b.startTime && b.endTime && b.endTime <= b.startTime)
+    errors.end_time = ['End time must be after start time.'];
+  return errors;
+}
+
+const breakFields = {
+  start_date: dateField,
+  end_date: dateField,
+  start_time: wallTime(false)
+    .nullable()
+    .openapi({
+      type: ['string', 'null'],
+      example: '14:00',
+      description: 'Wall-clock start of the part of each day blocked; null (or absent) with end_time = whole days',
+    }),
+  end_time: wallTime(true)
+    .nullable()
+    .openapi({
+      type: ['string', 'null'],
+      example: '16:00',
+      description: 'Wall-clock end of that part ("24:00" allowed)',
+    }),
+  reason: singleLine().trim().max(500),
+};
 export const breakCreateBody = z
-  .object({ ...breakFields, reason: breakFields.reason.optional() })
+  .object({
+    ...breakFields,
+    start_time: breakFields.start_time.optional(),
+    end_time: breakFields.end_time.optional(),
+    reason: breakFields.reason.optional(),
+  })
   .superRefine((v, ctx) => {
-    if (typeof v.start_date === 'string' && typeof v.end_date === 'string' && v.end_date < v.start_date)
-      ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'End date must not be before start date.' });
+    if (typeof v.start_date !== 'string' || typeof v.end_date !== 'string') return;
+    const errors = breakErrors({
+      startDate: v.start_date,
+      endDate: v.end_date,
+      startTime: typeof v.start_time === 'string' ? v.start_time : null,
+      endTime: typeof v.end_time === 'string' ? v.end_time : null,
+    });
+    for (const [field, [message]] of Object.entries(errors)) ctx.addIssue({ code: 'custom', path: [field], message });
   }, always)
-  .openapi('TrainerBreakCreate');
+  .openapi('TrainerBreakCreate', {
+    example: {
+      start_date: '2026-03-03',
+      end_date: '2026-03-03',
+      start_time: '14:00',
+      end_time: '16:00',
+      reason: 'Dentist',
+    },
+  });
 export const breakPatchBody = z.object(breakFields).partial().openapi('TrainerBreakUpdate');
 export type BreakInput = z.infer<typeof breakPatchBody>;
 
 export const breakOut = z
-  .object({ id: z.number().int(), start_date: z.string(), end_date: z.string(), reason: z.string() })
+  .object({
+    id: z.number().int(),
+    start_date: z.string(),
+    end_date: z.string(),
+    start_time: z.string().nullable().openapi({ description: 'null: the whole of each day' }),
+    end_time: z.string().nullable(),
+    reason: z.string(),
+  })
   .openapi('TrainerBreak');
+
+// ---- date overrides -------------------------------------------------------------------
+
+export const MAX_OVERRIDE_WINDOWS = 12;
+
+const overrideWindow = z.object({ start_time: wallTime(false), end_time: wallTime(true) });
+
+/** An override's windows: each end after its start, none overlapping another (400 naming `windows.N`). */
+const overrideWindows = z
+  .array(overrideWindow)
+  .max(MAX_OVERRIDE_WINDOWS, `Give at most ${MAX_OVERRIDE_WINDOWS} windows.`)
+  .superRefine((windows, ctx) => {
+    windows.forEach((w, i) => {
+      if (w.end_time <= w.start_time) {
+        ctx.addIssue({ code: 'custom', path: [i, 'end_time'], message: 'End time must be after start time.' });
+        return;
+      }
+      const clash = windows.findIndex(
+        (o, j) => j < i && o.end_time > o.start_time && o.start_time < w.end_time && w.start_time < o.end_time,
+      );
+      if (clash >= 0) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `This window overlaps window ${clash}.` });
+      }
+    });
+  })
+  .transform((windows) => [...windows].sort((a, b) => (a.start_time < b.start_time ? -1 : 1)))
+  .openapi({
+    description:
+      "Open hours of that date in the trainer's zone, replacing the weekly windows; [] closes the day. Stored sorted by start.",
+  });
+
+const overrideFields = { date: dateField, windows: overrideWindows, reason: singleLine().trim().max(500) };
+export const overrideCreateBody = z
+  .object({ ...overrideFields, reason: overrideFields.reason.optional() })
+  .openapi('AvailabilityOverrideCreate', {
+    example: { date: '2026-03-08', windows: [{ start_time: '10:00', end_time: '14:00' }], reason: 'Sunday bootcamp' },
+  });
+export const overridePatchBody = z.object(overrideFields).partial().openapi('AvailabilityOverrideUpdate');
+export type OverrideInput = z.infer<typeof overridePatchBody>;
+
+export const overrideOut = z
+  .object({
+    id: z.number().int(),
+    date: z.string(),
+    windows: z.array(z.object({ start_time: z.string(), end_time: z.string() })),
+    reason: z.string(),
+  })
+  .openapi('AvailabilityOverride', {
+    example: {
+      id: 7,
+      date: '2026-03-08',
+      windows: [{ start_time: '10:00:00', end_time: '14:00:00' }],
+      reason: 'Sunday bootcamp',
+    },
+  });
+
+export const overrideListQuery = pageQuery.extend({
+  from: dateField.optional().openapi({ description: 'Only dates on or after this one' }),
+  to: dateField.optional().openapi({ description: 'Only dates on or before this one' }),
+});
+export type OverrideListQuery = z.infer<typeof overrideListQuery>;
 
 export const MAX_RANGE_DAYS = 62;
 

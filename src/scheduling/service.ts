@@ -2,19 +2,31 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { isActiveStatus, MAX_BUFFER_MINUTES, occupiedOverlaps } from '../db/fragments';
 import {
   type AvailabilitySlot,
+  availabilityOverrides,
   availabilitySlots,
   bookings,
   services,
   type Trainer,
   type TrainerBreak,
   trainerBreaks,
+  trainers,
 } from '../db/schema';
 import { addDays, daysBetween, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { invalid, invalidField, notFound } from '../lib/problem';
-import { type AvailableQuery, type BreakInput, MAX_RANGE_DAYS, type SlotInput } from './schemas';
-import { type DateSpan, type DaySlots, freeSlots, type Interval, type SlotRules, type WeeklyWindow } from './slots';
+import { parseExceptions } from './overrides';
+import { type AvailableQuery, type BreakInput, breakErrors, MAX_RANGE_DAYS, type SlotInput } from './schemas';
+import {
+  type DateOverride,
+  type DateSpan,
+  type DaySlots,
+  freeSlots,
+  type Interval,
+  type SlotRules,
+  type WeeklyWindow,
+} from './slots';
+import { withVersionBump } from './writes';
 
 export const toSlotOut = (s: AvailabilitySlot) => ({
   id: s.id,
@@ -28,6 +40,8 @@ export const toBreakOut = (b: TrainerBreak) => ({
   id: b.id,
   start_date: b.startDate,
   end_date: b.endDate,
+  start_time: b.startTime,
+  end_time: b.endTime,
   reason: b.reason,
 });
 
@@ -61,18 +75,22 @@ async function findSlot(db: Db, trainerId: number, id: number): Promise<Availabi
 export const getSlot = async (db: Db, trainerId: number, id: number) => toSlotOut(await findSlot(db, trainerId, id));
 
 export async function createSlot(db: Db, trainerId: number, input: Required<Omit<SlotInput, 'is_active'>> & SlotInput) {
-  const row = await db
-    .insert(availabilitySlots)
-    .values({
-      trainerId,
-      dayOfWeek: input.day_of_week,
-      startTime: input.start_time,
-      endTime: input.end_time,
-      isActive: input.is_active ?? true,
-    })
-    .returning()
-    .get();
-  return toSlotOut(row);
+  const row = await withVersionBump(
+    db,
+    availabilitySlots,
+    trainerId,
+    db
+      .insert(availabilitySlots)
+      .values({
+        trainerId,
+        dayOfWeek: input.day_of_week,
+        startTime: input.start_time,
+        endTime: input.end_time,
+        isActive: input.is_active ?? true,
+      })
+      .returning(),
+  );
+  return toSlotOut(row as AvailabilitySlot);
 }
 
 export async function updateSlot(db: Db, trainerId: number, id: number, input: SlotInput, now: string) {
@@ -84,20 +102,27 @@ export async function updateSlot(db: Db, trainerId: number, id: number, input: S
     isActive: input.is_active ?? current.isActive,
   };
   if (next.endTime <= next.startTime) throw invalidField('end_time', 'End time must be after start time.');
-  const row = await db
-    .update(availabilitySlots)
-    .set({ ...next, updatedAt: now })
-    .where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId)))
-    .returning()
-    .get();
+  const row = await withVersionBump(
+    db,
+    availabilitySlots,
+    trainerId,
+    db
+      .update(availabilitySlots)
+      .set({ ...next, updatedAt: now })
+      .where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId)))
+      .returning(),
+  );
   return toSlotOut(row ?? { ...current, ...next });
 }
 
 export async function deleteSlot(db: Db, trainerId: number, id: number) {
   await findSlot(db, trainerId, id);
-  await db
-    .delete(availabilitySlots)
-    .where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId)));
+  await withVersionBump(
+    db,
+    availabilitySlots,
+    trainerId,
+    db.delete(availabilitySlots).where(and(eq(availabilitySlots.id, id), eq(availabilitySlots.trainerId, trainerId))),
+  );
 }
 
 // ---- breaks ---------------------------------------------------------------------------
@@ -132,14 +157,31 @@ export const getBreak = async (db: Db, trainerId: number, id: number) => toBreak
 export async function createBreak(
   db: Db,
   trainerId: number,
-  input: { start_date: string; end_date: string; reason?: string },
+  input: {
+    start_date: string;
+    end_date: string;
+    start_time?: string | null;
+    end_time?: string | null;
+    reason?: string;
+  },
 ) {
-  const row = await db
-    .insert(trainerBreaks)
-    .values({ trainerId, startDate: input.start_date, endDate: input.end_date, reason: input.reason ?? '' })
-    .returning()
-    .get();
-  return toBreakOut(row);
+  const row = await withVersionBump(
+    db,
+    trainerBreaks,
+    trainerId,
+    db
+      .insert(trainerBreaks)
+      .values({
+        trainerId,
+        startDate: input.start_date,
+        endDate: input.end_date,
+        startTime: input.start_time ?? null,
+        endTime: input.end_time ?? null,
+        reason: input.reason ?? '',
+      })
+      .returning(),
+  );
+  return toBreakOut(row as TrainerBreak);
 }
 
 export async function updateBreak(db: Db, trainerId: number, id: number, input: BreakInput, now: string) {
@@ -147,21 +189,33 @@ export async function updateBreak(db: Db, trainerId: number, id: number, input: 
   const next = {
     startDate: input.start_date ?? current.startDate,
     endDate: input.end_date ?? current.endDate,
+    startTime: input.start_time === undefined ? current.startTime : input.start_time,
+    endTime: input.end_time === undefined ? current.endTime : input.end_time,
     reason: input.reason ?? current.reason,
   };
-  if (next.endDate < next.startDate) throw invalidField('end_date', 'End date must not be before start date.');
-  const row = await db
-    .update(trainerBreaks)
-    .set({ ...next, updatedAt: now })
-    .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
-    .returning()
-    .get();
+  const errors = breakErrors(next);
+  if (Object.keys(errors).length) throw invalid(errors);
+  const row = await withVersionBump(
+    db,
+    trainerBreaks,
+    trainerId,
+    db
+      .update(trainerBreaks)
+      .set({ ...next, updatedAt: now })
+      .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
+      .returning(),
+  );
   return toBreakOut(row ?? { ...current, ...next });
 }
 
 export async function deleteBreak(db: Db, trainerId: number, id: number) {
   await findBreak(db, trainerId, id);
-  await db.delete(trainerBreaks).where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)));
+  await withVersionBump(
+    db,
+    trainerBreaks,
+    trainerId,
+    db.delete(trainerBreaks).where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId))),
+  );
 }
 
 // ---- free slots -----------------------------------------------------------------------
@@ -219,13 +273,17 @@ export interface ScheduleSpan {
 }
 
 /**
- * Active windows, breaks and pending/confirmed bookings as three JSON columns of one row:
- * one statement, one small result, where three row sets would each cost the runtime a parse.
+ * Active windows, the overrides of the dates looked at, breaks and pending/confirmed bookings as
+ * JSON columns of one row, and the trainer's schedule version they were read at: one
+ * statement, one small result, where several row sets would each cost the runtime a parse.
  */
 export const scheduleColumns = (s: ScheduleSpan) => sql`
   (SELECT json_group_array(json_array(day_of_week, start_time, end_time)) FROM ${availabilitySlots}
     WHERE trainer_id = ${s.trainerId} AND is_active = 1) AS windows,
-  (SELECT json_group_array(json_array(start_date, end_date)) FROM ${trainerBreaks}
+  (SELECT json_group_array(json_array(date, json(${availabilityOverrides.windows}))) FROM ${availabilityOverrides}
+    WHERE trainer_id = ${s.trainerId} AND date >= ${s.breakFrom} AND date <= ${s.breakTo}) AS overrides,
+  (SELECT schedule_version FROM ${trainers} WHERE id = ${s.trainerId}) AS schedule_version,
+  (SELECT json_group_array(json_array(start_date, end_date, start_time, end_time)) FROM ${trainerBreaks}
     WHERE trainer_id = ${s.trainerId} AND end_date >= ${s.breakFrom} AND start_date <= ${s.breakTo}) AS breaks,
   (SELECT json_group_array(json_array(occupied_start, occupied_end)) FROM ${bookings}
     WHERE trainer_id = ${s.trainerId} AND ${isActiveStatus(sql`status`)} AND ${occupiedOverlaps(s.busyFrom, s.busyTo)}
@@ -233,6 +291,8 @@ export const scheduleColumns = (s: ScheduleSpan) => sql`
 
 export interface ScheduleColumns {
   windows: string;
+  overrides: string;
+  schedule_version: number;
   breaks: string;
   busy: string;
 }
@@ -241,14 +301,17 @@ export function parseSchedule(row: ScheduleColumns): {
   windows: WeeklyWindow[];
   breaks: DateSpan[];
   bookings: Interval[];
+  overrides: DateOverride[];
+  scheduleVersion: number;
 } {
   const windows = JSON.parse(row.windows) as [number, string, string][];
-  const breaks = JSON.parse(row.breaks) as [string, string][];
+  const breaks = JSON.parse(row.breaks) as [string, string, string | null, string | null][];
   const busy = JSON.parse(row.busy) as [string, string][];
   return {
     windows: windows.map(([dayOfWeek, startTime, endTime]) => ({ dayOfWeek, startTime, endTime })),
-    breaks: breaks.map(([startDate, endDate]) => ({ startDate, endDate })),
+    breaks: breaks.map(([startDate, endDate, startTime, endTime]) => ({ startDate, endDate, startTime, endTime })),
     bookings: busy.map(([start, end]) => ({ start: Date.parse(start), end: Date.parse(end) })),
+    ...parseExceptions(row),
   };
 }
 

@@ -19,6 +19,15 @@ export interface WeeklyWindow {
 export interface DateSpan {
   startDate: string; // "YYYY-MM-DD", inclusive
   endDate: string; // inclusive
+  /** A partial-day break: the wall-clock part of each day ("HH:MM:SS", end may be "24:00:00"); absent = whole days. */
+  startTime?: string | null;
+  endTime?: string | null;
+}
+
+/** One local date whose open hours replace the weekly windows; no windows = closed that day. */
+export interface DateOverride {
+  date: string; // "YYYY-MM-DD"
+  windows: { startTime: string; endTime: string }[];
 }
 
 export interface SlotRules {
@@ -72,31 +81,65 @@ export function coveredBy(merged: Interval[], start: number, end: number): boole
   return merged.some((i) => i.start <= start && end <= i.end);
 }
 
-/** The trainer's open time around two local dates (inclusive), merged. */
-export function openIntervals(windows: WeeklyWindow[], timeZone: string, fromDate: string, toDate: string): Interval[] {
-  return openIntervalsOn(daysAround(timeZone, fromDate, toDate), windows);
+/**
+ * The trainer's open time around two local dates (inclusive), merged: on a date with an
+ * override its windows, else the weekly windows of that weekday.
+ */
+export function openIntervals(
+  windows: WeeklyWindow[],
+  timeZone: string,
+  fromDate: string,
+  toDate: string,
+  overrides: DateOverride[] = [],
+): Interval[] {
+  return openIntervalsOn(daysAround(timeZone, fromDate, toDate), windows, overrides);
 }
 
-function openIntervalsOn(days: LocalDays, windows: WeeklyWindow[]): Interval[] {
+function openIntervalsOn(days: LocalDays, windows: WeeklyWindow[], overrides: DateOverride[] = []): Interval[] {
   const byDay: WeeklyWindow[][] = [[], [], [], [], [], [], []];
   for (const w of windows) byDay[w.dayOfWeek]?.push(w);
+  const byDate = new Map(overrides.map((o) => [o.date, o.windows]));
   const out: Interval[] = [];
   for (let i = 0; i < days.dates.length - 1; i++) {
-    for (const w of byDay[days.weekday(i)] ?? []) {
+    for (const w of byDate.get(String(days.dates[i])) ?? byDay[days.weekday(i)] ?? []) {
       out.push({ start: days.wallTime(i, w.startTime), end: days.wallTime(i, w.endTime) });
     }
   }
   return mergeIntervals(out);
 }
 
-/** Break days (inclusive, local) as instants: from the start of the first day to the start of the day after the last. */
-export function breakIntervals(breaks: DateSpan[], timeZone: string): Interval[] {
-  return mergeIntervals(
-    breaks.map((b) => ({
-      start: startOfDayMs(b.startDate, timeZone),
-      end: startOfDayMs(addDays(b.endDate, 1), timeZone),
-    })),
-  );
+/**
+ * Breaks as instants, merged. A whole-day break runs from the start of its first local day to
+ * the start of the day after its last; a partial one blocks [start_time, end_time) of each of
+ * its days, counted only on the days around two local dates (inclusive) the caller looks at.
+ * Wall times are bounded as `LocalDays.spanBound` says across DST changes: a time the clocks
+ * skip is the instant they jump, and a repeated hour is covered from its first showing of the
+ * start to its second showing of the end.
+ */
+export function breakIntervals(breaks: DateSpan[], timeZone: string, fromDate: string, toDate: string): Interval[] {
+  return breakIntervalsOn(daysAround(timeZone, fromDate, toDate), breaks);
+}
+
+function breakIntervalsOn(days: LocalDays, breaks: DateSpan[]): Interval[] {
+  const out: Interval[] = [];
+  const dates = days.dates.slice(0, -1).map((d) => d.toString());
+  for (const b of breaks) {
+    if (!b.startTime || !b.endTime) {
+      out.push({
+        start: startOfDayMs(b.startDate, days.timeZone),
+        end: startOfDayMs(addDays(b.endDate, 1), days.timeZone),
+      });
+      continue;
+    }
+    dates.forEach((date, i) => {
+      if (date < b.startDate || date > b.endDate) return;
+      out.push({
+        start: days.spanBound(i, b.startTime as string, 'start'),
+        end: days.spanBound(i, b.endTime as string, 'end'),
+      });
+    });
+  }
+  return mergeIntervals(out);
 }
 
 /**
@@ -116,6 +159,8 @@ export interface FreeSlotsInput {
   fromDate: string;
   toDate: string;
   windows: WeeklyWindow[];
+  /** Dates whose windows replace the weekly ones (none: the weekly windows everywhere). */
+  overrides?: DateOverride[];
   breaks: DateSpan[];
   bookings: Interval[]; // occupied spans of pending and confirmed bookings
   rules: SlotRules;
@@ -125,16 +170,17 @@ export interface FreeSlotsInput {
 /**
  * Free slots for every local date from `fromDate` to `toDate` (inclusive). Candidates start
  * every slot interval from the start of each (merged) open interval; one is offered when the
- * whole session fits inside it, touches no break day, its occupied span (the service's buffers
- * around it) overlaps no booking's occupied span,
+ * whole session fits inside it (a date's override replacing its weekday's windows), touches
+ * no break (whole days, or the wall-clock part of each day of a partial one), its occupied span
+ * (the service's buffers around it) overlaps no booking's occupied span,
  * respects the minimum notice and starts within the booking horizon. A slot belongs to the
  * local date on which it starts.
  */
 export function freeSlots(input: FreeSlotsInput): DaySlots[] {
   const { rules } = input;
   const days = daysAround(rules.timezone, input.fromDate, input.toDate);
-  const open = openIntervalsOn(days, input.windows);
-  const breaks = breakIntervals(input.breaks, rules.timezone);
+  const open = openIntervalsOn(days, input.windows, input.overrides);
+  const breaks = breakIntervalsOn(days, input.breaks);
   const busy = mergeIntervals(input.bookings);
 
   const step = rules.slotIntervalMinutes * MINUTE_MS;

@@ -57,6 +57,7 @@ export const systemRouter = createRouter()
           clients: `${base}/api/clients/`,
           availability_slots: `${base}/api/availability-slots/`,
           trainer_breaks: `${base}/api/trainer-breaks/`,
+          availability_overrides: `${base}/api/availability-overrides/`,
           bookings: `${base}/api/bookings/`,
           packages: `${base}/api/packages/`,
           client_packages: `${base}/api/client-packages/`,
