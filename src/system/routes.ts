@@ -58,6 +58,7 @@ export const systemRouter = createRouter()
           availability_slots: `${base}/api/availability-slots/`,
           trainer_breaks: `${base}/api/trainer-breaks/`,
           bookings: `${base}/api/bookings/`,
+          services: `${base}/api/services/`,
           packages: `${base}/api/packages/`,
           client_packages: `${base}/api/client-packages/`,
           analytics: `${base}/api/analytics/`,
