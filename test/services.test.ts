@@ -393,6 +393,34 @@ describe('services', () => {
     expect(JSON.stringify(res.body)).not.toContain('Secret');
   });
 
+  it('the booking page offers a choice of the public services only when there is more than one', async () => {
+    const t = await registerTrainer();
+    const slug = t.user.trainer.slug;
+    const page = async () => (await api<string>('GET', `/book/${slug}`)).body;
+    const solo = await page();
+    expect(solo).not.toContain('id="services"');
+    expect(solo).toContain('Book a 60-minute session');
+    const checkIn = (
+      await create(t.token, {
+        name: 'Check-in <quick>',
+        duration_minutes: 30,
+        price: '40',
+        currency: 'EUR',
+        location_type: 'video',
+        video_url: 'https://meet.example.com/secret',
+      })
+    ).body;
+    await create(t.token, { name: 'Private one', duration_minutes: 30, is_public: false });
+    const html = await page();
+    expect(html).toContain('<legend>Choose a service</legend>');
+    expect(html.match(/type="radio"/g)).toHaveLength(2);
+    expect(html).toContain(`value="${checkIn.id}"`);
+    expect(html).toContain('Check-in &lt;quick&gt;');
+    expect(html).toContain('30 min · €40.00 · Video call');
+    expect(html).not.toContain('Private one');
+    expect(html).not.toContain('secret');
+  });
+
   it('every services route is in the OpenAPI document', async () => {
     const doc = await api<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json');
     expect(Object.keys(doc.body.paths['/api/services'] ?? {}).sort()).toEqual(['get', 'post']);
