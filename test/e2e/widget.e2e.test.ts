@@ -516,6 +516,39 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await context.close();
   });
 
+  it('a late answer for the service chosen first never replaces the times of the one chosen after it', async () => {
+    const coach = await trainer('Overtake Gym');
+    const short = await call<{ id: number }>('POST', '/api/services/', {
+      token: coach.token,
+      body: { name: 'Short', duration_minutes: 30 },
+    });
+    const { context, page } = await newVisitor(1280);
+    // The first service's times come late, and empty; the second's come straight from the server.
+    let release = () => {};
+    const held = new Promise<void>((done) => {
+      release = done;
+    });
+    await context.route(/\/availability\//, async (route) => {
+      if (route.request().url().includes(`service=${short.body.id}`)) return route.continue();
+      await held;
+      await route.fulfill({ status: 200, contentType: 'application/json', body: '{"timezone":"UTC","days":[]}' });
+    });
+    await page.goto(hostPage('/overtake', snippet(coach.slug)));
+    const frame = await widgetFrame(page);
+    await frame.getByRole('radio', { name: /Short/ }).check();
+    await frame.locator('.slot').first().waitFor();
+    const late = page.waitForResponse(
+      (r) => r.url().includes('/availability/') && !r.url().includes('service=' + short.body.id),
+    );
+    release();
+    await late;
+    await frame.evaluate('new Promise((done) => setTimeout(done, 100))');
+    expect(await frame.locator('.slot').count()).toBeGreaterThan(0);
+    expect(await frame.locator('#status').textContent()).toBe('');
+    await expect.poll(() => eventTypes(page)).toContain('trainerhub:ready');
+    await context.close();
+  });
+
   it('arrow keys move across days and times, each group one Tab stop; Enter picks the focused time', async () => {
     const coach = await trainer('Arrow Athletics');
     await call('PATCH', '/api/users/profile/', { token: coach.token, body: { brand_color: '#000080' } });
