@@ -538,7 +538,7 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await frame.getByRole('radio', { name: /Short/ }).check();
     await frame.locator('.slot').first().waitFor();
     const late = page.waitForResponse(
-      (r) => r.url().includes('/availability/') && !r.url().includes('service=' + short.body.id),
+      (r) => r.url().includes('/availability/') && !r.url().includes(`service=${short.body.id}`),
     );
     release();
     await late;
