@@ -86,6 +86,27 @@ export const servicePatchBody = z
   .openapi('ServiceUpdate', { example: { duration_minutes: 45, price: '55.00', currency: 'USD' } });
 export type ServicePatchInput = z.infer<typeof servicePatchBody>;
 
+const SERVICE_EXAMPLE = {
+  id: 7,
+  name: '60-minute session',
+  description: '',
+  duration_minutes: 60,
+  price: '80.00',
+  currency: 'USD',
+  buffer_before_minutes: 0,
+  buffer_after_minutes: 15,
+  location_type: 'in_person' as const,
+  location: '12 Gym Street',
+  video_url: '',
+  color: '#1e6fd9',
+  is_public: true,
+  position: 0,
+  is_active: true,
+  is_default: true,
+  created_at: '2026-01-05T09:00:00.000Z',
+  updated_at: '2026-01-05T09:00:00.000Z',
+};
+
 export const serviceOut = z
   .object({
     id: z.number().int(),
@@ -109,29 +130,20 @@ export const serviceOut = z
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .openapi('Service', {
-    example: {
-      id: 7,
-      name: '60-minute session',
-      description: '',
-      duration_minutes: 60,
-      price: '80.00',
-      currency: 'USD',
-      buffer_before_minutes: 0,
-      buffer_after_minutes: 15,
-      location_type: 'in_person',
-      location: '12 Gym Street',
-      video_url: '',
-      color: '#1e6fd9',
-      is_public: true,
-      position: 0,
-      is_active: true,
-      is_default: true,
-      created_at: '2026-01-05T09:00:00.000Z',
-      updated_at: '2026-01-05T09:00:00.000Z',
-    },
-  });
+  .openapi('Service', { example: SERVICE_EXAMPLE });
 export type ServiceOut = z.infer<typeof serviceOut>;
+
+/** What a visitor may see of a service. */
+export const publicPart = (s: ServiceOut) => ({
+  id: s.id,
+  name: s.name,
+  description: s.description,
+  duration_minutes: s.duration_minutes,
+  price: s.price,
+  currency: s.currency,
+  location_type: s.location_type,
+  color: s.color,
+});
 
 /** What the public profile shows of a service: no address or meeting link (those are for booked clients). */
 export const publicServiceOut = z
@@ -146,16 +158,7 @@ export const publicServiceOut = z
     color: z.string(),
   })
   .openapi('PublicService', {
-    example: {
-      id: 7,
-      name: '60-minute session',
-      description: '',
-      duration_minutes: 60,
-      price: '80.00',
-      currency: 'USD',
-      location_type: 'in_person',
-      color: '#1e6fd9',
-    },
+    example: publicPart(SERVICE_EXAMPLE),
   });
 export type PublicServiceOut = z.infer<typeof publicServiceOut>;
 

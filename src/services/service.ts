@@ -13,6 +13,7 @@ import {
   CURRENCY_WITHOUT_PRICE,
   PRICE_WITHOUT_CURRENCY,
   type PublicServiceOut,
+  publicPart,
   type ServiceCreateInput,
   type ServiceListQuery,
   type ServiceOut,
@@ -76,19 +77,7 @@ export async function publicServices(db: Db, trainerId: number): Promise<PublicS
     .from(services)
     .where(and(eq(services.trainerId, trainerId), eq(services.isPublic, true), eq(services.isActive, true)))
     .orderBy(asc(services.position), asc(services.id));
-  return rows.map((s) => {
-    const out = toServiceOut(s);
-    return {
-      id: out.id,
-      name: out.name,
-      description: out.description,
-      duration_minutes: out.duration_minutes,
-      price: out.price,
-      currency: out.currency,
-      location_type: out.location_type,
-      color: out.color,
-    };
-  });
+  return rows.map((s) => publicPart(toServiceOut(s)));
 }
 
 /** The columns a body sets; `price: null` clears the currency with it. */
