@@ -1,5 +1,5 @@
 // `npm run seed:demo`: fills the LOCAL D1 database with a demo trainer whose dashboard is alive:
-// 30 clients, packs sold in USD and EUR (one expired), two months of bookings in every state,
+// three services (one a home visit with a buffer after), 30 clients, packs sold in USD and EUR (one expired), two months of bookings in every state,
 // consumed credits, TrainerHub subscription payments and the daily metrics of the past days.
 // Run it before or while `npm run dev` is running (same local database; pass the same
 // `--persist-to <dir>` if you use one). Running it again replaces the demo trainer's data.
@@ -78,6 +78,17 @@ sql.push(
    VALUES (${lit(EMAIL)}, ${lit(hashPassword(PASSWORD))}, 'Dana', 'Demo', 1, 0, 0);`,
   `INSERT INTO trainers (user_id, business_name, slug, timezone, auto_confirm)
    VALUES ((SELECT id FROM users WHERE email = ${lit(EMAIL)}), 'Demo Fitness Studio', ${lit(SLUG)}, ${lit(ZONE)}, 0);`,
+);
+// ---- services: the trainer's default (made by the database when the trainer row is) and two more
+
+sql.push(
+  `UPDATE services SET name = 'Personal training', description = 'One-to-one session at the studio.',
+     price_cents = 8000, currency = 'USD', location = '120 Atlantic Ave, Brooklyn', color = '#1a56db'
+   WHERE trainer_id = ${T} AND is_default = 1;`,
+  `INSERT INTO services (trainer_id, name, description, duration_minutes, price_cents, currency, location_type, video_url, color, position)
+   VALUES (${T}, 'Check-in', 'A short video call to review your progress.', 30, 4000, 'USD', 'video', 'https://meet.example.com/demo-fitness', '#0e9f6e', 1);`,
+  `INSERT INTO services (trainer_id, name, description, duration_minutes, buffer_after_minutes, price_cents, currency, location_type, color, position)
+   VALUES (${T}, 'Home assessment', 'Movement screen and a plan, at your place.', 90, 30, 12000, 'USD', 'client_address', '#c27803', 2);`,
 );
 for (let day = 0; day < 6; day++) {
   sql.push(

@@ -17,6 +17,7 @@ import { checkoutHeaders } from './payments/checkout-page';
 import { PADDLE_WEBHOOK_PATH, paymentsRouter } from './payments/routes';
 import { PUBLIC_MAX_BODY_BYTES, publicRouter } from './public/routes';
 import { schedulingRouter } from './scheduling/routes';
+import { servicesRouter } from './services/routes';
 import { registerDocs } from './system/docs';
 import { systemRouter } from './system/routes';
 import { usersRouter } from './users/routes';
@@ -135,6 +136,7 @@ function mountAreas(app: App) {
   app.route('/', schedulingRouter);
   app.route('/', bookingsRouter);
   app.route('/', packagesRouter);
+  app.route('/', servicesRouter);
   app.route('/', analyticsRouter);
   app.route('/', notificationsRouter);
   app.route('/', paymentsRouter);

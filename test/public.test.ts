@@ -63,6 +63,7 @@ describe('public profile and availability', () => {
       'min_notice_minutes',
       'packages',
       'photo_url',
+      'services',
       'session_duration_minutes',
       'slug',
       'timezone',

@@ -8,14 +8,12 @@ type Trainer = Awaited<ReturnType<typeof setupTrainer>>;
 
 /** A service of the trainer's, made through the services API. */
 async function addService(t: Trainer, body: Record<string, unknown>): Promise<number> {
-  const b = { name: 'Service', duration_minutes: 60, ...body } as Record<string, unknown>;
-  const cols = Object.keys(b);
-  const row = await env.DB.prepare(
-    `INSERT INTO services (trainer_id, ${cols.join(',')}) VALUES (?, ${cols.map(() => '?').join(',')}) RETURNING id`,
-  )
-    .bind(t.user.trainer.id, ...cols.map((c) => (typeof b[c] === 'boolean' ? (b[c] ? 1 : 0) : b[c])))
-    .first<{ id: number }>();
-  return row?.id ?? 0;
+  const res = await api<{ id: number }>('POST', '/api/services/', {
+    token: t.token,
+    body: { name: 'Service', duration_minutes: 60, ...body },
+  });
+  if (res.status !== 201) throw new Error(`service create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
 }
 
 type Day = { date: string; slots: { start_time: string }[] };
@@ -133,7 +131,7 @@ describe('bookings carry their service', () => {
     const other = await setupTrainer();
     const theirs = await addService(other, { name: 'Theirs' });
     const archived = await addService(t, { name: 'Old' });
-    await env.DB.prepare('UPDATE services SET is_active = 0 WHERE id = ?').bind(archived).run();
+    await api('PATCH', `/api/services/${archived}/`, { token: t.token, body: { is_active: false } });
     const hidden = await addService(t, { name: 'Private', is_public: false, duration_minutes: 45 });
     const date = futureDay(23).date;
     for (const service of [999_999, theirs, archived]) {

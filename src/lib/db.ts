@@ -45,3 +45,10 @@ export function statement(db: Db, query: SQL | { toSQL(): { sql: string; params:
   const { sql: text, params } = is(query, SQL) ? dialect.sqlToQuery(query) : query.toSQL();
   return db.$client.prepare(text).bind(...params);
 }
+
+/** Anything `statement` takes: a drizzle query builder or a `sql` fragment. */
+export type Step = Parameters<typeof statement>[1];
+
+/** One atomic D1 batch of query builders and SQL fragments (drizzle's own batch takes no raw fragment). */
+export const batchSteps = <T = Record<string, unknown>>(db: Db, steps: Step[]) =>
+  db.$client.batch<T>(steps.map((step) => statement(db, step)));

@@ -74,3 +74,13 @@ export function minorUnitsToCents(minor: number, currency: string): number {
   const decimals = currencyDecimals(currency);
   return decimals === 2 ? minor : Math.round(minor * 10 ** (2 - decimals));
 }
+
+/** An amount for people, from the exact decimal string (never a float): 8000 USD cents → "$80.00". */
+export function displayAmount(cents: number, currency: string): string {
+  const text = formatCents(cents) as `${number}`;
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(text);
+  } catch {
+    return `${text} ${currency}`;
+  }
+}

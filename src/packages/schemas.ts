@@ -1,29 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { LEDGER_REASONS } from '../db/schema';
-import { isCurrency, toCents } from '../lib/money';
+import { currencyField, moneyField } from '../lib/fields';
+import { toCents } from '../lib/money';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import { dateField } from '../scheduling/schemas';
-
-/** A positive amount as a decimal string (numbers accepted) → integer cents. */
-export const moneyField = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const cents = toCents(v);
-    if (cents === null || cents <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'Use a positive amount with at most two decimals, e.g. "249.99".' });
-      return z.NEVER;
-    }
-    return cents;
-  })
-  .openapi({ type: 'string', example: '249.99' });
-
-const currencyField = singleLine()
-  .trim()
-  .toUpperCase()
-  .refine(isCurrency, 'Use an ISO 4217 currency code such as "USD".')
-  .openapi({ example: 'USD' });
 
 const packageFields = {
   name: singleLine().trim().min(1).max(200),

@@ -3,6 +3,7 @@ import { instantField, serviceRef } from '../bookings/schemas';
 import { BOOKING_STATUSES, LOCATION_TYPES } from '../db/schema';
 import { multiLine, singleLine } from '../lib/text';
 import { dateField, serviceQuery } from '../scheduling/schemas';
+import { publicServiceOut } from '../services/schemas';
 import { emailField, phoneField, timezoneField } from '../users/schemas';
 
 export const slugParam = z.object({
@@ -36,6 +37,10 @@ export const publicTrainerOut = z
         currency: z.string(),
       }),
     ),
+    services: z.array(publicServiceOut).openapi({
+      description:
+        'The public, active services by position: the booking page offers a choice when there is more than one. Where a session happens (address, video link) is told to booked clients only.',
+    }),
   })
   .openapi('PublicTrainer');
 

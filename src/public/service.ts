@@ -27,6 +27,7 @@ import { placeLine, placeOf, serviceNameOf } from '../notifications/location';
 import { enqueue } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { getAvailableTimes } from '../scheduling/service';
+import { publicServices } from '../services/service';
 import type { PublicBookingInput } from './schemas';
 
 export const MAX_PUBLIC_RANGE_DAYS = 62;
@@ -45,14 +46,17 @@ export async function trainerBySlug(db: Db, slug: string): Promise<{ trainer: Tr
   return row;
 }
 
-/** What a visitor may know of a trainer: no ids, no emails. */
+/** What a visitor may know of a trainer: no emails, no trainer id; services with the id a booking names. */
 export async function publicProfile(db: Db, slug: string) {
   const { trainer, name } = await trainerBySlug(db, slug);
-  const packages = await db
-    .select()
-    .from(sessionPackages)
-    .where(and(eq(sessionPackages.trainerId, trainer.id), eq(sessionPackages.isActive, true)))
-    .orderBy(asc(sessionPackages.priceCents), asc(sessionPackages.id));
+  const [packages, offered] = await Promise.all([
+    db
+      .select()
+      .from(sessionPackages)
+      .where(and(eq(sessionPackages.trainerId, trainer.id), eq(sessionPackages.isActive, true)))
+      .orderBy(asc(sessionPackages.priceCents), asc(sessionPackages.id)),
+    publicServices(db, trainer.id),
+  ]);
   return {
     business_name: name,
     slug: trainer.slug,
@@ -70,6 +74,7 @@ export async function publicProfile(db: Db, slug: string) {
       price: formatCents(p.priceCents),
       currency: p.currency,
     })),
+    services: offered,
   };
 }
 

@@ -59,6 +59,7 @@ export const systemRouter = createRouter()
           trainer_breaks: `${base}/api/trainer-breaks/`,
           availability_overrides: `${base}/api/availability-overrides/`,
           bookings: `${base}/api/bookings/`,
+          services: `${base}/api/services/`,
           packages: `${base}/api/packages/`,
           client_packages: `${base}/api/client-packages/`,
           analytics: `${base}/api/analytics/`,

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EMAIL, PHONE, TIME_ZONE } from '../lib/field-messages';
+import { isHttpsUrl } from '../lib/fields';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
 import { multiLine, singleLine, singleLineRefined } from '../lib/text';
@@ -29,15 +30,10 @@ export const timezoneField = singleLine().refine(isValidTimeZone, TIME_ZONE).ope
 
 const nameField = singleLine().trim().max(150);
 
-/** An absolute https URL with a host (the booking page loads photos only over https). */
-function isHttpsUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
-}
+const SESSION_DURATION =
+  "The default service's `duration_minutes` (/api/services/): changing either changes both, in one write.";
+const BUFFER =
+  "The default service's `buffer_after_minutes` (/api/services/): changing either changes both, in one write.";
 
 const NO_SHOW_USES_CREDIT =
   'Whether marking a booking a no-show spends the package credit it reserved (ledger reason `no_show`); when off, the reservation is released and no credit is used. Default true.';
@@ -52,9 +48,9 @@ export const trainerSettingsFields = {
     .max(60)
     .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single dashes.'),
   timezone: timezoneField,
-  session_duration_minutes: z.number().int().min(5).max(720),
+  session_duration_minutes: z.number().int().min(5).max(720).openapi({ description: SESSION_DURATION }),
   slot_interval_minutes: z.number().int().min(5).max(240),
-  buffer_minutes: z.number().int().min(0).max(240),
+  buffer_minutes: z.number().int().min(0).max(240).openapi({ description: BUFFER }),
   min_notice_minutes: z.number().int().min(0).max(43_200),
   booking_horizon_days: z.number().int().min(1).max(365),
   late_cancel_hours: z.number().int().min(0).max(168),
@@ -138,9 +134,9 @@ export const trainerOut = z
     business_name: z.string(),
     slug: z.string(),
     timezone: z.string(),
-    session_duration_minutes: z.number().int(),
+    session_duration_minutes: z.number().int().openapi({ description: SESSION_DURATION }),
     slot_interval_minutes: z.number().int(),
-    buffer_minutes: z.number().int(),
+    buffer_minutes: z.number().int().openapi({ description: BUFFER }),
     min_notice_minutes: z.number().int(),
     booking_horizon_days: z.number().int(),
     late_cancel_hours: z.number().int(),

@@ -1,11 +1,12 @@
 import { and, eq, gt, lt, or, sql } from 'drizzle-orm';
-import { clients, services, sessions, type Trainer, trainers, type User, users } from '../db/schema';
+import { clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
 import type { AuthContext } from '../lib/context';
-import { type Db, isUniqueViolation } from '../lib/db';
+import { batchSteps, type Db, isUniqueViolation, type Step } from '../lib/db';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
 import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '../lib/problem';
 import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { newTokenClaims, signToken } from '../lib/tokens';
+import { defaultFromTrainer } from '../services/service';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
 
 export function toUserOut(user: User, trainer: Trainer | null): UserOut {
@@ -281,7 +282,7 @@ export async function updateProfile(
     if (value !== undefined) Object.assign(trainerSet, { [column]: value });
   }
 
-  const writes = [];
+  const writes: Step[] = [];
   if (Object.keys(userSet).length)
     writes.push(
       db
@@ -295,27 +296,12 @@ export async function updateProfile(
         .update(trainers)
         .set({ ...trainerSet, updatedAt: now })
         .where(eq(trainers.id, auth.trainer.id)),
+      // The session length and buffer are the default service's: it follows in the same batch.
+      ...defaultFromTrainer(db, auth.trainer.id, trainerSet, now),
     );
-  // The session length and buffer are the default service's: it changes with them.
-  const serviceSet = {
-    ...(trainerSet.sessionDurationMinutes !== undefined && { durationMinutes: trainerSet.sessionDurationMinutes }),
-    ...(trainerSet.bufferMinutes !== undefined && { bufferAfterMinutes: trainerSet.bufferMinutes }),
-  };
-  if (auth.trainer && Object.keys(serviceSet).length)
-    writes.push(
-      db
-        .update(services)
-        .set({ ...serviceSet, updatedAt: now })
-        .where(and(eq(services.trainerId, auth.trainer.id), eq(services.isDefault, true))),
-      db
-        .update(trainers)
-        .set({ scheduleVersion: sql`${trainers.scheduleVersion} + 1` })
-        .where(eq(trainers.id, auth.trainer.id)),
-    );
-  const [first, ...rest] = writes;
-  if (first) {
+  if (writes.length) {
     try {
-      await db.batch([first, ...rest]);
+      await batchSteps(db, writes);
     } catch (err) {
       if (isUniqueViolation(err)) throw invalidField('slug', 'This slug is already taken.');
       throw err;

@@ -4,7 +4,7 @@
 import { html } from 'hono/html';
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { BookingPageTrainer } from './service';
+import type { BookingPageTrainer, PageService } from './service';
 
 /**
  * `frame-ancestors *`: these pages are made to be embedded by the widget on any site. `img-src
@@ -81,10 +81,43 @@ const Picker = ({ heading = 'Choose a day' }: { heading?: string }) => (
   </section>
 );
 
+/**
+ * More than one service: the visitor picks one before the calendar (client/page/book.ts loads
+ * its times). A native radio group: one tab stop, arrow keys move the choice.
+ */
+const ServicePicker = ({ services }: { services: PageService[] }) => (
+  <fieldset id="services" class="services">
+    <legend>Choose a service</legend>
+    {services.map((s, i) => (
+      <label class="service" for={`service-${s.id}`}>
+        <input
+          type="radio"
+          id={`service-${s.id}`}
+          name="service"
+          value={String(s.id)}
+          checked={i === 0}
+          data-name={s.name}
+          aria-describedby={s.description ? `service-${s.id}-about` : undefined}
+        />
+        <span class="service-text">
+          <span class="service-name">{s.name}</span>
+          <span class="service-facts">{s.facts}</span>
+          {s.description && (
+            <span class="service-about" id={`service-${s.id}-about`}>
+              {s.description}
+            </span>
+          )}
+        </span>
+      </label>
+    ))}
+  </fieldset>
+);
+
 const BookingForm = () => (
   <form id="form" class="form" novalidate hidden aria-labelledby="form-h">
     <h2 id="form-h">Your details</h2>
     <p class="chosen">
+      <span id="chosen-service" class="chosen-service" hidden />
       <span id="chosen" />{' '}
       <button type="button" id="change" class="link">
         Change time
@@ -144,6 +177,8 @@ const Done = () => (
 export function renderBookingPage(trainer: BookingPageTrainer, version: string): Rendered {
   const name = trainer.businessName || 'Book a session';
   const tz = trainer.timezone;
+  const choice = trainer.services.length > 1;
+  const minutes = trainer.services.length === 1 ? trainer.services[0]?.durationMinutes : trainer.sessionDurationMinutes;
   return render(
     <Shell title={`Book a session · ${name}`} version={version} script>
       <main
@@ -160,13 +195,14 @@ export function renderBookingPage(trainer: BookingPageTrainer, version: string):
           )}
           <div>
             <h1>{name}</h1>
-            <p class="sub">Book a {trainer.sessionDurationMinutes}-minute session</p>
+            <p class="sub">{choice ? 'Choose a service and a time' : `Book a ${minutes}-minute session`}</p>
           </div>
         </header>
         {trainer.bio && <p class="bio">{trainer.bio}</p>}
         <noscript>
           <p class="alert">This booking page needs JavaScript.</p>
         </noscript>
+        {choice && <ServicePicker services={trainer.services} />}
         <ZoneSelect tz={tz} />
         <p id="status" class="status" role="status">
           Loading available times…

@@ -444,6 +444,111 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     }
   });
 
+  it('more than one public service: a labelled radio group before the calendar; the choice goes with the times and the booking (375 and 1280 px)', async () => {
+    const coach = await trainer('Service Studio');
+    const made = await Promise.all([
+      call<{ id: number }>('POST', '/api/services/', {
+        token: coach.token,
+        body: { name: 'Check-in', duration_minutes: 30, price: '40', currency: 'USD', location_type: 'video' },
+      }),
+      call<{ id: number }>('POST', '/api/services/', {
+        token: coach.token,
+        body: { name: 'Hidden', duration_minutes: 30, is_public: false },
+      }),
+    ]);
+    const checkIn = made[0].body.id;
+    const listed = await call<{ services: { id: number; name: string }[] }>(
+      'GET',
+      `/api/public/trainers/${coach.slug}/`,
+    );
+    const ids = listed.body.services.map((s) => s.id);
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBe(checkIn);
+    const url = hostPage('/services', snippet(coach.slug));
+    for (const width of [375, 1280]) {
+      const { context, page, requests } = await newVisitor(width);
+      const posted: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().includes('/bookings/')) posted.push(r.postData() ?? '');
+      });
+      await page.goto(url);
+      const frame = await widgetFrame(page);
+      await frame.locator('.slot').first().waitFor();
+      const group = frame.getByRole('group', { name: 'Choose a service' });
+      await expect(group.isVisible()).resolves.toBe(true);
+      await expect(group.getByRole('radio').count()).resolves.toBe(2);
+      const first = group.getByRole('radio', { name: /60-minute session/ });
+      const second = group.getByRole('radio', { name: /Check-in/ });
+      await expect(first.isChecked()).resolves.toBe(true);
+      expect(await frame.locator('.service').nth(1).textContent()).toContain('30 min · $40.00 · Video call');
+      expect(await frame.locator('.sub').textContent()).toBe('Choose a service and a time');
+      const availability = () => requests.filter((r) => r.includes('/availability/'));
+      expect(availability()[0]).toContain(`service=${ids[0]}`);
+
+      // The keyboard alone: the checked radio is the group's tab stop; an arrow key chooses the next.
+      await first.focus();
+      await page.keyboard.press('ArrowDown');
+      await expect(second.isChecked()).resolves.toBe(true);
+      await expect.poll(() => availability().at(-1)).toContain(`service=${checkIn}`);
+      await frame.locator('.slot').first().waitFor();
+      // Nothing is wider than the frame.
+      expect(await frame.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      await shot(page, `widget-services-${width}.png`, true);
+
+      await pickFirstSlot(frame);
+      expect(await frame.locator('#chosen-service').textContent()).toBe('Check-in');
+      await fillDetails(frame, 'Sam', email('sam'));
+      await frame.locator('#submit').click();
+      await expect.poll(() => frame.locator('#done').isVisible()).toBe(true);
+      expect(JSON.parse(posted[0] ?? '{}')).toMatchObject({ service: checkIn });
+      await context.close();
+    }
+
+    // One public service: no picker, and the requests name none (the server books the default).
+    const solo = await trainer('Solo Studio');
+    const { context, page, requests } = await newVisitor(375);
+    await page.goto(hostPage('/solo', snippet(solo.slug)));
+    const frame = await widgetFrame(page);
+    await frame.locator('.slot').first().waitFor();
+    expect(await frame.locator('#services').count()).toBe(0);
+    expect(await frame.locator('.sub').textContent()).toBe('Book a 60-minute session');
+    expect(requests.filter((r) => r.includes('/availability/')).every((r) => !r.includes('service='))).toBe(true);
+    await context.close();
+  });
+
+  it('a late answer for the service chosen first never replaces the times of the one chosen after it', async () => {
+    const coach = await trainer('Overtake Gym');
+    const short = await call<{ id: number }>('POST', '/api/services/', {
+      token: coach.token,
+      body: { name: 'Short', duration_minutes: 30 },
+    });
+    const { context, page } = await newVisitor(1280);
+    // The first service's times come late, and empty; the second's come straight from the server.
+    let release = () => {};
+    const held = new Promise<void>((done) => {
+      release = done;
+    });
+    await context.route(/\/availability\//, async (route) => {
+      if (route.request().url().includes(`service=${short.body.id}`)) return route.continue();
+      await held;
+      await route.fulfill({ status: 200, contentType: 'application/json', body: '{"timezone":"UTC","days":[]}' });
+    });
+    await page.goto(hostPage('/overtake', snippet(coach.slug)));
+    const frame = await widgetFrame(page);
+    await frame.getByRole('radio', { name: /Short/ }).check();
+    await frame.locator('.slot').first().waitFor();
+    const late = page.waitForResponse(
+      (r) => r.url().includes('/availability/') && !r.url().includes(`service=${short.body.id}`),
+    );
+    release();
+    await late;
+    await frame.evaluate('new Promise((done) => setTimeout(done, 100))');
+    expect(await frame.locator('.slot').count()).toBeGreaterThan(0);
+    expect(await frame.locator('#status').textContent()).toBe('');
+    await expect.poll(() => eventTypes(page)).toContain('trainerhub:ready');
+    await context.close();
+  });
+
   it('arrow keys move across days and times, each group one Tab stop; Enter picks the focused time', async () => {
     const coach = await trainer('Arrow Athletics');
     await call('PATCH', '/api/users/profile/', { token: coach.token, body: { brand_color: '#000080' } });

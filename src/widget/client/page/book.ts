@@ -133,7 +133,9 @@ async function submitBooking(s: State, choose: (slot: Slot) => void) {
   s.sending = true;
   submit.disabled = true;
   submit.textContent = 'Booking…';
-  const res = await api('POST', `${s.base}bookings/`, body, { 'Idempotency-Key': uuid() });
+  // The chosen service, when the page offers a choice; none books the trainer's default.
+  const sent = s.service ? { ...body, service: Number(s.service) } : body;
+  const res = await api('POST', `${s.base}bookings/`, sent, { 'Idempotency-Key': uuid() });
   s.sending = false;
   submit.disabled = false;
   submit.textContent = 'Confirm booking';
@@ -157,6 +159,30 @@ async function taken(s: State, choose: (slot: Slot) => void, text: string) {
   await load(s, true, choose);
   showAlert(text);
   el.timesHeading().focus();
+}
+
+/** The service picker (more than one public service): its choice goes with the times and the booking. */
+function setupServices(s: State, choose: (slot: Slot) => void) {
+  const group = document.getElementById('services');
+  if (!group) return;
+  const apply = () => {
+    const input = group.querySelector<HTMLInputElement>('input[name="service"]:checked');
+    s.service = input ? input.value : undefined;
+    const chosen = $('chosen-service');
+    chosen.textContent = input?.dataset.name || '';
+    show(chosen, !!input);
+  };
+  apply();
+  group.addEventListener('change', () => {
+    apply();
+    s.selected = null;
+    showPicker();
+    showAlert('');
+    // The other service's times are not offered for this one: none shows until its own arrive.
+    show(el.pick(), false);
+    el.status().textContent = 'Loading available times…';
+    load(s, false, choose).then((ok) => show(el.pick(), ok));
+  });
 }
 
 export function bookingPage(app: HTMLElement): void {
@@ -187,6 +213,7 @@ export function bookingPage(app: HTMLElement): void {
   hideBrokenPhoto();
   prefill(el.form());
   setupZones(s, visitor, trainerZone, () => renderDays(s, choose));
+  setupServices(s, choose);
   // Arrow keys select the next day (its times show at once); among times they only move focus.
   roving(el.days(), (button) => button.click());
   roving(el.times());

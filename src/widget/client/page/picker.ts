@@ -13,7 +13,7 @@ import {
   zoneChoices,
   zoneOptionLabel,
 } from '../time';
-import { $, api, post, showAlert } from './dom';
+import { $, type ApiResult, api, post, showAlert } from './dom';
 import { setTabStop } from './roving';
 
 /** The picker's state: what the API offered, what is shown and what the visitor chose. */
@@ -25,6 +25,10 @@ export interface State {
   selectedDay: string | null;
   selected: Slot | null;
   sending: boolean;
+  /** The chosen service's id (the booking page's picker); none: the trainer's default. */
+  service?: string;
+  /** The latest load: an answer a later load overtook is dropped, and its callers get the later one's. */
+  loading?: Promise<boolean>;
 }
 
 export const el = {
@@ -112,10 +116,17 @@ export function renderDays(s: State, choose: (slot: Slot) => void) {
   renderTimes(s, choose);
 }
 
-/** Loads the free times; false (with the reason shown) when they could not be loaded. */
-export async function load(s: State, fresh: boolean, choose: (slot: Slot) => void): Promise<boolean> {
+/** The free times of the chosen service, as the API answers. */
+function fetchTimes(s: State, fresh: boolean): Promise<ApiResult> {
+  const query = new URLSearchParams();
+  if (s.service) query.set('service', s.service);
   // Availability is cached for 15 s; after a booking or a conflict, bust the cache.
-  const res = await api('GET', `${s.base}availability/${fresh ? `?_=${Date.now()}` : ''}`);
+  if (fresh) query.set('_', String(Date.now()));
+  const search = query.toString();
+  return api('GET', `${s.base}availability/${search ? `?${search}` : ''}`);
+}
+
+function showTimes(s: State, res: ApiResult, choose: (slot: Slot) => void): boolean {
   const data = res.data as { days?: unknown } | null;
   if (res.status === 200 && data && Array.isArray(data.days)) {
     s.apiDays = data.days;
@@ -128,6 +139,19 @@ export async function load(s: State, fresh: boolean, choose: (slot: Slot) => voi
   else showAlert('Available times could not be loaded. Please try again later.');
   post('error', { code: errorCode(res.status) });
   return false;
+}
+
+/**
+ * Loads the free times; false (with the reason shown) when they could not be loaded. When a
+ * later load (another service chosen meanwhile) overtakes it, its answer is dropped and it
+ * resolves as that later load does.
+ */
+export function load(s: State, fresh: boolean, choose: (slot: Slot) => void): Promise<boolean> {
+  const run: Promise<boolean> = fetchTimes(s, fresh).then((res) =>
+    s.loading === run ? showTimes(s, res, choose) : (s.loading ?? Promise.resolve(false)),
+  );
+  s.loading = run;
+  return run;
 }
 
 /** The `trainerhub:error` code the host page hears for a failed call. */

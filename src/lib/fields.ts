@@ -1,0 +1,34 @@
+// Zod request fields several areas share: an amount, a currency code and an https address.
+import { z } from '@hono/zod-openapi';
+import { isCurrency, toCents } from './money';
+import { singleLine } from './text';
+
+/** A positive amount as a decimal string (numbers accepted) → integer cents. */
+export const moneyField = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const cents = toCents(v);
+    if (cents === null || cents <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'Use a positive amount with at most two decimals, e.g. "249.99".' });
+      return z.NEVER;
+    }
+    return cents;
+  })
+  .openapi({ type: 'string', example: '249.99' });
+
+/** An ISO 4217 code, upper-cased. */
+export const currencyField = singleLine()
+  .trim()
+  .toUpperCase()
+  .refine(isCurrency, 'Use an ISO 4217 currency code such as "USD".')
+  .openapi({ example: 'USD' });
+
+/** An absolute https URL with a host and no credentials in it. */
+export function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
