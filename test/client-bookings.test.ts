@@ -214,6 +214,18 @@ describe('a client user books for themselves', () => {
     expect(res.body.client_package).toBe(own.id);
   });
 
+  it('five client users asking for one slot at once: one 201, four 409s, one row', async () => {
+    const t = await openTrainer();
+    const members = await Promise.all(Array.from({ length: 5 }, () => clientUser()));
+    const start = slotAt(11, '09:00');
+    const results = await Promise.all(members.map((m) => clientBook(m.token, { trainer: t.slug, start_time: start })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    const refused = results.filter((r) => r.status === 409);
+    expect(refused).toHaveLength(4);
+    for (const r of refused) expect(r.body.code).toBe('booking_overlap');
+    expect((await trainerBookings(t.token)).filter((b) => b.start_time === start)).toHaveLength(1);
+  });
+
   it('an Idempotency-Key sent twice books once and replays the answer', async () => {
     const me = await clientUser();
     const t = await openTrainer();
