@@ -7,6 +7,7 @@ import { consoleRouter } from './admin/console';
 import { adminApiRouter } from './admin/routes';
 import { analyticsRouter } from './analytics/routes';
 import { bookingsRouter } from './bookings/routes';
+import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
 import { API_CSP, securityHeaders } from './lib/html';
 import { ApiError, problemResponse } from './lib/problem';
@@ -135,6 +136,7 @@ function mountAreas(app: App) {
   app.route('/', clientsRouter);
   app.route('/', schedulingRouter);
   app.route('/', bookingsRouter);
+  app.route('/', clientPortalRouter);
   app.route('/', packagesRouter);
   app.route('/', servicesRouter);
   app.route('/', analyticsRouter);

@@ -2,7 +2,7 @@
 // out-of-range input must be answered in sentences for people, never in the validator's words.
 import { describe, expect, it } from 'vitest';
 import { registerStaff } from './admin-helpers';
-import { api, futureDay, setupTrainer, uniqueEmail } from './helpers';
+import { api, futureDay, PASSWORD, setupTrainer, uniqueEmail, verifyEmailOf } from './helpers';
 
 // What a validator says and a person should never read.
 // Word boundaries: `booking_request_received` is a value a person may choose, not validator talk.
@@ -126,7 +126,19 @@ async function fixtures() {
       .replace('{id}', String(idFor(template)))
       .replace('{slug}', t.user.trainer.slug)
       .replace('{token}', pub.body.manage_url.split('/').filter(Boolean).pop() ?? 'x');
-  const tokenFor = (template: string) => (template.startsWith('/api/admin/') ? staff.token : t.token);
+  // The signed-in client's own routes answer a trainer 403 before validating: ask as a client user.
+  const email = uniqueEmail('member');
+  const member = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+    body: { email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
+    headers: { 'CF-Connecting-IP': '203.0.113.78' },
+  });
+  await verifyEmailOf(member.body.user.id, email);
+  const tokenFor = (template: string) =>
+    template.startsWith('/api/admin/')
+      ? staff.token
+      : template.startsWith('/api/client/')
+        ? member.body.token
+        : t.token;
   return { path, tokenFor };
 }
 

@@ -2,7 +2,16 @@
 // limit, per client address (Cloudflare's CF-Connecting-IP) and per account, manage link or
 // trainer; and the OpenAPI document lists a 429 exactly where one can happen.
 import { describe, expect, it } from 'vitest';
-import { api, futureDay, PASSWORD, type Reply, registerTrainer, setupTrainer, uniqueEmail } from './helpers';
+import {
+  api,
+  futureDay,
+  PASSWORD,
+  type Reply,
+  registerTrainer,
+  setupTrainer,
+  uniqueEmail,
+  verifyEmailOf,
+} from './helpers';
 
 /** A client address no other test uses (documentation range, random). */
 const freshIp = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
@@ -124,6 +133,17 @@ describe('newly limited routes', () => {
   });
 });
 
+/** A client user whose email is verified: the signed-in client's own booking routes are limited per account. */
+async function verifiedClientUser(): Promise<string> {
+  const email = uniqueEmail('member');
+  const res = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+    headers: from(freshIp()),
+    body: { email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
+  });
+  await verifyEmailOf(res.body.user.id, email);
+  return res.body.token;
+}
+
 type Response429 = { description: string; headers?: Record<string, unknown> };
 type Spec = { paths: Record<string, Record<string, { responses: Record<string, Response429> }>> };
 
@@ -133,6 +153,7 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
     const { token } = await registerTrainer();
     const tokenOf = await manageToken(t.slug);
     const manage = randomToken();
+    const member = await verifiedClientUser();
     // How to call each limited operation from one address; each is driven until it answers 429.
     const drivers: Record<string, (ip: string) => Promise<Reply>> = {
       'POST /api/users/register': (ip) => register(ip),
@@ -160,6 +181,12 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
       'POST /api/public/bookings/{token}/reschedule': (ip) =>
         api('POST', `/api/public/bookings/${manage}/reschedule/`, {
           headers: from(ip),
+          body: { start_time: `${futureDay(6).date}T10:00:00.000Z` },
+        }),
+      'POST /api/client/bookings': () => api('POST', '/api/client/bookings/', { token: member, body: {} }),
+      'POST /api/client/bookings/{id}/reschedule': () =>
+        api('POST', '/api/client/bookings/999999999/reschedule/', {
+          token: member,
           body: { start_time: `${futureDay(6).date}T10:00:00.000Z` },
         }),
     };

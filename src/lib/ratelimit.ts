@@ -59,6 +59,9 @@ export const RATE_POLICIES = {
     per(ADDRESS, 10, MINUTE),
     per('email', 5, HOUR),
   ),
+  // A signed-in client's own bookings: each request or move mails the trainer.
+  clientBooking: policy('client-booking', 'POST /api/client/bookings', per('account', 20, HOUR)),
+  clientReschedule: policy('client-reschedule', 'POST /api/client/bookings/{id}/reschedule', per('account', 20, HOUR)),
   publicAvailability: policy(
     'public-availability',
     'GET /api/public/trainers/{slug}/availability',

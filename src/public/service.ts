@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
+import { bookAsClient, type ClientActionDeps, cancelAsClient, rescheduleAsClient } from '../bookings/client-actions';
 import { clientOptions } from '../bookings/client-reschedule';
-import { type ScheduleNamespace, scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
-import { transition } from '../bookings/transitions';
+import type { ScheduleNamespace } from '../bookings/schedule-object';
 import {
   bookingLinks,
   bookings,
@@ -15,16 +15,14 @@ import {
 } from '../db/schema';
 import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
 import type { Db } from '../lib/db';
-import { idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
-import { conflict, invalidField, notFound, tooManyRequests } from '../lib/problem';
+import { invalidField, notFound, tooManyRequests } from '../lib/problem';
 import { ADDRESS, hit, limitsOf, RATE_POLICIES } from '../lib/ratelimit';
 import { formatSpan } from '../lib/time';
-import { newManageLink, randomToken, sha256Hex } from '../lib/tokens';
+import { randomToken, sha256Hex } from '../lib/tokens';
 import { addressOf, bookingIcs } from '../notifications/calendar';
 import { placeLine, placeOf, serviceNameOf } from '../notifications/location';
-import { enqueue } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { getAvailableTimes } from '../scheduling/service';
 import { publicServices } from '../services/service';
@@ -138,35 +136,22 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     };
   }
 
-  const idempotency = await idempotencyOf(ctx.idempotencyKey, `public:${trainer.id}:POST /bookings`, input);
-  const link = await newManageLink(ctx.secret, idempotency ? `${idempotency.scope}:${idempotency.key}` : null);
-  const outcome = await scheduleOf(ctx.schedules, trainer.id).createBooking({
-    trainerId: trainer.id,
+  const { booking, manageToken } = await bookAsClient(ctx, {
+    trainer,
     client: { email: input.email, firstName: input.first_name, lastName: input.last_name, phone: input.phone ?? '' },
-    startTime: input.start_time,
-    endTime: null,
-    notes: input.notes ?? '',
     serviceId: input.service ?? null,
+    startTime: input.start_time,
+    notes: input.notes ?? '',
     clientPackageId: null,
-    allowOutsideAvailability: false,
-    enforceBookingWindow: true,
-    status: trainer.autoConfirm ? 'confirmed' : 'pending',
-    idempotency,
-    session: null,
-    manageLink: { tokenHash: link.tokenHash, salt: link.salt },
-    source: 'public',
     clientTimezone: input.timezone ?? '',
-    notify: 'public',
-    now: ctx.now,
+    idempotency: { header: ctx.idempotencyKey, scope: `public:${trainer.id}:POST /bookings`, body: input },
   });
-  const { booking, notificationIds } = unwrapOutcome(outcome);
-  await enqueue(ctx.queue, notificationIds);
   return {
     start_time: booking.start_time,
     end_time: booking.end_time,
     status: booking.status,
     business_name: name,
-    manage_url: `${origin}/book/manage/${link.token}`,
+    manage_url: `${origin}/book/manage/${manageToken}`,
   };
 }
 
@@ -240,12 +225,7 @@ const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) =
 export const getManaged = async (db: Db, token: string, now: string) => managed(await bookingByToken(db, token), now);
 
 /** What a manage-link reschedule needs: the schedule objects, the queue and now. */
-export interface ManageDeps {
-  db: Db;
-  schedules: ScheduleNamespace;
-  queue: Queue<NotifyMessage>;
-  now: string;
-}
+export type ManageDeps = ClientActionDeps;
 
 /**
  * The client moves the booking through the manage link: the trainer's schedule object checks it
@@ -253,28 +233,14 @@ export interface ManageDeps {
  */
 export async function rescheduleManaged(deps: ManageDeps, token: string, startTime: string) {
   const row = await bookingByToken(deps.db, token);
-  const outcome = await scheduleOf(deps.schedules, row.booking.trainerId).rescheduleBooking({
-    trainerId: row.booking.trainerId,
-    bookingId: row.booking.id,
-    startTime,
-    endTime: null,
-    allowOutsideAvailability: false,
-    byClient: true,
-    now: deps.now,
-  });
-  const { notificationIds } = unwrapOutcome(outcome);
-  await enqueue(deps.queue, notificationIds);
+  await rescheduleAsClient(deps, row.booking, startTime);
   return getManaged(deps.db, token, deps.now);
 }
 
 /** The client cancels through the manage link, under the trainer's rules (late flag, credits, messages). */
 export async function cancelManaged(db: Db, queue: Queue<NotifyMessage>, token: string, reason: string, now: string) {
   const row = await bookingByToken(db, token);
-  if (row.booking.status === 'cancelled') throw conflict('This booking is already cancelled.', 'invalid_transition');
-  if (Date.parse(row.booking.startTime) <= Date.parse(now)) {
-    throw conflict('This booking has already started or passed.', 'invalid_transition');
-  }
-  await transition({ db, queue, now }, row.booking.trainerId, row.booking.id, 'cancel', reason);
+  await cancelAsClient({ db, queue, now }, row.booking, reason);
   return getManaged(db, token, now);
 }
 
