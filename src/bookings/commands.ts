@@ -275,6 +275,8 @@ async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<Boo
         serviceId: b.service.id,
         occupiedStart: iso(occupied.start),
         occupiedEnd: iso(occupied.end),
+        seriesId: null,
+        classSessionId: null,
         status: cmd.status,
         notes: cmd.notes,
         cancellationReason: '',

@@ -70,6 +70,8 @@ export const trainers = sqliteTable('trainers', {
   // Raised by every change of windows, breaks, overrides and services, in the batch of the change:
   // a booking insert is guarded by the version its checks read (and caches can key on it).
   scheduleVersion: integer('schedule_version').notNull().default(0),
+  // Waitlisted places never promoted lapse this many hours before their class starts.
+  waitlistCutoffHours: integer('waitlist_cutoff_hours').notNull().default(2),
   ...timestamps,
 });
 
@@ -213,6 +215,8 @@ export const services = sqliteTable(
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
     // Exactly one per trainer: what a booking without `service` is for.
     isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
+    // Places per session: 1 is a private session, more makes it a class (scheduled as class_sessions).
+    capacity: integer('capacity').notNull().default(1),
     ...timestamps,
   },
   (t) => [
@@ -224,7 +228,72 @@ export const services = sqliteTable(
 export type Service = typeof services.$inferSelect;
 export type AvailabilityOverride = typeof availabilityOverrides.$inferSelect;
 
-export const BOOKING_STATUSES = ['pending', 'confirmed', 'completed', 'cancelled', 'no_show'] as const;
+/**
+ * A standing appointment: the same client, service and local wall-clock time on some weekdays,
+ * every `interval_weeks`, for `count` occurrences or until a date. Its occurrences are bookings.
+ */
+export const bookingSeries = sqliteTable(
+  'booking_series',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    clientId: integer('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'restrict' }),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'restrict' }),
+    // The repeat rule as given: weekdays (0 = Monday), interval, count or until.
+    weekdays: text('weekdays', { mode: 'json' }).$type<number[]>().notNull(),
+    intervalWeeks: integer('interval_weeks').notNull().default(1),
+    count: integer('count'),
+    until: text('until'), // "YYYY-MM-DD", inclusive, the trainer's zone
+    firstStart: text('first_start').notNull(), // the first occurrence's instant
+    localTime: text('local_time').notNull(), // "HH:MM:SS", wall clock in `timezone`
+    timezone: text('timezone').notNull(), // the trainer's zone when created
+    clientPackageId: integer('client_package_id').references(() => clientPackages.id, { onDelete: 'restrict' }),
+    notes: text('notes').notNull().default(''),
+    cancelledAt: text('cancelled_at'),
+    ...timestamps,
+  },
+  (t) => [index('booking_series_trainer_idx').on(t.trainerId, t.createdAt)],
+);
+
+export const CLASS_SESSION_STATUSES = ['scheduled', 'cancelled'] as const;
+
+/**
+ * A class on the trainer's calendar: a service with capacity > 1 at a time. It occupies the
+ * trainer's time like a booking (its own occupied span); its places are bookings pointing at it.
+ */
+export const classSessions = sqliteTable(
+  'class_sessions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'restrict' }),
+    startTime: text('start_time').notNull(),
+    endTime: text('end_time').notNull(),
+    occupiedStart: text('occupied_start').notNull(),
+    occupiedEnd: text('occupied_end').notNull(),
+    capacity: integer('capacity').notNull(),
+    status: text('status', { enum: CLASS_SESSION_STATUSES }).notNull().default('scheduled'),
+    cancellationReason: text('cancellation_reason').notNull().default(''),
+    cancelledAt: text('cancelled_at'),
+    ...timestamps,
+  },
+  (t) => [index('class_sessions_trainer_start_idx').on(t.trainerId, t.status, t.startTime)],
+);
+
+export type BookingSeries = typeof bookingSeries.$inferSelect;
+export type ClassSession = typeof classSessions.$inferSelect;
+
+export const BOOKING_STATUSES = ['pending', 'confirmed', 'completed', 'cancelled', 'no_show', 'waitlisted'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
 export const bookings = sqliteTable(
@@ -246,6 +315,10 @@ export const bookings = sqliteTable(
     // service when booked. Two active bookings of a trainer never have overlapping occupied spans.
     occupiedStart: text('occupied_start').notNull().default(''),
     occupiedEnd: text('occupied_end').notNull().default(''),
+    // An occurrence of a standing series, or a place in a class (which then holds no time of its
+    // own: the class session does).
+    seriesId: integer('series_id').references(() => bookingSeries.id, { onDelete: 'set null' }),
+    classSessionId: integer('class_session_id').references(() => classSessions.id, { onDelete: 'restrict' }),
     status: text('status', { enum: BOOKING_STATUSES }).notNull().default('pending'),
     notes: text('notes').notNull().default(''),
     cancellationReason: text('cancellation_reason').notNull().default(''),
@@ -267,6 +340,12 @@ export const bookings = sqliteTable(
     index('bookings_trainer_status_start_idx').on(t.trainerId, t.status, t.startTime),
     index('bookings_client_start_idx').on(t.clientId, t.startTime),
     index('bookings_service_idx').on(t.serviceId),
+    index('bookings_series_idx').on(t.seriesId),
+    index('bookings_class_session_idx').on(t.classSessionId, t.status),
+    // One place per client per class session (waitlisted included): 409 already_booked.
+    uniqueIndex('bookings_class_client_unique')
+      .on(t.classSessionId, t.clientId)
+      .where(sql`class_session_id IS NOT NULL AND status IN ('pending', 'confirmed', 'waitlisted')`),
   ],
 );
 
@@ -386,6 +465,11 @@ export const NOTIFICATION_KINDS = [
   'booking_requested',
   'booking_request_received',
   'booking_rescheduled',
+  'series_confirmed',
+  'series_cancelled',
+  'waitlist_promoted',
+  'waitlist_expired',
+  'class_cancelled',
 ] as const;
 /** Every kind an outbox row can have: the trainer's kinds above, and account mails that belong to no trainer. */
 export const OUTBOX_KINDS = [...NOTIFICATION_KINDS, 'email_verification'] as const;
