@@ -243,3 +243,68 @@ export function dayRelation(epochMs: number, nowMs: number, timeZone: string): '
   if (day === now) return 'today';
   return day === addDays(now, 1) ? 'tomorrow' : null;
 }
+
+/** A weekly repeat: weekdays (0 = Monday), every `intervalWeeks` weeks, `count` times or until a date. */
+export interface WeeklyRepeat {
+  weekdays: number[];
+  intervalWeeks: number;
+  count?: number;
+  /** Inclusive last local date. */
+  until?: string;
+}
+
+/** One occurrence: its local date, and its instant, or null when that wall time does not exist that day. */
+export interface Occurrence {
+  date: string;
+  start: number | null;
+}
+
+/** The local wall-clock time ("HH:MM:SS") of an instant in a zone. */
+export const localTime = (epochMs: number, timeZone: string): string =>
+  Temporal.Instant.fromEpochMilliseconds(epochMs)
+    .toZonedDateTimeISO(timeZone)
+    .toPlainTime()
+    .toString({ smallestUnit: 'second' });
+
+/**
+ * The instant of a wall-clock time on a local date, or null when the clocks skip it that day (a
+ * spring-forward gap). A repeated time (fall back) is its first showing, as calendar apps do.
+ */
+export function wallInstant(date: string, time: string, timeZone: string): number | null {
+  const local = Temporal.PlainDateTime.from(`${date}T${time}`);
+  const zoned = local.toZonedDateTime(timeZone, { disambiguation: 'earlier' });
+  return Temporal.PlainDateTime.compare(zoned.toPlainDateTime(), local) === 0 ? zoned.epochMilliseconds : null;
+}
+
+/** Most occurrences a repeat may have; callers also bound `until` (a year ahead). */
+export const MAX_OCCURRENCES = 52;
+
+/**
+ * The occurrences of a weekly repeat that starts at `firstStart`: the same local wall-clock time
+ * in `timeZone` on every listed weekday, in the weeks (Monday to Sunday) that are a multiple of
+ * `intervalWeeks` after the first one, from the first occurrence's date on, until `count`
+ * occurrences or the `until` date (at most MAX_OCCURRENCES either way). DST changes keep the
+ * wall time; a day on which it does not exist yields `start: null` (the caller reports it).
+ */
+export function weeklyOccurrences(firstStart: number, timeZone: string, repeat: WeeklyRepeat): Occurrence[] {
+  const first = Temporal.Instant.fromEpochMilliseconds(firstStart).toZonedDateTimeISO(timeZone);
+  const firstDate = first.toPlainDate();
+  const time = localTime(firstStart, timeZone);
+  const weekdays = [...new Set(repeat.weekdays)].sort((a, b) => a - b);
+  const limit = Math.min(repeat.count ?? MAX_OCCURRENCES, MAX_OCCURRENCES);
+  const monday = firstDate.subtract({ days: firstDate.dayOfWeek - 1 });
+  const out: Occurrence[] = [];
+  if (!weekdays.length || repeat.intervalWeeks < 1) return out;
+  for (let week = 0; out.length < limit; week += repeat.intervalWeeks) {
+    for (const weekday of weekdays) {
+      const date = monday.add({ days: week * 7 + weekday });
+      if (Temporal.PlainDate.compare(date, firstDate) < 0) continue;
+      if (repeat.until && Temporal.PlainDate.compare(date, Temporal.PlainDate.from(repeat.until)) > 0) return out;
+      if (out.length >= limit) return out;
+      const iso = date.toString();
+      out.push({ date: iso, start: wallInstant(iso, time, timeZone) });
+    }
+    if (!repeat.until && !repeat.count) return out; // neither bound: the first week only (callers require one)
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+// Weekly repeats keep their local wall time across DST changes, and report a time the clocks skip.
+import { describe, expect, it } from 'vitest';
+import { localTime, weeklyOccurrences } from '../src/lib/calendar';
+
+const localTimes = (zone: string, occ: { start: number | null }[]) =>
+  occ.map((o) => (o.start === null ? null : localTime(o.start, zone)));
+
+describe('weeklyOccurrences', () => {
+  for (const [zone, first] of [
+    ['America/New_York', '2025-10-07T11:00:00Z'], // Tue 07:00 EDT
+    ['Europe/London', '2025-10-07T06:00:00Z'], // Tue 07:00 BST
+    ['Australia/Sydney', '2025-10-06T20:00:00Z'], // Tue 07:00 AEDT (Sydney went forward on 5 Oct)
+  ] as const) {
+    it(`${zone}: a weekly Tuesday 07:00 from October to April stays at 07:00`, () => {
+      const occ = weeklyOccurrences(Date.parse(first), zone, { weekdays: [1], intervalWeeks: 1, until: '2026-04-30' });
+      expect(occ[0]?.date).toBe('2025-10-07');
+      expect(occ.every((o) => o.start !== null)).toBe(true);
+      expect(new Set(localTimes(zone, occ))).toEqual(new Set(['07:00:00']));
+      expect(occ).toHaveLength(MAX_IN_RANGE);
+      // The UTC offset did change in between: the instants are not 7 days apart across the change.
+      const offsets = new Set(occ.map((o) => ((o.start ?? 0) - Date.parse(`${o.date}T07:00:00Z`)) / 3_600_000));
+      expect(offsets.size).toBe(2);
+    });
+  }
+
+  it('a wall time the clocks skip is reported (start null), not moved', () => {
+    // Sundays at 02:30 in New York: 2026-03-08 has no 02:30.
+    const occ = weeklyOccurrences(Date.parse('2026-03-01T07:30:00Z'), 'America/New_York', {
+      weekdays: [6],
+      intervalWeeks: 1,
+      count: 3,
+    });
+    expect(occ.map((o) => [o.date, o.start === null])).toEqual([
+      ['2026-03-01', false],
+      ['2026-03-08', true],
+      ['2026-03-15', false],
+    ]);
+  });
+
+  it('every other week, count bound, weekday order, never before the first date', () => {
+    // First on a Wednesday; Mondays and Wednesdays every 2 weeks: the Monday before is skipped.
+    const occ = weeklyOccurrences(Date.parse('2026-01-07T09:00:00Z'), 'UTC', {
+      weekdays: [2, 0],
+      intervalWeeks: 2,
+      count: 4,
+    });
+    expect(occ.map((o) => o.date)).toEqual(['2026-01-07', '2026-01-19', '2026-01-21', '2026-02-02']);
+  });
+
+  it('never more than 52, whatever the bound', () => {
+    const occ = weeklyOccurrences(Date.parse('2026-01-05T09:00:00Z'), 'UTC', {
+      weekdays: [0, 1, 2, 3, 4],
+      intervalWeeks: 1,
+      until: '2026-12-31',
+    });
+    expect(occ).toHaveLength(52);
+  });
+});
+
+// Tuesdays from 7 Oct 2025 to 30 Apr 2026 inclusive: 4 + 4 + 5 + 4 + 4 + 5 + 4.
+const MAX_IN_RANGE = 30;
