@@ -242,3 +242,39 @@ describe('the services migration', () => {
     expect((await book(t.token, { client: t.client.id, start_time: at(date, '12:00') })).status).toBe(201);
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('lists every route of issue 18 with request and response schemas', async () => {
+    type Op = { requestBody?: unknown; parameters?: { name: string }[]; responses: Record<string, unknown> };
+    const doc = await api<{ paths: Record<string, Record<string, Op>> }>('GET', '/api/openapi.json');
+    const expected: [string, string][] = [
+      ['/api/services', 'get'],
+      ['/api/services', 'post'],
+      ['/api/services/{id}', 'get'],
+      ['/api/services/{id}', 'patch'],
+      ['/api/services/{id}', 'delete'],
+      ['/api/availability-overrides', 'get'],
+      ['/api/availability-overrides', 'post'],
+      ['/api/availability-overrides/{id}', 'get'],
+      ['/api/availability-overrides/{id}', 'patch'],
+      ['/api/availability-overrides/{id}', 'delete'],
+      ['/api/bookings/{id}/mark_no_show', 'post'],
+      ['/api/client/bookings', 'get'],
+      ['/api/client/bookings', 'post'],
+      ['/api/client/bookings/{id}/cancel', 'post'],
+      ['/api/client/bookings/{id}/reschedule', 'post'],
+      ['/api/client/packages', 'get'],
+    ];
+    for (const [path, method] of expected) {
+      const op = doc.body.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op?.responses['200'] ?? op?.responses['201'] ?? op?.responses['204'], `${method} ${path}`).toBeDefined();
+      if (method === 'post' && !/cancel|mark_no_show/.test(path)) expect(op?.requestBody, `${method} ${path}`).toBeDefined();
+    }
+    const params = (path: string, method: string) =>
+      (doc.body.paths[path]?.[method]?.parameters ?? []).map((p) => p.name);
+    expect(params('/api/availability-slots/available', 'get')).toContain('service');
+    expect(params('/api/public/trainers/{slug}/availability', 'get')).toContain('service');
+    expect(params('/api/bookings', 'get')).toContain('service');
+  });
+});
