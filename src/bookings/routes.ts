@@ -127,6 +127,7 @@ export const bookingsRouter = createRouter()
       notes: body.notes ?? '',
       serviceId: body.service ?? null,
       clientPackageId: body.client_package ?? null,
+      pickPackage: false,
       allowOutsideAvailability: body.allow_outside_availability ?? false,
       enforceBookingWindow: false,
       status: 'pending',

@@ -132,6 +132,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     notes: input.notes ?? '',
     serviceId: input.service ?? null,
     clientPackageId: null,
+    pickPackage: true,
     allowOutsideAvailability: false,
     enforceBookingWindow: true,
     status: trainer.autoConfirm ? 'confirmed' : 'pending',
@@ -180,7 +181,18 @@ async function bookingByToken(db: Db, token: string) {
   return row;
 }
 
-const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) => ({
+type ManagedRow = Awaited<ReturnType<typeof bookingByToken>>;
+
+/**
+ * The pack that pays for the booking, as its manage page may show it: never for a web booking,
+ * whose link the booking answer hands to whoever typed the email (the client's email names it).
+ */
+const shownPackage = (row: ManagedRow) =>
+  row.booking.source !== 'public' && row.pkg?.name
+    ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 }
+    : null;
+
+const managed = (row: ManagedRow, now: string) => ({
   start_time: row.booking.startTime,
   end_time: row.booking.endTime,
   status: row.booking.status,
@@ -189,10 +201,10 @@ const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) =
   client_timezone: row.booking.clientTimezone || null,
   slug: row.trainer.slug,
   late_cancellation: row.booking.lateCancellation,
-  package: row.pkg?.name ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 } : null,
+  package: shownPackage(row),
   ...clientOptions(
     row.trainer,
-    { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!row.pkg?.name },
+    { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!shownPackage(row) },
     Date.parse(now),
   ),
 });
