@@ -51,7 +51,7 @@ const create = createRoute({
   path: '/api/bookings',
   summary: 'Book a client (serialized per trainer; never double-books)',
   description:
-    'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, outside_availability, trainer_break, package_expired or package_exhausted.',
+    'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, outside_availability, trainer_break, package_expired, package_exhausted or package_not_valid_for_service (the package lists services and not this one).',
   request: {
     headers: z.object({ 'idempotency-key': z.string().optional() }),
     ...jsonBody(bookingCreateBody),
