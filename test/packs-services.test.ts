@@ -258,6 +258,10 @@ describe('packs used from the web', () => {
     const late = await pack(t.token, t.client.id, { name: 'Late', sessions: 1, expiry: futureDay(60).date });
     const soon = await pack(t.token, t.client.id, { name: 'Soon', sessions: 1, expiry: futureDay(30).date });
     const soonToo = await pack(t.token, t.client.id, { name: 'Soon too', sessions: 1, expiry: futureDay(30).date });
+    // Sold later (a higher id) but bought earlier: the purchase date, not the id, decides the tie.
+    await env.DB.prepare('UPDATE client_packages SET purchased_at = ? WHERE id = ?')
+      .bind('2020-01-01T00:00:00.000Z', soonToo.id)
+      .run();
     // The same email at another trainer, with a pack that expires sooner than all of these.
     const other = await openTrainer();
     const theirs = await createClient(other.token, { email });
@@ -270,7 +274,7 @@ describe('packs used from the web', () => {
       order.push((await bookingAt(t.client.id, slotAt(5, time)))?.client_package_id ?? null);
     }
     // Same expiry: the older purchase first; never-expiring last; none left: booked without a pack.
-    expect(order).toEqual([soon.id, soonToo.id, late.id, never.id, null]);
+    expect(order).toEqual([soonToo.id, soon.id, late.id, never.id, null]);
     const theirBookings = await bookingsOf(theirs.id);
     expect(theirBookings).toEqual([]);
   });

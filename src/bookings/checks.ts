@@ -176,10 +176,11 @@ export function pickPackage(
     p.sessionsRemaining > p.reserved &&
     (p.expiryDate === null ||
       (p.expiryDate >= localDate(now, t.timezone) && p.expiryDate >= localDate(start, t.timezone)));
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const byExpiry = (a: string | null, b: string | null) =>
+    a === null || b === null ? Number(a === null) - Number(b === null) : cmp(a, b);
   const order = (a: BookingPackage, b: BookingPackage) =>
-    (a.expiryDate ?? '\uffff').localeCompare(b.expiryDate ?? '\uffff') ||
-    a.purchasedAt.localeCompare(b.purchasedAt) ||
-    a.id - b.id;
+    byExpiry(a.expiryDate, b.expiryDate) || cmp(a.purchasedAt, b.purchasedAt) || a.id - b.id;
   return packs.filter(usable).sort(order)[0];
 }
 
