@@ -132,6 +132,7 @@ export const trainerBookingCommand = (
   endTime: null,
   notes: '',
   clientPackageId: null,
+  pickPackage: false,
   allowOutsideAvailability: false,
   enforceBookingWindow: false,
   status: 'pending',

@@ -410,6 +410,7 @@ describe('public bookings start only at offered slots', () => {
       endTime: null,
       notes: '',
       clientPackageId: null,
+      pickPackage: true,
       allowOutsideAvailability: false,
       enforceBookingWindow: true,
       status: 'pending' as const,

@@ -269,7 +269,8 @@ describe('the OpenAPI document', () => {
       const op = doc.body.paths[path]?.[method];
       expect(op, `${method} ${path}`).toBeDefined();
       expect(op?.responses['200'] ?? op?.responses['201'] ?? op?.responses['204'], `${method} ${path}`).toBeDefined();
-      if (method === 'post' && !/cancel|mark_no_show/.test(path)) expect(op?.requestBody, `${method} ${path}`).toBeDefined();
+      if (method === 'post' && !/cancel|mark_no_show/.test(path))
+        expect(op?.requestBody, `${method} ${path}`).toBeDefined();
     }
     const params = (path: string, method: string) =>
       (doc.body.paths[path]?.[method]?.parameters ?? []).map((p) => p.name);

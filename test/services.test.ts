@@ -228,7 +228,7 @@ describe('services', () => {
     });
   });
 
-  it('the default cannot be archived or deleted (409 service_is_default); a booked service cannot be deleted (409 service_in_use); packs drop a deleted service', async () => {
+  it('the default cannot be archived or deleted (409 service_is_default); a booked service, or one a pack is limited to, cannot be deleted (409 service_in_use)', async () => {
     const t = await registerTrainer();
     const client = await createClient(t.token);
     const [def] = await defaultOf(t.token);
@@ -251,18 +251,17 @@ describe('services', () => {
     expect(archivedDefault.body.code).toBe('service_inactive');
 
     const listed = (await create(t.token, { name: 'In a pack', duration_minutes: 45 })).body;
-    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+    const pkg = await api<{ id: number; services: number[] }>('POST', '/api/packages/', {
       token: t.token,
-      body: { name: 'Pack', sessions_count: 5, price: '100' },
+      body: { name: 'Pack', sessions_count: 5, price: '100', services: [listed.id] },
     });
-    await env.DB.prepare('INSERT INTO session_package_services (session_package_id, service_id) VALUES (?, ?)')
-      .bind(pkg.body.id, listed.id)
-      .run();
+    expect(pkg.body.services).toEqual([listed.id]);
+    // Deleting it would leave the pack limited to nothing, which reads as "every service".
+    const tied = await api<ProblemBody>('DELETE', `/api/services/${listed.id}/`, { token: t.token });
+    expect(tied.status).toBe(409);
+    expect(tied.body.code).toBe('service_in_use');
+    await api('PATCH', `/api/packages/${pkg.body.id}/`, { token: t.token, body: { services: [] } });
     expect((await api('DELETE', `/api/services/${listed.id}/`, { token: t.token })).status).toBe(204);
-    const left = await env.DB.prepare('SELECT count(*) AS n FROM session_package_services WHERE session_package_id = ?')
-      .bind(pkg.body.id)
-      .first<{ n: number }>();
-    expect(left?.n).toBe(0);
   });
 
   it("moving the default takes the trainer's session length and buffer with it; the default's changes mirror to the profile and back", async () => {

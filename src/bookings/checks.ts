@@ -1,6 +1,6 @@
 // What a booking command reads (one statement) and the rules the schedule applies to it.
-import { sql } from 'drizzle-orm';
-import { MAX_BOOKING_MINUTES, MAX_BUFFER_MINUTES, reservedCredits } from '../db/fragments';
+import { type SQL, sql } from 'drizzle-orm';
+import { MAX_BOOKING_MINUTES, MAX_BUFFER_MINUTES, packageCoversService, reservedCredits } from '../db/fragments';
 import { bookings, type Client, clientPackages, clients, services, type Trainer, trainers, users } from '../db/schema';
 import { localDate, MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
@@ -33,10 +33,14 @@ export type BookingTrainer = SlotSettings &
   Pick<Trainer, 'id' | 'lateCancelHours' | 'allowClientReschedule' | 'rescheduleCutoffHours'> & { name: string };
 export type BookingClient = Pick<Client, 'id' | 'email' | 'firstName' | 'lastName'>;
 export interface BookingPackage {
+  id: number;
   clientId: number;
   expiryDate: string | null;
   sessionsRemaining: number;
   reserved: number;
+  /** Its package lists no services, or lists the one booked. */
+  coversService: boolean;
+  purchasedAt: string;
 }
 
 /** The service a booking is for, as the command reads it. */
@@ -48,6 +52,8 @@ export interface BookingRead {
   /** The service named; null: the trainer's default (a moved booking reads its own, with its buffers). */
   serviceId: number | null;
   packageId: number | null;
+  /** With no package named: also read the client's packs that could pay for this booking (`pickPackage`). */
+  pickPackage: boolean;
   session: SessionToCheck | null;
   idempotency: Idempotency | null;
 }
@@ -83,9 +89,9 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
         FROM ${trainers} JOIN ${users} ON ${users.id} = ${trainers.userId} WHERE ${trainers.id} = ${q.trainerId}) AS trainer,
       (SELECT json_object('id', id, 'email', email, 'firstName', first_name, 'lastName', last_name)
         FROM ${clients} WHERE trainer_id = ${q.trainerId} AND ${clientMatch}) AS client,
-      (SELECT json_object('clientId', client_id, 'expiryDate', expiry_date, 'sessionsRemaining', sessions_remaining,
-          'reserved', ${reservedCredits(clientPackages.id, span.excludeId)})
+      (SELECT json_object(${packageFields(serviceIdOf(q), span.excludeId)})
         FROM ${clientPackages} WHERE id = ${q.packageId ?? 0}) AS pkg,
+      ${packsColumn(q, clientMatch, span)} AS packs,
       ${serviceColumn(q, span.excludeId)} AS service,
       ${scheduleColumns({
         trainerId: q.trainerId,
@@ -103,6 +109,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
       trainer: string | null;
       client: string | null;
       pkg: string | null;
+      packs: string | null;
       service: string | null;
     }
   >();
@@ -116,6 +123,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     trainer: json<BookingTrainer>(row.trainer),
     client: json<BookingClient>(row.client),
     pkg: json<BookingPackage>(row.pkg),
+    packs: json<BookingPackage[]>(row.packs) ?? [],
     service: json<BookingService>(row.service),
     windows: schedule.windows,
     breaks: schedule.breaks,
@@ -124,6 +132,59 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     /** The trainer's schedule version this read saw: the write is guarded by it. */
     scheduleVersion: schedule.scheduleVersion,
   };
+}
+
+/** The id of the service booked, as SQL: the one named, or the trainer's default. */
+const serviceIdOf = (q: BookingRead): SQL =>
+  q.serviceId === null
+    ? sql`(SELECT id FROM ${services} WHERE trainer_id = ${q.trainerId} AND is_default = 1)`
+    : sql`${q.serviceId}`;
+
+/** The json_object arguments of a client package row (the table unaliased) as a booking judges it. */
+const packageFields = (serviceId: SQL, excludeId: number) =>
+  sql`'id', ${clientPackages.id}, 'clientId', ${clientPackages.clientId}, 'expiryDate', ${clientPackages.expiryDate},
+    'sessionsRemaining', ${clientPackages.sessionsRemaining},
+    'reserved', ${reservedCredits(clientPackages.id, excludeId)}, 'purchasedAt', ${clientPackages.purchasedAt},
+    'coversService', json(CASE WHEN ${packageCoversService(clientPackages.id, serviceId)} THEN 'true' ELSE 'false' END)`;
+
+/**
+ * The client's packs (an active client of this trainer) that could pay for the booking: they
+ * cover the service and have unreserved credits; the expiry, which needs the trainer's zone, is
+ * judged by `pickPackage`. Expired a day before now in UTC: gone in every zone. Null unless asked.
+ */
+function packsColumn(q: BookingRead, clientMatch: SQL, span: ReadSpan) {
+  if (!q.pickPackage || q.packageId !== null) return sql`NULL`;
+  const dayBefore = iso(span.now - 24 * 60 * MINUTE_MS).slice(0, 10);
+  return sql`(SELECT json_group_array(json_object(${packageFields(serviceIdOf(q), span.excludeId)}))
+    FROM ${clientPackages} WHERE ${clientPackages.clientId} =
+      (SELECT id FROM ${clients} WHERE trainer_id = ${q.trainerId} AND is_active = 1 AND ${clientMatch})
+    AND (${clientPackages.expiryDate} IS NULL OR ${clientPackages.expiryDate} >= ${dayBefore})
+    AND ${clientPackages.sessionsRemaining} > ${reservedCredits(clientPackages.id, span.excludeId)}
+    AND ${packageCoversService(clientPackages.id, serviceIdOf(q))})`;
+}
+
+/**
+ * The pack a booking at `start` is paid with when the client names none: unexpired today and on
+ * the session's day in the trainer's zone, the one that expires first (never-expiring last),
+ * then the oldest purchase, then the lowest id. Undefined when none can pay.
+ */
+export function pickPackage(
+  t: BookingTrainer,
+  packs: BookingPackage[],
+  start: number,
+  now: number,
+): BookingPackage | undefined {
+  const usable = (p: BookingPackage) =>
+    p.coversService &&
+    p.sessionsRemaining > p.reserved &&
+    (p.expiryDate === null ||
+      (p.expiryDate >= localDate(now, t.timezone) && p.expiryDate >= localDate(start, t.timezone)));
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const byExpiry = (a: string | null, b: string | null) =>
+    a === null || b === null ? Number(a === null) - Number(b === null) : cmp(a, b);
+  const order = (a: BookingPackage, b: BookingPackage) =>
+    byExpiry(a.expiryDate, b.expiryDate) || cmp(a.purchasedAt, b.purchasedAt) || a.id - b.id;
+  return packs.filter(usable).sort(order)[0];
 }
 
 /**
@@ -210,6 +271,9 @@ export function checkPackageAndWindow(
   enforceBookingWindow: boolean,
 ) {
   if (pkg) {
+    if (!pkg.coversService) {
+      throw conflict('This package cannot be used for this service.', 'package_not_valid_for_service');
+    }
     if (pkg.expiryDate !== null && pkg.expiryDate < localDate(now, t.timezone)) {
       throw conflict(`This package expired on ${pkg.expiryDate}.`, 'package_expired');
     }

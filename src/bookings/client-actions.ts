@@ -29,6 +29,8 @@ export interface ClientBookingRequest {
   startTime: string;
   notes: string;
   clientPackageId: number | null;
+  /** With no pack named: pay with the client's pack that expires first, if one covers the service. */
+  pickPackage: boolean;
   /** The client's IANA zone for their messages; '' = the trainer's. */
   clientTimezone: string;
   /** The Idempotency-Key header, the scope it is remembered under and the body it must match. */
@@ -56,6 +58,7 @@ export async function bookAsClient(
     notes: req.notes,
     serviceId: req.serviceId,
     clientPackageId: req.clientPackageId,
+    pickPackage: req.pickPackage,
     allowOutsideAvailability: false,
     enforceBookingWindow: true,
     status: req.trainer.autoConfirm ? 'confirmed' : 'pending',

@@ -1,8 +1,8 @@
 // The commands that change a trainer's occupancy. They run inside the trainer's schedule
 // object (one at a time), with `now` taken from the command the Worker sent.
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import { isActiveStatus } from '../db/fragments';
-import { bookingLinks, bookings, clients, idempotencyKeys } from '../db/schema';
+import { isActiveStatus, packageCoversService, reservedCredits } from '../db/fragments';
+import { bookingLinks, bookings, clientPackages, clients, idempotencyKeys } from '../db/schema';
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
@@ -17,6 +17,7 @@ import {
   checkPackageAndWindow,
   checkSchedule,
   MAX_BOOKING_MINUTES,
+  pickPackage,
   readForBooking,
   timeErrors,
 } from './checks';
@@ -53,6 +54,11 @@ export interface CreateBookingCommand {
   endTime: string | null;
   notes: string;
   clientPackageId: number | null;
+  /**
+   * With no `clientPackageId`: pay with the client's pack that expires first among those that
+   * cover the service and have a credit left, if any (web bookings; a trainer names the pack).
+   */
+  pickPackage: boolean;
   allowOutsideAvailability: boolean;
   /**
    * Public bookings must start at a slot the public availability offers (its grid, minimum
@@ -73,15 +79,18 @@ export interface CreateBookingCommand {
   notify: 'none' | 'public';
 }
 
+/** Times a web booking is checked again after the pack it picked ran out between its read and its write. */
+const PICK_RETRIES = 2;
+
 /**
  * Creates a booking. Its write is guarded by the schedule version its checks read; a change of
  * windows, breaks, overrides or services in between makes it read and check once more
  * (`schedule_changed` if the schedule moved again).
  */
 export const scheduleBooking = (db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> =>
-  retryOnScheduleChange(() => scheduleBookingOnce(db, cmd, now));
+  retryOnScheduleChange(() => scheduleBookingOnce(db, cmd, now, PICK_RETRIES));
 
-async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
+async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: number, retries: number): Promise<Outcome> {
   const start = Date.parse(cmd.startTime);
   // Until the trainer row is read the default length is unknown; read with the longest.
   const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
@@ -118,9 +127,28 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
   if (cmd.enforceBookingWindow) checkOfferedSlot(t, read, service, { start, end }, now);
 
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
+  const picked = cmd.pickPackage && cmd.clientPackageId === null ? pickPackage(t, read.packs, start, now) : undefined;
+  const clientPackageId = cmd.clientPackageId ?? picked?.id ?? null;
   const { scheduleVersion } = read;
-  const checked: NewBooking = { cmd, t, client, newClient, service, start, end, nowIso: iso(now), scheduleVersion };
+  const checked: NewBooking = {
+    cmd,
+    t,
+    client,
+    newClient,
+    service,
+    start,
+    end,
+    clientPackageId,
+    nowIso: iso(now),
+    scheduleVersion,
+  };
   const written = await writeBooking(db, checked);
+  // The picked pack was spent elsewhere (use_session) after the read: decide again from a new read.
+  if (!written) {
+    if (await scheduleMoved(db, t.id, scheduleVersion)) throw scheduleChanged();
+    if (picked && retries > 0) return scheduleBookingOnce(db, cmd, now, retries - 1);
+    throw await refusalOf(db, checked);
+  }
   const booking = await createdBookingOut(db, checked, written.id);
   const idem = cmd.idempotency;
   if (idem) {
@@ -141,6 +169,8 @@ interface NewBooking {
   service: ServiceTiming;
   start: number;
   end: number;
+  /** The pack it is paid with: the one named, or the one picked for a web booking. */
+  clientPackageId: number | null;
   nowIso: string;
   /** The trainer's schedule version the checks read. */
   scheduleVersion: number;
@@ -181,7 +211,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       serviceId: b.service.id,
       status: cmd.status,
       notes: cmd.notes,
-      clientPackageId: cmd.clientPackageId,
+      clientPackageId: b.clientPackageId,
       source: cmd.source,
       clientTimezone: cmd.clientTimezone,
       occupied: { trainerId: t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
@@ -231,8 +261,11 @@ const notifyClientOfBooking = (db: Db, status: 'pending' | 'confirmed', created:
     mode: status === 'confirmed' ? 'both' : 'emailOnly',
   });
 
-/** Runs the write batch: the new booking's id and the messages it planned, or the refusal. */
-async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notificationIds: number[] }> {
+/**
+ * Runs the write batch: the new booking's id and the messages it planned, or null when the guard
+ * refused it for an overlap or an overdrawn or no longer valid package.
+ */
+async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notificationIds: number[] } | null> {
   let results: Partial<Record<keyof ReturnType<typeof bookingWrites>, D1Result<Row>>>;
   try {
     results = await batchByName(db, bookingWrites(db, b));
@@ -252,11 +285,27 @@ async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notifi
     if (session && !(await statement(db, sql`SELECT ${sessionValid(session, b.t.id, b.nowIso)} AS ok`).first('ok'))) {
       throw unauthorized('Invalid or expired token.');
     }
-    if (await scheduleMoved(db, b.t.id, b.scheduleVersion)) throw scheduleChanged();
-    throw conflict('That time overlaps another booking.', 'booking_overlap');
+    return null;
   }
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
   return { id, notificationIds: idsOf(notified) };
+}
+
+/** Why the guarded insert wrote nothing: the package, changed since the read, or else an overlap. */
+async function refusalOf(db: Db, b: NewBooking): Promise<ApiError> {
+  const pkg = b.clientPackageId;
+  const now = pkg
+    ? await statement(
+        db,
+        sql`SELECT ${packageCoversService(pkg, b.service.id)} AS covers,
+          (SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${pkg}) > ${reservedCredits(pkg)} AS credits`,
+      ).first<{ covers: number; credits: number }>()
+    : null;
+  if (now && !now.covers) {
+    return conflict('This package cannot be used for this service.', 'package_not_valid_for_service');
+  }
+  if (now && !now.credits) return conflict('This package has no sessions left to book.', 'package_exhausted');
+  return conflict('That time overlaps another booking.', 'booking_overlap');
 }
 
 /** The booking just written, shaped without reading it back (the client is read only if new). */
@@ -280,7 +329,7 @@ async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<Boo
         status: cmd.status,
         notes: cmd.notes,
         cancellationReason: '',
-        clientPackageId: cmd.clientPackageId,
+        clientPackageId: b.clientPackageId,
         cancelledAt: null,
         lateCancellation: false,
         sequence: 0,

@@ -49,6 +49,7 @@ async function checkMove(
       client: { id: current.client },
       serviceId: current.service,
       packageId: null,
+      pickPackage: false,
       session: null,
       idempotency: null,
     },

@@ -51,7 +51,7 @@ const create = createRoute({
   path: '/api/bookings',
   summary: 'Book a client (serialized per trainer; never double-books)',
   description:
-    'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, outside_availability, trainer_break, package_expired, package_exhausted or schedule_changed (windows, breaks or overrides changed twice while the booking was checked; try again).',
+    'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, outside_availability, trainer_break, package_expired, package_exhausted, package_not_valid_for_service (the package lists services and not this one) or schedule_changed (windows, breaks, overrides or services changed twice while the booking was checked; try again).',
   request: {
     headers: z.object({ 'idempotency-key': z.string().optional() }),
     ...jsonBody(bookingCreateBody),
@@ -127,6 +127,7 @@ export const bookingsRouter = createRouter()
       notes: body.notes ?? '',
       serviceId: body.service ?? null,
       clientPackageId: body.client_package ?? null,
+      pickPackage: false,
       allowOutsideAvailability: body.allow_outside_availability ?? false,
       enforceBookingWindow: false,
       status: 'pending',

@@ -39,7 +39,10 @@ export const bookingCreateBody = z
     start_time: instantField,
     end_time: instantField.optional(),
     notes: notesField.optional(),
-    client_package: z.number().int().positive().nullable().optional(),
+    client_package: z.number().int().positive().nullable().optional().openapi({
+      description:
+        "The client's pack that pays for the session; its package must cover the service (409 package_not_valid_for_service otherwise).",
+    }),
     allow_outside_availability: z.boolean().optional(),
   })
   .openapi('BookingCreate');

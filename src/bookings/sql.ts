@@ -1,7 +1,13 @@
 // SQL the booking commands share: the session check, the overlap test, the guarded insert,
 // and a batch whose results are read by step name.
 import { type SQL, sql } from 'drizzle-orm';
-import { isActiveStatus, occupiedOverlaps, reservedCredits, scheduleVersionIs } from '../db/fragments';
+import {
+  isActiveStatus,
+  occupiedOverlaps,
+  packageCoversService,
+  reservedCredits,
+  scheduleVersionIs,
+} from '../db/fragments';
 import { bookings, clientPackages, sessions, trainers, users } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { ApiError, conflict } from '../lib/problem';
@@ -54,9 +60,10 @@ export interface GuardedInsert {
 }
 
 /**
- * The booking insert the database itself guards: no overlap, a package credit left, the
- * session still valid, the trainer's schedule (windows, breaks, overrides) unchanged since the
- * checks read it. Returns the new id, or no row when a guard refused it.
+ * The booking insert the database itself guards: no overlap, a package credit left and the
+ * package valid for the service (as they are now, whatever the checks read), the session still
+ * valid, the trainer's schedule (windows, breaks, overrides, services) unchanged since the checks
+ * read it. Returns the new id, or no row when a guard refused it.
  */
 export const guardedInsert = (db: Db, b: GuardedInsert) =>
   statement(
@@ -68,7 +75,8 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
       ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}
     WHERE NOT ${occupiedOverlapsActive(b.occupied)}
     AND (${b.clientPackageId} IS NULL OR (
-      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
+      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)}
+      AND ${packageCoversService(b.clientPackageId, b.serviceId)})
     AND ${sessionValid(b.session, b.trainerId, b.now)}
     AND ${scheduleVersionIs(b.trainerId, b.scheduleVersion)}
     RETURNING id`,

@@ -20,7 +20,8 @@ export const clientBookingBody = z
     }),
     start_time: instantField,
     client_package: z.number().int().positive().nullable().optional().openapi({
-      description: 'A pack of yours with this trainer (see /api/client/packages/) the session is paid from.',
+      description:
+        'A pack of yours with this trainer (see /api/client/packages/) the session is paid from. Omitted: the pack of yours that expires first and covers the service, if any; null: no pack.',
     }),
     notes: notesField.optional(),
     timezone: timezoneField

@@ -53,6 +53,8 @@ export async function bookForClient(
     startTime: input.start_time,
     notes: input.notes ?? '',
     clientPackageId: input.client_package ?? null,
+    // Naming no pack pays with the one that expires first, as on the booking page; null pays with none.
+    pickPackage: input.client_package === undefined,
     clientTimezone: input.timezone ?? '',
     idempotency: { header: idempotencyKey, scope: `client:${user.id}:POST /api/client/bookings`, body: input },
   });

@@ -45,3 +45,16 @@ export const bumpScheduleVersion = (trainerId: number): SQL =>
 /** True while the trainer's schedule version is still the one a booking's checks read (a guard for its write). */
 export const scheduleVersionIs = (trainerId: number, version: number): SQL =>
   sql`(SELECT schedule_version FROM trainers WHERE id = ${trainerId}) = ${version}`;
+
+/**
+ * The client package's credits may be spent on the service: its package lists no services (so
+ * every one), or lists this one. Both arguments are values or qualified columns of the outer query.
+ */
+export const packageCoversService = (
+  clientPackageId: SQL | AnyColumn | number | null,
+  serviceId: SQL | AnyColumn | number | null,
+): SQL => {
+  const listed = sql`SELECT 1 FROM session_package_services ps WHERE ps.session_package_id =
+    (SELECT cs.session_package_id FROM client_packages cs WHERE cs.id = ${clientPackageId})`;
+  return sql`(NOT EXISTS (${listed}) OR EXISTS (${listed} AND ps.service_id = ${serviceId}))`;
+};

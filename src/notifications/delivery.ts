@@ -1,5 +1,6 @@
 // The queue consumer: sends the outbox rows named by a batch of queue messages.
 import { sql } from 'drizzle-orm';
+import { isActiveStatus, reservedCredits } from '../db/fragments';
 import type { Notification } from '../db/schema';
 import type { NotifyConfig } from '../lib/config';
 import { type Db, statement } from '../lib/db';
@@ -47,6 +48,8 @@ type Row = Notification & {
   previousEnd: string | null;
   /** "salt tokenHash" of the booking's newest derivable manage link. */
   linkSalt: string | null;
+  /** JSON {name, left}: the pack paying for the booking and its credits left after it. */
+  pack: string | null;
 };
 
 /** The row as the query returns it: the service's columns flat. */
@@ -63,6 +66,11 @@ const withService = ({ serviceName, locationType, serviceLocation, videoUrl, ...
 });
 
 type Outcome = SendResult & { rendered: Rendered };
+
+/** The pack paying for booking `b`: its name and credits left once this booking is paid (JSON or NULL). */
+const packOfBooking = sql`(SELECT json_object('name', sp.name,
+    'left', cp.sessions_remaining - ${reservedCredits(sql`cp.id`)} + (${isActiveStatus(sql`b.status`)}) - 1)
+  FROM client_packages cp JOIN session_packages sp ON sp.id = cp.session_package_id WHERE cp.id = b.client_package_id)`;
 
 /** The rows of a batch with what their messages need, in one query (ids as one JSON parameter). */
 async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
@@ -81,7 +89,8 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       b.sequence AS sequence, c.phone AS clientPhone,
       s.name AS serviceName, s.location_type AS locationType, s.location AS serviceLocation, s.video_url AS videoUrl,
       (SELECT l.salt || ' ' || l.token_hash FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> ''
-        ORDER BY l.id DESC LIMIT 1) AS linkSalt
+        ORDER BY l.id DESC LIMIT 1) AS linkSalt,
+      ${packOfBooking} AS pack
     FROM notifications n
     LEFT JOIN trainers t ON t.id = n.trainer_id
     LEFT JOIN users u ON u.id = t.user_id
@@ -129,6 +138,7 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     place: placeOf(row.service, row.clientPhone ?? ''),
     cancellationReason: row.cancellationReason ?? '',
     manageUrl: await manageUrlOf(config, row),
+    pack: row.pack ? (JSON.parse(row.pack) as BookingContext['pack']) : null,
     appOrigin: config.appOrigin,
     replyTo: addressOf(config.emailFrom),
     // A reminder speaks as of when the cron planned it ("tomorrow" then), retries included.

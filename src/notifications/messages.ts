@@ -39,6 +39,8 @@ export interface BookingContext {
   replyTo: string;
   /** When the message is sent: "today" and "tomorrow" are said from here. */
   now: string;
+  /** The pack paying for the booking and its credits left after it, as at sending; null/absent: none. */
+  pack?: { name: string; left: number } | null;
 }
 
 export interface Attachment {
@@ -189,6 +191,13 @@ function calendarFile(c: BookingContext): Attachment {
   return { filename: ICS_FILENAME, content, type: `text/calendar; method=${method}` };
 }
 
+/** The line of a booking's confirmation or request that names the pack paying for it. */
+function packLine(c: BookingContext): string[] {
+  if (!c.pack) return [];
+  const left = Math.max(0, c.pack.left);
+  return [`Paid with your pack “${c.pack.name}”: ${left} ${left === 1 ? 'session' : 'sessions'} left after this one.`];
+}
+
 /** The message for a booking notification: the client's in their zone, the trainer's in the trainer's. */
 export function renderBooking(c: BookingContext): Rendered {
   const r = c.kind === 'booking_requested' ? renderForTrainer(c) : renderForClient(c);
@@ -294,6 +303,7 @@ function renderForClient(c: BookingContext): Rendered {
         [
           `${c.businessName} has received your request for ${span} (${dur} minutes) and will confirm it soon.`,
           ...notes,
+          ...packLine(c),
         ],
         true,
       );
@@ -301,7 +311,7 @@ function renderForClient(c: BookingContext): Rendered {
       return email(
         c,
         `Confirmed: ${svc} on ${when}`,
-        [`Your session with ${c.businessName} is confirmed for ${span} (${dur} minutes).`, ...notes],
+        [`Your session with ${c.businessName} is confirmed for ${span} (${dur} minutes).`, ...notes, ...packLine(c)],
         true,
       );
   }

@@ -15,6 +15,14 @@ const packageFields = {
   currency: currencyField,
   validity_days: z.number().int().min(1).max(3650).nullable(),
   is_active: z.boolean(),
+  services: z
+    .array(z.number().int().positive())
+    .max(100)
+    .openapi({
+      description:
+        'Ids of your services the credits may be spent on; [] = every service. On a change the list replaces the old one.',
+      example: [3, 7],
+    }),
 };
 
 export const packageCreateBody = z
@@ -35,6 +43,9 @@ export const packageOut = z
     currency: z.string(),
     validity_days: z.number().int().nullable(),
     is_active: z.boolean(),
+    services: z
+      .array(z.number().int())
+      .openapi({ description: 'Ids of the services the credits may be spent on; [] = every service.' }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -66,6 +77,10 @@ export const clientPackageOut = z
     client_name: z.string(),
     session_package: z.number().int(),
     package_name: z.string(),
+    services: z.array(z.number().int()).openapi({
+      description:
+        "Ids of the services its credits may be spent on (its package's list, as it is now); [] = every service.",
+    }),
     sessions_total: z.number().int(),
     sessions_remaining: z.number().int(),
     sessions_reserved: z.number().int(),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { reservedCredits } from '../db/fragments';
 import {
   type ClientPackage,
@@ -11,15 +11,24 @@ import {
 } from '../db/schema';
 import type { TrainerViewer, Viewer } from '../lib/auth';
 import { addDays, localDate } from '../lib/calendar';
-import type { Db } from '../lib/db';
+import { type Db, statement } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
 import { countedPage, type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { clientScope, findClient } from '../lib/scope';
+import { checkServices, coveredServicesJson, parseIds, replaceServices } from './coverage';
 import type { ClientPackageListQuery, ClientPackageOut, PackageInput } from './schemas';
 
-export const toPackageOut = (p: SessionPackage) => ({
+/** A package with the ids of the services it covers (JSON; '[]' = every service). */
+export type PackageRow = SessionPackage & { servicesJson: string };
+
+const packageColumns = {
+  ...getTableColumns(sessionPackages),
+  servicesJson: coveredServicesJson(sql.raw('"session_packages"."id"')),
+};
+
+export const toPackageOut = (p: PackageRow) => ({
   id: p.id,
   name: p.name,
   description: p.description,
@@ -28,6 +37,7 @@ export const toPackageOut = (p: SessionPackage) => ({
   currency: p.currency,
   validity_days: p.validityDays,
   is_active: p.isActive,
+  services: parseIds(p.servicesJson),
   created_at: p.createdAt,
   updated_at: p.updatedAt,
 });
@@ -44,7 +54,7 @@ export async function listPackages(db: Db, trainerId: number, q: PageQuery & { i
     sessionPackages,
     where,
     db
-      .select()
+      .select(packageColumns)
       .from(sessionPackages)
       .where(where)
       .orderBy(asc(sessionPackages.name), asc(sessionPackages.id))
@@ -54,9 +64,9 @@ export async function listPackages(db: Db, trainerId: number, q: PageQuery & { i
   return { count, results: rows.map(toPackageOut) };
 }
 
-export async function findPackage(db: Db, trainerId: number, id: number): Promise<SessionPackage> {
+export async function findPackage(db: Db, trainerId: number, id: number): Promise<PackageRow> {
   const row = await db
-    .select()
+    .select(packageColumns)
     .from(sessionPackages)
     .where(and(eq(sessionPackages.id, id), eq(sessionPackages.trainerId, trainerId)))
     .get();
@@ -81,30 +91,44 @@ export async function createPackage(
   trainerId: number,
   input: PackageInput & { name: string; sessions_count: number; price: number },
 ) {
-  const row = await db
-    .insert(sessionPackages)
-    .values({
-      ...packageValues(input),
-      name: input.name,
-      sessionsCount: input.sessions_count,
-      priceCents: input.price,
-      trainerId,
-    })
-    .returning()
-    .get();
-  return toPackageOut(row);
+  await checkServices(db, trainerId, input.services);
+  const insert = statement(
+    db,
+    db
+      .insert(sessionPackages)
+      .values({
+        ...packageValues(input),
+        name: input.name,
+        sessionsCount: input.sessions_count,
+        priceCents: input.price,
+        trainerId,
+      })
+      .returning({ id: sessionPackages.id }),
+  );
+  // Inside the batch (one transaction) the trainer's newest package is the one just inserted.
+  const created = sql`(SELECT max(id) FROM ${sessionPackages} WHERE trainer_id = ${trainerId})`;
+  const [inserted] = await db.$client.batch<{ id: number }>([
+    insert,
+    ...(input.services?.length ? replaceServices(db, trainerId, created, input.services) : []),
+  ]);
+  return toPackageOut(await findPackage(db, trainerId, inserted?.results[0]?.id ?? 0));
 }
 
 export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput, now: string) {
   await findPackage(db, trainerId, id);
-  const row = await db
-    .update(sessionPackages)
-    .set({ ...packageValues(input), updatedAt: now })
-    .where(and(eq(sessionPackages.id, id), eq(sessionPackages.trainerId, trainerId)))
-    .returning()
-    .get();
-  if (!row) throw notFound('Package not found.');
-  return toPackageOut(row);
+  await checkServices(db, trainerId, input.services);
+  const own = sql`(SELECT id FROM ${sessionPackages} WHERE id = ${id} AND trainer_id = ${trainerId})`;
+  await db.$client.batch([
+    statement(
+      db,
+      db
+        .update(sessionPackages)
+        .set({ ...packageValues(input), updatedAt: now })
+        .where(and(eq(sessionPackages.id, id), eq(sessionPackages.trainerId, trainerId))),
+    ),
+    ...(input.services ? replaceServices(db, trainerId, own, input.services) : []),
+  ]);
+  return toPackageOut(await findPackage(db, trainerId, id));
 }
 
 export async function deletePackage(db: Db, trainerId: number, id: number) {
@@ -135,6 +159,7 @@ const clientPackageColumns = {
   packageName: sessionPackages.name,
   timezone: trainers.timezone,
   reserved,
+  servicesJson: coveredServicesJson(clientPackages.sessionPackageId),
 };
 
 const selectClientPackages = (db: Db) =>
@@ -154,6 +179,7 @@ export type ClientPackageRow = {
   packageName: string;
   timezone: string;
   reserved: number;
+  servicesJson: string;
 };
 
 /** A client package as shown at `now` (expiry is judged in its trainer's zone). */
@@ -166,6 +192,7 @@ export function toClientPackageOut(row: ClientPackageRow, now: string): ClientPa
     client_name: row.clientName,
     session_package: cp.sessionPackageId,
     package_name: row.packageName,
+    services: parseIds(row.servicesJson),
     sessions_total: cp.sessionsTotal,
     sessions_remaining: cp.sessionsRemaining,
     sessions_reserved: row.reserved,

@@ -68,7 +68,7 @@ const book = createRoute({
   tags,
   summary: 'Request a booking (client found by email or created; every schedule check applies)',
   description:
-    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour), or schedule_changed (the trainer changed their hours twice while the request was checked; try again). Rate limited (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
+    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour), or schedule_changed (the trainer changed their hours twice while the request was checked; try again). When the email is a client of the trainer holding a pack that covers the service and has a credit left, the booking reserves a credit of the one that expires first; the answer says nothing about it (the confirmation email to the client names the pack). Rate limited (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
   request: {
     params: slugParam,
     headers: z.object({ 'idempotency-key': z.string().optional() }),

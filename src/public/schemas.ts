@@ -94,10 +94,10 @@ export const manageOut = z
     }),
     slug: z.string().openapi({ description: "The trainer's booking page is /book/{slug}." }),
     late_cancellation: z.boolean().openapi({ description: 'Cancelled inside the late-cancel window.' }),
-    package: z
-      .object({ name: z.string(), sessions_remaining: z.number().int() })
-      .nullable()
-      .openapi({ description: 'The session pack this booking uses, if any.' }),
+    package: z.object({ name: z.string(), sessions_remaining: z.number().int() }).nullable().openapi({
+      description:
+        'The session pack a booking the trainer made uses, if any. Always null for a booking made on the booking page: its link goes to whoever typed the email, so it says nothing about packs (the email to the client names the pack).',
+    }),
     service: z
       .object({
         id: z.number().int(),
@@ -121,9 +121,10 @@ export const manageOut = z
         'The trainer allows client reschedules, the cut-off has not passed and the booking is pending or confirmed.',
     }),
     late_cancellation_if_cancelled_now: z.boolean(),
-    credit_used_if_cancelled_now: z
-      .boolean()
-      .openapi({ description: 'A cancellation now uses a credit of `package` (late, confirmed, with a package).' }),
+    credit_used_if_cancelled_now: z.boolean().openapi({
+      description:
+        'A cancellation now uses a credit of `package` (late, confirmed, with a package shown in `package`).',
+    }),
     late_cancellation_from: z
       .string()
       .openapi({ description: 'From this instant a cancellation counts as late (start − late_cancel_hours).' }),

@@ -143,6 +143,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     startTime: input.start_time,
     notes: input.notes ?? '',
     clientPackageId: null,
+    pickPackage: true,
     clientTimezone: input.timezone ?? '',
     idempotency: { header: ctx.idempotencyKey, scope: `public:${trainer.id}:POST /bookings`, body: input },
   });
@@ -195,7 +196,18 @@ async function bookingByToken(db: Db, token: string) {
   return { ...row, place: placeOf(row.service ?? noService, row.clientPhone) };
 }
 
-const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) => ({
+type ManagedRow = Awaited<ReturnType<typeof bookingByToken>>;
+
+/**
+ * The pack that pays for the booking, as its manage page may show it: never for a web booking,
+ * whose link the booking answer hands to whoever typed the email (the client's email names it).
+ */
+const shownPackage = (row: ManagedRow) =>
+  row.booking.source !== 'public' && row.pkg?.name
+    ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 }
+    : null;
+
+const managed = (row: ManagedRow, now: string) => ({
   start_time: row.booking.startTime,
   end_time: row.booking.endTime,
   status: row.booking.status,
@@ -204,7 +216,7 @@ const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) =
   client_timezone: row.booking.clientTimezone || null,
   slug: row.trainer.slug,
   late_cancellation: row.booking.lateCancellation,
-  package: row.pkg?.name ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 } : null,
+  package: shownPackage(row),
   service: row.service
     ? {
         id: row.service.id,
@@ -217,7 +229,7 @@ const managed = (row: Awaited<ReturnType<typeof bookingByToken>>, now: string) =
   video_url: row.place?.videoUrl || null,
   ...clientOptions(
     row.trainer,
-    { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!row.pkg?.name },
+    { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!shownPackage(row) },
     Date.parse(now),
   ),
 });

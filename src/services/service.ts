@@ -4,7 +4,7 @@
 // kept equal both ways in the batch of every change. Every write raises the schedule version.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { bumpScheduleVersion } from '../db/fragments';
-import { bookings, type Service, services, trainers } from '../db/schema';
+import { bookings, type Service, services, sessionPackageServices, trainers } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { countedPage, pageOffset } from '../lib/pagination';
@@ -237,6 +237,8 @@ export async function deleteService(db: Db, trainerId: number, id: number) {
           ofTrainer(trainerId, id),
           eq(services.isDefault, false),
           sql`NOT EXISTS (SELECT 1 FROM ${bookings} WHERE ${bookings.serviceId} = ${id})`,
+          // A package limited to this service would otherwise silently cover every service.
+          sql`NOT EXISTS (SELECT 1 FROM ${sessionPackageServices} WHERE ${sessionPackageServices.serviceId} = ${id})`,
         ),
       )
       .returning({ id: services.id }),
@@ -246,7 +248,7 @@ export async function deleteService(db: Db, trainerId: number, id: number) {
   const row = await findService(db, trainerId, id);
   if (row.isDefault) throw isDefaultConflict();
   throw conflict(
-    'This service has bookings and cannot be deleted; archive it with is_active false instead.',
+    'This service has bookings or packages tied to it and cannot be deleted; archive it with is_active false instead.',
     'service_in_use',
   );
 }

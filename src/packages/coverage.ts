@@ -1,0 +1,46 @@
+// Which services a session package's credits may be spent on (`session_package_services`; no
+// rows = every service). Bookings apply the rule through `packageCoversService` (db/fragments.ts).
+import { type AnyColumn, and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { services, sessionPackageServices } from '../db/schema';
+import { type Db, statement } from '../lib/db';
+import { type FieldErrors, invalid } from '../lib/problem';
+
+/** The ids of the services a package covers, ascending, as a JSON array ('[]' = every service). */
+export const coveredServicesJson = (sessionPackageId: SQL | AnyColumn): SQL<string> =>
+  sql<string>`(SELECT json_group_array(service_id) FROM (SELECT ps.service_id FROM ${sessionPackageServices} ps
+    WHERE ps.session_package_id = ${sessionPackageId} ORDER BY ps.service_id))`;
+
+export const parseIds = (json: string | null): number[] => (json ? (JSON.parse(json) as number[]) : []);
+
+/** 400 naming `services.N` for every id that is not one of the trainer's services. */
+export async function checkServices(db: Db, trainerId: number, ids: number[] | undefined) {
+  if (!ids?.length) return;
+  const own = await db
+    .select({ id: services.id })
+    .from(services)
+    .where(and(eq(services.trainerId, trainerId), inArray(services.id, [...new Set(ids)])));
+  const known = new Set(own.map((s) => s.id));
+  const errors: FieldErrors = {};
+  ids.forEach((id, i) => {
+    if (!known.has(id)) errors[`services.${i}`] = [`You have no service with id ${id}.`];
+  });
+  if (Object.keys(errors).length) throw invalid(errors);
+}
+
+/**
+ * The statements that make the package's covered services exactly `ids` (for its write batch):
+ * the old rows go, the trainer's own services among `ids` go in. `sessionPackageId` may be SQL
+ * that finds the package inserted earlier in the same batch.
+ */
+export function replaceServices(db: Db, trainerId: number, sessionPackageId: SQL, ids: number[]) {
+  return [
+    statement(db, sql`DELETE FROM ${sessionPackageServices} WHERE session_package_id = ${sessionPackageId}`),
+    statement(
+      db,
+      sql`INSERT INTO ${sessionPackageServices} (session_package_id, service_id)
+        SELECT ${sessionPackageId}, s.id FROM ${services} s
+        WHERE s.trainer_id = ${trainerId} AND s.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))
+          AND ${sessionPackageId} IS NOT NULL`,
+    ),
+  ];
+}
