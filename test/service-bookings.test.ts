@@ -279,3 +279,22 @@ describe('the OpenAPI document', () => {
     expect(params('/api/bookings', 'get')).toContain('service');
   });
 });
+
+describe('the booking page with one public service that is not the default', () => {
+  it('names that service, so a visitor never books the private default', async () => {
+    const t = await setupTrainer({ settings: { min_notice_minutes: 0 } });
+    const defaults = await api<{ results: { id: number; is_default: boolean }[] }>('GET', '/api/services/', {
+      token: t.token,
+    });
+    const def = defaults.body.results.find((s) => s.is_default);
+    await api('PATCH', `/api/services/${def?.id}/`, { token: t.token, body: { is_public: false } });
+    const open = await addService(t, { name: 'Open class', duration_minutes: 45 });
+    const page = await api<string>('GET', `/book/${t.user.trainer.slug}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`data-service="${open}"`);
+    // Without it the visitor would ask for the private default and be refused.
+    const slug = t.user.trainer.slug;
+    expect((await api('GET', `/api/public/trainers/${slug}/availability`)).status).toBe(400);
+    expect((await api('GET', `/api/public/trainers/${slug}/availability?service=${open}`)).status).toBe(200);
+  });
+});

@@ -113,7 +113,11 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
 
   const errors = timeErrors(start, end, now);
   if (!service?.isActive || (cmd.source === 'public' && !service.isPublic)) {
-    errors.service = [cmd.serviceId === null ? 'The trainer has no default service.' : 'No such service is offered.'];
+    errors.service = [
+      cmd.serviceId === null && cmd.source !== 'public'
+        ? 'The trainer has no default service.'
+        : 'No such service is offered; choose one of the trainer’s services.',
+    ];
     // Without a service there is no length to judge the end by.
     if (!cmd.endTime) delete errors.end_time;
   }

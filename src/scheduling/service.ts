@@ -254,10 +254,10 @@ export interface ServiceAsk {
 
 /** The asked service's timing as a JSON column (NULL when there is no such service). */
 const serviceColumn = (trainerId: number, ask: ServiceAsk) => {
-  const which =
-    ask.serviceId === undefined
-      ? sql`is_default = 1`
-      : sql`id = ${ask.serviceId} AND is_active = 1${ask.visitor ? sql` AND is_public = 1` : sql``}`;
+  // A visitor sees public, active services only: a private default must be named by nobody.
+  const which = sql`${ask.serviceId === undefined ? sql`is_default = 1` : sql`id = ${ask.serviceId}`} AND is_active = 1${
+    ask.visitor ? sql` AND is_public = 1` : sql``
+  }`;
   return sql`(SELECT json_object('id', id, 'durationMinutes', duration_minutes, 'bufferBeforeMinutes', buffer_before_minutes,
       'bufferAfterMinutes', buffer_after_minutes) FROM ${services} WHERE trainer_id = ${trainerId} AND ${which}) AS service`;
 };
@@ -335,7 +335,12 @@ export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, t
   if (!row) throw new Error('A SELECT without FROM returns one row.');
   if (!row.service) {
     const named = ask.serviceId !== undefined;
-    throw invalidField('service', named ? 'No such service is offered.' : 'The trainer has no default service.');
+    throw invalidField(
+      'service',
+      named || ask.visitor
+        ? 'No such service is offered; choose one of the trainer’s services.'
+        : 'The trainer has no default service.',
+    );
   }
   return { ...parseSchedule(row), service: JSON.parse(row.service) as ServiceTiming };
 }

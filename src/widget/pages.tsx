@@ -188,6 +188,8 @@ export function renderBookingPage(trainer: BookingPageTrainer, version: string):
         data-slug={trainer.slug}
         data-timezone={tz}
         data-brand={trainer.brandColor || undefined}
+        // The one public service is named, so a private default is never what a visitor books.
+        data-service={trainer.services.length === 1 ? String(trainer.services[0]?.id) : undefined}
       >
         <header class="head">
           {trainer.photoUrl && (

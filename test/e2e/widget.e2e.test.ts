@@ -504,7 +504,8 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
       await context.close();
     }
 
-    // One public service: no picker, and the requests name none (the server books the default).
+    // One public service: no picker; the requests name it (were it not the default, the private
+    // default must not be what the visitor books).
     const solo = await trainer('Solo Studio');
     const { context, page, requests } = await newVisitor(375);
     await page.goto(hostPage('/solo', snippet(solo.slug)));
@@ -512,7 +513,11 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await frame.locator('.slot').first().waitFor();
     expect(await frame.locator('#services').count()).toBe(0);
     expect(await frame.locator('.sub').textContent()).toBe('Book a 60-minute session');
-    expect(requests.filter((r) => r.includes('/availability/')).every((r) => !r.includes('service='))).toBe(true);
+    const only = (await call<{ services: { id: number }[] }>('GET', `/api/public/trainers/${solo.slug}`)).body.services;
+    expect(only).toHaveLength(1);
+    const asked = requests.filter((r) => r.includes('/availability/'));
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((r) => r.includes(`service=${only[0]?.id}`))).toBe(true);
     await context.close();
   });
 

@@ -197,6 +197,8 @@ export function bookingPage(app: HTMLElement): void {
     selectedDay: null,
     selected: null,
     sending: false,
+    // Set when the page has exactly one public service; a picker sets it when there are more.
+    service: app.dataset.service || undefined,
   };
   const choose = (slot: Slot) => {
     const selected = { start_time: slot.start_time, end_time: slot.end_time };
