@@ -3,7 +3,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { bumpScheduleVersion } from '../db/fragments';
-import { type Db, statement } from '../lib/db';
+import { batchSteps, type Db } from '../lib/db';
 
 /**
  * Runs `write` (an INSERT/UPDATE … RETURNING or a DELETE of `table`) and the version bump as
@@ -15,10 +15,7 @@ export async function withVersionBump<T extends SQLiteTable>(
   trainerId: number,
   write: { toSQL(): { sql: string; params: unknown[] } },
 ): Promise<T['$inferSelect'] | undefined> {
-  const [written] = await db.$client.batch<Record<string, unknown>>([
-    statement(db, write),
-    statement(db, bumpScheduleVersion(trainerId)),
-  ]);
+  const [written] = await batchSteps(db, [write, bumpScheduleVersion(trainerId)]);
   const raw = written?.results[0];
   if (!raw) return undefined;
   const row: Record<string, unknown> = {};
