@@ -353,3 +353,22 @@ describe('bookings stats: per-class attendance', () => {
     expect(none.body.classes).toEqual([]);
   });
 });
+
+describe('the booking page', () => {
+  it('offers private services in its picker, never a class service (classes show as sessions by the times)', async () => {
+    const t = await classTrainer();
+    const checkIn = await call<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Check-in', duration_minutes: 30 },
+    });
+    const bootcamp = await classService(t.token, 'Bootcamp');
+    const page = await api<string>('GET', `/book/${t.slug}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`id="service-${checkIn.body.id}"`);
+    expect(page.body).not.toContain(`id="service-${bootcamp}"`);
+    // One private service and a class: no picker at all.
+    const solo = await classTrainer();
+    await classService(solo.token, 'Bootcamp');
+    expect((await api<string>('GET', `/book/${solo.slug}`)).body).not.toContain('id="services"');
+  });
+});
