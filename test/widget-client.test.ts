@@ -17,7 +17,7 @@ import {
   checkBookingFields,
   classAction,
   classLabel,
-  dayCount,
+  dayCountLines,
   manageHref,
   manageToken,
   messages,
@@ -197,11 +197,11 @@ describe('the booking pages’ wording', () => {
     expect(timesCount(7)).toBe('7 times');
   });
 
-  it('counts a day’s classes beside its times', () => {
-    expect(dayCount(3, 0)).toBe('3 times');
-    expect(dayCount(0, 0)).toBe('No times');
-    expect(dayCount(0, 1)).toBe('1 class');
-    expect(dayCount(1, 2)).toBe('1 time, 2 classes');
+  it('counts a day’s classes beside its times, one line each', () => {
+    expect(dayCountLines(3, 0)).toEqual(['3 times']);
+    expect(dayCountLines(0, 0)).toEqual(['No times']);
+    expect(dayCountLines(0, 1)).toEqual(['1 class']);
+    expect(dayCountLines(1, 2)).toEqual(['1 time', '2 classes']);
   });
 
   it('words a class button: places left, the waitlist, or full', () => {

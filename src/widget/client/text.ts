@@ -25,11 +25,11 @@ export function manageToken(url: unknown, base: string): string | null {
 export const manageHref = (url: unknown, origin: string, token: string): string =>
   /^https?:/.test(String(url)) ? String(url) : `${origin}/book/manage/${token}`;
 
-/** A day button's count of what it offers: free times, and classes when it has any. */
-export function dayCount(times: number, classes: number): string {
-  if (!classes) return timesCount(times);
+/** A day button's lines of what it offers: its free times, and its classes when it has any. */
+export function dayCountLines(times: number, classes: number): string[] {
+  if (!classes) return [timesCount(times)];
   const c = `${classes} ${classes === 1 ? 'class' : 'classes'}`;
-  return times ? `${timesCount(times)}, ${c}` : c;
+  return times ? [timesCount(times), c] : [c];
 }
 
 /** What the visitor can do with a class session: book a place, join its waitlist, or nothing. */

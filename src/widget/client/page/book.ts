@@ -96,7 +96,8 @@ function showBooked(b: Booked, zone: string) {
     ics.href = `/api/public/bookings/${token}/ics`;
   }
   show(manage.parentNode as HTMLElement, !!token);
-  show(ics.parentNode as HTMLElement, !!token);
+  // A waitlist place holds no time yet: nothing to put in a calendar.
+  show(ics.parentNode as HTMLElement, !!token && b.status !== 'waitlisted');
   show(el.done(), true);
   $('done-h').focus();
   post('booked', { start_time: b.start_time, end_time: b.end_time, status: b.status });

@@ -1,7 +1,7 @@
 // The day-and-time picker both pages share (the booking page and the manage page's reschedule):
 // free times by day in the zone the visitor picks. The page's shell renders its elements
 // (pages.tsx: ZoneSelect and Picker); the page decides what choosing a time does.
-import { classAction, classLabel, dayCount, retryText } from '../text';
+import { classAction, classLabel, dayCountLines, retryText } from '../text';
 import {
   type ApiDay,
   type ClassSession,
@@ -110,18 +110,21 @@ export function renderTimes(s: State, choose: (slot: Slot) => void) {
 function dayButton(s: State, d: Day, onPick: (button: HTMLButtonElement) => void): HTMLButtonElement {
   const button = document.createElement('button');
   const date = document.createElement('span');
-  const count = document.createElement('small');
   const n = d.slots.length;
   const classes = classesOf(s, d).length;
+  const lines = dayCountLines(n, classes);
   button.type = 'button';
   button.className = 'day';
   button.dataset.date = d.date;
   button.textContent = dayLabel(d.date, 'weekday');
   date.textContent = dayLabel(d.date, 'dayMonth');
-  count.textContent = dayCount(n, classes);
   button.appendChild(date);
-  button.appendChild(count);
-  button.setAttribute('aria-label', `${dayLabel(d.date, 'dayLong')}, ${count.textContent}`);
+  for (const line of lines) {
+    const count = document.createElement('small');
+    count.textContent = line;
+    button.appendChild(count);
+  }
+  button.setAttribute('aria-label', [dayLabel(d.date, 'dayLong'), ...lines].join(', '));
   button.setAttribute('aria-pressed', String(d.date === s.selectedDay));
   button.disabled = !n && !classes;
   button.addEventListener('click', () => onPick(button));
