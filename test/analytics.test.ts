@@ -432,6 +432,7 @@ describe('GET /api/analytics/bookings-stats/', () => {
       no_show_rate: 0,
       by_weekday: [0, 0, 1, 1, 0, 1, 1], // B1 Wed, B2 Thu, B5 Sat, B6 Sun
       by_hour: counts(24, { 0: 1, 10: 2, 23: 1 }), // 10:00 both before (PST) and after (PDT) the change
+      classes: [],
     });
     const early = await get(s.la.token, '/api/analytics/bookings-stats/?to=2024-01-31');
     expect(early.body).toEqual({
@@ -444,6 +445,7 @@ describe('GET /api/analytics/bookings-stats/', () => {
       no_show_rate: 0,
       by_weekday: [0, 0, 1, 0, 0, 0, 1],
       by_hour: counts(24, { 23: 2 }),
+      classes: [],
     });
   });
 
@@ -461,6 +463,7 @@ describe('GET /api/analytics/bookings-stats/', () => {
       no_show_rate: 0,
       by_weekday: counts(7, weekdays),
       by_hour: counts(24, { 0: 2, 9: 1, 10: 3, 11: 1, 23: 2 }),
+      classes: [],
     });
   });
 
@@ -476,6 +479,7 @@ describe('GET /api/analytics/bookings-stats/', () => {
       no_show_rate: 0,
       by_weekday: [0, 0, 1, 0, 0, 0, 0],
       by_hour: counts(24, { 23: 1 }),
+      classes: [],
     });
     const feb1 = await get(s.tokyo.token, '/api/analytics/bookings-stats/?from=2024-02-01&to=2024-02-01');
     expect(feb1.body).toEqual({
@@ -488,6 +492,7 @@ describe('GET /api/analytics/bookings-stats/', () => {
       no_show_rate: 0,
       by_weekday: zeros(7), // cancelled bookings are not in the weekday and hour counts
       by_hour: zeros(24),
+      classes: [],
     });
   });
 
@@ -508,6 +513,7 @@ describe('GET /api/analytics/bookings-stats/', () => {
       no_show_rate: 0,
       by_weekday: [2, 0, 0, 0, 0, 0, 0],
       by_hour: counts(24, { 10: 2 }),
+      classes: [],
     });
   });
 
@@ -523,6 +529,7 @@ describe('GET /api/analytics/bookings-stats/', () => {
       no_show_rate: 0,
       by_weekday: zeros(7),
       by_hour: zeros(24),
+      classes: [],
     });
     for (const [query, field] of [
       ['from=2024-02-30', 'from'],

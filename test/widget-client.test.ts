@@ -15,6 +15,9 @@ import {
   bookedText,
   cancelNote,
   checkBookingFields,
+  classAction,
+  classLabel,
+  dayCountLines,
   manageHref,
   manageToken,
   messages,
@@ -141,16 +144,42 @@ describe('the booking pages’ time helpers', () => {
       { date: '2026-03-03' },
     ];
     expect(groupByZoneDate(apiDays, 'UTC')).toEqual([
-      { date: '2026-03-01', slots: [slot('2026-03-01T10:00:00Z'), slot('2026-03-01T23:00:00Z')] },
-      { date: '2026-03-02', slots: [] },
-      { date: '2026-03-03', slots: [] },
+      { date: '2026-03-01', slots: [slot('2026-03-01T10:00:00Z'), slot('2026-03-01T23:00:00Z')], classes: [] },
+      { date: '2026-03-02', slots: [], classes: [] },
+      { date: '2026-03-03', slots: [], classes: [] },
     ]);
     expect(groupByZoneDate(apiDays, 'Asia/Tokyo')).toEqual([
-      { date: '2026-03-01', slots: [slot('2026-03-01T10:00:00Z')] },
-      { date: '2026-03-02', slots: [slot('2026-03-01T23:00:00Z')] },
-      { date: '2026-03-03', slots: [] },
+      { date: '2026-03-01', slots: [slot('2026-03-01T10:00:00Z')], classes: [] },
+      { date: '2026-03-02', slots: [slot('2026-03-01T23:00:00Z')], classes: [] },
+      { date: '2026-03-03', slots: [], classes: [] },
     ]);
     expect(groupByZoneDate([], 'UTC')).toEqual([]);
+  });
+
+  it('regroups class sessions with the slots, by their start in the zone shown, sorted', () => {
+    const cls = (id: number, start: string) => ({
+      class_session: id,
+      service: 7,
+      name: 'Bootcamp',
+      start_time: start,
+      end_time: start.replace(':00:00', ':59:00'),
+      capacity: 8,
+      spots_left: 3,
+      waitlist_open: false,
+    });
+    const apiDays = [
+      { date: '2026-03-01', slots: [], classes: [cls(2, '2026-03-01T23:00:00Z'), cls(1, '2026-03-01T10:00:00Z')] },
+      { date: '2026-03-02', slots: [], classes: [] },
+    ];
+    expect(groupByZoneDate(apiDays, 'UTC').map((d) => [d.date, d.classes.map((c) => c.class_session)])).toEqual([
+      ['2026-03-01', [1, 2]],
+      ['2026-03-02', []],
+    ]);
+    // 23:00 UTC is the next morning in Tokyo: that class moves to the 2nd, as a slot would.
+    expect(groupByZoneDate(apiDays, 'Asia/Tokyo').map((d) => [d.date, d.classes.map((c) => c.class_session)])).toEqual([
+      ['2026-03-01', [1]],
+      ['2026-03-02', [2]],
+    ]);
   });
 });
 
@@ -166,6 +195,31 @@ describe('the booking pages’ wording', () => {
     expect(timesCount(0)).toBe('No times');
     expect(timesCount(1)).toBe('1 time');
     expect(timesCount(7)).toBe('7 times');
+  });
+
+  it('counts a day’s classes beside its times, one line each', () => {
+    expect(dayCountLines(3, 0)).toEqual(['3 times']);
+    expect(dayCountLines(0, 0)).toEqual(['No times']);
+    expect(dayCountLines(0, 1)).toEqual(['1 class']);
+    expect(dayCountLines(1, 2)).toEqual(['1 time', '2 classes']);
+  });
+
+  it('words a class button: places left, the waitlist, or full', () => {
+    const c = (spots_left: number, waitlist_open: boolean) => ({ name: 'Bootcamp', spots_left, waitlist_open });
+    expect(classLabel(c(3, false))).toBe('Bootcamp · 3 places left');
+    expect(classLabel(c(1, false))).toBe('Bootcamp · 1 place left');
+    expect(classLabel(c(0, true))).toBe('Bootcamp · Join the waitlist');
+    expect(classLabel(c(0, false))).toBe('Bootcamp · full');
+    expect([c(2, false), c(0, true), c(0, false)].map(classAction)).toEqual(['book', 'waitlist', null]);
+  });
+
+  it('words a waitlist place with its position', () => {
+    expect(bookedText('waitlisted', 'Alex Fit', 2)).toEqual({
+      heading: "You're on the waitlist (position 2)",
+      sentence: 'You will get an email if a place opens up.',
+    });
+    expect(bookedText('waitlisted', 'Alex Fit').heading).toBe("You're on the waitlist");
+    expect(statusText('waitlisted')).toBe('On the waitlist');
   });
 
   it('reads the token of a manage link and builds the link shown', () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { addDays, offsetSpans, startOfDayMs } from '../lib/calendar';
 import type { Db } from '../lib/db';
+import { type ClassAttendanceRow, classAttendanceOut, classAttendanceSql } from './class-stats';
 import type { BookingStatsOut, DateRange } from './schemas';
 import {
   type AnalyticsTrainer,
@@ -25,15 +26,17 @@ function instantRange(timeZone: string, range: DateRange): { from: string | null
 const percent = (part: number, whole: number): number => (whole ? Math.round((part * 1000) / whole) / 10 : 0);
 
 /**
- * Booking counts in a local date range (default: all time). Two D1 round trips: the counts
- * and the time span of the bookings not cancelled, then their local weekday and hour, grouped
- * in SQL with the offsets of exactly that span.
+ * Booking counts in a local date range (default: all time). Two D1 round trips: the counts,
+ * the time span of the bookings not cancelled and each class session's attendance, then their
+ * local weekday and hour, grouped in SQL with the offsets of exactly that span.
  */
 export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: DateRange): Promise<BookingStatsOut> {
   const { id, timezone } = trainer;
   const { from, to } = instantRange(timezone, range);
-  const inRange = sql`trainer_id = ${id}${from ? sql` AND start_time >= ${from}` : sql``}${to ? sql` AND start_time < ${to}` : sql``}`;
-  const [[counts], [span]] = await readBatch<
+  const period = sql`trainer_id = ${id}${from ? sql` AND start_time >= ${from}` : sql``}${to ? sql` AND start_time < ${to}` : sql``}`;
+  // A waitlisted place is no booking (yet): it is counted nowhere.
+  const inRange = sql`${period} AND status <> 'waitlisted'`;
+  const [[counts], [span], classRows] = await readBatch<
     [
       {
         total: number;
@@ -45,6 +48,7 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
         late: number;
       }[],
       { first: string | null; last: string | null }[],
+      ClassAttendanceRow[],
     ]
   >(db, [
     sql`SELECT count(*) AS total,
@@ -57,6 +61,7 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
       FROM bookings WHERE ${inRange}`,
     sql`SELECT min(start_time) AS first, max(start_time) AS last FROM bookings
       WHERE ${inRange} AND status <> 'cancelled'`,
+    classAttendanceSql(period),
   ]);
 
   const byWeekday = Array.from({ length: 7 }, () => 0);
@@ -102,5 +107,6 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
     no_show_rate: percent(noShows, completed + noShows),
     by_weekday: byWeekday,
     by_hour: byHour,
+    classes: classRows.map(classAttendanceOut),
   };
 }

@@ -72,7 +72,9 @@ export type DateRange = z.infer<typeof dateRangeQuery>;
 
 export const bookingStatsOut = z
   .object({
-    total: count,
+    total: count.openapi({
+      description: 'Bookings starting in the range, any status but waitlisted (a waitlist place is no booking yet).',
+    }),
     by_status: z.object({ pending: count, confirmed: count, completed: count, cancelled: count, no_show: count }),
     completion_rate: z.number().openapi({ description: 'Percent, one decimal; 0 when there are no bookings.' }),
     cancellation_rate: z.number(),
@@ -88,6 +90,27 @@ export const bookingStatsOut = z
     by_hour: z
       .array(count)
       .openapi({ description: 'Bookings not cancelled (no-shows included) by local start hour, 0 … 23.' }),
+    classes: z
+      .array(
+        z
+          .object({
+            class_session: count.openapi({ description: "The class session's id." }),
+            service: count.openapi({ description: 'The class service.' }),
+            name: z.string().openapi({ description: "The service's name." }),
+            start_time: z.string(),
+            capacity: count,
+            booked: count.openapi({
+              description: 'Places held: pending, confirmed, completed and no-show (not cancelled, not waitlisted).',
+            }),
+            attended: count.openapi({ description: 'Places marked completed.' }),
+            no_shows: count.openapi({ description: 'Places marked as a no-show.' }),
+          })
+          .openapi('ClassAttendance'),
+      )
+      .openapi({
+        description:
+          'Each scheduled (not cancelled) class session starting in the range, by start; empty for a trainer without classes.',
+      }),
   })
   .openapi('BookingStats');
 export type BookingStatsOut = z.infer<typeof bookingStatsOut>;

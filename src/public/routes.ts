@@ -7,6 +7,7 @@ import { ADDRESS_AND_TRAINER, clientAddress, RATE_POLICIES, rateLimit } from '..
 import { type AppEnv, createRouter } from '../lib/router';
 import { sha256Hex } from '../lib/tokens';
 import { ICS_FILENAME } from '../notifications/calendar';
+import { classesField, slotSchema } from '../scheduling/schemas';
 import {
   manageCancelBody,
   manageOut,
@@ -39,7 +40,8 @@ const availability = createRoute({
   method: 'get',
   path: '/api/public/trainers/{slug}/availability',
   tags,
-  summary: "Free slots, as the trainer's own range endpoint computes them (default today … +13 days)",
+  summary:
+    "Free slots and class sessions with their places left, as the trainer's own range endpoint computes them (default today … +13 days)",
   middleware: rateLimit(RATE_POLICIES.publicAvailability, (c) => {
     const address = clientAddress(c.req.raw.headers);
     return { [ADDRESS_AND_TRAINER]: address && `${address}|${(c.req.param('slug') ?? '').toLowerCase()}` };
@@ -51,9 +53,7 @@ const availability = createRoute({
         timezone: z.string(),
         service: z.number().int().openapi({ description: 'The service the slots are for.' }),
         duration_minutes: z.number().int(),
-        days: z.array(
-          z.object({ date: z.string(), slots: z.array(z.object({ start_time: z.string(), end_time: z.string() })) }),
-        ),
+        days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema), classes: classesField })),
       }),
       'Free slots (Cache-Control: public, max-age=15; add any extra query parameter to bypass caches after booking)',
     ),

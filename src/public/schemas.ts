@@ -48,7 +48,8 @@ export const publicAvailabilityQuery = z.object({
   from: dateField.optional(),
   to: dateField.optional(),
   service: serviceQuery.openapi({
-    description: "A public service's id (see the profile's services); omitted: the trainer's default service.",
+    description:
+      "A public service's id (see the profile's services): the private slots are for it; omitted: the trainer's default service. Every public class is listed whatever the service, unless it names a class service (capacity > 1): then the days list only that service's sessions and no private slots.",
   }),
 });
 

@@ -214,6 +214,30 @@ export const availableQuery = z.object({
 export type AvailableQuery = z.infer<typeof availableQuery>;
 
 export const slotSchema = z.object({ start_time: z.string(), end_time: z.string() }).openapi('FreeSlot');
+
+/** A class session as the availability lists it (one D1 statement with the slots). */
+export const classOfferSchema = z
+  .object({
+    class_session: z.number().int().openapi({ description: "The class session's id." }),
+    service: z.number().int().openapi({ description: 'The class service.' }),
+    name: z.string().openapi({ description: "The service's name.", example: 'Bootcamp' }),
+    start_time: z.string(),
+    end_time: z.string(),
+    capacity: z.number().int().openapi({ description: 'Places in the session.' }),
+    spots_left: z.number().int().openapi({
+      description: 'capacity less the pending and confirmed places (waitlisted ones hold none); never below 0.',
+    }),
+    waitlist_open: z.boolean().openapi({
+      description:
+        "True when the session is full (spots_left = 0) and its start is more than the trainer's waitlist_cutoff_hours away: a booking may join the waitlist.",
+    }),
+  })
+  .openapi('ClassOffer');
+
+export const classesField = z.array(classOfferSchema).openapi({
+  description:
+    "Scheduled class sessions starting on this local date (the trainer's zone, as slots), no sooner than the minimum notice and within the booking horizon, ordered by start. The public availability lists those of public, active services; the trainer's lists all. When `service` names a class service, only its sessions.",
+});
 export const availableDayOut = z
   .object({
     date: z.string(),
@@ -221,6 +245,7 @@ export const availableDayOut = z
     service: z.number().int().openapi({ description: 'The service the slots are for.' }),
     duration_minutes: z.number().int(),
     slots: z.array(slotSchema),
+    classes: classesField,
   })
   .openapi('FreeSlotsDay');
 export const availableRangeOut = z
@@ -228,6 +253,6 @@ export const availableRangeOut = z
     timezone: z.string(),
     service: z.number().int().openapi({ description: 'The service the slots are for.' }),
     duration_minutes: z.number().int(),
-    days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema) })),
+    days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema), classes: classesField })),
   })
   .openapi('FreeSlotsRange');

@@ -15,17 +15,10 @@ import { addDays, daysBetween, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { invalid, invalidField, notFound } from '../lib/problem';
+import { classesColumn, type DayOffers, parseClasses, withClasses } from './classes';
 import { parseExceptions } from './overrides';
 import { type AvailableQuery, type BreakInput, breakErrors, MAX_RANGE_DAYS, type SlotInput } from './schemas';
-import {
-  type DateOverride,
-  type DateSpan,
-  type DaySlots,
-  freeSlots,
-  type Interval,
-  type SlotRules,
-  type WeeklyWindow,
-} from './slots';
+import { type DateOverride, type DateSpan, freeSlots, type Interval, type SlotRules, type WeeklyWindow } from './slots';
 import { withVersionBump } from './writes';
 
 export const toSlotOut = (s: AvailabilitySlot) => ({
@@ -259,7 +252,7 @@ const serviceColumn = (trainerId: number, ask: ServiceAsk) => {
     ask.visitor ? sql` AND is_public = 1` : sql``
   }`;
   return sql`(SELECT json_object('id', id, 'durationMinutes', duration_minutes, 'bufferBeforeMinutes', buffer_before_minutes,
-      'bufferAfterMinutes', buffer_after_minutes) FROM ${services} WHERE trainer_id = ${trainerId} AND ${which}) AS service`;
+      'bufferAfterMinutes', buffer_after_minutes, 'capacity', capacity) FROM ${services} WHERE trainer_id = ${trainerId} AND ${which}) AS service`;
 };
 
 /** What a schedule read asks for: breaks touching two local dates, bookings overlapping two instants. */
@@ -316,8 +309,9 @@ export function parseSchedule(row: ScheduleColumns): {
 }
 
 /**
- * Everything free-slot checks need between two local dates, and the service asked about: one
- * D1 statement. A 400 naming `service` when there is no such service.
+ * Everything free-slot checks need between two local dates, the service asked about and the
+ * class sessions starting on those dates: one D1 statement. A 400 naming `service` when there
+ * is no such service.
  */
 export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, toDate: string, ask: ServiceAsk) {
   const tz = trainer.timezone;
@@ -329,9 +323,11 @@ export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, t
     busyTo: new Date(startOfDayMs(addDays(toDate, 2), tz) + MAX_BUFFER_MINUTES * MINUTE_MS).toISOString(),
     excludeBookingId: 0,
   };
-  const row = await statement(db, sql`SELECT ${scheduleColumns(span)}, ${serviceColumn(trainer.id, ask)}`).first<
-    ScheduleColumns & { service: string | null }
-  >();
+  const classes = classesColumn({ trainerId: trainer.id, timezone: tz, fromDate, toDate, visitor: ask.visitor });
+  const row = await statement(
+    db,
+    sql`SELECT ${scheduleColumns(span)}, ${serviceColumn(trainer.id, ask)}, ${classes}`,
+  ).first<ScheduleColumns & { service: string | null; classes: string }>();
   if (!row) throw new Error('A SELECT without FROM returns one row.');
   if (!row.service) {
     const named = ask.serviceId !== undefined;
@@ -342,12 +338,15 @@ export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, t
         : 'The trainer has no default service.',
     );
   }
-  return { ...parseSchedule(row), service: JSON.parse(row.service) as ServiceTiming };
+  const service = JSON.parse(row.service) as ServiceTiming & { capacity: number };
+  return { ...parseSchedule(row), service, classes: parseClasses(row.classes) };
 }
 
 /**
  * Free slots for a service between two local dates (inclusive), as of `now` (ISO), with the
- * service and rules they were computed for: 1 D1 statement.
+ * service and rules they were computed for, and each day's class sessions: 1 D1 statement.
+ * When the service asked about is a class (capacity > 1), only its sessions are listed, and a
+ * visitor is offered no private slots of it (a class is booked by its sessions).
  */
 export async function getAvailableTimes(
   db: Db,
@@ -355,10 +354,16 @@ export async function getAvailableTimes(
   span: { fromDate: string; toDate: string },
   ask: ServiceAsk,
   now: string,
-): Promise<{ service: ServiceTiming; rules: SlotRules; days: DaySlots[] }> {
-  const { service, ...schedule } = await loadSchedule(db, trainer, span.fromDate, span.toDate, ask);
+): Promise<{ service: ServiceTiming; rules: SlotRules; days: DayOffers[] }> {
+  const { service, classes, ...schedule } = await loadSchedule(db, trainer, span.fromDate, span.toDate, ask);
   const rules = rulesOf(trainer, service, ask.durationMinutes);
-  return { service, rules, days: freeSlots({ ...span, ...schedule, rules, now: Date.parse(now) }) };
+  const nowMs = Date.parse(now);
+  const isClass = service.capacity > 1;
+  const slots = freeSlots({ ...span, ...schedule, rules, now: nowMs });
+  const days = isClass && ask.visitor ? slots.map((d) => ({ ...d, slots: [] })) : slots;
+  const listed = isClass ? classes.filter((c) => c.serviceId === service.id) : classes;
+  const classRules = { ...rules, waitlistCutoffHours: trainer.waitlistCutoffHours };
+  return { service, rules, days: withClasses(days, listed, classRules, nowMs) };
 }
 
 /** The trainer's free slots for a day or a range, for a service (default: the default service). */
@@ -373,7 +378,10 @@ export async function trainerAvailability(db: Db, trainer: Trainer, q: Available
     now,
   );
   const head = { timezone: trainer.timezone, service: service.id, duration_minutes: rules.durationMinutes };
-  return span.single ? { date: span.from, ...head, slots: days[0]?.slots ?? [] } : { ...head, days };
+  const day = days[0];
+  return span.single
+    ? { date: span.from, ...head, slots: day?.slots ?? [], classes: day?.classes ?? [] }
+    : { ...head, days };
 }
 
 /** Validates the date arguments of the free-slot endpoints; returns the inclusive span. */

@@ -214,3 +214,70 @@ export function offersSlotAt(input: Omit<FreeSlotsInput, 'fromDate' | 'toDate'>,
   const [day] = freeSlots({ ...input, fromDate: date, toDate: date });
   return day?.slots.some((s) => Date.parse(s.start_time) === start) ?? false;
 }
+
+// ---- class sessions --------------------------------------------------------------------
+
+/** A scheduled class session as the schedule read gives it, with its places taken (pending or confirmed). */
+export interface ClassSessionRead {
+  id: number;
+  serviceId: number;
+  name: string;
+  start: string;
+  end: string;
+  capacity: number;
+  taken: number;
+}
+
+/** A class session as the availability lists it. */
+export interface ClassOffer {
+  class_session: number;
+  service: number;
+  name: string;
+  start_time: string;
+  end_time: string;
+  capacity: number;
+  spots_left: number;
+  waitlist_open: boolean;
+}
+
+/** The trainer settings the class listing follows: the zone for the day, notice, horizon, the waitlist cut-off. */
+export type ClassRules = Pick<SlotRules, 'timezone' | 'minNoticeMinutes' | 'bookingHorizonDays'> & {
+  waitlistCutoffHours: number;
+};
+
+/** A full class's waitlist takes names until `cutoffHours` before its start (`now` strictly before that instant). */
+export const waitlistOpen = (start: number, cutoffHours: number, now: number): boolean =>
+  now < start - cutoffHours * 60 * MINUTE_MS;
+
+/**
+ * The class sessions offered on each local date, ordered by start: a session belongs to the
+ * date on which it starts in the trainer's zone (as a slot does), and is listed when it starts
+ * no sooner than the minimum notice and within the booking horizon, as slots are offered.
+ * `spots_left` is the capacity less the pending and confirmed places (never below 0); a full
+ * session's `waitlist_open` follows `waitlistOpen`.
+ */
+export function classesByDate(sessions: ClassSessionRead[], rules: ClassRules, now: number): Map<string, ClassOffer[]> {
+  const earliest = now + rules.minNoticeMinutes * MINUTE_MS;
+  const latest = now + rules.bookingHorizonDays * DAY_MS;
+  const byDate = new Map<string, ClassOffer[]>();
+  const sorted = [...sessions].sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.id - b.id);
+  for (const c of sorted) {
+    const start = Date.parse(c.start);
+    if (start < earliest || start > latest) continue;
+    const spotsLeft = Math.max(0, c.capacity - c.taken);
+    const date = localDate(start, rules.timezone);
+    const list = byDate.get(date) ?? [];
+    list.push({
+      class_session: c.id,
+      service: c.serviceId,
+      name: c.name,
+      start_time: new Date(start).toISOString(),
+      end_time: new Date(Date.parse(c.end)).toISOString(),
+      capacity: c.capacity,
+      spots_left: spotsLeft,
+      waitlist_open: spotsLeft === 0 && waitlistOpen(start, rules.waitlistCutoffHours, now),
+    });
+    byDate.set(date, list);
+  }
+  return byDate;
+}

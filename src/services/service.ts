@@ -2,7 +2,7 @@
 // the default (what a booking without `service` is for); the trainer profile's
 // session_duration_minutes and buffer_minutes are that default's duration and buffer after,
 // kept equal both ways in the batch of every change. Every write raises the schedule version.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { bumpScheduleVersion } from '../db/fragments';
 import { bookings, type Service, services, sessionPackageServices, trainers } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
@@ -71,11 +71,23 @@ export async function findService(db: Db, trainerId: number, id: number): Promis
 }
 
 /** The public and active services of a trainer, as the booking page lists them. */
-export async function publicServices(db: Db, trainerId: number): Promise<PublicServiceOut[]> {
+export async function publicServices(
+  db: Db,
+  trainerId: number,
+  opts: { privateOnly?: boolean } = {},
+): Promise<PublicServiceOut[]> {
   const rows = await db
     .select()
     .from(services)
-    .where(and(eq(services.trainerId, trainerId), eq(services.isPublic, true), eq(services.isActive, true)))
+    .where(
+      and(
+        eq(services.trainerId, trainerId),
+        eq(services.isPublic, true),
+        eq(services.isActive, true),
+        // Private sessions only (capacity 1): a class is booked by its sessions, not a time of one's own.
+        opts.privateOnly ? lte(services.capacity, 1) : undefined,
+      ),
+    )
     .orderBy(asc(services.position), asc(services.id));
   return rows.map((s) => publicPart(toServiceOut(s)));
 }

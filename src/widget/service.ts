@@ -42,7 +42,7 @@ export interface BookingPageTrainer {
   brandColor: string;
   photoUrl: string;
   bio: string;
-  /** The public, active services, by position. */
+  /** The public, active private services (capacity 1), by position. */
   services: PageService[];
 }
 
@@ -50,7 +50,8 @@ export interface BookingPageTrainer {
 export async function findBookingPageTrainer(db: Db, slug: string): Promise<BookingPageTrainer | null> {
   try {
     const { trainer, name } = await trainerBySlug(db, slug);
-    const services = await publicServices(db, trainer.id);
+    // The picker chooses among private services; classes show as sessions beside the times.
+    const services = await publicServices(db, trainer.id, { privateOnly: true });
     return {
       businessName: name,
       slug: trainer.slug,

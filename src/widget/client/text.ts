@@ -25,8 +25,44 @@ export function manageToken(url: unknown, base: string): string | null {
 export const manageHref = (url: unknown, origin: string, token: string): string =>
   /^https?:/.test(String(url)) ? String(url) : `${origin}/book/manage/${token}`;
 
-/** The confirmation after booking: its heading and its sentence. */
-export function bookedText(status: unknown, businessName: unknown): { heading: string; sentence: string } {
+/** A day button's lines of what it offers: its free times, and its classes when it has any. */
+export function dayCountLines(times: number, classes: number): string[] {
+  if (!classes) return [timesCount(times)];
+  const c = `${classes} ${classes === 1 ? 'class' : 'classes'}`;
+  return times ? [timesCount(times), c] : [c];
+}
+
+/** What the visitor can do with a class session: book a place, join its waitlist, or nothing. */
+export type ClassAction = 'book' | 'waitlist' | null;
+
+export const classAction = (c: { spots_left: number; waitlist_open: boolean }): ClassAction =>
+  c.spots_left > 0 ? 'book' : c.waitlist_open ? 'waitlist' : null;
+
+/** A class button's words: "Bootcamp · 3 places left", "Bootcamp · Join the waitlist", "Bootcamp · full". */
+export function classLabel(c: { name: string; spots_left: number; waitlist_open: boolean }): string {
+  const action = classAction(c);
+  const state =
+    action === 'book'
+      ? `${c.spots_left} ${c.spots_left === 1 ? 'place' : 'places'} left`
+      : action === 'waitlist'
+        ? 'Join the waitlist'
+        : 'full';
+  return `${c.name} · ${state}`;
+}
+
+/** The confirmation after booking: its heading and its sentence (a waitlist place names its position). */
+export function bookedText(
+  status: unknown,
+  businessName: unknown,
+  waitlistPosition?: unknown,
+): { heading: string; sentence: string } {
+  if (status === 'waitlisted') {
+    const n = Number(waitlistPosition);
+    return {
+      heading: Number.isInteger(n) && n > 0 ? `You're on the waitlist (position ${n})` : "You're on the waitlist",
+      sentence: 'You will get an email if a place opens up.',
+    };
+  }
   const pending = status === 'pending';
   const who = businessName || 'your trainer';
   return {
@@ -43,6 +79,7 @@ const STATUS: Record<string, string> = {
   cancelled: 'Cancelled',
   completed: 'Completed',
   no_show: 'Missed (no-show)',
+  waitlisted: 'On the waitlist',
 };
 export const statusText = (status: unknown): string => STATUS[String(status)] || String(status);
 

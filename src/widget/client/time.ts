@@ -93,31 +93,48 @@ export interface Slot {
   start_time: string;
   end_time: string;
 }
+/** A class session as the availability lists it. */
+export interface ClassSession extends Slot {
+  class_session: number;
+  service: number;
+  name: string;
+  capacity: number;
+  spots_left: number;
+  waitlist_open: boolean;
+}
 export interface ApiDay {
   date: string;
   slots?: Slot[];
+  classes?: ClassSession[];
 }
 export interface Day {
   date: string;
   slots: Slot[];
+  classes: ClassSession[];
 }
 
-/** The API's days (trainer's dates) regrouped by date in the zone shown; empty days stay, disabled. */
+const byStart = (a: Slot, b: Slot) => Date.parse(a.start_time) - Date.parse(b.start_time);
+
+/** The API's days (trainer's dates) regrouped by date in the zone shown, slots and classes alike; empty days stay, disabled. */
 export function groupByZoneDate(apiDays: ApiDay[], zone: string): Day[] {
-  const byDate = new Map<string, Slot[]>();
-  for (const d of apiDays) if (!byDate.has(d.date)) byDate.set(d.date, []);
-  for (const d of apiDays) {
-    for (const s of d.slots || []) {
-      const key = dateKey(s.start_time, zone);
-      const list = byDate.get(key) ?? [];
-      list.push(s);
-      byDate.set(key, list);
+  const byDate = new Map<string, Day>();
+  const dayOf = (date: string): Day => {
+    let day = byDate.get(date);
+    if (!day) {
+      day = { date, slots: [], classes: [] };
+      byDate.set(date, day);
     }
+    return day;
+  };
+  for (const d of apiDays) dayOf(d.date);
+  for (const d of apiDays) {
+    for (const s of d.slots || []) dayOf(dateKey(s.start_time, zone)).slots.push(s);
+    for (const c of d.classes || []) dayOf(dateKey(c.start_time, zone)).classes.push(c);
   }
   return Array.from(byDate.keys())
     .sort()
-    .map((date) => ({
-      date,
-      slots: (byDate.get(date) ?? []).sort((a, b) => Date.parse(a.start_time) - Date.parse(b.start_time)),
-    }));
+    .map((date) => {
+      const day = byDate.get(date) as Day;
+      return { date, slots: day.slots.sort(byStart), classes: day.classes.sort(byStart) };
+    });
 }

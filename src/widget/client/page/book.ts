@@ -2,8 +2,17 @@
 // form, and the confirmation. It talks only to this origin's public API.
 
 import { brandPalette } from '../colour';
-import { bookedText, checkBookingFields, manageHref, manageToken, messages, retryText, uuid } from '../text';
-import { type Slot, validZone, visitorZone, when } from '../time';
+import {
+  bookedText,
+  checkBookingFields,
+  classAction,
+  manageHref,
+  manageToken,
+  messages,
+  retryText,
+  uuid,
+} from '../text';
+import { type ClassSession, type Slot, validZone, visitorZone, when } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
 import { el, errorCode, load, renderDays, renderTimes, type State, setupZones } from './picker';
 import { roving } from './roving';
@@ -14,6 +23,8 @@ interface Booked extends Slot {
   status: string;
   business_name?: string;
   manage_url?: string;
+  /** A waitlisted place's position (1 = next to get a place). */
+  waitlist_position?: number;
 }
 
 /** The trainer's colour as the page's CSS custom properties (CSSOM, which the CSP allows; no inline style). */
@@ -71,7 +82,7 @@ function showPicker() {
 
 function showBooked(b: Booked, zone: string) {
   const token = manageToken(b.manage_url, location.href);
-  const text = bookedText(b.status, b.business_name);
+  const text = bookedText(b.status, b.business_name, b.waitlist_position);
   showAlert('');
   show(el.form(), false);
   show(el.pick(), false);
@@ -85,7 +96,8 @@ function showBooked(b: Booked, zone: string) {
     ics.href = `/api/public/bookings/${token}/ics`;
   }
   show(manage.parentNode as HTMLElement, !!token);
-  show(ics.parentNode as HTMLElement, !!token);
+  // A waitlist place holds no time yet: nothing to put in a calendar.
+  show(ics.parentNode as HTMLElement, !!token && b.status !== 'waitlisted');
   show(el.done(), true);
   $('done-h').focus();
   post('booked', { start_time: b.start_time, end_time: b.end_time, status: b.status });
@@ -121,6 +133,19 @@ function bookingBody(form: HTMLFormElement, slot: Slot): Record<string, string> 
   return body;
 }
 
+/**
+ * What is booked: a class session's place (`class_session`, and `waitlist` when joining a full
+ * class's waitlist), else the chosen service when the page offers a choice (none: the default).
+ */
+function requestBody(s: State, body: Record<string, string>): Record<string, unknown> {
+  const c = s.chosenClass;
+  if (c) return { ...body, class_session: c.class_session, ...(classAction(c) === 'waitlist' && { waitlist: true }) };
+  return s.service ? { ...body, service: Number(s.service) } : body;
+}
+
+const submitLabel = (s: State) =>
+  s.chosenClass && classAction(s.chosenClass) === 'waitlist' ? 'Join the waitlist' : 'Confirm booking';
+
 /** Sends the booking; on a conflict the times reload; any other failure is shown on the form. */
 async function submitBooking(s: State, choose: (slot: Slot) => void) {
   if (s.sending || !s.selected) return;
@@ -133,14 +158,15 @@ async function submitBooking(s: State, choose: (slot: Slot) => void) {
   s.sending = true;
   submit.disabled = true;
   submit.textContent = 'Booking…';
-  // The chosen service, when the page offers a choice; none books the trainer's default.
-  const sent = s.service ? { ...body, service: Number(s.service) } : body;
-  const res = await api('POST', `${s.base}bookings/`, sent, { 'Idempotency-Key': uuid() });
+  const res = await api('POST', `${s.base}bookings/`, requestBody(s, body), { 'Idempotency-Key': uuid() });
   s.sending = false;
   submit.disabled = false;
-  submit.textContent = 'Confirm booking';
+  submit.textContent = submitLabel(s);
   const problem = problemOf(res.data);
   if (res.status === 201 && res.data) return showBooked(res.data as Booked, s.zone);
+  if (res.status === 409 && s.chosenClass) {
+    return taken(s, choose, problem.detail || 'This class can no longer be booked. Please choose again.');
+  }
   if (res.status === 409) return taken(s, choose, 'This time was just taken. Please choose another time.');
   if (res.status === 400 && problem.errors && typeof problem.errors === 'object') {
     return showFieldErrors(problem.errors);
@@ -155,22 +181,30 @@ async function submitBooking(s: State, choose: (slot: Slot) => void) {
 
 async function taken(s: State, choose: (slot: Slot) => void, text: string) {
   s.selected = null;
+  s.chosenClass = null;
   showPicker();
   await load(s, true, choose);
   showAlert(text);
   el.timesHeading().focus();
 }
 
-/** The service picker (more than one public service): its choice goes with the times and the booking. */
+/** Above the form: the chosen class's name, else the chosen service's (when the page offers a choice). */
+function showChosenName(s: State) {
+  const input = document.querySelector<HTMLInputElement>('#services input[name="service"]:checked');
+  const name = s.chosenClass ? s.chosenClass.name : input?.dataset.name || '';
+  const chosen = $('chosen-service');
+  chosen.textContent = name;
+  show(chosen, !!name);
+}
+
+/** The service picker (more than one private service): its choice goes with the times and the booking. */
 function setupServices(s: State, choose: (slot: Slot) => void) {
   const group = document.getElementById('services');
   if (!group) return;
   const apply = () => {
     const input = group.querySelector<HTMLInputElement>('input[name="service"]:checked');
     s.service = input ? input.value : undefined;
-    const chosen = $('chosen-service');
-    chosen.textContent = input?.dataset.name || '';
-    show(chosen, !!input);
+    showChosenName(s);
   };
   apply();
   group.addEventListener('change', () => {
@@ -200,17 +234,22 @@ export function bookingPage(app: HTMLElement): void {
     // Set when the page has exactly one public service; a picker sets it when there are more.
     service: app.dataset.service || undefined,
   };
-  const choose = (slot: Slot) => {
+  const choose = (slot: Slot, chosenClass: ClassSession | null = null) => {
     const selected = { start_time: slot.start_time, end_time: slot.end_time };
     s.selected = selected;
+    s.chosenClass = chosenClass;
     post('slot-selected', selected);
     showAlert('');
     clearErrors();
     $('chosen').textContent = when(s.selected, s.zone);
+    showChosenName(s);
+    $('submit').textContent = submitLabel(s);
     show(el.pick(), false);
     show(el.form(), true);
     $('f-first_name').focus();
   };
+  // A class goes to the same form; its name shows where a chosen service's would.
+  s.onClass = (c) => choose(c, c);
   applyBrand(app.dataset.brand);
   hideBrokenPhoto();
   prefill(el.form());
@@ -232,6 +271,7 @@ export function bookingPage(app: HTMLElement): void {
   });
   $('again').addEventListener('click', async () => {
     s.selected = null;
+    s.chosenClass = null;
     $<HTMLTextAreaElement>('f-notes').value = '';
     showPicker();
     await load(s, true, choose);

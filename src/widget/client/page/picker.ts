@@ -1,9 +1,10 @@
 // The day-and-time picker both pages share (the booking page and the manage page's reschedule):
 // free times by day in the zone the visitor picks. The page's shell renders its elements
 // (pages.tsx: ZoneSelect and Picker); the page decides what choosing a time does.
-import { retryText, timesCount } from '../text';
+import { classAction, classLabel, dayCountLines, retryText } from '../text';
 import {
   type ApiDay,
+  type ClassSession,
   type Day,
   dayLabel,
   format,
@@ -27,6 +28,10 @@ export interface State {
   sending: boolean;
   /** The chosen service's id (the booking page's picker); none: the trainer's default. */
   service?: string;
+  /** The chosen class session (the booking page), when a class rather than a private time was chosen. */
+  chosenClass?: ClassSession | null;
+  /** Choosing a class (the booking page): without it the picker shows no classes (the manage page's reschedule). */
+  onClass?: (c: ClassSession) => void;
   /** The latest load: an answer a later load overtook is dropped, and its callers get the later one's. */
   loading?: Promise<boolean>;
 }
@@ -59,18 +64,43 @@ export function setupZones(s: State, visitor: string, trainerZone: string, reren
   });
 }
 
+/** The classes a day shows: none unless the page books classes. */
+const classesOf = (s: State, d: Day | undefined): ClassSession[] => (d && s.onClass ? d.classes : []);
+
+/** A class session's button: its time and "Bootcamp · 3 places left"; full with the waitlist closed, disabled. */
+function classButton(s: State, c: ClassSession): HTMLButtonElement {
+  const onClass = s.onClass as (c: ClassSession) => void;
+  const button = document.createElement('button');
+  const time = document.createElement('span');
+  const label = document.createElement('span');
+  button.type = 'button';
+  button.className = 'class-offer';
+  button.dataset.classSession = String(c.class_session);
+  time.className = 'class-time';
+  time.textContent = format('time', s.zone, new Date(c.start_time));
+  label.className = 'class-label';
+  label.textContent = classLabel(c);
+  button.append(time, ' ', label);
+  button.setAttribute('aria-pressed', String(s.chosenClass?.class_session === c.class_session));
+  button.disabled = !classAction(c);
+  button.addEventListener('click', () => onClass(c));
+  return button;
+}
+
 export function renderTimes(s: State, choose: (slot: Slot) => void) {
   const day = s.days.find((d) => d.date === s.selectedDay);
   const timesEl = el.times();
   timesEl.textContent = '';
   el.timesHeading().textContent = day ? `Choose a time on ${dayLabel(day.date, 'dayLong')}` : 'Choose a time';
+  for (const c of classesOf(s, day)) timesEl.appendChild(classButton(s, c));
   for (const slot of day ? day.slots : []) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'slot';
     button.textContent = format('time', s.zone, new Date(slot.start_time));
     button.dataset.start = slot.start_time;
-    button.setAttribute('aria-pressed', String(!!s.selected && s.selected.start_time === slot.start_time));
+    const pressed = !s.chosenClass && !!s.selected && s.selected.start_time === slot.start_time;
+    button.setAttribute('aria-pressed', String(pressed));
     button.addEventListener('click', () => choose(slot));
     timesEl.appendChild(button);
   }
@@ -80,26 +110,30 @@ export function renderTimes(s: State, choose: (slot: Slot) => void) {
 function dayButton(s: State, d: Day, onPick: (button: HTMLButtonElement) => void): HTMLButtonElement {
   const button = document.createElement('button');
   const date = document.createElement('span');
-  const count = document.createElement('small');
   const n = d.slots.length;
+  const classes = classesOf(s, d).length;
+  const lines = dayCountLines(n, classes);
   button.type = 'button';
   button.className = 'day';
   button.dataset.date = d.date;
   button.textContent = dayLabel(d.date, 'weekday');
   date.textContent = dayLabel(d.date, 'dayMonth');
-  count.textContent = timesCount(n);
   button.appendChild(date);
-  button.appendChild(count);
-  button.setAttribute('aria-label', `${dayLabel(d.date, 'dayLong')}, ${count.textContent}`);
+  for (const line of lines) {
+    const count = document.createElement('small');
+    count.textContent = line;
+    button.appendChild(count);
+  }
+  button.setAttribute('aria-label', [dayLabel(d.date, 'dayLong'), ...lines].join(', '));
   button.setAttribute('aria-pressed', String(d.date === s.selectedDay));
-  button.disabled = !n;
+  button.disabled = !n && !classes;
   button.addEventListener('click', () => onPick(button));
   return button;
 }
 
 export function renderDays(s: State, choose: (slot: Slot) => void) {
   s.days = groupByZoneDate(s.apiDays, s.zone);
-  const open = s.days.filter((d) => d.slots.length);
+  const open = s.days.filter((d) => d.slots.length || classesOf(s, d).length);
   if (!open.some((d) => d.date === s.selectedDay)) s.selectedDay = open[0]?.date ?? null;
   const daysEl = el.days();
   daysEl.textContent = '';
