@@ -7,7 +7,6 @@ import {
   bookings,
   services,
   type Trainer,
-  type TrainerBreak,
   trainerBreaks,
   trainers,
 } from '../db/schema';
@@ -17,7 +16,7 @@ import { type PageQuery, pageOffset } from '../lib/pagination';
 import { invalid, invalidField, notFound } from '../lib/problem';
 import { classesColumn, type DayOffers, parseClasses, withClasses } from './classes';
 import { parseExceptions } from './overrides';
-import { type AvailableQuery, type BreakInput, breakErrors, MAX_RANGE_DAYS, type SlotInput } from './schemas';
+import { type AvailableQuery, MAX_RANGE_DAYS, type SlotInput } from './schemas';
 import { type DateOverride, type DateSpan, freeSlots, type Interval, type SlotRules, type WeeklyWindow } from './slots';
 import { withVersionBump } from './writes';
 
@@ -27,15 +26,6 @@ export const toSlotOut = (s: AvailabilitySlot) => ({
   start_time: s.startTime,
   end_time: s.endTime,
   is_active: s.isActive,
-});
-
-export const toBreakOut = (b: TrainerBreak) => ({
-  id: b.id,
-  start_date: b.startDate,
-  end_date: b.endDate,
-  start_time: b.startTime,
-  end_time: b.endTime,
-  reason: b.reason,
 });
 
 // ---- availability windows -------------------------------------------------------------
@@ -118,98 +108,8 @@ export async function deleteSlot(db: Db, trainerId: number, id: number) {
   );
 }
 
-// ---- breaks ---------------------------------------------------------------------------
-
-export async function listBreaks(db: Db, trainerId: number, q: PageQuery) {
-  const where = eq(trainerBreaks.trainerId, trainerId);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(trainerBreaks).where(where),
-    db
-      .select()
-      .from(trainerBreaks)
-      .where(where)
-      .orderBy(asc(trainerBreaks.startDate), asc(trainerBreaks.id))
-      .limit(q.page_size)
-      .offset(pageOffset(q)),
-  ]);
-  return { count: countRows[0]?.n ?? 0, results: rows.map(toBreakOut) };
-}
-
-async function findBreak(db: Db, trainerId: number, id: number): Promise<TrainerBreak> {
-  const row = await db
-    .select()
-    .from(trainerBreaks)
-    .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
-    .get();
-  if (!row) throw notFound('Break not found.');
-  return row;
-}
-
-export const getBreak = async (db: Db, trainerId: number, id: number) => toBreakOut(await findBreak(db, trainerId, id));
-
-export async function createBreak(
-  db: Db,
-  trainerId: number,
-  input: {
-    start_date: string;
-    end_date: string;
-    start_time?: string | null;
-    end_time?: string | null;
-    reason?: string;
-  },
-) {
-  const row = await withVersionBump(
-    db,
-    trainerBreaks,
-    trainerId,
-    db
-      .insert(trainerBreaks)
-      .values({
-        trainerId,
-        startDate: input.start_date,
-        endDate: input.end_date,
-        startTime: input.start_time ?? null,
-        endTime: input.end_time ?? null,
-        reason: input.reason ?? '',
-      })
-      .returning(),
-  );
-  return toBreakOut(row as TrainerBreak);
-}
-
-export async function updateBreak(db: Db, trainerId: number, id: number, input: BreakInput, now: string) {
-  const current = await findBreak(db, trainerId, id);
-  const next = {
-    startDate: input.start_date ?? current.startDate,
-    endDate: input.end_date ?? current.endDate,
-    startTime: input.start_time === undefined ? current.startTime : input.start_time,
-    endTime: input.end_time === undefined ? current.endTime : input.end_time,
-    reason: input.reason ?? current.reason,
-  };
-  const errors = breakErrors(next);
-  if (Object.keys(errors).length) throw invalid(errors);
-  const row = await withVersionBump(
-    db,
-    trainerBreaks,
-    trainerId,
-    db
-      .update(trainerBreaks)
-      .set({ ...next, updatedAt: now })
-      .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
-      .returning(),
-  );
-  return toBreakOut(row ?? { ...current, ...next });
-}
-
-export async function deleteBreak(db: Db, trainerId: number, id: number) {
-  await findBreak(db, trainerId, id);
-  await withVersionBump(
-    db,
-    trainerBreaks,
-    trainerId,
-    db.delete(trainerBreaks).where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId))),
-  );
-}
+// Breaks live in breaks.ts; re-exported for the routes and callers that know this module.
+export { createBreak, deleteBreak, getBreak, listBreaks, toBreakOut, updateBreak } from './breaks';
 
 // ---- free slots -----------------------------------------------------------------------
 
