@@ -187,7 +187,7 @@ async function refusal(db: Db, viewer: Viewer, id: number, action: Transition, n
 }
 
 /** The package credit a completion, late cancellation or no-show uses up, if the status change happened. */
-function consumeCredit(db: Db, pkgId: number, bookingId: number, reasonCode: LedgerReason, nowIso: string) {
+export function consumeCredit(db: Db, pkgId: number, bookingId: number, reasonCode: LedgerReason, nowIso: string) {
   return [
     // changes() is the row count of the statement before: the status change, then the decrement;
     // the ledger row reads the balance the decrement left, inside the same batch.

@@ -95,7 +95,7 @@ export function toGsm7(text: string): string {
 }
 
 /** Shortens `name` (never anything else) until the SMS fits in `max` GSM-7 characters (160 unless told). */
-function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
+export function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
   const safe = toGsm7(name.trim() || 'your trainer');
   let candidate = build(safe);
   if (gsm7Length(candidate) <= max) return candidate;
