@@ -3,8 +3,23 @@
 // confirmed or cancelled with one message listing its dates.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import type { CreateSeriesCommand } from '../src/bookings/schedule-object';
+import { type SeriesMode, scheduleSeries } from '../src/bookings/series-commands';
 import { wallInstant } from '../src/lib/calendar';
-import { api, at, type BookingBody, book, futureDay, type ProblemBody, setupTrainer } from './helpers';
+import { getDb } from '../src/lib/db';
+import { createBreak } from '../src/scheduling/service';
+import { planSeries } from '../src/series/service';
+import {
+  api,
+  at,
+  type BookingBody,
+  book,
+  createClient,
+  futureDay,
+  intercept,
+  type ProblemBody,
+  setupTrainer,
+} from './helpers';
 import { tick, viaSendGrid } from './mail';
 import { until } from './until';
 
@@ -295,6 +310,44 @@ describe('confirm, reminders and cancel', () => {
     expect(reminders.some((r) => r.booking_id === second?.id)).toBe(false);
   });
 
+  it('a client with a phone gets the series confirmation by email and SMS, once each', async () => {
+    const t = await setupTrainer();
+    const client = await createClient(t.token, { phone: '+14155550123' });
+    const made = await createSeries(t, {
+      client: client.id,
+      start_time: at(futureDay(3).date, '09:00'),
+      repeat: { count: 4 },
+    });
+    expect(made.status).toBe(201);
+    expect((await api('POST', `${SERIES}${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    const rows = await until(
+      () => seriesRows(made.body.id),
+      (r) => r.length === 2 && r.every((x) => x.status === 'sent'),
+    );
+    expect(rows.map((r) => [r.kind, r.notification_type]).sort()).toEqual([
+      ['series_confirmed', 'email'],
+      ['series_confirmed', 'sms'],
+    ]);
+    const sms = rows.find((r) => r.notification_type === 'sms')?.message ?? '';
+    expect(sms).toMatch(/^4 sessions with .+ confirmed: .+ to .+\.$/);
+    expect(sms.length).toBeLessThanOrEqual(306);
+  });
+
+  it('an occurrence inside 24 h of a series confirmation gets no 24 h reminder (the confirmation listed it)', async () => {
+    const t = await setupTrainer();
+    const start = Math.ceil((Date.now() + 20 * 3600_000) / 3600_000) * 3600_000;
+    const made = await createSeries(t, { start_time: iso(start), repeat: { count: 2 } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect((await api('POST', `${SERIES}${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    await tick(Date.now() + 5 * 60_000);
+    await tick(start - 30 * 60_000);
+    const kinds = (await seriesRows(made.body.id)).map((r) => [r.kind, r.booking_id]);
+    const [first] = made.body.bookings;
+    expect(kinds).not.toContainEqual(['reminder_24h', first?.id]);
+    // The 1 h reminder still goes.
+    expect(kinds).toContainEqual(['reminder_1h', first?.id]);
+  });
+
   it('cancel from a date: only those occurrences, credits released, ONE message; then the rest', async () => {
     const t = await setupTrainer();
     const pkgId = await packOf(t, 10);
@@ -408,5 +461,105 @@ describe('validation names every bad field', () => {
     });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     expect(made.body.bookings).toHaveLength(4);
+  });
+});
+
+/**
+ * The real D1 binding; after the series' one read returns, `afterRead(n)` runs against the real
+ * database (a second writer that slipped past the schedule object), n counting reads from 0.
+ */
+function writingAfterRead(afterRead: (n: number) => Promise<void>): { db: D1Database; reads: () => number } {
+  let reads = 0;
+  const watch = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    intercept(stmt, {
+      bind: (...values: unknown[]) => watch(stmt.bind(...values)),
+      first: (async (column?: string) => {
+        const row = column === undefined ? await stmt.first() : await stmt.first(column);
+        await afterRead(reads++);
+        return row;
+      }) as D1PreparedStatement['first'],
+    });
+  const prepare = (query: string) => {
+    const stmt = env.DB.prepare(query);
+    return query.includes('AS schedule_version') && query.includes('AS signed_in') ? watch(stmt) : stmt;
+  };
+  return { db: intercept(env.DB, { prepare }), reads: () => reads };
+}
+
+describe('the guarded batch of a series', () => {
+  /** The command POST /api/booking-series/ hands the schedule object: weekly, 3 occurrences. */
+  const command = (t: Trainer, start: string, mode: SeriesMode): CreateSeriesCommand => ({
+    trainerId: t.user.trainer.id,
+    clientId: t.client.id,
+    serviceId: null,
+    clientPackageId: null,
+    notes: '',
+    mode,
+    ...planSeries(
+      { id: t.user.trainer.id, timezone: 'UTC' },
+      { client: t.client.id, start_time: start, repeat: { count: 3 } },
+      iso(Date.now()),
+    ),
+    links: [],
+  });
+  /** A booking written straight into D1, bypassing the object, at the second occurrence. */
+  const intruder = (t: Trainer, start: string) =>
+    env.DB.prepare(
+      `INSERT INTO bookings (trainer_id, client_id, start_time, end_time, status) VALUES (?, ?, ?, ?, 'confirmed')`,
+    )
+      .bind(
+        t.user.trainer.id,
+        t.client.id,
+        iso(Date.parse(start) + 7 * DAY),
+        iso(Date.parse(start) + 7 * DAY + 3600_000),
+      )
+      .run();
+
+  it('all_or_nothing: an occurrence the guard refuses undoes the whole series in the same batch', async () => {
+    const t = await setupTrainer();
+    const start = at(futureDay(9).date, '15:00');
+    const racing = writingAfterRead(async (n) => {
+      if (n === 0) await intruder(t, start);
+    });
+    const outcome = await scheduleSeries(getDb(racing.db), command(t, start, 'all_or_nothing'), Date.now());
+    expect(outcome).toMatchObject({ ok: false, status: 409, code: 'series_conflict' });
+    expect(!outcome.ok && outcome.occurrences?.map((o) => o.conflict)).toEqual([null, 'booking_overlap', null]);
+    const tid = t.user.trainer.id;
+    expect(await count('SELECT count(*) AS n FROM booking_series WHERE trainer_id = ?', tid)).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM bookings WHERE trainer_id = ?', tid)).toBe(1);
+  });
+
+  it('skip_conflicts: the refused occurrence is reported, the others stay', async () => {
+    const t = await setupTrainer();
+    const start = at(futureDay(9).date, '16:00');
+    const racing = writingAfterRead(async (n) => {
+      if (n === 0) await intruder(t, start);
+    });
+    const outcome = await scheduleSeries(getDb(racing.db), command(t, start, 'skip_conflicts'), Date.now());
+    expect(outcome.ok).toBe(true);
+    expect(outcome.ok && outcome.occurrences.map((o) => [o.conflict, o.booking !== null])).toEqual([
+      [null, true],
+      ['booking_overlap', false],
+      [null, true],
+    ]);
+    expect(
+      await count(
+        'SELECT count(*) AS n FROM bookings WHERE series_id IS NOT NULL AND trainer_id = ?',
+        t.user.trainer.id,
+      ),
+    ).toBe(2);
+  });
+
+  it('a schedule change between the read and the batch: read and checked again (a break now refuses one)', async () => {
+    const t = await setupTrainer();
+    const start = at(futureDay(9).date, '17:00');
+    const second = iso(Date.parse(start) + 7 * DAY).slice(0, 10);
+    const racing = writingAfterRead(async (n) => {
+      if (n === 0) await createBreak(getDb(env.DB), t.user.trainer.id, { start_date: second, end_date: second });
+    });
+    const outcome = await scheduleSeries(getDb(racing.db), command(t, start, 'skip_conflicts'), Date.now());
+    expect(racing.reads()).toBe(2);
+    expect(outcome.ok && outcome.occurrences.map((o) => o.conflict)).toEqual([null, 'trainer_break', null]);
+    expect(await count('SELECT count(*) AS n FROM booking_series WHERE trainer_id = ?', t.user.trainer.id)).toBe(1);
   });
 });
