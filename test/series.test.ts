@@ -14,9 +14,9 @@ import {
   at,
   type BookingBody,
   book,
+  changingAfterRead,
   createClient,
   futureDay,
-  intercept,
   type ProblemBody,
   setupTrainer,
 } from './helpers';
@@ -348,6 +348,25 @@ describe('confirm, reminders and cancel', () => {
     expect(kinds).toContainEqual(['reminder_1h', first?.id]);
   });
 
+  it('cancelling the occurrence a series message points at leaves that unsent message alone', async () => {
+    const t = await setupTrainer();
+    const made = await weekly(t, 3, 3);
+    expect((await api('POST', `${SERIES}${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    const [row] = await until(
+      () => seriesRows(made.body.id),
+      (r) => r.length === 1 && r[0]?.status === 'sent',
+    );
+    // As if its queue message had not been delivered yet.
+    await env.DB.prepare(`UPDATE notifications SET status = 'pending' WHERE id = ?`).bind(row?.id).run();
+    const first = made.body.bookings[0] as BookingBody;
+    expect(row?.booking_id).toBe(first.id);
+    expect((await api('POST', `/api/bookings/${first.id}/cancel/`, { token: t.token })).status).toBe(200);
+    const after = await env.DB.prepare('SELECT status FROM notifications WHERE id = ?')
+      .bind(row?.id)
+      .first<string>('status');
+    expect(after).not.toBe('cancelled');
+  });
+
   it('cancel from a date: only those occurrences, credits released, ONE message; then the rest', async () => {
     const t = await setupTrainer();
     const pkgId = await packOf(t, 10);
@@ -464,28 +483,6 @@ describe('validation names every bad field', () => {
   });
 });
 
-/**
- * The real D1 binding; after the series' one read returns, `afterRead(n)` runs against the real
- * database (a second writer that slipped past the schedule object), n counting reads from 0.
- */
-function writingAfterRead(afterRead: (n: number) => Promise<void>): { db: D1Database; reads: () => number } {
-  let reads = 0;
-  const watch = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    intercept(stmt, {
-      bind: (...values: unknown[]) => watch(stmt.bind(...values)),
-      first: (async (column?: string) => {
-        const row = column === undefined ? await stmt.first() : await stmt.first(column);
-        await afterRead(reads++);
-        return row;
-      }) as D1PreparedStatement['first'],
-    });
-  const prepare = (query: string) => {
-    const stmt = env.DB.prepare(query);
-    return query.includes('AS schedule_version') && query.includes('AS signed_in') ? watch(stmt) : stmt;
-  };
-  return { db: intercept(env.DB, { prepare }), reads: () => reads };
-}
-
 describe('the guarded batch of a series', () => {
   /** The command POST /api/booking-series/ hands the schedule object: weekly, 3 occurrences. */
   const command = (t: Trainer, start: string, mode: SeriesMode): CreateSeriesCommand => ({
@@ -518,7 +515,7 @@ describe('the guarded batch of a series', () => {
   it('all_or_nothing: an occurrence the guard refuses undoes the whole series in the same batch', async () => {
     const t = await setupTrainer();
     const start = at(futureDay(9).date, '15:00');
-    const racing = writingAfterRead(async (n) => {
+    const racing = changingAfterRead(async (n) => {
       if (n === 0) await intruder(t, start);
     });
     const outcome = await scheduleSeries(getDb(racing.db), command(t, start, 'all_or_nothing'), Date.now());
@@ -532,7 +529,7 @@ describe('the guarded batch of a series', () => {
   it('skip_conflicts: the refused occurrence is reported, the others stay', async () => {
     const t = await setupTrainer();
     const start = at(futureDay(9).date, '16:00');
-    const racing = writingAfterRead(async (n) => {
+    const racing = changingAfterRead(async (n) => {
       if (n === 0) await intruder(t, start);
     });
     const outcome = await scheduleSeries(getDb(racing.db), command(t, start, 'skip_conflicts'), Date.now());
@@ -554,7 +551,7 @@ describe('the guarded batch of a series', () => {
     const t = await setupTrainer();
     const start = at(futureDay(9).date, '17:00');
     const second = iso(Date.parse(start) + 7 * DAY).slice(0, 10);
-    const racing = writingAfterRead(async (n) => {
+    const racing = changingAfterRead(async (n) => {
       if (n === 0) await createBreak(getDb(env.DB), t.user.trainer.id, { start_date: second, end_date: second });
     });
     const outcome = await scheduleSeries(getDb(racing.db), command(t, start, 'skip_conflicts'), Date.now());

@@ -158,8 +158,9 @@ function outboxWrites(db: Db, action: Transition, id: number, nowIso: string, op
   if (action === 'cancel') {
     const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
     // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
-    // one trigger) passes this guard too, after the first has written that message.
-    const scope = sql`AND kind <> 'booking_cancelled'`;
+    // one trigger) passes this guard too, after the first has written that message. Nor a series
+    // message pointing at this booking: it speaks of the series' other occurrences too.
+    const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
     return [
       cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),

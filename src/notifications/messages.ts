@@ -109,7 +109,7 @@ export function fitSms(build: (name: string) => string, name: string, max = SMS_
 const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.parse(c.startTime)) / 60_000);
 
 /** The place as an HTML paragraph: the video link clickable. */
-const placeHtml = (p: Place) =>
+export const placeHtml = (p: Place) =>
   p.videoUrl ? html`<p>Online (video): <a href="${p.videoUrl}">${p.videoUrl}</a></p>` : html`<p>${placeLine(p)}</p>`;
 
 /** A client email; `withPlace`: where and how follows the first line. */

@@ -2,17 +2,14 @@
 import { html } from 'hono/html';
 import { oneLine } from '../lib/text';
 import { formatLocal } from '../lib/time';
-import { type Place, placeLine } from './location';
-import { type BookingContext, fitSms, type Rendered, SMS_TWO_PARTS } from './messages';
+import { placeLine } from './location';
+import { type BookingContext, fitSms, placeHtml, type Rendered, SMS_TWO_PARTS } from './messages';
 
 /** An occurrence the message lists: its instants (ISO). */
 export interface ListedOccurrence {
   start: string;
   end: string;
 }
-
-const placeHtml = (p: Place) =>
-  p.videoUrl ? html`<p>Online (video): <a href="${p.videoUrl}">${p.videoUrl}</a></p>` : html`<p>${placeLine(p)}</p>`;
 
 /**
  * series_confirmed / series_cancelled, in the client's zone: the email lists every occurrence
