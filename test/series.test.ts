@@ -229,6 +229,19 @@ describe('conflicts', () => {
     expect(await count('SELECT count(*) AS n FROM booking_links')).toBe(links);
   });
 
+  it('52 weeks, all free: 52 bookings and their manage links in one batch', async () => {
+    const t = await setupTrainer();
+    const made = await weekly(t, 2, 52, { interval_weeks: 1 });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.bookings).toHaveLength(52);
+    expect(
+      await count(
+        'SELECT count(*) AS n FROM booking_links l JOIN bookings b ON b.id = l.booking_id WHERE b.series_id = ?',
+        made.body.id,
+      ),
+    ).toBe(52);
+  });
+
   it('52 weeks with a 10-credit pack: 10 created, 42 package_exhausted, 10 reserved', async () => {
     const t = await setupTrainer();
     const pkgId = await packOf(t, 10);
