@@ -18,6 +18,7 @@ import { checkoutHeaders } from './payments/checkout-page';
 import { PADDLE_WEBHOOK_PATH, paymentsRouter } from './payments/routes';
 import { PUBLIC_MAX_BODY_BYTES, publicRouter } from './public/routes';
 import { schedulingRouter } from './scheduling/routes';
+import { seriesRouter } from './series/routes';
 import { servicesRouter } from './services/routes';
 import { registerDocs } from './system/docs';
 import { systemRouter } from './system/routes';
@@ -136,6 +137,7 @@ function mountAreas(app: App) {
   app.route('/', clientsRouter);
   app.route('/', schedulingRouter);
   app.route('/', bookingsRouter);
+  app.route('/', seriesRouter);
   app.route('/', clientPortalRouter);
   app.route('/', packagesRouter);
   app.route('/', servicesRouter);

@@ -218,3 +218,25 @@ export async function verifyEmailOf(userId: number, email: string) {
   const res = await api('GET', `/api/users/verify-email/?token=${encodeURIComponent(token)}`);
   if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
+
+/**
+ * The real D1 binding; after each booking read (the statement that reads the schedule version)
+ * returns, `afterRead(n)` runs against the real database, n counting reads from 0.
+ */
+export function changingAfterRead(afterRead: (n: number) => Promise<void>): { db: D1Database; reads: () => number } {
+  let reads = 0;
+  const watch = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    intercept(stmt, {
+      bind: (...values: unknown[]) => watch(stmt.bind(...values)),
+      first: (async (column?: string) => {
+        const row = column === undefined ? await stmt.first() : await stmt.first(column);
+        await afterRead(reads++);
+        return row;
+      }) as D1PreparedStatement['first'],
+    });
+  const prepare = (query: string) => {
+    const stmt = env.DB.prepare(query);
+    return query.includes('AS schedule_version') && query.includes('AS signed_in') ? watch(stmt) : stmt;
+  };
+  return { db: intercept(env.DB, { prepare }), reads: () => reads };
+}

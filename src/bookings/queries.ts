@@ -55,6 +55,7 @@ export function toBookingOut(
     is_past: end < now,
     client_package: b.clientPackageId,
     service: b.serviceId ?? 0,
+    series: b.seriesId,
     cancelled_at: b.cancelledAt,
     late_cancellation: b.lateCancellation,
     created_at: b.createdAt,
@@ -91,6 +92,7 @@ function listConditions(viewer: Viewer, timeZone: string, q: BookingListQuery, m
   if (q.status) conditions.push(eq(bookings.status, q.status));
   if (q.client) conditions.push(eq(bookings.clientId, q.client));
   if (q.service) conditions.push(eq(bookings.serviceId, q.service));
+  if (q.series) conditions.push(eq(bookings.seriesId, q.series));
   if (q.from) conditions.push(gte(bookings.startTime, boundOf(q.from, timeZone, false)));
   if (q.to) conditions.push(lt(bookings.startTime, boundOf(q.to, timeZone, true)));
   if (q.search) conditions.push(containsAny([clients.firstName, clients.lastName, bookings.notes], q.search));
@@ -133,4 +135,13 @@ export async function listBookings(
   ]);
   const at = Date.parse(now);
   return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toBookingOut(r, at)) };
+}
+
+/** The occurrences of one of the trainer's series, soonest first, as of `now` (ISO). */
+export async function seriesBookings(db: Db, trainerId: number, seriesId: number, now: string) {
+  const rows = await selectBookings(db)
+    .where(and(eq(bookings.trainerId, trainerId), eq(bookings.seriesId, seriesId)))
+    .orderBy(asc(bookings.startTime), asc(bookings.id));
+  const at = Date.parse(now);
+  return rows.map((r) => toBookingOut(r, at));
 }

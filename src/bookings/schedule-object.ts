@@ -5,10 +5,12 @@ import { ApiError, unauthorized } from '../lib/problem';
 import { type CreateBookingCommand, scheduleBooking } from './commands';
 import { type Outcome, outcomeOfError } from './outcome';
 import { type RescheduleCommand, rescheduleBooking } from './reschedule';
+import { type CreateSeriesCommand, type SeriesOutcome, scheduleSeries } from './series-commands';
 
 export type { CreateBookingCommand } from './commands';
 export { type Outcome, unwrapOutcome } from './outcome';
 export type { RescheduleCommand } from './reschedule';
+export type { CreateSeriesCommand, OccurrenceResult, SeriesOutcome } from './series-commands';
 
 /** A command as the Worker sends it: with the request's `now` (epoch ms or ISO), never the object's own clock. */
 export type Timed<C> = C & { now: number | string };
@@ -23,8 +25,8 @@ const msOf = (now: number | string): number => (typeof now === 'number' ? now : 
 export class TrainerSchedule extends DurableObject<Bindings> {
   #tail: Promise<unknown> = Promise.resolve();
 
-  #serially(work: () => Promise<Outcome>): Promise<Outcome> {
-    const run = this.#tail.then(async () => {
+  #serially<T extends Outcome | SeriesOutcome = Outcome>(work: () => Promise<T>): Promise<T | Outcome> {
+    const run = this.#tail.then(async (): Promise<T | Outcome> => {
       try {
         return await work();
       } catch (err) {
@@ -56,6 +58,12 @@ export class TrainerSchedule extends DurableObject<Bindings> {
 
   rescheduleBooking(cmd: Timed<RescheduleCommand>): Promise<Outcome> {
     return this.#serially(() => rescheduleBooking(getDb(this.env.DB), cmd, msOf(cmd.now)));
+  }
+
+  /** A standing series: every occurrence checked and written in this one call (one read, one batch). */
+  async createSeries(cmd: Timed<CreateSeriesCommand>): Promise<SeriesOutcome> {
+    // A refusal thrown as an error (a 400, a 404) comes back as a problem, which both outcomes share.
+    return (await this.#serially(() => scheduleSeries(getDb(this.env.DB), cmd, msOf(cmd.now)))) as SeriesOutcome;
   }
 }
 

@@ -72,6 +72,11 @@ export const bookingOut = z
     is_past: z.boolean(),
     client_package: z.number().int().nullable(),
     service: z.number().int().openapi({ description: 'The service booked (its id).' }),
+    series: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The standing series it is an occurrence of (its id), or null.' }),
     cancelled_at: z.string().nullable(),
     late_cancellation: z.boolean(),
     created_at: z.string(),
@@ -84,6 +89,7 @@ export const bookingListQuery = pageQuery.extend({
   status: z.enum(BOOKING_STATUSES).optional(),
   client: z.coerce.number().int().positive().optional(),
   service: z.coerce.number().int().positive().optional().openapi({ description: 'Only bookings of this service.' }),
+  series: z.coerce.number().int().positive().optional().openapi({ description: 'Only occurrences of this series.' }),
   from: dateOrInstant,
   to: dateOrInstant,
   search: singleLine().trim().max(200).optional(),

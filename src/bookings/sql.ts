@@ -57,6 +57,8 @@ export interface GuardedInsert {
   now: string;
   /** The trainer's schedule version the checks read; a schedule write since then refuses the insert. */
   scheduleVersion: number;
+  /** The standing series the booking is an occurrence of (SQL: found inside the batch), if any. */
+  seriesId?: SQL;
 }
 
 /**
@@ -70,9 +72,9 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
     db,
     sql`
     INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, service_id, occupied_start, occupied_end,
-      status, notes, client_package_id, source, client_timezone, created_at, updated_at)
+      status, notes, client_package_id, source, client_timezone, created_at, updated_at, series_id)
     SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.serviceId}, ${b.occupied.start}, ${b.occupied.end},
-      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}
+      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}, ${b.seriesId ?? null}
     WHERE NOT ${occupiedOverlapsActive(b.occupied)}
     AND (${b.clientPackageId} IS NULL OR (
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)}

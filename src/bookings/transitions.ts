@@ -158,8 +158,9 @@ function outboxWrites(db: Db, action: Transition, id: number, nowIso: string, op
   if (action === 'cancel') {
     const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
     // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
-    // one trigger) passes this guard too, after the first has written that message.
-    const scope = sql`AND kind <> 'booking_cancelled'`;
+    // one trigger) passes this guard too, after the first has written that message. Nor a series
+    // message pointing at this booking: it speaks of the series' other occurrences too.
+    const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
     return [
       cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
@@ -187,7 +188,7 @@ async function refusal(db: Db, viewer: Viewer, id: number, action: Transition, n
 }
 
 /** The package credit a completion, late cancellation or no-show uses up, if the status change happened. */
-function consumeCredit(db: Db, pkgId: number, bookingId: number, reasonCode: LedgerReason, nowIso: string) {
+export function consumeCredit(db: Db, pkgId: number, bookingId: number, reasonCode: LedgerReason, nowIso: string) {
   return [
     // changes() is the row count of the statement before: the status change, then the decrement;
     // the ledger row reads the balance the decrement left, inside the same batch.

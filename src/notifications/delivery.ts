@@ -10,6 +10,7 @@ import { placeOf, type ServicePlace, serviceNameOf } from './location';
 import { type BookingContext, type Rendered, renderBooking } from './messages';
 import { type OutboundMessage, providerFor, type SendResult } from './providers';
 import { type SmsQuota, smsQuota, takeSms } from './quota';
+import { type ListedOccurrence, renderSeries } from './series-messages';
 import type { NotifyMessage } from './types';
 
 /** Deliveries per queue message: 1 + `max_retries` of the consumer in wrangler.toml. */
@@ -50,6 +51,8 @@ type Row = Notification & {
   linkSalt: string | null;
   /** JSON {name, left}: the pack paying for the booking and its credits left after it. */
   pack: string | null;
+  /** A series message: the occurrences it lists, as JSON [[start, end], …] (null for every other kind). */
+  seriesOccurrences: string | null;
 };
 
 /** The row as the query returns it: the service's columns flat. */
@@ -72,6 +75,20 @@ const packOfBooking = sql`(SELECT json_object('name', sp.name,
     'left', cp.sessions_remaining - ${reservedCredits(sql`cp.id`)} + (${isActiveStatus(sql`b.status`)}) - 1)
   FROM client_packages cp JOIN session_packages sp ON sp.id = cp.session_package_id WHERE cp.id = b.client_package_id)`;
 
+/**
+ * What a series message lists, at send time: a confirmation, the series' occurrences confirmed
+ * and not yet begun when it was planned; a cancellation, those cancelled by that very cancel
+ * (their cancelled_at is the row's created_at).
+ */
+const seriesOccurrences = sql`CASE n.kind
+  WHEN 'series_confirmed' THEN (SELECT json_group_array(json_array(o.start_time, o.end_time)) FROM (
+    SELECT start_time, end_time FROM bookings WHERE series_id = b.series_id AND status = 'confirmed'
+      AND start_time >= n.created_at ORDER BY start_time) o)
+  WHEN 'series_cancelled' THEN (SELECT json_group_array(json_array(o.start_time, o.end_time)) FROM (
+    SELECT start_time, end_time FROM bookings WHERE series_id = b.series_id AND status = 'cancelled'
+      AND cancelled_at = n.created_at ORDER BY start_time) o)
+  END`;
+
 /** The rows of a batch with what their messages need, in one query (ids as one JSON parameter). */
 async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
   if (!ids.length) return new Map();
@@ -90,7 +107,8 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       s.name AS serviceName, s.location_type AS locationType, s.location AS serviceLocation, s.video_url AS videoUrl,
       (SELECT l.salt || ' ' || l.token_hash FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> ''
         ORDER BY l.id DESC LIMIT 1) AS linkSalt,
-      ${packOfBooking} AS pack
+      ${packOfBooking} AS pack,
+      ${seriesOccurrences} AS seriesOccurrences
     FROM notifications n
     LEFT JOIN trainers t ON t.id = n.trainer_id
     LEFT JOIN users u ON u.id = t.user_id
@@ -144,6 +162,12 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     // A reminder speaks as of when the cron planned it ("tomorrow" then), retries included.
     now: row.kind.startsWith('reminder') ? row.createdAt : now,
   };
+  if (row.seriesOccurrences) {
+    const listed = (JSON.parse(row.seriesOccurrences) as [string, string][]).map(
+      ([start, end]): ListedOccurrence => ({ start, end }),
+    );
+    return renderSeries(ctx, listed);
+  }
   return renderBooking(ctx);
 }
 

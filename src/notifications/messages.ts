@@ -97,7 +97,7 @@ export function toGsm7(text: string): string {
 }
 
 /** Shortens `name` (never anything else) until the SMS fits in `max` GSM-7 characters (160 unless told). */
-function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
+export function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
   const safe = toGsm7(name.trim() || 'your trainer');
   let candidate = build(safe);
   if (gsm7Length(candidate) <= max) return candidate;
@@ -111,7 +111,7 @@ function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): s
 const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.parse(c.startTime)) / 60_000);
 
 /** The place as an HTML paragraph: the video link clickable. */
-const placeHtml = (p: Place) =>
+export const placeHtml = (p: Place) =>
   p.videoUrl ? html`<p>Online (video): <a href="${p.videoUrl}">${p.videoUrl}</a></p>` : html`<p>${placeLine(p)}</p>`;
 
 /** A client email; `withPlace`: where and how follows the first line. */

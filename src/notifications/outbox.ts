@@ -18,6 +18,8 @@ export type DedupeOf =
   | { booking: KeyPart; kind: 'booking_rescheduled'; channel: Channel; sequence: KeyPart }
   /** One message of a booking per kind (the trainer's own mail). */
   | { booking: KeyPart; kind: 'booking_requested' }
+  /** One message about a standing series per change of it (a confirm, a cancel) and channel. */
+  | { series: KeyPart; kind: 'series_confirmed' | 'series_cancelled'; channel: Channel; at: string }
   | { payment: string }
   /** Account mails: one per request, so each "send it again" sends again. */
   | { user: number; kind: 'email_verification'; at: string };
@@ -25,7 +27,7 @@ export type DedupeOf =
 /**
  * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
  * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_rescheduled:sms:seq:3`,
- * `booking:42:booking_requested`,
+ * `booking:42:booking_requested`, `series:7:series_confirmed:email:2025-01-15T10:00:00.000Z`,
  * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`.
  */
 export function dedupeKey(of: DedupeOf): SQL {
@@ -34,11 +36,13 @@ export function dedupeKey(of: DedupeOf): SQL {
       ? ['payment', of.payment, 'receipt']
       : 'user' in of
         ? ['user', of.user, of.kind, of.at]
-        : 'sequence' in of
-          ? ['booking', of.booking, of.kind, of.channel, 'seq', of.sequence]
-          : 'channel' in of
-            ? ['booking', of.booking, of.kind, of.channel, of.start]
-            : ['booking', of.booking, of.kind];
+        : 'series' in of
+          ? ['series', of.series, of.kind, of.channel, of.at]
+          : 'sequence' in of
+            ? ['booking', of.booking, of.kind, of.channel, 'seq', of.sequence]
+            : 'channel' in of
+              ? ['booking', of.booking, of.kind, of.channel, of.start]
+              : ['booking', of.booking, of.kind];
   return sql.join(
     parts.map((p) => (typeof p === 'object' ? sql`${p}` : sql`${String(p)}`)),
     sql.raw(` || ':' || `),
@@ -178,10 +182,14 @@ export function planDueReminders(db: Db, nowIso: string) {
       ${dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') })}, '', ${nowIso}, ${nowIso}
     FROM bookings b JOIN clients c ON c.id = b.client_id
     WHERE b.status = 'confirmed' AND ${window} ${sql.raw(phone)}`;
-  // A booking confirmed less than 24 h before its start gets no 24 h reminder (its confirmation just went).
+  // A booking confirmed less than 24 h before its start gets no 24 h reminder (its confirmation just
+  // went), nor does an occurrence of a series confirmed then (the series' confirmation listed it).
   const day = sql`b.start_time > ${in1h} AND b.start_time <= ${in24h}
     AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed'
-      AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-24 hours'))`;
+      AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-24 hours'))
+    AND NOT (b.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM notifications n JOIN bookings sb ON sb.id = n.booking_id
+      WHERE sb.series_id = b.series_id AND n.kind = 'series_confirmed'
+        AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-24 hours')))`;
   const hour = sql`b.start_time > ${nowIso} AND b.start_time <= ${in1h}`;
   return statement(
     db,

@@ -1,0 +1,282 @@
+// A standing series: every occurrence checked and written in one schedule-object call, one
+// read and one D1 batch. Runs inside the trainer's schedule object, with `now` from the Worker.
+import { type SQL, sql } from 'drizzle-orm';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { scheduleVersionIs } from '../db/fragments';
+import { bookingLinks, bookingSeries, bookings } from '../db/schema';
+import { MINUTE_MS } from '../lib/calendar';
+import { type Db, statement } from '../lib/db';
+import { ApiError, invalid, notFound } from '../lib/problem';
+import type { ServiceTiming } from '../scheduling/service';
+import { type Interval, occupiedSpan } from '../scheduling/slots';
+import {
+  type BookingPackage,
+  type BookingTrainer,
+  checkPackageAndWindow,
+  checkSchedule,
+  readForBooking,
+} from './checks';
+import { iso } from './queries';
+import { batchByName, guardedInsert, retryOnScheduleChange, scheduleChanged, scheduleMoved } from './sql';
+
+export type SeriesMode = 'skip_conflicts' | 'all_or_nothing';
+
+/** Why an occurrence was not created. */
+export type OccurrenceConflict =
+  | 'booking_overlap'
+  | 'outside_availability'
+  | 'trainer_break'
+  | 'package_exhausted'
+  | 'package_expired'
+  | 'nonexistent_local_time';
+
+export interface CreateSeriesCommand {
+  trainerId: number;
+  clientId: number;
+  /** null: the trainer's default service. */
+  serviceId: number | null;
+  clientPackageId: number | null;
+  notes: string;
+  mode: SeriesMode;
+  /** The repeat as stored on the series row. */
+  rule: {
+    weekdays: number[];
+    intervalWeeks: number;
+    count: number | null;
+    until: string | null;
+    firstStart: string;
+    localTime: string;
+    timezone: string;
+  };
+  /** The expanded occurrences (weeklyOccurrences): local date, and the instant or null (the clocks skip it). */
+  occurrences: { date: string; start: string | null }[];
+  /** One manage link per occurrence, in the same order. */
+  links: { tokenHash: string; salt: string }[];
+}
+
+export interface OccurrenceResult {
+  date: string;
+  start_time: string | null;
+  booking: number | null;
+  conflict: OccurrenceConflict | null;
+}
+
+/** The object's answer: plain data, so it crosses Durable Object RPC unchanged. */
+export type SeriesOutcome =
+  | { ok: true; seriesId: number; occurrences: OccurrenceResult[] }
+  | {
+      ok: false;
+      status: ContentfulStatusCode;
+      detail: string;
+      code?: string;
+      errors?: Record<string, string[]>;
+      occurrences?: OccurrenceResult[];
+    };
+
+/** A refusal that lists the occurrences (all_or_nothing, or nothing could be created). */
+const refusedSeries = (occurrences: OccurrenceResult[], detail: string): SeriesOutcome => ({
+  ok: false,
+  status: 409,
+  detail,
+  code: 'series_conflict',
+  occurrences,
+});
+
+/**
+ * Creates a series and its occurrences. Its write is guarded by the schedule version its checks
+ * read; a schedule change in between makes it read and check once more (like a single booking).
+ */
+export const scheduleSeries = (db: Db, cmd: CreateSeriesCommand, now: number): Promise<SeriesOutcome> =>
+  retryOnScheduleChange(() => scheduleSeriesOnce(db, cmd, now));
+
+async function scheduleSeriesOnce(db: Db, cmd: CreateSeriesCommand, now: number): Promise<SeriesOutcome> {
+  const starts = cmd.occurrences.flatMap((o) => (o.start ? [Date.parse(o.start)] : []));
+  const first = starts[0] ?? now;
+  const last = starts[starts.length - 1] ?? now;
+  // One read over the whole span of the series: windows, overrides, breaks, bookings, package, service.
+  const read = await readForBooking(
+    db,
+    {
+      trainerId: cmd.trainerId,
+      client: { id: cmd.clientId },
+      serviceId: cmd.serviceId,
+      packageId: cmd.clientPackageId,
+      pickPackage: false,
+      session: null,
+      idempotency: null,
+    },
+    { start: first, end: last + 24 * 60 * MINUTE_MS, excludeId: 0, now },
+  );
+  const { trainer: t, client, pkg, service } = read;
+  if (!t) throw notFound('Trainer not found.');
+  const errors: Record<string, string[]> = {};
+  if (!service?.isActive) {
+    errors.service = [cmd.serviceId === null ? 'The trainer has no default service.' : 'No such service is offered.'];
+  }
+  if (!client) errors.client = ['Client not found.'];
+  if (cmd.clientPackageId !== null && (!pkg || pkg.clientId !== client?.id)) {
+    errors.client_package = ['Package not found for this client.'];
+  }
+  if (Object.keys(errors).length || !service) throw invalid(errors);
+
+  const checked = checkOccurrences(t, read, service, pkg, cmd.occurrences, now);
+  const accepted = checked.filter((o) => o.conflict === null);
+  if (!accepted.length) return refusedSeries(checked, 'No occurrence of this series can be booked.');
+  if (cmd.mode === 'all_or_nothing' && accepted.length < checked.length) {
+    return refusedSeries(checked, 'Some occurrences cannot be booked; nothing was stored.');
+  }
+  return writeSeries(db, { cmd, t, service, checked, nowIso: iso(now), scheduleVersion: read.scheduleVersion });
+}
+
+type Read = Awaited<ReturnType<typeof readForBooking>>;
+
+/**
+ * Each occurrence against the same pure checks as a single booking (package, then schedule);
+ * occurrences accepted earlier count as busy (a series never overlaps itself) and as reserved
+ * credits (a pack is never overdrawn).
+ */
+function checkOccurrences(
+  t: BookingTrainer,
+  read: Read,
+  service: ServiceTiming,
+  pkg: BookingPackage | undefined,
+  occurrences: CreateSeriesCommand['occurrences'],
+  now: number,
+): OccurrenceResult[] {
+  const taken: Interval[] = [];
+  return occurrences.map((o) => {
+    const result: OccurrenceResult = { date: o.date, start_time: o.start, booking: null, conflict: null };
+    if (o.start === null) return { ...result, conflict: 'nonexistent_local_time' };
+    const start = Date.parse(o.start);
+    const end = start + service.durationMinutes * MINUTE_MS;
+    try {
+      checkPackageAndWindow(t, pkg && { ...pkg, reserved: pkg.reserved + taken.length }, start, now, false);
+      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, { start, end }, false);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && err.extra.code) {
+        return { ...result, conflict: err.extra.code as OccurrenceConflict };
+      }
+      throw err;
+    }
+    taken.push(occupiedSpan(start, end, service));
+    return result;
+  });
+}
+
+interface NewSeries {
+  cmd: CreateSeriesCommand;
+  t: BookingTrainer;
+  service: ServiceTiming & { id: number };
+  checked: OccurrenceResult[];
+  nowIso: string;
+  scheduleVersion: number;
+}
+
+/**
+ * ONE batch: the series row, every accepted occurrence through the guarded insert (each one
+ * refused by the guard simply is not created), its manage link, and at the end the undo: in
+ * all_or_nothing mode, when fewer occurrences went in than were accepted, the statements that
+ * delete what this batch wrote (links, bookings); in both modes the series row goes when it has
+ * no occurrence. A compensating delete in the same batch rather than a failing statement, so a
+ * refusal is an answer read from the results, never an exception to tell apart from a real one.
+ */
+async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
+  const { cmd, t, nowIso } = s;
+  // The series this batch creates: the newest of the trainer's made at this instant (the batch is
+  // one transaction, so no other series can come in between).
+  const seriesId = sql`(SELECT max(id) FROM ${bookingSeries} WHERE trainer_id = ${t.id} AND created_at = ${nowIso})`;
+  const steps: Record<string, D1PreparedStatement> = { series: insertSeries(db, s) };
+  const accepted = s.checked.flatMap((o, i) => (o.conflict === null && o.start_time ? [{ o, i }] : []));
+  for (const { o, i } of accepted) {
+    steps[`occurrence${i}`] = insertOccurrence(db, s, seriesId, o.start_time as string);
+    const link = cmd.links[i];
+    if (link) {
+      steps[`link${i}`] = statement(
+        db,
+        sql`INSERT INTO ${bookingLinks} (booking_id, token_hash, salt, created_at)
+          SELECT id, ${link.tokenHash}, ${link.salt}, ${nowIso} FROM ${bookings}
+          WHERE series_id = ${seriesId} AND start_time = ${o.start_time} AND created_at = ${nowIso}`,
+      );
+    }
+  }
+  Object.assign(steps, undoSteps(db, seriesId, cmd.mode === 'all_or_nothing' ? accepted.length : 0));
+  const results = await batchByName(db, steps);
+  const id = results.series?.results[0]?.id;
+  const ids = new Map(accepted.map(({ i }) => [i, results[`occurrence${i}`]?.results[0]?.id]));
+  const refused = [...ids.values()].filter((x) => x === undefined).length;
+  if (id === undefined || refused === accepted.length || (cmd.mode === 'all_or_nothing' && refused > 0)) {
+    if (await scheduleMoved(db, t.id, s.scheduleVersion)) throw scheduleChanged();
+  }
+  const occurrences = s.checked.map((o, i): OccurrenceResult => {
+    if (o.conflict !== null) return o;
+    const booking = ids.get(i);
+    return booking === undefined ? { ...o, conflict: 'booking_overlap' } : { ...o, booking };
+  });
+  if (id === undefined || refused === accepted.length) {
+    return refusedSeries(occurrences, 'No occurrence of this series can be booked.');
+  }
+  if (cmd.mode === 'all_or_nothing' && refused > 0) {
+    return refusedSeries(occurrences, 'Some occurrences cannot be booked; nothing was stored.');
+  }
+  return { ok: true, seriesId: id, occurrences };
+}
+
+const insertSeries = (db: Db, { cmd, t, service, nowIso, scheduleVersion }: NewSeries) => {
+  const r = cmd.rule;
+  return statement(
+    db,
+    sql`INSERT INTO ${bookingSeries} (trainer_id, client_id, service_id, weekdays, interval_weeks, count, until,
+        first_start, local_time, timezone, client_package_id, notes, created_at, updated_at)
+      SELECT ${t.id}, ${cmd.clientId}, ${service.id}, ${JSON.stringify(r.weekdays)}, ${r.intervalWeeks}, ${r.count},
+        ${r.until}, ${r.firstStart}, ${r.localTime}, ${r.timezone}, ${cmd.clientPackageId}, ${cmd.notes}, ${nowIso}, ${nowIso}
+      WHERE ${scheduleVersionIs(t.id, scheduleVersion)}
+      RETURNING id`,
+  );
+};
+
+function insertOccurrence(db: Db, s: NewSeries, seriesId: SQL, startIso: string) {
+  const start = Date.parse(startIso);
+  const end = start + s.service.durationMinutes * MINUTE_MS;
+  const occupied = occupiedSpan(start, end, s.service);
+  return guardedInsert(db, {
+    trainerId: s.t.id,
+    clientId: sql`${s.cmd.clientId}`,
+    startTime: startIso,
+    endTime: iso(end),
+    serviceId: s.service.id,
+    // A trainer's own booking waits for the confirm, as a single one does.
+    status: 'pending',
+    notes: s.cmd.notes,
+    clientPackageId: s.cmd.clientPackageId,
+    source: 'trainer',
+    clientTimezone: '',
+    occupied: { trainerId: s.t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
+    session: null,
+    now: s.nowIso,
+    scheduleVersion: s.scheduleVersion,
+    seriesId,
+  });
+}
+
+/**
+ * The end of the batch: with `expected` > 0 (all_or_nothing), the series' links and bookings are
+ * deleted when fewer than `expected` went in; then the series row, if it has no occurrence left.
+ */
+function undoSteps(db: Db, seriesId: SQL, expected: number): Record<string, D1PreparedStatement> {
+  const short = sql`(SELECT count(*) FROM ${bookings} WHERE series_id = ${seriesId}) < ${expected}`;
+  const steps: Record<string, D1PreparedStatement> = {};
+  if (expected > 0) {
+    steps.undoLinks = statement(
+      db,
+      sql`DELETE FROM ${bookingLinks} WHERE ${short}
+        AND booking_id IN (SELECT id FROM ${bookings} WHERE series_id = ${seriesId})`,
+    );
+    steps.undoBookings = statement(db, sql`DELETE FROM ${bookings} WHERE series_id = ${seriesId} AND ${short}`);
+  }
+  steps.undoSeries = statement(
+    db,
+    sql`DELETE FROM ${bookingSeries} WHERE id = ${seriesId}
+      AND NOT EXISTS (SELECT 1 FROM ${bookings} WHERE series_id = ${seriesId})`,
+  );
+  return steps;
+}

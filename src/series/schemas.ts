@@ -1,0 +1,102 @@
+import { z } from '@hono/zod-openapi';
+import { bookingOut, instantField, notesField, serviceRef } from '../bookings/schemas';
+import { MAX_OCCURRENCES } from '../lib/calendar';
+import { problemSchema } from '../lib/openapi';
+import { pageQuery } from '../lib/pagination';
+import { multiLine } from '../lib/text';
+import { dateField } from '../scheduling/schemas';
+
+export const SERIES_MODES = ['skip_conflicts', 'all_or_nothing'] as const;
+
+export const OCCURRENCE_CONFLICTS = [
+  'booking_overlap',
+  'outside_availability',
+  'trainer_break',
+  'package_exhausted',
+  'package_expired',
+  'nonexistent_local_time',
+] as const;
+
+const repeatBody = z
+  .object({
+    weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7).optional().openapi({
+      description: "Weekdays, 0 = Monday; default: the first occurrence's weekday (in the trainer's zone).",
+    }),
+    interval_weeks: z.number().int().min(1).max(4).optional().openapi({ description: 'Every n weeks (default 1).' }),
+    count: z.number().int().min(1).max(MAX_OCCURRENCES).optional(),
+    until: dateField
+      .optional()
+      .openapi({ description: 'The last local date (inclusive), at most a year after the first.' }),
+  })
+  .openapi({ description: 'Exactly one of `count` and `until`.' });
+
+export const seriesCreateBody = z
+  .object({
+    client: z.number().int().positive(),
+    service: serviceRef,
+    start_time: instantField.openapi({ description: 'The first occurrence.' }),
+    repeat: repeatBody,
+    client_package: z.number().int().positive().nullable().optional(),
+    mode: z.enum(SERIES_MODES).optional().openapi({ description: 'skip_conflicts (default) or all_or_nothing.' }),
+    notes: notesField.optional(),
+  })
+  .openapi('BookingSeriesCreate');
+export type SeriesCreateInput = z.infer<typeof seriesCreateBody>;
+
+export const seriesCancelBody = z
+  .object({
+    from: dateField
+      .optional()
+      .openapi({ description: 'Cancel the occurrences from this local date on (default: every future one).' }),
+    reason: multiLine().trim().max(1000).optional(),
+  })
+  .openapi('BookingSeriesCancel');
+
+export const seriesOut = z
+  .object({
+    id: z.number().int(),
+    trainer: z.number().int(),
+    client: z.number().int(),
+    service: z.number().int(),
+    weekdays: z.array(z.number().int()),
+    interval_weeks: z.number().int(),
+    count: z.number().int().nullable(),
+    until: z.string().nullable(),
+    first_start: z.string(),
+    local_time: z.string().openapi({ description: 'The wall-clock time of every occurrence, in `timezone`.' }),
+    timezone: z.string(),
+    client_package: z.number().int().nullable(),
+    notes: z.string(),
+    cancelled_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('BookingSeries');
+export type SeriesOut = z.infer<typeof seriesOut>;
+
+export const seriesDetail = seriesOut
+  .extend({ bookings: z.array(bookingOut).openapi({ description: 'Its occurrences, soonest first.' }) })
+  .openapi('BookingSeriesDetail');
+
+export const occurrenceOut = z
+  .object({
+    date: z.string().openapi({ description: 'The local date (trainer’s zone).' }),
+    start_time: z.string().nullable().openapi({ description: 'Null when the clocks skip the wall time that day.' }),
+    booking: z.number().int().nullable(),
+    conflict: z.enum(OCCURRENCE_CONFLICTS).nullable(),
+  })
+  .openapi('SeriesOccurrence');
+
+export const seriesCreated = seriesDetail
+  .extend({ occurrences: z.array(occurrenceOut) })
+  .openapi('BookingSeriesCreated');
+
+/** The 409 of a series that could not be stored: every occurrence with its booking or conflict. */
+export const seriesConflict = problemSchema
+  .extend({ occurrences: z.array(occurrenceOut) })
+  .openapi('BookingSeriesConflict');
+
+export const seriesListQuery = pageQuery.extend({
+  client: z.coerce.number().int().positive().optional().openapi({ description: 'Only series of this client.' }),
+});
+export type SeriesListQuery = z.infer<typeof seriesListQuery>;

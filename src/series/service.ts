@@ -1,0 +1,107 @@
+// Standing series: the repeat checked and expanded (in the trainer's zone), and the read model.
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { seriesBookings } from '../bookings/queries';
+import type { CreateSeriesCommand } from '../bookings/schedule-object';
+import { type BookingSeries, bookingSeries } from '../db/schema';
+import { addMonths, localDate, localTime, weekdayOf, weeklyOccurrences } from '../lib/calendar';
+import type { Db } from '../lib/db';
+import { countedPage, pageOffset } from '../lib/pagination';
+import { type FieldErrors, invalid, notFound } from '../lib/problem';
+import type { SeriesCreateInput, SeriesListQuery, SeriesOut } from './schemas';
+
+/** The command's repeat and occurrences, or a 400 naming every bad field. */
+export function planSeries(
+  trainer: { id: number; timezone: string },
+  body: SeriesCreateInput,
+  now: string,
+): Pick<CreateSeriesCommand, 'rule' | 'occurrences'> {
+  const tz = trainer.timezone;
+  const start = Date.parse(body.start_time);
+  const firstDate = localDate(start, tz);
+  const { count, until } = body.repeat;
+  const weekdays = body.repeat.weekdays ?? [weekdayOf(firstDate)];
+  const errors: FieldErrors = {};
+  if (start <= Date.parse(now)) errors.start_time = ['Start time must be in the future.'];
+  if ((count === undefined) === (until === undefined)) {
+    errors.repeat = ['Give exactly one of count (1 to 52 occurrences) or until (a date).'];
+  }
+  if (until !== undefined && (until < firstDate || until > addMonths(firstDate, 12))) {
+    errors['repeat.until'] = [
+      `Use a date from ${firstDate} to ${addMonths(firstDate, 12)} (at most a year after the first).`,
+    ];
+  }
+  if (!weekdays.includes(weekdayOf(firstDate))) {
+    errors['repeat.weekdays'] = [
+      `The first occurrence falls on weekday ${weekdayOf(firstDate)} (0 = Monday) in ${tz}; include it.`,
+    ];
+  }
+  if (Object.keys(errors).length) throw invalid(errors);
+  const rule = {
+    weekdays: [...new Set(weekdays)].sort((a, b) => a - b),
+    intervalWeeks: body.repeat.interval_weeks ?? 1,
+    count: count ?? null,
+    until: until ?? null,
+    firstStart: body.start_time,
+    localTime: localTime(start, tz),
+    timezone: tz,
+  };
+  const occurrences = weeklyOccurrences(start, tz, {
+    weekdays: rule.weekdays,
+    intervalWeeks: rule.intervalWeeks,
+    ...(count !== undefined ? { count } : { until }),
+  }).map((o) => ({ date: o.date, start: o.start === null ? null : new Date(o.start).toISOString() }));
+  return { rule, occurrences };
+}
+
+export const toSeriesOut = (s: BookingSeries): SeriesOut => ({
+  id: s.id,
+  trainer: s.trainerId,
+  client: s.clientId,
+  service: s.serviceId,
+  weekdays: s.weekdays,
+  interval_weeks: s.intervalWeeks,
+  count: s.count,
+  until: s.until,
+  first_start: s.firstStart,
+  local_time: s.localTime,
+  timezone: s.timezone,
+  client_package: s.clientPackageId,
+  notes: s.notes,
+  cancelled_at: s.cancelledAt,
+  created_at: s.createdAt,
+  updated_at: s.updatedAt,
+});
+
+/** One of the trainer's series (another trainer's answers 404, like a missing one). */
+export async function findSeriesRow(db: Db, trainerId: number, id: number): Promise<BookingSeries> {
+  const row = await db
+    .select()
+    .from(bookingSeries)
+    .where(and(eq(bookingSeries.id, id), eq(bookingSeries.trainerId, trainerId)))
+    .get();
+  if (!row) throw notFound('Series not found.');
+  return row;
+}
+
+/** A series with its occurrences (bookings), soonest first, as of `now` (ISO). */
+export async function seriesDetail(db: Db, trainerId: number, id: number, now: string) {
+  const row = await findSeriesRow(db, trainerId, id);
+  return { ...toSeriesOut(row), bookings: await seriesBookings(db, trainerId, id, now) };
+}
+
+/** A page of the trainer's series, newest first. */
+export async function listSeries(db: Db, trainerId: number, q: SeriesListQuery) {
+  const where = and(
+    eq(bookingSeries.trainerId, trainerId),
+    q.client ? eq(bookingSeries.clientId, q.client) : undefined,
+  );
+  const page = db
+    .select()
+    .from(bookingSeries)
+    .where(where)
+    .orderBy(desc(bookingSeries.createdAt), asc(bookingSeries.id))
+    .limit(q.page_size)
+    .offset(pageOffset(q));
+  const { count, rows } = await countedPage(db, bookingSeries, where, page);
+  return { count, results: rows.map(toSeriesOut) };
+}
