@@ -27,6 +27,9 @@ export interface ClientBookingRequest {
   client: ClientByEmail;
   serviceId: number | null;
   startTime: string;
+  /** A place in this class session ('' start time): see CreateBookingCommand. */
+  classSessionId?: number | null;
+  waitlist?: boolean;
   notes: string;
   clientPackageId: number | null;
   /** The client's IANA zone for their messages; '' = the trainer's. */
@@ -52,6 +55,8 @@ export async function bookAsClient(
     trainerId: req.trainer.id,
     client: req.client,
     startTime: req.startTime,
+    classSessionId: req.classSessionId ?? null,
+    waitlist: req.waitlist ?? false,
     endTime: null,
     notes: req.notes,
     serviceId: req.serviceId,

@@ -71,6 +71,10 @@ export interface CreateBookingCommand {
   clientTimezone: string;
   /** Public requests tell the trainer and the client at once; a trainer's own booking waits for confirm. */
   notify: 'none' | 'public';
+  /** A place in this class session (its time and service are the class's); absent or null: a private booking. */
+  classSessionId?: number | null;
+  /** A place in a full class joins its waitlist instead of a 409 `class_full`. */
+  waitlist?: boolean;
 }
 
 /**
@@ -107,6 +111,8 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
     errors.service = [cmd.serviceId === null ? 'The trainer has no default service.' : 'No such service is offered.'];
     // Without a service there is no length to judge the end by.
     if (!cmd.endTime) delete errors.end_time;
+  } else if ((service.capacity ?? 1) > 1) {
+    errors.service = ['This service is a class: book a place in one of its sessions with `class_session`.'];
   }
   if (!client && 'id' in cmd.client) errors.client = ['Client not found.'];
   if (cmd.clientPackageId !== null && (!pkg || pkg.clientId !== client?.id)) {
@@ -133,7 +139,7 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
 }
 
 /** A new booking, checked and about to be written. */
-interface NewBooking {
+export interface NewBooking {
   cmd: CreateBookingCommand;
   t: BookingTrainer;
   client: BookingClient | undefined;
@@ -144,6 +150,8 @@ interface NewBooking {
   nowIso: string;
   /** The trainer's schedule version the checks read. */
   scheduleVersion: number;
+  /** A place in a class session, and its status (a full class's waitlist: `waitlisted`). */
+  place?: { classSessionId: number; status: 'pending' | 'confirmed' | 'waitlisted' };
 }
 
 /**
@@ -156,11 +164,17 @@ function bookingWrites(db: Db, b: NewBooking) {
     ? sql`${b.client.id}`
     : sql`(SELECT id FROM ${clients} WHERE trainer_id = ${t.id} AND email = ${newClient?.email ?? ''})`;
   // The booking this batch creates, found again by what makes it unique among active bookings.
-  const created = sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
+  // A place: by its class and client (one place per client per class).
+  const created = b.place
+    ? sql`(SELECT id FROM ${bookings} WHERE class_session_id = ${b.place.classSessionId} AND client_id = ${clientIdSql}
+        AND status IN ('pending', 'confirmed', 'waitlisted') AND created_at = ${nowIso})`
+    : sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
     AND ${isActiveStatus(sql`status`)} AND created_at = ${nowIso})`;
+  const status = b.place?.status ?? cmd.status;
   const idem = cmd.idempotency;
   const occupied = occupiedSpan(b.start, b.end, b.service);
-  const notifies = cmd.notify === 'public';
+  // A waitlisted place hears when it is promoted (or lapses), not now.
+  const notifies = cmd.notify === 'public' && status !== 'waitlisted';
   return {
     forgetExpiredKey:
       idem && statement(db, sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}`),
@@ -179,7 +193,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       startTime: iso(b.start),
       endTime: iso(b.end),
       serviceId: b.service.id,
-      status: cmd.status,
+      status,
       notes: cmd.notes,
       clientPackageId: cmd.clientPackageId,
       source: cmd.source,
@@ -188,6 +202,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       session: cmd.session,
       now: nowIso,
       scheduleVersion: b.scheduleVersion,
+      classSessionId: b.place?.classSessionId ?? null,
     }),
     rememberKey:
       idem &&
@@ -232,11 +247,14 @@ const notifyClientOfBooking = (db: Db, status: 'pending' | 'confirmed', created:
   });
 
 /** Runs the write batch: the new booking's id and the messages it planned, or the refusal. */
-async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notificationIds: number[] }> {
+export async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notificationIds: number[] }> {
   let results: Partial<Record<keyof ReturnType<typeof bookingWrites>, D1Result<Row>>>;
   try {
     results = await batchByName(db, bookingWrites(db, b));
   } catch (err) {
+    if (b.place && isUniqueViolation(err) && String(err).includes('class_session_id')) {
+      throw conflict('This client already has a place in this class.', 'already_booked');
+    }
     // Only a manage link derived from an Idempotency-Key reused after its 24 h can collide.
     if (isUniqueViolation(err)) {
       throw new ApiError(422, 'This Idempotency-Key was already used; send a new one.', {
@@ -253,6 +271,7 @@ async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notifi
       throw unauthorized('Invalid or expired token.');
     }
     if (await scheduleMoved(db, b.t.id, b.scheduleVersion)) throw scheduleChanged();
+    if (b.place) throw conflict('This class is full.', 'class_full');
     throw conflict('That time overlaps another booking.', 'booking_overlap');
   }
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);

@@ -36,11 +36,22 @@ export const bookingCreateBody = z
   .object({
     client: z.number().int().positive(),
     service: serviceRef,
-    start_time: instantField,
+    start_time: instantField.optional().openapi({ description: 'Required unless `class_session` is given.' }),
+    class_session: z.number().int().positive().optional().openapi({
+      description: "A place in this class session: its time and service are the class's (omit start_time).",
+    }),
+    waitlist: z.boolean().optional().openapi({
+      description: 'With `class_session`: a full class puts the client on its waitlist (201, `waitlisted`).',
+    }),
     end_time: instantField.optional(),
     notes: notesField.optional(),
     client_package: z.number().int().positive().nullable().optional(),
     allow_outside_availability: z.boolean().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.class_session === undefined && v.start_time === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
+    }
   })
   .openapi('BookingCreate');
 export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
@@ -69,6 +80,16 @@ export const bookingOut = z
     is_past: z.boolean(),
     client_package: z.number().int().nullable(),
     service: z.number().int().openapi({ description: 'The service booked (its id).' }),
+    class_session: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'A place in this class session (its id); null for a private booking.' }),
+    waitlist_position: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "A waitlisted place's position in its class's waitlist (1 = next); null otherwise." }),
     cancelled_at: z.string().nullable(),
     late_cancellation: z.boolean(),
     created_at: z.string(),

@@ -1,7 +1,7 @@
 // SQL the booking commands share: the session check, the overlap test, the guarded insert,
 // and a batch whose results are read by step name.
 import { type SQL, sql } from 'drizzle-orm';
-import { isActiveStatus, occupiedOverlaps, reservedCredits, scheduleVersionIs } from '../db/fragments';
+import { activePlaces, occupiedSpansOf, reservedCredits, scheduleVersionIs } from '../db/fragments';
 import { bookings, clientPackages, sessions, trainers, users } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { ApiError, conflict } from '../lib/problem';
@@ -29,10 +29,12 @@ export interface OccupiedSpan {
   excludeId: number;
 }
 
-/** True when another active booking's occupied span overlaps this one. */
+/**
+ * True when another active booking's occupied span, or a scheduled class session's, overlaps
+ * this one (places in a class hold no time of their own: their class session does).
+ */
 export const occupiedOverlapsActive = (s: OccupiedSpan): SQL =>
-  sql`EXISTS (SELECT 1 FROM ${bookings} other WHERE other.trainer_id = ${s.trainerId} AND other.id <> ${s.excludeId}
-    AND ${isActiveStatus(sql`other.status`)} AND ${occupiedOverlaps(s.start, s.end, 'other')})`;
+  sql`EXISTS (${occupiedSpansOf(s.trainerId, s.start, s.end, s.excludeId)})`;
 
 export interface GuardedInsert {
   trainerId: number;
@@ -40,7 +42,7 @@ export interface GuardedInsert {
   startTime: string;
   endTime: string;
   serviceId: number;
-  status: 'pending' | 'confirmed';
+  status: 'pending' | 'confirmed' | 'waitlisted';
   notes: string;
   clientPackageId: number | null;
   source: 'public' | 'trainer';
@@ -51,7 +53,21 @@ export interface GuardedInsert {
   now: string;
   /** The trainer's schedule version the checks read; a schedule write since then refuses the insert. */
   scheduleVersion: number;
+  /** A place in this class session: guarded by its free places instead of the overlap (the class holds the time). */
+  classSessionId?: number | null;
 }
+
+/**
+ * A place's guard: the class still scheduled and not started; an active place only while the
+ * class has a free place, a waitlisted one only while it has none (else it would wait for nothing).
+ */
+const placeGuard = (b: GuardedInsert, classSessionId: number): SQL => {
+  const capacity = sql`(SELECT capacity FROM class_sessions WHERE id = ${classSessionId} AND trainer_id = ${b.trainerId}
+    AND status = 'scheduled' AND start_time > ${b.now})`;
+  return b.status === 'waitlisted'
+    ? sql`${activePlaces(classSessionId)} >= ${capacity}`
+    : sql`${activePlaces(classSessionId)} < ${capacity}`;
+};
 
 /**
  * The booking insert the database itself guards: no overlap, a package credit left, the
@@ -63,11 +79,11 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
     db,
     sql`
     INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, service_id, occupied_start, occupied_end,
-      status, notes, client_package_id, source, client_timezone, created_at, updated_at)
+      status, notes, client_package_id, source, client_timezone, class_session_id, created_at, updated_at)
     SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.serviceId}, ${b.occupied.start}, ${b.occupied.end},
-      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}
-    WHERE NOT ${occupiedOverlapsActive(b.occupied)}
-    AND (${b.clientPackageId} IS NULL OR (
+      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.classSessionId ?? null}, ${b.now}, ${b.now}
+    WHERE ${b.classSessionId ? placeGuard(b, b.classSessionId) : sql`NOT ${occupiedOverlapsActive(b.occupied)}`}
+    AND (${b.clientPackageId} IS NULL OR ${sql.raw(b.status === 'waitlisted' ? '1' : '0')} OR (
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
     AND ${sessionValid(b.session, b.trainerId, b.now)}
     AND ${scheduleVersionIs(b.trainerId, b.scheduleVersion)}

@@ -126,9 +126,10 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
 
   if (input.website) {
     // A robot filled the hidden field: answer as if booked, book nothing.
-    const start = Date.parse(input.start_time);
+    const startTime = input.start_time ?? ctx.now;
+    const start = Date.parse(startTime);
     return {
-      start_time: input.start_time,
+      start_time: startTime,
       end_time: new Date(start + trainer.sessionDurationMinutes * MINUTE_MS).toISOString(),
       status: 'pending' as const,
       business_name: name,
@@ -140,7 +141,9 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     trainer,
     client: { email: input.email, firstName: input.first_name, lastName: input.last_name, phone: input.phone ?? '' },
     serviceId: input.service ?? null,
-    startTime: input.start_time,
+    startTime: input.start_time ?? '',
+    classSessionId: input.class_session ?? null,
+    waitlist: input.waitlist ?? false,
     notes: input.notes ?? '',
     clientPackageId: null,
     clientTimezone: input.timezone ?? '',
@@ -152,6 +155,8 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     status: booking.status,
     business_name: name,
     manage_url: `${origin}/book/manage/${manageToken}`,
+    class_session: booking.class_session,
+    waitlist_position: booking.waitlist_position,
   };
 }
 
