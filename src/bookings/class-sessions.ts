@@ -14,9 +14,11 @@ import type { NotifyMessage } from '../notifications/types';
 import type { ClassDetailOut, ClassListQuery, ClassOut } from './class-schemas';
 import { cancelPlaces, promoteWaitlisted } from './waitlist';
 
+// Qualified by hand: drizzle leaves a single table's columns unqualified, which the subquery's own table would capture.
+const classId = sql.raw('class_sessions.id');
 const counts = {
-  placesTaken: activePlaces(classSessions.id),
-  waitlisted: sql<number>`(SELECT count(*) FROM bookings wl WHERE wl.class_session_id = ${classSessions.id} AND wl.status = 'waitlisted')`,
+  placesTaken: activePlaces(classId),
+  waitlisted: sql<number>`(SELECT count(*) FROM bookings wl WHERE wl.class_session_id = ${classId} AND wl.status = 'waitlisted')`,
 };
 
 const toClassOut = (c: ClassSession & { placesTaken: number; waitlisted: number }): ClassOut => ({

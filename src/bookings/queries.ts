@@ -24,9 +24,9 @@ export const bookingColumns = {
 };
 
 /** A waitlisted place's position: 1 + the entries of its class that joined before it; null otherwise. */
-const waitlistPosition = sql<number | null>`CASE WHEN ${bookings.status} = 'waitlisted' THEN 1 + (SELECT count(*)
-  FROM bookings w WHERE w.class_session_id = ${bookings.classSessionId} AND w.status = 'waitlisted'
-    AND (w.created_at < ${bookings.createdAt} OR (w.created_at = ${bookings.createdAt} AND w.id < ${bookings.id}))) END`;
+const waitlistPosition = sql<number | null>`CASE WHEN bookings.status = 'waitlisted' THEN 1 + (SELECT count(*)
+  FROM bookings w WHERE w.class_session_id = bookings.class_session_id AND w.status = 'waitlisted'
+    AND (w.created_at < bookings.created_at OR (w.created_at = bookings.created_at AND w.id < bookings.id))) END`;
 
 const selectBookings = (db: Db) =>
   db
