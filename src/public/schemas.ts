@@ -90,8 +90,13 @@ export const publicBookingOut = z
     status: z.enum(BOOKING_STATUSES),
     business_name: z.string(),
     manage_url: z.string(),
-    class_session: z.number().int().nullable().optional(),
-    waitlist_position: z.number().int().nullable().optional(),
+    class_session: z.number().int().optional().openapi({ description: 'Only for a place: its class session.' }),
+    waitlist_position: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Only for a place: its waitlist position, null when it has a place.' }),
   })
   .openapi('PublicBooking');
 

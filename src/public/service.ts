@@ -155,8 +155,11 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     status: booking.status,
     business_name: name,
     manage_url: `${origin}/book/manage/${manageToken}`,
-    class_session: booking.class_session,
-    waitlist_position: booking.waitlist_position,
+    // Only a place in a class says which, and where it waits.
+    ...(booking.class_session !== null && {
+      class_session: booking.class_session,
+      waitlist_position: booking.waitlist_position,
+    }),
   };
 }
 
