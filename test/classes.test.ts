@@ -313,6 +313,13 @@ describe('the waitlist', () => {
       [...waiting.slice(0, 20)].sort((a, b) => a - b),
     );
     expect(promoted.every((r) => r.status === 'sent' && r.notification_type === 'email')).toBe(true);
+    const subject = await env.DB.prepare(
+      "SELECT subject, message FROM notifications WHERE kind = 'waitlist_promoted' AND booking_id = ?",
+    )
+      .bind(waiting[0])
+      .first<{ subject: string; message: string }>();
+    expect(subject?.subject).toMatch(/^You're in: Group HIIT on /);
+    expect(subject?.message).toContain('A place opened');
   });
 
   it('raising the capacity promotes at once; lowering it below the places taken is 409', async () => {
