@@ -8,11 +8,13 @@ import {
   type BookingBody,
   createClient,
   futureDay,
+  PASSWORD,
   type ProblemBody,
   registerTrainer,
   setupTrainer,
   uniqueEmail,
   until,
+  verifyEmailOf,
 } from './helpers';
 
 type Place = BookingBody & { class_session: number | null; waitlist_position: number | null };
@@ -468,5 +470,95 @@ describe('places by visitors and client users', () => {
     expect([full.status, full.body.code]).toEqual([409, 'class_full']);
     const waiting = await visit(4, { waitlist: true });
     expect([waiting.status, waiting.body.status, waiting.body.waitlist_position]).toEqual([201, 'waitlisted', 1]);
+  });
+});
+
+describe('places, packs and the rest', () => {
+  it('a promoted person is credited from their pack while it has a credit, and promoted without it otherwise', async () => {
+    const t = await setupTrainer({ settings: { auto_confirm: true } });
+    const service = await classService(t.token, 1 + 1);
+    const cls = await scheduleClass(t.token, service, at(futureDay(4).date, '13:00'));
+    const other = await scheduleClass(t.token, service, at(futureDay(4).date, '16:00'));
+    const people = await clients(t.token, 4);
+    const pack = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'One', sessions_count: 1, price: '10.00' },
+    });
+    const sell = async (client: number) =>
+      (
+        await api<{ id: number }>('POST', `/api/packages/${pack.body.id}/assign_to_client/`, {
+          token: t.token,
+          body: { client_id: client },
+        })
+      ).body.id;
+    const [packA, packB] = [await sell(people[2] ?? 0), await sell(people[3] ?? 0)];
+    const placed = [
+      (await bookPlace(t.token, people[0] ?? 0, cls)).body.id,
+      (await bookPlace(t.token, people[1] ?? 0, cls)).body.id,
+    ];
+    // Waitlisted entries hold no credit: B's single credit can still book another class.
+    const a = await bookPlace(t.token, people[2] ?? 0, cls, { waitlist: true, client_package: packA });
+    const b = await bookPlace(t.token, people[3] ?? 0, cls, { waitlist: true, client_package: packB });
+    expect([a.body.status, a.body.client_package, b.body.client_package]).toEqual(['waitlisted', packA, packB]);
+    expect((await bookPlace(t.token, people[3] ?? 0, other, { client_package: packB })).status).toBe(201);
+    for (const id of placed) await api('POST', `/api/bookings/${id}/cancel/`, { token: t.token });
+    const promotedA = (await api<Place>('GET', `/api/bookings/${a.body.id}/`, { token: t.token })).body;
+    const promotedB = (await api<Place>('GET', `/api/bookings/${b.body.id}/`, { token: t.token })).body;
+    expect([promotedA.status, promotedA.client_package]).toEqual(['confirmed', packA]);
+    expect([promotedB.status, promotedB.client_package]).toEqual(['confirmed', null]);
+    const reservedA = await api<{ sessions_reserved: number }>('GET', `/api/client-packages/${packA}/`, {
+      token: t.token,
+    });
+    expect(reservedA.body.sessions_reserved).toBe(1);
+  });
+
+  it('a place is not moved (409 class_place); the default service stays private', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 3);
+    const day = futureDay(4).date;
+    const cls = await scheduleClass(t.token, service, at(day, '13:00'));
+    const place = await bookPlace(t.token, t.client.id, cls);
+    const moved = await api<ProblemBody>('PATCH', `/api/bookings/${place.body.id}/`, {
+      token: t.token,
+      body: { start_time: at(day, '15:00') },
+    });
+    expect([moved.status, moved.body.code]).toEqual([409, 'class_place']);
+    const services = await api<{ results: { id: number; is_default: boolean }[] }>('GET', '/api/services/', {
+      token: t.token,
+    });
+    const def = services.body.results.find((s) => s.is_default)?.id;
+    const classy = await api<ProblemBody>('PATCH', `/api/services/${def}/`, { token: t.token, body: { capacity: 4 } });
+    expect(classy.status).toBe(400);
+    expect(Object.keys(classy.body.errors ?? {})).toEqual(['capacity']);
+  });
+
+  it('a client user books a place and gives it up; the next waitlisted person is promoted', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 1 + 1);
+    const cls = await scheduleClass(t.token, service, at(futureDay(5).date, '12:00'));
+    const email = uniqueEmail('member');
+    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+      body: {
+        email,
+        password: PASSWORD,
+        password_confirm: PASSWORD,
+        is_client: true,
+        first_name: 'Mia',
+        last_name: 'M',
+      },
+    });
+    await verifyEmailOf(reg.body.user.id, email);
+    const mine = await api<Place>('POST', '/api/client/bookings/', {
+      token: reg.body.token,
+      body: { trainer: t.user.trainer.slug, class_session: cls },
+    });
+    expect([mine.status, mine.body.class_session]).toEqual([201, cls]);
+    await bookPlace(t.token, t.client.id, cls);
+    const next = (await bookPlace(t.token, (await createClient(t.token)).id, cls, { waitlist: true })).body.id;
+    const gone = await api<Place>('POST', `/api/client/bookings/${mine.body.id}/cancel/`, { token: reg.body.token });
+    expect(gone.body.status).toBe('cancelled');
+    const promoted = await api<Place>('GET', `/api/bookings/${next}/`, { token: t.token });
+    expect([promoted.body.status, promoted.body.waitlist_position]).toEqual(['pending', null]);
+    expect((await messagesOf('waitlist_promoted', [next])).length).toBe(1);
   });
 });
