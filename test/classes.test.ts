@@ -294,10 +294,14 @@ describe('the waitlist', () => {
       expect(w.body.status).toBe('waitlisted');
       waiting.push(w.body.id);
     }
-    const cancels = await Promise.all(
-      placed.map((id) => api('POST', `/api/bookings/${id}/cancel/`, { token: t.token })),
-    );
+    // Newcomers racing the cancels never get a freed place: it goes to the waitlist in the cancel's own batch.
+    const newcomers = await clients(t.token, 10);
+    const [cancels, racers] = await Promise.all([
+      Promise.all(placed.map((id) => api('POST', `/api/bookings/${id}/cancel/`, { token: t.token }))),
+      Promise.all(newcomers.map((client) => bookPlace(t.token, client, cls))),
+    ]);
     expect(cancels.map((c) => c.status)).toEqual(placed.map(() => 200));
+    expect(racers.map((r) => [r.status, r.body.code])).toEqual(newcomers.map(() => [409, 'class_full']));
     expect(await activePlaces(cls)).toBe(20);
     const detail = await classDetail(t.token, cls);
     // The first 20 to join are in (confirmed: the trainer auto-confirms), the last 5 still wait, in order.

@@ -33,9 +33,11 @@ export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: 
       sequence = sequence + 1, updated_at = ${nowIso}
     WHERE id IN (SELECT w.id FROM bookings w WHERE w.class_session_id = ${classSessionId} AND w.status = 'waitlisted'
       ORDER BY w.created_at, w.id LIMIT max(0, ${free}))`;
-  // The places this very statement promoted: active, changed now, and never active before (sequence 1).
+  // The places this very statement promoted: active, changed now, changed once (sequence 1), and
+  // not a place the trainer confirmed at the same instant (that one has its confirmation message).
   const promoted = sql`b.class_session_id = ${classSessionId} AND ${isActiveStatus(sql`b.status`)}
-    AND b.updated_at = ${nowIso} AND b.sequence = 1`;
+    AND b.updated_at = ${nowIso} AND b.sequence = 1
+    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed')`;
   // The UPDATE returns no rows: callers read every later result of their batch as outbox ids.
   return [
     statement(db, promote),
