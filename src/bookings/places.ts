@@ -6,7 +6,7 @@ import { activePlaces } from '../db/fragments';
 import { bookings, classSessions, idempotencyKeys } from '../db/schema';
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
+import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
 import { checkPackageAndWindow, readForBooking } from './checks';
 import type { CreateBookingCommand, NewBooking } from './commands';
 import { writeBooking } from './commands';
@@ -30,9 +30,21 @@ interface PlaceClass {
   mine: number;
 }
 
-/** Books a place (or joins the waitlist); the schedule-version guard re-checks once, like a booking. */
+/**
+ * Books a place (or joins the waitlist); the schedule-version guard re-checks once, like a booking.
+ * A waitlisted insert refused because a place freed meanwhile (a cancel with nobody waiting,
+ * written outside this object) reads once more and takes that place.
+ */
 export const bookPlace = (db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> =>
-  retryOnScheduleChange(() => bookPlaceOnce(db, cmd, now));
+  retryOnScheduleChange(async () => {
+    try {
+      return await bookPlaceOnce(db, cmd, now);
+    } catch (err) {
+      if (cmd.waitlist && err instanceof ApiError && err.extra.code === 'class_full')
+        return bookPlaceOnce(db, cmd, now);
+      throw err;
+    }
+  });
 
 async function readClass(db: Db, cmd: CreateBookingCommand, clientId: number | null): Promise<PlaceClass | null> {
   const mine = sql`(SELECT count(*) FROM ${bookings} m WHERE m.class_session_id = cs.id AND m.client_id = ${clientId ?? 0}
