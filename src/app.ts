@@ -6,6 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import { consoleRouter } from './admin/console';
 import { adminApiRouter } from './admin/routes';
 import { analyticsRouter } from './analytics/routes';
+import { classSessionsRouter } from './bookings/class-routes';
 import { bookingsRouter } from './bookings/routes';
 import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
@@ -138,6 +139,7 @@ function mountAreas(app: App) {
   app.route('/', schedulingRouter);
   app.route('/', bookingsRouter);
   app.route('/', seriesRouter);
+  app.route('/', classSessionsRouter);
   app.route('/', clientPortalRouter);
   app.route('/', packagesRouter);
   app.route('/', servicesRouter);

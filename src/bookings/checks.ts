@@ -43,8 +43,8 @@ export interface BookingPackage {
   purchasedAt: string;
 }
 
-/** The service a booking is for, as the command reads it. */
-export type BookingService = ServiceTiming & { isActive: boolean; isPublic: boolean };
+/** The service a booking is for, as the command reads it (capacity > 1: a class, booked by place). */
+export type BookingService = ServiceTiming & { isActive: boolean; isPublic: boolean; capacity?: number };
 
 export interface BookingRead {
   trainerId: number;
@@ -202,7 +202,7 @@ function serviceColumn(q: BookingRead, movingId: number) {
   }
   return sql`(SELECT json_object('id', id, 'durationMinutes', duration_minutes, 'bufferBeforeMinutes', buffer_before_minutes,
       'bufferAfterMinutes', buffer_after_minutes, 'isActive', json(CASE WHEN is_active THEN 'true' ELSE 'false' END),
-      'isPublic', json(CASE WHEN is_public THEN 'true' ELSE 'false' END))
+      'isPublic', json(CASE WHEN is_public THEN 'true' ELSE 'false' END), 'capacity', capacity)
     FROM ${services} WHERE trainer_id = ${q.trainerId} AND ${q.serviceId === null ? sql`is_default = 1` : sql`id = ${q.serviceId}`})`;
 }
 
@@ -211,7 +211,7 @@ export type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
 /** The schedule's verdict on [start, end): throws the 409 a client must branch on. */
 export function checkSchedule(
   t: BookingTrainer,
-  read: ScheduleRead,
+  read: Pick<ScheduleRead, 'breaks' | 'windows' | 'overrides' | 'busy'>,
   service: ServiceTiming,
   span: { start: number; end: number },
   allowOutside: boolean,

@@ -27,6 +27,9 @@ export interface ClientBookingRequest {
   client: ClientByEmail;
   serviceId: number | null;
   startTime: string;
+  /** A place in this class session ('' start time): see CreateBookingCommand. */
+  classSessionId?: number | null;
+  waitlist?: boolean;
   notes: string;
   clientPackageId: number | null;
   /** With no pack named: pay with the client's pack that expires first, if one covers the service. */
@@ -54,6 +57,8 @@ export async function bookAsClient(
     trainerId: req.trainer.id,
     client: req.client,
     startTime: req.startTime,
+    classSessionId: req.classSessionId ?? null,
+    waitlist: req.waitlist ?? false,
     endTime: null,
     notes: req.notes,
     serviceId: req.serviceId,

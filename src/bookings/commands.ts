@@ -77,6 +77,10 @@ export interface CreateBookingCommand {
   clientTimezone: string;
   /** Public requests tell the trainer and the client at once; a trainer's own booking waits for confirm. */
   notify: 'none' | 'public';
+  /** A place in this class session (its time and service are the class's); absent or null: a private booking. */
+  classSessionId?: number | null;
+  /** A place in a full class joins its waitlist instead of a 409 `class_full`. */
+  waitlist?: boolean;
 }
 
 /** Times a web booking is checked again after the pack it picked ran out between its read and its write. */
@@ -120,6 +124,8 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
     ];
     // Without a service there is no length to judge the end by.
     if (!cmd.endTime) delete errors.end_time;
+  } else if ((service.capacity ?? 1) > 1) {
+    errors.service = ['This service is a class: book a place in one of its sessions with `class_session`.'];
   }
   if (!client && 'id' in cmd.client) errors.client = ['Client not found.'];
   if (cmd.clientPackageId !== null && (!pkg || pkg.clientId !== client?.id)) {
@@ -165,7 +171,7 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
 }
 
 /** A new booking, checked and about to be written. */
-interface NewBooking {
+export interface NewBooking {
   cmd: CreateBookingCommand;
   t: BookingTrainer;
   client: BookingClient | undefined;
@@ -178,6 +184,8 @@ interface NewBooking {
   nowIso: string;
   /** The trainer's schedule version the checks read. */
   scheduleVersion: number;
+  /** A place in a class session, and its status (a full class's waitlist: `waitlisted`). */
+  place?: { classSessionId: number; status: 'pending' | 'confirmed' | 'waitlisted' };
 }
 
 /**
@@ -190,11 +198,17 @@ function bookingWrites(db: Db, b: NewBooking) {
     ? sql`${b.client.id}`
     : sql`(SELECT id FROM ${clients} WHERE trainer_id = ${t.id} AND email = ${newClient?.email ?? ''})`;
   // The booking this batch creates, found again by what makes it unique among active bookings.
-  const created = sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
+  // A place: by its class and client (one place per client per class).
+  const created = b.place
+    ? sql`(SELECT id FROM ${bookings} WHERE class_session_id = ${b.place.classSessionId} AND client_id = ${clientIdSql}
+        AND status IN ('pending', 'confirmed', 'waitlisted') AND created_at = ${nowIso})`
+    : sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
     AND ${isActiveStatus(sql`status`)} AND created_at = ${nowIso})`;
+  const status = b.place?.status ?? cmd.status;
   const idem = cmd.idempotency;
   const occupied = occupiedSpan(b.start, b.end, b.service);
-  const notifies = cmd.notify === 'public';
+  // A waitlisted place hears when it is promoted (or lapses), not now.
+  const notifies = cmd.notify === 'public' && status !== 'waitlisted';
   return {
     forgetExpiredKey:
       idem && statement(db, sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}`),
@@ -213,7 +227,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       startTime: iso(b.start),
       endTime: iso(b.end),
       serviceId: b.service.id,
-      status: cmd.status,
+      status,
       notes: cmd.notes,
       clientPackageId: b.clientPackageId,
       source: cmd.source,
@@ -222,6 +236,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       session: cmd.session,
       now: nowIso,
       scheduleVersion: b.scheduleVersion,
+      classSessionId: b.place?.classSessionId ?? null,
     }),
     rememberKey:
       idem &&
@@ -267,13 +282,16 @@ const notifyClientOfBooking = (db: Db, status: 'pending' | 'confirmed', created:
 
 /**
  * Runs the write batch: the new booking's id and the messages it planned, or null when the guard
- * refused it for an overlap or an overdrawn or no longer valid package.
+ * refused it for an overlap (a place: a full class) or an overdrawn or no longer valid package.
  */
-async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notificationIds: number[] } | null> {
+export async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notificationIds: number[] } | null> {
   let results: Partial<Record<keyof ReturnType<typeof bookingWrites>, D1Result<Row>>>;
   try {
     results = await batchByName(db, bookingWrites(db, b));
   } catch (err) {
+    if (b.place && isUniqueViolation(err) && String(err).includes('class_session_id')) {
+      throw conflict('This client already has a place in this class.', 'already_booked');
+    }
     // Only a manage link derived from an Idempotency-Key reused after its 24 h can collide.
     if (isUniqueViolation(err)) {
       throw new ApiError(422, 'This Idempotency-Key was already used; send a new one.', {
@@ -296,7 +314,8 @@ async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number; notifi
 }
 
 /** Why the guarded insert wrote nothing: the package, changed since the read, or else an overlap. */
-async function refusalOf(db: Db, b: NewBooking): Promise<ApiError> {
+/** Why the guarded insert wrote nothing, as it is now: the package, else a full class or an overlap. */
+export async function refusalOf(db: Db, b: NewBooking): Promise<ApiError> {
   const pkg = b.clientPackageId;
   const now = pkg
     ? await statement(
@@ -309,6 +328,7 @@ async function refusalOf(db: Db, b: NewBooking): Promise<ApiError> {
     return conflict('This package cannot be used for this service.', 'package_not_valid_for_service');
   }
   if (now && !now.credits) return conflict('This package has no sessions left to book.', 'package_exhausted');
+  if (b.place) return conflict('This class is full.', 'class_full');
   return conflict('That time overlaps another booking.', 'booking_overlap');
 }
 

@@ -23,9 +23,14 @@ export const bookingColumns = {
   trainerName: trainerName(),
 };
 
+/** A waitlisted place's position: 1 + the entries of its class that joined before it; null otherwise. */
+const waitlistPosition = sql<number | null>`CASE WHEN bookings.status = 'waitlisted' THEN 1 + (SELECT count(*)
+  FROM bookings w WHERE w.class_session_id = bookings.class_session_id AND w.status = 'waitlisted'
+    AND (w.created_at < bookings.created_at OR (w.created_at = bookings.created_at AND w.id < bookings.id))) END`;
+
 const selectBookings = (db: Db) =>
   db
-    .select(bookingColumns)
+    .select({ ...bookingColumns, waitlistPosition })
     .from(bookings)
     .innerJoin(clients, eq(clients.id, bookings.clientId))
     .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
@@ -33,7 +38,7 @@ const selectBookings = (db: Db) =>
 
 /** A booking as the API shows it; upcoming and past are judged at `now` (epoch ms). */
 export function toBookingOut(
-  row: { booking: Booking; clientName: string; trainerName: string },
+  row: { booking: Booking; clientName: string; trainerName: string; waitlistPosition?: number | null },
   now: number,
 ): BookingOut {
   const b = row.booking;
@@ -56,6 +61,8 @@ export function toBookingOut(
     client_package: b.clientPackageId,
     service: b.serviceId ?? 0,
     series: b.seriesId,
+    class_session: b.classSessionId,
+    waitlist_position: row.waitlistPosition ?? null,
     cancelled_at: b.cancelledAt,
     late_cancellation: b.lateCancellation,
     created_at: b.createdAt,

@@ -77,6 +77,10 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
   if (!isActive(current.status) && !cmd.byClient) {
     throw conflict(`A ${current.status} booking cannot be rescheduled.`, 'invalid_transition');
   }
+  // A place keeps its class's time: to change class, cancel it and book a place in another.
+  if (current.class_session !== null) {
+    throw conflict('A place in a class cannot be moved; cancel it and book another class.', 'class_place');
+  }
   const oldStart = Date.parse(current.start_time);
   const oldEnd = Date.parse(current.end_time);
   const start = cmd.startTime ? Date.parse(cmd.startTime) : oldStart;

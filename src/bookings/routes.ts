@@ -51,7 +51,7 @@ const create = createRoute({
   path: '/api/bookings',
   summary: 'Book a client (serialized per trainer; never double-books)',
   description:
-    'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, outside_availability, trainer_break, package_expired, package_exhausted, package_not_valid_for_service (the package lists services and not this one) or schedule_changed (windows, breaks, overrides or services changed twice while the booking was checked; try again).',
+    'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, outside_availability, trainer_break, package_expired, package_exhausted, package_not_valid_for_service (the package lists services and not this one) or schedule_changed (windows, breaks, overrides or services changed twice while the booking was checked; try again). With `class_session` the booking is a place in that class: 409 `class_full` when it is full (or 201 `waitlisted` with `waitlist: true`), 409 `already_booked` when the client has one. A service with capacity > 1 is booked only by place (400 naming `service`).',
   request: {
     headers: z.object({ 'idempotency-key': z.string().optional() }),
     ...jsonBody(bookingCreateBody),
@@ -122,8 +122,10 @@ export const bookingsRouter = createRouter()
     const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId).createBooking({
       trainerId: claim.trainerId,
       client: { id: body.client },
-      startTime: body.start_time,
+      startTime: body.start_time ?? '',
       endTime: body.end_time ?? null,
+      classSessionId: body.class_session ?? null,
+      waitlist: body.waitlist ?? false,
       notes: body.notes ?? '',
       serviceId: body.service ?? null,
       clientPackageId: body.client_package ?? null,

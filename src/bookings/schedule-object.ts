@@ -2,8 +2,10 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../lib/config';
 import { getDb } from '../lib/db';
 import { ApiError, unauthorized } from '../lib/problem';
+import { type ClassCreated, type CreateClassCommand, scheduleClasses } from './classes';
 import { type CreateBookingCommand, scheduleBooking } from './commands';
-import { type Outcome, outcomeOfError } from './outcome';
+import { type Outcome, outcomeOfError, type Refusal } from './outcome';
+import { bookPlace } from './places';
 import { type RescheduleCommand, rescheduleBooking } from './reschedule';
 import { type CreateSeriesCommand, type SeriesOutcome, scheduleSeries } from './series-commands';
 
@@ -25,8 +27,8 @@ const msOf = (now: number | string): number => (typeof now === 'number' ? now : 
 export class TrainerSchedule extends DurableObject<Bindings> {
   #tail: Promise<unknown> = Promise.resolve();
 
-  #serially<T extends Outcome | SeriesOutcome = Outcome>(work: () => Promise<T>): Promise<T | Outcome> {
-    const run = this.#tail.then(async (): Promise<T | Outcome> => {
+  #serially<T>(work: () => Promise<T>): Promise<T | Refusal> {
+    const run = this.#tail.then(async () => {
       try {
         return await work();
       } catch (err) {
@@ -48,7 +50,10 @@ export class TrainerSchedule extends DurableObject<Bindings> {
   async createBooking(cmd: Timed<CreateBookingCommand>): Promise<Outcome> {
     const session = cmd.session ? `${cmd.session.userId}:${cmd.session.jti}` : null;
     if (session && this.#refused.has(session)) return outcomeOfError(unauthorized('Invalid or expired token.'));
-    const outcome = await this.#serially(() => scheduleBooking(getDb(this.env.DB), cmd, msOf(cmd.now)));
+    const db = getDb(this.env.DB);
+    const outcome = await this.#serially(() =>
+      cmd.classSessionId ? bookPlace(db, cmd, msOf(cmd.now)) : scheduleBooking(db, cmd, msOf(cmd.now)),
+    );
     if (session && !outcome.ok && outcome.status === 401) {
       if (this.#refused.size >= 10_000) this.#refused.clear();
       this.#refused.add(session);
@@ -61,9 +66,13 @@ export class TrainerSchedule extends DurableObject<Bindings> {
   }
 
   /** A standing series: every occurrence checked and written in this one call (one read, one batch). */
-  async createSeries(cmd: Timed<CreateSeriesCommand>): Promise<SeriesOutcome> {
-    // A refusal thrown as an error (a 400, a 404) comes back as a problem, which both outcomes share.
-    return (await this.#serially(() => scheduleSeries(getDb(this.env.DB), cmd, msOf(cmd.now)))) as SeriesOutcome;
+  createSeries(cmd: Timed<CreateSeriesCommand>): Promise<SeriesOutcome | Refusal> {
+    return this.#serially(() => scheduleSeries(getDb(this.env.DB), cmd, msOf(cmd.now)));
+  }
+
+  /** Class sessions take the trainer's time: checked and written here, one request at a time. */
+  createClasses(cmd: Timed<CreateClassCommand>): Promise<ClassCreated | Refusal> {
+    return this.#serially(() => scheduleClasses(getDb(this.env.DB), cmd, msOf(cmd.now)));
   }
 }
 

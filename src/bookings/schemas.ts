@@ -36,7 +36,13 @@ export const bookingCreateBody = z
   .object({
     client: z.number().int().positive(),
     service: serviceRef,
-    start_time: instantField,
+    start_time: instantField.optional().openapi({ description: 'Required unless `class_session` is given.' }),
+    class_session: z.number().int().positive().optional().openapi({
+      description: "A place in this class session: its time and service are the class's (omit start_time).",
+    }),
+    waitlist: z.boolean().optional().openapi({
+      description: 'With `class_session`: a full class puts the client on its waitlist (201, `waitlisted`).',
+    }),
     end_time: instantField.optional(),
     notes: notesField.optional(),
     client_package: z.number().int().positive().nullable().optional().openapi({
@@ -44,6 +50,11 @@ export const bookingCreateBody = z
         "The client's pack that pays for the session; its package must cover the service (409 package_not_valid_for_service otherwise).",
     }),
     allow_outside_availability: z.boolean().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.class_session === undefined && v.start_time === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
+    }
   })
   .openapi('BookingCreate');
 export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
@@ -77,6 +88,16 @@ export const bookingOut = z
       .int()
       .nullable()
       .openapi({ description: 'The standing series it is an occurrence of (its id), or null.' }),
+    class_session: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'A place in this class session (its id); null for a private booking.' }),
+    waitlist_position: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "A waitlisted place's position in its class's waitlist (1 = next); null otherwise." }),
     cancelled_at: z.string().nullable(),
     late_cancellation: z.boolean(),
     created_at: z.string(),

@@ -2,8 +2,10 @@
 // and a batch whose results are read by step name.
 import { type SQL, sql } from 'drizzle-orm';
 import {
+  activePlaces,
   isActiveStatus,
   occupiedOverlaps,
+  occupiedSpansOf,
   packageCoversService,
   reservedCredits,
   scheduleVersionIs,
@@ -35,10 +37,12 @@ export interface OccupiedSpan {
   excludeId: number;
 }
 
-/** True when another active booking's occupied span overlaps this one. */
+/**
+ * True when another active booking's occupied span, or a scheduled class session's, overlaps
+ * this one (places in a class hold no time of their own: their class session does).
+ */
 export const occupiedOverlapsActive = (s: OccupiedSpan): SQL =>
-  sql`EXISTS (SELECT 1 FROM ${bookings} other WHERE other.trainer_id = ${s.trainerId} AND other.id <> ${s.excludeId}
-    AND ${isActiveStatus(sql`other.status`)} AND ${occupiedOverlaps(s.start, s.end, 'other')})`;
+  sql`EXISTS (${occupiedSpansOf(s.trainerId, s.start, s.end, s.excludeId)})`;
 
 export interface GuardedInsert {
   trainerId: number;
@@ -46,7 +50,7 @@ export interface GuardedInsert {
   startTime: string;
   endTime: string;
   serviceId: number;
-  status: 'pending' | 'confirmed';
+  status: 'pending' | 'confirmed' | 'waitlisted';
   notes: string;
   clientPackageId: number | null;
   source: 'public' | 'trainer';
@@ -59,26 +63,41 @@ export interface GuardedInsert {
   scheduleVersion: number;
   /** The standing series the booking is an occurrence of (SQL: found inside the batch), if any. */
   seriesId?: SQL;
+  /** A place in this class session: guarded by its free places instead of the overlap (the class holds the time). */
+  classSessionId?: number | null;
 }
 
 /**
- * The booking insert the database itself guards: no overlap, a package credit left and the
- * package valid for the service (as they are now, whatever the checks read), the session still
- * valid, the trainer's schedule (windows, breaks, overrides, services) unchanged since the checks
- * read it. Returns the new id, or no row when a guard refused it.
+ * A place's guard: the class still scheduled and not started; an active place only while the
+ * class has a free place, a waitlisted one only while it has none (else it would wait for nothing).
+ */
+const placeGuard = (b: GuardedInsert, classSessionId: number): SQL => {
+  const capacity = sql`(SELECT capacity FROM class_sessions WHERE id = ${classSessionId} AND trainer_id = ${b.trainerId}
+    AND status = 'scheduled' AND start_time > ${b.now})`;
+  return b.status === 'waitlisted'
+    ? sql`${activePlaces(classSessionId)} >= ${capacity}`
+    : sql`${activePlaces(classSessionId)} < ${capacity}`;
+};
+
+/**
+ * The booking insert the database itself guards: no overlap (for a place: a free place), a
+ * package credit left and the package valid for the service (as they are now, whatever the
+ * checks read), the session still valid, the trainer's schedule (windows, breaks, overrides,
+ * services) unchanged since the checks read it. Returns the new id, or no row when a guard refused it.
  */
 export const guardedInsert = (db: Db, b: GuardedInsert) =>
   statement(
     db,
     sql`
     INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, service_id, occupied_start, occupied_end,
-      status, notes, client_package_id, source, client_timezone, created_at, updated_at, series_id)
+      status, notes, client_package_id, source, client_timezone, class_session_id, created_at, updated_at, series_id)
     SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.serviceId}, ${b.occupied.start}, ${b.occupied.end},
-      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.now}, ${b.now}, ${b.seriesId ?? null}
-    WHERE NOT ${occupiedOverlapsActive(b.occupied)}
-    AND (${b.clientPackageId} IS NULL OR (
-      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)}
-      AND ${packageCoversService(b.clientPackageId, b.serviceId)})
+      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.classSessionId ?? null}, ${b.now}, ${b.now},
+      ${b.seriesId ?? null}
+    WHERE ${b.classSessionId ? placeGuard(b, b.classSessionId) : sql`NOT ${occupiedOverlapsActive(b.occupied)}`}
+    AND (${b.clientPackageId} IS NULL OR ((${sql.raw(b.status === 'waitlisted' ? '1' : '0')} OR (
+      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
+      AND ${packageCoversService(b.clientPackageId, b.serviceId)}))
     AND ${sessionValid(b.session, b.trainerId, b.now)}
     AND ${scheduleVersionIs(b.trainerId, b.scheduleVersion)}
     RETURNING id`,

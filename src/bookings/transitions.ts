@@ -16,6 +16,7 @@ import { cancelPendingFor, cancelPendingReminders, enqueue, idsOf, planForBookin
 import type { NotifyMessage } from '../notifications/types';
 import { asTrainer, findBooking } from './queries';
 import type { BookingOut } from './schemas';
+import { promoteWaitlisted } from './waitlist';
 
 export async function updateNotes(
   db: Db,
@@ -38,7 +39,8 @@ export type Transition = 'confirm' | 'cancel' | 'mark_completed' | 'mark_no_show
 /** The states each transition starts from. */
 export const ALLOWED_FROM: Record<Transition, BookingStatus[]> = {
   confirm: ['pending'],
-  cancel: [...ACTIVE_BOOKING_STATUSES],
+  // A waitlisted place may leave its class's waitlist too.
+  cancel: [...ACTIVE_BOOKING_STATUSES, 'waitlisted'],
   mark_completed: ['confirmed'],
   mark_no_show: ['confirmed'],
 };
@@ -116,6 +118,7 @@ export async function transition(
   const late =
     action === 'cancel' &&
     options.lateCounts !== false &&
+    current.status !== 'waitlisted' &&
     Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
   // A request the trainer never confirmed costs the client nothing, however late it is declined.
   const consumes =
@@ -133,6 +136,10 @@ export async function transition(
     writes.push(...consumeCredit(db, current.client_package, id, LEDGER_REASON[action], nowIso));
   }
   writes.push(...outboxWrites(db, action, id, nowIso, options));
+  // A place given up goes to the class's first waitlisted person, in this batch (see waitlist.ts).
+  if (action === 'cancel' && current.class_session !== null) {
+    writes.push(...promoteWaitlisted(db, current.class_session, nowIso));
+  }
   const [changed, ...outbox] = await db.$client.batch<{ id: number }>([...writes, ...also]);
   if (!changed?.results[0]) throw await refusal(db, viewer, id, action, nowIso);
   await enqueue(queue, idsOf(outbox));

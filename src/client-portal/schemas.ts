@@ -18,7 +18,14 @@ export const clientBookingBody = z
     service: serviceRef.openapi({
       description: "A public service's id of that trainer; omitted: the trainer's default service.",
     }),
-    start_time: instantField,
+    start_time: instantField.optional().openapi({ description: 'Required unless `class_session` is given.' }),
+    class_session: z.number().int().positive().optional().openapi({
+      description: "A place in this class session (its time and service are the class's; omit start_time).",
+    }),
+    waitlist: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'With `class_session`: join the waitlist when the class is full (201, `waitlisted`).' }),
     client_package: z.number().int().positive().nullable().optional().openapi({
       description:
         'A pack of yours with this trainer (see /api/client/packages/) the session is paid from. Omitted: the pack of yours that expires first and covers the service, if any; null: no pack.',
@@ -27,6 +34,11 @@ export const clientBookingBody = z
     timezone: timezoneField
       .optional()
       .openapi({ description: 'Your IANA zone: your messages show times in it (default: the trainer’s).' }),
+  })
+  .superRefine((v, ctx) => {
+    if (v.class_session === undefined && v.start_time === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
+    }
   })
   .openapi('ClientBookingCreate');
 export type ClientBookingInput = z.infer<typeof clientBookingBody>;

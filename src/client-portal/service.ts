@@ -50,7 +50,9 @@ export async function bookForClient(
     trainer,
     client: { email: user.email, firstName: user.firstName, lastName: user.lastName, phone: user.phone },
     serviceId: input.service ?? null,
-    startTime: input.start_time,
+    startTime: input.start_time ?? '',
+    classSessionId: input.class_session ?? null,
+    waitlist: input.waitlist ?? false,
     notes: input.notes ?? '',
     clientPackageId: input.client_package ?? null,
     // Naming no pack pays with the one that expires first, as on the booking page; null pays with none.

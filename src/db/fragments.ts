@@ -28,7 +28,7 @@ export const MAX_BUFFER_MINUTES = 240;
  * occupied test (no booking is longer than 12 hours or has a buffer over 240 minutes); they are
  * there so the (trainer, status, start_time) index bounds the scan to the neighbourhood.
  */
-export const occupiedOverlaps = (from: string, to: string, alias = ''): SQL => {
+export const occupiedOverlaps = (from: string | SQL, to: string | SQL, alias = ''): SQL => {
   const col = (name: string) => sql.raw(alias ? `${alias}.${name}` : name);
   return sql`${col('occupied_start')} < ${to} AND ${col('occupied_end')} > ${from}
     AND ${col('start_time')} < strftime('%Y-%m-%dT%H:%M:%fZ', ${to}, ${`+${MAX_BUFFER_MINUTES} minutes`})
@@ -58,3 +58,21 @@ export const packageCoversService = (
     (SELECT cs.session_package_id FROM client_packages cs WHERE cs.id = ${clientPackageId})`;
   return sql`(NOT EXISTS (${listed}) OR EXISTS (${listed} AND ps.service_id = ${serviceId}))`;
 };
+
+/**
+ * The occupied spans of a trainer overlapping [from, to): active bookings that are not places
+ * in a class (a place holds no time of its own) and scheduled class sessions (which hold the
+ * class's time however many places it has). A subquery of rows (occupied_start, occupied_end);
+ * `excludeBookingId` is the booking being moved (0: none).
+ */
+export const occupiedSpansOf = (trainerId: number, from: string | SQL, to: string | SQL, excludeBookingId = 0): SQL =>
+  sql`SELECT occupied_start, occupied_end FROM bookings WHERE trainer_id = ${trainerId}
+      AND ${isActiveStatus(sql`status`)} AND class_session_id IS NULL AND ${occupiedOverlaps(from, to)}
+      AND id <> ${excludeBookingId}
+    UNION ALL
+    SELECT occupied_start, occupied_end FROM class_sessions WHERE trainer_id = ${trainerId}
+      AND status = 'scheduled' AND ${occupiedOverlaps(from, to)}`;
+
+/** Places of a class session that hold a seat (a scalar subquery; `classSessionId` a value or a column). */
+export const activePlaces = (classSessionId: SQL | AnyColumn | number): SQL<number> =>
+  sql<number>`(SELECT count(*) FROM bookings ap WHERE ap.class_session_id = ${classSessionId} AND ${isActiveStatus(sql`ap.status`)})`;

@@ -1,12 +1,14 @@
 import { lt } from 'drizzle-orm';
 import { rollupDashboardMetrics } from '../analytics/service';
 import { expirePendingRequests } from '../bookings/expiry';
+import { expireWaitlists } from '../bookings/waitlist';
 import { idempotencyKeys, loginAttempts, rateLimitHits, sessions } from '../db/schema';
 import { type Bindings, configOf } from '../lib/config';
 import { getDb } from '../lib/db';
 import { IDEMPOTENCY_TTL_SECONDS } from '../lib/idempotency';
 import { LOGIN_WINDOW_SECONDS } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
+import { enqueue } from '../notifications/outbox';
 import { tick } from '../notifications/tick';
 
 export const EVERY_FIVE_MINUTES = '*/5 * * * *';
@@ -32,5 +34,8 @@ export async function handleScheduled(cron: string, env: Bindings, scheduledTime
   // planned for a request that has just lapsed.
   const deps = { db, queue: env.NOTIFY_QUEUE, now };
   const expired = await expirePendingRequests(deps, configOf(env).bookings);
-  return { cron, expired, ...(await tick(db, env.NOTIFY_QUEUE, now)) };
+  // Waitlisted places never promoted lapse at start − the trainer's waitlist_cutoff_hours.
+  const waitlist = await expireWaitlists(db, now);
+  await enqueue(env.NOTIFY_QUEUE, waitlist.ids);
+  return { cron, expired, waitlistExpired: waitlist.expired, ...(await tick(db, env.NOTIFY_QUEUE, now)) };
 }

@@ -220,13 +220,19 @@ function renderForTrainer(c: BookingContext): Rendered {
 /** The SMS of a client message: short, with where and how (not once cancelled) and the manage link. */
 function renderSms(c: BookingContext, when: string, dur: number): Rendered {
   const link = c.manageUrl ? ` ${c.manageUrl}` : '';
-  const where = c.kind === 'booking_cancelled' ? '' : toGsm7(placeSms(c.place));
+  const where = c.status === 'cancelled' ? '' : toGsm7(placeSms(c.place));
   const sms = (name: string): string => {
     switch (c.kind) {
       case 'booking_cancelled':
         if (c.cancellationReason === EXPIRED)
           return `Your request to ${name} for ${when} was not confirmed and has lapsed.${link}`;
         return `Session with ${name} ${when} was cancelled.${link}`;
+      case 'waitlist_promoted':
+        return `A place opened: you are in the class with ${name} ${when} (${dur} min).${where}${link}`;
+      case 'waitlist_expired':
+        return `No place opened in the class with ${name} ${when}; you are off the waitlist.${link}`;
+      case 'class_cancelled':
+        return `The class with ${name} ${when} was cancelled.${link}`;
       case 'reminder_24h':
         return `Reminder: session with ${name} ${when} (${dur} min).${where}${link}`;
       case 'reminder_1h':
@@ -242,6 +248,35 @@ function renderSms(c: BookingContext, when: string, dur: number): Rendered {
   return { subject: '', text: fitSms(sms, c.businessName, where ? SMS_TWO_PARTS : SMS_MAX), html: '' };
 }
 
+/** The email of a place in a class: promoted from the waitlist, off it, or the class cancelled. */
+function renderClassEmail(c: BookingContext, when: string, span: string, dur: number): Rendered | null {
+  const svc = oneLine(c.serviceName);
+  const notes = c.notes ? [`Notes: ${c.notes}`] : [];
+  switch (c.kind) {
+    case 'waitlist_promoted':
+      return email(
+        c,
+        `You're in: ${svc} on ${when}`,
+        [
+          `A place opened in ${c.businessName}'s class on ${span} (${dur} minutes) and it is yours${c.status === 'pending' ? ', waiting for the trainer to confirm' : ''}.`,
+          ...notes,
+        ],
+        true,
+      );
+    case 'waitlist_expired':
+      return email(c, `No place: ${svc} on ${when}`, [
+        `No place opened in ${c.businessName}'s class on ${span} in time, so you are no longer on its waitlist.`,
+      ]);
+    case 'class_cancelled':
+      return email(c, `Cancelled: ${svc} on ${when}`, [
+        `${c.businessName} has cancelled the class on ${span}. Any pack credit it held is yours again.`,
+        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
+      ]);
+    default:
+      return null;
+  }
+}
+
 function renderForClient(c: BookingContext): Rendered {
   const when = formatLocal(c.startTime, c.clientTimezone);
   const span = formatSpan(c.startTime, c.endTime, c.clientTimezone);
@@ -255,6 +290,8 @@ function renderForClient(c: BookingContext): Rendered {
       'You are welcome to request another time.',
     ]);
   }
+  const ofClass = renderClassEmail(c, when, span, dur);
+  if (ofClass) return ofClass;
   switch (c.kind) {
     case 'booking_cancelled':
       return email(c, `Cancelled: ${svc} on ${when}`, [

@@ -55,7 +55,14 @@ export const publicAvailabilityQuery = z.object({
 
 export const publicBookingBody = z
   .object({
-    start_time: instantField,
+    start_time: instantField.optional().openapi({ description: 'Required unless `class_session` is given.' }),
+    class_session: z.number().int().positive().optional().openapi({
+      description: "A place in this class session (its time and service are the class's; omit start_time).",
+    }),
+    waitlist: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'With `class_session`: join the waitlist when the class is full (201, `waitlisted`).' }),
     service: serviceRef.openapi({
       description: "A public service's id (see the profile's services); omitted: the trainer's default service.",
     }),
@@ -69,6 +76,11 @@ export const publicBookingBody = z
       .openapi({ description: "The visitor's IANA zone: their messages show times in it (default: the trainer's)." }),
     website: singleLine().max(200).optional().openapi({ description: 'Leave empty (a trap for robots).' }),
   })
+  .superRefine((v, ctx) => {
+    if (v.class_session === undefined && v.start_time === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
+    }
+  })
   .openapi('PublicBookingCreate');
 export type PublicBookingInput = z.infer<typeof publicBookingBody>;
 
@@ -79,6 +91,13 @@ export const publicBookingOut = z
     status: z.enum(BOOKING_STATUSES),
     business_name: z.string(),
     manage_url: z.string(),
+    class_session: z.number().int().optional().openapi({ description: 'Only for a place: its class session.' }),
+    waitlist_position: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Only for a place: its waitlist position, null when it has a place.' }),
   })
   .openapi('PublicBooking');
 

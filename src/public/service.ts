@@ -126,9 +126,10 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
 
   if (input.website) {
     // A robot filled the hidden field: answer as if booked, book nothing.
-    const start = Date.parse(input.start_time);
+    const startTime = input.start_time ?? ctx.now;
+    const start = Date.parse(startTime);
     return {
-      start_time: input.start_time,
+      start_time: startTime,
       end_time: new Date(start + trainer.sessionDurationMinutes * MINUTE_MS).toISOString(),
       status: 'pending' as const,
       business_name: name,
@@ -140,7 +141,9 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     trainer,
     client: { email: input.email, firstName: input.first_name, lastName: input.last_name, phone: input.phone ?? '' },
     serviceId: input.service ?? null,
-    startTime: input.start_time,
+    startTime: input.start_time ?? '',
+    classSessionId: input.class_session ?? null,
+    waitlist: input.waitlist ?? false,
     notes: input.notes ?? '',
     clientPackageId: null,
     pickPackage: true,
@@ -153,6 +156,11 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     status: booking.status,
     business_name: name,
     manage_url: `${origin}/book/manage/${manageToken}`,
+    // Only a place in a class says which, and where it waits.
+    ...(booking.class_session !== null && {
+      class_session: booking.class_session,
+      waitlist_position: booking.waitlist_position,
+    }),
   };
 }
 

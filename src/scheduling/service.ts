@@ -1,10 +1,9 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { isActiveStatus, MAX_BUFFER_MINUTES, occupiedOverlaps } from '../db/fragments';
+import { MAX_BUFFER_MINUTES, occupiedSpansOf } from '../db/fragments';
 import {
   type AvailabilitySlot,
   availabilityOverrides,
   availabilitySlots,
-  bookings,
   services,
   type Trainer,
   trainerBreaks,
@@ -178,9 +177,8 @@ export const scheduleColumns = (s: ScheduleSpan) => sql`
   (SELECT schedule_version FROM ${trainers} WHERE id = ${s.trainerId}) AS schedule_version,
   (SELECT json_group_array(json_array(start_date, end_date, start_time, end_time)) FROM ${trainerBreaks}
     WHERE trainer_id = ${s.trainerId} AND end_date >= ${s.breakFrom} AND start_date <= ${s.breakTo}) AS breaks,
-  (SELECT json_group_array(json_array(occupied_start, occupied_end)) FROM ${bookings}
-    WHERE trainer_id = ${s.trainerId} AND ${isActiveStatus(sql`status`)} AND ${occupiedOverlaps(s.busyFrom, s.busyTo)}
-      AND id <> ${s.excludeBookingId}) AS busy`;
+  (SELECT json_group_array(json_array(occupied_start, occupied_end))
+    FROM (${occupiedSpansOf(s.trainerId, s.busyFrom, s.busyTo, s.excludeBookingId)})) AS busy`;
 
 export interface ScheduleColumns {
   windows: string;

@@ -110,7 +110,7 @@ export const seriesRouter = createRouter()
       now,
     });
     if (!outcome.ok) {
-      if (!outcome.occurrences)
+      if (!('occurrences' in outcome) || !outcome.occurrences)
         throw new ApiError(outcome.status, outcome.detail, { errors: outcome.errors, code: outcome.code });
       const problem = problemBody(409, outcome.detail, { code: outcome.code, requestId: c.get('requestId') });
       return c.json({ ...problem, occurrences: outcome.occurrences }, 409, {

@@ -41,6 +41,11 @@ const serviceFields = {
     .regex(/^(#[0-9a-fA-F]{6})?$/, 'Enter a colour as # and six hex digits, like #1e6fd9, or leave it empty.')
     .transform((v) => v.toLowerCase())
     .openapi({ example: '#1e6fd9', description: "`#rrggbb`, or '' for none." }),
+  capacity: z.number().int().min(1).max(100).openapi({
+    description:
+      'Places per session: 1 (the default) is a private session; more makes it a class, scheduled with /api/class-sessions/ and booked by place.',
+    example: 1,
+  }),
   is_public: z.boolean().openapi({ description: 'Listed on the public booking page (when active).' }),
   position: z.number().int().min(0).max(100_000).openapi({ description: 'Lists sort by position, then id.' }),
   is_active: z
@@ -99,6 +104,7 @@ const SERVICE_EXAMPLE = {
   location: '12 Gym Street',
   video_url: '',
   color: '#1e6fd9',
+  capacity: 1,
   is_public: true,
   position: 0,
   is_active: true,
@@ -121,6 +127,7 @@ export const serviceOut = z
     location: z.string(),
     video_url: z.string(),
     color: z.string(),
+    capacity: z.number().int(),
     is_public: z.boolean(),
     position: z.number().int(),
     is_active: z.boolean(),

@@ -33,6 +33,7 @@ export const toServiceOut = (s: Service): ServiceOut => ({
   location: s.location,
   video_url: s.videoUrl,
   color: s.color,
+  capacity: s.capacity,
   is_public: s.isPublic,
   position: s.position,
   is_active: s.isActive,
@@ -107,6 +108,7 @@ function serviceValues(input: ServicePatchInput) {
     ...(input.location !== undefined && { location: input.location }),
     ...(input.video_url !== undefined && { videoUrl: input.video_url }),
     ...(input.color !== undefined && { color: input.color }),
+    ...(input.capacity !== undefined && { capacity: input.capacity }),
     ...(input.is_public !== undefined && { isPublic: input.is_public }),
     ...(input.position !== undefined && { position: input.position }),
     ...(input.is_active !== undefined && { isActive: input.is_active }),
@@ -200,6 +202,10 @@ export async function updateService(db: Db, trainerId: number, id: number, input
   if (input.is_active === false && current.isDefault) throw isDefaultConflict();
   const makeDefault = input.is_default === true && !current.isDefault;
   if (makeDefault && input.is_active !== true && !current.isActive) throw inactiveDefault();
+  // The default is what a booking without a service is for: a private session, never a class.
+  if ((current.isDefault || makeDefault) && (input.capacity ?? current.capacity) > 1) {
+    throw invalidField('capacity', 'The default service is for one client at a time: its capacity stays 1.');
+  }
   // Guards against a change between the read above and the batch: an archive never touches the
   // default, and the default moves only to a service still active (or activated by this body).
   const stillActive = input.is_active === true ? sql`1` : sql`${services.isActive} = 1`;

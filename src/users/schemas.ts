@@ -38,6 +38,9 @@ const BUFFER =
 const NO_SHOW_USES_CREDIT =
   'Whether marking a booking a no-show spends the package credit it reserved (ledger reason `no_show`); when off, the reservation is released and no credit is used. Default true.';
 
+const WAITLIST_CUTOFF =
+  'Waitlisted places in a class that were never promoted lapse this many hours before it starts (they are told); default 2.';
+
 /** Trainer settings a trainer may change; the bounds are the product's. */
 export const trainerSettingsFields = {
   business_name: singleLine().trim().max(200),
@@ -75,6 +78,7 @@ export const trainerSettingsFields = {
   no_show_uses_credit: z.boolean().openapi({
     description: NO_SHOW_USES_CREDIT,
   }),
+  waitlist_cutoff_hours: z.number().int().min(0).max(168).openapi({ description: WAITLIST_CUTOFF }),
 };
 
 const trainerSettingsSchema = z.object(trainerSettingsFields).partial();
@@ -147,6 +151,7 @@ export const trainerOut = z
     allow_client_reschedule: z.boolean(),
     reschedule_cutoff_hours: z.number().int().nullable(),
     no_show_uses_credit: z.boolean().openapi({ description: NO_SHOW_USES_CREDIT }),
+    waitlist_cutoff_hours: z.number().int().openapi({ description: WAITLIST_CUTOFF }),
   })
   .openapi('TrainerProfile');
 

@@ -38,6 +38,7 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
       allow_client_reschedule: trainer.allowClientReschedule,
       reschedule_cutoff_hours: trainer.rescheduleCutoffHours,
       no_show_uses_credit: trainer.noShowUsesCredit,
+      waitlist_cutoff_hours: trainer.waitlistCutoffHours,
     },
   };
 }
@@ -241,6 +242,7 @@ const TRAINER_COLUMNS = {
   allow_client_reschedule: 'allowClientReschedule',
   reschedule_cutoff_hours: 'rescheduleCutoffHours',
   no_show_uses_credit: 'noShowUsesCredit',
+  waitlist_cutoff_hours: 'waitlistCutoffHours',
 } as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
 
 /** The user, plus the client records (one per trainer) that carry the user's email. */

@@ -1,0 +1,167 @@
+// Putting class sessions on the trainer's calendar: inside the trainer's schedule object, like a
+// booking, because a class takes the trainer's time (its own occupied span, whatever its places).
+import { sql } from 'drizzle-orm';
+import { occupiedSpansOf, scheduleVersionIs } from '../db/fragments';
+import { classSessions } from '../db/schema';
+import { MINUTE_MS, type WeeklyRepeat, weeklyOccurrences } from '../lib/calendar';
+import { type Db, statement } from '../lib/db';
+import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
+import type { Interval } from '../scheduling/slots';
+import { occupiedSpan } from '../scheduling/slots';
+import { type BookingService, type BookingTrainer, checkSchedule, readForBooking, type ScheduleRead } from './checks';
+import { iso } from './queries';
+import { retryOnScheduleChange, type SessionToCheck, scheduleChanged, scheduleMoved, sessionValid } from './sql';
+
+export interface CreateClassCommand {
+  trainerId: number;
+  serviceId: number;
+  startTime: string;
+  /** A weekly repeat from the first start (its wall-clock time in the trainer's zone); null: one session. */
+  repeat: WeeklyRepeat | null;
+  /** With a repeat: create the occurrences that fit and report the others, instead of refusing all. */
+  skipConflicts: boolean;
+  allowOutsideAvailability: boolean;
+  session: SessionToCheck | null;
+}
+
+/** One occurrence of the request: the class session made, or why not. */
+export interface ClassOccurrence {
+  date: string;
+  start_time: string | null;
+  class_session: number | null;
+  conflict: string | null;
+}
+
+export interface ClassCreated {
+  ok: true;
+  occurrences: ClassOccurrence[];
+}
+
+/** Creates the class sessions; a schedule change between the read and the write re-checks once. */
+export const scheduleClasses = (db: Db, cmd: CreateClassCommand, now: number): Promise<ClassCreated> =>
+  retryOnScheduleChange(() => scheduleClassesOnce(db, cmd, now));
+
+/** The read of a class command: the trainer, the service and the schedule over [start, end). */
+const readSpan = (db: Db, cmd: CreateClassCommand, span: { start: number; end: number; now: number }) =>
+  readForBooking(
+    db,
+    {
+      trainerId: cmd.trainerId,
+      client: { id: 0 },
+      serviceId: cmd.serviceId,
+      packageId: null,
+      pickPackage: false,
+      session: cmd.session,
+      idempotency: null,
+    },
+    { ...span, excludeId: 0 },
+  );
+
+function checkedService(
+  t: BookingTrainer | undefined,
+  service: BookingService | undefined,
+  start: number,
+  now: number,
+) {
+  if (!t) throw notFound('Trainer not found.');
+  const errors: Record<string, string[]> = {};
+  if (!service?.isActive) errors.service = ['No such service is offered.'];
+  else if ((service.capacity ?? 1) < 2) {
+    errors.service = [
+      'This service is for one client at a time: give it a capacity of 2 or more to run it as a class.',
+    ];
+  }
+  if (start <= now) errors.start_time = ['Start time must be in the future.'];
+  if (Object.keys(errors).length || !service) throw invalid(errors);
+  return { t, service };
+}
+
+async function scheduleClassesOnce(db: Db, cmd: CreateClassCommand, now: number): Promise<ClassCreated> {
+  const first = Date.parse(cmd.startTime);
+  const probe = await readSpan(db, cmd, { start: first, end: first, now });
+  const { t, service } = checkedService(probe.trainer, probe.service, first, now);
+  const length = service.durationMinutes * MINUTE_MS;
+  const occurrences = cmd.repeat
+    ? weeklyOccurrences(first, t.timezone, cmd.repeat)
+    : [{ date: '', start: first as number | null }];
+  const starts = occurrences.flatMap((o) => (o.start === null ? [] : [o.start]));
+  const last = Math.max(first, ...starts);
+  const read = cmd.repeat ? await readSpan(db, cmd, { start: first, end: last + length, now }) : probe;
+
+  const taken: Interval[] = [];
+  const planned = occurrences.map((o) => {
+    const out: ClassOccurrence = { date: o.date, start_time: null, class_session: null, conflict: null };
+    if (o.start === null) return { ...out, conflict: 'nonexistent_local_time' };
+    const span = { start: o.start, end: o.start + length };
+    try {
+      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, cmd.allowOutsideAvailability);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.extra.code)) throw err;
+      return { ...out, start_time: iso(o.start), conflict: err.extra.code };
+    }
+    taken.push(occupiedSpan(span.start, span.end, service));
+    return { ...out, start_time: iso(o.start) };
+  });
+  const refused = planned.filter((o) => o.conflict);
+  if (!cmd.repeat && refused.length) {
+    // One session: the conflict as a booking would have it.
+    checkSchedule(t, read, service, { start: first, end: first + length }, cmd.allowOutsideAvailability);
+  }
+  if (refused.length && !cmd.skipConflicts) {
+    throw new ApiError(409, 'Some occurrences conflict with the schedule; nothing was created.', {
+      code: 'repeat_conflicts',
+      errors: { repeat: refused.map((o) => `${o.date}: ${o.conflict}`) },
+    });
+  }
+  const accepted = planned.filter((o) => !o.conflict);
+  const ids = accepted.length ? await insertClasses(db, cmd, t, service, accepted, read, now) : [];
+  accepted.forEach((o, i) => {
+    o.class_session = ids[i] ?? null;
+  });
+  return { ok: true, occurrences: planned };
+}
+
+/**
+ * One guarded INSERT of every accepted occurrence (as one JSON parameter: D1 binds at most 100):
+ * all or none, refused if any overlaps an occupied span written since the read, the schedule
+ * version moved or the session is gone. The new ids in start order.
+ */
+async function insertClasses(
+  db: Db,
+  cmd: CreateClassCommand,
+  t: BookingTrainer,
+  service: BookingService,
+  accepted: ClassOccurrence[],
+  read: ScheduleRead,
+  now: number,
+): Promise<number[]> {
+  const nowIso = iso(now);
+  const rows = accepted.map((o) => {
+    const start = Date.parse(o.start_time ?? '');
+    const end = start + service.durationMinutes * MINUTE_MS;
+    const occ = occupiedSpan(start, end, service);
+    return [iso(start), iso(end), iso(occ.start), iso(occ.end)];
+  });
+  const json = JSON.stringify(rows);
+  const col = (i: number) => sql.raw(`json_extract(o.value, '$[${i}]')`);
+  const result = await statement(
+    db,
+    sql`INSERT INTO ${classSessions} (trainer_id, service_id, start_time, end_time, occupied_start, occupied_end,
+        capacity, status, created_at, updated_at)
+      SELECT ${t.id}, ${service.id}, ${col(0)}, ${col(1)}, ${col(2)}, ${col(3)},
+        (SELECT capacity FROM services WHERE id = ${service.id}), 'scheduled', ${nowIso}, ${nowIso}
+      FROM json_each(${json}) o
+      WHERE NOT EXISTS (SELECT 1 FROM json_each(${json}) x
+          WHERE EXISTS (${occupiedSpansOf(t.id, sql.raw(`json_extract(x.value, '$[2]')`), sql.raw(`json_extract(x.value, '$[3]')`))}))
+        AND ${scheduleVersionIs(t.id, read.scheduleVersion)} AND ${sessionValid(cmd.session, t.id, nowIso)}
+      ORDER BY o.key
+      RETURNING id`,
+  ).all<{ id: number }>();
+  const ids = result.results.map((r) => r.id).sort((a, b) => a - b);
+  if (ids.length === rows.length) return ids;
+  if (cmd.session && !(await statement(db, sql`SELECT ${sessionValid(cmd.session, t.id, nowIso)} AS ok`).first('ok'))) {
+    throw unauthorized('Invalid or expired token.');
+  }
+  if (await scheduleMoved(db, t.id, read.scheduleVersion)) throw scheduleChanged();
+  throw conflict('That time overlaps another booking.', 'booking_overlap');
+}

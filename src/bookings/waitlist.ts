@@ -1,0 +1,92 @@
+// A class's waitlist: who gets a freed place, and when a waitlisted entry lapses.
+//
+// Promotion is one guarded UPDATE, written in the batch of whatever frees a place (a cancel, a
+// capacity raise). The statement itself counts the active places and reads the capacity, so it
+// never fills more places than the class has, whoever else writes at the same time: a D1 batch
+// runs as one transaction and SQLite writes one transaction at a time. That is why a place's
+// cancel does not need the schedule object; creating a place does (and its insert is guarded by
+// the same count).
+import { type SQL, sql } from 'drizzle-orm';
+import { activePlaces, isActiveStatus, reservedCredits } from '../db/fragments';
+import { bookings } from '../db/schema';
+import { type Db, statement } from '../lib/db';
+import { planForBooking } from '../notifications/outbox';
+
+/** The cancellation reason of a waitlisted entry never promoted before the trainer's cut-off. */
+export const WAITLIST_EXPIRED_REASON = 'waitlist_expired';
+
+/**
+ * The earliest waitlisted places of a class (by joining time), as many as it has free places
+ * (a scheduled class not yet started), become pending or confirmed (the trainer's
+ * `auto_confirm`). One who joined with a pack keeps it when it still has a credit to reserve,
+ * and is promoted without it otherwise: the queue's order is never skipped. Each is told once
+ * (`waitlist_promoted`, keyed by booking). `classSessionId` is a value or SQL (a subquery).
+ */
+export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: string): D1PreparedStatement[] {
+  const free = sql`coalesce((SELECT capacity FROM class_sessions WHERE id = ${classSessionId}
+    AND status = 'scheduled' AND start_time > ${nowIso}) - ${activePlaces(classSessionId)}, 0)`;
+  const promote = sql`UPDATE ${bookings} SET
+      status = CASE WHEN (SELECT auto_confirm FROM trainers t WHERE t.id = bookings.trainer_id) THEN 'confirmed' ELSE 'pending' END,
+      client_package_id = CASE WHEN client_package_id IS NULL OR
+        (SELECT sessions_remaining FROM client_packages WHERE id = bookings.client_package_id)
+          > ${reservedCredits(sql`bookings.client_package_id`)} THEN client_package_id ELSE NULL END,
+      sequence = sequence + 1, updated_at = ${nowIso}
+    WHERE id IN (SELECT w.id FROM bookings w WHERE w.class_session_id = ${classSessionId} AND w.status = 'waitlisted'
+      ORDER BY w.created_at, w.id LIMIT max(0, ${free}))`;
+  // The places this very statement promoted: active, changed now, changed once (sequence 1), and
+  // not a place the trainer confirmed at the same instant (that one has its confirmation message).
+  const promoted = sql`b.class_session_id = ${classSessionId} AND ${isActiveStatus(sql`b.status`)}
+    AND b.updated_at = ${nowIso} AND b.sequence = 1
+    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed')`;
+  // The UPDATE returns no rows: callers read every later result of their batch as outbox ids.
+  return [
+    statement(db, promote),
+    planForBooking(db, { bookingId: sql.raw('b.id'), kind: 'waitlist_promoted', now: nowIso, guard: promoted }),
+  ];
+}
+
+/**
+ * Waitlisted entries whose class starts within their trainer's `waitlist_cutoff_hours` lapse:
+ * cancelled with reason `waitlist_expired`, each told once (keyed by booking, so a second run
+ * writes nothing). One batch for every trainer; returns the new message ids.
+ */
+export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired: number; ids: number[] }> {
+  const lapse = sql`UPDATE ${bookings} SET status = 'cancelled', cancellation_reason = ${WAITLIST_EXPIRED_REASON},
+      cancelled_at = ${nowIso}, sequence = sequence + 1, updated_at = ${nowIso}
+    WHERE status = 'waitlisted' AND class_session_id IS NOT NULL
+      AND start_time <= strftime('%Y-%m-%dT%H:%M:%fZ', ${nowIso},
+        '+' || (SELECT waitlist_cutoff_hours FROM trainers t WHERE t.id = bookings.trainer_id) || ' hours')
+    RETURNING id`;
+  const lapsed = sql`b.status = 'cancelled' AND b.cancellation_reason = ${WAITLIST_EXPIRED_REASON} AND b.cancelled_at = ${nowIso}`;
+  const [changed, told] = await db.$client.batch<{ id: number }>([
+    statement(db, lapse),
+    planForBooking(db, { bookingId: sql.raw('b.id'), kind: 'waitlist_expired', now: nowIso, guard: lapsed }),
+  ]);
+  return { expired: changed?.results.length ?? 0, ids: (told?.results ?? []).map((r) => r.id) };
+}
+
+/**
+ * A class session cancelled: every place and waitlisted entry cancelled (never late: no credit is
+ * spent, reservations are released), their unsent reminders dropped, one `class_cancelled`
+ * message each. Statements for the batch of the class's own cancel; each runs only if it happened.
+ */
+export function cancelPlaces(db: Db, classSessionId: number, reason: string, nowIso: string): D1PreparedStatement[] {
+  const classCancelled = sql`(SELECT cancelled_at FROM class_sessions WHERE id = ${classSessionId} AND status = 'cancelled') = ${nowIso}`;
+  const cancelled = sql`b.class_session_id = ${classSessionId} AND b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
+  return [
+    statement(
+      db,
+      sql`UPDATE ${bookings} SET status = 'cancelled', cancellation_reason = ${reason}, cancelled_at = ${nowIso},
+          late_cancellation = 0, sequence = sequence + 1, updated_at = ${nowIso}
+        WHERE class_session_id = ${classSessionId} AND status IN ('pending', 'confirmed', 'waitlisted') AND ${classCancelled}
+        RETURNING id`,
+    ),
+    statement(
+      db,
+      sql`UPDATE notifications SET status = 'cancelled', updated_at = ${nowIso}
+        WHERE status = 'pending' AND kind IN ('reminder_24h', 'reminder_1h')
+          AND booking_id IN (SELECT b.id FROM bookings b WHERE ${cancelled})`,
+    ),
+    planForBooking(db, { bookingId: sql.raw('b.id'), kind: 'class_cancelled', now: nowIso, guard: cancelled }),
+  ];
+}

@@ -1,0 +1,568 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import worker from '../src/index';
+import {
+  api,
+  at,
+  type BookingBody,
+  createClient,
+  futureDay,
+  PASSWORD,
+  type ProblemBody,
+  registerTrainer,
+  setupTrainer,
+  uniqueEmail,
+  until,
+  verifyEmailOf,
+} from './helpers';
+
+type Place = BookingBody & { class_session: number | null; waitlist_position: number | null };
+type Occurrence = { date: string; start_time: string | null; class_session: number | null; conflict: string | null };
+type Attendee = { booking: number; client: number; status: string; waitlist_position: number | null };
+type ClassDetail = {
+  id: number;
+  capacity: number;
+  status: string;
+  places_taken: number;
+  waitlisted: number;
+  places: Attendee[];
+  waitlist: Attendee[];
+};
+
+const HOUR = 3_600_000;
+
+async function classService(token: string, capacity: number, extra: Record<string, unknown> = {}) {
+  const res = await api<{ id: number; capacity: number }>('POST', '/api/services/', {
+    token,
+    body: { name: 'Group HIIT', duration_minutes: 60, capacity, ...extra },
+  });
+  expect(res.status).toBe(201);
+  expect(res.body.capacity).toBe(capacity);
+  return res.body.id;
+}
+
+async function scheduleClass(token: string, service: number, startTime: string, extra: Record<string, unknown> = {}) {
+  const res = await api<{ occurrences: Occurrence[] }>('POST', '/api/class-sessions/', {
+    token,
+    body: { service, start_time: startTime, ...extra },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.occurrences[0]?.class_session ?? 0;
+}
+
+const bookPlace = (token: string, client: number, classSession: number, extra: Record<string, unknown> = {}) =>
+  api<Place & ProblemBody>('POST', '/api/bookings/', {
+    token,
+    body: { client, class_session: classSession, ...extra },
+  });
+
+const classDetail = async (token: string, id: number) =>
+  (await api<ClassDetail>('GET', `/api/class-sessions/${id}/`, { token })).body;
+
+const activePlaces = async (classSession: number) =>
+  (
+    await env.DB.prepare(
+      "SELECT count(*) AS n FROM bookings WHERE class_session_id = ? AND status IN ('pending', 'confirmed')",
+    )
+      .bind(classSession)
+      .first<{ n: number }>()
+  )?.n ?? 0;
+
+const messagesOf = async (kind: string, bookingIds: number[]) =>
+  (
+    await env.DB.prepare(
+      `SELECT booking_id, notification_type, status FROM notifications WHERE kind = ? AND booking_id IN (${bookingIds.map(() => '?').join(',')})`,
+    )
+      .bind(kind, ...bookingIds)
+      .all<{ booking_id: number; notification_type: string; status: string }>()
+  ).results;
+
+async function clients(token: string, n: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push((await createClient(token)).id);
+  return ids;
+}
+
+async function fiveMinuteTick(atMs: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: atMs, cron: '*/5 * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe('class sessions and places', () => {
+  it('validates capacity, class services and places, and keeps trainers apart', async () => {
+    const t = await setupTrainer();
+    const bad = await api<ProblemBody>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'X', duration_minutes: 60, capacity: 101 },
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors ?? {})).toEqual(['capacity']);
+    const day = futureDay(3).date;
+    // The default service has capacity 1: no class of it.
+    const defaults = await api<{ results: { id: number; is_default: boolean }[] }>('GET', '/api/services/', {
+      token: t.token,
+    });
+    const privateId = defaults.body.results.find((s) => s.is_default)?.id ?? 0;
+    const notClass = await api<ProblemBody>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: privateId, start_time: at(day, '09:00') },
+    });
+    expect(notClass.status).toBe(400);
+    expect(Object.keys(notClass.body.errors ?? {})).toEqual(['service']);
+    const service = await classService(t.token, 5);
+    // A class service is booked only by place.
+    const privateOfClass = await api<ProblemBody>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, service, start_time: at(day, '14:00') },
+    });
+    expect(privateOfClass.status).toBe(400);
+    expect(Object.keys(privateOfClass.body.errors ?? {})).toEqual(['service']);
+    const noStart = await api<ProblemBody>('POST', '/api/bookings/', { token: t.token, body: { client: t.client.id } });
+    expect(noStart.status).toBe(400);
+    expect(Object.keys(noStart.body.errors ?? {})).toEqual(['start_time']);
+    const past = await api<ProblemBody>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service, start_time: at(futureDay(-1).date, '09:00'), repeat: { weekdays: [9], count: 0 } },
+    });
+    expect(past.status).toBe(400);
+    expect(Object.keys(past.body.errors ?? {}).sort()).toEqual(['repeat.count', 'repeat.weekdays.0']);
+    const yesterday = await api<ProblemBody>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: privateId, start_time: at(futureDay(-1).date, '09:00') },
+    });
+    expect(yesterday.status).toBe(400);
+    expect(Object.keys(yesterday.body.errors ?? {}).sort()).toEqual(['service', 'start_time']);
+
+    const cls = await scheduleClass(t.token, service, at(day, '09:00'));
+    const other = await setupTrainer();
+    expect((await api('GET', `/api/class-sessions/${cls}/`, { token: other.token })).status).toBe(404);
+    expect((await api('POST', `/api/class-sessions/${cls}/cancel/`, { token: other.token })).status).toBe(404);
+    const stolen = await bookPlace(other.token, other.client.id, cls);
+    expect(stolen.status).toBe(400);
+    expect(Object.keys(stolen.body.errors ?? {})).toEqual(['class_session']);
+    const list = await api<{ count: number }>('GET', '/api/class-sessions/', { token: other.token });
+    expect(list.body.count).toBe(0);
+  });
+
+  it('50 parallel requests for 8 places: exactly 8 × 201 and 42 × 409 class_full, 10 rounds', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 8);
+    const people = await clients(t.token, 50);
+    const day = futureDay(5).date;
+    for (let round = 0; round < 10; round++) {
+      const cls = await scheduleClass(t.token, service, at(day, `${String(8 + round).padStart(2, '0')}:00`));
+      const answers = await Promise.all(people.map((client) => bookPlace(t.token, client, cls)));
+      const created = answers.filter((a) => a.status === 201);
+      const full = answers.filter((a) => a.status === 409);
+      expect(created).toHaveLength(8);
+      expect(full).toHaveLength(42);
+      expect(full.every((a) => a.body.code === 'class_full')).toBe(true);
+      expect(created.every((a) => a.body.class_session === cls && a.body.status === 'pending')).toBe(true);
+      expect(await activePlaces(cls)).toBe(8);
+    }
+  });
+
+  it('one place per client per class: 409 already_booked, waitlisted included', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 2);
+    const cls = await scheduleClass(t.token, service, at(futureDay(4).date, '10:00'));
+    const [a, b] = await clients(t.token, 2);
+    expect((await bookPlace(t.token, a ?? 0, cls)).status).toBe(201);
+    const again = await bookPlace(t.token, a ?? 0, cls);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('already_booked');
+    expect((await bookPlace(t.token, b ?? 0, cls)).status).toBe(201);
+    const c = (await createClient(t.token)).id;
+    expect((await bookPlace(t.token, c, cls, { waitlist: true })).body.status).toBe('waitlisted');
+    const twice = await bookPlace(t.token, c, cls, { waitlist: true });
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe('already_booked');
+  });
+
+  it('a class takes the trainer’s time: a private booking over it is 409 booking_overlap and its slots are gone', async () => {
+    const t = await setupTrainer({ open: ['08:00', '12:00'] });
+    const service = await classService(t.token, 4, { buffer_after_minutes: 30 });
+    const day = futureDay(6).date;
+    await scheduleClass(t.token, service, at(day, '09:00'));
+    const overlap = await api<ProblemBody>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, start_time: at(day, '09:30') },
+    });
+    expect(overlap.status).toBe(409);
+    expect(overlap.body.code).toBe('booking_overlap');
+    // In the buffer after the class.
+    const inBuffer = await api<ProblemBody>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, start_time: at(day, '10:00') },
+    });
+    expect(inBuffer.body.code).toBe('booking_overlap');
+    const free = await api<{ slots: { start_time: string }[] }>(
+      'GET',
+      `/api/availability-slots/available?date=${day}`,
+      {
+        token: t.token,
+      },
+    );
+    expect(free.status).toBe(200);
+    const starts = free.body.slots.map((s) => s.start_time);
+    expect(starts).toContain(at(day, '08:00'));
+    for (const hidden of ['08:30', '09:00', '09:30', '10:00']) expect(starts).not.toContain(at(day, hidden));
+    expect(starts).toContain(at(day, '10:30'));
+    // A second class cannot overlap the first either; places do not count as time.
+    const second = await api<ProblemBody>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service, start_time: at(day, '09:45') },
+    });
+    expect(second.status).toBe(409);
+    expect(second.body.code).toBe('booking_overlap');
+  });
+
+  it('a weekly repeat reports a conflicting occurrence, or skips it with skip_conflicts', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 6);
+    const first = futureDay(3);
+    const second = futureDay(10).date;
+    expect(
+      (
+        await api('POST', '/api/bookings/', {
+          token: t.token,
+          body: { client: t.client.id, start_time: at(second, '18:30') },
+        })
+      ).status,
+    ).toBe(201);
+    const body = { service, start_time: at(first.date, '18:00'), repeat: { weekdays: [first.weekday], count: 3 } };
+    const refused = await api<ProblemBody>('POST', '/api/class-sessions/', { token: t.token, body });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('repeat_conflicts');
+    expect(refused.body.errors?.repeat).toEqual([`${second}: booking_overlap`]);
+    expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(0);
+    const made = await api<{ occurrences: Occurrence[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { ...body, skip_conflicts: true },
+    });
+    expect(made.status).toBe(201);
+    const occ = made.body.occurrences;
+    expect(occ.map((o) => o.conflict)).toEqual([null, 'booking_overlap', null]);
+    expect(occ[0]?.class_session).toBeGreaterThan(0);
+    expect(occ[1]?.class_session).toBeNull();
+    expect(occ[2]?.start_time).toBe(at(futureDay(17).date, '18:00'));
+    expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(2);
+  });
+});
+
+describe('the waitlist', () => {
+  it('a full class answers class_full, or 201 waitlisted with a position', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 2);
+    const cls = await scheduleClass(t.token, service, at(futureDay(4).date, '11:00'));
+    const people = await clients(t.token, 5);
+    for (const p of people.slice(0, 2)) expect((await bookPlace(t.token, p, cls)).status).toBe(201);
+    const full = await bookPlace(t.token, people[2] ?? 0, cls);
+    expect(full.status).toBe(409);
+    expect(full.body.code).toBe('class_full');
+    const positions: (number | null)[] = [];
+    for (const p of people.slice(2)) {
+      const w = await bookPlace(t.token, p, cls, { waitlist: true });
+      expect(w.status).toBe(201);
+      expect(w.body.status).toBe('waitlisted');
+      positions.push(w.body.waitlist_position);
+    }
+    expect(positions).toEqual([1, 2, 3]);
+    const detail = await classDetail(t.token, cls);
+    expect(detail.places_taken).toBe(2);
+    expect(detail.waitlist.map((w) => w.client)).toEqual(people.slice(2));
+    // Leaving the waitlist moves the others up.
+    const leaving = detail.waitlist[0]?.booking ?? 0;
+    expect((await api('POST', `/api/bookings/${leaving}/cancel/`, { token: t.token })).status).toBe(200);
+    const next = await api<Place>('GET', `/api/bookings/${detail.waitlist[1]?.booking}/`, { token: t.token });
+    expect(next.body.waitlist_position).toBe(1);
+    expect(await activePlaces(cls)).toBe(2);
+  });
+
+  it('20 parallel cancels with 25 waiting: each freed place to exactly one person, in order, told once', async () => {
+    const t = await setupTrainer({ settings: { auto_confirm: true } });
+    const service = await classService(t.token, 20);
+    const cls = await scheduleClass(t.token, service, at(futureDay(8).date, '07:00'));
+    const people = await clients(t.token, 45);
+    const placed: number[] = [];
+    for (const p of people.slice(0, 20)) placed.push((await bookPlace(t.token, p, cls)).body.id);
+    const waiting: number[] = [];
+    for (const p of people.slice(20)) {
+      const w = await bookPlace(t.token, p, cls, { waitlist: true });
+      expect(w.body.status).toBe('waitlisted');
+      waiting.push(w.body.id);
+    }
+    // Newcomers racing the cancels never get a freed place: it goes to the waitlist in the cancel's own batch.
+    const newcomers = await clients(t.token, 10);
+    const [cancels, racers] = await Promise.all([
+      Promise.all(placed.map((id) => api('POST', `/api/bookings/${id}/cancel/`, { token: t.token }))),
+      Promise.all(newcomers.map((client) => bookPlace(t.token, client, cls))),
+    ]);
+    expect(cancels.map((c) => c.status)).toEqual(placed.map(() => 200));
+    expect(racers.map((r) => [r.status, r.body.code])).toEqual(newcomers.map(() => [409, 'class_full']));
+    expect(await activePlaces(cls)).toBe(20);
+    const detail = await classDetail(t.token, cls);
+    // The first 20 to join are in (confirmed: the trainer auto-confirms), the last 5 still wait, in order.
+    expect(detail.places.map((p) => p.booking)).toEqual(waiting.slice(0, 20));
+    expect(detail.places.every((p) => p.status === 'confirmed')).toBe(true);
+    expect(detail.waitlist.map((w) => [w.booking, w.waitlist_position])).toEqual(
+      waiting.slice(20).map((id, i) => [id, i + 1]),
+    );
+    // One promotion message per promoted person (no phone: email only), none for the others, all sent.
+    const promoted = await until(
+      () => messagesOf('waitlist_promoted', waiting),
+      (rows) => rows.length >= 20 && rows.every((r) => r.status === 'sent'),
+    );
+    expect(promoted.map((r) => r.booking_id).sort((a, b) => a - b)).toEqual(
+      [...waiting.slice(0, 20)].sort((a, b) => a - b),
+    );
+    expect(promoted.every((r) => r.status === 'sent' && r.notification_type === 'email')).toBe(true);
+    const subject = await env.DB.prepare(
+      "SELECT subject, message FROM notifications WHERE kind = 'waitlist_promoted' AND booking_id = ?",
+    )
+      .bind(waiting[0])
+      .first<{ subject: string; message: string }>();
+    expect(subject?.subject).toMatch(/^You're in: Group HIIT on /);
+    expect(subject?.message).toContain('A place opened');
+  });
+
+  it('raising the capacity promotes at once; lowering it below the places taken is 409', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 2);
+    const cls = await scheduleClass(t.token, service, at(futureDay(4).date, '15:00'));
+    const people = await clients(t.token, 5);
+    for (const p of people.slice(0, 2)) await bookPlace(t.token, p, cls);
+    const waiting: number[] = [];
+    for (const p of people.slice(2)) waiting.push((await bookPlace(t.token, p, cls, { waitlist: true })).body.id);
+    const lower = await api<ProblemBody>('PATCH', `/api/class-sessions/${cls}/`, {
+      token: t.token,
+      body: { capacity: 1 },
+    });
+    expect(lower.status).toBe(409);
+    expect(lower.body.code).toBe('capacity_below_booked');
+    const raise = await api<ClassDetail>('PATCH', `/api/class-sessions/${cls}/`, {
+      token: t.token,
+      body: { capacity: 4 },
+    });
+    expect(raise.status).toBe(200);
+    expect(raise.body.capacity).toBe(4);
+    expect(raise.body.places_taken).toBe(4);
+    // Not auto-confirming: promoted places are pending requests.
+    expect(raise.body.places.slice(2).map((p) => [p.booking, p.status])).toEqual([
+      [waiting[0], 'pending'],
+      [waiting[1], 'pending'],
+    ]);
+    expect(raise.body.waitlist.map((w) => w.booking)).toEqual([waiting[2]]);
+    expect((await messagesOf('waitlist_promoted', waiting)).map((m) => m.booking_id).sort()).toEqual(
+      [waiting[0], waiting[1]].sort(),
+    );
+    expect(await activePlaces(cls)).toBe(4);
+  });
+
+  it('waitlisted entries lapse at start − waitlist_cutoff_hours, each told once', async () => {
+    const t = await setupTrainer({ settings: { waitlist_cutoff_hours: 3 } });
+    const profile = await api<{ trainer: { waitlist_cutoff_hours: number } }>('GET', '/api/users/profile/', {
+      token: t.token,
+    });
+    expect(profile.body.trainer.waitlist_cutoff_hours).toBe(3);
+    const service = await classService(t.token, 1 + 1);
+    const start = at(futureDay(2).date, '12:00');
+    const cls = await scheduleClass(t.token, service, start);
+    const people = await clients(t.token, 4);
+    for (const p of people.slice(0, 2)) await bookPlace(t.token, p, cls);
+    const waiting: number[] = [];
+    for (const p of people.slice(2)) waiting.push((await bookPlace(t.token, p, cls, { waitlist: true })).body.id);
+    const cutoff = Date.parse(start) - 3 * HOUR;
+    await fiveMinuteTick(cutoff - 5 * 60_000);
+    expect((await classDetail(t.token, cls)).waitlisted).toBe(2);
+    await fiveMinuteTick(cutoff);
+    await fiveMinuteTick(cutoff + 5 * 60_000);
+    const detail = await classDetail(t.token, cls);
+    expect(detail.waitlisted).toBe(0);
+    expect(detail.places_taken).toBe(2);
+    for (const id of waiting) {
+      const b = await api<Place>('GET', `/api/bookings/${id}/`, { token: t.token });
+      expect([b.body.status, b.body.cancellation_reason]).toEqual(['cancelled', 'waitlist_expired']);
+    }
+    const told = await messagesOf('waitlist_expired', waiting);
+    expect(told.map((m) => m.booking_id).sort()).toEqual([...waiting].sort());
+  });
+});
+
+describe('cancelling a class', () => {
+  it('cancels every place and waitlisted entry, releases pack credits and tells each person once', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 2);
+    const cls = await scheduleClass(t.token, service, at(futureDay(5).date, '17:00'));
+    const people = await clients(t.token, 3);
+    const pack = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Ten', sessions_count: 10, price: '100.00' },
+    });
+    const sold = await api<{ id: number }>('POST', `/api/packages/${pack.body.id}/assign_to_client/`, {
+      token: t.token,
+      body: { client_id: people[0] },
+    });
+    expect(sold.status).toBe(201);
+    const withPack = await bookPlace(t.token, people[0] ?? 0, cls, { client_package: sold.body.id });
+    expect(withPack.status).toBe(201);
+    const reserved = async () =>
+      (
+        await api<{ sessions_reserved: number; sessions_remaining: number }>(
+          'GET',
+          `/api/client-packages/${sold.body.id}/`,
+          {
+            token: t.token,
+          },
+        )
+      ).body;
+    expect((await reserved()).sessions_reserved).toBe(1);
+    const ids = [withPack.body.id, (await bookPlace(t.token, people[1] ?? 0, cls)).body.id];
+    ids.push((await bookPlace(t.token, people[2] ?? 0, cls, { waitlist: true })).body.id);
+
+    const cancelled = await api<ClassDetail>('POST', `/api/class-sessions/${cls}/cancel/`, {
+      token: t.token,
+      body: { reason: 'Studio closed' },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    for (const id of ids) {
+      const b = await api<Place>('GET', `/api/bookings/${id}/`, { token: t.token });
+      expect([b.body.status, b.body.late_cancellation]).toEqual(['cancelled', false]);
+    }
+    expect(await reserved()).toEqual(expect.objectContaining({ sessions_reserved: 0, sessions_remaining: 10 }));
+    const told = await messagesOf('class_cancelled', ids);
+    expect(told.map((m) => m.booking_id).sort()).toEqual([...ids].sort());
+    const again = await api<ProblemBody>('POST', `/api/class-sessions/${cls}/cancel/`, { token: t.token });
+    expect(again.status).toBe(409);
+    expect((await messagesOf('class_cancelled', ids)).length).toBe(3);
+    // The time is free again.
+    const slot = await api('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: people[1], start_time: at(futureDay(5).date, '17:00') },
+    });
+    expect(slot.status).toBe(201);
+  });
+});
+
+describe('places by visitors and client users', () => {
+  it('a visitor books a place by class_session; a full class waitlists them when asked', async () => {
+    const t = await registerTrainer();
+    for (let day = 0; day < 7; day++) {
+      await api('POST', '/api/availability-slots/', {
+        token: t.token,
+        body: { day_of_week: day, start_time: '00:00', end_time: '24:00' },
+      });
+    }
+    const service = await classService(t.token, 1 + 1);
+    const cls = await scheduleClass(t.token, service, at(futureDay(6).date, '10:00'));
+    const visit = (n: number, extra: Record<string, unknown> = {}) =>
+      api<{ status: string; class_session: number; waitlist_position: number | null } & ProblemBody>(
+        'POST',
+        `/api/public/trainers/${t.user.trainer.slug}/bookings/`,
+        {
+          body: { first_name: 'V', last_name: 'V', email: uniqueEmail('v'), class_session: cls, ...extra },
+          headers: { 'CF-Connecting-IP': `198.51.100.${n}` },
+        },
+      );
+    expect((await visit(1)).status).toBe(201);
+    const second = await visit(2);
+    expect([second.status, second.body.status, second.body.class_session]).toEqual([201, 'pending', cls]);
+    const full = await visit(3);
+    expect([full.status, full.body.code]).toEqual([409, 'class_full']);
+    const waiting = await visit(4, { waitlist: true });
+    expect([waiting.status, waiting.body.status, waiting.body.waitlist_position]).toEqual([201, 'waitlisted', 1]);
+  });
+});
+
+describe('places, packs and the rest', () => {
+  it('a promoted person is credited from their pack while it has a credit, and promoted without it otherwise', async () => {
+    const t = await setupTrainer({ settings: { auto_confirm: true } });
+    const service = await classService(t.token, 1 + 1);
+    const cls = await scheduleClass(t.token, service, at(futureDay(4).date, '13:00'));
+    const other = await scheduleClass(t.token, service, at(futureDay(4).date, '16:00'));
+    const people = await clients(t.token, 4);
+    const pack = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'One', sessions_count: 1, price: '10.00' },
+    });
+    const sell = async (client: number) =>
+      (
+        await api<{ id: number }>('POST', `/api/packages/${pack.body.id}/assign_to_client/`, {
+          token: t.token,
+          body: { client_id: client },
+        })
+      ).body.id;
+    const [packA, packB] = [await sell(people[2] ?? 0), await sell(people[3] ?? 0)];
+    const placed = [
+      (await bookPlace(t.token, people[0] ?? 0, cls)).body.id,
+      (await bookPlace(t.token, people[1] ?? 0, cls)).body.id,
+    ];
+    // Waitlisted entries hold no credit: B's single credit can still book another class.
+    const a = await bookPlace(t.token, people[2] ?? 0, cls, { waitlist: true, client_package: packA });
+    const b = await bookPlace(t.token, people[3] ?? 0, cls, { waitlist: true, client_package: packB });
+    expect([a.body.status, a.body.client_package, b.body.client_package]).toEqual(['waitlisted', packA, packB]);
+    expect((await bookPlace(t.token, people[3] ?? 0, other, { client_package: packB })).status).toBe(201);
+    for (const id of placed) await api('POST', `/api/bookings/${id}/cancel/`, { token: t.token });
+    const promotedA = (await api<Place>('GET', `/api/bookings/${a.body.id}/`, { token: t.token })).body;
+    const promotedB = (await api<Place>('GET', `/api/bookings/${b.body.id}/`, { token: t.token })).body;
+    expect([promotedA.status, promotedA.client_package]).toEqual(['confirmed', packA]);
+    expect([promotedB.status, promotedB.client_package]).toEqual(['confirmed', null]);
+    const reservedA = await api<{ sessions_reserved: number }>('GET', `/api/client-packages/${packA}/`, {
+      token: t.token,
+    });
+    expect(reservedA.body.sessions_reserved).toBe(1);
+  });
+
+  it('a place is not moved (409 class_place); the default service stays private', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 3);
+    const day = futureDay(4).date;
+    const cls = await scheduleClass(t.token, service, at(day, '13:00'));
+    const place = await bookPlace(t.token, t.client.id, cls);
+    const moved = await api<ProblemBody>('PATCH', `/api/bookings/${place.body.id}/`, {
+      token: t.token,
+      body: { start_time: at(day, '15:00') },
+    });
+    expect([moved.status, moved.body.code]).toEqual([409, 'class_place']);
+    const services = await api<{ results: { id: number; is_default: boolean }[] }>('GET', '/api/services/', {
+      token: t.token,
+    });
+    const def = services.body.results.find((s) => s.is_default)?.id;
+    const classy = await api<ProblemBody>('PATCH', `/api/services/${def}/`, { token: t.token, body: { capacity: 4 } });
+    expect(classy.status).toBe(400);
+    expect(Object.keys(classy.body.errors ?? {})).toEqual(['capacity']);
+  });
+
+  it('a client user books a place and gives it up; the next waitlisted person is promoted', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 1 + 1);
+    const cls = await scheduleClass(t.token, service, at(futureDay(5).date, '12:00'));
+    const email = uniqueEmail('member');
+    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+      body: {
+        email,
+        password: PASSWORD,
+        password_confirm: PASSWORD,
+        is_client: true,
+        first_name: 'Mia',
+        last_name: 'M',
+      },
+    });
+    await verifyEmailOf(reg.body.user.id, email);
+    const mine = await api<Place>('POST', '/api/client/bookings/', {
+      token: reg.body.token,
+      body: { trainer: t.user.trainer.slug, class_session: cls },
+    });
+    expect([mine.status, mine.body.class_session]).toEqual([201, cls]);
+    await bookPlace(t.token, t.client.id, cls);
+    const next = (await bookPlace(t.token, (await createClient(t.token)).id, cls, { waitlist: true })).body.id;
+    const gone = await api<Place>('POST', `/api/client/bookings/${mine.body.id}/cancel/`, { token: reg.body.token });
+    expect(gone.body.status).toBe('cancelled');
+    const promoted = await api<Place>('GET', `/api/bookings/${next}/`, { token: t.token });
+    expect([promoted.body.status, promoted.body.waitlist_position]).toEqual(['pending', null]);
+    expect((await messagesOf('waitlist_promoted', [next])).length).toBe(1);
+  });
+});
