@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call } from './client';
+import { call, ownAddress } from './client';
 import { WRANGLER } from './server';
 
 noteSkipped('test/e2e/classes.e2e.test.ts');
@@ -49,6 +49,7 @@ const berlinDate = (days: number) =>
 async function classTrainer() {
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const reg = await call<{ token: string; user: { trainer: { slug: string } } }>('POST', '/api/users/register/', {
+    headers: ownAddress(),
     body: {
       email: `classes-${tag}@example.com`,
       password: 'a-long-password-1',

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call } from './client';
+import { call, ownAddress } from './client';
 
 const hasBrowser = hasChromium;
 noteSkipped('test/e2e/widget.e2e.test.ts');
@@ -31,6 +31,7 @@ let visitor = 0;
 async function trainer(name: string, timezone = TZ): Promise<{ token: string; slug: string }> {
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const reg = await call<{ token: string; user: { trainer: { slug: string } } }>('POST', '/api/users/register/', {
+    headers: ownAddress(),
     body: {
       email: `widget-${tag}@example.com`,
       password: PASSWORD,
