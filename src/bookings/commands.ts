@@ -202,8 +202,9 @@ function bookingWrites(db: Db, b: NewBooking) {
   const created = b.place
     ? sql`(SELECT id FROM ${bookings} WHERE class_session_id = ${b.place.classSessionId} AND client_id = ${clientIdSql}
         AND status IN ('pending', 'confirmed', 'waitlisted') AND created_at = ${nowIso})`
-    : sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
-    AND ${isActiveStatus(sql`status`)} AND created_at = ${nowIso})`;
+    : // A private booking: never a class place or a series occurrence made at the same instant.
+      sql`(SELECT id FROM ${bookings} WHERE trainer_id = ${t.id} AND start_time = ${iso(b.start)}
+    AND ${isActiveStatus(sql`status`)} AND created_at = ${nowIso} AND class_session_id IS NULL AND series_id IS NULL)`;
   const status = b.place?.status ?? cmd.status;
   const idem = cmd.idempotency;
   const occupied = occupiedSpan(b.start, b.end, b.service);

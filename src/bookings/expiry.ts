@@ -1,5 +1,5 @@
 // Unconfirmed public requests stop holding their slot: the 5-minute cron cancels them.
-import { and, asc, eq, lte, or } from 'drizzle-orm';
+import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
 import { bookings } from '../db/schema';
 import type { BookingsConfig } from '../lib/config';
 import { ApiError } from '../lib/problem';
@@ -29,7 +29,11 @@ export async function expirePendingRequests(deps: TransitionDeps, config: Bookin
     .where(
       and(
         eq(bookings.status, 'pending'),
-        or(lte(bookings.createdAt, heldSince), lte(bookings.startTime, now)),
+        // A class place promoted from the waitlist is held from its promotion, not from joining.
+        or(
+          sql`CASE WHEN ${bookings.classSessionId} IS NULL THEN ${bookings.createdAt} ELSE ${bookings.updatedAt} END <= ${heldSince}`,
+          lte(bookings.startTime, now),
+        ),
         eq(bookings.source, 'public'),
       ),
     )

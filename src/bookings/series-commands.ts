@@ -112,6 +112,8 @@ async function scheduleSeriesOnce(db: Db, cmd: CreateSeriesCommand, now: number)
   const errors: Record<string, string[]> = {};
   if (!service?.isActive) {
     errors.service = [cmd.serviceId === null ? 'The trainer has no default service.' : 'No such service is offered.'];
+  } else if ((service.capacity ?? 1) > 1) {
+    errors.service = ['This service is a class: schedule class sessions and book places in them.'];
   }
   if (!client) errors.client = ['Client not found.'];
   if (cmd.clientPackageId !== null && (!pkg || pkg.clientId !== client?.id)) {
@@ -183,8 +185,11 @@ interface NewSeries {
 async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
   const { cmd, t, nowIso } = s;
   // The series this batch creates: the newest of the trainer's made at this instant (the batch is
-  // one transaction, so no other series can come in between).
-  const seriesId = sql`(SELECT max(id) FROM ${bookingSeries} WHERE trainer_id = ${t.id} AND created_at = ${nowIso})`;
+  // one transaction, so no other series can come in between). Guarded by the version like the
+  // insert itself: when the insert was refused, this is NULL, never an earlier series of the same
+  // instant, which the undo steps would otherwise delete.
+  const seriesId = sql`(SELECT max(id) FROM ${bookingSeries} WHERE trainer_id = ${t.id} AND created_at = ${nowIso}
+    AND ${scheduleVersionIs(t.id, s.scheduleVersion)})`;
   const steps: Record<string, D1PreparedStatement> = { series: insertSeries(db, s) };
   const accepted = s.checked.flatMap((o, i) => (o.conflict === null && o.start_time ? [{ o, i }] : []));
   for (const { o, i } of accepted) {

@@ -257,6 +257,7 @@ export async function deleteService(db: Db, trainerId: number, id: number) {
           sql`NOT EXISTS (SELECT 1 FROM ${bookings} WHERE ${bookings.serviceId} = ${id})`,
           // A package limited to this service would otherwise silently cover every service.
           sql`NOT EXISTS (SELECT 1 FROM ${sessionPackageServices} WHERE ${sessionPackageServices.serviceId} = ${id})`,
+          sql`NOT EXISTS (SELECT 1 FROM class_sessions WHERE service_id = ${id})`,
         ),
       )
       .returning({ id: services.id }),
@@ -266,7 +267,7 @@ export async function deleteService(db: Db, trainerId: number, id: number) {
   const row = await findService(db, trainerId, id);
   if (row.isDefault) throw isDefaultConflict();
   throw conflict(
-    'This service has bookings or packages tied to it and cannot be deleted; archive it with is_active false instead.',
+    'This service has bookings, class sessions or packages tied to it and cannot be deleted; archive it with is_active false instead.',
     'service_in_use',
   );
 }
