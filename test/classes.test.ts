@@ -391,6 +391,42 @@ describe('the waitlist', () => {
   });
 });
 
+describe('the waitlist cut-off', () => {
+  it('a full class 5 h ahead with a 48 h cut-off refuses the waitlist (409 class_full), and a freed place skips an entry past it', async () => {
+    const t = await setupTrainer({ settings: { waitlist_cutoff_hours: 48 } });
+    const service = await classService(t.token, 2);
+    const start = at(futureDay(4).date, '12:00');
+    const cls = await scheduleClass(t.token, service, start);
+    const [a, b, c, d, e] = await clients(t.token, 5);
+    const placed: number[] = [];
+    for (const p of [a, b]) placed.push((await bookPlace(t.token, p ?? 0, cls)).body.id);
+    // Four days ahead: the waitlist is open.
+    const early = await bookPlace(t.token, c ?? 0, cls, { waitlist: true });
+    expect(early.body.status).toBe('waitlisted');
+    const asOf = (hoursBefore: number) => ({
+      'X-Test-Now': new Date(Date.parse(start) - hoursBefore * HOUR).toISOString(),
+    });
+    const join = (client: number, hoursBefore: number) =>
+      api<Place & ProblemBody>('POST', '/api/bookings/', {
+        token: t.token,
+        body: { client, class_session: cls, waitlist: true },
+        headers: asOf(hoursBefore),
+      });
+    const late = await join(d ?? 0, 5);
+    expect([late.status, late.body.code]).toEqual([409, 'class_full']);
+    expect(late.body.detail).toContain('waitlist closed 48 hours before the start');
+    expect((await join(e ?? 0, 48)).status).toBe(409);
+    expect((await join(e ?? 0, 49)).body.status).toBe('waitlisted');
+    // 5 h before the start a place frees: the entries waiting are past the cut-off, nobody is promoted.
+    const cancel = await api('POST', `/api/bookings/${placed[0]}/cancel/`, { token: t.token, headers: asOf(5) });
+    expect(cancel.status).toBe(200);
+    const detail = await classDetail(t.token, cls);
+    expect(detail.places_taken).toBe(1);
+    expect(detail.waitlist.map((w) => w.booking)).toEqual([early.body.id, expect.any(Number)]);
+    expect(await messagesOf('waitlist_promoted', [early.body.id])).toEqual([]);
+  });
+});
+
 describe('cancelling a class', () => {
   it('cancels every place and waitlisted entry, releases pack credits and tells each person once', async () => {
     const t = await setupTrainer();
