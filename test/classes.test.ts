@@ -252,6 +252,28 @@ describe('class sessions and places', () => {
   });
 });
 
+describe('a class repeat is checked like a series', () => {
+  it('until before the first start, or weekdays without its weekday: 400 naming repeat.until / repeat.weekdays', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 4);
+    const first = futureDay(10);
+    const post = (repeat: Record<string, unknown>) =>
+      api<ProblemBody>('POST', '/api/class-sessions/', {
+        token: t.token,
+        body: { service, start_time: at(first.date, '18:00'), repeat },
+      });
+    const before = await post({ weekdays: [first.weekday], until: futureDay(3).date });
+    expect(before.status, JSON.stringify(before.body)).toBe(400);
+    expect(Object.keys(before.body.errors ?? {})).toEqual(['repeat.until']);
+    const otherDay = await post({ weekdays: [(first.weekday + 1) % 7], count: 3 });
+    expect(otherDay.status, JSON.stringify(otherDay.body)).toBe(400);
+    expect(Object.keys(otherDay.body.errors ?? {})).toEqual(['repeat.weekdays']);
+    const both = await post({ weekdays: [(first.weekday + 1) % 7], until: futureDay(3).date });
+    expect(Object.keys(both.body.errors ?? {}).sort()).toEqual(['repeat.until', 'repeat.weekdays']);
+    expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(0);
+  });
+});
+
 describe('the waitlist', () => {
   it('a full class answers class_full, or 201 waitlisted with a position', async () => {
     const t = await setupTrainer();
