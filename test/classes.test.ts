@@ -272,6 +272,25 @@ describe('a class repeat is checked like a series', () => {
     expect(Object.keys(both.body.errors ?? {}).sort()).toEqual(['repeat.until', 'repeat.weekdays']);
     expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(0);
   });
+
+  it('an until giving more than 52 occurrences is 400 naming repeat.until, not cut at 52', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 4);
+    const first = futureDay(3);
+    // Two weekdays for 30 weeks: 60 or 61 occurrences.
+    const res = await api<ProblemBody>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: {
+        service,
+        start_time: at(first.date, '07:00'),
+        repeat: { weekdays: [first.weekday, (first.weekday + 1) % 7], until: futureDay(3 + 30 * 7).date },
+      },
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(400);
+    expect(Object.keys(res.body.errors ?? {})).toEqual(['repeat.until']);
+    expect(res.body.errors?.['repeat.until']?.[0]).toMatch(/gives 6\d occurrences; at most 52/);
+    expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(0);
+  });
 });
 
 describe('the waitlist', () => {

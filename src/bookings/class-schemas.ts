@@ -7,8 +7,8 @@ import { instantField } from './schemas';
 
 /**
  * A weekly repeat: weekdays (0 = Monday, the first start's included), every 1–4 weeks, `count`
- * times or `until` a local date (a year ahead at most); the trainer's object checks it against
- * the first start in the trainer's zone (`planRepeat`).
+ * times or `until` a local date (a year ahead at most, 52 occurrences at most); the trainer's
+ * object checks it against the first start in the trainer's zone (`planRepeat`).
  */
 export const repeatBody = z
   .object({
@@ -16,7 +16,7 @@ export const repeatBody = z
     interval_weeks: z.number().int().min(1).max(4).optional(),
     count: z.number().int().min(1).max(MAX_OCCURRENCES).optional(),
     until: z.string().refine(isValidDate, 'Use a date as YYYY-MM-DD.').optional().openapi({
-      description: 'The last local date (inclusive), at most a year after the first start.',
+      description: 'The last local date (inclusive), at most a year after the first start and 52 occurrences.',
     }),
   })
   .superRefine((v, ctx) => {

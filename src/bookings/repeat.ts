@@ -1,6 +1,14 @@
 // A weekly repeat checked against its first occurrence in the trainer's zone, then expanded: the
 // one rule a standing series (series/service.ts) and a class's repeat (classes.ts) share.
-import { addMonths, localDate, type Occurrence, weekdayOf, weeklyOccurrences } from '../lib/calendar';
+import {
+  addMonths,
+  localDate,
+  MAX_OCCURRENCES,
+  type Occurrence,
+  weekdayOf,
+  weeklyOccurrenceCount,
+  weeklyOccurrences,
+} from '../lib/calendar';
 import type { FieldErrors } from '../lib/problem';
 
 /** A weekly repeat as asked: no weekdays = the first occurrence's; `count` or `until` (the caller checks one of them). */
@@ -22,7 +30,8 @@ export interface PlannedRepeat {
 
 /**
  * The repeat from `firstStart` in `timeZone`: `until` from the first local date to a year after
- * it; the weekdays include the first occurrence's.
+ * it, giving at most MAX_OCCURRENCES occurrences (more is refused, never cut); the weekdays
+ * include the first occurrence's.
  */
 export function planRepeat(firstStart: number, timeZone: string, repeat: RepeatAsk): PlannedRepeat {
   const firstDate = localDate(firstStart, timeZone);
@@ -45,5 +54,12 @@ export function planRepeat(firstStart: number, timeZone: string, repeat: RepeatA
     intervalWeeks: repeat.intervalWeeks,
     ...(repeat.count !== undefined ? { count: repeat.count } : { until }),
   };
+  const n = repeat.count === undefined ? weeklyOccurrenceCount(firstStart, timeZone, rule) : 0;
+  if (n > MAX_OCCURRENCES) {
+    errors['repeat.until'] = [
+      `Repeating until ${until} gives ${n} occurrences; at most ${MAX_OCCURRENCES} — use an earlier date or count.`,
+    ];
+    return { errors, weekdays, occurrences: [] };
+  }
   return { errors, weekdays, occurrences: weeklyOccurrences(firstStart, timeZone, rule) };
 }
