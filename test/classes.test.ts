@@ -252,6 +252,47 @@ describe('class sessions and places', () => {
   });
 });
 
+describe('a class repeat is checked like a series', () => {
+  it('until before the first start, or weekdays without its weekday: 400 naming repeat.until / repeat.weekdays', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 4);
+    const first = futureDay(10);
+    const post = (repeat: Record<string, unknown>) =>
+      api<ProblemBody>('POST', '/api/class-sessions/', {
+        token: t.token,
+        body: { service, start_time: at(first.date, '18:00'), repeat },
+      });
+    const before = await post({ weekdays: [first.weekday], until: futureDay(3).date });
+    expect(before.status, JSON.stringify(before.body)).toBe(400);
+    expect(Object.keys(before.body.errors ?? {})).toEqual(['repeat.until']);
+    const otherDay = await post({ weekdays: [(first.weekday + 1) % 7], count: 3 });
+    expect(otherDay.status, JSON.stringify(otherDay.body)).toBe(400);
+    expect(Object.keys(otherDay.body.errors ?? {})).toEqual(['repeat.weekdays']);
+    const both = await post({ weekdays: [(first.weekday + 1) % 7], until: futureDay(3).date });
+    expect(Object.keys(both.body.errors ?? {}).sort()).toEqual(['repeat.until', 'repeat.weekdays']);
+    expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(0);
+  });
+
+  it('an until giving more than 52 occurrences is 400 naming repeat.until, not cut at 52', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 4);
+    const first = futureDay(3);
+    // Two weekdays for 30 weeks: 60 or 61 occurrences.
+    const res = await api<ProblemBody>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: {
+        service,
+        start_time: at(first.date, '07:00'),
+        repeat: { weekdays: [first.weekday, (first.weekday + 1) % 7], until: futureDay(3 + 30 * 7).date },
+      },
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(400);
+    expect(Object.keys(res.body.errors ?? {})).toEqual(['repeat.until']);
+    expect(res.body.errors?.['repeat.until']?.[0]).toMatch(/gives 6\d occurrences; at most 52/);
+    expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(0);
+  });
+});
+
 describe('the waitlist', () => {
   it('a full class answers class_full, or 201 waitlisted with a position', async () => {
     const t = await setupTrainer();
@@ -388,6 +429,42 @@ describe('the waitlist', () => {
     }
     const told = await messagesOf('waitlist_expired', waiting);
     expect(told.map((m) => m.booking_id).sort()).toEqual([...waiting].sort());
+  });
+});
+
+describe('the waitlist cut-off', () => {
+  it('a full class 5 h ahead with a 48 h cut-off refuses the waitlist (409 class_full), and a freed place skips an entry past it', async () => {
+    const t = await setupTrainer({ settings: { waitlist_cutoff_hours: 48 } });
+    const service = await classService(t.token, 2);
+    const start = at(futureDay(4).date, '12:00');
+    const cls = await scheduleClass(t.token, service, start);
+    const [a, b, c, d, e] = await clients(t.token, 5);
+    const placed: number[] = [];
+    for (const p of [a, b]) placed.push((await bookPlace(t.token, p ?? 0, cls)).body.id);
+    // Four days ahead: the waitlist is open.
+    const early = await bookPlace(t.token, c ?? 0, cls, { waitlist: true });
+    expect(early.body.status).toBe('waitlisted');
+    const asOf = (hoursBefore: number) => ({
+      'X-Test-Now': new Date(Date.parse(start) - hoursBefore * HOUR).toISOString(),
+    });
+    const join = (client: number, hoursBefore: number) =>
+      api<Place & ProblemBody>('POST', '/api/bookings/', {
+        token: t.token,
+        body: { client, class_session: cls, waitlist: true },
+        headers: asOf(hoursBefore),
+      });
+    const late = await join(d ?? 0, 5);
+    expect([late.status, late.body.code]).toEqual([409, 'class_full']);
+    expect(late.body.detail).toContain('waitlist closed 48 hours before the start');
+    expect((await join(e ?? 0, 48)).status).toBe(409);
+    expect((await join(e ?? 0, 49)).body.status).toBe('waitlisted');
+    // 5 h before the start a place frees: the entries waiting are past the cut-off, nobody is promoted.
+    const cancel = await api('POST', `/api/bookings/${placed[0]}/cancel/`, { token: t.token, headers: asOf(5) });
+    expect(cancel.status).toBe(200);
+    const detail = await classDetail(t.token, cls);
+    expect(detail.places_taken).toBe(1);
+    expect(detail.waitlist.map((w) => w.booking)).toEqual([early.body.id, expect.any(Number)]);
+    expect(await messagesOf('waitlist_promoted', [early.body.id])).toEqual([]);
   });
 });
 

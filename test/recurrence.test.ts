@@ -1,6 +1,6 @@
 // Weekly repeats keep their local wall time across DST changes, and report a time the clocks skip.
 import { describe, expect, it } from 'vitest';
-import { localTime, weeklyOccurrences } from '../src/lib/calendar';
+import { localTime, weeklyOccurrenceCount, weeklyOccurrences } from '../src/lib/calendar';
 
 const localTimes = (zone: string, occ: { start: number | null }[]) =>
   occ.map((o) => (o.start === null ? null : localTime(o.start, zone)));
@@ -54,6 +54,18 @@ describe('weeklyOccurrences', () => {
       until: '2026-12-31',
     });
     expect(occ).toHaveLength(52);
+  });
+
+  it('weeklyOccurrenceCount counts them all (the callers refuse more than 52 rather than cut)', () => {
+    const repeat = { weekdays: [0, 1, 2, 3, 4], intervalWeeks: 1, until: '2026-12-31' };
+    // Weekdays of 2026 (261) less Thursday 1 and Friday 2 January.
+    expect(weeklyOccurrenceCount(Date.parse('2026-01-05T09:00:00Z'), 'UTC', repeat)).toBe(259);
+    expect(weeklyOccurrenceCount(Date.parse('2026-01-05T09:00:00Z'), 'UTC', { ...repeat, until: '2026-01-04' })).toBe(
+      0,
+    );
+    expect(
+      weeklyOccurrenceCount(Date.parse('2026-01-05T09:00:00Z'), 'UTC', { weekdays: [0], intervalWeeks: 2, count: 7 }),
+    ).toBe(7);
   });
 });
 

@@ -484,6 +484,25 @@ describe('validation names every bad field', () => {
     expect(await count('SELECT count(*) AS n FROM booking_series WHERE trainer_id = ?', t.user.trainer.id)).toBe(0);
   });
 
+  it('an until giving more than 52 occurrences is 400 naming repeat.until, not cut at 52', async () => {
+    const t = await setupTrainer();
+    const first = futureDay(3);
+    const bad = await createSeries(t, {
+      start_time: at(first.date, '09:00'),
+      repeat: { weekdays: [first.weekday, (first.weekday + 3) % 7], until: futureDay(3 + 30 * 7).date },
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors ?? {})).toEqual(['repeat.until']);
+    expect(bad.body.errors?.['repeat.until']?.[0]).toMatch(/gives 6\d occurrences; at most 52/);
+    // Weekly for a whole year is 53 Mondays or so: also refused, and nothing is stored.
+    const year = await createSeries(t, {
+      start_time: at(first.date, '09:00'),
+      repeat: { until: futureDay(3 + 364).date },
+    });
+    expect(year.body.errors?.['repeat.until']?.[0]).toMatch(/gives 53 occurrences/);
+    expect(await count('SELECT count(*) AS n FROM booking_series WHERE trainer_id = ?', t.user.trainer.id)).toBe(0);
+  });
+
   it('until: every listed weekday up to the date', async () => {
     const t = await setupTrainer();
     const first = futureDay(3);

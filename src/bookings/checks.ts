@@ -30,7 +30,10 @@ export { MAX_BOOKING_MINUTES } from '../db/fragments';
 
 /** The trainer's settings a booking is checked against, and the name a booking shows. */
 export type BookingTrainer = SlotSettings &
-  Pick<Trainer, 'id' | 'lateCancelHours' | 'allowClientReschedule' | 'rescheduleCutoffHours'> & { name: string };
+  Pick<
+    Trainer,
+    'id' | 'lateCancelHours' | 'allowClientReschedule' | 'rescheduleCutoffHours' | 'waitlistCutoffHours'
+  > & { name: string };
 export type BookingClient = Pick<Client, 'id' | 'email' | 'firstName' | 'lastName'>;
 export interface BookingPackage {
   id: number;
@@ -85,6 +88,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
           'lateCancelHours', ${trainers.lateCancelHours},
           'allowClientReschedule', json(CASE WHEN ${trainers.allowClientReschedule} THEN 'true' ELSE 'false' END),
           'rescheduleCutoffHours', ${trainers.rescheduleCutoffHours},
+          'waitlistCutoffHours', ${trainers.waitlistCutoffHours},
           'name', ${bookingColumns.trainerName})
         FROM ${trainers} JOIN ${users} ON ${users.id} = ${trainers.userId} WHERE ${trainers.id} = ${q.trainerId}) AS trainer,
       (SELECT json_object('id', id, 'email', email, 'firstName', first_name, 'lastName', last_name)

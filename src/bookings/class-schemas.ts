@@ -5,17 +5,19 @@ import { pageQuery } from '../lib/pagination';
 import { multiLine } from '../lib/text';
 import { instantField } from './schemas';
 
-/** A weekly repeat: weekdays (0 = Monday), every 1–4 weeks, `count` times or `until` a local date (a year ahead at most). */
+/**
+ * A weekly repeat: weekdays (0 = Monday, the first start's included), every 1–4 weeks, `count`
+ * times or `until` a local date (a year ahead at most, 52 occurrences at most); the trainer's
+ * object checks it against the first start in the trainer's zone (`planRepeat`).
+ */
 export const repeatBody = z
   .object({
     weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7),
     interval_weeks: z.number().int().min(1).max(4).optional(),
     count: z.number().int().min(1).max(MAX_OCCURRENCES).optional(),
-    until: z
-      .string()
-      .refine(isValidDate, 'Use a date as YYYY-MM-DD.')
-      .optional()
-      .openapi({ description: 'The last local date (inclusive), at most a year after the first start.' }),
+    until: z.string().refine(isValidDate, 'Use a date as YYYY-MM-DD.').optional().openapi({
+      description: 'The last local date (inclusive), at most a year after the first start and 52 occurrences.',
+    }),
   })
   .superRefine((v, ctx) => {
     if ((v.count === undefined) === (v.until === undefined)) {
@@ -33,12 +35,6 @@ export const classCreateBody = z
       description: 'With `repeat`: create the occurrences that fit and report the others (default: refuse all).',
     }),
     allow_outside_availability: z.boolean().optional(),
-  })
-  .superRefine((v, ctx) => {
-    const until = v.repeat?.until;
-    if (until && Date.parse(`${until}T00:00:00Z`) > Date.parse(v.start_time) + 366 * 86_400_000) {
-      ctx.addIssue({ code: 'custom', path: ['repeat', 'until'], message: 'A repeat ends within a year.' });
-    }
   })
   .openapi('ClassSessionCreate');
 export type ClassCreateInput = z.infer<typeof classCreateBody>;

@@ -3,13 +3,14 @@
 import { sql } from 'drizzle-orm';
 import { occupiedSpansOf, scheduleVersionIs } from '../db/fragments';
 import { classSessions } from '../db/schema';
-import { MINUTE_MS, type WeeklyRepeat, weeklyOccurrences } from '../lib/calendar';
+import { MINUTE_MS, type Occurrence, type WeeklyRepeat } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
+import { ApiError, conflict, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
 import type { Interval } from '../scheduling/slots';
 import { occupiedSpan } from '../scheduling/slots';
 import { type BookingService, type BookingTrainer, checkSchedule, readForBooking, type ScheduleRead } from './checks';
 import { iso } from './queries';
+import { planRepeat } from './repeat';
 import { retryOnScheduleChange, type SessionToCheck, scheduleChanged, scheduleMoved, sessionValid } from './sql';
 
 export interface CreateClassCommand {
@@ -57,14 +58,17 @@ const readSpan = (db: Db, cmd: CreateClassCommand, span: { start: number; end: n
     { ...span, excludeId: 0 },
   );
 
-function checkedService(
+/** The trainer, the class service and the occurrences asked for, or a 400 naming every bad field. */
+function checkedClass(
   t: BookingTrainer | undefined,
   service: BookingService | undefined,
-  start: number,
+  cmd: CreateClassCommand,
   now: number,
 ) {
   if (!t) throw notFound('Trainer not found.');
-  const errors: Record<string, string[]> = {};
+  const start = Date.parse(cmd.startTime);
+  const plan = cmd.repeat && planRepeat(start, t.timezone, cmd.repeat);
+  const errors: FieldErrors = {};
   if (!service?.isActive) errors.service = ['No such service is offered.'];
   else if ((service.capacity ?? 1) < 2) {
     errors.service = [
@@ -72,18 +76,17 @@ function checkedService(
     ];
   }
   if (start <= now) errors.start_time = ['Start time must be in the future.'];
+  Object.assign(errors, plan?.errors);
   if (Object.keys(errors).length || !service) throw invalid(errors);
-  return { t, service };
+  const occurrences: Occurrence[] = plan ? plan.occurrences : [{ date: '', start }];
+  return { t, service, occurrences };
 }
 
 async function scheduleClassesOnce(db: Db, cmd: CreateClassCommand, now: number): Promise<ClassCreated> {
   const first = Date.parse(cmd.startTime);
   const probe = await readSpan(db, cmd, { start: first, end: first, now });
-  const { t, service } = checkedService(probe.trainer, probe.service, first, now);
+  const { t, service, occurrences } = checkedClass(probe.trainer, probe.service, cmd, now);
   const length = service.durationMinutes * MINUTE_MS;
-  const occurrences = cmd.repeat
-    ? weeklyOccurrences(first, t.timezone, cmd.repeat)
-    : [{ date: '', start: first as number | null }];
   const starts = occurrences.flatMap((o) => (o.start === null ? [] : [o.start]));
   const last = Math.max(first, ...starts);
   const read = cmd.repeat ? await readSpan(db, cmd, { start: first, end: last + length, now }) : probe;

@@ -6,8 +6,9 @@ import { activePlaces } from '../db/fragments';
 import { bookings, classSessions, idempotencyKeys } from '../db/schema';
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { ApiError, conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
-import { checkPackageAndWindow, readForBooking } from './checks';
+import { conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
+import { waitlistOpen } from '../scheduling/slots';
+import { type BookingTrainer, checkPackageAndWindow, readForBooking } from './checks';
 import type { CreateBookingCommand, NewBooking } from './commands';
 import { refusalOf, writeBooking } from './commands';
 import type { Outcome } from './outcome';
@@ -30,21 +31,9 @@ interface PlaceClass {
   mine: number;
 }
 
-/**
- * Books a place (or joins the waitlist); the schedule-version guard re-checks once, like a booking.
- * A waitlisted insert refused because a place freed meanwhile (a cancel with nobody waiting,
- * written outside this object) reads once more and takes that place.
- */
+/** Books a place (or joins the waitlist); the schedule-version guard re-checks once, like a booking. */
 export const bookPlace = (db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> =>
-  retryOnScheduleChange(async () => {
-    try {
-      return await bookPlaceOnce(db, cmd, now);
-    } catch (err) {
-      if (cmd.waitlist && err instanceof ApiError && err.extra.code === 'class_full')
-        return bookPlaceOnce(db, cmd, now);
-      throw err;
-    }
-  });
+  retryOnScheduleChange(() => bookPlaceOnce(db, cmd, now, true));
 
 async function readClass(db: Db, cmd: CreateBookingCommand, clientId: number | null): Promise<PlaceClass | null> {
   const mine = sql`(SELECT count(*) FROM ${bookings} m WHERE m.class_session_id = cs.id AND m.client_id = ${clientId ?? 0}
@@ -60,7 +49,20 @@ async function readClass(db: Db, cmd: CreateBookingCommand, clientId: number | n
   return row ?? null;
 }
 
-async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> {
+/**
+ * A full class takes no more names on its waitlist once its start is within the trainer's
+ * `waitlist_cutoff_hours` (`waitlistOpen`, as the availability lists it): 409 class_full.
+ */
+function checkWaitlistOpen(t: BookingTrainer, start: number, now: number) {
+  const hours = t.waitlistCutoffHours;
+  if (waitlistOpen(start, hours, now)) return;
+  throw conflict(
+    `This class is full, and its waitlist closed ${hours} ${hours === 1 ? 'hour' : 'hours'} before the start.`,
+    'class_full',
+  );
+}
+
+async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, again: boolean): Promise<Outcome> {
   const read = await readForBooking(
     db,
     // A place pays with the pack it names, never a picked one.
@@ -92,6 +94,7 @@ async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number): Pr
   if (cls.mine) throw conflict('This client already has a place in this class.', 'already_booked');
   const full = cls.active >= cls.capacity;
   if (full && !cmd.waitlist) throw conflict('This class is full.', 'class_full');
+  if (full) checkWaitlistOpen(t, start, now);
 
   const end = Date.parse(cls.endTime);
   const minutes = (a: string, b: string) => Math.round((Date.parse(b) - Date.parse(a)) / MINUTE_MS);
@@ -118,7 +121,12 @@ async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number): Pr
   const written = await writeBooking(db, checked);
   if (!written) {
     if (await scheduleMoved(db, t.id, checked.scheduleVersion)) throw scheduleChanged();
-    throw await refusalOf(db, checked);
+    const refusal = await refusalOf(db, checked);
+    // Asked with the waitlist, and the class's count moved since the read (a waitlisted insert
+    // refused because a place freed, a cancel with nobody waiting written outside this object):
+    // read once more and take that place, or the waitlist.
+    if (again && cmd.waitlist && refusal.extra.code === 'class_full') return bookPlaceOnce(db, cmd, now, false);
+    throw refusal;
   }
   const booking = await findBooking(db, asTrainer(cmd.trainerId), written.id, iso(now));
   const idem = cmd.idempotency;

@@ -15,11 +15,17 @@ import { planForBooking } from '../notifications/outbox';
 /** The cancellation reason of a waitlisted entry never promoted before the trainer's cut-off. */
 export const WAITLIST_EXPIRED_REASON = 'waitlist_expired';
 
+/** A waitlisted row (`alias`) whose class starts within its trainer's `waitlist_cutoff_hours` of now. */
+const pastCutoff = (alias: string, nowIso: string) =>
+  sql`${sql.raw(alias)}.start_time <= strftime('%Y-%m-%dT%H:%M:%fZ', ${nowIso},
+    '+' || (SELECT waitlist_cutoff_hours FROM trainers t WHERE t.id = ${sql.raw(alias)}.trainer_id) || ' hours')`;
+
 /**
  * The earliest waitlisted places of a class (by joining time), as many as it has free places
  * (a scheduled class not yet started), become pending or confirmed (the trainer's
  * `auto_confirm`). One who joined with a pack keeps it when it still has a credit to reserve,
- * and is promoted without it otherwise: the queue's order is never skipped. Each is told once
+ * and is promoted without it otherwise: the queue's order is never skipped. Entries past the
+ * trainer's cut-off are left waiting (the cron lapses them and tells them). Each is told once
  * (`waitlist_promoted`, keyed by booking). `classSessionId` is a value or SQL (a subquery).
  */
 export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: string): D1PreparedStatement[] {
@@ -32,6 +38,7 @@ export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: 
           > ${reservedCredits(sql`bookings.client_package_id`)} THEN client_package_id ELSE NULL END,
       sequence = sequence + 1, updated_at = ${nowIso}
     WHERE id IN (SELECT w.id FROM bookings w WHERE w.class_session_id = ${classSessionId} AND w.status = 'waitlisted'
+      AND NOT ${pastCutoff('w', nowIso)}
       ORDER BY w.created_at, w.id LIMIT max(0, ${free}))`;
   // The places this very statement promoted: active, changed now, changed once (sequence 1), and
   // not a place the trainer confirmed at the same instant (that one has its confirmation message).
@@ -53,9 +60,7 @@ export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: 
 export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired: number; ids: number[] }> {
   const lapse = sql`UPDATE ${bookings} SET status = 'cancelled', cancellation_reason = ${WAITLIST_EXPIRED_REASON},
       cancelled_at = ${nowIso}, sequence = sequence + 1, updated_at = ${nowIso}
-    WHERE status = 'waitlisted' AND class_session_id IS NOT NULL
-      AND start_time <= strftime('%Y-%m-%dT%H:%M:%fZ', ${nowIso},
-        '+' || (SELECT waitlist_cutoff_hours FROM trainers t WHERE t.id = bookings.trainer_id) || ' hours')
+    WHERE status = 'waitlisted' AND class_session_id IS NOT NULL AND ${pastCutoff('bookings', nowIso)}
     RETURNING id`;
   const lapsed = sql`b.status = 'cancelled' AND b.cancellation_reason = ${WAITLIST_EXPIRED_REASON} AND b.cancelled_at = ${nowIso}`;
   const [changed, told] = await db.$client.batch<{ id: number }>([

@@ -280,31 +280,55 @@ export function wallInstant(date: string, time: string, timeZone: string): numbe
 export const MAX_OCCURRENCES = 52;
 
 /**
- * The occurrences of a weekly repeat that starts at `firstStart`: the same local wall-clock time
- * in `timeZone` on every listed weekday, in the weeks (Monday to Sunday) that are a multiple of
- * `intervalWeeks` after the first one, from the first occurrence's date on, until `count`
- * occurrences or the `until` date (at most MAX_OCCURRENCES either way). DST changes keep the
- * wall time; a day on which it does not exist yields `start: null` (the caller reports it).
+ * The local dates of a weekly repeat from `firstDate` on: every listed weekday, in the weeks
+ * (Monday to Sunday) that are a multiple of `intervalWeeks` after the first one, until `count`
+ * dates or the `until` date (no cap here); with neither bound, the first week only.
  */
-export function weeklyOccurrences(firstStart: number, timeZone: string, repeat: WeeklyRepeat): Occurrence[] {
-  const first = Temporal.Instant.fromEpochMilliseconds(firstStart).toZonedDateTimeISO(timeZone);
-  const firstDate = first.toPlainDate();
-  const time = localTime(firstStart, timeZone);
+function* weeklyDates(firstDate: Temporal.PlainDate, repeat: WeeklyRepeat): Generator<Temporal.PlainDate> {
   const weekdays = [...new Set(repeat.weekdays)].sort((a, b) => a - b);
-  const limit = Math.min(repeat.count ?? MAX_OCCURRENCES, MAX_OCCURRENCES);
+  if (!weekdays.length || repeat.intervalWeeks < 1) return;
   const monday = firstDate.subtract({ days: firstDate.dayOfWeek - 1 });
-  const out: Occurrence[] = [];
-  if (!weekdays.length || repeat.intervalWeeks < 1) return out;
-  for (let week = 0; out.length < limit; week += repeat.intervalWeeks) {
+  const last = repeat.until ? Temporal.PlainDate.from(repeat.until) : null;
+  let given = 0;
+  for (let week = 0; ; week += repeat.intervalWeeks) {
     for (const weekday of weekdays) {
       const date = monday.add({ days: week * 7 + weekday });
       if (Temporal.PlainDate.compare(date, firstDate) < 0) continue;
-      if (repeat.until && Temporal.PlainDate.compare(date, Temporal.PlainDate.from(repeat.until)) > 0) return out;
-      if (out.length >= limit) return out;
-      const iso = date.toString();
-      out.push({ date: iso, start: wallInstant(iso, time, timeZone) });
+      if (last && Temporal.PlainDate.compare(date, last) > 0) return;
+      if (repeat.count !== undefined && given >= repeat.count) return;
+      given++;
+      yield date;
     }
-    if (!repeat.until && !repeat.count) return out; // neither bound: the first week only (callers require one)
+    if (!last && repeat.count === undefined) return; // neither bound (callers require one)
+  }
+}
+
+const firstLocalDate = (firstStart: number, timeZone: string): Temporal.PlainDate =>
+  Temporal.Instant.fromEpochMilliseconds(firstStart).toZonedDateTimeISO(timeZone).toPlainDate();
+
+/**
+ * How many occurrences a weekly repeat from `firstStart` has, uncapped: a caller refuses an
+ * `until` that gives more than MAX_OCCURRENCES rather than cutting it.
+ */
+export function weeklyOccurrenceCount(firstStart: number, timeZone: string, repeat: WeeklyRepeat): number {
+  let n = 0;
+  for (const _ of weeklyDates(firstLocalDate(firstStart, timeZone), repeat)) n++;
+  return n;
+}
+
+/**
+ * The occurrences of a weekly repeat that starts at `firstStart`: the same local wall-clock time
+ * in `timeZone` on the repeat's dates (`weeklyDates`), at most MAX_OCCURRENCES of them. DST
+ * changes keep the wall time; a day on which it does not exist yields `start: null` (the caller
+ * reports it).
+ */
+export function weeklyOccurrences(firstStart: number, timeZone: string, repeat: WeeklyRepeat): Occurrence[] {
+  const time = localTime(firstStart, timeZone);
+  const out: Occurrence[] = [];
+  for (const date of weeklyDates(firstLocalDate(firstStart, timeZone), repeat)) {
+    if (out.length >= MAX_OCCURRENCES) break;
+    const iso = date.toString();
+    out.push({ date: iso, start: wallInstant(iso, time, timeZone) });
   }
   return out;
 }

@@ -1,9 +1,10 @@
 // Standing series: the repeat checked and expanded (in the trainer's zone), and the read model.
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { seriesBookings } from '../bookings/queries';
+import { planRepeat } from '../bookings/repeat';
 import type { CreateSeriesCommand } from '../bookings/schedule-object';
 import { type BookingSeries, bookingSeries } from '../db/schema';
-import { addMonths, localDate, localTime, weekdayOf, weeklyOccurrences } from '../lib/calendar';
+import { localTime } from '../lib/calendar';
 import type { Db } from '../lib/db';
 import { countedPage, pageOffset } from '../lib/pagination';
 import { type FieldErrors, invalid, notFound } from '../lib/problem';
@@ -17,39 +18,29 @@ export function planSeries(
 ): Pick<CreateSeriesCommand, 'rule' | 'occurrences'> {
   const tz = trainer.timezone;
   const start = Date.parse(body.start_time);
-  const firstDate = localDate(start, tz);
   const { count, until } = body.repeat;
-  const weekdays = body.repeat.weekdays ?? [weekdayOf(firstDate)];
+  const intervalWeeks = body.repeat.interval_weeks ?? 1;
+  const plan = planRepeat(start, tz, { weekdays: body.repeat.weekdays, intervalWeeks, count, until });
   const errors: FieldErrors = {};
   if (start <= Date.parse(now)) errors.start_time = ['Start time must be in the future.'];
   if ((count === undefined) === (until === undefined)) {
     errors.repeat = ['Give exactly one of count (1 to 52 occurrences) or until (a date).'];
   }
-  if (until !== undefined && (until < firstDate || until > addMonths(firstDate, 12))) {
-    errors['repeat.until'] = [
-      `Use a date from ${firstDate} to ${addMonths(firstDate, 12)} (at most a year after the first).`,
-    ];
-  }
-  if (!weekdays.includes(weekdayOf(firstDate))) {
-    errors['repeat.weekdays'] = [
-      `The first occurrence falls on weekday ${weekdayOf(firstDate)} (0 = Monday) in ${tz}; include it.`,
-    ];
-  }
+  Object.assign(errors, plan.errors);
   if (Object.keys(errors).length) throw invalid(errors);
   const rule = {
-    weekdays: [...new Set(weekdays)].sort((a, b) => a - b),
-    intervalWeeks: body.repeat.interval_weeks ?? 1,
+    weekdays: plan.weekdays,
+    intervalWeeks,
     count: count ?? null,
     until: until ?? null,
     firstStart: body.start_time,
     localTime: localTime(start, tz),
     timezone: tz,
   };
-  const occurrences = weeklyOccurrences(start, tz, {
-    weekdays: rule.weekdays,
-    intervalWeeks: rule.intervalWeeks,
-    ...(count !== undefined ? { count } : { until }),
-  }).map((o) => ({ date: o.date, start: o.start === null ? null : new Date(o.start).toISOString() }));
+  const occurrences = plan.occurrences.map((o) => ({
+    date: o.date,
+    start: o.start === null ? null : new Date(o.start).toISOString(),
+  }));
   return { rule, occurrences };
 }
 
