@@ -3,8 +3,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import {
   activePlaces,
-  isActiveStatus,
-  occupiedOverlaps,
   occupiedSpansOf,
   packageCoversService,
   reservedCredits,
