@@ -6,11 +6,10 @@ import { classSessions } from '../db/schema';
 import { MINUTE_MS, type Occurrence, type WeeklyRepeat } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { ApiError, conflict, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
-import type { Interval } from '../scheduling/slots';
 import { occupiedSpan } from '../scheduling/slots';
 import { type BookingService, type BookingTrainer, checkSchedule, readForBooking, type ScheduleRead } from './checks';
 import { iso } from './queries';
-import { planRepeat } from './repeat';
+import { occurrenceConflicts, planRepeat } from './repeat';
 import { retryOnScheduleChange, type SessionToCheck, scheduleChanged, scheduleMoved, sessionValid } from './sql';
 
 export interface CreateClassCommand {
@@ -91,20 +90,20 @@ async function scheduleClassesOnce(db: Db, cmd: CreateClassCommand, now: number)
   const last = Math.max(first, ...starts);
   const read = cmd.repeat ? await readSpan(db, cmd, { start: first, end: last + length, now }) : probe;
 
-  const taken: Interval[] = [];
-  const planned = occurrences.map((o) => {
-    const out: ClassOccurrence = { date: o.date, start_time: null, class_session: null, conflict: null };
-    if (o.start === null) return { ...out, conflict: 'nonexistent_local_time' };
-    const span = { start: o.start, end: o.start + length };
-    try {
-      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, cmd.allowOutsideAvailability);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.extra.code)) throw err;
-      return { ...out, start_time: iso(o.start), conflict: err.extra.code };
-    }
-    taken.push(occupiedSpan(span.start, span.end, service));
-    return { ...out, start_time: iso(o.start) };
-  });
+  const conflicts = occurrenceConflicts(
+    occurrences.map((o) => o.start),
+    service,
+    (span, taken) =>
+      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, cmd.allowOutsideAvailability),
+  );
+  const planned = occurrences.map(
+    (o, i): ClassOccurrence => ({
+      date: o.date,
+      start_time: o.start === null ? null : iso(o.start),
+      class_session: null,
+      conflict: conflicts[i] ?? null,
+    }),
+  );
   const refused = planned.filter((o) => o.conflict);
   if (!cmd.repeat && refused.length) {
     // One session: the conflict as a booking would have it.

@@ -4,12 +4,15 @@ import {
   addMonths,
   localDate,
   MAX_OCCURRENCES,
+  MINUTE_MS,
   type Occurrence,
   weekdayOf,
   weeklyOccurrenceCount,
   weeklyOccurrences,
 } from '../lib/calendar';
-import type { FieldErrors } from '../lib/problem';
+import { ApiError, type FieldErrors } from '../lib/problem';
+import type { ServiceTiming } from '../scheduling/service';
+import { type Interval, occupiedSpan } from '../scheduling/slots';
 
 /** A weekly repeat as asked: no weekdays = the first occurrence's; `count` or `until` (the caller checks one of them). */
 export interface RepeatAsk {
@@ -62,4 +65,29 @@ export function planRepeat(firstStart: number, timeZone: string, repeat: RepeatA
     return { errors, weekdays, occurrences: [] };
   }
   return { errors, weekdays, occurrences: weeklyOccurrences(firstStart, timeZone, rule) };
+}
+
+/**
+ * Each occurrence's verdict: null when `check` accepts it, else the code of the 409 it threw
+ * (`nonexistent_local_time` when its wall time does not exist). `check` gets the occupied spans
+ * of the occurrences accepted before it, so a repeat can never overlap itself.
+ */
+export function occurrenceConflicts(
+  starts: (number | null)[],
+  service: ServiceTiming,
+  check: (span: Interval, taken: Interval[]) => void,
+): (string | null)[] {
+  const taken: Interval[] = [];
+  return starts.map((start) => {
+    if (start === null) return 'nonexistent_local_time';
+    const span = { start, end: start + service.durationMinutes * MINUTE_MS };
+    try {
+      check(span, taken);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && err.extra.code) return err.extra.code;
+      throw err;
+    }
+    taken.push(occupiedSpan(span.start, span.end, service));
+    return null;
+  });
 }

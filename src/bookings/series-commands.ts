@@ -6,9 +6,9 @@ import { scheduleVersionIs } from '../db/fragments';
 import { bookingLinks, bookingSeries, bookings } from '../db/schema';
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { ApiError, invalid, notFound } from '../lib/problem';
+import { invalid, notFound } from '../lib/problem';
 import type { ServiceTiming } from '../scheduling/service';
-import { type Interval, occupiedSpan } from '../scheduling/slots';
+import { occupiedSpan } from '../scheduling/slots';
 import {
   type BookingPackage,
   type BookingTrainer,
@@ -17,6 +17,7 @@ import {
   readForBooking,
 } from './checks';
 import { iso } from './queries';
+import { occurrenceConflicts } from './repeat';
 import { batchByName, guardedInsert, retryOnScheduleChange, scheduleChanged, scheduleMoved } from './sql';
 
 export type SeriesMode = 'skip_conflicts' | 'all_or_nothing';
@@ -145,24 +146,20 @@ function checkOccurrences(
   occurrences: CreateSeriesCommand['occurrences'],
   now: number,
 ): OccurrenceResult[] {
-  const taken: Interval[] = [];
-  return occurrences.map((o) => {
-    const result: OccurrenceResult = { date: o.date, start_time: o.start, booking: null, conflict: null };
-    if (o.start === null) return { ...result, conflict: 'nonexistent_local_time' };
-    const start = Date.parse(o.start);
-    const end = start + service.durationMinutes * MINUTE_MS;
-    try {
-      checkPackageAndWindow(t, pkg && { ...pkg, reserved: pkg.reserved + taken.length }, start, now, false);
-      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, { start, end }, false);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && err.extra.code) {
-        return { ...result, conflict: err.extra.code as OccurrenceConflict };
-      }
-      throw err;
-    }
-    taken.push(occupiedSpan(start, end, service));
-    return result;
-  });
+  const conflicts = occurrenceConflicts(
+    occurrences.map((o) => (o.start === null ? null : Date.parse(o.start))),
+    service,
+    (span, taken) => {
+      checkPackageAndWindow(t, pkg && { ...pkg, reserved: pkg.reserved + taken.length }, span.start, now, false);
+      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, false);
+    },
+  );
+  return occurrences.map((o, i) => ({
+    date: o.date,
+    start_time: o.start,
+    booking: null,
+    conflict: (conflicts[i] ?? null) as OccurrenceConflict | null,
+  }));
 }
 
 interface NewSeries {
