@@ -12,20 +12,8 @@ import {
   type SlotRules,
   type WeeklyWindow,
 } from '../src/scheduling/slots';
+import { NOW, rules, w } from './slot-rules';
 
-const rules = (timezone: string, extra: Partial<SlotRules> = {}): SlotRules => ({
-  timezone,
-  durationMinutes: 60,
-  slotIntervalMinutes: 30,
-  bufferBeforeMinutes: 0,
-  bufferAfterMinutes: 0,
-  minNoticeMinutes: 0,
-  bookingHorizonDays: 365,
-  ...extra,
-});
-
-const NOW = Date.parse('2025-01-01T00:00:00Z');
-const w = (dayOfWeek: number, startTime: string, endTime: string): WeeklyWindow => ({ dayOfWeek, startTime, endTime });
 const everyDay = (start: string, end: string) => [0, 1, 2, 3, 4, 5, 6].map((d) => w(d, start, end));
 
 function days(from: string, to: string, windows: WeeklyWindow[], r: SlotRules, extra: Partial<FreeSlotsInput> = {}) {

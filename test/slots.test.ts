@@ -1,19 +1,7 @@
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { type FreeSlotsInput, freeSlots, type SlotRules, type WeeklyWindow } from '../src/scheduling/slots';
-
-const rules = (timezone: string, extra: Partial<SlotRules> = {}): SlotRules => ({
-  timezone,
-  durationMinutes: 60,
-  slotIntervalMinutes: 30,
-  bufferBeforeMinutes: 0,
-  bufferAfterMinutes: 0,
-  minNoticeMinutes: 0,
-  bookingHorizonDays: 365,
-  ...extra,
-});
-
-const NOW = Date.parse('2025-01-01T00:00:00Z');
+import { NOW, rules, w } from './slot-rules';
 
 function day(date: string, windows: WeeklyWindow[], r: SlotRules, extra: Partial<FreeSlotsInput> = {}) {
   const [only] = freeSlots({
@@ -32,7 +20,6 @@ function day(date: string, windows: WeeklyWindow[], r: SlotRules, extra: Partial
 const starts = (slots: { start_time: string }[]) => slots.map((s) => s.start_time);
 const local = (iso: string, tz: string) =>
   Temporal.Instant.from(iso).toZonedDateTimeISO(tz).toPlainTime().toString({ smallestUnit: 'minute' });
-const w = (dayOfWeek: number, startTime: string, endTime: string): WeeklyWindow => ({ dayOfWeek, startTime, endTime });
 
 describe('freeSlots across DST changes', () => {
   it('America/New_York 2025-03-09 (spring forward): the window keeps its wall times, no slot at 02:xx', () => {
