@@ -72,6 +72,9 @@ export const trainers = sqliteTable('trainers', {
   scheduleVersion: integer('schedule_version').notNull().default(0),
   // Waitlisted places never promoted lapse this many hours before their class starts.
   waitlistCutoffHours: integer('waitlist_cutoff_hours').notNull().default(2),
+  // The calendar feed's URL is derived from the trainer id and this generation (lib/tokens.ts
+  // feedToken): rotating raises it, and the old URL stops matching at once. Nothing secret stored.
+  calendarFeedGeneration: integer('calendar_feed_generation').notNull().default(0),
   ...timestamps,
 });
 
@@ -108,6 +111,8 @@ export const clients = sqliteTable(
     preferences: text('preferences', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
     notes: text('notes').notNull().default(''),
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    // The client's own feed of their sessions with this trainer (as trainers.calendar_feed_generation).
+    calendarFeedGeneration: integer('calendar_feed_generation').notNull().default(0),
     ...timestamps,
   },
   (t) => [
@@ -470,6 +475,7 @@ export const NOTIFICATION_KINDS = [
   'waitlist_promoted',
   'waitlist_expired',
   'class_cancelled',
+  'calendar_sync_failing',
 ] as const;
 /** Every kind an outbox row can have: the trainer's kinds above, and account mails that belong to no trainer. */
 export const OUTBOX_KINDS = [...NOTIFICATION_KINDS, 'email_verification'] as const;
@@ -671,3 +677,66 @@ export const adminSessions = sqliteTable(
 );
 
 export type AdminAuditEntry = typeof adminAuditLog.$inferSelect;
+
+/** Where busy time comes from: a secret iCalendar address today; an API connector (Google, Microsoft) later. */
+export const CALENDAR_PROVIDERS = ['ics'] as const;
+
+/** A trainer's own calendar whose busy time blocks bookings. */
+export const calendarConnections = sqliteTable(
+  'calendar_connections',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    provider: text('provider', { enum: CALENDAR_PROVIDERS }).notNull().default('ics'),
+    name: text('name').notNull(),
+    // The address is a secret: stored encrypted (AES-GCM, lib/tokens.ts), shown only as its hint
+    // ("calendar.google.com …a1b2c3"); its SHA-256 finds the same address twice.
+    urlCiphertext: text('url_ciphertext').notNull(),
+    urlHint: text('url_hint').notNull(),
+    urlHash: text('url_hash').notNull(),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    // The last answer's validators, sent back as If-None-Match / If-Modified-Since.
+    etag: text('etag'),
+    lastModified: text('last_modified'),
+    lastAttemptAt: text('last_attempt_at'),
+    lastSyncedAt: text('last_synced_at'),
+    lastError: text('last_error'),
+    // Failed syncs in a row; the trainer is told once when it reaches 3 (failing_since names the streak).
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    failingSince: text('failing_since'),
+    busyCount: integer('busy_count').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    index('calendar_connections_trainer_idx').on(t.trainerId),
+    index('calendar_connections_due_idx').on(t.isActive, t.lastAttemptAt),
+  ],
+);
+
+/**
+ * Busy time imported from a connection: UTC instants, half-open [start, end), never longer than
+ * MAX_BUSY_MINUTES (longer events are stored as consecutive pieces), so an overlap query can bound
+ * its index scan by start_time as it does for bookings. Replaced whole by each successful sync.
+ */
+export const calendarBusy = sqliteTable(
+  'calendar_busy',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    connectionId: integer('connection_id')
+      .notNull()
+      .references(() => calendarConnections.id, { onDelete: 'cascade' }),
+    startTime: text('start_time').notNull(),
+    endTime: text('end_time').notNull(),
+  },
+  (t) => [
+    index('calendar_busy_trainer_start_idx').on(t.trainerId, t.startTime),
+    index('calendar_busy_connection_idx').on(t.connectionId),
+  ],
+);
+
+export type CalendarConnection = typeof calendarConnections.$inferSelect;

@@ -124,3 +124,74 @@ export async function newManageLink(
   const token = await manageToken(secret, salt);
   return { token, salt, tokenHash: await sha256Hex(token) };
 }
+
+// ---- calendar feeds and stored secrets ------------------------------------------------------
+
+/**
+ * A calendar feed's token: `t<trainer id>.<mac>` for a trainer's feed, `c<client id>.<mac>` for a
+ * client's, the MAC over the owner and its generation. Rotating raises the generation, so every
+ * older token stops verifying at once; nothing secret is stored.
+ */
+export async function feedToken(secret: string, kind: 't' | 'c', id: number, generation: number): Promise<string> {
+  return `${kind}${id}.${base64url(await hmacSha256(secret, `calendar-feed:${kind}:${id}:${generation}`))}`;
+}
+
+/** The owner a feed token names (not yet verified: compare with `feedToken` of its generation). */
+export function feedTokenOwner(token: string): { kind: 't' | 'c'; id: number } | null {
+  const m = /^([tc])([1-9]\d{0,15})\.[A-Za-z0-9_-]{43}$/.exec(token);
+  if (!m) return null;
+  const id = Number(m[2]);
+  return Number.isSafeInteger(id) ? { kind: m[1] as 't' | 'c', id } : null;
+}
+
+// The AES-GCM key of a purpose, derived from the app secret (HKDF-SHA256), once per isolate.
+const aesKeys = new Map<string, Promise<CryptoKey>>();
+function aesKeyOf(secret: string, purpose: string): Promise<CryptoKey> {
+  const id = `${purpose}\u0000${secret}`;
+  let key = aesKeys.get(id);
+  if (!key) {
+    key = crypto.subtle
+      .importKey('raw', utf8.encode(secret), 'HKDF', false, ['deriveKey'])
+      .then((base) =>
+        crypto.subtle.deriveKey(
+          { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8.encode(purpose) },
+          base,
+          { name: 'AES-GCM', length: 256 },
+          false,
+          ['encrypt', 'decrypt'],
+        ),
+      );
+    aesKeys.set(id, key);
+  }
+  return key;
+}
+
+const fromBase64url = (text: string): Uint8Array =>
+  Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+
+/** `text` encrypted for storage (AES-256-GCM, a random 96-bit IV): `<iv>.<ciphertext>`, URL-safe. */
+export async function sealText(secret: string, purpose: string, text: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv },
+    await aesKeyOf(secret, purpose),
+    utf8.encode(text),
+  );
+  return `${base64url(iv)}.${base64url(new Uint8Array(sealed))}`;
+}
+
+/** The text `sealText` stored, or null when it was sealed under another secret or altered. */
+export async function openText(secret: string, purpose: string, sealed: string): Promise<string | null> {
+  const [iv, body] = sealed.split('.');
+  if (!iv || !body) return null;
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromBase64url(iv) },
+      await aesKeyOf(secret, purpose),
+      fromBase64url(body),
+    );
+    return new TextDecoder().decode(plain);
+  } catch {
+    return null;
+  }
+}
