@@ -181,6 +181,14 @@ const configSchema = z
       /** How long an unconfirmed public request holds its slot before the cron expires it. */
       pendingHoldHours: e.PENDING_HOLD_HOURS,
     },
+    calendar: {
+      /** Links in feeds point here; a connection to this origin's own feed is refused. */
+      appOrigin: e.APP_ORIGIN.replace(/\/$/, ''),
+      /** Signs feed URLs and seals stored calendar addresses (undefined: those calls answer 503). */
+      secret: usableJwtSecret(e),
+      /** Development only: plain http:// and local hosts are accepted as calendar addresses. */
+      allowPlainUrls: e.ENVIRONMENT === 'development',
+    },
     paddle: {
       environment: e.PADDLE_ENVIRONMENT,
       apiBase: e.PADDLE_API_BASE,
@@ -198,6 +206,7 @@ export type Config = z.output<typeof configSchema>;
 export type NotifyConfig = Config['notify'];
 export type PaddleConfig = Config['paddle'];
 export type BookingsConfig = Config['bookings'];
+export type CalendarConfig = Config['calendar'];
 
 /** Thrown when a setting is malformed; names each one (values of secrets are never shown). */
 export class ConfigError extends ApiError {
