@@ -2,7 +2,7 @@
 // is a secret: checked against the SSRF rules, stored sealed, never shown again (only its hint).
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
 import type { Bindings } from '../src/lib/config';
 import { openText, sha256Hex } from '../src/lib/tokens';
@@ -102,6 +102,8 @@ async function fetchWith(
   await waitOnExecutionContext(ctx);
   return { status: res.status, text: await res.text() };
 }
+
+afterEach(() => vi.restoreAllMocks());
 
 describe('calendar connections: create, list, retrieve', () => {
   it('creates a connection shown by its hint only; the address is sealed in D1 and opens back to itself', async () => {
@@ -246,6 +248,24 @@ describe('calendar connections: the address rules', () => {
     expect(dev.status).toBe(201);
     expect((JSON.parse(dev.text) as Connection).ics_url_hint).toBe('localhost:9911 …le.ics');
     expect((await create(token, { name: 'Local', ics_url: url.replace('9911', '9912') })).status).toBe(400);
+  });
+
+  it('writes no address to the logs (development logs every request)', async () => {
+    const { token } = await registerTrainer();
+    const lines: string[] = [];
+    for (const level of ['log', 'info', 'warn', 'error'] as const)
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+    const dev = { ENVIRONMENT: 'development', LOG_REQUESTS: 'true' };
+    const made = await fetchWith(dev, 'POST', BASE, token, { name: 'Mine', ics_url: GOOGLE });
+    const { id } = JSON.parse(made.text) as Connection;
+    await fetchWith(dev, 'POST', BASE, token, { name: 'Again', ics_url: GOOGLE });
+    await fetchWith(dev, 'POST', BASE, token, {
+      name: '',
+      ics_url: `${GOOGLE.replace('calendar.google.com', '10.0.0.1')}`,
+    });
+    await fetchWith(dev, 'PATCH', `${BASE}${id}/`, token, { ics_url: GOOGLE.replace('basic', 'full') });
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(line).not.toContain('private-9f8e7d6c5b4a');
   });
 });
 
