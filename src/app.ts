@@ -8,6 +8,7 @@ import { adminApiRouter } from './admin/routes';
 import { analyticsRouter } from './analytics/routes';
 import { classSessionsRouter } from './bookings/class-routes';
 import { bookingsRouter } from './bookings/routes';
+import { calendarConnectionsRouter } from './calendar/connection-routes';
 import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
 import { API_CSP, securityHeaders } from './lib/html';
@@ -143,6 +144,7 @@ function mountAreas(app: App) {
   app.route('/', clientPortalRouter);
   app.route('/', packagesRouter);
   app.route('/', servicesRouter);
+  app.route('/', calendarConnectionsRouter);
   app.route('/', analyticsRouter);
   app.route('/', notificationsRouter);
   app.route('/', paymentsRouter);
