@@ -156,12 +156,9 @@ export const manageOut = z
       description:
         "The client's own calendar feed (every session of theirs with this trainer) to subscribe to: https. Only for a booking the trainer made; null for a web booking, whose link goes to whoever typed the email.",
     }),
-    calendar_feed_webcal_url: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'The same feed as webcal://, which opens the calendar app; null with `calendar_feed_url`.',
-      }),
+    calendar_feed_webcal_url: z.string().nullable().openapi({
+      description: 'The same feed as webcal://, which opens the calendar app; null with `calendar_feed_url`.',
+    }),
   })
   .openapi('PublicManagedBooking');
 
