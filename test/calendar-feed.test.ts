@@ -160,6 +160,16 @@ describe("the trainer's calendar feed", () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect(value(eventsOf(changed.text).get(uid('booking', w.ids.pending)), 'status')).toBe('CONFIRMED');
+
+    // a cancelled class stays for 30 days, as CANCELLED; its places were cancelled with it
+    const cancel = await api('POST', `/api/class-sessions/${w.classId}/cancel/`, {
+      token: w.t.token,
+      headers: pinned(NOW),
+    });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
+    const afterCancel = eventsOf((await getFeed(w.urls.url)).text);
+    expect(value(afterCancel.get(uid('class', w.classId)), 'status')).toBe('CANCELLED');
+    expect(value(afterCancel.get(uid('class', w.classId)), 'summary')).toBe('Group HIIT · 0/8 booked');
   });
 
   it('rotate: the old address is 404 at once, the new one works; forged and borrowed tokens are 404', async () => {
