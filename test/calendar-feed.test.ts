@@ -1,11 +1,13 @@
 // Calendar feeds out: the trainer's secret iCalendar address (bookings, class sessions, breaks),
 // its rotation, ETag/304, the per-feed rate limit, and a client's own feed linked from the manage
 // page. Every file is read back with ical.js, as a calendar app would.
+import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import ICAL from 'ical.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createApp } from '../src/app';
 import { manageToken } from '../src/lib/tokens';
-import { api, book, createClient, type ProblemBody, setupTrainer } from './helpers';
+import { api, book, countingD1, createClient, type ProblemBody, setupTrainer } from './helpers';
 
 const DAY = 86_400_000;
 const ORIGIN = 'http://localhost:8787';
@@ -235,6 +237,39 @@ describe("the trainer's calendar feed", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await getFeed(urlB)).status).toBe(200);
+  });
+});
+
+describe('the feed as a platform sees it', () => {
+  it('is read in three D1 round trips however many events (owner, rate limit, one batch of rows)', async () => {
+    const w = await trainerWithWeek();
+    const counted = countingD1(env.DB);
+    const res = await createApp().fetch(
+      new Request(`http://example.com${new URL(w.urls.url).pathname}`, { headers: pinned(NOW) }),
+      { ...env, DB: counted.db },
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(200);
+    expect(eventsOf(await res.text()).size).toBe(8);
+    expect(counted.count()).toBe(3);
+  });
+
+  it('never writes a feed token into the request log', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const token = `t1.${'Q'.repeat(43)}`;
+      const res = await createApp().fetch(
+        new Request(`http://example.com/api/calendar/feed/${token}.ics`),
+        { ...env, ENVIRONMENT: 'development' },
+        createExecutionContext(),
+      );
+      expect(res.status).toBe(404);
+      const lines = log.mock.calls.map((c) => String(c[0]));
+      expect(lines.some((l) => l.includes('/api/calendar/feed/<token>.ics'))).toBe(true);
+      expect(lines.some((l) => l.includes('Q'.repeat(43)))).toBe(false);
+    } finally {
+      log.mockRestore();
+    }
   });
 });
 
