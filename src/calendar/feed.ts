@@ -9,7 +9,7 @@ import { addDays, today } from '../lib/calendar';
 import type { CalendarConfig } from '../lib/config';
 import { batchSteps, type Db } from '../lib/db';
 import { type IcalEvent, icalCalendar } from '../lib/ical';
-import { personNameOf, trainerNameOf } from '../lib/names';
+import { personNameOf, trainerName } from '../lib/names';
 import { notFound, unavailable } from '../lib/problem';
 import { enforce, RATE_POLICIES } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
@@ -99,15 +99,16 @@ type OwnerRow = Omit<FeedOwner, 'kind'> & { generation: number };
 async function ownerOf(db: Db, secret: string, token: string): Promise<FeedOwner | null> {
   const named = feedTokenOwner(token);
   if (!named) return null;
-  const trainerColumns = sql`t.id AS trainerId, t.timezone, t.booking_horizon_days AS horizonDays,
-    ${trainerNameOf('t', 'u')} AS trainerName, max(t.updated_at, u.updated_at) AS trainerStamp`;
+  // as clients see the trainer (the booking .ics says the same): never the trainer's email
+  const trainerColumns = sql`trainers.id AS trainerId, trainers.timezone, trainers.booking_horizon_days AS horizonDays,
+    ${trainerName('Your trainer')} AS trainerName, max(trainers.updated_at, users.updated_at) AS trainerStamp`;
+  const withUser = sql`JOIN users ON users.id = trainers.user_id`;
   const query =
     named.kind === 't'
-      ? sql`SELECT ${trainerColumns}, NULL AS clientId, t.calendar_feed_generation AS generation
-          FROM trainers t JOIN users u ON u.id = t.user_id WHERE t.id = ${named.id}`
+      ? sql`SELECT ${trainerColumns}, NULL AS clientId, trainers.calendar_feed_generation AS generation
+          FROM trainers ${withUser} WHERE trainers.id = ${named.id}`
       : sql`SELECT ${trainerColumns}, c.id AS clientId, c.calendar_feed_generation AS generation
-          FROM clients c JOIN trainers t ON t.id = c.trainer_id JOIN users u ON u.id = t.user_id
-          WHERE c.id = ${named.id}`;
+          FROM clients c JOIN trainers ON trainers.id = c.trainer_id ${withUser} WHERE c.id = ${named.id}`;
   const [row] = await db.all<OwnerRow>(query);
   if (!row || !sameText(token, await feedToken(secret, named.kind, named.id, row.generation))) return null;
   const { generation: _, ...owner } = row;
