@@ -9,6 +9,7 @@ import { analyticsRouter } from './analytics/routes';
 import { classSessionsRouter } from './bookings/class-routes';
 import { bookingsRouter } from './bookings/routes';
 import { calendarConnectionsRouter } from './calendar/connection-routes';
+import { calendarFeedRouter } from './calendar/feed-routes';
 import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
 import { API_CSP, securityHeaders } from './lib/html';
@@ -43,7 +44,10 @@ const requestLog = createMiddleware<AppEnv>(async (c, next) => {
         request_id: id,
         method: c.req.method,
         // Manage-link tokens are credentials: never written to logs.
-        path: new URL(c.req.url).pathname.replace(/\/(bookings|manage)\/[A-Za-z0-9_-]{20,}/, '/$1/<token>'),
+        path: new URL(c.req.url).pathname
+          .replace(/\/(bookings|manage)\/[A-Za-z0-9_-]{20,}/, '/$1/<token>')
+          // so are calendar feed addresses
+          .replace(/\/feed\/[^/]+\.ics/, '/feed/<token>.ics'),
         status: c.res.status,
         ms: Date.now() - started,
       }),
@@ -142,6 +146,7 @@ function mountAreas(app: App) {
   app.route('/', seriesRouter);
   app.route('/', classSessionsRouter);
   app.route('/', clientPortalRouter);
+  app.route('/', calendarFeedRouter);
   app.route('/', packagesRouter);
   app.route('/', servicesRouter);
   app.route('/', calendarConnectionsRouter);

@@ -4,7 +4,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
-import { foldLine, icalText } from '../src/lib/ical';
+import { icalCalendar } from '../src/lib/ical';
 import { registerAs, registerStaff } from './admin-helpers';
 import { api, at, book, futureDay, type ProblemBody, setupTrainer, uniqueEmail } from './helpers';
 
@@ -233,12 +233,34 @@ describe('control characters', () => {
 });
 
 describe('iCalendar text (lib/ical.ts)', () => {
+  // The lines of SUMMARY in a one-event calendar built by the library.
+  const summaryLines = (summary: string) => {
+    const text = icalCalendar({
+      prodId: '-//Test//EN',
+      events: [
+        {
+          uid: 'u@x',
+          sequence: 0,
+          stamp: '2026-01-01T00:00:00.000Z',
+          start: '2026-01-01T10:00:00.000Z',
+          end: '2026-01-01T11:00:00.000Z',
+          summary,
+          status: 'CONFIRMED',
+        },
+      ],
+    });
+    const lines = text.split('\r\n');
+    const first = lines.findIndex((l) => l.startsWith('SUMMARY:'));
+    const end = lines.findIndex((l, i) => i > first && !l.startsWith(' '));
+    return lines.slice(first, end);
+  };
+
   it('folds at 75 octets without splitting a UTF-8 sequence, and escapes every TEXT special', () => {
     const octets = (l: string) => new TextEncoder().encode(l).length;
-    const folded = foldLine(`SUMMARY:${'x'.repeat(66)}é${'€'.repeat(40)}`).split('\r\n');
+    const folded = summaryLines(`${'x'.repeat(66)}é${'€'.repeat(40)}`);
     expect(folded.map(octets)).toEqual([74, 75, 49]); // é (2 octets) would make the first 76
     expect(folded.slice(1).every((l) => l.startsWith(' '))).toBe(true);
-    expect(foldLine('A'.repeat(75))).toBe('A'.repeat(75));
-    expect(icalText('a\\b;c,d\r\ne\rf\ng\th\u0000i')).toBe('a\\\\b\\;c\\,d\\ne\\nf\\ng\th i');
+    expect(summaryLines('A'.repeat(66))).toEqual([`SUMMARY:${'A'.repeat(66)}`]);
+    expect(summaryLines('a\\b;c,d\r\ne\rf\ng\th\u0000i')).toEqual(['SUMMARY:a\\\\b\\;c\\,d\\ne\\nf\\ng\th i']);
   });
 });

@@ -154,6 +154,7 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
     const tokenOf = await manageToken(t.slug);
     const manage = randomToken();
     const member = await verifiedClientUser();
+    const feed = new URL((await api<{ url: string }>('GET', '/api/calendar/feed/', { token })).body.url).pathname;
     // How to call each limited operation from one address; each is driven until it answers 429.
     const drivers: Record<string, (ip: string) => Promise<Reply>> = {
       'POST /api/users/register': (ip) => register(ip),
@@ -183,6 +184,7 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
           headers: from(ip),
           body: { start_time: `${futureDay(6).date}T10:00:00.000Z` },
         }),
+      'GET /api/calendar/feed/{token}.ics': () => api('GET', feed),
       'POST /api/client/bookings': () => api('POST', '/api/client/bookings/', { token: member, body: {} }),
       'POST /api/client/bookings/{id}/reschedule': () =>
         api('POST', '/api/client/bookings/999999999/reschedule/', {

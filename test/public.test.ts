@@ -312,6 +312,9 @@ describe('the manage link', () => {
       credit_used_if_cancelled_now: false,
       late_cancellation_from: slotAt(11, '10:00'),
       reschedule_until: slotAt(11, '10:00'),
+      // a web booking's link goes to whoever typed the email: no feed of the client's other sessions
+      calendar_feed_url: null,
+      calendar_feed_webcal_url: null,
     });
     const calendar = await exports.default.fetch(new Request(`http://example.com/api/public/bookings/${token}/ics`));
     expect(calendar.headers.get('content-type')).toContain('text/calendar');

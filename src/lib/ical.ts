@@ -1,44 +1,127 @@
-// iCalendar (RFC 5545) text, once: TEXT values escaped (§3.3.11), content lines folded at 75
-// octets (§3.1) and ended with CRLF.
-
-const MAX_OCTETS = 75;
-const utf8 = new TextEncoder();
+// iCalendar (RFC 5545) output, built with ical.js: a VCALENDAR of VEVENTs, TEXT values escaped by
+// the library, content lines folded so that every physical line holds at most 75 octets (never
+// inside a UTF-8 sequence), each ended with CRLF, the document too.
+import ICAL from 'ical.js';
 
 /**
- * A TEXT value: backslash, semicolon and comma escaped, every line break (CRLF, CR or LF) as
- * `\n`, any other control character but TAB as a space. A stored CR can never end a line.
+ * ical.js folds a content line into pieces of `foldLength` octets and puts a space before each
+ * continuation: 74 keeps the first line and every continuation (space included) within 75.
  */
-export const icalText = (text: string): string =>
-  text
-    .replace(/\\/g, '\\\\')
-    .replace(/;/g, '\\;')
-    .replace(/,/g, '\\,')
-    .replace(/\r\n?|\n/g, '\\n')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls TEXT may not hold
-    .replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ');
+const FOLD_OCTETS = 74;
 
-/** A UTC instant as an iCalendar DATE-TIME (`20250115T100000Z`). */
-export const icalTime = (iso: string): string => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+/** A timed instant (UTC ISO text) or a whole local day (`{ date: 'YYYY-MM-DD' }`, an all-day event). */
+export type IcalWhen = string | { date: string };
 
-/** One content line folded: at most 75 octets a line, never inside a UTF-8 sequence, CRLF + space between. */
-export function foldLine(line: string): string {
-  const parts: string[] = [];
-  let current = '';
-  let octets = 0;
-  for (const ch of line) {
-    const size = utf8.encode(ch).length;
-    // a continuation line starts with the space, which counts towards its 75
-    if (octets + size > MAX_OCTETS) {
-      parts.push(current);
-      current = ' ';
-      octets = 1;
-    }
-    current += ch;
-    octets += size;
-  }
-  parts.push(current);
-  return parts.join('\r\n');
+export interface IcalPerson {
+  name: string;
+  email: string;
 }
 
-/** An iCalendar object from its content lines: each folded, each ended with CRLF. */
-export const icalDocument = (lines: string[]): string => lines.map((l) => `${foldLine(l)}\r\n`).join('');
+export interface IcalEvent {
+  uid: string;
+  sequence: number;
+  /** DTSTAMP (UTC ISO): for a feed, when the row last changed, so an unchanged feed is byte-identical. */
+  stamp: string;
+  start: IcalWhen;
+  /** The end, exclusive (the day after the last one for an all-day event). */
+  end: IcalWhen;
+  summary: string;
+  description?: string;
+  url?: string | null;
+  location?: string;
+  /** A video link, as CONFERENCE (RFC 7986). */
+  conference?: string;
+  organizer?: IcalPerson;
+  attendee?: IcalPerson;
+  status: 'TENTATIVE' | 'CONFIRMED' | 'CANCELLED';
+}
+
+export interface IcalCalendar {
+  prodId: string;
+  method?: 'PUBLISH' | 'REQUEST' | 'CANCEL';
+  /** A subscribed feed: its name (X-WR-CALNAME) and how often apps should fetch it again. */
+  feed?: { name: string; refreshMinutes: number };
+  events: IcalEvent[];
+}
+
+/** A UTC instant as an iCalendar DATE-TIME (`20250115T100000Z`), as calendar links write it. */
+export const icalTime = (iso: string): string => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/**
+ * Text as a TEXT value may hold it before escaping: every line break (CRLF, CR or LF) one LF (the
+ * library writes `\n`), any other control character but TAB a space. A stored CR never ends a line.
+ */
+const clean = (text: string): string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls TEXT may not hold
+  text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+
+/** A parameter value: no control character (a quoted-string cannot hold one); quotes are RFC 6868-encoded. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the controls a parameter may not hold
+const paramValue = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, '');
+
+const timeOf = (when: IcalWhen): ICAL.Time =>
+  typeof when === 'string'
+    ? ICAL.Time.fromDateTimeString(`${when.slice(0, 19)}Z`)
+    : ICAL.Time.fromDateString(when.date);
+
+/** A property of a type the library does not know (RFC 7986, X-): the value as given, with its parameters. */
+function rawProperty(name: string, value: string, params: [string, string][] = []): ICAL.Property {
+  const p = new ICAL.Property(name);
+  for (const [k, v] of params) p.setParameter(k, v);
+  p.setValue(value);
+  return p;
+}
+
+function personProperty(name: 'organizer' | 'attendee', person: IcalPerson, extra: [string, string][] = []) {
+  const p = new ICAL.Property(name);
+  p.setParameter('cn', paramValue(person.name));
+  for (const [k, v] of extra) p.setParameter(k, v);
+  p.setValue(`mailto:${person.email}`);
+  return p;
+}
+
+function eventComponent(e: IcalEvent): ICAL.Component {
+  const v = new ICAL.Component('vevent');
+  v.addPropertyWithValue('uid', e.uid);
+  v.addPropertyWithValue('sequence', e.sequence);
+  v.addPropertyWithValue('dtstamp', timeOf(e.stamp));
+  v.addPropertyWithValue('dtstart', timeOf(e.start));
+  v.addPropertyWithValue('dtend', timeOf(e.end));
+  v.addPropertyWithValue('summary', clean(e.summary));
+  if (e.description) v.addPropertyWithValue('description', clean(e.description));
+  if (e.url) v.addPropertyWithValue('url', e.url);
+  if (e.location) v.addPropertyWithValue('location', clean(e.location));
+  if (e.conference)
+    v.addProperty(
+      rawProperty('conference', e.conference, [
+        ['value', 'URI'],
+        ['feature', 'VIDEO'],
+        ['label', 'Video call'],
+      ]),
+    );
+  if (e.organizer) v.addProperty(personProperty('organizer', e.organizer));
+  if (e.attendee) v.addProperty(personProperty('attendee', e.attendee, [['rsvp', 'FALSE']]));
+  v.addPropertyWithValue('status', e.status);
+  return v;
+}
+
+/** The library's own TEXT escaping, for a text property it does not know (X-WR-CALNAME). */
+const escapeText = (text: string): string => ICAL.design.icalendar.value.text.toICAL?.(clean(text)) ?? text;
+
+/** An iCalendar object: CRLF after every line, the last included; no physical line over 75 octets. */
+export function icalCalendar(c: IcalCalendar): string {
+  const cal = new ICAL.Component('vcalendar');
+  cal.addPropertyWithValue('version', '2.0');
+  cal.addPropertyWithValue('prodid', c.prodId);
+  cal.addPropertyWithValue('calscale', 'GREGORIAN');
+  if (c.method) cal.addPropertyWithValue('method', c.method);
+  if (c.feed) {
+    cal.addProperty(rawProperty('x-wr-calname', escapeText(c.feed.name)));
+    const every = `PT${c.feed.refreshMinutes}M`;
+    cal.addProperty(rawProperty('refresh-interval', every, [['value', 'DURATION']]));
+    cal.addProperty(rawProperty('x-published-ttl', every));
+  }
+  for (const e of c.events) cal.addSubcomponent(eventComponent(e));
+  ICAL.foldLength = FOLD_OCTETS;
+  return ICAL.stringify(cal.toJSON());
+}

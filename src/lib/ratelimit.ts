@@ -92,6 +92,9 @@ export const RATE_POLICIES = {
     per(ADDRESS, 30, MINUTE),
     per('manage link', 10, MINUTE),
   ),
+  // A calendar app polls a feed every 15 minutes or so; many apps fetch from a few shared addresses,
+  // so the limit is per feed, never per address.
+  calendarFeed: policy('calendar-feed', 'GET /api/calendar/feed/{token}.ics', per('feed', 60, HOUR)),
 } satisfies Record<string, RatePolicy>;
 
 const spell = (seconds: number) =>

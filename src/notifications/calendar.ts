@@ -1,5 +1,5 @@
 // A booking as an iCalendar object: the .ics download and every client email's attachment.
-import { icalDocument, icalText, icalTime } from '../lib/ical';
+import { icalCalendar } from '../lib/ical';
 
 export interface BookingEvent {
   bookingId: number;
@@ -26,46 +26,47 @@ export interface BookingEvent {
 export const ICS_FILENAME = 'booking.ics';
 
 // A no-show's session took place as booked (the client missed it): still CONFIRMED, not TENTATIVE.
-const STATUS: Record<string, string> = {
+const STATUS: Record<string, 'CANCELLED' | 'CONFIRMED'> = {
   cancelled: 'CANCELLED',
   confirmed: 'CONFIRMED',
   completed: 'CONFIRMED',
   no_show: 'CONFIRMED',
 };
 
+/** A booking's iCalendar STATUS: pending (and anything unknown) is TENTATIVE. */
+export const icsStatus = (status: string) => STATUS[status] ?? 'TENTATIVE';
+
+/** One UID per booking, from the app's host: every .ics, message and feed names the same event. */
+export const bookingUid = (appOrigin: string, bookingId: number): string =>
+  `booking-${bookingId}@${new URL(appOrigin).host}`;
+
 /** The address of "Name <addr@x>" or "addr@x". */
 export const addressOf = (from: string): string => /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();
-
-/** Parameter values with characters a quoted-string cannot hold removed (RFC 5545 §3.1). */
-const param = (v: string) => `"${v.replace(/["\p{Cc}]/gu, '')}"`;
 
 /**
  * One VEVENT with a UID stable per booking and the booking's SEQUENCE. `method`: PUBLISH for the
  * download, REQUEST for a message, CANCEL once cancelled (calendar apps then remove their copy).
  */
 export function bookingIcs(e: BookingEvent, method: 'PUBLISH' | 'REQUEST' | 'CANCEL'): string {
-  const host = new URL(e.appOrigin).host;
-  return icalDocument([
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//TrainerHub//Booking//EN',
-    'CALSCALE:GREGORIAN',
-    `METHOD:${method}`,
-    'BEGIN:VEVENT',
-    `UID:booking-${e.bookingId}@${host}`,
-    `SEQUENCE:${e.sequence}`,
-    `DTSTAMP:${icalTime(e.now)}`,
-    `DTSTART:${icalTime(e.startTime)}`,
-    `DTEND:${icalTime(e.endTime)}`,
-    `SUMMARY:${icalText(e.summary)}`,
-    `DESCRIPTION:${icalText(e.description)}`,
-    ...(e.manageUrl ? [`URL:${e.manageUrl}`] : []),
-    ...(e.location ? [`LOCATION:${icalText(e.location)}`] : []),
-    ...(e.videoUrl ? [`CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Video call:${e.videoUrl}`] : []),
-    `ORGANIZER;CN=${param(e.organizer.name)}:mailto:${e.organizer.email}`,
-    ...(e.attendee ? [`ATTENDEE;CN=${param(e.attendee.name)};RSVP=FALSE:mailto:${e.attendee.email}`] : []),
-    `STATUS:${STATUS[e.status] ?? 'TENTATIVE'}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-  ]);
+  return icalCalendar({
+    prodId: '-//TrainerHub//Booking//EN',
+    method,
+    events: [
+      {
+        uid: bookingUid(e.appOrigin, e.bookingId),
+        sequence: e.sequence,
+        stamp: e.now,
+        start: e.startTime,
+        end: e.endTime,
+        summary: e.summary,
+        description: e.description,
+        url: e.manageUrl,
+        location: e.location,
+        conference: e.videoUrl,
+        organizer: e.organizer,
+        attendee: e.attendee,
+        status: icsStatus(e.status),
+      },
+    ],
+  });
 }

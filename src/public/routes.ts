@@ -167,7 +167,7 @@ export const publicRouter = createRouter()
     return c.json(created, 201);
   })
   .openapi(manage, async (c) =>
-    c.json(await pub.getManaged(c.var.db, c.req.valid('param').token, isoNow(c.var.clock)), 200),
+    c.json(await pub.getManaged(c.var.db, c.req.valid('param').token, isoNow(c.var.clock), c.var.config.calendar), 200),
   )
   .openapi(reschedule, async (c) => {
     const deps = {
@@ -177,12 +177,14 @@ export const publicRouter = createRouter()
       now: isoNow(c.var.clock),
     };
     const { token } = c.req.valid('param');
-    return c.json(await pub.rescheduleManaged(deps, token, c.req.valid('json').start_time), 200);
+    const { start_time } = c.req.valid('json');
+    return c.json(await pub.rescheduleManaged(deps, c.var.config.calendar, token, start_time), 200);
   })
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';
     const { token } = c.req.valid('param');
-    return c.json(await pub.cancelManaged(c.var.db, c.env.NOTIFY_QUEUE, token, reason, isoNow(c.var.clock)), 200);
+    const deps = { db: c.var.db, queue: c.env.NOTIFY_QUEUE, now: isoNow(c.var.clock) };
+    return c.json(await pub.cancelManaged(deps, c.var.config.calendar, token, reason), 200);
   })
   .openapi(ics, async (c) => {
     const { appOrigin, notify } = c.var.config;

@@ -152,6 +152,13 @@ export const manageOut = z
       description:
         'The last instant a client may reschedule (start − the cut-off); null when the trainer does not allow it.',
     }),
+    calendar_feed_url: z.string().nullable().openapi({
+      description:
+        "The client's own calendar feed (every session of theirs with this trainer) to subscribe to: https. Only for a booking the trainer made; null for a web booking, whose link goes to whoever typed the email.",
+    }),
+    calendar_feed_webcal_url: z.string().nullable().openapi({
+      description: 'The same feed as webcal://, which opens the calendar app; null with `calendar_feed_url`.',
+    }),
   })
   .openapi('PublicManagedBooking');
 

@@ -2,6 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { bookAsClient, type ClientActionDeps, cancelAsClient, rescheduleAsClient } from '../bookings/client-actions';
 import { clientOptions } from '../bookings/client-reschedule';
 import type { ScheduleNamespace } from '../bookings/schedule-object';
+import { clientFeedUrls, type FeedUrls } from '../calendar/feed';
 import {
   bookingLinks,
   bookings,
@@ -14,6 +15,7 @@ import {
   users,
 } from '../db/schema';
 import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
+import type { CalendarConfig } from '../lib/config';
 import type { Db } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
@@ -181,6 +183,7 @@ async function bookingByToken(db: Db, token: string) {
       },
       pkg: { name: sessionPackages.name, sessionsRemaining: clientPackages.sessionsRemaining },
       clientPhone: clients.phone,
+      clientFeedGeneration: clients.calendarFeedGeneration,
       service: {
         id: services.id,
         name: services.name,
@@ -215,7 +218,15 @@ const shownPackage = (row: ManagedRow) =>
     ? { name: row.pkg.name, sessions_remaining: row.pkg.sessionsRemaining ?? 0 }
     : null;
 
-const managed = (row: ManagedRow, now: string) => ({
+/**
+ * The client's feed of all their sessions with this trainer: only for a booking the trainer made.
+ * A web booking's link goes to whoever typed the email (as `package`), and the feed would show
+ * that person every other session of the client's.
+ */
+const clientFeedOf = (row: ManagedRow, calendar: CalendarConfig) =>
+  row.booking.source === 'public' ? null : clientFeedUrls(calendar, row.booking.clientId, row.clientFeedGeneration);
+
+const managed = (row: ManagedRow, now: string, feed: FeedUrls | null) => ({
   start_time: row.booking.startTime,
   end_time: row.booking.endTime,
   status: row.booking.status,
@@ -240,9 +251,14 @@ const managed = (row: ManagedRow, now: string) => ({
     { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!shownPackage(row) },
     Date.parse(now),
   ),
+  calendar_feed_url: feed?.url ?? null,
+  calendar_feed_webcal_url: feed?.webcal_url ?? null,
 });
 
-export const getManaged = async (db: Db, token: string, now: string) => managed(await bookingByToken(db, token), now);
+export async function getManaged(db: Db, token: string, now: string, calendar: CalendarConfig) {
+  const row = await bookingByToken(db, token);
+  return managed(row, now, await clientFeedOf(row, calendar));
+}
 
 /** What a manage-link reschedule needs: the schedule objects, the queue and now. */
 export type ManageDeps = ClientActionDeps;
@@ -251,17 +267,22 @@ export type ManageDeps = ClientActionDeps;
  * The client moves the booking through the manage link: the trainer's schedule object checks it
  * (the trainer allows it, before the cut-off, an offered free slot) and tells the trainer.
  */
-export async function rescheduleManaged(deps: ManageDeps, token: string, startTime: string) {
+export async function rescheduleManaged(deps: ManageDeps, calendar: CalendarConfig, token: string, startTime: string) {
   const row = await bookingByToken(deps.db, token);
   await rescheduleAsClient(deps, row.booking, startTime);
-  return getManaged(deps.db, token, deps.now);
+  return getManaged(deps.db, token, deps.now, calendar);
 }
 
 /** The client cancels through the manage link, under the trainer's rules (late flag, credits, messages). */
-export async function cancelManaged(db: Db, queue: Queue<NotifyMessage>, token: string, reason: string, now: string) {
-  const row = await bookingByToken(db, token);
-  await cancelAsClient({ db, queue, now }, row.booking, reason);
-  return getManaged(db, token, now);
+export async function cancelManaged(
+  deps: { db: Db; queue: Queue<NotifyMessage>; now: string },
+  calendar: CalendarConfig,
+  token: string,
+  reason: string,
+) {
+  const row = await bookingByToken(deps.db, token);
+  await cancelAsClient(deps, row.booking, reason);
+  return getManaged(deps.db, token, deps.now, calendar);
 }
 
 /** The booking's calendar file (the same event as every client email's attachment), in the client's zone. */

@@ -295,6 +295,18 @@ export function renderManagePage(token: string, version: string): Rendered {
               Add to calendar (.ics)
             </a>
           </p>
+          {/* A booking the trainer made: the client's feed of every session with this trainer. */}
+          <p id="b-feed" hidden>
+            {/* biome-ignore lint/a11y/useValidAnchor: the script sets the link once the booking is loaded */}
+            <a id="b-feed-webcal" href="#">
+              Subscribe to all your sessions
+            </a>{' '}
+            (or add {/* biome-ignore lint/a11y/useValidAnchor: the script sets the link once the booking is loaded */}
+            <a id="b-feed-https" href="#">
+              this address
+            </a>{' '}
+            to your calendar)
+          </p>
           <p class="actions">
             <button type="button" id="reschedule-open" class="primary" hidden>
               Reschedule

@@ -21,6 +21,8 @@ interface Booking extends Slot {
   video_url?: string | null;
   late_cancellation_from?: string;
   reschedule_until?: string | null;
+  calendar_feed_url?: string | null;
+  calendar_feed_webcal_url?: string | null;
 }
 
 interface Page {
@@ -65,6 +67,11 @@ function render(p: Page, b: Booking) {
   const ics = $<HTMLAnchorElement>('b-ics');
   ics.href = `${p.base}ics`;
   show(ics.parentNode as HTMLElement, b.status !== 'cancelled');
+  if (b.calendar_feed_url && b.calendar_feed_webcal_url) {
+    $<HTMLAnchorElement>('b-feed-webcal').href = b.calendar_feed_webcal_url;
+    $<HTMLAnchorElement>('b-feed-https').href = b.calendar_feed_url;
+  }
+  show($('b-feed'), !!b.calendar_feed_url);
   const canCancel = b.can_cancel ?? false;
   const canMove = b.can_reschedule ?? false;
   show($('reschedule-open'), canMove);
