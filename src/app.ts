@@ -8,6 +8,7 @@ import { adminApiRouter } from './admin/routes';
 import { analyticsRouter } from './analytics/routes';
 import { classSessionsRouter } from './bookings/class-routes';
 import { bookingsRouter } from './bookings/routes';
+import { calendarSyncRouter } from './calendar/sync-routes';
 import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
 import { API_CSP, securityHeaders } from './lib/html';
@@ -145,6 +146,7 @@ function mountAreas(app: App) {
   app.route('/', servicesRouter);
   app.route('/', analyticsRouter);
   app.route('/', notificationsRouter);
+  app.route('/', calendarSyncRouter);
   app.route('/', paymentsRouter);
   app.route('/', publicRouter);
   app.route('/', widgetRouter);

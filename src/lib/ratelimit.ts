@@ -92,6 +92,12 @@ export const RATE_POLICIES = {
     per(ADDRESS, 30, MINUTE),
     per('manage link', 10, MINUTE),
   ),
+  // A trainer's "sync now" of a connected calendar: each one fetches a third party's server.
+  calendarSync: policy(
+    'calendar-sync',
+    'POST /api/calendar/connections/{id}/sync',
+    per('calendar connection', 1, MINUTE),
+  ),
 } satisfies Record<string, RatePolicy>;
 
 const spell = (seconds: number) =>
