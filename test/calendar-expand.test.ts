@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { busyFromIcs, CalendarParseError, MAX_BLOCKS } from '../src/calendar/expand';
 import { fixture } from './ics-fixtures';
 
-const OWN = 'trainerhub.test';
+const OWN = 'localhost';
 /** A block written short: "2027-03-10T09:00" → full UTC ISO text. */
 const block = (start: string, end: string) => ({ start: `${start}:00.000Z`, end: `${end}:00.000Z` });
 
@@ -121,7 +121,7 @@ describe('busyFromIcs: zones, merging and edges', () => {
           'X-MICROSOFT-CDO-BUSYSTATUS:FREE',
         ),
         vevent('5', 'DTEND:20270603T100000Z', 'SUMMARY:no start'),
-        vevent('x@TrainerHub.test:8787', 'DTSTART:20270604T090000Z', 'DTEND:20270604T100000Z'),
+        vevent('x@LocalHost:8787', 'DTSTART:20270604T090000Z', 'DTEND:20270604T100000Z'),
         vevent('6', 'DTSTART:20270605T090000Z', 'SUMMARY:no end: takes no time'),
       ].join('\r\n'),
     );

@@ -12,11 +12,9 @@ import { claimManualSync, syncConnection } from './sync';
 const syncState = z
   .object({
     id: z.number().int(),
-    status: z
-      .enum(['synced', 'unchanged', 'failed', 'skipped'])
-      .openapi({
-        description: 'synced: busy time replaced; unchanged: the calendar answered 304; failed: see last_error',
-      }),
+    status: z.enum(['synced', 'unchanged', 'failed', 'skipped']).openapi({
+      description: 'synced: busy time replaced; unchanged: the calendar answered 304; failed: see last_error',
+    }),
     last_synced_at: z.string().nullable(),
     last_error: z
       .string()
