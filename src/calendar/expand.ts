@@ -163,7 +163,9 @@ function expandSeries(run: Run, event: ICAL.Event, shape: Shape, replaced: Set<n
 /** One VEVENT (a whole series, or one occurrence it moved or changed) into spans. */
 function addEvent(run: Run, component: ICAL.Component, replaced: Set<number>) {
   if (takesNoTime(component)) return;
-  const event = new ICAL.Event(component);
+  // Its own list of exceptions (none): by default ical.js relates every RECURRENCE-ID event of the
+  // whole calendar to each event it builds, a cost that grows with the square of the calendar.
+  const event = new ICAL.Event(component, { exceptions: [] });
   const shape = shapeOf(run, event);
   if (!shape) return; // no DTSTART: nothing to place
   if (event.isRecurring() && !event.isRecurrenceException()) {
