@@ -185,15 +185,15 @@ function addEvent(run: Run, component: ICAL.Component, replaced: Set<number>) {
 function calendarOf(ics: string): ICAL.Component {
   if (!/^\s*BEGIN:VCALENDAR\b/i.test(ics.replace(/^\uFEFF/, '').slice(0, 200)))
     throw new CalendarParseError(NOT_A_CALENDAR);
-  let parsed: unknown;
+  let calendar: ICAL.Component;
   try {
-    parsed = ICAL.parse(ics);
+    const parsed: unknown = ICAL.parse(ics);
+    // Several top-level components come back as a list of them: the first calendar counts.
+    const first = Array.isArray(parsed) && Array.isArray(parsed[0]) ? parsed[0] : parsed;
+    calendar = new ICAL.Component(first as unknown[]);
   } catch {
     throw new CalendarParseError(MALFORMED_CALENDAR);
   }
-  // Several top-level components come back as a list of them: the first calendar counts.
-  const first = Array.isArray(parsed) && Array.isArray(parsed[0]) ? parsed[0] : parsed;
-  const calendar = new ICAL.Component(first as unknown[]);
   if (calendar.name !== 'vcalendar') throw new CalendarParseError(NOT_A_CALENDAR);
   return calendar;
 }

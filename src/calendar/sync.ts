@@ -12,7 +12,7 @@ import { addSeconds } from '../lib/time';
 import { openText } from '../lib/tokens';
 import { dedupeKey, enqueue, idsOf, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
-import { type BusyBlock, busyFromIcs, CalendarParseError } from './expand';
+import { type BusyBlock, busyFromIcs, CalendarParseError, MALFORMED_CALENDAR } from './expand';
 import { type FeedAnswer, FeedError, fetchFeed } from './fetch-feed';
 import { renderSyncFailing } from './messages';
 import { checkCalendarUrl } from './url';
@@ -152,7 +152,9 @@ async function readFeed(deps: SyncDeps, config: CalendarConfig, c: NonNullable<C
     return { answer, blocks };
   } catch (err) {
     if (err instanceof CalendarParseError) throw new FeedError(err.message);
-    throw err;
+    // Whatever else the file made the parser do is still the file's fault: recorded, never a 500.
+    console.error(JSON.stringify({ level: 'error', msg: 'calendar expansion failed', err: String(err) }));
+    throw new FeedError(MALFORMED_CALENDAR);
   }
 }
 
