@@ -166,6 +166,30 @@ describe('syncing a connected calendar', () => {
     expect(seen[1]?.headers.get('If-None-Match')).toBe('"v1"');
     expect(seen[1]?.headers.get('If-Modified-Since')).toBe('Mon, 01 Mar 2027 11:00:00 GMT');
     expect(await busyRows(id)).toEqual(GOOGLE_BUSY);
+    expect(await versionOf(t.id)).toBe((before ?? 0) + 1);
+  });
+
+  it('the same busy time again without validators rewrites nothing and keeps the schedule version; a change replaces it', async () => {
+    const t = await trainerIn('America/New_York');
+    const id = await connect(t.id, `${FEED}apple.ics`);
+    let body = fixture('google');
+    serve(() => icsResponse(body)); // no ETag, no Last-Modified: a 200 every time
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+    const version = await versionOf(t.id);
+    const rowIds = async () =>
+      (await env.DB.prepare('SELECT id FROM calendar_busy WHERE connection_id = ? ORDER BY id').bind(id).all()).results;
+    const ids = await rowIds();
+
+    const same = await sync(t.token, id, minute(2));
+    expect(same.body).toMatchObject({ status: 'unchanged', busy_count: 7, last_synced_at: minute(2) });
+    expect(await rowIds()).toEqual(ids);
+    expect(await versionOf(t.id)).toBe(version);
+
+    body = fixture('apple');
+    const changed = await sync(t.token, id, minute(4));
+    expect(changed.body).toMatchObject({ status: 'synced', busy_count: 9 });
+    expect(await versionOf(t.id)).toBe((version ?? 0) + 1);
+    expect((await busyRows(id))[0]).toEqual(['2027-03-02T23:00:00.000Z', '2027-03-03T00:00:00.000Z']);
   });
 
   it('any failure keeps the busy time and says why; three in a row tell the trainer once; a success resets', async () => {
@@ -230,7 +254,8 @@ describe('syncing a connected calendar', () => {
     expect(message?.message).toContain('The last attempt said: The calendar is larger than 5 MB.');
 
     mode = 'ok';
-    expect((await sync(t.token, id, minute(20))).body).toMatchObject({ status: 'synced', last_error: null });
+    // the same calendar as before the streak: nothing to rewrite, the streak is over
+    expect((await sync(t.token, id, minute(20))).body).toMatchObject({ status: 'unchanged', last_error: null });
     expect(await connection(id)).toMatchObject({ consecutive_failures: 0, failing_since: null, last_error: null });
 
     // a new streak: one more message, keyed by when it began

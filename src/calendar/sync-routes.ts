@@ -13,7 +13,8 @@ const syncState = z
   .object({
     id: z.number().int(),
     status: z.enum(['synced', 'unchanged', 'failed', 'skipped']).openapi({
-      description: 'synced: busy time replaced; unchanged: the calendar answered 304; failed: see last_error',
+      description:
+        'synced: busy time replaced; unchanged: the calendar answered 304 or gave the same busy time again; failed: see last_error',
     }),
     last_synced_at: z.string().nullable(),
     last_error: z

@@ -33,7 +33,7 @@ export interface SyncDeps {
 }
 
 export interface SyncOutcome {
-  /** synced: new blocks stored; unchanged: 304; failed: last_error set; skipped: the connection is gone or off. */
+  /** synced: new blocks stored; unchanged: a 304 or the same busy time; failed: last_error set; skipped: gone or off. */
   status: 'synced' | 'unchanged' | 'failed' | 'skipped';
   busyCount: number;
   error: string | null;
@@ -55,6 +55,7 @@ const loadConnection = (db: Db, id: number) =>
       consecutiveFailures: calendarConnections.consecutiveFailures,
       failingSince: calendarConnections.failingSince,
       busyCount: calendarConnections.busyCount,
+      lastSyncedAt: calendarConnections.lastSyncedAt,
       timezone: trainers.timezone,
       horizonDays: trainers.bookingHorizonDays,
     })
@@ -95,10 +96,28 @@ function replaceSteps(c: NonNullable<Connection>, blocks: BusyBlock[], answer: F
   ];
 }
 
-/** A 304: the stored blocks stand; the connection is marked read now. */
-const unchangedStep = (c: NonNullable<Connection>, now: string): SQL =>
-  sql`UPDATE calendar_connections SET last_attempt_at = ${now}, last_synced_at = ${now}, last_error = NULL,
+/**
+ * Nothing new (a 304, or the same busy time again): the stored blocks stand, the schedule version
+ * stays, the connection is marked read now (with the answer's validators, if it sent any).
+ */
+function unchangedStep(c: NonNullable<Connection>, now: string, answer: FeedAnswer): SQL {
+  const validators = answer.status === 200 ? answer : { etag: c.etag, lastModified: c.lastModified };
+  return sql`UPDATE calendar_connections SET etag = ${validators.etag}, last_modified = ${validators.lastModified},
+    last_attempt_at = ${now}, last_synced_at = ${now}, last_error = NULL,
     consecutive_failures = 0, failing_since = NULL, updated_at = ${now} WHERE id = ${c.id}`;
+}
+
+/**
+ * Whether the connection already stores exactly these blocks. Many calendars answer 200 with the
+ * same file every time (no validators): rewriting thousands of rows and moving the trainer's
+ * schedule version (which makes a booking in flight check again) every 15 minutes would be waste.
+ */
+async function sameBlocks(db: Db, connectionId: number, blocks: BusyBlock[]): Promise<boolean> {
+  const rows = await db.all<{ s: string; e: string }>(
+    sql`SELECT start_time AS s, end_time AS e FROM calendar_busy WHERE connection_id = ${connectionId} ORDER BY start_time`,
+  );
+  return rows.length === blocks.length && rows.every((r, i) => r.s === blocks[i]?.start && r.e === blocks[i]?.end);
+}
 
 /** A failure recorded (blocks kept); the third in a row also writes the trainer's one message of this streak. */
 function failureSteps(c: NonNullable<Connection>, error: string, now: string, config: CalendarConfig): SQL[] {
@@ -180,8 +199,8 @@ export async function syncConnection(
     if (deps.queue) await enqueue(deps.queue, idsOf(results));
     return { status: 'failed', busyCount: c.busyCount, error: err.message };
   }
-  if (!read.blocks) {
-    await batchSteps(db, [unchangedStep(c, now)]);
+  if (!read.blocks || (c.lastSyncedAt !== null && (await sameBlocks(db, c.id, read.blocks)))) {
+    await batchSteps(db, [unchangedStep(c, now, read.answer)]);
     return { status: 'unchanged', busyCount: c.busyCount, error: null };
   }
   await batchSteps(db, replaceSteps(c, read.blocks, read.answer, now));
