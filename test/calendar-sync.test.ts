@@ -347,7 +347,7 @@ describe('the 15-minute cron and the calendar queue', () => {
     expect(sent.filter((x) => [never, old, recent, off].includes(x))).toEqual([]);
   });
 
-  it('the consumer syncs each connection of the batch and acknowledges it', async () => {
+  it('the consumer syncs each connection of the batch and acknowledges each, a failing or vanished one too', async () => {
     const t = await trainerIn('UTC', 30, new Date().toISOString());
     const id = await connect(t.id, `${FEED}soon.ics`);
     // an event two days from the real now: the consumer reads the time it received the batch
@@ -365,14 +365,30 @@ describe('the 15-minute cron and the calendar queue', () => {
       'END:VCALENDAR',
     ].join('\r\n');
     serve(() => icsResponse(ics));
-    const messageId = crypto.randomUUID();
-    const batch = createMessageBatch('trainerhub-calendar-sync', [
-      { id: messageId, timestamp: new Date(), attempts: 1, body: { connectionId: id } },
-    ]);
+    // beside it, a connection whose address no longer opens and one deleted since it was queued
+    const broken = await connect(t.id, `${FEED}broken.ics`);
+    await env.DB.prepare(`UPDATE calendar_connections SET url_ciphertext = 'AAAA.BBBB' WHERE id = ?`)
+      .bind(broken)
+      .run();
+    const messageIds = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const batch = createMessageBatch(
+      'trainerhub-calendar-sync',
+      [id, broken, 999_999_999].map((connectionId, i) => ({
+        id: messageIds[i] as string,
+        timestamp: new Date(),
+        attempts: 1,
+        body: { connectionId },
+      })),
+    );
     const ctx = createExecutionContext();
     await worker.queue(batch as MessageBatch<unknown>, env);
     const result = await getQueueResult(batch, ctx);
-    expect(result.explicitAcks).toEqual([messageId]);
+    expect([...result.explicitAcks].sort()).toEqual([...messageIds].sort());
+    expect(result.retryMessages).toEqual([]);
+    expect(await connection(broken)).toMatchObject({
+      last_error: 'The saved address can no longer be read; enter it again.',
+      consecutive_failures: 1,
+    });
     const y = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`;
     expect(await busyRows(id)).toEqual([[`${y}T10:00:00.000Z`, `${y}T11:30:00.000Z`]]);
     expect(await connection(id)).toMatchObject({ busy_count: 1, last_error: null });
