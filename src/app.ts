@@ -10,6 +10,7 @@ import { classSessionsRouter } from './bookings/class-routes';
 import { bookingsRouter } from './bookings/routes';
 import { calendarConnectionsRouter } from './calendar/connection-routes';
 import { calendarFeedRouter } from './calendar/feed-routes';
+import { calendarSyncRouter } from './calendar/sync-routes';
 import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
 import { API_CSP, securityHeaders } from './lib/html';
@@ -152,6 +153,7 @@ function mountAreas(app: App) {
   app.route('/', calendarConnectionsRouter);
   app.route('/', analyticsRouter);
   app.route('/', notificationsRouter);
+  app.route('/', calendarSyncRouter);
   app.route('/', paymentsRouter);
   app.route('/', publicRouter);
   app.route('/', widgetRouter);

@@ -1,7 +1,6 @@
 import { createApp } from './app';
 import { handleScheduled } from './jobs/cron';
 import { handleQueue } from './jobs/queue';
-import type { NotifyMessage } from './notifications/types';
 
 export { TrainerSchedule } from './bookings/schedule-object';
 
@@ -10,7 +9,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    await handleQueue(batch as MessageBatch<NotifyMessage>, env);
+    await handleQueue(batch, env);
   },
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(handleScheduled(controller.cron, env, controller.scheduledTime));

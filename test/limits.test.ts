@@ -1,6 +1,7 @@
 // Rate limits of the routes anyone can call often: each answers 429 with Retry-After past its
 // limit, per client address (Cloudflare's CF-Connecting-IP) and per account, manage link or
 // trainer; and the OpenAPI document lists a 429 exactly where one can happen.
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import {
   api,
@@ -150,7 +151,14 @@ type Spec = { paths: Record<string, Record<string, { responses: Record<string, R
 describe('OpenAPI lists a 429 exactly where one can happen', () => {
   it('the operations documenting 429 are the operations that answer 429 when driven past their limit', async () => {
     const t = await publicTrainer();
-    const { token } = await registerTrainer();
+    const { token, user } = await registerTrainer();
+    // A calendar connection whose sealed address no longer opens: its sync fails at once, fetching nothing.
+    const calendar = await env.DB.prepare(
+      `INSERT INTO calendar_connections (trainer_id, name, url_ciphertext, url_hint, url_hash)
+       VALUES (?, 'Cal', 'AAAA.BBBB', 'calendar.example.test …x.ics', ?) RETURNING id`,
+    )
+      .bind(user.trainer.id, crypto.randomUUID())
+      .first<{ id: number }>();
     const tokenOf = await manageToken(t.slug);
     const manage = randomToken();
     const member = await verifiedClientUser();
@@ -186,6 +194,8 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
         }),
       'GET /api/calendar/feed/{token}.ics': () => api('GET', feed),
       'POST /api/client/bookings': () => api('POST', '/api/client/bookings/', { token: member, body: {} }),
+      'POST /api/calendar/connections/{id}/sync': () =>
+        api('POST', `/api/calendar/connections/${calendar?.id}/sync/`, { token }),
       'POST /api/client/bookings/{id}/reschedule': () =>
         api('POST', '/api/client/bookings/999999999/reschedule/', {
           token: member,

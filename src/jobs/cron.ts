@@ -2,6 +2,8 @@ import { lt } from 'drizzle-orm';
 import { rollupDashboardMetrics } from '../analytics/service';
 import { expirePendingRequests } from '../bookings/expiry';
 import { expireWaitlists } from '../bookings/waitlist';
+import type { CalendarSyncMessage } from '../calendar/connections';
+import { claimDueConnections } from '../calendar/sync';
 import { idempotencyKeys, loginAttempts, rateLimitHits, sessions } from '../db/schema';
 import { type Bindings, configOf } from '../lib/config';
 import { getDb } from '../lib/db';
@@ -13,11 +15,24 @@ import { tick } from '../notifications/tick';
 
 export const EVERY_FIVE_MINUTES = '*/5 * * * *';
 export const HOURLY = '7 * * * *';
+export const EVERY_FIFTEEN_MINUTES = '*/15 * * * *';
+
+/** The connections due, claimed and queued, 100 messages per sendBatch call. */
+async function queueCalendarSyncs(db: ReturnType<typeof getDb>, queue: Queue<CalendarSyncMessage>, now: string) {
+  const ids = await claimDueConnections(db, now);
+  for (let i = 0; i < ids.length; i += 100) {
+    await queue.sendBatch(ids.slice(i, i + 100).map((connectionId) => ({ body: { connectionId } })));
+  }
+  return ids.length;
+}
 
 /** The Worker's scheduled handler. */
 export async function handleScheduled(cron: string, env: Bindings, scheduledTime: number) {
   const db = getDb(env.DB);
   const now = new Date(scheduledTime).toISOString();
+  if (cron === EVERY_FIFTEEN_MINUTES) {
+    return { cron, calendarsQueued: await queueCalendarSyncs(db, env.CALENDAR_QUEUE, now) };
+  }
   if (cron === HOURLY) {
     // Housekeeping: expired sessions, idempotency records and login failures.
     await db.batch([

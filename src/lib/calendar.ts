@@ -276,6 +276,15 @@ export function wallInstant(date: string, time: string, timeZone: string): numbe
   return Temporal.PlainDateTime.compare(zoned.toPlainDateTime(), local) === 0 ? zoned.epochMilliseconds : null;
 }
 
+/**
+ * The instant a calendar file's local date and time mean in a zone (RFC 5545 3.3.5): a time the
+ * clocks skip is read with the offset before the gap (so it moves forward by the gap), a time
+ * they show twice is its first showing.
+ */
+export const fileWallInstant = (date: string, time: string, timeZone: string): number =>
+  Temporal.PlainDateTime.from(`${date}T${time}`).toZonedDateTime(timeZone, { disambiguation: 'compatible' })
+    .epochMilliseconds;
+
 /** Most occurrences a repeat may have; callers also bound `until` (a year ahead). */
 export const MAX_OCCURRENCES = 52;
 

@@ -95,6 +95,12 @@ export const RATE_POLICIES = {
   // A calendar app polls a feed every 15 minutes or so; many apps fetch from a few shared addresses,
   // so the limit is per feed, never per address.
   calendarFeed: policy('calendar-feed', 'GET /api/calendar/feed/{token}.ics', per('feed', 60, HOUR)),
+  // A trainer's "sync now" of a connected calendar: each one fetches a third party's server.
+  calendarSync: policy(
+    'calendar-sync',
+    'POST /api/calendar/connections/{id}/sync',
+    per('calendar connection', 1, MINUTE),
+  ),
 } satisfies Record<string, RatePolicy>;
 
 const spell = (seconds: number) =>

@@ -21,6 +21,8 @@ export type DedupeOf =
   /** One message about a standing series per change of it (a confirm, a cancel) and channel. */
   | { series: KeyPart; kind: 'series_confirmed' | 'series_cancelled'; channel: Channel; at: string }
   | { payment: string }
+  /** A calendar connection failing: one message per streak of failures (the instant it began). */
+  | { connection: KeyPart; kind: 'calendar_sync_failing'; since: KeyPart }
   /** Account mails: one per request, so each "send it again" sends again. */
   | { user: number; kind: 'email_verification'; at: string };
 
@@ -28,21 +30,24 @@ export type DedupeOf =
  * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
  * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_rescheduled:sms:seq:3`,
  * `booking:42:booking_requested`, `series:7:series_confirmed:email:2025-01-15T10:00:00.000Z`,
- * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`.
+ * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`,
+ * `calendar:3:calendar_sync_failing:2025-01-15T10:00:00.000Z`.
  */
 export function dedupeKey(of: DedupeOf): SQL {
   const parts: KeyPart[] =
     'payment' in of
       ? ['payment', of.payment, 'receipt']
-      : 'user' in of
-        ? ['user', of.user, of.kind, of.at]
-        : 'series' in of
-          ? ['series', of.series, of.kind, of.channel, of.at]
-          : 'sequence' in of
-            ? ['booking', of.booking, of.kind, of.channel, 'seq', of.sequence]
-            : 'channel' in of
-              ? ['booking', of.booking, of.kind, of.channel, of.start]
-              : ['booking', of.booking, of.kind];
+      : 'connection' in of
+        ? ['calendar', of.connection, of.kind, of.since]
+        : 'user' in of
+          ? ['user', of.user, of.kind, of.at]
+          : 'series' in of
+            ? ['series', of.series, of.kind, of.channel, of.at]
+            : 'sequence' in of
+              ? ['booking', of.booking, of.kind, of.channel, 'seq', of.sequence]
+              : 'channel' in of
+                ? ['booking', of.booking, of.kind, of.channel, of.start]
+                : ['booking', of.booking, of.kind];
   return sql.join(
     parts.map((p) => (typeof p === 'object' ? sql`${p}` : sql`${String(p)}`)),
     sql.raw(` || ':' || `),

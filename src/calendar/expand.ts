@@ -1,0 +1,282 @@
+// Busy time out of an iCalendar file: every event a person reading the calendar would call busy,
+// as UTC blocks. ical.js parses the file and expands recurrences (RRULE, RDATE, EXDATE); zones a
+// VTIMEZONE of the file defines are ical.js's, an IANA TZID without one and floating times are read
+// with Temporal (lib/calendar.ts). Bounded work: a hostile feed cannot keep the sync busy.
+import ICAL from 'ical.js';
+import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
+import { isValidTimeZone } from '../lib/time';
+
+/** One stretch of busy time: UTC ISO instants, half-open [start, end), at most MAX_PIECE_MS long. */
+export interface BusyBlock {
+  start: string;
+  end: string;
+}
+
+/** The body is not an iCalendar file; `message` is the sentence the connection shows as last_error. */
+export class CalendarParseError extends Error {
+  override name = 'CalendarParseError';
+}
+
+export const NOT_A_CALENDAR = 'The address did not return an iCalendar file.';
+export const MALFORMED_CALENDAR = 'The calendar file could not be read: it is not valid iCalendar.';
+
+/** A stored block is never longer than a day (calendar_busy's rule): longer busy time is cut into pieces. */
+export const MAX_PIECE_MS = DAY_MS;
+/** Most blocks one calendar gives (a year of busy time is far fewer). */
+export const MAX_BLOCKS = 5_000;
+/** Most occurrences one recurring event is walked through, and all events together. */
+export const MAX_STEPS_PER_SERIES = 5_000;
+export const MAX_STEPS = 50_000;
+
+export interface ExpandOptions {
+  /** Busy time is kept inside [from, to): UTC ISO instants. */
+  from: string;
+  to: string;
+  /** The trainer's IANA zone: floating times, all-day dates and unknown TZIDs are read in it. */
+  zone: string;
+  /** This app's host: an event whose UID ends with "@" + it is our own feed read back, and skipped. */
+  ownHost: string;
+}
+
+type Span = [number, number];
+
+interface Run {
+  from: number;
+  to: number;
+  zone: string;
+  ownHost: string;
+  steps: number;
+  spans: Span[];
+  zones: Map<string, string>;
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+const dateOf = (t: ICAL.Time) => `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
+
+/** The IANA zone a TZID names, or the trainer's when it names none the runtime knows. */
+function zoneNamed(run: Run, tzid: string | null): string {
+  if (!tzid) return run.zone;
+  let zone = run.zones.get(tzid);
+  if (zone === undefined) {
+    zone = isValidTimeZone(tzid) ? tzid : run.zone;
+    run.zones.set(tzid, zone);
+  }
+  return zone;
+}
+
+/**
+ * The instant a DATE-TIME means: UTC as it is, a zone the file defines through ical.js, otherwise
+ * the wall time in the TZID's IANA zone or, floating or unknown, the trainer's.
+ */
+function instantOf(run: Run, t: ICAL.Time, tzid: string | null): number {
+  const zone = t.zone;
+  if (zone && zone !== ICAL.Timezone.localTimezone) return t.toUnixTime() * 1000;
+  return fileWallInstant(dateOf(t), `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`, zoneNamed(run, tzid));
+}
+
+/** Whether the event's own properties say it takes no time: free, transparent or cancelled. */
+function takesNoTime(c: ICAL.Component): boolean {
+  const upper = (name: string) => String(c.getFirstPropertyValue(name) ?? '').toUpperCase();
+  return (
+    upper('transp') === 'TRANSPARENT' ||
+    upper('status') === 'CANCELLED' ||
+    upper('x-microsoft-cdo-busystatus') === 'FREE'
+  );
+}
+
+function addSpan(run: Run, start: number, end: number) {
+  if (end > start && end > run.from && start < run.to)
+    run.spans.push([Math.max(start, run.from), Math.min(end, run.to)]);
+}
+
+/** How an event's occurrences are turned into spans: all-day (whole local days) or timed (a fixed length). */
+interface Shape {
+  tzid: string | null;
+  /** All-day events: the number of local days each occurrence covers; timed: 0. */
+  days: number;
+  /** Timed events: the exact length in ms. */
+  lengthMs: number;
+}
+
+function shapeOf(run: Run, event: ICAL.Event): Shape | null {
+  const dtstart = event.component.getFirstProperty('dtstart');
+  if (!dtstart) return null;
+  const tzid = (dtstart.getParameter('tzid') as string | undefined) ?? null;
+  const start = event.startDate;
+  const end = event.endDate;
+  if (start.isDate) {
+    const days = Math.round(
+      (Date.UTC(end.year, end.month - 1, end.day) - Date.UTC(start.year, start.month - 1, start.day)) / DAY_MS,
+    );
+    return { tzid, days: Math.max(1, days), lengthMs: 0 };
+  }
+  const endTzid = (event.component.getFirstProperty('dtend')?.getParameter('tzid') as string | undefined) ?? tzid;
+  return { tzid, days: 0, lengthMs: instantOf(run, end, endTzid) - instantOf(run, start, tzid) };
+}
+
+/** The span of one occurrence starting at `t`. */
+function occurrenceSpan(run: Run, shape: Shape, t: ICAL.Time): Span {
+  if (t.isDate || shape.days) {
+    const zone = zoneNamed(run, shape.tzid);
+    const date = dateOf(t);
+    return [startOfDayMs(date, zone), startOfDayMs(addDays(date, Math.max(1, shape.days)), zone)];
+  }
+  const start = instantOf(run, t, shape.tzid);
+  return [start, start + shape.lengthMs];
+}
+
+/**
+ * Where to begin walking a long-running daily or weekly rule: a whole number of its periods after
+ * DTSTART, some days before the window (the wall time, weekday and phase stay the rule's), so a
+ * series begun years ago costs what its window holds. COUNT counts from DTSTART: walked in full.
+ */
+function walkStart(run: Run, event: ICAL.Event, shape: Shape): ICAL.Time | undefined {
+  const rules = event.component.getAllProperties('rrule');
+  if (rules.length !== 1) return undefined;
+  const rule = rules[0]?.getFirstValue() as ICAL.Recur;
+  const unit = rule.freq === 'DAILY' ? 1 : rule.freq === 'WEEKLY' ? 7 : 0;
+  if (!unit || rule.count) return undefined;
+  const period = unit * (rule.interval || 1);
+  const margin = shape.lengthMs + (shape.days + 3) * DAY_MS;
+  const periods = Math.floor((run.from - margin - event.startDate.toUnixTime() * 1000) / (period * DAY_MS));
+  if (periods < 1) return undefined;
+  const start = event.startDate.clone();
+  start.adjust(periods * period, 0, 0, 0);
+  return start;
+}
+
+/** A recurring event's occurrences in the window, but those a RECURRENCE-ID event replaces. */
+function expandSeries(run: Run, event: ICAL.Event, shape: Shape, replaced: Set<number>) {
+  const it = event.iterator(walkStart(run, event, shape));
+  for (let steps = 0; steps < MAX_STEPS_PER_SERIES && run.steps < MAX_STEPS; steps++) {
+    run.steps++;
+    const t = it.next();
+    if (!t) return;
+    const [start, end] = occurrenceSpan(run, shape, t);
+    // RDATEs and rules are merged in time order: nothing later can start inside the window.
+    if (start >= run.to) return;
+    if (replaced.size && replaced.has(t.toUnixTime())) continue;
+    addSpan(run, start, end);
+  }
+}
+
+/** One VEVENT (a whole series, or one occurrence it moved or changed) into spans. */
+function addEvent(run: Run, component: ICAL.Component, replaced: Set<number>) {
+  if (takesNoTime(component)) return;
+  // Its own list of exceptions (none): by default ical.js relates every RECURRENCE-ID event of the
+  // whole calendar to each event it builds, a cost that grows with the square of the calendar.
+  const event = new ICAL.Event(component, { exceptions: [] });
+  const shape = shapeOf(run, event);
+  if (!shape) return; // no DTSTART: nothing to place
+  if (event.isRecurring() && !event.isRecurrenceException()) {
+    expandSeries(run, event, shape, replaced);
+    return;
+  }
+  run.steps++;
+  if (shape.days) {
+    addSpan(run, ...occurrenceSpan(run, shape, event.startDate));
+    return;
+  }
+  const start = instantOf(run, event.startDate, shape.tzid);
+  addSpan(run, start, start + shape.lengthMs);
+}
+
+/** The file's VCALENDAR, or CalendarParseError. */
+function calendarOf(ics: string): ICAL.Component {
+  if (!/^\s*BEGIN:VCALENDAR\b/i.test(ics.replace(/^\uFEFF/, '').slice(0, 200)))
+    throw new CalendarParseError(NOT_A_CALENDAR);
+  let calendar: ICAL.Component;
+  try {
+    const parsed: unknown = ICAL.parse(ics);
+    // Several top-level components come back as a list of them: the first calendar counts.
+    const first = Array.isArray(parsed) && Array.isArray(parsed[0]) ? parsed[0] : parsed;
+    calendar = new ICAL.Component(first as unknown[]);
+  } catch {
+    throw new CalendarParseError(MALFORMED_CALENDAR);
+  }
+  if (calendar.name !== 'vcalendar') throw new CalendarParseError(NOT_A_CALENDAR);
+  return calendar;
+}
+
+/** The events by UID: a series and the occurrences it moved or changed share one. */
+function eventsByUid(calendar: ICAL.Component): Map<string, ICAL.Component[]> {
+  const byUid = new Map<string, ICAL.Component[]>();
+  let n = 0;
+  for (const c of calendar.getAllSubcomponents('vevent')) {
+    const uid = String(c.getFirstPropertyValue('uid') ?? '') || `no-uid-${n++}`;
+    byUid.set(uid, [...(byUid.get(uid) ?? []), c]);
+  }
+  return byUid;
+}
+
+/** Our own feed read back: the UID's domain is this app's host (any port). */
+function isOwn(uid: string, ownHost: string): boolean {
+  const host = ownHost.toLowerCase().replace(/:\d+$/, '');
+  const domain = uid.toLowerCase().split('@').pop()?.replace(/:\d+$/, '');
+  return Boolean(host) && uid.includes('@') && domain === host;
+}
+
+function addUid(run: Run, uid: string, components: ICAL.Component[]) {
+  if (isOwn(uid, run.ownHost)) return;
+  const master = components.find((c) => !c.hasProperty('recurrence-id'));
+  // A cancelled series takes its changed occurrences with it.
+  if (master && String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return;
+  const overrides = components.filter((c) => c.hasProperty('recurrence-id'));
+  const replaced = new Set<number>();
+  for (const c of overrides) {
+    try {
+      replaced.add((c.getFirstPropertyValue('recurrence-id') as ICAL.Time).toUnixTime());
+      addEvent(run, c, new Set());
+    } catch {
+      // an occurrence ical.js cannot read is left out, the rest of the calendar still counts
+    }
+  }
+  if (master) addEvent(run, master, replaced);
+}
+
+/** Sorted, overlapping and touching spans joined, cut into pieces of at most a day, at most MAX_BLOCKS. */
+function blocksOf(spans: Span[]): BusyBlock[] {
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: Span[] = [];
+  for (const [s, e] of spans) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  const out: BusyBlock[] = [];
+  for (const [s, e] of merged) {
+    for (let p = s; p < e && out.length < MAX_BLOCKS; p += MAX_PIECE_MS) {
+      out.push({ start: new Date(p).toISOString(), end: new Date(Math.min(e, p + MAX_PIECE_MS)).toISOString() });
+    }
+  }
+  return out;
+}
+
+/**
+ * The busy time of an iCalendar file inside [from, to), merged, sorted and cut into pieces of at
+ * most a day. Skipped: transparent (free), cancelled and Outlook-"free" events, and our own feed's
+ * events. All-day events are busy from local midnight to local midnight (DTEND exclusive) in the
+ * trainer's zone (dates are floating). An event ical.js cannot read is left out; a body that is not
+ * a calendar throws CalendarParseError.
+ */
+export function busyFromIcs(ics: string, opts: ExpandOptions): BusyBlock[] {
+  const calendar = calendarOf(ics);
+  const run: Run = {
+    from: Date.parse(opts.from),
+    to: Date.parse(opts.to),
+    zone: opts.zone,
+    ownHost: opts.ownHost,
+    steps: 0,
+    spans: [],
+    zones: new Map(),
+  };
+  for (const [uid, components] of eventsByUid(calendar)) {
+    if (run.steps >= MAX_STEPS) break;
+    try {
+      addUid(run, uid, components);
+    } catch {
+      // a malformed event (a date ical.js cannot read, an impossible rule) is left out
+    }
+  }
+  return blocksOf(run.spans);
+}

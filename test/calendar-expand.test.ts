@@ -1,0 +1,185 @@
+// busyFromIcs: the busy time a person reading each fixture calendar would see (test/fixtures/ics/README.md),
+// as UTC instants, around the DST changes of each calendar's zone; and the edges of hostile or broken files.
+import { describe, expect, it } from 'vitest';
+import { busyFromIcs, CalendarParseError, MAX_BLOCKS } from '../src/calendar/expand';
+import { fixture } from './ics-fixtures';
+
+const OWN = 'localhost';
+/** A block written short: "2027-03-10T09:00" → full UTC ISO text. */
+const block = (start: string, end: string) => ({ start: `${start}:00.000Z`, end: `${end}:00.000Z` });
+
+const wrap = (events: string, extra = '') =>
+  ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', extra, events, 'END:VCALENDAR'].filter(Boolean).join('\r\n');
+const vevent = (uid: string, ...props: string[]) =>
+  ['BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20261201T120000Z', ...props, 'END:VEVENT'].join('\r\n');
+
+describe('busyFromIcs: the fixture calendars as a person reads them', () => {
+  it('Google (Europe/London): weekly with EXDATE and a moved occurrence, all-day on the 23-hour day, floating, UTC; free, cancelled and our own feed skipped', () => {
+    const busy = busyFromIcs(fixture('google'), {
+      from: '2027-03-01T00:00:00.000Z',
+      to: '2027-05-01T00:00:00.000Z',
+      zone: 'Europe/London',
+      ownHost: OWN,
+    });
+    expect(busy).toEqual([
+      block('2027-03-10T09:00', '2027-03-10T10:00'), // Physio, GMT
+      block('2027-03-12T07:00', '2027-03-12T08:00'), // floating morning run, in the trainer's zone
+      block('2027-03-15T12:00', '2027-03-15T13:00'), // UTC call
+      // 17 Mar: EXDATE; 24 Mar: moved to Thursday 25 Mar 14:00
+      block('2027-03-25T14:00', '2027-03-25T15:00'),
+      block('2027-03-28T00:00', '2027-03-28T23:00'), // all day on the day the clocks go forward
+      block('2027-03-31T08:00', '2027-03-31T09:00'), // Physio 09:00 BST
+      block('2027-04-07T08:00', '2027-04-07T09:00'),
+    ]);
+  });
+
+  it('Outlook (W. Europe Standard Time): weekly across the change back, tentative busy, a 34-hour event in pieces, OOF all day; Free and cancelled skipped', () => {
+    const busy = busyFromIcs(fixture('outlook'), {
+      from: '2027-10-01T00:00:00.000Z',
+      to: '2027-12-01T00:00:00.000Z',
+      zone: 'Europe/Berlin',
+      ownHost: OWN,
+    });
+    expect(busy).toEqual([
+      block('2027-10-18T08:00', '2027-10-18T09:00'),
+      block('2027-10-25T08:00', '2027-10-25T09:00'),
+      block('2027-10-28T10:00', '2027-10-28T11:30'),
+      block('2027-10-30T07:00', '2027-10-31T07:00'),
+      block('2027-10-31T07:00', '2027-10-31T17:00'),
+      block('2027-11-01T09:00', '2027-11-01T10:00'),
+      block('2027-11-01T23:00', '2027-11-02T23:00'),
+      block('2027-11-08T09:00', '2027-11-08T10:00'),
+    ]);
+  });
+
+  it('Apple (America/New_York): weekly with EXDATE and RDATE across the jump, a 3-day all-day trip in pieces, an event spanning the skipped hour', () => {
+    const busy = busyFromIcs(fixture('apple'), {
+      from: '2027-03-01T00:00:00.000Z',
+      to: '2027-04-01T00:00:00.000Z',
+      zone: 'America/New_York',
+      ownHost: OWN,
+    });
+    expect(busy).toEqual([
+      block('2027-03-02T23:00', '2027-03-03T00:00'),
+      block('2027-03-14T06:30', '2027-03-14T07:30'),
+      block('2027-03-16T22:00', '2027-03-16T23:00'),
+      block('2027-03-18T22:00', '2027-03-18T23:00'),
+      block('2027-03-19T04:00', '2027-03-20T04:00'),
+      block('2027-03-20T04:00', '2027-03-21T04:00'),
+      block('2027-03-21T04:00', '2027-03-22T04:00'),
+      block('2027-03-23T22:00', '2027-03-23T23:00'),
+      block('2027-03-25T15:00', '2027-03-25T17:30'),
+    ]);
+  });
+
+  it('clips to [from, to): an event running over an edge is cut there, one outside is left out', () => {
+    const busy = busyFromIcs(fixture('outlook'), {
+      from: '2027-10-31T00:00:00.000Z',
+      to: '2027-11-01T09:30:00.000Z',
+      zone: 'Europe/Berlin',
+      ownHost: OWN,
+    });
+    expect(busy).toEqual([
+      block('2027-10-31T00:00', '2027-10-31T17:00'),
+      block('2027-11-01T09:00', '2027-11-01T09:30'),
+    ]);
+  });
+});
+
+describe('busyFromIcs: zones, merging and edges', () => {
+  const opts = {
+    from: '2027-01-01T00:00:00.000Z',
+    to: '2027-12-31T00:00:00.000Z',
+    zone: 'Europe/London',
+    ownHost: OWN,
+  };
+
+  it('an IANA TZID without VTIMEZONE is read in that zone; an unknown TZID in the trainer’s', () => {
+    const ics = wrap(
+      [
+        vevent('a', 'DTSTART;TZID=America/New_York:20270701T090000', 'DTEND;TZID=America/New_York:20270701T100000'),
+        vevent('b', 'DTSTART;TZID=Mars Standard Time:20270702T090000', 'DTEND;TZID=Mars Standard Time:20270702T100000'),
+      ].join('\r\n'),
+    );
+    expect(busyFromIcs(ics, opts)).toEqual([
+      block('2027-07-01T13:00', '2027-07-01T14:00'), // 09:00 EDT
+      block('2027-07-02T08:00', '2027-07-02T09:00'), // 09:00 BST, the trainer's zone
+    ]);
+  });
+
+  it('overlapping and touching events merge; Outlook BUSYSTATUS:FREE is free even when OPAQUE; no DTSTART is skipped; our own UID with a port too', () => {
+    const ics = wrap(
+      [
+        vevent('1', 'DTSTART:20270601T090000Z', 'DTEND:20270601T100000Z'),
+        vevent('2', 'DTSTART:20270601T093000Z', 'DTEND:20270601T110000Z'),
+        vevent('3', 'DTSTART:20270601T110000Z', 'DTEND:20270601T113000Z'),
+        vevent(
+          '4',
+          'DTSTART:20270602T090000Z',
+          'DTEND:20270602T100000Z',
+          'TRANSP:OPAQUE',
+          'X-MICROSOFT-CDO-BUSYSTATUS:FREE',
+        ),
+        vevent('5', 'DTEND:20270603T100000Z', 'SUMMARY:no start'),
+        vevent('x@LocalHost:8787', 'DTSTART:20270604T090000Z', 'DTEND:20270604T100000Z'),
+        vevent('6', 'DTSTART:20270605T090000Z', 'SUMMARY:no end: takes no time'),
+      ].join('\r\n'),
+    );
+    expect(busyFromIcs(ics, opts)).toEqual([block('2027-06-01T09:00', '2027-06-01T11:30')]);
+  });
+
+  it('a series started years ago costs its window only, keeps its wall time across DST and honours an override out of the window', () => {
+    const ics = wrap(
+      [
+        vevent(
+          'daily',
+          'DTSTART;TZID=Europe/London:20000103T083000',
+          'DTEND;TZID=Europe/London:20000103T090000',
+          'RRULE:FREQ=DAILY',
+        ),
+        // the 26 March 2027 occurrence moved to the next year: gone from the window
+        vevent(
+          'daily',
+          'RECURRENCE-ID;TZID=Europe/London:20270326T083000',
+          'DTSTART;TZID=Europe/London:20280101T083000',
+          'DTEND;TZID=Europe/London:20280101T090000',
+        ),
+      ].join('\r\n'),
+    );
+    const busy = busyFromIcs(ics, { ...opts, from: '2027-03-25T00:00:00.000Z', to: '2027-03-30T00:00:00.000Z' });
+    expect(busy).toEqual([
+      block('2027-03-25T08:30', '2027-03-25T09:00'),
+      block('2027-03-27T08:30', '2027-03-27T09:00'),
+      block('2027-03-28T07:30', '2027-03-28T08:00'), // 08:30 BST
+      block('2027-03-29T07:30', '2027-03-29T08:00'),
+    ]);
+  });
+
+  it('a hostile rule with no end is capped: bounded blocks, and it returns', () => {
+    const ics = wrap(
+      vevent('spam', 'DTSTART:20270101T000000Z', 'DTEND:20270101T000030Z', 'RRULE:FREQ=MINUTELY;INTERVAL=2'),
+    );
+    const started = Date.now();
+    const busy = busyFromIcs(ics, opts);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy.length).toBeLessThanOrEqual(MAX_BLOCKS);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('an empty calendar has no busy time', () => {
+    expect(busyFromIcs(wrap(''), opts)).toEqual([]);
+  });
+
+  it('a body that is not a calendar throws CalendarParseError with a sentence', () => {
+    for (const body of [
+      '',
+      '<!doctype html><html><body>Sign in</body></html>',
+      '{"events":[]}',
+      'BEGIN:VCARD\r\nEND:VCARD',
+    ]) {
+      expect(() => busyFromIcs(body, opts)).toThrow(CalendarParseError);
+    }
+    expect(() => busyFromIcs('<html>', opts)).toThrow('The address did not return an iCalendar file.');
+    expect(() => busyFromIcs('BEGIN:VCALENDAR\r\nthis is no property\r\n', opts)).toThrow(CalendarParseError);
+  });
+});
