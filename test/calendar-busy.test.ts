@@ -4,8 +4,10 @@
 // books over it with allow_outside_availability, never over another booking.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { scheduleClasses } from '../src/bookings/classes';
 import { scheduleBooking } from '../src/bookings/commands';
 import { rescheduleBooking } from '../src/bookings/reschedule';
+import { scheduleSeries } from '../src/bookings/series-commands';
 import { getDb } from '../src/lib/db';
 import {
   api,
@@ -400,5 +402,67 @@ describe('series and classes over calendar busy time', () => {
     const over = await classes({ start_time: at(date, '17:00'), allow_outside_availability: true });
     expect(over.status, JSON.stringify(over.body)).toBe(201);
     expect(await count()).toBe(1);
+  });
+
+  it('blocks that land between the read and the write: the series guard reports calendar_busy, the class insert refuses', async () => {
+    const t = await openTrainer();
+    const [first, second] = [futureDay(8).date, futureDay(15).date];
+    const racing = changingAfterRead(async (n) => {
+      if (n === 0)
+        await busy(t.id, [at(second, '10:30'), at(second, '11:30')], [at(first, '15:00'), at(first, '15:10')]);
+    });
+    const outcome = await scheduleSeries(
+      getDb(racing.db),
+      {
+        trainerId: t.id,
+        clientId: t.client.id,
+        serviceId: null,
+        clientPackageId: null,
+        notes: '',
+        mode: 'skip_conflicts',
+        rule: {
+          weekdays: [futureDay(8).weekday],
+          intervalWeeks: 1,
+          count: 2,
+          until: null,
+          firstStart: at(first, '10:00'),
+          localTime: '10:00:00',
+          timezone: 'UTC',
+        },
+        occurrences: [
+          { date: first, start: at(first, '10:00') },
+          { date: second, start: at(second, '10:00') },
+        ],
+        links: [],
+      },
+      Date.now(),
+    );
+    expect(outcome).toMatchObject({ ok: true, occurrences: [{ conflict: null }, { conflict: 'calendar_busy' }] });
+    expect(await rowsAt(t.id, at(second, '10:00'))).toBe(0);
+
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Circuit', duration_minutes: 60, capacity: 4 },
+    });
+    const classRace = changingAfterRead(async (n) => {
+      if (n === 0) await busy(t.id, [at(first, '16:30'), at(first, '16:40')]);
+    });
+    const command = {
+      trainerId: t.id,
+      serviceId: service.body.id,
+      startTime: at(first, '16:00'),
+      repeat: null,
+      skipConflicts: false,
+      allowOutsideAvailability: false,
+      session: null,
+    };
+    await expect(scheduleClasses(getDb(classRace.db), command, Date.now())).rejects.toMatchObject({
+      status: 409,
+      extra: { code: 'calendar_busy' },
+    });
+    const classes = await env.DB.prepare('SELECT count(*) AS n FROM class_sessions WHERE trainer_id = ?')
+      .bind(t.id)
+      .first<number>('n');
+    expect(classes).toBe(0);
   });
 });
