@@ -387,6 +387,7 @@ describe('series and classes over calendar busy time', () => {
     const one = await classes({ start_time: at(date, '17:00') });
     expect(one.status, JSON.stringify(one.body)).toBe(409);
     expect(one.body.code).toBe('calendar_busy');
+    expect(one.body.detail).toMatch(/busy in your calendar/);
     const weekly = await classes({
       start_time: at(date, '16:00'),
       repeat: { count: 2, weekdays: [futureDay(6).weekday] },

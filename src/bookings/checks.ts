@@ -217,7 +217,7 @@ export type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
 /**
  * The schedule's verdict on [start, end): throws the 409 a client must branch on. A trainer's
  * `allowOutside` waives the windows and the busy time of their own calendars, never a break or
- * another booking; `who` words the calendar_busy refusal (a client learns only that the time is taken).
+ * another booking; `who` words the calendar_busy refusal (a client, the default, learns only that the time is taken).
  */
 export function checkSchedule(
   t: BookingTrainer,
@@ -225,7 +225,7 @@ export function checkSchedule(
   service: ServiceTiming,
   span: { start: number; end: number },
   allowOutside: boolean,
-  who: Audience = 'trainer',
+  who: Audience = 'client',
 ) {
   const { start, end } = span;
   const [first, last] = [localDate(start, t.timezone), localDate(end, t.timezone)];

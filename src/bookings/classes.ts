@@ -101,7 +101,14 @@ async function scheduleClassesOnce(db: Db, cmd: CreateClassCommand, now: number)
     occurrences.map((o) => o.start),
     service,
     (span, taken) =>
-      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, cmd.allowOutsideAvailability),
+      checkSchedule(
+        t,
+        { ...read, busy: [...read.busy, ...taken] },
+        service,
+        span,
+        cmd.allowOutsideAvailability,
+        'trainer',
+      ),
   );
   const planned = occurrences.map(
     (o, i): ClassOccurrence => ({
@@ -114,7 +121,7 @@ async function scheduleClassesOnce(db: Db, cmd: CreateClassCommand, now: number)
   const refused = planned.filter((o) => o.conflict);
   if (!cmd.repeat && refused.length) {
     // One session: the conflict as a booking would have it.
-    checkSchedule(t, read, service, { start: first, end: first + length }, cmd.allowOutsideAvailability);
+    checkSchedule(t, read, service, { start: first, end: first + length }, cmd.allowOutsideAvailability, 'trainer');
   }
   if (refused.length && !cmd.skipConflicts) {
     throw new ApiError(409, 'Some occurrences conflict with the schedule; nothing was created.', {

@@ -162,7 +162,7 @@ function checkOccurrences(
     service,
     (span, taken) => {
       checkPackageAndWindow(t, pkg && { ...pkg, reserved: pkg.reserved + taken.length }, span.start, now, false);
-      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, !!allowOutside);
+      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, !!allowOutside, 'trainer');
     },
   );
   return occurrences.map((o, i) => ({
