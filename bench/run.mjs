@@ -1,5 +1,6 @@
 // Speed of the app against its floor, both on `wrangler dev` on this machine.
 // Usage: npm run bench            (about 9 minutes: 3 rounds; never part of npm test)
+//        BENCH_ONLY=busy npm run bench   (only the calendar busy-time scenarios; the floor is not started)
 // Writes bench/results.json and prints a Markdown table for bench/RESULTS.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
@@ -16,6 +17,12 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 // BENCH_ONLY=create runs only the scenarios whose name matches (a regular expression).
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const PARALLEL = 'create, 8 trainers in parallel, c=2 each';
+const BUSY = {
+  trainer0: 'busy: trainer range 31 days, 0 busy blocks',
+  trainer500: 'busy: trainer range 31 days, 500 busy blocks',
+  public0: 'busy: public range 31 days, 0 busy blocks',
+  public500: 'busy: public range 31 days, 500 busy blocks',
+};
 // BENCH_ROUNDS: how many times each scenario runs (the floor and the app alternating); medians reported.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PASSWORD = 'bench-password-1';
@@ -84,7 +91,11 @@ const djangoHash = (password) => {
 
 // Trainer 1: 8 weekly windows, 3 breaks, 2,000 bookings (range). Trainer 2: 10,000 bookings
 // (list). Trainer 3: always open (creates). Trainers 4–11: always open (parallel creates).
+// App only: trainers 12 and 13 are trainer 1's copies (windows, breaks, 2,000 bookings); 13 also
+// has a connected calendar with 500 busy blocks inside the 31-day range (calendar busy time).
 const TRAINERS = 11;
+const BUSY_TRAINERS = [12, 13];
+const BUSY_BLOCKS = 500;
 function bookingRows(trainer, count, startMs, stepMs, minutes) {
   const rows = [];
   for (let i = 0; i < count; i++) {
@@ -101,22 +112,64 @@ function chunks(rows, table, cols) {
     out.push(`INSERT INTO ${table} (${cols}) VALUES ${rows.slice(i, i + 400).join(',\n')};`);
   return out;
 }
-function sharedSeed() {
+/** Trainer 1's schedule for `trainer`: Mon–Fri 07–12 and 13–19, 3 break days, 2,000 bookings over ±60 days. */
+function rangeTrainer(trainer) {
   const windows = [];
-  for (let d = 0; d < 7; d++) {
-    if (d < 5) windows.push(`(1, ${d}, '07:00:00', '12:00:00')`, `(1, ${d}, '13:00:00', '19:00:00')`);
-    for (let t = 3; t <= TRAINERS; t++) windows.push(`(${t}, ${d}, '00:00:00', '24:00:00')`);
+  for (let d = 0; d < 5; d++) {
+    windows.push(`(${trainer}, ${d}, '07:00:00', '12:00:00')`, `(${trainer}, ${d}, '13:00:00', '19:00:00')`);
   }
   const breaks = [0, 1, 2].map(
-    (k) => `(1, '${date(today + (5 + k * 9) * DAY)}', '${date(today + (5 + k * 9) * DAY)}')`,
+    (k) => `(${trainer}, '${date(today + (5 + k * 9) * DAY)}', '${date(today + (5 + k * 9) * DAY)}')`,
   );
-  // 2,000 bookings of trainer 1 over ±60 days, every ~86 minutes (the range reads ~500 of them).
-  const b1 = bookingRows(1, 2000, today - 60 * DAY, Math.floor((120 * DAY) / 2000), 45);
+  // Every ~86 minutes (the range reads ~500 of them).
+  const bookings = bookingRows(trainer, 2000, today - 60 * DAY, Math.floor((120 * DAY) / 2000), 45);
+  return { windows, breaks, bookings };
+}
+function sharedSeed() {
+  const one = rangeTrainer(1);
+  const windows = [...one.windows];
+  for (let d = 0; d < 7; d++) {
+    for (let t = 3; t <= TRAINERS; t++) windows.push(`(${t}, ${d}, '00:00:00', '24:00:00')`);
+  }
   const b2 = bookingRows(2, 10_000, today - 200 * DAY, Math.floor((400 * DAY) / 10_000), 30);
   return [
     ...chunks(windows, 'availability_slots', 'trainer_id, day_of_week, start_time, end_time'),
-    ...chunks(breaks, 'trainer_breaks', 'trainer_id, start_date, end_date'),
-    ...chunks([...b1, ...b2], 'bookings', 'trainer_id, client_id, start_time, end_time, status'),
+    ...chunks(one.breaks, 'trainer_breaks', 'trainer_id, start_date, end_date'),
+    ...chunks([...one.bookings, ...b2], 'bookings', 'trainer_id, client_id, start_time, end_time, status'),
+  ];
+}
+/**
+ * The busy-time trainers (app only): copies of trainer 1, and for the last one a calendar
+ * connection with BUSY_BLOCKS blocks of 10 minutes spread evenly over the 31-day range, as a sync
+ * would store them.
+ */
+function busySeed() {
+  const copies = BUSY_TRAINERS.map(rangeTrainer);
+  const withBusy = BUSY_TRAINERS[BUSY_TRAINERS.length - 1];
+  const step = Math.floor((31 * DAY) / BUSY_BLOCKS);
+  const blocks = Array.from({ length: BUSY_BLOCKS }, (_, i) => {
+    const s = today + DAY + i * step;
+    return `(${withBusy}, 1, '${iso(s)}', '${iso(s + 10 * 60_000)}')`;
+  });
+  return [
+    ...chunks(
+      copies.flatMap((c) => c.windows),
+      'availability_slots',
+      'trainer_id, day_of_week, start_time, end_time',
+    ),
+    ...chunks(
+      copies.flatMap((c) => c.breaks),
+      'trainer_breaks',
+      'trainer_id, start_date, end_date',
+    ),
+    ...chunks(
+      copies.flatMap((c) => c.bookings),
+      'bookings',
+      'trainer_id, client_id, start_time, end_time, status',
+    ),
+    `INSERT INTO calendar_connections (id, trainer_id, name, url_ciphertext, url_hint, url_hash)
+      VALUES (1, ${withBusy}, 'Personal', 'sealed', 'calendar.example …abc123', 'bench');`,
+    ...chunks(blocks, 'calendar_busy', 'trainer_id, connection_id, start_time, end_time'),
   ];
 }
 function appSeed() {
@@ -124,7 +177,7 @@ function appSeed() {
   const trainers = [];
   const clients = [];
   const hash = djangoHash(PASSWORD);
-  for (let t = 1; t <= TRAINERS; t++) {
+  for (const t of [...Array.from({ length: TRAINERS }, (_, i) => i + 1), ...BUSY_TRAINERS]) {
     users.push(`(${t}, 'bench${t}@example.com', '${hash}', 1)`);
     trainers.push(`(${t}, ${t}, 'Bench ${t}', 'bench-${t}', 'UTC', 0)`);
     clients.push(`(${t}, ${t}, 'client${t}@example.com', 'Client', '${t}')`);
@@ -136,6 +189,7 @@ function appSeed() {
     `INSERT INTO trainers (id, user_id, business_name, slug, timezone, min_notice_minutes) VALUES ${trainers.join(',')};`,
     ...chunks(clients, 'clients', 'id, trainer_id, email, first_name, last_name'),
     ...sharedSeed(),
+    ...busySeed(),
   ];
 }
 
@@ -251,6 +305,31 @@ function scenarios(floor, app, auth) {
       ),
     );
   const analytics = (path) => read(`${app.base}${path}`, auth[2]);
+  // The public availability is rate limited per client address: each request comes from its own.
+  let address = 0;
+  const publicRead = (path) => async (name) =>
+    summary(
+      name,
+      await run({
+        url: app.base,
+        connections: 4,
+        requests: [
+          {
+            method: 'GET',
+            path,
+            setupRequest: (req) => {
+              address += 1;
+              req.headers = {
+                ...req.headers,
+                'cf-connecting-ip': `10.${(address >> 16) & 255}.${(address >> 8) & 255}.${address & 255}`,
+              };
+              return req;
+            },
+          },
+        ],
+      }),
+    );
+  const range = `from=${from}&to=${to}`;
   return [
     ['health', read(`${floor.base}/health`), read(`${app.base}/health`)],
     [
@@ -275,6 +354,10 @@ function scenarios(floor, app, auth) {
       create(app.base, '/api/bookings/', auth[3], 3, 16),
     ],
     [PARALLEL, eight('floor'), eight('app')],
+    [BUSY.trainer0, null, read(`${app.base}/api/availability-slots/available/?${range}`, auth[12])],
+    [BUSY.trainer500, null, read(`${app.base}/api/availability-slots/available/?${range}`, auth[13])],
+    [BUSY.public0, null, publicRead(`/api/public/trainers/bench-12/availability/?${range}`)],
+    [BUSY.public500, null, publicRead(`/api/public/trainers/bench-13/availability/?${range}`)],
   ].filter(([name]) => !ONLY || ONLY.test(name));
 }
 
@@ -314,11 +397,29 @@ function medianOf(runs) {
 const started = new Date().toISOString();
 // Both servers stay up; in each round the floor and the app take turns (which goes first
 // alternates), so a slow minute on the machine lands on both sides rather than on one.
-const floor = await startFloor();
+// The scenarios are built first (their closures read the bases when they run), so the floor is
+// started only when a selected scenario has a floor side.
+const floor = { base: '', stop: () => {}, state: null };
 const app = await startApp();
 const auth = {};
-for (let t = 1; t <= 11; t++) auth[t] = await login(app.base, t);
+for (const t of [...Array.from({ length: TRAINERS }, (_, i) => i + 1), ...BUSY_TRAINERS])
+  auth[t] = await login(app.base, t);
 const list = scenarios(floor, app, auth);
+if (list.some(([, floorRun]) => floorRun)) Object.assign(floor, await startFloor());
+if (list.some(([name]) => name.startsWith('busy:'))) {
+  // The busy blocks must show: the slots offered to the trainer with and without them.
+  const from = date(today + DAY);
+  const to = date(today + 31 * DAY);
+  const offered = async (t) => {
+    const res = await fetch(`${app.base}/api/availability-slots/available/?from=${from}&to=${to}`, {
+      headers: auth[t],
+    });
+    return (await res.json()).days.reduce((n, d) => n + d.slots.length, 0);
+  };
+  console.error(
+    `busy: slots offered over 31 days: ${await offered(12)} without blocks, ${await offered(13)} with ${BUSY_BLOCKS}`,
+  );
+}
 const rounds = [];
 for (let round = 0; round < ROUNDS; round++) {
   const results = [];
@@ -336,7 +437,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 floor.stop();
 app.stop();
-rmSync(floor.state, { recursive: true, force: true });
+if (floor.state) rmSync(floor.state, { recursive: true, force: true });
 rmSync(app.state, { recursive: true, force: true });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -363,3 +464,24 @@ console.log(
     ),
   ].join('\n'),
 );
+
+// Calendar busy time: the same 31-day range with 0 and with 500 busy blocks, p50/p95 and the ratio (target ≤ 1.2×).
+const busyRow = (name) => rows.find((r) => r.name === name)?.app;
+const busyLines = [
+  ['trainer', BUSY.trainer0, BUSY.trainer500],
+  ['public', BUSY.public0, BUSY.public500],
+].flatMap(([who, zero, many]) => {
+  const [a, b] = [busyRow(zero), busyRow(many)];
+  if (!a || !b) return [];
+  const ratio = (x, y) => (x ? Math.round((100 * y) / x) / 100 : '—');
+  return [`| ${who} | ${a.p50} / ${a.p95} | ${b.p50} / ${b.p95} | ${ratio(a.p50, b.p50)}× / ${ratio(a.p95, b.p95)}× |`];
+});
+if (busyLines.length) {
+  console.log(
+    [
+      '\n| free slots, 31 days | 0 blocks p50 / p95 ms | 500 blocks p50 / p95 ms | 500 ÷ 0, p50 / p95 |',
+      '|---|---|---|---|',
+      ...busyLines,
+    ].join('\n'),
+  );
+}

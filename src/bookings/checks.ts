@@ -24,7 +24,7 @@ import {
   overlapsAny,
 } from '../scheduling/slots';
 import { bookingColumns, iso } from './queries';
-import { type SessionToCheck, sessionValid } from './sql';
+import { type Audience, calendarBusyConflict, type SessionToCheck, sessionValid } from './sql';
 
 export { MAX_BOOKING_MINUTES } from '../db/fragments';
 
@@ -132,6 +132,8 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     windows: schedule.windows,
     breaks: schedule.breaks,
     busy: schedule.bookings,
+    /** Busy time of the trainer's own calendars near the booking (`calendarBusyOf`). */
+    calendarBusy: schedule.calendarBusy,
     overrides: schedule.overrides,
     /** The trainer's schedule version this read saw: the write is guarded by it. */
     scheduleVersion: schedule.scheduleVersion,
@@ -212,13 +214,18 @@ function serviceColumn(q: BookingRead, movingId: number) {
 
 export type ScheduleRead = Awaited<ReturnType<typeof readForBooking>>;
 
-/** The schedule's verdict on [start, end): throws the 409 a client must branch on. */
+/**
+ * The schedule's verdict on [start, end): throws the 409 a client must branch on. A trainer's
+ * `allowOutside` waives the windows and the busy time of their own calendars, never a break or
+ * another booking; `who` words the calendar_busy refusal (a client, the default, learns only that the time is taken).
+ */
 export function checkSchedule(
   t: BookingTrainer,
-  read: Pick<ScheduleRead, 'breaks' | 'windows' | 'overrides' | 'busy'>,
+  read: Pick<ScheduleRead, 'breaks' | 'windows' | 'overrides' | 'busy' | 'calendarBusy'>,
   service: ServiceTiming,
   span: { start: number; end: number },
   allowOutside: boolean,
+  who: Audience = 'client',
 ) {
   const { start, end } = span;
   const [first, last] = [localDate(start, t.timezone), localDate(end, t.timezone)];
@@ -235,6 +242,9 @@ export function checkSchedule(
   if (overlapsAny(mergeIntervals(read.busy), occupied.start, occupied.end)) {
     throw conflict('That time overlaps another booking.', 'booking_overlap');
   }
+  if (!allowOutside && overlapsAny(mergeIntervals(read.calendarBusy), occupied.start, occupied.end)) {
+    throw calendarBusyConflict(who);
+  }
 }
 
 /**
@@ -248,7 +258,13 @@ export function checkOfferedSlot(
   slot: { start: number; end: number },
   now: number,
 ) {
-  const schedule = { windows: read.windows, breaks: read.breaks, bookings: read.busy, overrides: read.overrides };
+  const schedule = {
+    windows: read.windows,
+    breaks: read.breaks,
+    bookings: read.busy,
+    calendarBusy: read.calendarBusy,
+    overrides: read.overrides,
+  };
   const rules = rulesOf(t, service, Math.round((slot.end - slot.start) / MINUTE_MS));
   if (!offersSlotAt({ ...schedule, rules, now }, slot.start)) {
     throw conflict(

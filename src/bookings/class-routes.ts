@@ -30,7 +30,7 @@ const create = createRoute({
   path: '/api/class-sessions',
   summary: 'Schedule a class (a service with capacity > 1), once or weekly',
   description:
-    "A class session takes the trainer's time like a booking (its service's length and buffers), checked against bookings, other classes, breaks and windows (`allow_outside_availability` waives windows). With `repeat` every occurrence is checked: a conflict refuses all (409 `repeat_conflicts`, `errors.repeat` naming each date and code) unless `skip_conflicts`, which creates the others and reports each occurrence with its `class_session` id or `conflict` (an occurrence whose local time the clocks skip: `nonexistent_local_time`). Without `repeat` a conflict is the booking's 409 (`booking_overlap`, `outside_availability`, `trainer_break`).",
+    "A class session takes the trainer's time like a booking (its service's length and buffers), checked against bookings, other classes, breaks windows and the busy time of your connected calendars (`allow_outside_availability` waives windows and busy time). With `repeat` every occurrence is checked: a conflict refuses all (409 `repeat_conflicts`, `errors.repeat` naming each date and code) unless `skip_conflicts`, which creates the others and reports each occurrence with its `class_session` id or `conflict` (an occurrence whose local time the clocks skip: `nonexistent_local_time`). Without `repeat` a conflict is the booking's 409 (`booking_overlap`, `calendar_busy`, `outside_availability`, `trainer_break`).",
   request: jsonBody(classCreateBody),
   responses: {
     201: jsonResponse(classCreatedOut, 'The occurrences and the sessions made'),

@@ -34,7 +34,10 @@ export const classCreateBody = z
     skip_conflicts: z.boolean().optional().openapi({
       description: 'With `repeat`: create the occurrences that fit and report the others (default: refuse all).',
     }),
-    allow_outside_availability: z.boolean().optional(),
+    allow_outside_availability: z.boolean().optional().openapi({
+      description:
+        'Book outside the weekly windows and over busy time of your connected calendars (never over a break or another booking).',
+    }),
   })
   .openapi('ClassSessionCreate');
 export type ClassCreateInput = z.infer<typeof classCreateBody>;
@@ -82,7 +85,7 @@ export const classCreatedOut = z
         class_session: z.number().int().nullable(),
         conflict: z.string().nullable().openapi({
           description:
-            'Why this occurrence was not created: booking_overlap, outside_availability, trainer_break, nonexistent_local_time.',
+            'Why this occurrence was not created: booking_overlap, calendar_busy, outside_availability, trainer_break, nonexistent_local_time.',
         }),
       }),
     ),

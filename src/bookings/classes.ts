@@ -1,16 +1,23 @@
 // Putting class sessions on the trainer's calendar: inside the trainer's schedule object, like a
 // booking, because a class takes the trainer's time (its own occupied span, whatever its places).
 import { sql } from 'drizzle-orm';
-import { occupiedSpansOf, scheduleVersionIs } from '../db/fragments';
+import { calendarBusyOf, occupiedSpansOf, scheduleVersionIs } from '../db/fragments';
 import { classSessions } from '../db/schema';
 import { MINUTE_MS, type Occurrence, type WeeklyRepeat } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { ApiError, conflict, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
+import { ApiError, type FieldErrors, invalid, notFound, unauthorized } from '../lib/problem';
 import { occupiedSpan } from '../scheduling/slots';
 import { type BookingService, type BookingTrainer, checkSchedule, readForBooking, type ScheduleRead } from './checks';
 import { iso } from './queries';
 import { occurrenceConflicts, planRepeat } from './repeat';
-import { retryOnScheduleChange, type SessionToCheck, scheduleChanged, scheduleMoved, sessionValid } from './sql';
+import {
+  occupancyRefusal,
+  retryOnScheduleChange,
+  type SessionToCheck,
+  scheduleChanged,
+  scheduleMoved,
+  sessionValid,
+} from './sql';
 
 export interface CreateClassCommand {
   trainerId: number;
@@ -94,7 +101,14 @@ async function scheduleClassesOnce(db: Db, cmd: CreateClassCommand, now: number)
     occurrences.map((o) => o.start),
     service,
     (span, taken) =>
-      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, cmd.allowOutsideAvailability),
+      checkSchedule(
+        t,
+        { ...read, busy: [...read.busy, ...taken] },
+        service,
+        span,
+        cmd.allowOutsideAvailability,
+        'trainer',
+      ),
   );
   const planned = occurrences.map(
     (o, i): ClassOccurrence => ({
@@ -107,7 +121,7 @@ async function scheduleClassesOnce(db: Db, cmd: CreateClassCommand, now: number)
   const refused = planned.filter((o) => o.conflict);
   if (!cmd.repeat && refused.length) {
     // One session: the conflict as a booking would have it.
-    checkSchedule(t, read, service, { start: first, end: first + length }, cmd.allowOutsideAvailability);
+    checkSchedule(t, read, service, { start: first, end: first + length }, cmd.allowOutsideAvailability, 'trainer');
   }
   if (refused.length && !cmd.skipConflicts) {
     throw new ApiError(409, 'Some occurrences conflict with the schedule; nothing was created.', {
@@ -146,6 +160,9 @@ async function insertClasses(
   });
   const json = JSON.stringify(rows);
   const col = (i: number) => sql.raw(`json_extract(o.value, '$[${i}]')`);
+  const [from, to] = [sql.raw(`json_extract(x.value, '$[2]')`), sql.raw(`json_extract(x.value, '$[3]')`)];
+  // Busy time of the trainer's calendars counts unless the trainer schedules over it.
+  const busy = cmd.allowOutsideAvailability ? sql`` : sql` OR EXISTS (${calendarBusyOf(t.id, from, to)})`;
   const result = await statement(
     db,
     sql`INSERT INTO ${classSessions} (trainer_id, service_id, start_time, end_time, occupied_start, occupied_end,
@@ -154,7 +171,7 @@ async function insertClasses(
         (SELECT capacity FROM services WHERE id = ${service.id}), 'scheduled', ${nowIso}, ${nowIso}
       FROM json_each(${json}) o
       WHERE NOT EXISTS (SELECT 1 FROM json_each(${json}) x
-          WHERE EXISTS (${occupiedSpansOf(t.id, sql.raw(`json_extract(x.value, '$[2]')`), sql.raw(`json_extract(x.value, '$[3]')`))}))
+          WHERE EXISTS (${occupiedSpansOf(t.id, from, to)})${busy})
         AND ${scheduleVersionIs(t.id, read.scheduleVersion)} AND ${sessionValid(cmd.session, t.id, nowIso)}
       ORDER BY o.key
       RETURNING id`,
@@ -165,5 +182,11 @@ async function insertClasses(
     throw unauthorized('Invalid or expired token.');
   }
   if (await scheduleMoved(db, t.id, read.scheduleVersion)) throw scheduleChanged();
-  throw conflict('That time overlaps another booking.', 'booking_overlap');
+  throw await occupancyRefusal(db, {
+    trainerId: t.id,
+    spans: rows.map((r) => [r[2] as string, r[3] as string]),
+    excludeId: 0,
+    busyCounts: !cmd.allowOutsideAvailability,
+    who: 'trainer',
+  });
 }

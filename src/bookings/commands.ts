@@ -25,8 +25,10 @@ import type { Outcome } from './outcome';
 import { asTrainer, findBooking, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
 import {
+  type Audience,
   batchByName,
   guardedInsert,
+  occupancyRefusal,
   type Row,
   retryOnScheduleChange,
   type SessionToCheck,
@@ -133,7 +135,7 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
   }
   if (Object.keys(errors).length || !service) throw invalid(errors);
   checkPackageAndWindow(t, pkg, start, now, cmd.enforceBookingWindow);
-  checkSchedule(t, read, service, { start, end }, cmd.allowOutsideAvailability);
+  checkSchedule(t, read, service, { start, end }, cmd.allowOutsideAvailability, audienceOf(cmd));
   if (cmd.enforceBookingWindow) checkOfferedSlot(t, read, service, { start, end }, now);
 
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
@@ -234,6 +236,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       source: cmd.source,
       clientTimezone: cmd.clientTimezone,
       occupied: { trainerId: t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
+      overBusy: cmd.allowOutsideAvailability,
       session: cmd.session,
       now: nowIso,
       scheduleVersion: b.scheduleVersion,
@@ -314,8 +317,7 @@ export async function writeBooking(db: Db, b: NewBooking): Promise<{ id: number;
   return { id, notificationIds: idsOf(notified) };
 }
 
-/** Why the guarded insert wrote nothing: the package, changed since the read, or else an overlap. */
-/** Why the guarded insert wrote nothing, as it is now: the package, else a full class or an overlap. */
+/** Why the guarded insert wrote nothing, as it is now: the package, else a full class, an overlap or calendar busy time. */
 export async function refusalOf(db: Db, b: NewBooking): Promise<ApiError> {
   const pkg = b.clientPackageId;
   const now = pkg
@@ -330,8 +332,18 @@ export async function refusalOf(db: Db, b: NewBooking): Promise<ApiError> {
   }
   if (now && !now.credits) return conflict('This package has no sessions left to book.', 'package_exhausted');
   if (b.place) return conflict('This class is full.', 'class_full');
-  return conflict('That time overlaps another booking.', 'booking_overlap');
+  const occupied = occupiedSpan(b.start, b.end, b.service);
+  return occupancyRefusal(db, {
+    trainerId: b.t.id,
+    spans: [[iso(occupied.start), iso(occupied.end)]],
+    excludeId: 0,
+    busyCounts: !b.cmd.allowOutsideAvailability,
+    who: audienceOf(b.cmd),
+  });
 }
+
+/** A public request (the booking page, a client account) hears nothing of the trainer's own calendar. */
+const audienceOf = (cmd: CreateBookingCommand): Audience => (cmd.source === 'public' ? 'client' : 'trainer');
 
 /** The booking just written, shaped without reading it back (the client is read only if new). */
 async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<BookingOut> {

@@ -15,7 +15,8 @@ import type { BookingOut } from './schemas';
 import {
   batchByName,
   cancelRemindersOfOldTime,
-  occupiedOverlapsActive,
+  occupancyFree,
+  occupancyRefusal,
   type Row,
   retryOnScheduleChange,
   scheduleChanged,
@@ -61,10 +62,13 @@ async function checkMove(
     checkClientReschedule(t, current, now);
     checkPackageAndWindow(t, undefined, start, now, true);
   }
-  checkSchedule(t, read, service, { start, end }, cmd.allowOutsideAvailability && !cmd.byClient);
+  checkSchedule(t, read, service, { start, end }, overBusy(cmd), cmd.byClient ? 'client' : 'trainer');
   if (cmd.byClient) checkOfferedSlot(t, read, service, { start, end }, now);
   return { t, service, scheduleVersion: read.scheduleVersion };
 }
+
+/** A trainer (or staff) moving with `allow_outside_availability`: windows and calendar busy time waived; never a client. */
+const overBusy = (cmd: RescheduleCommand) => cmd.allowOutsideAvailability && !cmd.byClient;
 
 /** Moves a booking, guarded by the schedule version its checks read, like `scheduleBooking`. */
 export const rescheduleBooking = (db: Db, cmd: RescheduleCommand, now: number): Promise<Outcome> =>
@@ -113,7 +117,7 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
       occupied_start = ${span.start}, occupied_end = ${span.end},
       sequence = sequence + (CASE WHEN start_time = ${iso(start)} AND end_time = ${iso(end)} THEN 0 ELSE 1 END)
     WHERE id = ${cmd.bookingId} AND trainer_id = ${cmd.trainerId} AND ${isActiveStatus(sql`status`)}
-      AND NOT ${occupiedOverlapsActive(span)} AND ${scheduleVersionIs(cmd.trainerId, scheduleVersion)}
+      AND ${occupancyFree(span, overBusy(cmd))} AND ${scheduleVersionIs(cmd.trainerId, scheduleVersion)}
     RETURNING id`,
     ),
     cancelOldReminders: cancelRemindersOfOldTime(db, { bookingId: cmd.bookingId, newStart: iso(start), now: nowIso }),
@@ -133,7 +137,13 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
   });
   if (!results.move?.results[0]) {
     if (await scheduleMoved(db, cmd.trainerId, scheduleVersion)) throw scheduleChanged();
-    throw conflict('That time overlaps another booking.', 'booking_overlap');
+    throw await occupancyRefusal(db, {
+      trainerId: cmd.trainerId,
+      spans: [[span.start, span.end]],
+      excludeId: cmd.bookingId,
+      busyCounts: !overBusy(cmd),
+      who: cmd.byClient ? 'client' : 'trainer',
+    });
   }
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
   return {

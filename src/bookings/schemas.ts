@@ -49,7 +49,10 @@ export const bookingCreateBody = z
       description:
         "The client's pack that pays for the session; its package must cover the service (409 package_not_valid_for_service otherwise).",
     }),
-    allow_outside_availability: z.boolean().optional(),
+    allow_outside_availability: z.boolean().optional().openapi({
+      description:
+        'Book outside the weekly windows and over busy time of your connected calendars (never over a break or another booking).',
+    }),
   })
   .superRefine((v, ctx) => {
     if (v.class_session === undefined && v.start_time === undefined) {

@@ -18,7 +18,14 @@ import {
 } from './checks';
 import { iso } from './queries';
 import { occurrenceConflicts } from './repeat';
-import { batchByName, guardedInsert, retryOnScheduleChange, scheduleChanged, scheduleMoved } from './sql';
+import {
+  batchByName,
+  guardedInsert,
+  occupancyRefusal,
+  retryOnScheduleChange,
+  scheduleChanged,
+  scheduleMoved,
+} from './sql';
 
 export type SeriesMode = 'skip_conflicts' | 'all_or_nothing';
 
@@ -27,6 +34,7 @@ export type OccurrenceConflict =
   | 'booking_overlap'
   | 'outside_availability'
   | 'trainer_break'
+  | 'calendar_busy'
   | 'package_exhausted'
   | 'package_expired'
   | 'nonexistent_local_time';
@@ -39,6 +47,8 @@ export interface CreateSeriesCommand {
   clientPackageId: number | null;
   notes: string;
   mode: SeriesMode;
+  /** Occurrences may fall outside the windows and on busy time of the trainer's calendars (never a break or a booking). */
+  allowOutsideAvailability?: boolean;
   /** The repeat as stored on the series row. */
   rule: {
     weekdays: number[];
@@ -122,7 +132,7 @@ async function scheduleSeriesOnce(db: Db, cmd: CreateSeriesCommand, now: number)
   }
   if (Object.keys(errors).length || !service) throw invalid(errors);
 
-  const checked = checkOccurrences(t, read, service, pkg, cmd.occurrences, now);
+  const checked = checkOccurrences(t, read, service, pkg, cmd.occurrences, now, cmd.allowOutsideAvailability);
   const accepted = checked.filter((o) => o.conflict === null);
   if (!accepted.length) return refusedSeries(checked, 'No occurrence of this series can be booked.');
   if (cmd.mode === 'all_or_nothing' && accepted.length < checked.length) {
@@ -145,13 +155,14 @@ function checkOccurrences(
   pkg: BookingPackage | undefined,
   occurrences: CreateSeriesCommand['occurrences'],
   now: number,
+  allowOutside: boolean | undefined,
 ): OccurrenceResult[] {
   const conflicts = occurrenceConflicts(
     occurrences.map((o) => (o.start === null ? null : Date.parse(o.start))),
     service,
     (span, taken) => {
       checkPackageAndWindow(t, pkg && { ...pkg, reserved: pkg.reserved + taken.length }, span.start, now, false);
-      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, false);
+      checkSchedule(t, { ...read, busy: [...read.busy, ...taken] }, service, span, !!allowOutside, 'trainer');
     },
   );
   return occurrences.map((o, i) => ({
@@ -209,11 +220,15 @@ async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
   if (id === undefined || refused === accepted.length || (cmd.mode === 'all_or_nothing' && refused > 0)) {
     if (await scheduleMoved(db, t.id, s.scheduleVersion)) throw scheduleChanged();
   }
-  const occurrences = s.checked.map((o, i): OccurrenceResult => {
-    if (o.conflict !== null) return o;
-    const booking = ids.get(i);
-    return booking === undefined ? { ...o, conflict: 'booking_overlap' } : { ...o, booking };
-  });
+  const occurrences = await Promise.all(
+    s.checked.map(async (o, i): Promise<OccurrenceResult> => {
+      if (o.conflict !== null) return o;
+      const booking = ids.get(i);
+      return booking === undefined
+        ? { ...o, conflict: await guardRefusal(db, s, o.start_time as string) }
+        : { ...o, booking };
+    }),
+  );
   if (id === undefined || refused === accepted.length) {
     return refusedSeries(occurrences, 'No occurrence of this series can be booked.');
   }
@@ -221,6 +236,20 @@ async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
     return refusedSeries(occurrences, 'Some occurrences cannot be booked; nothing was stored.');
   }
   return { ok: true, seriesId: id, occurrences };
+}
+
+/** Why the guard refused an occurrence the checks accepted: a booking or class since, else calendar busy time. */
+async function guardRefusal(db: Db, s: NewSeries, startIso: string): Promise<OccurrenceConflict> {
+  const start = Date.parse(startIso);
+  const occupied = occupiedSpan(start, start + s.service.durationMinutes * MINUTE_MS, s.service);
+  const refusal = await occupancyRefusal(db, {
+    trainerId: s.t.id,
+    spans: [[iso(occupied.start), iso(occupied.end)]],
+    excludeId: 0,
+    busyCounts: !s.cmd.allowOutsideAvailability,
+    who: 'trainer',
+  });
+  return refusal.extra.code === 'calendar_busy' ? 'calendar_busy' : 'booking_overlap';
 }
 
 const insertSeries = (db: Db, { cmd, t, service, nowIso, scheduleVersion }: NewSeries) => {
@@ -253,6 +282,7 @@ function insertOccurrence(db: Db, s: NewSeries, seriesId: SQL, startIso: string)
     source: 'trainer',
     clientTimezone: '',
     occupied: { trainerId: s.t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
+    overBusy: !!s.cmd.allowOutsideAvailability,
     session: null,
     now: s.nowIso,
     scheduleVersion: s.scheduleVersion,

@@ -3,6 +3,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import {
   activePlaces,
+  calendarBusyOf,
   occupiedSpansOf,
   packageCoversService,
   reservedCredits,
@@ -42,6 +43,52 @@ export interface OccupiedSpan {
 export const occupiedOverlapsActive = (s: OccupiedSpan): SQL =>
   sql`EXISTS (${occupiedSpansOf(s.trainerId, s.start, s.end, s.excludeId)})`;
 
+/** True when busy time of the trainer's own calendars overlaps this occupied span. */
+export const calendarBusyOverlaps = (s: OccupiedSpan): SQL =>
+  sql`EXISTS (${calendarBusyOf(s.trainerId, s.start, s.end)})`;
+
+/**
+ * The occupancy guard of a booking's write: no other occupied span overlaps it, nor (unless the
+ * trainer books over it: `allow_outside_availability`) the busy time of the trainer's calendars.
+ */
+export const occupancyFree = (s: OccupiedSpan, overBusy: boolean): SQL =>
+  overBusy
+    ? sql`NOT ${occupiedOverlapsActive(s)}`
+    : sql`NOT ${occupiedOverlapsActive(s)} AND NOT ${calendarBusyOverlaps(s)}`;
+
+/** Who a refusal speaks to: the trainer (their own calendar named) or a client (only that the time is taken). */
+export type Audience = 'trainer' | 'client';
+
+/** The 409 for a time the trainer's own calendar has busy: a client learns nothing of the event. */
+export const calendarBusyConflict = (who: Audience) =>
+  conflict(
+    who === 'trainer'
+      ? 'That time is busy in your calendar. Book it with allow_outside_availability to keep it anyway.'
+      : 'That time is no longer available. Please pick another time from the availability list.',
+    'calendar_busy',
+  );
+
+/**
+ * Why an occupancy guard refused spans ([start, end) ISO pairs of occupied spans), as things are
+ * now: another booking's or class's span (booking_overlap), else, when it counts, the busy time of
+ * the trainer's calendars (calendar_busy). One statement, read only after a refused write.
+ */
+export async function occupancyRefusal(
+  db: Db,
+  r: { trainerId: number; spans: [string, string][]; excludeId: number; busyCounts: boolean; who: Audience },
+): Promise<ApiError> {
+  const json = JSON.stringify(r.spans);
+  const [from, to] = [sql.raw(`json_extract(x.value, '$[0]')`), sql.raw(`json_extract(x.value, '$[1]')`)];
+  const row = await statement(
+    db,
+    sql`SELECT EXISTS (SELECT 1 FROM json_each(${json}) x
+        WHERE EXISTS (${occupiedSpansOf(r.trainerId, from, to, r.excludeId)})) AS overlap,
+      EXISTS (SELECT 1 FROM json_each(${json}) x WHERE EXISTS (${calendarBusyOf(r.trainerId, from, to)})) AS busy`,
+  ).first<{ overlap: number; busy: number }>();
+  if (r.busyCounts && row && !row.overlap && row.busy) return calendarBusyConflict(r.who);
+  return conflict('That time overlaps another booking.', 'booking_overlap');
+}
+
 export interface GuardedInsert {
   trainerId: number;
   clientId: SQL;
@@ -53,8 +100,10 @@ export interface GuardedInsert {
   clientPackageId: number | null;
   source: 'public' | 'trainer';
   clientTimezone: string;
-  /** The span no other active booking's occupied span may overlap. */
+  /** The span no other active booking's occupied span may overlap (nor calendar busy time, unless `overBusy`). */
   occupied: OccupiedSpan;
+  /** The trainer books over the busy time of their own calendars (`allow_outside_availability`). */
+  overBusy: boolean;
   session: SessionToCheck | null;
   now: string;
   /** The trainer's schedule version the checks read; a schedule write since then refuses the insert. */
@@ -78,7 +127,8 @@ const placeGuard = (b: GuardedInsert, classSessionId: number): SQL => {
 };
 
 /**
- * The booking insert the database itself guards: no overlap (for a place: a free place), a
+ * The booking insert the database itself guards: no overlap and no calendar busy time unless
+ * `overBusy` (for a place: a free place; the class holds the time), a
  * package credit left and the package valid for the service (as they are now, whatever the
  * checks read), the session still valid, the trainer's schedule (windows, breaks, overrides,
  * services) unchanged since the checks read it. Returns the new id, or no row when a guard refused it.
@@ -92,7 +142,7 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
     SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.serviceId}, ${b.occupied.start}, ${b.occupied.end},
       ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.classSessionId ?? null}, ${b.now}, ${b.now},
       ${b.seriesId ?? null}
-    WHERE ${b.classSessionId ? placeGuard(b, b.classSessionId) : sql`NOT ${occupiedOverlapsActive(b.occupied)}`}
+    WHERE ${b.classSessionId ? placeGuard(b, b.classSessionId) : occupancyFree(b.occupied, b.overBusy)}
     AND (${b.clientPackageId} IS NULL OR ((${sql.raw(b.status === 'waitlisted' ? '1' : '0')} OR (
       SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
       AND ${packageCoversService(b.clientPackageId, b.serviceId)}))

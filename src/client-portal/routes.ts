@@ -51,7 +51,7 @@ const book = createRoute({
   method: 'post',
   path: '/api/client/bookings',
   summary: 'Book a trainer for yourself (the booking page’s rules)',
-  description: `${WHO} The start must be one of the times the trainer's public availability offers (slot grid, minimum notice, horizon, breaks, buffers); the service, when named, one of their public services. Confirmed at once when the trainer auto-confirms, else a request the trainer confirms (unconfirmed requests lapse like the booking page's). Your client record with that trainer is the one carrying your email, created from your profile when there is none. \`client_package\` must be a pack of yours with that trainer (else 400 naming it). A conflict answers 409 with \`code\`: booking_overlap, outside_availability, trainer_break, slot_not_offered, package_expired, package_exhausted. \`Idempotency-Key\` supported.`,
+  description: `${WHO} The start must be one of the times the trainer's public availability offers (slot grid, minimum notice, horizon, breaks, buffers); the service, when named, one of their public services. Confirmed at once when the trainer auto-confirms, else a request the trainer confirms (unconfirmed requests lapse like the booking page's). Your client record with that trainer is the one carrying your email, created from your profile when there is none. \`client_package\` must be a pack of yours with that trainer (else 400 naming it). A conflict answers 409 with \`code\`: booking_overlap, calendar_busy (the time is no longer available), outside_availability, trainer_break, slot_not_offered, package_expired, package_exhausted. \`Idempotency-Key\` supported.`,
   request: {
     headers: z.object({ 'idempotency-key': z.string().optional() }),
     ...jsonBody(clientBookingBody),
@@ -95,7 +95,7 @@ const reschedule = createRoute({
   method: 'post',
   path: '/api/client/bookings/{id}/reschedule',
   summary: 'Move your booking to another offered time (as its manage link does)',
-  description: `${WHO} Runs the trainer's schedule checks; the trainer gets an email. 409 \`code\`: reschedule_not_allowed (the trainer does not allow it, their cut-off has passed, or the booking is not pending/confirmed), booking_overlap, slot_not_offered, outside_availability, trainer_break. Someone else's booking answers 404.`,
+  description: `${WHO} Runs the trainer's schedule checks; the trainer gets an email. 409 \`code\`: reschedule_not_allowed (the trainer does not allow it, their cut-off has passed, or the booking is not pending/confirmed), booking_overlap, calendar_busy, slot_not_offered, outside_availability, trainer_break. Someone else's booking answers 404.`,
   request: { params: idParam, ...jsonBody(clientRescheduleBody) },
   responses: {
     200: jsonResponse(bookingOut, 'Rescheduled'),

@@ -35,6 +35,21 @@ export const occupiedOverlaps = (from: string | SQL, to: string | SQL, alias = '
     AND ${col('start_time')} > strftime('%Y-%m-%dT%H:%M:%fZ', ${from}, ${`-${MAX_BOOKING_MINUTES + MAX_BUFFER_MINUTES} minutes`})`;
 };
 
+/** Longest calendar_busy row: a longer event is stored as consecutive pieces, so the scan is bounded like bookings'. */
+export const MAX_BUSY_MINUTES = 24 * 60;
+
+/**
+ * Busy time imported from the trainer's own calendars overlapping [from, to) (ISO instants or SQL
+ * expressions): a subquery of rows (start_time, end_time) of calendar_busy. It is occupancy from
+ * outside, tested against a booking's whole occupied span (buffers included). The lower start_time
+ * bound is implied (no row is longer than MAX_BUSY_MINUTES); it lets the (trainer, start_time)
+ * index bound the scan. The one rule for free slots, the object's read and every guarded write.
+ */
+export const calendarBusyOf = (trainerId: number, from: string | SQL, to: string | SQL): SQL =>
+  sql`SELECT start_time, end_time FROM calendar_busy WHERE trainer_id = ${trainerId}
+      AND start_time < ${to} AND end_time > ${from}
+      AND start_time > strftime('%Y-%m-%dT%H:%M:%fZ', ${from}, ${`-${MAX_BUSY_MINUTES} minutes`})`;
+
 /**
  * Raises the trainer's schedule version. Every change of windows, breaks, overrides or services
  * runs it in the batch of the change: a booking insert is guarded by the version its checks read.

@@ -68,7 +68,7 @@ const book = createRoute({
   tags,
   summary: 'Request a booking (client found by email or created; every schedule check applies)',
   description:
-    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour), or schedule_changed (the trainer changed their hours twice while the request was checked; try again). When the email is a client of the trainer holding a pack that covers the service and has a credit left, the booking reserves a credit of the one that expires first; the answer says nothing about it (the confirmation email to the client names the pack). Rate limited (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
+    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, calendar_busy (the time is no longer available), outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour), or schedule_changed (the trainer changed their hours twice while the request was checked; try again). When the email is a client of the trainer holding a pack that covers the service and has a credit left, the booking reserves a credit of the one that expires first; the answer says nothing about it (the confirmation email to the client names the pack). Rate limited (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
   request: {
     params: slugParam,
     headers: z.object({ 'idempotency-key': z.string().optional() }),
@@ -114,7 +114,7 @@ const reschedule = createRoute({
   tags,
   summary: 'Move the booking to another offered time through the manage link',
   description:
-    "Runs the trainer's schedule checks. 409 `code`: reschedule_not_allowed (the trainer does not allow it, the cut-off `reschedule_until` has passed, or the booking is not pending/confirmed), booking_overlap (the time is taken), slot_not_offered (not a start the availability lists), outside_availability (too short notice, beyond the horizon, outside the hours), trainer_break, schedule_changed (the trainer's hours changed twice during the check; try again). The status stays as it was; moving to the time the booking already has changes nothing. The trainer gets an email.",
+    "Runs the trainer's schedule checks. 409 `code`: reschedule_not_allowed (the trainer does not allow it, the cut-off `reschedule_until` has passed, or the booking is not pending/confirmed), booking_overlap (the time is taken), calendar_busy (the time is no longer available), slot_not_offered (not a start the availability lists), outside_availability (too short notice, beyond the horizon, outside the hours), trainer_break, schedule_changed (the trainer's hours changed twice during the check; try again). The status stays as it was; moving to the time the booking already has changes nothing. The trainer gets an email.",
   middleware: rateLimit(RATE_POLICIES.manageReschedule, byManageLink),
   request: { params: tokenParam, ...jsonBody(manageRescheduleBody) },
   responses: {

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { MAX_BUFFER_MINUTES, occupiedSpansOf } from '../db/fragments';
+import { calendarBusyOf, MAX_BUFFER_MINUTES, occupiedSpansOf } from '../db/fragments';
 import {
   type AvailabilitySlot,
   availabilityOverrides,
@@ -165,8 +165,8 @@ export interface ScheduleSpan {
 }
 
 /**
- * Active windows, the overrides of the dates looked at, breaks and pending/confirmed bookings as
- * JSON columns of one row, and the trainer's schedule version they were read at: one
+ * Active windows, the overrides of the dates looked at, breaks, the occupied spans of bookings and
+ * classes and the busy time of the trainer's own calendars (`calendar_busy`) as JSON columns of one row, and the trainer's schedule version they were read at: one
  * statement, one small result, where several row sets would each cost the runtime a parse.
  */
 export const scheduleColumns = (s: ScheduleSpan) => sql`
@@ -178,7 +178,9 @@ export const scheduleColumns = (s: ScheduleSpan) => sql`
   (SELECT json_group_array(json_array(start_date, end_date, start_time, end_time)) FROM ${trainerBreaks}
     WHERE trainer_id = ${s.trainerId} AND end_date >= ${s.breakFrom} AND start_date <= ${s.breakTo}) AS breaks,
   (SELECT json_group_array(json_array(occupied_start, occupied_end))
-    FROM (${occupiedSpansOf(s.trainerId, s.busyFrom, s.busyTo, s.excludeBookingId)})) AS busy`;
+    FROM (${occupiedSpansOf(s.trainerId, s.busyFrom, s.busyTo, s.excludeBookingId)})) AS busy,
+  (SELECT json_group_array(json_array(start_time, end_time))
+    FROM (${calendarBusyOf(s.trainerId, s.busyFrom, s.busyTo)})) AS calendar_busy`;
 
 export interface ScheduleColumns {
   windows: string;
@@ -186,22 +188,29 @@ export interface ScheduleColumns {
   schedule_version: number;
   breaks: string;
   busy: string;
+  calendar_busy: string;
 }
 
 export function parseSchedule(row: ScheduleColumns): {
   windows: WeeklyWindow[];
   breaks: DateSpan[];
   bookings: Interval[];
+  calendarBusy: Interval[];
   overrides: DateOverride[];
   scheduleVersion: number;
 } {
   const windows = JSON.parse(row.windows) as [number, string, string][];
   const breaks = JSON.parse(row.breaks) as [string, string, string | null, string | null][];
-  const busy = JSON.parse(row.busy) as [string, string][];
+  const spans = (text: string) =>
+    (JSON.parse(text) as [string, string][]).map(([start, end]) => ({
+      start: Date.parse(start),
+      end: Date.parse(end),
+    }));
   return {
     windows: windows.map(([dayOfWeek, startTime, endTime]) => ({ dayOfWeek, startTime, endTime })),
     breaks: breaks.map(([startDate, endDate, startTime, endTime]) => ({ startDate, endDate, startTime, endTime })),
-    bookings: busy.map(([start, end]) => ({ start: Date.parse(start), end: Date.parse(end) })),
+    bookings: spans(row.busy),
+    calendarBusy: spans(row.calendar_busy),
     ...parseExceptions(row),
   };
 }

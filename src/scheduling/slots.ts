@@ -163,6 +163,8 @@ export interface FreeSlotsInput {
   overrides?: DateOverride[];
   breaks: DateSpan[];
   bookings: Interval[]; // occupied spans of pending and confirmed bookings
+  /** Busy time of the trainer's own calendars: occupancy from outside, kept clear like a booking's span. */
+  calendarBusy?: Interval[];
   rules: SlotRules;
   now: number;
 }
@@ -172,7 +174,7 @@ export interface FreeSlotsInput {
  * every slot interval from the start of each (merged) open interval; one is offered when the
  * whole session fits inside it (a date's override replacing its weekday's windows), touches
  * no break (whole days, or the wall-clock part of each day of a partial one), its occupied span
- * (the service's buffers around it) overlaps no booking's occupied span,
+ * (the service's buffers around it) overlaps no booking's occupied span and no calendar busy block,
  * respects the minimum notice and starts within the booking horizon. A slot belongs to the
  * local date on which it starts.
  */
@@ -181,7 +183,9 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
   const days = daysAround(rules.timezone, input.fromDate, input.toDate);
   const open = openIntervalsOn(days, input.windows, input.overrides);
   const breaks = breakIntervalsOn(days, input.breaks);
-  const busy = mergeIntervals(input.bookings);
+  // Bookings and calendar busy time, sorted and merged once: each candidate is then a binary
+  // search (overlapsAny), O(log n), so slots × blocks never multiply.
+  const busy = mergeIntervals([...input.bookings, ...(input.calendarBusy ?? [])]);
 
   const step = rules.slotIntervalMinutes * MINUTE_MS;
   const duration = rules.durationMinutes * MINUTE_MS;

@@ -30,7 +30,7 @@ const create = createRoute({
   path: '/api/booking-series',
   summary: 'Book a standing series: the same local time on some weekdays, every n weeks',
   description:
-    "Every occurrence keeps the local wall-clock time in the trainer's zone across DST changes; all are checked and written at once (one schedule-object call, one D1 batch). `skip_conflicts` (default) books what it can and lists the rest with a `conflict` (booking_overlap, outside_availability, trainer_break, package_exhausted, package_expired, nonexistent_local_time: the clocks skip that wall time that day); `all_or_nothing` answers 409 listing the conflicts and stores nothing, as does a series none of whose occurrences can be booked. A pack reserves one credit per created occurrence. Occurrences are `pending` until the series is confirmed; no message is sent now.",
+    "Every occurrence keeps the local wall-clock time in the trainer's zone across DST changes; all are checked and written at once (one schedule-object call, one D1 batch). `skip_conflicts` (default) books what it can and lists the rest with a `conflict` (booking_overlap, outside_availability, trainer_break, calendar_busy: busy in one of your connected calendars, package_exhausted, package_expired, nonexistent_local_time: the clocks skip that wall time that day); `all_or_nothing` answers 409 listing the conflicts and stores nothing, as does a series none of whose occurrences can be booked. `allow_outside_availability` waives the windows and your calendars' busy time, never breaks or other bookings. A pack reserves one credit per created occurrence. Occurrences are `pending` until the series is confirmed; no message is sent now.",
   request: jsonBody(seriesCreateBody),
   responses: {
     201: jsonResponse(seriesCreated, 'Booked: the series, its bookings and every occurrence'),
@@ -105,6 +105,7 @@ export const seriesRouter = createRouter()
       clientPackageId: body.client_package ?? null,
       notes: body.notes ?? '',
       mode: body.mode ?? 'skip_conflicts',
+      allowOutsideAvailability: body.allow_outside_availability ?? false,
       ...planned,
       links: links.map((l) => ({ tokenHash: l.tokenHash, salt: l.salt })),
       now,

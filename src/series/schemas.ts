@@ -12,6 +12,7 @@ export const OCCURRENCE_CONFLICTS = [
   'booking_overlap',
   'outside_availability',
   'trainer_break',
+  'calendar_busy',
   'package_exhausted',
   'package_expired',
   'nonexistent_local_time',
@@ -38,6 +39,10 @@ export const seriesCreateBody = z
     repeat: repeatBody,
     client_package: z.number().int().positive().nullable().optional(),
     mode: z.enum(SERIES_MODES).optional().openapi({ description: 'skip_conflicts (default) or all_or_nothing.' }),
+    allow_outside_availability: z.boolean().optional().openapi({
+      description:
+        'Book occurrences outside the weekly windows and over busy time of your own calendars (never over a break or another booking).',
+    }),
     notes: notesField.optional(),
   })
   .openapi('BookingSeriesCreate');
