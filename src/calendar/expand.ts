@@ -3,6 +3,7 @@
 // VTIMEZONE of the file defines are ical.js's, an IANA TZID without one and floating times are read
 // with Temporal (lib/calendar.ts). Bounded work: a hostile feed cannot keep the sync busy.
 import ICAL from 'ical.js';
+import { MAX_BUSY_MINUTES } from '../db/fragments';
 import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
 import { isValidTimeZone } from '../lib/time';
 
@@ -20,8 +21,8 @@ export class CalendarParseError extends Error {
 export const NOT_A_CALENDAR = 'The address did not return an iCalendar file.';
 export const MALFORMED_CALENDAR = 'The calendar file could not be read: it is not valid iCalendar.';
 
-/** A stored block is never longer than a day (calendar_busy's rule): longer busy time is cut into pieces. */
-export const MAX_PIECE_MS = DAY_MS;
+/** A stored block is never longer than calendar_busy allows (a day): longer busy time is cut into pieces. */
+export const MAX_PIECE_MS = MAX_BUSY_MINUTES * 60_000;
 /** Most blocks one calendar gives (a year of busy time is far fewer). */
 export const MAX_BLOCKS = 5_000;
 /** Most occurrences one recurring event is walked through, and all events together. */
