@@ -343,6 +343,8 @@ export const bookings = sqliteTable(
   (t) => [
     index('bookings_trainer_start_idx').on(t.trainerId, t.startTime),
     index('bookings_trainer_status_start_idx').on(t.trainerId, t.status, t.startTime),
+    // The list's `ordering=created_at` (page and cursor mode): seeks instead of sorting a trainer's history.
+    index('bookings_trainer_created_idx').on(t.trainerId, t.createdAt),
     index('bookings_client_start_idx').on(t.clientId, t.startTime),
     index('bookings_service_idx').on(t.serviceId),
     index('bookings_series_idx').on(t.seriesId),
