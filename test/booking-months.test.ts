@@ -91,7 +91,7 @@ describe('all-time booking figures from the monthly rows plus the live rest', ()
     const tampered = await answers(t);
     expect(tampered.dashboard.completed_bookings).toBe((live.dashboard.completed_bookings as number) + 1000);
     expect((tampered.stats.by_status as Record<string, number>).completed).toBe(
-      (live.stats.by_status as Record<string, number>).completed + 1000,
+      ((live.stats.by_status as Record<string, number>).completed ?? 0) + 1000,
     );
     await env.DB.prepare(
       "UPDATE booking_month_stats SET completed = completed - 1000 WHERE trainer_id = ? AND month = '2025-10'",

@@ -131,8 +131,9 @@ export async function liveGrid(
 
 // ---- the hourly writer ------------------------------------------------------------------------
 
-/** At most this many month rows are written per run (one INSERT … SELECT each, one batch). */
-export const MONTHS_PER_RUN = 200;
+/** At most this many month rows are written per run (one INSERT … SELECT each), in batches of 100. */
+export const MONTHS_PER_RUN = 1000;
+const WRITES_PER_BATCH = 100;
 const IDS_PER_STATEMENT = 90;
 
 /** The trainer's local months from `first`'s month to the last ended one, newest first. */
@@ -192,7 +193,10 @@ export async function rollupBookingMonths(db: Db, nowMs: number, limit = MONTHS_
       if (!have.has(`${t.id} ${month.slice(0, 7)}`)) writes.push(monthRow(t.id, t.timezone, month, now));
     }
   }
-  if (!writes.length) return 0;
-  const results = await db.$client.batch(writes.map((s) => statement(db, s)));
-  return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+  let written = 0;
+  for (let i = 0; i < writes.length; i += WRITES_PER_BATCH) {
+    const results = await db.$client.batch(writes.slice(i, i + WRITES_PER_BATCH).map((s) => statement(db, s)));
+    written += results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+  }
+  return written;
 }
