@@ -165,7 +165,7 @@ const results = { started: new Date().toISOString(), single: [], crowd: null };
       size,
       seed_ms: Date.now() - t0,
       bytes,
-      reads: await measured(state, 'bench1@example.com', size),
+      reads: await measured(state, 'bench1@example.com', size, 2),
     });
   }
   rmSync(state, { recursive: true, force: true });
