@@ -1,8 +1,9 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
 import worker from '../src/index';
-import { api, setupTrainer } from './helpers';
+import { api, intercept, setupTrainer } from './helpers';
 
 // "Now" for every request and the cron: mid-March 2026 in New York (DST began 8 March 2026).
 const NOW = '2026-03-15T16:00:00.000Z';
@@ -162,5 +163,42 @@ describe('all-time booking figures from the monthly rows plus the live rest', ()
     for (let i = 0; i < 10; i++) await rollupBookingMonths(getDb(env.DB), Date.parse(NOW), 2);
     expect(await months(trainer)).toEqual(['2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02']);
     expect(await answers(t)).toEqual(live);
+  });
+
+  it('the live rest reads index ranges of (trainer_id, start_time), never every booking (EXPLAIN QUERY PLAN)', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'America/New_York' } });
+    await seedHistory(t);
+    await hourly('2026-03-15T12:07:00.000Z');
+    const statements: { sql: string; args: unknown[] }[] = [];
+    const prepare = (query: string) => {
+      const stmt = env.DB.prepare(query);
+      return intercept(stmt, {
+        bind: (...args: unknown[]) => {
+          statements.push({ sql: query, args });
+          return stmt.bind(...args);
+        },
+      });
+    };
+    for (const path of ['/api/analytics/dashboard/', '/api/analytics/bookings-stats/']) {
+      const res = await createApp().fetch(
+        new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${t.token}`, ...headers } }),
+        { ...env, DB: intercept(env.DB, { prepare }) },
+        createExecutionContext(),
+      );
+      expect(res.status).toBe(200);
+    }
+    const live = statements.filter((s) => s.sql.includes('CROSS JOIN bookings b'));
+    expect(live.length).toBeGreaterThanOrEqual(4);
+    for (const s of live) {
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${s.sql}`)
+        .bind(...s.args)
+        .all<{ detail: string }>();
+      const details = plan.results.map((r) => r.detail);
+      const onBookings = details.filter((d) => d.startsWith('SEARCH b ') || d.startsWith('SCAN b '));
+      expect(onBookings.length, details.join('\n')).toBeGreaterThan(0);
+      for (const d of onBookings)
+        expect(d, details.join('\n')).toMatch(/^SEARCH b USING (COVERING )?INDEX bookings_trainer_/);
+      for (const d of onBookings) expect(d).toContain('start_time>');
+    }
   });
 });
