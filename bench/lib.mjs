@@ -97,13 +97,8 @@ export async function login(base, email, password) {
   return { authorization: `Bearer ${(await res.json()).token}` };
 }
 
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-
-/**
- * Latency of one read: `warmup` requests, then `n` sequential ones (one at a time, so the figure
- * is the read's own time, not queueing). Every answer must be 200.
- */
-export async function measure(url, headers, { n = 100, warmup = 10 } = {}) {
+/** `n` sequential request times (ms) of one read after `warmup` unmeasured ones; every answer must be 200. */
+export async function sample(url, headers, { n, warmup = 2 }) {
   const times = [];
   for (let i = 0; i < warmup + n; i++) {
     const t0 = performance.now();
@@ -113,7 +108,14 @@ export async function measure(url, headers, { n = 100, warmup = 10 } = {}) {
     if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
     if (i >= warmup) times.push(ms);
   }
-  times.sort((a, b) => a - b);
-  const round = (x) => Math.round(x * 10) / 10;
-  return { p50: round(quantile(times, 0.5)), p95: round(quantile(times, 0.95)), n };
+  return times;
 }
+
+/** p50 and p95 of request times (ms). */
+export function percentiles(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const round = (x) => Math.round(x * 10) / 10;
+  return { p50: round(quantile(sorted, 0.5)), p95: round(quantile(sorted, 0.95)), n: sorted.length };
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];

@@ -1,12 +1,14 @@
 // Reads as one trainer's history grows, and one trainer among many: `wrangler dev` on this machine.
-// Usage: node bench/scale.mjs        (SCALE_SIZES=1000,10000,100000 SCALE_CROWD=10000 SCALE_N=100)
+// Usage: npm run bench:scale   (SCALE_SIZES=1000,10000,100000 SCALE_CROWD=10000 SCALE_N=100
+//        SCALE_ROUNDS=5; SCALE_BEFORE=<another checkout> measures that build beside this one)
 // Seeds straight into the local D1 (generated SQL: recursive CTEs, so 2,000,000 rows are a few
 // statements), measures every hot read one request at a time (p50/p95 ms), prints Markdown
 // tables and writes bench/scale-results.json. Never part of npm test.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { djangoHash, execSql, login, measure, root, serve } from './lib.mjs';
+import { DatabaseSync } from 'node:sqlite';
+import { djangoHash, execSql, login, percentiles, root, sample, serve } from './lib.mjs';
 
 const SIZES = (process.env.SCALE_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const CROWD = Number(process.env.SCALE_CROWD ?? 10_000);
@@ -72,159 +74,193 @@ function history(fromT, toT, from, to, step, clientsEach) {
   ];
 }
 
-const dbBytes = (state) => {
-  // The local D1 is one sqlite file (plus its WAL) under v3/d1/.
-  let total = 0;
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.sqlite(-wal)?$/.test(e.name)) total += statSync(p).size;
-    }
-  };
-  walk(join(state, 'v3', 'd1'));
-  return total;
-};
+/**
+ * The size of the local D1's database (page count × page size, read with node:sqlite while no
+ * server has it open): what the file would be once its WAL is checkpointed.
+ */
+function dbBytes(state) {
+  const dir = join(state, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const file = readdirSync(dir).find((f) => /^[0-9a-f]{64}\.sqlite$/.test(f));
+  const db = new DatabaseSync(join(dir, file));
+  try {
+    const count = db.prepare('PRAGMA page_count').get().page_count;
+    const size = db.prepare('PRAGMA page_size').get().page_size;
+    return count * size;
+  } finally {
+    db.close();
+  }
+}
 
 // ---- reads -----------------------------------------------------------------------------------
 
-/** Every hot read of trainer `t`, with `bookings` bookings (for the last page). */
-async function reads(base, auth, bookings) {
+const READS = [
+  'availability, 31 days',
+  'bookings list, page 1',
+  'bookings list, last page',
+  'bookings list, cursor page 2 (-start_time)',
+  'bookings list, cursor page 2 (created_at)',
+  'clients list, page 1',
+  'notifications list, page 1',
+  'dashboard',
+  'bookings stats, all time',
+  'client stats',
+];
+
+/** The path of every hot read of a server's trainer 1 with `bookings` bookings (null: the build has none). */
+async function readPaths(base, auth, bookings) {
   const from = date(nowS + DAY);
   const to = date(nowS + 31 * DAY);
-  const lastPage = Math.max(1, Math.ceil(bookings / 20));
-  const out = {};
-  const one = async (name, path) => {
-    out[name] = await measure(`${base}${path}`, auth, { n: N });
-    console.error(`  ${name}: ${out[name].p50} / ${out[name].p95} ms`);
+  const paths = {
+    'availability, 31 days': `/api/availability-slots/available/?from=${from}&to=${to}`,
+    'bookings list, page 1': '/api/bookings/',
+    'bookings list, last page': `/api/bookings/?page=${Math.max(1, Math.ceil(bookings / 20))}`,
+    'clients list, page 1': '/api/clients/',
+    'notifications list, page 1': '/api/notifications/',
+    dashboard: '/api/analytics/dashboard/',
+    'bookings stats, all time': '/api/analytics/bookings-stats/',
+    'client stats': '/api/analytics/client-stats/',
   };
-  await one('availability, 31 days', `/api/availability-slots/available/?from=${from}&to=${to}`);
-  await one('bookings list, page 1', '/api/bookings/');
-  await one('bookings list, last page', `/api/bookings/?page=${lastPage}`);
   // A cursor page: the one after the first (keyset: any depth costs the same). Before cursors
   // existed, `?cursor=` was ignored and no cursor comes back: the row says so.
   for (const ordering of ['-start_time', 'created_at']) {
     const first = await (await fetch(`${base}/api/bookings/?cursor=&ordering=${ordering}`, { headers: auth })).json();
-    const name = `bookings list, cursor page 2 (${ordering})`;
-    if (typeof first.next === 'string' && new URL(first.next).searchParams.get('cursor')) {
-      const u = new URL(first.next);
-      await one(name, `${u.pathname}${u.search}`);
-    } else out[name] = null;
+    const next = typeof first.next === 'string' ? new URL(first.next) : null;
+    paths[`bookings list, cursor page 2 (${ordering})`] = next?.searchParams.get('cursor')
+      ? `${next.pathname}${next.search}`
+      : null;
   }
-  await one('clients list, page 1', '/api/clients/');
-  await one('notifications list, page 1', '/api/notifications/');
-  await one('dashboard', '/api/analytics/dashboard/');
-  await one('bookings stats, all time', '/api/analytics/bookings-stats/');
-  await one('client stats', '/api/analytics/client-stats/');
-  return out;
+  return paths;
 }
 
 /**
- * Serves `state`, runs the hourly cron `cronRuns` times first (as production would have: it
- * writes the monthly booking rows, up to 1,000 a run), then measures.
+ * Serves `state` from the build in `cwd`, runs the hourly cron `cronRuns` times (as production
+ * would have: it writes the monthly booking rows, up to 1,000 a run) and logs in as trainer 1.
  */
-async function measured(state, email, bookings, cronRuns) {
-  const app = await serve(root, state, [
+async function start(cwd, state, bookings, cronRuns) {
+  const app = await serve(cwd, state, [
     '--var',
     'ENVIRONMENT:development',
     '--var',
     'LOG_REQUESTS:false',
     '--test-scheduled',
   ]);
-  try {
-    const t0 = Date.now();
-    for (let i = 0; i < cronRuns; i++) {
-      const res = await fetch(`${app.base}/__scheduled?cron=${encodeURIComponent('7 * * * *')}`);
-      if (!res.ok) throw new Error(`cron: ${res.status} ${await res.text()}`);
-    }
-    console.error(`  hourly cron × ${cronRuns}: ${Date.now() - t0} ms`);
-    const auth = await login(app.base, email, PASSWORD);
-    return await reads(app.base, auth, bookings);
-  } finally {
-    await app.stop();
+  const t0 = Date.now();
+  for (let i = 0; i < cronRuns; i++) {
+    const res = await fetch(`${app.base}/__scheduled?cron=${encodeURIComponent('7 * * * *')}`);
+    if (!res.ok) throw new Error(`cron: ${res.status} ${await res.text()}`);
   }
+  console.error(`  ${cwd === root ? 'after' : 'before'}: hourly cron × ${cronRuns}: ${Date.now() - t0} ms`);
+  const auth = await login(app.base, 'bench1@example.com', PASSWORD);
+  return { ...app, auth, paths: await readPaths(app.base, auth, bookings) };
 }
 
 // ---- scenarios -------------------------------------------------------------------------------
 
+// SCALE_BEFORE: a checkout of the build to compare with (its own node_modules link), measured
+// side by side with this one.
+const SIDES = [...(process.env.SCALE_BEFORE ? [['before', process.env.SCALE_BEFORE]] : []), ['after', root]];
+const ROUNDS = Number(process.env.SCALE_ROUNDS ?? 5);
 const hash = djangoHash(PASSWORD);
-const results = { started: new Date().toISOString(), single: [], crowd: null };
+const results = { started: new Date().toISOString(), sides: SIDES.map(([s]) => s), single: [], crowd: [] };
+const servers = [];
+const states = [];
 
-// One trainer (300 clients), history grown in place: 1,000 → 10,000 → 100,000 bookings.
-{
+function seedState(cwd, statements, more) {
   const state = mkdtempSync(join(tmpdir(), 'bench-scale-'));
-  execSql(root, state, people(1, 1, 300, hash), { migrate: true });
-  let have = 0;
-  for (const size of SIZES) {
-    const t0 = Date.now();
-    execSql(root, state, history(1, 1, have, size, HOUR, 300));
-    have = size;
-    const bytes = dbBytes(state);
-    console.error(`1 trainer, ${size} bookings: seeded in ${Date.now() - t0} ms, ${bytes} bytes`);
-    results.single.push({
-      size,
-      seed_ms: Date.now() - t0,
-      bytes,
-      reads: await measured(state, 'bench1@example.com', size, 2),
-    });
-  }
-  rmSync(state, { recursive: true, force: true });
+  states.push(state);
+  const t0 = Date.now();
+  execSql(cwd, state, statements, { migrate: true });
+  for (const chunk of more) execSql(cwd, state, chunk);
+  return { state, seed_ms: Date.now() - t0, bytes: dbBytes(state) };
 }
 
-// 200 bookings and 20 clients per trainer: alone, then among CROWD trainers in one database.
-if (CROWD > 0) {
-  const run = async (trainers) => {
-    const state = mkdtempSync(join(tmpdir(), 'bench-crowd-'));
-    const t0 = Date.now();
-    execSql(root, state, people(1, trainers, 20, hash), { migrate: true });
-    // 1,000 trainers a statement: 200,000 bookings, then their notifications.
-    for (let t = 1; t <= trainers; t += 1000) {
-      execSql(root, state, history(t, Math.min(trainers, t + 999), 0, PER_TRAINER, 6 * HOUR, 20));
+for (const [side, cwd] of SIDES) {
+  // One trainer (300 clients) at each size.
+  for (const size of SIZES) {
+    const seeded = seedState(cwd, people(1, 1, 300, hash), [history(1, 1, 0, size, HOUR, 300)]);
+    console.error(`${side}: 1 trainer, ${size} bookings: seeded in ${seeded.seed_ms} ms, ${seeded.bytes} bytes`);
+    const server = await start(cwd, seeded.state, size, 2);
+    servers.push({ ...server, side, kind: 'single', size });
+    results.single.push({ side, size, seed_ms: seeded.seed_ms, bytes: seeded.bytes, server: servers.length - 1 });
+  }
+  // 200 bookings and 20 clients per trainer: alone, then among CROWD trainers in one database
+  // (1,000 trainers a statement: 200,000 bookings, then their notifications).
+  if (CROWD > 0) {
+    for (const trainers of [1, CROWD]) {
+      const chunks = [];
+      for (let t = 1; t <= trainers; t += 1000) {
+        chunks.push(history(t, Math.min(trainers, t + 999), 0, PER_TRAINER, 6 * HOUR, 20));
+      }
+      const seeded = seedState(cwd, people(1, trainers, 20, hash), chunks);
+      console.error(
+        `${side}: ${trainers} trainers × ${PER_TRAINER}: seeded in ${seeded.seed_ms} ms, ${seeded.bytes} bytes`,
+      );
+      // About 3 ended months a trainer, 1,000 rows a run.
+      const server = await start(cwd, seeded.state, PER_TRAINER, Math.ceil((trainers * 3) / 1000) + 1);
+      servers.push({ ...server, side, kind: 'crowd', trainers });
+      results.crowd.push({ side, trainers, seed_ms: seeded.seed_ms, bytes: seeded.bytes, server: servers.length - 1 });
     }
-    const bytes = dbBytes(state);
-    console.error(`${trainers} trainers × ${PER_TRAINER}: seeded in ${Date.now() - t0} ms, ${bytes} bytes`);
-    // About 3 ended months a trainer, 1,000 rows a run.
-    const reads = await measured(state, 'bench1@example.com', PER_TRAINER, Math.ceil((trainers * 3) / 1000) + 1);
-    rmSync(state, { recursive: true, force: true });
-    return { trainers, seed_ms: Date.now() - t0, bytes, reads };
-  };
-  results.crowd = { alone: await run(1), among: await run(CROWD) };
+  }
 }
+
+// Every server stays up; each round measures each read on every server in turn (the order
+// rotating), so a slow minute on the machine lands on all of them rather than on one.
+const times = servers.map(() => Object.fromEntries(READS.map((r) => [r, []])));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const read of READS) {
+    const order = servers.map((_, i) => (i + round) % servers.length);
+    for (const i of order) {
+      const s = servers[i];
+      const path = s.paths[read];
+      if (path) times[i][read].push(...(await sample(`${s.base}${path}`, s.auth, { n: Math.ceil(N / ROUNDS) })));
+    }
+  }
+  console.error(`round ${round + 1}/${ROUNDS}`);
+}
+for (const s of servers) await s.stop();
+for (const state of states) rmSync(state, { recursive: true, force: true });
+const figures = (i) => Object.fromEntries(READS.map((r) => [r, times[i][r].length ? percentiles(times[i][r]) : null]));
+for (const row of [...results.single, ...results.crowd]) row.reads = figures(row.server);
 
 // ---- report ----------------------------------------------------------------------------------
 
 results.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 writeFileSync(join(root, 'bench/scale-results.json'), JSON.stringify(results, null, 2));
 const cell = (m) => (m ? `${m.p50} / ${m.p95}` : '—');
-const names = Object.keys(results.single[0]?.reads ?? results.crowd?.alone.reads ?? {});
-const lines = [`\n${results.started} — ${results.machine} — ${N} sequential requests per read (p50 / p95 ms)\n`];
-if (results.single.length) {
-  const first = results.single[0];
-  const last = results.single[results.single.length - 1];
+const ratio = (a, b) => (a && b ? (b.p50 / a.p50).toFixed(2) : '—');
+const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const lines = [
+  `\n${results.started} — ${results.machine} — ${N} sequential requests per read and server, in ${ROUNDS} interleaved rounds (p50 / p95 ms)\n`,
+];
+for (const [side] of SIDES) {
+  const rows = results.single.filter((r) => r.side === side);
+  if (!rows.length) continue;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
   lines.push(
-    `| read | ${results.single.map((s) => `${s.size.toLocaleString('en')} bookings`).join(' | ')} | p95 ${last.size.toLocaleString('en')} ÷ ${first.size.toLocaleString('en')} |`,
-    `|---|${results.single.map(() => '---|').join('')}---|`,
-    ...names.map((n) => {
-      const a = first.reads[n];
-      const b = last.reads[n];
-      return `| ${n} | ${results.single.map((s) => cell(s.reads[n])).join(' | ')} | ${a && b ? (b.p95 / a.p95).toFixed(2) : '—'} |`;
-    }),
-    '',
-    `| local D1 file | ${results.single.map((s) => `${(s.bytes / 2 ** 20).toFixed(1)} MiB`).join(' | ')} | |`,
-  );
-}
-if (results.crowd) {
-  const { alone, among } = results.crowd;
-  lines.push(
-    '',
-    `| read (trainer 1: ${PER_TRAINER} bookings, 20 clients) | alone | among ${among.trainers.toLocaleString('en')} trainers | p95 among ÷ alone |`,
-    '|---|---|---|---|',
-    ...names.map(
-      (n) =>
-        `| ${n} | ${cell(alone.reads[n])} | ${cell(among.reads[n])} | ${alone.reads[n] && among.reads[n] ? (among.reads[n].p95 / alone.reads[n].p95).toFixed(2) : '—'} |`,
+    `**${side}**, one trainer, 300 clients:\n`,
+    `| read | ${rows.map((s) => `${s.size.toLocaleString('en')} bookings`).join(' | ')} | p50 ${last.size.toLocaleString('en')} ÷ ${first.size.toLocaleString('en')} |`,
+    `|---|${rows.map(() => '---|').join('')}---|`,
+    ...READS.map(
+      (n) => `| ${n} | ${rows.map((s) => cell(s.reads[n])).join(' | ')} | ${ratio(first.reads[n], last.reads[n])} |`,
     ),
+    `| local D1 file | ${rows.map((s) => mib(s.bytes)).join(' | ')} | |`,
     '',
-    `| local D1 file | ${(alone.bytes / 2 ** 20).toFixed(1)} MiB | ${(among.bytes / 2 ** 20).toFixed(1)} MiB | |`,
   );
+  const crowd = results.crowd.filter((r) => r.side === side);
+  if (crowd.length === 2) {
+    const [alone, among] = crowd;
+    lines.push(
+      `**${side}**, trainer 1 with ${PER_TRAINER} bookings and 20 clients:\n`,
+      `| read | alone | among ${among.trainers.toLocaleString('en')} trainers | p50 among ÷ alone |`,
+      '|---|---|---|---|',
+      ...READS.map(
+        (n) =>
+          `| ${n} | ${cell(alone.reads[n])} | ${cell(among.reads[n])} | ${ratio(alone.reads[n], among.reads[n])} |`,
+      ),
+      `| local D1 file | ${mib(alone.bytes)} | ${mib(among.bytes)} | |`,
+      '',
+    );
+  }
 }
 console.log(lines.join('\n'));
