@@ -3,8 +3,9 @@ import { isActiveStatus } from '../db/fragments';
 import { addMonths, localDate, monthStart, startOfDayMs } from '../lib/calendar';
 import type { Db } from '../lib/db';
 import { averageCents, formatCents } from '../lib/money';
+import { allTimeCounts } from './booking-months';
 import type { DashboardOut } from './schemas';
-import { type AnalyticsTrainer, byCurrency, DEFAULT_CURRENCY, iso, mainCurrencySql, readBatch, soldBy } from './sql';
+import { type AnalyticsTrainer, byCurrency, DEFAULT_CURRENCY, iso, mainCurrencySql, soldBy } from './sql';
 
 /** The local month containing `nowMs` as UTC instants [start, end). */
 function thisMonth(timeZone: string, nowMs: number) {
@@ -15,15 +16,18 @@ function thisMonth(timeZone: string, nowMs: number) {
   };
 }
 
-/** The dashboard in one D1 round trip. */
+/**
+ * The dashboard in one D1 round trip: the bookings of all time from the ended months' rows plus
+ * the rest read live (booking-months.ts), upcoming bookings, clients, sales, credits, platform spend.
+ */
 export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number): Promise<DashboardOut> {
   const { id, timezone } = trainer;
   const now = iso(nowMs);
   const month = thisMonth(timezone, nowMs);
   const localToday = localDate(nowMs, timezone);
-  const [[bk], [cl], revenue, [main], credits, [prepaid], spend] = await readBatch<
+  const all = await allTimeCounts<
     [
-      { total: number; completed: number; upcoming: number; cancelled: number }[],
+      { upcoming: number }[],
       { total: number; active: number; fresh: number }[],
       { currency: string; cents: number; month: number }[],
       { currency: string }[],
@@ -31,12 +35,10 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
       { n: number }[],
       { currency: string; cents: number; latest: string }[],
     ]
-  >(db, [
-    sql`SELECT count(*) AS total,
-        coalesce(sum(status = 'completed'), 0) AS completed,
-        coalesce(sum(${isActiveStatus(sql`status`)} AND start_time >= ${now}), 0) AS upcoming,
-        coalesce(sum(status = 'cancelled'), 0) AS cancelled
-      FROM bookings WHERE trainer_id = ${id}`,
+  >(db, id, [
+    // Through (trainer_id, status, start_time): the active bookings from now on only.
+    sql`SELECT count(*) AS upcoming FROM bookings
+      WHERE trainer_id = ${id} AND ${isActiveStatus(sql`status`)} AND start_time >= ${now}`,
     sql`SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
         coalesce(sum(created_at >= ${month.start} AND created_at < ${month.end}), 0) AS fresh
       FROM clients WHERE trainer_id = ${id}`,
@@ -58,17 +60,18 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
       WHERE trainer_id = ${id} AND status = 'completed' AND created_at >= ${month.start} AND created_at < ${month.end}
       GROUP BY currency`,
   ]);
+  const [[bk], [cl], revenue, [main], credits, [prepaid], spend] = all.more;
   const currency = main?.currency ?? DEFAULT_CURRENCY;
   const inMain = revenue.find((r) => r.currency === currency);
-  const delivered = bk?.completed ?? 0;
+  const delivered = all.counts.completed;
   const consumed = credits.filter((r) => r.currency === currency).map((r) => ({ cents: r.cents, per: r.per }));
   // Platform payments are normally in one currency; if not, the latest payment's currency wins.
   const platform = [...spend].sort((a, b) => (a.latest < b.latest ? 1 : -1))[0];
   return {
-    total_bookings: bk?.total ?? 0,
+    total_bookings: all.counts.total,
     completed_bookings: delivered,
     upcoming_bookings: bk?.upcoming ?? 0,
-    cancelled_bookings: bk?.cancelled ?? 0,
+    cancelled_bookings: all.counts.cancelled,
     total_clients: cl?.total ?? 0,
     active_clients: cl?.active ?? 0,
     new_clients: cl?.fresh ?? 0,

@@ -6,7 +6,7 @@ import type { Viewer } from '../lib/auth';
 import { addDays, isValidDate, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 import { containsAny, type Db } from '../lib/db';
 import { clientName, trainerName } from '../lib/names';
-import { pageOffset, parseOrdering } from '../lib/pagination';
+import { cursorOf, cursorSlice, keysetAfter, type Listing, pageOffset, parseOrdering } from '../lib/pagination';
 import { notFound } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
 import type { BookingListQuery, BookingOut } from './schemas';
@@ -110,7 +110,11 @@ function listConditions(viewer: Viewer, timeZone: string, q: BookingListQuery, m
   return conditions;
 }
 
-/** A page of the viewer's bookings; upcoming and past are judged at `now` (ISO). */
+/**
+ * A page of the viewer's bookings; upcoming and past are judged at `now` (ISO). Page mode counts
+ * every match; cursor mode (`q.cursor`) reads the rows after the cursor through the
+ * (trainer_id, start_time) or (trainer_id, created_at) index and counts only when asked.
+ */
 export async function listBookings(
   db: Db,
   viewer: Viewer,
@@ -118,30 +122,38 @@ export async function listBookings(
   q: BookingListQuery,
   mode: ListMode,
   now: string,
-) {
-  const fallback =
-    mode === 'upcoming'
-      ? { field: 'start_time' as const, desc: false }
-      : mode === 'past'
-        ? { field: 'start_time' as const, desc: true }
-        : { field: 'start_time' as const, desc: true };
+): Promise<Listing<BookingOut>> {
+  const fallback = { field: 'start_time' as const, desc: mode !== 'upcoming' };
   const order = parseOrdering(q.ordering, ['start_time', 'created_at'] as const, fallback);
+  const ordering = `${order.desc ? '-' : ''}${order.field}`;
+  const cursor = cursorOf(q, ordering);
   const where = and(...listConditions(viewer, timeZone, q, mode, now));
   const column = order.field === 'start_time' ? bookings.startTime : bookings.createdAt;
-  const [countRows, rows] = await db.batch([
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(bookings)
-      .innerJoin(clients, eq(clients.id, bookings.clientId))
-      .where(where),
-    selectBookings(db)
-      .where(where)
-      .orderBy(order.desc ? desc(column) : asc(column), order.desc ? desc(bookings.id) : asc(bookings.id))
-      .limit(q.page_size)
-      .offset(pageOffset(q)),
-  ]);
+  const after =
+    cursor && cursor !== 'first' ? keysetAfter(column, order.desc, bookings.id, order.desc, cursor) : undefined;
+  const rowsQuery = selectBookings(db)
+    .where(and(where, after))
+    .orderBy(order.desc ? desc(column) : asc(column), order.desc ? desc(bookings.id) : asc(bookings.id))
+    .limit(cursor ? q.page_size + 1 : q.page_size)
+    .offset(cursor ? 0 : pageOffset(q));
+  // The client join only when a condition needs it (a search, a client user's scope): a trainer's
+  // plain count is then an index-only count of (trainer_id, …), no lookup per booking.
+  const counting = db.select({ n: sql<number>`count(*)` }).from(bookings);
+  const countQuery =
+    q.search || viewer.kind !== 'trainer'
+      ? counting.innerJoin(clients, eq(clients.id, bookings.clientId)).where(where)
+      : counting.where(where);
+  const counted = !cursor || q.count === true;
+  const [countRows, rows] = counted ? await db.batch([countQuery, rowsQuery]) : [undefined, await rowsQuery];
   const at = Date.parse(now);
-  return { count: countRows[0]?.n ?? 0, results: rows.map((r) => toBookingOut(r, at)) };
+  const count = countRows ? (countRows[0]?.n ?? 0) : undefined;
+  if (!cursor) return { count, results: rows.map((r) => toBookingOut(r, at)) };
+  const page = cursorSlice(rows, q.page_size, (r) => ({
+    ordering,
+    key: order.field === 'start_time' ? r.booking.startTime : r.booking.createdAt,
+    id: r.booking.id,
+  }));
+  return { count, results: page.rows.map((r) => toBookingOut(r, at)), after: page.after };
 }
 
 /** The occurrences of one of the trainer's series, soonest first, as of `now` (ISO). */

@@ -6,7 +6,7 @@ import { jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
-import { pageOf } from '../lib/pagination';
+import { listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import { newManageLink } from '../lib/tokens';
 import { enqueue } from '../notifications/outbox';
@@ -190,6 +190,5 @@ function act(c: BookingContext, action: Transition) {
 async function listing(c: Context<AppEnv>, q: BookingListQuery, mode: ListMode) {
   const auth = c.get('auth');
   const zone = auth.trainer?.timezone ?? 'UTC';
-  const { count, results } = await listBookings(c.var.db, viewerOf(auth), zone, q, mode, isoNow(c.var.clock));
-  return pageOf(c.req.url, q, count, results);
+  return listingOf(c.req.url, q, await listBookings(c.var.db, viewerOf(auth), zone, q, mode, isoNow(c.var.clock)));
 }

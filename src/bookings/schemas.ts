@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { BOOKING_STATUSES } from '../db/schema';
 import { isValidDate } from '../lib/calendar';
-import { pageQuery } from '../lib/pagination';
+import { cursorPageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
 
@@ -109,7 +109,7 @@ export const bookingOut = z
   .openapi('Booking');
 export type BookingOut = z.infer<typeof bookingOut>;
 
-export const bookingListQuery = pageQuery.extend({
+export const bookingListQuery = cursorPageQuery.extend({
   status: z.enum(BOOKING_STATUSES).optional(),
   client: z.coerce.number().int().positive().optional(),
   service: z.coerce.number().int().positive().optional().openapi({ description: 'Only bookings of this service.' }),

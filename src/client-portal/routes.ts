@@ -7,7 +7,7 @@ import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems, rateLimited } from '../lib/openapi';
-import { pageOf, pageQuery } from '../lib/pagination';
+import { listingOf, pageOf, pageQuery } from '../lib/pagination';
 import { forbidden } from '../lib/problem';
 import { RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
@@ -120,8 +120,10 @@ const packages = createRoute({
 export const clientPortalRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await portal.listForClient(c.var.db, clientOf(c), q, isoNow(c.var.clock));
-    return c.json(pageOf(c.req.url, q, count, results), 200);
+    return c.json(
+      listingOf(c.req.url, q, await portal.listForClient(c.var.db, clientOf(c), q, isoNow(c.var.clock))),
+      200,
+    );
   })
   .openapi(book, async (c) => {
     const { booking, replayed } = await portal.bookForClient(

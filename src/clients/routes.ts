@@ -5,7 +5,7 @@ import { bookingOut } from '../bookings/schemas';
 import { requireAuth, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
-import { pageOf, pageQuery } from '../lib/pagination';
+import { listingOf, pageOf, pageQuery } from '../lib/pagination';
 import { type AppEnv, createRouter } from '../lib/router';
 import { findClient } from '../lib/scope';
 import { activePackagesOf } from '../packages/service';
@@ -112,8 +112,7 @@ const saveClient = (c: Context<AppEnv>, id: number, input: ClientInput) =>
 export const clientsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await clients.listClients(c.var.db, viewerOf(c.get('auth')), q);
-    return c.json(pageOf(c.req.url, q, count, results), 200);
+    return c.json(listingOf(c.req.url, q, await clients.listClients(c.var.db, viewerOf(c.get('auth')), q)), 200);
   })
   .openapi(create, async (c) =>
     c.json(await clients.createClient(c.var.db, viewerOf(c.get('auth')), c.req.valid('json')), 201),
@@ -134,8 +133,8 @@ export const clientsRouter = createRouter()
     const db = c.var.db;
     await findClient(db, viewer, id);
     const zone = auth.trainer?.timezone ?? 'UTC';
-    const { count, results } = await listBookings(db, viewer, zone, { ...q, client: id }, 'all', isoNow(c.var.clock));
-    return c.json(pageOf(c.req.url, q, count, results), 200);
+    const listing = await listBookings(db, viewer, zone, { ...q, client: id }, 'all', isoNow(c.var.clock));
+    return c.json(listingOf(c.req.url, q, listing), 200);
   })
   .openapi(updateRoute('put'), async (c) =>
     c.json(await saveClient(c, c.req.valid('param').id, c.req.valid('json')), 200),

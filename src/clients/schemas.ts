@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { FITNESS_LEVELS } from '../db/schema';
 import { boolQuery } from '../lib/openapi';
-import { pageQuery } from '../lib/pagination';
+import { cursorPageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import { clientPackageOut } from '../packages/schemas';
 import { emailField, phoneField } from '../users/schemas';
@@ -70,7 +70,7 @@ export const noteBody = z
   .object({ content: multiLine().trim().min(1, 'A note cannot be empty.').max(10_000) })
   .openapi('ClientNoteCreate');
 
-export const clientListQuery = pageQuery.extend({
+export const clientListQuery = cursorPageQuery.extend({
   fitness_level: z.enum(FITNESS_LEVELS).optional(),
   is_active: boolQuery,
   search: singleLine().trim().max(200).optional(),

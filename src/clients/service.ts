@@ -4,7 +4,16 @@ import { bookings, type Client, clientNotes, clientPackages, clients, users } fr
 import { trainerIdOf, type Viewer } from '../lib/auth';
 import { containsAny, type Db, isUniqueViolation } from '../lib/db';
 import { userName } from '../lib/names';
-import { countedPage, type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
+import {
+  countedPage,
+  cursorOf,
+  cursorSlice,
+  keysetAfter,
+  type Listing,
+  type PageQuery,
+  pageOffset,
+  parseOrdering,
+} from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
 import { clientScope, findClient } from '../lib/scope';
 import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
@@ -37,8 +46,15 @@ const forViewer = (viewer: Viewer, out: ClientOut): ClientOut =>
 const ORDERING = ['created_at', 'first_name', 'last_name'] as const;
 const ORDER_COLUMNS = { created_at: clients.createdAt, first_name: clients.firstName, last_name: clients.lastName };
 
-export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
+/**
+ * A page of clients. Page mode counts every match (ties by id ascending). Cursor mode (`q.cursor`)
+ * continues after the cursor's row, ties by id in the ordering's direction (so the
+ * (trainer_id, last_name) index serves both directions without a sort), and counts only when asked.
+ */
+export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery): Promise<Listing<ClientOut>> {
   const order = parseOrdering(q.ordering, ORDERING, { field: 'last_name', desc: false });
+  const ordering = `${order.desc ? '-' : ''}${order.field}`;
+  const cursor = cursorOf(q, ordering);
   const conditions: SQL[] = [clientScope(viewer)];
   if (q.fitness_level) conditions.push(eq(clients.fitnessLevel, q.fitness_level));
   if (q.is_active !== undefined) conditions.push(eq(clients.isActive, q.is_active));
@@ -46,22 +62,33 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery) {
     conditions.push(containsAny([clients.firstName, clients.lastName, clients.email, clients.phone], q.search));
   const where = and(...conditions);
   const column = ORDER_COLUMNS[order.field];
-  const { count, rows } = await countedPage(
-    db,
-    clients,
-    where,
-    db
-      .select({ client: clients, notesCount })
-      .from(clients)
-      .where(where)
-      .orderBy(order.desc ? desc(column) : asc(column), asc(clients.id))
-      .limit(q.page_size)
-      .offset(pageOffset(q)),
-  );
-  return {
-    count,
-    results: rows.map((r) => forViewer(viewer, toClientOut(r.client, r.notesCount))),
-  };
+  const after =
+    cursor && cursor !== 'first' ? keysetAfter(column, order.desc, clients.id, order.desc, cursor) : undefined;
+  const rowsQuery = db
+    .select({ client: clients, notesCount })
+    .from(clients)
+    .where(and(where, after))
+    .orderBy(order.desc ? desc(column) : asc(column), cursor && order.desc ? desc(clients.id) : asc(clients.id))
+    .limit(cursor ? q.page_size + 1 : q.page_size)
+    .offset(cursor ? 0 : pageOffset(q));
+  const out = (r: { client: Client; notesCount: number }) => forViewer(viewer, toClientOut(r.client, r.notesCount));
+  if (!cursor) {
+    const { count, rows } = await countedPage(db, clients, where, rowsQuery);
+    return { count, results: rows.map(out) };
+  }
+  const { count, rows } =
+    q.count === true ? await countedPage(db, clients, where, rowsQuery) : { count: undefined, rows: await rowsQuery };
+  const page = cursorSlice(rows, q.page_size, (r) => ({
+    ordering,
+    key:
+      order.field === 'created_at'
+        ? r.client.createdAt
+        : order.field === 'first_name'
+          ? r.client.firstName
+          : r.client.lastName,
+    id: r.client.id,
+  }));
+  return { count, results: page.rows.map(out), after: page.after };
 }
 
 const noteAuthor = sql<string>`coalesce(${userName}, '')`;

@@ -343,6 +343,8 @@ export const bookings = sqliteTable(
   (t) => [
     index('bookings_trainer_start_idx').on(t.trainerId, t.startTime),
     index('bookings_trainer_status_start_idx').on(t.trainerId, t.status, t.startTime),
+    // The list's `ordering=created_at` (page and cursor mode): seeks instead of sorting a trainer's history.
+    index('bookings_trainer_created_idx').on(t.trainerId, t.createdAt),
     index('bookings_client_start_idx').on(t.clientId, t.startTime),
     index('bookings_service_idx').on(t.serviceId),
     index('bookings_series_idx').on(t.seriesId),
@@ -578,6 +580,43 @@ export const webhookEvents = sqliteTable(
   (t) => [
     index('webhook_events_type_idx').on(t.eventType, t.occurredAt),
     index('webhook_events_waiting_idx').on(t.waitingFor),
+  ],
+);
+
+/**
+ * A trainer's bookings of one ended local month in numbers (analytics/booking-months.ts), so the
+ * all-time figures add up ~12 rows a year instead of reading every booking. `range_start` /
+ * `range_end` are the month's UTC bounds. A row is only ever exact: the triggers of migration
+ * booking_month_stats_triggers delete the row of the month a booking's start falls in (before
+ * and after the change) whenever a booking is inserted, deleted, or changes status, start,
+ * late flag or trainer, in the same transaction; the hourly cron writes missing rows again in
+ * one INSERT … SELECT each. `grid` is JSON {"<%w> <%H>": n}: bookings neither cancelled nor
+ * waitlisted by local weekday (SQLite's %w, 0 = Sunday) and hour.
+ */
+export const bookingMonthStats = sqliteTable(
+  'booking_month_stats',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    month: text('month').notNull(), // "YYYY-MM", the trainer's local month
+    rangeStart: text('range_start').notNull(),
+    rangeEnd: text('range_end').notNull(),
+    total: integer('total').notNull(), // every booking, waitlisted places included
+    pending: integer('pending').notNull(),
+    confirmed: integer('confirmed').notNull(),
+    completed: integer('completed').notNull(),
+    cancelled: integer('cancelled').notNull(),
+    noShow: integer('no_show').notNull(),
+    waitlisted: integer('waitlisted').notNull(),
+    late: integer('late').notNull(),
+    grid: text('grid').notNull().default('{}'),
+    computedAt: text('computed_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('booking_month_stats_trainer_month_unique').on(t.trainerId, t.month),
+    index('booking_month_stats_trainer_range_idx').on(t.trainerId, t.rangeStart),
   ],
 );
 

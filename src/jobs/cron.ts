@@ -1,5 +1,5 @@
 import { lt } from 'drizzle-orm';
-import { rollupDashboardMetrics } from '../analytics/service';
+import { rollupBookingMonths, rollupDashboardMetrics } from '../analytics/service';
 import { expirePendingRequests } from '../bookings/expiry';
 import { expireWaitlists } from '../bookings/waitlist';
 import type { CalendarSyncMessage } from '../calendar/connections';
@@ -42,8 +42,13 @@ export async function handleScheduled(cron: string, env: Bindings, scheduledTime
       // The longest public limit window is an hour.
       db.delete(rateLimitHits).where(lt(rateLimitHits.at, addSeconds(now, -3600))),
     ]);
-    // Each trainer's local yesterday, written once its day has ended (idempotent upserts).
-    return { cron, rolledUp: await rollupDashboardMetrics(db, scheduledTime) };
+    // Each trainer's local yesterday, written once its day has ended (idempotent upserts); the
+    // booking figures of ended local months that have no row (new, or deleted by a change).
+    return {
+      cron,
+      rolledUp: await rollupDashboardMetrics(db, scheduledTime),
+      monthsRolledUp: await rollupBookingMonths(db, scheduledTime),
+    };
   }
   // Expired requests first: their cancellation mails are queued now, and reminders are never
   // planned for a request that has just lapsed.

@@ -69,7 +69,9 @@ export const boolQuery = z
 export const pageSchema = <T extends ZodType>(item: T, name: string) =>
   z
     .object({
-      count: z.number().int(),
+      count: z.number().int().optional().openapi({
+        description: 'How many rows match: always in page mode; in cursor mode only with `count=true`.',
+      }),
       next: z.string().nullable(),
       previous: z.string().nullable(),
       results: z.array(item),

@@ -1,9 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './db';
-import { invalid } from './problem';
+import { boolQuery } from './openapi';
+import { invalid, invalidField } from './problem';
+import { base64url, fromBase64url } from './tokens';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -14,7 +16,8 @@ export const pageQuery = z.object({
 export type PageQuery = z.infer<typeof pageQuery>;
 
 export interface Page<T> {
-  count: number;
+  /** Always in page mode; in cursor mode only when asked for with `count=true`. */
+  count?: number;
   next: string | null;
   previous: string | null;
   results: T[];
@@ -68,4 +71,115 @@ export function parseOrdering<F extends string>(
     throw invalid({ ordering: [`Unknown ordering field "${field}". Allowed: ${allowed.join(', ')}.`] });
   }
   return { field, desc };
+}
+
+// ---- cursors (keyset pagination) -----------------------------------------------------------
+//
+// `?cursor=` (empty) asks for the first page in cursor mode; every answer's `next` carries the
+// cursor of the page after it. A cursor is base64url(JSON [ordering, sort key, id]) of the last
+// row shown, and the next page is the rows after that row in the list's order:
+// `(key, id) > (last key, last id)` (with the directions of the ordering), which an index on
+// (owner, sort key) answers by seeking to the last row, whatever the depth, and which rows
+// inserted meanwhile cannot shift. Every allowed ordering is a NOT NULL column plus the id as
+// the tie-breaker, so every ordering can be paginated this way.
+
+export const CURSOR_DESCRIPTION =
+  'Cursor pagination: send `cursor=` (empty) for the first page, then follow `next`. Opaque; stable while rows are added (no row is repeated or skipped); `page` is ignored. In cursor mode `previous` is null and `count` is only given with `count=true`. A cursor is tied to its `ordering`: another ordering answers 400 naming `cursor`.';
+
+export const cursorPageQuery = pageQuery.extend({
+  cursor: z.string().max(512).optional().openapi({ description: CURSOR_DESCRIPTION }),
+  count: boolQuery.openapi({
+    description: 'In cursor mode, also count every matching row (`count`); page mode always counts.',
+  }),
+});
+export type CursorPageQuery = z.infer<typeof cursorPageQuery>;
+
+/** The last row shown: its list's ordering ("-start_time"), its sort key and its id. */
+export interface Cursor {
+  ordering: string;
+  key: string;
+  id: number;
+}
+
+export const encodeCursor = (c: Cursor): string =>
+  base64url(new TextEncoder().encode(JSON.stringify([c.ordering, c.key, c.id])));
+
+const badCursor = () => invalidField('cursor', 'This cursor is not valid: start again with an empty cursor.');
+
+/**
+ * Cursor mode for `ordering` (canonical: "-start_time")? null = page mode, 'first' = the first
+ * cursor page, else the row to continue after. A malformed cursor, or one made for another
+ * ordering, is a 400 naming `cursor`.
+ */
+export function cursorOf(q: { cursor?: string | undefined }, ordering: string): Cursor | 'first' | null {
+  if (q.cursor === undefined) return null;
+  if (q.cursor === '') return 'first';
+  if (!/^[A-Za-z0-9_-]+$/.test(q.cursor)) throw badCursor();
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromBase64url(q.cursor)));
+  } catch {
+    throw badCursor();
+  }
+  if (!Array.isArray(value) || value.length !== 3) throw badCursor();
+  const [o, key, id] = value as unknown[];
+  if (typeof key !== 'string' || typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw badCursor();
+  if (o !== ordering) {
+    throw invalidField('cursor', `This cursor belongs to ordering "${String(o)}", not "${ordering}".`);
+  }
+  return { ordering, key, id };
+}
+
+/**
+ * The rows after `after` in the order (column desc?, id idDesc?): the range on the column lets an
+ * index on (…, column) seek straight to the cursor; the OR settles ties by id.
+ */
+export function keysetAfter(
+  column: SQLiteColumn,
+  desc: boolean,
+  id: SQLiteColumn,
+  idDesc: boolean,
+  after: Cursor,
+): SQL {
+  const op = sql.raw(desc ? '<' : '>');
+  const opEq = sql.raw(desc ? '<=' : '>=');
+  const idOp = sql.raw(idDesc ? '<' : '>');
+  return sql`(${column} ${opEq} ${after.key} AND (${column} ${op} ${after.key} OR ${id} ${idOp} ${after.id}))`;
+}
+
+/** What a list service hands its route: a page's rows, the count when made, the next cursor in cursor mode. */
+export interface Listing<T> {
+  count?: number | undefined;
+  results: T[];
+  /** Cursor mode only: the cursor of the last row shown when more rows follow, else null. */
+  after?: Cursor | null;
+}
+
+/** Cursor mode: the `page_size` rows to show (one more was read) and the cursor after them, if more follow. */
+export function cursorSlice<R>(
+  rows: R[],
+  size: number,
+  keyOf: (row: R) => Cursor,
+): { rows: R[]; after: Cursor | null } {
+  const shown = rows.slice(0, size);
+  const last = shown[shown.length - 1];
+  return { rows: shown, after: rows.length > size && last ? keyOf(last) : null };
+}
+
+/** The list envelope: page mode as `pageOf`, cursor mode `{ next, previous: null, results, count? }`. */
+export function listingOf<T>(requestUrl: string, q: PageQuery, listing: Listing<T>): Page<T> {
+  if (listing.after === undefined) return pageOf(requestUrl, q, listing.count ?? 0, listing.results);
+  let next: string | null = null;
+  if (listing.after) {
+    const url = new URL(requestUrl);
+    url.searchParams.delete('page');
+    url.searchParams.set('cursor', encodeCursor(listing.after));
+    next = url.toString();
+  }
+  return {
+    next,
+    previous: null,
+    results: listing.results,
+    ...(listing.count !== undefined && { count: listing.count }),
+  };
 }

@@ -166,7 +166,7 @@ function aesKeyOf(secret: string, purpose: string): Promise<CryptoKey> {
   return key;
 }
 
-const fromBase64url = (text: string): Uint8Array =>
+export const fromBase64url = (text: string): Uint8Array =>
   Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
 /** `text` encrypted for storage (AES-256-GCM, a random 96-bit IV): `<iv>.<ciphertext>`, URL-safe. */

@@ -3,7 +3,7 @@ import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
-import { pageOf, pageQuery } from '../lib/pagination';
+import { cursorPageQuery, listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import * as notifications from './service';
 
@@ -33,7 +33,7 @@ const list = createRoute({
   path: '/api/notifications',
   summary: "The trainer's notifications, newest first",
   request: {
-    query: pageQuery.extend({
+    query: cursorPageQuery.extend({
       status: z.enum(NOTIFICATION_STATUSES).optional(),
       notification_type: z.enum(NOTIFICATION_CHANNELS).optional(),
       kind: z.enum(NOTIFICATION_KINDS).optional(),
@@ -58,8 +58,10 @@ const retry = createRoute({
 export const notificationsRouter = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await notifications.listNotifications(c.var.db, currentTrainer(c).id, q);
-    return c.json(pageOf(c.req.url, q, count, results), 200);
+    return c.json(
+      listingOf(c.req.url, q, await notifications.listNotifications(c.var.db, currentTrainer(c).id, q)),
+      200,
+    );
   })
   .openapi(retry, async (c) =>
     c.json(

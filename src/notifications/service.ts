@@ -2,10 +2,13 @@
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { type NOTIFICATION_CHANNELS, type NOTIFICATION_STATUSES, type Notification, notifications } from '../db/schema';
 import { type Db, statement } from '../lib/db';
-import { type PageQuery, pageOffset } from '../lib/pagination';
+import { cursorOf, cursorSlice, keysetAfter, type Listing, type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, notFound } from '../lib/problem';
 import { enqueue } from './outbox';
 import type { NotificationKind, NotifyMessage } from './types';
+
+/** The one order of the list (newest first), as a cursor names it. */
+const NOTIFICATION_ORDERING = '-created_at';
 
 type TrainerNotification = Notification & { trainerId: number; kind: NotificationKind };
 
@@ -36,25 +39,42 @@ export interface NotificationFilters {
   booking?: number;
 }
 
-export async function listNotifications(db: Db, trainerId: number, q: PageQuery & NotificationFilters) {
+/**
+ * A page of the trainer's notifications, newest first. Page mode counts every match; cursor mode
+ * (`q.cursor`) continues after the cursor's row through the (trainer_id, created_at) index and
+ * counts only when asked.
+ */
+export async function listNotifications(
+  db: Db,
+  trainerId: number,
+  q: PageQuery & NotificationFilters & { cursor?: string | undefined; count?: boolean | undefined },
+): Promise<Listing<ReturnType<typeof toNotificationOut>>> {
+  const cursor = cursorOf(q, NOTIFICATION_ORDERING);
   const conditions: SQL[] = [eq(notifications.trainerId, trainerId)];
   if (q.status) conditions.push(eq(notifications.status, q.status));
   if (q.notification_type) conditions.push(eq(notifications.notificationType, q.notification_type));
   if (q.kind) conditions.push(eq(notifications.kind, q.kind));
   if (q.booking) conditions.push(eq(notifications.bookingId, q.booking));
   const where = and(...conditions);
-  const [countRows, rows] = await db.batch([
-    db.select({ n: sql<number>`count(*)` }).from(notifications).where(where),
-    db
-      .select()
-      .from(notifications)
-      .where(where)
-      .orderBy(desc(notifications.createdAt), desc(notifications.id))
-      .limit(q.page_size)
-      .offset(pageOffset(q)),
-  ]);
+  const after =
+    cursor && cursor !== 'first'
+      ? keysetAfter(notifications.createdAt, true, notifications.id, true, cursor)
+      : undefined;
+  const rowsQuery = db
+    .select()
+    .from(notifications)
+    .where(and(where, after))
+    .orderBy(desc(notifications.createdAt), desc(notifications.id))
+    .limit(cursor ? q.page_size + 1 : q.page_size)
+    .offset(cursor ? 0 : pageOffset(q));
+  const countQuery = db.select({ n: sql<number>`count(*)` }).from(notifications).where(where);
+  const counted = !cursor || q.count === true;
+  const [countRows, rows] = counted ? await db.batch([countQuery, rowsQuery]) : [undefined, await rowsQuery];
+  const count = countRows ? (countRows[0]?.n ?? 0) : undefined;
   // The trainer_id condition already keeps account mails out; the filter only tells the types so.
-  return { count: countRows[0]?.n ?? 0, results: rows.filter(isTrainers).map(toNotificationOut) };
+  if (!cursor) return { count, results: rows.filter(isTrainers).map(toNotificationOut) };
+  const page = cursorSlice(rows, q.page_size, (r) => ({ ordering: NOTIFICATION_ORDERING, key: r.createdAt, id: r.id }));
+  return { count, results: page.rows.filter(isTrainers).map(toNotificationOut), after: page.after };
 }
 
 /**

@@ -1,0 +1,121 @@
+// What bench/scale.mjs needs from a local `wrangler dev`: a free port, wrangler itself, a
+// server to start and stop, seeding through `wrangler d1 execute --local`, a login.
+// (bench/run.mjs keeps its own copies of these.)
+import { spawn, spawnSync } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WRANGLER = join(root, 'node_modules/wrangler/bin/wrangler.js');
+
+export const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+export function wrangler(args, cwd = root) {
+  const r = spawnSync(process.execPath, [WRANGLER, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** `wrangler dev` on a free port over the local state in `state`; resolves once /health answers. */
+export async function serve(cwd, state, extra = []) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const log = openSync(join(state, 'wrangler.log'), 'a');
+  const child = spawn(
+    process.execPath,
+    [
+      WRANGLER,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspector),
+      '--persist-to',
+      state,
+      '--log-level',
+      'warn',
+      ...extra,
+    ],
+    { cwd, detached: true, stdio: ['ignore', log, log] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 480; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    base,
+    stop: async () => {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {}
+      await new Promise((r) => setTimeout(r, 1500));
+    },
+  };
+}
+
+/** Runs SQL statements against the local D1 in `state` (migrations applied first when asked). */
+export function execSql(cwd, state, statements, { migrate = false } = {}) {
+  if (migrate) wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], cwd);
+  if (!statements.length) return;
+  const file = join(state, 'seed.sql');
+  writeFileSync(file, statements.join('\n'));
+  wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file, '--yes'], cwd);
+}
+
+export const djangoHash = (password) => {
+  const salt = randomBytes(16).toString('base64url');
+  return `pbkdf2_sha256$100000$${salt}$${pbkdf2Sync(password, salt, 100_000, 32, 'sha256').toString('base64')}`;
+};
+
+export async function login(base, email, password) {
+  const res = await fetch(`${base}/api/users/login/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new Error(`login ${email}: ${res.status} ${await res.text()}`);
+  return { authorization: `Bearer ${(await res.json()).token}` };
+}
+
+/** `n` sequential request times (ms) of one read after `warmup` unmeasured ones; every answer must be 200. */
+export async function sample(url, headers, { n, warmup = 2 }) {
+  const times = [];
+  for (let i = 0; i < warmup + n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    const ms = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+    if (i >= warmup) times.push(ms);
+  }
+  return times;
+}
+
+/** p50 and p95 of request times (ms). */
+export function percentiles(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const round = (x) => Math.round(x * 10) / 10;
+  return { p50: round(quantile(sorted, 0.5)), p95: round(quantile(sorted, 0.95)), n: sorted.length };
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];

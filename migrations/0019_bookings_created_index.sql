@@ -1,0 +1,1 @@
+CREATE INDEX `bookings_trainer_created_idx` ON `bookings` (`trainer_id`,`created_at`);
