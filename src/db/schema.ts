@@ -746,6 +746,10 @@ export const calendarConnections = sqliteTable(
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
     failingSince: text('failing_since'),
     busyCount: integer('busy_count').notNull().default(0),
+    // What the stored busy rows were expanded for: "<trainer zone>|<window end, UTC instant>". The
+    // validators above are sent only while it still covers the window a sync needs now (a 304 then
+    // keeps rows that are still whole); otherwise the calendar is fetched and expanded again.
+    expandedFor: text('expanded_for'),
     ...timestamps,
   },
   (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE `calendar_connections` ADD `expanded_for` text;
