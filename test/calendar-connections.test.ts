@@ -190,6 +190,11 @@ describe('calendar connections: the address rules', () => {
     ['private', 'https://10.0.0.1/cal.ics'],
     ['metadata', 'https://169.254.169.254/latest/meta-data/'],
     ['localhost', 'https://localhost/cal.ics'],
+    ['localhost with its final dot', 'https://localhost./cal.ics'],
+    ['an internal name with its final dot', 'https://metadata.google.internal./computeMetadata/v1/'],
+    ['IPv4-compatible IPv6 loopback', 'https://[::127.0.0.1]/cal.ics'],
+    ['IPv4-mapped IPv6 metadata', 'https://[::ffff:169.254.169.254]/latest/'],
+    ['Teredo IPv6', 'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/cal.ics'],
     ['file', 'file:///etc/passwd'],
     ['ftp', 'ftp://calendar.example.net/cal.ics'],
     ['plain http outside development', 'http://calendar.example.net/cal.ics'],
@@ -364,6 +369,15 @@ describe('calendar connections: changes and busy time', () => {
     expect(await busyRows(conn.id)).toBe(0);
     expect(await busyRows(kept.id)).toBe(3);
     expect(await scheduleVersion(user.trainer.id)).toBe(before + 1);
+
+    // the validators went with the rows: the sync after turning it on fetches the whole calendar
+    // (a 304 would otherwise keep a calendar with no busy time)
+    const state = await env.DB.prepare(
+      'SELECT etag, last_modified, last_synced_at, expanded_for FROM calendar_connections WHERE id = ?',
+    )
+      .bind(conn.id)
+      .first();
+    expect(state).toEqual({ etag: null, last_modified: null, last_synced_at: null, expanded_for: null });
 
     const on = await patch(token, conn.id, { is_active: true });
     expect(on.body).toMatchObject({ is_active: true, busy_count: 0 });

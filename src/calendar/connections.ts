@@ -190,6 +190,7 @@ const FRESH_SYNC_STATE = {
   consecutiveFailures: 0,
   failingSince: null,
   busyCount: 0,
+  expandedFor: null,
 };
 
 /**
@@ -218,7 +219,9 @@ export async function updateConnection(
     ...(input.name !== undefined && { name: input.name }),
     ...(input.is_active !== undefined && { isActive: input.is_active }),
     ...(newUrl && { ...newUrl, ...FRESH_SYNC_STATE }),
-    ...(deactivate && { busyCount: 0 }),
+    // Its busy rows go: the validators and sync state go with them, or a 304 after turning it back
+    // on would keep a calendar with no busy time.
+    ...(deactivate && FRESH_SYNC_STATE),
   };
   if (!Object.keys(values).length) return toConnectionOut(current);
   // True once the UPDATE below went in: the row carries the new address, or is off.

@@ -35,15 +35,17 @@ function privateV4(host: string): boolean {
 function privateV6(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === '::' || h === '::1') return true;
-  // IPv4-mapped or -translated (::ffff:a.b.c.d is printed as ::ffff:xxxx:xxxx): judge the IPv4 part
-  const mapped = /^::ffff:(?:0:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+  // IPv4-mapped, -translated or -compatible (::ffff:a.b.c.d is printed as ::ffff:xxxx:xxxx, ::a.b.c.d
+  // as ::xxxx:xxxx): judge the IPv4 part
+  const mapped = /^::(?:ffff:(?:0:)?)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
   if (mapped) {
     const hi = Number.parseInt(mapped[1] ?? '0', 16);
     const lo = Number.parseInt(mapped[2] ?? '0', 16);
     return privateV4(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
   }
   // unique local fc00::/7, link-local fe80::/10, site-local fec0::/10, multicast ff00::/8, NAT64 and 6to4 embeds
-  return /^(f[c-d]|fe[89ab]|fe[c-f]|ff|64:ff9b:|2002:|2001:db8:)/.test(h);
+  // Teredo (2001::/32) and the discard prefix (100::/64) tunnel or drop, never a calendar host
+  return /^(f[c-d]|fe[89ab]|fe[c-f]|ff|64:ff9b:|2002:|2001:db8:|2001:0?:|100:)/.test(h);
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -66,7 +68,8 @@ export function checkCalendarUrl(raw: string, allowPlain: boolean): UrlCheck {
   if (url.username || url.password) return { ok: false, reason: 'must not carry a user name or password.' };
   if (allowPlain) return { ok: true, url };
   if (url.port) return { ok: false, reason: 'must use the standard https port.' };
-  const host = url.hostname;
+  // "localhost." is "localhost": a name's final dot is dropped before it is judged
+  const host = url.hostname.replace(/\.$/, '');
   const local = host.startsWith('[')
     ? privateV6(host)
     : LOCAL_NAMES.test(host) || !host.includes('.') || (IPV4.test(host) && privateV4(host));
