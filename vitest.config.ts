@@ -26,6 +26,11 @@ export default defineConfig({
           PADDLE_CLIENT_TOKEN: 'test_0123456789abcdef0123456789a',
           TEST_MIGRATIONS: migrations,
         },
+        // No test reaches the network: a fetch the test has not faked at the fetch boundary (for
+        // example a calendar sync the queue runs after a test created a connection) answers 503 at
+        // once, without a DNS lookup.
+        outboundService: () =>
+          new Response('The tests have no network: fake this call at the fetch boundary.', { status: 503 }),
       },
     }),
   ],
