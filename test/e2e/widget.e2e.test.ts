@@ -589,8 +589,12 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     await page.keyboard.press('ArrowUp');
     expect(await pressedDay()).toBe(openDays[0]);
     expect(await stops('days')).toBe(1);
+    // The times of a whole day (the first open day may be today, with few times left this late).
+    await page.keyboard.press('ArrowRight');
+    expect(await pressedDay()).toBe(openDays[1]);
 
     const times = await dataOf(frame, '.slot', 'start');
+    expect(times.length).toBeGreaterThan(3);
     await page.keyboard.press('Tab');
     expect(await focusedData('start')).toBe(times[0]);
     await page.keyboard.press('ArrowRight');
