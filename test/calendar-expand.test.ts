@@ -166,6 +166,29 @@ describe('busyFromIcs: zones, merging and edges', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
+  it('impossible rules (no date ever passes their BY* filters) are left out at once; the events after them still count', () => {
+    // Before the cap on ical.js's candidates, the DAILY rule alone spun for about a minute, HOURLY for minutes.
+    const ics = wrap(
+      [
+        vevent('d', 'DTSTART:20261201T090000Z', 'DTEND:20261201T100000Z', 'RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30'),
+        vevent('h', 'DTSTART:20261201T090000Z', 'DTEND:20261201T100000Z', 'RRULE:FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30'),
+        vevent(
+          'm',
+          'DTSTART:20261201T090000Z',
+          'DTEND:20261201T100000Z',
+          'RRULE:FREQ=MINUTELY;BYMONTH=4;BYMONTHDAY=31',
+        ),
+        vevent('one', 'DTSTART:20270601T090000Z', 'DTEND:20270601T100000Z'),
+        vevent('w', 'DTSTART:20270607T090000Z', 'DTEND:20270607T100000Z', 'RRULE:FREQ=WEEKLY;COUNT=2'),
+      ].join('\r\n'),
+    );
+    expect(busyFromIcs(ics, opts)).toEqual([
+      block('2027-06-01T09:00', '2027-06-01T10:00'),
+      block('2027-06-07T09:00', '2027-06-07T10:00'),
+      block('2027-06-14T09:00', '2027-06-14T10:00'),
+    ]);
+  });
+
   it('an empty calendar has no busy time', () => {
     expect(busyFromIcs(wrap(''), opts)).toEqual([]);
   });
