@@ -21,7 +21,8 @@ const SECRET = env.JWT_SECRET as string;
 const FEED = 'https://calendar.example.test/';
 
 /** Minutes after 1 March 2027 12:00 UTC, as the X-Test-Now of a request. */
-const minute = (n: number) => new Date(Date.parse('2027-03-01T12:00:00.000Z') + n * 60_000).toISOString();
+const minute = (n: number) => addMinutes('2027-03-01T12:00:00.000Z', n);
+const addMinutes = (iso: string, n: number) => new Date(Date.parse(iso) + n * 60_000).toISOString();
 
 /** A trainer in a zone with a booking horizon, registered as of `now` (tokens are issued and checked at that time). */
 async function trainerIn(timezone: string, horizonDays = 60, now = minute(0)) {
@@ -280,6 +281,72 @@ describe('syncing a connected calendar', () => {
       last_error: 'The saved address can no longer be read; enter it again.',
     });
     expect(seen).toHaveLength(0);
+  });
+});
+
+/** A calendar of one event, given as its content lines. */
+const calendarOf = (...lines: string[]) =>
+  [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//test//EN',
+    'BEGIN:VEVENT',
+    'UID:one@example.test',
+    'DTSTAMP:20261201T000000Z',
+    ...lines,
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ].join('\r\n');
+
+/** Every Monday 09:00–10:00 UTC from 1 March 2027, without end; ETag "v1", a 304 whenever the client sends it. */
+function weeklyMondays() {
+  const ics = calendarOf('DTSTART:20270301T090000Z', 'DTEND:20270301T100000Z', 'RRULE:FREQ=WEEKLY');
+  return serve((_url, headers) =>
+    headers.get('If-None-Match') === '"v1"' ? new Response(null, { status: 304 }) : icsResponse(ics, { ETag: '"v1"' }),
+  );
+}
+
+const profile = (token: string, at: string, body: Record<string, unknown>) =>
+  api('PATCH', '/api/users/profile/', { token, headers: { 'X-Test-Now': at }, body });
+
+describe('a 304 keeps the stored rows only while they cover the window a sync needs', () => {
+  it('weeks later the calendar is fetched without validators, and the Mondays past the first window are busy', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}weekly.ics`);
+    const seen = weeklyMondays();
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+    // a day later the rows still reach a day past the horizon: the 304 keeps them
+    expect((await sync(t.token, id, minute(24 * 60))).body).toMatchObject({ status: 'unchanged' });
+    expect(seen[1]?.headers.get('If-None-Match')).toBe('"v1"');
+
+    const later = minute(28 * 24 * 60); // 29 March: the horizon reaches 28 April
+    expect((await sync(t.token, id, later)).body).toMatchObject({ status: 'synced', last_error: null });
+    expect(seen[2]?.headers.get('If-None-Match')).toBeNull();
+    expect(seen[2]?.headers.get('If-Modified-Since')).toBeNull();
+    const rows = await busyRows(id);
+    expect(rows).toContainEqual(['2027-04-19T09:00:00.000Z', '2027-04-19T10:00:00.000Z']);
+    expect(rows).toContainEqual(['2027-04-26T09:00:00.000Z', '2027-04-26T10:00:00.000Z']);
+    // and from then on the validators are sent again
+    expect((await sync(t.token, id, addMinutes(later, 2))).body).toMatchObject({ status: 'unchanged' });
+    expect(seen[3]?.headers.get('If-None-Match')).toBe('"v1"');
+  });
+
+  it('a change of the trainer’s zone or a longer horizon fetches the calendar again without validators', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}weekly.ics`);
+    const seen = weeklyMondays();
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+
+    expect((await profile(t.token, minute(1), { timezone: 'Europe/London' })).status).toBe(200);
+    expect((await sync(t.token, id, minute(2))).status).toBe(200);
+    expect(seen[1]?.headers.get('If-None-Match')).toBeNull();
+    expect((await sync(t.token, id, minute(4))).status).toBe(200);
+    expect(seen[2]?.headers.get('If-None-Match')).toBe('"v1"');
+
+    expect((await profile(t.token, minute(5), { booking_horizon_days: 90 })).status).toBe(200);
+    expect((await sync(t.token, id, minute(6))).body).toMatchObject({ status: 'synced' });
+    expect(seen[3]?.headers.get('If-None-Match')).toBeNull();
+    expect(await busyRows(id)).toContainEqual(['2027-05-24T09:00:00.000Z', '2027-05-24T10:00:00.000Z']);
   });
 });
 

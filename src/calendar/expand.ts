@@ -49,6 +49,33 @@ export interface ExpandOptions {
   ownHost: string;
 }
 
+/** Days a sync expands beyond what it needs: a 304 keeps the stored rows usable for about a week. */
+export const WINDOW_SLACK_DAYS = 7;
+
+/** What a sync at `now` expands (from, to) and the least its stored rows must reach (needed). */
+export interface ExpansionWindow {
+  from: string;
+  to: string;
+  needed: string;
+}
+
+/**
+ * The window a sync expands at `now` for a booking horizon: from a day back to a day past the
+ * horizon (a slot starting at its edge still ends inside what was read), the end rounded up to a
+ * UTC day and WINDOW_SLACK_DAYS more, so the window moves once a day and rows expanded now still
+ * cover what a sync needs for about a week (while a 304 keeps them).
+ */
+export function expansionWindow(now: string, horizonDays: number): ExpansionWindow {
+  const nowMs = Date.parse(now);
+  const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    from: iso(nowMs - DAY_MS),
+    to: iso(dayStart + (horizonDays + 2 + WINDOW_SLACK_DAYS) * DAY_MS),
+    needed: iso(nowMs + (horizonDays + 1) * DAY_MS),
+  };
+}
+
 type Span = [number, number];
 
 /** The candidate budget of the busyFromIcs call running now (it is synchronous: one at a time). */
