@@ -350,6 +350,26 @@ describe('a 304 keeps the stored rows only while they cover the window a sync ne
   });
 });
 
+describe('an event running over the window’s start', () => {
+  it('an ongoing ten-day trip, no validators, synced every 15 minutes: rewritten once, the schedule version kept', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}trip.ics`);
+    // 24 February to 5 March inclusive, around 1 March (the day of minute(0))
+    serve(() => icsResponse(calendarOf('DTSTART;VALUE=DATE:20270224', 'DTEND;VALUE=DATE:20270306')));
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+    const version = await versionOf(t.id);
+    const rows = await busyRows(id);
+    for (const at of [minute(15), minute(30)]) {
+      expect((await sync(t.token, id, at)).body, at).toMatchObject({ status: 'unchanged', last_synced_at: at });
+      expect(await versionOf(t.id), at).toBe(version);
+      expect(await busyRows(id), at).toEqual(rows);
+    }
+    // busy from the window's start (a day back, at midnight UTC) to the end of the trip
+    expect(rows[0]?.[0]).toBe('2027-02-28T00:00:00.000Z');
+    expect(rows.at(-1)?.[1]).toBe('2027-03-06T00:00:00.000Z');
+  });
+});
+
 describe('POST /api/calendar/connections/{id}/sync/', () => {
   it('at most once a minute per connection (429 with Retry-After, parallel requests included); 404 for another trainer’s or a missing one', async () => {
     const t = await trainerIn('Europe/London');

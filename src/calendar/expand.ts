@@ -61,16 +61,18 @@ export interface ExpansionWindow {
 
 /**
  * The window a sync expands at `now` for a booking horizon: from a day back to a day past the
- * horizon (a slot starting at its edge still ends inside what was read), the end rounded up to a
- * UTC day and WINDOW_SLACK_DAYS more, so the window moves once a day and rows expanded now still
- * cover what a sync needs for about a week (while a 304 keeps them).
+ * horizon (a slot starting at its edge still ends inside what was read). Both ends are whole UTC
+ * days, so the window moves once a day: an event running over its start (a week's trip) is not cut
+ * somewhere else every tick, which would rewrite the rows and raise the schedule version each time.
+ * The end gets WINDOW_SLACK_DAYS more, so rows expanded now still cover what a sync needs for about
+ * a week (while a 304 keeps them).
  */
 export function expansionWindow(now: string, horizonDays: number): ExpansionWindow {
   const nowMs = Date.parse(now);
   const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
-    from: iso(nowMs - DAY_MS),
+    from: iso(dayStart - DAY_MS),
     to: iso(dayStart + (horizonDays + 2 + WINDOW_SLACK_DAYS) * DAY_MS),
     needed: iso(nowMs + (horizonDays + 1) * DAY_MS),
   };
