@@ -107,6 +107,32 @@ describe('busyFromIcs: zones, merging and edges', () => {
     ]);
   });
 
+  it('an IANA TZID without VTIMEZONE: a UTC EXDATE and a UTC RECURRENCE-ID name the occurrence at that instant', () => {
+    const series = [
+      'DTSTART;TZID=Europe/London:20270405T090000',
+      'DTEND;TZID=Europe/London:20270405T100000',
+      'RRULE:FREQ=WEEKLY;COUNT=3',
+    ];
+    // 12 April 09:00 in London is 08:00 UTC (summer time)
+    expect(busyFromIcs(wrap(vevent('ex', ...series, 'EXDATE:20270412T080000Z')), opts)).toEqual([
+      block('2027-04-05T08:00', '2027-04-05T09:00'),
+      block('2027-04-19T08:00', '2027-04-19T09:00'),
+    ]);
+    const moved = [
+      vevent('mv', ...series),
+      vevent('mv', 'RECURRENCE-ID:20270412T080000Z', 'DTSTART:20270413T140000Z', 'DTEND:20270413T150000Z'),
+    ];
+    expect(busyFromIcs(wrap(moved.join('\r\n')), opts)).toEqual([
+      block('2027-04-05T08:00', '2027-04-05T09:00'),
+      block('2027-04-13T14:00', '2027-04-13T15:00'),
+      block('2027-04-19T08:00', '2027-04-19T09:00'),
+    ]);
+    // the same occurrence named in the series' own zone, and floating (read in the series' zone)
+    for (const exdate of ['EXDATE;TZID=Europe/London:20270412T090000', 'EXDATE:20270412T090000']) {
+      expect(busyFromIcs(wrap(vevent('ex', ...series, exdate)), opts), exdate).toHaveLength(2);
+    }
+  });
+
   it('overlapping and touching events merge; Outlook BUSYSTATUS:FREE is free even when OPAQUE; no DTSTART is skipped; our own UID with a port too', () => {
     const ics = wrap(
       [

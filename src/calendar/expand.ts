@@ -130,6 +130,35 @@ function instantOf(run: Run, t: ICAL.Time, tzid: string | null): number {
   return fileWallInstant(dateOf(t), `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`, zoneNamed(run, tzid));
 }
 
+/**
+ * What names one occurrence, compared by meaning rather than by form: a date as itself, a time as
+ * the instant it means (read as instantOf reads it). ical.js compares EXDATE and RECURRENCE-ID
+ * values with the occurrences by their wall time when a TZID names a zone the file does not define,
+ * so 08:00Z would never match 09:00 in London summer time.
+ */
+type OccurrenceKey = number | string;
+
+/** A property's TZID; a floating EXDATE or RECURRENCE-ID is read in the zone of its series' DTSTART. */
+const tzidOf = (prop: ICAL.Property | null | undefined): string | null =>
+  (prop?.getParameter('tzid') as string | undefined) ?? null;
+
+function keyOf(run: Run, t: ICAL.Time, tzid: string | null): OccurrenceKey {
+  return t.isDate ? `d${dateOf(t)}` : instantOf(run, t, tzid);
+}
+
+/**
+ * The occurrences a series' EXDATEs remove, as keys, the properties taken off the event so ical.js
+ * does not apply its own comparison (which would also remove an occurrence at the wrong instant).
+ */
+function takeExdates(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>) {
+  const own = tzidOf(component.getFirstProperty('dtstart'));
+  for (const prop of component.getAllProperties('exdate')) {
+    const tzid = tzidOf(prop) ?? own;
+    for (const value of prop.getValues()) if (value instanceof ICAL.Time) skip.add(keyOf(run, value, tzid));
+  }
+  component.removeAllProperties('exdate');
+}
+
 /** Whether the event's own properties say it takes no time: free, transparent or cancelled. */
 function takesNoTime(c: ICAL.Component): boolean {
   const upper = (name: string) => String(c.getFirstPropertyValue(name) ?? '').toUpperCase();
@@ -202,17 +231,17 @@ function walkStart(run: Run, event: ICAL.Event, shape: Shape): ICAL.Time | undef
 }
 
 /** A recurring event's occurrences in the window, but those a RECURRENCE-ID event replaces. */
-function expandSeries(run: Run, event: ICAL.Event, shape: Shape, replaced: Set<number>) {
+function expandSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
   if (budget) budget.series = MAX_CANDIDATES_PER_SERIES;
   try {
-    walkSeries(run, event, shape, replaced);
+    walkSeries(run, event, shape, skip);
   } catch (err) {
     // a rule too costly to walk is left out (what it gave so far stays); the rest still counts
     if (!(err instanceof RuleTooCostly)) throw err;
   }
 }
 
-function walkSeries(run: Run, event: ICAL.Event, shape: Shape, replaced: Set<number>) {
+function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
   const it = event.iterator(walkStart(run, event, shape));
   for (let steps = 0; steps < MAX_STEPS_PER_SERIES && run.steps < MAX_STEPS; steps++) {
     run.steps++;
@@ -221,21 +250,23 @@ function walkSeries(run: Run, event: ICAL.Event, shape: Shape, replaced: Set<num
     const [start, end] = occurrenceSpan(run, shape, t);
     // RDATEs and rules are merged in time order: nothing later can start inside the window.
     if (start >= run.to) return;
-    if (replaced.size && replaced.has(t.toUnixTime())) continue;
+    // an EXDATE or RECURRENCE-ID names it (a DATE one names every time of that day, as ical.js reads it)
+    if (skip.size && (skip.has(keyOf(run, t, shape.tzid)) || (!t.isDate && skip.has(`d${dateOf(t)}`)))) continue;
     addSpan(run, start, end);
   }
 }
 
 /** One VEVENT (a whole series, or one occurrence it moved or changed) into spans. */
-function addEvent(run: Run, component: ICAL.Component, replaced: Set<number>) {
+function addEvent(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>) {
   if (takesNoTime(component)) return;
+  takeExdates(run, component, skip);
   // Its own list of exceptions (none): by default ical.js relates every RECURRENCE-ID event of the
   // whole calendar to each event it builds, a cost that grows with the square of the calendar.
   const event = new ICAL.Event(component, { exceptions: [] });
   const shape = shapeOf(run, event);
   if (!shape) return; // no DTSTART: nothing to place
   if (event.isRecurring() && !event.isRecurrenceException()) {
-    expandSeries(run, event, shape, replaced);
+    expandSeries(run, event, shape, skip);
     return;
   }
   run.steps++;
@@ -288,16 +319,18 @@ function addUid(run: Run, uid: string, components: ICAL.Component[]) {
   // A cancelled series takes its changed occurrences with it.
   if (master && String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return;
   const overrides = components.filter((c) => c.hasProperty('recurrence-id'));
-  const replaced = new Set<number>();
+  const skip = new Set<OccurrenceKey>();
+  const seriesTzid = tzidOf(master?.getFirstProperty('dtstart'));
   for (const c of overrides) {
     try {
-      replaced.add((c.getFirstPropertyValue('recurrence-id') as ICAL.Time).toUnixTime());
+      const id = c.getFirstProperty('recurrence-id');
+      skip.add(keyOf(run, id?.getFirstValue() as ICAL.Time, tzidOf(id) ?? seriesTzid));
       addEvent(run, c, new Set());
     } catch {
       // an occurrence ical.js cannot read is left out, the rest of the calendar still counts
     }
   }
-  if (master) addEvent(run, master, replaced);
+  if (master) addEvent(run, master, skip);
 }
 
 /** Sorted, overlapping and touching spans joined, cut into pieces of at most a day, at most MAX_BLOCKS. */
