@@ -6,6 +6,7 @@ import ICAL from 'ical.js';
 import { MAX_BUSY_MINUTES } from '../db/fragments';
 import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
 import { isValidTimeZone } from '../lib/time';
+import { walkWithinBudget, withCandidateBudget } from './rule-budget';
 
 /** One stretch of busy time: UTC ISO instants, half-open [start, end), at most MAX_PIECE_MS long. */
 export interface BusyBlock {
@@ -28,16 +29,6 @@ export const MAX_BLOCKS = 5_000;
 /** Most occurrences one recurring event is walked through, and all events together. */
 export const MAX_STEPS_PER_SERIES = 5_000;
 export const MAX_STEPS = 50_000;
-/**
- * Most candidate times ical.js may test for one recurring event, and for all events together. The
- * step caps above count occurrences, but finding one occurrence can take ical.js any number of
- * candidates: RecurIterator.next() loops until a candidate passes the rule's BY* filters, with no
- * limit for SECONDLY to WEEKLY rules, so an impossible rule (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30)
- * or a needle-in-a-haystack one (FREQ=SECONDLY;BYMONTH=2;BYHOUR=9) would spin for minutes. A real
- * series needs a few candidates an occurrence (a daily rule a year long: about 400).
- */
-export const MAX_CANDIDATES_PER_SERIES = 10_000;
-export const MAX_CANDIDATES = 50_000;
 
 export interface ExpandOptions {
   /** Busy time is kept inside [from, to): UTC ISO instants. */
@@ -79,22 +70,6 @@ export function expansionWindow(now: string, horizonDays: number): ExpansionWind
 }
 
 type Span = [number, number];
-
-/** The candidate budget of the busyFromIcs call running now (it is synchronous: one at a time). */
-let budget: { series: number; total: number } | null = null;
-
-/** Thrown inside ical.js's iterator when a rule has used its candidates: that event is left out. */
-class RuleTooCostly extends Error {}
-
-// Every candidate time ical.js tests passes through check_contracting_rules (the condition of the
-// unbounded loop in RecurIterator.next()): counted there, once for the whole module. Outside a
-// busyFromIcs call (budget null) it behaves as ical.js wrote it.
-const recurProto = ICAL.RecurIterator.prototype;
-const checkContractingRules = recurProto.check_contracting_rules;
-recurProto.check_contracting_rules = function (this: ICAL.RecurIterator) {
-  if (budget && (--budget.series < 0 || --budget.total < 0)) throw new RuleTooCostly();
-  return checkContractingRules.call(this);
-};
 
 interface Run {
   from: number;
@@ -232,13 +207,8 @@ function walkStart(run: Run, event: ICAL.Event, shape: Shape): ICAL.Time | undef
 
 /** A recurring event's occurrences in the window, but those a RECURRENCE-ID event replaces. */
 function expandSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
-  if (budget) budget.series = MAX_CANDIDATES_PER_SERIES;
-  try {
-    walkSeries(run, event, shape, skip);
-  } catch (err) {
-    // a rule too costly to walk is left out (what it gave so far stays); the rest still counts
-    if (!(err instanceof RuleTooCostly)) throw err;
-  }
+  // a rule too costly to walk (rule-budget.ts) is left out there; the rest of the file still counts
+  walkWithinBudget(() => walkSeries(run, event, shape, skip));
 }
 
 function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
@@ -369,8 +339,7 @@ export function busyFromIcs(ics: string, opts: ExpandOptions): BusyBlock[] {
     spans: [],
     zones: new Map(),
   };
-  budget = { series: MAX_CANDIDATES_PER_SERIES, total: MAX_CANDIDATES };
-  try {
+  withCandidateBudget(() => {
     for (const [uid, components] of eventsByUid(calendar)) {
       if (run.steps >= MAX_STEPS) break;
       try {
@@ -379,8 +348,6 @@ export function busyFromIcs(ics: string, opts: ExpandOptions): BusyBlock[] {
         // a malformed event (a date ical.js cannot read, an impossible rule) is left out
       }
     }
-  } finally {
-    budget = null;
-  }
+  });
   return blocksOf(run.spans);
 }
