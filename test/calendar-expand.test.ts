@@ -133,6 +133,23 @@ describe('busyFromIcs: zones, merging and edges', () => {
     }
   });
 
+  it('a yearly rule from 29 February skips the other years (RFC 5545), not busy on 1 March; a monthly one from the 31st skips short months', () => {
+    const leap = wrap(vevent('leap', 'DTSTART;VALUE=DATE:19920229', 'DTEND;VALUE=DATE:19920301', 'RRULE:FREQ=YEARLY'));
+    expect(busyFromIcs(leap, opts)).toEqual([]);
+    expect(busyFromIcs(leap, { ...opts, from: '2028-01-01T00:00:00.000Z', to: '2028-12-31T00:00:00.000Z' })).toEqual([
+      block('2028-02-29T00:00', '2028-03-01T00:00'),
+    ]);
+    const monthly = wrap(
+      vevent('m', 'DTSTART:20270131T090000Z', 'DTEND:20270131T100000Z', 'RRULE:FREQ=MONTHLY;COUNT=4'),
+    );
+    expect(busyFromIcs(monthly, opts)).toEqual([
+      block('2027-01-31T09:00', '2027-01-31T10:00'),
+      block('2027-03-31T09:00', '2027-03-31T10:00'),
+      block('2027-05-31T09:00', '2027-05-31T10:00'),
+      block('2027-07-31T09:00', '2027-07-31T10:00'),
+    ]);
+  });
+
   it('overlapping and touching events merge; Outlook BUSYSTATUS:FREE is free even when OPAQUE; no DTSTART is skipped; our own UID with a port too', () => {
     const ics = wrap(
       [

@@ -205,6 +205,28 @@ function walkStart(run: Run, event: ICAL.Event, shape: Shape): ICAL.Time | undef
   return start;
 }
 
+/**
+ * RFC 5545: a recurrence on a date that does not exist is skipped. A plain YEARLY or MONTHLY rule
+ * (no BY* parts) from 29 February or a 29th-31st has no occurrence in the years or months without
+ * that date, but ical.js moves the yearly one to the next valid day (1 March): the test of such a
+ * moved occurrence (an RDATE on that day stays), or null when the event has no such rule.
+ */
+function rolledOver(event: ICAL.Event): ((t: ICAL.Time) => boolean) | null {
+  const rules = event.component.getAllProperties('rrule');
+  const rule = rules.length === 1 ? (rules[0]?.getFirstValue() as ICAL.Recur) : null;
+  const start = event.startDate;
+  if (!rule || (rule.freq !== 'YEARLY' && rule.freq !== 'MONTHLY') || start.day <= 28) return null;
+  if (Object.keys(rule.parts).length) return null;
+  const rdates = new Set(
+    event.component
+      .getAllProperties('rdate')
+      .flatMap((p) => p.getValues())
+      .filter((v) => v instanceof ICAL.Time)
+      .map((v) => dateOf(v)),
+  );
+  return (t) => (t.day !== start.day || (rule.freq === 'YEARLY' && t.month !== start.month)) && !rdates.has(dateOf(t));
+}
+
 /** A recurring event's occurrences in the window, but those a RECURRENCE-ID event replaces. */
 function expandSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
   // a rule too costly to walk (rule-budget.ts) is left out there; the rest of the file still counts
@@ -213,6 +235,7 @@ function expandSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<Occur
 
 function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
   const it = event.iterator(walkStart(run, event, shape));
+  const invalid = rolledOver(event);
   for (let steps = 0; steps < MAX_STEPS_PER_SERIES && run.steps < MAX_STEPS; steps++) {
     run.steps++;
     const t = it.next();
@@ -222,6 +245,7 @@ function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<Occurre
     if (start >= run.to) return;
     // an EXDATE or RECURRENCE-ID names it (a DATE one names every time of that day, as ical.js reads it)
     if (skip.size && (skip.has(keyOf(run, t, shape.tzid)) || (!t.isDate && skip.has(`d${dateOf(t)}`)))) continue;
+    if (invalid?.(t)) continue;
     addSpan(run, start, end);
   }
 }
