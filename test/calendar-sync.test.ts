@@ -370,6 +370,45 @@ describe('an event running over the window’s start', () => {
   });
 });
 
+describe('a sync racing a change of address', () => {
+  it('what the old address answered (404, 304) is not written onto the new address', async () => {
+    const t = await trainerIn('UTC', 30);
+    const first = await connect(t.id, `${FEED}old-404.ics`);
+    const second = await connect(t.id, `${FEED}old-304.ics`);
+    const ics = calendarOf('DTSTART:20270310T090000Z', 'DTEND:20270310T100000Z');
+    let race: { at: string; id: number; to: string; answer: number } | null = null;
+    serve(async (url, headers) => {
+      if (race && url.includes('/old-')) {
+        // the trainer re-points the connection while its old address is being read
+        const { at, id, to, answer } = race;
+        race = null;
+        const patched = await api('PATCH', `/api/calendar/connections/${id}/`, {
+          token: t.token,
+          headers: { 'X-Test-Now': at },
+          body: { ics_url: to },
+        });
+        expect(patched.status).toBe(200);
+        return new Response(null, { status: answer });
+      }
+      if (headers.get('If-None-Match') === '"v1"') return new Response(null, { status: 304 });
+      return icsResponse(ics, { ETag: url.includes('/old-') ? '"v1"' : '"new"' });
+    });
+    for (const id of [first, second])
+      expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+
+    race = { at: minute(2), id: first, to: `${FEED}new-404.ics`, answer: 404 };
+    expect((await sync(t.token, first, minute(2))).body).toMatchObject({ status: 'skipped', last_error: null });
+    expect(await connection(first)).toMatchObject({ last_error: null, consecutive_failures: 0, failing_since: null });
+
+    race = { at: minute(4), id: second, to: `${FEED}new-304.ics`, answer: 304 };
+    expect((await sync(t.token, second, minute(4))).body).toMatchObject({ status: 'skipped' });
+    const row = await connection(second);
+    // the old calendar's ETag would make the new one answer 304 to its first sync
+    expect(row?.etag).not.toBe('"v1"');
+    expect(row?.last_synced_at).not.toBe(minute(4));
+  });
+});
+
 describe('POST /api/calendar/connections/{id}/sync/', () => {
   it('at most once a minute per connection (429 with Retry-After, parallel requests included); 404 for another trainer’s or a missing one', async () => {
     const t = await trainerIn('Europe/London');

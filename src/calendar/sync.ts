@@ -33,7 +33,10 @@ export interface SyncDeps {
 }
 
 export interface SyncOutcome {
-  /** synced: new blocks stored; unchanged: a 304 or the same busy time; failed: last_error set; skipped: gone or off. */
+  /**
+   * synced: new blocks stored; unchanged: a 304 or the same busy time; failed: last_error set;
+   * skipped: gone or off, or re-pointed or switched off while it was read (nothing written).
+   */
   status: 'synced' | 'unchanged' | 'failed' | 'skipped';
   busyCount: number;
   error: string | null;
@@ -74,28 +77,32 @@ async function addressOf(config: CalendarConfig, sealed: string): Promise<URL> {
   return checked.url;
 }
 
+/**
+ * The guard of every write a sync makes: the connection is still on and still points where this
+ * sync read. A calendar re-pointed, switched off or deleted meanwhile keeps what that change left
+ * (the old address's blocks, 304 or 404 are not written onto the new one).
+ */
+const stillOn = (c: NonNullable<Connection>) => sql`EXISTS (SELECT 1 FROM calendar_connections
+  WHERE id = ${c.id} AND is_active = 1 AND url_ciphertext = ${c.urlCiphertext})`;
+
 /** The busy rows of a connection replaced, its state updated and the trainer's schedule version raised: one batch. */
 function replaceSteps(c: NonNullable<Connection>, blocks: BusyBlock[], read: Read, now: string): SQL[] {
-  // Written only while the connection is on and still points where this sync read (a calendar
-  // re-pointed, switched off or deleted meanwhile keeps what that change left).
-  const stillOn = sql`EXISTS (SELECT 1 FROM calendar_connections WHERE id = ${c.id} AND is_active = 1
-    AND url_ciphertext = ${c.urlCiphertext})`;
   const inserts: SQL[] = [];
   for (let i = 0; i < blocks.length; i += ROWS_PER_INSERT) {
     const rows = JSON.stringify(blocks.slice(i, i + ROWS_PER_INSERT).map((b) => [b.start, b.end]));
     inserts.push(sql`INSERT INTO calendar_busy (trainer_id, connection_id, start_time, end_time)
       SELECT ${c.trainerId}, ${c.id}, json_extract(value, '$[0]'), json_extract(value, '$[1]')
-      FROM json_each(${rows}) WHERE ${stillOn}`);
+      FROM json_each(${rows}) WHERE ${stillOn(c)}`);
   }
   const validators = validatorsAfter(c, read.answer);
   return [
-    sql`DELETE FROM calendar_busy WHERE connection_id = ${c.id} AND ${stillOn}`,
+    sql`DELETE FROM calendar_busy WHERE connection_id = ${c.id} AND ${stillOn(c)}`,
     ...inserts,
     sql`UPDATE calendar_connections SET etag = ${validators.etag}, last_modified = ${validators.lastModified},
       last_attempt_at = ${now}, last_synced_at = ${now}, last_error = NULL, consecutive_failures = 0,
       failing_since = NULL, busy_count = (SELECT count(*) FROM calendar_busy WHERE connection_id = ${c.id}),
       expanded_for = ${read.expandedFor}, updated_at = ${now}
-      WHERE id = ${c.id} AND ${stillOn}`,
+      WHERE id = ${c.id} AND ${stillOn(c)}`,
     bumpScheduleVersion(c.trainerId),
   ];
 }
@@ -108,7 +115,8 @@ function unchangedStep(c: NonNullable<Connection>, now: string, read: Read): SQL
   const validators = validatorsAfter(c, read.answer);
   return sql`UPDATE calendar_connections SET etag = ${validators.etag}, last_modified = ${validators.lastModified},
     last_attempt_at = ${now}, last_synced_at = ${now}, last_error = NULL, consecutive_failures = 0,
-    failing_since = NULL, expanded_for = ${read.expandedFor}, updated_at = ${now} WHERE id = ${c.id}`;
+    failing_since = NULL, expanded_for = ${read.expandedFor}, updated_at = ${now}
+    WHERE id = ${c.id} AND ${stillOn(c)}`;
 }
 
 /** The validators to keep: a 200's own (none if it sent none), else those the connection had. */
@@ -133,7 +141,7 @@ function failureSteps(c: NonNullable<Connection>, error: string, now: string, co
   const steps = [
     sql`UPDATE calendar_connections SET last_error = ${error}, last_attempt_at = ${now},
       consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, ${now}),
-      updated_at = ${now} WHERE id = ${c.id}`,
+      updated_at = ${now} WHERE id = ${c.id} AND ${stillOn(c)}`,
   ];
   if (c.consecutiveFailures + 1 >= FAILURES_BEFORE_MESSAGE) {
     const rendered = renderSyncFailing({
@@ -155,7 +163,8 @@ function failureSteps(c: NonNullable<Connection>, error: string, now: string, co
           since: sql`(SELECT failing_since FROM calendar_connections WHERE id = ${c.id})`,
         }),
         now,
-        guard: sql`EXISTS (SELECT 1 FROM calendar_connections WHERE id = ${c.id} AND consecutive_failures >= ${FAILURES_BEFORE_MESSAGE})`,
+        guard: sql`${stillOn(c)} AND EXISTS (SELECT 1 FROM calendar_connections
+          WHERE id = ${c.id} AND consecutive_failures >= ${FAILURES_BEFORE_MESSAGE})`,
         rendered,
       }),
     );
@@ -222,20 +231,26 @@ export async function syncConnection(
   const { db, now } = deps;
   const c = await loadConnection(db, connectionId);
   if (!c?.isActive) return { status: 'skipped', busyCount: c?.busyCount ?? 0, error: null };
+  // The connection changed meanwhile (stillOn filtered the writes out): nothing of this sync counts.
+  const moved = { status: 'skipped', busyCount: c.busyCount, error: null } as const;
   let read: Read;
   try {
     read = await readFeed(deps, config, c);
   } catch (err) {
     if (!(err instanceof FeedError)) throw err;
     const results = await batchSteps(db, failureSteps(c, err.message, now, config));
+    if (!results[0]?.meta.changes) return moved;
     if (deps.queue) await enqueue(deps.queue, idsOf(results));
     return { status: 'failed', busyCount: c.busyCount, error: err.message };
   }
   if (!read.blocks || (c.lastSyncedAt !== null && (await sameBlocks(db, c.id, read.blocks)))) {
-    await batchSteps(db, [unchangedStep(c, now, read)]);
-    return { status: 'unchanged', busyCount: c.busyCount, error: null };
+    const [result] = await batchSteps(db, [unchangedStep(c, now, read)]);
+    return result?.meta.changes ? { status: 'unchanged', busyCount: c.busyCount, error: null } : moved;
   }
-  await batchSteps(db, replaceSteps(c, read.blocks, read, now));
+  const steps = replaceSteps(c, read.blocks, read, now);
+  const results = await batchSteps(db, steps);
+  // the connection's UPDATE comes after the DELETE and the INSERTs
+  if (!results[steps.length - 2]?.meta.changes) return moved;
   return { status: 'synced', busyCount: read.blocks.length, error: null };
 }
 
