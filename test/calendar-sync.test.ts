@@ -10,6 +10,7 @@ import {
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_BLOCKS } from '../src/calendar/expand';
 import worker from '../src/index';
 import { sealText } from '../src/lib/tokens';
 import { api, intercept, PASSWORD, uniqueEmail } from './helpers';
@@ -82,11 +83,14 @@ const icsResponse = (body: string, headers: Record<string, string> = {}) =>
   new Response(body, { status: 200, headers: { 'Content-Type': 'text/calendar; charset=utf-8', ...headers } });
 
 const sync = (token: string, id: number, at: string) =>
-  api<{ id: number; status: string; last_error: string | null; busy_count: number; last_synced_at: string | null }>(
-    'POST',
-    `/api/calendar/connections/${id}/sync/`,
-    { token, headers: { 'X-Test-Now': at } },
-  );
+  api<{
+    id: number;
+    status: string;
+    last_error: string | null;
+    busy_count: number;
+    last_synced_at: string | null;
+    truncated: boolean;
+  }>('POST', `/api/calendar/connections/${id}/sync/`, { token, headers: { 'X-Test-Now': at } });
 
 const busyRows = async (connectionId: number) =>
   (
@@ -406,6 +410,39 @@ describe('a sync racing a change of address', () => {
     // the old calendar's ETag would make the new one answer 304 to its first sync
     expect(row?.etag).not.toBe('"v1"');
     expect(row?.last_synced_at).not.toBe(minute(4));
+  });
+});
+
+describe('a calendar with more busy time than is kept', () => {
+  it('keeps the earliest MAX_BLOCKS blocks and says so (truncated); a normal calendar is not', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}busy.ics`);
+    // two series of 30 seconds every other minute, a minute apart: 10,000 separate blocks in a week
+    const series = (uid: string, start: string) => [
+      'BEGIN:VEVENT',
+      `UID:${uid}`,
+      'DTSTAMP:20261201T000000Z',
+      `DTSTART:${start}`,
+      'DURATION:PT30S',
+      'RRULE:FREQ=MINUTELY;INTERVAL=2',
+      'END:VEVENT',
+    ];
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//test//EN',
+      ...series('a', '20270301T000000Z'),
+      ...series('b', '20270301T000100Z'),
+      'END:VCALENDAR',
+    ].join('\r\n');
+    serve((url) => icsResponse(url.endsWith('busy.ics') ? ics : fixture('google')));
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({
+      status: 'synced',
+      busy_count: MAX_BLOCKS,
+      truncated: true,
+    });
+    const other = await connect(t.id, `${FEED}google.ics`);
+    expect((await sync(t.token, other, minute(0))).body).toMatchObject({ busy_count: 7, truncated: false });
   });
 });
 
