@@ -167,3 +167,37 @@ for (let i = 0; i < 5; i++) {
 console.log(
   `hostile (20 endless MINUTELY rules): ${hostileBlocks} blocks; CPU ms median ${median(hostileRuns).toFixed(1)}, max ${Math.max(...hostileRuns).toFixed(1)} (5 runs)`,
 );
+
+// Rules no date ever passes (and ical.js would spin on for minutes): each walk is cut by the candidate
+// budget (rule-budget.ts: MAX_CANDIDATES_PER_SERIES, MAX_CANDIDATES a file), with a VTIMEZONE, the costliest case.
+const impossible = [
+  'BEGIN:VCALENDAR',
+  'VERSION:2.0',
+  'PRODID:-//bench//EN',
+  ...LONDON,
+  ...Array.from({ length: 30 }, (_, i) => [
+    'BEGIN:VEVENT',
+    `UID:never-${i}@bench.example`,
+    'DTSTAMP:20261201T120000Z',
+    `DTSTART;TZID=Europe/London:${local(NOW - DAY + i * 60_000)}`,
+    `DTEND;TZID=Europe/London:${local(NOW - DAY + i * 60_000 + 5 * 60_000)}`,
+    `RRULE:FREQ=${['DAILY', 'HOURLY', 'MINUTELY'][i % 3]};BYMONTH=2;BYMONTHDAY=30`,
+    'END:VEVENT',
+  ]).flat(),
+  'END:VCALENDAR',
+].join('\r\n');
+const impossibleRuns = [];
+for (let i = 0; i < 5; i++) {
+  const { ms } = cpuMs(() =>
+    busyFromIcs(impossible, {
+      from: new Date(NOW - DAY).toISOString(),
+      to: new Date(NOW + 366 * DAY).toISOString(),
+      zone: 'UTC',
+      ownHost: 'trainerhub.example',
+    }),
+  );
+  impossibleRuns.push(ms);
+}
+console.log(
+  `hostile (30 impossible DAILY/HOURLY/MINUTELY rules, VTIMEZONE): CPU ms median ${median(impossibleRuns).toFixed(1)}, max ${Math.max(...impossibleRuns).toFixed(1)} (5 runs)`,
+);

@@ -107,6 +107,49 @@ describe('busyFromIcs: zones, merging and edges', () => {
     ]);
   });
 
+  it('an IANA TZID without VTIMEZONE: a UTC EXDATE and a UTC RECURRENCE-ID name the occurrence at that instant', () => {
+    const series = [
+      'DTSTART;TZID=Europe/London:20270405T090000',
+      'DTEND;TZID=Europe/London:20270405T100000',
+      'RRULE:FREQ=WEEKLY;COUNT=3',
+    ];
+    // 12 April 09:00 in London is 08:00 UTC (summer time)
+    expect(busyFromIcs(wrap(vevent('ex', ...series, 'EXDATE:20270412T080000Z')), opts)).toEqual([
+      block('2027-04-05T08:00', '2027-04-05T09:00'),
+      block('2027-04-19T08:00', '2027-04-19T09:00'),
+    ]);
+    const moved = [
+      vevent('mv', ...series),
+      vevent('mv', 'RECURRENCE-ID:20270412T080000Z', 'DTSTART:20270413T140000Z', 'DTEND:20270413T150000Z'),
+    ];
+    expect(busyFromIcs(wrap(moved.join('\r\n')), opts)).toEqual([
+      block('2027-04-05T08:00', '2027-04-05T09:00'),
+      block('2027-04-13T14:00', '2027-04-13T15:00'),
+      block('2027-04-19T08:00', '2027-04-19T09:00'),
+    ]);
+    // the same occurrence named in the series' own zone, and floating (read in the series' zone)
+    for (const exdate of ['EXDATE;TZID=Europe/London:20270412T090000', 'EXDATE:20270412T090000']) {
+      expect(busyFromIcs(wrap(vevent('ex', ...series, exdate)), opts), exdate).toHaveLength(2);
+    }
+  });
+
+  it('a yearly rule from 29 February skips the other years (RFC 5545), not busy on 1 March; a monthly one from the 31st skips short months', () => {
+    const leap = wrap(vevent('leap', 'DTSTART;VALUE=DATE:19920229', 'DTEND;VALUE=DATE:19920301', 'RRULE:FREQ=YEARLY'));
+    expect(busyFromIcs(leap, opts)).toEqual([]);
+    expect(busyFromIcs(leap, { ...opts, from: '2028-01-01T00:00:00.000Z', to: '2028-12-31T00:00:00.000Z' })).toEqual([
+      block('2028-02-29T00:00', '2028-03-01T00:00'),
+    ]);
+    const monthly = wrap(
+      vevent('m', 'DTSTART:20270131T090000Z', 'DTEND:20270131T100000Z', 'RRULE:FREQ=MONTHLY;COUNT=4'),
+    );
+    expect(busyFromIcs(monthly, opts)).toEqual([
+      block('2027-01-31T09:00', '2027-01-31T10:00'),
+      block('2027-03-31T09:00', '2027-03-31T10:00'),
+      block('2027-05-31T09:00', '2027-05-31T10:00'),
+      block('2027-07-31T09:00', '2027-07-31T10:00'),
+    ]);
+  });
+
   it('overlapping and touching events merge; Outlook BUSYSTATUS:FREE is free even when OPAQUE; no DTSTART is skipped; our own UID with a port too', () => {
     const ics = wrap(
       [
@@ -164,6 +207,29 @@ describe('busyFromIcs: zones, merging and edges', () => {
     expect(busy.length).toBeGreaterThan(0);
     expect(busy.length).toBeLessThanOrEqual(MAX_BLOCKS);
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('impossible rules (no date ever passes their BY* filters) are left out at once; the events after them still count', () => {
+    // Before the cap on ical.js's candidates, the DAILY rule alone spun for about a minute, HOURLY for minutes.
+    const ics = wrap(
+      [
+        vevent('d', 'DTSTART:20261201T090000Z', 'DTEND:20261201T100000Z', 'RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30'),
+        vevent('h', 'DTSTART:20261201T090000Z', 'DTEND:20261201T100000Z', 'RRULE:FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30'),
+        vevent(
+          'm',
+          'DTSTART:20261201T090000Z',
+          'DTEND:20261201T100000Z',
+          'RRULE:FREQ=MINUTELY;BYMONTH=4;BYMONTHDAY=31',
+        ),
+        vevent('one', 'DTSTART:20270601T090000Z', 'DTEND:20270601T100000Z'),
+        vevent('w', 'DTSTART:20270607T090000Z', 'DTEND:20270607T100000Z', 'RRULE:FREQ=WEEKLY;COUNT=2'),
+      ].join('\r\n'),
+    );
+    expect(busyFromIcs(ics, opts)).toEqual([
+      block('2027-06-01T09:00', '2027-06-01T10:00'),
+      block('2027-06-07T09:00', '2027-06-07T10:00'),
+      block('2027-06-14T09:00', '2027-06-14T10:00'),
+    ]);
   });
 
   it('an empty calendar has no busy time', () => {

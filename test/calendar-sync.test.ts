@@ -10,6 +10,7 @@ import {
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_BLOCKS } from '../src/calendar/expand';
 import worker from '../src/index';
 import { sealText } from '../src/lib/tokens';
 import { api, intercept, PASSWORD, uniqueEmail } from './helpers';
@@ -21,7 +22,8 @@ const SECRET = env.JWT_SECRET as string;
 const FEED = 'https://calendar.example.test/';
 
 /** Minutes after 1 March 2027 12:00 UTC, as the X-Test-Now of a request. */
-const minute = (n: number) => new Date(Date.parse('2027-03-01T12:00:00.000Z') + n * 60_000).toISOString();
+const minute = (n: number) => addMinutes('2027-03-01T12:00:00.000Z', n);
+const addMinutes = (iso: string, n: number) => new Date(Date.parse(iso) + n * 60_000).toISOString();
 
 /** A trainer in a zone with a booking horizon, registered as of `now` (tokens are issued and checked at that time). */
 async function trainerIn(timezone: string, horizonDays = 60, now = minute(0)) {
@@ -81,11 +83,14 @@ const icsResponse = (body: string, headers: Record<string, string> = {}) =>
   new Response(body, { status: 200, headers: { 'Content-Type': 'text/calendar; charset=utf-8', ...headers } });
 
 const sync = (token: string, id: number, at: string) =>
-  api<{ id: number; status: string; last_error: string | null; busy_count: number; last_synced_at: string | null }>(
-    'POST',
-    `/api/calendar/connections/${id}/sync/`,
-    { token, headers: { 'X-Test-Now': at } },
-  );
+  api<{
+    id: number;
+    status: string;
+    last_error: string | null;
+    busy_count: number;
+    last_synced_at: string | null;
+    truncated: boolean;
+  }>('POST', `/api/calendar/connections/${id}/sync/`, { token, headers: { 'X-Test-Now': at } });
 
 const busyRows = async (connectionId: number) =>
   (
@@ -280,6 +285,164 @@ describe('syncing a connected calendar', () => {
       last_error: 'The saved address can no longer be read; enter it again.',
     });
     expect(seen).toHaveLength(0);
+  });
+});
+
+/** A calendar of one event, given as its content lines. */
+const calendarOf = (...lines: string[]) =>
+  [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//test//EN',
+    'BEGIN:VEVENT',
+    'UID:one@example.test',
+    'DTSTAMP:20261201T000000Z',
+    ...lines,
+    'END:VEVENT',
+    'END:VCALENDAR',
+  ].join('\r\n');
+
+/** Every Monday 09:00–10:00 UTC from 1 March 2027, without end; ETag "v1", a 304 whenever the client sends it. */
+function weeklyMondays() {
+  const ics = calendarOf('DTSTART:20270301T090000Z', 'DTEND:20270301T100000Z', 'RRULE:FREQ=WEEKLY');
+  return serve((_url, headers) =>
+    headers.get('If-None-Match') === '"v1"' ? new Response(null, { status: 304 }) : icsResponse(ics, { ETag: '"v1"' }),
+  );
+}
+
+const profile = (token: string, at: string, body: Record<string, unknown>) =>
+  api('PATCH', '/api/users/profile/', { token, headers: { 'X-Test-Now': at }, body });
+
+describe('a 304 keeps the stored rows only while they cover the window a sync needs', () => {
+  it('weeks later the calendar is fetched without validators, and the Mondays past the first window are busy', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}weekly.ics`);
+    const seen = weeklyMondays();
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+    // a day later the rows still reach a day past the horizon: the 304 keeps them
+    expect((await sync(t.token, id, minute(24 * 60))).body).toMatchObject({ status: 'unchanged' });
+    expect(seen[1]?.headers.get('If-None-Match')).toBe('"v1"');
+
+    const later = minute(28 * 24 * 60); // 29 March: the horizon reaches 28 April
+    expect((await sync(t.token, id, later)).body).toMatchObject({ status: 'synced', last_error: null });
+    expect(seen[2]?.headers.get('If-None-Match')).toBeNull();
+    expect(seen[2]?.headers.get('If-Modified-Since')).toBeNull();
+    const rows = await busyRows(id);
+    expect(rows).toContainEqual(['2027-04-19T09:00:00.000Z', '2027-04-19T10:00:00.000Z']);
+    expect(rows).toContainEqual(['2027-04-26T09:00:00.000Z', '2027-04-26T10:00:00.000Z']);
+    // and from then on the validators are sent again
+    expect((await sync(t.token, id, addMinutes(later, 2))).body).toMatchObject({ status: 'unchanged' });
+    expect(seen[3]?.headers.get('If-None-Match')).toBe('"v1"');
+  });
+
+  it('a change of the trainer’s zone or a longer horizon fetches the calendar again without validators', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}weekly.ics`);
+    const seen = weeklyMondays();
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+
+    expect((await profile(t.token, minute(1), { timezone: 'Europe/London' })).status).toBe(200);
+    expect((await sync(t.token, id, minute(2))).status).toBe(200);
+    expect(seen[1]?.headers.get('If-None-Match')).toBeNull();
+    expect((await sync(t.token, id, minute(4))).status).toBe(200);
+    expect(seen[2]?.headers.get('If-None-Match')).toBe('"v1"');
+
+    expect((await profile(t.token, minute(5), { booking_horizon_days: 90 })).status).toBe(200);
+    expect((await sync(t.token, id, minute(6))).body).toMatchObject({ status: 'synced' });
+    expect(seen[3]?.headers.get('If-None-Match')).toBeNull();
+    expect(await busyRows(id)).toContainEqual(['2027-05-24T09:00:00.000Z', '2027-05-24T10:00:00.000Z']);
+  });
+});
+
+describe('an event running over the window’s start', () => {
+  it('an ongoing ten-day trip, no validators, synced every 15 minutes: rewritten once, the schedule version kept', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}trip.ics`);
+    // 24 February to 5 March inclusive, around 1 March (the day of minute(0))
+    serve(() => icsResponse(calendarOf('DTSTART;VALUE=DATE:20270224', 'DTEND;VALUE=DATE:20270306')));
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+    const version = await versionOf(t.id);
+    const rows = await busyRows(id);
+    for (const at of [minute(15), minute(30)]) {
+      expect((await sync(t.token, id, at)).body, at).toMatchObject({ status: 'unchanged', last_synced_at: at });
+      expect(await versionOf(t.id), at).toBe(version);
+      expect(await busyRows(id), at).toEqual(rows);
+    }
+    // busy from the window's start (a day back, at midnight UTC) to the end of the trip
+    expect(rows[0]?.[0]).toBe('2027-02-28T00:00:00.000Z');
+    expect(rows.at(-1)?.[1]).toBe('2027-03-06T00:00:00.000Z');
+  });
+});
+
+describe('a sync racing a change of address', () => {
+  it('what the old address answered (404, 304) is not written onto the new address', async () => {
+    const t = await trainerIn('UTC', 30);
+    const first = await connect(t.id, `${FEED}old-404.ics`);
+    const second = await connect(t.id, `${FEED}old-304.ics`);
+    const ics = calendarOf('DTSTART:20270310T090000Z', 'DTEND:20270310T100000Z');
+    let race: { at: string; id: number; to: string; answer: number } | null = null;
+    serve(async (url, headers) => {
+      if (race && url.includes('/old-')) {
+        // the trainer re-points the connection while its old address is being read
+        const { at, id, to, answer } = race;
+        race = null;
+        const patched = await api('PATCH', `/api/calendar/connections/${id}/`, {
+          token: t.token,
+          headers: { 'X-Test-Now': at },
+          body: { ics_url: to },
+        });
+        expect(patched.status).toBe(200);
+        return new Response(null, { status: answer });
+      }
+      if (headers.get('If-None-Match') === '"v1"') return new Response(null, { status: 304 });
+      return icsResponse(ics, { ETag: url.includes('/old-') ? '"v1"' : '"new"' });
+    });
+    for (const id of [first, second])
+      expect((await sync(t.token, id, minute(0))).body).toMatchObject({ status: 'synced' });
+
+    race = { at: minute(2), id: first, to: `${FEED}new-404.ics`, answer: 404 };
+    expect((await sync(t.token, first, minute(2))).body).toMatchObject({ status: 'skipped', last_error: null });
+    expect(await connection(first)).toMatchObject({ last_error: null, consecutive_failures: 0, failing_since: null });
+
+    race = { at: minute(4), id: second, to: `${FEED}new-304.ics`, answer: 304 };
+    expect((await sync(t.token, second, minute(4))).body).toMatchObject({ status: 'skipped' });
+    const row = await connection(second);
+    // the old calendar's ETag would make the new one answer 304 to its first sync
+    expect(row?.etag).not.toBe('"v1"');
+    expect(row?.last_synced_at).not.toBe(minute(4));
+  });
+});
+
+describe('a calendar with more busy time than is kept', () => {
+  it('keeps the earliest MAX_BLOCKS blocks and says so (truncated); a normal calendar is not', async () => {
+    const t = await trainerIn('UTC', 30);
+    const id = await connect(t.id, `${FEED}busy.ics`);
+    // two series of 30 seconds every other minute, a minute apart: 10,000 separate blocks in a week
+    const series = (uid: string, start: string) => [
+      'BEGIN:VEVENT',
+      `UID:${uid}`,
+      'DTSTAMP:20261201T000000Z',
+      `DTSTART:${start}`,
+      'DURATION:PT30S',
+      'RRULE:FREQ=MINUTELY;INTERVAL=2',
+      'END:VEVENT',
+    ];
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//test//EN',
+      ...series('a', '20270301T000000Z'),
+      ...series('b', '20270301T000100Z'),
+      'END:VCALENDAR',
+    ].join('\r\n');
+    serve((url) => icsResponse(url.endsWith('busy.ics') ? ics : fixture('google')));
+    expect((await sync(t.token, id, minute(0))).body).toMatchObject({
+      status: 'synced',
+      busy_count: MAX_BLOCKS,
+      truncated: true,
+    });
+    const other = await connect(t.id, `${FEED}google.ics`);
+    expect((await sync(t.token, other, minute(0))).body).toMatchObject({ busy_count: 7, truncated: false });
   });
 });
 

@@ -6,6 +6,7 @@ import ICAL from 'ical.js';
 import { MAX_BUSY_MINUTES } from '../db/fragments';
 import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
 import { isValidTimeZone } from '../lib/time';
+import { walkWithinBudget, withCandidateBudget } from './rule-budget';
 
 /** One stretch of busy time: UTC ISO instants, half-open [start, end), at most MAX_PIECE_MS long. */
 export interface BusyBlock {
@@ -37,6 +38,35 @@ export interface ExpandOptions {
   zone: string;
   /** This app's host: an event whose UID ends with "@" + it is our own feed read back, and skipped. */
   ownHost: string;
+}
+
+/** Days a sync expands beyond what it needs: a 304 keeps the stored rows usable for about a week. */
+export const WINDOW_SLACK_DAYS = 7;
+
+/** What a sync at `now` expands (from, to) and the least its stored rows must reach (needed). */
+export interface ExpansionWindow {
+  from: string;
+  to: string;
+  needed: string;
+}
+
+/**
+ * The window a sync expands at `now` for a booking horizon: from a day back to a day past the
+ * horizon (a slot starting at its edge still ends inside what was read). Both ends are whole UTC
+ * days, so the window moves once a day: an event running over its start (a week's trip) is not cut
+ * somewhere else every tick, which would rewrite the rows and raise the schedule version each time.
+ * The end gets WINDOW_SLACK_DAYS more, so rows expanded now still cover what a sync needs for about
+ * a week (while a 304 keeps them).
+ */
+export function expansionWindow(now: string, horizonDays: number): ExpansionWindow {
+  const nowMs = Date.parse(now);
+  const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    from: iso(dayStart - DAY_MS),
+    to: iso(dayStart + (horizonDays + 2 + WINDOW_SLACK_DAYS) * DAY_MS),
+    needed: iso(nowMs + (horizonDays + 1) * DAY_MS),
+  };
 }
 
 type Span = [number, number];
@@ -73,6 +103,35 @@ function instantOf(run: Run, t: ICAL.Time, tzid: string | null): number {
   const zone = t.zone;
   if (zone && zone !== ICAL.Timezone.localTimezone) return t.toUnixTime() * 1000;
   return fileWallInstant(dateOf(t), `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`, zoneNamed(run, tzid));
+}
+
+/**
+ * What names one occurrence, compared by meaning rather than by form: a date as itself, a time as
+ * the instant it means (read as instantOf reads it). ical.js compares EXDATE and RECURRENCE-ID
+ * values with the occurrences by their wall time when a TZID names a zone the file does not define,
+ * so 08:00Z would never match 09:00 in London summer time.
+ */
+type OccurrenceKey = number | string;
+
+/** A property's TZID; a floating EXDATE or RECURRENCE-ID is read in the zone of its series' DTSTART. */
+const tzidOf = (prop: ICAL.Property | null | undefined): string | null =>
+  (prop?.getParameter('tzid') as string | undefined) ?? null;
+
+function keyOf(run: Run, t: ICAL.Time, tzid: string | null): OccurrenceKey {
+  return t.isDate ? `d${dateOf(t)}` : instantOf(run, t, tzid);
+}
+
+/**
+ * The occurrences a series' EXDATEs remove, as keys, the properties taken off the event so ical.js
+ * does not apply its own comparison (which would also remove an occurrence at the wrong instant).
+ */
+function takeExdates(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>) {
+  const own = tzidOf(component.getFirstProperty('dtstart'));
+  for (const prop of component.getAllProperties('exdate')) {
+    const tzid = tzidOf(prop) ?? own;
+    for (const value of prop.getValues()) if (value instanceof ICAL.Time) skip.add(keyOf(run, value, tzid));
+  }
+  component.removeAllProperties('exdate');
 }
 
 /** Whether the event's own properties say it takes no time: free, transparent or cancelled. */
@@ -146,9 +205,37 @@ function walkStart(run: Run, event: ICAL.Event, shape: Shape): ICAL.Time | undef
   return start;
 }
 
+/**
+ * RFC 5545: a recurrence on a date that does not exist is skipped. A plain YEARLY or MONTHLY rule
+ * (no BY* parts) from 29 February or a 29th-31st has no occurrence in the years or months without
+ * that date, but ical.js moves the yearly one to the next valid day (1 March): the test of such a
+ * moved occurrence (an RDATE on that day stays), or null when the event has no such rule.
+ */
+function rolledOver(event: ICAL.Event): ((t: ICAL.Time) => boolean) | null {
+  const rules = event.component.getAllProperties('rrule');
+  const rule = rules.length === 1 ? (rules[0]?.getFirstValue() as ICAL.Recur) : null;
+  const start = event.startDate;
+  if (!rule || (rule.freq !== 'YEARLY' && rule.freq !== 'MONTHLY') || start.day <= 28) return null;
+  if (Object.keys(rule.parts).length) return null;
+  const rdates = new Set(
+    event.component
+      .getAllProperties('rdate')
+      .flatMap((p) => p.getValues())
+      .filter((v) => v instanceof ICAL.Time)
+      .map((v) => dateOf(v)),
+  );
+  return (t) => (t.day !== start.day || (rule.freq === 'YEARLY' && t.month !== start.month)) && !rdates.has(dateOf(t));
+}
+
 /** A recurring event's occurrences in the window, but those a RECURRENCE-ID event replaces. */
-function expandSeries(run: Run, event: ICAL.Event, shape: Shape, replaced: Set<number>) {
+function expandSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
+  // a rule too costly to walk (rule-budget.ts) is left out there; the rest of the file still counts
+  walkWithinBudget(() => walkSeries(run, event, shape, skip));
+}
+
+function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
   const it = event.iterator(walkStart(run, event, shape));
+  const invalid = rolledOver(event);
   for (let steps = 0; steps < MAX_STEPS_PER_SERIES && run.steps < MAX_STEPS; steps++) {
     run.steps++;
     const t = it.next();
@@ -156,21 +243,24 @@ function expandSeries(run: Run, event: ICAL.Event, shape: Shape, replaced: Set<n
     const [start, end] = occurrenceSpan(run, shape, t);
     // RDATEs and rules are merged in time order: nothing later can start inside the window.
     if (start >= run.to) return;
-    if (replaced.size && replaced.has(t.toUnixTime())) continue;
+    // an EXDATE or RECURRENCE-ID names it (a DATE one names every time of that day, as ical.js reads it)
+    if (skip.size && (skip.has(keyOf(run, t, shape.tzid)) || (!t.isDate && skip.has(`d${dateOf(t)}`)))) continue;
+    if (invalid?.(t)) continue;
     addSpan(run, start, end);
   }
 }
 
 /** One VEVENT (a whole series, or one occurrence it moved or changed) into spans. */
-function addEvent(run: Run, component: ICAL.Component, replaced: Set<number>) {
+function addEvent(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>) {
   if (takesNoTime(component)) return;
+  takeExdates(run, component, skip);
   // Its own list of exceptions (none): by default ical.js relates every RECURRENCE-ID event of the
   // whole calendar to each event it builds, a cost that grows with the square of the calendar.
   const event = new ICAL.Event(component, { exceptions: [] });
   const shape = shapeOf(run, event);
   if (!shape) return; // no DTSTART: nothing to place
   if (event.isRecurring() && !event.isRecurrenceException()) {
-    expandSeries(run, event, shape, replaced);
+    expandSeries(run, event, shape, skip);
     return;
   }
   run.steps++;
@@ -223,16 +313,18 @@ function addUid(run: Run, uid: string, components: ICAL.Component[]) {
   // A cancelled series takes its changed occurrences with it.
   if (master && String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return;
   const overrides = components.filter((c) => c.hasProperty('recurrence-id'));
-  const replaced = new Set<number>();
+  const skip = new Set<OccurrenceKey>();
+  const seriesTzid = tzidOf(master?.getFirstProperty('dtstart'));
   for (const c of overrides) {
     try {
-      replaced.add((c.getFirstPropertyValue('recurrence-id') as ICAL.Time).toUnixTime());
+      const id = c.getFirstProperty('recurrence-id');
+      skip.add(keyOf(run, id?.getFirstValue() as ICAL.Time, tzidOf(id) ?? seriesTzid));
       addEvent(run, c, new Set());
     } catch {
       // an occurrence ical.js cannot read is left out, the rest of the calendar still counts
     }
   }
-  if (master) addEvent(run, master, replaced);
+  if (master) addEvent(run, master, skip);
 }
 
 /** Sorted, overlapping and touching spans joined, cut into pieces of at most a day, at most MAX_BLOCKS. */
@@ -271,13 +363,15 @@ export function busyFromIcs(ics: string, opts: ExpandOptions): BusyBlock[] {
     spans: [],
     zones: new Map(),
   };
-  for (const [uid, components] of eventsByUid(calendar)) {
-    if (run.steps >= MAX_STEPS) break;
-    try {
-      addUid(run, uid, components);
-    } catch {
-      // a malformed event (a date ical.js cannot read, an impossible rule) is left out
+  withCandidateBudget(() => {
+    for (const [uid, components] of eventsByUid(calendar)) {
+      if (run.steps >= MAX_STEPS) break;
+      try {
+        addUid(run, uid, components);
+      } catch {
+        // a malformed event (a date ical.js cannot read, an impossible rule) is left out
+      }
     }
-  }
+  });
   return blocksOf(run.spans);
 }

@@ -7,6 +7,7 @@ import { authenticated, idParam, jsonResponse, problems, rateLimited } from '../
 import { conflict, notFound, tooManyRequests } from '../lib/problem';
 import { describePolicy, RATE_POLICIES } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
+import { MAX_BLOCKS } from './expand';
 import { claimManualSync, syncConnection } from './sync';
 
 const syncState = z
@@ -22,6 +23,9 @@ const syncState = z
       .nullable()
       .openapi({ description: 'Why the last attempt failed, as a sentence; null after a success' }),
     busy_count: z.number().int().openapi({ description: 'Busy blocks stored from this calendar' }),
+    truncated: z.boolean().openapi({
+      description: `True when the calendar gave more busy blocks than are kept (${MAX_BLOCKS}): only the earliest count`,
+    }),
   })
   .openapi('CalendarSyncState');
 
@@ -65,13 +69,15 @@ export const calendarSyncRouter = createRouter().openapi(sync, async (c) => {
     .from(calendarConnections)
     .where(eq(calendarConnections.id, id))
     .get();
+  const busyCount = row?.busyCount ?? outcome.busyCount;
   return c.json(
     {
       id,
       status: outcome.status,
       last_synced_at: row?.lastSyncedAt ?? null,
       last_error: row?.lastError ?? null,
-      busy_count: row?.busyCount ?? outcome.busyCount,
+      busy_count: busyCount,
+      truncated: busyCount >= MAX_BLOCKS,
     },
     200,
   );

@@ -13,8 +13,8 @@ import { openText } from '../lib/tokens';
 import { dedupeKey, enqueue, idsOf, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { URL_PURPOSE } from './connections';
-import { type BusyBlock, busyFromIcs, CalendarParseError, MALFORMED_CALENDAR } from './expand';
-import { type FeedAnswer, FeedError, fetchFeed } from './fetch-feed';
+import { type BusyBlock, busyFromIcs, CalendarParseError, expansionWindow, MALFORMED_CALENDAR } from './expand';
+import { type FeedAnswer, FeedError, fetchFeed, type Validators } from './fetch-feed';
 import { renderSyncFailing } from './messages';
 import { checkCalendarUrl } from './url';
 
@@ -23,7 +23,6 @@ export const URL_UNREADABLE = 'The saved address can no longer be read; enter it
 export const FAILURES_BEFORE_MESSAGE = 3;
 /** Busy rows per INSERT: one JSON parameter each, far below D1's 100 bound parameters and its statement size. */
 const ROWS_PER_INSERT = 500;
-const DAY_SECONDS = 24 * 3600;
 
 export interface SyncDeps {
   db: Db;
@@ -34,7 +33,10 @@ export interface SyncDeps {
 }
 
 export interface SyncOutcome {
-  /** synced: new blocks stored; unchanged: a 304 or the same busy time; failed: last_error set; skipped: gone or off. */
+  /**
+   * synced: new blocks stored; unchanged: a 304 or the same busy time; failed: last_error set;
+   * skipped: gone or off, or re-pointed or switched off while it was read (nothing written).
+   */
   status: 'synced' | 'unchanged' | 'failed' | 'skipped';
   busyCount: number;
   error: string | null;
@@ -57,6 +59,7 @@ const loadConnection = (db: Db, id: number) =>
       failingSince: calendarConnections.failingSince,
       busyCount: calendarConnections.busyCount,
       lastSyncedAt: calendarConnections.lastSyncedAt,
+      expandedFor: calendarConnections.expandedFor,
       timezone: trainers.timezone,
       horizonDays: trainers.bookingHorizonDays,
     })
@@ -74,28 +77,32 @@ async function addressOf(config: CalendarConfig, sealed: string): Promise<URL> {
   return checked.url;
 }
 
+/**
+ * The guard of every write a sync makes: the connection is still on and still points where this
+ * sync read. A calendar re-pointed, switched off or deleted meanwhile keeps what that change left
+ * (the old address's blocks, 304 or 404 are not written onto the new one).
+ */
+const stillOn = (c: NonNullable<Connection>) => sql`EXISTS (SELECT 1 FROM calendar_connections
+  WHERE id = ${c.id} AND is_active = 1 AND url_ciphertext = ${c.urlCiphertext})`;
+
 /** The busy rows of a connection replaced, its state updated and the trainer's schedule version raised: one batch. */
-function replaceSteps(c: NonNullable<Connection>, blocks: BusyBlock[], answer: FeedAnswer, now: string): SQL[] {
-  // Written only while the connection is on and still points where this sync read (a calendar
-  // re-pointed, switched off or deleted meanwhile keeps what that change left).
-  const stillOn = sql`EXISTS (SELECT 1 FROM calendar_connections WHERE id = ${c.id} AND is_active = 1
-    AND url_ciphertext = ${c.urlCiphertext})`;
+function replaceSteps(c: NonNullable<Connection>, blocks: BusyBlock[], read: Read, now: string): SQL[] {
   const inserts: SQL[] = [];
   for (let i = 0; i < blocks.length; i += ROWS_PER_INSERT) {
     const rows = JSON.stringify(blocks.slice(i, i + ROWS_PER_INSERT).map((b) => [b.start, b.end]));
     inserts.push(sql`INSERT INTO calendar_busy (trainer_id, connection_id, start_time, end_time)
       SELECT ${c.trainerId}, ${c.id}, json_extract(value, '$[0]'), json_extract(value, '$[1]')
-      FROM json_each(${rows}) WHERE ${stillOn}`);
+      FROM json_each(${rows}) WHERE ${stillOn(c)}`);
   }
-  const validators = answer.status === 200 ? answer : { etag: c.etag, lastModified: c.lastModified };
+  const validators = validatorsAfter(c, read.answer);
   return [
-    sql`DELETE FROM calendar_busy WHERE connection_id = ${c.id} AND ${stillOn}`,
+    sql`DELETE FROM calendar_busy WHERE connection_id = ${c.id} AND ${stillOn(c)}`,
     ...inserts,
     sql`UPDATE calendar_connections SET etag = ${validators.etag}, last_modified = ${validators.lastModified},
       last_attempt_at = ${now}, last_synced_at = ${now}, last_error = NULL, consecutive_failures = 0,
       failing_since = NULL, busy_count = (SELECT count(*) FROM calendar_busy WHERE connection_id = ${c.id}),
-      updated_at = ${now}
-      WHERE id = ${c.id} AND ${stillOn}`,
+      expanded_for = ${read.expandedFor}, updated_at = ${now}
+      WHERE id = ${c.id} AND ${stillOn(c)}`,
     bumpScheduleVersion(c.trainerId),
   ];
 }
@@ -104,12 +111,17 @@ function replaceSteps(c: NonNullable<Connection>, blocks: BusyBlock[], answer: F
  * Nothing new (a 304, or the same busy time again): the stored blocks stand, the schedule version
  * stays, the connection is marked read now (with the answer's validators, if it sent any).
  */
-function unchangedStep(c: NonNullable<Connection>, now: string, answer: FeedAnswer): SQL {
-  const validators = answer.status === 200 ? answer : { etag: c.etag, lastModified: c.lastModified };
+function unchangedStep(c: NonNullable<Connection>, now: string, read: Read): SQL {
+  const validators = validatorsAfter(c, read.answer);
   return sql`UPDATE calendar_connections SET etag = ${validators.etag}, last_modified = ${validators.lastModified},
-    last_attempt_at = ${now}, last_synced_at = ${now}, last_error = NULL,
-    consecutive_failures = 0, failing_since = NULL, updated_at = ${now} WHERE id = ${c.id}`;
+    last_attempt_at = ${now}, last_synced_at = ${now}, last_error = NULL, consecutive_failures = 0,
+    failing_since = NULL, expanded_for = ${read.expandedFor}, updated_at = ${now}
+    WHERE id = ${c.id} AND ${stillOn(c)}`;
 }
+
+/** The validators to keep: a 200's own (none if it sent none), else those the connection had. */
+const validatorsAfter = (c: NonNullable<Connection>, answer: FeedAnswer): Validators =>
+  answer.status === 200 ? answer : { etag: c.etag, lastModified: c.lastModified };
 
 /**
  * Whether the connection already stores exactly these blocks. Many calendars answer 200 with the
@@ -129,7 +141,7 @@ function failureSteps(c: NonNullable<Connection>, error: string, now: string, co
   const steps = [
     sql`UPDATE calendar_connections SET last_error = ${error}, last_attempt_at = ${now},
       consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, ${now}),
-      updated_at = ${now} WHERE id = ${c.id}`,
+      updated_at = ${now} WHERE id = ${c.id} AND ${stillOn(c)}`,
   ];
   if (c.consecutiveFailures + 1 >= FAILURES_BEFORE_MESSAGE) {
     const rendered = renderSyncFailing({
@@ -151,7 +163,8 @@ function failureSteps(c: NonNullable<Connection>, error: string, now: string, co
           since: sql`(SELECT failing_since FROM calendar_connections WHERE id = ${c.id})`,
         }),
         now,
-        guard: sql`EXISTS (SELECT 1 FROM calendar_connections WHERE id = ${c.id} AND consecutive_failures >= ${FAILURES_BEFORE_MESSAGE})`,
+        guard: sql`${stillOn(c)} AND EXISTS (SELECT 1 FROM calendar_connections
+          WHERE id = ${c.id} AND consecutive_failures >= ${FAILURES_BEFORE_MESSAGE})`,
         rendered,
       }),
     );
@@ -159,20 +172,44 @@ function failureSteps(c: NonNullable<Connection>, error: string, now: string, co
   return steps;
 }
 
+interface Read {
+  answer: FeedAnswer;
+  /** The blocks to store (200), or null (304: the stored rows stand). */
+  blocks: BusyBlock[] | null;
+  /** What the rows stored after this read were expanded for (calendar_connections.expanded_for). */
+  expandedFor: string | null;
+}
+
+const NO_VALIDATORS: Validators = { etag: null, lastModified: null };
+
+/**
+ * Whether the stored rows (expanded for "<zone>|<window end>") still cover what a sync needs now:
+ * the trainer's zone unchanged and the window reaching `needed`. Only then may a 304 keep them.
+ */
+function rowsCover(c: NonNullable<Connection>, needed: string): boolean {
+  const bar = c.expandedFor?.lastIndexOf('|') ?? -1;
+  if (!c.expandedFor || bar < 0) return false;
+  // both ends are toISOString() text: compared as text, they compare as instants
+  return c.expandedFor.slice(0, bar) === c.timezone && c.expandedFor.slice(bar + 1) >= needed;
+}
+
 /** Fetch and expand: the blocks to store (200), null for a 304, or a FeedError. */
-async function readFeed(deps: SyncDeps, config: CalendarConfig, c: NonNullable<Connection>) {
+async function readFeed(deps: SyncDeps, config: CalendarConfig, c: NonNullable<Connection>): Promise<Read> {
   const url = await addressOf(config, c.urlCiphertext);
-  const answer = await fetchFeed(deps.fetcher ?? globalThis.fetch, url, c, config.allowPlainUrls);
-  if (answer.status === 304) return { answer, blocks: null };
+  const window = expansionWindow(deps.now, c.horizonDays);
+  // A 304 says the file is the same, not that the rows expanded from it reach the window needed
+  // now (time moved on, the horizon or the zone changed): then the file is fetched in full.
+  const known = rowsCover(c, window.needed) ? c : NO_VALIDATORS;
+  const answer = await fetchFeed(deps.fetcher ?? globalThis.fetch, url, known, config.allowPlainUrls);
+  if (answer.status === 304) return { answer, blocks: null, expandedFor: c.expandedFor };
   try {
     const blocks = busyFromIcs(answer.body, {
-      from: addSeconds(deps.now, -DAY_SECONDS),
-      // A day past the horizon: a slot starting at its edge still ends inside what was read.
-      to: addSeconds(deps.now, (c.horizonDays + 1) * DAY_SECONDS),
+      from: window.from,
+      to: window.to,
       zone: c.timezone,
       ownHost: new URL(config.appOrigin).host,
     });
-    return { answer, blocks };
+    return { answer, blocks, expandedFor: `${c.timezone}|${window.to}` };
   } catch (err) {
     if (err instanceof CalendarParseError) throw new FeedError(err.message);
     // Whatever else the file made the parser do is still the file's fault: recorded, never a 500.
@@ -194,20 +231,26 @@ export async function syncConnection(
   const { db, now } = deps;
   const c = await loadConnection(db, connectionId);
   if (!c?.isActive) return { status: 'skipped', busyCount: c?.busyCount ?? 0, error: null };
-  let read: Awaited<ReturnType<typeof readFeed>>;
+  // The connection changed meanwhile (stillOn filtered the writes out): nothing of this sync counts.
+  const moved = { status: 'skipped', busyCount: c.busyCount, error: null } as const;
+  let read: Read;
   try {
     read = await readFeed(deps, config, c);
   } catch (err) {
     if (!(err instanceof FeedError)) throw err;
     const results = await batchSteps(db, failureSteps(c, err.message, now, config));
+    if (!results[0]?.meta.changes) return moved;
     if (deps.queue) await enqueue(deps.queue, idsOf(results));
     return { status: 'failed', busyCount: c.busyCount, error: err.message };
   }
   if (!read.blocks || (c.lastSyncedAt !== null && (await sameBlocks(db, c.id, read.blocks)))) {
-    await batchSteps(db, [unchangedStep(c, now, read.answer)]);
-    return { status: 'unchanged', busyCount: c.busyCount, error: null };
+    const [result] = await batchSteps(db, [unchangedStep(c, now, read)]);
+    return result?.meta.changes ? { status: 'unchanged', busyCount: c.busyCount, error: null } : moved;
   }
-  await batchSteps(db, replaceSteps(c, read.blocks, read.answer, now));
+  const steps = replaceSteps(c, read.blocks, read, now);
+  const results = await batchSteps(db, steps);
+  // the connection's UPDATE comes after the DELETE and the INSERTs
+  if (!results[steps.length - 2]?.meta.changes) return moved;
   return { status: 'synced', busyCount: read.blocks.length, error: null };
 }
 
