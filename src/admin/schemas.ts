@@ -1,12 +1,13 @@
 // The zod schemas of the admin API, derived from each model's definition: its list query
 // (filters, search, ordering), its row, and its PATCH allow-list.
-import { z } from '@hono/zod-openapi';
+
 import type { ZodType } from 'zod';
 import { isValidDate } from '../lib/calendar';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
+import * as z from '../lib/zod';
 import { dateField } from '../scheduling/schemas';
 import type { Filter, Kind, ModelDef } from './models';
 

@@ -1,5 +1,5 @@
-import { z } from '@hono/zod-openapi';
 import { pageQuery } from '../lib/pagination';
+import * as z from '../lib/zod';
 import { dateField } from '../scheduling/schemas';
 
 const money = (description: string) => z.string().openapi({ example: '249.99', description });

@@ -1,8 +1,8 @@
-import { z } from '@hono/zod-openapi';
 import { BOOKING_STATUSES, CLASS_SESSION_STATUSES } from '../db/schema';
 import { isValidDate, MAX_OCCURRENCES } from '../lib/calendar';
 import { pageQuery } from '../lib/pagination';
 import { multiLine } from '../lib/text';
+import * as z from '../lib/zod';
 import { instantField } from './schemas';
 
 /**

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { currentTrainer, requireAuth, requireTrainer, requireTrainerClaim, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
@@ -9,6 +9,7 @@ import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } 
 import { listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import { newManageLink } from '../lib/tokens';
+import * as z from '../lib/zod';
 import { enqueue } from '../notifications/outbox';
 import { findBooking, type ListMode, listBookings } from './queries';
 import { scheduleOf, unwrapOutcome } from './schedule-object';

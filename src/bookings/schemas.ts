@@ -1,9 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { BOOKING_STATUSES } from '../db/schema';
 import { isValidDate } from '../lib/calendar';
 import { cursorPageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
+import * as z from '../lib/zod';
 
 export const instantField = z
   .string()

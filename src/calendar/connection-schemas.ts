@@ -1,7 +1,7 @@
-import { z } from '@hono/zod-openapi';
 import { CALENDAR_PROVIDERS } from '../db/schema';
 import { pageQuery } from '../lib/pagination';
 import { singleLine } from '../lib/text';
+import * as z from '../lib/zod';
 
 /** Longest calendar address accepted (a secret iCalendar address is well under it). */
 export const MAX_URL_LENGTH = 2048;

@@ -1,11 +1,12 @@
 // /api/calendar/feed/: the trainer's subscribe address (and its rotation), and the feed itself,
 // which calendar apps fetch without an account: the token in the path is the credential.
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, jsonResponse, problems, rateLimited } from '../lib/openapi';
 import { RATE_POLICIES } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 import { FEED_MAX_AGE_SECONDS, rotateTrainerFeed, serveFeed, trainerFeedUrls } from './feed';
 
 const tags = ['calendar'];

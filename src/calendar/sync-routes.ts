@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { calendarConnections } from '../db/schema';
 import { currentTrainer, requireTrainer } from '../lib/auth';
@@ -7,6 +7,7 @@ import { authenticated, idParam, jsonResponse, problems, rateLimited } from '../
 import { conflict, notFound, tooManyRequests } from '../lib/problem';
 import { describePolicy, RATE_POLICIES } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 import { MAX_BLOCKS } from './expand';
 import { claimManualSync, syncConnection } from './sync';
 

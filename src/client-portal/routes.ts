@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { bookingOut, cancelBody } from '../bookings/schemas';
@@ -11,6 +11,7 @@ import { listingOf, pageOf, pageQuery } from '../lib/pagination';
 import { forbidden } from '../lib/problem';
 import { RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 import { clientBookingBody, clientBookingListQuery, clientPackageOut, clientRescheduleBody } from './schemas';
 import * as portal from './service';
 

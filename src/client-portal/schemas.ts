@@ -1,8 +1,8 @@
-import { z } from '@hono/zod-openapi';
 import { instantField, notesField, serviceRef } from '../bookings/schemas';
 import { BOOKING_STATUSES } from '../db/schema';
 import { pageQuery } from '../lib/pagination';
 import { singleLine } from '../lib/text';
+import * as z from '../lib/zod';
 import { timezoneField } from '../users/schemas';
 
 export const clientBookingBody = z

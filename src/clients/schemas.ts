@@ -1,8 +1,8 @@
-import { z } from '@hono/zod-openapi';
 import { FITNESS_LEVELS } from '../db/schema';
 import { boolQuery } from '../lib/openapi';
 import { cursorPageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
+import * as z from '../lib/zod';
 import { clientPackageOut } from '../packages/schemas';
 import { emailField, phoneField } from '../users/schemas';
 

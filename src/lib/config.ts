@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { ApiError, type FieldErrors } from './problem';
+import * as z from './zod';
 
 /**
  * The Worker's bindings: what `wrangler types` generates from wrangler.toml (`Env`), plus the

@@ -1,7 +1,8 @@
 // The zod error map: every validation issue becomes a sentence a person understands, never the
 // validator's own words. A message a schema gives itself (refine, addIssue, z.email(msg)) wins.
-import { z } from '@hono/zod-openapi';
+
 import { DATE, FIELD_SENTENCES, INSTANT, NOT_BLANK, REQUIRED } from './field-messages';
+import * as z from './zod';
 
 type Issue = z.core.$ZodRawIssue;
 interface CheckDef {

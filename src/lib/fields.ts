@@ -1,7 +1,8 @@
 // Zod request fields several areas share: an amount, a currency code and an https address.
-import { z } from '@hono/zod-openapi';
+
 import { isCurrency, toCents } from './money';
 import { singleLine } from './text';
+import * as z from './zod';
 
 /** A positive amount as a decimal string (numbers accepted) → integer cents. */
 export const moneyField = z

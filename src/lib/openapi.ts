@@ -1,7 +1,7 @@
-import { z } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
 import { titleFor } from './problem';
 import { describePolicy, type RatePolicy } from './ratelimit';
+import * as z from './zod';
 
 export const problemSchema = z
   .object({

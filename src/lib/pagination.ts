@@ -1,4 +1,3 @@
-import { z } from '@hono/zod-openapi';
 import { type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
@@ -6,6 +5,7 @@ import type { Db } from './db';
 import { boolQuery } from './openapi';
 import { invalid, invalidField } from './problem';
 import { base64url, fromBase64url } from './tokens';
+import * as z from './zod';
 
 export const MAX_PAGE_SIZE = 100;
 

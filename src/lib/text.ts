@@ -1,6 +1,6 @@
 // Text hygiene, once: the zod fields every request schema builds its text on, and the
 // sanitiser for values stored before they were checked (email subjects, headers).
-import { z } from '@hono/zod-openapi';
+import * as z from './zod';
 
 // The patterns name control characters on purpose: they are what the fields refuse.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: C0 controls and DEL are what is refused

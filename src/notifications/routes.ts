@@ -1,10 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../db/schema';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { cursorPageQuery, listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 import * as notifications from './service';
 
 const base = { tags: ['notifications'], security: authenticated, middleware: requireTrainer };

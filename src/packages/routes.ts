@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
@@ -7,6 +7,7 @@ import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { type AppEnv, createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 import * as credits from './credits';
 import {
   assignBody,

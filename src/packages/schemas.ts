@@ -1,10 +1,10 @@
-import { z } from '@hono/zod-openapi';
 import { LEDGER_REASONS } from '../db/schema';
 import { currencyField, moneyField } from '../lib/fields';
 import { toCents } from '../lib/money';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
+import * as z from '../lib/zod';
 import { dateField } from '../scheduling/schemas';
 
 const packageFields = {

@@ -1,9 +1,10 @@
 // Paddle Billing at the edges: the webhook signature check and a small REST client over `fetch`
 // (Paddle's node SDK does not target workerd). No database and no Hono here.
-import { z } from '@hono/zod-openapi';
+
 import { ApiError } from '../lib/problem';
 import { toUtcInstant } from '../lib/time';
 import { hmacSha256, sameBytes, toHex } from '../lib/tokens';
+import * as z from '../lib/zod';
 
 /**
  * The tag that vouches for `custom_data.trainer_id`: Paddle.js opens checkouts in browsers with a

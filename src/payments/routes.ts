@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
@@ -7,6 +7,7 @@ import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../l
 import { pageOf, pageQuery } from '../lib/pagination';
 import { ApiError, unavailable } from '../lib/problem';
 import { createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 import { checkoutResponse } from './checkout-page';
 import { verifyPaddleSignature } from './paddle';
 import {

@@ -1,7 +1,7 @@
-import { z } from '@hono/zod-openapi';
 import { PAYMENT_STATUSES } from '../db/schema';
 import { pageQuery } from '../lib/pagination';
 import { singleLineRefined } from '../lib/text';
+import * as z from '../lib/zod';
 
 /** Paddle's subscription statuses, spelled as Paddle spells them. */
 export const SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'paused', 'canceled'] as const;

@@ -1,10 +1,11 @@
 // The trainer's commands on their subscription, carried out through Paddle's API.
-import { z } from '@hono/zod-openapi';
+
 import { and, eq } from 'drizzle-orm';
 import { type Subscription, subscriptions } from '../db/schema';
 import type { PaddleConfig } from '../lib/config';
 import type { Db } from '../lib/db';
 import { ApiError, conflict, invalidField, notFound, unavailable } from '../lib/problem';
+import * as z from '../lib/zod';
 import { type PaddleApi, PaddleError, paddleInstant, paddleRequest, trainerRef } from './paddle';
 import { toSubscriptionOut } from './queries';
 import {

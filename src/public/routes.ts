@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
@@ -6,6 +6,7 @@ import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
 import { ADDRESS_AND_TRAINER, clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import { sha256Hex } from '../lib/tokens';
+import * as z from '../lib/zod';
 import { ICS_FILENAME } from '../notifications/calendar';
 import { classesField, slotSchema } from '../scheduling/schemas';
 import {

@@ -1,7 +1,7 @@
-import { z } from '@hono/zod-openapi';
 import { instantField, serviceRef } from '../bookings/schemas';
 import { BOOKING_STATUSES, LOCATION_TYPES } from '../db/schema';
 import { multiLine, singleLine } from '../lib/text';
+import * as z from '../lib/zod';
 import { dateField, serviceQuery } from '../scheduling/schemas';
 import { publicServiceOut } from '../services/schemas';
 import { emailField, phoneField, timezoneField } from '../users/schemas';

@@ -1,9 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { isValidDate, normalizeWallTime } from '../lib/calendar';
 import { DATE } from '../lib/field-messages';
 import { pageQuery } from '../lib/pagination';
 import type { FieldErrors } from '../lib/problem';
 import { singleLine } from '../lib/text';
+import * as z from '../lib/zod';
 
 const wallTime = (allowEndOfDay: boolean) =>
   z

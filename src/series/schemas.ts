@@ -1,9 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { bookingOut, instantField, notesField, serviceRef } from '../bookings/schemas';
 import { MAX_OCCURRENCES } from '../lib/calendar';
 import { problemSchema } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine } from '../lib/text';
+import * as z from '../lib/zod';
 import { dateField } from '../scheduling/schemas';
 
 export const SERIES_MODES = ['skip_conflicts', 'all_or_nothing'] as const;

@@ -1,9 +1,9 @@
-import { z } from '@hono/zod-openapi';
 import { LOCATION_TYPES } from '../db/schema';
 import { currencyField, isHttpsUrl, moneyField } from '../lib/fields';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine, singleLine, singleLineRefined } from '../lib/text';
+import * as z from '../lib/zod';
 
 export const CURRENCY_WITHOUT_PRICE = 'A currency goes with a price: add the price, or leave the currency out.';
 export const PRICE_WITHOUT_CURRENCY = 'Give the currency of the price, e.g. "USD".';

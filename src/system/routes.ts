@@ -1,7 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { jsonResponse, problems } from '../lib/openapi';
 import { ApiError } from '../lib/problem';
 import { createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 
 const health = createRoute({
   method: 'get',

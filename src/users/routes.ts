@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { requireAuth } from '../lib/auth';
 import { isoNow } from '../lib/clock';
@@ -6,6 +6,7 @@ import { jwtSecretOf } from '../lib/config';
 import { authenticated, jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
 import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
+import * as z from '../lib/zod';
 import {
   authOut,
   changePasswordBody,

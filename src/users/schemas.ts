@@ -1,10 +1,10 @@
-import { z } from '@hono/zod-openapi';
 import { EMAIL, PHONE, TIME_ZONE } from '../lib/field-messages';
 import { isHttpsUrl } from '../lib/fields';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
 import { multiLine, singleLine, singleLineRefined } from '../lib/text';
 import { isValidTimeZone } from '../lib/time';
+import * as z from '../lib/zod';
 
 export const emailField = singleLine()
   .trim()

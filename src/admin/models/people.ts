@@ -1,6 +1,6 @@
 // The console's models of people and schedules: accounts, trainers, clients and their notes,
 // availability, breaks and bookings.
-import { z } from '@hono/zod-openapi';
+
 import { cancelBody, instantField, notesField } from '../../bookings/schemas';
 import { clientPatchBody } from '../../clients/schemas';
 import {
@@ -14,6 +14,7 @@ import {
   trainers,
   users,
 } from '../../db/schema';
+import * as z from '../../lib/zod';
 import { profileUpdateBody, trainerSettingsFields } from '../../users/schemas';
 import {
   byTrainer,
