@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, TypedResponse } from 'hono';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
@@ -8,6 +8,7 @@ import { type AppEnv, createRouter } from '../lib/router';
 import { sha256Hex } from '../lib/tokens';
 import { ICS_FILENAME } from '../notifications/calendar';
 import { classesField, slotSchema } from '../scheduling/schemas';
+import { AVAILABILITY_CACHE_SECONDS, cachedAvailability } from './availability';
 import {
   manageCancelBody,
   manageOut,
@@ -36,6 +37,13 @@ const profile = createRoute({
   responses: { 200: jsonResponse(publicTrainerOut, 'The trainer'), ...problems(404) },
 });
 
+const availabilityOut = z.object({
+  timezone: z.string(),
+  service: z.number().int().openapi({ description: 'The service the slots are for.' }),
+  duration_minutes: z.number().int(),
+  days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema), classes: classesField })),
+});
+
 const availability = createRoute({
   method: 'get',
   path: '/api/public/trainers/{slug}/availability',
@@ -49,13 +57,8 @@ const availability = createRoute({
   request: { params: slugParam, query: publicAvailabilityQuery },
   responses: {
     200: jsonResponse(
-      z.object({
-        timezone: z.string(),
-        service: z.number().int().openapi({ description: 'The service the slots are for.' }),
-        duration_minutes: z.number().int(),
-        days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema), classes: classesField })),
-      }),
-      'Free slots (Cache-Control: public, max-age=15; add any extra query parameter to bypass caches after booking)',
+      availabilityOut,
+      'Free slots (Cache-Control: public, max-age=15; add any extra query parameter to bypass the browser cache after booking). Served from the edge cache while nothing it depends on has changed; `X-Cache` says `hit` or `miss`.',
     ),
     ...problems(400, 404),
     ...rateLimited(RATE_POLICIES.publicAvailability),
@@ -141,13 +144,14 @@ const ics = createRoute({
 export const publicRouter = createRouter()
   .openapi(profile, async (c) => c.json(await pub.publicProfile(c.var.db, c.req.valid('param').slug), 200))
   .openapi(availability, async (c) => {
-    const body = await pub.publicAvailability(
-      c.var.db,
-      c.req.valid('param').slug,
-      c.req.valid('query'),
-      isoNow(c.var.clock),
-    );
-    return c.json(body, 200, { 'Cache-Control': 'public, max-age=15' });
+    const deps = { db: c.var.db, cache: caches.default, origin: new URL(c.req.url).origin, now: isoNow(c.var.clock) };
+    const answer = await cachedAvailability(deps, c.req.valid('param').slug, c.req.valid('query'));
+    // The body is stored JSON text of `availabilityOut`: answered as it is, never parsed and re-serialised.
+    return c.body(answer.body, 200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': `public, max-age=${AVAILABILITY_CACHE_SECONDS}`,
+      'X-Cache': answer.cache,
+    }) as unknown as TypedResponse<z.infer<typeof availabilityOut>, 200, 'json'>;
   })
   .openapi(book, async (c) => {
     const created = await pub.publicBook(
