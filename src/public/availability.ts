@@ -1,11 +1,12 @@
 // The public availability, computed once and answered from the edge cache (Cache API) while
 // nothing it depends on has changed. See "The public availability cache" in docs/ARCHITECTURE.md.
-import { eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { type Trainer, trainers } from '../db/schema';
 import { addDays, daysBetween, today } from '../lib/calendar';
-import type { Db } from '../lib/db';
-import { invalidField, notFound } from '../lib/problem';
-import { getAvailableTimes } from '../scheduling/service';
+import { type Db, statement } from '../lib/db';
+import { invalidField, notFound, tooManyRequests } from '../lib/problem';
+import { describePolicy, hitStatements, type Limit, RATE_POLICIES, waitAfter } from '../lib/ratelimit';
+import { getAvailableTimes, type ScheduleTrainer } from '../scheduling/service';
 
 export const MAX_PUBLIC_RANGE_DAYS = 62;
 const DEFAULT_DAYS = 14;
@@ -32,17 +33,41 @@ export interface AvailabilityDeps {
   /** The request's origin: cache keys live under the app's own host. */
   origin: string;
   now: string;
+  /** The rate limits this request counts against (`limitsOf(RATE_POLICIES.publicAvailability, …)`). */
+  limits: Limit[];
 }
 
-/** The trainer by slug: one row by the unique slug index, the versions the cache key is made of included. */
-async function trainerRow(db: Db, slug: string): Promise<Trainer> {
-  const row = await db.select().from(trainers).where(eq(trainers.slug, slug.toLowerCase())).get();
+/** The trainer values the answer and its key are made of. */
+export type AvailabilityTrainer = ScheduleTrainer & Pick<Trainer, 'scheduleVersion' | 'occupancyVersion' | 'createdAt'>;
+
+/**
+ * The request counted against the availability's rate limits and the trainer read by the unique
+ * slug index (with both versions): one D1 batch, one round trip before the cache is asked.
+ * A 429 when a limit is full, a 404 for no such trainer.
+ */
+async function countAndRead(db: Db, slug: string, limits: Limit[], now: string): Promise<AvailabilityTrainer> {
+  const read = statement(
+    db,
+    sql`SELECT id, timezone, slot_interval_minutes AS slotIntervalMinutes, min_notice_minutes AS minNoticeMinutes,
+      booking_horizon_days AS bookingHorizonDays, waitlist_cutoff_hours AS waitlistCutoffHours,
+      schedule_version AS scheduleVersion, occupancy_version AS occupancyVersion, created_at AS createdAt
+    FROM ${trainers} WHERE slug = ${slug.toLowerCase()}`,
+  );
+  const results = await db.$client.batch([...hitStatements(db, limits, now), read]);
+  const wait = await waitAfter(db, limits, results, now);
+  if (wait !== null) {
+    throw tooManyRequests(
+      wait,
+      `Too many requests (${describePolicy(RATE_POLICIES.publicAvailability)}); try again later.`,
+    );
+  }
+  const row = results[limits.length]?.results[0] as AvailabilityTrainer | undefined;
   if (!row) throw notFound('No trainer with that name.');
   return row;
 }
 
 /** The dates asked about, defaults filled in (today … +13 days in the trainer's zone, never past the horizon). */
-export function publicSpan(t: Trainer, q: AvailabilityQuery, now: string): { from: string; to: string } {
+export function publicSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: string): { from: string; to: string } {
   const first = today(t.timezone, Date.parse(now));
   const last = addDays(first, t.bookingHorizonDays);
   const from = q.from ?? first;
@@ -66,7 +91,7 @@ const minDate = (a: string, b: string) => (a < b ? a : b);
  */
 export function availabilityKey(
   origin: string,
-  t: Trainer,
+  t: AvailabilityTrainer,
   span: { from: string; to: string },
   q: AvailabilityQuery,
   now: string,
@@ -92,7 +117,7 @@ export function availabilityKey(
 /** The answer itself: the trainer's own free-slot computation, for a visitor. */
 async function computeAvailability(
   db: Db,
-  t: Trainer,
+  t: AvailabilityTrainer,
   span: { from: string; to: string },
   q: AvailabilityQuery,
   now: string,
@@ -119,7 +144,7 @@ export async function cachedAvailability(
   q: AvailabilityQuery,
 ): Promise<CachedAnswer> {
   const { db, cache, now } = deps;
-  const t = await trainerRow(db, slug);
+  const t = await countAndRead(db, slug, deps.limits, now);
   const span = publicSpan(t, q, now);
   const key = availabilityKey(deps.origin, t, span, q, now);
   const stored = cache && (await cache.match(key));

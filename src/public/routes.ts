@@ -3,7 +3,7 @@ import type { Context, TypedResponse } from 'hono';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
-import { ADDRESS_AND_TRAINER, clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
+import { ADDRESS, ADDRESS_AND_TRAINER, clientAddress, limitsOf, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import { sha256Hex } from '../lib/tokens';
 import { ICS_FILENAME } from '../notifications/calendar';
@@ -50,10 +50,7 @@ const availability = createRoute({
   tags,
   summary:
     "Free slots and class sessions with their places left, as the trainer's own range endpoint computes them (default today … +13 days)",
-  middleware: rateLimit(RATE_POLICIES.publicAvailability, (c) => {
-    const address = clientAddress(c.req.raw.headers);
-    return { [ADDRESS_AND_TRAINER]: address && `${address}|${(c.req.param('slug') ?? '').toLowerCase()}` };
-  }),
+  // Rate limited inside the handler: the count and the trainer's read are one D1 batch (availability.ts).
   request: { params: slugParam, query: publicAvailabilityQuery },
   responses: {
     200: jsonResponse(
@@ -144,8 +141,15 @@ const ics = createRoute({
 export const publicRouter = createRouter()
   .openapi(profile, async (c) => c.json(await pub.publicProfile(c.var.db, c.req.valid('param').slug), 200))
   .openapi(availability, async (c) => {
-    const deps = { db: c.var.db, cache: caches.default, origin: new URL(c.req.url).origin, now: isoNow(c.var.clock) };
-    const answer = await cachedAvailability(deps, c.req.valid('param').slug, c.req.valid('query'));
+    const { slug } = c.req.valid('param');
+    const address = clientAddress(c.req.raw.headers);
+    const limits = limitsOf(RATE_POLICIES.publicAvailability, {
+      [ADDRESS]: address,
+      [ADDRESS_AND_TRAINER]: address && `${address}|${slug.toLowerCase()}`,
+    });
+    const origin = new URL(c.req.url).origin;
+    const deps = { db: c.var.db, cache: caches.default, origin, now: isoNow(c.var.clock), limits };
+    const answer = await cachedAvailability(deps, slug, c.req.valid('query'));
     // The body is stored JSON text of `availabilityOut`: answered as it is, never parsed and re-serialised.
     return c.body(answer.body, 200, {
       'Content-Type': 'application/json',
