@@ -70,6 +70,11 @@ export const trainers = sqliteTable('trainers', {
   // Raised by every change of windows, breaks, overrides and services, in the batch of the change:
   // a booking insert is guarded by the version its checks read (and caches can key on it).
   scheduleVersion: integer('schedule_version').notNull().default(0),
+  // Raised by triggers (migration occupancy_version_triggers) on every insert and delete of a
+  // booking, class session or calendar busy row, and every change of what they occupy: the public
+  // availability's cache key holds it beside schedule_version. Booking inserts are NOT guarded by
+  // it (they raise it themselves).
+  occupancyVersion: integer('occupancy_version').notNull().default(0),
   // Waitlisted places never promoted lapse this many hours before their class starts.
   waitlistCutoffHours: integer('waitlist_cutoff_hours').notNull().default(2),
   // The calendar feed's URL is derived from the trainer id and this generation (lib/tokens.ts

@@ -213,23 +213,26 @@ export interface Limit {
 }
 
 /**
- * Counts one hit against every limit, exactly: each is a single INSERT that only lands while
- * the key has fewer than `max` hits inside its sliding window, and all run in one D1 batch.
- * Returns the seconds until the first refused limit frees up, or null when every limit passed.
+ * One hit against every limit, exactly: each a single INSERT that only lands while the key has
+ * fewer than `max` hits inside its sliding window (RETURNING a row when it landed). For a D1
+ * batch of the caller's, so a route can read what it needs in the same round trip.
  */
-export async function hit(db: Db, limits: Limit[], now: string): Promise<number | null> {
-  if (!limits.length) return null;
-  const results = await db.$client.batch<{ id: number }>(
-    limits.map((l) =>
-      statement(
-        db,
-        sql`INSERT INTO ${rateLimitHits} (key, at)
+export const hitStatements = (db: Db, limits: Limit[], now: string): D1PreparedStatement[] =>
+  limits.map((l) =>
+    statement(
+      db,
+      sql`INSERT INTO ${rateLimitHits} (key, at)
           SELECT ${l.key}, ${now}
           WHERE (SELECT count(*) FROM ${rateLimitHits} WHERE key = ${l.key} AND at > ${addSeconds(now, -l.windowSeconds)}) < ${l.max}
           RETURNING id`,
-      ),
     ),
   );
+
+/**
+ * The seconds until the first refused limit frees up, given the results of `hitStatements` (in
+ * order), or null when every limit passed.
+ */
+export async function waitAfter(db: Db, limits: Limit[], results: D1Result[], now: string): Promise<number | null> {
   const refused = limits.filter((_, i) => !results[i]?.results.length);
   if (!refused.length) return null;
   let wait = 1;
@@ -245,4 +248,13 @@ export async function hit(db: Db, limits: Limit[], now: string): Promise<number 
     if (oldest) wait = Math.max(wait, l.windowSeconds - secondsBetween(oldest.at, now));
   }
   return wait;
+}
+
+/**
+ * Counts one hit against every limit, exactly, all in one D1 batch. Returns the seconds until
+ * the first refused limit frees up, or null when every limit passed.
+ */
+export async function hit(db: Db, limits: Limit[], now: string): Promise<number | null> {
+  if (!limits.length) return null;
+  return waitAfter(db, limits, await db.$client.batch(hitStatements(db, limits, now)), now);
 }

@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, TypedResponse } from 'hono';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
-import { ADDRESS_AND_TRAINER, clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
+import { ADDRESS, ADDRESS_AND_TRAINER, clientAddress, limitsOf, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import { sha256Hex } from '../lib/tokens';
 import * as z from '../lib/zod';
 import { ICS_FILENAME } from '../notifications/calendar';
 import { classesField, slotSchema } from '../scheduling/schemas';
+import { AVAILABILITY_CACHE_SECONDS, cachedAvailability } from './availability';
 import {
   manageCancelBody,
   manageOut,
@@ -37,26 +38,25 @@ const profile = createRoute({
   responses: { 200: jsonResponse(publicTrainerOut, 'The trainer'), ...problems(404) },
 });
 
+const availabilityOut = z.object({
+  timezone: z.string(),
+  service: z.number().int().openapi({ description: 'The service the slots are for.' }),
+  duration_minutes: z.number().int(),
+  days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema), classes: classesField })),
+});
+
 const availability = createRoute({
   method: 'get',
   path: '/api/public/trainers/{slug}/availability',
   tags,
   summary:
     "Free slots and class sessions with their places left, as the trainer's own range endpoint computes them (default today … +13 days)",
-  middleware: rateLimit(RATE_POLICIES.publicAvailability, (c) => {
-    const address = clientAddress(c.req.raw.headers);
-    return { [ADDRESS_AND_TRAINER]: address && `${address}|${(c.req.param('slug') ?? '').toLowerCase()}` };
-  }),
+  // Rate limited inside the handler: the count and the trainer's read are one D1 batch (availability.ts).
   request: { params: slugParam, query: publicAvailabilityQuery },
   responses: {
     200: jsonResponse(
-      z.object({
-        timezone: z.string(),
-        service: z.number().int().openapi({ description: 'The service the slots are for.' }),
-        duration_minutes: z.number().int(),
-        days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema), classes: classesField })),
-      }),
-      'Free slots (Cache-Control: public, max-age=15; add any extra query parameter to bypass caches after booking)',
+      availabilityOut,
+      'Free slots (Cache-Control: public, max-age=15; add any extra query parameter to bypass the browser cache after booking). Served from the edge cache while nothing it depends on has changed; `X-Cache` says `hit` or `miss`.',
     ),
     ...problems(400, 404),
     ...rateLimited(RATE_POLICIES.publicAvailability),
@@ -142,13 +142,21 @@ const ics = createRoute({
 export const publicRouter = createRouter()
   .openapi(profile, async (c) => c.json(await pub.publicProfile(c.var.db, c.req.valid('param').slug), 200))
   .openapi(availability, async (c) => {
-    const body = await pub.publicAvailability(
-      c.var.db,
-      c.req.valid('param').slug,
-      c.req.valid('query'),
-      isoNow(c.var.clock),
-    );
-    return c.json(body, 200, { 'Cache-Control': 'public, max-age=15' });
+    const { slug } = c.req.valid('param');
+    const address = clientAddress(c.req.raw.headers);
+    const limits = limitsOf(RATE_POLICIES.publicAvailability, {
+      [ADDRESS]: address,
+      [ADDRESS_AND_TRAINER]: address && `${address}|${slug.toLowerCase()}`,
+    });
+    const origin = new URL(c.req.url).origin;
+    const deps = { db: c.var.db, cache: caches.default, origin, now: isoNow(c.var.clock), limits };
+    const answer = await cachedAvailability(deps, slug, c.req.valid('query'));
+    // The body is stored JSON text of `availabilityOut`: answered as it is, never parsed and re-serialised.
+    return c.body(answer.body, 200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': `public, max-age=${AVAILABILITY_CACHE_SECONDS}`,
+      'X-Cache': answer.cache,
+    }) as unknown as TypedResponse<z.infer<typeof availabilityOut>, 200, 'json'>;
   })
   .openapi(book, async (c) => {
     const created = await pub.publicBook(

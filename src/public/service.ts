@@ -14,24 +14,20 @@ import {
   trainers,
   users,
 } from '../db/schema';
-import { addDays, daysBetween, MINUTE_MS, today } from '../lib/calendar';
+import { MINUTE_MS } from '../lib/calendar';
 import type { CalendarConfig } from '../lib/config';
 import type { Db } from '../lib/db';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
-import { invalidField, notFound, tooManyRequests } from '../lib/problem';
+import { notFound, tooManyRequests } from '../lib/problem';
 import { ADDRESS, hit, limitsOf, RATE_POLICIES } from '../lib/ratelimit';
 import { formatSpan } from '../lib/time';
 import { randomToken, sha256Hex } from '../lib/tokens';
 import { addressOf, bookingIcs } from '../notifications/calendar';
 import { placeLine, placeOf, serviceNameOf } from '../notifications/location';
 import type { NotifyMessage } from '../notifications/types';
-import { getAvailableTimes } from '../scheduling/service';
 import { publicServices } from '../services/service';
 import type { PublicBookingInput } from './schemas';
-
-export const MAX_PUBLIC_RANGE_DAYS = 62;
-const DEFAULT_DAYS = 14;
 
 const displayName = trainerName('Your trainer');
 
@@ -77,34 +73,6 @@ export async function publicProfile(db: Db, slug: string) {
     services: offered,
   };
 }
-
-/** The trainer's own free-slot computation, over today … +13 days by default, never past the horizon. */
-export async function publicAvailability(
-  db: Db,
-  slug: string,
-  q: { from?: string; to?: string; service?: number },
-  now: string,
-) {
-  const { trainer } = await trainerBySlug(db, slug);
-  const first = today(trainer.timezone, Date.parse(now));
-  const last = addDays(first, trainer.bookingHorizonDays);
-  const from = q.from ?? first;
-  const to = q.to ?? minDate(addDays(from, DEFAULT_DAYS - 1), last);
-  const days = daysBetween(from, to) + 1;
-  if (days < 1) throw invalidField('to', 'to must not be before from.');
-  if (days > MAX_PUBLIC_RANGE_DAYS) throw invalidField('to', `A range covers at most ${MAX_PUBLIC_RANGE_DAYS} days.`);
-  if (to > last)
-    throw invalidField('to', `Bookings open at most ${trainer.bookingHorizonDays} days ahead (until ${last}).`);
-  const ask = { serviceId: q.service, visitor: true };
-  const {
-    service,
-    rules,
-    days: result,
-  } = await getAvailableTimes(db, trainer, { fromDate: from, toDate: to }, ask, now);
-  return { timezone: trainer.timezone, service: service.id, duration_minutes: rules.durationMinutes, days: result };
-}
-
-const minDate = (a: string, b: string) => (a < b ? a : b);
 
 export interface PublicBookingContext {
   db: Db;

@@ -118,6 +118,9 @@ export type SlotSettings = Pick<
   'timezone' | 'slotIntervalMinutes' | 'minNoticeMinutes' | 'bookingHorizonDays'
 >;
 
+/** The trainer values a free-slot read needs: its id, zone and slot settings. */
+export type ScheduleTrainer = Pick<Trainer, 'id' | 'waitlistCutoffHours'> & SlotSettings;
+
 /** What a booking of a service takes: its length and the buffers it keeps free around it. */
 export interface ServiceTiming {
   id: number;
@@ -220,7 +223,13 @@ export function parseSchedule(row: ScheduleColumns): {
  * class sessions starting on those dates: one D1 statement. A 400 naming `service` when there
  * is no such service.
  */
-export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, toDate: string, ask: ServiceAsk) {
+export async function loadSchedule(
+  db: Db,
+  trainer: ScheduleTrainer,
+  fromDate: string,
+  toDate: string,
+  ask: ServiceAsk,
+) {
   const tz = trainer.timezone;
   const span: ScheduleSpan = {
     trainerId: trainer.id,
@@ -257,7 +266,7 @@ export async function loadSchedule(db: Db, trainer: Trainer, fromDate: string, t
  */
 export async function getAvailableTimes(
   db: Db,
-  trainer: Trainer,
+  trainer: ScheduleTrainer,
   span: { fromDate: string; toDate: string },
   ask: ServiceAsk,
   now: string,

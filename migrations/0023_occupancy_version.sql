@@ -1,0 +1,1 @@
+ALTER TABLE `trainers` ADD `occupancy_version` integer DEFAULT 0 NOT NULL;

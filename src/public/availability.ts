@@ -1,0 +1,163 @@
+// The public availability, computed once and answered from the edge cache (Cache API) while
+// nothing it depends on has changed. See "The public availability cache" in docs/ARCHITECTURE.md.
+import { sql } from 'drizzle-orm';
+import { type Trainer, trainers } from '../db/schema';
+import { addDays, daysBetween, today } from '../lib/calendar';
+import { type Db, statement } from '../lib/db';
+import { invalidField, notFound, tooManyRequests } from '../lib/problem';
+import { describePolicy, hitStatements, type Limit, RATE_POLICIES, waitAfter } from '../lib/ratelimit';
+import { getAvailableTimes, type ScheduleTrainer } from '../scheduling/service';
+
+export const MAX_PUBLIC_RANGE_DAYS = 62;
+const DEFAULT_DAYS = 14;
+
+/**
+ * How long an answer is reused, in seconds, at most: the cache key changes with every write the
+ * answer depends on, so this only bounds what time alone changes (a slot passing the minimum
+ * notice, today's past times, a class's waitlist closing). The same 15 s the browser may keep it
+ * (`Cache-Control: public, max-age=15`, documented since the widget shipped).
+ */
+export const AVAILABILITY_CACHE_SECONDS = 15;
+
+/** What the query asks, as the validator hands it over (unknown parameters are already gone). */
+export interface AvailabilityQuery {
+  from?: string;
+  to?: string;
+  service?: number;
+}
+
+export interface AvailabilityDeps {
+  db: Db;
+  /** The colo's cache (`caches.default`), or null to compute every time. */
+  cache: Cache | null;
+  /** The request's origin: cache keys live under the app's own host. */
+  origin: string;
+  now: string;
+  /** The rate limits this request counts against (`limitsOf(RATE_POLICIES.publicAvailability, …)`). */
+  limits: Limit[];
+}
+
+/** The trainer values the answer and its key are made of. */
+export type AvailabilityTrainer = ScheduleTrainer & Pick<Trainer, 'scheduleVersion' | 'occupancyVersion' | 'createdAt'>;
+
+/**
+ * The request counted against the availability's rate limits and the trainer read by the unique
+ * slug index (with both versions): one D1 batch, one round trip before the cache is asked.
+ * A 429 when a limit is full, a 404 for no such trainer.
+ */
+async function countAndRead(db: Db, slug: string, limits: Limit[], now: string): Promise<AvailabilityTrainer> {
+  const read = statement(
+    db,
+    sql`SELECT id, timezone, slot_interval_minutes AS slotIntervalMinutes, min_notice_minutes AS minNoticeMinutes,
+      booking_horizon_days AS bookingHorizonDays, waitlist_cutoff_hours AS waitlistCutoffHours,
+      schedule_version AS scheduleVersion, occupancy_version AS occupancyVersion, created_at AS createdAt
+    FROM ${trainers} WHERE slug = ${slug.toLowerCase()}`,
+  );
+  const results = await db.$client.batch([...hitStatements(db, limits, now), read]);
+  const wait = await waitAfter(db, limits, results, now);
+  if (wait !== null) {
+    throw tooManyRequests(
+      wait,
+      `Too many requests (${describePolicy(RATE_POLICIES.publicAvailability)}); try again later.`,
+    );
+  }
+  const row = results[limits.length]?.results[0] as AvailabilityTrainer | undefined;
+  if (!row) throw notFound('No trainer with that name.');
+  return row;
+}
+
+/** The dates asked about, defaults filled in (today … +13 days in the trainer's zone, never past the horizon). */
+export function publicSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: string): { from: string; to: string } {
+  const first = today(t.timezone, Date.parse(now));
+  const last = addDays(first, t.bookingHorizonDays);
+  const from = q.from ?? first;
+  const to = q.to ?? minDate(addDays(from, DEFAULT_DAYS - 1), last);
+  const days = daysBetween(from, to) + 1;
+  if (days < 1) throw invalidField('to', 'to must not be before from.');
+  if (days > MAX_PUBLIC_RANGE_DAYS) throw invalidField('to', `A range covers at most ${MAX_PUBLIC_RANGE_DAYS} days.`);
+  if (to > last) throw invalidField('to', `Bookings open at most ${t.bookingHorizonDays} days ahead (until ${last}).`);
+  return { from, to };
+}
+
+const minDate = (a: string, b: string) => (a < b ? a : b);
+
+/**
+ * The cache key: everything the answer depends on. The trainer (id and creation, so a key never
+ * outlives its row), both versions (schedule: windows, breaks, overrides, services, calendar
+ * connections; occupancy: bookings, class sessions and busy rows, raised by triggers), the
+ * settings the slot rules read, the normalised question (dates resolved, service) and the
+ * 15-second window of "now" it was computed in. Only these values: no query parameter of the
+ * request reaches the key as it was sent.
+ */
+export function availabilityKey(
+  origin: string,
+  t: AvailabilityTrainer,
+  span: { from: string; to: string },
+  q: AvailabilityQuery,
+  now: string,
+) {
+  const parts: [string, string | number][] = [
+    ['created', t.createdAt],
+    ['from', span.from],
+    ['horizon', t.bookingHorizonDays],
+    ['notice', t.minNoticeMinutes],
+    ['occupancy', t.occupancyVersion],
+    ['schedule', t.scheduleVersion],
+    ['service', q.service ?? ''],
+    ['slot', t.slotIntervalMinutes],
+    ['time', Math.floor(Date.parse(now) / (AVAILABILITY_CACHE_SECONDS * 1000))],
+    ['to', span.to],
+    ['tz', t.timezone],
+    ['waitlist', t.waitlistCutoffHours],
+  ];
+  const query = parts.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
+  return `${origin}/__cache/public-availability/v1/${t.id}?${query}`;
+}
+
+/** The answer itself: the trainer's own free-slot computation, for a visitor. */
+async function computeAvailability(
+  db: Db,
+  t: AvailabilityTrainer,
+  span: { from: string; to: string },
+  q: AvailabilityQuery,
+  now: string,
+) {
+  const ask = { serviceId: q.service, visitor: true };
+  const { service, rules, days } = await getAvailableTimes(db, t, { fromDate: span.from, toDate: span.to }, ask, now);
+  return { timezone: t.timezone, service: service.id, duration_minutes: rules.durationMinutes, days };
+}
+
+export interface CachedAnswer {
+  /** The JSON body. */
+  body: string;
+  cache: 'hit' | 'miss';
+}
+
+/**
+ * The public availability as JSON text: one indexed read of the trainer (with its versions),
+ * then the cache; on a miss the computation, stored before answering. Only 200 answers are
+ * stored: a 400 or 404 is thrown before the cache is touched. Nothing in it is per visitor.
+ */
+export async function cachedAvailability(
+  deps: AvailabilityDeps,
+  slug: string,
+  q: AvailabilityQuery,
+): Promise<CachedAnswer> {
+  const { db, cache, now } = deps;
+  const t = await countAndRead(db, slug, deps.limits, now);
+  const span = publicSpan(t, q, now);
+  const key = availabilityKey(deps.origin, t, span, q, now);
+  const stored = cache && (await cache.match(key));
+  if (stored) return { body: await stored.text(), cache: 'hit' };
+  const body = JSON.stringify(await computeAvailability(db, t, span, q, now));
+  await cache?.put(
+    key,
+    new Response(body, {
+      headers: {
+        'Content-Type': 'application/json',
+        'Cache-Control': `public, max-age=${AVAILABILITY_CACHE_SECONDS}`,
+      },
+    }),
+  );
+  return { body, cache: 'miss' };
+}
