@@ -33,7 +33,7 @@ async function primaryNow(): Promise<string> {
 }
 
 /** a sorts after b, as D1 orders bookmarks. */
-const after = (a: string | null, b: string) => a !== null && a.localeCompare(b) > 0;
+const sortsAfter = (a: string | null, b: string) => a !== null && a.localeCompare(b) > 0;
 
 /** One request through the app with a D1 binding that records where each session starts. */
 async function startsOf(method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
@@ -65,7 +65,7 @@ describe('x-d1-bookmark', () => {
     const bookmark = made.headers.get(HEADER);
     // The create's own D1 work is all in the schedule object: the bookmark is the object's.
     expect(bookmark).toMatch(SHAPE);
-    expect(after(bookmark, before), `${bookmark} after ${before}`).toBe(true);
+    expect(sortsAfter(bookmark, before), `${bookmark} after ${before}`).toBe(true);
 
     const listed = await api<{ results: { id: number }[] }>('GET', '/api/bookings/', {
       token: t.token,
@@ -94,7 +94,7 @@ describe('x-d1-bookmark', () => {
       now: new Date().toISOString(),
     });
     expect(outcome.ok).toBe(true);
-    expect(after(outcome.bookmark, before)).toBe(true);
+    expect(sortsAfter(outcome.bookmark, before)).toBe(true);
   });
 
   it('reads start on any replica or from the bookmark sent back; writes and the staff console on the primary; a write through the object moves the session on', async () => {
