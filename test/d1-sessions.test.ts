@@ -238,5 +238,8 @@ describe('x-d1-bookmark', () => {
     }
     expect(operations).toBeGreaterThan(100);
     expect(missing).toEqual([]);
+    // The rendered docs list the shared parameter under each operation.
+    const page = await (await exports.default.fetch(new Request('http://example.com/api/docs'))).text();
+    expect(page.split(`<code>${HEADER}</code> (header)`).length - 1).toBe(operations);
   });
 });
