@@ -16,6 +16,7 @@ import { clientsRouter } from './clients/routes';
 import { API_CSP, securityHeaders } from './lib/html';
 import { ApiError, problemResponse } from './lib/problem';
 import { type AppEnv, createRouter, platform, requestIds } from './lib/router';
+import { d1Session } from './lib/sessions';
 import { notificationsRouter } from './notifications/routes';
 import { packagesRouter } from './packages/routes';
 import { checkoutHeaders } from './payments/checkout-page';
@@ -118,18 +119,22 @@ const apiCors = cors({
     return allowed.includes(origin) ? origin : null;
   },
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-  allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-  exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed'],
+  allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'X-D1-Bookmark'],
+  exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed', 'X-D1-Bookmark'],
   maxAge: 600,
 });
 
-/** Request id, log line, platform and security headers on everything; CORS and body rules on /api/*. */
+/**
+ * Request id, log line, platform and security headers on everything; CORS and body rules on
+ * /api/*; the D1 session (after CORS, so its 400 for a bad bookmark is readable cross-origin).
+ */
 function useMiddleware(app: App) {
   app.use('*', requestIds, requestLog, platform);
   app.use('*', except('/book/*', apiHeaders));
   app.use('/book/*', bookHeaders);
   app.use('/checkout', checkoutHeaders);
   app.use('/api/*', apiCors);
+  app.use('*', d1Session);
   app.use('/api/public/*', publicBodyLimit);
   // Exactly the Paddle webhook skips it: that route applies its own 1 MB limit.
   app.use('/api/*', (c, next) =>

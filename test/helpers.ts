@@ -151,12 +151,22 @@ export const book = (token: string, body: Record<string, unknown>, headers: Reco
 /**
  * `target` with some of its members replaced; everything else is the real object's (methods
  * bound to it, as the runtime's bindings require). The base of every spying or racing binding.
+ * A D1 binding's sessions get the same `prepare`/`batch` replacements: the app runs each request
+ * in a session (`withSession`), and a spy on the binding must still see its statements.
  */
 export function intercept<T extends object>(target: T, overrides: Partial<T>): T {
   return new Proxy(target, {
     get(real, prop) {
       if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof T];
       const value = Reflect.get(real, prop, real);
+      if (prop === 'withSession' && typeof value === 'function') {
+        const { prepare, batch } = overrides as Partial<D1Database>;
+        return (start?: string) =>
+          intercept((value as D1Database['withSession']).call(real, start), {
+            ...(prepare && { prepare }),
+            ...(batch && { batch }),
+          });
+      }
       return typeof value === 'function' ? value.bind(real) : value;
     },
   });

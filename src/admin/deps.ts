@@ -10,5 +10,5 @@ export const adminDeps = (c: { var: { db: Db; clock: Clock }; env: Bindings }): 
   db: c.var.db,
   now: isoNow(c.var.clock),
   queue: c.env.NOTIFY_QUEUE,
-  schedule: (trainerId) => scheduleOf(c.env.TRAINER_SCHEDULE, trainerId),
+  schedule: (trainerId) => scheduleOf(c.env.TRAINER_SCHEDULE, trainerId, c.var.db),
 });

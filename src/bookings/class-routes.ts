@@ -86,7 +86,7 @@ export const classSessionsRouter = createRouter()
       count: body.repeat.count,
       until: body.repeat.until,
     };
-    const result = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId).createClasses({
+    const result = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId, c.var.db).createClasses({
       trainerId: claim.trainerId,
       serviceId: body.service,
       startTime: body.start_time,

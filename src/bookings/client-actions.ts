@@ -53,7 +53,7 @@ export async function bookAsClient(
   const { header, scope, body } = req.idempotency;
   const idempotency = await idempotencyOf(header, scope, body);
   const link = await newManageLink(deps.secret, idempotency ? `${idempotency.scope}:${idempotency.key}` : null);
-  const outcome = await scheduleOf(deps.schedules, req.trainer.id).createBooking({
+  const outcome = await scheduleOf(deps.schedules, req.trainer.id, deps.db).createBooking({
     trainerId: req.trainer.id,
     client: req.client,
     startTime: req.startTime,
@@ -113,7 +113,7 @@ export async function rescheduleAsClient(
   booking: Pick<ClientBookingRef, 'id' | 'trainerId'>,
   startTime: string,
 ): Promise<BookingOut> {
-  const outcome = await scheduleOf(deps.schedules, booking.trainerId).rescheduleBooking({
+  const outcome = await scheduleOf(deps.schedules, booking.trainerId, deps.db).rescheduleBooking({
     trainerId: booking.trainerId,
     bookingId: booking.id,
     startTime,

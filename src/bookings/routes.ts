@@ -120,7 +120,7 @@ export const bookingsRouter = createRouter()
     );
     // Every booking gets a manage link, so the client's messages can carry it (random: no answer shows it).
     const link = await newManageLink(jwtSecretOf(c.var.config), null);
-    const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId).createBooking({
+    const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId, c.var.db).createBooking({
       trainerId: claim.trainerId,
       client: { id: body.client },
       startTime: body.start_time ?? '',
@@ -156,7 +156,7 @@ export const bookingsRouter = createRouter()
     const now = isoNow(c.var.clock);
     // The time first: a refused reschedule must leave the notes untouched too.
     if (body.start_time !== undefined || body.end_time !== undefined) {
-      const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, trainer.id).rescheduleBooking({
+      const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, trainer.id, c.var.db).rescheduleBooking({
         trainerId: trainer.id,
         bookingId: id,
         startTime: body.start_time ?? null,

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../lib/config';
-import { getDb } from '../lib/db';
+import { advanceTo, type Db, SessionClient, sessionDb } from '../lib/db';
 import { ApiError, unauthorized } from '../lib/problem';
 import { type ClassCreated, type CreateClassCommand, scheduleClasses } from './classes';
 import { type CreateBookingCommand, scheduleBooking } from './commands';
@@ -20,6 +20,13 @@ export type Timed<C> = C & { now: number | string };
 const msOf = (now: number | string): number => (typeof now === 'number' ? now : Date.parse(now));
 
 /**
+ * A command's answer with the bookmark of the object's D1 session after it: the Worker moves its
+ * own session there (`scheduleOf`), so what it reads next, and the bookmark it answers with, are at
+ * least as new as the object's write.
+ */
+export type Stamped<T> = T & { bookmark: string | null };
+
+/**
  * One per trainer (`idFromName("trainer:" + id)`): every write that changes the trainer's
  * occupancy runs here, one at a time. Awaiting D1 releases the object's input gate, so a
  * promise chain, not the runtime, keeps a second request from interleaving with the first.
@@ -27,15 +34,22 @@ const msOf = (now: number | string): number => (typeof now === 'number' ? now : 
 export class TrainerSchedule extends DurableObject<Bindings> {
   #tail: Promise<unknown> = Promise.resolve();
 
-  #serially<T>(work: () => Promise<T>): Promise<T | Refusal> {
+  /**
+   * Runs one command after the previous ones, in its own D1 session that starts on the primary
+   * (the checks must read the newest rows; writes go there anyway).
+   */
+  #serially<T extends object>(work: (db: Db) => Promise<T>): Promise<Stamped<T | Refusal>> {
     const run = this.#tail.then(async () => {
+      const client = new SessionClient(this.env.DB, 'first-primary');
+      let result: T | Refusal;
       try {
-        return await work();
+        result = await work(sessionDb(client));
       } catch (err) {
         // Errors do not keep their class across RPC: hand back the problem as data.
-        if (err instanceof ApiError) return outcomeOfError(err);
-        throw err;
+        if (!(err instanceof ApiError)) throw err;
+        result = outcomeOfError(err);
       }
+      return { ...result, bookmark: client.bookmark };
     });
     this.#tail = run.catch(() => undefined);
     return run;
@@ -47,11 +61,12 @@ export class TrainerSchedule extends DurableObject<Bindings> {
    */
   #refused = new Set<string>();
 
-  async createBooking(cmd: Timed<CreateBookingCommand>): Promise<Outcome> {
+  async createBooking(cmd: Timed<CreateBookingCommand>): Promise<Stamped<Outcome>> {
     const session = cmd.session ? `${cmd.session.userId}:${cmd.session.jti}` : null;
-    if (session && this.#refused.has(session)) return outcomeOfError(unauthorized('Invalid or expired token.'));
-    const db = getDb(this.env.DB);
-    const outcome = await this.#serially(() =>
+    if (session && this.#refused.has(session)) {
+      return { ...outcomeOfError(unauthorized('Invalid or expired token.')), bookmark: null };
+    }
+    const outcome = await this.#serially((db) =>
       cmd.classSessionId ? bookPlace(db, cmd, msOf(cmd.now)) : scheduleBooking(db, cmd, msOf(cmd.now)),
     );
     if (session && !outcome.ok && outcome.status === 401) {
@@ -61,24 +76,40 @@ export class TrainerSchedule extends DurableObject<Bindings> {
     return outcome;
   }
 
-  rescheduleBooking(cmd: Timed<RescheduleCommand>): Promise<Outcome> {
-    return this.#serially(() => rescheduleBooking(getDb(this.env.DB), cmd, msOf(cmd.now)));
+  rescheduleBooking(cmd: Timed<RescheduleCommand>): Promise<Stamped<Outcome>> {
+    return this.#serially((db) => rescheduleBooking(db, cmd, msOf(cmd.now)));
   }
 
   /** A standing series: every occurrence checked and written in this one call (one read, one batch). */
-  createSeries(cmd: Timed<CreateSeriesCommand>): Promise<SeriesOutcome | Refusal> {
-    return this.#serially(() => scheduleSeries(getDb(this.env.DB), cmd, msOf(cmd.now)));
+  createSeries(cmd: Timed<CreateSeriesCommand>): Promise<Stamped<SeriesOutcome | Refusal>> {
+    return this.#serially((db) => scheduleSeries(db, cmd, msOf(cmd.now)));
   }
 
   /** Class sessions take the trainer's time: checked and written here, one request at a time. */
-  createClasses(cmd: Timed<CreateClassCommand>): Promise<ClassCreated | Refusal> {
-    return this.#serially(() => scheduleClasses(getDb(this.env.DB), cmd, msOf(cmd.now)));
+  createClasses(cmd: Timed<CreateClassCommand>): Promise<Stamped<ClassCreated | Refusal>> {
+    return this.#serially((db) => scheduleClasses(db, cmd, msOf(cmd.now)));
   }
 }
 
 /** Where the trainers' schedule objects live (the TRAINER_SCHEDULE binding). */
 export type ScheduleNamespace = DurableObjectNamespace<TrainerSchedule>;
 
-/** The stub of a trainer's schedule object: the only way other code reaches it. */
-export const scheduleOf = (schedules: ScheduleNamespace, trainerId: number) =>
-  schedules.get(schedules.idFromName(`trainer:${trainerId}`));
+/**
+ * A trainer's schedule object: the only way other code reaches it. With the request's `db` (every
+ * Worker caller passes it), each answer moves that handle's D1 session to the object's bookmark,
+ * so the request reads the object's write and answers a bookmark at least as new.
+ */
+export function scheduleOf(schedules: ScheduleNamespace, trainerId: number, db?: Db) {
+  const stub = schedules.get(schedules.idFromName(`trainer:${trainerId}`));
+  const seen = async <T extends { bookmark: string | null }>(answer: PromiseLike<T>): Promise<T> => {
+    const result = await answer;
+    if (db) advanceTo(db, result.bookmark);
+    return result;
+  };
+  return {
+    createBooking: (cmd: Timed<CreateBookingCommand>) => seen<Stamped<Outcome>>(stub.createBooking(cmd)),
+    rescheduleBooking: (cmd: Timed<RescheduleCommand>) => seen<Stamped<Outcome>>(stub.rescheduleBooking(cmd)),
+    createSeries: (cmd: Timed<CreateSeriesCommand>) => seen<Stamped<SeriesOutcome | Refusal>>(stub.createSeries(cmd)),
+    createClasses: (cmd: Timed<CreateClassCommand>) => seen<Stamped<ClassCreated | Refusal>>(stub.createClasses(cmd)),
+  };
+}

@@ -28,6 +28,7 @@ async function queueCalendarSyncs(db: ReturnType<typeof getDb>, queue: Queue<Cal
 
 /** The Worker's scheduled handler. */
 export async function handleScheduled(cron: string, env: Bindings, scheduledTime: number) {
+  // The primary, no session: the crons claim, expire and count, so they must read the newest rows.
   const db = getDb(env.DB);
   const now = new Date(scheduledTime).toISOString();
   if (cron === EVERY_FIFTEEN_MINUTES) {

@@ -33,6 +33,8 @@ async function syncCalendars(batch: MessageBatch<CalendarSyncMessage>, env: Bind
 
 /** The Worker's queue handler: deliveries from the notifications queue, its dead letters, and calendar syncs. */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  // The consumers read and write the primary (`getDb`, no session): a replica could show an outbox
+  // row still pending after it was sent, and send it twice.
   const now = isoNow(systemClock);
   if (batch.queue === CALENDAR_QUEUE_NAME) {
     await syncCalendars(batch as MessageBatch<CalendarSyncMessage>, env, now);

@@ -5,7 +5,7 @@ import { sessions, trainers, users } from '../db/schema';
 import { isoNow } from './clock';
 import { jwtSecretOf } from './config';
 import type { AppEnv, AuthContext } from './context';
-import type { Db } from './db';
+import { advanceTo, type Db, SessionClient, sessionDb } from './db';
 import { ApiError, forbidden, unauthorized } from './problem';
 import { type VerifiedToken, verifyToken } from './tokens';
 
@@ -37,8 +37,24 @@ export async function authenticate(db: Db, claims: VerifiedToken, now: string): 
 
 const claimsOf = (c: Context<AppEnv>) => tokenClaims(jwtSecretOf(c.var.config), c.req.header('Authorization'));
 
+/**
+ * The request's session may read a replica that has not caught up with a login of a moment ago:
+ * a signed token whose row is not there is looked up once more on the primary, and the request
+ * reads on from there. (A revoked one costs that second look; its signature was checked first.)
+ */
+function sessionOf(c: Context<AppEnv>, claims: VerifiedToken): Promise<AuthContext> {
+  const now = isoNow(c.var.clock);
+  return authenticate(c.var.db, claims, now).catch(async (err: unknown) => {
+    if (!(err instanceof ApiError && err.status === 401)) throw err;
+    const primary = new SessionClient(c.env.DB, 'first-primary');
+    const found = await authenticate(sessionDb(primary), claims, now);
+    advanceTo(c.var.db, primary.bookmark);
+    return found;
+  });
+}
+
 async function signIn(c: Context<AppEnv>) {
-  c.set('auth', await authenticate(c.var.db, await claimsOf(c), isoNow(c.var.clock)));
+  c.set('auth', await sessionOf(c, await claimsOf(c)));
 }
 
 /** Any signed-in user; sets `auth`. */
@@ -69,7 +85,7 @@ export const requireTrainerClaim = createMiddleware<AppEnv>(async (c, next) => {
   if (claims.trainerId !== null) {
     c.set('claim', { userId: claims.userId, trainerId: claims.trainerId, jti: claims.jti, sessionChecked: false });
   } else {
-    const auth = await authenticate(c.var.db, claims, isoNow(c.var.clock));
+    const auth = await sessionOf(c, claims);
     if (!auth.trainer) throw forbidden('Only trainers can use this endpoint.');
     c.set('auth', auth);
     c.set('claim', { userId: auth.user.id, trainerId: auth.trainer.id, jti: claims.jti, sessionChecked: true });

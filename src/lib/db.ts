@@ -1,15 +1,46 @@
-import { is, SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
+import { createTableRelationsHelpers, extractTablesRelationalConfig, is, SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { DrizzleD1Database, SQLiteD1Session } from 'drizzle-orm/d1';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import * as schema from '../db/schema';
 
-const connect = (d1: D1Database) => drizzle(d1, { schema });
-export type Db = ReturnType<typeof connect>;
+/**
+ * What the app asks of a D1 client: `prepare` and `batch`, which the binding and a D1 session
+ * (`withSession`) both have. drizzle's D1 driver calls nothing else on its client (`prepare` in
+ * `prepareQuery`, `batch` in `batch`; its `transaction` would send BEGIN through `prepare`, and
+ * nothing here uses it: one D1 batch is the only transaction), nor do `statement`/`batchSteps`.
+ */
+export type D1Client = Pick<D1Database, 'prepare' | 'batch'>;
 
-// Building a drizzle instance walks the whole schema (a few hundred µs of CPU); a binding is
-// the same object for the isolate's lifetime, so each one is wrapped once.
+export type Db = DrizzleD1Database<typeof schema> & { $client: D1Client };
+
+const dialect = new SQLiteAsyncDialect();
+
+// Working out the schema's relational config walks every table (~80 µs of CPU); it is done once
+// per isolate, so a handle over a request's own session costs a few µs.
+type Relational = NonNullable<ConstructorParameters<typeof DrizzleD1Database<typeof schema>>[3]>;
+let relational: Relational | undefined;
+
+/** drizzle over any D1 client: what `drizzle(client, { schema })` builds, without walking the schema again. */
+function connect(client: D1Client): Db {
+  if (!relational) {
+    const tables = extractTablesRelationalConfig<Relational['schema']>(schema, createTableRelationsHelpers);
+    relational = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
+  }
+  // The driver's type asks for a D1Database; it only calls prepare and batch (see D1Client).
+  const session = new SQLiteD1Session(client as D1Database, dialect, relational, {});
+  const db = new DrizzleD1Database('async', dialect, session, relational) as Db;
+  db.$client = client;
+  return db;
+}
+
+// A binding is the same object for the isolate's lifetime, so each one is wrapped once.
 const instances = new WeakMap<D1Database, Db>();
 
+/**
+ * The handle over the binding itself: every statement goes to the primary and no bookmark comes
+ * back. The queue consumers and the crons use it (they claim, dedupe and count, so they must read
+ * the newest rows); a request and a schedule-object command use a session (`sessionDb`).
+ */
 export function getDb(d1: D1Database): Db {
   let db = instances.get(d1);
   if (!db) {
@@ -17,6 +48,56 @@ export function getDb(d1: D1Database): Db {
     instances.set(d1, db);
   }
   return db;
+}
+
+/** The newer of two D1 bookmarks (null: none), ordered as the runtime orders them. */
+export const newestBookmark = (a: string | null, b: string | null): string | null =>
+  a === null ? b : b === null || b.localeCompare(a) <= 0 ? a : b;
+
+/**
+ * A D1 session that can move forward: the client of one request or one schedule-object command.
+ * Statements of a session see every write it made and everything up to the bookmark it started
+ * from. `advance(bookmark)` makes the statements after it see a write made elsewhere (by the
+ * schedule object), by starting a new session from that bookmark when it is newer.
+ */
+export class SessionClient implements D1Client {
+  readonly #d1: D1Database;
+  #session: D1DatabaseSession;
+  readonly #floor: string | null;
+
+  /** `floor`: a bookmark the answer must not go below (the one the client sent back). */
+  constructor(d1: D1Database, start: D1SessionConstraint | D1SessionBookmark, floor: string | null = null) {
+    this.#d1 = d1;
+    this.#session = d1.withSession(start);
+    this.#floor = floor;
+  }
+
+  prepare(query: string): D1PreparedStatement {
+    return this.#session.prepare(query);
+  }
+
+  batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    return this.#session.batch<T>(statements);
+  }
+
+  /** The newest bookmark this client has seen, or null before its first statement. */
+  get bookmark(): string | null {
+    return newestBookmark(this.#session.getBookmark(), this.#floor);
+  }
+
+  advance(bookmark: string | null | undefined): void {
+    const current = this.#session.getBookmark();
+    if (!bookmark || (current !== null && bookmark.localeCompare(current) <= 0)) return;
+    this.#session = this.#d1.withSession(bookmark);
+  }
+}
+
+/** A drizzle handle over a session client. */
+export const sessionDb = (client: SessionClient): Db => connect(client);
+
+/** Makes `db`'s later statements see everything up to `bookmark` (a handle over the binding already does). */
+export function advanceTo(db: Db, bookmark: string | null | undefined): void {
+  if (db.$client instanceof SessionClient) db.$client.advance(bookmark);
 }
 
 /** True when D1 refused a write because of a UNIQUE constraint. */
@@ -34,8 +115,6 @@ export const containsAny = (columns: SQLWrapper[], text: string): SQL =>
     columns.map((c) => sql`instr(lower(${c}), lower(${text.toLowerCase()})) > 0`),
     sql` OR `,
   )})`;
-
-const dialect = new SQLiteAsyncDialect();
 
 /**
  * A raw D1 statement from a drizzle `sql` fragment or query builder. Guarded writes need

@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import { titleFor } from './problem';
 import { describePolicy, type RatePolicy } from './ratelimit';
+import { BOOKMARK_DESCRIPTION, BOOKMARK_HEADER, BOOKMARK_PATTERN, MAX_BOOKMARK_LENGTH } from './sessions';
 import * as z from './zod';
 
 export const problemSchema = z
@@ -77,3 +78,63 @@ export const pageSchema = <T extends ZodType>(item: T, name: string) =>
       results: z.array(item),
     })
     .openapi(name);
+
+type Json = Record<string, unknown>;
+const OPERATIONS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const bookmarkSchema = { type: 'string', maxLength: MAX_BOOKMARK_LENGTH, pattern: BOOKMARK_PATTERN };
+
+/**
+ * The document with `x-d1-bookmark` on every operation: one request header parameter and one
+ * response header, each a component every operation and every response refers to (the session
+ * middleware handles the header for every route, so it is declared here, not route by route).
+ */
+export function withBookmarkHeader<D extends { paths?: object; components?: object }>(doc: D): D {
+  const ref = { $ref: '#/components/parameters/D1Bookmark' };
+  const header = { $ref: '#/components/headers/D1Bookmark' };
+  const paths = Object.fromEntries(
+    Object.entries((doc.paths ?? {}) as Record<string, Json>).map(([path, item]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(item).map(([key, op]) => {
+          if (!OPERATIONS.includes(key)) return [key, op];
+          const { parameters = [], responses = {} } = op as {
+            parameters?: unknown[];
+            responses?: Record<string, Json>;
+          };
+          const answered = Object.fromEntries(
+            Object.entries(responses).map(([code, r]) => [
+              code,
+              { ...r, headers: { ...(r.headers as Json | undefined), [BOOKMARK_HEADER]: header } },
+            ]),
+          );
+          return [key, { ...(op as Json), parameters: [...parameters, ref], responses: answered }];
+        }),
+      ),
+    ]),
+  );
+  const components = (doc.components ?? {}) as Json;
+  return {
+    ...doc,
+    paths,
+    components: {
+      ...components,
+      parameters: {
+        ...(components.parameters as Json | undefined),
+        D1Bookmark: {
+          name: BOOKMARK_HEADER,
+          in: 'header',
+          required: false,
+          description: BOOKMARK_DESCRIPTION,
+          schema: bookmarkSchema,
+        },
+      },
+      headers: {
+        ...(components.headers as Json | undefined),
+        D1Bookmark: {
+          description: `${BOOKMARK_DESCRIPTION} Absent when the request did not use the database.`,
+          schema: bookmarkSchema,
+        },
+      },
+    },
+  };
+}

@@ -4,7 +4,6 @@ import { requestId } from 'hono/request-id';
 import { type Clock, fixedClock, systemClock } from './clock';
 import { configOf } from './config';
 import type { AppEnv } from './context';
-import { getDb } from './db';
 import { invalid, zodFieldErrors } from './problem';
 
 export type { AppEnv } from './context';
@@ -26,13 +25,12 @@ export const requestIds = requestId({
 });
 
 /**
- * The request's platform: parsed configuration, the database handle and the clock. In tests
+ * The request's platform: parsed configuration and the clock (the database handle: `d1Session`). In tests
  * (ENVIRONMENT=test only) `X-Test-Now` pins the clock to one instant.
  */
 export const platform = createMiddleware<AppEnv>(async (c, next) => {
   const config = configOf(c.env);
   c.set('config', config);
-  c.set('db', getDb(c.env.DB));
   let clock: Clock = systemClock;
   const pinned = config.environment === 'test' ? c.req.header('X-Test-Now') : undefined;
   if (pinned && !Number.isNaN(Date.parse(pinned))) clock = fixedClock(pinned);

@@ -3,6 +3,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { raw } from 'hono/html';
 import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
+import { withBookmarkHeader } from '../lib/openapi';
 import type { AppEnv } from '../lib/router';
 
 type Json = Record<string, unknown>;
@@ -29,8 +30,21 @@ const SchemaBlock = ({ content }: { content: unknown }) => {
   );
 };
 
-const Operation = ({ path, method, op }: { path: string; method: (typeof METHODS)[number]; op: Json }) => {
-  const params = (op.parameters as Json[] | undefined) ?? [];
+const Operation = ({
+  path,
+  method,
+  op,
+  shared,
+}: {
+  path: string;
+  method: (typeof METHODS)[number];
+  op: Json;
+  shared: Json;
+}) => {
+  // A `$ref` parameter is one of the document's shared components (the x-d1-bookmark header).
+  const params = ((op.parameters as Json[] | undefined) ?? []).map((p) =>
+    typeof p.$ref === 'string' ? ((shared[p.$ref.split('/').pop() ?? ''] as Json | undefined) ?? p) : p,
+  );
   const responses = Object.entries((op.responses as Record<string, Json>) ?? {});
   return (
     <section>
@@ -78,10 +92,12 @@ const Operation = ({ path, method, op }: { path: string; method: (typeof METHODS
 export interface DocInput {
   info: { title: string; version: string; description?: string };
   paths?: object;
+  components?: { parameters?: object };
 }
 
 export const DocsPage = ({ doc, nonce }: { doc: DocInput; nonce: string }) => {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
+  const shared = (doc.components?.parameters ?? {}) as Json;
   const { info } = doc;
   return (
     <html lang="en">
@@ -100,7 +116,9 @@ export const DocsPage = ({ doc, nonce }: { doc: DocInput; nonce: string }) => {
           Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).
         </p>
         {Object.entries(paths).flatMap(([path, ops]) =>
-          METHODS.filter((m) => ops[m]).map((m) => <Operation path={path} method={m} op={ops[m] as Json} />),
+          METHODS.filter((m) => ops[m]).map((m) => (
+            <Operation path={path} method={m} op={ops[m] as Json} shared={shared} />
+          )),
         )}
       </body>
     </html>
@@ -126,6 +144,9 @@ export const OPENAPI_CONFIG = {
   },
 };
 
+/** The OpenAPI document of every route of `app`, with the headers every operation shares. */
+export const apiDocument = (app: OpenAPIHono<AppEnv>) => withBookmarkHeader(app.getOpenAPI31Document(OPENAPI_CONFIG));
+
 /** The security schemes, /api/openapi.json and its HTML rendering /api/docs, over every route of `app`. */
 export function registerDocs(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
@@ -139,8 +160,6 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
     name: 'Authorization',
     description: 'The seed\'s form: "Token <jwt>".',
   });
-  app.doc31('/api/openapi.json', OPENAPI_CONFIG);
-  app.get('/api/docs', docsHeaders, (c) =>
-    c.html(document(<DocsPage doc={app.getOpenAPI31Document(OPENAPI_CONFIG)} nonce={nonceOf(c)} />)),
-  );
+  app.get('/api/openapi.json', (c) => c.json(apiDocument(app)));
+  app.get('/api/docs', docsHeaders, (c) => c.html(document(<DocsPage doc={apiDocument(app)} nonce={nonceOf(c)} />)));
 }

@@ -56,6 +56,10 @@ export interface Problem {
 }
 export const problemOf = (data: unknown): Problem => (data || {}) as Problem;
 
+// The newest D1 bookmark an answer carried: sent back on every call, so the page reads its own writes
+// (a booking just made is gone from the free times) even when a replica serves the read.
+let bookmark: string | null = null;
+
 /** A same-origin JSON call; status 0 when the network failed, data null when the body was not JSON. */
 export async function api(
   method: string,
@@ -72,12 +76,15 @@ export async function api(
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  if (bookmark) init.headers['X-D1-Bookmark'] = bookmark;
   let res: Response;
   try {
     res = await fetch(path, init);
   } catch {
     return { status: 0, data: null, headers: new Headers() };
   }
+  const answered = res.headers.get('X-D1-Bookmark');
+  if (answered && (!bookmark || answered.localeCompare(bookmark) > 0)) bookmark = answered;
   let data: unknown = null;
   try {
     data = await res.json();
