@@ -62,32 +62,50 @@ export const newestBookmark = (a: string | null, b: string | null): string | nul
  */
 export class SessionClient implements D1Client {
   readonly #d1: D1Database;
-  #session: D1DatabaseSession;
+  // Opened on the first statement: a request that never reads (health, docs, a refused body)
+  // costs no session.
+  #start: D1SessionConstraint | D1SessionBookmark;
+  #session: D1DatabaseSession | null = null;
   readonly #floor: string | null;
 
   /** `floor`: a bookmark the answer must not go below (the one the client sent back). */
   constructor(d1: D1Database, start: D1SessionConstraint | D1SessionBookmark, floor: string | null = null) {
     this.#d1 = d1;
-    this.#session = d1.withSession(start);
+    this.#start = start;
     this.#floor = floor;
   }
 
+  #open(): D1DatabaseSession {
+    this.#session ??= this.#d1.withSession(this.#start);
+    return this.#session;
+  }
+
   prepare(query: string): D1PreparedStatement {
-    return this.#session.prepare(query);
+    return this.#open().prepare(query);
   }
 
   batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
-    return this.#session.batch<T>(statements);
+    return this.#open().batch<T>(statements);
   }
 
   /** The newest bookmark this client has seen, or null before its first statement. */
   get bookmark(): string | null {
-    return newestBookmark(this.#session.getBookmark(), this.#floor);
+    const own =
+      this.#session?.getBookmark() ??
+      (typeof this.#start === 'string' && !this.#start.startsWith('first-') ? this.#start : null);
+    return newestBookmark(own, this.#floor);
   }
 
   advance(bookmark: string | null | undefined): void {
+    if (!bookmark) return;
+    if (!this.#session) {
+      // Not opened yet: it opens from this bookmark (at least as new as anything it would have
+      // read), and the answer carries it.
+      this.#start = bookmark;
+      return;
+    }
     const current = this.#session.getBookmark();
-    if (!bookmark || (current !== null && bookmark.localeCompare(current) <= 0)) return;
+    if (current !== null && bookmark.localeCompare(current) <= 0) return;
     this.#session = this.#d1.withSession(bookmark);
   }
 }
