@@ -510,6 +510,41 @@ describe('the 15-minute cron and the calendar queue', () => {
     expect(sent.filter((x) => [never, old, recent, off].includes(x))).toEqual([]);
   });
 
+  it('queues every due connection when there are more than one claim holds (2,500: three claims), each once', async () => {
+    const t = await trainerIn('UTC');
+    const at = Date.parse('2031-06-05T10:00:00.000Z');
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+       INSERT INTO calendar_connections (trainer_id, name, url_ciphertext, url_hint, url_hash)
+       SELECT ?, 'Bulk ' || i, 'x.y', 'calendar.example.test …' || i, 'bulk-' || i FROM n`,
+    )
+      .bind(t.id)
+      .run();
+    const mine = (
+      await env.DB.prepare("SELECT id FROM calendar_connections WHERE name LIKE 'Bulk %' AND trainer_id = ?")
+        .bind(t.id)
+        .all<{ id: number }>()
+    ).results.map((r) => r.id);
+    expect(mine).toHaveLength(2500);
+
+    const sent: number[] = [];
+    const sendBatch: Queue['sendBatch'] = async (messages) => {
+      expect([...messages].length).toBeLessThanOrEqual(100);
+      for (const m of messages) sent.push((m.body as { connectionId: number }).connectionId);
+      return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as unknown as QueueSendBatchResponse;
+    };
+    const ctx = createExecutionContext();
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: at, cron: '*/15 * * * *' }),
+      { ...env, CALENDAR_QUEUE: intercept(env.CALENDAR_QUEUE, { sendBatch }) },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const queuedMine = sent.filter((id) => mine.includes(id));
+    expect(queuedMine).toHaveLength(2500);
+    expect(new Set(sent).size).toBe(sent.length);
+  });
+
   it('the consumer syncs each connection of the batch and acknowledges each, a failing or vanished one too', async () => {
     const t = await trainerIn('UTC', 30, new Date().toISOString());
     const id = await connect(t.id, `${FEED}soon.ics`);

@@ -3,7 +3,7 @@ import { rollupBookingMonths, rollupDashboardMetrics } from '../analytics/servic
 import { expirePendingRequests } from '../bookings/expiry';
 import { expireWaitlists } from '../bookings/waitlist';
 import type { CalendarSyncMessage } from '../calendar/connections';
-import { claimDueConnections } from '../calendar/sync';
+import { claimDueConnections, MAX_CLAIMS_PER_TICK, MAX_DUE_PER_CLAIM } from '../calendar/sync';
 import { idempotencyKeys, loginAttempts, rateLimitHits, sessions } from '../db/schema';
 import { type Bindings, configOf } from '../lib/config';
 import { getDb } from '../lib/db';
@@ -19,11 +19,16 @@ export const EVERY_FIFTEEN_MINUTES = '*/15 * * * *';
 
 /** The connections due, claimed and queued, 100 messages per sendBatch call. */
 async function queueCalendarSyncs(db: ReturnType<typeof getDb>, queue: Queue<CalendarSyncMessage>, now: string) {
-  const ids = await claimDueConnections(db, now);
-  for (let i = 0; i < ids.length; i += 100) {
-    await queue.sendBatch(ids.slice(i, i + 100).map((connectionId) => ({ body: { connectionId } })));
+  let queued = 0;
+  for (let claim = 0; claim < MAX_CLAIMS_PER_TICK; claim++) {
+    const ids = await claimDueConnections(db, now);
+    for (let i = 0; i < ids.length; i += 100) {
+      await queue.sendBatch(ids.slice(i, i + 100).map((connectionId) => ({ body: { connectionId } })));
+    }
+    queued += ids.length;
+    if (ids.length < MAX_DUE_PER_CLAIM) break;
   }
-  return ids.length;
+  return queued;
 }
 
 /** The Worker's scheduled handler. */
