@@ -2,17 +2,12 @@
 // Usage: npm run bench            (about 9 minutes: 3 rounds; never part of npm test)
 //        BENCH_ONLY=busy npm run bench   (only the calendar busy-time scenarios; the floor is not started)
 // Writes bench/results.json and prints a Markdown table for bench/RESULTS.md.
-import { spawn, spawnSync } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { djangoHash, execSql, root, serve } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const WRANGLER = join(root, 'node_modules/wrangler/bin/wrangler.js');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 // BENCH_ONLY=create runs only the scenarios whose name matches (a regular expression).
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
@@ -28,67 +23,12 @@ const BUSY = {
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PASSWORD = 'bench-password-1';
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-
-function wrangler(args, cwd) {
-  const r = spawnSync(process.execPath, [WRANGLER, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (r.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-}
-
-async function serve(cwd, state, extra = []) {
-  const port = await freePort();
-  const inspector = await freePort();
-  const log = openSync(join(state, 'wrangler.log'), 'a');
-  const child = spawn(
-    process.execPath,
-    [
-      WRANGLER,
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(inspector),
-      '--persist-to',
-      state,
-      '--log-level',
-      'warn',
-      ...extra,
-    ],
-    { cwd, detached: true, stdio: ['ignore', log, log] },
-  );
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { base, stop: () => process.kill(-child.pid, 'SIGTERM') };
-}
-
 // ---- seed data (same rows for the app and the floor) -------------------------------------
 
 const DAY = 86_400_000;
 const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
 const iso = (ms) => new Date(ms).toISOString();
 const date = (ms) => iso(ms).slice(0, 10);
-const djangoHash = (password) => {
-  const salt = randomBytes(16).toString('base64url');
-  return `pbkdf2_sha256$100000$${salt}$${pbkdf2Sync(password, salt, 100_000, 32, 'sha256').toString('base64')}`;
-};
 
 // Trainer 1: 8 weekly windows, 3 breaks, 2,000 bookings (range). Trainer 2: 10,000 bookings
 // (list). Trainer 3: always open (creates). Trainers 4–11: always open (parallel creates).
@@ -194,13 +134,6 @@ function appSeed() {
   ];
 }
 
-function seed(cwd, state, statements) {
-  const file = join(state, 'seed.sql');
-  writeFileSync(file, statements.join('\n'));
-  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], cwd);
-  wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file, '--yes'], cwd);
-}
-
 // ---- load -----------------------------------------------------------------------------------
 
 function run(opts) {
@@ -238,7 +171,7 @@ function createRequests(path, headers, client, slotStartMs) {
 
 async function startApp() {
   const state = mkdtempSync(join(tmpdir(), 'bench-app-'));
-  seed(root, state, appSeed());
+  execSql(root, state, appSeed(), { migrate: true });
   // BENCH_LOG_REQUESTS=false measures without the per-request JSON log line (wrangler dev pipes
   // every line through its own stdout, which production does not).
   const app = await serve(root, state, [
@@ -253,7 +186,7 @@ async function startApp() {
 async function startFloor() {
   const cwd = join(root, 'bench/floor');
   const state = mkdtempSync(join(tmpdir(), 'bench-floor-'));
-  seed(cwd, state, sharedSeed());
+  execSql(cwd, state, sharedSeed(), { migrate: true });
   return { ...(await serve(cwd, state)), state };
 }
 
@@ -440,8 +373,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   rounds.push(results);
 }
-floor.stop();
-app.stop();
+await Promise.all([floor.stop(), app.stop()]);
 if (floor.state) rmSync(floor.state, { recursive: true, force: true });
 rmSync(app.state, { recursive: true, force: true });
 
