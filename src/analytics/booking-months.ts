@@ -34,7 +34,8 @@ const COUNT_KEYS = [
   'late',
 ] as const;
 
-const countsOf = (where: SQL, from: SQL = sql`bookings`) =>
+/** Bookings by status (and late cancellations) among `from` rows matching `where`: one row. */
+export const countsOf = (where: SQL, from: SQL = sql`bookings`) =>
   sql`SELECT count(*) AS total,
       coalesce(sum(status = 'pending'), 0) AS pending,
       coalesce(sum(status = 'confirmed'), 0) AS confirmed,

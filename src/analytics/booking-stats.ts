@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { addDays, offsetSpans, startOfDayMs } from '../lib/calendar';
 import type { Db } from '../lib/db';
-import { allTimeCounts, liveGrid } from './booking-months';
+import { allTimeCounts, countsOf, liveGrid } from './booking-months';
 import { type ClassAttendanceRow, classAttendanceOut, classAttendanceSql } from './class-stats';
 import type { BookingStatsOut, DateRange } from './schemas';
 import {
@@ -62,14 +62,7 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
       ClassAttendanceRow[],
     ]
   >(db, [
-    sql`SELECT count(*) AS total,
-        coalesce(sum(status = 'pending'), 0) AS pending,
-        coalesce(sum(status = 'confirmed'), 0) AS confirmed,
-        coalesce(sum(status = 'completed'), 0) AS completed,
-        coalesce(sum(status = 'cancelled'), 0) AS cancelled,
-        coalesce(sum(status = 'no_show'), 0) AS no_show,
-        coalesce(sum(status = 'cancelled' AND late_cancellation = 1), 0) AS late
-      FROM bookings WHERE ${inRange}`,
+    countsOf(inRange),
     sql`SELECT min(start_time) AS first, max(start_time) AS last FROM bookings
       WHERE ${inRange} AND status <> 'cancelled'`,
     classAttendanceSql(period),
