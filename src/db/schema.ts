@@ -25,8 +25,29 @@ export const users = sqliteTable('users', {
   // Set when the user opens the link mailed to them; only then do client records carrying this
   // email become theirs to read (anyone can type anyone's email into a registration form).
   emailVerifiedAt: text('email_verified_at'),
+  // Two-factor sign-in (TOTP, RFC 6238). The shared secret is sealed (sealText, purpose "totp");
+  // null = off. A secret being enrolled waits in totp_pending_secret until a first code confirms it.
+  totpSecret: text('totp_secret'),
+  totpPendingSecret: text('totp_pending_secret'),
+  // The last 30-second step a code was accepted for: a code (or an earlier one) is never accepted twice.
+  totpLastStep: integer('totp_last_step'),
   ...timestamps,
 });
+
+/** One-time recovery codes of a user with two-factor sign-in; only the SHA-256 of a code is stored. */
+export const recoveryCodes = sqliteTable(
+  'recovery_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: text('used_at'),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_hash_idx').on(t.userId, t.codeHash)],
+);
 
 export const sessions = sqliteTable(
   'sessions',
