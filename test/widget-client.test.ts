@@ -134,6 +134,11 @@ describe('the booking pages’ time helpers', () => {
     const text = when({ start_time: '2026-03-02T08:00:00Z', end_time: '2026-03-02T09:00:00Z' }, 'Europe/Berlin');
     expect(text).toContain('2026');
     expect(text).toMatch(/ – 10:00/);
+    // Start and end hours read alike ("8:00 AM – 9:00 AM", never "8:00 AM – 09:00 AM").
+    const hours = when({ start_time: '2026-03-02T07:00:00Z', end_time: '2026-03-02T08:00:00Z' }, 'Europe/Berlin').match(
+      /(\d{1,2}):00\D.* – (\d{1,2}):00/,
+    );
+    expect(hours?.[1]).toHaveLength(hours?.[2]?.length ?? 0);
   });
 
   it('regroups the API days by date in the zone shown, keeping empty days and sorting slots', () => {

@@ -2,7 +2,7 @@
 
 const FORMATS = {
   key: { year: 'numeric', month: '2-digit', day: '2-digit' },
-  time: { hour: '2-digit', minute: '2-digit' },
+  time: { hour: 'numeric', minute: '2-digit' },
   weekday: { weekday: 'short' },
   dayMonth: { day: 'numeric', month: 'short' },
   dayLong: { weekday: 'long', day: 'numeric', month: 'long' },
