@@ -227,7 +227,29 @@ describe('tokens', () => {
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(`${env.JWT_SECRET}${env.JWT_SECRET}`));
 
+    // Signed with the right key but not acceptable: a critical extension we do not know, no
+    // expiry, an expiry that is not a number, not valid before an hour from now, a non-numeric subject.
+    const key = await crypto.subtle.importKey('raw', secret(), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const signedWith = async (protectedHeader: Record<string, unknown>, claims: Record<string, unknown>) => {
+      const input = `${b64url({ alg: 'HS256', ...protectedHeader })}.${b64url(claims)}`;
+      const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input)));
+      return `${input}.${btoa(String.fromCharCode(...mac)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+    };
+    const hour = Math.floor(Date.now() / 1000) + 3600;
+    const rightKeyWrongClaims = await Promise.all([
+      signedWith({ crit: ['x-unknown'], 'x-unknown': 1 }, { sub: String(user.id), jti, exp: hour }),
+      signedWith({}, { sub: String(user.id), jti }),
+      signedWith({}, { sub: String(user.id), jti, exp: String(hour) }),
+      signedWith({}, { sub: String(user.id), jti, exp: hour, nbf: hour }),
+      signedWith({}, { sub: 'me', jti, exp: hour }),
+    ]);
+    // The same construction with good claims is accepted: the refusals above are the claims' doing.
+    expect((await profileWith(`Bearer ${await signedWith({}, { sub: String(user.id), jti, exp: hour })}`)).status).toBe(200);
+
     for (const header of [
+      ...rightKeyWrongClaims.map((t) => `Bearer ${t}`),
+      `Bearer ${token}.extra`,
+      `Bearer ${token.split('.').slice(0, 2).join('.')}.`,
       undefined,
       'Bearer',
       'Bearer garbage',

@@ -1,7 +1,7 @@
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-
 export const TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
 const ALG = 'HS256';
+// base64url('{"alg":"HS256","typ":"JWT"}'), the protected header of every token signed here.
+const JWT_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
 
 // The HMAC key of a secret, imported once per isolate rather than on every request.
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -42,13 +42,10 @@ export async function signToken(
   trainerId: number | null,
 ): Promise<string> {
   const { jti, iat, exp } = claims;
-  return new SignJWT(trainerId === null ? {} : { tid: trainerId })
-    .setProtectedHeader({ alg: ALG, typ: 'JWT' })
-    .setSubject(String(userId))
-    .setJti(jti)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .sign(await keyOf(secret));
+  const payload = { ...(trainerId === null ? {} : { tid: trainerId }), sub: String(userId), jti, iat, exp };
+  const signed = `${JWT_HEADER}.${base64url(utf8.encode(JSON.stringify(payload)))}`;
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await keyOf(secret), utf8.encode(signed)));
+  return `${signed}.${base64url(mac)}`;
 }
 
 export interface VerifiedToken {
@@ -57,17 +54,47 @@ export interface VerifiedToken {
   trainerId: number | null;
 }
 
-/** The token's claims, or null for anything not signed by us with HS256 and unexpired. */
+/**
+ * The token's claims, or null for anything not signed by us with HS256 and unexpired: a JWS in
+ * compact form whose header names HS256 (and no `crit` extension), whose HMAC verifies (in
+ * constant time, by WebCrypto) and whose `exp` is still ahead (`nbf`, when present, behind).
+ */
 export async function verifyToken(secret: string, token: string): Promise<VerifiedToken | null> {
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  const [header, body, mac] = parts as [string, string, string];
+  const headerJson = jsonOf(header);
+  if (headerJson?.alg !== ALG || 'crit' in headerJson) return null;
+  const signature = bytesOf(mac);
+  if (!signature) return null;
+  const valid = await crypto.subtle.verify('HMAC', await keyOf(secret), signature, utf8.encode(`${header}.${body}`));
+  const payload = valid ? jsonOf(body) : null;
+  if (!payload) return null;
+  const nowS = Math.floor(Date.now() / 1000);
+  const { sub, jti, exp, nbf, tid } = payload;
+  if (typeof exp !== 'number' || exp <= nowS || (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS))) {
+    return null;
+  }
+  const userId = Number(sub);
+  if (typeof sub !== 'string' || !Number.isSafeInteger(userId) || typeof jti !== 'string') return null;
+  return { userId, jti, trainerId: Number.isSafeInteger(tid) ? (tid as number) : null };
+}
+
+/** A base64url segment's bytes, or null when it is not strict base64url. */
+function bytesOf(segment: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(segment) || segment.length % 4 === 1) return null;
+  return fromBase64url(segment);
+}
+
+/** A base64url segment holding a JSON object, parsed; null for anything else. */
+function jsonOf(segment: string): Record<string, unknown> | null {
+  const bytes = bytesOf(segment);
+  if (!bytes) return null;
   try {
-    const { payload } = await jwtVerify(token, await keyOf(secret), { algorithms: [ALG] });
-    const userId = Number(payload.sub);
-    if (!Number.isSafeInteger(userId) || typeof payload.jti !== 'string') return null;
-    const trainerId = Number.isSafeInteger(payload.tid) ? (payload.tid as number) : null;
-    return { userId, jti: payload.jti, trainerId };
-  } catch (err) {
-    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
-    throw err;
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
 
