@@ -233,7 +233,10 @@ describe('tokens', () => {
     const signedWith = async (protectedHeader: Record<string, unknown>, claims: Record<string, unknown>) => {
       const input = `${b64url({ alg: 'HS256', ...protectedHeader })}.${b64url(claims)}`;
       const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input)));
-      return `${input}.${btoa(String.fromCharCode(...mac)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+      return `${input}.${btoa(String.fromCharCode(...mac))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '')}`;
     };
     const hour = Math.floor(Date.now() / 1000) + 3600;
     const rightKeyWrongClaims = await Promise.all([
@@ -244,7 +247,9 @@ describe('tokens', () => {
       signedWith({}, { sub: 'me', jti, exp: hour }),
     ]);
     // The same construction with good claims is accepted: the refusals above are the claims' doing.
-    expect((await profileWith(`Bearer ${await signedWith({}, { sub: String(user.id), jti, exp: hour })}`)).status).toBe(200);
+    expect((await profileWith(`Bearer ${await signedWith({}, { sub: String(user.id), jti, exp: hour })}`)).status).toBe(
+      200,
+    );
 
     for (const header of [
       ...rightKeyWrongClaims.map((t) => `Bearer ${t}`),
