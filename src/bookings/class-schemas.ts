@@ -24,7 +24,7 @@ export const repeatBody = z
       ctx.addIssue({ code: 'custom', path: ['count'], message: 'Give either count or until.' });
     }
   })
-  .openapi('WeeklyRepeat');
+  .openapi('WeeklyRepeat', { description: 'Repeat weekly; omitted: one session.' });
 
 export const classCreateBody = z
   .object({
