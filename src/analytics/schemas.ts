@@ -111,8 +111,8 @@ export const bookingStatsOut = z
       .array(
         z
           .object({
-            class_session: count.openapi({ description: "The class session's id." }),
-            service: count.openapi({ description: 'The class service.' }),
+            class_session: count,
+            service: count,
             name: z.string().openapi({ description: "The service's name." }),
             start_time: z.string(),
             capacity: count,

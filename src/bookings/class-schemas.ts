@@ -100,7 +100,7 @@ export const classCancelBody = z
 
 export const classListQuery = pageQuery.extend({
   status: z.enum(CLASS_SESSION_STATUSES).optional(),
-  from: instantField.optional(),
-  to: instantField.optional(),
+  from: instantField.optional().openapi({ description: 'Starting at or after this instant.' }),
+  to: instantField.optional().openapi({ description: 'Starting before this instant.' }),
 });
 export type ClassListQuery = z.infer<typeof classListQuery>;

@@ -75,7 +75,13 @@ export const noteBody = z
 export const clientListQuery = cursorPageQuery.extend({
   fitness_level: z.enum(FITNESS_LEVELS).optional(),
   is_active: boolQuery,
-  search: singleLine().trim().max(200).optional(),
-  ordering: singleLine().optional(),
+  search: singleLine()
+    .trim()
+    .max(200)
+    .optional()
+    .openapi({ description: 'Only clients whose name, email or phone contains this text.' }),
+  ordering: singleLine()
+    .optional()
+    .openapi({ description: 'last_name (default), first_name or created_at; - first for descending.' }),
 });
 export type ClientListQuery = z.infer<typeof clientListQuery>;

@@ -223,12 +223,12 @@ export const slotSchema = z.object({ start_time: z.string(), end_time: z.string(
 /** A class session as the availability lists it (one D1 statement with the slots). */
 export const classOfferSchema = z
   .object({
-    class_session: z.number().int().openapi({ description: "The class session's id." }),
-    service: z.number().int().openapi({ description: 'The class service.' }),
+    class_session: z.number().int(),
+    service: z.number().int(),
     name: z.string().openapi({ description: "The service's name.", example: 'Bootcamp' }),
     start_time: z.string(),
     end_time: z.string(),
-    capacity: z.number().int().openapi({ description: 'Places in the session.' }),
+    capacity: z.number().int(),
     spots_left: z.number().int().openapi({
       description: 'capacity less the pending and confirmed places (waitlisted ones hold none); never below 0.',
     }),
