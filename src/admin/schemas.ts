@@ -16,6 +16,9 @@ const dateOrInstant = z
   .refine((v) => isValidDate(v) || toUtcInstant(v) !== null, 'Use YYYY-MM-DD or an ISO 8601 instant.')
   .transform((v) => (isValidDate(v) ? v : (toUtcInstant(v) ?? v)));
 
+const EQUALS = 'Only rows with this value.';
+const PRESENT = 'true: only rows that have one; false: only rows without.';
+
 function filterSchemas(name: string, f: Filter): [string, ZodType][] {
   switch (f.kind) {
     case 'range': {
@@ -26,13 +29,13 @@ function filterSchemas(name: string, f: Filter): [string, ZodType][] {
       ];
     }
     case 'int':
-      return [[name, z.coerce.number().int().min(0).optional()]];
+      return [[name, z.coerce.number().int().min(0).optional().openapi({ description: EQUALS })]];
     case 'text':
-      return [[name, singleLine().trim().min(1).max(200).optional()]];
+      return [[name, singleLine().trim().min(1).max(200).optional().openapi({ description: EQUALS })]];
     case 'enum':
-      return [[name, z.enum(f.values).optional()]];
+      return [[name, z.enum(f.values).optional().openapi({ description: EQUALS })]];
     default:
-      return [[name, boolQuery]];
+      return [[name, boolQuery.openapi({ description: f.kind === 'bool' ? EQUALS : PRESENT })]];
   }
 }
 

@@ -4,6 +4,8 @@ import { dateField } from '../scheduling/schemas';
 
 const money = (description: string) => z.string().openapi({ example: '249.99', description });
 const count = z.number().int();
+const withStatus = count.openapi({ description: 'Bookings with this status.' });
+const atLevel = count.openapi({ description: 'Clients at this level.' });
 const currency = z.string().openapi({
   example: 'USD',
   description:
@@ -34,7 +36,9 @@ export const dashboardOut = z
     }),
     currency,
     platform_spend_this_month: money('Completed TrainerHub (Paddle) payments this month, in platform_spend_currency.'),
-    platform_spend_currency: z.string().openapi({ example: 'USD' }),
+    platform_spend_currency: z
+      .string()
+      .openapi({ example: 'USD', description: 'The currency of the TrainerHub payments.' }),
     as_of: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('Dashboard');
@@ -49,7 +53,7 @@ export const revenueQuery = z.object({
 
 export const revenueOut = z
   .object({
-    period: z.enum(PERIODS),
+    period: z.enum(PERIODS).openapi({ description: 'The period asked for.' }),
     start_date: z.string(),
     end_date: z.string().openapi({ description: "The period's last day (inclusive)." }),
     total_revenue: money('Package sales in the period, in `currency`.'),
@@ -58,7 +62,12 @@ export const revenueOut = z
     revenue_by_currency: byCurrency,
     currency,
     series: z
-      .array(z.object({ date: z.string(), revenue: z.string() }))
+      .array(
+        z.object({
+          date: z.string().openapi({ description: 'The local date, or YYYY-MM for a year.' }),
+          revenue: money('Package sales that day or month.'),
+        }),
+      )
       .openapi({ description: 'One entry per local day (week, month) or per month "YYYY-MM" (year), in `currency`.' }),
   })
   .openapi('RevenueReport');
@@ -75,7 +84,15 @@ export const bookingStatsOut = z
     total: count.openapi({
       description: 'Bookings starting in the range, any status but waitlisted (a waitlist place is no booking yet).',
     }),
-    by_status: z.object({ pending: count, confirmed: count, completed: count, cancelled: count, no_show: count }),
+    by_status: z
+      .object({
+        pending: withStatus,
+        confirmed: withStatus,
+        completed: withStatus,
+        cancelled: withStatus,
+        no_show: withStatus,
+      })
+      .openapi({ description: 'Of `total`, how many have each status.' }),
     completion_rate: z.number().openapi({ description: 'Percent, one decimal; 0 when there are no bookings.' }),
     cancellation_rate: z.number(),
     late_cancellations: count,
@@ -94,8 +111,8 @@ export const bookingStatsOut = z
       .array(
         z
           .object({
-            class_session: count.openapi({ description: "The class session's id." }),
-            service: count.openapi({ description: 'The class service.' }),
+            class_session: count,
+            service: count,
             name: z.string().openapi({ description: "The service's name." }),
             start_time: z.string(),
             capacity: count,
@@ -120,9 +137,16 @@ export const clientStatsOut = z
     total_clients: count,
     active_clients: count,
     inactive_clients: count,
-    by_fitness_level: z.object({ beginner: count, intermediate: count, advanced: count, athlete: count }),
+    by_fitness_level: z
+      .object({ beginner: atLevel, intermediate: atLevel, advanced: atLevel, athlete: atLevel })
+      .openapi({ description: 'Clients at each fitness level.' }),
     new_clients_by_month: z
-      .array(z.object({ month: z.string(), count }))
+      .array(
+        z.object({
+          month: z.string().openapi({ description: 'YYYY-MM.' }),
+          count: count.openapi({ description: 'Clients added that month.' }),
+        }),
+      )
       .openapi({ description: 'The last 12 local months, oldest first, the current one included.' }),
     clients_without_upcoming_booking: count.openapi({
       description: 'Active clients with no pending or confirmed booking starting now or later.',

@@ -24,7 +24,7 @@ export const repeatBody = z
       ctx.addIssue({ code: 'custom', path: ['count'], message: 'Give either count or until.' });
     }
   })
-  .openapi('WeeklyRepeat');
+  .openapi('WeeklyRepeat', { description: 'Repeat weekly; omitted: one session.' });
 
 export const classCreateBody = z
   .object({
@@ -100,7 +100,7 @@ export const classCancelBody = z
 
 export const classListQuery = pageQuery.extend({
   status: z.enum(CLASS_SESSION_STATUSES).optional(),
-  from: instantField.optional(),
-  to: instantField.optional(),
+  from: instantField.optional().openapi({ description: 'Starting at or after this instant.' }),
+  to: instantField.optional().openapi({ description: 'Starting before this instant.' }),
 });
 export type ClassListQuery = z.infer<typeof classListQuery>;

@@ -85,7 +85,7 @@ export const bookingOut = z
     is_upcoming: z.boolean(),
     is_past: z.boolean(),
     client_package: z.number().int().nullable(),
-    service: z.number().int().openapi({ description: 'The service booked (its id).' }),
+    service: z.number().int(),
     series: z
       .number()
       .int()
@@ -114,9 +114,15 @@ export const bookingListQuery = cursorPageQuery.extend({
   client: z.coerce.number().int().positive().optional(),
   service: z.coerce.number().int().positive().optional().openapi({ description: 'Only bookings of this service.' }),
   series: z.coerce.number().int().positive().optional().openapi({ description: 'Only occurrences of this series.' }),
-  from: dateOrInstant,
-  to: dateOrInstant,
-  search: singleLine().trim().max(200).optional(),
-  ordering: singleLine().optional(),
+  from: dateOrInstant.openapi({ description: 'Starting on or after this local date or instant.' }),
+  to: dateOrInstant.openapi({ description: 'Starting before the end of this local date, or before this instant.' }),
+  search: singleLine()
+    .trim()
+    .max(200)
+    .optional()
+    .openapi({ description: 'Only bookings whose client name or notes contain this text.' }),
+  ordering: singleLine().optional().openapi({
+    description: 'start_time or created_at, - first for descending; default -start_time (upcoming: start_time).',
+  }),
 });
 export type BookingListQuery = z.infer<typeof bookingListQuery>;

@@ -44,7 +44,7 @@ export const connectionOut = z
       .string()
       .openapi({ description: 'The host and the last 6 characters of the address (the address itself is a secret).' }),
     is_active: z.boolean(),
-    last_synced_at: z.string().nullable().openapi({ description: 'The last successful sync.' }),
+    last_synced_at: z.string().nullable(),
     last_error: z
       .string()
       .nullable()

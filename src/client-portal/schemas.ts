@@ -58,7 +58,9 @@ export const clientBookingListQuery = pageQuery.extend({
 export const clientPackageOut = z
   .object({
     id: z.number().int(),
-    trainer: z.object({ slug: z.string(), business_name: z.string() }),
+    trainer: z
+      .object({ slug: z.string(), business_name: z.string() })
+      .openapi({ description: 'The trainer the pack is with.' }),
     package_name: z.string(),
     sessions_total: z.number().int(),
     sessions_remaining: z.number().int(),

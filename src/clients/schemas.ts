@@ -7,6 +7,7 @@ import { clientPackageOut } from '../packages/schemas';
 import { emailField, phoneField } from '../users/schemas';
 
 const PREFERENCES_MAX_BYTES = 8 * 1024;
+const PREFERENCES = 'Free-form JSON the trainer keeps, at most 8 KB.';
 
 const clientFields = {
   email: emailField,
@@ -19,7 +20,8 @@ const clientFields = {
     .record(z.string(), z.unknown())
     .refine((v) => new TextEncoder().encode(JSON.stringify(v)).length <= PREFERENCES_MAX_BYTES, {
       message: 'Preferences are limited to 8 KB of JSON.',
-    }),
+    })
+    .openapi({ description: PREFERENCES }),
   notes: multiLine().max(10_000),
   is_active: z.boolean(),
 };
@@ -41,7 +43,7 @@ export const clientOut = z
     phone: z.string(),
     fitness_level: z.enum(FITNESS_LEVELS),
     goals: z.array(z.string()),
-    preferences: z.record(z.string(), z.unknown()),
+    preferences: z.record(z.string(), z.unknown()).openapi({ description: PREFERENCES }),
     notes: z.string(),
     is_active: z.boolean(),
     notes_count: z.number().int(),
@@ -73,7 +75,13 @@ export const noteBody = z
 export const clientListQuery = cursorPageQuery.extend({
   fitness_level: z.enum(FITNESS_LEVELS).optional(),
   is_active: boolQuery,
-  search: singleLine().trim().max(200).optional(),
-  ordering: singleLine().optional(),
+  search: singleLine()
+    .trim()
+    .max(200)
+    .optional()
+    .openapi({ description: 'Only clients whose name, email or phone contains this text.' }),
+  ordering: singleLine()
+    .optional()
+    .openapi({ description: 'last_name (default), first_name or created_at; - first for descending.' }),
 });
 export type ClientListQuery = z.infer<typeof clientListQuery>;

@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import { FIELD_DOCS, PARAM_DOCS } from './field-docs';
 import { titleFor } from './problem';
 import { describePolicy, type RatePolicy } from './ratelimit';
 import { BOOKMARK_DESCRIPTION, BOOKMARK_HEADER, BOOKMARK_PATTERN, MAX_BOOKMARK_LENGTH } from './sessions';
@@ -6,15 +7,18 @@ import * as z from './zod';
 
 export const problemSchema = z
   .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    errors: z.record(z.string(), z.array(z.string())).optional(),
-    code: z.string().optional(),
-    request_id: z.string().optional(),
+    type: z.string().openapi({ description: 'Always about:blank: `status` and `code` say what kind.' }),
+    title: z.string().openapi({ description: "The HTTP status's short title." }),
+    status: z.number().int().openapi({ description: 'The HTTP status code.' }),
+    detail: z.string().openapi({ description: 'What went wrong, as a sentence for people.' }),
+    errors: z
+      .record(z.string(), z.array(z.string()))
+      .optional()
+      .openapi({ description: 'Each bad field (dotted path) with its messages; every bad field is named.' }),
+    code: z.string().optional().openapi({ description: 'A stable machine-readable reason, e.g. booking_overlap.' }),
+    request_id: z.string().optional().openapi({ description: "The request's X-Request-Id, for support." }),
   })
-  .openapi('Problem');
+  .openapi('Problem', { description: 'An RFC 9457 problem: every error answer.' });
 
 /** A required JSON request body. */
 export const jsonBody = <T extends ZodType>(schema: T) => ({
@@ -57,7 +61,7 @@ export const idParam = z.object({
     .number()
     .int()
     .positive()
-    .openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
+    .openapi({ param: { name: 'id', in: 'path', description: 'The id of the record the path names.' }, example: 1 }),
 });
 
 /** A query flag: true|false|1|0. */
@@ -66,6 +70,9 @@ export const boolQuery = z
   .transform((v) => v === 'true' || v === '1')
   .optional();
 
+const PAGE_NEXT = 'The URL of the next page (every other query parameter kept); null on the last.';
+const PAGE_PREVIOUS = 'The URL of the previous page; null on the first, and always in cursor mode.';
+
 /** The DRF list envelope around `item`. */
 export const pageSchema = <T extends ZodType>(item: T, name: string) =>
   z
@@ -73,9 +80,9 @@ export const pageSchema = <T extends ZodType>(item: T, name: string) =>
       count: z.number().int().optional().openapi({
         description: 'How many rows match: always in page mode; in cursor mode only with `count=true`.',
       }),
-      next: z.string().nullable(),
-      previous: z.string().nullable(),
-      results: z.array(item),
+      next: z.string().nullable().openapi({ description: PAGE_NEXT }),
+      previous: z.string().nullable().openapi({ description: PAGE_PREVIOUS }),
+      results: z.array(item).openapi({ description: "This page's rows." }),
     })
     .openapi(name);
 
@@ -83,10 +90,44 @@ type Json = Record<string, unknown>;
 const OPERATIONS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const bookmarkSchema = { type: 'string', maxLength: MAX_BOOKMARK_LENGTH, pattern: BOOKMARK_PATTERN };
 
+const isJson = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const refers = (s: Json) =>
+  '$ref' in s || [s.anyOf, s.allOf].some((m) => Array.isArray(m) && m.some((x) => '$ref' in x));
+
+/**
+ * Every schema property and parameter without a description of its own gets the sentence of its
+ * name from `FIELD_DOCS` / `PARAM_DOCS` (fields that mean the same wherever they appear: each
+ * sentence ships once). A `$ref` is described by its component, a nested object by itself.
+ * Examples are values, left as they are.
+ */
+function describeFields(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(describeFields);
+  if (!isJson(node)) return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'example' || key === 'examples' || key === 'default') out[key] = value;
+    else if (key !== 'properties' || !isJson(value)) out[key] = describeFields(value);
+    else {
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, p]) => {
+          const prop = describeFields(p) as Json;
+          const text = FIELD_DOCS[name];
+          const fill = text && !prop.description && !refers(prop) && prop.type !== 'object';
+          return [name, fill ? { ...prop, description: text } : prop];
+        }),
+      );
+    }
+  }
+  const text = typeof out.in === 'string' && typeof out.name === 'string' ? PARAM_DOCS[out.name] : undefined;
+  if (text && !out.description) out.description = text;
+  return out;
+}
+
 /**
  * The document with `x-d1-bookmark` on every operation: one request header parameter and one
  * response header, each a component every operation and every response refers to (the session
- * middleware handles the header for every route, so it is declared here, not route by route).
+ * middleware handles the header for every route, so it is declared here, not route by route);
+ * and the shared field descriptions filled in (`describeFields`).
  */
 export function withBookmarkHeader<D extends { paths?: object; components?: object }>(doc: D): D {
   const ref = { $ref: '#/components/parameters/D1Bookmark' };
@@ -113,7 +154,7 @@ export function withBookmarkHeader<D extends { paths?: object; components?: obje
     ]),
   );
   const components = (doc.components ?? {}) as Json;
-  return {
+  return describeFields({
     ...doc,
     paths,
     components: {
@@ -136,5 +177,5 @@ export function withBookmarkHeader<D extends { paths?: object; components?: obje
         },
       },
     },
-  };
+  }) as D;
 }

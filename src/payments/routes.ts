@@ -83,7 +83,10 @@ const webhook = createRoute({
   }),
   request: {
     headers: z.object({
-      'paddle-signature': z.string().optional().openapi({ example: 'ts=1740993303;h1=1de5e98a…' }),
+      'paddle-signature': z
+        .string()
+        .optional()
+        .openapi({ example: 'ts=1740993303;h1=1de5e98a…', description: "Paddle's signature of the body." }),
     }),
     // A plain JSON Schema, not zod: no validator may consume the body before its bytes are verified.
     body: { required: true, content: { 'application/json': { schema: webhookBodyDoc } } },

@@ -25,8 +25,8 @@ export const publicTrainerOut = z
     session_duration_minutes: z.number().int(),
     min_notice_minutes: z.number().int(),
     booking_horizon_days: z.number().int(),
-    brand_color: z.string().openapi({ description: "'#rrggbb', or '' for the default colour." }),
-    photo_url: z.string().openapi({ description: "An https URL, or '' for none." }),
+    brand_color: z.string(),
+    photo_url: z.string(),
     bio: z.string().openapi({ description: 'Plain text; render it as text, line breaks kept.' }),
     packages: z.array(
       z.object({

@@ -5,6 +5,8 @@ import type { FieldErrors } from '../lib/problem';
 import { singleLine } from '../lib/text';
 import * as z from '../lib/zod';
 
+const WALL = "Wall-clock time in the trainer's zone (HH:MM[:SS]).";
+
 const wallTime = (allowEndOfDay: boolean) =>
   z
     .string()
@@ -19,7 +21,10 @@ const wallTime = (allowEndOfDay: boolean) =>
       }
       return t;
     })
-    .openapi({ type: 'string', example: '09:00:00' });
+    .openapi({ type: 'string', example: '09:00:00', description: WALL });
+
+/** A wall-clock time as answers give it. */
+const wallOut = z.string().openapi({ description: WALL });
 
 export const dateField = z.string().refine(isValidDate, DATE).openapi({ example: '2025-01-15' });
 
@@ -46,8 +51,8 @@ export const slotOut = z
   .object({
     id: z.number().int(),
     day_of_week: z.number().int(),
-    start_time: z.string(),
-    end_time: z.string(),
+    start_time: wallOut,
+    end_time: wallOut,
     is_active: z.boolean(),
   })
   .openapi('AvailabilitySlot');
@@ -125,7 +130,7 @@ export const breakOut = z
     start_date: z.string(),
     end_date: z.string(),
     start_time: z.string().nullable().openapi({ description: 'null: the whole of each day' }),
-    end_time: z.string().nullable(),
+    end_time: wallOut.nullable(),
     reason: z.string(),
   })
   .openapi('TrainerBreak');
@@ -173,7 +178,7 @@ export const overrideOut = z
   .object({
     id: z.number().int(),
     date: z.string(),
-    windows: z.array(z.object({ start_time: z.string(), end_time: z.string() })),
+    windows: z.array(z.object({ start_time: wallOut, end_time: wallOut })),
     reason: z.string(),
   })
   .openapi('AvailabilityOverride', {
@@ -218,12 +223,12 @@ export const slotSchema = z.object({ start_time: z.string(), end_time: z.string(
 /** A class session as the availability lists it (one D1 statement with the slots). */
 export const classOfferSchema = z
   .object({
-    class_session: z.number().int().openapi({ description: "The class session's id." }),
-    service: z.number().int().openapi({ description: 'The class service.' }),
+    class_session: z.number().int(),
+    service: z.number().int(),
     name: z.string().openapi({ description: "The service's name.", example: 'Bootcamp' }),
     start_time: z.string(),
     end_time: z.string(),
-    capacity: z.number().int().openapi({ description: 'Places in the session.' }),
+    capacity: z.number().int(),
     spots_left: z.number().int().openapi({
       description: 'capacity less the pending and confirmed places (waitlisted ones hold none); never below 0.',
     }),

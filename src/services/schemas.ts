@@ -46,8 +46,8 @@ const serviceFields = {
       'Places per session: 1 (the default) is a private session; more makes it a class, scheduled with /api/class-sessions/ and booked by place.',
     example: 1,
   }),
-  is_public: z.boolean().openapi({ description: 'Listed on the public booking page (when active).' }),
-  position: z.number().int().min(0).max(100_000).openapi({ description: 'Lists sort by position, then id.' }),
+  is_public: z.boolean(),
+  position: z.number().int().min(0).max(100_000),
   is_active: z
     .boolean()
     .openapi({ description: 'false archives the service: it is no longer offered; its bookings keep it.' }),

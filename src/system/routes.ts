@@ -34,7 +34,12 @@ const index = createRoute({
   summary: 'The API areas and where the documentation lives',
   responses: {
     200: jsonResponse(
-      z.object({ name: z.string(), areas: z.record(z.string(), z.string()), docs: z.string(), openapi: z.string() }),
+      z.object({
+        name: z.string(),
+        areas: z.record(z.string(), z.string()).openapi({ description: 'Each area and its URL.' }),
+        docs: z.string(),
+        openapi: z.string(),
+      }),
       'Index',
     ),
   },

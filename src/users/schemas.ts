@@ -124,7 +124,9 @@ export const profileUpdateBody = z
     last_name: nameField,
     phone: phoneField,
     ...trainerSettingsFields,
-    trainer: trainerSettingsSchema.optional(),
+    trainer: trainerSettingsSchema
+      .optional()
+      .openapi({ description: 'The trainer settings, nested (the same as sent flat).' }),
   })
   .partial()
   .openapi('ProfileUpdateRequest', {
@@ -166,7 +168,9 @@ export const userOut = z
     is_client: z.boolean(),
     is_staff: z.boolean(),
     email_verified: z.boolean(),
-    trainer: trainerOut.nullable(),
+    trainer: trainerOut
+      .nullable()
+      .openapi({ description: "The trainer's profile and settings; null for a user who is not a trainer." }),
   })
   .openapi('User');
 export type UserOut = z.infer<typeof userOut>;
@@ -188,5 +192,7 @@ export const profileOut = userOut
   .openapi('Profile');
 export type ProfileOut = z.infer<typeof profileOut>;
 
-export const authOut = z.object({ token: z.string(), user: userOut }).openapi('AuthResponse');
+export const authOut = z
+  .object({ token: z.string(), user: userOut.openapi({ description: 'The signed-in user.' }) })
+  .openapi('AuthResponse');
 export const tokenOut = z.object({ token: z.string() }).openapi('TokenResponse');
