@@ -4,6 +4,13 @@ import { createHmac } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+export function base32(bytes: Uint8Array): string {
+  const bits = [...bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
+  let out = '';
+  for (let i = 0; i < bits.length; i += 5) out += ALPHABET[Number.parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
+  return out;
+}
+
 export function fromBase32(text: string): Buffer {
   const bits = [...text.replace(/[\s=]/g, '').toUpperCase()]
     .map((ch) => {
