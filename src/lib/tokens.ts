@@ -1,6 +1,14 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 export const TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
+
+/** The shortest JWT_SECRET the Worker uses (lib/config.ts). */
+export const MIN_JWT_SECRET_LENGTH = 32;
+/**
+ * The secret used only when ENVIRONMENT=development (npm run dev) and no JWT_SECRET is set, so a
+ * fresh clone runs with no secrets. Here (not in config.ts) so scripts/admin-create.mjs seals with it too.
+ */
+export const DEV_JWT_SECRET = 'trainerhub-dev-only-secret-never-used-in-production';
 const ALG = 'HS256';
 
 // The HMAC key of a secret, imported once per isolate rather than on every request.
