@@ -13,10 +13,8 @@ import {
   otpauthUri,
   recoveryCodeHash,
   sealText,
+  TOTP_SEAL_PURPOSE,
 } from '../src/lib/tokens.ts';
-
-/** The TOTP secret's sealText purpose (src/users/two-factor.ts TOTP_PURPOSE). */
-const TOTP_PURPOSE = 'totp';
 
 /** JWT_SECRET from a .dev.vars file (the one `wrangler dev` reads), or ''. */
 function devVarsSecret(root) {
@@ -60,7 +58,7 @@ export async function enrolment(email, sealKey) {
   const secret = newTotpSecret();
   const codes = newRecoveryCodes();
   const user = `(SELECT id FROM users WHERE email = ${quote(email)})`;
-  const sealed = await sealText(sealKey, TOTP_PURPOSE, secret);
+  const sealed = await sealText(sealKey, TOTP_SEAL_PURPOSE, secret);
   const hashes = await Promise.all(codes.map((code) => recoveryCodeHash(code)));
   const sql = `UPDATE users SET totp_secret = ${quote(sealed)}, totp_pending_secret = NULL, totp_last_step = NULL WHERE email = ${quote(email)};
 DELETE FROM recovery_codes WHERE user_id = ${user};

@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { randomBytes } from 'node:crypto';
-import { sealText } from '../src/lib/tokens';
+import { sealText, TOTP_SEAL_PURPOSE } from '../src/lib/tokens';
 import { api, PASSWORD } from './helpers';
 import { base32, totpAt } from './totp';
 
@@ -36,7 +36,7 @@ const staffSecrets = new Map<string, { secret: string; used: number }>();
 export async function registerStaff(email: string, opts: { enrol?: boolean } = {}) {
   const user = await registerAs(email, { is_client: true, first_name: 'Sam', last_name: 'Staff' });
   const totpSecret = base32(randomBytes(20));
-  const sealed = opts.enrol === false ? null : await sealText(env.JWT_SECRET as string, 'totp', totpSecret);
+  const sealed = opts.enrol === false ? null : await sealText(env.JWT_SECRET as string, TOTP_SEAL_PURPOSE, totpSecret);
   await env.DB.prepare('UPDATE users SET is_staff = 1, totp_secret = ? WHERE id = ?').bind(sealed, user.userId).run();
   if (sealed) staffSecrets.set(email, { secret: totpSecret, used: 0 });
   return { ...user, totpSecret };

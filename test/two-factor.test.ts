@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { sealText } from '../src/lib/tokens';
+import { sealText, TOTP_SEAL_PURPOSE } from '../src/lib/tokens';
 import { api, PASSWORD, registerTrainer } from './helpers';
 import { codeForStep, secretOfUri, stepAt, totpAt } from './totp';
 
@@ -41,7 +41,7 @@ describe('TOTP (RFC 6238)', () => {
     const trainer = await registerTrainer();
     // The appendix's secret is the ASCII text "12345678901234567890"; stored as the app stores one.
     const vectorSecret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-    const sealed = await sealText(env.JWT_SECRET as string, 'totp', vectorSecret);
+    const sealed = await sealText(env.JWT_SECRET as string, TOTP_SEAL_PURPOSE, vectorSecret);
     await env.DB.prepare('UPDATE users SET totp_secret = ? WHERE email = ?').bind(sealed, trainer.email).run();
     const vectors: [number, string][] = [
       [59, '94287082'],

@@ -211,6 +211,8 @@ export const TOTP_STEP_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 export const TOTP_ISSUER = 'TrainerHub';
 export const RECOVERY_CODE_COUNT = 10;
+/** The sealText purpose of stored TOTP secrets (the Worker and scripts/admin-create.mjs). */
+export const TOTP_SEAL_PURPOSE = 'totp';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 

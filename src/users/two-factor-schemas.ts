@@ -23,8 +23,11 @@ export const recoveryCodeField = z
 const passwordField = z.string().min(1).max(128).openapi({ description: 'The account password.' });
 
 /** The login body: email and password, plus the second factor once two-factor sign-in is on. */
-export const twoFactorLoginBody = loginBody
-  .extend({
+// A new object over the same fields (not `.extend`, which the document would write as an allOf
+// of the base schema of the same name, referring to itself).
+export const twoFactorLoginBody = z
+  .object({
+    ...loginBody.shape,
     otp: otpField
       .optional()
       .openapi({ description: `${OTP} Required once two-factor sign-in is on (else 401 \`otp_required\`).` }),

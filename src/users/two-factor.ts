@@ -24,11 +24,9 @@ import {
   otpauthUri,
   recoveryCodeHash,
   sealText,
+  TOTP_SEAL_PURPOSE,
   totpMatch,
 } from '../lib/tokens';
-
-/** The sealText purpose of stored TOTP secrets (scripts/admin-create.mjs seals with the same). */
-export const TOTP_PURPOSE = 'totp';
 
 /** What a second-factor step sends: a 6-digit code, or one of the recovery codes. */
 export interface SecondFactor {
@@ -45,7 +43,7 @@ export const factorOfText = (text: string): SecondFactor => {
 };
 
 async function acceptCode(secret: string, sealed: string, code: string, now: string, lastStep: number | null) {
-  const shared = await openText(secret, TOTP_PURPOSE, sealed);
+  const shared = await openText(secret, TOTP_SEAL_PURPOSE, sealed);
   if (!shared) return null;
   return totpMatch(shared, code, now, lastStep);
 }
@@ -162,7 +160,7 @@ export async function startEnrolment(db: Db, secret: string, user: User, now: st
   const shared = newTotpSecret();
   await db
     .update(users)
-    .set({ totpPendingSecret: await sealText(secret, TOTP_PURPOSE, shared), updatedAt: now })
+    .set({ totpPendingSecret: await sealText(secret, TOTP_SEAL_PURPOSE, shared), updatedAt: now })
     .where(eq(users.id, user.id));
   return { secret: shared, otpauth_uri: otpauthUri(shared, user.email) };
 }
@@ -170,7 +168,7 @@ export async function startEnrolment(db: Db, secret: string, user: User, now: st
 /** The pending secret of `user` in the clear, with its URI, or null when none is pending. */
 export async function pendingEnrolment(secret: string, user: User) {
   if (!user.totpPendingSecret) return null;
-  const shared = await openText(secret, TOTP_PURPOSE, user.totpPendingSecret);
+  const shared = await openText(secret, TOTP_SEAL_PURPOSE, user.totpPendingSecret);
   return shared ? { secret: shared, otpauth_uri: otpauthUri(shared, user.email) } : null;
 }
 
