@@ -3,12 +3,17 @@
 // migrations are applied first) or, with --remote, in the deployed one. Staff are never made
 // through the public API. The password comes from ADMIN_PASSWORD, else a hidden prompt on a TTY;
 // it is set on the user (an existing user's API tokens and console sessions are revoked).
+// It also enrols two-factor sign-in (TOTP) for the user, replacing any earlier enrolment: it
+// prints the otpauth:// URI with a QR code for an authenticator app and ten recovery codes, once.
+// The secret is sealed with the Worker's JWT_SECRET (scripts/two-factor.mjs says which one), so
+// --remote needs JWT_SECRET in the environment.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from './password-hash.mjs';
+import { enrolment, enrolmentText, workerSecret } from './two-factor.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const USAGE = 'usage: npm run admin:create -- --email <email> [--remote] [--persist-to <dir>]';
@@ -89,7 +94,11 @@ function wrangler(args) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+// Before anything is asked or written: without the Worker's secret the enrolment could not be opened.
+const key = workerSecret(ROOT, args.remote);
+if (key.error) fail(key.error);
 const password = await readPassword(args.email);
+const totp = await enrolment(args.email, key.secret);
 const quote = (text) => `'${text.replace(/'/g, "''")}'`;
 const email = quote(args.email);
 const now = quote(new Date().toISOString());
@@ -99,7 +108,7 @@ const sql = `INSERT INTO users (email, password_hash, is_staff, is_active, creat
 DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = ${email});
 DELETE FROM admin_sessions WHERE user_id = (SELECT id FROM users WHERE email = ${email});
 DELETE FROM login_attempts WHERE email = ${email};
-`;
+${totp.sql}`;
 
 const target = args.remote ? ['--remote'] : ['--local', ...(args.persistTo ? ['--persist-to', args.persistTo] : [])];
 // stdin is not a terminal for wrangler here, so it applies without asking.
@@ -114,4 +123,7 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`Staff user ${args.email} is ready: sign in at /admin/ (${args.remote ? 'deployed' : 'local'} database).`);
+console.log(enrolmentText(totp));
+console.log(
+  `Staff user ${args.email} is ready: sign in at /admin/ with the password and a code from the app (${args.remote ? 'deployed' : 'local'} database).`,
+);

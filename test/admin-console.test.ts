@@ -1,49 +1,12 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { auditRows, registerAs, registerStaff } from './admin-helpers';
+import { auditRows, cookieOf, csrfIn, page, registerAs, registerStaff, signInConsole } from './admin-helpers';
 import { api, at, book, futureDay, PASSWORD, setupTrainer, uniqueEmail, until } from './helpers';
+import { totpAt } from './totp';
 
-type Reply = { status: number; headers: Headers; text: string };
-
-/** A browser's request to the console: cookies by hand, forms url-encoded, redirects not followed. */
-async function page(
-  method: string,
-  path: string,
-  opts: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.cookie) headers.Cookie = opts.cookie;
-  let body: string | undefined;
-  if (opts.form) {
-    body = new URLSearchParams(opts.form).toString();
-    headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  }
-  const res = await exports.default.fetch(
-    new Request(`http://example.com${path}`, { method, headers, body, redirect: 'manual' }),
-  );
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-const cookieOf = (reply: Reply, name: string) => {
-  const line = reply.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
-  return line ? { line, pair: line.split(';')[0] ?? '', value: line.slice(name.length + 1).split(';')[0] ?? '' } : null;
-};
-const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-
-/** The login form, then the login: the console session cookie and the page's CSRF token. */
-async function signIn(email: string, password = PASSWORD) {
-  const form = await page('GET', '/admin/login');
-  const pre = cookieOf(form, 'th_admin_login')?.pair ?? '';
-  const res = await page('POST', '/admin/login', {
-    cookie: pre,
-    form: { csrf: csrfIn(form.text), email, password, next: '/admin/' },
-  });
-  const session = cookieOf(res, 'th_admin');
-  const cookie = session?.pair ?? '';
-  const home = cookie ? await page('GET', '/admin/', { cookie }) : null;
-  return { res, pre, cookie, session, csrf: home ? csrfIn(home.text) : '' };
-}
+/** The login form, the password, the code: the console session cookie and the page's CSRF token. */
+const signIn = (email: string, password = PASSWORD) => signInConsole(email, password);
 
 const staffUser = async () => registerStaff(uniqueEmail('staff'));
 const clientOf = async (token: string) =>
@@ -109,13 +72,23 @@ describe('staff console sign-in', () => {
     });
     expect(forged.status).toBe(403);
     expect(cookieOf(forged, 'th_admin')).toBeNull();
-    // The real login, with the chosen session value still sent: a fresh session id.
+    // The real login, with the chosen session value still sent: the password alone makes no
+    // session; the code step then gives a fresh session id.
     const res = await page('POST', '/admin/login', {
       cookie: `th_admin=${chosen}; ${pre?.pair}`,
       form: { csrf: csrfIn(form.text), email: staff.email, password: PASSWORD, next: '/admin/' },
     });
     expect(res.status).toBe(303);
-    const session = cookieOf(res, 'th_admin');
+    expect(res.headers.get('Location')).toBe('/admin/login/code');
+    expect(cookieOf(res, 'th_admin')).toBeNull();
+    const pending = cookieOf(res, 'th_admin_2fa')?.pair ?? '';
+    const codeForm = await page('GET', '/admin/login/code', { cookie: `th_admin=${chosen}; ${pending}` });
+    const done = await page('POST', '/admin/login/code', {
+      cookie: `th_admin=${chosen}; ${pending}`,
+      form: { csrf: csrfIn(codeForm.text), code: totpAt(staff.totpSecret), next: '/admin/' },
+    });
+    expect(done.status).toBe(303);
+    const session = cookieOf(done, 'th_admin');
     expect(session?.value).toBeTruthy();
     expect(session?.value).not.toBe(chosen);
     expect((await page('GET', '/admin/', { cookie: session?.pair ?? '' })).status).toBe(200);
@@ -129,7 +102,14 @@ describe('staff console sign-in', () => {
       cookie: `${session?.pair}; ${pre?.pair}`,
       form: { csrf: csrfIn(again.text), email: staff.email, password: PASSWORD, next: '/admin/' },
     });
-    const renewed = cookieOf(second, 'th_admin');
+    const pendingAgain = cookieOf(second, 'th_admin_2fa')?.pair ?? '';
+    const codeAgain = await page('GET', '/admin/login/code', { cookie: pendingAgain });
+    const secondDone = await page('POST', '/admin/login/code', {
+      cookie: `${session?.pair}; ${pendingAgain}`,
+      // The code of the next 30 seconds: the current one was used above.
+      form: { csrf: csrfIn(codeAgain.text), code: totpAt(staff.totpSecret, Date.now(), 1), next: '/admin/' },
+    });
+    const renewed = cookieOf(secondDone, 'th_admin');
     expect(renewed?.value).not.toBe(session?.value);
     expect((await page('GET', '/admin/', { cookie: renewed?.pair ?? '' })).status).toBe(200);
     expect((await page('GET', '/admin/', { cookie: session?.pair ?? '' })).status).toBe(303);

@@ -13,6 +13,21 @@ import {
   uniqueEmail,
   verifyEmailOf,
 } from './helpers';
+import { totpAt } from './totp';
+
+/** A trainer with a pending two-factor setup, and one with it on (its secret). */
+async function twoFactorTrainers() {
+  const pending = await registerTrainer();
+  await api('POST', '/api/users/2fa/setup/', { token: pending.token, body: { password: PASSWORD } });
+  const on = await registerTrainer();
+  const setup = await api<{ secret: string }>('POST', '/api/users/2fa/setup/', {
+    token: on.token,
+    body: { password: PASSWORD },
+  });
+  await api('POST', '/api/users/2fa/enable/', { token: on.token, body: { code: totpAt(setup.body.secret) } });
+  // A code five steps away: never accepted, so each call is a wrong code counted by the lockout.
+  return { pending, on, wrong: totpAt(setup.body.secret, Date.now(), 5) };
+}
 
 /** A client address no other test uses (documentation range, random). */
 const freshIp = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
@@ -163,12 +178,23 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
     const manage = randomToken();
     const member = await verifiedClientUser();
     const feed = new URL((await api<{ url: string }>('GET', '/api/calendar/feed/', { token })).body.url).pathname;
+    const twoFactor = await twoFactorTrainers();
     // How to call each limited operation from one address; each is driven until it answers 429.
     const drivers: Record<string, (ip: string) => Promise<Reply>> = {
       'POST /api/users/register': (ip) => register(ip),
       'POST /api/users/login': (ip) =>
         api('POST', '/api/users/login/', { headers: from(ip), body: { email: `${ip}@example.com`, password: 'nope' } }),
       'POST /api/users/resend-verification': () => api('POST', '/api/users/resend-verification/', { token }),
+      // Wrong codes count toward the login lockout of the account.
+      'POST /api/users/2fa/enable': () =>
+        api('POST', '/api/users/2fa/enable/', { token: twoFactor.pending.token, body: { code: '000000' } }),
+      'POST /api/users/2fa/disable': () =>
+        api('POST', '/api/users/2fa/disable/', {
+          token: twoFactor.on.token,
+          body: { password: PASSWORD, code: twoFactor.wrong },
+        }),
+      'POST /api/users/2fa/recovery-codes': () =>
+        api('POST', '/api/users/2fa/recovery-codes/', { token: twoFactor.on.token, body: { code: twoFactor.wrong } }),
       'GET /api/public/trainers/{slug}/availability': (ip) =>
         api('GET', `/api/public/trainers/${t.slug}/availability/`, { headers: from(ip) }),
       'POST /api/public/trainers/{slug}/bookings': (ip) =>

@@ -1,54 +1,31 @@
 // The staff console at /admin/: HTML pages over the same admin services as /api/admin/. It signs
 // in with its own cookie (never an API token), checks a CSRF token on every POST, and sends a
 // strict CSP (no script; the one stylesheet under a nonce) with X-Frame-Options: DENY.
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { User } from '../db/schema';
 import { isoNow } from '../lib/clock';
-import { type Bindings, jwtSecretOf } from '../lib/config';
-import type { AppEnv } from '../lib/context';
-import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
+import { NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, invalid, zodFieldErrors } from '../lib/problem';
-import { loginBody } from '../users/schemas';
+import {
+  type C,
+  type ConsoleEnv,
+  formOf,
+  LOGIN_PATH,
+  message,
+  render,
+  SESSION_COOKIE,
+  SIGN_IN_PATHS,
+} from './console-kit';
 import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
-import { DetailPage, type Frame, HomePage, ListPage, LoginPage, MessagePage } from './pages';
+import { DetailPage, HomePage, ListPage } from './pages';
 import { listQuerySchema, patchSchema } from './schemas';
 import * as admin from './service';
-import {
-  CONSOLE_SESSION_SECONDS,
-  csrfFor,
-  csrfMatches,
-  isLoginToken,
-  newLoginToken,
-  sessionUser,
-  signIn,
-  signOut,
-} from './session';
-
-type ConsoleEnv = {
-  Bindings: Bindings;
-  Variables: AppEnv['Variables'] & { staff: User; session: string; frame: Frame };
-};
-type C = Context<ConsoleEnv>;
-
-const SESSION_COOKIE = 'th_admin';
-const LOGIN_COOKIE = 'th_admin_login';
-const COOKIE = { httpOnly: true, secure: true, sameSite: 'Strict', path: '/admin' } as const;
-const LOGIN_PATH = '/admin/login';
-
-const render = (c: C, node: Child, status: ContentfulStatusCode = 200) => c.html(document(node), status);
-
-const message = (c: C, status: ContentfulStatusCode, title: string, text: string) =>
-  render(c, <MessagePage nonce={nonceOf(c)} frame={c.get('frame')} title={title} message={text} />, status);
-
-/** Where to go after login: a console path of ours, never another site. */
-const safeNext = (value: unknown) =>
-  typeof value === 'string' && /^\/admin\/[\w\-/.?=&%]*$/.test(value) && !value.includes('//') ? value : '/admin/';
+import { csrfFor, csrfMatches, sessionUser } from './session';
+import { signInRouter } from './sign-in';
 
 /** No script; only the one stylesheet, under this response's nonce; never framed, never cached. */
 const consoleHeaders = securityHeaders(
@@ -70,10 +47,13 @@ const noStore = createMiddleware<ConsoleEnv>(async (c, next) => {
 
 const limitBody = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('Form too large.', 413) });
 
-/** Every page but the login needs a console session of an active staff user; every POST a CSRF token. */
+/**
+ * Every page but the sign-in's needs a console session of an active staff user; every POST a
+ * CSRF token. (A session exists only after the second factor: see sign-in.tsx.)
+ */
 const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
   const path = c.req.path.replace(/\/+$/, '');
-  if (path === LOGIN_PATH) return next();
+  if (SIGN_IN_PATHS.has(path)) return next();
   const token = getCookie(c, SESSION_COOKIE);
   const user = await sessionUser(c.var.db, token, isoNow(c.var.clock));
   if (!token || !user) {
@@ -91,70 +71,6 @@ const requireStaff = createMiddleware<ConsoleEnv>(async (c, next) => {
   }
   await next();
 });
-
-// ---- signing in and out ----------------------------------------------------------------
-
-async function loginForm(c: C, status: ContentfulStatusCode = 200, error?: string, email?: string) {
-  if (
-    c.req.method === 'GET' &&
-    (await sessionUser(c.var.db, getCookie(c, SESSION_COOKIE), isoNow(c.var.clock)))?.isStaff
-  ) {
-    return c.redirect('/admin/', 303);
-  }
-  const secret = jwtSecretOf(c.var.config);
-  const brought = getCookie(c, LOGIN_COOKIE);
-  let pre = brought && (await isLoginToken(secret, brought)) ? brought : undefined;
-  if (!pre) {
-    // A pre-login cookie of our own (never a value the client brought), so that the login form
-    // carries a CSRF token too.
-    pre = await newLoginToken(secret);
-    setCookie(c, LOGIN_COOKIE, pre, { ...COOKIE, maxAge: 3600 });
-  }
-  const next = safeNext(c.req.query('next') ?? (await formOf(c)).next);
-  return render(
-    c,
-    <LoginPage nonce={nonceOf(c)} csrf={await csrfFor(pre)} next={next} error={error} email={email} />,
-    status,
-  );
-}
-
-const formOf = async (c: C): Promise<Record<string, string>> => {
-  if (c.req.method !== 'POST') return {};
-  const body = await c.req.parseBody();
-  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
-};
-
-async function login(c: C) {
-  const form = await formOf(c);
-  const pre = getCookie(c, LOGIN_COOKIE);
-  if (!(await isLoginToken(jwtSecretOf(c.var.config), pre)) || !(await csrfMatches(pre, form.csrf))) {
-    return message(c, 403, 'Forbidden', 'This form is out of date; reload the login page and try again.');
-  }
-  const parsed = loginBody.safeParse({ email: form.email, password: form.password });
-  if (!parsed.success) return loginForm(c, 400, 'Enter your email and password.', form.email);
-  try {
-    const ip = c.req.header('CF-Connecting-IP') ?? null;
-    const { token } = await signIn(c.var.db, parsed.data.email, parsed.data.password, ip, isoNow(c.var.clock));
-    // Always a fresh session id: whatever session cookie the browser had is ended, never reused.
-    const previous = getCookie(c, SESSION_COOKIE);
-    if (previous) await signOut(c.var.db, previous);
-    setCookie(c, SESSION_COOKIE, token, { ...COOKIE, maxAge: CONSOLE_SESSION_SECONDS });
-    deleteCookie(c, LOGIN_COOKIE, COOKIE);
-    return c.redirect(safeNext(form.next), 303);
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    for (const [name, value] of Object.entries(err.extra.headers ?? {})) {
-      if (name === 'Retry-After') c.header(name, value);
-    }
-    return loginForm(c, err.status, err.detail, parsed.data.email);
-  }
-}
-
-async function logout(c: C) {
-  await signOut(c.var.db, c.get('session'));
-  deleteCookie(c, SESSION_COOKIE, COOKIE);
-  return c.redirect(LOGIN_PATH, 303);
-}
 
 // ---- models ----------------------------------------------------------------------------
 
@@ -304,9 +220,7 @@ const remove = (c: C) =>
 
 export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
   .use('/admin/*', consoleHeaders, noStore, limitBody, requireStaff)
-  .get(LOGIN_PATH, (c) => loginForm(c))
-  .post(LOGIN_PATH, login)
-  .post('/admin/logout', logout)
+  .route('/', signInRouter)
   .get('/admin', async (c) => render(c, <HomePage frame={c.get('frame')} counts={await admin.countAll(c.var.db)} />))
   .get('/admin/:model', list)
   .get('/admin/:model/:id', detail)

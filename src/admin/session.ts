@@ -1,14 +1,26 @@
 // Staff console sign-in: a random token in an HttpOnly cookie on /admin, stored only as its
 // SHA-256, 12 hours from login. It is a separate credential from API tokens: the API never reads
-// this cookie and the console never reads an Authorization header.
+// this cookie and the console never reads an Authorization header. Sign-in takes two steps: the
+// password step creates no session, only a short-lived signed cookie naming the user (`newPendingToken`);
+// the second factor (a TOTP code or a recovery code, or enrolling an app when the staff user has
+// none yet) turns it into a session. Staff never reach the console on a password alone.
 import { and, eq, gt, lt } from 'drizzle-orm';
 import { adminSessions, type User, users } from '../db/schema';
 import type { Db } from '../lib/db';
-import { forbidden } from '../lib/problem';
+import { ApiError, forbidden } from '../lib/problem';
 import { clearLoginFailures } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
 import { base64url, hmacSha256, randomToken, sameText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
+import {
+  checkSecondFactor,
+  confirmEnrolment,
+  factorOfText,
+  hasTwoFactor,
+  pendingEnrolment,
+  startEnrolment,
+  withLockout,
+} from '../users/two-factor';
 
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
@@ -44,25 +56,65 @@ export async function csrfMatches(token: string | undefined, sent: unknown): Pro
   return sameText(await csrfFor(token), sent);
 }
 
+/** How long the half-signed-in state (password right, second factor not yet given) lasts. */
+export const TWO_FACTOR_SECONDS = 5 * 60;
+
+const pendingMac = async (secret: string, payload: string) =>
+  base64url(await hmacSha256(secret, `admin-2fa:${payload}`));
+
+/** The signed value of the half-signed-in cookie: `<user id>~<expires at>~<random>~<mac>`. */
+export async function newPendingToken(secret: string, userId: number, now: string): Promise<string> {
+  const payload = `${userId}~${addSeconds(now, TWO_FACTOR_SECONDS)}~${randomToken(16)}`;
+  return `${payload}~${await pendingMac(secret, payload)}`;
+}
+
+/** The user id of a half-signed-in cookie this server issued and that has not expired, else null. */
+export async function pendingUserId(secret: string, value: string | undefined, now: string): Promise<number | null> {
+  const parts = (value ?? '').split('~');
+  if (parts.length !== 4) return null;
+  const [id, expires, random, mac] = parts as [string, string, string, string];
+  if (!sameText(await pendingMac(secret, `${id}~${expires}~${random}`), mac)) return null;
+  return /^\d{1,15}$/.test(id) && expires > now ? Number(id) : null;
+}
+
 /**
- * Email and password → a new console session token, with the API login's lockout: the attempt
- * is reserved before the password is checked (ten in 15 minutes for one email, a hundred for one
- * client address, then 429) and
- * cleared on success. An inactive user fails like a wrong password; the right password of a user
- * who is not staff is a 403.
+ * The password step: email and password (with the API login's lockout: the attempt is reserved
+ * before the password is checked, ten in 15 minutes for one email, a hundred for one client
+ * address, then 429) → the staff user, and whether they must enrol an authenticator app first
+ * (a pending secret is made for them then). No session, and the attempt stays counted until the
+ * second factor is given. An inactive user fails like a wrong password; the right password of a
+ * user who is not staff is a 403.
  */
-export async function signIn(
+export async function passwordStep(
   db: Db,
+  secret: string,
   email: string,
   password: string,
   ip: string | null,
   now: string,
-): Promise<{ token: string; user: User }> {
+): Promise<{ user: User; enrol: boolean }> {
   const { user } = await checkCredentials(db, email, password, ip, now);
   if (!user.isStaff) {
     await Promise.all(clearLoginFailures(db, email, now));
     throw forbidden('This account has no staff access.');
   }
+  if (hasTwoFactor(user)) return { user, enrol: false };
+  if (!(await pendingEnrolment(secret, user))) await startEnrolment(db, secret, user, now);
+  return { user, enrol: true };
+}
+
+/** The active staff user a half-signed-in cookie names, else null. */
+export async function pendingStaff(db: Db, secret: string, value: string | undefined, now: string) {
+  const id = await pendingUserId(secret, value, now);
+  if (id === null) return null;
+  const user = await db.select().from(users).where(eq(users.id, id)).get();
+  return user?.isActive && user.isStaff ? user : null;
+}
+
+const WRONG_CODE = 'That code is not right, or it was used already.';
+
+/** A new console session for `user`, which also forgets the account's failed attempts. */
+async function startSession(db: Db, user: User, now: string): Promise<string> {
   const token = newToken();
   await db.batch([
     db.insert(adminSessions).values({
@@ -71,9 +123,47 @@ export async function signIn(
       expiresAt: addSeconds(now, CONSOLE_SESSION_SECONDS),
     }),
     db.delete(adminSessions).where(lt(adminSessions.expiresAt, now)),
-    ...clearLoginFailures(db, email, now),
+    ...clearLoginFailures(db, user.email, now),
   ]);
-  return { token, user };
+  return token;
+}
+
+/**
+ * The second step: the 6-digit code (or a recovery code) typed into the code page → a new
+ * console session token. A wrong or reused code is a 401 and counts toward the lockout; a locked
+ * account is a 429 even with the right code.
+ */
+export async function codeStep(
+  db: Db,
+  secret: string,
+  user: User,
+  text: string,
+  ip: string | null,
+  now: string,
+): Promise<string> {
+  if (!(await checkSecondFactor(db, secret, user, factorOfText(text), ip, now))) throw new ApiError(401, WRONG_CODE);
+  return startSession(db, user, now);
+}
+
+/**
+ * First sign-in without an authenticator app: the first code of the pending secret turns
+ * two-factor sign-in on → a new session and the ten recovery codes (shown once). Wrong codes
+ * count toward the lockout as on the code page.
+ */
+export async function enrolStep(
+  db: Db,
+  secret: string,
+  user: User,
+  code: string,
+  ip: string | null,
+  now: string,
+): Promise<{ token: string; recoveryCodes: string[] }> {
+  const clean = code.replace(/\s/g, '');
+  const codes = /^\d{6}$/.test(clean)
+    ? await withLockout(db, user.email, ip, now, () => confirmEnrolment(db, secret, user, clean, now))
+    : await withLockout(db, user.email, ip, now, async () => null);
+  if (!codes) throw new ApiError(401, WRONG_CODE);
+  return { token: await startSession(db, user, now), recoveryCodes: codes };
 }
 
 /** The active user of a console session unexpired at `now`, or null. */

@@ -1,4 +1,5 @@
 import { ApiError, type FieldErrors } from './problem';
+import { DEV_JWT_SECRET, MIN_JWT_SECRET_LENGTH } from './tokens';
 import * as z from './zod';
 
 /**
@@ -15,9 +16,6 @@ export type Bindings = Env & {
   TWILIO_ACCOUNT_SID?: string;
   TWILIO_AUTH_TOKEN?: string;
 };
-
-// Used only when ENVIRONMENT=development (npm run dev), so a fresh clone runs with no secrets.
-const DEV_JWT_SECRET = 'trainerhub-dev-only-secret-never-used-in-production';
 
 const text = (fallback: string) =>
   z
@@ -71,7 +69,7 @@ type Settings = {
   PADDLE_CLIENT_TOKEN: string;
 };
 
-export const MIN_JWT_SECRET_LENGTH = 32;
+export { MIN_JWT_SECRET_LENGTH };
 
 /** NOTIFY_PROVIDER left unset: `live` in production (a deploy must really send), `log` elsewhere. */
 const providerOf = (environment: string, chosen: 'log' | 'live' | undefined): 'log' | 'live' =>

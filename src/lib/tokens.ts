@@ -1,4 +1,12 @@
 export const TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
+
+/** The shortest JWT_SECRET the Worker uses (lib/config.ts). */
+export const MIN_JWT_SECRET_LENGTH = 32;
+/**
+ * The secret used only when ENVIRONMENT=development (npm run dev) and no JWT_SECRET is set, so a
+ * fresh clone runs with no secrets. Here (not in config.ts) so scripts/admin-create.mjs seals with it too.
+ */
+export const DEV_JWT_SECRET = 'trainerhub-dev-only-secret-never-used-in-production';
 const ALG = 'HS256';
 // base64url('{"alg":"HS256","typ":"JWT"}'), the protected header of every token signed here.
 const JWT_HEADER = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9';
@@ -224,3 +232,116 @@ export async function openText(secret: string, purpose: string, sealed: string):
     return null;
   }
 }
+
+// ---- two-factor sign-in: TOTP (RFC 6238) and recovery codes --------------------------------
+
+/** TOTP parameters every authenticator app knows: HMAC-SHA-1, 6 digits, 30-second steps. */
+export const TOTP_STEP_SECONDS = 30;
+export const TOTP_DIGITS = 6;
+export const TOTP_ISSUER = 'TrainerHub';
+export const RECOVERY_CODE_COUNT = 10;
+/** The sealText purpose of stored TOTP secrets (the Worker and scripts/admin-create.mjs). */
+export const TOTP_SEAL_PURPOSE = 'totp';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 without padding, as otpauth:// URIs carry secrets. */
+export function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** The bytes of a base32 text (case, spaces and padding ignored), or null when it is not base32. */
+export function fromBase32(text: string): Uint8Array | null {
+  const clean = text.replace(/[\s=]/g, '').toUpperCase();
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of clean) {
+    const index = BASE32.indexOf(ch);
+    if (index < 0) return null;
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return new Uint8Array(out);
+}
+
+/** A new shared secret: 20 random bytes (the HMAC-SHA-1 key length RFC 4226 recommends), base32. */
+export const newTotpSecret = (): string => base32(crypto.getRandomValues(new Uint8Array(20)));
+
+/** The 30-second step an instant falls in (seconds since the Unix epoch / 30). */
+export const totpStep = (now: string): number => Math.floor(Date.parse(now) / 1000 / TOTP_STEP_SECONDS);
+
+/** The code of one step (RFC 4226 HOTP over the step counter, dynamic truncation, 6 digits). */
+export async function totpCode(secret: string, step: number): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    fromBase32(secret) ?? new Uint8Array(0),
+    { name: 'HMAC', hash: 'SHA-1' },
+    false,
+    ['sign'],
+  );
+  const counter = new Uint8Array(8);
+  new DataView(counter.buffer).setBigUint64(0, BigInt(step));
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, counter));
+  const offset = (mac[19] ?? 0) & 0x0f;
+  const binary = new DataView(mac.buffer).getUint32(offset) & 0x7fffffff;
+  return String(binary % 10 ** TOTP_DIGITS).padStart(TOTP_DIGITS, '0');
+}
+
+/**
+ * The step a code is right for: the previous, current or next step of `now` (clocks drift and
+ * people type slowly), and only a step after `lastStep`, so a code is never accepted twice. The
+ * caller must still store the step with a guard (`totp_last_step < step`) in the same statement.
+ */
+export async function totpMatch(
+  secret: string,
+  code: string,
+  now: string,
+  lastStep: number | null,
+): Promise<number | null> {
+  if (!/^\d{6}$/.test(code)) return null;
+  const current = totpStep(now);
+  let found: number | null = null;
+  for (const step of [current - 1, current, current + 1]) {
+    if (lastStep !== null && step <= lastStep) continue;
+    // Every candidate is computed and compared, whichever matches, so the time says nothing.
+    if (sameText(await totpCode(secret, step), code) && found === null) found = step;
+  }
+  return found;
+}
+
+/** The otpauth:// URI authenticator apps read (from a QR code or typed in): issuer TrainerHub, label the email. */
+export function otpauthUri(secret: string, email: string): string {
+  const label = `${encodeURIComponent(TOTP_ISSUER)}:${encodeURIComponent(email)}`;
+  const query = `secret=${secret}&issuer=${encodeURIComponent(TOTP_ISSUER)}&algorithm=SHA1&digits=${TOTP_DIGITS}&period=${TOTP_STEP_SECONDS}`;
+  return `otpauth://totp/${label}?${query}`;
+}
+
+/** Ten one-time recovery codes, `xxxxx-xxxxx` of 50 random bits each (base32, lower case). */
+export const newRecoveryCodes = (): string[] =>
+  Array.from({ length: RECOVERY_CODE_COUNT }, () => {
+    const text = base32(crypto.getRandomValues(new Uint8Array(7)))
+      .slice(0, 10)
+      .toLowerCase();
+    return `${text.slice(0, 5)}-${text.slice(5)}`;
+  });
+
+/** What is stored of a recovery code: the SHA-256 of its normalised text (case, spaces and dashes ignored). */
+export const recoveryCodeHash = (code: string): Promise<string> =>
+  sha256Hex(`recovery:${code.replace(/[\s-]/g, '').toLowerCase()}`);

@@ -7,16 +7,10 @@ import { authenticated, jsonBody, jsonResponse, problems, rateLimited } from '..
 import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import * as z from '../lib/zod';
-import {
-  authOut,
-  changePasswordBody,
-  loginBody,
-  profileOut,
-  profileUpdateBody,
-  registerBody,
-  tokenOut,
-} from './schemas';
+import { authOut, changePasswordBody, profileOut, profileUpdateBody, registerBody, tokenOut } from './schemas';
 import * as users from './service';
+import { twoFactorRouter } from './two-factor-routes';
+import { twoFactorLoginBody } from './two-factor-schemas';
 import { mailVerificationLink, verifyEmail } from './verification';
 
 const tags = ['users'];
@@ -39,8 +33,10 @@ const login = createRoute({
   method: 'post',
   path: '/api/users/login',
   tags,
-  summary: 'Exchange email and password for a token',
-  request: jsonBody(loginBody),
+  summary: 'Exchange email and password (and the 6-digit code, once two-factor sign-in is on) for a token',
+  description:
+    'With two-factor sign-in on (`/api/users/2fa/`), the right password without `otp` or `recovery_code` answers 401 with `code: "otp_required"` and no token; a wrong or reused code answers 401 `invalid_otp`. Wrong passwords and wrong codes count toward the same lockout (429 with `Retry-After`).',
+  request: jsonBody(twoFactorLoginBody),
   responses: {
     200: jsonResponse(authOut, 'Signed in'),
     ...problems(400, 401),
@@ -151,10 +147,11 @@ export const usersRouter = createRouter()
     );
   })
   .openapi(login, async (c) => {
-    const { email, password } = c.req.valid('json');
+    const { email, password, otp, recovery_code } = c.req.valid('json');
     const ip = clientAddress(c.req.raw.headers);
+    const factor = { otp, recovery_code };
     return c.json(
-      await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip, isoNow(c.var.clock)),
+      await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip, isoNow(c.var.clock), factor),
       200,
     );
   })
@@ -183,4 +180,5 @@ export const usersRouter = createRouter()
       isoNow(c.var.clock),
     );
     return c.json({ token }, 200);
-  });
+  })
+  .route('/', twoFactorRouter);

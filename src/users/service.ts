@@ -8,6 +8,7 @@ import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { newTokenClaims, signToken } from '../lib/tokens';
 import { defaultFromTrainer } from '../services/service';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
+import { acceptSecondFactor, hasTwoFactor, invalidOtp, otpRequired, type SecondFactor } from './two-factor';
 
 export function toUserOut(user: User, trainer: Trainer | null): UserOut {
   return {
@@ -178,8 +179,15 @@ export async function login(
   password: string,
   ip: string | null,
   now: string,
+  factor: SecondFactor = {},
 ): Promise<{ user: UserOut; token: string }> {
   const found = await checkCredentials(db, email, password, ip, now);
+  // With two-factor sign-in on, the right password alone is no sign-in; a wrong code keeps the
+  // attempt checkCredentials reserved, so it counts toward the lockout like a wrong password.
+  if (hasTwoFactor(found.user)) {
+    if (!factor.otp && !factor.recovery_code) throw otpRequired();
+    if (!(await acceptSecondFactor(db, secret, found.user, factor, now))) throw invalidOtp();
+  }
   const claims = newTokenClaims(now);
   await db.batch([
     db.insert(sessions).values({ jti: claims.jti, userId: found.user.id, expiresAt: claims.expiresAt }),

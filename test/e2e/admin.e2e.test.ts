@@ -1,11 +1,14 @@
 // The staff console in a real browser: headless Chromium (the Debian `chromium` package) driven by
 // playwright-core against `wrangler dev`. The staff user is made the operator's way, by
-// scripts/admin-create.mjs on the server's local database.
+// scripts/admin-create.mjs on the server's local database, which enrols two-factor sign-in: the
+// tests read the setup key and recovery codes it prints and compute codes as an app would.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { totpAt } from '../totp';
+import { axeViolations } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
 import { call } from './client';
 
@@ -43,6 +46,7 @@ async function trainerWithBooking() {
   return { email, bookingId: booking.body.id };
 }
 
+/** A staff user made by admin:create; its TOTP setup key and recovery codes, read from what it prints. */
 function createStaff(email: string) {
   const run = spawnSync(
     process.execPath,
@@ -50,6 +54,31 @@ function createStaff(email: string) {
     { env: { ...process.env, ADMIN_PASSWORD: PASSWORD }, encoding: 'utf8' },
   );
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+  const secret = /setup key: ([A-Z2-7]{32})/.exec(run.stdout)?.[1] ?? '';
+  const uri = /(otpauth:\/\/totp\/\S+)/.exec(run.stdout)?.[1] ?? '';
+  expect(new URL(uri).searchParams.get('secret')).toBe(secret);
+  expect(decodeURIComponent(uri)).toContain(`TrainerHub:${email}`);
+  const recoveryCodes = [...run.stdout.matchAll(/^ {2}([a-z2-7]{5}-[a-z2-7]{5})$/gm)].map((m) => m[1] ?? '');
+  expect(recoveryCodes).toHaveLength(10);
+  // The QR code, in the terminal's block characters.
+  expect(run.stdout).toMatch(/[█▀▄]{20}/);
+  return { secret, recoveryCodes };
+}
+
+/** The password page, then the code page: lands on the code page and leaves the code to the caller. */
+async function passwordStep(page: Page, email: string) {
+  await page.goto(`${inject('baseUrl')}/admin/`);
+  expect(new URL(page.url()).pathname).toBe('/admin/login');
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/admin\/login\/code/);
+}
+
+async function sendCode(page: Page, code: string) {
+  await page.locator('#code').fill(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.waitForLoadState();
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(ARTIFACTS, name), fullPage: true });
@@ -67,7 +96,7 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
   it('logs in, finds a trainer by email, cancels its booking with a reason, and finds that in the audit log', async () => {
     const { email: trainerEmail, bookingId } = await trainerWithBooking();
     const staffEmail = `staff-${tag}@example.com`;
-    createStaff(staffEmail);
+    const { secret } = createStaff(staffEmail);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     const page = await context.newPage();
@@ -80,11 +109,8 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
       if (r.status() >= 500) failed.push(`${r.status()} ${r.url()}`);
     });
 
-    await page.goto(`${inject('baseUrl')}/admin/`);
-    expect(new URL(page.url()).pathname).toBe('/admin/login');
-    await page.locator('#email').fill(staffEmail);
-    await page.locator('#password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await passwordStep(page, staffEmail);
+    await sendCode(page, totpAt(secret));
     await page.waitForURL(/\/admin\/$/);
     const cookie = (await context.cookies()).find((c) => c.name === 'th_admin');
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/admin' });
@@ -134,4 +160,55 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
     expect(failed).toEqual([]);
     await context.close();
   });
+  for (const width of [1280, 375]) {
+    it(`asks for the code after the password at ${width} px: wrong, reused and recovery codes`, async () => {
+      const email = `staff-2fa-${width}-${tag}@example.com`;
+      const { secret, recoveryCodes } = createStaff(email);
+      // bypassCSP lets the accessibility script (axe) into the page; the console runs no script itself.
+      const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-GB', bypassCSP: true });
+      const page = await context.newPage();
+      const sessionCookie = async () => (await context.cookies()).find((c) => c.name === 'th_admin');
+
+      await passwordStep(page, email);
+      // The password alone: the code page, no session.
+      expect(await sessionCookie()).toBeUndefined();
+      const pending = (await context.cookies()).find((c) => c.name === 'th_admin_2fa');
+      expect(pending).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/admin' });
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Two-factor sign-in');
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, `admin-2fa-code-${width}.png`);
+
+      await sendCode(page, totpAt(secret, Date.now(), 5));
+      expect(new URL(page.url()).pathname).toBe('/admin/login/code');
+      expect(await page.getByRole('alert').textContent()).toContain('That code is not right');
+      expect(await sessionCookie()).toBeUndefined();
+      await shot(page, `admin-2fa-wrong-${width}.png`);
+
+      const code = totpAt(secret);
+      await sendCode(page, code);
+      await page.waitForURL(/\/admin\/$/);
+      expect(await sessionCookie()).toBeDefined();
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(/\/admin\/login$/);
+
+      // The same code again: refused, even within its 30 seconds.
+      await passwordStep(page, email);
+      await sendCode(page, code);
+      expect(new URL(page.url()).pathname).toBe('/admin/login/code');
+      expect(await page.getByRole('alert').textContent()).toContain('used already');
+      expect(await sessionCookie()).toBeUndefined();
+
+      // A recovery code instead: once.
+      await sendCode(page, recoveryCodes[0] ?? '');
+      await page.waitForURL(/\/admin\/$/);
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(/\/admin\/login$/);
+      await passwordStep(page, email);
+      await sendCode(page, recoveryCodes[0] ?? '');
+      expect(new URL(page.url()).pathname).toBe('/admin/login/code');
+      expect(await sessionCookie()).toBeUndefined();
+      await context.close();
+    });
+  }
 });

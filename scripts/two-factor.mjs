@@ -1,0 +1,84 @@
+// Two-factor enrolment for scripts/admin-create.mjs: the secret, its sealing, the recovery codes
+// and the hashes are the Worker's own (src/lib/tokens.ts, imported as TypeScript: Node 24 strips
+// the types), so the Worker opens what this writes. Only choosing the sealing key lives here: the
+// Worker's JWT_SECRET, as the Worker would pick it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderUnicodeCompact } from 'uqr';
+import {
+  DEV_JWT_SECRET,
+  MIN_JWT_SECRET_LENGTH,
+  newRecoveryCodes,
+  newTotpSecret,
+  otpauthUri,
+  recoveryCodeHash,
+  sealText,
+  TOTP_SEAL_PURPOSE,
+} from '../src/lib/tokens.ts';
+
+/** JWT_SECRET from a .dev.vars file (the one `wrangler dev` reads), or ''. */
+function devVarsSecret(root) {
+  const file = join(root, '.dev.vars');
+  if (!existsSync(file)) return '';
+  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*JWT_SECRET\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) return (m[1] ?? '').replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return '';
+}
+
+/**
+ * The key the Worker seals and opens TOTP secrets with. Deployed (--remote): JWT_SECRET from the
+ * environment, required. Locally: JWT_SECRET from the environment or .dev.vars, else the Worker's
+ * dev-only secret (what `npm run dev` uses without one, as a too short one is not used either).
+ * Returns { secret } or { error }.
+ */
+export function workerSecret(root, remote) {
+  const given = process.env.JWT_SECRET?.trim() || (remote ? '' : devVarsSecret(root).trim());
+  if (remote) {
+    if (!given)
+      return {
+        error:
+          'with --remote, set JWT_SECRET in the environment to the deployed Worker secret (the one `wrangler secret put JWT_SECRET` stored): the two-factor secret is sealed with it',
+      };
+    if (given.length < MIN_JWT_SECRET_LENGTH)
+      return { error: `JWT_SECRET is shorter than ${MIN_JWT_SECRET_LENGTH} characters; the Worker would not use it` };
+    return { secret: given };
+  }
+  return { secret: given.length >= MIN_JWT_SECRET_LENGTH ? given : DEV_JWT_SECRET };
+}
+
+const quote = (text) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * A new enrolment for `email`: the SQL that stores it (sealed secret, last step cleared, ten new
+ * recovery codes as SHA-256, the old ones gone) and what to show once.
+ */
+export async function enrolment(email, sealKey) {
+  const secret = newTotpSecret();
+  const codes = newRecoveryCodes();
+  const user = `(SELECT id FROM users WHERE email = ${quote(email)})`;
+  const sealed = await sealText(sealKey, TOTP_SEAL_PURPOSE, secret);
+  const hashes = await Promise.all(codes.map((code) => recoveryCodeHash(code)));
+  const sql = `UPDATE users SET totp_secret = ${quote(sealed)}, totp_pending_secret = NULL, totp_last_step = NULL WHERE email = ${quote(email)};
+DELETE FROM recovery_codes WHERE user_id = ${user};
+${hashes.map((h) => `INSERT INTO recovery_codes (user_id, code_hash) VALUES (${user}, ${quote(h)});`).join('\n')}
+`;
+  return { sql, secret, uri: otpauthUri(secret, email), codes };
+}
+
+/** What the operator sees once: the QR code, the URI and key as text, the recovery codes. */
+export function enrolmentText({ secret, uri, codes }) {
+  return [
+    'Two-factor sign-in: scan this with an authenticator app (or type the setup key in):',
+    '',
+    renderUnicodeCompact(uri, { border: 2 }),
+    '',
+    `  ${uri}`,
+    `  setup key: ${secret}`,
+    '',
+    'Recovery codes (each signs in once instead of a code; shown only now, stored hashed):',
+    ...codes.map((code) => `  ${code}`),
+    '',
+  ].join('\n');
+}
