@@ -1,49 +1,8 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { auditRows, registerAs, registerStaff } from './admin-helpers';
+import { auditRows, cookieOf, csrfIn, page, registerAs, registerStaff, signIn } from './admin-helpers';
 import { api, at, book, futureDay, PASSWORD, setupTrainer, uniqueEmail, until } from './helpers';
-
-type Reply = { status: number; headers: Headers; text: string };
-
-/** A browser's request to the console: cookies by hand, forms url-encoded, redirects not followed. */
-async function page(
-  method: string,
-  path: string,
-  opts: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.cookie) headers.Cookie = opts.cookie;
-  let body: string | undefined;
-  if (opts.form) {
-    body = new URLSearchParams(opts.form).toString();
-    headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  }
-  const res = await exports.default.fetch(
-    new Request(`http://example.com${path}`, { method, headers, body, redirect: 'manual' }),
-  );
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-const cookieOf = (reply: Reply, name: string) => {
-  const line = reply.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
-  return line ? { line, pair: line.split(';')[0] ?? '', value: line.slice(name.length + 1).split(';')[0] ?? '' } : null;
-};
-const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-
-/** The login form, then the login: the console session cookie and the page's CSRF token. */
-async function signIn(email: string, password = PASSWORD) {
-  const form = await page('GET', '/admin/login');
-  const pre = cookieOf(form, 'th_admin_login')?.pair ?? '';
-  const res = await page('POST', '/admin/login', {
-    cookie: pre,
-    form: { csrf: csrfIn(form.text), email, password, next: '/admin/' },
-  });
-  const session = cookieOf(res, 'th_admin');
-  const cookie = session?.pair ?? '';
-  const home = cookie ? await page('GET', '/admin/', { cookie }) : null;
-  return { res, pre, cookie, session, csrf: home ? csrfIn(home.text) : '' };
-}
 
 const staffUser = async () => registerStaff(uniqueEmail('staff'));
 const clientOf = async (token: string) =>

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { api, PASSWORD } from './helpers';
 
 export type Page<T = Record<string, unknown>> = { count: number; next: string | null; results: T[] };
@@ -36,3 +36,46 @@ export const auditRows = (model: string, recordId: number) =>
     .bind(model, recordId)
     .all<{ id: number; staff_user_id: number; action: string; changes: string; at: string }>()
     .then((r) => r.results);
+
+// ---- the staff console as a browser uses it ----------------------------------------------
+
+export type Reply = { status: number; headers: Headers; text: string };
+
+/** A browser's request to the console: cookies by hand, forms url-encoded, redirects not followed. */
+export async function page(
+  method: string,
+  path: string,
+  opts: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.cookie) headers.Cookie = opts.cookie;
+  let body: string | undefined;
+  if (opts.form) {
+    body = new URLSearchParams(opts.form).toString();
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  }
+  const res = await exports.default.fetch(
+    new Request(`http://example.com${path}`, { method, headers, body, redirect: 'manual' }),
+  );
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+export const cookieOf = (reply: Reply, name: string) => {
+  const line = reply.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  return line ? { line, pair: line.split(';')[0] ?? '', value: line.slice(name.length + 1).split(';')[0] ?? '' } : null;
+};
+export const csrfIn = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+/** The login form, then the login: the console session cookie and the page's CSRF token. */
+export async function signIn(email: string, password = PASSWORD) {
+  const form = await page('GET', '/admin/login');
+  const pre = cookieOf(form, 'th_admin_login')?.pair ?? '';
+  const res = await page('POST', '/admin/login', {
+    cookie: pre,
+    form: { csrf: csrfIn(form.text), email, password, next: '/admin/' },
+  });
+  const session = cookieOf(res, 'th_admin');
+  const cookie = session?.pair ?? '';
+  const home = cookie ? await page('GET', '/admin/', { cookie }) : null;
+  return { res, pre, cookie, session, csrf: home ? csrfIn(home.text) : '' };
+}

@@ -14,10 +14,12 @@ import type { AppEnv } from '../lib/context';
 import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, invalid, zodFieldErrors } from '../lib/problem';
 import { loginBody } from '../users/schemas';
+import { attention } from './attention';
 import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
-import { DetailPage, type Frame, HomePage, ListPage, LoginPage, MessagePage } from './pages';
+import { ChoosePage, DetailPage, type Frame, HomePage, ListPage, LoginPage, MessagePage } from './pages';
 import { listQuerySchema, patchSchema } from './schemas';
+import { resolvePicks } from './search';
 import * as admin from './service';
 import {
   CONSOLE_SESSION_SECONDS,
@@ -174,18 +176,23 @@ async function list(c: C) {
   if (!def) return notFoundPage(c);
   // An empty filter field of the GET form means "any".
   const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''));
-  const parsed = listQuerySchema(def).safeParse(query);
-  let errors: FieldErrors = {};
+  // Pickers: a name, an email or an id becomes the id to filter by, or a choice to make first.
+  const picked = await resolvePicks(c.var.db, def, query);
+  if (picked.choose) {
+    return render(c, <ChoosePage frame={c.get('frame')} def={def} query={query} {...picked.choose} />);
+  }
+  const parsed = listQuerySchema(def).safeParse({ ...query, ...picked.ids });
+  let errors: FieldErrors = { ...picked.errors };
   let page: { count: number; results: admin.Row[] } = { count: 0, results: [] };
-  if (parsed.success) {
+  if (!parsed.success) {
+    errors = { ...zodFieldErrors(parsed.error), ...errors };
+  } else if (!Object.keys(errors).length) {
     try {
-      page = await admin.listRecords(c.var.db, def, parsed.data);
+      page = await admin.listRecords(c.var.db, def, parsed.data, isoNow(c.var.clock));
     } catch (err) {
       if (!(err instanceof ApiError && err.extra.errors)) throw err;
       errors = err.extra.errors;
     }
-  } else {
-    errors = zodFieldErrors(parsed.error);
   }
   const props = {
     frame: c.get('frame'),
@@ -196,8 +203,14 @@ async function list(c: C) {
     page: parsed.success ? parsed.data.page : 1,
     pageSize: parsed.success ? parsed.data.page_size : 20,
     errors,
+    picked: picked.found,
   };
   return render(c, <ListPage {...props} />, Object.keys(errors).length ? 400 : 200);
+}
+
+async function home(c: C) {
+  const [counts, needs] = await Promise.all([admin.countAll(c.var.db), attention(c.var.db, isoNow(c.var.clock))]);
+  return render(c, <HomePage frame={c.get('frame')} counts={counts} attention={needs} />);
 }
 
 /** A record's value as its form field shows it; an unchanged field is not sent on. */
@@ -214,7 +227,7 @@ async function detailPage(
     submitted?: Record<string, string>;
   } = {},
 ) {
-  const detail = await admin.getRecord(c.var.db, def, id);
+  const { detail, rows } = await admin.readRecord(c.var.db, def, id, isoNow(c.var.clock));
   const values: Record<string, string> = {};
   for (const name of Object.keys(def.patch ?? {})) values[name] = shown(detail.record[name] ?? '');
   if (def.name === 'bookings') values.allow_outside_availability = 'false';
@@ -223,6 +236,7 @@ async function detailPage(
       frame={c.get('frame')}
       def={def}
       detail={detail}
+      rows={rows}
       values={{ ...values, ...opts.submitted }}
       errors={opts.errors ?? {}}
       alert={opts.alert}
@@ -307,7 +321,7 @@ export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
   .get(LOGIN_PATH, (c) => loginForm(c))
   .post(LOGIN_PATH, login)
   .post('/admin/logout', logout)
-  .get('/admin', async (c) => render(c, <HomePage frame={c.get('frame')} counts={await admin.countAll(c.var.db)} />))
+  .get('/admin', home)
   .get('/admin/:model', list)
   .get('/admin/:model/:id', detail)
   .post('/admin/:model/:id', save)

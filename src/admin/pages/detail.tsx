@@ -1,10 +1,10 @@
 // A record's page: its fields, the edit form, its actions and its related records.
 import type { FieldErrors } from '../../lib/problem';
 import { MODELS, type ModelDef } from '../models';
-import type { Detail } from '../service';
+import type { Detail, Row } from '../service';
 import { EditField } from './fields';
 import { Csrf, type Frame, labelOf, Shell } from './layout';
-import { RecordValue, Table } from './values';
+import { fieldLabel, RecordValue, Table } from './values';
 
 const Related = (props: {
   name: string;
@@ -12,6 +12,7 @@ const Related = (props: {
   one: boolean;
   id: number;
   value: Detail['related'][string] | undefined;
+  rows: Row[] | undefined;
   zone: string;
   column: string;
 }) => {
@@ -26,10 +27,10 @@ const Related = (props: {
     );
   }
   const many = !props.one && 'results' in value && Array.isArray(value.results);
-  const rows = (many ? (value.results as Record<string, unknown>[]) : [value]).map((values) => ({
-    values,
-    zone: props.zone,
-  }));
+  // The listed rows (names, money) when read with them; the plain values otherwise.
+  const rows =
+    props.rows ??
+    (many ? (value.results as Record<string, unknown>[]) : [value]).map((values) => ({ values, zone: props.zone }));
   const filter = Object.entries(model.filters).find(([, f]) => f.expr === props.column && f.kind === 'int');
   return (
     <section class="panel">
@@ -51,9 +52,9 @@ const RecordFields = ({ detail }: { detail: Detail }) => (
   <dl class="record">
     {Object.entries(detail.record).map(([name, value]) => (
       <>
-        <dt>{labelOf(name)}</dt>
+        <dt>{fieldLabel(name, detail.record)}</dt>
         <dd>
-          <RecordValue value={value} zone={detail.timezone} />
+          <RecordValue name={name} value={value} zone={detail.timezone} record={detail.record} />
         </dd>
       </>
     ))}
@@ -109,6 +110,8 @@ export const DetailPage = (props: {
   frame: Frame;
   def: ModelDef;
   detail: Detail;
+  /** The related records as listed rows (names, money). */
+  rows?: Record<string, Row[]>;
   values: Record<string, string>;
   errors: FieldErrors;
   alert?: string;
@@ -149,6 +152,7 @@ export const DetailPage = (props: {
           model={MODELS[rel.model]}
           id={detail.id}
           value={detail.related[rel.name]}
+          rows={props.rows?.[rel.name]}
           zone={detail.timezone}
           column={rel.column}
         />
