@@ -130,6 +130,12 @@ describe('console lists and records read at a glance', () => {
     expect(bookings.text).toContain('<span class="badge wait">pending</span>');
     expect(textOf(bookings.text)).toContain(' 1 h ');
     expect(textOf(bookings.text)).toMatch(/ 1 booking (?!s)/);
+    // The record's own id fields link to those records by name.
+    const record = await s.get(`/admin/bookings/${a.bookingId}/`);
+    expect(record.text).toContain(`<a href="/admin/clients/${a.clientId}/">Nia Reader (#${a.clientId})</a>`);
+    expect(record.text).toContain(
+      `<a href="/admin/trainers/${a.trainer.trainerId}/">${business} (#${a.trainer.trainerId})</a>`,
+    );
 
     const pkg = await api<{ id: number }>('POST', '/api/packages/', {
       token: a.trainer.token,

@@ -1,56 +1,19 @@
 // The staff console in a real browser: headless Chromium (the Debian `chromium` package) driven by
 // playwright-core against `wrangler dev`. The staff user is made the operator's way, by
 // scripts/admin-create.mjs on the server's local database.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call } from './client';
+import { createStaff, PASSWORD, trainerWithBooking } from './console';
 
 noteSkipped('test/e2e/admin.e2e.test.ts');
 
 const ARTIFACTS = resolve('test-artifacts');
-const PASSWORD = 'a-long-password-1';
 const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 let browser: Browser;
-
-/** A Berlin trainer with one client and one pending booking in three days. */
-async function trainerWithBooking() {
-  const email = `coach-${tag}@example.com`;
-  const reg = await call<{ token: string }>('POST', '/api/users/register/', {
-    body: {
-      email,
-      password: PASSWORD,
-      password_confirm: PASSWORD,
-      business_name: `Coach ${tag}`,
-      timezone: 'Europe/Berlin',
-    },
-  });
-  expect(reg.status).toBe(201);
-  const client = await call<{ id: number }>('POST', '/api/clients/', {
-    token: reg.body.token,
-    body: { email: `client-${tag}@example.com`, first_name: 'Kai', last_name: 'Client' },
-  });
-  const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-  const booking = await call<{ id: number }>('POST', '/api/bookings/', {
-    token: reg.body.token,
-    body: { client: client.body.id, start_time: `${day}T09:00:00Z`, allow_outside_availability: true },
-  });
-  expect(booking.status).toBe(201);
-  return { email, bookingId: booking.body.id };
-}
-
-function createStaff(email: string) {
-  const run = spawnSync(
-    process.execPath,
-    ['scripts/admin-create.mjs', '--email', email, '--persist-to', inject('stateDir')],
-    { env: { ...process.env, ADMIN_PASSWORD: PASSWORD }, encoding: 'utf8' },
-  );
-  expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(ARTIFACTS, name), fullPage: true });
 
@@ -65,7 +28,7 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
   });
 
   it('logs in, finds a trainer by email, cancels its booking with a reason, and finds that in the audit log', async () => {
-    const { email: trainerEmail, bookingId } = await trainerWithBooking();
+    const { email: trainerEmail, bookingId } = await trainerWithBooking(tag);
     const staffEmail = `staff-${tag}@example.com`;
     createStaff(staffEmail);
 

@@ -48,18 +48,40 @@ const Related = (props: {
   );
 };
 
-const RecordFields = ({ detail }: { detail: Detail }) => (
-  <dl class="record">
-    {Object.entries(detail.record).map(([name, value]) => (
-      <>
-        <dt>{fieldLabel(name, detail.record)}</dt>
-        <dd>
-          <RecordValue name={name} value={value} zone={detail.timezone} record={detail.record} />
-        </dd>
-      </>
-    ))}
-  </dl>
-);
+/** The fields a related record is named by, first found first. */
+const NAME_FIELDS = ['business_name', 'full_name', 'name', 'package_name', 'email', 'paddle_subscription_id'];
+
+/** An id field that a one-relation of the page loaded: a link to that record, by its name. */
+const relatedLink = (def: ModelDef, detail: Detail, rows: Record<string, Row[]> | undefined, field: string) => {
+  const rel = def.related.find((r) => r.one && r.value === field && r.column === 't.id');
+  const value = detail.record[field];
+  if (!rel || value === null || value === undefined) return null;
+  const row = rows?.[rel.name]?.[0]?.values;
+  const name = NAME_FIELDS.map((f) => row?.[f]).find((v) => typeof v === 'string' && v.trim());
+  return (
+    <a href={`/admin/${rel.model}/${String(value)}/`}>
+      {name ? `${String(name)} (#${String(value)})` : `#${String(value)}`}
+    </a>
+  );
+};
+
+const RecordFields = (props: { def: ModelDef; detail: Detail; rows?: Record<string, Row[]> }) => {
+  const { detail } = props;
+  return (
+    <dl class="record">
+      {Object.entries(detail.record).map(([name, value]) => (
+        <>
+          <dt>{fieldLabel(name, detail.record)}</dt>
+          <dd>
+            {relatedLink(props.def, detail, props.rows, name) ?? (
+              <RecordValue name={name} value={value} zone={detail.timezone} record={detail.record} />
+            )}
+          </dd>
+        </>
+      ))}
+    </dl>
+  );
+};
 
 const EditPanel = (props: {
   def: ModelDef;
@@ -140,7 +162,7 @@ export const DetailPage = (props: {
         </p>
       )}
       <p class="hint">Times in UTC and in {detail.timezone}.</p>
-      <RecordFields detail={detail} />
+      <RecordFields def={def} detail={detail} rows={props.rows} />
       {def.patch && (
         <EditPanel def={def} id={detail.id} patch={def.patch} csrf={frame.csrf} values={props.values} errors={errors} />
       )}
