@@ -191,6 +191,10 @@ describe('console lists and records read at a glance', () => {
     // The record id links to the booking; the staff user is shown by name.
     expect(list.text).toContain(`href="/admin/bookings/${a.bookingId}/"`);
     expect(list.text).toContain(`href="/admin/users/${s.staff.userId}/">Sam Staff</a>`);
+    const entry = /href="\/admin\/audit-log\/(\d+)\/"/.exec(list.text)?.[1];
+    const entryPage = await s.get(`/admin/audit-log/${entry}/`);
+    expect(entryPage.text).toContain(`<a href="/admin/bookings/${a.bookingId}/">bookings #${a.bookingId}</a>`);
+    expect(textOf(entryPage.text)).toContain('status : pending → cancelled');
     const history = await s.get(`/admin/bookings/${a.bookingId}/`);
     expect(textOf(history.text)).toContain('status : pending → cancelled');
     expect(history.text).toContain('<span class="badge bad">cancelled</span>');

@@ -102,6 +102,10 @@ export async function resolvePicks(db: Db, def: ModelDef, query: Record<string, 
   for (const [name, filter] of Object.entries(def.filters)) {
     const text = query[name]?.trim();
     if (filter.kind !== 'int' || !filter.pick || !text) continue;
+    if (text.length > 200) {
+      picked.errors[name] = ['Enter at most 200 characters: a name, an email or an id.'];
+      continue;
+    }
     const matches = await findPicks(db, filter.pick, text);
     const [first] = matches;
     if (matches.length === 1 && first) {

@@ -53,8 +53,13 @@ const NAME_FIELDS = ['business_name', 'full_name', 'name', 'package_name', 'emai
 
 /** An id field that a one-relation of the page loaded: a link to that record, by its name. */
 const relatedLink = (def: ModelDef, detail: Detail, rows: Record<string, Row[]> | undefined, field: string) => {
-  const rel = def.related.find((r) => r.one && r.value === field && r.column === 't.id');
   const value = detail.record[field];
+  const model = detail.record.model;
+  // An audit entry's record, in the model it names.
+  if (def.name === 'audit-log' && field === 'record_id' && typeof model === 'string') {
+    return <a href={`/admin/${model}/${String(value)}/`}>{`${model} #${String(value)}`}</a>;
+  }
+  const rel = def.related.find((r) => r.one && r.value === field && r.column === 't.id');
   if (!rel || value === null || value === undefined) return null;
   const row = rows?.[rel.name]?.[0]?.values;
   const name = NAME_FIELDS.map((f) => row?.[f]).find((v) => typeof v === 'string' && v.trim());
