@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axeViolations, focusRings } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call } from './client';
+import { call, ownAddress } from './client';
 import { createStaff, PASSWORD, trainerWithBooking } from './console';
 
 noteSkipped('test/e2e/admin-read.e2e.test.ts');
@@ -52,6 +52,16 @@ describe.skipIf(!hasChromium)('the staff console reads at a glance, in Chromium'
       );
       const staffEmail = `staff-${tag}@example.com`;
       createStaff(staffEmail);
+      // A change by staff (through the admin API) for the audit list to show.
+      const login = await call<{ token: string }>('POST', '/api/users/login/', {
+        headers: ownAddress(),
+        body: { email: staffEmail, password: PASSWORD },
+      });
+      const cancelled = await call('PATCH', `/api/admin/bookings/${beta.bookingId}/`, {
+        token: login.body.token,
+        body: { status: 'cancelled', cancellation_reason: 'Trainer unwell' },
+      });
+      expect(cancelled.status).toBe(200);
 
       // bypassCSP only lets the accessibility script inject axe-core: the console itself allows no script.
       const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-GB', bypassCSP: true });
@@ -109,7 +119,8 @@ describe.skipIf(!hasChromium)('the staff console reads at a glance, in Chromium'
       await page.screenshot({ path: resolve(ARTIFACTS, `admin-read-booking-${width}.png`), fullPage: true });
 
       // 5. The audit list.
-      await page.goto(`${base}/admin/audit-log/`);
+      await page.goto(`${base}/admin/audit-log/?record=${beta.bookingId}&model=bookings`);
+      expect(await page.locator('table tbody tr').first().textContent()).toMatch(/status:\s*pending\s*→\s*cancelled/);
       expect(await noSidewaysScroll(page)).toBe(true);
       await accessible(page, 'audit list');
       await page.screenshot({ path: resolve(ARTIFACTS, `admin-read-audit-${width}.png`), fullPage: true });
