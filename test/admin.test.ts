@@ -357,8 +357,9 @@ describe('admin API access', () => {
   it('answers 401 to anonymous callers and 403 to a trainer on every admin route, and documents them', async () => {
     const doc = await api<{ paths: Record<string, Record<string, { tags: string[] }>> }>('GET', '/api/openapi.json');
     const routes = Object.entries(doc.body.paths).filter(([path]) => path.startsWith('/api/admin/'));
-    // A list and a detail per model, PATCH for four of them, one DELETE and one retry.
-    expect(routes.flatMap(([, methods]) => Object.keys(methods)).length).toBe(2 * 15 + 4 + 2);
+    // A list and a detail per model (17 since calendar connections and dashboard metrics joined,
+    // issue 22), PATCH for four of them, one DELETE and one retry.
+    expect(routes.flatMap(([, methods]) => Object.keys(methods)).length).toBe(2 * 17 + 4 + 2);
     for (const model of ['users', 'client-notes', 'webhook-events', 'audit-log']) {
       expect(doc.body.paths[`/api/admin/${model}`]?.get?.tags).toEqual(['admin']);
     }

@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isoNow } from '../lib/clock';
 import { NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, invalid, zodFieldErrors } from '../lib/problem';
+import { attention } from './attention';
 import {
   type C,
   type ConsoleEnv,
@@ -21,8 +22,9 @@ import {
 } from './console-kit';
 import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
-import { DetailPage, HomePage, ListPage } from './pages';
+import { ChoosePage, DetailPage, HomePage, ListPage } from './pages';
 import { listQuerySchema, patchSchema } from './schemas';
+import { resolvePicks } from './search';
 import * as admin from './service';
 import { csrfFor, csrfMatches, sessionUser } from './session';
 import { signInRouter } from './sign-in';
@@ -90,18 +92,23 @@ async function list(c: C) {
   if (!def) return notFoundPage(c);
   // An empty filter field of the GET form means "any".
   const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''));
-  const parsed = listQuerySchema(def).safeParse(query);
-  let errors: FieldErrors = {};
+  // Pickers: a name, an email or an id becomes the id to filter by, or a choice to make first.
+  const picked = await resolvePicks(c.var.db, def, query);
+  if (picked.choose) {
+    return render(c, <ChoosePage frame={c.get('frame')} def={def} query={query} {...picked.choose} />);
+  }
+  const parsed = listQuerySchema(def).safeParse({ ...query, ...picked.ids });
+  let errors: FieldErrors = { ...picked.errors };
   let page: { count: number; results: admin.Row[] } = { count: 0, results: [] };
-  if (parsed.success) {
+  if (!parsed.success) {
+    errors = { ...zodFieldErrors(parsed.error), ...errors };
+  } else if (!Object.keys(errors).length) {
     try {
-      page = await admin.listRecords(c.var.db, def, parsed.data);
+      page = await admin.listRecords(c.var.db, def, parsed.data, isoNow(c.var.clock));
     } catch (err) {
       if (!(err instanceof ApiError && err.extra.errors)) throw err;
       errors = err.extra.errors;
     }
-  } else {
-    errors = zodFieldErrors(parsed.error);
   }
   const props = {
     frame: c.get('frame'),
@@ -112,8 +119,14 @@ async function list(c: C) {
     page: parsed.success ? parsed.data.page : 1,
     pageSize: parsed.success ? parsed.data.page_size : 20,
     errors,
+    picked: picked.found,
   };
   return render(c, <ListPage {...props} />, Object.keys(errors).length ? 400 : 200);
+}
+
+async function home(c: C) {
+  const [counts, needs] = await Promise.all([admin.countAll(c.var.db), attention(c.var.db, isoNow(c.var.clock))]);
+  return render(c, <HomePage frame={c.get('frame')} counts={counts} attention={needs} />);
 }
 
 /** A record's value as its form field shows it; an unchanged field is not sent on. */
@@ -130,7 +143,7 @@ async function detailPage(
     submitted?: Record<string, string>;
   } = {},
 ) {
-  const detail = await admin.getRecord(c.var.db, def, id);
+  const { detail, rows } = await admin.readRecord(c.var.db, def, id, isoNow(c.var.clock));
   const values: Record<string, string> = {};
   for (const name of Object.keys(def.patch ?? {})) values[name] = shown(detail.record[name] ?? '');
   if (def.name === 'bookings') values.allow_outside_availability = 'false';
@@ -139,6 +152,7 @@ async function detailPage(
       frame={c.get('frame')}
       def={def}
       detail={detail}
+      rows={rows}
       values={{ ...values, ...opts.submitted }}
       errors={opts.errors ?? {}}
       alert={opts.alert}
@@ -221,7 +235,7 @@ const remove = (c: C) =>
 export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
   .use('/admin/*', consoleHeaders, noStore, limitBody, requireStaff)
   .route('/', signInRouter)
-  .get('/admin', async (c) => render(c, <HomePage frame={c.get('frame')} counts={await admin.countAll(c.var.db)} />))
+  .get('/admin', home)
   .get('/admin/:model', list)
   .get('/admin/:model/:id', detail)
   .post('/admin/:model/:id', save)

@@ -4,6 +4,7 @@ import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { requireAuth } from '../lib/auth';
+import { isoNow } from '../lib/clock';
 import type { AppEnv } from '../lib/context';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
@@ -66,7 +67,7 @@ for (const def of MODEL_ORDER) {
   });
   adminApiRouter.openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const { count, results } = await admin.listRecords(c.var.db, def, q);
+    const { count, results } = await admin.listRecords(c.var.db, def, q, isoNow(c.var.clock));
     return c.json(
       pageOf(
         c.req.url,
@@ -82,7 +83,7 @@ for (const def of MODEL_ORDER) {
     responses: { 200: found, ...problems(401, 403, 404) },
   });
   adminApiRouter.openapi(detail, async (c) =>
-    c.json(await admin.getRecord(c.var.db, def, c.req.valid('param').id), 200),
+    c.json(await admin.getRecord(c.var.db, def, c.req.valid('param').id, isoNow(c.var.clock)), 200),
   );
   if (def.patch) {
     const fields = Object.keys(def.patch).join(', ');

@@ -62,6 +62,9 @@ const KIND_SCHEMAS: Record<Kind, ZodType> = {
   text: z.string().nullable(),
   instant: z.string().nullable(),
   date: z.string().nullable(),
+  json: z.record(z.string(), z.unknown()).nullable().openapi({
+    description: 'Each changed field with its value before and after: {"status": {"before": …, "after": …}}',
+  }),
 };
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, ch: string) => ch.toUpperCase());

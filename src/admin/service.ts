@@ -4,15 +4,15 @@ import { eq, getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
 import { type scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
 import { type Transition, transition } from '../bookings/transitions';
 import { adminAuditLog, adminSessions, notifications, sessions } from '../db/schema';
-import { addDays, isValidDate } from '../lib/calendar';
-import { containsAny, type Db, isUniqueViolation, statement } from '../lib/db';
-import { formatCents } from '../lib/money';
-import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
+import { type Db, isUniqueViolation, statement } from '../lib/db';
 import { invalidField, notFound } from '../lib/problem';
 import { enqueue } from '../notifications/outbox';
 import { retryNotification } from '../notifications/service';
 import type { NotifyMessage } from '../notifications/types';
-import { type Column, type Filter, MODEL_ORDER, MODELS, type ModelDef, type Relation } from './models';
+import { listStatements, pageFrom, type Row, raw, type Values, zoneOf } from './list';
+import { MODELS, type ModelDef, type Relation } from './models';
+
+export { countAll, type ListQuery, listRecords, type Row } from './list';
 
 /** The signed-in staff user making a change. */
 export interface Staff {
@@ -20,15 +20,7 @@ export interface Staff {
   email: string;
 }
 
-export type ListQuery = PageQuery & { search?: string; ordering?: string } & Record<string, unknown>;
-type Values = Record<string, unknown>;
 export type Changes = Record<string, { before: unknown; after: unknown }>;
-
-/** A listed row: its columns, and the zone its times are also shown in. */
-export interface Row {
-  values: Values;
-  zone: string;
-}
 
 export interface Detail {
   model: string;
@@ -37,93 +29,6 @@ export interface Detail {
   record: Values;
   /** A one-relation is a row or null; a many-relation is `{count, results}` (the first few). */
   related: Record<string, Values | null | { count: number; results: Values[] }>;
-}
-
-const raw = (text: string) => sql.raw(text);
-const zoneOf = (def: ModelDef) => raw(def.zone ?? 'tr.timezone');
-
-// ---- lists -----------------------------------------------------------------------------
-
-function decode(column: Column, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (column.kind === 'bool') return value === 1 || value === true;
-  if (column.kind === 'money') return formatCents(Number(value));
-  return value;
-}
-
-function decodeRow(def: ModelDef, row: Values): Row {
-  const values: Values = {};
-  for (const [name, column] of Object.entries(def.columns)) values[name] = decode(column, row[name]);
-  return { values, zone: typeof row._zone === 'string' ? row._zone : 'UTC' };
-}
-
-/** A range bound: a date is a whole UTC day (or a local date for date columns), an instant is itself. */
-function bound(f: Extract<Filter, { kind: 'range' }>, value: string, end: boolean): SQL {
-  const expr = raw(f.expr);
-  if (!f.dates && isValidDate(value)) {
-    return end ? sql`${expr} < ${`${addDays(value, 1)}T00:00:00.000Z`}` : sql`${expr} >= ${`${value}T00:00:00.000Z`}`;
-  }
-  return end ? sql`${expr} <= ${value}` : sql`${expr} >= ${value}`;
-}
-
-function filterConditions(def: ModelDef, q: ListQuery): SQL[] {
-  const conditions: SQL[] = [];
-  for (const [name, f] of Object.entries(def.filters)) {
-    if (f.kind === 'range') {
-      const from = q[`${name}_from`];
-      const to = q[`${name}_to`];
-      if (typeof from === 'string') conditions.push(bound(f, from, false));
-      if (typeof to === 'string') conditions.push(bound(f, to, true));
-      continue;
-    }
-    const value = q[name];
-    if (value === undefined) continue;
-    if (f.kind === 'present') conditions.push(sql`${raw(f.expr)} IS ${raw(value ? 'NOT NULL' : 'NULL')}`);
-    else conditions.push(sql`${raw(f.expr)} = ${f.kind === 'bool' ? Number(value === true) : value}`);
-  }
-  if (q.search) conditions.push(containsAny(def.search.map(raw), q.search));
-  return conditions;
-}
-
-const defaultOrdering = (def: ModelDef) => ({
-  field: def.ordering.replace(/^-/, ''),
-  desc: def.ordering.startsWith('-'),
-});
-
-/** The count and page statements of a list, for the caller's batch; `extra` narrows it (relations). */
-function listStatements(db: Db, def: ModelDef, q: ListQuery, extra?: SQL): [D1PreparedStatement, D1PreparedStatement] {
-  const order = parseOrdering(q.ordering, Object.keys(def.columns), defaultOrdering(def));
-  const conditions = filterConditions(def, q);
-  if (extra) conditions.push(extra);
-  const where = conditions.length ? sql` WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
-  const columns = Object.entries(def.columns).map(([name, c]) => sql`${raw(c.expr)} AS ${sql.identifier(name)}`);
-  const dir = raw(order.desc ? 'DESC' : 'ASC');
-  return [
-    statement(db, sql`SELECT count(*) AS n FROM ${raw(def.from)}${where}`),
-    statement(
-      db,
-      sql`SELECT ${sql.join(columns, sql`, `)}, ${zoneOf(def)} AS _zone FROM ${raw(def.from)}${where}
-        ORDER BY ${sql.identifier(order.field)} ${dir}, t.id ${dir} LIMIT ${q.page_size} OFFSET ${pageOffset(q)}`,
-    ),
-  ];
-}
-
-function pageFrom(def: ModelDef, countResult?: D1Result<Values>, rowsResult?: D1Result<Values>) {
-  const count = Number(countResult?.results[0]?.n ?? 0);
-  return { count, results: (rowsResult?.results ?? []).map((r) => decodeRow(def, r)) };
-}
-
-export async function listRecords(db: Db, def: ModelDef, q: ListQuery): Promise<{ count: number; results: Row[] }> {
-  const [countResult, rowsResult] = await db.$client.batch<Values>(listStatements(db, def, q));
-  return pageFrom(def, countResult, rowsResult);
-}
-
-/** Rows per model, for the console's front page. */
-export async function countAll(db: Db): Promise<Record<string, number>> {
-  const results = await db.$client.batch<{ n: number }>(
-    MODEL_ORDER.map((m) => statement(db, sql`SELECT count(*) AS n FROM ${sql.identifier(getTableName(m.table))}`)),
-  );
-  return Object.fromEntries(MODEL_ORDER.map((m, i) => [m.name, results[i]?.results[0]?.n ?? 0]));
 }
 
 // ---- one record ------------------------------------------------------------------------
@@ -160,7 +65,17 @@ function relationCondition(def: ModelDef, rel: Relation, id: number): SQL {
 const HISTORY: Relation = { name: 'history', model: 'audit-log', column: 't.record_id', value: 'id', limit: 10 };
 
 /** The record and its related records, in one D1 batch. */
-export async function getRecord(db: Db, def: ModelDef, id: number): Promise<Detail> {
+export async function getRecord(db: Db, def: ModelDef, id: number, now: string): Promise<Detail> {
+  return (await readRecord(db, def, id, now)).detail;
+}
+
+/** The detail, and its related records as listed rows (names, money), for the console's page. */
+export async function readRecord(
+  db: Db,
+  def: ModelDef,
+  id: number,
+  now: string,
+): Promise<{ detail: Detail; rows: Record<string, Row[]> }> {
   const relations = def.name === 'audit-log' ? def.related : [...def.related, HISTORY];
   const statements = [recordStatement(db, def, id)];
   for (const rel of relations) {
@@ -173,18 +88,15 @@ export async function getRecord(db: Db, def: ModelDef, id: number): Promise<Deta
   const row = results[0]?.results[0];
   if (!row) throw notFound(`No ${def.singular} with id ${id}.`);
   const related: Detail['related'] = {};
+  const rows: Record<string, Row[]> = {};
   relations.forEach((rel, i) => {
-    const page = pageFrom(MODELS[rel.model], results[1 + 2 * i], results[2 + 2 * i]);
+    const page = pageFrom(MODELS[rel.model], now, results[1 + 2 * i], results[2 + 2 * i]);
     const values = page.results.map((r) => r.values);
     related[rel.name] = rel.one ? (values[0] ?? null) : { count: page.count, results: values };
+    rows[rel.name] = page.results;
   });
-  return {
-    model: def.name,
-    id,
-    timezone: typeof row._zone === 'string' ? row._zone : 'UTC',
-    record: decodeRecord(def, row),
-    related,
-  };
+  const timezone = typeof row._zone === 'string' ? row._zone : 'UTC';
+  return { detail: { model: def.name, id, timezone, record: decodeRecord(def, row), related }, rows };
 }
 
 // ---- changes, each with its audit row --------------------------------------------------
@@ -339,7 +251,7 @@ export async function patchRecord(deps: Deps, staff: Staff, def: ModelDef, id: n
   }
   const changes = changesOf(current, input, plain);
   if (Object.keys(changes).length) await writeChanges(deps, staff, def, id, changes);
-  return getRecord(deps.db, def, id);
+  return getRecord(deps.db, def, id, deps.now);
 }
 
 /** The one hard delete: a client note, with its content kept in the audit row of the same batch. */
@@ -376,5 +288,5 @@ export async function retryRecord(deps: Deps, staff: Staff, def: ModelDef, id: n
     sql`changes() = 1`,
   );
   await retryNotification(db, deps.queue, row.trainerId, id, deps.now, [entry]);
-  return getRecord(db, def, id);
+  return getRecord(db, def, id, deps.now);
 }

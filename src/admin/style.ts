@@ -5,7 +5,9 @@ export const CONSOLE_CSS = `
   font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
 body{margin:0}
 a{color:var(--accent)}
-:focus-visible{outline:3px solid #f0a500;outline-offset:2px}
+/* Focus rings: at least 3:1 against what surrounds them (6.3:1 on the light backgrounds, 10.8:1 on the top bar). */
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.top :focus-visible{outline-color:#ffd166}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem;z-index:2}
 .skip:focus{left:.5rem}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
@@ -35,7 +37,7 @@ label{font-weight:600;display:block;margin-bottom:.2rem}
 [aria-invalid=true]{border-color:var(--bad)}
 .alert{border-left:4px solid var(--bad);background:#fdecea;padding:.6rem .8rem}
 .ok{border-left:4px solid var(--ok);background:#e7f4ea;padding:.6rem .8rem}
-.scroll{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:6px}
+.scroll{overflow-x:auto;max-width:100%;background:#fff;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
 th a{text-decoration:none;color:inherit}
@@ -44,6 +46,23 @@ th[aria-sort=descending] a::after{content:" ▼"}
 time{white-space:nowrap}
 .local{color:var(--muted);font-size:.85rem}
 .none{color:var(--muted)}
+.sub{display:block;color:var(--muted);font-size:.85rem;overflow-wrap:anywhere}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.85rem;font-weight:600;white-space:nowrap;border:1px solid currentColor}
+.badge.ok{color:#1e6b35;background:#e7f4ea}
+.badge.wait{color:#7a4500;background:#fff1cc}
+.badge.bad{color:#b3261e;background:#fdecea}
+.badge.plain{color:#37414f;background:#e8ecf1}
+ul.changes,ul.list{margin:0;padding-left:1.1rem}
+ul.changes{list-style:none;padding:0}
+dl.pairs{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.1rem .75rem;margin:0}
+dl.pairs dt{font-weight:600}
+dl.pairs dd{margin:0;overflow-wrap:anywhere}
+.attention{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.75rem}
+.attention a{display:block;background:#fff;border:1px solid var(--line);border-left:4px solid var(--line);border-radius:6px;padding:.7rem .8rem;text-decoration:none}
+.attention .due a{border-left-color:var(--bad)}
+.attention strong{font-size:1.2rem}
+.choices{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem .75rem 2rem}
+.choices li{margin:.35rem 0}
 .pager{display:flex;gap:1rem;align-items:center;margin:.75rem 0}
 dl.record{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;background:#fff;border:1px solid var(--line);border-radius:6px;padding:.75rem;margin:0}
 dl.record dt{font-weight:600}

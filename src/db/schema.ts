@@ -375,6 +375,8 @@ export const bookings = sqliteTable(
     index('bookings_service_idx').on(t.serviceId),
     index('bookings_series_idx').on(t.seriesId),
     index('bookings_class_session_idx').on(t.classSessionId, t.status),
+    // The console's overview: pending requests nobody answered for a day (a small partial index).
+    index('bookings_pending_created_idx').on(t.createdAt).where(sql`status = 'pending'`),
     // One place per client per class session (waitlisted included): 409 already_booked.
     uniqueIndex('bookings_class_client_unique')
       .on(t.classSessionId, t.clientId)
@@ -548,21 +550,26 @@ export const notifications = sqliteTable(
 export const SUBSCRIPTION_STATUSES = ['trialing', 'active', 'past_due', 'paused', 'canceled'] as const;
 
 /** The trainer's own TrainerHub subscription, mirrored from Paddle Billing. */
-export const subscriptions = sqliteTable('subscriptions', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  trainerId: integer('trainer_id')
-    .notNull()
-    .unique()
-    .references(() => trainers.id, { onDelete: 'cascade' }),
-  paddleSubscriptionId: text('paddle_subscription_id').unique(),
-  paddleCustomerId: text('paddle_customer_id'),
-  status: text('status').notNull(), // Paddle's spelling
-  priceId: text('price_id'),
-  nextBillingDate: text('next_billing_date'), // YYYY-MM-DD, UTC
-  scheduledCancelAt: text('scheduled_cancel_at'),
-  lastEventAt: text('last_event_at'), // occurred_at of the newest event applied
-  ...timestamps,
-});
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    trainerId: integer('trainer_id')
+      .notNull()
+      .unique()
+      .references(() => trainers.id, { onDelete: 'cascade' }),
+    paddleSubscriptionId: text('paddle_subscription_id').unique(),
+    paddleCustomerId: text('paddle_customer_id'),
+    status: text('status').notNull(), // Paddle's spelling
+    priceId: text('price_id'),
+    nextBillingDate: text('next_billing_date'), // YYYY-MM-DD, UTC
+    scheduledCancelAt: text('scheduled_cancel_at'),
+    lastEventAt: text('last_event_at'), // occurred_at of the newest event applied
+    ...timestamps,
+  },
+  // The console's overview counts past-due subscriptions.
+  (t) => [index('subscriptions_status_idx').on(t.status)],
+);
 
 export const PAYMENT_STATUSES = ['completed', 'pending', 'failed', 'refunded'] as const;
 
@@ -606,6 +613,8 @@ export const webhookEvents = sqliteTable(
   (t) => [
     index('webhook_events_type_idx').on(t.eventType, t.occurredAt),
     index('webhook_events_waiting_idx').on(t.waitingFor),
+    // The console's overview: events that matched nothing (processed with an error note).
+    index('webhook_events_error_idx').on(t.occurredAt).where(sql`error IS NOT NULL`),
   ],
 );
 
@@ -781,6 +790,8 @@ export const calendarConnections = sqliteTable(
   (t) => [
     index('calendar_connections_trainer_idx').on(t.trainerId),
     index('calendar_connections_due_idx').on(t.isActive, t.lastAttemptAt),
+    // The console's overview: connections in a failing streak.
+    index('calendar_connections_failing_idx').on(t.failingSince).where(sql`failing_since IS NOT NULL`),
   ],
 );
 

@@ -2,7 +2,6 @@
 // playwright-core against `wrangler dev`. The staff user is made the operator's way, by
 // scripts/admin-create.mjs on the server's local database, which enrols two-factor sign-in: the
 // tests read the setup key and recovery codes it prints and compute codes as an app would.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -10,76 +9,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { totpAt } from '../totp';
 import { axeViolations } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call } from './client';
+import { createStaff, PASSWORD, passwordStep, sendCode, trainerWithBooking } from './console';
 
 noteSkipped('test/e2e/admin.e2e.test.ts');
 
 const ARTIFACTS = resolve('test-artifacts');
-const PASSWORD = 'a-long-password-1';
 const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 let browser: Browser;
-
-/** A Berlin trainer with one client and one pending booking in three days. */
-async function trainerWithBooking() {
-  const email = `coach-${tag}@example.com`;
-  const reg = await call<{ token: string }>('POST', '/api/users/register/', {
-    body: {
-      email,
-      password: PASSWORD,
-      password_confirm: PASSWORD,
-      business_name: `Coach ${tag}`,
-      timezone: 'Europe/Berlin',
-    },
-  });
-  expect(reg.status).toBe(201);
-  const client = await call<{ id: number }>('POST', '/api/clients/', {
-    token: reg.body.token,
-    body: { email: `client-${tag}@example.com`, first_name: 'Kai', last_name: 'Client' },
-  });
-  const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-  const booking = await call<{ id: number }>('POST', '/api/bookings/', {
-    token: reg.body.token,
-    body: { client: client.body.id, start_time: `${day}T09:00:00Z`, allow_outside_availability: true },
-  });
-  expect(booking.status).toBe(201);
-  return { email, bookingId: booking.body.id };
-}
-
-/** A staff user made by admin:create; its TOTP setup key and recovery codes, read from what it prints. */
-function createStaff(email: string) {
-  const run = spawnSync(
-    process.execPath,
-    ['scripts/admin-create.mjs', '--email', email, '--persist-to', inject('stateDir')],
-    { env: { ...process.env, ADMIN_PASSWORD: PASSWORD }, encoding: 'utf8' },
-  );
-  expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-  const secret = /setup key: ([A-Z2-7]{32})/.exec(run.stdout)?.[1] ?? '';
-  const uri = /(otpauth:\/\/totp\/\S+)/.exec(run.stdout)?.[1] ?? '';
-  expect(new URL(uri).searchParams.get('secret')).toBe(secret);
-  expect(decodeURIComponent(uri)).toContain(`TrainerHub:${email}`);
-  const recoveryCodes = [...run.stdout.matchAll(/^ {2}([a-z2-7]{5}-[a-z2-7]{5})$/gm)].map((m) => m[1] ?? '');
-  expect(recoveryCodes).toHaveLength(10);
-  // The QR code, in the terminal's block characters.
-  expect(run.stdout).toMatch(/[█▀▄]{20}/);
-  return { secret, recoveryCodes };
-}
-
-/** The password page, then the code page: lands on the code page and leaves the code to the caller. */
-async function passwordStep(page: Page, email: string) {
-  await page.goto(`${inject('baseUrl')}/admin/`);
-  expect(new URL(page.url()).pathname).toBe('/admin/login');
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/admin\/login\/code/);
-}
-
-async function sendCode(page: Page, code: string) {
-  await page.locator('#code').fill(code);
-  await page.getByRole('button', { name: 'Verify' }).click();
-  await page.waitForLoadState();
-}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(ARTIFACTS, name), fullPage: true });
 
@@ -94,7 +31,7 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
   });
 
   it('logs in, finds a trainer by email, cancels its booking with a reason, and finds that in the audit log', async () => {
-    const { email: trainerEmail, bookingId } = await trainerWithBooking();
+    const { email: trainerEmail, bookingId } = await trainerWithBooking(tag);
     const staffEmail = `staff-${tag}@example.com`;
     const { secret } = createStaff(staffEmail);
 

@@ -1,10 +1,10 @@
 // A record's page: its fields, the edit form, its actions and its related records.
 import type { FieldErrors } from '../../lib/problem';
 import { MODELS, type ModelDef } from '../models';
-import type { Detail } from '../service';
+import type { Detail, Row } from '../service';
 import { EditField } from './fields';
 import { Csrf, type Frame, labelOf, Shell } from './layout';
-import { RecordValue, Table } from './values';
+import { fieldLabel, RecordValue, Table } from './values';
 
 const Related = (props: {
   name: string;
@@ -12,6 +12,7 @@ const Related = (props: {
   one: boolean;
   id: number;
   value: Detail['related'][string] | undefined;
+  rows: Row[] | undefined;
   zone: string;
   column: string;
 }) => {
@@ -26,10 +27,10 @@ const Related = (props: {
     );
   }
   const many = !props.one && 'results' in value && Array.isArray(value.results);
-  const rows = (many ? (value.results as Record<string, unknown>[]) : [value]).map((values) => ({
-    values,
-    zone: props.zone,
-  }));
+  // The listed rows (names, money) when read with them; the plain values otherwise.
+  const rows =
+    props.rows ??
+    (many ? (value.results as Record<string, unknown>[]) : [value]).map((values) => ({ values, zone: props.zone }));
   const filter = Object.entries(model.filters).find(([, f]) => f.expr === props.column && f.kind === 'int');
   return (
     <section class="panel">
@@ -47,18 +48,45 @@ const Related = (props: {
   );
 };
 
-const RecordFields = ({ detail }: { detail: Detail }) => (
-  <dl class="record">
-    {Object.entries(detail.record).map(([name, value]) => (
-      <>
-        <dt>{labelOf(name)}</dt>
-        <dd>
-          <RecordValue value={value} zone={detail.timezone} />
-        </dd>
-      </>
-    ))}
-  </dl>
-);
+/** The fields a related record is named by, first found first. */
+const NAME_FIELDS = ['business_name', 'full_name', 'name', 'package_name', 'email', 'paddle_subscription_id'];
+
+/** An id field that a one-relation of the page loaded: a link to that record, by its name. */
+const relatedLink = (def: ModelDef, detail: Detail, rows: Record<string, Row[]> | undefined, field: string) => {
+  const value = detail.record[field];
+  const model = detail.record.model;
+  // An audit entry's record, in the model it names.
+  if (def.name === 'audit-log' && field === 'record_id' && typeof model === 'string') {
+    return <a href={`/admin/${model}/${String(value)}/`}>{`${model} #${String(value)}`}</a>;
+  }
+  const rel = def.related.find((r) => r.one && r.value === field && r.column === 't.id');
+  if (!rel || value === null || value === undefined) return null;
+  const row = rows?.[rel.name]?.[0]?.values;
+  const name = NAME_FIELDS.map((f) => row?.[f]).find((v) => typeof v === 'string' && v.trim());
+  return (
+    <a href={`/admin/${rel.model}/${String(value)}/`}>
+      {name ? `${String(name)} (#${String(value)})` : `#${String(value)}`}
+    </a>
+  );
+};
+
+const RecordFields = (props: { def: ModelDef; detail: Detail; rows?: Record<string, Row[]> }) => {
+  const { detail } = props;
+  return (
+    <dl class="record">
+      {Object.entries(detail.record).map(([name, value]) => (
+        <>
+          <dt>{fieldLabel(name, detail.record)}</dt>
+          <dd>
+            {relatedLink(props.def, detail, props.rows, name) ?? (
+              <RecordValue name={name} value={value} zone={detail.timezone} record={detail.record} />
+            )}
+          </dd>
+        </>
+      ))}
+    </dl>
+  );
+};
 
 const EditPanel = (props: {
   def: ModelDef;
@@ -109,6 +137,8 @@ export const DetailPage = (props: {
   frame: Frame;
   def: ModelDef;
   detail: Detail;
+  /** The related records as listed rows (names, money). */
+  rows?: Record<string, Row[]>;
   values: Record<string, string>;
   errors: FieldErrors;
   alert?: string;
@@ -137,7 +167,7 @@ export const DetailPage = (props: {
         </p>
       )}
       <p class="hint">Times in UTC and in {detail.timezone}.</p>
-      <RecordFields detail={detail} />
+      <RecordFields def={def} detail={detail} rows={props.rows} />
       {def.patch && (
         <EditPanel def={def} id={detail.id} patch={def.patch} csrf={frame.csrf} values={props.values} errors={errors} />
       )}
@@ -149,6 +179,7 @@ export const DetailPage = (props: {
           model={MODELS[rel.model]}
           id={detail.id}
           value={detail.related[rel.name]}
+          rows={props.rows?.[rel.name]}
           zone={detail.timezone}
           column={rel.column}
         />

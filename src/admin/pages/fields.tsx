@@ -2,6 +2,7 @@
 import type { Child, PropsWithChildren } from 'hono/jsx';
 import type { FieldErrors } from '../../lib/problem';
 import type { Filter, PatchField } from '../models';
+import type { Match } from '../search';
 import { labelOf, type Query } from './layout';
 
 export const Described = (props: PropsWithChildren<{ id: string; label: string; help?: string; error?: string[] }>) => (
@@ -88,8 +89,39 @@ export const EditField = (props: { name: string; field: PatchField; value: strin
   );
 };
 
-export const FilterField = (props: { name: string; filter: Filter; query: Query; errors: FieldErrors }) => {
+/** A picker: a plain text box for a name, an email or an id, resolved by the server on submit. */
+const PickField = (props: { id: string; name: string; value: string; picked?: Match; error?: string[] }) => {
+  const { id, name, value, picked, error } = props;
+  const help = picked ? `Name, email or id. Showing ${picked.name} (${picked.email}).` : 'Name, email or id.';
+  return (
+    <Described id={id} label={labelOf(name)} help={help} error={error}>
+      <input
+        id={id}
+        name={name}
+        type="text"
+        value={value}
+        autocomplete="off"
+        spellcheck={false}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy(id, help, error)}
+      />
+    </Described>
+  );
+};
+
+export const FilterField = (props: {
+  name: string;
+  filter: Filter;
+  query: Query;
+  errors: FieldErrors;
+  picked?: Match;
+}) => {
   const { name, filter, query, errors } = props;
+  if (filter.kind === 'int' && filter.pick) {
+    return (
+      <PickField id={`q-${name}`} name={name} value={query[name] ?? ''} picked={props.picked} error={errors[name]} />
+    );
+  }
   if (filter.kind === 'range') {
     return (
       <>

@@ -16,6 +16,8 @@ export const labelOf = (name: string) => {
   const text = name.replace(/_/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 };
+/** A count with its noun in the right number: "1 record", "4 audit log entries". */
+export const countOf = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 export const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 export const hrefOf = (query: Query) => {
   const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== ''));
