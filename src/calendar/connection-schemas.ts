@@ -50,7 +50,7 @@ export const connectionOut = z
       .nullable()
       .openapi({ description: 'Why the last sync failed, as a sentence; null after a success.' }),
     busy_count: z.number().int().openapi({ description: 'Busy blocks imported by the last successful sync.' }),
-    consecutive_failures: z.number().int().openapi({ description: 'Failed syncs in a row.' }),
+    consecutive_failures: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
   })

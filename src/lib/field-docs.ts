@@ -163,6 +163,12 @@ export const FIELD_DOCS: Record<string, string> = {
   openapi: 'This document.',
   model: 'Record type.',
   action: 'What was done.',
+  url_hint: "A calendar address's host and last characters; the address itself is never shown.",
+  consecutive_failures: 'Failed syncs in a row.',
+  failing_since: `First failure of the current run of failures${UTC}; null when the last sync worked.`,
+  last_error: 'Why the last sync failed, in words; null when it worked.',
+  completed_bookings: 'Bookings completed that day.',
+  revenue: "Package sales that day, in the trainer's currency.",
 };
 
 export const PARAM_DOCS: Record<string, string> = {
