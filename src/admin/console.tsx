@@ -14,9 +14,11 @@ import type { AppEnv } from '../lib/context';
 import { document, NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, invalid, zodFieldErrors } from '../lib/problem';
 import { loginBody } from '../users/schemas';
+import { bookingActions } from './booking-console';
 import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
 import { DetailPage, type Frame, HomePage, ListPage, LoginPage, MessagePage } from './pages';
+import { bookingPanel } from './pages/booking';
 import { listQuerySchema, patchSchema } from './schemas';
 import * as admin from './service';
 import {
@@ -227,6 +229,7 @@ async function detailPage(
       errors={opts.errors ?? {}}
       alert={opts.alert}
       saved={c.req.query('saved') === '1'}
+      booking={def.name === 'bookings' ? bookingPanel(detail, isoNow(c.var.clock)) : undefined}
     />
   );
   return render(c, page, opts.status ?? 200);
@@ -302,6 +305,8 @@ const remove = (c: C) =>
     return `/admin/${def.name}/`;
   });
 
+const booking = bookingActions({ render, detailPage, notFound: notFoundPage, formOf });
+
 export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
   .use('/admin/*', consoleHeaders, noStore, limitBody, requireStaff)
   .get(LOGIN_PATH, (c) => loginForm(c))
@@ -310,6 +315,10 @@ export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
   .get('/admin', async (c) => render(c, <HomePage frame={c.get('frame')} counts={await admin.countAll(c.var.db)} />))
   .get('/admin/:model', list)
   .get('/admin/:model/:id', detail)
+  .post('/admin/bookings/:id', booking.notes)
+  .post('/admin/bookings/:id/notes', booking.notes)
+  .post('/admin/bookings/:id/status', booking.status)
+  .post('/admin/bookings/:id/time', booking.time)
   .post('/admin/:model/:id', save)
   .post('/admin/:model/:id/retry', retry)
   .post('/admin/:model/:id/delete', remove);
