@@ -10,7 +10,7 @@ import type { User } from '../db/schema';
 import type { Bindings } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
-import { addSeconds, instantOfLocal, secondsBetween } from '../lib/time';
+import { addSeconds, formatLocal, instantOfLocal, secondsBetween } from '../lib/time';
 import {
   allowedTransitions,
   changeStatus,
@@ -127,7 +127,7 @@ const status = (kit: ConsoleKit, c: C) =>
         frame={c.get('frame')}
         id={id}
         c={consequences}
-        when={`Booking #${id}`}
+        when={`Booking #${id} on ${formatLocal(str(current.start_time), detail.timezone, true)} (${detail.timezone})`}
         reason={reason}
         facts={facts}
         alert={stale ? 'What this change does has changed since that page was shown; review it again.' : undefined}

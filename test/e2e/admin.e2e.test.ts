@@ -107,9 +107,10 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
     await page.waitForURL(new RegExp(`/admin/bookings/${bookingId}/$`));
     expect(await page.locator('dl.record').textContent()).toMatch(/UTC.*(CET|CEST)/s);
 
-    await page.locator('#f-status').selectOption('cancelled');
+    // Issue 22: a cancel is its own form, made from its confirmation page.
     await page.locator('#f-cancellation_reason').fill('Trainer unwell');
-    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('button', { name: 'Cancel booking…' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
     await page.waitForURL(/saved=1/);
     await expect(page.getByRole('status').first().textContent()).resolves.toContain('Saved.');
     expect(await page.locator('dl.record').textContent()).toContain('Trainer unwell');

@@ -249,7 +249,7 @@ export const StatusConfirmPage = (props: {
         </p>
       )}
       <p>
-        {props.when}: {c.status} → {ACTION_LABEL[c.action].toLowerCase()}. Nothing has changed yet.
+        {props.when}, now {c.status}. Nothing has changed yet.
       </p>
       <h2>What happens</h2>
       <ul class="consequences">
