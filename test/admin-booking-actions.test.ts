@@ -94,6 +94,17 @@ describe('staff change bookings safely', () => {
     expect(await bookingRow(id)).toEqual(before);
     expect(await auditRows('bookings', id)).toEqual([]);
 
+    // Every action needs the console's CSRF token and a staff session.
+    const forged = { transition: 'cancel', cancellation_reason: 'x', confirm: 'yes', notes: 'x' };
+    for (const action of ['status', 'time', 'notes']) {
+      const noToken = await page('POST', `${path}/${action}`, { cookie: s.cookie, form: forged });
+      expect(noToken.status, action).toBe(403);
+      const signedOut = await page('POST', `${path}/${action}`, { form: { ...forged, csrf: s.csrf } });
+      expect(signedOut.status, action).toBe(303);
+      expect(signedOut.headers.get('Location')).toBe('/admin/login');
+    }
+    expect(await bookingRow(id)).toEqual(before);
+
     // Confirm through its confirmation page: the client's confirmation is said, then made.
     const review = await page('POST', `${path}/status`, {
       cookie: s.cookie,

@@ -38,16 +38,20 @@ const onRecord = <
   model: string,
   method: M,
   summary: string,
-  extra: { suffix?: string; body: B; responses: R },
+  extra: { suffix?: string; body: B; responses: R; description?: string },
 ) =>
   createRoute({
     ...common,
     method,
     path: `/api/admin/${model}/{id}${extra.suffix ?? ''}`,
     summary,
+    ...(extra.description && { description: extra.description }),
     request: { params: idParam, ...extra.body },
     responses: extra.responses,
   });
+
+const BOOKING_PATCH =
+  "Status and time follow the trainer API's rules, one per request (both: 400 naming `status`). `status` runs a transition: pending → confirmed or cancelled; confirmed → cancelled, completed, or no_show once started. Any other answers 409 `invalid_transition` (a no-show before the start: `not_started`) and changes nothing. `cancelled` needs `cancellation_reason` (400 naming it). `start_time`/`end_time` move the booking through the trainer's schedule (409 `booking_overlap`, `trainer_break`, `outside_availability` … unless `allow_outside_availability`). Each change writes its audit row in its own batch.";
 
 export const adminApiRouter = createRouter();
 // Every admin path, known or not, answers 401/403 before anything else.
@@ -90,6 +94,7 @@ for (const def of MODEL_ORDER) {
     const patch = onRecord(def.name, 'patch', `Change a ${def.singular}: only ${fields}; other fields are ignored`, {
       body: jsonBody(patchSchema(def)),
       responses: { 200: found, ...problems(400, 401, 403, 404, 409) },
+      description: def.name === 'bookings' ? BOOKING_PATCH : undefined,
     });
     // A booking's status and time go through the booking rules (a refused transition: 409 invalid_transition).
     const apply =
