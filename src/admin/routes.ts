@@ -51,7 +51,7 @@ const onRecord = <
   });
 
 const BOOKING_PATCH =
-  "Status and time follow the trainer API's rules, one per request (both: 400 naming `status`). `status` runs a transition: pending → confirmed or cancelled; confirmed → cancelled, completed, or no_show once started. Any other answers 409 `invalid_transition` (a no-show before the start: `not_started`) and changes nothing. `cancelled` needs `cancellation_reason` (400 naming it). `start_time`/`end_time` move the booking through the trainer's schedule (409 `booking_overlap`, `trainer_break`, `outside_availability` … unless `allow_outside_availability`). Each change writes its audit row in its own batch.";
+  'Status or time, one per request, by the trainer API rules: a transition its status does not allow is 409 `invalid_transition` and changes nothing; `cancelled` needs `cancellation_reason`; a move is checked by the trainer schedule.';
 
 export const adminApiRouter = createRouter();
 // Every admin path, known or not, answers 401/403 before anything else.

@@ -1,5 +1,6 @@
 // A booking's own actions on its page (status, time, notes: separate forms), and the pages that
 // say what a status change or a move will do before anything changes.
+import type { Child, PropsWithChildren } from 'hono/jsx';
 import type { Transition } from '../../bookings/transitions';
 import type { FieldErrors } from '../../lib/problem';
 import { formatLocal, localInputOf, offsetOf, secondsBetween } from '../../lib/time';
@@ -224,6 +225,48 @@ function lateLine(c: Consequences): string {
     : `Not a late cancellation: it starts more than ${c.lateCancelHours} h from now (the trainer’s window).`;
 }
 
+/** A confirmation page: what will happen, and the form (hidden `fields`) that makes it happen. */
+const Confirm = (
+  props: PropsWithChildren<{
+    frame: Frame;
+    id: number;
+    title: string;
+    alert?: string;
+    items: Child;
+    to: 'status' | 'time';
+    fields: Record<string, string>;
+    yes: string;
+    danger?: boolean;
+  }>,
+) => (
+  <Shell title={props.title} frame={props.frame} active="bookings">
+    <p>
+      <a href={`${base(props.id)}/`}>← Booking #{props.id}</a>
+    </p>
+    <h1>{props.title}</h1>
+    {props.alert && (
+      <p class="alert" role="alert">
+        {props.alert}
+      </p>
+    )}
+    {props.children}
+    <h2>What happens</h2>
+    <ul class="consequences">{props.items}</ul>
+    <form method="post" action={`${base(props.id)}/${props.to}`} class="actions">
+      <Csrf token={props.frame.csrf} />
+      {Object.entries({ ...props.fields, confirm: 'yes' }).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class={props.danger ? 'danger' : undefined}>
+        {props.yes}
+      </button>
+      <a class="button" href={`${base(props.id)}/`}>
+        No, go back
+      </a>
+    </form>
+  </Shell>
+);
+
 /** What a status change will do, and the form that does it. */
 export const StatusConfirmPage = (props: {
   frame: Frame;
@@ -234,52 +277,40 @@ export const StatusConfirmPage = (props: {
   facts: string;
   alert?: string;
 }) => {
-  const { c, id, frame } = props;
-  const title = `${ACTION_LABEL[c.action]} #${id}?`;
-  const what = c.action === 'cancel' ? 'saying it is cancelled' : 'confirming it';
-  return (
-    <Shell title={title} frame={frame} active="bookings">
-      <p>
-        <a href={`${base(id)}/`}>← Booking #{id}</a>
-      </p>
-      <h1>{title}</h1>
-      {props.alert && (
-        <p class="alert" role="alert">
-          {props.alert}
-        </p>
+  const { c } = props;
+  const cancel = c.action === 'cancel';
+  const items = (
+    <>
+      {cancel && <li>{lateLine(c)}</li>}
+      <li>{creditLine(c)}</li>
+      <Messages messages={c.messages} what={cancel ? 'saying it is cancelled' : 'confirming it'} />
+      {c.remindersCancelled && <li>Its unsent reminders are cancelled.</li>}
+      {c.promoted && (
+        <li>
+          The freed place goes to {c.promoted.name}, first on the class’s waitlist (
+          {c.promoted.confirmed ? 'confirmed' : 'pending the trainer’s confirmation'}), who is told:{' '}
+          {c.promoted.messages.map((m) => `${m.channel} to ${m.to}`).join(', ')}.
+        </li>
       )}
+      {cancel && <li>Reason given: “{props.reason}”.</li>}
+    </>
+  );
+  const fields = { transition: c.action, cancellation_reason: props.reason, facts: props.facts };
+  const label = ACTION_LABEL[c.action];
+  return (
+    <Confirm
+      {...props}
+      title={`${label} #${props.id}?`}
+      items={items}
+      to="status"
+      fields={fields}
+      danger={cancel}
+      yes={`Yes, ${label.toLowerCase()}`}
+    >
       <p>
         {props.when}, now {c.status}. Nothing has changed yet.
       </p>
-      <h2>What happens</h2>
-      <ul class="consequences">
-        {c.action === 'cancel' && <li>{lateLine(c)}</li>}
-        <li>{creditLine(c)}</li>
-        <Messages messages={c.messages} what={what} />
-        {c.remindersCancelled && <li>Its unsent reminders are cancelled.</li>}
-        {c.promoted && (
-          <li>
-            The freed place goes to {c.promoted.name}, first on the class’s waitlist (
-            {c.promoted.confirmed ? 'confirmed' : 'pending the trainer’s confirmation'}), who is told:{' '}
-            {c.promoted.messages.map((m) => `${m.channel} to ${m.to}`).join(', ')}.
-          </li>
-        )}
-        {c.action === 'cancel' && <li>Reason given: “{props.reason}”.</li>}
-      </ul>
-      <form method="post" action={`${base(id)}/status`} class="actions">
-        <Csrf token={frame.csrf} />
-        <input type="hidden" name="transition" value={c.action} />
-        <input type="hidden" name="cancellation_reason" value={props.reason} />
-        <input type="hidden" name="facts" value={props.facts} />
-        <input type="hidden" name="confirm" value="yes" />
-        <button type="submit" class={c.action === 'cancel' ? 'danger' : undefined}>
-          Yes, {ACTION_LABEL[c.action].toLowerCase()}
-        </button>
-        <a class="button" href={`${base(id)}/`}>
-          No, go back
-        </a>
-      </form>
-    </Shell>
+    </Confirm>
   );
 };
 
@@ -293,16 +324,26 @@ export const MoveConfirmPage = (props: {
   allowOutside: boolean;
   messages: Message[];
 }) => {
-  const { frame, id, zone, from, to } = props;
-  const title = `Move booking #${id}?`;
+  const { zone, from, to } = props;
   const span = (s: { start: string; end: string }) =>
     `${formatLocal(s.start, zone, true)} – ${formatLocal(s.end, zone)} (${offsetOf(s.start, zone)})`;
+  const items = (
+    <>
+      <li>
+        The trainer’s schedule is checked when you confirm: a time taken by another booking or a break
+        {props.allowOutside ? '' : ', or outside the trainer’s hours,'} is refused and nothing changes.
+      </li>
+      {from.start === to.start ? (
+        <li>The start stays the same: no message is sent.</li>
+      ) : (
+        <Messages messages={props.messages} what="with the new time" />
+      )}
+      <li>Reminders planned for the old time are cancelled.</li>
+    </>
+  );
+  const fields = { start_time: to.start, allow_outside_availability: String(props.allowOutside) };
   return (
-    <Shell title={title} frame={frame} active="bookings">
-      <p>
-        <a href={`${base(id)}/`}>← Booking #{id}</a>
-      </p>
-      <h1>{title}</h1>
+    <Confirm {...props} title={`Move booking #${props.id}?`} items={items} to="time" fields={fields} yes="Yes, move it">
       <p>Times in {zone}, the trainer’s zone. Nothing has changed yet.</p>
       <dl class="record">
         <dt>Now</dt>
@@ -314,29 +355,6 @@ export const MoveConfirmPage = (props: {
         <dt>In UTC</dt>
         <dd>{to.start}</dd>
       </dl>
-      <h2>What happens</h2>
-      <ul class="consequences">
-        <li>
-          The trainer’s schedule is checked when you confirm: a time taken by another booking or a break
-          {props.allowOutside ? '' : ', or outside the trainer’s hours,'} is refused and nothing changes.
-        </li>
-        {from.start === to.start ? (
-          <li>The start stays the same: no message is sent.</li>
-        ) : (
-          <Messages messages={props.messages} what="with the new time" />
-        )}
-        <li>Reminders planned for the old time are cancelled.</li>
-      </ul>
-      <form method="post" action={`${base(id)}/time`} class="actions">
-        <Csrf token={frame.csrf} />
-        <input type="hidden" name="start_time" value={to.start} />
-        <input type="hidden" name="allow_outside_availability" value={props.allowOutside ? 'true' : 'false'} />
-        <input type="hidden" name="confirm" value="yes" />
-        <button type="submit">Yes, move it</button>
-        <a class="button" href={`${base(id)}/`}>
-          No, go back
-        </a>
-      </form>
-    </Shell>
+    </Confirm>
   );
 };
