@@ -193,6 +193,7 @@ describe('staff change bookings safely', () => {
       'One credit of the pack “Five pack” is forfeited (late cancellation): 5 left, then 4.',
       `An email saying it is cancelled to Casey Client (the client): ${client.email}`,
       'An SMS saying it is cancelled to Casey Client (the client): +14155550123',
+      'The trainer gets no message.',
       'Its unsent reminders are cancelled.',
       'Reason given: “Trainer unwell”',
     ]) {
@@ -328,6 +329,17 @@ describe('staff change bookings safely', () => {
     ]);
     const updated = (await bookingRow(id))?.updated_at;
     expect(audits[0]?.at).toBe(updated);
+    // The confirmation sent again: no second move, audit row or message.
+    const again = await page('POST', `${path}/time`, { cookie: s.cookie, form: { ...move, confirm: 'yes' } });
+    expect(again.status).toBe(303);
+    expect(await auditRows('bookings', id)).toHaveLength(1);
+    expect((await bookingRow(id))?.updated_at).toBe(updated);
+    const told = await env.DB.prepare(
+      `SELECT count(*) AS n FROM notifications WHERE booking_id = ? AND kind = 'booking_rescheduled'`,
+    )
+      .bind(id)
+      .first('n');
+    expect(told).toBe(1);
   });
 
   it('changes the notes alone; status or time posted with them is refused', async () => {

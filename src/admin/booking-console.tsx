@@ -144,6 +144,8 @@ const time = (kit: ConsoleKit, c: C) =>
     if (form.confirm === 'yes') {
       const start = instantField.safeParse(form.start_time ?? '');
       if (!start.success) return kit.detailPage(c, def, id, { status: 400, alert: 'Enter the new start again.' });
+      // Sent again (a double click) once moved: nothing more to do, nothing more written.
+      if (start.data === current.start_time) return saved(c, id);
       await moveBooking(deps, staffOf(c), current, { start: start.data, end: null, allowOutsideAvailability });
       return saved(c, id);
     }

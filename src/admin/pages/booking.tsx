@@ -284,6 +284,7 @@ export const StatusConfirmPage = (props: {
       {cancel && <li>{lateLine(c)}</li>}
       <li>{creditLine(c)}</li>
       <Messages messages={c.messages} what={cancel ? 'saying it is cancelled' : 'confirming it'} />
+      {c.messages.length > 0 && <li>The trainer gets no message.</li>}
       {c.remindersCancelled && <li>Its unsent reminders are cancelled.</li>}
       {c.promoted && (
         <li>
@@ -338,7 +339,7 @@ export const MoveConfirmPage = (props: {
       ) : (
         <Messages messages={props.messages} what="with the new time" />
       )}
-      <li>Reminders planned for the old time are cancelled.</li>
+      <li>Reminders planned for the old time are cancelled; the trainer gets no message.</li>
     </>
   );
   const fields = { start_time: to.start, allow_outside_availability: String(props.allowOutside) };
