@@ -236,16 +236,24 @@ describe('staff console forms', () => {
     expect(view.text).toContain(`${futureDay(5).date} 04:30 UTC`);
     expect(view.text).toContain('10:00 IST'); // the trainer's zone
 
-    const early = await page('POST', `/admin/bookings/${booking.body.id}/`, {
+    // Issue 22: status changes are their own form (never offered when not allowed), and a cancel
+    // is made from its confirmation page.
+    const early = await page('POST', `/admin/bookings/${booking.body.id}/status`, {
       cookie,
-      form: { csrf, status: 'completed' },
+      form: { csrf, transition: 'mark_completed' },
     });
     expect(early.status).toBe(409);
-    expect(early.text).toContain('cannot be completed');
+    expect(early.text).toContain('cannot become completed');
 
-    const cancel = await page('POST', `/admin/bookings/${booking.body.id}/`, {
+    const review = await page('POST', `/admin/bookings/${booking.body.id}/status`, {
       cookie,
-      form: { csrf, status: 'cancelled', cancellation_reason: 'Trainer unwell', notes: '', start_time: start },
+      form: { csrf, transition: 'cancel', cancellation_reason: 'Trainer unwell' },
+    });
+    expect(review.status).toBe(200);
+    const facts = (/name="facts" value="([^"]*)"/.exec(review.text)?.[1] ?? '').replace(/&quot;/g, '"');
+    const cancel = await page('POST', `/admin/bookings/${booking.body.id}/status`, {
+      cookie,
+      form: { csrf, transition: 'cancel', cancellation_reason: 'Trainer unwell', facts, confirm: 'yes' },
     });
     expect(cancel.status).toBe(303);
     expect(cancel.headers.get('Location')).toBe(`/admin/bookings/${booking.body.id}/?saved=1`);
@@ -273,9 +281,10 @@ describe('staff console forms', () => {
     const booking = await book(t.token, { client: t.client.id, start_time: at(futureDay(6).date, '09:00') });
     expect(booking.status).toBe(201);
     const newStart = at(futureDay(6).date, '12:00');
-    const moved = await page('POST', `/admin/bookings/${booking.body.id}/`, {
+    // Issue 22: the time is its own form; this posts its confirmation page's form.
+    const moved = await page('POST', `/admin/bookings/${booking.body.id}/time`, {
       cookie,
-      form: { csrf, status: 'pending', notes: '', start_time: newStart },
+      form: { csrf, start_time: newStart, allow_outside_availability: 'false', confirm: 'yes' },
     });
     expect(moved.status, moved.text.slice(0, 500)).toBe(303);
     const rows = await until(

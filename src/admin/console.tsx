@@ -10,6 +10,7 @@ import { isoNow } from '../lib/clock';
 import { NONCE, nonceOf, securityHeaders } from '../lib/html';
 import { ApiError, type FieldErrors, invalid, zodFieldErrors } from '../lib/problem';
 import { attention } from './attention';
+import { bookingActions } from './booking-console';
 import {
   type C,
   type ConsoleEnv,
@@ -23,6 +24,7 @@ import {
 import { adminDeps } from './deps';
 import { isModelName, MODELS, type ModelDef } from './models';
 import { ChoosePage, DetailPage, HomePage, ListPage } from './pages';
+import { bookingPanel } from './pages/booking';
 import { listQuerySchema, patchSchema } from './schemas';
 import { resolvePicks } from './search';
 import * as admin from './service';
@@ -157,6 +159,7 @@ async function detailPage(
       errors={opts.errors ?? {}}
       alert={opts.alert}
       saved={c.req.query('saved') === '1'}
+      booking={def.name === 'bookings' ? bookingPanel(detail, isoNow(c.var.clock)) : undefined}
     />
   );
   return render(c, page, opts.status ?? 200);
@@ -232,12 +235,18 @@ const remove = (c: C) =>
     return `/admin/${def.name}/`;
   });
 
+const booking = bookingActions({ render, detailPage, notFound: notFoundPage, formOf });
+
 export const consoleRouter = new Hono<ConsoleEnv>({ strict: false })
   .use('/admin/*', consoleHeaders, noStore, limitBody, requireStaff)
   .route('/', signInRouter)
   .get('/admin', home)
   .get('/admin/:model', list)
   .get('/admin/:model/:id', detail)
+  .post('/admin/bookings/:id', booking.notes)
+  .post('/admin/bookings/:id/notes', booking.notes)
+  .post('/admin/bookings/:id/status', booking.status)
+  .post('/admin/bookings/:id/time', booking.time)
   .post('/admin/:model/:id', save)
   .post('/admin/:model/:id/retry', retry)
   .post('/admin/:model/:id/delete', remove);

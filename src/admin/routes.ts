@@ -10,6 +10,7 @@ import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } 
 import { pageOf } from '../lib/pagination';
 import { forbidden } from '../lib/problem';
 import { createRouter } from '../lib/router';
+import { patchBooking } from './booking-actions';
 import { adminDeps } from './deps';
 import { MODEL_ORDER } from './models';
 import { detailSchema, listQuerySchema, patchSchema, rowSchema } from './schemas';
@@ -38,16 +39,20 @@ const onRecord = <
   model: string,
   method: M,
   summary: string,
-  extra: { suffix?: string; body: B; responses: R },
+  extra: { suffix?: string; body: B; responses: R; description?: string },
 ) =>
   createRoute({
     ...common,
     method,
     path: `/api/admin/${model}/{id}${extra.suffix ?? ''}`,
     summary,
+    ...(extra.description && { description: extra.description }),
     request: { params: idParam, ...extra.body },
     responses: extra.responses,
   });
+
+const BOOKING_PATCH =
+  'Status or time, one per request, by the trainer API rules: a transition its status does not allow is 409 `invalid_transition` and changes nothing; `cancelled` needs `cancellation_reason`; a move is checked by the trainer schedule.';
 
 export const adminApiRouter = createRouter();
 // Every admin path, known or not, answers 401/403 before anything else.
@@ -90,9 +95,15 @@ for (const def of MODEL_ORDER) {
     const patch = onRecord(def.name, 'patch', `Change a ${def.singular}: only ${fields}; other fields are ignored`, {
       body: jsonBody(patchSchema(def)),
       responses: { 200: found, ...problems(400, 401, 403, 404, 409) },
+      description: def.name === 'bookings' ? BOOKING_PATCH : undefined,
     });
+    // A booking's status and time go through the booking rules (a refused transition: 409 invalid_transition).
+    const apply =
+      def.name === 'bookings'
+        ? patchBooking
+        : (...a: Parameters<typeof patchBooking>) => admin.patchRecord(a[0], a[1], def, a[2], a[3]);
     adminApiRouter.openapi(patch, async (c) =>
-      c.json(await admin.patchRecord(adminDeps(c), staffOf(c), def, c.req.valid('param').id, c.req.valid('json')), 200),
+      c.json(await apply(adminDeps(c), staffOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
     );
   }
   if (def.deletable) {

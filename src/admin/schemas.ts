@@ -2,10 +2,11 @@
 // (filters, search, ordering), its row, and its PATCH allow-list.
 
 import type { ZodType } from 'zod';
+import { notesField } from '../bookings/schemas';
 import { isValidDate } from '../lib/calendar';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
-import { singleLine } from '../lib/text';
+import { multiLine, singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
 import * as z from '../lib/zod';
 import { dateField } from '../scheduling/schemas';
@@ -91,3 +92,14 @@ export const detailSchema = z
       .openapi({ description: 'One-relations as a row or null; many-relations as {count, results}; history' }),
   })
   .openapi('AdminDetail');
+
+/** The console's cancel form: a reason is required (the client is told it). */
+export const cancelForm = z.object({
+  cancellation_reason: multiLine()
+    .trim()
+    .min(1, 'Enter the reason for cancelling; the client is told it.')
+    .max(1000, 'Keep the reason to 1000 characters.'),
+});
+
+/** The console's notes form: the notes alone. */
+export const notesForm = z.object({ notes: notesField });

@@ -1,12 +1,10 @@
 // One list, detail and change implementation for every model in ./models.ts, across all
 // trainers (the one place that is not tenant-scoped), and the audit log every change writes.
 import { eq, getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
-import { type scheduleOf, unwrapOutcome } from '../bookings/schedule-object';
-import { type Transition, transition } from '../bookings/transitions';
+import type { scheduleOf } from '../bookings/schedule-object';
 import { adminAuditLog, adminSessions, notifications, sessions } from '../db/schema';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
 import { invalidField, notFound } from '../lib/problem';
-import { enqueue } from '../notifications/outbox';
 import { retryNotification } from '../notifications/service';
 import type { NotifyMessage } from '../notifications/types';
 import { listStatements, pageFrom, type Row, raw, type Values, zoneOf } from './list';
@@ -108,7 +106,7 @@ export interface Writer {
 }
 
 /** The audit row of a change, written only while `guard` holds (SQL over the batch's state). */
-function audit(
+export function audit(
   { db, now }: Writer,
   staff: Staff,
   def: ModelDef,
@@ -171,84 +169,25 @@ export interface Deps extends Writer {
   schedule: (trainerId: number) => ReturnType<typeof scheduleOf>;
 }
 
-const TRANSITIONS: Record<string, Transition> = {
-  confirmed: 'confirm',
-  cancelled: 'cancel',
-  completed: 'mark_completed',
-  no_show: 'mark_no_show',
-};
-/** The status each transition leaves (TRANSITIONS read backwards). */
-const TARGET = Object.fromEntries(Object.entries(TRANSITIONS).map(([status, action]) => [action, status])) as Record<
-  Transition,
-  string
->;
-/** Booking fields that change state through the booking rules, not by a plain UPDATE. */
-const BOOKING_STATE_FIELDS = ['status', 'cancellation_reason', 'start_time', 'end_time', 'allow_outside_availability'];
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/**
- * Status through `transition` (the trainer API's rules: 409s, credits, notifications), with its
- * audit row in the transition's own batch. Time through the trainer's TrainerSchedule object,
- * which writes its own batch, so that audit row is written right after, guarded on the state
- * that change left (times and updated_at): it exists only if that very change happened.
- */
-async function changeBookingState(deps: Deps, staff: Staff, def: ModelDef, current: Values, input: Values) {
-  const { db } = deps;
-  const id = Number(current.id);
-  const trainerId = Number(current.trainer_id);
-  const action = input.status !== current.status ? TRANSITIONS[text(input.status) ?? ''] : undefined;
-  const start = text(input.start_time);
-  const end = text(input.end_time);
-  const moves =
-    (start !== undefined && start !== current.start_time) || (end !== undefined && end !== current.end_time);
-  // Each is its own write (and may be refused), so one request does one, never half of two.
-  if (action && moves) {
-    throw invalidField('status', 'Change the status and the time in separate requests.');
-  }
-  if (action) {
-    const reason = action === 'cancel' ? (text(input.cancellation_reason) ?? '') : '';
-    const status = TARGET[action];
-    const changes: Changes = { status: { before: current.status, after: status } };
-    if (action === 'cancel') changes.cancellation_reason = { before: current.cancellation_reason, after: reason };
-    // In the transition's own batch, guarded on the state this very change leaves.
-    const guard = sql`EXISTS (SELECT 1 FROM bookings WHERE id = ${id} AND status = ${status} AND updated_at = ${deps.now})`;
-    const also = [audit(deps, staff, def, id, action, changes, guard)];
-    await transition({ db, queue: deps.queue, now: deps.now, also }, trainerId, id, action, reason);
-  }
-  if (moves) {
-    const outcome = await deps.schedule(trainerId).rescheduleBooking({
-      trainerId,
-      bookingId: id,
-      startTime: start ?? null,
-      endTime: end ?? null,
-      allowOutsideAvailability: input.allow_outside_availability === true,
-      now: deps.now,
-    });
-    const { booking, notificationIds } = unwrapOutcome(outcome);
-    await enqueue(deps.queue, notificationIds);
-    const changes: Changes = {
-      start_time: { before: current.start_time, after: booking.start_time },
-      end_time: { before: current.end_time, after: booking.end_time },
-    };
-    const guard = sql`EXISTS (SELECT 1 FROM bookings WHERE id = ${id} AND start_time = ${booking.start_time}
-      AND end_time = ${booking.end_time} AND updated_at = ${booking.updated_at})`;
-    await audit(deps, staff, def, id, 'reschedule', changes, guard).run();
-  }
-}
+/** Booking fields that change state through the booking rules (booking-actions.ts), never by a plain UPDATE. */
+export const BOOKING_STATE_FIELDS = [
+  'status',
+  'cancellation_reason',
+  'start_time',
+  'end_time',
+  'allow_outside_availability',
+];
 
 /**
  * Applies the allow-listed fields of `input` (already validated by the model's patch schema);
- * anything else is ignored. A field equal to its current value changes nothing.
+ * anything else is ignored. A field equal to its current value changes nothing. A booking's
+ * status and time are not applied here (see BOOKING_STATE_FIELDS).
  */
 export async function patchRecord(deps: Deps, staff: Staff, def: ModelDef, id: number, input: Values): Promise<Detail> {
   const allowed = Object.keys(def.patch ?? {});
   const current = await findRecord(deps.db, def, id);
-  let plain = allowed;
-  if (def.name === 'bookings') {
-    await changeBookingState(deps, staff, def, current, input);
-    plain = allowed.filter((f) => !BOOKING_STATE_FIELDS.includes(f));
-  }
+  // A booking's status and time are changed by booking-actions.ts first; here only its plain fields.
+  const plain = def.name === 'bookings' ? allowed.filter((f) => !BOOKING_STATE_FIELDS.includes(f)) : allowed;
   const changes = changesOf(current, input, plain);
   if (Object.keys(changes).length) await writeChanges(deps, staff, def, id, changes);
   return getRecord(deps.db, def, id, deps.now);

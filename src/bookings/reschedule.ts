@@ -34,6 +34,17 @@ export interface RescheduleCommand {
    * only to an offered slot, and the trainer is told. Moving to the time it already has changes nothing.
    */
   byClient?: boolean;
+  /**
+   * Statements the caller needs in the move's own batch, after it (staff's audit row), as plain
+   * SQL text and values since they cross RPC; each guards itself on the move having happened.
+   */
+  also?: PlainStatement[];
+}
+
+/** A SQL statement as plain data (text with `?` placeholders and its values). */
+export interface PlainStatement {
+  sql: string;
+  params: (string | number | null)[];
 }
 
 /** Reads and checks the schedule for moving `current` to [start, end); the trainer and the booking's own service timing. */
@@ -134,6 +145,7 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
             now: nowIso,
             moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
           }),
+    ...Object.fromEntries((cmd.also ?? []).map((q, i) => [`also${i}`, db.$client.prepare(q.sql).bind(...q.params)])),
   });
   if (!results.move?.results[0]) {
     if (await scheduleMoved(db, cmd.trainerId, scheduleVersion)) throw scheduleChanged();

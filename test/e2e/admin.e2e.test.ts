@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { totpAt } from '../totp';
 import { axeViolations } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { createStaff, PASSWORD, passwordStep, sendCode, trainerWithBooking } from './console';
+import { createStaff, passwordStep, sendCode, trainerWithBooking } from './console';
 
 noteSkipped('test/e2e/admin.e2e.test.ts');
 
@@ -70,9 +70,10 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
     await page.waitForURL(new RegExp(`/admin/bookings/${bookingId}/$`));
     expect(await page.locator('dl.record').textContent()).toMatch(/UTC.*(CET|CEST)/s);
 
-    await page.locator('#f-status').selectOption('cancelled');
+    // Issue 22: a cancel is its own form, made from its confirmation page.
     await page.locator('#f-cancellation_reason').fill('Trainer unwell');
-    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('button', { name: 'Cancel booking…' }).click();
+    await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
     await page.waitForURL(/saved=1/);
     await expect(page.getByRole('status').first().textContent()).resolves.toContain('Saved.');
     expect(await page.locator('dl.record').textContent()).toContain('Trainer unwell');

@@ -2,10 +2,12 @@
 // availability, breaks and bookings.
 
 import { cancelBody, instantField, notesField } from '../../bookings/schemas';
+import { TARGET_STATUS } from '../../bookings/transitions';
 import { clientPatchBody } from '../../clients/schemas';
 import {
   availabilitySlots,
   BOOKING_STATUSES,
+  type BookingStatus,
   bookings,
   clientNotes,
   clients,
@@ -250,11 +252,15 @@ export const PEOPLE_MODELS: ModelDef[] = [
     ],
     patch: {
       status: field(
-        z.enum(['confirmed', 'cancelled', 'completed', 'no_show']),
+        z.enum(Object.values(TARGET_STATUS) as [BookingStatus, ...BookingStatus[]]),
         { options: BOOKING_STATUSES },
         'Follows the booking rules: pending → confirmed → completed; confirmed → no_show once the start has passed (uses the credit if the trainer’s no_show_uses_credit is on); pending or confirmed → cancelled.',
       ),
-      cancellation_reason: field(cancelBody.shape.reason, 'text', 'Used when the status becomes cancelled.'),
+      cancellation_reason: field(
+        cancelBody.shape.reason,
+        'text',
+        'Required when the status becomes cancelled; the client is told it.',
+      ),
       start_time: field(instantField, 'instant', 'UTC, ISO 8601; checked by the trainer’s schedule.'),
       end_time: field(instantField, 'instant', 'UTC, ISO 8601.'),
       allow_outside_availability: field(z.boolean(), 'bool', 'Allow a new time outside the weekly availability.'),

@@ -2,6 +2,7 @@
 import type { FieldErrors } from '../../lib/problem';
 import { MODELS, type ModelDef } from '../models';
 import type { Detail, Row } from '../service';
+import { type BookingPanel, BookingPanels } from './booking';
 import { EditField } from './fields';
 import { Csrf, type Frame, labelOf, Shell } from './layout';
 import { fieldLabel, RecordValue, Table } from './values';
@@ -143,6 +144,8 @@ export const DetailPage = (props: {
   errors: FieldErrors;
   alert?: string;
   saved?: boolean;
+  /** A booking: its status, time and notes as separate actions instead of one edit form. */
+  booking?: BookingPanel;
 }) => {
   const { def, detail, frame, errors } = props;
   const title = `${labelOf(def.singular)} #${detail.id}`;
@@ -168,7 +171,8 @@ export const DetailPage = (props: {
       )}
       <p class="hint">Times in UTC and in {detail.timezone}.</p>
       <RecordFields def={def} detail={detail} rows={props.rows} />
-      {def.patch && (
+      {props.booking && <BookingPanels b={props.booking} csrf={frame.csrf} values={props.values} errors={errors} />}
+      {def.patch && !props.booking && (
         <EditPanel def={def} id={detail.id} patch={def.patch} csrf={frame.csrf} values={props.values} errors={errors} />
       )}
       {(def.retryable || def.deletable) && <Actions def={def} detail={detail} csrf={frame.csrf} />}
