@@ -66,7 +66,7 @@ describe('the API reference at /api/docs', () => {
     const config = JSON.parse(attributeText(inline[0]?.configuration ?? '{}'));
     expect(config).toMatchObject({
       url: '/api/openapi.json',
-      servers: [{ url: 'https://docs.example' }],
+      servers: [{ url: '/' }],
       authentication: { preferredSecurityScheme: 'Bearer' },
       defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
       withDefaultFonts: false,

@@ -20,11 +20,12 @@ export const apiDocument = (app: OpenAPIHono<AppEnv>) => withBookmarkHeader(app.
  * Scalar's configuration: the document of this origin, requests sent to this origin only (no
  * proxy), the bearer token for "Test Request", curl first among the code samples, and nothing
  * that reaches another origin (default fonts, telemetry, the AI agent, MCP, the developer
- * toolbar's share and deploy).
+ * toolbar's share and deploy, the link to Scalar's hosted client).
  */
-const scalarConfig = (origin: string) => ({
+const SCALAR_CONFIG = {
   url: OPENAPI_PATH,
-  servers: [{ url: origin, description: 'This server' }],
+  // Relative: Scalar resolves it against the page's own origin (so the page names no host).
+  servers: [{ url: '/', description: 'This server' }],
   authentication: { preferredSecurityScheme: 'Bearer' },
   defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
   withDefaultFonts: false,
@@ -32,11 +33,13 @@ const scalarConfig = (origin: string) => ({
   agent: { disabled: true },
   mcp: { disabled: true },
   showDeveloperTools: 'never',
+  // "Open API Client" is a link that hands the document's address to Scalar's hosted client.
+  hideClientButton: true,
   documentDownloadType: 'json',
   // One colour scheme, the one the accessibility checks hold to contrast.
   forceDarkModeState: 'light',
   hideDarkModeToggle: true,
-});
+};
 
 /**
  * Scalar's default light theme where the accessibility checks (test/e2e/docs.e2e.test.ts) found
@@ -52,7 +55,7 @@ const DOCS_CSS = `body.light-mode{--scalar-color-2:#4d4d4d;--scalar-color-3:#595
 .scalar-app .introduction-description .markdown pre code,.scalar-app .introduction-description .markdown pre code *{white-space:pre-wrap;overflow-wrap:anywhere}
 .scalar-app .download-button:focus-visible{outline:2px solid var(--scalar-color-accent);outline-offset:2px}`;
 
-export const DocsPage = ({ origin }: { origin: string }) => (
+export const DocsPage = () => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -69,7 +72,7 @@ export const DocsPage = ({ origin }: { origin: string }) => (
         </p>
       </noscript>
       {/* Scalar's HTML API: it mounts itself beside this element and reads its configuration. */}
-      <script id="api-reference" type="application/json" data-configuration={JSON.stringify(scalarConfig(origin))} />
+      <script id="api-reference" type="application/json" data-configuration={JSON.stringify(SCALAR_CONFIG)} />
       <script src={SCALAR_JS} />
     </body>
   </html>
@@ -114,5 +117,5 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
     description: 'The same token in the seed\'s form: "Token <jwt>".',
   });
   app.get(OPENAPI_PATH, (c) => c.json(apiDocument(app)));
-  app.get('/api/docs', docsHeaders, (c) => c.html(document(<DocsPage origin={new URL(c.req.url).origin} />)));
+  app.get('/api/docs', docsHeaders, (c) => c.html(document(<DocsPage />)));
 }

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axeViolations, focusRings } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call } from './client';
+import { call, ownAddress } from './client';
 
 noteSkipped('test/e2e/docs.e2e.test.ts');
 
@@ -112,6 +112,38 @@ describe.skipIf(!hasChromium)('the API reference in Chromium', () => {
     expect((await asset.text()).length).toBeGreaterThan(1_000_000);
   });
 
+  it('"Test Request" sends the operation to this origin with the bearer token pasted into the page', async () => {
+    const email = `docs-${Date.now().toString(36)}@example.com`;
+    const password = 'a-long-password-1';
+    const reg = await call<{ token: string }>('POST', '/api/users/register/', {
+      body: { email, password, password_confirm: password, business_name: 'Docs Coach', timezone: 'Europe/Berlin' },
+      headers: ownAddress(),
+    });
+    expect(reg.status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const page = await context.newPage();
+    const { requests, problems } = watch(page);
+    await open(page);
+    // The introduction's authentication box: the Bearer scheme is preselected.
+    await page.getByPlaceholder('Token').first().fill(reg.body.token);
+    const nav = await sidebar(page, 1280);
+    const profile = doc.paths['/api/users/profile']?.get as Operation;
+    await nav.getByText(profile.summary, { exact: true }).click();
+    const section = page.locator('[id="api-1/tag/users/GET/api/users/profile"]');
+    await section.getByRole('button', { name: /Test Request/ }).click();
+    const sent = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/users/profile');
+    await page.getByRole('button', { name: /^Send Request/ }).click();
+    const request = await sent;
+    expect(new URL(request.url()).origin).toBe(new URL(inject('baseUrl')).origin);
+    expect(request.headers().authorization).toBe(`Bearer ${reg.body.token}`);
+    expect((await request.response())?.status()).toBe(200);
+    // The answer is shown in the client: the signed-in user.
+    await page.getByRole('dialog').getByText(email).first().waitFor({ timeout: 10_000 });
+    expect(requests.filter((u) => new URL(u).origin !== new URL(inject('baseUrl')).origin)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   for (const width of [1280, 375]) {
     it(`at ${width} px: a group per tag, the booking create's schema, example and curl, nothing from another origin`, async () => {
       const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-GB' });
@@ -132,6 +164,8 @@ describe.skipIf(!hasChromium)('the API reference in Chromium', () => {
           tag,
         ).resolves.toBe(1);
       }
+      // No way out to Scalar's hosted client (it would be handed the document's address).
+      expect(await page.getByRole('link', { name: /Open API Client/ }).count()).toBe(0);
       if (width < 1000) await page.keyboard.press('Escape');
 
       // The booking create: its body's fields with their types, and a curl sample built from the
