@@ -219,6 +219,7 @@ describe('x-d1-bookmark', () => {
       await api<{
         paths: Record<string, Record<string, Op>>;
         components: { parameters: Record<string, { name: string; in: string }>; headers: Record<string, object> };
+        info: { description: string };
       }>('GET', '/api/openapi.json')
     ).body;
     const resolve = <T>(ref: string | undefined, kind: 'parameters' | 'headers'): T | undefined =>
@@ -241,8 +242,10 @@ describe('x-d1-bookmark', () => {
     }
     expect(operations).toBeGreaterThan(100);
     expect(missing).toEqual([]);
-    // The rendered docs list the shared parameter under each operation.
+    // The reference at /api/docs renders this document (Scalar, in the browser), and its
+    // introduction tells a client to send the header back.
     const page = await (await exports.default.fetch(new Request('http://example.com/api/docs'))).text();
-    expect(page.split(`<code>${HEADER}</code> (header)`).length - 1).toBe(operations);
+    expect(page).toContain('&quot;url&quot;:&quot;/api/openapi.json&quot;');
+    expect(doc.info.description).toContain(`send the last one you got back as \`${HEADER}\``);
   });
 });

@@ -179,3 +179,68 @@ export function withBookmarkHeader<D extends { paths?: object; components?: obje
     },
   }) as D;
 }
+
+// ---- the document's introduction and tags (rendered by the reference at /api/docs) --------------
+
+const INTRODUCTION = `JSON over HTTPS; every path answers with or without a trailing slash. The document: [/api/openapi.json](/api/openapi.json).
+
+## Authentication
+\`POST /api/users/register/\` or \`/api/users/login/\` answers a \`token\`: send \`Authorization: Bearer <token>\`. It lasts 30 days; \`POST /api/users/logout/\` revokes it, a password change revokes the others. Without a valid token: 401. \`/api/public/\` needs none.
+
+## Errors
+\`application/problem+json\` (RFC 9457) with \`detail\` and \`request_id\`. A 400 names every bad field under \`errors\` (\`{"errors": {"email": ["Enter an email address like name@example.com."]}}\`; nested ones dotted). A refusal you can act on has a \`code\` (409 \`booking_overlap\`, \`class_full\`, 403 \`email_unverified\`…), listed by each operation.
+
+## Pagination
+Lists answer \`{count, next, previous, results}\` by \`?page=\` and \`?page_size=\` (≤ 100). Bookings, clients and notifications also take \`?cursor=\`: empty for the first page, then follow \`next\` until \`null\`. Cursor pages never repeat or skip a row; \`count\` only with \`?count=true\`.
+
+## Idempotency-Key
+Booking creates and \`use_session\` take \`Idempotency-Key\` (e.g. a UUID): the same key for the same request within 24 h replays the first answer; for another request it is 422 \`idempotency_key_reused\`.
+
+## Rate limits
+Some operations are rate limited (sign-up, login, the public API, client bookings, calendar feeds…); each lists its limits under its 429. A 429 carries \`Retry-After\` (seconds).
+
+## x-d1-bookmark
+Reads may come from a replica a moment behind. Answers that used the database carry \`x-d1-bookmark\`; send the last one you got back as \`x-d1-bookmark\` to read at least up to it, your own writes included.
+
+## Webhooks
+Paddle posts subscription and payment events to \`/api/webhooks/paddle/\`, verified by \`Paddle-Signature\`; each \`event_id\` is applied once.
+
+## Widget
+\`<script src="https://<host>/widget.js" data-trainer="<slug>" async></script>\` embeds the booking page \`/book/<slug>\`, which books through \`/api/public/\` and reports \`trainerhub:*\` DOM events.`;
+
+export const API_INFO = { title: 'TrainerHub API', version: '0.1.0', description: INTRODUCTION };
+
+/** Every tag of the document with what its operations are for, in the reference's order. */
+export const API_TAGS = [
+  {
+    name: 'users',
+    description: 'Accounts: register, log in and out, verify the email, the profile and trainer settings.',
+  },
+  { name: 'clients', description: "The trainer's client book, with notes." },
+  { name: 'services', description: 'What a trainer sells: length, buffers, price and place; one default.' },
+  { name: 'availability', description: 'Weekly opening hours and the free slots they leave.' },
+  { name: 'availability overrides', description: "A date's own hours, or the date closed." },
+  { name: 'breaks', description: 'Time off: whole days, or part of each day.' },
+  {
+    name: 'bookings',
+    description: 'Sessions with clients, never double-booked; confirm, cancel, move, complete, no-show.',
+  },
+  { name: 'booking-series', description: 'Standing weekly sessions created, confirmed and cancelled as a whole.' },
+  { name: 'classes', description: 'Group classes: sessions of a service with capacity, their places and waitlist.' },
+  { name: 'packages', description: 'Session packs for sale, the packs clients hold and their credits.' },
+  { name: 'calendar', description: "The trainer's calendar feed, and busy time imported from their own calendars." },
+  { name: 'analytics', description: 'Dashboard, revenue, booking and client figures.' },
+  {
+    name: 'notifications',
+    description: "The trainer's emails and SMS (to them and their clients); a failed one can be sent again.",
+  },
+  { name: 'subscriptions', description: "The trainer's TrainerHub subscription through Paddle." },
+  { name: 'payments', description: 'Subscription payments and the Paddle webhook.' },
+  { name: 'public', description: "No account: a trainer's page, free times, booking, and the manage link." },
+  {
+    name: 'client account',
+    description: 'A signed-in client books, moves and cancels their own sessions and sees their packs.',
+  },
+  { name: 'admin', description: 'Staff only: every record across trainers, and a few audited changes.' },
+  { name: 'system', description: 'Liveness, readiness and the index of the API.' },
+];
