@@ -132,6 +132,10 @@ describe('two-factor sign-in to the staff console', () => {
 
   it('makes a staff user without an authenticator app enrol one at sign-in, recovery codes shown once', async () => {
     const staff = await registerStaff(uniqueEmail('staff'), { enrol: false });
+    // Not enrolled: the admin API is closed too (the password alone made that token).
+    const adminApi = () => api<{ code?: string }>('GET', '/api/admin/users/', { token: staff.token });
+    const closedApi = await adminApi();
+    expect([closedApi.status, closedApi.body.code]).toEqual([403, 'two_factor_required']);
     const { res, pending } = await passwordStep(staff.email);
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe('/admin/login/enrol?next=%2Fadmin%2Fusers%2F');
@@ -172,6 +176,7 @@ describe('two-factor sign-in to the staff console', () => {
     expect(row?.totp_secret).not.toContain(secret);
     expect(row?.totp_pending_secret).toBeNull();
     expect(row?.n).toBe(10);
+    expect((await adminApi()).status).toBe(200);
 
     // From now on: the code page, where one of those recovery codes works.
     const next = await passwordStep(staff.email);

@@ -8,7 +8,7 @@ import { isoNow } from '../lib/clock';
 import type { AppEnv } from '../lib/context';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
-import { forbidden } from '../lib/problem';
+import { ApiError, forbidden } from '../lib/problem';
 import { createRouter } from '../lib/router';
 import { patchBooking } from './booking-actions';
 import { adminDeps } from './deps';
@@ -16,9 +16,19 @@ import { MODEL_ORDER } from './models';
 import { detailSchema, listQuerySchema, patchSchema, rowSchema } from './schemas';
 import * as admin from './service';
 
-/** After requireAuth: only staff (users.is_staff); anyone else signed in gets 403. */
+/**
+ * After requireAuth: only staff (users.is_staff) with two-factor sign-in enrolled; anyone else
+ * signed in gets 403. A staff user made before two-factor existed enrols at their next console
+ * sign-in; until then their password alone (an API login) must not open the admin API.
+ */
 const staffOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.get('auth').user.isStaff) throw forbidden('Only staff can use the admin API.');
+  const { user } = c.get('auth');
+  if (!user.isStaff) throw forbidden('Only staff can use the admin API.');
+  if (!user.totpSecret) {
+    throw new ApiError(403, 'Enrol two-factor sign-in (sign in to the console at /admin once) to use the admin API.', {
+      code: 'two_factor_required',
+    });
+  }
   await next();
 });
 
