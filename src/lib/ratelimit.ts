@@ -153,7 +153,7 @@ export const rateLimit = (
 ) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const keys = { [ADDRESS]: clientAddress(c.req.raw.headers), ...(await keysOf(c)) };
-    await enforce(c.var.db, p, keys, isoNow(c.var.clock));
+    await enforce(c.get('db'), p, keys, isoNow(c.get('clock')));
     await next();
   });
 
