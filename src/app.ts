@@ -169,24 +169,41 @@ const apiCors = createMiddleware<AppEnv>(async (c, next) => {
   headers.append('Vary', 'Origin');
 });
 
+const FRAMED_PAGES = /^\/book(?:\/|$)/;
+
 /**
  * Request id, log line, platform and security headers on everything; CORS and body rules on
  * /api/*; the D1 session (after CORS, so its 400 for a bad bookmark is readable cross-origin).
+ * Middleware that runs on the same paths and never throws past its own `next` is called nested,
+ * as one layer: each layer of hono's compose is an async frame and a promise on every request.
+ * (platform throws a misconfiguration's 503 before anything inside it runs, as before.)
  */
 function useMiddleware(app: App) {
-  app.use('*', requestIds, requestLog, platform);
-  // Not on /book/* (and /book itself, as hono's `/book/*` matches it), whose pages other sites frame.
-  app.use('*', (c, next) => (/^\/book(?:\/|$)/.test(c.req.path) ? next() : apiHeaders(c, next)));
+  app.use('*', (c, next) =>
+    requestIds(c, async () => {
+      await requestLog(c, next);
+    }),
+  );
+  // The security headers: not on /book/* (nor /book itself, as hono's `/book/*` matches it),
+  // whose pages other sites frame.
+  app.use('*', (c, next) =>
+    platform(c, async () => {
+      await (FRAMED_PAGES.test(c.req.path) ? next() : apiHeaders(c, next));
+    }),
+  );
   app.use('/book/*', bookHeaders);
   app.use('/checkout', checkoutHeaders);
   app.use('/api/*', apiCors);
   app.use('*', d1Session);
   app.use('/api/public/*', publicBodyLimit);
-  // Exactly the Paddle webhook skips it: that route applies its own 1 MB limit.
+  // Exactly the Paddle webhook skips the JSON size limit: that route applies its own 1 MB limit.
   app.use('/api/*', (c, next) =>
-    c.req.path.replace(/\/+$/, '') === PADDLE_WEBHOOK_PATH ? next() : jsonBodyLimit(c, next),
+    c.req.path.replace(/\/+$/, '') === PADDLE_WEBHOOK_PATH
+      ? requireJson(c, next)
+      : jsonBodyLimit(c, async () => {
+          await requireJson(c, next);
+        }),
   );
-  app.use('/api/*', requireJson);
 }
 
 function mountAreas(app: App) {
