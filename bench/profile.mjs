@@ -157,7 +157,8 @@ async function analyse(session, profile, requests) {
 // PROFILE_FLOOR=1: the floor Worker's /health, range and list instead (the reference), CPU only.
 const FLOOR = Boolean(process.env.PROFILE_FLOOR);
 const state = mkdtempSync(join(tmpdir(), 'bench-profile-'));
-const cwd = FLOOR ? join(root, 'bench/floor') : root;
+// PROFILE_APP=<another checkout>: profile that build instead (its migrations, its wrangler.toml).
+const cwd = FLOOR ? join(root, 'bench/floor') : (process.env.PROFILE_APP ?? root);
 execSql(cwd, state, FLOOR ? sharedSeed() : appSeed(), { migrate: true });
 const app = await serve(cwd, state, [
   '--var',
