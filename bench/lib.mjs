@@ -64,6 +64,9 @@ export async function serve(cwd, state, extra = []) {
   }
   return {
     base,
+    inspector,
+    /** The process group: wrangler and the workerd processes it starts. */
+    pgid: child.pid,
     stop: async () => {
       try {
         process.kill(-child.pid, 'SIGTERM');

@@ -1,5 +1,5 @@
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
@@ -13,7 +13,6 @@ import { calendarFeedRouter } from './calendar/feed-routes';
 import { calendarSyncRouter } from './calendar/sync-routes';
 import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
-import { API_CSP, securityHeaders } from './lib/html';
 import { ApiError, problemResponse } from './lib/problem';
 import { type AppEnv, createRouter, platform, requestIds } from './lib/router';
 import { d1Session } from './lib/sessions';
@@ -39,7 +38,7 @@ const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const id = c.get('requestId');
   // Responses built outside `c` (problem responses) miss the header request-id prepared: set it last.
   c.res.headers.set('X-Request-Id', id);
-  if (c.var.config?.logRequests) {
+  if (c.get('config')?.logRequests) {
     console.log(
       JSON.stringify({
         level: 'info',
@@ -89,11 +88,34 @@ function routeMatchers(app: App): { method: string; re: RegExp }[] {
 }
 
 /**
- * Every response's security headers. A page router adds its own instance (its CSP, with a
- * nonce), which this default keeps (`overwrite: false`). The /book/* pages are framed by other
- * sites, so they get an instance without X-Frame-Options; their pages set `frame-ancestors *`.
+ * Every response's security headers: what `securityHeaders(API_CSP)` (lib/html.tsx: hono's
+ * secureHeaders with our referrer policy) sets, as a fixed list (test/response-headers.test.ts
+ * pins it). A page router adds its own instance (its CSP, with a nonce), and a handler may set
+ * one of these itself (the widget's `Cross-Origin-Resource-Policy`): a header already there is
+ * kept. The /book/* pages are framed by other sites, so they get an instance without
+ * X-Frame-Options (`bookHeaders`); their pages set `frame-ancestors *`. Written out rather than
+ * hono's middleware because this runs on every answer: hono's reads `c.res.headers` twice per
+ * header, and removes an X-Powered-By nothing here sets.
  */
-const apiHeaders = securityHeaders(API_CSP, { overwrite: false });
+const API_SECURITY_HEADERS: [string, string][] = [
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Origin-Agent-Cluster', '?1'],
+  ['Referrer-Policy', 'strict-origin-when-cross-origin'],
+  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-DNS-Prefetch-Control', 'off'],
+  ['X-Download-Options', 'noopen'],
+  ['X-Frame-Options', 'SAMEORIGIN'],
+  ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ['X-XSS-Protection', '0'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+];
+const apiHeaders = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const headers = c.res.headers;
+  for (const [name, value] of API_SECURITY_HEADERS) if (!headers.has(name)) headers.set(name, value);
+});
 
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_JSON_BYTES,
@@ -110,37 +132,78 @@ const publicBodyLimit = bodyLimit({
   },
 });
 
-const apiCors = cors({
-  origin: (origin, c) => {
-    // The public booking API answers any origin (it never uses credentials).
-    if (c.req.path.startsWith('/api/public/')) return '*';
-    const allowed = (c.var as AppEnv['Variables']).config.corsOrigins;
-    if (allowed.includes('*')) return origin || '*';
-    return allowed.includes(origin) ? origin : null;
-  },
+/** Who may read an /api/* answer from another origin: anyone for the public API, else CORS_ORIGINS. */
+const corsOrigin = (origin: string, c: Context<AppEnv>): string | null => {
+  // The public booking API answers any origin (it never uses credentials).
+  if (c.req.path.startsWith('/api/public/')) return '*';
+  const allowed = c.get('config').corsOrigins;
+  if (allowed.includes('*')) return origin || '*';
+  return allowed.includes(origin) ? origin : null;
+};
+
+const EXPOSE_HEADERS = ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed', 'X-D1-Bookmark'];
+
+/** Preflights (OPTIONS): answered here, before anything else runs. */
+const preflight = cors({
+  origin: corsOrigin,
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'X-D1-Bookmark'],
-  exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed', 'X-D1-Bookmark'],
+  exposeHeaders: EXPOSE_HEADERS,
   maxAge: 600,
 });
+const exposed = EXPOSE_HEADERS.join(',');
+
+/**
+ * CORS on /api/*: the same headers as hono's `cors` (which answers the preflights), set on the
+ * final answer (errors included) after the handler. hono's sets them on `c.res` before it, which
+ * makes the context build a placeholder response and then copy it, header by header, into every
+ * real one: a third of /health's cost under the profiler (issue 21 item 4).
+ */
+const apiCors = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.method === 'OPTIONS') return preflight(c, next);
+  await next();
+  const headers = c.res.headers;
+  const origin = corsOrigin(c.req.header('origin') || '', c);
+  if (origin) headers.set('Access-Control-Allow-Origin', origin);
+  headers.set('Access-Control-Expose-Headers', exposed);
+  headers.append('Vary', 'Origin');
+});
+
+const FRAMED_PAGES = /^\/book(?:\/|$)/;
 
 /**
  * Request id, log line, platform and security headers on everything; CORS and body rules on
  * /api/*; the D1 session (after CORS, so its 400 for a bad bookmark is readable cross-origin).
+ * Middleware that runs on the same paths and never throws past its own `next` is called nested,
+ * as one layer: each layer of hono's compose is an async frame and a promise on every request.
+ * (platform throws a misconfiguration's 503 before anything inside it runs, as before.)
  */
 function useMiddleware(app: App) {
-  app.use('*', requestIds, requestLog, platform);
-  app.use('*', except('/book/*', apiHeaders));
+  app.use('*', (c, next) =>
+    requestIds(c, async () => {
+      await requestLog(c, next);
+    }),
+  );
+  // The security headers: not on /book/* (nor /book itself, as hono's `/book/*` matches it),
+  // whose pages other sites frame.
+  app.use('*', (c, next) =>
+    platform(c, async () => {
+      await (FRAMED_PAGES.test(c.req.path) ? next() : apiHeaders(c, next));
+    }),
+  );
   app.use('/book/*', bookHeaders);
   app.use('/checkout', checkoutHeaders);
   app.use('/api/*', apiCors);
   app.use('*', d1Session);
   app.use('/api/public/*', publicBodyLimit);
-  // Exactly the Paddle webhook skips it: that route applies its own 1 MB limit.
+  // Exactly the Paddle webhook skips the JSON size limit: that route applies its own 1 MB limit.
   app.use('/api/*', (c, next) =>
-    c.req.path.replace(/\/+$/, '') === PADDLE_WEBHOOK_PATH ? next() : jsonBodyLimit(c, next),
+    c.req.path.replace(/\/+$/, '') === PADDLE_WEBHOOK_PATH
+      ? requireJson(c, next)
+      : jsonBodyLimit(c, async () => {
+          await requireJson(c, next);
+        }),
   );
-  app.use('/api/*', requireJson);
 }
 
 function mountAreas(app: App) {

@@ -761,11 +761,13 @@ describe("the seed's helpers as service functions", () => {
   it('getAvailableTimes agrees with the booking flow', async () => {
     const { getAvailableTimes } = await import('../src/scheduling/service');
     const { getDb } = await import('../src/lib/db');
+    const { trainers } = await import('../src/db/schema');
+    const { eq } = await import('drizzle-orm');
     const t = await setupTrainer({ open: ['08:00', '12:00'], settings: { buffer_minutes: 15 } });
     const date = futureDay(16).date;
     expect((await book(t.token, { client: t.client.id, start_time: at(date, '09:00') })).status).toBe(201);
     const db = getDb(env.DB);
-    const row = await db.query.trainers.findFirst({ where: (tr, { eq }) => eq(tr.id, t.user.trainer.id) });
+    const row = await db.select().from(trainers).where(eq(trainers.id, t.user.trainer.id)).get();
     if (!row) throw new Error('trainer row missing');
     const ask = { serviceId: undefined, visitor: false };
     const { days } = await getAvailableTimes(db, row, { fromDate: date, toDate: date }, ask, new Date().toISOString());

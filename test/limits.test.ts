@@ -133,19 +133,36 @@ describe('newly limited routes', () => {
     expect((await cancel(other, freshIp())).status).toBe(200);
   });
 
-  it('availability: 120 per minute per address and trainer, counted exactly under parallel requests', async () => {
+  it('availability: a storm of misses is limited exactly (120 per minute per address and trainer, in parallel); cache hits count nothing', async () => {
     const a = await publicTrainer();
     const b = await publicTrainer();
     const ip = freshIp();
-    const slots = (slug: string, addr: string) =>
-      api('GET', `/api/public/trainers/${slug}/availability/`, { headers: from(addr) });
-    const burst = await Promise.all(Array.from({ length: 125 }, () => slots(a.slug, ip)));
-    expect(burst.filter((r) => r.status === 200)).toHaveLength(120);
+    // One instant for every request: one 15-second cache window, one rate-limit window.
+    const now = new Date().toISOString();
+    const slots = (slug: string, addr: string, query = '') =>
+      api('GET', `/api/public/trainers/${slug}/availability/${query}`, {
+        headers: { ...from(addr), 'X-Test-Now': now },
+      });
+    // 125 different questions at once: every one a miss, every one counted.
+    const questions = Array.from(
+      { length: 125 },
+      (_, i) => `?from=${futureDay(1 + (i % 25)).date}&to=${futureDay(1 + (i % 25) + Math.floor(i / 25)).date}`,
+    );
+    const burst = await Promise.all(questions.map((q) => slots(a.slug, ip, q)));
+    const answered = burst.filter((r) => r.status === 200);
+    expect(answered).toHaveLength(120);
+    expect(new Set(answered.map((r) => r.headers.get('X-Cache')))).toEqual(new Set(['miss']));
     const refused = burst.filter((r) => r.status === 429);
     expect(refused).toHaveLength(5);
     expectLimited(refused[0] as Reply, 1, 60);
+    // The address is at its limit for this trainer: a question answered a moment ago is a cache
+    // hit and is served (to a crowd behind that one address too), a new question is refused.
+    const cached = questions[burst.findIndex((r) => r.status === 200)];
+    const hits = await Promise.all(Array.from({ length: 20 }, () => slots(a.slug, ip, cached)));
+    expect(hits.map((r) => `${r.status} ${r.headers.get('X-Cache')}`)).toEqual(Array(20).fill('200 hit'));
+    expectLimited(await slots(a.slug, ip, `?from=${futureDay(2).date}&to=${futureDay(40).date}`), 1, 60);
     expect((await slots(b.slug, ip)).status).toBe(200);
-    expect((await slots(a.slug, freshIp())).status).toBe(200);
+    expect((await slots(a.slug, freshIp(), `?from=${futureDay(2).date}&to=${futureDay(40).date}`)).status).toBe(200);
   });
 });
 
@@ -180,6 +197,7 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
     const feed = new URL((await api<{ url: string }>('GET', '/api/calendar/feed/', { token })).body.url).pathname;
     const twoFactor = await twoFactorTrainers();
     // How to call each limited operation from one address; each is driven until it answers 429.
+    let asked = 0;
     const drivers: Record<string, (ip: string) => Promise<Reply>> = {
       'POST /api/users/register': (ip) => register(ip),
       'POST /api/users/login': (ip) =>
@@ -195,8 +213,15 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
         }),
       'POST /api/users/2fa/recovery-codes': () =>
         api('POST', '/api/users/2fa/recovery-codes/', { token: twoFactor.on.token, body: { code: twoFactor.wrong } }),
+      // A new question each time: answers from the cache are never limited.
       'GET /api/public/trainers/{slug}/availability': (ip) =>
-        api('GET', `/api/public/trainers/${t.slug}/availability/`, { headers: from(ip) }),
+        api(
+          'GET',
+          `/api/public/trainers/${t.slug}/availability/?from=${futureDay(1).date}&to=${futureDay(2 + asked++).date}`,
+          {
+            headers: from(ip),
+          },
+        ),
       'POST /api/public/trainers/{slug}/bookings': (ip) =>
         api('POST', `/api/public/trainers/${t.slug}/bookings/`, {
           headers: from(ip),

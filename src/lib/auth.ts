@@ -35,7 +35,7 @@ export async function authenticate(db: Db, claims: VerifiedToken, now: string): 
   return { user: row.users, trainer: row.trainers, jti: claims.jti };
 }
 
-const claimsOf = (c: Context<AppEnv>) => tokenClaims(jwtSecretOf(c.var.config), c.req.header('Authorization'));
+const claimsOf = (c: Context<AppEnv>) => tokenClaims(jwtSecretOf(c.get('config')), c.req.header('Authorization'));
 
 /**
  * The request's session may read a replica that has not caught up with a login of a moment ago:
@@ -43,12 +43,12 @@ const claimsOf = (c: Context<AppEnv>) => tokenClaims(jwtSecretOf(c.var.config), 
  * reads on from there. (A revoked one costs that second look; its signature was checked first.)
  */
 function sessionOf(c: Context<AppEnv>, claims: VerifiedToken): Promise<AuthContext> {
-  const now = isoNow(c.var.clock);
-  return authenticate(c.var.db, claims, now).catch(async (err: unknown) => {
+  const now = isoNow(c.get('clock'));
+  return authenticate(c.get('db'), claims, now).catch(async (err: unknown) => {
     if (!(err instanceof ApiError && err.status === 401)) throw err;
     const primary = new SessionClient(c.env.DB, 'first-primary');
     const found = await authenticate(sessionDb(primary), claims, now);
-    advanceTo(c.var.db, primary.bookmark);
+    advanceTo(c.get('db'), primary.bookmark);
     return found;
   });
 }

@@ -1,7 +1,6 @@
-import { createTableRelationsHelpers, extractTablesRelationalConfig, is, SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { is, SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { DrizzleD1Database, SQLiteD1Session } from 'drizzle-orm/d1';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
-import * as schema from '../db/schema';
 
 /**
  * What the app asks of a D1 client: `prepare` and `batch`, which the binding and a D1 session
@@ -11,24 +10,20 @@ import * as schema from '../db/schema';
  */
 export type D1Client = Pick<D1Database, 'prepare' | 'batch'>;
 
-export type Db = DrizzleD1Database<typeof schema> & { $client: D1Client };
+/**
+ * drizzle's query builders over a D1 client, without its relational API (`db.query.*`, unused
+ * here): a handle with a schema builds one query-builder object per table in its constructor,
+ * and a handle is made for every request (its own D1 session).
+ */
+export type Db = DrizzleD1Database & { $client: D1Client };
 
 const dialect = new SQLiteAsyncDialect();
 
-// Working out the schema's relational config walks every table (~80 µs of CPU); it is done once
-// per isolate, so a handle over a request's own session costs a few µs.
-type Relational = NonNullable<ConstructorParameters<typeof DrizzleD1Database<typeof schema>>[3]>;
-let relational: Relational | undefined;
-
-/** drizzle over any D1 client: what `drizzle(client, { schema })` builds, without walking the schema again. */
+/** drizzle over any D1 client: what `drizzle(client)` builds, a few objects. */
 function connect(client: D1Client): Db {
-  if (!relational) {
-    const tables = extractTablesRelationalConfig<Relational['schema']>(schema, createTableRelationsHelpers);
-    relational = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
-  }
   // The driver's type asks for a D1Database; it only calls prepare and batch (see D1Client).
-  const session = new SQLiteD1Session(client as D1Database, dialect, relational, {});
-  const db = new DrizzleD1Database('async', dialect, session, relational) as Db;
+  const session = new SQLiteD1Session(client as D1Database, dialect, undefined, {});
+  const db = new DrizzleD1Database('async', dialect, session, undefined) as Db;
   db.$client = client;
   return db;
 }

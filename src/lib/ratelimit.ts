@@ -26,6 +26,8 @@ export interface RatePolicy {
   name: string;
   operation: string;
   windows: Window[];
+  /** What the limits do not count, said after them. */
+  exempt?: string;
 }
 
 const policy = (name: string, operation: string, ...windows: Window[]): RatePolicy => ({ name, operation, windows });
@@ -62,12 +64,16 @@ export const RATE_POLICIES = {
   // A signed-in client's own bookings: each request or move mails the trainer.
   clientBooking: policy('client-booking', 'POST /api/client/bookings', per('account', 20, HOUR)),
   clientReschedule: policy('client-reschedule', 'POST /api/client/bookings/{id}/reschedule', per('account', 20, HOUR)),
-  publicAvailability: policy(
-    'public-availability',
-    'GET /api/public/trainers/{slug}/availability',
-    per(ADDRESS, 600, MINUTE),
-    per(ADDRESS_AND_TRAINER, 120, MINUTE),
-  ),
+  // An answer from the edge cache costs one indexed read: only the others (misses, 404s, 400s) count.
+  publicAvailability: {
+    ...policy(
+      'public-availability',
+      'GET /api/public/trainers/{slug}/availability',
+      per(ADDRESS, 600, MINUTE),
+      per(ADDRESS_AND_TRAINER, 120, MINUTE),
+    ),
+    exempt: 'answers from the edge cache (X-Cache: hit) are not counted',
+  },
   manage: policy(
     'manage',
     'GET /api/public/bookings/{token}',
@@ -114,7 +120,10 @@ const spell = (seconds: number) =>
 
 /** "at most 20 per hour per client address; …", for the route's documentation. */
 export const describePolicy = (p: RatePolicy): string =>
-  p.windows.map((w) => `at most ${w.max} per ${spell(w.windowSeconds)} per ${w.per}`).join('; ');
+  [
+    ...p.windows.map((w) => `at most ${w.max} per ${spell(w.windowSeconds)} per ${w.per}`),
+    ...(p.exempt ? [p.exempt] : []),
+  ].join('; ');
 
 /**
  * The policy's limits for one request: `keys` names the value of each window's `per` (the
@@ -153,7 +162,7 @@ export const rateLimit = (
 ) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const keys = { [ADDRESS]: clientAddress(c.req.raw.headers), ...(await keysOf(c)) };
-    await enforce(c.var.db, p, keys, isoNow(c.var.clock));
+    await enforce(c.get('db'), p, keys, isoNow(c.get('clock')));
     await next();
   });
 

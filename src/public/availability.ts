@@ -5,7 +5,7 @@ import { type Trainer, trainers } from '../db/schema';
 import { addDays, daysBetween, today } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { invalidField, notFound, tooManyRequests } from '../lib/problem';
-import { describePolicy, hitStatements, type Limit, RATE_POLICIES, waitAfter } from '../lib/ratelimit';
+import { describePolicy, hit, type Limit, RATE_POLICIES } from '../lib/ratelimit';
 import { getAvailableTimes, type ScheduleTrainer } from '../scheduling/service';
 
 export const MAX_PUBLIC_RANGE_DAYS = 62;
@@ -33,37 +33,41 @@ export interface AvailabilityDeps {
   /** The request's origin: cache keys live under the app's own host. */
   origin: string;
   now: string;
-  /** The rate limits this request counts against (`limitsOf(RATE_POLICIES.publicAvailability, …)`). */
+  /** The rate limits a request that is not a cache hit counts against (`limitsOf(RATE_POLICIES.publicAvailability, …)`). */
   limits: Limit[];
 }
 
 /** The trainer values the answer and its key are made of. */
 export type AvailabilityTrainer = ScheduleTrainer & Pick<Trainer, 'scheduleVersion' | 'occupancyVersion' | 'createdAt'>;
 
-/**
- * The request counted against the availability's rate limits and the trainer read by the unique
- * slug index (with both versions): one D1 batch, one round trip before the cache is asked.
- * A 429 when a limit is full, a 404 for no such trainer.
- */
-async function countAndRead(db: Db, slug: string, limits: Limit[], now: string): Promise<AvailabilityTrainer> {
-  const read = statement(
+/** The trainer's row by the unique slug index, with both versions: one indexed read (a replica's). */
+const readTrainer = (db: Db, slug: string) =>
+  statement(
     db,
     sql`SELECT id, timezone, slot_interval_minutes AS slotIntervalMinutes, min_notice_minutes AS minNoticeMinutes,
       booking_horizon_days AS bookingHorizonDays, waitlist_cutoff_hours AS waitlistCutoffHours,
       schedule_version AS scheduleVersion, occupancy_version AS occupancyVersion, created_at AS createdAt
     FROM ${trainers} WHERE slug = ${slug.toLowerCase()}`,
-  );
-  const results = await db.$client.batch([...hitStatements(db, limits, now), read]);
-  const wait = await waitAfter(db, limits, results, now);
+  ).first<AvailabilityTrainer>();
+
+/** Counts a request that is not a cache hit against the availability's limits: a 429 when one is full. */
+async function count(db: Db, limits: Limit[], now: string): Promise<void> {
+  const wait = await hit(db, limits, now);
   if (wait !== null) {
     throw tooManyRequests(
       wait,
       `Too many requests (${describePolicy(RATE_POLICIES.publicAvailability)}); try again later.`,
     );
   }
-  const row = results[limits.length]?.results[0] as AvailabilityTrainer | undefined;
-  if (!row) throw notFound('No trainer with that name.');
-  return row;
+}
+
+/** The span of a valid question, else null (its 400 is answered after the request is counted). */
+function validSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: string) {
+  try {
+    return publicSpan(t, q, now);
+  } catch {
+    return null;
+  }
 }
 
 /** The dates asked about, defaults filled in (today … +13 days in the trainer's zone, never past the horizon). */
@@ -135,8 +139,11 @@ export interface CachedAnswer {
 
 /**
  * The public availability as JSON text: one indexed read of the trainer (with its versions),
- * then the cache; on a miss the computation, stored before answering. Only 200 answers are
- * stored: a 400 or 404 is thrown before the cache is touched. Nothing in it is per visitor.
+ * then the cache. A hit is answered as stored and counts against no rate limit: it costs one
+ * read and a cache lookup, the same for a crowd as for one visitor. Anything else (a miss, an
+ * unknown slug, a bad range) is counted first (one D1 batch: a 429 when a limit is full), then
+ * a miss is computed and stored before answering. Only 200 answers are stored: a 400 or 404 is
+ * thrown before the cache is written. Nothing in it is per visitor.
  */
 export async function cachedAvailability(
   deps: AvailabilityDeps,
@@ -144,14 +151,18 @@ export async function cachedAvailability(
   q: AvailabilityQuery,
 ): Promise<CachedAnswer> {
   const { db, cache, now } = deps;
-  const t = await countAndRead(db, slug, deps.limits, now);
-  const span = publicSpan(t, q, now);
-  const key = availabilityKey(deps.origin, t, span, q, now);
-  const stored = cache && (await cache.match(key));
+  const t = await readTrainer(db, slug);
+  const asked = t && validSpan(t, q, now);
+  const key = t && asked && availabilityKey(deps.origin, t, asked, q, now);
+  const stored = cache && key && (await cache.match(key));
   if (stored) return { body: await stored.text(), cache: 'hit' };
+  // Everything else counts: a miss, an unknown slug, a bad range.
+  await count(db, deps.limits, now);
+  if (!t) throw notFound('No trainer with that name.');
+  const span = publicSpan(t, q, now);
   const body = JSON.stringify(await computeAvailability(db, t, span, q, now));
   await cache?.put(
-    key,
+    key ?? availabilityKey(deps.origin, t, span, q, now),
     new Response(body, {
       headers: {
         'Content-Type': 'application/json',

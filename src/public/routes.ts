@@ -51,7 +51,7 @@ const availability = createRoute({
   tags,
   summary:
     "Free slots and class sessions with their places left, as the trainer's own range endpoint computes them (default today … +13 days)",
-  // Rate limited inside the handler: the count and the trainer's read are one D1 batch (availability.ts).
+  // Rate limited inside the handler, after the cache: a hit counts nothing (availability.ts).
   request: { params: slugParam, query: publicAvailabilityQuery },
   responses: {
     200: jsonResponse(
