@@ -344,3 +344,31 @@ describe('staff change bookings safely', () => {
     expect(messages).toBe(0);
   });
 });
+
+describe('the notes form without its field', () => {
+  it('is refused with 400 naming notes and changes nothing (both addresses); an empty notes field clears', async () => {
+    const s = await staffConsole();
+    const t = await setupTrainer();
+    const booked = await book(t.token, { client: t.client.id, start_time: inHours(50), notes: 'keep me' });
+    expect(booked.status).toBe(201);
+    const id = booked.body.id as number;
+    const before = await bookingRow(id);
+    for (const path of [`/admin/bookings/${id}/notes`, `/admin/bookings/${id}/`]) {
+      const res = await page('POST', path, { cookie: s.cookie, form: { csrf: s.csrf } });
+      expect(res.status, path).toBe(400);
+      expect(res.text, path).toMatch(/id="f-notes-error"[^>]*>The form sent no notes/);
+    }
+    expect(await bookingRow(id)).toEqual(before);
+    expect(await auditRows('bookings', id)).toEqual([]);
+
+    const cleared = await page('POST', `/admin/bookings/${id}/notes`, {
+      cookie: s.cookie,
+      form: { csrf: s.csrf, notes: '' },
+    });
+    expect(cleared.status).toBe(303);
+    expect((await bookingRow(id))?.notes).toBe('');
+    expect((await auditRows('bookings', id)).map((r) => JSON.parse(r.changes))).toEqual([
+      { notes: { before: 'keep me', after: '' } },
+    ]);
+  });
+});

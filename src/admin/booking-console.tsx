@@ -181,11 +181,16 @@ const notes = (kit: ConsoleKit, c: C) =>
         code: 'invalid_transition',
       });
     }
-    const parsed = notesForm.safeParse({ notes: form.notes ?? '' });
+    // A form without the field is refused: it must never erase the notes (an empty field clears them).
+    const parsed = notesForm.safeParse({ notes: form.notes });
     if (!parsed.success) {
+      const errors: FieldErrors =
+        form.notes === undefined
+          ? { notes: ['The form sent no notes field; nothing was changed.'] }
+          : zodFieldErrors(parsed.error);
       return kit.detailPage(c, def, id, {
         status: 400,
-        errors: zodFieldErrors(parsed.error),
+        errors,
         alert: 'Please correct the fields below.',
         submitted: form,
       });
