@@ -372,3 +372,67 @@ describe('the notes form without its field', () => {
     ]);
   });
 });
+describe('the booking forms and junk', () => {
+  it('a refused time form echoes only its own fields: stray ambiguous_* give 400 naming start_local', async () => {
+    const s = await staffConsole();
+    const t = await setupTrainer();
+    const booked = await book(t.token, { client: t.client.id, start_time: inHours(50) });
+    const res = await page('POST', `/admin/bookings/${booked.body.id}/time`, {
+      cookie: s.cookie,
+      form: { csrf: s.csrf, start_local: 'soon', ambiguous_earlier: 'x', ambiguous_later: 'y' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/id="f-start_local-error"[^>]*>Enter the new start as a date and time/);
+    expect(res.text).not.toContain('name="start_fold"');
+  });
+
+  it('each booking form answers 4xx to junk, oversized or missing fields, and changes nothing', async () => {
+    const s = await staffConsole();
+    const t = await setupTrainer({ settings: { timezone: 'America/Los_Angeles' } });
+    const booked = await book(t.token, { client: t.client.id, start_time: inHours(50), notes: 'keep me' });
+    const id = booked.body.id as number;
+    const before = await bookingRow(id);
+    const junk = {
+      ambiguous_earlier: 'x',
+      ambiguous_later: '',
+      start_fold: 'sideways',
+      allow_outside_availability: 'maybe',
+      facts: '{',
+      confirm: 'perhaps',
+      transition: '__proto__',
+    };
+    const cases: [string, Record<string, string>][] = [
+      ['status', {}],
+      ['status', { transition: 'toString' }],
+      ['status', { ...junk, ambiguous_later: 'y' }],
+      ['status', { ...junk, ambiguous_later: 'y', transition: 'mark_completed' }],
+      ['status', { ...junk, ambiguous_later: 'y', transition: 'cancel' }],
+      ['status', { ...junk, ambiguous_later: 'y', transition: 'cancel', cancellation_reason: 'x'.repeat(5000) }],
+      ['status', { transition: 'cancel', cancellation_reason: 'ok', confirm: 'yes', facts: 'stale' }],
+      ['status', { transition: 'cancel', cancellation_reason: 'x'.repeat(70_000) }],
+      ['time', {}],
+      ['time', { ...junk, ambiguous_later: 'y' }],
+      ['time', { ...junk, ambiguous_later: 'y', start_local: '' }],
+      ['time', { ...junk, ambiguous_later: 'y', start_local: '2027-02-30T10:00' }],
+      ['time', { ...junk, ambiguous_later: 'y', start_local: 'x'.repeat(5000) }],
+      ['time', { ...junk, ambiguous_later: 'y', confirm: 'yes' }],
+      ['time', { ...junk, ambiguous_later: 'y', confirm: 'yes', start_time: 'junk' }],
+      ['time', { ...junk, ambiguous_later: 'y', confirm: 'yes', start_time: '+010000-01-01T07:59:00.000Z' }],
+      ['notes', {}],
+      ['notes', { ...junk, ambiguous_later: 'y' }],
+      ['notes', { ...junk, ambiguous_later: 'y', notes: 'x'.repeat(20_000) }],
+      ['notes', { ...junk, ambiguous_later: 'y', notes: 'ok', status: 'cancelled' }],
+    ];
+    for (const [action, form] of cases) {
+      const res = await page('POST', `/admin/bookings/${id}/${action}`, {
+        cookie: s.cookie,
+        form: { csrf: s.csrf, ...form },
+      });
+      const label = `${action} ${JSON.stringify(form).slice(0, 120)}`;
+      expect(res.status, label).toBeGreaterThanOrEqual(400);
+      expect(res.status, label).toBeLessThan(500);
+    }
+    expect(await bookingRow(id)).toEqual(before);
+    expect(await auditRows('bookings', id)).toEqual([]);
+  });
+});

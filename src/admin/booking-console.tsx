@@ -40,6 +40,11 @@ const def = MODELS.bookings;
 const TRANSITIONS = Object.keys(TARGET_STATUS) as Transition[];
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
+/** The fields of the booking's forms a refused form shows again: never anything else it sent. */
+const ECHOED = ['cancellation_reason', 'start_local', 'start_fold', 'allow_outside_availability', 'notes'];
+const echoOf = (form: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(ECHOED.flatMap((name) => (typeof form[name] === 'string' ? [[name, form[name]]] : [])));
+
 const staffOf = (c: C): Staff => ({ id: c.get('staff').id, email: c.get('staff').email });
 const saved = (c: C, id: number) => c.redirect(`/admin/bookings/${id}/?saved=1`, 303);
 
@@ -77,7 +82,7 @@ async function withBooking(
       status: err.status,
       errors,
       alert: errors ? 'Please correct the fields below.' : err.detail,
-      submitted: form,
+      submitted: echoOf(form),
     });
   }
 }
@@ -101,7 +106,7 @@ const status = (kit: ConsoleKit, c: C) =>
           status: 400,
           errors: zodFieldErrors(parsed.error),
           alert: 'Please correct the fields below.',
-          submitted: form,
+          submitted: echoOf(form),
         });
       }
       reason = parsed.data.cancellation_reason;
@@ -144,7 +149,8 @@ const time = (kit: ConsoleKit, c: C) =>
     const fold = form.start_fold === 'earlier' || form.start_fold === 'later' ? form.start_fold : undefined;
     const reading = instantOfLocal(form.start_local ?? '', zone, fold);
     if (reading.kind !== 'ok') {
-      const submitted = { ...form };
+      // The two showings of an ambiguous time come from this reading only, never from the form.
+      const submitted = echoOf(form);
       if (reading.kind === 'ambiguous') {
         submitted.ambiguous_earlier = reading.earlier;
         submitted.ambiguous_later = reading.later;
@@ -192,7 +198,7 @@ const notes = (kit: ConsoleKit, c: C) =>
         status: 400,
         errors,
         alert: 'Please correct the fields below.',
-        submitted: form,
+        submitted: echoOf(form),
       });
     }
     await patchRecord(deps, staffOf(c), def, id, parsed.data);

@@ -3,7 +3,7 @@
 import type { Child, PropsWithChildren } from 'hono/jsx';
 import type { Transition } from '../../bookings/transitions';
 import type { FieldErrors } from '../../lib/problem';
-import { formatLocal, localInputOf, offsetOf, secondsBetween } from '../../lib/time';
+import { formatLocal, localInputOf, offsetOf, secondsBetween, toUtcInstant } from '../../lib/time';
 import { allowedTransitions, type Consequences, type Message } from '../booking-actions';
 import type { Detail } from '../service';
 import { Choice, Described, describedBy, YES_NO } from './fields';
@@ -99,7 +99,8 @@ const StatusPanel = (props: { b: BookingPanel; csrf: string; values: Record<stri
 const TimePanel = (props: { b: BookingPanel; csrf: string; values: Record<string, string>; errors: FieldErrors }) => {
   const { b, csrf, values, errors } = props;
   const error = errors.start_local;
-  const ambiguous = values.ambiguous_earlier && values.ambiguous_later;
+  // Set by the server's own reading of an ambiguous time; checked as instants all the same.
+  const ambiguous = toUtcInstant(values.ambiguous_earlier ?? '') && toUtcInstant(values.ambiguous_later ?? '');
   return (
     <section class="panel" aria-labelledby="time-h">
       <h2 id="time-h">Time</h2>
