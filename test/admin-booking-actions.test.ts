@@ -436,3 +436,21 @@ describe('the booking forms and junk', () => {
     expect(await auditRows('bookings', id)).toEqual([]);
   });
 });
+describe('a move beyond the dates stored', () => {
+  it('is refused at the first step with 400 naming start_local', async () => {
+    const s = await staffConsole();
+    const t = await setupTrainer({ settings: { timezone: 'America/Los_Angeles' } });
+    const booked = await book(t.token, { client: t.client.id, start_time: inHours(50) });
+    const id = booked.body.id as number;
+    // 23:59 on the last day of 9999 in Los Angeles is 10000 in UTC; 15:30 ends (an hour later) in 10000.
+    for (const start_local of ['9999-12-31T23:59', '9999-12-31T15:30']) {
+      const res = await page('POST', `/admin/bookings/${id}/time`, {
+        cookie: s.cookie,
+        form: { csrf: s.csrf, start_local },
+      });
+      expect(res.status, start_local).toBe(400);
+      expect(res.text).toMatch(/id="f-start_local-error"[^>]*>[^<]*outside the dates a booking can have/);
+      expect(res.text).not.toContain('Yes, move it');
+    }
+  });
+});
