@@ -372,3 +372,51 @@ describe('console overview', () => {
     }
   });
 });
+
+describe('console values: only JSON columns as lists', () => {
+  it('free text that looks like JSON stays text, deep JSON never breaks a page, a JSON column is still a list', async () => {
+    const s = await staffSession();
+    const trainer = await registerAs(uniqueEmail('coach'), { business_name: `Text Gym ${tag()}` });
+    const client = (body: Record<string, unknown>) =>
+      api<{ id: number }>('POST', '/api/clients/', {
+        token: trainer.token,
+        body: { email: uniqueEmail('c'), ...body },
+      });
+
+    // A trainer's note of 4000 nested brackets: the client's page opens and shows it as written.
+    const deep = `${'['.repeat(4000)}${']'.repeat(4000)}`;
+    const deepNotes = await client({ first_name: 'Deep', notes: deep });
+    expect(deepNotes.status).toBe(201);
+    const deepPage = await s.get(`/admin/clients/${deepNotes.body.id}/`);
+    expect(deepPage.status).toBe(200);
+    expect(deepPage.text).toContain(deep);
+
+    // A note that merely parses as JSON is a note, not a list.
+    const listy = await client({ first_name: 'Listy', notes: '["call","before"]' });
+    const listyPage = await s.get(`/admin/clients/${listy.body.id}/`);
+    expect(listyPage.status).toBe(200);
+    expect(listyPage.text).toContain('[&quot;call&quot;,&quot;before&quot;]');
+    expect(listyPage.text).not.toContain('<li>call</li>');
+
+    // A JSON column (preferences) nested far deeper than a page shows: lists for the first levels,
+    // the rest as its JSON text.
+    const nested = `${'['.repeat(3000)}"bottom"${']'.repeat(3000)}`;
+    const prefs = await client({ first_name: 'Prefs', preferences: { plan: JSON.parse(nested), diet: 'vegan' } });
+    expect(prefs.status).toBe(201);
+    const prefsPage = await s.get(`/admin/clients/${prefs.body.id}/`);
+    expect(prefsPage.status).toBe(200);
+    expect(prefsPage.text).toContain('<dt>diet</dt><dd>vegan</dd>');
+    expect(prefsPage.text).toContain('<ul class="list"><li><ul class="list">');
+    expect(prefsPage.text).toContain('[[[[&quot;bottom&quot;]]]]');
+
+    // A webhook's payload is JSON stored as text: still shown as lists.
+    expect((await pastDue(2_000_000_000, null)).body.result).toBe('unmatched');
+    const hook = await env.DB.prepare(
+      `SELECT id FROM webhook_events WHERE payload LIKE '%"trainer_id": 2000000000%' ORDER BY id DESC LIMIT 1`,
+    ).first<{ id: number }>();
+    const hookPage = await s.get(`/admin/webhook-events/${hook?.id}/`);
+    expect(hookPage.status).toBe(200);
+    expect(hookPage.text).toContain('<dt>event_type</dt><dd>subscription.past_due</dd>');
+    expect(hookPage.text).not.toContain('{&quot;');
+  });
+});

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { unwrapOutcome } from '../bookings/schedule-object';
 import { ALLOWED_FROM, TARGET_STATUS, type Transition, transition } from '../bookings/transitions';
+import { activePlaces, isActiveStatus } from '../db/fragments';
 import type { BookingStatus } from '../db/schema';
 import { statement } from '../lib/db';
 import { conflict, invalidField, notFound } from '../lib/problem';
@@ -147,8 +148,17 @@ export interface Consequences {
   messages: Message[];
   /** Unsent messages of the booking (reminders) that are cancelled. */
   remindersCancelled: boolean;
-  /** The first waitlisted person of the class, offered the freed place. */
-  promoted: { name: string; messages: Message[]; confirmed: boolean } | null;
+  /**
+   * A cancel of a place in a class people wait for: who gets a place (as promoteWaitlisted will
+   * decide: as many as the class has free places after the cancel, in the waitlist's order), and
+   * the places taken of its capacity when that is no one.
+   */
+  waitlist: {
+    promoted: { name: string; messages: Message[] }[];
+    confirmed: boolean;
+    capacity: number;
+    taken: number;
+  } | null;
 }
 
 interface Facts {
@@ -162,7 +172,12 @@ interface Facts {
   auto_confirm: number;
   pack_name: string | null;
   sessions_remaining: number | null;
-  next_waitlisted: string | null;
+  /** The class's capacity while it can still promote (scheduled, not started); null otherwise or no class. */
+  class_capacity: number | null;
+  /** Places of the class taken once this booking has left them. */
+  places_after: number | null;
+  /** JSON [[created_at, id, name, email, phone], …]: the class's other waitlisted entries not past the cut-off. */
+  waitlisted: string | null;
 }
 
 async function factsOf(deps: Deps, id: number): Promise<Facts> {
@@ -170,16 +185,17 @@ async function factsOf(deps: Deps, id: number): Promise<Facts> {
     deps.db,
     sql`SELECT b.status, b.start_time, ${sql.raw(person('c'))} AS client_name, c.email AS client_email,
       c.phone AS client_phone, tr.late_cancel_hours, tr.no_show_uses_credit, tr.auto_confirm,
-      sp.name AS pack_name, cp.sessions_remaining,
-      (SELECT json_object('name', ${sql.raw(person('wc'))}, 'email', wc.email, 'phone', wc.phone)
-        FROM bookings w JOIN clients wc ON wc.id = w.client_id JOIN class_sessions cs ON cs.id = w.class_session_id
-        WHERE b.status IN ('pending', 'confirmed') AND w.class_session_id = b.class_session_id
-          AND w.status = 'waitlisted' AND cs.status = 'scheduled' AND cs.start_time > ${deps.now}
-          AND cs.start_time > strftime('%Y-%m-%dT%H:%M:%fZ', ${deps.now}, '+' || tr.waitlist_cutoff_hours || ' hours')
-        ORDER BY w.created_at, w.id LIMIT 1) AS next_waitlisted
+      sp.name AS pack_name, cp.sessions_remaining, cs.capacity AS class_capacity,
+      ${activePlaces(sql`b.class_session_id`)} - (${isActiveStatus(sql`b.status`)}) AS places_after,
+      (SELECT json_group_array(json_array(w.created_at, w.id, ${sql.raw(person('wc'))}, wc.email, wc.phone))
+        FROM bookings w JOIN clients wc ON wc.id = w.client_id
+        WHERE w.class_session_id = b.class_session_id AND w.status = 'waitlisted' AND w.id <> b.id
+          AND w.start_time > strftime('%Y-%m-%dT%H:%M:%fZ', ${deps.now}, '+' || tr.waitlist_cutoff_hours || ' hours')
+      ) AS waitlisted
     FROM bookings b JOIN clients c ON c.id = b.client_id JOIN trainers tr ON tr.id = b.trainer_id
       LEFT JOIN client_packages cp ON cp.id = b.client_package_id
       LEFT JOIN session_packages sp ON sp.id = cp.session_package_id
+      LEFT JOIN class_sessions cs ON cs.id = b.class_session_id AND cs.status = 'scheduled' AND cs.start_time > ${deps.now}
     WHERE b.id = ${id}`,
   ).first<Facts>();
   if (!facts) throw notFound(`No booking with id ${id}.`);
@@ -203,6 +219,25 @@ function creditOf(f: Facts, action: Transition, late: boolean): Consequences['cr
   return { pack: f.pack_name, remaining: f.sessions_remaining, effect };
 }
 
+/**
+ * Who a cancel moves up from the class's waitlist, as promoteWaitlisted decides it in the cancel's
+ * batch: the first entries (by joining time) not past the cut-off, as many as the class then has
+ * free places (its capacity less the places still taken), which is none in a class over capacity.
+ */
+function waitlistOf(f: Facts, action: Transition): Consequences['waitlist'] {
+  if (action !== 'cancel' || f.class_capacity === null || !f.waitlisted) return null;
+  const queue = (JSON.parse(f.waitlisted) as [string, number, string, string, string][]).sort(
+    (a, b) => a[0].localeCompare(b[0]) || a[1] - b[1],
+  );
+  if (!queue.length) return null;
+  const taken = f.places_after ?? 0;
+  const free = Math.max(0, f.class_capacity - taken);
+  const promoted = queue
+    .slice(0, free)
+    .map(([, , name, email, phone]) => ({ name, messages: messagesTo(name, email, phone) }));
+  return { promoted, confirmed: f.auto_confirm === 1, capacity: f.class_capacity, taken };
+}
+
 export async function consequencesOf(deps: Deps, id: number, action: Transition): Promise<Consequences> {
   const f = await factsOf(deps, id);
   const late =
@@ -210,9 +245,6 @@ export async function consequencesOf(deps: Deps, id: number, action: Transition)
     f.status !== 'waitlisted' &&
     Date.parse(f.start_time) - Date.parse(deps.now) < f.late_cancel_hours * 3600 * 1000;
   const client = messagesTo(`${f.client_name} (the client)`, f.client_email, f.client_phone);
-  const next = f.next_waitlisted
-    ? (JSON.parse(f.next_waitlisted) as { name: string; email: string; phone: string })
-    : null;
   return {
     action,
     status: f.status,
@@ -221,16 +253,19 @@ export async function consequencesOf(deps: Deps, id: number, action: Transition)
     credit: creditOf(f, action, late),
     messages: action === 'confirm' || action === 'cancel' ? client : [],
     remindersCancelled: action === 'cancel' || action === 'mark_no_show',
-    promoted:
-      action === 'cancel' && next
-        ? { name: next.name, messages: messagesTo(next.name, next.email, next.phone), confirmed: f.auto_confirm === 1 }
-        : null,
+    waitlist: waitlistOf(f, action),
   };
 }
 
 /** A short fingerprint of what a change does, so a confirmation made on stale facts is asked again. */
 export const factsKey = (c: Consequences): string =>
-  JSON.stringify([c.status, c.late, c.credit?.effect ?? null, c.messages.map((m) => m.to), c.promoted?.name ?? null]);
+  JSON.stringify([
+    c.status,
+    c.late,
+    c.credit?.effect ?? null,
+    c.messages.map((m) => m.to),
+    c.waitlist?.promoted.map((p) => p.name) ?? null,
+  ]);
 
 /** What a move tells the client: the "rescheduled" email, and an SMS to a confirmed booking's phone. */
 export async function moveMessages(deps: Deps, id: number): Promise<Message[]> {

@@ -6,7 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { instantField } from '../bookings/schemas';
 import { TARGET_STATUS, type Transition } from '../bookings/transitions';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
-import { addSeconds, formatLocal, instantOfLocal, secondsBetween } from '../lib/time';
+import { addSeconds, formatLocal, instantOfLocal, secondsBetween, toUtcInstant } from '../lib/time';
 import {
   allowedTransitions,
   changeStatus,
@@ -39,6 +39,11 @@ export interface ConsoleKit {
 const def = MODELS.bookings;
 const TRANSITIONS = Object.keys(TARGET_STATUS) as Transition[];
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/** The fields of the booking's forms a refused form shows again: never anything else it sent. */
+const ECHOED = ['cancellation_reason', 'start_local', 'start_fold', 'allow_outside_availability', 'notes'];
+const echoOf = (form: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(ECHOED.flatMap((name) => (typeof form[name] === 'string' ? [[name, form[name]]] : [])));
 
 const staffOf = (c: C): Staff => ({ id: c.get('staff').id, email: c.get('staff').email });
 const saved = (c: C, id: number) => c.redirect(`/admin/bookings/${id}/?saved=1`, 303);
@@ -77,7 +82,7 @@ async function withBooking(
       status: err.status,
       errors,
       alert: errors ? 'Please correct the fields below.' : err.detail,
-      submitted: form,
+      submitted: echoOf(form),
     });
   }
 }
@@ -101,7 +106,7 @@ const status = (kit: ConsoleKit, c: C) =>
           status: 400,
           errors: zodFieldErrors(parsed.error),
           alert: 'Please correct the fields below.',
-          submitted: form,
+          submitted: echoOf(form),
         });
       }
       reason = parsed.data.cancellation_reason;
@@ -142,9 +147,11 @@ const time = (kit: ConsoleKit, c: C) =>
     }
     const zone = detail.timezone;
     const fold = form.start_fold === 'earlier' || form.start_fold === 'later' ? form.start_fold : undefined;
-    const reading = instantOfLocal(form.start_local ?? '', zone, fold);
+    const from = { start: str(current.start_time), end: str(current.end_time) };
+    const reading = readMove(form.start_local ?? '', zone, fold, secondsBetween(from.start, from.end));
     if (reading.kind !== 'ok') {
-      const submitted = { ...form };
+      // The two showings of an ambiguous time come from this reading only, never from the form.
+      const submitted = echoOf(form);
       if (reading.kind === 'ambiguous') {
         submitted.ambiguous_earlier = reading.earlier;
         submitted.ambiguous_later = reading.later;
@@ -156,15 +163,13 @@ const time = (kit: ConsoleKit, c: C) =>
         submitted,
       });
     }
-    const from = { start: str(current.start_time), end: str(current.end_time) };
-    const to = { start: reading.iso, end: addSeconds(reading.iso, secondsBetween(from.start, from.end)) };
     const page = (
       <MoveConfirmPage
         frame={c.get('frame')}
         id={id}
         zone={zone}
         from={from}
-        to={to}
+        to={reading.to}
         allowOutside={allowOutsideAvailability}
         messages={await moveMessages(deps, id)}
       />
@@ -181,22 +186,40 @@ const notes = (kit: ConsoleKit, c: C) =>
         code: 'invalid_transition',
       });
     }
-    const parsed = notesForm.safeParse({ notes: form.notes ?? '' });
+    // A form without the field is refused: it must never erase the notes (an empty field clears them).
+    const parsed = notesForm.safeParse({ notes: form.notes });
     if (!parsed.success) {
+      const errors: FieldErrors =
+        form.notes === undefined
+          ? { notes: ['The form sent no notes field; nothing was changed.'] }
+          : zodFieldErrors(parsed.error);
       return kit.detailPage(c, def, id, {
         status: 400,
-        errors: zodFieldErrors(parsed.error),
+        errors,
         alert: 'Please correct the fields below.',
-        submitted: form,
+        submitted: echoOf(form),
       });
     }
     await patchRecord(deps, staffOf(c), def, id, parsed.data);
     return saved(c, id);
   });
 
+/** The start typed in the trainer's zone, and the session it makes (the booking's length kept). */
+function readMove(text: string, zone: string, fold: 'earlier' | 'later' | undefined, seconds: number) {
+  const read = instantOfLocal(text, zone, fold);
+  if (read.kind !== 'ok') return read;
+  const to = { start: read.iso, end: addSeconds(read.iso, seconds) };
+  // Beyond the years 0000-9999 in UTC an instant no longer sorts as text (and its confirmation refuses
+  // such a start): refused here, at the first step, naming the field.
+  return toUtcInstant(to.start) && toUtcInstant(to.end) ? { kind: 'ok' as const, to } : { kind: 'range' as const };
+}
+
 /** Why a typed start is not one instant, said plainly. */
-function timeError(kind: 'invalid' | 'gap' | 'ambiguous', text: string, zone: string): string {
+function timeError(kind: 'invalid' | 'gap' | 'ambiguous' | 'range', text: string, zone: string): string {
   const at = text.replace('T', ' ');
+  if (kind === 'range') {
+    return `${at} in ${zone} would put the session outside the dates a booking can have (the years 0000 to 9999 in UTC).`;
+  }
   if (kind === 'gap') {
     return `${at} does not exist in ${zone}: the clocks skip that hour when summer time starts. Choose a time outside it.`;
   }

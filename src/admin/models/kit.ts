@@ -106,6 +106,8 @@ export interface ModelDef {
   related: Relation[];
   /** Columns never shown (secrets). */
   hidden?: string[];
+  /** Text columns holding JSON (not decoded by drizzle): the console shows them as lists. */
+  jsonText?: string[];
   /** The allow-list of PATCH; anything else in a body is ignored. */
   patch?: Record<string, PatchField>;
   /** The field a UNIQUE violation of a change is reported on. */

@@ -235,6 +235,7 @@ export const SALES_MODELS: ModelDef[] = [
     },
     // The payload carries the Paddle ids (sub_…, txn_…, ctm_…).
     search: ['t.event_id', 't.event_type', 't.payload'],
+    jsonText: ['payload'],
     ordering: '-occurred_at',
     related: [],
   },

@@ -3,7 +3,7 @@
 import type { Child, PropsWithChildren } from 'hono/jsx';
 import type { Transition } from '../../bookings/transitions';
 import type { FieldErrors } from '../../lib/problem';
-import { formatLocal, localInputOf, offsetOf, secondsBetween } from '../../lib/time';
+import { formatLocal, localInputOf, offsetOf, secondsBetween, toUtcInstant } from '../../lib/time';
 import { allowedTransitions, type Consequences, type Message } from '../booking-actions';
 import type { Detail } from '../service';
 import { Choice, Described, describedBy, YES_NO } from './fields';
@@ -99,7 +99,8 @@ const StatusPanel = (props: { b: BookingPanel; csrf: string; values: Record<stri
 const TimePanel = (props: { b: BookingPanel; csrf: string; values: Record<string, string>; errors: FieldErrors }) => {
   const { b, csrf, values, errors } = props;
   const error = errors.start_local;
-  const ambiguous = values.ambiguous_earlier && values.ambiguous_later;
+  // Set by the server's own reading of an ambiguous time; checked as instants all the same.
+  const ambiguous = toUtcInstant(values.ambiguous_earlier ?? '') && toUtcInstant(values.ambiguous_later ?? '');
   return (
     <section class="panel" aria-labelledby="time-h">
       <h2 id="time-h">Time</h2>
@@ -218,6 +219,25 @@ function creditLine(c: Consequences): string {
   return `One credit of the pack “${pack}” is ${why}: ${remaining} left, then ${remaining - 1}.`;
 }
 
+/** Who a cancel moves up from the class's waitlist, or why no one. */
+const WaitlistLines = ({ w }: { w: NonNullable<Consequences['waitlist']> }) =>
+  w.promoted.length === 0 ? (
+    <li>
+      No one on the class’s waitlist gets a place: the class stays full (places taken: {w.taken} of {w.capacity}).
+    </li>
+  ) : (
+    <>
+      {w.promoted.map((p, i) => (
+        <li>
+          {w.promoted.length === 1 ? 'The freed place goes to' : 'A free place goes to'} {p.name},{' '}
+          {i === 0 ? 'first' : 'next'} on the class’s waitlist (
+          {w.confirmed ? 'confirmed' : 'pending the trainer’s confirmation'}), who is told:{' '}
+          {p.messages.map((m) => `${m.channel} to ${m.to}`).join(', ')}.
+        </li>
+      ))}
+    </>
+  );
+
 function lateLine(c: Consequences): string {
   if (c.status === 'waitlisted') return 'A waitlist entry: never a late cancellation.';
   return c.late
@@ -286,13 +306,7 @@ export const StatusConfirmPage = (props: {
       <Messages messages={c.messages} what={cancel ? 'saying it is cancelled' : 'confirming it'} />
       {c.messages.length > 0 && <li>The trainer gets no message.</li>}
       {c.remindersCancelled && <li>Its unsent reminders are cancelled.</li>}
-      {c.promoted && (
-        <li>
-          The freed place goes to {c.promoted.name}, first on the class’s waitlist (
-          {c.promoted.confirmed ? 'confirmed' : 'pending the trainer’s confirmation'}), who is told:{' '}
-          {c.promoted.messages.map((m) => `${m.channel} to ${m.to}`).join(', ')}.
-        </li>
-      )}
+      {c.waitlist && <WaitlistLines w={c.waitlist} />}
       {cancel && <li>Reason given: “{props.reason}”.</li>}
     </>
   );

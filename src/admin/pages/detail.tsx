@@ -80,7 +80,13 @@ const RecordFields = (props: { def: ModelDef; detail: Detail; rows?: Record<stri
           <dt>{fieldLabel(name, detail.record)}</dt>
           <dd>
             {relatedLink(props.def, detail, props.rows, name) ?? (
-              <RecordValue name={name} value={value} zone={detail.timezone} record={detail.record} />
+              <RecordValue
+                name={name}
+                value={value}
+                zone={detail.timezone}
+                record={detail.record}
+                json={props.def.jsonText?.includes(name)}
+              />
             )}
           </dd>
         </>

@@ -54,16 +54,32 @@ export const minutesText = (minutes: number) => {
   return [h && `${h} h`, (m || !h) && `${m} min`].filter(Boolean).join(' ');
 };
 
-/** A JSON value as nested lists: an object as a definition list, an array as a bullet list. */
-export const Structured = ({ value }: { value: unknown }): Child => {
+/** How deep a JSON value is shown as lists; deeper levels are shown as their JSON text. */
+const MAX_DEPTH = 8;
+
+/** A value as JSON text; one too deep even for that is left out, said so. */
+const jsonText = (value: unknown): string => {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '(nested too deeply to show)';
+  }
+};
+
+/**
+ * A JSON value as nested lists: an object as a definition list, an array as a bullet list, at
+ * most MAX_DEPTH levels (a stored value may nest thousands deep: rendering must not recurse that far).
+ */
+export const Structured = ({ value, depth = 0 }: { value: unknown; depth?: number }): Child => {
   if (value === null || value === undefined || value === '') return <span class="none">—</span>;
+  if (typeof value === 'object' && depth >= MAX_DEPTH) return <code>{jsonText(value)}</code>;
   if (Array.isArray(value)) {
     if (!value.length) return <span class="none">none</span>;
     return (
       <ul class="list">
         {value.map((v) => (
           <li>
-            <Structured value={v} />
+            <Structured value={v} depth={depth + 1} />
           </li>
         ))}
       </ul>
@@ -78,7 +94,7 @@ export const Structured = ({ value }: { value: unknown }): Child => {
           <>
             <dt>{k}</dt>
             <dd>
-              <Structured value={v} />
+              <Structured value={v} depth={depth + 1} />
             </dd>
           </>
         ))}
@@ -114,7 +130,7 @@ export const Changes = ({ changes }: { changes: unknown }): Child => {
 };
 
 /** A JSON text (an object or array) parsed, or the text itself. */
-export const parsedJson = (text: string): unknown => {
+const parsedJson = (text: string): unknown => {
   const t = text.trim();
   if (!(t.startsWith('{') || t.startsWith('['))) return text;
   try {
@@ -149,12 +165,17 @@ export const Cell = (props: { name: string; column: Column; row: Row }): Child =
   return String(value);
 };
 
-/** One field of a record's page; `record` gives money its currency. */
+/**
+ * One field of a record's page; `record` gives money its currency. Lists only for JSON: a value
+ * the database layer decoded (a JSON column) or a text column the model declares as JSON (`json`),
+ * never free text that merely parses as JSON.
+ */
 export const RecordValue = (props: {
   name: string;
   value: unknown;
   zone: string;
   record: Record<string, unknown>;
+  json?: boolean;
 }): Child => {
   const { name, value, zone, record } = props;
   if (value === null || value === undefined || value === '') return <span class="none">—</span>;
@@ -165,7 +186,7 @@ export const RecordValue = (props: {
   if (name === 'status' && typeof value === 'string') return <Badge value={value} />;
   if (name === 'changes' && typeof value === 'object') return <Changes changes={value} />;
   if (typeof value === 'string' && INSTANT.test(value)) return <When iso={value} zone={zone} />;
-  const data = typeof value === 'string' ? parsedJson(value) : value;
+  const data = typeof value === 'string' && props.json ? parsedJson(value) : value;
   if (typeof data === 'object') return <Structured value={data} />;
   const text = String(value);
   return text.length > 120 || text.includes('\n') ? <pre>{text}</pre> : text;
