@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { cookieOf, csrfIn, page, type Reply, registerStaff, signInConsole } from './admin-helpers';
-import { api, PASSWORD, uniqueEmail } from './helpers';
+import { api, PASSWORD, registerTrainer, uniqueEmail } from './helpers';
 import { secretOfUri, totpAt } from './totp';
 
 /** The password step of the console sign-in: its answer and the half-signed-in cookie. */
@@ -30,6 +30,9 @@ async function sendCode(
     form: { csrf: csrfIn(form.text), code, next: '/admin/users/' },
   });
 }
+
+/** A client address no other test uses (documentation range, random). */
+const freshIp = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
 
 const recoveryCodesOf = (html: string) =>
   [...html.matchAll(/<li><code>([a-z2-7]{5}-[a-z2-7]{5})<\/code><\/li>/g)].map((m) => m[1] ?? '');
@@ -177,7 +180,6 @@ describe('two-factor sign-in to the staff console', () => {
     expect(row?.totp_pending_secret).toBeNull();
     expect(row?.n).toBe(10);
     expect((await adminApi()).status).toBe(200);
-
     // From now on: the code page, where one of those recovery codes works.
     const next = await passwordStep(staff.email);
     expect(next.res.headers.get('Location')).toMatch(/^\/admin\/login\/code/);
@@ -185,5 +187,33 @@ describe('two-factor sign-in to the staff console', () => {
     // The enrolment page is closed once an app is enrolled.
     const closed = await page('GET', '/admin/login/enrol', { cookie: next.pending?.pair ?? '' });
     expect(closed.status).toBe(303);
+  });
+
+  it('a console password step never clears the lockout: wrong API codes keep counting', async () => {
+    const t = await registerTrainer();
+    const setup = await api<{ secret: string }>('POST', '/api/users/2fa/setup/', {
+      token: t.token,
+      body: { password: PASSWORD },
+    });
+    const on = await api('POST', '/api/users/2fa/enable/', {
+      token: t.token,
+      body: { code: totpAt(setup.body.secret) },
+    });
+    expect(on.status).toBe(200);
+    const wrong = totpAt(setup.body.secret, Date.now(), 5);
+    const statuses: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 9; i++) {
+        const guess = await api('POST', '/api/users/login/', {
+          headers: { 'CF-Connecting-IP': freshIp() },
+          body: { email: t.email, password: PASSWORD, otp: wrong },
+        });
+        statuses.push(guess.status);
+      }
+      // The right password posted to the console (a trainer: 403) forgets nothing.
+      statuses.push((await passwordStep(t.email)).res.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual([...Array(9).fill(401), 403]);
+    expect(statuses.slice(10)).toEqual(Array(20).fill(429));
   });
 });

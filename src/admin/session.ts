@@ -83,7 +83,7 @@ export async function pendingUserId(secret: string, value: string | undefined, n
  * address, then 429) → the staff user, and whether they must enrol an authenticator app first
  * (a pending secret is made for them then). No session, and the attempt stays counted until the
  * second factor is given. An inactive user fails like a wrong password; the right password of a
- * user who is not staff is a 403.
+ * user who is not staff is a 403 that keeps its attempt counted too.
  */
 export async function passwordStep(
   db: Db,
@@ -94,10 +94,9 @@ export async function passwordStep(
   now: string,
 ): Promise<{ user: User; enrol: boolean }> {
   const { user } = await checkCredentials(db, email, password, ip, now);
-  if (!user.isStaff) {
-    await Promise.all(clearLoginFailures(db, email, now));
-    throw forbidden('This account has no staff access.');
-  }
+  // No sign-in finishes here, so the attempt stays counted: clearing the failures of a user who is
+  // not staff would let anyone with the password reset the lockout of their two-factor codes.
+  if (!user.isStaff) throw forbidden('This account has no staff access.');
   if (hasTwoFactor(user)) return { user, enrol: false };
   if (!(await pendingEnrolment(secret, user))) await startEnrolment(db, secret, user, now);
   return { user, enrol: true };
