@@ -269,4 +269,22 @@ describe('two-factor sign-in on the API', () => {
       expect(spec.paths[`/api/users/2fa/${path}`]?.post?.summary, path).toBeTruthy();
     }
   });
+
+  it('checks the password of the set-up under the login lockout', async () => {
+    const trainer = await registerTrainer();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await api('POST', '/api/users/2fa/setup/', {
+        token: trainer.token,
+        body: { password: `wrong-${i}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(400), 429]);
+    // Locked: the right password is refused too, and so is the login.
+    const right = await api('POST', '/api/users/2fa/setup/', { token: trainer.token, body: { password: PASSWORD } });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect((await login(trainer.email)).status).toBe(429);
+  });
 });

@@ -20,11 +20,15 @@ const setup = createRoute({
   tags,
   summary: 'Start two-factor sign-in: a new secret to add to an authenticator app',
   description:
-    'Needs the password again. Answers a new shared secret and its `otpauth://` URI (show it as a QR code); nothing changes at sign-in until `POST /api/users/2fa/enable/` confirms a first code. A second call replaces the pending secret. 409 `two_factor_enabled` when it is already on.',
+    'Needs the password again; a wrong one counts toward the login lockout of the account, after which this answers 429. Answers a new shared secret and its `otpauth://` URI (show it as a QR code); nothing changes at sign-in until `POST /api/users/2fa/enable/` confirms a first code. A second call replaces the pending secret. 409 `two_factor_enabled` when it is already on.',
   security: authenticated,
   middleware: requireAuth,
   request: jsonBody(setupBody),
-  responses: { 200: jsonResponse(setupOut, 'The pending secret'), ...problems(400, 401, 409) },
+  responses: {
+    200: jsonResponse(setupOut, 'The pending secret'),
+    ...problems(400, 401, 409),
+    ...rateLimited(RATE_POLICIES.login),
+  },
 });
 
 const enable = createRoute({
@@ -77,12 +81,11 @@ const regenerate = createRoute({
 
 export const twoFactorRouter = createRouter()
   .openapi(setup, async (c) => {
+    const ip = clientAddress(c.req.raw.headers);
     const { password } = c.req.valid('json');
+    const secret = jwtSecretOf(c.var.config);
     const { user } = c.get('auth');
-    return c.json(
-      await twoFactor.setupTwoFactor(c.var.db, jwtSecretOf(c.var.config), user, password, isoNow(c.var.clock)),
-      200,
-    );
+    return c.json(await twoFactor.setupTwoFactor(c.var.db, secret, user, password, ip, isoNow(c.var.clock)), 200);
   })
   .openapi(enable, async (c) => {
     const ip = clientAddress(c.req.raw.headers);

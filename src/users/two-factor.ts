@@ -240,11 +240,22 @@ export async function disableTwoFactor(db: Db, user: User, now: string): Promise
 const WRONG_CODE = 'That code is not right, or it was used already.';
 const WRONG_PASSWORD = 'Your password was entered incorrectly.';
 
-/** `POST /api/users/2fa/setup/`: the password again, then a new pending secret (2FA stays as it was until enabled). */
-export async function setupTwoFactor(db: Db, secret: string, user: User, password: string, now: string) {
-  if (!(await verifyPassword(password, user.passwordHash))) throw invalidField('password', WRONG_PASSWORD);
+/**
+ * `POST /api/users/2fa/setup/`: the password again, under the login lockout (a wrong one counts,
+ * a locked account is a 429), then a new pending secret (2FA stays as it was until enabled).
+ */
+export async function setupTwoFactor(
+  db: Db,
+  secret: string,
+  user: User,
+  password: string,
+  ip: string | null,
+  now: string,
+) {
   if (hasTwoFactor(user))
     throw conflict('Two-factor sign-in is already on; turn it off first to enrol another app.', 'two_factor_enabled');
+  const ok = await withLockout(db, user.email, ip, now, () => verifyPassword(password, user.passwordHash));
+  if (!ok) throw invalidField('password', WRONG_PASSWORD);
   return startEnrolment(db, secret, user, now);
 }
 
