@@ -10,15 +10,14 @@ import type { Db } from '../lib/db';
 import { ApiError, forbidden } from '../lib/problem';
 import { clearLoginFailures } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
-import { base64url, hmacSha256, randomToken, sameText, sha256 } from '../lib/tokens';
+import { base64url, hmacSha256, newTotpSecret, openText, randomToken, sameText, sealText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
 import {
   checkSecondFactor,
-  confirmEnrolment,
+  confirmOwnSecret,
+  enrolmentOf,
   factorOfText,
   hasTwoFactor,
-  pendingEnrolment,
-  startEnrolment,
   withLockout,
 } from '../users/two-factor';
 
@@ -62,32 +61,44 @@ export const TWO_FACTOR_SECONDS = 5 * 60;
 const pendingMac = async (secret: string, payload: string) =>
   base64url(await hmacSha256(secret, `admin-2fa:${payload}`));
 
-/** The signed value of the half-signed-in cookie: `<user id>~<expires at>~<random>~<mac>`. */
-export async function newPendingToken(secret: string, userId: number, now: string): Promise<string> {
-  const payload = `${userId}~${addSeconds(now, TWO_FACTOR_SECONDS)}~${randomToken(16)}`;
+/** What sealing the secret of an enrolment attempt inside its own half-signed-in cookie uses. */
+const ENROL_SEAL_PURPOSE = 'admin-enrol';
+
+/**
+ * The signed value of the half-signed-in cookie: `<user id>~<expires at>~<random>~<enrolment>~<mac>`.
+ * With `enrol`, the attempt gets a new TOTP secret of its own, sealed into the cookie: only this
+ * browser's attempt can show it and confirm it, so someone else who has the password (and a
+ * cookie of their own) never sees the secret the owner enrols.
+ */
+export async function newPendingToken(secret: string, userId: number, now: string, enrol = false): Promise<string> {
+  const sealed = enrol ? await sealText(secret, ENROL_SEAL_PURPOSE, newTotpSecret()) : '';
+  const payload = `${userId}~${addSeconds(now, TWO_FACTOR_SECONDS)}~${randomToken(16)}~${sealed}`;
   return `${payload}~${await pendingMac(secret, payload)}`;
 }
 
-/** The user id of a half-signed-in cookie this server issued and that has not expired, else null. */
-export async function pendingUserId(secret: string, value: string | undefined, now: string): Promise<number | null> {
+/**
+ * The user id of a half-signed-in cookie this server issued and that has not expired, with the
+ * secret its attempt enrols (in the clear; null when it enrols none), else null.
+ */
+export async function pendingAttempt(secret: string, value: string | undefined, now: string) {
   const parts = (value ?? '').split('~');
-  if (parts.length !== 4) return null;
-  const [id, expires, random, mac] = parts as [string, string, string, string];
-  if (!sameText(await pendingMac(secret, `${id}~${expires}~${random}`), mac)) return null;
-  return /^\d{1,15}$/.test(id) && expires > now ? Number(id) : null;
+  if (parts.length !== 5) return null;
+  const [id, expires, random, sealed, mac] = parts as [string, string, string, string, string];
+  if (!sameText(await pendingMac(secret, `${id}~${expires}~${random}~${sealed}`), mac)) return null;
+  if (!/^\d{1,15}$/.test(id) || expires <= now) return null;
+  return { userId: Number(id), enrolSecret: sealed ? await openText(secret, ENROL_SEAL_PURPOSE, sealed) : null };
 }
 
 /**
  * The password step: email and password (with the API login's lockout: the attempt is reserved
  * before the password is checked, ten in 15 minutes for one email, a hundred for one client
  * address, then 429) → the staff user, and whether they must enrol an authenticator app first
- * (a pending secret is made for them then). No session, and the attempt stays counted until the
- * second factor is given. An inactive user fails like a wrong password; the right password of a
- * user who is not staff is a 403 that keeps its attempt counted too.
+ * (`newPendingToken` then makes the attempt its own secret). No session, and the attempt stays
+ * counted until the second factor is given. An inactive user fails like a wrong password; the
+ * right password of a user who is not staff is a 403 that keeps its attempt counted too.
  */
 export async function passwordStep(
   db: Db,
-  secret: string,
   email: string,
   password: string,
   ip: string | null,
@@ -97,17 +108,19 @@ export async function passwordStep(
   // No sign-in finishes here, so the attempt stays counted: clearing the failures of a user who is
   // not staff would let anyone with the password reset the lockout of their two-factor codes.
   if (!user.isStaff) throw forbidden('This account has no staff access.');
-  if (hasTwoFactor(user)) return { user, enrol: false };
-  if (!(await pendingEnrolment(secret, user))) await startEnrolment(db, secret, user, now);
-  return { user, enrol: true };
+  return { user, enrol: !hasTwoFactor(user) };
 }
 
-/** The active staff user a half-signed-in cookie names, else null. */
+/**
+ * The active staff user a half-signed-in cookie names, with the enrolment its attempt carries
+ * (the secret and its `otpauth://` URI, or null), else null.
+ */
 export async function pendingStaff(db: Db, secret: string, value: string | undefined, now: string) {
-  const id = await pendingUserId(secret, value, now);
-  if (id === null) return null;
-  const user = await db.select().from(users).where(eq(users.id, id)).get();
-  return user?.isActive && user.isStaff ? user : null;
+  const attempt = await pendingAttempt(secret, value, now);
+  if (attempt === null) return null;
+  const user = await db.select().from(users).where(eq(users.id, attempt.userId)).get();
+  if (!user?.isActive || !user.isStaff) return null;
+  return { user, enrolment: attempt.enrolSecret ? enrolmentOf(attempt.enrolSecret, user) : null };
 }
 
 const WRONG_CODE = 'That code is not right, or it was used already.';
@@ -145,21 +158,22 @@ export async function codeStep(
 }
 
 /**
- * First sign-in without an authenticator app: the first code of the pending secret turns
- * two-factor sign-in on → a new session and the ten recovery codes (shown once). Wrong codes
- * count toward the lockout as on the code page.
+ * First sign-in without an authenticator app: the first code of the attempt's own secret
+ * (`shared`, from its cookie) turns two-factor sign-in on → a new session and the ten recovery
+ * codes (shown once). Wrong codes count toward the lockout as on the code page.
  */
 export async function enrolStep(
   db: Db,
   secret: string,
   user: User,
+  shared: string,
   code: string,
   ip: string | null,
   now: string,
 ): Promise<{ token: string; recoveryCodes: string[] }> {
   const clean = code.replace(/\s/g, '');
   const codes = /^\d{6}$/.test(clean)
-    ? await withLockout(db, user.email, ip, now, () => confirmEnrolment(db, secret, user, clean, now))
+    ? await withLockout(db, user.email, ip, now, () => confirmOwnSecret(db, secret, user, shared, clean, now))
     : await withLockout(db, user.email, ip, now, async () => null);
   if (!codes) throw new ApiError(401, WRONG_CODE);
   return { token: await startSession(db, user, now), recoveryCodes: codes };

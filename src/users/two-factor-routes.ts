@@ -20,13 +20,13 @@ const setup = createRoute({
   tags,
   summary: 'Start two-factor sign-in: a new secret to add to an authenticator app',
   description:
-    'Needs the password again; a wrong one counts toward the login lockout of the account, after which this answers 429. Answers a new shared secret and its `otpauth://` URI (show it as a QR code); nothing changes at sign-in until `POST /api/users/2fa/enable/` confirms a first code. A second call replaces the pending secret. 409 `two_factor_enabled` when it is already on.',
+    'Not for staff (403 `staff_enrol_in_console`: they enrol at their console sign-in or with `npm run admin:create`). Needs the password again; a wrong one counts toward the login lockout of the account, after which this answers 429. Answers a new shared secret and its `otpauth://` URI (show it as a QR code); nothing changes at sign-in until `POST /api/users/2fa/enable/` confirms a first code. A second call replaces the pending secret. 409 `two_factor_enabled` when it is already on.',
   security: authenticated,
   middleware: requireAuth,
   request: jsonBody(setupBody),
   responses: {
     200: jsonResponse(setupOut, 'The pending secret'),
-    ...problems(400, 401, 409),
+    ...problems(400, 401, 403, 409),
     ...rateLimited(RATE_POLICIES.login),
   },
 });
@@ -36,13 +36,13 @@ const enable = createRoute({
   path: '/api/users/2fa/enable',
   tags,
   summary: 'Turn two-factor sign-in on with a first code; answers the recovery codes once',
-  description: `The code must come from the secret of \`POST /api/users/2fa/setup/\` (409 \`no_pending_setup\` without one). A wrong code is a 400 naming \`code\` (\`invalid_otp\`).${LOCKOUT}`,
+  description: `The code must come from the secret of \`POST /api/users/2fa/setup/\` (409 \`no_pending_setup\` without one). A wrong code is a 400 naming \`code\` (\`invalid_otp\`). Not for staff (403 \`staff_enrol_in_console\`).${LOCKOUT}`,
   security: authenticated,
   middleware: requireAuth,
   request: jsonBody(codeBody),
   responses: {
     200: jsonResponse(recoveryCodesOut, 'On; the recovery codes, shown only now'),
-    ...problems(400, 401, 409),
+    ...problems(400, 401, 403, 409),
     ...rateLimited(RATE_POLICIES.login),
   },
 });

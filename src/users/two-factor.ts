@@ -3,7 +3,7 @@
 // one-time recovery codes stored as SHA-256 only. A code is accepted for the previous, current or
 // next 30-second step and only once: the accepted step is written by the same guarded UPDATE that
 // checks it is after users.totp_last_step, so of two parallel requests with one code exactly one wins.
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import { recoveryCodes, type User, users } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
 import { verifyPassword } from '../lib/password';
@@ -162,15 +162,14 @@ export async function startEnrolment(db: Db, secret: string, user: User, now: st
     .update(users)
     .set({ totpPendingSecret: await sealText(secret, TOTP_SEAL_PURPOSE, shared), updatedAt: now })
     .where(eq(users.id, user.id));
-  return { secret: shared, otpauth_uri: otpauthUri(shared, user.email) };
+  return enrolmentOf(shared, user);
 }
 
-/** The pending secret of `user` in the clear, with its URI, or null when none is pending. */
-export async function pendingEnrolment(secret: string, user: User) {
-  if (!user.totpPendingSecret) return null;
-  const shared = await openText(secret, TOTP_SEAL_PURPOSE, user.totpPendingSecret);
-  return shared ? { secret: shared, otpauth_uri: otpauthUri(shared, user.email) } : null;
-}
+/** A secret to enrol, with the `otpauth://` URI an authenticator app reads. */
+export const enrolmentOf = (shared: string, user: Pick<User, 'email'>) => ({
+  secret: shared,
+  otpauth_uri: otpauthUri(shared, user.email),
+});
 
 /** Statements that replace the user's recovery codes, written only while `guard` holds. */
 async function recoveryCodeSteps(userId: number, guard: ReturnType<typeof sql>) {
@@ -188,10 +187,28 @@ async function recoveryCodeSteps(userId: number, guard: ReturnType<typeof sql>) 
 }
 
 /**
- * Confirms the pending secret with a first code: it becomes the user's secret (the code's step
- * stored as used) and ten new recovery codes replace any old ones, all in one batch guarded by
- * the pending secret read, so two confirmations cannot both win. The codes, or null when the code
- * is wrong (or another confirmation won).
+ * Turns two-factor sign-in on with `sealed` (a first code of it accepted at `step`): it becomes
+ * the user's secret and ten new recovery codes replace any old ones, all in one batch guarded by
+ * `match` on the user row, so two confirmations cannot both win. The codes, or null when the
+ * guard failed (another confirmation won).
+ */
+async function turnOn(db: Db, user: User, sealed: string, step: number, now: string, match: SQL) {
+  const enabled = sql`EXISTS (SELECT 1 FROM ${users} WHERE id = ${user.id} AND totp_secret = ${sealed})`;
+  const { codes, steps } = await recoveryCodeSteps(user.id, enabled);
+  const [updated] = await batchSteps(db, [
+    db
+      .update(users)
+      .set({ totpSecret: sealed, totpPendingSecret: null, totpLastStep: step, updatedAt: now })
+      .where(and(eq(users.id, user.id), match))
+      .returning({ id: users.id }),
+    ...steps,
+  ]);
+  return updated?.results.length ? codes : null;
+}
+
+/**
+ * Confirms the pending secret (`POST /api/users/2fa/setup/`) with a first code (see `turnOn`;
+ * guarded by the pending secret read). The codes, or null when the code is wrong.
  */
 export async function confirmEnrolment(
   db: Db,
@@ -204,17 +221,25 @@ export async function confirmEnrolment(
   if (!pending) throw conflict('Start the set-up first (POST /api/users/2fa/setup/).', 'no_pending_setup');
   const step = await acceptCode(secret, pending, code, now, null);
   if (step === null) return null;
-  const enabled = sql`EXISTS (SELECT 1 FROM ${users} WHERE id = ${user.id} AND totp_secret = ${pending})`;
-  const { codes, steps } = await recoveryCodeSteps(user.id, enabled);
-  const [updated] = await batchSteps(db, [
-    db
-      .update(users)
-      .set({ totpSecret: pending, totpPendingSecret: null, totpLastStep: step, updatedAt: now })
-      .where(and(eq(users.id, user.id), eq(users.totpPendingSecret, pending)))
-      .returning({ id: users.id }),
-    ...steps,
-  ]);
-  return updated?.results.length ? codes : null;
+  return turnOn(db, user, pending, step, now, eq(users.totpPendingSecret, pending));
+}
+
+/**
+ * Confirms a secret one sign-in attempt made and holds (`shared`, in the clear; the console's
+ * enrolment carries it in its own cookie, so no other attempt ever sees it) with a first code;
+ * only while the user has no secret. The codes, or null when the code is wrong.
+ */
+export async function confirmOwnSecret(
+  db: Db,
+  secret: string,
+  user: User,
+  shared: string,
+  code: string,
+  now: string,
+): Promise<string[] | null> {
+  const step = await totpMatch(shared, code, now, null);
+  if (step === null) return null;
+  return turnOn(db, user, await sealText(secret, TOTP_SEAL_PURPOSE, shared), step, now, isNull(users.totpSecret));
 }
 
 /** Ten new recovery codes; the old ones stop working in the same batch. */
@@ -241,6 +266,20 @@ const WRONG_CODE = 'That code is not right, or it was used already.';
 const WRONG_PASSWORD = 'Your password was entered incorrectly.';
 
 /**
+ * Staff enrol only at their console sign-in (a secret bound to that attempt) or with
+ * `npm run admin:create`: an API token, which the password alone made, must not choose a staff
+ * user's secret.
+ */
+const refuseStaff = (user: User) => {
+  if (user.isStaff)
+    throw new ApiError(
+      403,
+      'Staff enrol two-factor sign-in at their console sign-in (/admin/login) or with `npm run admin:create`.',
+      { code: 'staff_enrol_in_console' },
+    );
+};
+
+/**
  * `POST /api/users/2fa/setup/`: the password again, under the login lockout (a wrong one counts,
  * a locked account is a 429), then a new pending secret (2FA stays as it was until enabled).
  */
@@ -252,6 +291,7 @@ export async function setupTwoFactor(
   ip: string | null,
   now: string,
 ) {
+  refuseStaff(user);
   if (hasTwoFactor(user))
     throw conflict('Two-factor sign-in is already on; turn it off first to enrol another app.', 'two_factor_enabled');
   const ok = await withLockout(db, user.email, ip, now, () => verifyPassword(password, user.passwordHash));
@@ -268,6 +308,7 @@ export async function enableTwoFactor(
   ip: string | null,
   now: string,
 ) {
+  refuseStaff(user);
   if (hasTwoFactor(user)) throw conflict('Two-factor sign-in is already on.', 'two_factor_enabled');
   if (!user.totpPendingSecret)
     throw conflict('Start the set-up first (POST /api/users/2fa/setup/).', 'no_pending_setup');
