@@ -188,7 +188,16 @@ describe('two-factor sign-in to the staff console', () => {
     expect(row?.totp_secret).not.toContain(secret);
     expect(row?.totp_pending_secret).toBeNull();
     expect(row?.n).toBe(10);
-    expect((await adminApi()).status).toBe(200);
+    // Enrolling ended the API token the password alone made; a login with a code opens the admin API.
+    expect((await adminApi()).status).toBe(401);
+    const later = { 'X-Test-Now': new Date(Date.now() + 30_000).toISOString() };
+    const login = await api<{ token: string }>('POST', '/api/users/login/', {
+      headers: later,
+      body: { email: staff.email, password: PASSWORD, otp: totpAt(secret, later['X-Test-Now']) },
+    });
+    expect(login.status).toBe(200);
+    expect((await api('GET', '/api/admin/users/', { token: login.body.token, headers: later })).status).toBe(200);
+
     // From now on: the code page, where one of those recovery codes works.
     const next = await passwordStep(staff.email);
     expect(next.res.headers.get('Location')).toMatch(/^\/admin\/login\/code/);

@@ -36,7 +36,7 @@ const enable = createRoute({
   path: '/api/users/2fa/enable',
   tags,
   summary: 'Turn two-factor sign-in on with a first code; answers the recovery codes once',
-  description: `The code must come from the secret of \`POST /api/users/2fa/setup/\` (409 \`no_pending_setup\` without one). A wrong code is a 400 naming \`code\` (\`invalid_otp\`). Not for staff (403 \`staff_enrol_in_console\`).${LOCKOUT}`,
+  description: `The code must come from the secret of \`POST /api/users/2fa/setup/\` (409 \`no_pending_setup\` without one). A wrong code is a 400 naming \`code\` (\`invalid_otp\`). Every other token of the account is revoked (they were made with the password alone); the one of this request stays. Not for staff (403 \`staff_enrol_in_console\`).${LOCKOUT}`,
   security: authenticated,
   middleware: requireAuth,
   request: jsonBody(codeBody),
@@ -91,7 +91,7 @@ export const twoFactorRouter = createRouter()
     const ip = clientAddress(c.req.raw.headers);
     const { code } = c.req.valid('json');
     const secret = jwtSecretOf(c.var.config);
-    const codes = await twoFactor.enableTwoFactor(c.var.db, secret, c.get('auth').user, code, ip, isoNow(c.var.clock));
+    const codes = await twoFactor.enableTwoFactor(c.var.db, secret, c.get('auth'), code, ip, isoNow(c.var.clock));
     return c.json({ recovery_codes: codes }, 200);
   })
   .openapi(disable, async (c) => {

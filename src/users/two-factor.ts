@@ -4,7 +4,7 @@
 // next 30-second step and only once: the accepted step is written by the same guarded UPDATE that
 // checks it is after users.totp_last_step, so of two parallel requests with one code exactly one wins.
 import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
-import { recoveryCodes, type User, users } from '../db/schema';
+import { adminSessions, recoveryCodes, sessions, type User, users } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
 import { verifyPassword } from '../lib/password';
 import {
@@ -188,11 +188,13 @@ async function recoveryCodeSteps(userId: number, guard: ReturnType<typeof sql>) 
 
 /**
  * Turns two-factor sign-in on with `sealed` (a first code of it accepted at `step`): it becomes
- * the user's secret and ten new recovery codes replace any old ones, all in one batch guarded by
- * `match` on the user row, so two confirmations cannot both win. The codes, or null when the
- * guard failed (another confirmation won).
+ * the user's secret, ten new recovery codes replace any old ones, and every API token and console
+ * session of the user ends but `keep` (the API token that proved the password and this code):
+ * those were made with the password alone. All in one batch guarded by `match` on the user row,
+ * so two confirmations cannot both win. The codes, or null when the guard failed (another
+ * confirmation won).
  */
-async function turnOn(db: Db, user: User, sealed: string, step: number, now: string, match: SQL) {
+async function turnOn(db: Db, user: User, sealed: string, step: number, now: string, match: SQL, keep?: string) {
   const enabled = sql`EXISTS (SELECT 1 FROM ${users} WHERE id = ${user.id} AND totp_secret = ${sealed})`;
   const { codes, steps } = await recoveryCodeSteps(user.id, enabled);
   const [updated] = await batchSteps(db, [
@@ -202,13 +204,16 @@ async function turnOn(db: Db, user: User, sealed: string, step: number, now: str
       .where(and(eq(users.id, user.id), match))
       .returning({ id: users.id }),
     ...steps,
+    sql`DELETE FROM ${sessions} WHERE user_id = ${user.id} AND jti IS NOT ${keep ?? null} AND ${enabled}`,
+    sql`DELETE FROM ${adminSessions} WHERE user_id = ${user.id} AND ${enabled}`,
   ]);
   return updated?.results.length ? codes : null;
 }
 
 /**
  * Confirms the pending secret (`POST /api/users/2fa/setup/`) with a first code (see `turnOn`;
- * guarded by the pending secret read). The codes, or null when the code is wrong.
+ * guarded by the pending secret read; the API token `keep` stays). The codes, or null when the
+ * code is wrong.
  */
 export async function confirmEnrolment(
   db: Db,
@@ -216,12 +221,13 @@ export async function confirmEnrolment(
   user: User,
   code: string,
   now: string,
+  keep: string,
 ): Promise<string[] | null> {
   const pending = user.totpPendingSecret;
   if (!pending) throw conflict('Start the set-up first (POST /api/users/2fa/setup/).', 'no_pending_setup');
   const step = await acceptCode(secret, pending, code, now, null);
   if (step === null) return null;
-  return turnOn(db, user, pending, step, now, eq(users.totpPendingSecret, pending));
+  return turnOn(db, user, pending, step, now, eq(users.totpPendingSecret, pending), keep);
 }
 
 /**
@@ -299,11 +305,14 @@ export async function setupTwoFactor(
   return startEnrolment(db, secret, user, now);
 }
 
-/** `POST /api/users/2fa/enable/`: the first code of the pending secret turns it on; the recovery codes. */
+/**
+ * `POST /api/users/2fa/enable/`: the first code of the pending secret turns it on; the recovery
+ * codes. Every other token of the user ends; the caller's (`jti`) stays.
+ */
 export async function enableTwoFactor(
   db: Db,
   secret: string,
-  user: User,
+  { user, jti }: { user: User; jti: string },
   code: string,
   ip: string | null,
   now: string,
@@ -312,7 +321,7 @@ export async function enableTwoFactor(
   if (hasTwoFactor(user)) throw conflict('Two-factor sign-in is already on.', 'two_factor_enabled');
   if (!user.totpPendingSecret)
     throw conflict('Start the set-up first (POST /api/users/2fa/setup/).', 'no_pending_setup');
-  const codes = await withLockout(db, user.email, ip, now, () => confirmEnrolment(db, secret, user, code, now));
+  const codes = await withLockout(db, user.email, ip, now, () => confirmEnrolment(db, secret, user, code, now, jti));
   if (!codes) throw new ApiError(400, INVALID_DETAIL, { errors: { code: [WRONG_CODE] }, code: 'invalid_otp' });
   return codes;
 }
