@@ -87,6 +87,11 @@ describe('two-factor sign-in to the staff console', () => {
     expect(cookieOf(done, 'th_admin_2fa')?.line).toMatch(/Max-Age=0/);
     const session = cookieOf(done, 'th_admin')?.pair ?? '';
     expect((await page('GET', '/admin/users/', { cookie: session })).status).toBe(200);
+    // The half-signed-in cookie finishes one sign-in: a copy used again, even with another good
+    // code (the next step's), makes no session.
+    const replay = await sendCode(pending?.pair ?? '', totpAt(staff.totpSecret, Date.now(), 1));
+    expect(replay.status).toBe(401);
+    expect(cookieOf(replay, 'th_admin')).toBeNull();
   });
 
   it('refuses a wrong code and a reused one; takes a recovery code once', async () => {

@@ -8,7 +8,7 @@ import { and, eq, gt, lt } from 'drizzle-orm';
 import { adminSessions, type User, users } from '../db/schema';
 import type { Db } from '../lib/db';
 import { ApiError, forbidden } from '../lib/problem';
-import { clearLoginFailures } from '../lib/ratelimit';
+import { clearLoginFailures, hit } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
 import { base64url, hmacSha256, newTotpSecret, openText, randomToken, sameText, sealText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
@@ -77,8 +77,8 @@ export async function newPendingToken(secret: string, userId: number, now: strin
 }
 
 /**
- * The user id of a half-signed-in cookie this server issued and that has not expired, with the
- * secret its attempt enrols (in the clear; null when it enrols none), else null.
+ * The user id of a half-signed-in cookie this server issued and that has not expired, with its
+ * random part (the attempt) and the secret it enrols (in the clear; null when none), else null.
  */
 export async function pendingAttempt(secret: string, value: string | undefined, now: string) {
   const parts = (value ?? '').split('~');
@@ -86,7 +86,8 @@ export async function pendingAttempt(secret: string, value: string | undefined, 
   const [id, expires, random, sealed, mac] = parts as [string, string, string, string, string];
   if (!sameText(await pendingMac(secret, `${id}~${expires}~${random}~${sealed}`), mac)) return null;
   if (!/^\d{1,15}$/.test(id) || expires <= now) return null;
-  return { userId: Number(id), enrolSecret: sealed ? await openText(secret, ENROL_SEAL_PURPOSE, sealed) : null };
+  const enrolSecret = sealed ? await openText(secret, ENROL_SEAL_PURPOSE, sealed) : null;
+  return { userId: Number(id), attempt: random, enrolSecret };
 }
 
 /**
@@ -111,22 +112,36 @@ export async function passwordStep(
   return { user, enrol: !hasTwoFactor(user) };
 }
 
+/** A sign-in between its two steps: the staff user and the random part of its cookie. */
+export interface Pending {
+  user: User;
+  attempt: string;
+}
+
 /**
- * The active staff user a half-signed-in cookie names, with the enrolment its attempt carries
- * (the secret and its `otpauth://` URI, or null), else null.
+ * The active staff user a half-signed-in cookie names, with its attempt and the enrolment it
+ * carries (the secret and its `otpauth://` URI, or null), else null.
  */
 export async function pendingStaff(db: Db, secret: string, value: string | undefined, now: string) {
   const attempt = await pendingAttempt(secret, value, now);
   if (attempt === null) return null;
   const user = await db.select().from(users).where(eq(users.id, attempt.userId)).get();
   if (!user?.isActive || !user.isStaff) return null;
-  return { user, enrolment: attempt.enrolSecret ? enrolmentOf(attempt.enrolSecret, user) : null };
+  const enrolment = attempt.enrolSecret ? enrolmentOf(attempt.enrolSecret, user) : null;
+  return { user, attempt: attempt.attempt, enrolment };
 }
 
 const WRONG_CODE = 'That code is not right, or it was used already.';
 
-/** A new console session for `user`, which also forgets the account's failed attempts. */
-async function startSession(db: Db, user: User, now: string): Promise<string> {
+/**
+ * A new console session for the user of a sign-in whose second factor was just accepted, which
+ * also forgets the account's failed attempts. Each half-signed-in cookie finishes one sign-in:
+ * its attempt is recorded (a guarded INSERT in rate_limit_hits, one per attempt while the cookie
+ * lives), so a copy of the cookie used again, even with another good code, is refused.
+ */
+async function startSession(db: Db, { user, attempt }: Pending, now: string): Promise<string> {
+  const once = { key: `admin-2fa-done:${attempt}`, max: 1, windowSeconds: TWO_FACTOR_SECONDS };
+  if ((await hit(db, [once], now)) !== null) throw new ApiError(401, 'This sign-in was finished already; start again.');
   const token = newToken();
   await db.batch([
     db.insert(adminSessions).values({
@@ -148,13 +163,14 @@ async function startSession(db: Db, user: User, now: string): Promise<string> {
 export async function codeStep(
   db: Db,
   secret: string,
-  user: User,
+  pending: Pending,
   text: string,
   ip: string | null,
   now: string,
 ): Promise<string> {
-  if (!(await checkSecondFactor(db, secret, user, factorOfText(text), ip, now))) throw new ApiError(401, WRONG_CODE);
-  return startSession(db, user, now);
+  const ok = await checkSecondFactor(db, secret, pending.user, factorOfText(text), ip, now);
+  if (!ok) throw new ApiError(401, WRONG_CODE);
+  return startSession(db, pending, now);
 }
 
 /**
@@ -165,18 +181,19 @@ export async function codeStep(
 export async function enrolStep(
   db: Db,
   secret: string,
-  user: User,
+  pending: Pending,
   shared: string,
   code: string,
   ip: string | null,
   now: string,
 ): Promise<{ token: string; recoveryCodes: string[] }> {
+  const { user } = pending;
   const clean = code.replace(/\s/g, '');
   const codes = /^\d{6}$/.test(clean)
     ? await withLockout(db, user.email, ip, now, () => confirmOwnSecret(db, secret, user, shared, clean, now))
     : await withLockout(db, user.email, ip, now, async () => null);
   if (!codes) throw new ApiError(401, WRONG_CODE);
-  return { token: await startSession(db, user, now), recoveryCodes: codes };
+  return { token: await startSession(db, pending, now), recoveryCodes: codes };
 }
 
 /** The active user of a console session unexpired at `now`, or null. */

@@ -147,7 +147,7 @@ async function codePage(c: C) {
   if (!form.code?.trim()) return page(400, 'Enter the code from your authenticator app, or a recovery code.');
   try {
     const secret = jwtSecretOf(c.var.config);
-    await startConsole(c, await codeStep(c.var.db, secret, pending.user, form.code, ip(c), isoNow(c.var.clock)));
+    await startConsole(c, await codeStep(c.var.db, secret, pending, form.code, ip(c), isoNow(c.var.clock)));
     return c.redirect(next, 303);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
@@ -183,7 +183,7 @@ async function enrolPage(c: C) {
   try {
     const secret = jwtSecretOf(c.var.config);
     const now = isoNow(c.var.clock);
-    const done = await enrolStep(c.var.db, secret, pending.user, enrolment.secret, form.code, ip(c), now);
+    const done = await enrolStep(c.var.db, secret, pending, enrolment.secret, form.code, ip(c), now);
     await startConsole(c, done.token);
     return render(c, <RecoveryCodesPage nonce={nonceOf(c)} codes={done.recoveryCodes} next={next} />);
   } catch (err) {
