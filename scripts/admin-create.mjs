@@ -2,9 +2,10 @@
 // Creates a staff user, or promotes an existing user to staff, in the local D1 database (pending
 // migrations are applied first) or, with --remote, in the deployed one. Staff are never made
 // through the public API. The password comes from ADMIN_PASSWORD, else a hidden prompt on a TTY;
-// it is set on the user (an existing user's API tokens and console sessions are revoked).
-// It also enrols two-factor sign-in (TOTP) for the user, replacing any earlier enrolment: it
-// prints the otpauth:// URI with a QR code for an authenticator app and ten recovery codes, once.
+// it is set on the user. It also enrols two-factor sign-in (TOTP) for the user, replacing any
+// earlier enrolment, which revokes an existing user's API tokens and console sessions (in the
+// same SQL file as the password). It prints the otpauth:// URI with a QR code for an
+// authenticator app and ten recovery codes, once.
 // The secret is sealed with the Worker's JWT_SECRET (scripts/two-factor.mjs says which one), so
 // --remote needs JWT_SECRET in the environment.
 import { spawnSync } from 'node:child_process';
@@ -105,8 +106,6 @@ const now = quote(new Date().toISOString());
 const sql = `INSERT INTO users (email, password_hash, is_staff, is_active, created_at, updated_at)
   VALUES (${email}, ${quote(hashPassword(password))}, 1, 1, ${now}, ${now})
   ON CONFLICT(email) DO UPDATE SET is_staff = 1, is_active = 1, password_hash = excluded.password_hash, updated_at = excluded.updated_at;
-DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = ${email});
-DELETE FROM admin_sessions WHERE user_id = (SELECT id FROM users WHERE email = ${email});
 DELETE FROM login_attempts WHERE email = ${email};
 ${totp.sql}`;
 

@@ -52,7 +52,9 @@ const quote = (text) => `'${text.replace(/'/g, "''")}'`;
 
 /**
  * A new enrolment for `email`: the SQL that stores it (sealed secret, last step cleared, ten new
- * recovery codes as SHA-256, the old ones gone) and what to show once.
+ * recovery codes as SHA-256, the old ones gone, and every API token and console session of the
+ * user ended, as the Worker does when two-factor sign-in is turned on: a token made before needed
+ * no code) and what to show once.
  */
 export async function enrolment(email, sealKey) {
   const secret = newTotpSecret();
@@ -63,6 +65,8 @@ export async function enrolment(email, sealKey) {
   const sql = `UPDATE users SET totp_secret = ${quote(sealed)}, totp_pending_secret = NULL, totp_last_step = NULL WHERE email = ${quote(email)};
 DELETE FROM recovery_codes WHERE user_id = ${user};
 ${hashes.map((h) => `INSERT INTO recovery_codes (user_id, code_hash) VALUES (${user}, ${quote(h)});`).join('\n')}
+DELETE FROM sessions WHERE user_id = ${user};
+DELETE FROM admin_sessions WHERE user_id = ${user};
 `;
   return { sql, secret, uri: otpauthUri(secret, email), codes };
 }

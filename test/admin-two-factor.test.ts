@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { cookieOf, csrfIn, page, type Reply, registerStaff, signInConsole } from './admin-helpers';
-import { api, PASSWORD, uniqueEmail } from './helpers';
+import { api, PASSWORD, registerTrainer, uniqueEmail } from './helpers';
 import { secretOfUri, totpAt } from './totp';
 
 /** The password step of the console sign-in: its answer and the half-signed-in cookie. */
@@ -31,6 +31,10 @@ async function sendCode(
   });
 }
 
+const secretIn = (html: string) => /id="totp-secret">([A-Z2-7]+)</.exec(html)?.[1] ?? '';
+/** A client address no other test uses (documentation range, random). */
+const freshIp = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+
 const recoveryCodesOf = (html: string) =>
   [...html.matchAll(/<li><code>([a-z2-7]{5}-[a-z2-7]{5})<\/code><\/li>/g)].map((m) => m[1] ?? '');
 
@@ -57,8 +61,8 @@ describe('two-factor sign-in to the staff console', () => {
     expect(codePage.status).toBe(200);
     expect(codePage.text).toContain('autocomplete="one-time-code"');
     // A forged, altered or expired cookie goes back to the password.
-    const [id, expires, random, mac] = decodeURIComponent(pending?.value ?? '').split('~');
-    for (const forged of [`${Number(id) + 1}~${expires}~${random}~${mac}`, 'x~y~z~w']) {
+    const [id, expires, random, enrolment, mac] = decodeURIComponent(pending?.value ?? '').split('~');
+    for (const forged of [`${Number(id) + 1}~${expires}~${random}~${enrolment}~${mac}`, 'x~y~z~v~w']) {
       const res2 = await page('GET', '/admin/login/code', { cookie: `th_admin_2fa=${encodeURIComponent(forged)}` });
       expect(res2.status).toBe(303);
       expect(res2.headers.get('Location')).toBe('/admin/login');
@@ -83,6 +87,11 @@ describe('two-factor sign-in to the staff console', () => {
     expect(cookieOf(done, 'th_admin_2fa')?.line).toMatch(/Max-Age=0/);
     const session = cookieOf(done, 'th_admin')?.pair ?? '';
     expect((await page('GET', '/admin/users/', { cookie: session })).status).toBe(200);
+    // The half-signed-in cookie finishes one sign-in: a copy used again, even with another good
+    // code (the next step's), makes no session.
+    const replay = await sendCode(pending?.pair ?? '', totpAt(staff.totpSecret, Date.now(), 1));
+    expect(replay.status).toBe(401);
+    expect(cookieOf(replay, 'th_admin')).toBeNull();
   });
 
   it('refuses a wrong code and a reused one; takes a recovery code once', async () => {
@@ -152,10 +161,18 @@ describe('two-factor sign-in to the staff console', () => {
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(enrol.text)?.[1] ?? '';
     expect(uri.startsWith(`otpauth://totp/TrainerHub:${encodeURIComponent(staff.email)}?`)).toBe(true);
     expect(secretOfUri(uri)).toBe(secret);
-    // A second look shows the same pending secret (the app may already hold it).
+    // Each sign-in attempt has its own secret, bound to its cookie: a reload shows the same one,
+    // another attempt (of anyone who has the password) a different one, and its codes are
+    // refused here.
+    const reload = await page('GET', '/admin/login/enrol', { cookie: pending?.pair ?? '' });
+    expect(secretIn(reload.text)).toBe(secret);
     const again = await passwordStep(staff.email);
-    const enrolAgain = await page('GET', '/admin/login/enrol', { cookie: again.pending?.pair ?? '' });
-    expect(enrolAgain.text).toContain(secret);
+    const other = secretIn((await page('GET', '/admin/login/enrol', { cookie: again.pending?.pair ?? '' })).text);
+    expect(other).toMatch(/^[A-Z2-7]{32}$/);
+    expect(other).not.toBe(secret);
+    const crossed = await sendCode(pending?.pair ?? '', totpAt(other), '/admin/login/enrol');
+    expect(crossed.status).toBe(401);
+    expect(cookieOf(crossed, 'th_admin')).toBeNull();
 
     const wrong = await sendCode(pending?.pair ?? '', totpAt(secret, Date.now(), 4), '/admin/login/enrol');
     expect(wrong.status).toBe(401);
@@ -176,7 +193,15 @@ describe('two-factor sign-in to the staff console', () => {
     expect(row?.totp_secret).not.toContain(secret);
     expect(row?.totp_pending_secret).toBeNull();
     expect(row?.n).toBe(10);
-    expect((await adminApi()).status).toBe(200);
+    // Enrolling ended the API token the password alone made; a login with a code opens the admin API.
+    expect((await adminApi()).status).toBe(401);
+    const later = { 'X-Test-Now': new Date(Date.now() + 30_000).toISOString() };
+    const login = await api<{ token: string }>('POST', '/api/users/login/', {
+      headers: later,
+      body: { email: staff.email, password: PASSWORD, otp: totpAt(secret, later['X-Test-Now']) },
+    });
+    expect(login.status).toBe(200);
+    expect((await api('GET', '/api/admin/users/', { token: login.body.token, headers: later })).status).toBe(200);
 
     // From now on: the code page, where one of those recovery codes works.
     const next = await passwordStep(staff.email);
@@ -185,5 +210,70 @@ describe('two-factor sign-in to the staff console', () => {
     // The enrolment page is closed once an app is enrolled.
     const closed = await page('GET', '/admin/login/enrol', { cookie: next.pending?.pair ?? '' });
     expect(closed.status).toBe(303);
+  });
+
+  it('never shows one sign-in attempt the secret another attempt enrols', async () => {
+    const staff = await registerStaff(uniqueEmail('staff'), { enrol: false });
+    // Someone with the password only looks at the enrolment page, and never confirms.
+    const attacker = await passwordStep(staff.email);
+    const seen = secretIn((await page('GET', '/admin/login/enrol', { cookie: attacker.pending?.pair ?? '' })).text);
+    expect(seen).toMatch(/^[A-Z2-7]{32}$/);
+    // The owner signs in later and enrols what they are shown.
+    const owner = await passwordStep(staff.email);
+    const shown = secretIn((await page('GET', '/admin/login/enrol', { cookie: owner.pending?.pair ?? '' })).text);
+    expect(shown).not.toBe(seen);
+    expect((await sendCode(owner.pending?.pair ?? '', totpAt(shown), '/admin/login/enrol')).status).toBe(200);
+    // A code of the secret the first attempt saw opens nothing.
+    const later = { 'X-Test-Now': new Date(Date.now() + 30_000).toISOString() };
+    const next = await passwordStep(staff.email, later);
+    const res = await sendCode(next.pending?.pair ?? '', totpAt(seen, later['X-Test-Now']), '/admin/login/code', later);
+    expect(res.status).toBe(401);
+    expect(cookieOf(res, 'th_admin')).toBeNull();
+  });
+
+  it('refuses the API set-up of two-factor sign-in to staff: they enrol in the console', async () => {
+    const staff = await registerStaff(uniqueEmail('staff'), { enrol: false });
+    const setup = await api<{ code?: string }>('POST', '/api/users/2fa/setup/', {
+      token: staff.token,
+      body: { password: PASSWORD },
+    });
+    expect([setup.status, setup.body.code]).toEqual([403, 'staff_enrol_in_console']);
+    const enable = await api<{ code?: string }>('POST', '/api/users/2fa/enable/', {
+      token: staff.token,
+      body: { code: '123456' },
+    });
+    expect([enable.status, enable.body.code]).toEqual([403, 'staff_enrol_in_console']);
+    const row = await env.DB.prepare('SELECT totp_pending_secret, totp_secret FROM users WHERE id = ?')
+      .bind(staff.userId)
+      .first<{ totp_pending_secret: string | null; totp_secret: string | null }>();
+    expect(row).toEqual({ totp_pending_secret: null, totp_secret: null });
+  });
+
+  it('a console password step never clears the lockout: wrong API codes keep counting', async () => {
+    const t = await registerTrainer();
+    const setup = await api<{ secret: string }>('POST', '/api/users/2fa/setup/', {
+      token: t.token,
+      body: { password: PASSWORD },
+    });
+    const on = await api('POST', '/api/users/2fa/enable/', {
+      token: t.token,
+      body: { code: totpAt(setup.body.secret) },
+    });
+    expect(on.status).toBe(200);
+    const wrong = totpAt(setup.body.secret, Date.now(), 5);
+    const statuses: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 9; i++) {
+        const guess = await api('POST', '/api/users/login/', {
+          headers: { 'CF-Connecting-IP': freshIp() },
+          body: { email: t.email, password: PASSWORD, otp: wrong },
+        });
+        statuses.push(guess.status);
+      }
+      // The right password posted to the console (a trainer: 403) forgets nothing.
+      statuses.push((await passwordStep(t.email)).res.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual([...Array(9).fill(401), 403]);
+    expect(statuses.slice(10)).toEqual(Array(20).fill(429));
   });
 });

@@ -15,8 +15,9 @@ import {
 } from './helpers';
 import { totpAt } from './totp';
 
-/** A trainer with a pending two-factor setup, and one with it on (its secret). */
+/** A trainer with a pending two-factor setup, one with it on (its secret), and one without. */
 async function twoFactorTrainers() {
+  const off = await registerTrainer();
   const pending = await registerTrainer();
   await api('POST', '/api/users/2fa/setup/', { token: pending.token, body: { password: PASSWORD } });
   const on = await registerTrainer();
@@ -26,7 +27,7 @@ async function twoFactorTrainers() {
   });
   await api('POST', '/api/users/2fa/enable/', { token: on.token, body: { code: totpAt(setup.body.secret) } });
   // A code five steps away: never accepted, so each call is a wrong code counted by the lockout.
-  return { pending, on, wrong: totpAt(setup.body.secret, Date.now(), 5) };
+  return { off, pending, on, wrong: totpAt(setup.body.secret, Date.now(), 5) };
 }
 
 /** A client address no other test uses (documentation range, random). */
@@ -203,7 +204,9 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
       'POST /api/users/login': (ip) =>
         api('POST', '/api/users/login/', { headers: from(ip), body: { email: `${ip}@example.com`, password: 'nope' } }),
       'POST /api/users/resend-verification': () => api('POST', '/api/users/resend-verification/', { token }),
-      // Wrong codes count toward the login lockout of the account.
+      // Wrong passwords and codes count toward the login lockout of the account.
+      'POST /api/users/2fa/setup': () =>
+        api('POST', '/api/users/2fa/setup/', { token: twoFactor.off.token, body: { password: 'not-the-password' } }),
       'POST /api/users/2fa/enable': () =>
         api('POST', '/api/users/2fa/enable/', { token: twoFactor.pending.token, body: { code: '000000' } }),
       'POST /api/users/2fa/disable': () =>

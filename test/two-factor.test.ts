@@ -269,4 +269,41 @@ describe('two-factor sign-in on the API', () => {
       expect(spec.paths[`/api/users/2fa/${path}`]?.post?.summary, path).toBeTruthy();
     }
   });
+
+  it('checks the password of the set-up under the login lockout', async () => {
+    const trainer = await registerTrainer();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await api('POST', '/api/users/2fa/setup/', {
+        token: trainer.token,
+        body: { password: `wrong-${i}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(400), 429]);
+    // Locked: the right password is refused too, and so is the login.
+    const right = await api('POST', '/api/users/2fa/setup/', { token: trainer.token, body: { password: PASSWORD } });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect((await login(trainer.email)).status).toBe(429);
+  });
+
+  it('turning it on ends every other token of the account and keeps the one that turned it on', async () => {
+    const trainer = await registerTrainer();
+    const other = await login(trainer.email);
+    expect(other.status).toBe(200);
+    const setup = await api<{ secret: string }>('POST', '/api/users/2fa/setup/', {
+      token: trainer.token,
+      headers: at(NOW),
+      body: { password: PASSWORD },
+    });
+    const enable = await api('POST', '/api/users/2fa/enable/', {
+      token: trainer.token,
+      headers: at(NOW),
+      body: { code: totpAt(setup.body.secret, NOW) },
+    });
+    expect(enable.status).toBe(200);
+    expect((await api('GET', '/api/users/profile/', { token: other.body.token, headers: at(NOW) })).status).toBe(401);
+    expect((await api('GET', '/api/users/profile/', { token: trainer.token, headers: at(NOW) })).status).toBe(200);
+  });
 });

@@ -8,17 +8,16 @@ import { and, eq, gt, lt } from 'drizzle-orm';
 import { adminSessions, type User, users } from '../db/schema';
 import type { Db } from '../lib/db';
 import { ApiError, forbidden } from '../lib/problem';
-import { clearLoginFailures } from '../lib/ratelimit';
+import { clearLoginFailures, hit } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
-import { base64url, hmacSha256, randomToken, sameText, sha256 } from '../lib/tokens';
+import { base64url, hmacSha256, newTotpSecret, openText, randomToken, sameText, sealText, sha256 } from '../lib/tokens';
 import { checkCredentials } from '../users/service';
 import {
   checkSecondFactor,
-  confirmEnrolment,
+  confirmOwnSecret,
+  enrolmentOf,
   factorOfText,
   hasTwoFactor,
-  pendingEnrolment,
-  startEnrolment,
   withLockout,
 } from '../users/two-factor';
 
@@ -62,59 +61,87 @@ export const TWO_FACTOR_SECONDS = 5 * 60;
 const pendingMac = async (secret: string, payload: string) =>
   base64url(await hmacSha256(secret, `admin-2fa:${payload}`));
 
-/** The signed value of the half-signed-in cookie: `<user id>~<expires at>~<random>~<mac>`. */
-export async function newPendingToken(secret: string, userId: number, now: string): Promise<string> {
-  const payload = `${userId}~${addSeconds(now, TWO_FACTOR_SECONDS)}~${randomToken(16)}`;
+/** What sealing the secret of an enrolment attempt inside its own half-signed-in cookie uses. */
+const ENROL_SEAL_PURPOSE = 'admin-enrol';
+
+/**
+ * The signed value of the half-signed-in cookie: `<user id>~<expires at>~<random>~<enrolment>~<mac>`.
+ * With `enrol`, the attempt gets a new TOTP secret of its own, sealed into the cookie: only this
+ * browser's attempt can show it and confirm it, so someone else who has the password (and a
+ * cookie of their own) never sees the secret the owner enrols.
+ */
+export async function newPendingToken(secret: string, userId: number, now: string, enrol = false): Promise<string> {
+  const sealed = enrol ? await sealText(secret, ENROL_SEAL_PURPOSE, newTotpSecret()) : '';
+  const payload = `${userId}~${addSeconds(now, TWO_FACTOR_SECONDS)}~${randomToken(16)}~${sealed}`;
   return `${payload}~${await pendingMac(secret, payload)}`;
 }
 
-/** The user id of a half-signed-in cookie this server issued and that has not expired, else null. */
-export async function pendingUserId(secret: string, value: string | undefined, now: string): Promise<number | null> {
+/**
+ * The user id of a half-signed-in cookie this server issued and that has not expired, with its
+ * random part (the attempt) and the secret it enrols (in the clear; null when none), else null.
+ */
+export async function pendingAttempt(secret: string, value: string | undefined, now: string) {
   const parts = (value ?? '').split('~');
-  if (parts.length !== 4) return null;
-  const [id, expires, random, mac] = parts as [string, string, string, string];
-  if (!sameText(await pendingMac(secret, `${id}~${expires}~${random}`), mac)) return null;
-  return /^\d{1,15}$/.test(id) && expires > now ? Number(id) : null;
+  if (parts.length !== 5) return null;
+  const [id, expires, random, sealed, mac] = parts as [string, string, string, string, string];
+  if (!sameText(await pendingMac(secret, `${id}~${expires}~${random}~${sealed}`), mac)) return null;
+  if (!/^\d{1,15}$/.test(id) || expires <= now) return null;
+  const enrolSecret = sealed ? await openText(secret, ENROL_SEAL_PURPOSE, sealed) : null;
+  return { userId: Number(id), attempt: random, enrolSecret };
 }
 
 /**
  * The password step: email and password (with the API login's lockout: the attempt is reserved
  * before the password is checked, ten in 15 minutes for one email, a hundred for one client
  * address, then 429) → the staff user, and whether they must enrol an authenticator app first
- * (a pending secret is made for them then). No session, and the attempt stays counted until the
- * second factor is given. An inactive user fails like a wrong password; the right password of a
- * user who is not staff is a 403.
+ * (`newPendingToken` then makes the attempt its own secret). No session, and the attempt stays
+ * counted until the second factor is given. An inactive user fails like a wrong password; the
+ * right password of a user who is not staff is a 403 that keeps its attempt counted too.
  */
 export async function passwordStep(
   db: Db,
-  secret: string,
   email: string,
   password: string,
   ip: string | null,
   now: string,
 ): Promise<{ user: User; enrol: boolean }> {
   const { user } = await checkCredentials(db, email, password, ip, now);
-  if (!user.isStaff) {
-    await Promise.all(clearLoginFailures(db, email, now));
-    throw forbidden('This account has no staff access.');
-  }
-  if (hasTwoFactor(user)) return { user, enrol: false };
-  if (!(await pendingEnrolment(secret, user))) await startEnrolment(db, secret, user, now);
-  return { user, enrol: true };
+  // No sign-in finishes here, so the attempt stays counted: clearing the failures of a user who is
+  // not staff would let anyone with the password reset the lockout of their two-factor codes.
+  if (!user.isStaff) throw forbidden('This account has no staff access.');
+  return { user, enrol: !hasTwoFactor(user) };
 }
 
-/** The active staff user a half-signed-in cookie names, else null. */
+/** A sign-in between its two steps: the staff user and the random part of its cookie. */
+export interface Pending {
+  user: User;
+  attempt: string;
+}
+
+/**
+ * The active staff user a half-signed-in cookie names, with its attempt and the enrolment it
+ * carries (the secret and its `otpauth://` URI, or null), else null.
+ */
 export async function pendingStaff(db: Db, secret: string, value: string | undefined, now: string) {
-  const id = await pendingUserId(secret, value, now);
-  if (id === null) return null;
-  const user = await db.select().from(users).where(eq(users.id, id)).get();
-  return user?.isActive && user.isStaff ? user : null;
+  const attempt = await pendingAttempt(secret, value, now);
+  if (attempt === null) return null;
+  const user = await db.select().from(users).where(eq(users.id, attempt.userId)).get();
+  if (!user?.isActive || !user.isStaff) return null;
+  const enrolment = attempt.enrolSecret ? enrolmentOf(attempt.enrolSecret, user) : null;
+  return { user, attempt: attempt.attempt, enrolment };
 }
 
 const WRONG_CODE = 'That code is not right, or it was used already.';
 
-/** A new console session for `user`, which also forgets the account's failed attempts. */
-async function startSession(db: Db, user: User, now: string): Promise<string> {
+/**
+ * A new console session for the user of a sign-in whose second factor was just accepted, which
+ * also forgets the account's failed attempts. Each half-signed-in cookie finishes one sign-in:
+ * its attempt is recorded (a guarded INSERT in rate_limit_hits, one per attempt while the cookie
+ * lives), so a copy of the cookie used again, even with another good code, is refused.
+ */
+async function startSession(db: Db, { user, attempt }: Pending, now: string): Promise<string> {
+  const once = { key: `admin-2fa-done:${attempt}`, max: 1, windowSeconds: TWO_FACTOR_SECONDS };
+  if ((await hit(db, [once], now)) !== null) throw new ApiError(401, 'This sign-in was finished already; start again.');
   const token = newToken();
   await db.batch([
     db.insert(adminSessions).values({
@@ -136,34 +163,37 @@ async function startSession(db: Db, user: User, now: string): Promise<string> {
 export async function codeStep(
   db: Db,
   secret: string,
-  user: User,
+  pending: Pending,
   text: string,
   ip: string | null,
   now: string,
 ): Promise<string> {
-  if (!(await checkSecondFactor(db, secret, user, factorOfText(text), ip, now))) throw new ApiError(401, WRONG_CODE);
-  return startSession(db, user, now);
+  const ok = await checkSecondFactor(db, secret, pending.user, factorOfText(text), ip, now);
+  if (!ok) throw new ApiError(401, WRONG_CODE);
+  return startSession(db, pending, now);
 }
 
 /**
- * First sign-in without an authenticator app: the first code of the pending secret turns
- * two-factor sign-in on → a new session and the ten recovery codes (shown once). Wrong codes
- * count toward the lockout as on the code page.
+ * First sign-in without an authenticator app: the first code of the attempt's own secret
+ * (`shared`, from its cookie) turns two-factor sign-in on → a new session and the ten recovery
+ * codes (shown once). Wrong codes count toward the lockout as on the code page.
  */
 export async function enrolStep(
   db: Db,
   secret: string,
-  user: User,
+  pending: Pending,
+  shared: string,
   code: string,
   ip: string | null,
   now: string,
 ): Promise<{ token: string; recoveryCodes: string[] }> {
+  const { user } = pending;
   const clean = code.replace(/\s/g, '');
   const codes = /^\d{6}$/.test(clean)
-    ? await withLockout(db, user.email, ip, now, () => confirmEnrolment(db, secret, user, clean, now))
+    ? await withLockout(db, user.email, ip, now, () => confirmOwnSecret(db, secret, user, shared, clean, now))
     : await withLockout(db, user.email, ip, now, async () => null);
   if (!codes) throw new ApiError(401, WRONG_CODE);
-  return { token: await startSession(db, user, now), recoveryCodes: codes };
+  return { token: await startSession(db, pending, now), recoveryCodes: codes };
 }
 
 /** The active user of a console session unexpired at `now`, or null. */

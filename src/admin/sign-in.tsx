@@ -5,13 +5,11 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { User } from '../db/schema';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { nonceOf } from '../lib/html';
 import { ApiError } from '../lib/problem';
 import { loginBody } from '../users/schemas';
-import { pendingEnrolment } from '../users/two-factor';
 import {
   type C,
   COOKIE,
@@ -91,8 +89,8 @@ async function login(c: C) {
   if (!parsed.success) return loginForm(c, 400, 'Enter your email and password.', form.email);
   try {
     const now = isoNow(c.var.clock);
-    const { user, enrol } = await passwordStep(c.var.db, secret, parsed.data.email, parsed.data.password, ip(c), now);
-    const pending = await newPendingToken(secret, user.id, now);
+    const { user, enrol } = await passwordStep(c.var.db, parsed.data.email, parsed.data.password, ip(c), now);
+    const pending = await newPendingToken(secret, user.id, now, enrol);
     setCookie(c, TWO_FACTOR_COOKIE, pending, { ...COOKIE, maxAge: TWO_FACTOR_SECONDS });
     deleteCookie(c, LOGIN_COOKIE, COOKIE);
     return c.redirect(`${enrol ? ENROL_PATH : CODE_PATH}${nextQuery(safeNext(form.next))}`, 303);
@@ -103,11 +101,14 @@ async function login(c: C) {
   }
 }
 
-/** The half-signed-in user and the cookie value, or null (expired, forged, or no longer staff). */
-async function pendingOf(c: C): Promise<{ user: User; value: string } | null> {
+/**
+ * The half-signed-in user, the enrolment their attempt carries and the cookie value, or null
+ * (expired, forged, or no longer staff).
+ */
+async function pendingOf(c: C) {
   const value = getCookie(c, TWO_FACTOR_COOKIE);
-  const user = await pendingStaff(c.var.db, jwtSecretOf(c.var.config), value, isoNow(c.var.clock));
-  return user && value ? { user, value } : null;
+  const found = await pendingStaff(c.var.db, jwtSecretOf(c.var.config), value, isoNow(c.var.clock));
+  return found && value ? { ...found, value } : null;
 }
 
 const startAgain = (c: C) => {
@@ -146,7 +147,7 @@ async function codePage(c: C) {
   if (!form.code?.trim()) return page(400, 'Enter the code from your authenticator app, or a recovery code.');
   try {
     const secret = jwtSecretOf(c.var.config);
-    await startConsole(c, await codeStep(c.var.db, secret, pending.user, form.code, ip(c), isoNow(c.var.clock)));
+    await startConsole(c, await codeStep(c.var.db, secret, pending, form.code, ip(c), isoNow(c.var.clock)));
     return c.redirect(next, 303);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
@@ -160,8 +161,8 @@ async function enrolPage(c: C) {
   if ('answer' in step) return step.answer;
   const { pending, form, next, csrf } = step;
   if (pending.user.totpSecret) return c.redirect(`${CODE_PATH}${nextQuery(next)}`, 303);
-  const secret = jwtSecretOf(c.var.config);
-  const enrolment = await pendingEnrolment(secret, pending.user);
+  // Only the secret this attempt made, from its own cookie (one without: sign in again).
+  const { enrolment } = pending;
   if (!enrolment) return startAgain(c);
   const page = (status: ContentfulStatusCode, error?: string) =>
     render(
@@ -180,7 +181,9 @@ async function enrolPage(c: C) {
   if (c.req.method !== 'POST') return page(200);
   if (!form.code?.trim()) return page(400, 'Enter the 6-digit code your app shows.');
   try {
-    const done = await enrolStep(c.var.db, secret, pending.user, form.code, ip(c), isoNow(c.var.clock));
+    const secret = jwtSecretOf(c.var.config);
+    const now = isoNow(c.var.clock);
+    const done = await enrolStep(c.var.db, secret, pending, enrolment.secret, form.code, ip(c), now);
     await startConsole(c, done.token);
     return render(c, <RecoveryCodesPage nonce={nonceOf(c)} codes={done.recoveryCodes} next={next} />);
   } catch (err) {

@@ -20,11 +20,15 @@ const setup = createRoute({
   tags,
   summary: 'Start two-factor sign-in: a new secret to add to an authenticator app',
   description:
-    'Needs the password again. Answers a new shared secret and its `otpauth://` URI (show it as a QR code); nothing changes at sign-in until `POST /api/users/2fa/enable/` confirms a first code. A second call replaces the pending secret. 409 `two_factor_enabled` when it is already on.',
+    'Not for staff (403 `staff_enrol_in_console`: they enrol at their console sign-in or with `npm run admin:create`). Needs the password again; a wrong one counts toward the login lockout of the account, after which this answers 429. Answers a new shared secret and its `otpauth://` URI (show it as a QR code); nothing changes at sign-in until `POST /api/users/2fa/enable/` confirms a first code. A second call replaces the pending secret. 409 `two_factor_enabled` when it is already on.',
   security: authenticated,
   middleware: requireAuth,
   request: jsonBody(setupBody),
-  responses: { 200: jsonResponse(setupOut, 'The pending secret'), ...problems(400, 401, 409) },
+  responses: {
+    200: jsonResponse(setupOut, 'The pending secret'),
+    ...problems(400, 401, 403, 409),
+    ...rateLimited(RATE_POLICIES.login),
+  },
 });
 
 const enable = createRoute({
@@ -32,13 +36,13 @@ const enable = createRoute({
   path: '/api/users/2fa/enable',
   tags,
   summary: 'Turn two-factor sign-in on with a first code; answers the recovery codes once',
-  description: `The code must come from the secret of \`POST /api/users/2fa/setup/\` (409 \`no_pending_setup\` without one). A wrong code is a 400 naming \`code\` (\`invalid_otp\`).${LOCKOUT}`,
+  description: `The code must come from the secret of \`POST /api/users/2fa/setup/\` (409 \`no_pending_setup\` without one). A wrong code is a 400 naming \`code\` (\`invalid_otp\`). Every other token of the account is revoked (they were made with the password alone); the one of this request stays. Not for staff (403 \`staff_enrol_in_console\`).${LOCKOUT}`,
   security: authenticated,
   middleware: requireAuth,
   request: jsonBody(codeBody),
   responses: {
     200: jsonResponse(recoveryCodesOut, 'On; the recovery codes, shown only now'),
-    ...problems(400, 401, 409),
+    ...problems(400, 401, 403, 409),
     ...rateLimited(RATE_POLICIES.login),
   },
 });
@@ -77,18 +81,17 @@ const regenerate = createRoute({
 
 export const twoFactorRouter = createRouter()
   .openapi(setup, async (c) => {
+    const ip = clientAddress(c.req.raw.headers);
     const { password } = c.req.valid('json');
+    const secret = jwtSecretOf(c.var.config);
     const { user } = c.get('auth');
-    return c.json(
-      await twoFactor.setupTwoFactor(c.var.db, jwtSecretOf(c.var.config), user, password, isoNow(c.var.clock)),
-      200,
-    );
+    return c.json(await twoFactor.setupTwoFactor(c.var.db, secret, user, password, ip, isoNow(c.var.clock)), 200);
   })
   .openapi(enable, async (c) => {
     const ip = clientAddress(c.req.raw.headers);
     const { code } = c.req.valid('json');
     const secret = jwtSecretOf(c.var.config);
-    const codes = await twoFactor.enableTwoFactor(c.var.db, secret, c.get('auth').user, code, ip, isoNow(c.var.clock));
+    const codes = await twoFactor.enableTwoFactor(c.var.db, secret, c.get('auth'), code, ip, isoNow(c.var.clock));
     return c.json({ recovery_codes: codes }, 200);
   })
   .openapi(disable, async (c) => {

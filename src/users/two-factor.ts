@@ -3,8 +3,8 @@
 // one-time recovery codes stored as SHA-256 only. A code is accepted for the previous, current or
 // next 30-second step and only once: the accepted step is written by the same guarded UPDATE that
 // checks it is after users.totp_last_step, so of two parallel requests with one code exactly one wins.
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { recoveryCodes, type User, users } from '../db/schema';
+import { and, eq, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { adminSessions, recoveryCodes, sessions, type User, users } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
 import { verifyPassword } from '../lib/password';
 import {
@@ -162,15 +162,14 @@ export async function startEnrolment(db: Db, secret: string, user: User, now: st
     .update(users)
     .set({ totpPendingSecret: await sealText(secret, TOTP_SEAL_PURPOSE, shared), updatedAt: now })
     .where(eq(users.id, user.id));
-  return { secret: shared, otpauth_uri: otpauthUri(shared, user.email) };
+  return enrolmentOf(shared, user);
 }
 
-/** The pending secret of `user` in the clear, with its URI, or null when none is pending. */
-export async function pendingEnrolment(secret: string, user: User) {
-  if (!user.totpPendingSecret) return null;
-  const shared = await openText(secret, TOTP_SEAL_PURPOSE, user.totpPendingSecret);
-  return shared ? { secret: shared, otpauth_uri: otpauthUri(shared, user.email) } : null;
-}
+/** A secret to enrol, with the `otpauth://` URI an authenticator app reads. */
+export const enrolmentOf = (shared: string, user: Pick<User, 'email'>) => ({
+  secret: shared,
+  otpauth_uri: otpauthUri(shared, user.email),
+});
 
 /** Statements that replace the user's recovery codes, written only while `guard` holds. */
 async function recoveryCodeSteps(userId: number, guard: ReturnType<typeof sql>) {
@@ -188,10 +187,33 @@ async function recoveryCodeSteps(userId: number, guard: ReturnType<typeof sql>) 
 }
 
 /**
- * Confirms the pending secret with a first code: it becomes the user's secret (the code's step
- * stored as used) and ten new recovery codes replace any old ones, all in one batch guarded by
- * the pending secret read, so two confirmations cannot both win. The codes, or null when the code
- * is wrong (or another confirmation won).
+ * Turns two-factor sign-in on with `sealed` (a first code of it accepted at `step`): it becomes
+ * the user's secret, ten new recovery codes replace any old ones, and every API token and console
+ * session of the user ends but `keep` (the API token that proved the password and this code):
+ * those were made with the password alone. All in one batch guarded by `match` on the user row,
+ * so two confirmations cannot both win. The codes, or null when the guard failed (another
+ * confirmation won).
+ */
+async function turnOn(db: Db, user: User, sealed: string, step: number, now: string, match: SQL, keep?: string) {
+  const enabled = sql`EXISTS (SELECT 1 FROM ${users} WHERE id = ${user.id} AND totp_secret = ${sealed})`;
+  const { codes, steps } = await recoveryCodeSteps(user.id, enabled);
+  const [updated] = await batchSteps(db, [
+    db
+      .update(users)
+      .set({ totpSecret: sealed, totpPendingSecret: null, totpLastStep: step, updatedAt: now })
+      .where(and(eq(users.id, user.id), match))
+      .returning({ id: users.id }),
+    ...steps,
+    sql`DELETE FROM ${sessions} WHERE user_id = ${user.id} AND jti IS NOT ${keep ?? null} AND ${enabled}`,
+    sql`DELETE FROM ${adminSessions} WHERE user_id = ${user.id} AND ${enabled}`,
+  ]);
+  return updated?.results.length ? codes : null;
+}
+
+/**
+ * Confirms the pending secret (`POST /api/users/2fa/setup/`) with a first code (see `turnOn`;
+ * guarded by the pending secret read; the API token `keep` stays). The codes, or null when the
+ * code is wrong.
  */
 export async function confirmEnrolment(
   db: Db,
@@ -199,22 +221,31 @@ export async function confirmEnrolment(
   user: User,
   code: string,
   now: string,
+  keep: string,
 ): Promise<string[] | null> {
   const pending = user.totpPendingSecret;
   if (!pending) throw conflict('Start the set-up first (POST /api/users/2fa/setup/).', 'no_pending_setup');
   const step = await acceptCode(secret, pending, code, now, null);
   if (step === null) return null;
-  const enabled = sql`EXISTS (SELECT 1 FROM ${users} WHERE id = ${user.id} AND totp_secret = ${pending})`;
-  const { codes, steps } = await recoveryCodeSteps(user.id, enabled);
-  const [updated] = await batchSteps(db, [
-    db
-      .update(users)
-      .set({ totpSecret: pending, totpPendingSecret: null, totpLastStep: step, updatedAt: now })
-      .where(and(eq(users.id, user.id), eq(users.totpPendingSecret, pending)))
-      .returning({ id: users.id }),
-    ...steps,
-  ]);
-  return updated?.results.length ? codes : null;
+  return turnOn(db, user, pending, step, now, eq(users.totpPendingSecret, pending), keep);
+}
+
+/**
+ * Confirms a secret one sign-in attempt made and holds (`shared`, in the clear; the console's
+ * enrolment carries it in its own cookie, so no other attempt ever sees it) with a first code;
+ * only while the user has no secret. The codes, or null when the code is wrong.
+ */
+export async function confirmOwnSecret(
+  db: Db,
+  secret: string,
+  user: User,
+  shared: string,
+  code: string,
+  now: string,
+): Promise<string[] | null> {
+  const step = await totpMatch(shared, code, now, null);
+  if (step === null) return null;
+  return turnOn(db, user, await sealText(secret, TOTP_SEAL_PURPOSE, shared), step, now, isNull(users.totpSecret));
 }
 
 /** Ten new recovery codes; the old ones stop working in the same batch. */
@@ -240,27 +271,57 @@ export async function disableTwoFactor(db: Db, user: User, now: string): Promise
 const WRONG_CODE = 'That code is not right, or it was used already.';
 const WRONG_PASSWORD = 'Your password was entered incorrectly.';
 
-/** `POST /api/users/2fa/setup/`: the password again, then a new pending secret (2FA stays as it was until enabled). */
-export async function setupTwoFactor(db: Db, secret: string, user: User, password: string, now: string) {
-  if (!(await verifyPassword(password, user.passwordHash))) throw invalidField('password', WRONG_PASSWORD);
-  if (hasTwoFactor(user))
-    throw conflict('Two-factor sign-in is already on; turn it off first to enrol another app.', 'two_factor_enabled');
-  return startEnrolment(db, secret, user, now);
-}
+/**
+ * Staff enrol only at their console sign-in (a secret bound to that attempt) or with
+ * `npm run admin:create`: an API token, which the password alone made, must not choose a staff
+ * user's secret.
+ */
+const refuseStaff = (user: User) => {
+  if (user.isStaff)
+    throw new ApiError(
+      403,
+      'Staff enrol two-factor sign-in at their console sign-in (/admin/login) or with `npm run admin:create`.',
+      { code: 'staff_enrol_in_console' },
+    );
+};
 
-/** `POST /api/users/2fa/enable/`: the first code of the pending secret turns it on; the recovery codes. */
-export async function enableTwoFactor(
+/**
+ * `POST /api/users/2fa/setup/`: the password again, under the login lockout (a wrong one counts,
+ * a locked account is a 429), then a new pending secret (2FA stays as it was until enabled).
+ */
+export async function setupTwoFactor(
   db: Db,
   secret: string,
   user: User,
+  password: string,
+  ip: string | null,
+  now: string,
+) {
+  refuseStaff(user);
+  if (hasTwoFactor(user))
+    throw conflict('Two-factor sign-in is already on; turn it off first to enrol another app.', 'two_factor_enabled');
+  const ok = await withLockout(db, user.email, ip, now, () => verifyPassword(password, user.passwordHash));
+  if (!ok) throw invalidField('password', WRONG_PASSWORD);
+  return startEnrolment(db, secret, user, now);
+}
+
+/**
+ * `POST /api/users/2fa/enable/`: the first code of the pending secret turns it on; the recovery
+ * codes. Every other token of the user ends; the caller's (`jti`) stays.
+ */
+export async function enableTwoFactor(
+  db: Db,
+  secret: string,
+  { user, jti }: { user: User; jti: string },
   code: string,
   ip: string | null,
   now: string,
 ) {
+  refuseStaff(user);
   if (hasTwoFactor(user)) throw conflict('Two-factor sign-in is already on.', 'two_factor_enabled');
   if (!user.totpPendingSecret)
     throw conflict('Start the set-up first (POST /api/users/2fa/setup/).', 'no_pending_setup');
-  const codes = await withLockout(db, user.email, ip, now, () => confirmEnrolment(db, secret, user, code, now));
+  const codes = await withLockout(db, user.email, ip, now, () => confirmEnrolment(db, secret, user, code, now, jti));
   if (!codes) throw new ApiError(400, INVALID_DETAIL, { errors: { code: [WRONG_CODE] }, code: 'invalid_otp' });
   return codes;
 }
