@@ -85,6 +85,24 @@ export function execSql(cwd, state, statements, { migrate = false } = {}) {
   wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', state, '--file', file, '--yes'], cwd);
 }
 
+/**
+ * An autocannon request that comes from a new client address each time (`cf-connecting-ip`
+ * 10.x.y.z): the public availability is rate limited per address, and the bench measures it, not the limit.
+ */
+let address = 0;
+export const fromNewAddress = (method, path) => ({
+  method,
+  path,
+  setupRequest: (req) => {
+    address += 1;
+    req.headers = {
+      ...req.headers,
+      'cf-connecting-ip': `10.${(address >> 16) & 255}.${(address >> 8) & 255}.${address & 255}`,
+    };
+    return req;
+  },
+});
+
 export const djangoHash = (password) => {
   const salt = randomBytes(16).toString('base64url');
   return `pbkdf2_sha256$100000$${salt}$${pbkdf2Sync(password, salt, 100_000, 32, 'sha256').toString('base64')}`;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
-import { execSql, login, root, serve } from './lib.mjs';
+import { execSql, fromNewAddress, login, root, serve } from './lib.mjs';
 import { appSeed, BUSY_TRAINERS, DAY, date, iso, PASSWORD, sharedSeed, TRAINERS, today } from './seed.mjs';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 6);
@@ -176,7 +176,6 @@ if (!FLOOR)
 const from = date(today + DAY);
 const to = date(today + 31 * DAY);
 let slot = today + 400 * DAY;
-let address = 0;
 const get = (path, headers = {}) => ({ requests: [{ method: 'GET', path, headers }], connections: 4 });
 const scenarios = [
   ['health', get('/health')],
@@ -184,20 +183,7 @@ const scenarios = [
     'cached public availability (31 days)',
     {
       connections: 4,
-      requests: [
-        {
-          method: 'GET',
-          path: `/api/public/trainers/bench-12/availability/?from=${from}&to=${to}`,
-          setupRequest: (req) => {
-            address += 1;
-            req.headers = {
-              ...req.headers,
-              'cf-connecting-ip': `10.${(address >> 16) & 255}.${(address >> 8) & 255}.${address & 255}`,
-            };
-            return req;
-          },
-        },
-      ],
+      requests: [fromNewAddress('GET', `/api/public/trainers/bench-12/availability/?from=${from}&to=${to}`)],
     },
   ],
   ['range 31 days (2,000 bookings)', get(`/api/availability-slots/available/?from=${from}&to=${to}`, auth[1])],

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { execSql, root, serve } from './lib.mjs';
+import { execSql, fromNewAddress, root, serve } from './lib.mjs';
 import { appSeed, BUSY_BLOCKS, BUSY_TRAINERS, DAY, date, iso, PASSWORD, sharedSeed, TRAINERS, today } from './seed.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -129,27 +129,13 @@ function scenarios(floor, app, auth) {
     );
   const analytics = (path) => read(`${app.base}${path}`, auth[2]);
   // The public availability is rate limited per client address: each request comes from its own.
-  let address = 0;
   const publicRead = (path) => async (name) =>
     summary(
       name,
       await run({
         url: app.base,
         connections: 4,
-        requests: [
-          {
-            method: 'GET',
-            path,
-            setupRequest: (req) => {
-              address += 1;
-              req.headers = {
-                ...req.headers,
-                'cf-connecting-ip': `10.${(address >> 16) & 255}.${(address >> 8) & 255}.${address & 255}`,
-              };
-              return req;
-            },
-          },
-        ],
+        requests: [fromNewAddress('GET', path)],
       }),
     );
   const range = `from=${from}&to=${to}`;
