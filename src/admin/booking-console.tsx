@@ -5,8 +5,9 @@ import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { instantField } from '../bookings/schemas';
 import { TARGET_STATUS, type Transition } from '../bookings/transitions';
+import { instantOfLocal } from '../lib/calendar';
 import { ApiError, type FieldErrors, zodFieldErrors } from '../lib/problem';
-import { addSeconds, formatLocal, instantOfLocal, secondsBetween, toUtcInstant } from '../lib/time';
+import { addSeconds, formatLocal, secondsBetween, toUtcInstant } from '../lib/time';
 import {
   allowedTransitions,
   changeStatus,

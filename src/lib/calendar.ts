@@ -285,6 +285,43 @@ export const fileWallInstant = (date: string, time: string, timeZone: string): n
   Temporal.PlainDateTime.from(`${date}T${time}`).toZonedDateTime(timeZone, { disambiguation: 'compatible' })
     .epochMilliseconds;
 
+/** An instant as an `<input type="datetime-local">` value in a zone: "2027-03-20T10:00". */
+export const localInputOf = (iso: string, timeZone: string): string =>
+  Temporal.Instant.from(iso).toZonedDateTimeISO(timeZone).toPlainDateTime().toString({ smallestUnit: 'minute' });
+
+/** An instant's offset in a zone, as people read it: "UTC+02:00". */
+export const offsetOf = (iso: string, timeZone: string): string =>
+  `UTC${Temporal.Instant.from(iso).toZonedDateTimeISO(timeZone).offset}`;
+
+/**
+ * A wall-clock time typed in a zone ("2027-03-28T02:30", as a datetime-local input sends it)
+ * read as an instant: `invalid` when it is no such time, `gap` when the clocks skip it that day,
+ * `ambiguous` when they show it twice (both instants given, earlier first) unless `which` says
+ * which showing is meant.
+ */
+export type LocalReading =
+  | { kind: 'ok'; iso: string }
+  | { kind: 'invalid' }
+  | { kind: 'gap' }
+  | { kind: 'ambiguous'; earlier: string; later: string };
+
+export function instantOfLocal(text: string, timeZone: string, which?: 'earlier' | 'later'): LocalReading {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/.test(text)) return { kind: 'invalid' };
+  let local: Temporal.PlainDateTime;
+  try {
+    local = Temporal.PlainDateTime.from(text, { overflow: 'reject' });
+  } catch {
+    return { kind: 'invalid' };
+  }
+  const earlier = local.toZonedDateTime(timeZone, { disambiguation: 'earlier' });
+  if (Temporal.PlainDateTime.compare(earlier.toPlainDateTime(), local) !== 0) return { kind: 'gap' };
+  const later = local.toZonedDateTime(timeZone, { disambiguation: 'later' });
+  const iso = (z: Temporal.ZonedDateTime) => new Date(z.epochMilliseconds).toISOString();
+  if (earlier.epochMilliseconds === later.epochMilliseconds) return { kind: 'ok', iso: iso(earlier) };
+  if (which) return { kind: 'ok', iso: iso(which === 'earlier' ? earlier : later) };
+  return { kind: 'ambiguous', earlier: iso(earlier), later: iso(later) };
+}
+
 /** Most occurrences a repeat may have; callers also bound `until` (a year ahead). */
 export const MAX_OCCURRENCES = 52;
 

@@ -2,8 +2,9 @@
 // say what a status change or a move will do before anything changes.
 import type { Child, PropsWithChildren } from 'hono/jsx';
 import type { Transition } from '../../bookings/transitions';
+import { localInputOf, offsetOf } from '../../lib/calendar';
 import type { FieldErrors } from '../../lib/problem';
-import { formatLocal, localInputOf, offsetOf, secondsBetween, toUtcInstant } from '../../lib/time';
+import { formatLocal, secondsBetween, toUtcInstant } from '../../lib/time';
 import { allowedTransitions, type Consequences, type Message } from '../booking-actions';
 import type { Detail } from '../service';
 import { Choice, Described, describedBy, YES_NO } from './fields';
