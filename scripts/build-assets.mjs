@@ -50,6 +50,9 @@ writeIfChanged(
 /api/docs/scalar-*
   Cache-Control: public, max-age=31536000, immutable
   X-Content-Type-Options: nosniff
+/api/openapi.json
+  Access-Control-Allow-Origin: *
+  X-Content-Type-Options: nosniff
 `,
 );
 writeIfChanged(

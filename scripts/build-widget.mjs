@@ -47,3 +47,6 @@ try {
   // first build
 }
 if (current !== text) writeFileSync(out, text);
+
+// The OpenAPI document last: building it imports the app, and so the generated modules above.
+await import('./build-openapi.mjs');

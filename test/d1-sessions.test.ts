@@ -14,6 +14,7 @@ import {
   book,
   futureDay,
   intercept,
+  openapiDocument,
   type ProblemBody,
   setupTrainer,
   trainerBookingCommand,
@@ -215,13 +216,11 @@ describe('x-d1-bookmark', () => {
       parameters?: (Ref & { name?: string })[];
       responses: Record<string, { headers?: Record<string, Ref> }>;
     };
-    const doc = (
-      await api<{
-        paths: Record<string, Record<string, Op>>;
-        components: { parameters: Record<string, { name: string; in: string }>; headers: Record<string, object> };
-        info: { description: string };
-      }>('GET', '/api/openapi.json')
-    ).body;
+    const doc = openapiDocument<{
+      paths: Record<string, Record<string, Op>>;
+      components: { parameters: Record<string, { name: string; in: string }>; headers: Record<string, object> };
+      info: { description: string };
+    }>();
     const resolve = <T>(ref: string | undefined, kind: 'parameters' | 'headers'): T | undefined =>
       ref?.startsWith(`#/components/${kind}/`) ? (doc.components[kind][ref.split('/').pop() ?? ''] as T) : undefined;
     let operations = 0;

@@ -1,6 +1,9 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { SCALAR_JS } from '../src/system/generated';
+import { openapiDocument } from './helpers';
+// Written by scripts/build-openapi.mjs under Node (the vitest config runs it), as at deploy time.
+import built from '../dist/assets/api/openapi.json';
 
 interface Script {
   src: string | null;
@@ -88,11 +91,11 @@ describe('the API reference at /api/docs', () => {
     expect(csp['style-src']).toEqual(["'self'", "'unsafe-inline'"]);
 
     // The document it renders declares the bearer token and the introduction.
-    const doc = (await (await exports.default.fetch(new Request('https://docs.example/api/openapi.json'))).json()) as {
+    const doc = openapiDocument<{
       info: { description: string };
       tags: { name: string; description: string }[];
       components: { securitySchemes: Record<string, { type: string; scheme?: string }> };
-    };
+    }>();
     expect(doc.components.securitySchemes.Bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const heading of ['Authentication', 'Errors', 'Pagination', 'Idempotency-Key', 'Rate limits', 'Webhooks']) {
       expect(doc.info.description).toContain(`## ${heading}`);
@@ -107,5 +110,17 @@ describe('the API reference at /api/docs', () => {
     const res = await exports.default.fetch(new Request(`https://docs.example${SCALAR_JS}`));
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
+
+describe('/api/openapi.json, the document built at deploy time', () => {
+  it('is the document this app makes inside workerd, byte for byte', () => {
+    expect(JSON.stringify(built)).toBe(JSON.stringify(openapiDocument()));
+    expect(Object.keys(built.paths)).toContain('/api/bookings/{id}/mark_no_show');
+  });
+
+  it('is not a Worker route: the static asset answers it (the test pool has none, so a 404 here)', async () => {
+    const res = await exports.default.fetch(new Request('https://docs.example/api/openapi.json'));
+    expect(res.status).toBe(404);
   });
 });

@@ -2,7 +2,7 @@
 // out-of-range input must be answered in sentences for people, never in the validator's words.
 import { describe, expect, it } from 'vitest';
 import { registerStaff } from './admin-helpers';
-import { api, futureDay, PASSWORD, setupTrainer, uniqueEmail, verifyEmailOf } from './helpers';
+import { api, futureDay, openapiDocument, PASSWORD, setupTrainer, uniqueEmail, verifyEmailOf } from './helpers';
 
 // What a validator says and a person should never read.
 // Word boundaries: `booking_request_received` is a value a person may choose, not validator talk.
@@ -146,7 +146,7 @@ let ip = 0;
 
 describe('errors written for people', () => {
   it('no form or query list of the OpenAPI document answers in validator internals', async () => {
-    const doc = (await api<Doc>('GET', '/api/openapi.json')).body;
+    const doc = openapiDocument<Doc>();
     const { path, tokenFor } = await fixtures();
     const leaks: string[] = [];
     let fieldErrors = 0;

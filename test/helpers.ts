@@ -3,6 +3,7 @@ import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import type { CreateBookingCommand } from '../src/bookings/commands';
+import { apiDocument } from '../src/system/openapi-document';
 
 export { until } from './until';
 
@@ -13,6 +14,12 @@ export interface Reply<T = Record<string, unknown>> {
 }
 
 /** Calls the Worker's own fetch handler, as a client would over HTTP. */
+/**
+ * The OpenAPI document, built here in workerd from the app exactly as scripts/build-openapi.mjs
+ * builds /api/openapi.json at deploy time (a static asset the test pool cannot serve; e2e fetches it).
+ */
+export const openapiDocument = <T = Record<string, unknown>>(): T => apiDocument(createApp()) as T;
+
 export async function api<T = Record<string, unknown>>(
   method: string,
   path: string,

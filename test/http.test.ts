@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { api, registerTrainer } from './helpers';
+import { api, openapiDocument, registerTrainer } from './helpers';
 
 type Problem = {
   type: string;
@@ -97,12 +97,13 @@ describe('HTTP conventions', () => {
   });
 
   it('serves an OpenAPI 3.1 document listing every route, and an HTML docs page under a strict CSP', async () => {
-    const doc = await api<{
-      openapi: string;
-      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
-      components: { securitySchemes: Record<string, unknown> };
-    }>('GET', '/api/openapi.json');
-    expect(doc.status).toBe(200);
+    const doc = {
+      body: openapiDocument<{
+        openapi: string;
+        paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+        components: { securitySchemes: Record<string, unknown> };
+      }>(),
+    };
     expect(doc.body.openapi).toBe('3.1.0');
     const expected: [string, string][] = [
       ['/health', 'get'],

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   api,
   futureDay,
+  openapiDocument,
   PASSWORD,
   type Reply,
   registerTrainer,
@@ -257,7 +258,7 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
         }),
     };
 
-    const spec = (await api<Spec>('GET', '/api/openapi.json')).body;
+    const spec = openapiDocument<Spec>();
     const documented = Object.entries(spec.paths).flatMap(([path, ops]) =>
       Object.entries(ops)
         .filter(([, op]) => '429' in (op.responses ?? {}))

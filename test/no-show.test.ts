@@ -5,7 +5,17 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
 import { auditRows, registerStaff } from './admin-helpers';
-import { api, at, type BookingBody, book, futureDay, type ProblemBody, setupTrainer, uniqueEmail } from './helpers';
+import {
+  api,
+  at,
+  type BookingBody,
+  book,
+  futureDay,
+  openapiDocument,
+  type ProblemBody,
+  setupTrainer,
+  uniqueEmail,
+} from './helpers';
 
 type ClientPkg = { sessions_remaining: number; sessions_reserved: number; sessions_available: number };
 type Ledger = {
@@ -330,7 +340,7 @@ describe('the no-show in the API document', () => {
         schemas: Record<string, { properties: Record<string, { description?: string; enum?: string[] }> }>;
       };
     };
-    const doc = (await api<Doc>('GET', '/api/openapi.json')).body;
+    const doc = openapiDocument<Doc>();
     const route = doc.paths['/api/bookings/{id}/mark_no_show']?.post;
     expect(Object.keys(route?.responses ?? {})).toEqual(expect.arrayContaining(['200', '404', '409']));
     expect(route?.description).toContain('not_started');

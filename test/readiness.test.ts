@@ -8,7 +8,7 @@ import { createApp } from '../src/app';
 import worker from '../src/index';
 import type { Bindings } from '../src/lib/config';
 import { MAX_DELIVERIES } from '../src/notifications/delivery';
-import { api, at, book, createClient, futureDay, type ProblemBody, setupTrainer } from './helpers';
+import { api, at, book, createClient, futureDay, openapiDocument, type ProblemBody, setupTrainer } from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -107,9 +107,7 @@ describe('GET /health/ready', () => {
   });
 
   it('is declared in the OpenAPI document under the system tag', async () => {
-    const spec = (
-      await api<{ paths: Record<string, { get?: { tags: string[]; responses: object } }> }>('GET', '/api/openapi.json')
-    ).body;
+    const spec = openapiDocument<{ paths: Record<string, { get?: { tags: string[]; responses: object } }> }>();
     const op = spec.paths['/health/ready']?.get;
     expect(op?.tags).toEqual(['system']);
     expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['200', '503']);

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sealText, TOTP_SEAL_PURPOSE } from '../src/lib/tokens';
-import { api, PASSWORD, registerTrainer } from './helpers';
+import { api, openapiDocument, PASSWORD, registerTrainer } from './helpers';
 import { codeForStep, secretOfUri, stepAt, totpAt } from './totp';
 
 // Every request of a test is pinned to one instant (X-Test-Now), so no code crosses a step boundary.
@@ -262,9 +262,7 @@ describe('two-factor sign-in on the API', () => {
     const bad = await login(t.email, { otp: '12 34' });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.errors ?? {})).toEqual(['otp']);
-    const spec = (
-      await api<{ paths: Record<string, Record<string, { summary?: string }>> }>('GET', '/api/openapi.json')
-    ).body;
+    const spec = openapiDocument<{ paths: Record<string, Record<string, { summary?: string }>> }>();
     for (const path of ['setup', 'enable', 'disable', 'recovery-codes']) {
       expect(spec.paths[`/api/users/2fa/${path}`]?.post?.summary, path).toBeTruthy();
     }

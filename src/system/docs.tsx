@@ -1,20 +1,18 @@
-// /api/openapi.json (the OpenAPI document) and /api/docs, Scalar's interactive reference over it.
+// /api/docs, Scalar's interactive reference over /api/openapi.json (a static asset: ./openapi-document.ts).
 // Scalar's script (4.8 MB) is a static asset of this origin (wrangler.toml [assets], built by
 // scripts/build-assets.mjs), never part of the Worker bundle: this page is a small shell that
 // loads it and hands it its configuration.
+
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { raw } from 'hono/html';
 import { document, securityHeaders } from '../lib/html';
-import { API_INFO, API_TAGS, withBookmarkHeader } from '../lib/openapi';
 import type { AppEnv } from '../lib/router';
 import { DOCS_ICON, SCALAR_JS } from './generated';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
-export const OPENAPI_CONFIG = { openapi: '3.1.0', info: API_INFO, tags: API_TAGS };
-
-/** The OpenAPI document of every route of `app`, with the headers every operation shares. */
-export const apiDocument = (app: OpenAPIHono<AppEnv>) => withBookmarkHeader(app.getOpenAPI31Document(OPENAPI_CONFIG));
+/** The document's title, also the reference page's. */
+export const API_TITLE = 'TrainerHub API';
 
 /**
  * Scalar's configuration: the document of this origin, requests sent to this origin only (no
@@ -60,7 +58,7 @@ export const DocsPage = () => (
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{API_INFO.title} reference</title>
+      <title>{API_TITLE} reference</title>
       {/* A static asset: without an icon the browser asks for /favicon.ico, a 404. */}
       <link rel="icon" href={DOCS_ICON} />
       <style>{raw(DOCS_CSS)}</style>
@@ -102,7 +100,10 @@ const docsHeaders = securityHeaders({
   frameAncestors: ["'none'"],
 });
 
-/** The security schemes, /api/openapi.json and its reference /api/docs, over every route of `app`. */
+/**
+ * The security schemes every operation names, and the reference page /api/docs. The document
+ * itself is a static asset built at deploy time (./openapi-document.ts), not a route.
+ */
 export function registerDocs(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',
@@ -116,6 +117,5 @@ export function registerDocs(app: OpenAPIHono<AppEnv>) {
     name: 'Authorization',
     description: 'The same token in the seed\'s form: "Token <jwt>".',
   });
-  app.get(OPENAPI_PATH, (c) => c.json(apiDocument(app)));
   app.get('/api/docs', docsHeaders, (c) => c.html(document(<DocsPage />)));
 }

@@ -112,6 +112,21 @@ describe.skipIf(!hasChromium)('the API reference in Chromium', () => {
     expect((await asset.text()).length).toBeGreaterThan(1_000_000);
   });
 
+  it('serves the OpenAPI document as a static asset built at deploy time: JSON, readable from any origin, revalidated', async () => {
+    const res = await fetch(`${inject('baseUrl')}/api/openapi.json`, { headers: { Origin: 'https://tools.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const etag = res.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await fetch(`${inject('baseUrl')}/api/openapi.json`, { headers: { 'If-None-Match': etag ?? '' } });
+    expect(again.status).toBe(304);
+    const body = (await res.json()) as OpenApi;
+    expect(body).toEqual(doc);
+    expect(Object.keys(body.paths).length).toBeGreaterThan(100);
+  });
+
   it('"Test Request" sends the operation to this origin with the bearer token pasted into the page', async () => {
     const email = `docs-${Date.now().toString(36)}@example.com`;
     const password = 'a-long-password-1';
