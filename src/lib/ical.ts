@@ -54,10 +54,10 @@ const clean = (text: string): string =>
   text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
 
 /** A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and line break escaped. */
-const escape = (value: string): string => value.replace(/[\\;,\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+const escapeText = (value: string): string => value.replace(/[\\;,\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
-/** Text from people (names, notes, places): cleaned, then escaped. */
-const text = (value: string): string => escape(clean(value));
+/** Text from people (names, notes, places): cleaned, then escaped (escapeText). */
+const text = (value: string): string => escapeText(clean(value));
 
 /**
  * A parameter value: no control character (a quoted-string cannot hold one), `^` and `"`
@@ -99,7 +99,7 @@ const person = (name: string, p: IcalPerson, extra = ''): string =>
 function eventLines(e: IcalEvent): string[] {
   return [
     'BEGIN:VEVENT',
-    `UID:${escape(e.uid)}`,
+    `UID:${escapeText(e.uid)}`,
     `SEQUENCE:${e.sequence}`,
     when('DTSTAMP', e.stamp),
     when('DTSTART', e.start),
@@ -122,7 +122,7 @@ export function icalCalendar(c: IcalCalendar): string {
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
-    `PRODID:${escape(c.prodId)}`,
+    `PRODID:${escapeText(c.prodId)}`,
     'CALSCALE:GREGORIAN',
     ...(c.method ? [`METHOD:${c.method}`] : []),
     ...(c.feed
