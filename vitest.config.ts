@@ -1,11 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { build } from 'esbuild';
 import { defineConfig } from 'vitest/config';
 
 // The widget's browser bundles (src/widget/generated.ts), rebuilt so a test never runs stale ones.
 execFileSync(process.execPath, ['scripts/build-widget.mjs'], { stdio: 'inherit' });
 
 const migrations = await readD1Migrations('./migrations');
+
+// The calendar parser Worker (wrangler.calendar-parser.toml), which the API Worker's CALENDAR_PARSER
+// binding calls: bundled here as wrangler would, and run beside the Worker under test.
+const CALENDAR_PARSER = 'dist/calendar-parser/index.js';
+await build({
+  entryPoints: ['src/calendar/parser-worker.ts'],
+  outfile: CALENDAR_PARSER,
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2024',
+  external: ['cloudflare:*'],
+  logLevel: 'warning',
+});
 
 // Tests run inside workerd with real D1 (migrations applied by test/setup.ts), DO and Queues.
 export default defineConfig({
@@ -31,6 +46,15 @@ export default defineConfig({
         // once, without a DNS lookup.
         outboundService: () =>
           new Response('The tests have no network: fake this call at the fetch boundary.', { status: 503 }),
+        workers: [
+          {
+            name: 'trainerhub-calendar-parser',
+            modules: true,
+            scriptPath: CALENDAR_PARSER,
+            compatibilityDate: '2026-11-01',
+            compatibilityFlags: ['nodejs_compat'],
+          },
+        ],
       },
     }),
   ],

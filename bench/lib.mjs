@@ -3,7 +3,7 @@
 // (bench/run.mjs keeps its own copies of these.)
 import { spawn, spawnSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { openSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,11 @@ export async function serve(cwd, state, extra = []) {
     [
       WRANGLER,
       'dev',
+      // the API Worker first (the port is its), then the calendar parser Worker, where the checkout has one
+      // (the floor Worker and older builds do not)
+      ...(existsSync(join(cwd, 'wrangler.calendar-parser.toml'))
+        ? ['-c', 'wrangler.toml', '-c', 'wrangler.calendar-parser.toml']
+        : []),
       '--ip',
       '127.0.0.1',
       '--port',

@@ -1,7 +1,8 @@
 // busyFromIcs: the busy time a person reading each fixture calendar would see (test/fixtures/ics/README.md),
 // as UTC instants, around the DST changes of each calendar's zone; and the edges of hostile or broken files.
 import { describe, expect, it } from 'vitest';
-import { busyFromIcs, CalendarParseError, MAX_BLOCKS } from '../src/calendar/expand';
+import { MAX_BLOCKS } from '../src/calendar/busy';
+import { busyFromIcs, CalendarParseError } from '../src/calendar/expand';
 import { fixture } from './ics-fixtures';
 
 const OWN = 'localhost';

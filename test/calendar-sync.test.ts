@@ -10,7 +10,7 @@ import {
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_BLOCKS } from '../src/calendar/expand';
+import { MAX_BLOCKS } from '../src/calendar/busy';
 import worker from '../src/index';
 import { sealText } from '../src/lib/tokens';
 import { api, intercept, PASSWORD, uniqueEmail } from './helpers';

@@ -6,68 +6,26 @@ import ICAL from 'ical.js';
 import { MAX_BUSY_MINUTES } from '../db/fragments';
 import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
 import { isValidTimeZone } from '../lib/time';
+import {
+  type BusyBlock,
+  type ExpandOptions,
+  MALFORMED_CALENDAR,
+  MAX_BLOCKS,
+  NOT_A_CALENDAR,
+  type ParsedCalendar,
+} from './busy';
 import { walkWithinBudget, withCandidateBudget } from './rule-budget';
-
-/** One stretch of busy time: UTC ISO instants, half-open [start, end), at most MAX_PIECE_MS long. */
-export interface BusyBlock {
-  start: string;
-  end: string;
-}
 
 /** The body is not an iCalendar file; `message` is the sentence the connection shows as last_error. */
 export class CalendarParseError extends Error {
   override name = 'CalendarParseError';
 }
 
-export const NOT_A_CALENDAR = 'The address did not return an iCalendar file.';
-export const MALFORMED_CALENDAR = 'The calendar file could not be read: it is not valid iCalendar.';
-
 /** A stored block is never longer than calendar_busy allows (a day): longer busy time is cut into pieces. */
 export const MAX_PIECE_MS = MAX_BUSY_MINUTES * 60_000;
-/** Most blocks one calendar gives (a year of busy time is far fewer). */
-export const MAX_BLOCKS = 5_000;
 /** Most occurrences one recurring event is walked through, and all events together. */
 export const MAX_STEPS_PER_SERIES = 5_000;
 export const MAX_STEPS = 50_000;
-
-export interface ExpandOptions {
-  /** Busy time is kept inside [from, to): UTC ISO instants. */
-  from: string;
-  to: string;
-  /** The trainer's IANA zone: floating times, all-day dates and unknown TZIDs are read in it. */
-  zone: string;
-  /** This app's host: an event whose UID ends with "@" + it is our own feed read back, and skipped. */
-  ownHost: string;
-}
-
-/** Days a sync expands beyond what it needs: a 304 keeps the stored rows usable for about a week. */
-export const WINDOW_SLACK_DAYS = 7;
-
-/** What a sync at `now` expands (from, to) and the least its stored rows must reach (needed). */
-export interface ExpansionWindow {
-  from: string;
-  to: string;
-  needed: string;
-}
-
-/**
- * The window a sync expands at `now` for a booking horizon: from a day back to a day past the
- * horizon (a slot starting at its edge still ends inside what was read). Both ends are whole UTC
- * days, so the window moves once a day: an event running over its start (a week's trip) is not cut
- * somewhere else every tick, which would rewrite the rows and raise the schedule version each time.
- * The end gets WINDOW_SLACK_DAYS more, so rows expanded now still cover what a sync needs for about
- * a week (while a 304 keeps them).
- */
-export function expansionWindow(now: string, horizonDays: number): ExpansionWindow {
-  const nowMs = Date.parse(now);
-  const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  return {
-    from: iso(dayStart - DAY_MS),
-    to: iso(dayStart + (horizonDays + 2 + WINDOW_SLACK_DAYS) * DAY_MS),
-    needed: iso(nowMs + (horizonDays + 1) * DAY_MS),
-  };
-}
 
 type Span = [number, number];
 
@@ -374,4 +332,18 @@ export function busyFromIcs(ics: string, opts: ExpandOptions): BusyBlock[] {
     }
   });
   return blocksOf(run.spans);
+}
+
+/**
+ * busyFromIcs as the parser Worker answers it: the blocks, or the sentence a connection records.
+ * Whatever else the file made the parser do is still the file's fault: recorded, never a 500.
+ */
+export function parseCalendar(ics: string, opts: ExpandOptions): ParsedCalendar {
+  try {
+    return { ok: true, blocks: busyFromIcs(ics, opts) };
+  } catch (err) {
+    if (err instanceof CalendarParseError) return { ok: false, error: err.message };
+    console.error(JSON.stringify({ level: 'error', msg: 'calendar expansion failed', err: String(err) }));
+    return { ok: false, error: MALFORMED_CALENDAR };
+  }
 }

@@ -8,8 +8,8 @@ import { conflict, notFound, tooManyRequests } from '../lib/problem';
 import { describePolicy, RATE_POLICIES } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
 import * as z from '../lib/zod';
-import { MAX_BLOCKS } from './expand';
-import { claimManualSync, syncConnection } from './sync';
+import { MAX_BLOCKS } from './busy';
+import { claimManualSync, parserOf, syncConnection } from './sync';
 
 const syncState = z
   .object({
@@ -59,7 +59,7 @@ export const calendarSyncRouter = createRouter().openapi(sync, async (c) => {
       throw conflict('This calendar connection is switched off; switch it on to sync it.');
     throw notFound();
   }
-  const deps = { db: c.var.db, now, queue: c.env.NOTIFY_QUEUE };
+  const deps = { db: c.var.db, now, queue: c.env.NOTIFY_QUEUE, parser: parserOf(c.env) };
   const outcome = await syncConnection(deps, c.var.config.calendar, id);
   const row = await c.var.db
     .select({

@@ -1,5 +1,5 @@
-// One connection's sync: open its sealed address, fetch it (calendar/fetch-feed.ts), expand its busy
-// time (calendar/expand.ts) and replace that connection's calendar_busy rows in one D1 batch, or
+// One connection's sync: open its sealed address, fetch it (calendar/fetch-feed.ts), have its busy
+// time read by the parser Worker (calendar/busy.ts) and replace that connection's calendar_busy rows in one D1 batch, or
 // record why not. A feed's fault never throws: the existing blocks stay and the connection says why;
 // the third failure in a row tells the trainer once per streak. Also the 15-minute cron's choice of
 // connections due, and the manual sync's once-a-minute claim.
@@ -12,8 +12,8 @@ import { addSeconds } from '../lib/time';
 import { openText } from '../lib/tokens';
 import { dedupeKey, enqueue, idsOf, trainerMessage } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
+import { type BusyBlock, type CalendarParser, expansionWindow, MALFORMED_CALENDAR } from './busy';
 import { URL_PURPOSE } from './connections';
-import { type BusyBlock, busyFromIcs, CalendarParseError, expansionWindow, MALFORMED_CALENDAR } from './expand';
 import { type FeedAnswer, FeedError, fetchFeed, type Validators } from './fetch-feed';
 import { renderSyncFailing } from './messages';
 import { checkCalendarUrl } from './url';
@@ -28,6 +28,8 @@ export interface SyncDeps {
   db: Db;
   now: string;
   fetcher?: typeof fetch;
+  /** The calendar parser Worker (`parserOf(env)`). */
+  parser: CalendarParser;
   /** The notifications queue: a "failing" message is queued at once (else the outbox sweeper finds it). */
   queue?: Queue<NotifyMessage>;
 }
@@ -202,21 +204,23 @@ async function readFeed(deps: SyncDeps, config: CalendarConfig, c: NonNullable<C
   const known = rowsCover(c, window.needed) ? c : NO_VALIDATORS;
   const answer = await fetchFeed(deps.fetcher ?? globalThis.fetch, url, known, config.allowPlainUrls);
   if (answer.status === 304) return { answer, blocks: null, expandedFor: c.expandedFor };
-  try {
-    const blocks = busyFromIcs(answer.body, {
-      from: window.from,
-      to: window.to,
-      zone: c.timezone,
-      ownHost: new URL(config.appOrigin).host,
-    });
-    return { answer, blocks, expandedFor: `${c.timezone}|${window.to}` };
-  } catch (err) {
-    if (err instanceof CalendarParseError) throw new FeedError(err.message);
-    // Whatever else the file made the parser do is still the file's fault: recorded, never a 500.
-    console.error(JSON.stringify({ level: 'error', msg: 'calendar expansion failed', err: String(err) }));
-    throw new FeedError(MALFORMED_CALENDAR);
-  }
+  const options = { from: window.from, to: window.to, zone: c.timezone, ownHost: new URL(config.appOrigin).host };
+  const parsed = await deps.parser.busy(answer.body, options).catch((err: unknown) => {
+    // The parser's isolate gave up on this file (its CPU or memory limit): the file's fault, recorded.
+    console.error(JSON.stringify({ level: 'error', msg: 'calendar parser failed', err: String(err) }));
+    return { ok: false, error: MALFORMED_CALENDAR } as const;
+  });
+  if (!parsed.ok) throw new FeedError(parsed.error);
+  return { answer, blocks: parsed.blocks, expandedFor: `${c.timezone}|${window.to}` };
 }
+
+/**
+ * The CALENDAR_PARSER service binding as what it is: RPC to ./parser-worker.ts. `wrangler types`
+ * types a service binding as a plain Fetcher (it cannot see another Worker's class from this
+ * config), so its one method is declared here, in ./busy.ts's CalendarParser.
+ */
+export const parserOf = (env: { CALENDAR_PARSER: Fetcher }): CalendarParser =>
+  env.CALENDAR_PARSER as unknown as CalendarParser;
 
 /**
  * Syncs one connection: its busy rows replaced (200), kept (304) or kept with last_error set (any

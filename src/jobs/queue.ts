@@ -1,5 +1,5 @@
 import type { CalendarSyncMessage } from '../calendar/connections';
-import { syncConnection } from '../calendar/sync';
+import { parserOf, syncConnection } from '../calendar/sync';
 import { isoNow, systemClock } from '../lib/clock';
 import { type Bindings, configOf } from '../lib/config';
 import { getDb } from '../lib/db';
@@ -16,7 +16,7 @@ export const CALENDAR_QUEUE_NAME = 'trainerhub-calendar-sync';
  * a message whose sync threw (the database) is retried.
  */
 async function syncCalendars(batch: MessageBatch<CalendarSyncMessage>, env: Bindings, now: string) {
-  const deps = { db: getDb(env.DB), now, queue: env.NOTIFY_QUEUE };
+  const deps = { db: getDb(env.DB), now, queue: env.NOTIFY_QUEUE, parser: parserOf(env) };
   const config = configOf(env).calendar;
   await Promise.all(
     batch.messages.map(async (message) => {

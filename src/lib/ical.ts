@@ -1,12 +1,10 @@
-// iCalendar (RFC 5545) output, built with ical.js: a VCALENDAR of VEVENTs, TEXT values escaped by
-// the library, content lines folded so that every physical line holds at most 75 octets (never
-// inside a UTF-8 sequence), each ended with CRLF, the document too.
-import ICAL from 'ical.js';
+// iCalendar (RFC 5545) output: a VCALENDAR of VEVENTs, TEXT values escaped, content lines folded so
+// that every physical line holds at most 75 octets (never inside a UTF-8 sequence), each ended with
+// CRLF, the document too. Written by hand (it is a few rules) so that ical.js, which reads the
+// calendars trainers connect, stays out of the API Worker: test/ical-output.test.ts holds this
+// byte for byte to what ical.js writes for the same events.
 
-/**
- * ical.js folds a content line into pieces of `foldLength` octets and puts a space before each
- * continuation: 74 keeps the first line and every continuation (space included) within 75.
- */
+/** Octets of a content line's first piece and of each continuation after its leading space. */
 const FOLD_OCTETS = 74;
 
 /** A timed instant (UTC ISO text) or a whole local day (`{ date: 'YYYY-MM-DD' }`, an all-day event). */
@@ -48,80 +46,90 @@ export interface IcalCalendar {
 export const icalTime = (iso: string): string => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /**
- * Text as a TEXT value may hold it before escaping: every line break (CRLF, CR or LF) one LF (the
- * library writes `\n`), any other control character but TAB a space. A stored CR never ends a line.
+ * Text as a TEXT value may hold it before escaping: every line break (CRLF, CR or LF) one LF,
+ * any other control character but TAB a space. A stored CR never ends a line.
  */
 const clean = (text: string): string =>
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls TEXT may not hold
   text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
 
-/** A parameter value: no control character (a quoted-string cannot hold one); quotes are RFC 6868-encoded. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the controls a parameter may not hold
-const paramValue = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, '');
+/** A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and line break escaped. */
+const escapeText = (value: string): string => value.replace(/[\\;,\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
-const timeOf = (when: IcalWhen): ICAL.Time =>
-  typeof when === 'string'
-    ? ICAL.Time.fromDateTimeString(`${when.slice(0, 19)}Z`)
-    : ICAL.Time.fromDateString(when.date);
+/** Text from people (names, notes, places): cleaned, then escaped (escapeText). */
+const text = (value: string): string => escapeText(clean(value));
 
-/** A property of a type the library does not know (RFC 7986, X-): the value as given, with its parameters. */
-function rawProperty(name: string, value: string, params: [string, string][] = []): ICAL.Property {
-  const p = new ICAL.Property(name);
-  for (const [k, v] of params) p.setParameter(k, v);
-  p.setValue(value);
-  return p;
+/**
+ * A parameter value: no control character (a quoted-string cannot hold one), `^` and `"`
+ * RFC 6868-encoded, quoted when it holds `:`, `;` or `,`.
+ */
+function param(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls a parameter may not hold
+  const encoded = value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[\^"]/g, (c) => (c === '^' ? '^^' : "^'"));
+  return /[:;,]/.test(encoded) ? `"${encoded}"` : encoded;
 }
 
-function personProperty(name: 'organizer' | 'attendee', person: IcalPerson, extra: [string, string][] = []) {
-  const p = new ICAL.Property(name);
-  p.setParameter('cn', paramValue(person.name));
-  for (const [k, v] of extra) p.setParameter(k, v);
-  p.setValue(`mailto:${person.email}`);
-  return p;
+/** A DATE-TIME in UTC, or a DATE with its VALUE parameter (the properties' default is DATE-TIME). */
+const when = (name: string, at: IcalWhen): string =>
+  typeof at === 'string' ? `${name}:${icalTime(at.slice(0, 19))}Z` : `${name};VALUE=DATE:${at.date.replace(/-/g, '')}`;
+
+/** A content line cut into pieces of at most FOLD_OCTETS octets of UTF-8, whole code points each. */
+function fold(line: string): string {
+  const pieces: string[] = [];
+  let piece = '';
+  let octets = 0;
+  for (const ch of line) {
+    const cp = ch.codePointAt(0) ?? 0;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (octets + size > FOLD_OCTETS) {
+      pieces.push(piece);
+      piece = '';
+      octets = 0;
+    }
+    piece += ch;
+    octets += size;
+  }
+  pieces.push(piece);
+  return pieces.join('\r\n ');
 }
 
-function eventComponent(e: IcalEvent): ICAL.Component {
-  const v = new ICAL.Component('vevent');
-  v.addPropertyWithValue('uid', e.uid);
-  v.addPropertyWithValue('sequence', e.sequence);
-  v.addPropertyWithValue('dtstamp', timeOf(e.stamp));
-  v.addPropertyWithValue('dtstart', timeOf(e.start));
-  v.addPropertyWithValue('dtend', timeOf(e.end));
-  v.addPropertyWithValue('summary', clean(e.summary));
-  if (e.description) v.addPropertyWithValue('description', clean(e.description));
-  if (e.url) v.addPropertyWithValue('url', e.url);
-  if (e.location) v.addPropertyWithValue('location', clean(e.location));
-  if (e.conference)
-    v.addProperty(
-      rawProperty('conference', e.conference, [
-        ['value', 'URI'],
-        ['feature', 'VIDEO'],
-        ['label', 'Video call'],
-      ]),
-    );
-  if (e.organizer) v.addProperty(personProperty('organizer', e.organizer));
-  if (e.attendee) v.addProperty(personProperty('attendee', e.attendee, [['rsvp', 'FALSE']]));
-  v.addPropertyWithValue('status', e.status);
-  return v;
-}
+const person = (name: string, p: IcalPerson, extra = ''): string =>
+  `${name};CN=${param(p.name)}${extra}:mailto:${p.email}`;
 
-/** The library's own TEXT escaping, for a text property it does not know (X-WR-CALNAME). */
-const escapeText = (text: string): string => ICAL.design.icalendar.value.text.toICAL?.(clean(text)) ?? text;
+function eventLines(e: IcalEvent): string[] {
+  return [
+    'BEGIN:VEVENT',
+    `UID:${escapeText(e.uid)}`,
+    `SEQUENCE:${e.sequence}`,
+    when('DTSTAMP', e.stamp),
+    when('DTSTART', e.start),
+    when('DTEND', e.end),
+    `SUMMARY:${text(e.summary)}`,
+    ...(e.description ? [`DESCRIPTION:${text(e.description)}`] : []),
+    ...(e.url ? [`URL:${e.url}`] : []),
+    ...(e.location ? [`LOCATION:${text(e.location)}`] : []),
+    ...(e.conference ? [`CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Video call:${e.conference}`] : []),
+    ...(e.organizer ? [person('ORGANIZER', e.organizer)] : []),
+    ...(e.attendee ? [person('ATTENDEE', e.attendee, ';RSVP=FALSE')] : []),
+    `STATUS:${e.status}`,
+    'END:VEVENT',
+  ];
+}
 
 /** An iCalendar object: CRLF after every line, the last included; no physical line over 75 octets. */
 export function icalCalendar(c: IcalCalendar): string {
-  const cal = new ICAL.Component('vcalendar');
-  cal.addPropertyWithValue('version', '2.0');
-  cal.addPropertyWithValue('prodid', c.prodId);
-  cal.addPropertyWithValue('calscale', 'GREGORIAN');
-  if (c.method) cal.addPropertyWithValue('method', c.method);
-  if (c.feed) {
-    cal.addProperty(rawProperty('x-wr-calname', escapeText(c.feed.name)));
-    const every = `PT${c.feed.refreshMinutes}M`;
-    cal.addProperty(rawProperty('refresh-interval', every, [['value', 'DURATION']]));
-    cal.addProperty(rawProperty('x-published-ttl', every));
-  }
-  for (const e of c.events) cal.addSubcomponent(eventComponent(e));
-  ICAL.foldLength = FOLD_OCTETS;
-  return ICAL.stringify(cal.toJSON());
+  const every = c.feed && `PT${c.feed.refreshMinutes}M`;
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    `PRODID:${escapeText(c.prodId)}`,
+    'CALSCALE:GREGORIAN',
+    ...(c.method ? [`METHOD:${c.method}`] : []),
+    ...(c.feed
+      ? [`X-WR-CALNAME:${text(c.feed.name)}`, `REFRESH-INTERVAL;VALUE=DURATION:${every}`, `X-PUBLISHED-TTL:${every}`]
+      : []),
+    ...c.events.flatMap(eventLines),
+    'END:VCALENDAR',
+  ];
+  return lines.map((line) => `${fold(line)}\r\n`).join('');
 }

@@ -47,6 +47,11 @@ export async function startDev(state: string, logFile: string, timeoutMs = 90_00
     [
       ...WRANGLER,
       'dev',
+      // the API Worker (first: the port is its) and the calendar parser Worker it calls
+      '-c',
+      'wrangler.toml',
+      '-c',
+      'wrangler.calendar-parser.toml',
       '--ip',
       '127.0.0.1',
       '--port',
