@@ -10,11 +10,13 @@ import { serveBundle } from '../../scripts/workerd-serve.mjs';
 // [build], minify, [alias]): `wrangler deploy --dry-run --outdir`, gzipped the way wrangler's
 // "Total Upload" line does (every module, concatenated, zlib's default level).
 // Issue 21 asks for 200 KiB; the bundle was 251 KiB after minifying and aliasing zod, 247 after
-// jose gave way to lib/tokens.ts, and is 264 KiB with issue 22 (the console's pickers, overview and
+// jose gave way to lib/tokens.ts, and 264-266 KiB with issue 22 (the console's pickers, overview and
 // booking actions, two-factor sign-in, a description on every OpenAPI field: bench/RESULTS.md,
-// "Bundle"). What is left is code in use (ical.js, temporal-polyfill, drizzle-orm, hono and zod are
-// about 110 KiB of it), so the budget holds what is reached and fails on any growth past a few KiB.
-const BUDGET_KIB = 270;
+// "Bundle"). The widget's browser code (/widget.js, the booking pages' script and stylesheet) left
+// it for the static assets (scripts/build-widget.mjs): 255.6 KiB. What is left is code in use
+// (ical.js, temporal-polyfill, drizzle-orm, hono and zod are about 110 KiB of it), so the budget
+// holds what is reached and fails on any growth past a few KiB.
+const BUDGET_KIB = 261;
 
 const KiB = 1024;
 const out = mkdtempSync(join(tmpdir(), 'bundle-size-'));
