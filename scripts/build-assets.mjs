@@ -120,6 +120,7 @@ export function writeAssets(files) {
   const kept = new Set(all.map((f) => f.path));
   mkdirSync(ASSETS_DIR, { recursive: true });
   for (const file of filesUnder(ASSETS_DIR)) {
-    if (!kept.has(`/${relative(ASSETS_DIR, file).split(sep).join('/')}`)) rmSync(file);
+    // `force`: another build running at the same time (a test's, wrangler's) may have removed it first.
+    if (!kept.has(`/${relative(ASSETS_DIR, file).split(sep).join('/')}`)) rmSync(file, { force: true });
   }
 }
