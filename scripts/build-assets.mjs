@@ -1,65 +1,127 @@
 // The Worker's static assets (wrangler.toml [assets]): files Cloudflare serves from this origin
-// without running the Worker, kept out of the Worker bundle. Today one: Scalar's API reference
-// (the browser bundle of @scalar/api-reference, 4.8 MB) for /api/docs, at a path that names its
-// version, so it is cached for a year (`_headers`) and a new version is a new address. Writes
-// dist/assets/ (gitignored) and src/system/generated.ts (the path, for the docs page). Run by
-// scripts/build-widget.mjs, so by wrangler's [build] (dev, deploy, the e2e server), by
+// without running the Worker, kept out of the Worker bundle. `writeAssets` writes dist/assets/
+// (gitignored) with exactly the files it is given, and their response headers as `_headers`.
+// scripts/build-widget.mjs calls it with two kinds of file:
+// - Scalar's API reference (the browser bundle of @scalar/api-reference, 4.8 MB) for /api/docs, at
+//   a path that names its version, cached for a year (a new version is a new address), and the
+//   docs page's icon (`scalarAssets`, which also writes src/system/generated.ts: their paths);
+// - the widget's browser code: /widget.js and the booking pages' script and stylesheet (see there).
+// - the OpenAPI document, /api/openapi.json (./build-openapi.mjs builds it from the app).
+// Run through scripts/build-widget.mjs, so by wrangler's [build] (dev, deploy, the e2e server), by
 // `npm run typecheck` and when the vitest config loads.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const assets = join(root, 'dist/assets');
-const docsDir = join(assets, 'api/docs');
+export const ASSETS_DIR = join(root, 'dist/assets');
+
+/** A year: for a file whose name changes with its content or version. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * The security headers the Worker puts on every answer (`API_SECURITY_HEADERS` in src/app.ts), for
+ * files served without it. A request answered from the assets never runs the Worker, so these are
+ * written into `_headers`; test/e2e/widget.e2e.test.ts holds them equal to the Worker's own.
+ */
+export const SECURITY_HEADERS = {
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Origin-Agent-Cluster': '?1',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+  'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-DNS-Prefetch-Control': 'off',
+  'X-Download-Options': 'noopen',
+  'X-Frame-Options': 'SAMEORIGIN',
+  'X-Permitted-Cross-Domain-Policies': 'none',
+  'X-XSS-Protection': '0',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+/** `name.<hash>.ext`: the first 10 hex digits of the content's SHA-256, so new content is a new address. */
+export const hashedName = (name, ext, text) =>
+  `${name}.${createHash('sha256').update(text).digest('hex').slice(0, 10)}.${ext}`;
 
 /** Writes `text` to `file` unless it already holds it (wrangler dev reloads on every write). */
-const writeIfChanged = (file, text) => {
+export const writeIfChanged = (file, text) => {
   let current;
   try {
     current = readFileSync(file);
   } catch {
     // first build
   }
-  if (!current?.equals(Buffer.from(text))) writeFileSync(file, text);
+  if (!current?.equals(Buffer.from(text))) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
 };
 
-// The package's entry is dist/index.js (its exports map lists no package.json).
-const scalarRoot = join(dirname(require.resolve('@scalar/api-reference')), '..');
-const { version } = JSON.parse(readFileSync(join(scalarRoot, 'package.json'), 'utf8'));
-const name = `scalar-${version}.js`;
-// The source map is not shipped: without this comment a browser's developer tools ask for none.
-const script = readFileSync(join(scalarRoot, 'dist/browser/standalone.js'), 'utf8').replace(
-  /\n\/\/# sourceMappingURL=\S+\s*$/,
-  '\n',
-);
+const filesUnder = (dir) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 
-mkdirSync(docsDir, { recursive: true });
-for (const old of readdirSync(docsDir)) if (old !== name && old !== 'icon.svg') rmSync(join(docsDir, old));
-writeIfChanged(join(docsDir, name), script);
-// The docs page's icon (a browser asks for /favicon.ico, a 404, when a page names none).
-writeIfChanged(
-  join(docsDir, 'icon.svg'),
-  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0062a3"/><path d="M4 4h8v2H9v6H7V6H4z" fill="#fff"/></svg>\n',
-);
-writeIfChanged(
-  join(assets, '_headers'),
-  `# Generated by scripts/build-assets.mjs. The name carries the version: never changes, cache it for a year.
-/api/docs/scalar-*
-  Cache-Control: public, max-age=31536000, immutable
-  X-Content-Type-Options: nosniff
-/api/openapi.json
-  Access-Control-Allow-Origin: *
-  X-Content-Type-Options: nosniff
-`,
-);
-writeIfChanged(
-  join(root, 'src/system/generated.ts'),
-  `// Generated by scripts/build-assets.mjs; do not edit (gitignored).
+/**
+ * Scalar's script and the docs page's icon, and src/system/generated.ts naming them for the docs
+ * page. `_headers` caches the script for a year under its versioned name.
+ */
+export function scalarAssets() {
+  // The package's entry is dist/index.js (its exports map lists no package.json).
+  const scalarRoot = join(dirname(require.resolve('@scalar/api-reference')), '..');
+  const { version } = JSON.parse(readFileSync(join(scalarRoot, 'package.json'), 'utf8'));
+  const script = `/api/docs/scalar-${version}.js`;
+  writeIfChanged(
+    join(root, 'src/system/generated.ts'),
+    `// Generated by scripts/build-assets.mjs; do not edit (gitignored).
 /** Scalar's API reference script, a static asset of this origin (its version in the name). */
-export const SCALAR_JS = '/api/docs/${name}';
+export const SCALAR_JS = '${script}';
 export const DOCS_ICON = '/api/docs/icon.svg';
 `,
-);
+  );
+  return [
+    {
+      path: script,
+      // The source map is not shipped: without this comment a browser's developer tools ask for none.
+      body: readFileSync(join(scalarRoot, 'dist/browser/standalone.js'), 'utf8').replace(
+        /\n\/\/# sourceMappingURL=\S+\s*$/,
+        '\n',
+      ),
+      headers: { 'Cache-Control': IMMUTABLE, 'X-Content-Type-Options': 'nosniff' },
+    },
+    {
+      // The docs page's icon (a browser asks for /favicon.ico, a 404, when a page names none).
+      path: '/api/docs/icon.svg',
+      body: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0062a3"/><path d="M4 4h8v2H9v6H7V6H4z" fill="#fff"/></svg>\n',
+    },
+  ];
+}
+
+/**
+ * Writes dist/assets/: each `{ path, body, headers }` at its path, and `_headers` with one rule per
+ * file that has headers. Each rule names one exact path: Cloudflare applies every rule that
+ * matches a request and joins the values of a header named twice, so no rule may overlap another.
+ * Any other file in the directory (a former version) is removed, so exactly these are deployed.
+ */
+export function writeAssets(files) {
+  const rules = files
+    .filter((f) => f.headers)
+    .map((f) => [f.path, ...Object.entries(f.headers).map(([name, value]) => `  ${name}: ${value}`)].join('\n'));
+  const all = [
+    ...files,
+    {
+      path: '/_headers',
+      body: `# Generated by scripts/build-assets.mjs: the response headers of the static assets.\n${rules.join('\n')}\n`,
+    },
+  ];
+  for (const { path, body } of all) writeIfChanged(join(ASSETS_DIR, ...path.split('/')), body);
+  const kept = new Set(all.map((f) => f.path));
+  mkdirSync(ASSETS_DIR, { recursive: true });
+  for (const file of filesUnder(ASSETS_DIR)) {
+    // `force`: another build running at the same time (a test's, wrangler's) may have removed it first.
+    if (!kept.has(`/${relative(ASSETS_DIR, file).split(sep).join('/')}`)) rmSync(file, { force: true });
+  }
+}

@@ -1,9 +1,9 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+// /api/openapi.json as deployed: written by scripts/build-widget.mjs (the vitest config runs it).
+import built from '../dist/assets/api/openapi.json';
 import { SCALAR_JS } from '../src/system/generated';
 import { openapiDocument } from './helpers';
-// Written by scripts/build-openapi.mjs under Node (the vitest config runs it), as at deploy time.
-import built from '../dist/assets/api/openapi.json';
 
 interface Script {
   src: string | null;

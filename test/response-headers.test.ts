@@ -120,16 +120,15 @@ describe('response headers of the platform middleware', () => {
     expect(profile).toMatchObject({ status: '200', 'access-control-allow-origin': '*', ...CORS, ...API_SECURITY });
   });
 
-  it('pages keep their own headers: the booking page (framed by other sites) and the widget script', async () => {
+  // The widget script (/widget.js) is a static asset, which this pool cannot serve: its headers
+  // (the security headers with a cross-origin CORP, X-Frame-Options and the API's CSP among them)
+  // are pinned by test/e2e/widget.e2e.test.ts against `wrangler dev`.
+  it('pages keep their own headers: the booking page (framed by other sites)', async () => {
     const { user } = await registerTrainer();
     const page = await headersOf('GET', `/book/${user.trainer.slug}`);
     expect(page.status).toBe('200');
     expect(page['x-frame-options']).toBeUndefined();
     expect(page['content-security-policy']).toContain('frame-ancestors *');
     expect(page['cross-origin-resource-policy']).toBe('cross-origin');
-    const script = await headersOf('GET', '/widget.js');
-    expect(script['cross-origin-resource-policy']).toBe('cross-origin');
-    expect(script['x-frame-options']).toBe('SAMEORIGIN');
-    expect(script['content-security-policy']).toBe(API_SECURITY['content-security-policy']);
   });
 });

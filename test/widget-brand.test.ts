@@ -103,9 +103,9 @@ describe('trainer brand settings', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toMatch(/img-src[^;]*\b(http:|data:|\*)/);
 
-    // The page's stylesheet takes its colours from the custom properties the script sets.
-    const css = await (await get(/href="(\/book\/assets\/app\.css[^"]*)"/.exec(html)?.[1] ?? '')).text();
-    for (const prop of ['--brand', '--on-brand', '--brand-text', '--brand-ui']) expect(css).toContain(`var(${prop})`);
+    // That the page's stylesheet (a static asset since issue 21 item 3, which this pool cannot
+    // serve) takes its colours from the custom properties the script sets is held by
+    // test/node/widget-assets.test.ts on the built file.
 
     // A trainer without them: no attribute, image or paragraph at all.
     const plain = await registerTrainer({ business_name: 'Plain' });

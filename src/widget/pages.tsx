@@ -1,9 +1,12 @@
-// Server-rendered shells of the booking pages. All behaviour is in /book/assets/app.js (same
-// origin, no inline script); boot data travels in data- attributes, so the CSP stays 'self'.
-// Rendered with hono/jsx, which escapes every value.
+// Server-rendered shells of the booking pages. All behaviour is in the pages' one script, a static
+// asset of this origin named by its content (/book/assets/app.<hash>.js, no inline script); boot
+// data travels in data- attributes, so the CSP stays 'self'. Rendered with hono/jsx, which escapes
+// every value.
 import { html } from 'hono/html';
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
+// The script's and stylesheet's paths, from scripts/build-widget.mjs (which writes the files to the assets).
+import { PAGE_CSS, PAGE_JS } from './generated';
 import type { BookingPageTrainer, PageService } from './service';
 
 /**
@@ -17,25 +20,22 @@ export const BOOK_PAGE_CSP =
 
 export type Rendered = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-type ShellProps = PropsWithChildren<{ title: string; version: string; script: boolean; noindex?: boolean }>;
+type ShellProps = PropsWithChildren<{ title: string; script: boolean; noindex?: boolean }>;
 
-const Shell: FC<ShellProps> = ({ title, version, script, noindex, children }) => {
-  const v = encodeURIComponent(version);
-  return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {noindex && <meta name="robots" content="noindex" />}
-        <meta name="referrer" content="no-referrer" />
-        <title>{title}</title>
-        <link rel="stylesheet" href={`/book/assets/app.css?v=${v}`} />
-        {script && <script src={`/book/assets/app.js?v=${v}`} defer />}
-      </head>
-      <body>{children}</body>
-    </html>
-  );
-};
+const Shell: FC<ShellProps> = ({ title, script, noindex, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      {noindex && <meta name="robots" content="noindex" />}
+      <meta name="referrer" content="no-referrer" />
+      <title>{title}</title>
+      <link rel="stylesheet" href={PAGE_CSS} />
+      {script && <script src={PAGE_JS} defer />}
+    </head>
+    <body>{children}</body>
+  </html>
+);
 
 const render = (node: Child): Rendered => html`<!doctype html>\n${node}\n`;
 
@@ -174,13 +174,13 @@ const Done = () => (
   </section>
 );
 
-export function renderBookingPage(trainer: BookingPageTrainer, version: string): Rendered {
+export function renderBookingPage(trainer: BookingPageTrainer): Rendered {
   const name = trainer.businessName || 'Book a session';
   const tz = trainer.timezone;
   const choice = trainer.services.length > 1;
   const minutes = trainer.services.length === 1 ? trainer.services[0]?.durationMinutes : trainer.sessionDurationMinutes;
   return render(
-    <Shell title={`Book a session · ${name}`} version={version} script>
+    <Shell title={`Book a session · ${name}`} script>
       <main
         id="app"
         class="app"
@@ -258,9 +258,9 @@ const CancelForm = () => (
   </form>
 );
 
-export function renderManagePage(token: string, version: string): Rendered {
+export function renderManagePage(token: string): Rendered {
   return render(
-    <Shell title="Your booking" version={version} script noindex>
+    <Shell title="Your booking" script noindex>
       <main id="app" class="app" data-page="manage" data-token={token}>
         <header class="head">
           <h1 id="business">Your booking</h1>
@@ -335,9 +335,9 @@ export function renderManagePage(token: string, version: string): Rendered {
   );
 }
 
-export function renderNotFoundPage(version: string): Rendered {
+export function renderNotFoundPage(): Rendered {
   return render(
-    <Shell title="Booking page not found" version={version} script noindex>
+    <Shell title="Booking page not found" script noindex>
       {/* The script only tells an embedding widget `trainerhub:error` (not_found); the text needs none. */}
       <main id="app" class="app" data-page="missing">
         <header class="head">

@@ -1,43 +1,23 @@
-// The embeddable widget (/widget.js) and the booking pages it frames (/book/*). Plain Hono
-// routes, not OpenAPI: they serve HTML, JS and CSS, not the JSON API.
+// The booking pages the widget frames (/book/*). Plain Hono routes, not OpenAPI: they serve HTML,
+// not the JSON API. The widget's script (/widget.js) and the pages' script and stylesheet are
+// static assets (scripts/build-widget.mjs): Cloudflare serves them without running the Worker.
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../lib/context';
 import { API_CSP, securityHeaders } from '../lib/html';
-// Built from ./client by scripts/build-widget.mjs (wrangler's [build] command, `npm run typecheck`, vitest).
-import { PAGE_CSS, PAGE_JS, WIDGET_JS } from './generated';
+import { ApiError } from '../lib/problem';
+// The paths of the pages' script and stylesheet, from scripts/build-widget.mjs.
+import { PAGE_CSS, PAGE_JS } from './generated';
 import { BOOK_PAGE_CSP, type Rendered, renderBookingPage, renderManagePage, renderNotFoundPage } from './pages';
 import { findBookingPageTrainer } from './service';
-
-/** FNV-1a: a short content hash, so a page always asks for the script and stylesheet it was written for. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(36);
-}
-
-const ASSET_VERSION = fnv1a(PAGE_JS + PAGE_CSS);
-const ASSET_CACHE = 'public, max-age=3600';
 
 /**
  * The /book/* pages are made to be framed by any site (their CSP says `frame-ancestors *`), so
  * their security headers omit X-Frame-Options; every other header, and the default CSP of
- * anything that is not a page (assets, problems), is the same as on every other route.
+ * anything that is not a page (redirects, problems), is the same as on every other route.
  */
 export const bookHeaders = securityHeaders(API_CSP, { overwrite: false, xFrameOptions: false });
-
-// Third-party pages load these; the global `Cross-Origin-Resource-Policy: same-origin` would block them.
-const asset = (c: Context<AppEnv>, body: string, type: string, extra: Record<string, string> = {}) =>
-  c.body(body, 200, {
-    'Content-Type': type,
-    'Cache-Control': ASSET_CACHE,
-    'Cross-Origin-Resource-Policy': 'cross-origin',
-    ...extra,
-  });
 
 const page = (c: Context<AppEnv>, html: Rendered, status: ContentfulStatusCode, cache: string) =>
   c.html(html, status, {
@@ -46,18 +26,27 @@ const page = (c: Context<AppEnv>, html: Rendered, status: ContentfulStatusCode, 
     'Cache-Control': cache,
   });
 
+/** A content-named script or stylesheet of the pages, as scripts/build-assets.mjs names them. */
+const HASHED = /^app\.[0-9a-f]{10}\.(?:js|css)$/;
+
 export const widgetRouter = new Hono<AppEnv>({ strict: false })
-  .get('/widget.js', (c) =>
-    asset(c, WIDGET_JS, 'text/javascript; charset=utf-8', { 'Access-Control-Allow-Origin': '*' }),
-  )
-  .get('/book/assets/app.js', (c) => asset(c, PAGE_JS, 'text/javascript; charset=utf-8'))
-  .get('/book/assets/app.css', (c) => asset(c, PAGE_CSS, 'text/css; charset=utf-8'))
+  // A page an earlier deploy rendered (browsers and caches keep it 60 s) names that deploy's script
+  // or stylesheet, which the assets no longer hold: it is sent on to today's. Today's files never
+  // reach the Worker (the assets answer them), so a request for one here is a 404 like any other.
+  .get('/book/assets/:file', (c) => {
+    const file = c.req.param('file');
+    const current = file.endsWith('.js') ? PAGE_JS : PAGE_CSS;
+    // The 404 of an unknown path (the app's notFound would call this route's path a 405).
+    if (!HASHED.test(file) || current.endsWith(`/${file}`)) throw new ApiError(404, `No route for ${c.req.path}.`);
+    c.header('Cache-Control', 'no-store');
+    return c.redirect(current, 307);
+  })
   .get('/book/manage/:token', (c) => {
     c.header('X-Robots-Tag', 'noindex');
-    return page(c, renderManagePage(c.req.param('token'), ASSET_VERSION), 200, 'no-store');
+    return page(c, renderManagePage(c.req.param('token')), 200, 'no-store');
   })
   .get('/book/:slug', async (c) => {
     const trainer = await findBookingPageTrainer(c.var.db, c.req.param('slug'));
-    if (!trainer) return page(c, renderNotFoundPage(ASSET_VERSION), 404, 'no-cache');
-    return page(c, renderBookingPage(trainer, ASSET_VERSION), 200, 'public, max-age=60');
+    if (!trainer) return page(c, renderNotFoundPage(), 404, 'no-cache');
+    return page(c, renderBookingPage(trainer), 200, 'public, max-age=60');
   });

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
@@ -268,9 +269,18 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     // The booking page itself from 320 px up, without sideways scrolling (README: booking-375.png).
     for (const width of [320, 375, 1280]) {
       const direct = await context.newPage();
+      // Its script and stylesheet: the static assets named by their content (the Worker's copies are gone).
+      const assets: string[] = [];
+      direct.on('response', (r) => {
+        if (r.url().includes('/book/assets/')) assets.push(`${r.status()} ${new URL(r.url()).pathname}`);
+      });
       await direct.setViewportSize({ width, height: width < 1280 ? 740 : 900 });
       await direct.goto(`${baseUrl}/book/${coach.slug}`);
       await direct.locator('.slot').first().waitFor();
+      expect(assets.map((a) => a.replace(/\.[0-9a-f]{10}\./, '.<hash>.')).sort()).toEqual([
+        '200 /book/assets/app.<hash>.css',
+        '200 /book/assets/app.<hash>.js',
+      ]);
       const overflow = await direct.evaluate<boolean>(
         'document.documentElement.scrollWidth > document.documentElement.clientWidth',
       );
@@ -825,5 +835,147 @@ describe.skipIf(!hasBrowser)('the booking widget in Chromium', () => {
     expect(ics3).toContain('METHOD:CANCEL\r\n');
     expect(sequenceOf(ics3)).toBe(sequenceOf(ics2) + 1);
     await context.close();
+  });
+});
+
+// Since issue 21 item 3 the widget's browser code is static assets (scripts/build-widget.mjs): the
+// assets answer these paths without running the Worker (the vitest pool, which has no asset
+// router, holds only that the Worker has no copy). Here `wrangler dev` serves them as Cloudflare
+// does: each with the headers the Worker gave it (its own, and the Worker's security headers, read
+// from /health's answer so the two cannot drift apart), an ETag and 304, within its size budget.
+describe("the widget's and the booking pages' files, static assets", () => {
+  // How the connection carried the answer, not what the answer says.
+  const TRANSPORT = ['connection', 'keep-alive', 'date', 'content-length', 'content-encoding', 'transfer-encoding'];
+  const VARYING: Record<string, RegExp> = {
+    etag: /^(W\/)?"[0-9a-f]+"$/,
+    'cf-cache-status': /^(HIT|MISS)$/,
+    'x-request-id': /^[0-9a-f-]{36}$/,
+  };
+  function headersOf(res: Response): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of res.headers) {
+      if (TRANSPORT.includes(name)) continue;
+      if (VARYING[name]) expect(value, name).toMatch(VARYING[name]);
+      out[name] = VARYING[name] ? '<varies>' : value;
+    }
+    return out;
+  }
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${inject('baseUrl')}${path}`, { headers, redirect: 'manual' });
+
+  /** The security headers the Worker puts on every answer. */
+  async function workerSecurity() {
+    const { 'content-type': _, 'x-request-id': __, ...security } = headersOf(await get('/health'));
+    expect(security['x-content-type-options']).toBe('nosniff');
+    return security;
+  }
+
+  const gzipSize = (text: string) => gzipSync(text).byteLength;
+  const bytes = (text: string) => Buffer.byteLength(text);
+  /** Every absolute http(s) URL in a text that is not on the app's own origin. */
+  const foreignUrls = (text: string) =>
+    (text.match(/https?:\/\/[^\s"'<>)]+/g) ?? []).filter((u) => !u.startsWith(inject('baseUrl')));
+
+  it('serves /widget.js: JavaScript, cacheable for an hour, loadable from any site, with an ETag and 304, under 15 KB gzip', async () => {
+    const security = await workerSecurity();
+    const res = await get('/widget.js');
+    const js = await res.text();
+    expect(res.status).toBe(200);
+    const expected = {
+      ...security,
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=3600',
+      'cross-origin-resource-policy': 'cross-origin',
+      'access-control-allow-origin': '*',
+      etag: '<varies>',
+      'cf-cache-status': '<varies>',
+    };
+    const headers = headersOf(res);
+    expect(headers).toEqual(expected);
+    // As the Worker sent it before: framed nowhere, the API's CSP, never sniffed.
+    expect(headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(js).toContain('trainerhub:');
+    expect(js).toContain('/book/');
+    expect(foreignUrls(js)).toEqual([]);
+    const gzipped = gzipSize(js);
+    expect(gzipped).toBeLessThan(15 * 1024);
+    console.log(`[size] widget.js: ${bytes(js)} B raw, ${gzipped} B gzip`);
+
+    // A browser that has it asks again with its ETag: 304, no body, the same headers.
+    const again = await get('/widget.js', { 'If-None-Match': res.headers.get('etag') ?? '' });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    expect(headersOf(again)).toEqual(expected);
+  });
+
+  it("serves the booking page's script and stylesheet under names of their content, cached for a year", async () => {
+    const security = await workerSecurity();
+    const { slug } = await trainer('Asset Athletics');
+    const html = await (await get(`/book/${slug}`)).text();
+    const scriptSrc = /<script src="(\/book\/assets\/app\.[0-9a-f]{10}\.js)"/.exec(html)?.[1] ?? '';
+    const cssHref = /<link rel="stylesheet" href="(\/book\/assets\/app\.[0-9a-f]{10}\.css)"/.exec(html)?.[1] ?? '';
+    expect(scriptSrc).not.toBe('');
+    expect(cssHref).not.toBe('');
+    const jsRes = await get(scriptSrc);
+    const cssRes = await get(cssHref);
+    // The booking pages' files: no X-Frame-Options (everything under /book/ is framed by other sites).
+    const { 'x-frame-options': _, ...bookSecurity } = security;
+    const expected = (type: string) => ({
+      ...bookSecurity,
+      'content-type': type,
+      'cache-control': 'public, max-age=31536000, immutable',
+      'cross-origin-resource-policy': 'cross-origin',
+      etag: '<varies>',
+      'cf-cache-status': '<varies>',
+    });
+    expect(jsRes.status).toBe(200);
+    expect(headersOf(jsRes)).toEqual(expected('text/javascript; charset=utf-8'));
+    expect(cssRes.status).toBe(200);
+    expect(headersOf(cssRes)).toEqual(expected('text/css; charset=utf-8'));
+    const js = await jsRes.text();
+    const css = await cssRes.text();
+    expect(js).toContain('/api/public/trainers/');
+    expect(css).not.toMatch(/@import|url\(|@font-face/);
+    // The stylesheet takes its colours from the custom properties the script sets.
+    for (const prop of ['--brand', '--on-brand', '--brand-text', '--brand-ui']) expect(css).toContain(`var(${prop})`);
+
+    // No request to any other origin: no absolute URL at all except the app's own.
+    for (const text of [html, js, css]) expect(foreignUrls(text)).toEqual([]);
+
+    expect(gzipSize(js)).toBeLessThan(10 * 1024);
+    console.log(`[size] app.js: ${bytes(js)} B raw, ${gzipSize(js)} B gzip`);
+    const raw = bytes(html) + bytes(js) + bytes(css);
+    const gz = gzipSize(html) + gzipSize(js) + gzipSize(css);
+    console.log(
+      `[size] booking page: HTML ${bytes(html)} + JS ${bytes(js)} + CSS ${bytes(css)} = ${raw} B raw, ${gz} B gzip`,
+    );
+
+    const again = await get(scriptSrc, { 'If-None-Match': jsRes.headers.get('etag') ?? '' });
+    expect(again.status).toBe(304);
+    expect(headersOf(again)).toEqual(expected('text/javascript; charset=utf-8'));
+
+    // Pages rendered before the names carried the content (cached up to 60 s) still load theirs:
+    // the same files at the old names, cached for an hour as before.
+    for (const [old, body, type] of [
+      ['/book/assets/app.js?v=earlier', js, 'text/javascript; charset=utf-8'],
+      ['/book/assets/app.css?v=earlier', css, 'text/css; charset=utf-8'],
+    ] as const) {
+      const res = await get(old);
+      expect(res.status, old).toBe(200);
+      expect(headersOf(res), old).toEqual({ ...expected(type), 'cache-control': 'public, max-age=3600' });
+      expect(await res.text(), old).toBe(body);
+    }
+    // A page an earlier deploy rendered names files that are gone: the Worker sends it on to today's.
+    for (const [stale, current] of [
+      ['/book/assets/app.0123456789.js', scriptSrc],
+      ['/book/assets/app.0123456789.css', cssHref],
+    ] as const) {
+      const res = await get(stale);
+      expect(res.status, stale).toBe(307);
+      expect(res.headers.get('location'), stale).toBe(current);
+      expect(res.headers.get('x-request-id'), stale).toMatch(VARYING['x-request-id'] as RegExp);
+    }
   });
 });

@@ -1,4 +1,4 @@
-// /book/assets/app.js: the booking pages' one script. No framework, no third-party request; it
+// /book/assets/app.<hash>.js: the booking pages' one script. No framework, no third-party request; it
 // talks only to this origin's public API, and to the embedding page only through postMessage to
 // the origin the widget named (./dom post).
 import { bookingPage } from './book';
