@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { build } from 'esbuild';
 import { defineConfig } from 'vitest/config';
@@ -11,6 +12,12 @@ const migrations = await readD1Migrations('./migrations');
 // The calendar parser Worker (wrangler.calendar-parser.toml), which the API Worker's CALENDAR_PARSER
 // binding calls: bundled here as wrangler would, and run beside the Worker under test.
 const CALENDAR_PARSER = 'dist/calendar-parser/index.js';
+/** A top-level value of wrangler.calendar-parser.toml (a string's text, or an array as JSON). */
+const parserConfig = (key: string) => {
+  const value = new RegExp(`^${key} = (.+)$`, 'm').exec(readFileSync('wrangler.calendar-parser.toml', 'utf8'))?.[1];
+  if (!value) throw new Error(`wrangler.calendar-parser.toml has no ${key}`);
+  return value.startsWith('"') ? JSON.parse(value) : value;
+};
 await build({
   entryPoints: ['src/calendar/parser-worker.ts'],
   outfile: CALENDAR_PARSER,
@@ -51,8 +58,8 @@ export default defineConfig({
             name: 'trainerhub-calendar-parser',
             modules: true,
             scriptPath: CALENDAR_PARSER,
-            compatibilityDate: '2026-11-01',
-            compatibilityFlags: ['nodejs_compat'],
+            compatibilityDate: parserConfig('compatibility_date'),
+            compatibilityFlags: JSON.parse(parserConfig('compatibility_flags')),
           },
         ],
       },

@@ -75,4 +75,6 @@ writeAssets([
   { path: pageCss, body: css, headers: { 'Cache-Control': IMMUTABLE, ...bookSecurity } },
   { path: '/book/assets/app.js', body: page, headers: { 'Cache-Control': HOUR, ...bookSecurity } },
   { path: '/book/assets/app.css', body: css, headers: { 'Cache-Control': HOUR, ...bookSecurity } },
+  // Every path answers with or without a trailing slash; for a static asset that takes a redirect.
+  { path: '/_redirects', body: '/api/openapi.json/ /api/openapi.json 308\n' },
 ]);

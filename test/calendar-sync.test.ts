@@ -10,8 +10,12 @@ import {
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_BLOCKS } from '../src/calendar/busy';
+import { type CalendarParser, MALFORMED_CALENDAR, MAX_BLOCKS } from '../src/calendar/busy';
+import { PARSER_UNAVAILABLE, syncConnection } from '../src/calendar/sync';
 import worker from '../src/index';
+import { type Bindings, configOf } from '../src/lib/config';
+import { getDb } from '../src/lib/db';
+import { ApiError } from '../src/lib/problem';
 import { sealText } from '../src/lib/tokens';
 import { api, intercept, PASSWORD, uniqueEmail } from './helpers';
 import { fixture } from './ics-fixtures';
@@ -466,6 +470,41 @@ describe('POST /api/calendar/connections/{id}/sync/', () => {
     expect((await sync(t.token, off, minute(5))).status).toBe(409);
     const client = await api('POST', `/api/calendar/connections/${id}/sync/`, { headers: { 'X-Test-Now': minute(5) } });
     expect(client.status).toBe(401);
+  });
+});
+
+// The parser Worker failing cannot be brought about from outside (the pool runs the real one), so
+// these call the sync itself, over the real database, with a parser binding that rejects.
+describe('when the calendar parser Worker fails', () => {
+  const failing = (message: string): CalendarParser => ({ busy: () => Promise.reject(new Error(message)) });
+  const deps = (parser: CalendarParser) => ({
+    db: getDb(env.DB),
+    now: minute(0),
+    parser,
+    fetcher: (async () => icsResponse(fixture('google'))) as unknown as typeof fetch,
+  });
+  const config = () => configOf(env as unknown as Bindings).calendar;
+
+  it('unreachable: a 503 for us, nothing held against the calendar (no failure, no streak, no message), rows kept', async () => {
+    const t = await trainerIn('Europe/London');
+    const id = await connect(t.id, `${FEED}google.ics`);
+    serve(() => icsResponse(fixture('google')));
+    expect((await sync(t.token, id, minute(-5))).body.busy_count).toBe(GOOGLE_BUSY.length);
+    const before = await connection(id);
+    const err = await syncConnection(deps(failing('Network connection lost.')), config(), id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 503, detail: PARSER_UNAVAILABLE });
+    expect(await connection(id)).toEqual(before);
+    expect(await busyRows(id)).toEqual(GOOGLE_BUSY);
+    expect(await failingMessages(t.id)).toEqual([]);
+  });
+
+  it('out of memory or CPU on this file: recorded as an unreadable file, the rows kept', async () => {
+    const t = await trainerIn('Europe/London');
+    const id = await connect(t.id, `${FEED}google.ics`);
+    const outcome = await syncConnection(deps(failing('Worker exceeded memory limit.')), config(), id);
+    expect(outcome).toMatchObject({ status: 'failed', error: MALFORMED_CALENDAR });
+    expect(await connection(id)).toMatchObject({ last_error: MALFORMED_CALENDAR, consecutive_failures: 1 });
   });
 });
 

@@ -13,13 +13,13 @@ export interface Reply<T = Record<string, unknown>> {
   body: T;
 }
 
-/** Calls the Worker's own fetch handler, as a client would over HTTP. */
 /**
  * The OpenAPI document, built here in workerd from the app exactly as scripts/build-openapi.mjs
  * builds /api/openapi.json at deploy time (a static asset the test pool cannot serve; e2e fetches it).
  */
 export const openapiDocument = <T = Record<string, unknown>>(): T => apiDocument(createApp()) as T;
 
+/** Calls the Worker's own fetch handler, as a client would over HTTP. */
 export async function api<T = Record<string, unknown>>(
   method: string,
   path: string,

@@ -3,7 +3,7 @@
 // parser's interface. The parsing itself (ical.js, ./expand.ts) runs in its own Worker
 // (./parser-worker.ts, wrangler.calendar-parser.toml), reached through the CALENDAR_PARSER binding:
 // a calendar file is untrusted input, read in an isolate that holds no binding and no secret, with
-// its own CPU and memory limits, and ical.js stays out of the API Worker's bundle.
+// its own memory (CPU time is the calling request's), and ical.js stays out of the API Worker's bundle.
 import { DAY_MS } from '../lib/calendar';
 
 /** One stretch of busy time: UTC ISO instants, half-open [start, end), at most MAX_PIECE_MS long. */

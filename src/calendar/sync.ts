@@ -8,6 +8,7 @@ import { bumpScheduleVersion } from '../db/fragments';
 import { calendarConnections, trainers } from '../db/schema';
 import type { CalendarConfig } from '../lib/config';
 import { batchSteps, type Db } from '../lib/db';
+import { unavailable } from '../lib/problem';
 import { addSeconds } from '../lib/time';
 import { openText } from '../lib/tokens';
 import { dedupeKey, enqueue, idsOf, trainerMessage } from '../notifications/outbox';
@@ -19,6 +20,9 @@ import { renderSyncFailing } from './messages';
 import { checkCalendarUrl } from './url';
 
 export const URL_UNREADABLE = 'The saved address can no longer be read; enter it again.';
+export const PARSER_UNAVAILABLE = 'Calendars cannot be read just now; try again in a few minutes.';
+/** How the runtime says an isolate ran out of memory or CPU (the file's doing, unlike a lost connection). */
+const PARSER_EXHAUSTED = /exceeded|resource limit|out of memory/i;
 /** Failed syncs in a row after which the trainer is told (once per streak). */
 export const FAILURES_BEFORE_MESSAGE = 3;
 /** Busy rows per INSERT: one JSON parameter each, far below D1's 100 bound parameters and its statement size. */
@@ -206,9 +210,12 @@ async function readFeed(deps: SyncDeps, config: CalendarConfig, c: NonNullable<C
   if (answer.status === 304) return { answer, blocks: null, expandedFor: c.expandedFor };
   const options = { from: window.from, to: window.to, zone: c.timezone, ownHost: new URL(config.appOrigin).host };
   const parsed = await deps.parser.busy(answer.body, options).catch((err: unknown) => {
-    // The parser's isolate gave up on this file (its CPU or memory limit): the file's fault, recorded.
     console.error(JSON.stringify({ level: 'error', msg: 'calendar parser failed', err: String(err) }));
-    return { ok: false, error: MALFORMED_CALENDAR } as const;
+    // The file made the parser's isolate run out of memory or time: the file's fault, recorded.
+    if (PARSER_EXHAUSTED.test(String(err))) return { ok: false, error: MALFORMED_CALENDAR } as const;
+    // The parser could not be reached: ours, not the calendar's, so nothing is recorded against the
+    // connection (no failure, no streak, no email); the queue retries, a manual sync answers 503.
+    throw unavailable(PARSER_UNAVAILABLE);
   });
   if (!parsed.ok) throw new FeedError(parsed.error);
   return { answer, blocks: parsed.blocks, expandedFor: `${c.timezone}|${window.to}` };

@@ -125,6 +125,10 @@ describe.skipIf(!hasChromium)('the API reference in Chromium', () => {
     const body = (await res.json()) as OpenApi;
     expect(body).toEqual(doc);
     expect(Object.keys(body.paths).length).toBeGreaterThan(100);
+    // with a trailing slash, as every path: a redirect to it
+    const slash = await fetch(`${inject('baseUrl')}/api/openapi.json/`, { redirect: 'manual' });
+    expect(slash.status).toBe(308);
+    expect(new URL(slash.headers.get('location') ?? '', inject('baseUrl')).pathname).toBe('/api/openapi.json');
   });
 
   it('"Test Request" sends the operation to this origin with the bearer token pasted into the page', async () => {
