@@ -38,11 +38,11 @@ const sync = createRoute({
   path: '/api/calendar/connections/{id}/sync',
   summary: 'Read a connected calendar now',
   description:
-    "Fetches the calendar's address (10 seconds, 5 MB at most) and replaces its busy time, as the 15-minute cron does. A calendar that cannot be read keeps its busy time and answers 200 with `status` failed and `last_error`. At most once a minute per connection (the cron's attempts count too). 409 when the connection is switched off.",
+    "Fetches the calendar's address (10 seconds, 5 MB at most) and replaces its busy time, as the 15-minute cron does. A calendar that cannot be read keeps its busy time and answers 200 with `status` failed and `last_error`. At most once a minute per connection (the cron's attempts count too). 409 when the connection is switched off; 503 when calendars cannot be read just now (nothing is recorded against the connection).",
   request: { params: idParam },
   responses: {
     200: jsonResponse(syncState, "The connection's state after the attempt"),
-    ...problems(400, 401, 403, 404, 409),
+    ...problems(400, 401, 403, 404, 409, 503),
     ...rateLimited(RATE_POLICIES.calendarSync),
   },
 });
