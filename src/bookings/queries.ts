@@ -1,10 +1,12 @@
 // The read model: bookings as the API shows them, one booking, and the filtered lists.
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { QueryBuilder } from 'drizzle-orm/sqlite-core';
 import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
 import { type Booking, type BookingStatus, bookings, clients, trainers, users } from '../db/schema';
-import type { Viewer } from '../lib/auth';
+import { signedIn, type Viewer } from '../lib/auth';
 import { addDays, isValidDate, MINUTE_MS, startOfDayMs } from '../lib/calendar';
-import { containsAny, type Db } from '../lib/db';
+import type { TrainerClaim } from '../lib/context';
+import { containsAny, type Db, Prepared, param, rowReader } from '../lib/db';
 import { clientName, trainerName } from '../lib/names';
 import { cursorOf, cursorSlice, keysetAfter, type Listing, pageOffset, parseOrdering } from '../lib/pagination';
 import { notFound } from '../lib/problem';
@@ -94,26 +96,108 @@ function boundOf(value: string, timeZone: string, end: boolean): string {
 
 export type ListMode = 'all' | 'upcoming' | 'past';
 
-function listConditions(viewer: Viewer, timeZone: string, q: BookingListQuery, mode: ListMode, now: string): SQL[] {
-  const conditions: SQL[] = [bookingScope(viewer)];
-  if (q.status) conditions.push(eq(bookings.status, q.status));
-  if (q.client) conditions.push(eq(bookings.clientId, q.client));
-  if (q.service) conditions.push(eq(bookings.serviceId, q.service));
-  if (q.series) conditions.push(eq(bookings.seriesId, q.series));
-  if (q.from) conditions.push(gte(bookings.startTime, boundOf(q.from, timeZone, false)));
-  if (q.to) conditions.push(lt(bookings.startTime, boundOf(q.to, timeZone, true)));
-  if (q.search) conditions.push(containsAny([clients.firstName, clients.lastName, bookings.notes], q.search));
-  if (mode === 'upcoming') {
-    conditions.push(inArray(bookings.status, [...ACTIVE_BOOKING_STATUSES]), gte(bookings.startTime, now));
-  }
-  if (mode === 'past') conditions.push(lt(bookings.endTime, now));
-  return conditions;
+/** What a list's statements depend on besides their values: each shape's SQL is built once (`listStatements`). */
+interface ListShape {
+  viewer: Viewer['kind'];
+  mode: ListMode;
+  field: 'start_time' | 'created_at';
+  desc: boolean;
+  /** Page mode (offset), a cursor list's first page, or the rows after a cursor. */
+  page: 'offset' | 'first' | 'after';
+  counted: boolean;
+  filters: {
+    status: boolean;
+    client: boolean;
+    service: boolean;
+    series: boolean;
+    from: boolean;
+    to: boolean;
+    search: boolean;
+  };
 }
+
+/** A list row: the booking's columns under their names, and the names and waitlist position beside them. */
+const listFields = {
+  ...getTableColumns(bookings),
+  client_name: clientName.as('client_name'),
+  trainer_name: trainerName().as('trainer_name'),
+  waitlist_position: waitlistPosition.as('waitlist_position'),
+};
+const readBooking = rowReader(bookings);
+const readListRow = (raw: Record<string, unknown>) => ({
+  booking: readBooking(raw),
+  clientName: raw.client_name as string,
+  trainerName: raw.trainer_name as string,
+  waitlistPosition: raw.waitlist_position as number | null,
+});
+
+/** A list's count and rows with `param`s where a request's values go (see `listValues`). */
+function buildList(shape: ListShape) {
+  const f = shape.filters;
+  const conditions: SQL[] = [
+    shape.viewer === 'trainer' ? eq(bookings.trainerId, param('scope')) : eq(clients.email, param('scope')),
+  ];
+  if (f.status) conditions.push(eq(bookings.status, param('status')));
+  if (f.client) conditions.push(eq(bookings.clientId, param('client')));
+  if (f.service) conditions.push(eq(bookings.serviceId, param('service')));
+  if (f.series) conditions.push(eq(bookings.seriesId, param('series')));
+  if (f.from) conditions.push(gte(bookings.startTime, param('from')));
+  if (f.to) conditions.push(lt(bookings.startTime, param('to')));
+  if (f.search) conditions.push(containsAny([clients.firstName, clients.lastName, bookings.notes], param('search')));
+  if (shape.mode === 'upcoming') {
+    conditions.push(inArray(bookings.status, [...ACTIVE_BOOKING_STATUSES]), gte(bookings.startTime, param('now')));
+  }
+  if (shape.mode === 'past') conditions.push(lt(bookings.endTime, param('now')));
+  const where = and(...conditions);
+  const column = shape.field === 'start_time' ? bookings.startTime : bookings.createdAt;
+  const after =
+    shape.page === 'after'
+      ? keysetAfter(column, shape.desc, bookings.id, shape.desc, { key: param('cursorKey'), id: param('cursorId') })
+      : undefined;
+  const qb = new QueryBuilder();
+  const rows = qb
+    .select(listFields)
+    .from(bookings)
+    .innerJoin(clients, eq(clients.id, bookings.clientId))
+    .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
+    .innerJoin(users, eq(users.id, trainers.userId))
+    .where(and(where, after))
+    .orderBy(shape.desc ? desc(column) : asc(column), shape.desc ? desc(bookings.id) : asc(bookings.id))
+    .limit(sql.placeholder('limit'))
+    .offset(sql.placeholder('offset'));
+  // The client join only when a condition needs it (a search, a client user's scope): a trainer's
+  // plain count is then an index-only count of (trainer_id, …), no lookup per booking.
+  const counting = qb.select({ n: sql<number>`count(*)`.as('n') }).from(bookings);
+  const count =
+    f.search || shape.viewer !== 'trainer'
+      ? counting.innerJoin(clients, eq(clients.id, bookings.clientId)).where(where)
+      : counting.where(where);
+  return { count, rows };
+}
+
+type ListValues = Record<string, unknown>;
+const lists = new Map<string, { count: Prepared<ListValues>; rows: Prepared<ListValues> }>();
+
+/** The count and rows statements of a list shape, their SQL built once per isolate. */
+function listStatements(shape: ListShape) {
+  const key = JSON.stringify(shape);
+  let found = lists.get(key);
+  if (!found) {
+    const built = buildList(shape);
+    found = { count: new Prepared(() => built.count), rows: new Prepared(() => built.rows) };
+    lists.set(key, found);
+  }
+  return found;
+}
+
+/** Runs a list's statements in one D1 batch: on their own, or beside a session check (`signedIn`). */
+export type ListRunner = (reads: () => D1PreparedStatement[]) => Promise<D1Result<Record<string, unknown>>[]>;
 
 /**
  * A page of the viewer's bookings; upcoming and past are judged at `now` (ISO). Page mode counts
  * every match; cursor mode (`q.cursor`) reads the rows after the cursor through the
- * (trainer_id, start_time) or (trainer_id, created_at) index and counts only when asked.
+ * (trainer_id, start_time) or (trainer_id, created_at) index and counts only when asked. One D1
+ * batch, through `run`.
  */
 export async function listBookings(
   db: Db,
@@ -122,31 +206,53 @@ export async function listBookings(
   q: BookingListQuery,
   mode: ListMode,
   now: string,
+  run: ListRunner = (reads) => db.$client.batch(reads()),
 ): Promise<Listing<BookingOut>> {
   const fallback = { field: 'start_time' as const, desc: mode !== 'upcoming' };
   const order = parseOrdering(q.ordering, ['start_time', 'created_at'] as const, fallback);
   const ordering = `${order.desc ? '-' : ''}${order.field}`;
   const cursor = cursorOf(q, ordering);
-  const where = and(...listConditions(viewer, timeZone, q, mode, now));
-  const column = order.field === 'start_time' ? bookings.startTime : bookings.createdAt;
-  const after =
-    cursor && cursor !== 'first' ? keysetAfter(column, order.desc, bookings.id, order.desc, cursor) : undefined;
-  const rowsQuery = selectBookings(db)
-    .where(and(where, after))
-    .orderBy(order.desc ? desc(column) : asc(column), order.desc ? desc(bookings.id) : asc(bookings.id))
-    .limit(cursor ? q.page_size + 1 : q.page_size)
-    .offset(cursor ? 0 : pageOffset(q));
-  // The client join only when a condition needs it (a search, a client user's scope): a trainer's
-  // plain count is then an index-only count of (trainer_id, …), no lookup per booking.
-  const counting = db.select({ n: sql<number>`count(*)` }).from(bookings);
-  const countQuery =
-    q.search || viewer.kind !== 'trainer'
-      ? counting.innerJoin(clients, eq(clients.id, bookings.clientId)).where(where)
-      : counting.where(where);
   const counted = !cursor || q.count === true;
-  const [countRows, rows] = counted ? await db.batch([countQuery, rowsQuery]) : [undefined, await rowsQuery];
+  const statements = listStatements({
+    viewer: viewer.kind,
+    mode,
+    field: order.field,
+    desc: order.desc,
+    page: cursor === null ? 'offset' : cursor === 'first' ? 'first' : 'after',
+    counted,
+    filters: {
+      status: Boolean(q.status),
+      client: Boolean(q.client),
+      service: Boolean(q.service),
+      series: Boolean(q.series),
+      from: Boolean(q.from),
+      to: Boolean(q.to),
+      search: Boolean(q.search),
+    },
+  });
+  const values: ListValues = {
+    scope: viewer.kind === 'trainer' ? viewer.trainerId : viewer.email,
+    status: q.status,
+    client: q.client,
+    service: q.service,
+    series: q.series,
+    from: q.from && boundOf(q.from, timeZone, false),
+    to: q.to && boundOf(q.to, timeZone, true),
+    search: q.search?.toLowerCase(),
+    now,
+    limit: cursor ? q.page_size + 1 : q.page_size,
+    offset: cursor ? 0 : pageOffset(q),
+    cursorKey: cursor && cursor !== 'first' ? cursor.key : null,
+    cursorId: cursor && cursor !== 'first' ? cursor.id : null,
+  };
+  const results = await run(() =>
+    counted
+      ? [statements.count.bind(db, values), statements.rows.bind(db, values)]
+      : [statements.rows.bind(db, values)],
+  );
+  const rows = (results.at(-1)?.results ?? []).map(readListRow);
   const at = Date.parse(now);
-  const count = countRows ? (countRows[0]?.n ?? 0) : undefined;
+  const count = counted ? Number(results[0]?.results[0]?.n ?? 0) : undefined;
   if (!cursor) return { count, results: rows.map((r) => toBookingOut(r, at)) };
   const page = cursorSlice(rows, q.page_size, (r) => ({
     ordering,
@@ -154,6 +260,18 @@ export async function listBookings(
     id: r.booking.id,
   }));
   return { count, results: page.rows.map((r) => toBookingOut(r, at)), after: page.after };
+}
+
+/**
+ * A page of a trainer's bookings for a token whose session is checked in the list's own D1
+ * batch (`signedIn`): one round trip. A date bound (`from`/`to` as a date) is a local date of
+ * the trainer's zone, which only the checked row gives: then the check runs first, on its own.
+ */
+export async function claimedBookings(db: Db, claim: TrainerClaim, q: BookingListQuery, mode: ListMode, now: string) {
+  const viewer: Viewer = { kind: 'trainer', trainerId: claim.trainerId, userId: claim.userId };
+  const dated = [q.from, q.to].some((bound) => bound !== undefined && isValidDate(bound));
+  const zone = dated ? (await signedIn(db, claim, now, () => [])).trainer.timezone : 'UTC';
+  return listBookings(db, viewer, zone, q, mode, now, async (reads) => (await signedIn(db, claim, now, reads)).results);
 }
 
 /** The occurrences of one of the trainer's series, soonest first, as of `now` (ISO). */

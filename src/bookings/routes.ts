@@ -1,9 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { currentTrainer, requireAuth, requireTrainer, requireTrainerClaim, viewerOf } from '../lib/auth';
+import {
+  currentTrainer,
+  requireAuth,
+  requireAuthClaim,
+  requireTrainer,
+  requireTrainerClaim,
+  viewerOf,
+} from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
-import type { AppEnv } from '../lib/context';
+import type { AppEnv, TrainerClaim } from '../lib/context';
 import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { listingOf } from '../lib/pagination';
@@ -11,7 +18,7 @@ import { createRouter } from '../lib/router';
 import { newManageLink } from '../lib/tokens';
 import * as z from '../lib/zod';
 import { enqueue } from '../notifications/outbox';
-import { findBooking, type ListMode, listBookings } from './queries';
+import { claimedBookings, findBooking, type ListMode, listBookings } from './queries';
 import { scheduleOf, unwrapOutcome } from './schedule-object';
 import {
   type BookingListQuery,
@@ -33,6 +40,8 @@ const replayHeader = (replayed: boolean) => (replayed ? { 'Idempotency-Replayed'
 const listRoute = (path: string, summary: string) =>
   createRoute({
     ...anyone,
+    // A trainer token's session row is checked in the list's own D1 batch (`claimedBookings`).
+    middleware: requireAuthClaim,
     method: 'get',
     path,
     summary,
@@ -189,7 +198,10 @@ function act(c: BookingContext, action: Transition) {
 }
 
 async function listing(c: Context<AppEnv>, q: BookingListQuery, mode: ListMode) {
+  const claim: TrainerClaim | undefined = c.get('claim');
+  const now = isoNow(c.var.clock);
+  if (claim) return listingOf(c.req.url, q, await claimedBookings(c.var.db, claim, q, mode, now));
   const auth = c.get('auth');
   const zone = auth.trainer?.timezone ?? 'UTC';
-  return listingOf(c.req.url, q, await listBookings(c.var.db, viewerOf(auth), zone, q, mode, isoNow(c.var.clock)));
+  return listingOf(c.req.url, q, await listBookings(c.var.db, viewerOf(auth), zone, q, mode, now));
 }

@@ -45,7 +45,7 @@ export const MAX_BUSY_MINUTES = 24 * 60;
  * bound is implied (no row is longer than MAX_BUSY_MINUTES); it lets the (trainer, start_time)
  * index bound the scan. The one rule for free slots, the object's read and every guarded write.
  */
-export const calendarBusyOf = (trainerId: number, from: string | SQL, to: string | SQL): SQL =>
+export const calendarBusyOf = (trainerId: number | SQL, from: string | SQL, to: string | SQL): SQL =>
   sql`SELECT start_time, end_time FROM calendar_busy WHERE trainer_id = ${trainerId}
       AND start_time < ${to} AND end_time > ${from}
       AND start_time > strftime('%Y-%m-%dT%H:%M:%fZ', ${from}, ${`-${MAX_BUSY_MINUTES} minutes`})`;
@@ -80,7 +80,12 @@ export const packageCoversService = (
  * class's time however many places it has). A subquery of rows (occupied_start, occupied_end);
  * `excludeBookingId` is the booking being moved (0: none).
  */
-export const occupiedSpansOf = (trainerId: number, from: string | SQL, to: string | SQL, excludeBookingId = 0): SQL =>
+export const occupiedSpansOf = (
+  trainerId: number | SQL,
+  from: string | SQL,
+  to: string | SQL,
+  excludeBookingId: number | SQL = 0,
+): SQL =>
   sql`SELECT occupied_start, occupied_end FROM bookings WHERE trainer_id = ${trainerId}
       AND ${isActiveStatus(sql`status`)} AND class_session_id IS NULL AND ${occupiedOverlaps(from, to)}
       AND id <> ${excludeBookingId}

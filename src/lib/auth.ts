@@ -1,11 +1,12 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt } from 'drizzle-orm';
+import { QueryBuilder } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { sessions, trainers, users } from '../db/schema';
+import { sessions, type Trainer, trainers, users } from '../db/schema';
 import { isoNow } from './clock';
 import { jwtSecretOf } from './config';
-import type { AppEnv, AuthContext } from './context';
-import { advanceTo, type Db, SessionClient, sessionDb } from './db';
+import type { AppEnv, AuthContext, TrainerClaim } from './context';
+import { advanceTo, type Db, Prepared, param, rowReader, SessionClient, sessionDb } from './db';
 import { ApiError, forbidden, unauthorized } from './problem';
 import { type VerifiedToken, verifyToken } from './tokens';
 
@@ -92,6 +93,70 @@ export const requireTrainerClaim = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/**
+ * Any signed-in user, for reads that check a trainer's session in their own D1 batch
+ * (`signedIn`): a token with the trainer claim sets `claim` (its session unchecked) and not
+ * `auth`; any other token gets the full check and sets `auth` (and no `claim`).
+ */
+export const requireAuthClaim = createMiddleware<AppEnv>(async (c, next) => {
+  const claims = await claimsOf(c);
+  if (claims.trainerId !== null) {
+    c.set('claim', { userId: claims.userId, trainerId: claims.trainerId, jti: claims.jti, sessionChecked: false });
+  } else {
+    c.set('auth', await sessionOf(c, claims));
+  }
+  await next();
+});
+
+/** The claim's trainer row, found only through a live session: the session check of `signedIn`. */
+const liveTrainer = new Prepared<{ jti: string; userId: number; now: string; trainerId: number }>(() =>
+  new QueryBuilder()
+    .select(getTableColumns(trainers))
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(trainers, eq(trainers.userId, users.id))
+    .where(
+      and(
+        eq(sessions.jti, param('jti')),
+        eq(sessions.userId, param('userId')),
+        gt(sessions.expiresAt, param('now')),
+        eq(users.isActive, true),
+        eq(trainers.id, param('trainerId')),
+      ),
+    ),
+);
+const readTrainer = rowReader(trainers);
+
+/**
+ * A trainer's reads and the check of their session in ONE D1 batch (one round trip): the first
+ * statement finds the claim's trainer row only through the token's session row (that jti and
+ * user, unexpired, an active user who is that trainer); `reads` (scoped by the claim's trainer
+ * id) run beside it, and nothing they return is used unless it found the row: else 401, the
+ * answer authenticate gives. As in sessionOf, a session not yet on the replica is looked up once
+ * on the primary; found there, the request reads on from the primary's bookmark and the batch
+ * runs again (so `reads` makes its statements anew on each call).
+ */
+export async function signedIn(
+  db: Db,
+  claim: TrainerClaim,
+  now: string,
+  reads: () => D1PreparedStatement[],
+): Promise<{ trainer: Trainer; results: D1Result<Record<string, unknown>>[] }> {
+  const values = { jti: claim.jti, userId: claim.userId, now, trainerId: claim.trainerId };
+  const run = () => db.$client.batch<Record<string, unknown>>([liveTrainer.bind(db, values), ...reads()]);
+  let [check, ...results] = await run();
+  if (!check?.results[0] && db.$client instanceof SessionClient) {
+    const primary = db.$client.primary();
+    if (await liveTrainer.bind(sessionDb(primary), values).first()) {
+      advanceTo(db, primary.bookmark);
+      [check, ...results] = await run();
+    }
+  }
+  const row = check?.results[0];
+  if (!row) throw unauthorized('Invalid or expired token.');
+  return { trainer: readTrainer(row), results };
+}
 
 /** The signed-in trainer; only after requireTrainer. */
 export function currentTrainer(c: Context<AppEnv>) {

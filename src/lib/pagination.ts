@@ -139,7 +139,7 @@ export function keysetAfter(
   desc: boolean,
   id: SQLiteColumn,
   idDesc: boolean,
-  after: Cursor,
+  after: Pick<Cursor, 'key' | 'id'> | { key: SQL; id: SQL },
 ): SQL {
   const op = sql.raw(desc ? '<' : '>');
   const opEq = sql.raw(desc ? '<=' : '>=');

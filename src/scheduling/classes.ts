@@ -1,29 +1,30 @@
 // Class sessions in an availability read: the scheduled sessions starting on the dates asked
 // about, with their places taken, as one JSON column of the schedule statement (loadSchedule),
 // then placed on their local dates by slots.ts (`classesByDate`).
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { isActiveStatus } from '../db/fragments';
 import { bookings, classSessions, services } from '../db/schema';
-import { addDays, startOfDayMs } from '../lib/calendar';
 import { type ClassOffer, type ClassRules, type ClassSessionRead, classesByDate, type DaySlots } from './slots';
 
-/** Who asks: a visitor sees the classes of public, active services only; the trainer every scheduled one. */
+/**
+ * Who asks: a visitor sees the classes of public, active services only; the trainer every
+ * scheduled one. `from`/`to`: ISO instants (or `param`s) around the dates asked about.
+ */
 export interface ClassSpan {
-  trainerId: number;
-  timezone: string;
-  fromDate: string;
-  toDate: string;
+  trainerId: number | SQL;
+  from: string | SQL;
+  to: string | SQL;
   visitor: boolean;
 }
 
 /**
- * Scheduled (not cancelled) class sessions starting on the local dates `fromDate` … `toDate`,
- * each with its service's name and its pending/confirmed places, as one JSON column `classes`.
- * Bounded by the (trainer, status, start_time) index; each count by (class_session_id, status).
+ * Scheduled (not cancelled) class sessions starting in [from, to), each with its service's name
+ * and its pending/confirmed places, as one JSON column `classes`; `withClasses` keeps those of
+ * the dates asked about. Bounded by the (trainer, status, start_time) index; each count by
+ * (class_session_id, status).
  */
 export const classesColumn = (s: ClassSpan) => {
-  const from = new Date(startOfDayMs(s.fromDate, s.timezone)).toISOString();
-  const to = new Date(startOfDayMs(addDays(s.toDate, 1), s.timezone)).toISOString();
+  const { from, to } = s;
   return sql`(SELECT json_group_array(json_array(cs.id, cs.service_id, sv.name, cs.start_time, cs.end_time, cs.capacity,
       (SELECT count(*) FROM ${bookings} p WHERE p.class_session_id = cs.id AND ${isActiveStatus(sql`p.status`)})))
     FROM ${classSessions} cs JOIN ${services} sv ON sv.id = cs.service_id

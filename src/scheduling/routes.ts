@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ZodType } from 'zod';
-import { currentTrainer, requireTrainer } from '../lib/auth';
+import { currentTrainer, requireTrainer, requireTrainerClaim } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
@@ -30,6 +30,8 @@ const exceptions = { ...trainerOnly, tags: ['availability overrides'] };
 
 const available = createRoute({
   ...slots,
+  // The session row is checked in the read's own D1 batch (`signedIn`).
+  middleware: requireTrainerClaim,
   method: 'get',
   path: '/api/availability-slots/available',
   summary: 'Free slots for one date (?date=) or a range of up to 62 days (?from=&to=), as UTC instants',
@@ -135,7 +137,7 @@ export const schedulingRouter = createRouter()
   // Before /{id}, so "available" is not read as an id.
   .openapi(available, async (c) =>
     c.json(
-      await scheduling.trainerAvailability(c.var.db, currentTrainer(c), c.req.valid('query'), isoNow(c.var.clock)),
+      await scheduling.trainerAvailability(c.var.db, c.get('claim'), c.req.valid('query'), isoNow(c.var.clock)),
       200,
     ),
   )

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { calendarBusyOf, MAX_BUFFER_MINUTES, occupiedSpansOf } from '../db/fragments';
 import {
   type AvailabilitySlot,
@@ -9,14 +9,24 @@ import {
   trainerBreaks,
   trainers,
 } from '../db/schema';
-import { addDays, daysBetween, MINUTE_MS, startOfDayMs } from '../lib/calendar';
-import { type Db, statement } from '../lib/db';
+import { signedIn } from '../lib/auth';
+import { addDays, DAY_MS, daysBetween, MINUTE_MS } from '../lib/calendar';
+import type { TrainerClaim } from '../lib/context';
+import { type Db, Prepared, param } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { invalid, invalidField, notFound } from '../lib/problem';
 import { classesColumn, type DayOffers, parseClasses, withClasses } from './classes';
 import { parseExceptions } from './overrides';
 import { type AvailableQuery, MAX_RANGE_DAYS, type SlotInput } from './schemas';
-import { type DateOverride, type DateSpan, freeSlots, type Interval, type SlotRules, type WeeklyWindow } from './slots';
+import {
+  type DateOverride,
+  type DateSpan,
+  dayStartsAnywhere,
+  freeSlots,
+  type Interval,
+  type SlotRules,
+  type WeeklyWindow,
+} from './slots';
 import { withVersionBump } from './writes';
 
 export const toSlotOut = (s: AvailabilitySlot) => ({
@@ -147,11 +157,11 @@ export interface ServiceAsk {
   durationMinutes?: number;
 }
 
-/** The asked service's timing as a JSON column (NULL when there is no such service). */
-const serviceColumn = (trainerId: number, ask: ServiceAsk) => {
+/** The asked service's timing as a JSON column (NULL when there is no such service); `param('serviceId')` when named. */
+const serviceColumn = (trainerId: SQL, named: boolean, visitor: boolean) => {
   // A visitor sees public, active services only: a private default must be named by nobody.
-  const which = sql`${ask.serviceId === undefined ? sql`is_default = 1` : sql`id = ${ask.serviceId}`} AND is_active = 1${
-    ask.visitor ? sql` AND is_public = 1` : sql``
+  const which = sql`${named ? sql`id = ${param('serviceId')}` : sql`is_default = 1`} AND is_active = 1${
+    visitor ? sql` AND is_public = 1` : sql``
   }`;
   return sql`(SELECT json_object('id', id, 'durationMinutes', duration_minutes, 'bufferBeforeMinutes', buffer_before_minutes,
       'bufferAfterMinutes', buffer_after_minutes, 'capacity', capacity) FROM ${services} WHERE trainer_id = ${trainerId} AND ${which}) AS service`;
@@ -159,11 +169,11 @@ const serviceColumn = (trainerId: number, ask: ServiceAsk) => {
 
 /** What a schedule read asks for: breaks touching two local dates, bookings overlapping two instants. */
 export interface ScheduleSpan {
-  trainerId: number;
-  breakFrom: string;
-  breakTo: string;
-  busyFrom: string;
-  busyTo: string;
+  trainerId: number | SQL;
+  breakFrom: string | SQL;
+  breakTo: string | SQL;
+  busyFrom: string | SQL;
+  busyTo: string | SQL;
   excludeBookingId: number;
 }
 
@@ -218,32 +228,69 @@ export function parseSchedule(row: ScheduleColumns): {
   };
 }
 
+/** The values of a free-slot read (`scheduleRead`). */
+interface ScheduleValues extends Record<string, unknown> {
+  trainerId: number;
+  breakFrom: string;
+  breakTo: string;
+  busyFrom: string;
+  busyTo: string;
+  classFrom: string;
+  classTo: string;
+  serviceId: number | undefined;
+}
+
+/** The free-slot read for a named service or the default one, for a visitor or the trainer: built once each. */
+const scheduleReads = [false, true].map((named) =>
+  [false, true].map(
+    (visitor) =>
+      new Prepared<ScheduleValues>(() => {
+        const trainerId = param('trainerId');
+        const span = {
+          trainerId,
+          breakFrom: param('breakFrom'),
+          breakTo: param('breakTo'),
+          busyFrom: param('busyFrom'),
+          busyTo: param('busyTo'),
+          excludeBookingId: 0,
+        };
+        const classes = classesColumn({ trainerId, from: param('classFrom'), to: param('classTo'), visitor });
+        return sql`SELECT ${scheduleColumns(span)}, ${serviceColumn(trainerId, named, visitor)}, ${classes}`;
+      }),
+  ),
+);
+
+type ScheduleRow = ScheduleColumns & { service: string | null; classes: string };
+
 /**
- * Everything free-slot checks need between two local dates, the service asked about and the
- * class sessions starting on those dates: one D1 statement. A 400 naming `service` when there
- * is no such service.
+ * The one D1 statement of everything free-slot checks need between two local dates, the service
+ * asked about and the class sessions starting on those dates. Its instants are bounded for any
+ * zone (`dayStartsAnywhere`: a day more either side than the trainer's zone needs; slot math
+ * ignores what lies outside), so it needs only the trainer's id and can run in the batch that
+ * checks the session (`signedIn`).
  */
-export async function loadSchedule(
-  db: Db,
-  trainer: ScheduleTrainer,
-  fromDate: string,
-  toDate: string,
-  ask: ServiceAsk,
-) {
-  const tz = trainer.timezone;
-  const span: ScheduleSpan = {
-    trainerId: trainer.id,
+export function scheduleStatement(db: Db, trainerId: number, fromDate: string, toDate: string, ask: ServiceAsk) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const [firstStart] = dayStartsAnywhere(fromDate);
+  const [, lastEnd] = dayStartsAnywhere(addDays(toDate, 1));
+  const buffer = MAX_BUFFER_MINUTES * MINUTE_MS;
+  const read = scheduleReads[ask.serviceId === undefined ? 0 : 1]?.[ask.visitor ? 1 : 0];
+  if (!read) throw new Error('Every service ask has its read.');
+  return read.bind(db, {
+    trainerId,
     breakFrom: addDays(fromDate, -1),
     breakTo: addDays(toDate, 1),
-    busyFrom: new Date(startOfDayMs(addDays(fromDate, -1), tz) - MAX_BUFFER_MINUTES * MINUTE_MS).toISOString(),
-    busyTo: new Date(startOfDayMs(addDays(toDate, 2), tz) + MAX_BUFFER_MINUTES * MINUTE_MS).toISOString(),
-    excludeBookingId: 0,
-  };
-  const classes = classesColumn({ trainerId: trainer.id, timezone: tz, fromDate, toDate, visitor: ask.visitor });
-  const row = await statement(
-    db,
-    sql`SELECT ${scheduleColumns(span)}, ${serviceColumn(trainer.id, ask)}, ${classes}`,
-  ).first<ScheduleColumns & { service: string | null; classes: string }>();
+    // The day before and the day after count too (a slot's span may reach over midnight).
+    busyFrom: iso(firstStart - DAY_MS - buffer),
+    busyTo: iso(lastEnd + DAY_MS + buffer),
+    classFrom: iso(firstStart),
+    classTo: iso(lastEnd),
+    serviceId: ask.serviceId,
+  });
+}
+
+/** The free-slot read's row as slot-math values; a 400 naming `service` when there is no such service. */
+export function scheduleOfRow(row: ScheduleRow | undefined, ask: ServiceAsk) {
   if (!row) throw new Error('A SELECT without FROM returns one row.');
   if (!row.service) {
     const named = ask.serviceId !== undefined;
@@ -258,20 +305,30 @@ export async function loadSchedule(
   return { ...parseSchedule(row), service, classes: parseClasses(row.classes) };
 }
 
+export type LoadedSchedule = ReturnType<typeof scheduleOfRow>;
+
+/** The free-slot read on its own (`scheduleStatement`): 1 D1 statement. */
+export async function loadSchedule(db: Db, trainerId: number, fromDate: string, toDate: string, ask: ServiceAsk) {
+  return scheduleOfRow(
+    (await scheduleStatement(db, trainerId, fromDate, toDate, ask).first<ScheduleRow>()) ?? undefined,
+    ask,
+  );
+}
+
 /**
- * Free slots for a service between two local dates (inclusive), as of `now` (ISO), with the
- * service and rules they were computed for, and each day's class sessions: 1 D1 statement.
- * When the service asked about is a class (capacity > 1), only its sessions are listed, and a
- * visitor is offered no private slots of it (a class is booked by its sessions).
+ * Free slots for a service between two local dates (inclusive), as of `now` (ISO), from what
+ * `scheduleStatement` read, with the service and rules they were computed for, and each day's
+ * class sessions. When the service asked about is a class (capacity > 1), only its sessions are
+ * listed, and a visitor is offered no private slots of it (a class is booked by its sessions).
  */
-export async function getAvailableTimes(
-  db: Db,
+export function availableTimesOf(
   trainer: ScheduleTrainer,
   span: { fromDate: string; toDate: string },
   ask: ServiceAsk,
   now: string,
-): Promise<{ service: ServiceTiming; rules: SlotRules; days: DayOffers[] }> {
-  const { service, classes, ...schedule } = await loadSchedule(db, trainer, span.fromDate, span.toDate, ask);
+  loaded: LoadedSchedule,
+): { service: ServiceTiming; rules: SlotRules; days: DayOffers[] } {
+  const { service, classes, ...schedule } = loaded;
   const rules = rulesOf(trainer, service, ask.durationMinutes);
   const nowMs = Date.parse(now);
   const isClass = service.capacity > 1;
@@ -282,17 +339,31 @@ export async function getAvailableTimes(
   return { service, rules, days: withClasses(days, listed, classRules, nowMs) };
 }
 
-/** The trainer's free slots for a day or a range, for a service (default: the default service). */
-export async function trainerAvailability(db: Db, trainer: Trainer, q: AvailableQuery, now: string) {
+/** `availableTimesOf` over its own read: 1 D1 statement. */
+export async function getAvailableTimes(
+  db: Db,
+  trainer: ScheduleTrainer,
+  span: { fromDate: string; toDate: string },
+  ask: ServiceAsk,
+  now: string,
+) {
+  const loaded = await loadSchedule(db, trainer.id, span.fromDate, span.toDate, ask);
+  return availableTimesOf(trainer, span, ask, now, loaded);
+}
+
+/**
+ * The trainer's free slots for a day or a range, for a service (default: the default service):
+ * the session check, the trainer's settings and the read in one D1 batch (`signedIn`).
+ */
+export async function trainerAvailability(db: Db, claim: TrainerClaim, q: AvailableQuery, now: string) {
   const span = resolveSpan(q, MAX_RANGE_DAYS);
   const ask = { serviceId: q.service, visitor: false, durationMinutes: q.duration };
-  const { service, rules, days } = await getAvailableTimes(
-    db,
-    trainer,
-    { fromDate: span.from, toDate: span.to },
-    ask,
-    now,
-  );
+  const dates = { fromDate: span.from, toDate: span.to };
+  const { trainer, results } = await signedIn(db, claim, now, () => [
+    scheduleStatement(db, claim.trainerId, span.from, span.to, ask),
+  ]);
+  const loaded = scheduleOfRow(results[0]?.results[0] as ScheduleRow | undefined, ask);
+  const { service, rules, days } = availableTimesOf(trainer, dates, ask, now, loaded);
   const head = { timezone: trainer.timezone, service: service.id, duration_minutes: rules.durationMinutes };
   const day = days[0];
   return span.single

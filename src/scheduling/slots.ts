@@ -285,3 +285,13 @@ export function classesByDate(sessions: ClassSessionRead[], rules: ClassRules, n
   }
   return byDate;
 }
+
+/**
+ * The earliest and the latest instant (epoch ms) at which a local date starts in any zone: UTC
+ * offsets stay within a day either way. A read bounded by them needs no zone (the trainer's
+ * is not known yet when it runs beside the session check); slot math then keeps what is local.
+ */
+export const dayStartsAnywhere = (date: string): [number, number] => {
+  const utcMidnight = Date.parse(`${date}T00:00:00.000Z`);
+  return [utcMidnight - DAY_MS, utcMidnight + DAY_MS];
+};
