@@ -93,8 +93,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
         FROM ${trainers} JOIN ${users} ON ${users.id} = ${trainers.userId} WHERE ${trainers.id} = ${q.trainerId}) AS trainer,
       (SELECT json_object('id', id, 'email', email, 'firstName', first_name, 'lastName', last_name)
         FROM ${clients} WHERE trainer_id = ${q.trainerId} AND ${clientMatch}) AS client,
-      (SELECT json_object(${packageFields(serviceIdOf(q), span.excludeId)})
-        FROM ${clientPackages} WHERE id = ${q.packageId ?? 0}) AS pkg,
+      ${packageColumn(q, span)} AS pkg,
       ${packsColumn(q, clientMatch, span)} AS packs,
       ${serviceColumn(q, span.excludeId)} AS service,
       ${scheduleColumns({
@@ -152,6 +151,16 @@ const packageFields = (serviceId: SQL, excludeId: number) =>
     'sessionsRemaining', ${clientPackages.sessionsRemaining},
     'reserved', ${reservedCredits(clientPackages.id, excludeId)}, 'purchasedAt', ${clientPackages.purchasedAt},
     'coversService', json(CASE WHEN ${packageCoversService(clientPackages.id, serviceId)} THEN 'true' ELSE 'false' END)`;
+
+/**
+ * The package named, as a JSON column; NULL when none is named. Every statement is compiled
+ * afresh by D1, so the package's subqueries are left out of the common booking without one.
+ */
+const packageColumn = (q: BookingRead, span: ReadSpan) =>
+  q.packageId === null
+    ? sql`NULL`
+    : sql`(SELECT json_object(${packageFields(serviceIdOf(q), span.excludeId)})
+        FROM ${clientPackages} WHERE id = ${q.packageId})`;
 
 /**
  * The client's packs (an active client of this trainer) that could pay for the booking: they
@@ -229,7 +238,8 @@ export function checkSchedule(
 ) {
   const { start, end } = span;
   const [first, last] = [localDate(start, t.timezone), localDate(end, t.timezone)];
-  if (overlapsAny(breakIntervals(read.breaks, t.timezone, first, last), start, end)) {
+  // No breaks near: nothing to lay out in local days (the most common case, and not free).
+  if (read.breaks.length && overlapsAny(breakIntervals(read.breaks, t.timezone, first, last), start, end)) {
     throw conflict('The trainer is on a break at that time.', 'trainer_break');
   }
   if (!allowOutside) {

@@ -62,10 +62,10 @@ const create = createRoute({
   summary: 'Book a client (serialized per trainer; never double-books)',
   description:
     'Send `Idempotency-Key` to make retries safe: the same key and body within 24 h replays the first answer; another body gets 422. A conflict answers 409 with `code` booking_overlap, calendar_busy (busy in one of your connected calendars; `allow_outside_availability` books over it), outside_availability, trainer_break, package_expired, package_exhausted, package_not_valid_for_service (the package lists services and not this one) or schedule_changed (windows, breaks, overrides or services changed twice while the booking was checked; try again). With `class_session` the booking is a place in that class: 409 `class_full` when it is full (or 201 `waitlisted` with `waitlist: true`), 409 `already_booked` when the client has one. A service with capacity > 1 is booked only by place (400 naming `service`).',
-  request: {
-    headers: z.object({ 'idempotency-key': z.string().optional() }),
-    ...jsonBody(bookingCreateBody),
-  },
+  // The header is declared, not validated by a schema: `idempotencyOf` checks it (400 naming it),
+  // and a header schema makes every request copy all its headers into an object first.
+  parameters: [{ in: 'header', name: 'idempotency-key', required: false, schema: { type: 'string' } }],
+  request: jsonBody(bookingCreateBody),
   responses: { 201: jsonResponse(bookingOut, 'Booked'), ...problems(400, 401, 403, 409, 422) },
 });
 

@@ -127,6 +127,18 @@ const placeGuard = (b: GuardedInsert, classSessionId: number): SQL => {
 };
 
 /**
+ * The pack pays: a credit left (a waitlisted place reserves none) and the service covered, as
+ * they are now. Without a pack, nothing: D1 compiles every statement afresh, so a guard that
+ * can only be true is left out of the text.
+ */
+const packageGuard = (b: GuardedInsert): SQL =>
+  b.clientPackageId === null
+    ? sql`1`
+    : sql`(${sql.raw(b.status === 'waitlisted' ? '1' : '0')} OR (
+      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
+      AND ${packageCoversService(b.clientPackageId, b.serviceId)}`;
+
+/**
  * The booking insert the database itself guards: no overlap and no calendar busy time unless
  * `overBusy` (for a place: a free place; the class holds the time), a
  * package credit left and the package valid for the service (as they are now, whatever the
@@ -143,9 +155,7 @@ export const guardedInsert = (db: Db, b: GuardedInsert) =>
       ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.classSessionId ?? null}, ${b.now}, ${b.now},
       ${b.seriesId ?? null}
     WHERE ${b.classSessionId ? placeGuard(b, b.classSessionId) : occupancyFree(b.occupied, b.overBusy)}
-    AND (${b.clientPackageId} IS NULL OR ((${sql.raw(b.status === 'waitlisted' ? '1' : '0')} OR (
-      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
-      AND ${packageCoversService(b.clientPackageId, b.serviceId)}))
+    AND ${packageGuard(b)}
     AND ${sessionValid(b.session, b.trainerId, b.now)}
     AND ${scheduleVersionIs(b.trainerId, b.scheduleVersion)}
     RETURNING id`,

@@ -122,11 +122,8 @@ export const toHex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toSt
 
 /** HMAC-SHA256 of a text (UTF-8) or raw bytes under `secret`. */
 export async function hmacSha256(secret: string, message: string | Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', utf8.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
   const bytes = typeof message === 'string' ? utf8.encode(message) : message;
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, bytes));
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await keyOf(secret), bytes));
 }
 
 /** SHA-256 of a text (UTF-8). */
