@@ -15,6 +15,7 @@ import { clientPortalRouter } from './client-portal/routes';
 import { clientsRouter } from './clients/routes';
 import { ApiError, problemResponse } from './lib/problem';
 import { type AppEnv, createRouter, platform, requestIds } from './lib/router';
+import { API_SECURITY_HEADERS } from './lib/security-headers';
 import { d1Session } from './lib/sessions';
 import { notificationsRouter } from './notifications/routes';
 import { packagesRouter } from './packages/routes';
@@ -89,28 +90,14 @@ function routeMatchers(app: App): { method: string; re: RegExp }[] {
 
 /**
  * Every response's security headers: what `securityHeaders(API_CSP)` (lib/html.tsx: hono's
- * secureHeaders with our referrer policy) sets, as a fixed list (test/response-headers.test.ts
- * pins it). A page router adds its own instance (its CSP, with a nonce), and a handler may set
+ * secureHeaders with our referrer policy) sets, as a fixed list (lib/security-headers.ts, shared
+ * with the static assets; test/response-headers.test.ts pins it). A page router adds its own instance (its CSP, with a nonce), and a handler may set
  * one of these itself (the widget's `Cross-Origin-Resource-Policy`): a header already there is
  * kept. The /book/* pages are framed by other sites, so they get an instance without
  * X-Frame-Options (`bookHeaders`); their pages set `frame-ancestors *`. Written out rather than
  * hono's middleware because this runs on every answer: hono's reads `c.res.headers` twice per
  * header, and removes an X-Powered-By nothing here sets.
  */
-const API_SECURITY_HEADERS: [string, string][] = [
-  ['Cross-Origin-Resource-Policy', 'same-origin'],
-  ['Cross-Origin-Opener-Policy', 'same-origin'],
-  ['Origin-Agent-Cluster', '?1'],
-  ['Referrer-Policy', 'strict-origin-when-cross-origin'],
-  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-DNS-Prefetch-Control', 'off'],
-  ['X-Download-Options', 'noopen'],
-  ['X-Frame-Options', 'SAMEORIGIN'],
-  ['X-Permitted-Cross-Domain-Policies', 'none'],
-  ['X-XSS-Protection', '0'],
-  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
-];
 const apiHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const headers = c.res.headers;
