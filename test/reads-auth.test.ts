@@ -1,14 +1,17 @@
 // The trainer's free-slot range and the bookings list check the token's session row in the same
 // D1 batch as their read: every way a session ends is still a 401 with no data, and a token
 // never reads another trainer's rows.
+import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
 import {
   api,
   at,
   book,
   claimsOf,
+  countingD1,
   createClient,
   futureDay,
   PASSWORD,
@@ -182,5 +185,40 @@ describe('the range read needs no zone before the session check', () => {
     expect(starts).toContain(iso(local(to, 22)));
     expect(starts).not.toContain(iso(local(to, 23)));
     expect(starts.length).toBe(3 * 24 - 2);
+  });
+});
+
+describe('a logged-out token that keeps asking', () => {
+  /** One signed-in read through the app at `now`: its status, body and D1 round trips. */
+  const readAt = async (path: string, token: string, now: string) => {
+    const counted = countingD1(env.DB);
+    const res = await createApp().fetch(
+      new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${token}`, 'X-Test-Now': now } }),
+      { ...env, DB: counted.db },
+      createExecutionContext(),
+    );
+    return { status: res.status, body: await res.text(), trips: counted.count() };
+  };
+
+  it('costs no query for a minute once refused (the same 401), then is checked again', async () => {
+    const t = await setupTrainer();
+    expect((await api('POST', '/api/users/logout/', { token: t.token })).status).toBe(204);
+    const now = new Date(Date.now() + 60_000).toISOString();
+    const later = (s: number) => new Date(Date.parse(now) + s * 1000).toISOString();
+    const first = await readAt(range, t.token, now);
+    expect(first.status).toBe(401);
+    expect(first.trips).toBeGreaterThan(0);
+    for (const path of READS) {
+      const again = await readAt(path, t.token, later(30));
+      expect(again.status, path).toBe(401);
+      expect(again.trips, path).toBe(0);
+      expect(JSON.parse(again.body).detail).toBe(JSON.parse(first.body).detail);
+    }
+    const checked = await readAt(range, t.token, later(61));
+    expect(checked.status).toBe(401);
+    expect(checked.trips).toBeGreaterThan(0);
+    // another trainer's live token in the same isolate is untouched
+    const other = await setupTrainer();
+    expect((await readAt('/api/bookings/', other.token, later(5))).status).toBe(200);
   });
 });

@@ -129,6 +129,33 @@ const liveTrainer = new Prepared<{ jti: string; userId: number; now: string; tra
 const readTrainer = rowReader(trainers);
 
 /**
+ * Tokens this isolate found revoked or expired, refused without a query for a minute. A signed-in
+ * read checks the session in the batch of its reads, so a logged-out token that keeps asking would
+ * cost a whole read each time (a separate session read cost two indexed lookups). Only a refusal the
+ * primary confirmed is kept (a session too new for the replica is looked up there first), and the
+ * minute bounds how long a reactivated user's old token waits. At most REFUSED_MAX, oldest out first.
+ */
+const refused = new Map<string, number>();
+const REFUSED_MS = 60_000;
+const REFUSED_MAX = 1_000;
+
+function refusedRecently(jti: string, nowMs: number): boolean {
+  const until = refused.get(jti);
+  if (until === undefined) return false;
+  if (until > nowMs) return true;
+  refused.delete(jti);
+  return false;
+}
+
+function refuse(jti: string, nowMs: number): never {
+  refused.delete(jti);
+  refused.set(jti, nowMs + REFUSED_MS);
+  const oldest = refused.size > REFUSED_MAX ? refused.keys().next().value : undefined;
+  if (oldest !== undefined) refused.delete(oldest);
+  throw unauthorized('Invalid or expired token.');
+}
+
+/**
  * A trainer's reads and the check of their session in ONE D1 batch (one round trip): the first
  * statement finds the claim's trainer row only through the token's session row (that jti and
  * user, unexpired, an active user who is that trainer); `reads` (scoped by the claim's trainer
@@ -143,6 +170,8 @@ export async function signedIn(
   now: string,
   reads: () => D1PreparedStatement[],
 ): Promise<{ trainer: Trainer; results: D1Result<Record<string, unknown>>[] }> {
+  const nowMs = Date.parse(now);
+  if (refusedRecently(claim.jti, nowMs)) throw unauthorized('Invalid or expired token.');
   const values = { jti: claim.jti, userId: claim.userId, now, trainerId: claim.trainerId };
   const run = () => db.$client.batch<Record<string, unknown>>([liveTrainer.bind(db, values), ...reads()]);
   let [check, ...results] = await run();
@@ -154,7 +183,7 @@ export async function signedIn(
     }
   }
   const row = check?.results[0];
-  if (!row) throw unauthorized('Invalid or expired token.');
+  if (!row) refuse(claim.jti, nowMs);
   return { trainer: readTrainer(row), results };
 }
 
