@@ -1,5 +1,4 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   api,
@@ -14,6 +13,7 @@ import {
   type ProblemBody,
   registerTrainer,
   setupTrainer,
+  signedByServer,
   trainerBookingCommand,
   uniqueEmail,
   verifyEmailOf,
@@ -254,15 +254,6 @@ describe('the session check inside the schedule object', () => {
         .bind(trainerId)
         .first<{ n: number }>()
     )?.n;
-  /** A token signed with the server's own secret: what only the server (or a leaked secret) can make. */
-  const signed = (claims: Record<string, unknown>, sub: string, jti: string) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(sub)
-      .setJti(jti)
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(env.JWT_SECRET));
-
   it('a trainer token carries its trainer id; after logout a create is 401, even replaying a used key', async () => {
     const t = await setupTrainer();
     expect(claimsOf(t.token).tid).toBe(t.user.trainer.id);
@@ -289,10 +280,10 @@ describe('the session check inside the schedule object', () => {
     const start = at(futureDay(6).date, '11:00');
     // Tokens signed with the server's secret (only a leak could make them), each pairing a real part with a wrong one.
     // A's real session, but a claim for B's schedule: the read ties the session to the trainer.
-    const crossed = await signed({ tid: b.user.trainer.id }, sub, jti);
+    const crossed = await signedByServer({ tid: b.user.trainer.id }, sub, jti);
     expect((await book(crossed, { client: b.client.id, start_time: start })).status).toBe(401);
     // A's session and schedule, but B named as the user: the read ties the session to the user too.
-    const borrowed = await signed({ tid: a.user.trainer.id }, String(b.user.id), jti);
+    const borrowed = await signedByServer({ tid: a.user.trainer.id }, String(b.user.id), jti);
     expect((await book(borrowed, { client: a.client.id, start_time: start })).status).toBe(401);
     expect(await bookingsOf(b.user.trainer.id)).toBe(0);
 
@@ -315,7 +306,7 @@ describe('the session check inside the schedule object', () => {
   it('a token without the trainer claim gets the full check: a trainer books until logout, a client user gets 403', async () => {
     const t = await setupTrainer();
     const { sub, jti } = claimsOf(t.token);
-    const plain = await signed({}, sub, jti);
+    const plain = await signedByServer({}, sub, jti);
     const res = await book(plain, { client: t.client.id, start_time: at(futureDay(6).date, '12:00') });
     expect(res.status).toBe(201);
     expect(res.body.trainer).toBe(t.user.trainer.id);

@@ -1,5 +1,6 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
+import { SignJWT } from 'jose';
 import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import type { CreateBookingCommand } from '../src/bookings/commands';
@@ -18,6 +19,15 @@ export interface Reply<T = Record<string, unknown>> {
  * builds /api/openapi.json at deploy time (a static asset the test pool cannot serve; e2e fetches it).
  */
 export const openapiDocument = <T = Record<string, unknown>>(): T => apiDocument(createApp()) as T;
+
+/** A token signed with the server's own secret: what only the server (or a leaked secret) can make. */
+export const signedByServer = (claims: Record<string, unknown>, sub: string, jti: string) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setJti(jti)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(env.JWT_SECRET));
 
 /** Calls the Worker's own fetch handler, as a client would over HTTP. */
 export async function api<T = Record<string, unknown>>(

@@ -3,7 +3,6 @@
 // never reads another trainer's rows.
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import {
@@ -16,6 +15,7 @@ import {
   futureDay,
   PASSWORD,
   setupTrainer,
+  signedByServer,
   uniqueEmail,
   verifyEmailOf,
 } from './helpers';
@@ -23,15 +23,6 @@ import {
 const range = `/api/availability-slots/available/?from=${futureDay(1).date}&to=${futureDay(31).date}`;
 const READS = [range, `/api/availability-slots/available/?date=${futureDay(6).date}`, '/api/bookings/'];
 const LISTS = ['/api/bookings/', '/api/bookings/upcoming/', '/api/bookings/past/?cursor=', '/api/bookings/?cursor='];
-
-/** A token signed with the server's own secret: what only the server (or a leaked secret) can make. */
-const signed = (claims: Record<string, unknown>, sub: string, jti: string) =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setJti(jti)
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(env.JWT_SECRET));
 
 /** A trainer with one booking, so a list that leaked would show a row. */
 async function trainerWithBooking() {
@@ -79,9 +70,9 @@ describe('the range and the list check the session in their own batch', () => {
     const b = await trainerWithBooking();
     const { sub, jti } = claimsOf(a.token);
     // A's live session with B's trainer id (only a leaked secret could sign it): the check ties the session to the trainer.
-    await refusedEverywhere(await signed({ tid: b.user.trainer.id }, sub, jti));
+    await refusedEverywhere(await signedByServer({ tid: b.user.trainer.id }, sub, jti));
     // A's session under B's user id: the check ties the session to the user.
-    await refusedEverywhere(await signed({ tid: a.user.trainer.id }, String(b.user.id), jti));
+    await refusedEverywhere(await signedByServer({ tid: a.user.trainer.id }, String(b.user.id), jti));
   });
 
   it("each trainer's token lists only that trainer's bookings", async () => {
@@ -112,7 +103,7 @@ describe('the range and the list check the session in their own batch', () => {
   it('a token without the trainer claim gets the full check first: the same answers, 401 after logout', async () => {
     const t = await trainerWithBooking();
     const { sub, jti } = claimsOf(t.token);
-    const plain = await signed({}, sub, jti);
+    const plain = await signedByServer({}, sub, jti);
     for (const path of [...READS, ...LISTS]) {
       const [claimed, full] = await Promise.all([
         api('GET', path, { token: t.token }),
