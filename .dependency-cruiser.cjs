@@ -32,7 +32,7 @@ module.exports = {
       comment: 'Cron and queue consumers call services directly; they never load the HTTP app or a router.',
       severity: 'error',
       from: { path: '^src/jobs/' },
-      to: { path: ['^src/(app|index)\\.tsx?$', '^src/[^/]+/routes(\\.tsx?$|/)'] },
+      to: { path: ['^src/(app|areas|http|index)\\.tsx?$', '^src/[^/]+/routes(\\.tsx?$|/)'] },
     },
   ],
   options: {

@@ -34,7 +34,11 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
+      main: './test/worker.ts',
       miniflare: {
+        // The staff console's Worker, an entrypoint of test/worker.ts (a binding that names this
+        // Worker, "trainerhub", is bound to the Worker under test itself).
+        serviceBindings: { CONSOLE: { name: 'trainerhub', entrypoint: 'ConsoleWorker' } },
         bindings: {
           ENVIRONMENT: 'test',
           JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',

@@ -41,10 +41,16 @@ export async function serve(cwd, state, extra = []) {
     [
       WRANGLER,
       'dev',
-      // the API Worker first (the port is its), then the calendar parser Worker, where the checkout has one
-      // (the floor Worker and older builds do not)
+      // the API Worker first (the port is its), then the calendar parser's and the staff console's
+      // Workers, where the checkout has them (the floor Worker and older builds do not)
       ...(existsSync(join(cwd, 'wrangler.calendar-parser.toml'))
-        ? ['-c', 'wrangler.toml', '-c', 'wrangler.calendar-parser.toml']
+        ? [
+            '-c',
+            'wrangler.toml',
+            ...['wrangler.calendar-parser.toml', 'wrangler.console.toml']
+              .filter((file) => existsSync(join(cwd, file)))
+              .flatMap((file) => ['-c', file]),
+          ]
         : []),
       '--ip',
       '127.0.0.1',

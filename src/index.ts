@@ -1,13 +1,18 @@
-import { createApp } from './app';
+import { getPath } from 'hono/utils/url';
+import { API_AREAS, CONSOLE_PATH } from './areas';
+import { buildApp } from './http';
 import { handleScheduled } from './jobs/cron';
 import { handleQueue } from './jobs/queue';
 
 export { TrainerSchedule } from './bookings/schedule-object';
 
-const app = createApp();
+const app = buildApp(API_AREAS, { docs: true });
 
 export default {
-  fetch: app.fetch,
+  // The staff console is a Worker of its own (src/admin/worker.ts): its requests go there whole,
+  // before this Worker's middleware, and its answers come back unchanged.
+  fetch: (request, env, ctx) =>
+    CONSOLE_PATH.test(getPath(request)) ? env.CONSOLE.fetch(request) : app.fetch(request, env, ctx),
   async queue(batch, env) {
     await handleQueue(batch, env);
   },

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { currentTrainer, requireTrainer } from '../lib/auth';
+import { PADDLE_WEBHOOK_PATH, WEBHOOK_MAX_BYTES } from '../lib/body-limits';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
@@ -21,10 +22,6 @@ import {
   webhookBodyDoc,
 } from './schemas';
 import * as payments from './service';
-
-/** The webhook's path: app.ts exempts it from the 64 KB JSON limit, it carries its own 1 MB one. */
-export const PADDLE_WEBHOOK_PATH = '/api/webhooks/paddle';
-export const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 const subscriptionsTag = { tags: ['subscriptions'], security: authenticated, middleware: requireTrainer };
 const paymentsTag = { tags: ['payments'], security: authenticated, middleware: requireTrainer };

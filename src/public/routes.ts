@@ -26,7 +26,6 @@ import * as pub from './service';
 /** The manage link a request names, hashed: tokens are credentials and never stored in clear. */
 const byManageLink = async (c: Context<AppEnv>) => ({ 'manage link': await sha256Hex(c.req.param('token') ?? '') });
 
-export const PUBLIC_MAX_BODY_BYTES = 16 * 1024;
 const tags = ['public'];
 
 const profile = createRoute({

@@ -5,19 +5,11 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../lib/context';
-import { API_CSP, securityHeaders } from '../lib/html';
 import { ApiError } from '../lib/problem';
 // The paths of the pages' script and stylesheet, from scripts/build-widget.mjs.
 import { PAGE_CSS, PAGE_JS } from './generated';
 import { BOOK_PAGE_CSP, type Rendered, renderBookingPage, renderManagePage, renderNotFoundPage } from './pages';
 import { findBookingPageTrainer } from './service';
-
-/**
- * The /book/* pages are made to be framed by any site (their CSP says `frame-ancestors *`), so
- * their security headers omit X-Frame-Options; every other header, and the default CSP of
- * anything that is not a page (redirects, problems), is the same as on every other route.
- */
-export const bookHeaders = securityHeaders(API_CSP, { overwrite: false, xFrameOptions: false });
 
 const page = (c: Context<AppEnv>, html: Rendered, status: ContentfulStatusCode, cache: string) =>
   c.html(html, status, {

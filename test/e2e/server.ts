@@ -47,11 +47,14 @@ export async function startDev(state: string, logFile: string, timeoutMs = 90_00
     [
       ...WRANGLER,
       'dev',
-      // the API Worker (first: the port is its) and the calendar parser Worker it calls
+      // the API Worker (first: the port is its), the calendar parser Worker it calls and the staff
+      // console's Worker it hands /admin and /api/admin to
       '-c',
       'wrangler.toml',
       '-c',
       'wrangler.calendar-parser.toml',
+      '-c',
+      'wrangler.console.toml',
       '--ip',
       '127.0.0.1',
       '--port',
@@ -60,8 +63,9 @@ export async function startDev(state: string, logFile: string, timeoutMs = 90_00
       String(inspector),
       '--persist-to',
       state,
-      '--var',
-      'ENVIRONMENT:development',
+      // ENVIRONMENT=development for every Worker of the session (--var reaches only the first)
+      '--env-file',
+      'scripts/development.env',
       '--test-scheduled',
       '--show-interactive-dev-session=false',
     ],
