@@ -5,5 +5,6 @@
 import { CONSOLE_AREAS } from './admin/areas';
 import { API_AREAS } from './areas';
 import { buildApp } from './http';
+import { registerDocs } from './system/docs';
 
-export const createApp = () => buildApp([...API_AREAS, ...CONSOLE_AREAS], { docs: true });
+export const createApp = () => buildApp([...API_AREAS, ...CONSOLE_AREAS], { docs: registerDocs });

@@ -10,7 +10,6 @@ import { type AppEnv, createRouter, platform, requestIds } from './lib/router';
 import { API_SECURITY_HEADERS } from './lib/security-headers';
 import { d1Session } from './lib/sessions';
 import { checkoutHeaders } from './payments/checkout-page';
-import { registerDocs } from './system/docs';
 
 /** One JSON log line per request, with its request id; the id also goes on error responses. */
 const requestLog = createMiddleware<AppEnv>(async (c, next) => {
@@ -221,14 +220,15 @@ function handleErrors(app: App) {
 
 /**
  * An app of the given areas (routers, mounted in order) behind the shared middleware and error
- * answers. `docs`: the /api/docs page and the OpenAPI security schemes (the API Worker's app and
- * the whole surface of ./app.ts; the console Worker's app has no docs page).
+ * answers. `docs`: what registers the /api/docs page and the OpenAPI security schemes
+ * (`registerDocs`, passed by the API Worker and ./app.ts; the console Worker has no docs page and
+ * does not load it).
  */
-export function buildApp(areas: Area[], { docs }: { docs: boolean }) {
+export function buildApp(areas: Area[], { docs }: { docs?: (app: App) => void } = {}) {
   const app = createRouter();
   useMiddleware(app);
   for (const area of areas) app.route('/', area);
-  if (docs) registerDocs(app);
+  docs?.(app);
   handleErrors(app);
   return app;
 }

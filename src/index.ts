@@ -3,10 +3,11 @@ import { API_AREAS, CONSOLE_PATH } from './areas';
 import { buildApp } from './http';
 import { handleScheduled } from './jobs/cron';
 import { handleQueue } from './jobs/queue';
+import { registerDocs } from './system/docs';
 
 export { TrainerSchedule } from './bookings/schedule-object';
 
-const app = buildApp(API_AREAS, { docs: true });
+const app = buildApp(API_AREAS, { docs: registerDocs });
 
 export default {
   // The staff console is a Worker of its own (src/admin/worker.ts): its requests go there whole,

@@ -1,4 +1,6 @@
+import { getPath } from 'hono/utils/url';
 import { describe, expect, it } from 'vitest';
+import { CONSOLE_PATH } from '../src/areas';
 import { page } from './admin-helpers';
 import { api, registerTrainer } from './helpers';
 
@@ -21,12 +23,21 @@ describe('the staff console Worker behind the API Worker', () => {
     expect(res.text).toContain('name="password"');
   });
 
-  it('never gets a path that only starts like one', async () => {
-    for (const path of ['/administrator', '/adminx/login', '/api/administrators', '/api/adminx']) {
-      const res = await api('GET', path);
-      expect([path, res.status]).toEqual([path, 404]);
-      expect((res.body as { detail: string }).detail).toBe(`No route for ${path}.`);
-    }
+  it("takes exactly the console's paths, as hono's router reads them", () => {
+    const handedOver = (path: string) => CONSOLE_PATH.test(getPath(new Request(`http://example.com${path}`)));
+    const consolePaths = ['/admin', '/admin/', '/admin/login', '/admin/bookings/7?x=1', '/api/admin', '/api/admin/'];
+    consolePaths.push('/api/admin/bookings', '/%61dmin/login', '/api/adm%69n/users');
+    for (const path of consolePaths) expect([path, handedOver(path)]).toEqual([path, true]);
+    const apiPaths = [
+      '/administrator',
+      '/adminx/login',
+      '/api/administrators',
+      '/api/adminx',
+      '/Admin',
+      '/api/v1/admin',
+    ];
+    apiPaths.push('/book/admin', '/?admin', '/health#/admin', '/api/bookings/?q=/admin');
+    for (const path of apiPaths) expect([path, handedOver(path)]).toEqual([path, false]);
   });
 
   it("answers once, with one request id, one set of security and CORS headers: the console's own", async () => {

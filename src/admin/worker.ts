@@ -8,12 +8,27 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { buildApp } from '../http';
 import { CONSOLE_AREAS } from './areas';
+import { API_ONLY_BINDINGS } from './bindings';
 
-const app = buildApp(CONSOLE_AREAS, { docs: false });
+const app = buildApp(CONSOLE_AREAS);
+
+/** The env without API_ONLY_BINDINGS, made once per env (the parsed config is kept per env object). */
+const consoleEnvs = new WeakMap<Env, Env>();
+function consoleEnv(full: Env): Env {
+  let env = consoleEnvs.get(full);
+  if (!env) {
+    const copy: Partial<Env> = { ...full };
+    for (const name of API_ONLY_BINDINGS) delete copy[name];
+    // The app is typed with the API Worker's Env; the console's lacks exactly API_ONLY_BINDINGS.
+    env = copy as Env;
+    consoleEnvs.set(full, env);
+  }
+  return env;
+}
 
 export class ConsoleWorker extends WorkerEntrypoint<Env> {
   override fetch(request: Request): Promise<Response> {
-    return Promise.resolve(app.fetch(request, this.env, this.ctx));
+    return Promise.resolve(app.fetch(request, consoleEnv(this.env), this.ctx));
   }
 }
 

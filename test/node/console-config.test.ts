@@ -1,37 +1,30 @@
-import { describe, expect, it } from 'vitest';
-import { unstable_readConfig as readConfig } from 'wrangler';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { consoleConfigProblems } from '../../scripts/console-config.mjs';
 
-// The staff console's Worker (wrangler.console.toml) runs beside the API Worker (wrangler.toml) on
-// the same data: these hold its settings and bindings to the API Worker's, so a var or binding
-// changed in one file and not the other fails here rather than in production.
-const api = readConfig({ config: 'wrangler.toml' });
-const consoleWorker = readConfig({ config: 'wrangler.console.toml' });
-const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+// The staff console's Worker (wrangler.console.toml) must have the API Worker's settings and
+// bindings (scripts/console-config.mjs, which `npm run deploy` runs before anything else).
+const changed = 'wrangler.console-test-copy.toml';
+afterAll(() => rmSync(changed, { force: true }));
 
-describe('the staff console Worker', () => {
-  it('is the Worker the API hands /admin to, with no address of its own', () => {
-    expect(api.services).toContainEqual(expect.objectContaining({ binding: 'CONSOLE', service: consoleWorker.name }));
-    expect(consoleWorker.workers_dev).toBe(false);
-    expect(consoleWorker.preview_urls).toBe(false);
-    expect(consoleWorker.routes ?? []).toEqual([]);
+describe("the staff console Worker's config", () => {
+  it("has the API Worker's vars, date, flags, database, objects and queue", () => {
+    expect(consoleConfigProblems()).toEqual([]);
   });
 
-  it("has the API Worker's vars, value for value", () => {
-    expect(plain(consoleWorker.vars)).toEqual(plain(api.vars));
-  });
-
-  it("runs on the API Worker's date, flags and build settings", () => {
-    for (const key of ['compatibility_date', 'compatibility_flags', 'minify', 'keep_names'] as const) {
-      expect([key, consoleWorker[key]]).toEqual([key, api[key]]);
-    }
-  });
-
-  it("binds the API Worker's database, TrainerSchedule objects and notifications queue", () => {
-    expect(plain(consoleWorker.d1_databases)).toEqual(plain(api.d1_databases));
-    const [schedule] = api.durable_objects.bindings;
-    expect(plain(consoleWorker.durable_objects.bindings)).toEqual([{ ...plain(schedule), script_name: api.name }]);
-    const notify = api.queues.producers?.find((p: { binding: string }) => p.binding === 'NOTIFY_QUEUE');
-    expect(notify).toBeDefined();
-    expect(plain(consoleWorker.queues.producers)).toEqual([plain(notify)]);
+  it('is refused, naming each difference, when one of them differs', () => {
+    const text = readFileSync('wrangler.console.toml', 'utf8')
+      .replace('CORS_ORIGINS = "*"', 'CORS_ORIGINS = "https://app.example.com"')
+      .replace(/database_id = "[^"]+"/, 'database_id = "11111111-1111-1111-1111-111111111111"')
+      .replace('script_name = "trainerhub"\n', '')
+      .replace('[[queues.producers]]\nbinding = "NOTIFY_QUEUE"', '[[queues.producers]]\nbinding = "CALENDAR_QUEUE"');
+    writeFileSync(changed, text);
+    expect(consoleConfigProblems('wrangler.toml', changed)).toEqual([
+      `var CORS_ORIGINS is "*" in wrangler.toml but "https://app.example.com" in ${changed}`,
+      `the D1 database (binding, name, database_id) differs between wrangler.toml and ${changed}`,
+      `${changed} must bind wrangler.toml's Durable Objects with script_name = "trainerhub"`,
+      `${changed} must produce to wrangler.toml's NOTIFY_QUEUE, and to no other queue`,
+      `the bindings only wrangler.toml has are ["CALENDAR_PARSER","CONSOLE","NOTIFY_QUEUE"]; src/admin/bindings.ts says ["CALENDAR_PARSER","CALENDAR_QUEUE","CONSOLE"]`,
+    ]);
   });
 });
