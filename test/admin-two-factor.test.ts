@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:workers';
+import { encode } from 'uqr';
 import { describe, expect, it } from 'vitest';
 import { cookieOf, csrfIn, page, type Reply, registerStaff, signInConsole } from './admin-helpers';
 import { api, PASSWORD, registerTrainer, uniqueEmail } from './helpers';
@@ -161,6 +162,19 @@ describe('two-factor sign-in to the staff console', () => {
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(enrol.text)?.[1] ?? '';
     expect(uri.startsWith(`otpauth://totp/TrainerHub:${encodeURIComponent(staff.email)}?`)).toBe(true);
     expect(secretOfUri(uri)).toBe(secret);
+    // The QR code an app scans is this address: its dark squares are exactly the modules of the
+    // address's QR symbol (quiet zone of 2), labelled for screen readers.
+    const svg = /<figure class="qr">(<svg[\s\S]*?<\/svg>)/.exec(enrol.text)?.[1] ?? '';
+    expect(svg).toContain('role="img" aria-labelledby="totp-qr-label"');
+    expect(enrol.text).toContain('id="totp-qr-label"');
+    const drawn = new Set(
+      [...svg.matchAll(/M(\d+),(\d+)h10v10h-10z/g)].map((m) => `${Number(m[1]) / 10},${Number(m[2]) / 10}`),
+    );
+    const modules = encode(uri, { border: 2 }).data.flatMap((row, y) =>
+      row.flatMap((dark, x) => (dark ? [`${x},${y}`] : [])),
+    );
+    expect(drawn.size).toBeGreaterThan(100);
+    expect([...drawn].sort()).toEqual(modules.sort());
     // Each sign-in attempt has its own secret, bound to its cookie: a reload shows the same one,
     // another attempt (of anyone who has the password) a different one, and its codes are
     // refused here.

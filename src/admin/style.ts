@@ -74,6 +74,7 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;font-size:.85rem}
 .cards span{display:block;color:var(--muted);font-size:.9rem}
 .login{max-width:24rem;margin:4rem auto;background:#fff;border:1px solid var(--line);border-radius:8px;padding:1.5rem}
 .login input{width:100%}
+.qr{margin:1rem 0;text-align:center}.qr svg{display:block;width:min(14rem,100%);height:auto;margin:0 auto}.qr figcaption{font-size:.85rem;color:var(--muted)}
 .edit input,.edit textarea{width:min(32rem,100%)}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem}
 .actions form{margin:0}

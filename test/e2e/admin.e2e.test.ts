@@ -2,6 +2,7 @@
 // playwright-core against `wrangler dev`. The staff user is made the operator's way, by
 // scripts/admin-create.mjs on the server's local database, which enrols two-factor sign-in: the
 // tests read the setup key and recovery codes it prints and compute codes as an app would.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { totpAt } from '../totp';
 import { axeViolations } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { createStaff, passwordStep, sendCode, trainerWithBooking } from './console';
+import { call } from './client';
+import { createStaff, PASSWORD, passwordStep, sendCode, trainerWithBooking } from './console';
+import { WRANGLER } from './server';
 
 noteSkipped('test/e2e/admin.e2e.test.ts');
 
@@ -146,6 +149,51 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
       await sendCode(page, recoveryCodes[0] ?? '');
       expect(new URL(page.url()).pathname).toBe('/admin/login/code');
       expect(await sessionCookie()).toBeUndefined();
+      await context.close();
+    });
+
+    it(`enrols an authenticator app from the QR code at ${width} px`, async () => {
+      // A staff user who never enrolled (promoted in the database, not by admin:create).
+      const email = `staff-enrol-${width}-${tag}@example.com`;
+      const reg = await call('POST', '/api/users/register/', {
+        body: { email, password: PASSWORD, password_confirm: PASSWORD },
+      });
+      expect(reg.status).toBe(201);
+      const promote = spawnSync(
+        process.execPath,
+        [...WRANGLER, 'd1', 'execute', 'DB', '--local', '--persist-to', inject('stateDir'), '--command'].concat(
+          `UPDATE users SET is_staff = 1 WHERE email = '${email}'`,
+        ),
+        { encoding: 'utf8' },
+      );
+      expect(promote.status, promote.stderr).toBe(0);
+
+      const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-GB', bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${inject('baseUrl')}/admin/`);
+      await page.locator('#email').fill(email);
+      await page.locator('#password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(/\/admin\/login\/enrol/);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Set up two-factor sign-in');
+      // The QR code is shown whole, square, big enough to scan, inside the screen, and named.
+      const qr = page.getByRole('img', { name: 'QR code of the setup address, for your authenticator app' });
+      const box = await qr.boundingBox();
+      expect(box).not.toBeNull();
+      expect(Math.round(box?.width ?? 0)).toBe(Math.round(box?.height ?? 0));
+      expect(box?.width ?? 0).toBeGreaterThanOrEqual(160);
+      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= width).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      expect(await axeViolations(page)).toEqual([]);
+      await shot(page, `admin-2fa-enrol-${width}.png`);
+
+      // The app scanned it: its code turns two-factor sign-in on and shows the recovery codes.
+      const secret = (await page.locator('#totp-secret').textContent()) ?? '';
+      await page.locator('#code').fill(totpAt(secret));
+      await page.getByRole('button', { name: 'Turn on and continue' }).click();
+      await page.waitForLoadState();
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your recovery codes');
+      expect(await page.locator('#recovery-codes li').count()).toBe(10);
       await context.close();
     });
   }

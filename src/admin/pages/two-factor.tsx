@@ -1,6 +1,8 @@
 // The second step of the staff sign-in: the 6-digit code (or a recovery code), the enrolment of
 // an authenticator app at a staff user's first sign-in, and the recovery codes shown once.
+import { raw } from 'hono/html';
 import type { FC, PropsWithChildren } from 'hono/jsx';
+import { renderSVG } from 'uqr';
 import { Csrf, Document } from './layout';
 
 interface StepProps {
@@ -65,14 +67,25 @@ export const CodePage = (props: StepProps) => (
   </Step>
 );
 
+/**
+ * The setup address as a QR code an authenticator app scans: an SVG of squares drawn from the
+ * address alone (no text of it is placed in the markup), sized by the stylesheet.
+ */
+export const qrCodeOf = (uri: string) =>
+  renderSVG(uri, { border: 2 }).replace('<svg ', '<svg role="img" aria-labelledby="totp-qr-label" ');
+
 /** A staff user without an authenticator app adds one before reaching the console. */
 export const EnrolPage = (props: StepProps & { secret: string; uri: string; email: string }) => (
   <Step title="Set up two-factor sign-in" nonce={props.nonce}>
     <Alert error={props.error} />
     <p>
-      Staff sign in with a code from an authenticator app as well as the password. Add this account to your app (most
-      apps accept the setup key typed in, or the address below), then enter the code it shows.
+      Staff sign in with a code from an authenticator app as well as the password. Add this account to your app: scan
+      the QR code, or type the setup key (or the address below) into it. Then enter the code it shows.
     </p>
+    <figure class="qr">
+      {raw(qrCodeOf(props.uri))}
+      <figcaption id="totp-qr-label">QR code of the setup address, for your authenticator app</figcaption>
+    </figure>
     <dl class="record">
       <dt>Account</dt>
       <dd>{props.email}</dd>
