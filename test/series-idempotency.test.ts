@@ -3,7 +3,11 @@
 // also when the two requests run at once; another body is 422; keys are scoped per user.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { api, at, futureDay, openapiDocument, type ProblemBody, setupTrainer } from './helpers';
+import { scheduleSeries } from '../src/bookings/series-commands';
+import { getDb } from '../src/lib/db';
+import { idempotencyOf } from '../src/lib/idempotency';
+import { planSeries } from '../src/series/service';
+import { api, at, changingAfterRead, futureDay, openapiDocument, type ProblemBody, setupTrainer } from './helpers';
 
 type Trainer = Awaited<ReturnType<typeof setupTrainer>>;
 type Created = {
@@ -134,6 +138,41 @@ describe('Idempotency-Key on a series create', () => {
     expect(expired.status, JSON.stringify(expired.body)).toBe(201);
     expect(expired.headers.get('Idempotency-Replayed')).toBeNull();
     expect(expired.body.id).not.toBe(first.body.id);
+  });
+
+  it('all_or_nothing undone in its batch (a booking written past the object) keeps no key', async () => {
+    const t = await setupTrainer();
+    const start = at(futureDay(9).date, '15:00');
+    const second = new Date(Date.parse(start) + 7 * 86_400_000).toISOString();
+    const racing = changingAfterRead(async (n) => {
+      if (n > 0) return;
+      await env.DB.prepare(
+        `INSERT INTO bookings (trainer_id, client_id, start_time, end_time, status) VALUES (?, ?, ?, ?, 'confirmed')`,
+      )
+        .bind(t.user.trainer.id, t.client.id, second, new Date(Date.parse(second) + 3600_000).toISOString())
+        .run();
+    });
+    const body = { client: t.client.id, start_time: start, repeat: { count: 3 } };
+    const key = crypto.randomUUID();
+    const idempotency = await idempotencyOf(key, `user:${t.user.id}:POST /api/booking-series`, body);
+    const outcome = await scheduleSeries(
+      getDb(racing.db),
+      {
+        trainerId: t.user.trainer.id,
+        clientId: t.client.id,
+        serviceId: null,
+        clientPackageId: null,
+        notes: '',
+        mode: 'all_or_nothing',
+        ...planSeries({ id: t.user.trainer.id, timezone: 'UTC' }, body, new Date().toISOString()),
+        links: [],
+        idempotency,
+      },
+      Date.now(),
+    );
+    expect(outcome).toMatchObject({ ok: false, status: 409, code: 'series_conflict' });
+    expect(await seriesOf(t)).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM idempotency_keys WHERE key = ?', key)).toBe(0);
   });
 
   it('is documented in the API document', () => {
