@@ -94,7 +94,8 @@ describe('staff change bookings safely', () => {
     expect((await bookingRow(id))?.status).toBe('confirmed');
 
     const confirmed = await page('GET', `${path}/`, { cookie: s.cookie });
-    expect(confirmed.text).toContain('value="mark_completed"');
+    // Not started yet: neither completed nor a no-show is offered (test/mark-completed.test.ts).
+    expect(confirmed.text).not.toContain('value="mark_completed"');
     expect(confirmed.text).toContain('value="cancel"');
     expect(confirmed.text).not.toContain('name="transition" value="confirm"');
     expect(confirmed.text).not.toContain('value="mark_no_show"'); // not started yet

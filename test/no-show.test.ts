@@ -156,7 +156,8 @@ describe('marking a no-show', () => {
     const cancelled = await confirmed(t, 4, '10:00');
     await post(t, cancelled.id, 'cancel');
     const completed = await confirmed(t, 4, '12:00');
-    await post(t, completed.id, 'mark_completed');
+    // Completed once it has started (as a no-show is marked).
+    await post(t, completed.id, 'mark_completed', nowPlus(completed.start_time, 1));
     for (const [b, status] of [
       [pending.body, 'pending'],
       [cancelled, 'cancelled'],
@@ -229,7 +230,7 @@ describe('no-shows in the numbers', () => {
     const pkgId = await packOf(t, 3, '300.00');
     for (const time of ['08:00', '09:00', '10:00']) {
       const b = await confirmed(t, 6, time, time === '08:00' ? { client_package: pkgId } : {});
-      await post(t, b.id, 'mark_completed');
+      await post(t, b.id, 'mark_completed', nowPlus(b.start_time, 1));
     }
     const missed = await confirmed(t, 6, '11:00', { client_package: pkgId });
     expect((await noShow(t, missed)).status).toBe(200);

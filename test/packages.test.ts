@@ -53,6 +53,13 @@ const cp = async (token: string, id: number) =>
 const ledgerOf = async (token: string, id: number) =>
   (await api<Ledger>('GET', `/api/client-packages/${id}/ledger/`, { token })).body;
 
+/**
+ * A session that has started by now (a booking is completed only then): its start an hour or two
+ * ago, on the hour, and the pinned now it is booked at, an hour before that start.
+ */
+const pastStart = () => new Date(Math.floor(Date.now() / 3600_000) * 3600_000 - 3600_000).toISOString();
+const bookedBefore = (start: string) => ({ 'X-Test-Now': new Date(Date.parse(start) - 3600_000).toISOString() });
+
 describe('packages', () => {
   it('CRUD with money as decimal strings; validation names each field; delete of a sold package is 409', async () => {
     const t = await registerTrainer();
@@ -172,7 +179,10 @@ describe('packages', () => {
     const withPkg = (day: number, time: string) =>
       book(t.token, { client: t.client.id, start_time: at(futureDay(day).date, time), client_package: sold.id });
 
-    const a = (await withPkg(5, '09:00')).body; // will be completed
+    const start = pastStart();
+    const a = (
+      await book(t.token, { client: t.client.id, start_time: start, client_package: sold.id }, bookedBefore(start))
+    ).body; // will be completed, once it has started
     const b = (await withPkg(6, '09:00')).body; // cancelled in time
     const soon = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000).toISOString();
     const c = (await book(t.token, { client: t.client.id, start_time: soon, client_package: sold.id })).body; // cancelled late
@@ -448,8 +458,9 @@ describe('use_session: the balance each answer produced, and safe retries', () =
     const t = await setupTrainer({ settings: { late_cancel_hours: 24 } });
     const pkg = await createPackage(t.token, { sessions_count: 3 });
     const sold = (await sell(t.token, pkg.id, { client_id: t.client.id })).body;
+    const start = pastStart(); // completed once it has started
     const a = (
-      await book(t.token, { client: t.client.id, start_time: at(futureDay(5).date, '09:00'), client_package: sold.id })
+      await book(t.token, { client: t.client.id, start_time: start, client_package: sold.id }, bookedBefore(start))
     ).body;
     const soon = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000).toISOString();
     const c = (await book(t.token, { client: t.client.id, start_time: soon, client_package: sold.id })).body;

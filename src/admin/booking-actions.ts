@@ -4,7 +4,14 @@
 // console can never do what the trainer's own API would refuse, nor double-book.
 import { sql } from 'drizzle-orm';
 import { unwrapOutcome } from '../bookings/schedule-object';
-import { ALLOWED_FROM, TARGET_STATUS, type Transition, transition } from '../bookings/transitions';
+import {
+  ALLOWED_FROM,
+  notStarted,
+  startAllows,
+  TARGET_STATUS,
+  type Transition,
+  transition,
+} from '../bookings/transitions';
 import { activePlaces, isActiveStatus } from '../db/fragments';
 import type { BookingStatus } from '../db/schema';
 import { statement } from '../lib/db';
@@ -23,28 +30,27 @@ const OFFERED: Transition[] = ['confirm', 'mark_completed', 'mark_no_show', 'can
 
 /**
  * The transitions a booking in `status` starting at `start` allows now: those whose ALLOWED_FROM
- * holds its status, a no-show only once the start has passed (the trainer API's rule).
+ * holds its status, a completion or no-show only once the start has passed (the trainer API's rule).
  */
 export function allowedTransitions(status: string, start: string, nowIso: string): Transition[] {
-  return OFFERED.filter(
-    (t) =>
-      (ALLOWED_FROM[t] as string[]).includes(status) &&
-      (t !== 'mark_no_show' || Date.parse(start) <= Date.parse(nowIso)),
-  );
+  return OFFERED.filter((t) => (ALLOWED_FROM[t] as string[]).includes(status) && startAllows(t, start, nowIso));
 }
 
 /** The transition whose target is `status` (the API's `status` field), if any. */
 export const transitionTo = (status: string): Transition | undefined =>
   (Object.keys(TARGET_STATUS) as Transition[]).find((t) => TARGET_STATUS[t] === status);
 
-/** The 409 of a transition this booking does not allow, before anything is written. */
-export function refuseUnless(allowed: Transition[], action: Transition, status: string) {
-  if (!allowed.includes(action)) {
-    throw conflict(
-      `A ${status} booking cannot become ${TARGET_STATUS[action].replace('_', '-')} now.`,
-      'invalid_transition',
-    );
-  }
+/**
+ * The 409 of a transition this booking does not allow, before anything is written: `not_started`
+ * when only its start stands in the way (as the trainer API answers), else `invalid_transition`.
+ */
+export function refuseUnless(allowed: Transition[], action: Transition, status: string, start: string) {
+  if (allowed.includes(action)) return;
+  if ((ALLOWED_FROM[action] as string[]).includes(status)) throw notStarted(action, start);
+  throw conflict(
+    `A ${status} booking cannot become ${TARGET_STATUS[action].replace('_', '-')} now.`,
+    'invalid_transition',
+  );
 }
 
 /**

@@ -94,11 +94,8 @@ const status = (kit: ConsoleKit, c: C) =>
     const action = TRANSITIONS.find((t) => t === form.transition);
     const current = detail.record;
     if (!action) return kit.detailPage(c, def, id, { status: 400, alert: 'Choose a status change.' });
-    refuseUnless(
-      allowedTransitions(str(current.status), str(current.start_time), deps.now),
-      action,
-      str(current.status),
-    );
+    const start = str(current.start_time);
+    refuseUnless(allowedTransitions(str(current.status), start, deps.now), action, str(current.status), start);
     let reason = '';
     if (action === 'cancel') {
       const parsed = cancelForm.safeParse({ cancellation_reason: form.cancellation_reason ?? '' });

@@ -100,7 +100,9 @@ const action = (name: Transition, summary: string) => ({
 
 const confirm = createRoute({ ...action('confirm', 'pending → confirmed'), request: { params: idParam } });
 const complete = createRoute({
-  ...action('mark_completed', 'confirmed → completed; consumes a package credit'),
+  ...action('mark_completed', 'confirmed → completed, once the start has passed; consumes a package credit'),
+  description:
+    "The session took place. The booking's package credit is spent (ledger reason `booking_completed`); the client gets no message. A conflict answers 409 with `code` invalid_transition (the booking is not confirmed, e.g. already completed) or not_started (its start has not passed yet: a session cannot have been held before it begins).",
   request: { params: idParam },
 });
 const noShow = createRoute({

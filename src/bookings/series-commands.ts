@@ -3,9 +3,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { scheduleVersionIs } from '../db/fragments';
-import { bookingLinks, bookingSeries, bookings } from '../db/schema';
+import { bookingLinks, bookingSeries, bookings, idempotencyKeys } from '../db/schema';
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
+import { forgetExpired, type Idempotency, rememberKey, saveResponse } from '../lib/idempotency';
 import { invalid, notFound } from '../lib/problem';
 import type { ServiceTiming } from '../scheduling/service';
 import { occupiedSpan } from '../scheduling/slots';
@@ -63,6 +64,8 @@ export interface CreateSeriesCommand {
   occurrences: { date: string; start: string | null }[];
   /** One manage link per occurrence, in the same order. */
   links: { tokenHash: string; salt: string }[];
+  /** The request's Idempotency-Key: a series made under it is answered again, never made twice. */
+  idempotency?: Idempotency | null;
 }
 
 export interface OccurrenceResult {
@@ -72,9 +75,13 @@ export interface OccurrenceResult {
   conflict: OccurrenceConflict | null;
 }
 
-/** The object's answer: plain data, so it crosses Durable Object RPC unchanged. */
+/**
+ * The object's answer: plain data, so it crosses Durable Object RPC unchanged. `replayed`: the
+ * series an earlier request with the same Idempotency-Key made, with the answer that request
+ * stored (`answer`, JSON), or null while it has not stored it yet.
+ */
 export type SeriesOutcome =
-  | { ok: true; seriesId: number; occurrences: OccurrenceResult[] }
+  | { ok: true; seriesId: number; occurrences: OccurrenceResult[]; replayed: boolean; answer: string | null }
   | {
       ok: false;
       status: ContentfulStatusCode;
@@ -114,10 +121,12 @@ async function scheduleSeriesOnce(db: Db, cmd: CreateSeriesCommand, now: number)
       packageId: cmd.clientPackageId,
       pickPackage: false,
       session: null,
-      idempotency: null,
+      idempotency: cmd.idempotency ?? null,
     },
     { start: first, end: last + 24 * 60 * MINUTE_MS, excludeId: 0, now },
   );
+  // Made before under this key (the same body, else priorOf's 422): that series again, nothing new.
+  if (read.prior) return replayOf(read.prior.resourceId ?? 0, read.prior.responseBody);
   const { trainer: t, client, pkg, service } = read;
   if (!t) throw notFound('Trainer not found.');
   const errors: Record<string, string[]> = {};
@@ -142,6 +151,16 @@ async function scheduleSeriesOnce(db: Db, cmd: CreateSeriesCommand, now: number)
 }
 
 type Read = Awaited<ReturnType<typeof readForBooking>>;
+
+/**
+ * The stored record's body is the occurrences this object found (written after its batch), then
+ * the whole answer once the Worker has built it (`id` and `occurrences`, saved by the series area).
+ */
+function replayOf(seriesId: number, stored: string): SeriesOutcome {
+  const body = (stored ? JSON.parse(stored) : {}) as { id?: number; occurrences?: OccurrenceResult[] };
+  const answer = body.id === undefined ? null : stored;
+  return { ok: true, seriesId, occurrences: body.occurrences ?? [], replayed: true, answer };
+}
 
 /**
  * Each occurrence against the same pure checks as a single booking (package, then schedule);
@@ -198,7 +217,15 @@ async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
   // instant, which the undo steps would otherwise delete.
   const seriesId = sql`(SELECT max(id) FROM ${bookingSeries} WHERE trainer_id = ${t.id} AND created_at = ${nowIso}
     AND ${scheduleVersionIs(t.id, s.scheduleVersion)})`;
-  const steps: Record<string, D1PreparedStatement> = { series: insertSeries(db, s) };
+  const idem = cmd.idempotency ?? null;
+  const steps: Record<string, D1PreparedStatement> = {};
+  // A record of this key older than 24 h goes (a live one was found by the read, in this object).
+  if (idem) steps.forgetKey = statement(db, forgetExpired(idem, nowIso));
+  steps.series = insertSeries(db, s);
+  if (idem) {
+    const guard = sql`${seriesId} IS NOT NULL`;
+    steps.rememberKey = statement(db, rememberKey(idem, { statusCode: 201, resourceId: seriesId, guard, nowIso }));
+  }
   const accepted = s.checked.flatMap((o, i) => (o.conflict === null && o.start_time ? [{ o, i }] : []));
   for (const { o, i } of accepted) {
     steps[`occurrence${i}`] = insertOccurrence(db, s, seriesId, o.start_time as string);
@@ -213,6 +240,8 @@ async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
     }
   }
   Object.assign(steps, undoSteps(db, seriesId, cmd.mode === 'all_or_nothing' ? accepted.length : 0));
+  // The key is kept only with the series it names (the undo may have removed it).
+  if (idem) steps.dropKey = statement(db, dropOrphanKey(idem));
   const results = await batchByName(db, steps);
   const id = results.series?.results[0]?.id;
   const ids = new Map(accepted.map(({ i }) => [i, results[`occurrence${i}`]?.results[0]?.id]));
@@ -235,8 +264,15 @@ async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
   if (cmd.mode === 'all_or_nothing' && refused > 0) {
     return refusedSeries(occurrences, 'Some occurrences cannot be booked; nothing was stored.');
   }
-  return { ok: true, seriesId: id, occurrences };
+  // A retry with the key, served by this object before the Worker stores the whole answer, needs them.
+  if (idem) await statement(db, saveResponse(idem, { occurrences })).run();
+  return { ok: true, seriesId: id, occurrences, replayed: false, answer: null };
 }
+
+/** Removes this key's record when the series it names is not there (the batch's undo removed it). */
+const dropOrphanKey = (idem: Idempotency) =>
+  sql`DELETE FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}
+    AND NOT EXISTS (SELECT 1 FROM ${bookingSeries} s WHERE s.id = ${idempotencyKeys}.resource_id)`;
 
 /** Why the guard refused an occurrence the checks accepted: a booking or class since, else calendar busy time. */
 async function guardRefusal(db: Db, s: NewSeries, startIso: string): Promise<OccurrenceConflict> {

@@ -51,6 +51,11 @@ export const TARGET_STATUS: Record<Transition, BookingStatus> = {
   mark_completed: 'completed',
   mark_no_show: 'no_show',
 };
+/** The transitions that wait for the booking's start: the session has to have begun to have been held or missed. */
+export const AFTER_START: readonly Transition[] = ['mark_completed', 'mark_no_show'];
+/** Whether `action` may be taken now of a booking starting at `start` (ISO instants). */
+export const startAllows = (action: Transition, start: string, nowIso: string): boolean =>
+  !AFTER_START.includes(action) || Date.parse(start) <= Date.parse(nowIso);
 const VERB: Record<Transition, string> = {
   confirm: 'confirmed',
   cancel: 'cancelled',
@@ -90,7 +95,7 @@ export interface TransitionOptions {
 /**
  * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
  * trainer's late-cancel window); mark_completed: confirmed → completed; mark_no_show: confirmed →
- * no_show, only once the start has passed. A package credit is consumed by completion, by a late
+ * no_show; both of these only once the start has passed. A package credit is consumed by completion, by a late
  * cancellation and by a no-show when the trainer's `no_show_uses_credit` is on, in the same batch
  * as the status change; otherwise leaving the active states releases the booking's reservation.
  */
@@ -112,7 +117,7 @@ export async function transition(
     eq(bookings.trainerId, trainerId),
     inArray(bookings.status, options.from ?? ALLOWED_FROM[action]),
     // Checked in the guarded UPDATE itself, so a move of the start in between cannot slip past it.
-    action === 'mark_no_show' ? lte(bookings.startTime, nowIso) : undefined,
+    AFTER_START.includes(action) ? lte(bookings.startTime, nowIso) : undefined,
   );
 
   const late =
@@ -182,17 +187,18 @@ function outboxWrites(db: Db, action: Transition, id: number, nowIso: string, op
   return [];
 }
 
-/** The 409 of a refused transition: the booking's status, or a no-show marked before the start. */
+/** The 409 of a refused transition: the booking's status, or a completion or no-show marked before the start. */
 async function refusal(db: Db, viewer: Viewer, id: number, action: Transition, nowIso: string) {
   const fresh = await findBooking(db, viewer, id, nowIso);
-  if (action === 'mark_no_show' && fresh.status === 'confirmed' && Date.parse(fresh.start_time) > Date.parse(nowIso)) {
-    return conflict(
-      `This booking starts at ${fresh.start_time}; it can be marked as a no-show only once it has started.`,
-      'not_started',
-    );
+  if (ALLOWED_FROM[action].includes(fresh.status) && !startAllows(action, fresh.start_time, nowIso)) {
+    return notStarted(action, fresh.start_time);
   }
   return conflict(`A ${fresh.status} booking cannot be ${VERB[action]}.`, 'invalid_transition');
 }
+
+/** The 409 `not_started` of a completion or no-show asked for before the booking's start. */
+export const notStarted = (action: Transition, start: string) =>
+  conflict(`This booking starts at ${start}; it can be ${VERB[action]} only once it has started.`, 'not_started');
 
 /** The package credit a completion, late cancellation or no-show uses up, if the status change happened. */
 export function consumeCredit(db: Db, pkgId: number, bookingId: number, reasonCode: LedgerReason, nowIso: string) {

@@ -1,13 +1,14 @@
 // /api/calendar/feed/: the trainer's subscribe address (and its rotation), and the feed itself,
-// which calendar apps fetch without an account: the token in the path is the credential.
+// which calendar apps fetch without an account: the token in the path is the credential; and
+// /api/clients/{id}/calendar-feed/rotate: the trainer replaces a client's feed address.
 import { createRoute } from '@hono/zod-openapi';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
-import { authenticated, jsonResponse, problems, rateLimited } from '../lib/openapi';
+import { authenticated, idParam, jsonResponse, problems, rateLimited } from '../lib/openapi';
 import { RATE_POLICIES } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
 import * as z from '../lib/zod';
-import { FEED_MAX_AGE_SECONDS, rotateTrainerFeed, serveFeed, trainerFeedUrls } from './feed';
+import { FEED_MAX_AGE_SECONDS, rotateClientFeed, rotateTrainerFeed, serveFeed, trainerFeedUrls } from './feed';
 
 const tags = ['calendar'];
 const trainerOnly = { security: authenticated, middleware: requireTrainer, tags };
@@ -35,6 +36,18 @@ const rotate = createRoute({
   responses: { 200: jsonResponse(feedUrlsOut, 'The new addresses'), ...problems(401, 403, 503) },
 });
 
+const rotateClient = createRoute({
+  ...trainerOnly,
+  tags: ['clients'],
+  method: 'post',
+  path: '/api/clients/{id}/calendar-feed/rotate',
+  summary: "Replace a client's calendar feed address: the old one answers 404 at once",
+  description:
+    "A client's own feed (their bookings with this trainer, linked from the manage page of a booking the trainer made) is read by whoever holds its address; rotating revokes a leaked one. The client's feed generation is raised: the old address answers 404 at once, the answer is the new one (the same shape as `POST /api/calendar/feed/rotate`), and the manage page links the new one from then on, so the client subscribes again from there or with the address given to them. A client that is not this trainer's answers 404, as a missing one.",
+  request: { params: idParam },
+  responses: { 200: jsonResponse(feedUrlsOut, 'The new addresses'), ...problems(401, 403, 404, 503) },
+});
+
 const FEED_PATH = '/api/calendar/feed/{token}.ics';
 
 /** Documented here; routed below with a pattern, since a path parameter cannot end in ".ics" otherwise. */
@@ -60,6 +73,9 @@ const router = createRouter()
   .openapi(show, async (c) => c.json(await trainerFeedUrls(c.var.db, c.var.config.calendar, currentTrainer(c).id), 200))
   .openapi(rotate, async (c) =>
     c.json(await rotateTrainerFeed(c.var.db, c.var.config.calendar, currentTrainer(c).id), 200),
+  )
+  .openapi(rotateClient, async (c) =>
+    c.json(await rotateClientFeed(c.var.db, c.var.config.calendar, currentTrainer(c).id, c.req.valid('param').id), 200),
   );
 
 router.openAPIRegistry.registerPath(feed);

@@ -4,7 +4,7 @@
 // old URL answers 404 at once. The file is rebuilt on each request from one read; its ETag is the
 // hash of the body, so a calendar app polling an unchanged feed gets a 304.
 import { type SQL, sql } from 'drizzle-orm';
-import { trainers } from '../db/schema';
+import { clients, trainers } from '../db/schema';
 import { addDays, today } from '../lib/calendar';
 import type { CalendarConfig } from '../lib/config';
 import { batchSteps, type Db } from '../lib/db';
@@ -79,6 +79,26 @@ export async function rotateTrainerFeed(db: Db, config: CalendarConfig, trainerI
   );
   if (!row) throw notFound('No trainer.');
   return feedUrlsOf(config.appOrigin, await feedToken(secret, 't', trainerId, row.generation));
+}
+
+/**
+ * A new feed address for one of the trainer's clients (a leaked one is revoked so): the client's
+ * generation is raised, so the old address answers 404 at once and the manage page links the new
+ * one. Another trainer's client is a 404, as a missing one.
+ */
+export async function rotateClientFeed(
+  db: Db,
+  config: CalendarConfig,
+  trainerId: number,
+  clientId: number,
+): Promise<FeedUrls> {
+  const secret = secretOf(config);
+  const [row] = await db.all<{ generation: number }>(
+    sql`UPDATE ${clients} SET calendar_feed_generation = calendar_feed_generation + 1
+        WHERE id = ${clientId} AND trainer_id = ${trainerId} RETURNING calendar_feed_generation AS generation`,
+  );
+  if (!row) throw notFound('Client not found.');
+  return feedUrlsOf(config.appOrigin, await feedToken(secret, 'c', clientId, row.generation));
 }
 
 /** Whose feed a token opens: the trainer (and, for a client's feed, the client) with what the feed needs. */

@@ -5,6 +5,7 @@ import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
+import { idempotencyOf } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
 import { ApiError, problemBody } from '../lib/problem';
@@ -20,7 +21,7 @@ import {
   seriesListQuery,
   seriesOut,
 } from './schemas';
-import { listSeries, planSeries, seriesDetail } from './service';
+import { createdAnswer, listSeries, planSeries, seriesDetail } from './service';
 
 const trainerOnly = { tags: ['booking-series'], security: authenticated, middleware: requireTrainer };
 
@@ -30,7 +31,9 @@ const create = createRoute({
   path: '/api/booking-series',
   summary: 'Book a standing series: the same local time on some weekdays, every n weeks',
   description:
-    "Every occurrence keeps the local wall-clock time in the trainer's zone across DST changes; all are checked and written at once (one schedule-object call, one D1 batch). `skip_conflicts` (default) books what it can and lists the rest with a `conflict` (booking_overlap, outside_availability, trainer_break, calendar_busy: busy in one of your connected calendars, package_exhausted, package_expired, nonexistent_local_time: the clocks skip that wall time that day); `all_or_nothing` answers 409 listing the conflicts and stores nothing, as does a series none of whose occurrences can be booked. `allow_outside_availability` waives the windows and your calendars' busy time, never breaks or other bookings. A pack reserves one credit per created occurrence. Occurrences are `pending` until the series is confirmed; no message is sent now.",
+    "Every occurrence keeps the local wall-clock time in the trainer's zone across DST changes; all are checked and written at once (one schedule-object call, one D1 batch). `skip_conflicts` (default) books what it can and lists the rest with a `conflict` (booking_overlap, outside_availability, trainer_break, calendar_busy: busy in one of your connected calendars, package_exhausted, package_expired, nonexistent_local_time: the clocks skip that wall time that day); `all_or_nothing` answers 409 listing the conflicts and stores nothing, as does a series none of whose occurrences can be booked. `allow_outside_availability` waives the windows and your calendars' busy time, never breaks or other bookings. A pack reserves one credit per created occurrence. Occurrences are `pending` until the series is confirmed; no message is sent now. Send `Idempotency-Key` to make retries safe: the same key and body within 24 h (also two requests at once) makes one series and replays the first answer with `Idempotency-Replayed: true`; another body gets 422 `idempotency_key_reused`. A request that stored nothing (a 400 or 409) keeps no key.",
+  // Declared, not validated by a schema: `idempotencyOf` checks it (400 naming it), as the booking create does.
+  parameters: [{ in: 'header', name: 'idempotency-key', required: false, schema: { type: 'string' } }],
   request: jsonBody(seriesCreateBody),
   responses: {
     201: jsonResponse(seriesCreated, 'Booked: the series, its bookings and every occurrence'),
@@ -38,7 +41,7 @@ const create = createRoute({
       content: { 'application/problem+json': { schema: seriesConflict } },
       description: 'Nothing stored (code series_conflict): every occurrence with its conflict',
     },
-    ...problems(400, 401, 403),
+    ...problems(400, 401, 403, 422),
   },
 });
 
@@ -94,6 +97,8 @@ export const seriesRouter = createRouter()
     const trainer = currentTrainer(c);
     const body = c.req.valid('json');
     const now = isoNow(c.var.clock);
+    const scope = `user:${c.get('auth').user.id}:POST /api/booking-series`;
+    const idempotency = await idempotencyOf(c.req.header('Idempotency-Key'), scope, body);
     const planned = planSeries(trainer, body, now);
     // Every occurrence gets its manage link, as every single booking does.
     const secret = jwtSecretOf(c.var.config);
@@ -108,6 +113,7 @@ export const seriesRouter = createRouter()
       allowOutsideAvailability: body.allow_outside_availability ?? false,
       ...planned,
       links: links.map((l) => ({ tokenHash: l.tokenHash, salt: l.salt })),
+      idempotency,
       now,
     });
     if (!outcome.ok) {
@@ -118,8 +124,8 @@ export const seriesRouter = createRouter()
         'Content-Type': 'application/problem+json',
       });
     }
-    const created = await seriesDetail(c.var.db, trainer.id, outcome.seriesId, now);
-    return c.json({ ...created, occurrences: outcome.occurrences }, 201);
+    const answer = await createdAnswer(c.var.db, trainer.id, outcome, idempotency, now);
+    return c.json(answer, 201, outcome.replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
   })
   .openapi(list, async (c) => {
     const q = c.req.valid('query');

@@ -95,6 +95,7 @@ export const occurrenceOut = z
 export const seriesCreated = seriesDetail
   .extend({ occurrences: z.array(occurrenceOut) })
   .openapi('BookingSeriesCreated');
+export type SeriesCreated = z.infer<typeof seriesCreated>;
 
 /** The 409 of a series that could not be stored: every occurrence with its booking or conflict. */
 export const seriesConflict = problemSchema

@@ -2,13 +2,14 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { seriesBookings } from '../bookings/queries';
 import { planRepeat } from '../bookings/repeat';
-import type { CreateSeriesCommand } from '../bookings/schedule-object';
+import type { CreateSeriesCommand, OccurrenceResult } from '../bookings/schedule-object';
 import { type BookingSeries, bookingSeries } from '../db/schema';
 import { localTime } from '../lib/calendar';
-import type { Db } from '../lib/db';
+import { type Db, statement } from '../lib/db';
+import { type Idempotency, saveResponse } from '../lib/idempotency';
 import { countedPage, pageOffset } from '../lib/pagination';
 import { type FieldErrors, invalid, notFound } from '../lib/problem';
-import type { SeriesCreateInput, SeriesListQuery, SeriesOut } from './schemas';
+import type { SeriesCreated, SeriesCreateInput, SeriesListQuery, SeriesOut } from './schemas';
 
 /** The command's repeat and occurrences, or a 400 naming every bad field. */
 export function planSeries(
@@ -78,6 +79,36 @@ export async function findSeriesRow(db: Db, trainerId: number, id: number): Prom
 export async function seriesDetail(db: Db, trainerId: number, id: number, now: string) {
   const row = await findSeriesRow(db, trainerId, id);
   return { ...toSeriesOut(row), bookings: await seriesBookings(db, trainerId, id, now) };
+}
+
+/** What the schedule object answered a create that went through: a new series or a replayed one. */
+export interface SeriesMade {
+  seriesId: number;
+  occurrences: OccurrenceResult[];
+  replayed: boolean;
+  /** A replay's stored answer (JSON), or null: not stored yet, or a new series. */
+  answer: string | null;
+}
+
+/**
+ * The 201 body of a create: a replay answers the first request's stored answer (while that request
+ * has not stored it yet, the series as it is with the occurrences it found); a new series is read
+ * and, under an Idempotency-Key, stored for the replays.
+ */
+export async function createdAnswer(
+  db: Db,
+  trainerId: number,
+  made: SeriesMade,
+  idem: Idempotency | null,
+  now: string,
+): Promise<SeriesCreated> {
+  if (made.replayed && made.answer) return JSON.parse(made.answer) as SeriesCreated;
+  const body: SeriesCreated = {
+    ...(await seriesDetail(db, trainerId, made.seriesId, now)),
+    occurrences: made.occurrences,
+  };
+  if (idem && !made.replayed) await statement(db, saveResponse(idem, body)).run();
+  return body;
 }
 
 /** A page of the trainer's series, newest first. */

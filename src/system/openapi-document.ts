@@ -117,7 +117,7 @@ const INTRODUCTION = `JSON over HTTPS; every path answers with or without a trai
 Lists answer \`{count, next, previous, results}\` by \`?page=\` and \`?page_size=\` (≤ 100). Bookings, clients and notifications also take \`?cursor=\`: empty for the first page, then follow \`next\` until \`null\`. Cursor pages never repeat or skip a row; \`count\` only with \`?count=true\`.
 
 ## Idempotency-Key
-Booking creates and \`use_session\` take \`Idempotency-Key\` (e.g. a UUID): the same key for the same request within 24 h replays the first answer; for another request it is 422 \`idempotency_key_reused\`.
+Booking and series creates and \`use_session\` take \`Idempotency-Key\` (e.g. a UUID): the same key for the same request within 24 h replays the first answer; for another request it is 422 \`idempotency_key_reused\`.
 
 ## Rate limits
 Some operations are rate limited (sign-up, login, the public API, client bookings, calendar feeds…); each lists its limits under its 429. A 429 carries \`Retry-After\` (seconds).

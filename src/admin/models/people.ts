@@ -254,7 +254,7 @@ export const PEOPLE_MODELS: ModelDef[] = [
       status: field(
         z.enum(Object.values(TARGET_STATUS) as [BookingStatus, ...BookingStatus[]]),
         { options: BOOKING_STATUSES },
-        'Follows the booking rules: pending → confirmed → completed; confirmed → no_show once the start has passed (uses the credit if the trainer’s no_show_uses_credit is on); pending or confirmed → cancelled.',
+        'Follows the booking rules: pending → confirmed; confirmed → completed (uses the credit) or no_show (uses the credit if the trainer’s no_show_uses_credit is on), either once the start has passed; pending or confirmed → cancelled.',
       ),
       cancellation_reason: field(
         cancelBody.shape.reason,

@@ -55,8 +55,8 @@ const StatusPanel = (props: { b: BookingPanel; csrf: string; values: Record<stri
     <section class="panel" aria-labelledby="status-h">
       <h2 id="status-h">Status: {b.status}</h2>
       {b.allowed.length === 0 && <p class="hint">A {b.status} booking allows no status change.</p>}
-      {b.status === 'confirmed' && !b.allowed.includes('mark_no_show') && (
-        <p class="hint">It can be marked as a no-show once it has started.</p>
+      {b.status === 'confirmed' && !b.allowed.includes('mark_completed') && (
+        <p class="hint">It can be marked completed or as a no-show once it has started.</p>
       )}
       <div class="actions">
         {others.map((t) => (
