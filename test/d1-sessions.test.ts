@@ -96,6 +96,19 @@ describe('x-d1-bookmark', () => {
     expect(page.headers.get(HEADER)).toMatch(SHAPE);
   });
 
+  it('a calendar feed reads the primary, so a rotated (revoked) address is a 404 at once; its address read does not', async () => {
+    const t = await setupTrainer();
+    const auth = { Authorization: `Bearer ${t.token}` };
+    const address = await startsOf('GET', '/api/calendar/feed', auth);
+    expect(address.starts).toEqual(['first-unconstrained']);
+    const url = new URL((address.body as { url: string }).url);
+    const feed = await startsOf('GET', url.pathname);
+    expect([feed.status, feed.starts]).toEqual([200, ['first-primary']]);
+    expect((await startsOf('POST', '/api/calendar/feed/rotate', auth)).status).toBe(200);
+    const revoked = await startsOf('GET', url.pathname);
+    expect([revoked.status, revoked.starts]).toEqual([404, ['first-primary']]);
+  });
+
   it('the schedule object answers its session bookmark with every command', async () => {
     const t = await setupTrainer();
     const before = await primaryNow();

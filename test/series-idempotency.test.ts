@@ -175,6 +175,50 @@ describe('Idempotency-Key on a series create', () => {
     expect(await count('SELECT count(*) AS n FROM idempotency_keys WHERE key = ?', key)).toBe(0);
   });
 
+  it('a retry after the first occurrence has started still replays the series (the key before the body)', async () => {
+    const t = await setupTrainer();
+    const key = { 'Idempotency-Key': crypto.randomUUID() };
+    // Weekly from two hours from now, outside the windows: the first start soon passes.
+    const startMs = Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000;
+    const body = {
+      start_time: new Date(startMs).toISOString(),
+      repeat: { count: 3 },
+      allow_outside_availability: true,
+    };
+    const first = await create(t, body, key);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const later = { ...key, 'X-Test-Now': new Date(startMs + 3600_000).toISOString() };
+    const again = await create(t, body, later);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.headers.get('Idempotency-Replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await seriesOf(t)).toBe(1);
+    // Another body under the key is still 422; without a key the past start is the 400 it always was.
+    const other = await create(t, { ...body, notes: 'other' }, later);
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
+    const unkeyed = await create(t, body, { 'X-Test-Now': later['X-Test-Now'] });
+    expect(unkeyed.status).toBe(400);
+    expect(Object.keys(unkeyed.body.errors ?? {})).toContain('start_time');
+  });
+
+  it('replays agree with each other when the first request never saved its answer', async () => {
+    const t = await setupTrainer();
+    const key = crypto.randomUUID();
+    const first = await create(t, weekly(3, 3), { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    // The first request's Worker stopped before saving (the object had not kept its occurrences either).
+    await env.DB.prepare("UPDATE idempotency_keys SET response_body = '' WHERE key = ?").bind(key).run();
+    const replay = await create(t, weekly(3, 3), { 'Idempotency-Key': key });
+    expect(replay.status).toBe(201);
+    expect(replay.body.id).toBe(first.body.id);
+    // Rebuilt from the series' bookings: one occurrence per booking, as the first answer had.
+    expect(replay.body.occurrences).toEqual(first.body.occurrences);
+    expect((await api('POST', `${SERIES}${first.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    const later = await create(t, weekly(3, 3), { 'Idempotency-Key': key });
+    expect(later.body).toEqual(replay.body);
+    expect(later.body.bookings.map((b) => b.status)).toEqual(['pending', 'pending', 'pending']);
+  });
+
   it('is documented in the API document', () => {
     type Op = { description?: string; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> };
     const op = openapiDocument<{ paths: Record<string, Record<string, Op>> }>().paths['/api/booking-series']?.post;

@@ -91,6 +91,15 @@ export const rememberKey = (
   sql`INSERT INTO ${idempotencyKeys} (scope, key, request_hash, status_code, response_body, resource_id, created_at)
     SELECT ${idem.scope}, ${idem.key}, ${idem.hash}, ${r.statusCode}, '', ${r.resourceId}, ${r.nowIso} WHERE ${r.guard}`;
 
+/**
+ * Stores an answer rebuilt by a replay, only while no whole answer (a JSON object with an `id`) is
+ * stored: the first one saved stays, so every later replay answers the same.
+ */
+export const saveResponseOnce = (idem: Idempotency, body: unknown): SQL =>
+  sql`UPDATE ${idempotencyKeys} SET response_body = ${JSON.stringify(body)}
+    WHERE scope = ${idem.scope} AND key = ${idem.key}
+      AND (response_body = '' OR json_extract(response_body, '$.id') IS NULL)`;
+
 /** Stores the first answer under its key, for replays. */
 export const saveResponse = (idem: Idempotency, body: unknown): SQL =>
   sql`UPDATE ${idempotencyKeys} SET response_body = ${JSON.stringify(body)}

@@ -23,9 +23,11 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * GET routes that read the primary even without a bookmark. The staff console: its forms answer
- * with a 303 to a page the browser then fetches without the header, and that page must show the change.
+ * with a 303 to a page the browser then fetches without the header, and that page must show the
+ * change. Calendar feeds: a rotated address (a leaked one revoked) must be a 404 at once, and a
+ * calendar app never sends a bookmark; apps poll a feed every few minutes at most.
  */
-const PRIMARY_READS: RegExp[] = [/^\/admin(?:\/|$)/];
+const PRIMARY_READS: RegExp[] = [/^\/admin(?:\/|$)/, /^\/api\/calendar\/feed\/[^/]+\.ics$/];
 
 /** The bookmark a request sent back, null when none; a malformed one is a 400 naming the header. */
 export function bookmarkOf(value: string | undefined): string | null {

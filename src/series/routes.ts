@@ -21,7 +21,7 @@ import {
   seriesListQuery,
   seriesOut,
 } from './schemas';
-import { createdAnswer, listSeries, planSeries, seriesDetail } from './service';
+import { createdAnswer, listSeries, planSeries, replayedSeries, seriesDetail } from './service';
 
 const trainerOnly = { tags: ['booking-series'], security: authenticated, middleware: requireTrainer };
 
@@ -99,7 +99,15 @@ export const seriesRouter = createRouter()
     const now = isoNow(c.var.clock);
     const scope = `user:${c.get('auth').user.id}:POST /api/booking-series`;
     const idempotency = await idempotencyOf(c.req.header('Idempotency-Key'), scope, body);
-    const planned = planSeries(trainer, body, now);
+    let planned: ReturnType<typeof planSeries>;
+    try {
+      planned = planSeries(trainer, body, now);
+    } catch (err) {
+      // A retry of a series made under this key is answered even when its body no longer plans.
+      const replay = idempotency && (await replayedSeries(c.var.db, trainer.id, idempotency, now));
+      if (replay) return c.json(replay, 201, { 'Idempotency-Replayed': 'true' });
+      throw err;
+    }
     // Every occurrence gets its manage link, as every single booking does.
     const secret = jwtSecretOf(c.var.config);
     const links = await Promise.all(planned.occurrences.map(() => newManageLink(secret, null)));

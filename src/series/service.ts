@@ -1,12 +1,12 @@
 // Standing series: the repeat checked and expanded (in the trainer's zone), and the read model.
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { seriesBookings } from '../bookings/queries';
 import { planRepeat } from '../bookings/repeat';
 import type { CreateSeriesCommand, OccurrenceResult } from '../bookings/schedule-object';
 import { type BookingSeries, bookingSeries } from '../db/schema';
-import { localTime } from '../lib/calendar';
+import { localDate, localTime } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { type Idempotency, saveResponse } from '../lib/idempotency';
+import { type Idempotency, priorColumn, priorOf, saveResponse, saveResponseOnce } from '../lib/idempotency';
 import { countedPage, pageOffset } from '../lib/pagination';
 import { type FieldErrors, invalid, notFound } from '../lib/problem';
 import type { SeriesCreated, SeriesCreateInput, SeriesListQuery, SeriesOut } from './schemas';
@@ -90,10 +90,17 @@ export interface SeriesMade {
   answer: string | null;
 }
 
+/** A stored answer, parsed: the whole 201 body once saved (it has an `id`), else what the object kept. */
+function storedAnswer(stored: string | null): { id?: number; occurrences?: OccurrenceResult[] } {
+  return stored ? (JSON.parse(stored) as { id?: number; occurrences?: OccurrenceResult[] }) : {};
+}
+
 /**
- * The 201 body of a create: a replay answers the first request's stored answer (while that request
- * has not stored it yet, the series as it is with the occurrences it found); a new series is read
- * and, under an Idempotency-Key, stored for the replays.
+ * The 201 body of a create. A replay answers the first request's saved answer; while none is saved
+ * (the first request has not saved it yet, or never did), the series as it is, with the
+ * occurrences the object kept (else one per booking of the series), and that answer is saved for
+ * every later replay, so they all agree from then on. A new series is read and, under an
+ * Idempotency-Key, saved for the replays.
  */
 export async function createdAnswer(
   db: Db,
@@ -102,13 +109,34 @@ export async function createdAnswer(
   idem: Idempotency | null,
   now: string,
 ): Promise<SeriesCreated> {
-  if (made.replayed && made.answer) return JSON.parse(made.answer) as SeriesCreated;
-  const body: SeriesCreated = {
-    ...(await seriesDetail(db, trainerId, made.seriesId, now)),
-    occurrences: made.occurrences,
-  };
-  if (idem && !made.replayed) await statement(db, saveResponse(idem, body)).run();
+  const stored = storedAnswer(made.answer);
+  if (made.replayed && stored.id !== undefined) return stored as SeriesCreated;
+  const detail = await seriesDetail(db, trainerId, made.seriesId, now);
+  const occurrences = made.occurrences.length
+    ? made.occurrences
+    : detail.bookings.map((b) => ({
+        date: localDate(Date.parse(b.start_time), detail.timezone),
+        start_time: b.start_time,
+        booking: b.id,
+        conflict: null,
+      }));
+  const body: SeriesCreated = { ...detail, occurrences };
+  if (idem) await statement(db, made.replayed ? saveResponseOnce(idem, body) : saveResponse(idem, body)).run();
   return body;
+}
+
+/**
+ * The series a request with this key made (the same body, else 422), answered again, or null when
+ * the key made none. For a retry whose body no longer plans (its first start has passed since the
+ * first request): the key answers before the body is checked, as the booking create's does.
+ */
+export async function replayedSeries(db: Db, trainerId: number, idem: Idempotency, now: string) {
+  const row = await statement(db, sql`SELECT ${priorColumn(idem, now)} AS prior`).first<{ prior: string | null }>();
+  const prior = priorOf(row?.prior ?? null, idem);
+  if (!prior?.resourceId) return null;
+  const stored = storedAnswer(prior.responseBody);
+  const made = { seriesId: prior.resourceId, occurrences: stored.occurrences ?? [], replayed: true };
+  return createdAnswer(db, trainerId, { ...made, answer: prior.responseBody }, idem, now);
 }
 
 /** A page of the trainer's series, newest first. */
