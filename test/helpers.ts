@@ -106,6 +106,51 @@ export async function setupTrainer(opts: { settings?: Record<string, unknown>; o
   return { ...trainer, client };
 }
 
+type TrainerSetup = Awaited<ReturnType<typeof setupTrainer>>;
+
+/** `X-Test-Now` pinned `hours` after the instant `iso`. */
+export const nowPlus = (iso: string, hours: number) => ({
+  'X-Test-Now': new Date(Date.parse(iso) + hours * 3600_000).toISOString(),
+});
+
+/** A package of `sessions` sold to the trainer's client; the client package's id. */
+export async function packOf(t: TrainerSetup, sessions: number, price = '300.00') {
+  const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+    token: t.token,
+    body: { name: 'Pack', sessions_count: sessions, price },
+  });
+  const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
+    token: t.token,
+    body: { client_id: t.client.id },
+  });
+  if (sold.status !== 201) throw new Error(`selling the pack failed: ${sold.status} ${JSON.stringify(sold.body)}`);
+  return sold.body.id;
+}
+
+/** A booking action (`confirm`, `cancel`, `mark_completed`, `mark_no_show`) by the trainer. */
+export const bookingAction = (t: TrainerSetup, id: number, action: string, headers: Record<string, string> = {}) =>
+  api<BookingBody & ProblemBody>('POST', `/api/bookings/${id}/${action}/`, { token: t.token, headers });
+
+/** A booking of the trainer's client (`body`: its start and any other field), made and confirmed. */
+export async function confirmedBooking(t: TrainerSetup, body: Record<string, unknown>) {
+  const made = await book(t.token, { client: t.client.id, ...body });
+  if (made.status !== 201) throw new Error(`booking failed: ${made.status} ${JSON.stringify(made.body)}`);
+  const confirmed = await bookingAction(t, made.body.id, 'confirm');
+  if (confirmed.status !== 200)
+    throw new Error(`confirm failed: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  return made.body;
+}
+
+/** A client package's credits, as the trainer reads them. */
+export const packCredits = async (t: TrainerSetup, id: number) =>
+  (
+    await api<{ sessions_remaining: number; sessions_reserved: number; sessions_available: number }>(
+      'GET',
+      `/api/client-packages/${id}/`,
+      { token: t.token },
+    )
+  ).body;
+
 export type BookingBody = {
   id: number;
   status: string;

@@ -9,55 +9,30 @@ import {
   at,
   type BookingBody,
   book,
+  bookingAction,
+  confirmedBooking,
   futureDay,
+  nowPlus,
   openapiDocument,
   type ProblemBody,
+  packCredits,
+  packOf,
   setupTrainer,
   uniqueEmail,
 } from './helpers';
 
 type Trainer = Awaited<ReturnType<typeof setupTrainer>>;
-type ClientPkg = { sessions_remaining: number; sessions_reserved: number };
 
 const HOUR = 3600_000;
-/** `X-Test-Now` pinned `hours` after `iso`. */
-const nowPlus = (iso: string, hours: number) => ({
-  'X-Test-Now': new Date(Date.parse(iso) + hours * HOUR).toISOString(),
-});
-const post = (t: Trainer, id: number, action: string, headers: Record<string, string> = {}) =>
-  api<BookingBody & ProblemBody>('POST', `/api/bookings/${id}/${action}/`, { token: t.token, headers });
+
+const post = bookingAction;
 
 const rowOf = (id: number) =>
   env.DB.prepare('SELECT status, sequence, updated_at FROM bookings WHERE id = ?').bind(id).first();
 
-/** A package of `sessions` sold to the trainer's client; its id. */
-async function packOf(t: Trainer, sessions: number) {
-  const pkg = await api<{ id: number }>('POST', '/api/packages/', {
-    token: t.token,
-    body: { name: 'Pack', sessions_count: sessions, price: '100.00' },
-  });
-  const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
-    token: t.token,
-    body: { client_id: t.client.id },
-  });
-  expect(sold.status).toBe(201);
-  return sold.body.id;
-}
-const pack = async (t: Trainer, id: number) =>
-  (await api<ClientPkg>('GET', `/api/client-packages/${id}/`, { token: t.token })).body;
-
 /** A confirmed booking of the trainer's client at `start`. */
-async function confirmedAt(t: Trainer, start: string, extra: Record<string, unknown> = {}) {
-  const made = await book(t.token, {
-    client: t.client.id,
-    start_time: start,
-    allow_outside_availability: true,
-    ...extra,
-  });
-  expect(made.status, JSON.stringify(made.body)).toBe(201);
-  expect((await post(t, made.body.id, 'confirm')).status).toBe(200);
-  return made.body;
-}
+const confirmedAt = (t: Trainer, start: string, extra: Record<string, unknown> = {}) =>
+  confirmedBooking(t, { start_time: start, allow_outside_availability: true, ...extra });
 
 /** The instant `hours` from now, on the minute, as ISO. */
 const inHours = (hours: number) => new Date(Math.floor(Date.now() / 60_000) * 60_000 + hours * HOUR).toISOString();
@@ -77,13 +52,13 @@ describe('mark_completed waits for the start', () => {
       );
     }
     expect(await rowOf(b.id)).toEqual(before);
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 2, sessions_reserved: 1 });
+    expect(await packCredits(t, pkgId)).toMatchObject({ sessions_remaining: 2, sessions_reserved: 1 });
 
     // From the start itself on; the credit is spent then.
     const done = await post(t, b.id, 'mark_completed', nowPlus(b.start_time, 0));
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.status).toBe('completed');
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 1, sessions_reserved: 0 });
+    expect(await packCredits(t, pkgId)).toMatchObject({ sessions_remaining: 1, sessions_reserved: 0 });
 
     // The status is still checked first: a pending future booking is invalid_transition.
     const pending = await book(t.token, { client: t.client.id, start_time: at(futureDay(4).date, '11:00') });

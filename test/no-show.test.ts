@@ -10,14 +10,18 @@ import {
   at,
   type BookingBody,
   book,
+  bookingAction,
+  confirmedBooking,
   futureDay,
+  nowPlus,
   openapiDocument,
   type ProblemBody,
+  packCredits,
+  packOf,
   setupTrainer,
   uniqueEmail,
 } from './helpers';
 
-type ClientPkg = { sessions_remaining: number; sessions_reserved: number; sessions_available: number };
 type Ledger = {
   count: number;
   results: { delta: number; reason: string; booking: number | null; balance_after: number | null }[];
@@ -25,41 +29,17 @@ type Ledger = {
 type Trainer = Awaited<ReturnType<typeof setupTrainer>>;
 
 const HOUR = 3600_000;
-/** `X-Test-Now` pinned `hours` after `iso`. */
-const nowPlus = (iso: string, hours: number) => ({
-  'X-Test-Now': new Date(Date.parse(iso) + hours * HOUR).toISOString(),
-});
 
-const post = (t: Trainer, id: number, action: string, headers: Record<string, string> = {}) =>
-  api<BookingBody & ProblemBody>('POST', `/api/bookings/${id}/${action}/`, { token: t.token, headers });
+const post = bookingAction;
 const noShow = (t: Trainer, b: BookingBody, hoursAfterStart = 2) =>
   post(t, b.id, 'mark_no_show', nowPlus(b.start_time, hoursAfterStart));
 
-/** A package of `sessions` sold to the trainer's client; its id. */
-async function packOf(t: Trainer, sessions: number, price = '300.00') {
-  const pkg = await api<{ id: number }>('POST', '/api/packages/', {
-    token: t.token,
-    body: { name: 'Pack', sessions_count: sessions, price },
-  });
-  const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
-    token: t.token,
-    body: { client_id: t.client.id },
-  });
-  expect(sold.status).toBe(201);
-  return sold.body.id;
-}
-const pack = async (t: Trainer, id: number) =>
-  (await api<ClientPkg>('GET', `/api/client-packages/${id}/`, { token: t.token })).body;
 const ledger = async (t: Trainer, id: number) =>
   (await api<Ledger>('GET', `/api/client-packages/${id}/ledger/`, { token: t.token })).body;
 
 /** A confirmed booking of the trainer's client `day` days ahead at `time` (UTC). */
-async function confirmed(t: Trainer, day: number, time: string, extra: Record<string, unknown> = {}) {
-  const made = await book(t.token, { client: t.client.id, start_time: at(futureDay(day).date, time), ...extra });
-  expect(made.status, JSON.stringify(made.body)).toBe(201);
-  expect((await post(t, made.body.id, 'confirm')).status).toBe(200);
-  return made.body;
-}
+const confirmed = (t: Trainer, day: number, time: string, extra: Record<string, unknown> = {}) =>
+  confirmedBooking(t, { start_time: at(futureDay(day).date, time), ...extra });
 
 const statusOf = async (id: number) =>
   (await env.DB.prepare('SELECT status FROM bookings WHERE id = ?').bind(id).first<{ status: string }>())?.status;
@@ -79,13 +59,21 @@ describe('marking a no-show', () => {
     expect(profile.body.trainer.no_show_uses_credit).toBe(true);
     const pkgId = await packOf(t, 3);
     const b = await confirmed(t, 3, '09:00', { client_package: pkgId });
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 3, sessions_reserved: 1, sessions_available: 2 });
+    expect(await packCredits(t, pkgId)).toMatchObject({
+      sessions_remaining: 3,
+      sessions_reserved: 1,
+      sessions_available: 2,
+    });
 
     const marked = await noShow(t, b);
     expect(marked.status, JSON.stringify(marked.body)).toBe(200);
     expect(marked.body).toMatchObject({ id: b.id, status: 'no_show', is_upcoming: false, is_past: true });
     // One credit spent and no longer reserved: what the client has left to book is unchanged.
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 2, sessions_reserved: 0, sessions_available: 2 });
+    expect(await packCredits(t, pkgId)).toMatchObject({
+      sessions_remaining: 2,
+      sessions_reserved: 0,
+      sessions_available: 2,
+    });
     expect((await ledger(t, pkgId)).results).toEqual([
       expect.objectContaining({ reason: 'no_show', booking: b.id, delta: -1, balance_after: 2 }),
     ]);
@@ -95,7 +83,7 @@ describe('marking a no-show', () => {
     expect(again.body.code).toBe('invalid_transition');
     expect(again.body.detail).toBe('A no_show booking cannot be marked as a no-show.');
     expect((await ledger(t, pkgId)).count).toBe(1);
-    expect((await pack(t, pkgId)).sessions_remaining).toBe(2);
+    expect((await packCredits(t, pkgId)).sessions_remaining).toBe(2);
 
     // Three clicks at once on another booking: one marks it, the others are 409; one credit spent.
     const c = await confirmed(t, 4, '09:00', { client_package: pkgId });
@@ -105,7 +93,11 @@ describe('marking a no-show', () => {
       ['no_show', c.id, 1],
       ['no_show', b.id, 2],
     ]);
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 1, sessions_reserved: 0, sessions_available: 1 });
+    expect(await packCredits(t, pkgId)).toMatchObject({
+      sessions_remaining: 1,
+      sessions_reserved: 0,
+      sessions_available: 1,
+    });
 
     // The lists know the status: ?status=no_show, and the past list.
     const listed = await api<{ results: BookingBody[] }>('GET', '/api/bookings/?status=no_show', { token: t.token });
@@ -138,7 +130,11 @@ describe('marking a no-show', () => {
     const pkgId = await packOf(t, 3);
     const b = await confirmed(t, 3, '09:00', { client_package: pkgId });
     expect((await noShow(t, b)).body.status).toBe('no_show');
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 3, sessions_reserved: 0, sessions_available: 3 });
+    expect(await packCredits(t, pkgId)).toMatchObject({
+      sessions_remaining: 3,
+      sessions_reserved: 0,
+      sessions_available: 3,
+    });
     expect((await ledger(t, pkgId)).count).toBe(0);
 
     // Nested under `trainer` works too, and turns it back on.

@@ -18,6 +18,8 @@ import {
   createClient,
   futureDay,
   type ProblemBody,
+  packCredits,
+  packOf,
   setupTrainer,
 } from './helpers';
 import { tick, viaSendGrid } from './mail';
@@ -61,28 +63,6 @@ const wallClock = (instant: string, timeZone: string) =>
   new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
     new Date(instant),
   );
-
-/** A package of `sessions` sold to the trainer's client; its id. */
-async function packOf(t: Trainer, sessions: number) {
-  const pkg = await api<{ id: number }>('POST', '/api/packages/', {
-    token: t.token,
-    body: { name: 'Pack', sessions_count: sessions, price: '300.00' },
-  });
-  const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
-    token: t.token,
-    body: { client_id: t.client.id },
-  });
-  expect(sold.status).toBe(201);
-  return sold.body.id;
-}
-const pack = async (t: Trainer, id: number) =>
-  (
-    await api<{ sessions_remaining: number; sessions_reserved: number; sessions_available: number }>(
-      'GET',
-      `/api/client-packages/${id}/`,
-      { token: t.token },
-    )
-  ).body;
 
 const count = async (query: string, ...binds: unknown[]) =>
   (await env.DB.prepare(query)
@@ -252,7 +232,7 @@ describe('conflicts', () => {
     expect(conflicts.filter((c) => c === 'package_exhausted')).toHaveLength(42);
     expect(conflicts.slice(0, 10).every((c) => c === null)).toBe(true);
     expect(made.body.bookings).toHaveLength(10);
-    expect(await pack(t, pkgId)).toMatchObject({
+    expect(await packCredits(t, pkgId)).toMatchObject({
       sessions_remaining: 10,
       sessions_reserved: 10,
       sessions_available: 0,
@@ -385,7 +365,7 @@ describe('confirm, reminders and cancel', () => {
     const pkgId = await packOf(t, 10);
     const made = await weekly(t, 3, 4, { client_package: pkgId });
     expect((await api('POST', `${SERIES}${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_reserved: 4 });
+    expect(await packCredits(t, pkgId)).toMatchObject({ sessions_reserved: 4 });
     const dates = made.body.occurrences.map((o) => o.date);
 
     const cut = await api<Series>('POST', `${SERIES}${made.body.id}/cancel/`, {
@@ -396,7 +376,7 @@ describe('confirm, reminders and cancel', () => {
     expect(cut.body.bookings.map((b) => b.status)).toEqual(['confirmed', 'confirmed', 'cancelled', 'cancelled']);
     expect(cut.body.bookings.map((b) => b.late_cancellation)).toEqual([false, false, false, false]);
     expect(cut.body.cancelled_at).toBeNull();
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_remaining: 10, sessions_reserved: 2 });
+    expect(await packCredits(t, pkgId)).toMatchObject({ sessions_remaining: 10, sessions_reserved: 2 });
     const rows = await until(
       () => seriesRows(made.body.id),
       (r) => r.filter((x) => x.kind === 'series_cancelled').every((x) => x.status === 'sent') && r.length === 2,
@@ -410,7 +390,7 @@ describe('confirm, reminders and cancel', () => {
     const rest = await api<Series>('POST', `${SERIES}${made.body.id}/cancel/`, { token: t.token });
     expect(rest.body.bookings.map((b) => b.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     expect(rest.body.cancelled_at).not.toBeNull();
-    expect(await pack(t, pkgId)).toMatchObject({ sessions_reserved: 0, sessions_available: 10 });
+    expect(await packCredits(t, pkgId)).toMatchObject({ sessions_reserved: 0, sessions_available: 10 });
     expect((await seriesRows(made.body.id)).filter((r) => r.kind === 'series_cancelled')).toHaveLength(2);
     const none = await api<ProblemBody>('POST', `${SERIES}${made.body.id}/cancel/`, { token: t.token });
     expect([none.status, none.body.code]).toEqual([409, 'invalid_transition']);
