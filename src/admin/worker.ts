@@ -27,8 +27,13 @@ function consoleEnv(full: Env): Env {
 }
 
 export class ConsoleWorker extends WorkerEntrypoint<Env> {
-  override fetch(request: Request): Promise<Response> {
-    return Promise.resolve(app.fetch(request, consoleEnv(this.env), this.ctx));
+  override async fetch(request: Request): Promise<Response> {
+    const res = await app.fetch(request, consoleEnv(this.env), this.ctx);
+    // A body the answer did not need (a 401 before a PATCH's JSON was read) is read to its end
+    // (and dropped) before answering: the API Worker streams it here from its own request, which
+    // can no longer be read once its answer has been sent (workerd logs an uncaught exception).
+    if (request.body && !request.bodyUsed) await request.body.pipeTo(new WritableStream());
+    return res;
   }
 }
 
