@@ -77,8 +77,9 @@ export interface OccurrenceResult {
 
 /**
  * The object's answer: plain data, so it crosses Durable Object RPC unchanged. `replayed`: the
- * series an earlier request with the same Idempotency-Key made, with the answer that request
- * stored (`answer`, JSON), or null while it has not stored it yet.
+ * series an earlier request with the same Idempotency-Key made, with its key's stored record as it
+ * is (`answer`: '' or the occurrences this object kept, then the whole answer once the Worker saved
+ * it; series/service.ts `createdAnswer` reads it).
  */
 export type SeriesOutcome =
   | { ok: true; seriesId: number; occurrences: OccurrenceResult[]; replayed: boolean; answer: string | null }
@@ -126,7 +127,10 @@ async function scheduleSeriesOnce(db: Db, cmd: CreateSeriesCommand, now: number)
     { start: first, end: last + 24 * 60 * MINUTE_MS, excludeId: 0, now },
   );
   // Made before under this key (the same body, else priorOf's 422): that series again, nothing new.
-  if (read.prior) return replayOf(read.prior.resourceId ?? 0, read.prior.responseBody);
+  if (read.prior) {
+    const seriesId = read.prior.resourceId ?? 0;
+    return { ok: true, seriesId, occurrences: [], replayed: true, answer: read.prior.responseBody };
+  }
   const { trainer: t, client, pkg, service } = read;
   if (!t) throw notFound('Trainer not found.');
   const errors: Record<string, string[]> = {};
@@ -151,16 +155,6 @@ async function scheduleSeriesOnce(db: Db, cmd: CreateSeriesCommand, now: number)
 }
 
 type Read = Awaited<ReturnType<typeof readForBooking>>;
-
-/**
- * The stored record's body is the occurrences this object found (written after its batch), then
- * the whole answer once the Worker has built it (`id` and `occurrences`, saved by the series area).
- */
-function replayOf(seriesId: number, stored: string): SeriesOutcome {
-  const body = (stored ? JSON.parse(stored) : {}) as { id?: number; occurrences?: OccurrenceResult[] };
-  const answer = body.id === undefined ? null : stored;
-  return { ok: true, seriesId, occurrences: body.occurrences ?? [], replayed: true, answer };
-}
 
 /**
  * Each occurrence against the same pure checks as a single booking (package, then schedule);

@@ -86,7 +86,7 @@ export interface SeriesMade {
   seriesId: number;
   occurrences: OccurrenceResult[];
   replayed: boolean;
-  /** A replay's stored answer (JSON), or null: not stored yet, or a new series. */
+  /** A replay's stored record (JSON: the occurrences the object kept, or the whole answer; '' when neither), null for a new series. */
   answer: string | null;
 }
 
@@ -112,8 +112,9 @@ export async function createdAnswer(
   const stored = storedAnswer(made.answer);
   if (made.replayed && stored.id !== undefined) return stored as SeriesCreated;
   const detail = await seriesDetail(db, trainerId, made.seriesId, now);
-  const occurrences = made.occurrences.length
-    ? made.occurrences
+  const kept = made.replayed ? stored.occurrences : made.occurrences;
+  const occurrences = kept?.length
+    ? kept
     : detail.bookings.map((b) => ({
         date: localDate(Date.parse(b.start_time), detail.timezone),
         start_time: b.start_time,
@@ -134,9 +135,8 @@ export async function replayedSeries(db: Db, trainerId: number, idem: Idempotenc
   const row = await statement(db, sql`SELECT ${priorColumn(idem, now)} AS prior`).first<{ prior: string | null }>();
   const prior = priorOf(row?.prior ?? null, idem);
   if (!prior?.resourceId) return null;
-  const stored = storedAnswer(prior.responseBody);
-  const made = { seriesId: prior.resourceId, occurrences: stored.occurrences ?? [], replayed: true };
-  return createdAnswer(db, trainerId, { ...made, answer: prior.responseBody }, idem, now);
+  const made = { seriesId: prior.resourceId, occurrences: [], replayed: true, answer: prior.responseBody };
+  return createdAnswer(db, trainerId, made, idem, now);
 }
 
 /** A page of the trainer's series, newest first. */
