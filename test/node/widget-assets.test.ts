@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { unstable_readConfig as readConfig } from 'wrangler';
 
 // The widget's browser code as static assets (issue 21 item 3): scripts/build-widget.mjs writes
 // /widget.js and the booking pages' script and stylesheet into dist/assets/ (wrangler.toml
@@ -136,5 +137,31 @@ describe("the widget's static assets", () => {
     expect(readdirSync(join(ASSETS, 'book/assets')).sort()).toEqual(
       ['app.css', 'app.js', js.split('/').pop(), css.split('/').pop()].sort(),
     );
+  });
+
+  it('sends every file (and redirect) to the assets and the API straight to the Worker (run_worker_first)', () => {
+    const rules = readConfig({ config: 'wrangler.toml' }).assets?.run_worker_first;
+    if (!Array.isArray(rules)) throw new Error('wrangler.toml [assets] has no run_worker_first list');
+    // As Cloudflare's asset router reads them: `*` is any run of characters, `!` rules win.
+    const glob = (rule: string) =>
+      new RegExp(`^${rule.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const toAssets = rules.filter((r) => r.startsWith('!')).map((r) => glob(r.slice(1)));
+    const toWorker = rules.filter((r) => !r.startsWith('!')).map((r) => glob(r));
+    const workerFirst = (path: string) => !toAssets.some((re) => re.test(path)) && toWorker.some((re) => re.test(path));
+    const files = (dir: string): string[] =>
+      readdirSync(join(ASSETS, dir), { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? files(`${dir}/${entry.name}`) : [`${dir}/${entry.name}`],
+      );
+    const served = files('').filter((path) => !['/_headers', '/_redirects'].includes(path));
+    const redirected = read('_redirects')
+      .split('\n')
+      .filter((line) => line.startsWith('/'))
+      .map((line) => line.split(/\s+/)[0]);
+    expect(served).toContain('/api/openapi.json');
+    expect(redirected).toContain('/api/openapi.json/');
+    for (const path of [...served, ...redirected]) expect(workerFirst(path), path).toBe(false);
+    for (const path of ['/health', '/health/ready', '/api/bookings/', '/api/public/trainers/ana/availability/', '/api/docs']) {
+      expect(workerFirst(path), path).toBe(true);
+    }
   });
 });
