@@ -19,7 +19,9 @@ writeFileSync(join(cwd, BARE), config.slice(0, config.indexOf('\n[assets]')));
 const load = (base) =>
   new Promise((resolve, reject) =>
     autocannon({ url: `${base}/health`, duration: DURATION, connections: 4 }, (err, r) =>
-      err ? reject(err) : resolve({ rps: r.requests.average, p50: r.latency.p50, p95: r.latency.p95 ?? r.latency.p97_5 }),
+      err
+        ? reject(err)
+        : resolve({ rps: r.requests.average, p50: r.latency.p50, p95: r.latency.p95 ?? r.latency.p97_5 }),
     ),
   );
 

@@ -144,7 +144,12 @@ describe("the widget's static assets", () => {
     if (!Array.isArray(rules)) throw new Error('wrangler.toml [assets] has no run_worker_first list');
     // As Cloudflare's asset router reads them: `*` is any run of characters, `!` rules win.
     const glob = (rule: string) =>
-      new RegExp(`^${rule.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      new RegExp(
+        `^${rule
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
     const toAssets = rules.filter((r) => r.startsWith('!')).map((r) => glob(r.slice(1)));
     const toWorker = rules.filter((r) => !r.startsWith('!')).map((r) => glob(r));
     const workerFirst = (path: string) => !toAssets.some((re) => re.test(path)) && toWorker.some((re) => re.test(path));
@@ -156,11 +161,17 @@ describe("the widget's static assets", () => {
     const redirected = read('_redirects')
       .split('\n')
       .filter((line) => line.startsWith('/'))
-      .map((line) => line.split(/\s+/)[0]);
+      .map((line) => line.split(/\s+/)[0] ?? '');
     expect(served).toContain('/api/openapi.json');
     expect(redirected).toContain('/api/openapi.json/');
     for (const path of [...served, ...redirected]) expect(workerFirst(path), path).toBe(false);
-    for (const path of ['/health', '/health/ready', '/api/bookings/', '/api/public/trainers/ana/availability/', '/api/docs']) {
+    for (const path of [
+      '/health',
+      '/health/ready',
+      '/api/bookings/',
+      '/api/public/trainers/ana/availability/',
+      '/api/docs',
+    ]) {
       expect(workerFirst(path), path).toBe(true);
     }
   });
