@@ -6,7 +6,7 @@ import { type Booking, type BookingStatus, bookings, clients, trainers, users } 
 import { signedIn, type Viewer } from '../lib/auth';
 import { addDays, isValidDate, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 import type { TrainerClaim } from '../lib/context';
-import { containsAny, type Db, Prepared, param, rowReader } from '../lib/db';
+import { byShape, containsAny, type Db, Prepared, param, rowReader } from '../lib/db';
 import { clientName, trainerName } from '../lib/names';
 import { cursorOf, cursorSlice, keysetAfter, type Listing, pageOffset, parseOrdering } from '../lib/pagination';
 import { notFound } from '../lib/problem';
@@ -176,19 +176,12 @@ function buildList(shape: ListShape) {
 }
 
 type ListValues = Record<string, unknown>;
-const lists = new Map<string, { count: Prepared<ListValues>; rows: Prepared<ListValues> }>();
 
 /** The count and rows statements of a list shape, their SQL built once per isolate. */
-function listStatements(shape: ListShape) {
-  const key = JSON.stringify(shape);
-  let found = lists.get(key);
-  if (!found) {
-    const built = buildList(shape);
-    found = { count: new Prepared(() => built.count), rows: new Prepared(() => built.rows) };
-    lists.set(key, found);
-  }
-  return found;
-}
+const listStatements = byShape((shape: ListShape) => {
+  const built = buildList(shape);
+  return { count: new Prepared<ListValues>(() => built.count), rows: new Prepared<ListValues>(() => built.rows) };
+});
 
 /** Runs a list's statements in one D1 batch: on their own, or beside a session check (`signedIn`). */
 export type ListRunner = (reads: () => D1PreparedStatement[]) => Promise<D1Result<Record<string, unknown>>[]>;

@@ -20,7 +20,11 @@ export interface SessionToCheck {
 }
 
 /** True when the session row exists, is unexpired, and belongs to an active user who is this trainer. */
-export const sessionValid = (session: SessionToCheck | null, trainerId: number, nowIso: string): SQL =>
+export const sessionValid = (
+  session: { [K in keyof SessionToCheck]: SessionToCheck[K] | SQL } | null,
+  trainerId: number | SQL,
+  nowIso: string | SQL,
+): SQL =>
   session
     ? sql`EXISTS (SELECT 1 FROM ${sessions} s JOIN ${users} u ON u.id = s.user_id JOIN ${trainers} t ON t.user_id = u.id
         WHERE s.jti = ${session.jti} AND s.user_id = ${session.userId} AND s.expires_at > ${nowIso}

@@ -15,7 +15,10 @@ export const isActiveStatus = (status: SQL | AnyColumn): SQL => sql`${status} IN
  * out `exceptBookingId` (the booking being moved or re-checked). `clientPackageId` is a value
  * or a qualified column of the outer query; the subquery's own table is aliased `rb`.
  */
-export const reservedCredits = (clientPackageId: SQL | AnyColumn | number | null, exceptBookingId = 0): SQL<number> =>
+export const reservedCredits = (
+  clientPackageId: SQL | AnyColumn | number | null,
+  exceptBookingId: number | SQL = 0,
+): SQL<number> =>
   sql<number>`(SELECT count(*) FROM bookings rb WHERE rb.client_package_id = ${clientPackageId} AND ${isActiveStatus(sql`rb.status`)} AND rb.id <> ${exceptBookingId})`;
 
 /** Longest booking and largest buffer: bounds that let an occupied-span test use the start_time indexes. */

@@ -178,6 +178,23 @@ export class Prepared<V extends Record<string, unknown>> {
   }
 }
 
+/**
+ * What `make` builds for a shape (plain data: which parts a statement has), made once per shape
+ * and isolate: the statements whose text varies with the request's options (`Prepared` each).
+ */
+export function byShape<S, T>(make: (shape: S) => T): (shape: S) => T {
+  const made = new Map<string, T>();
+  return (shape) => {
+    const key = JSON.stringify(shape);
+    let found = made.get(key);
+    if (found === undefined) {
+      found = make(shape);
+      made.set(key, found);
+    }
+    return found;
+  };
+}
+
 function compile<V extends Record<string, unknown>>(query: { sql: string; params: unknown[] }) {
   const named = (values: V, name: string) => {
     if (!(name in values)) throw new Error(`No value for the parameter "${name}".`);

@@ -6,6 +6,9 @@ import { sha256Hex } from './tokens';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
+/** The creation time a stored record must be newer than to count at `nowIso`. */
+export const cutoff = (nowIso: string) => addSeconds(nowIso, -IDEMPOTENCY_TTL_SECONDS);
+
 export interface Idempotency {
   scope: string;
   key: string;
@@ -51,11 +54,15 @@ export interface PriorRequest {
  * none), so the lookup rides in the same D1 statement as the request's other reads.
  */
 export const priorColumn = (idem: Idempotency | null, nowIso: string): SQL =>
-  idem
-    ? sql`(SELECT json_object('requestHash', request_hash, 'responseBody', response_body, 'resourceId', resource_id)
-        FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key}
-          AND created_at > ${addSeconds(nowIso, -IDEMPOTENCY_TTL_SECONDS)})`
-    : sql`NULL`;
+  idem ? priorSince(idem, cutoff(nowIso)) : sql`NULL`;
+
+/**
+ * `priorColumn` with its values as SQL (placeholders of a statement built once): the key and
+ * the cut-off (`cutoff(now)`) before which a record no longer counts.
+ */
+export const priorSince = (idem: { scope: string | SQL; key: string | SQL }, since: string | SQL): SQL =>
+  sql`(SELECT json_object('requestHash', request_hash, 'responseBody', response_body, 'resourceId', resource_id)
+    FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key} AND created_at > ${since})`;
 
 /** The prior request under this key, parsed; 422 when it was made with another body. */
 export function priorOf(column: string | null, idem: Idempotency | null): PriorRequest | null {
@@ -72,8 +79,6 @@ export function priorOf(column: string | null, idem: Idempotency | null): PriorR
 // ---- for writers that run outside a schedule object --------------------------------------
 // Two requests with one key may then race: the write itself is guarded by `keyRecorded`, and
 // its batch removes only an expired record (a live one is the answer to replay).
-
-const cutoff = (nowIso: string) => addSeconds(nowIso, -IDEMPOTENCY_TTL_SECONDS);
 
 /** Deletes this key's record only when it is older than 24 h, so the key may be used afresh. */
 export const forgetExpired = (idem: Idempotency, nowIso: string): SQL =>

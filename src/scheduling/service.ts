@@ -174,7 +174,7 @@ export interface ScheduleSpan {
   breakTo: string | SQL;
   busyFrom: string | SQL;
   busyTo: string | SQL;
-  excludeBookingId: number;
+  excludeBookingId: number | SQL;
 }
 
 /**
