@@ -1,6 +1,15 @@
 // Weekly repeats keep their local wall time across DST changes, and report a time the clocks skip.
+
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { localTime, weeklyOccurrenceCount, weeklyOccurrences } from '../src/lib/calendar';
+import {
+  addDays,
+  daysBetween,
+  localTime,
+  weekdayOf,
+  weeklyOccurrenceCount,
+  weeklyOccurrences,
+} from '../src/lib/calendar';
 
 const localTimes = (zone: string, occ: { start: number | null }[]) =>
   occ.map((o) => (o.start === null ? null : localTime(o.start, zone)));
@@ -71,3 +80,28 @@ describe('weeklyOccurrences', () => {
 
 // Tuesdays from 7 Oct 2025 to 30 Apr 2026 inclusive: 4 + 4 + 5 + 4 + 4 + 5 + 4.
 const MAX_IN_RANGE = 30;
+
+describe('date arithmetic (addDays, daysBetween, weekdayOf: integer days, no Temporal objects)', () => {
+  it('agrees with Temporal on every day from 1899 to 2101, leap days and century years included', () => {
+    let date = Temporal.PlainDate.from('1899-12-25');
+    const end = Temporal.PlainDate.from('2101-01-05');
+    let checked = 0;
+    while (Temporal.PlainDate.compare(date, end) < 0) {
+      const text = date.toString();
+      expect(weekdayOf(text)).toBe(date.dayOfWeek - 1);
+      for (const n of [-400, -1, 1, 29, 366]) expect(addDays(text, n)).toBe(date.add({ days: n }).toString());
+      expect(daysBetween('2000-02-29', text)).toBe(Temporal.PlainDate.from('2000-02-29').until(date).days);
+      date = date.add({ days: 1 });
+      checked++;
+    }
+    expect(checked).toBe(73_425); // every day between the two, none skipped
+  });
+
+  it('refuses a date that does not exist, as Temporal does', () => {
+    for (const bad of ['2026-02-29', '2026-02-30', '2100-02-29', '2026-13-01', '2026-04-31', '2026-1-01', 'soon']) {
+      expect(() => addDays(bad, 1), bad).toThrow(RangeError);
+      expect(() => weekdayOf(bad), bad).toThrow(RangeError);
+    }
+    expect(addDays('2024-02-29', 365)).toBe('2025-02-28');
+  });
+});

@@ -28,10 +28,25 @@ export const isValidDate = (text: string): boolean => {
   }
 };
 
-export const addDays = (date: string, days: number): string => Temporal.PlainDate.from(date).add({ days }).toString();
+/**
+ * Whole days since 1970-01-01 of an ISO date, and back. A date's days are a zone-free count
+ * (the proleptic Gregorian calendar Temporal's ISO dates use), so date arithmetic is integer
+ * arithmetic: the free-slot loop does it for every day of a range, where Temporal's objects cost
+ * a tenth of a range request's CPU. A date that is not a real one (2026-02-30) is a RangeError,
+ * as with Temporal.
+ */
+function epochDay(date: string): number {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(ms) || dateOfEpochDay(ms / DAY_MS) !== date) {
+    throw new RangeError(`Not a date: ${date}`);
+  }
+  return ms / DAY_MS;
+}
+const dateOfEpochDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-export const daysBetween = (from: string, to: string): number =>
-  Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to), { largestUnit: 'days' }).days;
+export const addDays = (date: string, days: number): string => dateOfEpochDay(epochDay(date) + days);
+
+export const daysBetween = (from: string, to: string): number => epochDay(to) - epochDay(from);
 
 /** The wall-clock date of an instant in a zone. */
 export const localDate = (epochMs: number, timeZone: string): string =>
@@ -41,12 +56,12 @@ export const localDate = (epochMs: number, timeZone: string): string =>
 export const today = (timeZone: string, nowMs: number): string => localDate(nowMs, timeZone);
 
 /** The instant a local day begins (usually midnight; later where midnight does not exist). */
-export function startOfDay(date: Temporal.PlainDate, timeZone: string): number {
+export function startOfDayMs(date: string, timeZone: string): number {
   // Zone rules are fixed for the isolate's life, and every check and range asks for the same days.
-  const key = `${timeZone}|${date.toString()}`;
+  const key = `${timeZone}|${date}`;
   let v = dayStartCache.get(key);
   if (v === undefined) {
-    v = date.toZonedDateTime({ timeZone }).epochMilliseconds;
+    v = Temporal.PlainDate.from(date).toZonedDateTime({ timeZone }).epochMilliseconds;
     if (dayStartCache.size > 10_000) dayStartCache.clear();
     dayStartCache.set(key, v);
   }
@@ -54,11 +69,8 @@ export function startOfDay(date: Temporal.PlainDate, timeZone: string): number {
 }
 const dayStartCache = new Map<string, number>();
 
-export const startOfDayMs = (date: string, timeZone: string): number =>
-  startOfDay(Temporal.PlainDate.from(date), timeZone);
-
-/** The weekday of a local date: 0 = Monday … 6 = Sunday. */
-export const weekdayOf = (date: Temporal.PlainDate | string): number => Temporal.PlainDate.from(date).dayOfWeek - 1;
+/** The weekday of a local date: 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday). */
+export const weekdayOf = (date: string): number => (((epochDay(date) + 3) % 7) + 7) % 7;
 
 const secondsOfDay = (time: string): number => {
   const [h, m, s] = time.split(':').map(Number);
@@ -71,17 +83,21 @@ const secondsOfDay = (time: string): number => {
  */
 export class LocalDays {
   readonly starts: number[] = [];
-  readonly dates: Temporal.PlainDate[] = [];
+  /** The local dates, "YYYY-MM-DD". */
+  readonly dates: string[] = [];
+  readonly #weekdays: number[] = [];
 
   constructor(
     readonly timeZone: string,
-    readonly from: Temporal.PlainDate,
+    from: string,
     count: number,
   ) {
+    const first = epochDay(from);
     for (let i = 0; i <= count; i++) {
-      const date = from.add({ days: i });
+      const date = dateOfEpochDay(first + i);
       this.dates.push(date);
-      this.starts.push(startOfDay(date, timeZone));
+      this.#weekdays.push((((first + i + 3) % 7) + 7) % 7);
+      this.starts.push(startOfDayMs(date, timeZone));
     }
   }
 
@@ -89,13 +105,12 @@ export class LocalDays {
   wallTime(i: number, time: string): number {
     const dayStart = this.starts[i] as number;
     const next = this.starts[i + 1];
-    if (time === END_OF_DAY)
-      return next ?? startOfDay((this.dates[i] as Temporal.PlainDate).add({ days: 1 }), this.timeZone);
+    if (time === END_OF_DAY) return next ?? startOfDayMs(addDays(this.dates[i] as string, 1), this.timeZone);
     // A plain 24-hour day whose offset does not change: the wall time is an offset from its start.
     if (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone)) {
       return dayStart + secondsOfDay(time) * 1000;
     }
-    return (this.dates[i] as Temporal.PlainDate).toZonedDateTime({
+    return Temporal.PlainDate.from(this.dates[i] as string).toZonedDateTime({
       timeZone: this.timeZone,
       plainTime: Temporal.PlainTime.from(time),
     }).epochMilliseconds;
@@ -116,7 +131,7 @@ export class LocalDays {
       (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone))
     )
       return this.wallTime(i, time);
-    const wall = (this.dates[i] as Temporal.PlainDate).toPlainDateTime(Temporal.PlainTime.from(time));
+    const wall = Temporal.PlainDate.from(this.dates[i] as string).toPlainDateTime(Temporal.PlainTime.from(time));
     const earlier = wall.toZonedDateTime(this.timeZone, { disambiguation: 'earlier' });
     const later = wall.toZonedDateTime(this.timeZone, { disambiguation: 'later' });
     if (earlier.epochMilliseconds === later.epochMilliseconds) return earlier.epochMilliseconds;
@@ -127,7 +142,7 @@ export class LocalDays {
 
   /** The weekday of day i: 0 = Monday … 6 = Sunday. */
   weekday(i: number): number {
-    return weekdayOf(this.dates[i] as Temporal.PlainDate);
+    return this.#weekdays[i] as number;
   }
 
   /** Index of the day containing the instant, or -1 outside the span. */
@@ -163,8 +178,7 @@ function localMidnight(epochMs: number, timeZone: string): boolean {
  * neighbouring days count too, so a window ending at 24:00 joins one starting at 00:00.
  */
 export function daysAround(timeZone: string, fromDate: string, toDate: string): LocalDays {
-  const first = Temporal.PlainDate.from(fromDate).subtract({ days: 1 });
-  return new LocalDays(timeZone, first, daysBetween(first.toString(), toDate) + 2);
+  return new LocalDays(timeZone, addDays(fromDate, -1), daysBetween(fromDate, toDate) + 3);
 }
 
 // ---- calendar periods and UTC offsets (analytics) ----------------------------------------

@@ -101,7 +101,7 @@ function openIntervalsOn(days: LocalDays, windows: WeeklyWindow[], overrides: Da
   const byDate = new Map(overrides.map((o) => [o.date, o.windows]));
   const out: Interval[] = [];
   for (let i = 0; i < days.dates.length - 1; i++) {
-    for (const w of byDate.get(String(days.dates[i])) ?? byDay[days.weekday(i)] ?? []) {
+    for (const w of byDate.get(days.dates[i] as string) ?? byDay[days.weekday(i)] ?? []) {
       out.push({ start: days.wallTime(i, w.startTime), end: days.wallTime(i, w.endTime) });
     }
   }
@@ -122,7 +122,7 @@ export function breakIntervals(breaks: DateSpan[], timeZone: string, fromDate: s
 
 function breakIntervalsOn(days: LocalDays, breaks: DateSpan[]): Interval[] {
   const out: Interval[] = [];
-  const dates = days.dates.slice(0, -1).map((d) => d.toString());
+  const dates = days.dates.slice(0, -1);
   for (const b of breaks) {
     if (!b.startTime || !b.endTime) {
       out.push({
@@ -192,7 +192,7 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
   const earliest = input.now + rules.minNoticeMinutes * MINUTE_MS;
   const latest = input.now + rules.bookingHorizonDays * DAY_MS;
   // days.dates: the day before, fromDate … toDate, the day after, and the day after that (an end marker).
-  const result: DaySlots[] = days.dates.slice(1, -2).map((d) => ({ date: d.toString(), slots: [] }));
+  const result: DaySlots[] = days.dates.slice(1, -2).map((date) => ({ date, slots: [] }));
 
   for (const w of open) {
     for (let t = w.start; t + duration <= w.end; t += step) {
