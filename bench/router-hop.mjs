@@ -14,7 +14,10 @@ const cwd = join(root, 'bench/floor');
 // The floor's config without its [assets] section (the last one), beside it so `main` resolves.
 const BARE = '.wrangler-bare.toml';
 const config = readFileSync(join(cwd, 'wrangler.toml'), 'utf8');
-writeFileSync(join(cwd, BARE), config.slice(0, config.indexOf('\n[assets]')));
+const assets = config.indexOf('\n[assets]');
+if (assets < 0 || /^\[/m.test(config.slice(assets + 2))) {
+  throw new Error('bench/floor/wrangler.toml must end with its [assets] section');
+}
 
 const load = (base) =>
   new Promise((resolve, reject) =>
@@ -31,9 +34,13 @@ async function start(extra) {
   return { ...(await serve(cwd, state, extra)), state };
 }
 
-const routed = await start([]);
-const bare = await start(['-c', BARE]);
+const servers = [];
 try {
+  writeFileSync(join(cwd, BARE), config.slice(0, assets));
+  const routed = await start([]);
+  servers.push(routed);
+  const bare = await start(['-c', BARE]);
+  servers.push(bare);
   await load(routed.base);
   await load(bare.base);
   const rows = [];
@@ -50,8 +57,9 @@ try {
     console.log(`| ${i + 1} | ${cell(b)} | ${cell(r)} | ${Math.round(ratio * 100)} % |`);
   });
 } finally {
-  await routed.stop();
-  await bare.stop();
-  for (const s of [routed, bare]) rmSync(s.state, { recursive: true, force: true });
+  for (const server of servers) {
+    await server.stop().catch(() => {});
+    rmSync(server.state, { recursive: true, force: true });
+  }
   rmSync(join(cwd, BARE), { force: true });
 }

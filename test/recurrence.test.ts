@@ -103,5 +103,14 @@ describe('date arithmetic (addDays, daysBetween, weekdayOf: integer days, no Tem
       expect(() => weekdayOf(bad), bad).toThrow(RangeError);
     }
     expect(addDays('2024-02-29', 365)).toBe('2025-02-28');
+    expect(() => addDays('2026-01-01', 1.5)).toThrow(RangeError);
+  });
+
+  it('leaves years outside 0000–9999 to Temporal, written as it writes them', () => {
+    expect(addDays('9999-12-31', 1)).toBe('+010000-01-01');
+    expect(addDays('+010000-01-01', -1)).toBe('9999-12-31');
+    expect(addDays('0000-01-01', -1)).toBe('-000001-12-31');
+    expect(daysBetween('9999-12-31', '+010000-01-01')).toBe(1);
+    expect(weekdayOf('+010000-01-01')).toBe(Temporal.PlainDate.from('+010000-01-01').dayOfWeek - 1);
   });
 });

@@ -70,7 +70,7 @@ export interface ReadSpan {
 }
 
 /**
- * Which parts a booking read's SQL has; the request's values are its placeholders (`readValues`).
+ * Which parts a booking read's SQL has; the request's values fill its placeholders (`ReadValues`).
  * Its text is built once per shape and isolate (`Prepared`): drizzle rebuilding this statement
  * was a ninth of a create's CPU.
  */
