@@ -29,13 +29,9 @@ export const isValidDate = (text: string): boolean => {
 };
 
 /**
- * Whole days since 1970-01-01 of an ISO date, and back. A date's days are a zone-free count
- * (the proleptic Gregorian calendar Temporal's ISO dates use), so date arithmetic is integer
- * arithmetic: the free-slot loop does it for every day of a range, where Temporal's objects cost
- * a tenth of a range request's CPU. Only the common form is done so (YYYY-MM-DD, years 0000 to
- * 9999); anything else Temporal reads (a year past 9999 is written +YYYYYY, as `9999-12-31` plus
- * a day is) goes to Temporal, so every answer is Temporal's. A date that is not a real one
- * (2026-02-30) is a RangeError, as with Temporal.
+ * Whole days since 1970-01-01 of an ISO date, and back: zone-free integer arithmetic (a tenth of a
+ * range request's CPU went to Temporal's objects). Only YYYY-MM-DD with years 0000-9999 is done so;
+ * any other form (9999-12-31 plus a day is +010000-01-01) is Temporal's. Not a real date: RangeError.
  */
 function epochDay(date: string): number {
   if (!PLAIN_DATE.test(date)) return EPOCH.until(Temporal.PlainDate.from(date)).days;
@@ -45,10 +41,8 @@ function epochDay(date: string): number {
 }
 const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const EPOCH = Temporal.PlainDate.from('1970-01-01');
-
 function dateOfEpochDay(day: number): string {
-  const text = new Date(day * DAY_MS).toISOString();
-  // "YYYY-MM-DDTHH:mm:ss.sssZ" for years 0000 to 9999; Temporal writes the others.
+  const text = new Date(day * DAY_MS).toISOString(); // 24 characters for years 0000 to 9999
   return text.length === 24 ? text.slice(0, 10) : EPOCH.add({ days: day }).toString();
 }
 
