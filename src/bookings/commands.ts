@@ -226,7 +226,7 @@ function bookingWrites(db: Db, b: NewBooking) {
     // ever slipped past the schedule object.
     insertBooking: guardedInsert(db, {
       trainerId: t.id,
-      clientId: clientIdSql,
+      client: b.client ? { id: b.client.id } : { email: newClient?.email ?? '' },
       startTime: iso(b.start),
       endTime: iso(b.end),
       serviceId: b.service.id,
@@ -235,7 +235,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       clientPackageId: b.clientPackageId,
       source: cmd.source,
       clientTimezone: cmd.clientTimezone,
-      occupied: { trainerId: t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
+      occupied: { start: iso(occupied.start), end: iso(occupied.end) },
       overBusy: cmd.allowOutsideAvailability,
       session: cmd.session,
       now: nowIso,

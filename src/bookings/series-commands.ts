@@ -26,6 +26,7 @@ import {
   retryOnScheduleChange,
   scheduleChanged,
   scheduleMoved,
+  seriesMadeAt,
 } from './sql';
 
 export type SeriesMode = 'skip_conflicts' | 'all_or_nothing';
@@ -205,12 +206,9 @@ interface NewSeries {
  */
 async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
   const { cmd, t, nowIso } = s;
-  // The series this batch creates: the newest of the trainer's made at this instant (the batch is
-  // one transaction, so no other series can come in between). Guarded by the version like the
-  // insert itself: when the insert was refused, this is NULL, never an earlier series of the same
-  // instant, which the undo steps would otherwise delete.
-  const seriesId = sql`(SELECT max(id) FROM ${bookingSeries} WHERE trainer_id = ${t.id} AND created_at = ${nowIso}
-    AND ${scheduleVersionIs(t.id, s.scheduleVersion)})`;
+  // The series this batch creates; NULL when its insert was refused, never an earlier series of the
+  // same instant, which the undo steps would otherwise delete.
+  const seriesId = seriesMadeAt(t.id, nowIso, s.scheduleVersion);
   const idem = cmd.idempotency ?? null;
   const steps: Record<string, D1PreparedStatement> = {};
   // A record of this key older than 24 h goes (a live one was found by the read, in this object).
@@ -222,7 +220,7 @@ async function writeSeries(db: Db, s: NewSeries): Promise<SeriesOutcome> {
   }
   const accepted = s.checked.flatMap((o, i) => (o.conflict === null && o.start_time ? [{ o, i }] : []));
   for (const { o, i } of accepted) {
-    steps[`occurrence${i}`] = insertOccurrence(db, s, seriesId, o.start_time as string);
+    steps[`occurrence${i}`] = insertOccurrence(db, s, o.start_time as string);
     const link = cmd.links[i];
     if (link) {
       steps[`link${i}`] = statement(
@@ -295,13 +293,13 @@ const insertSeries = (db: Db, { cmd, t, service, nowIso, scheduleVersion }: NewS
   );
 };
 
-function insertOccurrence(db: Db, s: NewSeries, seriesId: SQL, startIso: string) {
+function insertOccurrence(db: Db, s: NewSeries, startIso: string) {
   const start = Date.parse(startIso);
   const end = start + s.service.durationMinutes * MINUTE_MS;
   const occupied = occupiedSpan(start, end, s.service);
   return guardedInsert(db, {
     trainerId: s.t.id,
-    clientId: sql`${s.cmd.clientId}`,
+    client: { id: s.cmd.clientId },
     startTime: startIso,
     endTime: iso(end),
     serviceId: s.service.id,
@@ -311,12 +309,12 @@ function insertOccurrence(db: Db, s: NewSeries, seriesId: SQL, startIso: string)
     clientPackageId: s.cmd.clientPackageId,
     source: 'trainer',
     clientTimezone: '',
-    occupied: { trainerId: s.t.id, start: iso(occupied.start), end: iso(occupied.end), excludeId: 0 },
+    occupied: { start: iso(occupied.start), end: iso(occupied.end) },
     overBusy: !!s.cmd.allowOutsideAvailability,
     session: null,
     now: s.nowIso,
     scheduleVersion: s.scheduleVersion,
-    seriesId,
+    inSeries: true,
   });
 }
 

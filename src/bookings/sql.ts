@@ -9,8 +9,8 @@ import {
   reservedCredits,
   scheduleVersionIs,
 } from '../db/fragments';
-import { bookings, clientPackages, sessions, trainers, users } from '../db/schema';
-import { type Db, statement } from '../lib/db';
+import { bookingSeries, bookings, clientPackages, clients, sessions, trainers, users } from '../db/schema';
+import { byShape, type Db, Prepared, param, statement } from '../lib/db';
 import { ApiError, conflict } from '../lib/problem';
 import { cancelRemindersNotAt } from '../notifications/outbox';
 
@@ -33,11 +33,11 @@ export const sessionValid = (
 
 /** A booking's occupied span [start - buffer before, end + buffer after) in ISO text. */
 export interface OccupiedSpan {
-  trainerId: number;
-  start: string;
-  end: string;
+  trainerId: number | SQL;
+  start: string | SQL;
+  end: string | SQL;
   /** The booking being moved, which does not overlap itself; 0 for a new one. */
-  excludeId: number;
+  excludeId: number | SQL;
 }
 
 /**
@@ -95,7 +95,8 @@ export async function occupancyRefusal(
 
 export interface GuardedInsert {
   trainerId: number;
-  clientId: SQL;
+  /** An existing client, or one this batch adds (found again by email). */
+  client: { id: number } | { email: string };
   startTime: string;
   endTime: string;
   serviceId: number;
@@ -105,65 +106,128 @@ export interface GuardedInsert {
   source: 'public' | 'trainer';
   clientTimezone: string;
   /** The span no other active booking's occupied span may overlap (nor calendar busy time, unless `overBusy`). */
-  occupied: OccupiedSpan;
+  occupied: { start: string; end: string };
   /** The trainer books over the busy time of their own calendars (`allow_outside_availability`). */
   overBusy: boolean;
   session: SessionToCheck | null;
   now: string;
   /** The trainer's schedule version the checks read; a schedule write since then refuses the insert. */
   scheduleVersion: number;
-  /** The standing series the booking is an occurrence of (SQL: found inside the batch), if any. */
-  seriesId?: SQL;
+  /** An occurrence of the standing series this batch creates (`seriesMadeAt`). */
+  inSeries?: boolean;
   /** A place in this class session: guarded by its free places instead of the overlap (the class holds the time). */
   classSessionId?: number | null;
 }
 
 /**
- * A place's guard: the class still scheduled and not started; an active place only while the
- * class has a free place, a waitlisted one only while it has none (else it would wait for nothing).
+ * The series a batch creates: the newest of the trainer's made at this instant (the batch is one
+ * transaction, so no other series can come in between). Guarded by the version like the insert
+ * itself: when the insert was refused, this is NULL, never an earlier series of the same instant.
  */
-const placeGuard = (b: GuardedInsert, classSessionId: number): SQL => {
-  const capacity = sql`(SELECT capacity FROM class_sessions WHERE id = ${classSessionId} AND trainer_id = ${b.trainerId}
-    AND status = 'scheduled' AND start_time > ${b.now})`;
-  return b.status === 'waitlisted'
-    ? sql`${activePlaces(classSessionId)} >= ${capacity}`
-    : sql`${activePlaces(classSessionId)} < ${capacity}`;
+export const seriesMadeAt = (trainerId: number | SQL, nowIso: string | SQL, version: number | SQL): SQL =>
+  sql`(SELECT max(id) FROM ${bookingSeries} WHERE trainer_id = ${trainerId} AND created_at = ${nowIso}
+    AND ${scheduleVersionIs(trainerId, version)})`;
+
+/** Which parts a guarded insert's SQL has (its text is built once per shape, `Prepared`). */
+interface InsertShape {
+  byEmail: boolean;
+  place: boolean;
+  waitlisted: boolean;
+  overBusy: boolean;
+  pkg: boolean;
+  session: boolean;
+  series: boolean;
+}
+
+type InsertValues = Omit<GuardedInsert, 'client' | 'occupied' | 'overBusy' | 'session' | 'inSeries'> & {
+  client: number | string;
+  occupiedStart: string;
+  occupiedEnd: string;
+  userId: number | null;
+  jti: string | null;
+  classSessionId: number | null;
 };
 
-/**
- * The pack pays: a credit left (a waitlisted place reserves none) and the service covered, as
- * they are now. Without a pack, nothing: D1 compiles every statement afresh, so a guard that
- * can only be true is left out of the text.
- */
-const packageGuard = (b: GuardedInsert): SQL =>
-  b.clientPackageId === null
-    ? sql`1`
-    : sql`(${sql.raw(b.status === 'waitlisted' ? '1' : '0')} OR (
-      SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${b.clientPackageId}) > ${reservedCredits(b.clientPackageId)})
-      AND ${packageCoversService(b.clientPackageId, b.serviceId)}`;
+const insertStatements = byShape(
+  (shape: InsertShape) =>
+    new Prepared<InsertValues>(() => {
+      const v = (name: keyof InsertValues & string) => param(name);
+      const trainerId = v('trainerId');
+      const now = v('now');
+      const clientId = shape.byEmail
+        ? sql`(SELECT id FROM ${clients} WHERE trainer_id = ${trainerId} AND email = ${v('client')})`
+        : v('client');
+      const occupied = { trainerId, start: v('occupiedStart'), end: v('occupiedEnd'), excludeId: 0 };
+      // A place: the class still scheduled and not started; an active place only while the class has
+      // a free place, a waitlisted one only while it has none (else it would wait for nothing).
+      const capacity = sql`(SELECT capacity FROM class_sessions WHERE id = ${v('classSessionId')} AND trainer_id = ${trainerId}
+        AND status = 'scheduled' AND start_time > ${now})`;
+      const places = activePlaces(v('classSessionId'));
+      const room = shape.place
+        ? sql`${places} ${sql.raw(shape.waitlisted ? '>=' : '<')} ${capacity}`
+        : occupancyFree(occupied, shape.overBusy);
+      // The pack pays: a credit left (a waitlisted place reserves none) and the service covered, as
+      // they are now. Without a pack, nothing: D1 compiles every statement afresh, so a guard that
+      // can only be true is left out of the text.
+      const pack = v('clientPackageId');
+      const paid = shape.pkg
+        ? sql`(${sql.raw(shape.waitlisted ? '1' : '0')} OR (
+          SELECT sessions_remaining FROM ${clientPackages} WHERE id = ${pack}) > ${reservedCredits(pack)})
+          AND ${packageCoversService(pack, v('serviceId'))}`
+        : sql`1`;
+      const session = shape.session ? { userId: v('userId'), jti: v('jti') } : null;
+      return sql`
+    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, service_id, occupied_start, occupied_end,
+      status, notes, client_package_id, source, client_timezone, class_session_id, created_at, updated_at, series_id)
+    SELECT ${trainerId}, ${clientId}, ${v('startTime')}, ${v('endTime')}, ${v('serviceId')}, ${occupied.start}, ${occupied.end},
+      ${v('status')}, ${v('notes')}, ${pack}, ${v('source')}, ${v('clientTimezone')}, ${v('classSessionId')}, ${now}, ${now},
+      ${shape.series ? seriesMadeAt(trainerId, now, v('scheduleVersion')) : sql`NULL`}
+    WHERE ${room}
+    AND ${paid}
+    AND ${sessionValid(session, trainerId, now)}
+    AND ${scheduleVersionIs(trainerId, v('scheduleVersion'))}
+    RETURNING id`;
+    }),
+);
 
 /**
  * The booking insert the database itself guards: no overlap and no calendar busy time unless
  * `overBusy` (for a place: a free place; the class holds the time), a
  * package credit left and the package valid for the service (as they are now, whatever the
  * checks read), the session still valid, the trainer's schedule (windows, breaks, overrides,
- * services) unchanged since the checks read it. Returns the new id, or no row when a guard refused it.
+ * services) unchanged since the checks read it. Returns the new id, or no row when a guard refused
+ * it. Its SQL text is built once per shape (drizzle would build it for every booking).
  */
-export const guardedInsert = (db: Db, b: GuardedInsert) =>
-  statement(
-    db,
-    sql`
-    INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, service_id, occupied_start, occupied_end,
-      status, notes, client_package_id, source, client_timezone, class_session_id, created_at, updated_at, series_id)
-    SELECT ${b.trainerId}, ${b.clientId}, ${b.startTime}, ${b.endTime}, ${b.serviceId}, ${b.occupied.start}, ${b.occupied.end},
-      ${b.status}, ${b.notes}, ${b.clientPackageId}, ${b.source}, ${b.clientTimezone}, ${b.classSessionId ?? null}, ${b.now}, ${b.now},
-      ${b.seriesId ?? null}
-    WHERE ${b.classSessionId ? placeGuard(b, b.classSessionId) : occupancyFree(b.occupied, b.overBusy)}
-    AND ${packageGuard(b)}
-    AND ${sessionValid(b.session, b.trainerId, b.now)}
-    AND ${scheduleVersionIs(b.trainerId, b.scheduleVersion)}
-    RETURNING id`,
-  );
+export function guardedInsert(db: Db, b: GuardedInsert) {
+  const shape: InsertShape = {
+    byEmail: !('id' in b.client),
+    place: !!b.classSessionId,
+    waitlisted: b.status === 'waitlisted',
+    overBusy: b.overBusy,
+    pkg: b.clientPackageId !== null,
+    session: b.session !== null,
+    series: !!b.inSeries,
+  };
+  return insertStatements(shape).bind(db, {
+    trainerId: b.trainerId,
+    client: 'id' in b.client ? b.client.id : b.client.email,
+    startTime: b.startTime,
+    endTime: b.endTime,
+    serviceId: b.serviceId,
+    occupiedStart: b.occupied.start,
+    occupiedEnd: b.occupied.end,
+    status: b.status,
+    notes: b.notes,
+    clientPackageId: b.clientPackageId,
+    source: b.source,
+    clientTimezone: b.clientTimezone,
+    classSessionId: b.classSessionId ?? null,
+    now: b.now,
+    userId: b.session?.userId ?? null,
+    jti: b.session?.jti ?? null,
+    scheduleVersion: b.scheduleVersion,
+  });
+}
 
 /**
  * Reminders planned for a rescheduled booking's old time will not be sent (the cron plans the

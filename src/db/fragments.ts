@@ -61,7 +61,7 @@ export const bumpScheduleVersion = (trainerId: number): SQL =>
   sql`UPDATE trainers SET schedule_version = schedule_version + 1 WHERE id = ${trainerId}`;
 
 /** True while the trainer's schedule version is still the one a booking's checks read (a guard for its write). */
-export const scheduleVersionIs = (trainerId: number, version: number): SQL =>
+export const scheduleVersionIs = (trainerId: number | SQL, version: number | SQL): SQL =>
   sql`(SELECT schedule_version FROM trainers WHERE id = ${trainerId}) = ${version}`;
 
 /**
