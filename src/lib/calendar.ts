@@ -74,8 +74,9 @@ export function startOfDayMs(date: string, timeZone: string): number {
 }
 const dayStartCache = new Map<string, number>();
 
-/** The weekday of a local date: 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday). */
-export const weekdayOf = (date: string): number => (((epochDay(date) + 3) % 7) + 7) % 7;
+/** The weekday of a local date: 0 = Monday … 6 = Sunday (1970-01-01, day 0, was a Thursday). */
+const weekdayOfDay = (day: number): number => (((day + 3) % 7) + 7) % 7;
+export const weekdayOf = (date: string): number => weekdayOfDay(epochDay(date));
 
 const secondsOfDay = (time: string): number => {
   const [h, m, s] = time.split(':').map(Number);
@@ -90,18 +91,17 @@ export class LocalDays {
   readonly starts: number[] = [];
   /** The local dates, "YYYY-MM-DD". */
   readonly dates: string[] = [];
-  readonly #weekdays: number[] = [];
+  readonly #first: number;
 
   constructor(
     readonly timeZone: string,
     from: string,
     count: number,
   ) {
-    const first = epochDay(from);
+    this.#first = epochDay(from);
     for (let i = 0; i <= count; i++) {
-      const date = dateOfEpochDay(first + i);
+      const date = dateOfEpochDay(this.#first + i);
       this.dates.push(date);
-      this.#weekdays.push((((first + i + 3) % 7) + 7) % 7);
       this.starts.push(startOfDayMs(date, timeZone));
     }
   }
@@ -147,7 +147,7 @@ export class LocalDays {
 
   /** The weekday of day i: 0 = Monday … 6 = Sunday. */
   weekday(i: number): number {
-    return this.#weekdays[i] as number;
+    return weekdayOfDay(this.#first + i);
   }
 
   /** Index of the day containing the instant, or -1 outside the span. */
