@@ -27,6 +27,7 @@ import type { BookingOut } from './schemas';
 import {
   type Audience,
   batchByName,
+  clientIdByEmailSql,
   guardedInsert,
   occupancyRefusal,
   type Row,
@@ -196,9 +197,7 @@ export interface NewBooking {
  */
 function bookingWrites(db: Db, b: NewBooking) {
   const { cmd, t, newClient, nowIso } = b;
-  const clientIdSql = b.client
-    ? sql`${b.client.id}`
-    : sql`(SELECT id FROM ${clients} WHERE trainer_id = ${t.id} AND email = ${newClient?.email ?? ''})`;
+  const clientIdSql = b.client ? sql`${b.client.id}` : clientIdByEmailSql(t.id, newClient?.email ?? '');
   // The booking this batch creates, found again by what makes it unique among active bookings.
   // A place: by its class and client (one place per client per class).
   const created = b.place

@@ -128,6 +128,10 @@ export const seriesMadeAt = (trainerId: number | SQL, nowIso: string | SQL, vers
   sql`(SELECT max(id) FROM ${bookingSeries} WHERE trainer_id = ${trainerId} AND created_at = ${nowIso}
     AND ${scheduleVersionIs(trainerId, version)})`;
 
+/** The id of the trainer's client with this email (a client the same batch may add). */
+export const clientIdByEmailSql = (trainerId: number | SQL, email: string | SQL): SQL =>
+  sql`(SELECT id FROM ${clients} WHERE trainer_id = ${trainerId} AND email = ${email})`;
+
 /** Which parts a guarded insert's SQL has (its text is built once per shape, `Prepared`). */
 interface InsertShape {
   byEmail: boolean;
@@ -154,9 +158,7 @@ const insertStatements = byShape(
       const v = (name: keyof InsertValues & string) => param(name);
       const trainerId = v('trainerId');
       const now = v('now');
-      const clientId = shape.byEmail
-        ? sql`(SELECT id FROM ${clients} WHERE trainer_id = ${trainerId} AND email = ${v('client')})`
-        : v('client');
+      const clientId = shape.byEmail ? clientIdByEmailSql(trainerId, v('client')) : v('client');
       const occupied = { trainerId, start: v('occupiedStart'), end: v('occupiedEnd'), excludeId: 0 };
       // A place: the class still scheduled and not started; an active place only while the class has
       // a free place, a waitlisted one only while it has none (else it would wait for nothing).
