@@ -62,17 +62,37 @@ const ALL_DAY = ['08:00', '09:00', '10:00', '11:00', '12:00', '13:00', '14:00', 
 const without = (...times: string[]) => ALL_DAY.filter((x) => !times.includes(x));
 
 describe('public availability from the edge cache', () => {
-  it('the second identical read is a hit; unknown parameters and spelled-out defaults share the entry', async () => {
+  it('the second identical read is a hit; unknown parameters and their order never make another entry', async () => {
     const t = await openTrainer();
     const first = await missThenHit(t);
     expect(first.slots).toEqual(ALL_DAY);
     // The widget's cache-buster and any other unknown parameter never reach the key.
     expect((await read(t, `from=${DAY}&to=${DAY}&_=123&utm_source=x`)).cache).toBe('hit');
     expect((await read(t, `to=${DAY}&from=${DAY}`)).cache).toBe('hit');
-    // The default range is today … +13 days, resolved before the key is made.
-    await missThenHit(t, '');
-    const today = futureDay(0).date;
-    expect((await read(t, `from=${today}&to=${futureDay(13).date}`)).cache).toBe('hit');
+    // The widget's question (no dates: today … +13 days) is an entry of its own; the same dates
+    // spelled out are another, with the same answer.
+    const asWidget = await missThenHit(t, '');
+    const spelled = await missThenHit(t, `from=${futureDay(0).date}&to=${futureDay(13).date}`);
+    expect(spelled.body).toEqual(asWidget.body);
+  });
+
+  it('a slug taken over by another trainer never serves the first trainer’s stored answer', async () => {
+    // Entries are found by slug and question, beside the read of the trainer's row; the key
+    // stored with an entry names the trainer (id and creation) and must equal the row's.
+    const first = await openTrainer();
+    expect((await missThenHit(first)).slots).toEqual(ALL_DAY);
+    const slug = first.slug;
+    const moved = `${slug}-moved`;
+    ok(await api('PATCH', '/api/users/profile/', { token: first.token, body: { slug: moved } }));
+    const second = await setupTrainer({
+      open: ['10:00', '12:00'],
+      settings: { min_notice_minutes: 60, slot_interval_minutes: 60 },
+    });
+    ok(await api('PATCH', '/api/users/profile/', { token: second.token, body: { slug } }));
+    const taken = await read({ ...first, slug });
+    expect(taken.cache).toBe('miss');
+    expect(taken.slots).toEqual(['10:00', '11:00']);
+    expect((await read({ ...first, slug: moved })).slots).toEqual(ALL_DAY);
   });
 
   it('a different question is a different entry; another trainer’s change evicts nothing', async () => {

@@ -86,15 +86,15 @@ export function publicSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: st
 const minDate = (a: string, b: string) => (a < b ? a : b);
 
 /**
- * The cache key: everything the answer depends on. The trainer (id and creation, so a key never
- * outlives its row), both versions (schedule: windows, breaks, overrides, services, calendar
- * connections; occupancy: bookings, class sessions and busy rows, raised by triggers), the
- * settings the slot rules read, the normalised question (dates resolved, service) and the
- * 15-second window of "now" it was computed in. Only these values: no query parameter of the
- * request reaches the key as it was sent.
+ * What the answer depends on, as one string: the trainer (id and creation, so it never outlives
+ * its row), both versions (schedule: windows, breaks, overrides, services, calendar connections;
+ * occupancy: bookings, class sessions and busy rows, raised by triggers), the settings the slot
+ * rules read, the normalised question (dates resolved, service) and the 15-second window of "now"
+ * it was computed in. Only these values: no query parameter of the request reaches it as sent.
+ * Stored beside the answer; a stored answer is used only when its string equals the one the
+ * request computes.
  */
 export function availabilityKey(
-  origin: string,
   t: AvailabilityTrainer,
   span: { from: string; to: string },
   q: AvailabilityQuery,
@@ -109,14 +109,36 @@ export function availabilityKey(
     ['schedule', t.scheduleVersion],
     ['service', q.service ?? ''],
     ['slot', t.slotIntervalMinutes],
-    ['time', Math.floor(Date.parse(now) / (AVAILABILITY_CACHE_SECONDS * 1000))],
+    ['time', timeWindow(now)],
     ['to', span.to],
     ['tz', t.timezone],
     ['waitlist', t.waitlistCutoffHours],
   ];
-  const query = parts.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
-  return `${origin}/__cache/public-availability/v1/${t.id}?${query}`;
+  return `${t.id}?${query(parts)}`;
 }
+
+/**
+ * Where the answer to a question is kept in the cache: the slug and the question as validated
+ * (dates as asked, unknown parameters already dropped) in the 15-second window of now. Made
+ * without the trainer's row, so the lookup runs beside the read of it; which answer the entry
+ * may hold is `availabilityKey`'s to say.
+ */
+export function entryUrl(origin: string, slug: string, q: AvailabilityQuery, now: string) {
+  const parts: [string, string | number][] = [
+    ['from', q.from ?? ''],
+    ['service', q.service ?? ''],
+    ['time', timeWindow(now)],
+    ['to', q.to ?? ''],
+  ];
+  return `${origin}/__cache/public-availability/v2/${encodeURIComponent(slug.toLowerCase())}?${query(parts)}`;
+}
+
+const timeWindow = (now: string) => Math.floor(Date.parse(now) / (AVAILABILITY_CACHE_SECONDS * 1000));
+const query = (parts: [string, string | number][]) =>
+  parts.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
+
+/** The header an entry keeps its `availabilityKey` in. */
+const KEY_HEADER = 'X-Availability-Key';
 
 /** The answer itself: the trainer's own free-slot computation, for a visitor. */
 async function computeAvailability(
@@ -132,18 +154,19 @@ async function computeAvailability(
 }
 
 export interface CachedAnswer {
-  /** The JSON body. */
-  body: string;
+  /** The JSON body: a hit's as the cache streams it, never decoded here. */
+  body: string | ReadableStream;
   cache: 'hit' | 'miss';
 }
 
 /**
- * The public availability as JSON text: one indexed read of the trainer (with its versions),
- * then the cache. A hit is answered as stored and counts against no rate limit: it costs one
- * read and a cache lookup, the same for a crowd as for one visitor. Anything else (a miss, an
- * unknown slug, a bad range) is counted first (one D1 batch: a 429 when a limit is full), then
- * a miss is computed and stored before answering. Only 200 answers are stored: a 400 or 404 is
- * thrown before the cache is written. Nothing in it is per visitor.
+ * The public availability as JSON text: one indexed read of the trainer (with its versions) and,
+ * beside it, the cache lookup. A hit (an entry whose stored key equals the one made from the row
+ * just read) is answered as stored and counts against no rate limit: it costs one read and a
+ * cache lookup, at the time of the slower of the two, the same for a crowd as for one visitor.
+ * Anything else (a miss, an unknown slug, a bad range) is counted first (one D1 batch: a 429
+ * when a limit is full), then a miss is computed and stored before answering. Only 200 answers
+ * are stored: a 400 or 404 is thrown before the cache is written. Nothing in it is per visitor.
  */
 export async function cachedAvailability(
   deps: AvailabilityDeps,
@@ -151,22 +174,25 @@ export async function cachedAvailability(
   q: AvailabilityQuery,
 ): Promise<CachedAnswer> {
   const { db, cache, now } = deps;
-  const t = await readTrainer(db, slug);
+  const entry = entryUrl(deps.origin, slug, q, now);
+  const [t, stored] = await Promise.all([readTrainer(db, slug), cache?.match(entry)]);
   const asked = t && validSpan(t, q, now);
-  const key = t && asked && availabilityKey(deps.origin, t, asked, q, now);
-  const stored = cache && key && (await cache.match(key));
-  if (stored) return { body: await stored.text(), cache: 'hit' };
+  const key = t && asked && availabilityKey(t, asked, q, now);
+  if (stored?.body && key && stored.headers.get(KEY_HEADER) === key) return { body: stored.body, cache: 'hit' };
+  // An entry made from other versions (or for another trainer of this slug) is never read.
+  await stored?.body?.cancel();
   // Everything else counts: a miss, an unknown slug, a bad range.
   await count(db, deps.limits, now);
   if (!t) throw notFound('No trainer with that name.');
   const span = publicSpan(t, q, now);
   const body = JSON.stringify(await computeAvailability(db, t, span, q, now));
   await cache?.put(
-    key ?? availabilityKey(deps.origin, t, span, q, now),
+    entry,
     new Response(body, {
       headers: {
         'Content-Type': 'application/json',
         'Cache-Control': `public, max-age=${AVAILABILITY_CACHE_SECONDS}`,
+        [KEY_HEADER]: key ?? availabilityKey(t, span, q, now),
       },
     }),
   );
