@@ -154,12 +154,13 @@ async function analyse(session, profile, requests) {
 
 // ---- scenarios -----------------------------------------------------------------------------------
 
-// PROFILE_FLOOR=1: the floor Worker's /health, range and list instead (the reference), CPU only.
+// PROFILE_FLOOR=1: the floor Worker's /health, cached read, range, list and create instead (the reference), CPU only.
 const FLOOR = Boolean(process.env.PROFILE_FLOOR);
 const state = mkdtempSync(join(tmpdir(), 'bench-profile-'));
 // PROFILE_APP=<another checkout>: profile that build instead (its migrations, its wrangler.toml).
 const cwd = FLOOR ? join(root, 'bench/floor') : (process.env.PROFILE_APP ?? root);
-execSql(cwd, state, FLOOR ? sharedSeed() : appSeed(), { migrate: true });
+const floorSeed = () => [...sharedSeed(), "INSERT INTO trainers (id, slug) VALUES (1, 'floor-1');"];
+execSql(cwd, state, FLOOR ? floorSeed() : appSeed(), { migrate: true });
 const app = await serve(cwd, state, [
   '--var',
   'ENVIRONMENT:development',
@@ -209,6 +210,7 @@ const scenarios = [
 ].filter(([name]) => !ONLY || ONLY.test(name));
 const floorScenarios = [
   ['health', get('/health')],
+  ['cached public availability (31 days)', get(`/cached?slug=floor-1&from=${from}&to=${to}`)],
   ['range 31 days (2,000 bookings)', get(`/range?trainer=1&from=${from}&to=${to}`)],
   ['list page 1 (10,000 bookings)', get('/list?trainer=2')],
   [

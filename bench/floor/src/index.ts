@@ -33,6 +33,59 @@ export class Lock extends DurableObject<FloorEnv> {
   }
 }
 
+/** The rows a 31-day range reads: windows, breaks and the bookings in it, in one D1 batch. */
+async function rangeRows(db: D1Database, trainer: number, url: URL) {
+  const from = url.searchParams.get('from') ?? '';
+  const to = url.searchParams.get('to') ?? '';
+  const [windows, breaks, bookings] = await db.batch([
+    db
+      .prepare(
+        'SELECT day_of_week, start_time, end_time FROM availability_slots WHERE trainer_id = ? AND is_active = 1',
+      )
+      .bind(trainer),
+    db
+      .prepare(
+        'SELECT start_date, end_date FROM trainer_breaks WHERE trainer_id = ? AND end_date >= ? AND start_date <= ?',
+      )
+      .bind(trainer, from, to),
+    db
+      .prepare(
+        "SELECT start_time, end_time FROM bookings WHERE trainer_id = ? AND status IN ('pending','confirmed') AND start_time < ? AND end_time > ?",
+      )
+      .bind(trainer, `${to}T23:59:59.999Z`, `${from}T00:00:00.000Z`),
+  ]);
+  return { windows: windows?.results ?? [], breaks: breaks?.results ?? [], bookings: bookings?.results ?? [] };
+}
+
+/**
+ * The platform's part of a cached public availability read: the trainer's row by its unique slug
+ * and, beside it, the Cache API lookup of the question; the stored body is answered when its
+ * version is the row's, else the range is read, stored and answered (its rows as JSON, an answer
+ * of the same order of size as the app's).
+ */
+async function cached(db: D1Database, url: URL): Promise<Response> {
+  const key = `${url.origin}/__cache/floor?${url.searchParams}`;
+  const [row, stored] = await Promise.all([
+    db
+      .prepare('SELECT id, version FROM trainers WHERE slug = ?')
+      .bind(url.searchParams.get('slug'))
+      .first<{ id: number; version: number }>(),
+    caches.default.match(key),
+  ]);
+  if (!row) return new Response('not found', { status: 404 });
+  if (stored && stored.headers.get('X-Version') === String(row.version)) {
+    return new Response(stored.body, { headers: { 'Content-Type': 'application/json' } });
+  }
+  const body = JSON.stringify(await rangeRows(db, row.id, url));
+  const headers = {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'public, max-age=15',
+    'X-Version': String(row.version),
+  };
+  await caches.default.put(key, new Response(body, { headers }));
+  return new Response(body, { headers: { 'Content-Type': 'application/json' } });
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -45,25 +98,10 @@ export default {
       return Response.json({ status }, { status });
     }
     if (url.pathname === '/range') {
-      const from = url.searchParams.get('from') ?? '';
-      const to = url.searchParams.get('to') ?? '';
-      const [windows, breaks, busy] = await env.DB.batch([
-        env.DB.prepare(
-          'SELECT day_of_week, start_time, end_time FROM availability_slots WHERE trainer_id = ? AND is_active = 1',
-        ).bind(trainer),
-        env.DB.prepare(
-          'SELECT start_date, end_date FROM trainer_breaks WHERE trainer_id = ? AND end_date >= ? AND start_date <= ?',
-        ).bind(trainer, from, to),
-        env.DB.prepare(
-          "SELECT start_time, end_time FROM bookings WHERE trainer_id = ? AND status IN ('pending','confirmed') AND start_time < ? AND end_time > ?",
-        ).bind(trainer, `${to}T23:59:59.999Z`, `${from}T00:00:00.000Z`),
-      ]);
-      return Response.json({
-        windows: windows?.results.length,
-        breaks: breaks?.results.length,
-        bookings: busy?.results.length,
-      });
+      const { windows, breaks, bookings } = await rangeRows(env.DB, trainer, url);
+      return Response.json({ windows: windows.length, breaks: breaks.length, bookings: bookings.length });
     }
+    if (url.pathname === '/cached') return cached(env.DB, url);
     if (url.pathname === '/list') {
       const [count, rows] = await env.DB.batch([
         env.DB.prepare('SELECT count(*) AS n FROM bookings WHERE trainer_id = ?').bind(trainer),
