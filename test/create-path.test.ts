@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { scheduleBooking } from '../src/bookings/commands';
 import { getDb } from '../src/lib/db';
 import {
-  api,
   at,
   type BookingBody,
   book,

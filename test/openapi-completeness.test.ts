@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, openapiDocument } from './helpers';
+import { openapiDocument } from './helpers';
 
 // Issue 22: every operation has a summary, every parameter a type and a description, every
 // schema field a description. The walk covers the shared components and every inline schema

@@ -199,14 +199,12 @@ const Messages = ({ messages, what }: { messages: Message[]; what: string }) =>
   messages.length === 0 ? (
     <li>No message is sent to the client.</li>
   ) : (
-    <>
-      {messages.map((m) => (
-        <li>
-          {m.channel === 'email' ? 'An email' : 'An SMS'} {what} to {m.who}: {m.to}
-          {m.channel === 'SMS' && ' (within the trainer’s daily SMS limit)'}.
-        </li>
-      ))}
-    </>
+    messages.map((m) => (
+      <li>
+        {m.channel === 'email' ? 'An email' : 'An SMS'} {what} to {m.who}: {m.to}
+        {m.channel === 'SMS' && ' (within the trainer’s daily SMS limit)'}.
+      </li>
+    ))
   );
 
 function creditLine(c: Consequences): string {
@@ -227,16 +225,14 @@ const WaitlistLines = ({ w }: { w: NonNullable<Consequences['waitlist']> }) =>
       No one on the class’s waitlist gets a place: the class stays full (places taken: {w.taken} of {w.capacity}).
     </li>
   ) : (
-    <>
-      {w.promoted.map((p, i) => (
-        <li>
-          {w.promoted.length === 1 ? 'The freed place goes to' : 'A free place goes to'} {p.name},{' '}
-          {i === 0 ? 'first' : 'next'} on the class’s waitlist (
-          {w.confirmed ? 'confirmed' : 'pending the trainer’s confirmation'}), who is told:{' '}
-          {p.messages.map((m) => `${m.channel} to ${m.to}`).join(', ')}.
-        </li>
-      ))}
-    </>
+    w.promoted.map((p, i) => (
+      <li>
+        {w.promoted.length === 1 ? 'The freed place goes to' : 'A free place goes to'} {p.name},{' '}
+        {i === 0 ? 'first' : 'next'} on the class’s waitlist (
+        {w.confirmed ? 'confirmed' : 'pending the trainer’s confirmation'}), who is told:{' '}
+        {p.messages.map((m) => `${m.channel} to ${m.to}`).join(', ')}.
+      </li>
+    ))
   );
 
 function lateLine(c: Consequences): string {
