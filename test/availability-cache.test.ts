@@ -95,6 +95,35 @@ describe('public availability from the edge cache', () => {
     expect((await read({ ...first, slug: moved })).slots).toEqual(ALL_DAY);
   });
 
+  it('the slug in any case and a start date alone each find their entry', async () => {
+    const t = await openTrainer();
+    await missThenHit(t);
+    expect((await read({ ...t, slug: t.slug.toUpperCase() })).cache).toBe('hit');
+    // `from` alone: that day and the 13 after it, resolved before the key is made.
+    const fromOnly = await missThenHit(t, `from=${DAY}`);
+    expect(fromOnly.body.days.map((d) => d.date)).toEqual(Array.from({ length: 14 }, (_, i) => futureDay(3 + i).date));
+  });
+
+  it('a reader of a lagging replica gets the newer stored answer; a newer row never gets an older one', async () => {
+    // What a replica behind the primary shows is the trainer row with lower versions. Lowering
+    // them in place stands for that read: both versions only ever rise.
+    const t = await openTrainer();
+    const current = await missThenHit(t);
+    const shift = (by: number) =>
+      env.DB.prepare(
+        'UPDATE trainers SET schedule_version = schedule_version + ?1, occupancy_version = occupancy_version + ?1 WHERE id = ?2',
+      )
+        .bind(by, t.id)
+        .run();
+    await shift(-1);
+    const behind = await read(t);
+    expect(behind.cache).toBe('hit');
+    expect(behind.body).toEqual(current.body);
+    // Back to the primary's row and one write past it: the stored entry is older, so a miss.
+    await shift(2);
+    await missThenHit(t);
+  });
+
   it('a different question is a different entry; another trainer’s change evicts nothing', async () => {
     const t = await openTrainer();
     const other = await openTrainer();

@@ -12,8 +12,8 @@ export const MAX_PUBLIC_RANGE_DAYS = 62;
 const DEFAULT_DAYS = 14;
 
 /**
- * How long an answer is reused, in seconds, at most: the cache key changes with every write the
- * answer depends on, so this only bounds what time alone changes (a slot passing the minimum
+ * How long an answer is reused, in seconds, at most: every write the answer depends on raises a
+ * version an entry must be at least as new as, so this only bounds what time alone changes (a slot passing the minimum
  * notice, today's past times, a class's waitlist closing). The same 15 s the browser may keep it
  * (`Cache-Control: public, max-age=15`, documented since the widget shipped).
  */
@@ -86,13 +86,11 @@ export function publicSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: st
 const minDate = (a: string, b: string) => (a < b ? a : b);
 
 /**
- * What the answer depends on, as one string: the trainer (id and creation, so it never outlives
- * its row), both versions (schedule: windows, breaks, overrides, services, calendar connections;
- * occupancy: bookings, class sessions and busy rows, raised by triggers), the settings the slot
- * rules read, the normalised question (dates resolved, service) and the 15-second window of "now"
- * it was computed in. Only these values: no query parameter of the request reaches it as sent.
- * Stored beside the answer; a stored answer is used only when its string equals the one the
- * request computes.
+ * What the answer depends on besides the versions, as one string: the trainer (id and creation,
+ * so it never outlives its row), the settings the slot rules read, the normalised question (dates
+ * resolved, service) and the 15-second window of "now" it was computed in. Only these values: no
+ * query parameter of the request reaches it as sent. Stored beside the answer with the versions
+ * it was computed from (`versionsOf`); see `servable`.
  */
 export function availabilityKey(
   t: AvailabilityTrainer,
@@ -105,8 +103,6 @@ export function availabilityKey(
     ['from', span.from],
     ['horizon', t.bookingHorizonDays],
     ['notice', t.minNoticeMinutes],
-    ['occupancy', t.occupancyVersion],
-    ['schedule', t.scheduleVersion],
     ['service', q.service ?? ''],
     ['slot', t.slotIntervalMinutes],
     ['time', timeWindow(now)],
@@ -137,8 +133,27 @@ const timeWindow = (now: string) => Math.floor(Date.parse(now) / (AVAILABILITY_C
 const query = (parts: [string, string | number][]) =>
   parts.map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
 
-/** The header an entry keeps its `availabilityKey` in. */
+/** The headers an entry keeps its `availabilityKey` and its `versionsOf` in. */
 const KEY_HEADER = 'X-Availability-Key';
+const VERSIONS_HEADER = 'X-Availability-Versions';
+
+/** Schedule (windows, breaks, overrides, services, calendar connections) and occupancy (bookings, class sessions, busy rows) versions. */
+const versionsOf = (t: AvailabilityTrainer) => `${t.scheduleVersion}.${t.occupancyVersion}`;
+
+/**
+ * Whether a stored entry answers this request: the same key, and versions at least as new as
+ * the row just read in both counts. Both only ever rise, so of two reads of one trainer row one
+ * is as new as the other in both: an entry older than the row is never served, and a reader of a
+ * replica that lags behind the entry's gets the newer answer instead of recomputing an older one
+ * over it (which readers of the primary would then recompute again, each miss counted).
+ */
+function servable(stored: Response, key: string, t: AvailabilityTrainer): boolean {
+  if (stored.headers.get(KEY_HEADER) !== key) return false;
+  const [schedule = Number.NaN, occupancy = Number.NaN] = (stored.headers.get(VERSIONS_HEADER) ?? '')
+    .split('.')
+    .map(Number);
+  return schedule >= t.scheduleVersion && occupancy >= t.occupancyVersion;
+}
 
 /** The answer itself: the trainer's own free-slot computation, for a visitor. */
 async function computeAvailability(
@@ -161,8 +176,7 @@ export interface CachedAnswer {
 
 /**
  * The public availability as JSON text: one indexed read of the trainer (with its versions) and,
- * beside it, the cache lookup. A hit (an entry whose stored key equals the one made from the row
- * just read) is answered as stored and counts against no rate limit: it costs one read and a
+ * beside it, the cache lookup. A hit (an entry `servable` for the row just read) is answered as stored and counts against no rate limit: it costs one read and a
  * cache lookup, at the time of the slower of the two, the same for a crowd as for one visitor.
  * Anything else (a miss, an unknown slug, a bad range) is counted first (one D1 batch: a 429
  * when a limit is full), then a miss is computed and stored before answering. Only 200 answers
@@ -178,9 +192,9 @@ export async function cachedAvailability(
   const [t, stored] = await Promise.all([readTrainer(db, slug), cache?.match(entry)]);
   const asked = t && validSpan(t, q, now);
   const key = t && asked && availabilityKey(t, asked, q, now);
-  if (stored?.body && key && stored.headers.get(KEY_HEADER) === key) return { body: stored.body, cache: 'hit' };
-  // An entry made from other versions (or for another trainer of this slug) is never read.
-  await stored?.body?.cancel();
+  if (stored?.body && t && key && servable(stored, key, t)) return { body: stored.body, cache: 'hit' };
+  // An entry made from older versions (or for another trainer of this slug) is never read.
+  void stored?.body?.cancel();
   // Everything else counts: a miss, an unknown slug, a bad range.
   await count(db, deps.limits, now);
   if (!t) throw notFound('No trainer with that name.');
@@ -193,6 +207,7 @@ export async function cachedAvailability(
         'Content-Type': 'application/json',
         'Cache-Control': `public, max-age=${AVAILABILITY_CACHE_SECONDS}`,
         [KEY_HEADER]: key ?? availabilityKey(t, span, q, now),
+        [VERSIONS_HEADER]: versionsOf(t),
       },
     }),
   );
