@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { type Trainer, trainers } from '../db/schema';
 import { addDays, daysBetween, today } from '../lib/calendar';
-import { type Db, statement } from '../lib/db';
+import { type Db, Prepared, param } from '../lib/db';
 import { invalidField, notFound, tooManyRequests } from '../lib/problem';
 import { describePolicy, hit, type Limit, RATE_POLICIES } from '../lib/ratelimit';
 import { getAvailableTimes, type ScheduleTrainer } from '../scheduling/service';
@@ -41,14 +41,15 @@ export interface AvailabilityDeps {
 export type AvailabilityTrainer = ScheduleTrainer & Pick<Trainer, 'scheduleVersion' | 'occupancyVersion' | 'createdAt'>;
 
 /** The trainer's row by the unique slug index, with both versions: one indexed read (a replica's). */
-const readTrainer = (db: Db, slug: string) =>
-  statement(
-    db,
+const trainerBySlug = new Prepared<{ slug: string }>(
+  () =>
     sql`SELECT id, timezone, slot_interval_minutes AS slotIntervalMinutes, min_notice_minutes AS minNoticeMinutes,
       booking_horizon_days AS bookingHorizonDays, waitlist_cutoff_hours AS waitlistCutoffHours,
       schedule_version AS scheduleVersion, occupancy_version AS occupancyVersion, created_at AS createdAt
-    FROM ${trainers} WHERE slug = ${slug.toLowerCase()}`,
-  ).first<AvailabilityTrainer>();
+    FROM ${trainers} WHERE slug = ${param('slug')}`,
+);
+const readTrainer = (db: Db, slug: string) =>
+  trainerBySlug.bind(db, { slug: slug.toLowerCase() }).first<AvailabilityTrainer>();
 
 /** Counts a request that is not a cache hit against the availability's limits: a 429 when one is full. */
 async function count(db: Db, limits: Limit[], now: string): Promise<void> {
