@@ -95,6 +95,22 @@ describe('public availability from the edge cache', () => {
     expect((await read({ ...first, slug: moved })).slots).toEqual(ALL_DAY);
   });
 
+  it('a hit is JSON as the miss was; HEAD answers a hit with its headers and no body', async () => {
+    const t = await openTrainer();
+    await missThenHit(t);
+    const path = `/api/public/trainers/${t.slug}/availability/?from=${DAY}&to=${DAY}`;
+    const headers = { 'CF-Connecting-IP': freshIp(), 'X-Test-Now': t.now };
+    const hit = await api('GET', path, { headers });
+    expect(hit.headers.get('X-Cache')).toBe('hit');
+    expect(hit.headers.get('Content-Type')).toBe('application/json');
+    expect(hit.headers.get('Cache-Control')).toBe('public, max-age=15');
+    expect(hit.headers.get('X-Availability-Key')).toBeNull();
+    const head = await api('HEAD', path, { headers });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('X-Cache')).toBe('hit');
+    expect(head.body).toBeNull();
+  });
+
   it('the slug in any case and a start date alone each find their entry', async () => {
     const t = await openTrainer();
     await missThenHit(t);
