@@ -69,7 +69,7 @@ describe('the path of a trainer’s booking create', () => {
     // No pack named: nothing about packs is compiled, read or checked.
     for (const text of [...read, ...write]) expect(text).not.toContain('client_packages');
     // The guarded insert still checks the session, the overlap, calendar busy time and the schedule version.
-    expect(write[0]).toContain('FROM "sessions" s');
+    expect(write[0]).toContain('FROM "sessions" AS "live_session"');
     expect(write[0]).toContain('FROM bookings WHERE trainer_id');
     expect(write[0]).toContain('FROM calendar_busy');
     expect(write[0]).toContain('schedule_version');

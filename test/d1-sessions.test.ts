@@ -170,7 +170,10 @@ describe('x-d1-bookmark', () => {
         ? intercept(session, {
             prepare: (query: string) =>
               session.prepare(
-                query.replace(/from "sessions"/, 'from (SELECT * FROM "sessions" WHERE 0) AS "sessions"'),
+                query.replace(
+                  /from "sessions"(?: AS ("live_session"))?/i,
+                  (_, alias = '"sessions"') => `FROM (SELECT * FROM "sessions" WHERE 0) AS ${alias}`,
+                ),
               ),
           })
         : session;

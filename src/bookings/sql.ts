@@ -4,12 +4,13 @@ import { type SQL, sql } from 'drizzle-orm';
 import {
   activePlaces,
   calendarBusyOf,
+  liveSessionRows,
   occupiedSpansOf,
   packageCoversService,
   reservedCredits,
   scheduleVersionIs,
 } from '../db/fragments';
-import { bookingSeries, bookings, clientPackages, clients, sessions, trainers, users } from '../db/schema';
+import { bookingSeries, bookings, clientPackages, clients } from '../db/schema';
 import { byShape, type Db, Prepared, param, statement } from '../lib/db';
 import { ApiError, conflict } from '../lib/problem';
 import { cancelRemindersNotAt } from '../notifications/outbox';
@@ -24,12 +25,7 @@ export const sessionValid = (
   session: { [K in keyof SessionToCheck]: SessionToCheck[K] | SQL } | null,
   trainerId: number | SQL,
   nowIso: string | SQL,
-): SQL =>
-  session
-    ? sql`EXISTS (SELECT 1 FROM ${sessions} s JOIN ${users} u ON u.id = s.user_id JOIN ${trainers} t ON t.user_id = u.id
-        WHERE s.jti = ${session.jti} AND s.user_id = ${session.userId} AND s.expires_at > ${nowIso}
-          AND u.is_active = 1 AND t.id = ${trainerId})`
-    : sql`1`;
+): SQL => (session ? sql`EXISTS (SELECT 1 FROM ${liveSessionRows({ ...session, now: nowIso, trainerId })})` : sql`1`);
 
 /** A booking's occupied span [start - buffer before, end + buffer after) in ISO text. */
 export interface OccupiedSpan {

@@ -1,5 +1,6 @@
 import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
-import type { BookingStatus } from './schema';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { type BookingStatus, sessions, trainers, users } from './schema';
 
 // SQL that several areas share. A rule written here once is the rule everywhere: which
 // bookings hold time and credits, and how many credits a pack has promised away.
@@ -99,3 +100,29 @@ export const occupiedSpansOf = (
 /** Places of a class session that hold a seat (a scalar subquery; `classSessionId` a value or a column). */
 export const activePlaces = (classSessionId: SQL | AnyColumn | number): SQL<number> =>
   sql<number>`(SELECT count(*) FROM bookings ap WHERE ap.class_session_id = ${classSessionId} AND ${isActiveStatus(sql`ap.status`)})`;
+
+// The live-session rule's own names for its tables, so a value passed in as SQL (a column of an
+// outer statement) can never be taken for one of them.
+const liveSession = alias(sessions, 'live_session');
+const liveUser = alias(users, 'live_user');
+const liveTrainer = alias(trainers, 'live_trainer');
+
+/** The trainer row of `liveSessionRows`, every column: `SELECT ${LIVE_TRAINER_COLUMNS} FROM …`. */
+export const LIVE_TRAINER_COLUMNS = sql.raw('"live_trainer".*');
+
+/**
+ * The rows of a live trainer session, as a FROM clause with its WHERE: the session exists and is
+ * unexpired, its user is active, and that user is this trainer. The one statement of the rule:
+ * `signedIn`'s trainer read (lib/auth.ts) selects from it, and every booking write's guard
+ * (`sessionValid`, bookings/sql.ts) asks whether it has a row.
+ */
+export const liveSessionRows = (v: {
+  jti: string | SQL;
+  userId: number | SQL;
+  now: string | SQL;
+  trainerId: number | SQL;
+}): SQL =>
+  sql`${sessions} AS ${liveSession} JOIN ${users} AS ${liveUser} ON ${liveUser.id} = ${liveSession.userId}
+    JOIN ${trainers} AS ${liveTrainer} ON ${liveTrainer.userId} = ${liveUser.id}
+    WHERE ${liveSession.jti} = ${v.jti} AND ${liveSession.userId} = ${v.userId} AND ${liveSession.expiresAt} > ${v.now}
+      AND ${liveUser.isActive} = 1 AND ${liveTrainer.id} = ${v.trainerId}`;

@@ -1,7 +1,7 @@
-import { and, eq, getTableColumns, gt } from 'drizzle-orm';
-import { QueryBuilder } from 'drizzle-orm/sqlite-core';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { LIVE_TRAINER_COLUMNS, liveSessionRows } from '../db/fragments';
 import { sessions, type Trainer, trainers, users } from '../db/schema';
 import { isoNow } from './clock';
 import { jwtSecretOf } from './config';
@@ -110,21 +110,14 @@ export const requireAuthClaim = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** The claim's trainer row, found only through a live session: the session check of `signedIn`. */
-const liveTrainer = new Prepared<{ jti: string; userId: number; now: string; trainerId: number }>(() =>
-  new QueryBuilder()
-    .select(getTableColumns(trainers))
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .innerJoin(trainers, eq(trainers.userId, users.id))
-    .where(
-      and(
-        eq(sessions.jti, param('jti')),
-        eq(sessions.userId, param('userId')),
-        gt(sessions.expiresAt, param('now')),
-        eq(users.isActive, true),
-        eq(trainers.id, param('trainerId')),
-      ),
-    ),
+const liveTrainer = new Prepared<{ jti: string; userId: number; now: string; trainerId: number }>(
+  () =>
+    sql`SELECT ${LIVE_TRAINER_COLUMNS} FROM ${liveSessionRows({
+      jti: param('jti'),
+      userId: param('userId'),
+      now: param('now'),
+      trainerId: param('trainerId'),
+    })}`,
 );
 const readTrainer = rowReader(trainers);
 
