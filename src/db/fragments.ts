@@ -101,20 +101,23 @@ export const occupiedSpansOf = (
 export const activePlaces = (classSessionId: SQL | AnyColumn | number): SQL<number> =>
   sql<number>`(SELECT count(*) FROM bookings ap WHERE ap.class_session_id = ${classSessionId} AND ${isActiveStatus(sql`ap.status`)})`;
 
-// The live-session rule's own names for its tables, so a value passed in as SQL (a column of an
-// outer statement) can never be taken for one of them.
+// The live-session rule's own names for its tables, so a value passed in as SQL that names a
+// table-qualified column of an outer statement is never taken for one of them (an unqualified
+// column name would still resolve to the inner tables first: pass values and placeholders).
 const liveSession = alias(sessions, 'live_session');
 const liveUser = alias(users, 'live_user');
 const liveTrainer = alias(trainers, 'live_trainer');
 
 /** The trainer row of `liveSessionRows`, every column: `SELECT ${LIVE_TRAINER_COLUMNS} FROM …`. */
-export const LIVE_TRAINER_COLUMNS = sql.raw('"live_trainer".*');
+export const LIVE_TRAINER_COLUMNS = sql`${liveTrainer}.*`;
 
 /**
  * The rows of a live trainer session, as a FROM clause with its WHERE: the session exists and is
- * unexpired, its user is active, and that user is this trainer. The one statement of the rule:
- * `signedIn`'s trainer read (lib/auth.ts) selects from it, and every booking write's guard
- * (`sessionValid`, bookings/sql.ts) asks whether it has a row.
+ * unexpired, its user is active, and that user is this trainer. The one statement of the rule
+ * for a trainer's claim not yet checked: `signedIn`'s trainer read (lib/auth.ts) selects from it;
+ * the booking commands' read (`signed_in`) and the guarded booking and class-place inserts
+ * (`sessionValid`, bookings/sql.ts) ask whether it has a row. (`authenticate`, the full check of
+ * any token, reads the session and its user for clients too.)
  */
 export const liveSessionRows = (v: {
   jti: string | SQL;
