@@ -5,30 +5,20 @@
 // A slow minute lands on both sides; the medians and the B ÷ A ratio of each pair are reported.
 // Usage: AB_A=<checkout> AB_B=<checkout> npm run bench:ab   (default A: this checkout; B: the floor)
 //        AB_ONLY=<regex> AB_PAIRS=8 AB_SECONDS=3. Never part of npm test.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import autocannon from 'autocannon';
-import { execSql, fromNewAddress, login, root, serve } from './lib.mjs';
-import { appSeed, DAY, date, iso, PASSWORD, sharedSeed, today } from './seed.mjs';
+import { execSql, fromNewAddress, groupCpu, login, root, serve } from './lib.mjs';
+import { appSeed, DAY, date, floorSeed, iso, PASSWORD, today } from './seed.mjs';
 
 const PAIRS = Number(process.env.AB_PAIRS ?? 8);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const ONLY = process.env.AB_ONLY ? new RegExp(process.env.AB_ONLY) : null;
 const FLOOR = join(root, 'bench/floor');
 
-/** CPU seconds used so far by a process group (utime + stime of each member, from /proc). */
-function groupCpu(pgid) {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[2]) === pgid) total += (Number(f[11]) + Number(f[12])) / 100;
-    } catch {}
-  }
-  return total;
-}
+/** CPU seconds used so far by a process group, all its processes together. */
+const cpuOf = (pgid) => Object.values(groupCpu(pgid)).reduce((a, b) => a + b, 0);
 
 const run = (opts) => new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
 
@@ -36,7 +26,7 @@ const run = (opts) => new Promise((resolve, reject) => autocannon(opts, (err, r)
 async function side(cwd) {
   const floor = cwd === FLOOR;
   const state = mkdtempSync(join(tmpdir(), 'bench-ab-'));
-  const seed = floor ? [...sharedSeed(), "INSERT INTO trainers (id, slug) VALUES (1, 'floor-1');"] : appSeed();
+  const seed = floor ? floorSeed() : appSeed();
   execSql(cwd, state, seed, { migrate: true });
   const server = await serve(cwd, state, ['--var', 'ENVIRONMENT:development', '--var', 'LOG_REQUESTS:false']);
   const auth = floor
@@ -86,9 +76,9 @@ async function side(cwd) {
     scenarios,
     /** One burst: µs of CPU per request, req/s. */
     async burst(scenario) {
-      const before = groupCpu(server.pgid);
+      const before = cpuOf(server.pgid);
       const r = await run({ url: server.base, duration: SECONDS, ...scenarios[scenario] });
-      const cpu = groupCpu(server.pgid) - before;
+      const cpu = cpuOf(server.pgid) - before;
       if (r.non2xx || r.errors) throw new Error(`${scenario}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       return { cpu: (1e6 * cpu) / r.requests.total, rps: r.requests.average };
     },

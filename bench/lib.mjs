@@ -1,9 +1,9 @@
-// What bench/scale.mjs needs from a local `wrangler dev`: a free port, wrangler itself, a
-// server to start and stop, seeding through `wrangler d1 execute --local`, a login.
-// (bench/run.mjs keeps its own copies of these.)
+// What the bench scripts need from a local `wrangler dev`: a free port, wrangler itself, a
+// server to start and stop, seeding through `wrangler d1 execute --local`, a login, and the CPU
+// a server's processes have used.
 import { spawn, spawnSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { existsSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,3 +151,20 @@ export function percentiles(times) {
 }
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** CPU seconds used so far by each process of a group (utime + stime from /proc), by command name. */
+export function groupCpu(pgid) {
+  const out = {};
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      // fields after the command: state ppid pgrp … utime is the 12th, stime the 13th
+      if (Number(f[2]) !== pgid) continue;
+      out[comm] = (out[comm] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
+    } catch {}
+  }
+  return out;
+}

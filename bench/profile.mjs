@@ -6,13 +6,13 @@
 // Figures are CPU of the Worker's isolate (the Durable Object runs in it too), not wall time, so
 // they hold up on a busy machine better than req/s do; what workerd does outside JavaScript
 // (D1, the cache, HTTP) is not in them.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
-import { execSql, fromNewAddress, login, root, serve } from './lib.mjs';
-import { appSeed, BUSY_TRAINERS, DAY, date, iso, PASSWORD, sharedSeed, TRAINERS, today } from './seed.mjs';
+import { execSql, fromNewAddress, groupCpu, login, root, serve } from './lib.mjs';
+import { appSeed, BUSY_TRAINERS, DAY, date, floorSeed, iso, PASSWORD, TRAINERS, today } from './seed.mjs';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 6);
 const ONLY = process.env.PROFILE_ONLY ? new RegExp(process.env.PROFILE_ONLY) : null;
@@ -46,23 +46,6 @@ async function inspect(port) {
       ws.send(JSON.stringify({ id, method, params }));
     });
   return { send, close: () => ws.close() };
-}
-
-/** CPU seconds used so far by each process of a group (utime + stime from /proc), by command name. */
-function groupCpu(pgid) {
-  const out = {};
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const f = stat.slice(close + 2).split(' ');
-      // fields after the command: state ppid pgrp … utime is the 12th, stime the 13th
-      if (Number(f[2]) !== pgid) continue;
-      out[comm] = (out[comm] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
-    } catch {}
-  }
-  return out;
 }
 
 const run = (opts) =>
@@ -159,7 +142,6 @@ const FLOOR = Boolean(process.env.PROFILE_FLOOR);
 const state = mkdtempSync(join(tmpdir(), 'bench-profile-'));
 // PROFILE_APP=<another checkout>: profile that build instead (its migrations, its wrangler.toml).
 const cwd = FLOOR ? join(root, 'bench/floor') : (process.env.PROFILE_APP ?? root);
-const floorSeed = () => [...sharedSeed(), "INSERT INTO trainers (id, slug) VALUES (1, 'floor-1');"];
 execSql(cwd, state, FLOOR ? floorSeed() : appSeed(), { migrate: true });
 const app = await serve(cwd, state, [
   '--var',

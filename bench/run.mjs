@@ -7,7 +7,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { execSql, fromNewAddress, root, serve } from './lib.mjs';
-import { appSeed, BUSY_BLOCKS, BUSY_TRAINERS, DAY, date, iso, PASSWORD, sharedSeed, TRAINERS, today } from './seed.mjs';
+import { appSeed, BUSY_BLOCKS, BUSY_TRAINERS, DAY, date, floorSeed, iso, PASSWORD, TRAINERS, today } from './seed.mjs';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 // BENCH_ONLY=create runs only the scenarios whose name matches (a regular expression).
@@ -75,8 +75,7 @@ async function startApp() {
 async function startFloor() {
   const cwd = join(root, 'bench/floor');
   const state = mkdtempSync(join(tmpdir(), 'bench-floor-'));
-  // The trainer row the floor's cached availability read finds by slug (trainer 1's rows, as bench-12 has).
-  execSql(cwd, state, [...sharedSeed(), "INSERT INTO trainers (id, slug) VALUES (1, 'floor-1');"], { migrate: true });
+  execSql(cwd, state, floorSeed(), { migrate: true });
   return { ...(await serve(cwd, state)), state };
 }
 

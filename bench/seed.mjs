@@ -93,6 +93,9 @@ function busySeed() {
     ...chunks(blocks, 'calendar_busy', 'trainer_id, connection_id, start_time, end_time'),
   ];
 }
+/** The floor Worker's rows: the shared ones and the trainer row its cached read finds by slug (trainer 1's rows, as bench-12 has). */
+export const floorSeed = () => [...sharedSeed(), "INSERT INTO trainers (id, slug) VALUES (1, 'floor-1');"];
+
 export function appSeed() {
   const users = [];
   const trainers = [];
