@@ -69,13 +69,10 @@ export async function side(cwd) {
     scenarios,
     /** The server's process group (wrangler and its workerd processes). */
     pgid: server.pgid,
-    /**
-     * One burst of `seconds`: µs of CPU per request, req/s, requests. `during` (optional) is
-     * started with the load and awaited after it (a profiler attached for the burst).
-     */
-    async burst(scenario, seconds, during = async () => {}) {
+    /** One burst of `seconds`: µs of CPU per request, req/s, requests answered. */
+    async burst(scenario, seconds) {
       const before = cpuOf(server.pgid);
-      const [r] = await Promise.all([run({ url: server.base, duration: seconds, ...scenarios[scenario] }), during()]);
+      const r = await run({ url: server.base, duration: seconds, ...scenarios[scenario] });
       const cpu = cpuOf(server.pgid) - before;
       if (r.non2xx || r.errors) throw new Error(`${scenario}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       return { cpu: (1e6 * cpu) / r.requests.total, rps: r.requests.average, requests: r.requests.total };
