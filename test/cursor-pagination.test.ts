@@ -252,6 +252,93 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
     }
   });
 
+  it('a page by number is its slice of the whole list in every ordering, mode and filter; a later page skips by index alone', async () => {
+    const t = await setupTrainer();
+    await seed(t);
+    const paths = [
+      '/api/bookings/',
+      '/api/bookings/?ordering=start_time',
+      '/api/bookings/?ordering=created_at',
+      '/api/bookings/?ordering=-created_at',
+      '/api/bookings/upcoming/',
+      '/api/bookings/past/?ordering=created_at',
+      '/api/bookings/?status=completed&ordering=-created_at',
+      // setupTrainer's client is Casey Client.
+      '/api/bookings/?search=casey&ordering=created_at',
+    ];
+    for (const path of paths) {
+      const whole = await allIds(t, path);
+      expect(whole.length, path).toBeGreaterThan(8);
+      const paged: number[] = [];
+      for (let page = 1; page <= Math.ceil(whole.length / 4); page++) {
+        const res = await api<ListBody>('GET', withQuery(path, `page_size=4&page=${page}`), { token: t.token });
+        expect(res.status, path).toBe(200);
+        expect(res.body.count, path).toBe(whole.length);
+        paged.push(...res.body.results.map((r) => r.id));
+      }
+      expect(paged, path).toEqual(whole);
+      const past = await api<ListBody>('GET', withQuery(path, `page_size=4&page=${Math.ceil(whole.length / 4) + 1}`), {
+        token: t.token,
+      });
+      expect(past.body.results, path).toEqual([]);
+    }
+    const statements: { sql: string; args: unknown[] }[] = [];
+    const prepare = (query: string) => {
+      const stmt = env.DB.prepare(query);
+      return intercept(stmt, {
+        bind: (...args: unknown[]) => {
+          statements.push({ sql: query, args });
+          return stmt.bind(...args);
+        },
+      });
+    };
+    const res = await createApp().fetch(
+      new Request('http://example.com/api/bookings/?page=3&page_size=4', {
+        headers: { Authorization: `Bearer ${t.token}` },
+      }),
+      { ...env, DB: intercept(env.DB, { prepare }) },
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(200);
+    const page = statements.find((s) => /\blimit\b/i.test(s.sql) && /order by/i.test(s.sql));
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${page?.sql}`)
+      .bind(...(page?.args ?? []))
+      .all<{ detail: string }>();
+    expect(plan.results.map((r) => r.detail).join('\n')).toMatch(/COVERING INDEX bookings_trainer_start_idx/);
+  });
+
+  it("the unfiltered page count is the trainer's kept count, exact after every kind of insert and delete", async () => {
+    const t = await setupTrainer();
+    const other = await setupTrainer();
+    await seed(t);
+    await seed(other);
+    const trainer = t.user.trainer.id;
+    const counted = async () =>
+      (await api<ListBody>('GET', '/api/bookings/?page_size=1', { token: t.token })).body.count;
+    const actual = async () =>
+      (
+        await env.DB.prepare('SELECT count(*) AS n FROM bookings WHERE trainer_id = ?')
+          .bind(trainer)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await counted()).toBe(SEEDED);
+    const made = await api<Row>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, start_time: at(futureDay(9).date, '10:00') },
+    });
+    expect(made.status).toBe(201);
+    expect(await api('POST', `/api/bookings/${made.body.id}/cancel/`, { token: t.token, body: {} })).toMatchObject({
+      status: 200,
+    });
+    await env.DB.prepare('DELETE FROM bookings WHERE trainer_id = ? AND status = ?').bind(trainer, 'completed').run();
+    expect(await counted()).toBe(await actual());
+    expect(await counted()).toBe(SEEDED + 1 - SEEDED / 2);
+    // A filtered list still counts its matches; the other trainer's count is untouched.
+    const filtered = await api<ListBody>('GET', '/api/bookings/?status=cancelled&page_size=1', { token: t.token });
+    expect(filtered.body.count).toBe(1);
+    expect((await api<ListBody>('GET', '/api/bookings/?page_size=1', { token: other.token })).body.count).toBe(SEEDED);
+  });
+
   it('a cursor page reads through the list index (EXPLAIN QUERY PLAN) and counts nothing', async () => {
     const t = await setupTrainer();
     await seed(t);

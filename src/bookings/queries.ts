@@ -102,8 +102,11 @@ interface ListShape {
   mode: ListMode;
   field: 'start_time' | 'created_at';
   desc: boolean;
-  /** Page mode (offset), a cursor list's first page, or the rows after a cursor. */
-  page: 'offset' | 'first' | 'after';
+  /**
+   * Page mode (offset): page 1, or a later page (`deep`: its rows found first by id alone); a
+   * cursor list's first page, or the rows after a cursor.
+   */
+  page: 'offset' | 'deep' | 'first' | 'after';
   counted: boolean;
   filters: {
     status: boolean;
@@ -154,24 +157,49 @@ function buildList(shape: ListShape) {
     shape.page === 'after'
       ? keysetAfter(column, shape.desc, bookings.id, shape.desc, { key: param('cursorKey'), id: param('cursorId') })
       : undefined;
+  const order = [shape.desc ? desc(column) : asc(column), shape.desc ? desc(bookings.id) : asc(bookings.id)];
   const qb = new QueryBuilder();
-  const rows = qb
-    .select(listFields)
-    .from(bookings)
-    .innerJoin(clients, eq(clients.id, bookings.clientId))
-    .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
-    .innerJoin(users, eq(users.id, trainers.userId))
-    .where(and(where, after))
-    .orderBy(shape.desc ? desc(column) : asc(column), shape.desc ? desc(bookings.id) : asc(bookings.id))
-    .limit(sql.placeholder('limit'))
-    .offset(sql.placeholder('offset'));
   // The client join only when a condition needs it (a search, a client user's scope): a trainer's
   // plain count is then an index-only count of (trainer_id, …), no lookup per booking.
+  const needsClient = f.search || shape.viewer !== 'trainer';
   const counting = qb.select({ n: sql<number>`count(*)`.as('n') }).from(bookings);
-  const count =
-    f.search || shape.viewer !== 'trainer'
+  // All of a trainer's bookings: the count the trainer's row keeps (trainers.booking_count).
+  const everything = shape.viewer === 'trainer' && shape.mode === 'all' && !Object.values(f).some(Boolean);
+  const count = everything
+    ? qb
+        .select({ n: sql<number>`${trainers.bookingCount}`.as('n') })
+        .from(trainers)
+        .where(eq(trainers.id, param('scope')))
+    : needsClient
       ? counting.innerJoin(clients, eq(clients.id, bookings.clientId)).where(where)
       : counting.where(where);
+  // A later page by number skips `offset` matches. Skipped by id alone, through the index the
+  // order follows, they cost no row, join or subquery each (a deferred join); only the page's
+  // rows are then read whole. Page 1 skips nothing and reads them directly.
+  const skipped = qb.select({ id: bookings.id }).from(bookings);
+  const pageIds = (needsClient ? skipped.innerJoin(clients, eq(clients.id, bookings.clientId)) : skipped)
+    .where(where)
+    .orderBy(...order)
+    .limit(sql.placeholder('limit'))
+    .offset(sql.placeholder('offset'))
+    .as('page');
+  const deep = shape.page === 'deep';
+  const joined = (
+    deep
+      ? qb.select(listFields).from(pageIds).innerJoin(bookings, eq(bookings.id, pageIds.id))
+      : qb.select(listFields).from(bookings)
+  )
+    .$dynamic()
+    .innerJoin(clients, eq(clients.id, bookings.clientId))
+    .innerJoin(trainers, eq(trainers.id, bookings.trainerId))
+    .innerJoin(users, eq(users.id, trainers.userId));
+  const rows = deep
+    ? joined.orderBy(...order)
+    : joined
+        .where(and(where, after))
+        .orderBy(...order)
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset'));
   return { count, rows };
 }
 
@@ -211,7 +239,7 @@ export async function listBookings(
     mode,
     field: order.field,
     desc: order.desc,
-    page: cursor === null ? 'offset' : cursor === 'first' ? 'first' : 'after',
+    page: cursor === null ? (q.page > 1 ? 'deep' : 'offset') : cursor === 'first' ? 'first' : 'after',
     counted,
     filters: {
       status: Boolean(q.status),

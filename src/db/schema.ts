@@ -96,6 +96,10 @@ export const trainers = sqliteTable('trainers', {
   // availability's cache key holds it beside schedule_version. Booking inserts are NOT guarded by
   // it (they raise it themselves).
   occupancyVersion: integer('occupancy_version').notNull().default(0),
+  // How many bookings the trainer has, of any status: kept by the same triggers, in the same
+  // statement (migration booking_count), so the bookings list's page mode answers its unfiltered
+  // count from this row instead of counting every booking.
+  bookingCount: integer('booking_count').notNull().default(0),
   // Waitlisted places never promoted lapse this many hours before their class starts.
   waitlistCutoffHours: integer('waitlist_cutoff_hours').notNull().default(2),
   // The calendar feed's URL is derived from the trainer id and this generation (lib/tokens.ts
