@@ -96,6 +96,7 @@ function dbBytes(state) {
 const READS = [
   'availability, 31 days',
   'bookings list, page 1',
+  'bookings list, middle page',
   'bookings list, last page',
   'bookings list, cursor page 2 (-start_time)',
   'bookings list, cursor page 2 (created_at)',
@@ -113,6 +114,8 @@ async function readPaths(base, auth, bookings) {
   const paths = {
     'availability, 31 days': `/api/availability-slots/available/?from=${from}&to=${to}`,
     'bookings list, page 1': '/api/bookings/',
+    // The deepest a page by number reads: from either end, the middle is the farthest.
+    'bookings list, middle page': `/api/bookings/?page=${Math.max(1, Math.ceil(bookings / 40))}`,
     'bookings list, last page': `/api/bookings/?page=${Math.max(1, Math.ceil(bookings / 20))}`,
     'clients list, page 1': '/api/clients/',
     'notifications list, page 1': '/api/notifications/',

@@ -1,6 +1,6 @@
 // The read model: bookings as the API shows them, one booking, and the filtered lists.
 import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
-import { QueryBuilder } from 'drizzle-orm/sqlite-core';
+import { QueryBuilder, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
 import { type Booking, type BookingStatus, bookings, clients, trainers, users } from '../db/schema';
 import { signedIn, type Viewer } from '../lib/auth';
@@ -173,20 +173,13 @@ function buildList(shape: ListShape) {
     : needsClient
       ? counting.innerJoin(clients, eq(clients.id, bookings.clientId)).where(where)
       : counting.where(where);
-  // A later page by number skips `offset` matches. Skipped by id alone, through the index the
-  // order follows, they cost no row, join or subquery each (a deferred join); only the page's
-  // rows are then read whole. Page 1 skips nothing and reads them directly.
-  const skipped = qb.select({ id: bookings.id }).from(bookings);
-  const pageIds = (needsClient ? skipped.innerJoin(clients, eq(clients.id, bookings.clientId)) : skipped)
-    .where(where)
-    .orderBy(...order)
-    .limit(sql.placeholder('limit'))
-    .offset(sql.placeholder('offset'))
-    .as('page');
   const deep = shape.page === 'deep';
   const joined = (
     deep
-      ? qb.select(listFields).from(pageIds).innerJoin(bookings, eq(bookings.id, pageIds.id))
+      ? qb
+          .select(listFields)
+          .from(deepPageIds(where, shape.desc, column, needsClient, everything))
+          .innerJoin(bookings, sql`${bookings.id} = page.id`)
       : qb.select(listFields).from(bookings)
   )
     .$dynamic()
@@ -201,6 +194,40 @@ function buildList(shape: ListShape) {
         .limit(sql.placeholder('limit'))
         .offset(sql.placeholder('offset'));
   return { count, rows };
+}
+
+/**
+ * The ids of a later page by number (`page`), for a deferred join: the `offset` matches before it
+ * are skipped through the index the order follows, with only the joins the conditions need, at an
+ * index step each (no row, join or subquery). The whole list (`everything`) knows its count
+ * without counting (trainers.booking_count), so a page past the middle is found from the other
+ * end: it skips `count - offset - limit` entries in the reverse order instead, and a deep page
+ * costs at most half the list. The caller orders the page's rows.
+ */
+function deepPageIds(
+  where: SQL | undefined,
+  descending: boolean,
+  column: SQLiteColumn,
+  needsClient: boolean,
+  everything: boolean,
+) {
+  const [limit, offset] = [param('limit'), param('offset')];
+  const ids = (desc: boolean, guard: SQL, lim: SQL, off: SQL) =>
+    sql`SELECT id FROM (SELECT ${bookings.id} AS id FROM ${bookings}
+      ${needsClient ? sql`INNER JOIN ${clients} ON ${clients.id} = ${bookings.clientId}` : sql``}
+      WHERE ${where} AND ${guard}
+      ORDER BY ${column} ${sql.raw(desc ? 'DESC' : 'ASC')}, ${bookings.id} ${sql.raw(desc ? 'DESC' : 'ASC')}
+      LIMIT ${lim} OFFSET ${off})`;
+  if (!everything) return sql`(${ids(descending, sql`1`, limit, offset)}) AS page`;
+  const kept = sql`(SELECT ${trainers.bookingCount} FROM ${trainers} WHERE ${trainers.id} = ${param('scope')})`;
+  const fromStart = ids(descending, sql`${offset} * 2 <= ${kept}`, limit, offset);
+  const fromEnd = ids(
+    !descending,
+    sql`${offset} * 2 > ${kept}`,
+    sql`max(0, min(${limit}, ${kept} - ${offset}))`,
+    sql`max(0, ${kept} - ${offset} - ${limit})`,
+  );
+  return sql`(${fromStart} UNION ALL ${fromEnd}) AS page`;
 }
 
 type ListValues = Record<string, unknown>;
