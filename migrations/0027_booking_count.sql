@@ -5,8 +5,6 @@ ALTER TABLE `trainers` ADD `booking_count` integer DEFAULT 0 NOT NULL;
 -- already update the trainer's row on both: they now set the count in the same statement, so a
 -- booking insert still updates that row once. The bookings list's unfiltered page count reads it
 -- (src/bookings/queries.ts) instead of counting every booking.
-UPDATE `trainers` SET `booking_count` = (SELECT count(*) FROM `bookings` WHERE `trainer_id` = `trainers`.`id`);
---> statement-breakpoint
 DROP TRIGGER `occupancy_version_booking_insert`;
 --> statement-breakpoint
 CREATE TRIGGER `occupancy_version_booking_insert` AFTER INSERT ON `bookings`
@@ -30,3 +28,6 @@ BEGIN
   UPDATE `trainers` SET `booking_count` = `booking_count` - 1 WHERE `id` = OLD.`trainer_id`;
   UPDATE `trainers` SET `booking_count` = `booking_count` + 1 WHERE `id` = NEW.`trainer_id`;
 END;
+--> statement-breakpoint
+-- Last, once every trigger keeps it: an absolute value, right whatever was written before.
+UPDATE `trainers` SET `booking_count` = (SELECT count(*) FROM `bookings` WHERE `trainer_id` = `trainers`.`id`);

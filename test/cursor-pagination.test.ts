@@ -337,6 +337,36 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
     const filtered = await api<ListBody>('GET', '/api/bookings/?status=cancelled&page_size=1', { token: t.token });
     expect(filtered.body.count).toBe(1);
     expect((await api<ListBody>('GET', '/api/bookings/?page_size=1', { token: other.token })).body.count).toBe(SEEDED);
+    // A booking moved to another trainer (nothing does it today) moves its count too.
+    await env.DB.prepare('UPDATE bookings SET trainer_id = ? WHERE id = ?')
+      .bind(other.user.trainer.id, made.body.id)
+      .run();
+    expect(await counted()).toBe(SEEDED / 2);
+    expect(await counted()).toBe(await actual());
+    expect((await api<ListBody>('GET', '/api/bookings/?page_size=1', { token: other.token })).body.count).toBe(
+      SEEDED + 1,
+    );
+    // The whole list's count is that kept figure: its batch counts nothing.
+    const statements: string[] = [];
+    const prepare = (query: string) => {
+      statements.push(query);
+      return env.DB.prepare(query);
+    };
+    const res = await createApp().fetch(
+      new Request('http://example.com/api/bookings/?page=2&page_size=4', {
+        headers: { Authorization: `Bearer ${t.token}` },
+      }),
+      { ...env, DB: intercept(env.DB, { prepare }) },
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(200);
+    expect(statements.some((q) => /booking_count/.test(q))).toBe(true);
+    expect(statements.filter((q) => /^select count\(\*\)/i.test(q))).toEqual([]);
+    // A trainer without bookings: page 2 is empty, counted 0.
+    const empty = await setupTrainer();
+    const none = await api<ListBody>('GET', '/api/bookings/?page=2&page_size=4', { token: empty.token });
+    expect(none.status).toBe(200);
+    expect(none.body).toMatchObject({ count: 0, results: [] });
   });
 
   it('a cursor page reads through the list index (EXPLAIN QUERY PLAN) and counts nothing', async () => {

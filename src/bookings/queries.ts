@@ -221,7 +221,8 @@ function deepPageIds(
   if (!everything) return sql`(${ids(descending, limit, offset)}) AS page`;
   // The half not taken gets LIMIT 0, which SQLite answers before reading anything (a condition
   // in WHERE would be tested on every row, the whole list scanned).
-  const kept = sql`(SELECT ${trainers.bookingCount} FROM ${trainers} WHERE ${trainers.id} = ${param('scope')})`;
+  // 0 without the trainer's row (a replica behind): no page, rather than a NULL offset's error.
+  const kept = sql`coalesce((SELECT ${trainers.bookingCount} FROM ${trainers} WHERE ${trainers.id} = ${param('scope')}), 0)`;
   const fromStart = ids(descending, sql`CASE WHEN ${offset} * 2 <= ${kept} THEN ${limit} ELSE 0 END`, offset);
   const fromEnd = ids(
     !descending,
