@@ -1,9 +1,8 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app';
 import worker from '../src/index';
-import { api, intercept, setupTrainer } from './helpers';
+import { api, type BoundStatement, fetchRecorded, setupTrainer } from './helpers';
 
 // "Now" for every request and the cron: mid-March 2026 in New York (DST began 8 March 2026).
 const NOW = '2026-03-15T16:00:00.000Z';
@@ -169,23 +168,11 @@ describe('all-time booking figures from the monthly rows plus the live rest', ()
     const t = await setupTrainer({ settings: { timezone: 'America/New_York' } });
     await seedHistory(t);
     await hourly('2026-03-15T12:07:00.000Z');
-    const statements: { sql: string; args: unknown[] }[] = [];
-    const prepare = (query: string) => {
-      const stmt = env.DB.prepare(query);
-      return intercept(stmt, {
-        bind: (...args: unknown[]) => {
-          statements.push({ sql: query, args });
-          return stmt.bind(...args);
-        },
-      });
-    };
+    const statements: BoundStatement[] = [];
     for (const path of ['/api/analytics/dashboard/', '/api/analytics/bookings-stats/']) {
-      const res = await createApp().fetch(
-        new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${t.token}`, ...headers } }),
-        { ...env, DB: intercept(env.DB, { prepare }) },
-        createExecutionContext(),
-      );
-      expect(res.status).toBe(200);
+      const recorded = await fetchRecorded(path, t.token, headers);
+      expect(recorded.res.status).toBe(200);
+      statements.push(...recorded.statements);
     }
     const live = statements.filter((s) => s.sql.includes('CROSS JOIN bookings b'));
     expect(live.length).toBeGreaterThanOrEqual(4);

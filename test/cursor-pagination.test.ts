@@ -1,8 +1,6 @@
-import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app';
-import { api, at, futureDay, intercept, setupTrainer } from './helpers';
+import { api, at, fetchRecorded, futureDay, setupTrainer } from './helpers';
 
 type Row = Record<string, unknown> & { id: number };
 type ListBody = { count?: number; next: string | null; previous: string | null; results: Row[] };
@@ -282,23 +280,7 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
       });
       expect(past.body.results, path).toEqual([]);
     }
-    const statements: { sql: string; args: unknown[] }[] = [];
-    const prepare = (query: string) => {
-      const stmt = env.DB.prepare(query);
-      return intercept(stmt, {
-        bind: (...args: unknown[]) => {
-          statements.push({ sql: query, args });
-          return stmt.bind(...args);
-        },
-      });
-    };
-    const res = await createApp().fetch(
-      new Request('http://example.com/api/bookings/?page=3&page_size=4', {
-        headers: { Authorization: `Bearer ${t.token}` },
-      }),
-      { ...env, DB: intercept(env.DB, { prepare }) },
-      createExecutionContext(),
-    );
+    const { res, statements } = await fetchRecorded('/api/bookings/?page=3&page_size=4', t.token);
     expect(res.status).toBe(200);
     const page = statements.find((s) => /\blimit\b/i.test(s.sql) && /order by/i.test(s.sql));
     const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${page?.sql}`)
@@ -347,19 +329,9 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
       SEEDED + 1,
     );
     // The whole list's count is that kept figure: its batch counts nothing.
-    const statements: string[] = [];
-    const prepare = (query: string) => {
-      statements.push(query);
-      return env.DB.prepare(query);
-    };
-    const res = await createApp().fetch(
-      new Request('http://example.com/api/bookings/?page=2&page_size=4', {
-        headers: { Authorization: `Bearer ${t.token}` },
-      }),
-      { ...env, DB: intercept(env.DB, { prepare }) },
-      createExecutionContext(),
-    );
-    expect(res.status).toBe(200);
+    const recorded = await fetchRecorded('/api/bookings/?page=2&page_size=4', t.token);
+    expect(recorded.res.status).toBe(200);
+    const statements = recorded.statements.map((st) => st.sql);
     expect(statements.some((q) => /booking_count/.test(q))).toBe(true);
     expect(statements.filter((q) => /^select count\(\*\)/i.test(q))).toEqual([]);
     // A trainer without bookings: page 2 is empty, counted 0.
@@ -383,23 +355,7 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
     ];
     for (const [path, index] of cases) {
       const first = await api<ListBody>('GET', withQuery(path, 'cursor=&page_size=3'), { token: t.token });
-      const statements: { sql: string; args: unknown[] }[] = [];
-      const prepare = (query: string) => {
-        const stmt = env.DB.prepare(query);
-        return intercept(stmt, {
-          bind: (...args: unknown[]) => {
-            statements.push({ sql: query, args });
-            return stmt.bind(...args);
-          },
-        });
-      };
-      const res = await createApp().fetch(
-        new Request(`http://example.com${pathOf(first.body.next ?? '')}`, {
-          headers: { Authorization: `Bearer ${t.token}` },
-        }),
-        { ...env, DB: intercept(env.DB, { prepare }) },
-        createExecutionContext(),
-      );
+      const { res, statements } = await fetchRecorded(pathOf(first.body.next ?? ''), t.token);
       expect(res.status).toBe(200);
       expect(
         statements.filter((s) => /^select count\(\*\)/i.test(s.sql)),

@@ -216,6 +216,36 @@ export const book = (token: string, body: Record<string, unknown>, headers: Reco
  * A D1 binding's sessions get the same `prepare`/`batch` replacements: the app runs each request
  * in a session (`withSession`), and a spy on the binding must still see its statements.
  */
+/** A D1 statement as the app bound it: its SQL and values. */
+export type BoundStatement = { sql: string; args: unknown[] };
+
+/**
+ * The app's answer to a GET with `token`, and every statement it bound to D1 (its own sessions
+ * included), in order: for checking which statements a request runs and their plans.
+ */
+export async function fetchRecorded(
+  path: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<{ res: Response; statements: BoundStatement[] }> {
+  const statements: BoundStatement[] = [];
+  const prepare = (query: string) => {
+    const stmt = env.DB.prepare(query);
+    return intercept(stmt, {
+      bind: (...args: unknown[]) => {
+        statements.push({ sql: query, args });
+        return stmt.bind(...args);
+      },
+    });
+  };
+  const res = await createApp().fetch(
+    new Request(`http://example.com${path}`, { headers: { Authorization: `Bearer ${token}`, ...headers } }),
+    { ...env, DB: intercept(env.DB, { prepare }) },
+    createExecutionContext(),
+  );
+  return { res, statements };
+}
+
 export function intercept<T extends object>(target: T, overrides: Partial<T>): T {
   return new Proxy(target, {
     get(real, prop) {
