@@ -157,7 +157,7 @@ function buildList(shape: ListShape) {
     shape.page === 'after'
       ? keysetAfter(column, shape.desc, bookings.id, shape.desc, { key: param('cursorKey'), id: param('cursorId') })
       : undefined;
-  const order = [shape.desc ? desc(column) : asc(column), shape.desc ? desc(bookings.id) : asc(bookings.id)];
+  const order = orderBy(column, shape.desc);
   const qb = new QueryBuilder();
   // The client join only when a condition needs it (a search, a client user's scope): a trainer's
   // plain count is then an index-only count of (trainer_id, …), no lookup per booking.
@@ -166,10 +166,7 @@ function buildList(shape: ListShape) {
   // All of a trainer's bookings: the count the trainer's row keeps (trainers.booking_count).
   const everything = shape.viewer === 'trainer' && shape.mode === 'all' && !Object.values(f).some(Boolean);
   const count = everything
-    ? qb
-        .select({ n: sql<number>`${trainers.bookingCount}`.as('n') })
-        .from(trainers)
-        .where(eq(trainers.id, param('scope')))
+    ? sql`SELECT ${keptCount} AS n`
     : needsClient
       ? counting.innerJoin(clients, eq(clients.id, bookings.clientId)).where(where)
       : counting.where(where);
@@ -196,6 +193,16 @@ function buildList(shape: ListShape) {
   return { count, rows };
 }
 
+/** A list's order: the column, then the id, both one way. */
+const orderBy = (column: SQLiteColumn, descending: boolean): SQL[] =>
+  descending ? [desc(column), desc(bookings.id)] : [asc(column), asc(bookings.id)];
+
+/**
+ * All of a trainer's bookings (`scope`), as the trainer's row keeps the count
+ * (trainers.booking_count); 0 without the row (a replica behind), so no page reads a NULL offset.
+ */
+const keptCount = sql`coalesce((SELECT ${trainers.bookingCount} FROM ${trainers} WHERE ${trainers.id} = ${param('scope')}), 0)`;
+
 /**
  * The ids of a later page by number (`page`), for a deferred join: the `offset` matches before it
  * are skipped through the index the order follows, with only the joins the conditions need, at an
@@ -216,18 +223,16 @@ function deepPageIds(
     sql`SELECT id FROM (SELECT ${bookings.id} AS id FROM ${bookings}
       ${needsClient ? sql`INNER JOIN ${clients} ON ${clients.id} = ${bookings.clientId}` : sql``}
       WHERE ${where}
-      ORDER BY ${column} ${sql.raw(desc ? 'DESC' : 'ASC')}, ${bookings.id} ${sql.raw(desc ? 'DESC' : 'ASC')}
+      ORDER BY ${sql.join(orderBy(column, desc), sql`, `)}
       LIMIT ${lim} OFFSET ${off})`;
   if (!everything) return sql`(${ids(descending, limit, offset)}) AS page`;
   // The half not taken gets LIMIT 0, which SQLite answers before reading anything (a condition
   // in WHERE would be tested on every row, the whole list scanned).
-  // 0 without the trainer's row (a replica behind): no page, rather than a NULL offset's error.
-  const kept = sql`coalesce((SELECT ${trainers.bookingCount} FROM ${trainers} WHERE ${trainers.id} = ${param('scope')}), 0)`;
-  const fromStart = ids(descending, sql`CASE WHEN ${offset} * 2 <= ${kept} THEN ${limit} ELSE 0 END`, offset);
+  const fromStart = ids(descending, sql`CASE WHEN ${offset} * 2 <= ${keptCount} THEN ${limit} ELSE 0 END`, offset);
   const fromEnd = ids(
     !descending,
-    sql`CASE WHEN ${offset} * 2 > ${kept} THEN max(0, min(${limit}, ${kept} - ${offset})) ELSE 0 END`,
-    sql`max(0, ${kept} - ${offset} - ${limit})`,
+    sql`CASE WHEN ${offset} * 2 > ${keptCount} THEN max(0, min(${limit}, ${keptCount} - ${offset})) ELSE 0 END`,
+    sql`max(0, ${keptCount} - ${offset} - ${limit})`,
   );
   return sql`(${fromStart} UNION ALL ${fromEnd}) AS page`;
 }
