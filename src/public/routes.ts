@@ -152,10 +152,13 @@ export const publicRouter = createRouter()
     const answer = await cachedAvailability(deps, slug, c.req.valid('query'));
     // hono answers HEAD with this handler's status and headers and drops the body: a hit's stream
     // from the cache would be left unread, so it is released here.
-    const head = c.req.method === 'HEAD';
-    if (head && typeof answer.body !== 'string') void answer.body.cancel();
+    let { body } = answer;
+    if (c.req.method === 'HEAD' && typeof body !== 'string') {
+      void body.cancel();
+      body = '';
+    }
     // The body is stored JSON text of `availabilityOut`: answered as it is, never parsed and re-serialised.
-    return c.body(head ? null : answer.body, 200, {
+    return c.body(body, 200, {
       'Content-Type': 'application/json',
       'Cache-Control': `public, max-age=${AVAILABILITY_CACHE_SECONDS}`,
       'X-Cache': answer.cache,
