@@ -341,6 +341,71 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
     expect(none.body).toMatchObject({ count: 0, results: [] });
   });
 
+  it("the notifications list's unfiltered page count is the trainer's kept count, exact after inserts, deletes and moves", async () => {
+    const t = await setupTrainer();
+    const other = await setupTrainer();
+    await seed(t);
+    await seed(other);
+    const trainer = t.user.trainer.id;
+    const countOf = async (who: Trainer, query = '') =>
+      (await api<ListBody>('GET', `/api/notifications/?page_size=1${query}`, { token: who.token })).body.count;
+    const actual = async (id: number) =>
+      (
+        await env.DB.prepare('SELECT count(*) AS n FROM notifications WHERE trainer_id = ?')
+          .bind(id)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await countOf(t)).toBe(SEEDED);
+    // A booking confirmed: the messages it plans are counted as they are written.
+    const made = await api<Row>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, start_time: at(futureDay(9).date, '10:00') },
+    });
+    expect(made.status).toBe(201);
+    expect((await api('POST', `/api/bookings/${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    const planned = (await actual(trainer)) ?? 0;
+    expect(planned).toBeGreaterThan(SEEDED);
+    expect(await countOf(t)).toBe(planned);
+    // An account mail (no trainer) counts for nobody.
+    await env.DB.prepare(
+      `INSERT INTO notifications (trainer_id, kind, notification_type, recipient, message, dedupe_key)
+       VALUES (NULL, 'email_verification', 'email', 'x@example.com', '', ?)`,
+    )
+      .bind(`cursor-test:account:${serial++}`)
+      .run();
+    expect(await countOf(t)).toBe(planned);
+    // Deleted rows and a row moved to another trainer (nothing does either today) follow.
+    await env.DB.prepare(
+      'DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE trainer_id = ? ORDER BY id LIMIT 3)',
+    )
+      .bind(trainer)
+      .run();
+    await env.DB.prepare(
+      'UPDATE notifications SET trainer_id = ? WHERE id = (SELECT max(id) FROM notifications WHERE trainer_id = ?)',
+    )
+      .bind(other.user.trainer.id, trainer)
+      .run();
+    expect(await countOf(t)).toBe(planned - 4);
+    expect(await countOf(t)).toBe(await actual(trainer));
+    expect(await countOf(other)).toBe(SEEDED + 1);
+    // A filtered list still counts its matches.
+    const sent = await env.DB.prepare(
+      "SELECT count(*) AS n FROM notifications WHERE trainer_id = ? AND status = 'sent'",
+    )
+      .bind(trainer)
+      .first<number>('n');
+    expect(await countOf(t, '&status=sent')).toBe(sent);
+    // The whole list's count is that kept figure: its batch counts nothing.
+    const recorded = await fetchRecorded('/api/notifications/?page=2&page_size=4', t.token);
+    expect(recorded.res.status).toBe(200);
+    const statements = recorded.statements.map((st) => st.sql);
+    expect(statements.some((q) => /notification_count/.test(q))).toBe(true);
+    expect(statements.filter((q) => /count\(\*\)/i.test(q))).toEqual([]);
+    // A trainer without notifications: counted 0.
+    const empty = await setupTrainer();
+    expect(await countOf(empty)).toBe(0);
+  });
+
   it('a cursor page reads through the list index (EXPLAIN QUERY PLAN) and counts nothing', async () => {
     const t = await setupTrainer();
     await seed(t);

@@ -100,6 +100,10 @@ export const trainers = sqliteTable('trainers', {
   // statement (migration booking_count), so the bookings list's page mode answers its unfiltered
   // count from this row instead of counting every booking.
   bookingCount: integer('booking_count').notNull().default(0),
+  // How many notifications the trainer has, of any kind and status: kept by triggers on
+  // notifications (migration notification_count), so the notifications list's page mode answers
+  // its unfiltered count from this row instead of counting every message ever planned.
+  notificationCount: integer('notification_count').notNull().default(0),
   // Waitlisted places never promoted lapse this many hours before their class starts.
   waitlistCutoffHours: integer('waitlist_cutoff_hours').notNull().default(2),
   // The calendar feed's URL is derived from the trainer id and this generation (lib/tokens.ts

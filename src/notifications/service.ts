@@ -1,6 +1,12 @@
 // The trainer's view of the outbox: list and retry. Account mails (no trainer) never show here.
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
-import { type NOTIFICATION_CHANNELS, type NOTIFICATION_STATUSES, type Notification, notifications } from '../db/schema';
+import {
+  type NOTIFICATION_CHANNELS,
+  type NOTIFICATION_STATUSES,
+  type Notification,
+  notifications,
+  trainers,
+} from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { cursorOf, cursorSlice, keysetAfter, type Listing, type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, notFound } from '../lib/problem';
@@ -40,9 +46,9 @@ export interface NotificationFilters {
 }
 
 /**
- * A page of the trainer's notifications, newest first. Page mode counts every match; cursor mode
- * (`q.cursor`) continues after the cursor's row through the (trainer_id, created_at) index and
- * counts only when asked.
+ * A page of the trainer's notifications, newest first. Page mode counts every match (the whole
+ * list: the count the trainer's row keeps); cursor mode (`q.cursor`) continues after the cursor's
+ * row through the (trainer_id, created_at) index and counts only when asked.
  */
 export async function listNotifications(
   db: Db,
@@ -67,7 +73,12 @@ export async function listNotifications(
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(cursor ? q.page_size + 1 : q.page_size)
     .offset(cursor ? 0 : pageOffset(q));
-  const countQuery = db.select({ n: sql<number>`count(*)` }).from(notifications).where(where);
+  const filtered = conditions.length > 1;
+  // All of the trainer's notifications: the count its row keeps (trainers.notification_count);
+  // no row (a replica behind) reads as none. A filtered list counts its matches.
+  const countQuery = filtered
+    ? db.select({ n: sql<number>`count(*)` }).from(notifications).where(where)
+    : db.select({ n: trainers.notificationCount }).from(trainers).where(eq(trainers.id, trainerId));
   const counted = !cursor || q.count === true;
   const [countRows, rows] = counted ? await db.batch([countQuery, rowsQuery]) : [undefined, await rowsQuery];
   const count = countRows ? (countRows[0]?.n ?? 0) : undefined;
