@@ -366,14 +366,19 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
     const planned = (await actual(trainer)) ?? 0;
     expect(planned).toBeGreaterThan(SEEDED);
     expect(await countOf(t)).toBe(planned);
-    // An account mail (no trainer) counts for nobody.
+    // A message planned again (its dedupe_key taken: the outbox writes INSERT OR IGNORE) adds nothing.
     await env.DB.prepare(
-      `INSERT INTO notifications (trainer_id, kind, notification_type, recipient, message, dedupe_key)
-       VALUES (NULL, 'email_verification', 'email', 'x@example.com', '', ?)`,
+      `INSERT OR IGNORE INTO notifications (trainer_id, kind, notification_type, recipient, message, dedupe_key)
+       SELECT trainer_id, kind, notification_type, recipient, message, dedupe_key FROM notifications WHERE trainer_id = ?`,
     )
-      .bind(`cursor-test:account:${serial++}`)
+      .bind(trainer)
       .run();
     expect(await countOf(t)).toBe(planned);
+    // Cursor mode counts on request, the same way.
+    const cursorCount = await api<ListBody>('GET', '/api/notifications/?cursor=&page_size=1&count=true', {
+      token: t.token,
+    });
+    expect(cursorCount.body.count).toBe(planned);
     // Deleted rows and a row moved to another trainer (nothing does either today) follow.
     await env.DB.prepare(
       'DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE trainer_id = ? ORDER BY id LIMIT 3)',
