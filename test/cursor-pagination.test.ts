@@ -42,6 +42,17 @@ async function seed(t: Trainer) {
   await env.DB.batch(stmts);
 }
 
+/** Two trainers, each with the seeded rows: one whose counts change, one whose counts must not. */
+async function seededPair(): Promise<[Trainer, Trainer]> {
+  const pair: [Trainer, Trainer] = [await setupTrainer(), await setupTrainer()];
+  for (const t of pair) await seed(t);
+  return pair;
+}
+
+/** How many rows of `table` the trainer has, counted in D1 itself. */
+const rowsOf = (table: 'bookings' | 'notifications', trainer: number) =>
+  env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE trainer_id = ?`).bind(trainer).first<number>('n');
+
 function notificationInsert(trainer: number, created: string) {
   return env.DB.prepare(
     `INSERT INTO notifications (trainer_id, kind, notification_type, recipient, message, status, dedupe_key, created_at)
@@ -290,19 +301,11 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
   });
 
   it("the unfiltered page count is the trainer's kept count, exact after every kind of insert and delete", async () => {
-    const t = await setupTrainer();
-    const other = await setupTrainer();
-    await seed(t);
-    await seed(other);
+    const [t, other] = await seededPair();
     const trainer = t.user.trainer.id;
     const counted = async () =>
       (await api<ListBody>('GET', '/api/bookings/?page_size=1', { token: t.token })).body.count;
-    const actual = async () =>
-      (
-        await env.DB.prepare('SELECT count(*) AS n FROM bookings WHERE trainer_id = ?')
-          .bind(trainer)
-          .first<{ n: number }>()
-      )?.n;
+    const actual = () => rowsOf('bookings', trainer);
     expect(await counted()).toBe(SEEDED);
     const made = await api<Row>('POST', '/api/bookings/', {
       token: t.token,
@@ -342,19 +345,11 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
   });
 
   it("the notifications list's unfiltered page count is the trainer's kept count, exact after inserts, deletes and moves", async () => {
-    const t = await setupTrainer();
-    const other = await setupTrainer();
-    await seed(t);
-    await seed(other);
+    const [t, other] = await seededPair();
     const trainer = t.user.trainer.id;
     const countOf = async (who: Trainer, query = '') =>
       (await api<ListBody>('GET', `/api/notifications/?page_size=1${query}`, { token: who.token })).body.count;
-    const actual = async (id: number) =>
-      (
-        await env.DB.prepare('SELECT count(*) AS n FROM notifications WHERE trainer_id = ?')
-          .bind(id)
-          .first<{ n: number }>()
-      )?.n;
+    const actual = (id: number) => rowsOf('notifications', id);
     expect(await countOf(t)).toBe(SEEDED);
     // A booking confirmed: the messages it plans are counted as they are written.
     const made = await api<Row>('POST', '/api/bookings/', {

@@ -210,12 +210,6 @@ export const trainerBookingCommand = (
 export const book = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   api<BookingBody & ProblemBody>('POST', '/api/bookings/', { token, body, headers });
 
-/**
- * `target` with some of its members replaced; everything else is the real object's (methods
- * bound to it, as the runtime's bindings require). The base of every spying or racing binding.
- * A D1 binding's sessions get the same `prepare`/`batch` replacements: the app runs each request
- * in a session (`withSession`), and a spy on the binding must still see its statements.
- */
 /** A D1 statement as the app bound it: its SQL and values. */
 export type BoundStatement = { sql: string; args: unknown[] };
 
@@ -246,6 +240,12 @@ export async function fetchRecorded(
   return { res, statements };
 }
 
+/**
+ * `target` with some of its members replaced; everything else is the real object's (methods
+ * bound to it, as the runtime's bindings require). The base of every spying or racing binding.
+ * A D1 binding's sessions get the same `prepare`/`batch` replacements: the app runs each request
+ * in a session (`withSession`), and a spy on the binding must still see its statements.
+ */
 export function intercept<T extends object>(target: T, overrides: Partial<T>): T {
   return new Proxy(target, {
     get(real, prop) {
