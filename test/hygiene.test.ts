@@ -89,6 +89,46 @@ describe('long text never reaches a LIKE pattern', () => {
   });
 });
 
+describe('date bounds at the ends of the calendar', () => {
+  it('a range through 9999-12-31 or from 0001-01-01 finds every booking: lists, statistics and the staff list', async () => {
+    // West of UTC the end of 9999-12-31 is an instant of year 10000, whose ISO text ("+010000-…")
+    // sorted before every stored time; east of UTC the start of 0001-01-01 is an instant of year 0.
+    for (const timezone of ['America/New_York', 'Asia/Tokyo']) {
+      const t = await setupTrainer({ settings: { timezone } });
+      const staff = await registerStaff(uniqueEmail('staff'));
+      const ids: number[] = [];
+      for (const days of [2, 3]) {
+        const made = await book(t.token, { client: t.client.id, start_time: at(futureDay(days).date, '10:00') });
+        expect(made.status).toBe(201);
+        ids.push(made.body.id);
+      }
+      const lists: [string, string][] = [
+        ['/api/bookings/?to=9999-12-31', t.token],
+        ['/api/bookings/?from=0001-01-01&to=9999-12-31', t.token],
+        ['/api/bookings/upcoming/?to=9999-12-31', t.token],
+        ['/api/bookings/?to=9999-12-31&cursor=', t.token],
+        [`/api/admin/bookings/?trainer=${t.user.trainer.id}&start_to=9999-12-31`, staff.token],
+        [`/api/admin/bookings/?trainer=${t.user.trainer.id}&created_to=9999-12-31`, staff.token],
+      ];
+      for (const [path, token] of lists) {
+        const page = await api<Page>('GET', path, { token });
+        expect([timezone, path, page.status, page.body.results.map((r) => r.id).sort()]).toEqual([
+          timezone,
+          path,
+          200,
+          [...ids].sort(),
+        ]);
+      }
+      for (const range of ['to=9999-12-31', 'from=0001-01-01&to=9999-12-31']) {
+        const stats = await api<{ total: number }>('GET', `/api/analytics/bookings-stats/?${range}`, {
+          token: t.token,
+        });
+        expect([timezone, range, stats.status, stats.body.total]).toEqual([timezone, range, 200, 2]);
+      }
+    }
+  });
+});
+
 /** Each line of an .ics as bytes, split at CRLF; a CR or LF anywhere else fails. */
 function icsLines(bytes: Uint8Array): Uint8Array[] {
   const lines: Uint8Array[] = [];

@@ -5,6 +5,7 @@ import { addDays, isValidDate, today } from '../lib/calendar';
 import { containsAny, type Db, statement } from '../lib/db';
 import { displayAmount, formatCents } from '../lib/money';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
+import { boundIso } from '../lib/time';
 import { type Column, type Filter, MODEL_ORDER, type ModelDef } from './models';
 
 export type ListQuery = PageQuery & { search?: string; ordering?: string } & Record<string, unknown>;
@@ -72,7 +73,9 @@ function selectList(def: ModelDef): SQL[] {
 function bound(f: Extract<Filter, { kind: 'range' }>, value: string, end: boolean): SQL {
   const expr = raw(f.expr);
   if (!f.dates && isValidDate(value)) {
-    return end ? sql`${expr} < ${`${addDays(value, 1)}T00:00:00.000Z`}` : sql`${expr} >= ${`${value}T00:00:00.000Z`}`;
+    return end
+      ? sql`${expr} < ${boundIso(Date.parse(`${addDays(value, 1)}T00:00:00.000Z`))}`
+      : sql`${expr} >= ${`${value}T00:00:00.000Z`}`;
   }
   return end ? sql`${expr} <= ${value}` : sql`${expr} >= ${value}`;
 }

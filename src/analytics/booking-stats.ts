@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { addDays, offsetSpans, startOfDayMs } from '../lib/calendar';
 import type { Db } from '../lib/db';
+import { boundIso } from '../lib/time';
 import { allTimeCounts, countsOf, liveGrid } from './booking-months';
 import { type ClassAttendanceRow, classAttendanceOut, classAttendanceSql } from './class-stats';
 import type { BookingStatsOut, DateRange } from './schemas';
@@ -8,7 +9,6 @@ import {
   type AnalyticsTrainer,
   bucketColumn,
   checkDayRange,
-  iso,
   perSpanSlice,
   readBatch,
   sumBuckets,
@@ -19,8 +19,8 @@ import {
 function instantRange(timeZone: string, range: DateRange): { from: string | null; to: string | null } {
   checkDayRange(range);
   return {
-    from: range.from ? iso(startOfDayMs(range.from, timeZone)) : null,
-    to: range.to ? iso(startOfDayMs(addDays(range.to, 1), timeZone)) : null,
+    from: range.from ? boundIso(startOfDayMs(range.from, timeZone)) : null,
+    to: range.to ? boundIso(startOfDayMs(addDays(range.to, 1), timeZone)) : null,
   };
 }
 

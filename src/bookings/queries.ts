@@ -10,7 +10,7 @@ import { byShape, containsAny, type Db, Prepared, param, rowReader } from '../li
 import { clientName, trainerName } from '../lib/names';
 import { cursorOf, cursorSlice, keysetAfter, type Listing, pageOffset, parseOrdering } from '../lib/pagination';
 import { notFound } from '../lib/problem';
-import { toUtcInstant } from '../lib/time';
+import { boundIso, toUtcInstant } from '../lib/time';
 import type { BookingListQuery, BookingOut } from './schemas';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -90,7 +90,7 @@ export async function findBooking(db: Db, viewer: Viewer, id: number, now: strin
 
 /** A list bound: a local date (the trainer's zone, else UTC) or an instant. */
 function boundOf(value: string, timeZone: string, end: boolean): string {
-  if (isValidDate(value)) return iso(startOfDayMs(end ? addDays(value, 1) : value, timeZone));
+  if (isValidDate(value)) return boundIso(startOfDayMs(end ? addDays(value, 1) : value, timeZone));
   return toUtcInstant(value) ?? value;
 }
 

@@ -6,6 +6,18 @@ export const addSeconds = (iso: string, seconds: number): string =>
 export const secondsBetween = (fromIso: string, toIso: string): number =>
   (Date.parse(toIso) - Date.parse(fromIso)) / 1000;
 
+/**
+ * An instant as ISO text for a range's bound against stored times. Past year 9999 toISOString
+ * writes "+010000-…", which sorts before every stored time (a list "to 9999-12-31" found
+ * nothing): there it is the last instant 24 characters hold. No booking starts at that instant
+ * (its end would pass 9999, which `toUtcInstant` refuses). Before year 0 the text starts with "-"
+ * and sorts first, which is right as it is.
+ */
+export const boundIso = (ms: number): string => {
+  const text = new Date(ms).toISOString();
+  return text.startsWith('+') ? '9999-12-31T23:59:59.999Z' : text;
+};
+
 /** An IANA zone name the runtime knows ("Europe/London", "UTC"); offsets and abbreviations are refused. */
 export function isValidTimeZone(tz: string): boolean {
   if (!tz || !/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/.test(tz)) return false;
