@@ -275,7 +275,32 @@ describe('public bookings', () => {
     ]);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body).toEqual(b.body);
+    expect([a, b].map((r) => r.headers.get('Idempotency-Replayed')).sort()).toEqual(['true', null].sort());
     expect((await api<{ count: number }>('GET', '/api/bookings/', { token: t.token })).body.count).toBe(1);
+  });
+
+  it('a retry with its Idempotency-Key is replayed past the rate limit; a new key, a new body or none is still refused', async () => {
+    const t = await openTrainer();
+    const email = uniqueEmail('retrying');
+    const body = visitor({ email, start_time: slotAt(13, '09:00') });
+    const key = crypto.randomUUID();
+    const first = await publicBook(t.slug, body, { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    // The retries alone use up the email's 5 an hour; every one still gets the first answer.
+    for (let i = 0; i < 7; i++) {
+      const again = await publicBook(t.slug, body, { 'Idempotency-Key': key });
+      expect([i, again.status, again.headers.get('Idempotency-Replayed')]).toEqual([i, 201, 'true']);
+      expect(again.body).toEqual(first.body);
+    }
+    const fresh = { ...body, start_time: slotAt(13, '11:00') };
+    expect((await publicBook(t.slug, fresh, { 'Idempotency-Key': crypto.randomUUID() })).status).toBe(429);
+    expect((await publicBook(t.slug, fresh)).status).toBe(429);
+    // The same key with another body passes the limit to its 422 (it books nothing either).
+    expect((await publicBook(t.slug, fresh, { 'Idempotency-Key': key })).status).toBe(422);
+    const rows = await env.DB.prepare('SELECT count(*) AS n FROM bookings WHERE trainer_id = ?')
+      .bind(t.user.trainer.id)
+      .first('n');
+    expect(rows).toBe(1);
   });
 });
 

@@ -11,7 +11,7 @@ import {
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import type { AppEnv, TrainerClaim } from '../lib/context';
-import { idempotencyOf } from '../lib/idempotency';
+import { idempotencyOf, replayHeader } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
@@ -34,8 +34,6 @@ const tags = ['bookings'];
 const anyone = { tags, security: authenticated, middleware: requireAuth };
 const trainerOnly = { tags, security: authenticated, middleware: requireTrainer };
 const bookingPage = pageSchema(bookingOut, 'BookingPage');
-
-const replayHeader = (replayed: boolean) => (replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
 
 const listRoute = (path: string, summary: string) =>
   createRoute({

@@ -6,6 +6,7 @@ import { requireAuth, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
+import { replayHeader } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems, rateLimited } from '../lib/openapi';
 import { listingOf, pageOf, pageQuery } from '../lib/pagination';
 import { forbidden } from '../lib/problem';
@@ -133,7 +134,7 @@ export const clientPortalRouter = createRouter()
       c.req.valid('json'),
       c.req.header('Idempotency-Key'),
     );
-    return c.json(booking, 201, replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
+    return c.json(booking, 201, replayHeader(replayed));
   })
   .openapi(cancel, async (c) => {
     const reason = c.req.valid('json')?.reason ?? '';

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { idempotencyKeys } from '../db/schema';
+import { type Db, statement } from './db';
 import { ApiError, invalidField } from './problem';
 import { addSeconds } from './time';
 import { sha256Hex } from './tokens';
@@ -63,6 +64,16 @@ export const priorColumn = (idem: Idempotency | null, nowIso: string): SQL =>
 export const priorSince = (idem: { scope: string | SQL; key: string | SQL }, since: string | SQL): SQL =>
   sql`(SELECT json_object('requestHash', request_hash, 'responseBody', response_body, 'resourceId', resource_id)
     FROM ${idempotencyKeys} WHERE scope = ${idem.scope} AND key = ${idem.key} AND created_at > ${since})`;
+
+/** The header a replayed answer carries (`Idempotency-Replayed: true`); none on a first answer. */
+export const replayHeader = (replayed: boolean) => (replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
+
+/**
+ * Whether this key has a live stored answer. A rate limit lets such a request through: its
+ * answer is a replay (or a 422 for another body), and it writes nothing.
+ */
+export const hasPrior = async (db: Db, idem: Idempotency | null, nowIso: string): Promise<boolean> =>
+  idem !== null && (await statement(db, sql`SELECT ${priorColumn(idem, nowIso)} AS prior`).first('prior')) !== null;
 
 /** The prior request under this key, parsed; 422 when it was made with another body. */
 export function priorOf(column: string | null, idem: Idempotency | null): PriorRequest | null {

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { ZodType } from 'zod';
 import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
-import { idempotencyOf } from '../lib/idempotency';
+import { idempotencyOf, replayHeader } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { type AppEnv, createRouter } from '../lib/router';
@@ -203,7 +203,7 @@ export const packagesRouter = createRouter()
       { client_package: id },
     );
     const used = await credits.useSession(c.var.db, viewer, currentTrainer(c), id, isoNow(c.var.clock), idempotency);
-    return c.json(used.body, 200, used.replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
+    return c.json(used.body, 200, replayHeader(used.replayed));
   })
   .openapi(ledger, async (c) => {
     const q = c.req.valid('query');

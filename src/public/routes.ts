@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context, TypedResponse } from 'hono';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
+import { replayHeader } from '../lib/idempotency';
 import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
 import { ADDRESS, ADDRESS_AND_TRAINER, clientAddress, limitsOf, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
@@ -68,7 +69,7 @@ const book = createRoute({
   tags,
   summary: 'Request a booking (client found by email or created; every schedule check applies)',
   description:
-    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, calendar_busy (the time is no longer available), outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour), or schedule_changed (the trainer changed their hours twice while the request was checked; try again). When the email is a client of the trainer holding a pack that covers the service and has a credit left, the booking reserves a credit of the one that expires first; the answer says nothing about it (the confirmation email to the client names the pack). Rate limited (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported.',
+    'The start must be one of the times `/availability` offers (its slot grid, minimum notice, horizon, breaks and buffers). A conflict answers 409 with `code`: booking_overlap, calendar_busy (the time is no longer available), outside_availability (outside the hours, too short notice or beyond the horizon), trainer_break, slot_not_offered (inside the hours but not a start the availability lists, e.g. 10:07 when slots start on the hour), or schedule_changed (the trainer changed their hours twice while the request was checked; try again). When the email is a client of the trainer holding a pack that covers the service and has a credit left, the booking reserves a credit of the one that expires first; the answer says nothing about it (the confirmation email to the client names the pack). Rate limited (429 with Retry-After). Bodies over 16 KB → 413. `Idempotency-Key` supported: a retry with the same key and body within 24 h replays the first answer (`Idempotency-Replayed: true`), even past the rate limit.',
   request: {
     params: slugParam,
     headers: z.object({ 'idempotency-key': z.string().optional() }),
@@ -165,7 +166,7 @@ export const publicRouter = createRouter()
     }) as unknown as TypedResponse<z.infer<typeof availabilityOut>, 200, 'json'>;
   })
   .openapi(book, async (c) => {
-    const created = await pub.publicBook(
+    const { answer, replayed } = await pub.publicBook(
       {
         db: c.var.db,
         schedules: c.env.TRAINER_SCHEDULE,
@@ -179,7 +180,7 @@ export const publicRouter = createRouter()
       c.req.valid('param').slug,
       c.req.valid('json'),
     );
-    return c.json(created, 201);
+    return c.json(answer, 201, replayHeader(replayed));
   })
   .openapi(manage, async (c) =>
     c.json(await pub.getManaged(c.var.db, c.req.valid('param').token, isoNow(c.var.clock), c.var.config.calendar), 200),

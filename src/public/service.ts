@@ -17,6 +17,7 @@ import {
 import { MINUTE_MS } from '../lib/calendar';
 import type { CalendarConfig } from '../lib/config';
 import type { Db } from '../lib/db';
+import { hasPrior, idempotencyOf } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
 import { notFound, tooManyRequests } from '../lib/problem';
@@ -90,24 +91,29 @@ export interface PublicBookingContext {
 export async function publicBook(ctx: PublicBookingContext, slug: string, input: PublicBookingInput) {
   const { db } = ctx;
   const { trainer, name } = await trainerBySlug(db, slug);
+  const scope = `public:${trainer.id}:POST /bookings`;
   const wait = await hit(db, limitsOf(RATE_POLICIES.publicBooking, { [ADDRESS]: ctx.ip, email: input.email }), ctx.now);
-  if (wait !== null) throw tooManyRequests(wait, 'Too many booking requests; please try again later.');
+  // A retry of a booking already made (its Idempotency-Key answered) is replayed, never refused.
+  if (wait !== null && !(await hasPrior(db, await idempotencyOf(ctx.idempotencyKey, scope, input), ctx.now))) {
+    throw tooManyRequests(wait, 'Too many booking requests; please try again later.');
+  }
   const origin = ctx.appOrigin;
 
   if (input.website) {
     // A robot filled the hidden field: answer as if booked, book nothing.
     const startTime = input.start_time ?? ctx.now;
     const start = Date.parse(startTime);
-    return {
+    const answer = {
       start_time: startTime,
       end_time: new Date(start + trainer.sessionDurationMinutes * MINUTE_MS).toISOString(),
       status: 'pending' as const,
       business_name: name,
       manage_url: `${origin}/book/manage/${randomToken()}`,
     };
+    return { answer, replayed: false };
   }
 
-  const { booking, manageToken } = await bookAsClient(ctx, {
+  const { booking, manageToken, replayed } = await bookAsClient(ctx, {
     trainer,
     client: { email: input.email, firstName: input.first_name, lastName: input.last_name, phone: input.phone ?? '' },
     serviceId: input.service ?? null,
@@ -118,9 +124,9 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     clientPackageId: null,
     pickPackage: true,
     clientTimezone: input.timezone ?? '',
-    idempotency: { header: ctx.idempotencyKey, scope: `public:${trainer.id}:POST /bookings`, body: input },
+    idempotency: { header: ctx.idempotencyKey, scope, body: input },
   });
-  return {
+  const answer = {
     start_time: booking.start_time,
     end_time: booking.end_time,
     status: booking.status,
@@ -132,6 +138,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
       waitlist_position: booking.waitlist_position,
     }),
   };
+  return { answer, replayed };
 }
 
 /** A booking without a service row (none should be: a trigger gives each one the default). */

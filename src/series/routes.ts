@@ -5,7 +5,7 @@ import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
-import { idempotencyOf } from '../lib/idempotency';
+import { idempotencyOf, replayHeader } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
 import { ApiError, problemBody } from '../lib/problem';
@@ -105,7 +105,7 @@ export const seriesRouter = createRouter()
     } catch (err) {
       // A retry of a series made under this key is answered even when its body no longer plans.
       const replay = idempotency && (await replayedSeries(c.var.db, trainer.id, idempotency, now));
-      if (replay) return c.json(replay, 201, { 'Idempotency-Replayed': 'true' });
+      if (replay) return c.json(replay, 201, replayHeader(true));
       throw err;
     }
     // Every occurrence gets its manage link, as every single booking does.
@@ -133,7 +133,7 @@ export const seriesRouter = createRouter()
       });
     }
     const answer = await createdAnswer(c.var.db, trainer.id, outcome, idempotency, now);
-    return c.json(answer, 201, outcome.replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
+    return c.json(answer, 201, replayHeader(outcome.replayed));
   })
   .openapi(list, async (c) => {
     const q = c.req.valid('query');
