@@ -47,9 +47,10 @@ const ORDERING = ['created_at', 'first_name', 'last_name'] as const;
 const ORDER_COLUMNS = { created_at: clients.createdAt, first_name: clients.firstName, last_name: clients.lastName };
 
 /**
- * A page of clients. Page mode counts every match (ties by id ascending). Cursor mode (`q.cursor`)
- * continues after the cursor's row, ties by id in the ordering's direction (so the
- * (trainer_id, last_name) index serves both directions without a sort), and counts only when asked.
+ * A page of clients, ties by id in the ordering's direction in both modes (so the
+ * (trainer_id, last_name) index serves both directions without a sort, and a list read by page
+ * number and by cursor is the same list). Page mode counts every match; cursor mode (`q.cursor`)
+ * continues after the cursor's row and counts only when asked.
  */
 export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery): Promise<Listing<ClientOut>> {
   const order = parseOrdering(q.ordering, ORDERING, { field: 'last_name', desc: false });
@@ -68,7 +69,7 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery): P
     .select({ client: clients, notesCount })
     .from(clients)
     .where(and(where, after))
-    .orderBy(order.desc ? desc(column) : asc(column), cursor && order.desc ? desc(clients.id) : asc(clients.id))
+    .orderBy(order.desc ? desc(column) : asc(column), order.desc ? desc(clients.id) : asc(clients.id))
     .limit(cursor ? q.page_size + 1 : q.page_size)
     .offset(cursor ? 0 : pageOffset(q));
   const out = (r: { client: Client; notesCount: number }) => forViewer(viewer, toClientOut(r.client, r.notesCount));
