@@ -112,6 +112,43 @@ describe('packages', () => {
     expect(del.status).toBe(409);
   });
 
+  it('amounts a currency cannot charge are refused, naming the field: ¥10.50 on create, update, sale and services', async () => {
+    const t = await registerTrainer();
+    const yen = 'JPY has no minor unit: use a whole amount, e.g. "1500".';
+    const refused = async (method: string, path: string, body: Record<string, unknown>, field: string) => {
+      const res = await api<ProblemBody>(method, path, { token: t.token, body });
+      expect([path, JSON.stringify(body), res.status, res.body.errors?.[field]]).toEqual([
+        path,
+        JSON.stringify(body),
+        400,
+        [yen],
+      ]);
+    };
+    await refused('POST', '/api/packages/', { name: 'x', sessions_count: 1, price: '10.50', currency: 'JPY' }, 'price');
+    const whole = await createPackage(t.token, { price: '1500', currency: 'jpy' });
+    expect(whole).toMatchObject({ price: '1500.00', currency: 'JPY' });
+    await refused('PATCH', `/api/packages/${whole.id}/`, { price: '1500.5' }, 'price');
+    const dollars = await createPackage(t.token, { price: '10.50' });
+    await refused('PATCH', `/api/packages/${dollars.id}/`, { currency: 'JPY' }, 'currency');
+    const client = await createClient(t.token);
+    await refused(
+      'POST',
+      `/api/packages/${whole.id}/assign_to_client/`,
+      { client_id: client.id, price_paid: '99.99' },
+      'price_paid',
+    );
+    await refused(
+      'POST',
+      '/api/services/',
+      { name: 'Yen', duration_minutes: 60, price: '10.5', currency: 'JPY' },
+      'price',
+    );
+    // Nothing of the refused writes was kept; three-decimal currencies take two-decimal amounts.
+    expect((await api<Pkg>('GET', `/api/packages/${dollars.id}/`, { token: t.token })).body.currency).toBe('USD');
+    expect(await createPackage(t.token, { price: '10.25', currency: 'KWD' })).toMatchObject({ price: '10.25' });
+    expect((await sell(t.token, whole.id, { client_id: client.id, price_paid: '1200' })).status).toBe(201);
+  });
+
   it("assign_to_client: defaults, past expiry 400, inactive 409, another trainer's client 404", async () => {
     const t = await registerTrainer({ timezone: 'Pacific/Auckland' });
     const other = await registerTrainer();

@@ -4,13 +4,13 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Trainer } from '../db/schema';
 import type { OffsetSpan } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { formatCents } from '../lib/money';
+import { DEFAULT_CURRENCY, formatCents } from '../lib/money';
 import { invalidField } from '../lib/problem';
 
 export type AnalyticsTrainer = Pick<Trainer, 'id' | 'timezone'>;
 type Row = Record<string, unknown>;
 
-export const DEFAULT_CURRENCY = 'USD';
+export { DEFAULT_CURRENCY };
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 /**

@@ -1,6 +1,7 @@
 // Zod request fields several areas share: an amount, a currency code and an https address.
 
-import { isCurrency, toCents } from './money';
+import { currencyAmountError, isCurrency, toCents } from './money';
+import { invalidField } from './problem';
 import { singleLine } from './text';
 import * as z from './zod';
 
@@ -16,6 +17,12 @@ export const moneyField = z
     return cents;
   })
   .openapi({ type: 'string', example: '249.99' });
+
+/** A 400 naming `field` when the amount cannot be charged in the currency (¥10.50). */
+export function checkAmount(field: string, cents: number | null, currency: string | null): void {
+  const error = cents !== null && currency !== null ? currencyAmountError(cents, currency) : null;
+  if (error) throw invalidField(field, error);
+}
 
 /** An ISO 4217 code, upper-cased. */
 export const currencyField = singleLine()

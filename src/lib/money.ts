@@ -3,6 +3,9 @@
 
 const DECIMAL = /^\d{1,9}(?:\.\d{1,2})?$/;
 
+/** A package's currency when none is given (the column's default), and the analytics' without sales. */
+export const DEFAULT_CURRENCY = 'USD';
+
 /** "249.99", "250", 249.99 → 24999; null for anything else (negative, three decimals, text). */
 export function toCents(value: string | number): number | null {
   const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value.trim();
@@ -64,6 +67,18 @@ export function currencyDecimals(code: string): number {
   } catch {
     return 2;
   }
+}
+
+/**
+ * Why an amount (in cents) cannot be charged in a currency, or null when it can: ¥10.50 cannot,
+ * JPY having no minor unit. (Three-decimal currencies take any two-decimal amount.)
+ */
+export function currencyAmountError(cents: number, code: string): string | null {
+  const decimals = Math.min(2, currencyDecimals(code));
+  if (cents % 10 ** (2 - decimals) === 0) return null;
+  return decimals === 0
+    ? `${code} has no minor unit: use a whole amount, e.g. "1500".`
+    : `${code} amounts have at most ${decimals} decimal${decimals === 1 ? '' : 's'}.`;
 }
 
 /**

@@ -12,7 +12,8 @@ import {
 import type { TrainerViewer, Viewer } from '../lib/auth';
 import { addDays, localDate } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { formatCents } from '../lib/money';
+import { checkAmount } from '../lib/fields';
+import { DEFAULT_CURRENCY, formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
 import { countedPage, type PageQuery, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
@@ -91,6 +92,7 @@ export async function createPackage(
   trainerId: number,
   input: PackageInput & { name: string; sessions_count: number; price: number },
 ) {
+  checkAmount('price', input.price, input.currency ?? DEFAULT_CURRENCY);
   await checkServices(db, trainerId, input.services);
   const insert = statement(
     db,
@@ -115,7 +117,12 @@ export async function createPackage(
 }
 
 export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput, now: string) {
-  await findPackage(db, trainerId, id);
+  const current = await findPackage(db, trainerId, id);
+  checkAmount(
+    input.price !== undefined ? 'price' : 'currency',
+    input.price ?? current.priceCents,
+    input.currency ?? current.currency,
+  );
   await checkServices(db, trainerId, input.services);
   const own = sql`(SELECT id FROM ${sessionPackages} WHERE id = ${id} AND trainer_id = ${trainerId})`;
   await db.$client.batch([
@@ -302,6 +309,7 @@ export async function assignToClient(
         ? addDays(localToday, pkg.validityDays)
         : null;
   if (expiry !== null && expiry < localToday) throw invalidField('expiry_date', 'The expiry date is in the past.');
+  checkAmount('price_paid', input.price_paid ?? null, pkg.currency);
   const row = await db
     .insert(clientPackages)
     .values({

@@ -6,6 +6,7 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { bumpScheduleVersion } from '../db/fragments';
 import { bookings, type Service, services, sessionPackageServices, trainers } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
+import { checkAmount } from '../lib/fields';
 import { formatCents } from '../lib/money';
 import { countedPage, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
@@ -116,6 +117,7 @@ function serviceValues(input: ServicePatchInput) {
 }
 
 export async function createService(db: Db, trainerId: number, input: ServiceCreateInput, now: string) {
+  checkPrice({ priceCents: null, currency: null }, input);
   const [inserted] = await batchSteps<{ id: number }>(db, [
     db
       .insert(services)
@@ -180,12 +182,16 @@ export function defaultFromTrainer(
   ];
 }
 
-/** Price and currency as they would be after the change: a currency needs a price and a price a currency. */
-function checkPrice(current: Service, input: ServicePatchInput) {
+/**
+ * Price and currency as they would be after the change: a currency needs a price and a price a
+ * currency, and the price must be chargeable in it (no ¥10.50).
+ */
+function checkPrice(current: Pick<Service, 'priceCents' | 'currency'>, input: ServicePatchInput) {
   const price = input.price !== undefined ? input.price : current.priceCents;
   const currency = input.price === null ? null : input.currency !== undefined ? input.currency : current.currency;
   if (price !== null && currency === null) throw invalidField('currency', PRICE_WITHOUT_CURRENCY);
   if (price === null && typeof input.currency === 'string') throw invalidField('currency', CURRENCY_WITHOUT_PRICE);
+  checkAmount(input.price !== undefined ? 'price' : 'currency', price, currency);
 }
 
 const isDefaultConflict = () =>
