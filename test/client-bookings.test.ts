@@ -272,15 +272,40 @@ describe('a client user cancels and moves their own bookings', () => {
     expect(packs.body.results).toEqual([
       expect.objectContaining({ id: pack.id, sessions_remaining: 4, sessions_reserved: 0 }),
     ]);
-    // The trainer's view agrees, and the client heard of both cancellations.
+    // The trainer's view agrees; the client and the trainer heard of both cancellations, once each.
     const seen = (await trainerBookings(t.token)).filter((b) => b.status === 'cancelled');
     expect(seen.map((b) => b.late_cancellation).sort()).toEqual([false, true]);
-    const told = await env.DB.prepare(
-      "SELECT count(*) AS n FROM notifications WHERE booking_id IN (?, ?) AND kind = 'booking_cancelled' AND notification_type = 'email'",
+    const { results: told } = await env.DB.prepare(
+      `SELECT booking_id AS booking, recipient, subject, message FROM notifications
+       WHERE booking_id IN (?, ?) AND kind = 'booking_cancelled' AND notification_type = 'email' ORDER BY id`,
     )
       .bind(early.body.id, late.body.id)
-      .first<{ n: number }>();
-    expect(told?.n).toBe(2);
+      .all<{ booking: number; recipient: string; subject: string; message: string }>();
+    expect(told.map((m) => [m.booking, m.recipient])).toEqual([
+      [early.body.id, me.email],
+      [early.body.id, t.email],
+      [late.body.id, me.email],
+      [late.body.id, t.email],
+    ]);
+    const [toTrainerEarly, toTrainerLate] = told.filter((m) => m.recipient === t.email);
+    expect(toTrainerEarly?.subject).toMatch(/^Cancelled: Casey Client, \w{3} \d{1,2} \w{3} 10:00 UTC$/);
+    expect(toTrainerEarly?.message).toMatch(
+      /^Casey Client cancelled their session on \w{3} \d{1,2} \w{3} \d{4} 10:00 UTC\.\nTheir reason: Away\nThe time is free again\.$/,
+    );
+    expect(toTrainerLate?.message).toContain(
+      'A late cancellation: inside your 24-hour window; it used a credit of their pack.',
+    );
+    expect(toTrainerLate?.message).not.toContain('Their reason');
+
+    // The trainer's own cancel tells the client only.
+    const third = await clientBook(me.token, { trainer: t.slug, start_time: slotAt(9, '14:00') });
+    expect((await api('POST', `/api/bookings/${third.body.id}/cancel/`, { token: t.token })).status).toBe(200);
+    const byTrainer = await env.DB.prepare(
+      "SELECT recipient FROM notifications WHERE booking_id = ? AND kind = 'booking_cancelled' AND notification_type = 'email'",
+    )
+      .bind(third.body.id)
+      .all<{ recipient: string }>();
+    expect(byTrainer.results.map((r) => r.recipient)).toEqual([me.email]);
   });
 
   it('reschedule to an offered time, the trainer told; refused when the trainer disallows it or off the grid', async () => {

@@ -110,8 +110,13 @@ describe('client messages carry the manage link and the booking as .ics', () => 
       headers: { 'X-Test-Now': '2026-11-26T13:00:00.000Z' },
     });
     expect(cancelled.status).toBe(200);
-    rows = await sentRows(id, 6);
-    const cancelMail = rows.find((r) => r.kind === 'booking_cancelled' && r.notification_type === 'email') as Row;
+    rows = await sentRows(id, 7);
+    // The trainer hears of it too, once, in the trainer's zone.
+    const toTrainer = rows.filter((r) => r.kind === 'booking_cancelled' && r.recipient === t.email);
+    expect(toTrainer.map((r) => r.subject)).toEqual(['Cancelled: Berta Braun, Wed 2 Dec 07:30 EST']);
+    const cancelMail = rows.find(
+      (r) => r.kind === 'booking_cancelled' && r.notification_type === 'email' && r.recipient !== t.email,
+    ) as Row;
     const cancelSms = rows.find((r) => r.kind === 'booking_cancelled' && r.notification_type === 'sms') as Row;
     expect(cancelMail.message).toContain(made.body.manage_url);
     expect(cancelSms.message).toContain(made.body.manage_url);

@@ -90,7 +90,8 @@ export interface ClientBookingRef {
 
 /**
  * The client cancels under the trainer's rules: only a booking not yet started; late inside the
- * trainer's late-cancel window (a confirmed one then uses its pack credit); the client is told.
+ * trainer's late-cancel window (a confirmed one then uses its pack credit); the client and the
+ * trainer are told.
  */
 export async function cancelAsClient(
   deps: Omit<ClientActionDeps, 'schedules'>,
@@ -101,7 +102,7 @@ export async function cancelAsClient(
   if (Date.parse(booking.startTime) <= Date.parse(deps.now)) {
     throw conflict('This booking has already started or passed.', 'invalid_transition');
   }
-  return transition(deps, booking.trainerId, booking.id, 'cancel', reason);
+  return transition(deps, booking.trainerId, booking.id, 'cancel', reason, { byClient: true });
 }
 
 /**

@@ -1,5 +1,5 @@
-// A client moving their own booking through the manage link: the trainer's rules for it, and the
-// message that tells the trainer.
+// A client changing their own booking (the manage link, the client portal): the trainer's rules
+// for moving it, and the messages that tell the trainer of a move or a cancellation.
 import type { SQL } from 'drizzle-orm';
 import { html } from 'hono/html';
 import { type Db, statement } from '../lib/db';
@@ -102,4 +102,53 @@ export function clientOptions(
     late_cancellation_from: new Date(start - t.lateCancelHours * HOUR_MS).toISOString(),
     reschedule_until: t.allowClientReschedule ? new Date(rescheduleDeadline(t, start)).toISOString() : null,
   };
+}
+
+/**
+ * The trainer's "cancelled by the client" email, in the trainer's zone, with the client's reason
+ * and whether it was late (and used a pack credit); written only if the cancel happened
+ * (`cancelled`: SQL true after it).
+ */
+export function notifyTrainerOfCancel(
+  db: Db,
+  args: {
+    t: Pick<BookingTrainer, 'id' | 'timezone' | 'lateCancelHours'>;
+    booking: BookingOut;
+    late: boolean;
+    usedCredit: boolean;
+    reason: string;
+    now: string;
+    cancelled: SQL;
+  },
+) {
+  const { t, booking } = args;
+  const when = formatLocal(booking.start_time, t.timezone, true);
+  const lines = [
+    `${booking.client_name} cancelled their ${booking.status === 'pending' ? 'request for a session' : 'session'} on ${when}.`,
+    ...(args.reason ? [`Their reason: ${args.reason}`] : []),
+    ...(args.late
+      ? [
+          `A late cancellation: inside your ${t.lateCancelHours}-hour window${args.usedCredit ? '; it used a credit of their pack' : ''}.`,
+        ]
+      : []),
+    booking.class_session === null ? 'The time is free again.' : 'Their place in the class is free again.',
+  ];
+  return statement(
+    db,
+    trainerMessage({
+      trainerId: t.id,
+      bookingId: booking.id,
+      kind: 'booking_cancelled',
+      dedupeKey: dedupeKey({ booking: booking.id, kind: 'booking_cancelled', to: 'trainer' }),
+      now: args.now,
+      guard: args.cancelled,
+      rendered: {
+        subject: oneLine(`Cancelled: ${booking.client_name}, ${formatLocal(booking.start_time, t.timezone)}`),
+        text: lines.join('\n'),
+        html: String(
+          html`<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => html`<p>${l}</p>`)}</body></html>`,
+        ),
+      },
+    }),
+  );
 }

@@ -14,6 +14,7 @@ import { type Db, statement } from '../lib/db';
 import { conflict, notFound } from '../lib/problem';
 import { cancelPendingFor, cancelPendingReminders, enqueue, idsOf, planForBooking } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
+import { notifyTrainerOfCancel } from './client-reschedule';
 import { asTrainer, findBooking } from './queries';
 import type { BookingOut } from './schemas';
 import { promoteWaitlisted } from './waitlist';
@@ -90,6 +91,8 @@ export interface TransitionOptions {
   lateCounts?: boolean;
   /** How the client hears of a cancellation (default: email and SMS). */
   clientMessage?: 'both' | 'emailOnly';
+  /** The client cancels (their manage link, their portal): the trainer is emailed too. */
+  byClient?: boolean;
 }
 
 /**
@@ -141,6 +144,13 @@ export async function transition(
     writes.push(...consumeCredit(db, current.client_package, id, LEDGER_REASON[action], nowIso));
   }
   writes.push(...outboxWrites(db, action, id, nowIso, options));
+  if (action === 'cancel' && options.byClient && current.status !== 'waitlisted') {
+    const cancelled = sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.id = ${id} AND b.status = 'cancelled' AND b.cancelled_at = ${nowIso})`;
+    const usedCredit = consumes && current.client_package !== null;
+    writes.push(
+      notifyTrainerOfCancel(db, { t: trainer, booking: current, late, usedCredit, reason, now: nowIso, cancelled }),
+    );
+  }
   // A place given up goes to the class's first waitlisted person, in this batch (see waitlist.ts).
   if (action === 'cancel' && current.class_session !== null) {
     writes.push(...promoteWaitlisted(db, current.class_session, nowIso));

@@ -83,7 +83,7 @@ const cancel = createRoute({
   method: 'post',
   path: '/api/client/bookings/{id}/cancel',
   summary: "Cancel your booking under the trainer's rules (as its manage link does)",
-  description: `${WHO} Only before the start; inside the trainer's late-cancel window the cancellation is late (\`late_cancellation\`), and a confirmed booking paid from a pack then uses its credit. Someone else's booking answers 404. 409 \`invalid_transition\` when it is already cancelled, completed or started.`,
+  description: `${WHO} Only before the start; inside the trainer's late-cancel window the cancellation is late (\`late_cancellation\`), and a confirmed booking paid from a pack then uses its credit. You and the trainer are emailed. Someone else's booking answers 404. 409 \`invalid_transition\` when it is already cancelled, completed or started.`,
   request: {
     params: idParam,
     body: { required: false, content: { 'application/json': { schema: cancelBody } } },

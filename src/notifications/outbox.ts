@@ -18,6 +18,8 @@ export type DedupeOf =
   | { booking: KeyPart; kind: 'booking_rescheduled'; channel: Channel; sequence: KeyPart }
   /** One message of a booking per kind (the trainer's own mail). */
   | { booking: KeyPart; kind: 'booking_requested' }
+  /** The trainer's mail that the client cancelled (a booking is cancelled once). */
+  | { booking: KeyPart; kind: 'booking_cancelled'; to: 'trainer' }
   /** One message about a standing series per change of it (a confirm, a cancel) and channel. */
   | { series: KeyPart; kind: 'series_confirmed' | 'series_cancelled'; channel: Channel; at: string }
   | { payment: string }
@@ -29,7 +31,7 @@ export type DedupeOf =
 /**
  * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
  * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_rescheduled:sms:seq:3`,
- * `booking:42:booking_requested`, `series:7:series_confirmed:email:2025-01-15T10:00:00.000Z`,
+ * `booking:42:booking_requested`, `booking:42:booking_cancelled:trainer`, `series:7:series_confirmed:email:2025-01-15T10:00:00.000Z`,
  * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`,
  * `calendar:3:calendar_sync_failing:2025-01-15T10:00:00.000Z`.
  */
@@ -47,7 +49,9 @@ export function dedupeKey(of: DedupeOf): SQL {
               ? ['booking', of.booking, of.kind, of.channel, 'seq', of.sequence]
               : 'channel' in of
                 ? ['booking', of.booking, of.kind, of.channel, of.start]
-                : ['booking', of.booking, of.kind];
+                : 'to' in of
+                  ? ['booking', of.booking, of.kind, of.to]
+                  : ['booking', of.booking, of.kind];
   return sql.join(
     parts.map((p) => (typeof p === 'object' ? sql`${p}` : sql`${String(p)}`)),
     sql.raw(` || ':' || `),

@@ -97,6 +97,8 @@ const cancel = createRoute({
   path: '/api/public/bookings/{token}/cancel',
   tags,
   summary: "Cancel through the manage link, under the trainer's rules",
+  description:
+    'Only before the start; inside the trainer’s late-cancel window the cancellation is late, and a confirmed booking paid from a pack then uses its credit. The client and the trainer are emailed (the trainer with the reason given). 409 `invalid_transition` when it is already cancelled, completed or started.',
   middleware: rateLimit(RATE_POLICIES.manageCancel, byManageLink),
   request: {
     params: tokenParam,
