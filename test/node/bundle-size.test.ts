@@ -96,19 +96,33 @@ describe('the deployed bundle', () => {
     expect(Object.keys(built.paths)).toContain('/api/bookings');
   });
 
-  // wrangler.toml's [alias] hands @hono/zod-openapi a `z` of its own (src/lib/zod-bundle.ts) and a
-  // registry without generators (src/lib/zod-to-openapi-bundle.ts): the same bundle built with both
-  // packages' own entries answers byte for byte alike (the docs page, field errors in English, the
-  // missing document's 404: in a deployment it is a static asset), both served by workerd.
+  it("carries no JSON Schema processors of zod's: the document's schemas are built at deploy time", () => {
+    expect(deployed.inputs).toContain('src/lib/zod-json-schema-bundle.ts');
+    expect(
+      deployed.inputs.filter((p) => /zod\/v4\/core\/(json-schema-processors|to-json-schema)\.js$/.test(p)),
+    ).toEqual([]);
+  });
+
+  // wrangler.toml's [alias] hands @hono/zod-openapi a `z` of its own (src/lib/zod-bundle.ts), a
+  // registry without generators (src/lib/zod-to-openapi-bundle.ts) and zod's schemas no JSON Schema
+  // processors (src/lib/zod-json-schema-bundle.ts): the same bundle built with the packages' own
+  // modules answers byte for byte alike (the docs page, field errors in English, the missing
+  // document's 404: in a deployment it is a static asset), both served by workerd.
   it('answers like the same build with zod and its OpenAPI registry unaliased: the docs page, 400s', async () => {
     const plain = build('plain', [
       '--alias',
       'zod:./node_modules/zod/index.js',
       '--alias',
       '@asteasolutions/zod-to-openapi:./node_modules/@asteasolutions/zod-to-openapi/dist/index.mjs',
+      '--alias',
+      '../core/json-schema-processors.js:./node_modules/zod/v4/core/json-schema-processors.js',
+      '--alias',
+      '../core/to-json-schema.js:./node_modules/zod/v4/core/to-json-schema.js',
     ]);
     expect(plain.inputs.some((p) => p.includes('zod/v4/locales/de.js'))).toBe(true); // really unaliased
     expect(plain.inputs).not.toContain('src/lib/zod-to-openapi-bundle.ts');
+    expect(plain.inputs).toContain('node_modules/zod/v4/core/json-schema-processors.js');
+    expect(plain.inputs).not.toContain('src/lib/zod-json-schema-bundle.ts');
     const vars = { ENVIRONMENT: 'production', APP_ORIGIN: 'http://localhost:8787', LOG_REQUESTS: 'false' };
     const requests: [string, string, unknown?][] = [
       ['GET', '/api/openapi.json'],
