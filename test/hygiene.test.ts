@@ -119,6 +119,13 @@ describe('date bounds at the ends of the calendar', () => {
           [...ids].sort(),
         ]);
       }
+      // Nothing is stored past it: a booking ending in December 9999 or later is refused.
+      const edge = await book(t.token, {
+        client: t.client.id,
+        start_time: '9999-12-31T10:00:00.000Z',
+        allow_outside_availability: true,
+      });
+      expect([edge.status, edge.body.errors?.end_time]).toEqual([400, ['A booking must end before December 9999.']]);
       for (const range of ['to=9999-12-31', 'from=0001-01-01&to=9999-12-31']) {
         const stats = await api<{ total: number }>('GET', `/api/analytics/bookings-stats/?${range}`, {
           token: t.token,

@@ -114,7 +114,7 @@ describe('packages', () => {
 
   it('amounts a currency cannot charge are refused, naming the field: ¥10.50 on create, update, sale and services', async () => {
     const t = await registerTrainer();
-    const yen = 'JPY has no minor unit: use a whole amount, e.g. "1500".';
+    const yen = 'JPY amounts are whole numbers, e.g. "1500".';
     const refused = async (method: string, path: string, body: Record<string, unknown>, field: string) => {
       const res = await api<ProblemBody>(method, path, { token: t.token, body });
       expect([path, JSON.stringify(body), res.status, res.body.errors?.[field]]).toEqual([
@@ -143,6 +143,24 @@ describe('packages', () => {
       { name: 'Yen', duration_minutes: 60, price: '10.5', currency: 'JPY' },
       'price',
     );
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Dollars', duration_minutes: 60, price: '10.50', currency: 'USD' },
+    });
+    expect(service.status).toBe(201);
+    await refused('PATCH', `/api/services/${service.body.id}/`, { currency: 'JPY' }, 'currency');
+    await refused('PATCH', `/api/services/${service.body.id}/`, { price: '1500.5', currency: 'JPY' }, 'price');
+    expect((await api<Pkg>('GET', `/api/packages/${whole.id}/`, { token: t.token })).body.price).toBe('1500.00');
+    // A pack stored at ¥10.50 before the check still archives and renames (only a price or currency change is checked).
+    await env.DB.prepare('UPDATE session_packages SET price_cents = 1050 WHERE id = ?').bind(whole.id).run();
+    const archived = await api<Pkg>('PATCH', `/api/packages/${whole.id}/`, {
+      token: t.token,
+      body: { is_active: false, name: 'Old yen pack' },
+    });
+    expect([archived.status, archived.body.is_active]).toEqual([200, false]);
+    await env.DB.prepare('UPDATE session_packages SET price_cents = 150000, is_active = 1 WHERE id = ?')
+      .bind(whole.id)
+      .run();
     // Nothing of the refused writes was kept; three-decimal currencies take two-decimal amounts.
     expect((await api<Pkg>('GET', `/api/packages/${dollars.id}/`, { token: t.token })).body.currency).toBe('USD');
     expect(await createPackage(t.token, { price: '10.25', currency: 'KWD' })).toMatchObject({ price: '10.25' });

@@ -1,7 +1,7 @@
 // The console's and the admin API's lists: one select, filter, search and sort implementation for
 // every model in ./models, across all trainers, and how a listed row is decoded.
 import { getTableName, type SQL, sql } from 'drizzle-orm';
-import { addDays, isValidDate, today } from '../lib/calendar';
+import { addDays, isValidDate, startOfDayMs, today } from '../lib/calendar';
 import { containsAny, type Db, statement } from '../lib/db';
 import { displayAmount, formatCents } from '../lib/money';
 import { type PageQuery, pageOffset, parseOrdering } from '../lib/pagination';
@@ -74,7 +74,7 @@ function bound(f: Extract<Filter, { kind: 'range' }>, value: string, end: boolea
   const expr = raw(f.expr);
   if (!f.dates && isValidDate(value)) {
     return end
-      ? sql`${expr} < ${boundIso(Date.parse(`${addDays(value, 1)}T00:00:00.000Z`))}`
+      ? sql`${expr} < ${boundIso(startOfDayMs(addDays(value, 1), 'UTC'))}`
       : sql`${expr} >= ${`${value}T00:00:00.000Z`}`;
   }
   return end ? sql`${expr} <= ${value}` : sql`${expr} >= ${value}`;

@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm';
 import { isActiveStatus } from '../db/fragments';
 import { addMonths, localDate, monthStart, startOfDayMs } from '../lib/calendar';
 import type { Db } from '../lib/db';
-import { averageCents, formatCents } from '../lib/money';
+import { averageCents, DEFAULT_CURRENCY, formatCents } from '../lib/money';
 import { allTimeCounts } from './booking-months';
 import type { DashboardOut } from './schemas';
-import { type AnalyticsTrainer, byCurrency, DEFAULT_CURRENCY, iso, mainCurrencySql, soldBy } from './sql';
+import { type AnalyticsTrainer, byCurrency, iso, mainCurrencySql, soldBy } from './sql';
 
 /** The local month containing `nowMs` as UTC instants [start, end). */
 function thisMonth(timeZone: string, nowMs: number) {

@@ -9,13 +9,12 @@ import {
   startOfDayMs,
 } from '../lib/calendar';
 import type { Db } from '../lib/db';
-import { averageCents, formatCents } from '../lib/money';
+import { averageCents, DEFAULT_CURRENCY, formatCents } from '../lib/money';
 import type { RevenueOut } from './schemas';
 import {
   type AnalyticsTrainer,
   bucketColumn,
   byCurrency,
-  DEFAULT_CURRENCY,
   iso,
   mainCurrencySql,
   perSpanSlice,

@@ -2,7 +2,8 @@ import { type SQL, sql } from 'drizzle-orm';
 import { trainers } from '../db/schema';
 import { addDays, localDate, startOfDayMs } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { DEFAULT_CURRENCY, iso } from './sql';
+import { DEFAULT_CURRENCY } from '../lib/money';
+import { iso } from './sql';
 
 // D1 binds at most 100 parameters per statement: 4 per zone, 3 more (timestamps, default currency).
 const ZONES_PER_STATEMENT = 20;

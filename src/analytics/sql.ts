@@ -10,7 +10,6 @@ import { invalidField } from '../lib/problem';
 export type AnalyticsTrainer = Pick<Trainer, 'id' | 'timezone'>;
 type Row = Record<string, unknown>;
 
-export { DEFAULT_CURRENCY };
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 /**

@@ -358,8 +358,12 @@ export function timeErrors(start: number, end: number, now: number): FieldErrors
   if (start <= now) errors.start_time = ['Start time must be in the future.'];
   if (end <= start) errors.end_time = ['End time must be after start time.'];
   else if (end - start > MAX_BOOKING_MINUTES * MINUTE_MS) errors.end_time = ['A booking lasts at most 12 hours.'];
+  else if (end > LATEST_END) errors.end_time = ['A booking must end before December 9999.'];
   return errors;
 }
+
+/** Where bookings stop: past 9999 an instant's ISO text ("+010000-…") sorts before every other. */
+const LATEST_END = Date.parse('9999-12-01T00:00:00.000Z');
 
 /** A package's and the booking window's verdict on a new booking at `start`. */
 export function checkPackageAndWindow(

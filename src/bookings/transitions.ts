@@ -14,7 +14,7 @@ import { type Db, statement } from '../lib/db';
 import { conflict, notFound } from '../lib/problem';
 import { cancelPendingFor, cancelPendingReminders, enqueue, idsOf, planForBooking } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
-import { notifyTrainerOfCancel } from './client-reschedule';
+import { notifyTrainerOfCancel } from './client-notices';
 import { asTrainer, findBooking } from './queries';
 import type { BookingOut } from './schemas';
 import { promoteWaitlisted } from './waitlist';

@@ -1,11 +1,15 @@
-// Zod request fields several areas share: an amount, a currency code and an https address.
+// Request fields several areas share (an amount, a currency code, an https address) and the
+// check of an amount against its currency.
 
 import { currencyAmountError, isCurrency, toCents } from './money';
 import { invalidField } from './problem';
 import { singleLine } from './text';
 import * as z from './zod';
 
-/** A positive amount as a decimal string (numbers accepted) → integer cents. */
+/**
+ * A positive amount as a decimal string (numbers accepted) → integer cents. Whether it suits its
+ * currency (whole JPY) is `checkAmount`'s, once the currency is known.
+ */
 export const moneyField = z
   .union([z.string(), z.number()])
   .transform((v, ctx) => {
@@ -16,7 +20,11 @@ export const moneyField = z
     }
     return cents;
   })
-  .openapi({ type: 'string', example: '249.99' });
+  .openapi({
+    type: 'string',
+    example: '249.99',
+    description: 'At most two decimals; whole for a currency written without them (JPY: "1500").',
+  });
 
 /** A 400 naming `field` when the amount cannot be charged in the currency (¥10.50). */
 export function checkAmount(field: string, cents: number | null, currency: string | null): void {

@@ -69,11 +69,14 @@ export const priorSince = (idem: { scope: string | SQL; key: string | SQL }, sin
 export const replayHeader = (replayed: boolean) => (replayed ? { 'Idempotency-Replayed': 'true' } : undefined);
 
 /**
- * Whether this key has a live stored answer. A rate limit lets such a request through: its
- * answer is a replay (or a 422 for another body), and it writes nothing.
+ * Whether the request replays a live stored answer under its key: the same body (another body is
+ * `priorOf`'s 422, thrown here). A rate limit lets a replay through: it writes nothing.
  */
-export const hasPrior = async (db: Db, idem: Idempotency | null, nowIso: string): Promise<boolean> =>
-  idem !== null && (await statement(db, sql`SELECT ${priorColumn(idem, nowIso)} AS prior`).first('prior')) !== null;
+export async function isReplay(db: Db, idem: Idempotency | null, nowIso: string): Promise<boolean> {
+  if (!idem) return false;
+  const column = await statement(db, sql`SELECT ${priorColumn(idem, nowIso)} AS prior`).first<string | null>('prior');
+  return priorOf(column, idem) !== null;
+}
 
 /** The prior request under this key, parsed; 422 when it was made with another body. */
 export function priorOf(column: string | null, idem: Idempotency | null): PriorRequest | null {

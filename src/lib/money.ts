@@ -3,7 +3,7 @@
 
 const DECIMAL = /^\d{1,9}(?:\.\d{1,2})?$/;
 
-/** A package's currency when none is given (the column's default), and the analytics' without sales. */
+/** A package's currency when none is given (as `session_packages.currency`'s default in db/schema.ts), and the analytics' without sales. */
 export const DEFAULT_CURRENCY = 'USD';
 
 /** "249.99", "250", 249.99 → 24999; null for anything else (negative, three decimals, text). */
@@ -70,14 +70,16 @@ export function currencyDecimals(code: string): number {
 }
 
 /**
- * Why an amount (in cents) cannot be charged in a currency, or null when it can: ¥10.50 cannot,
- * JPY having no minor unit. (Three-decimal currencies take any two-decimal amount.)
+ * Why an amount (in cents) does not suit a currency, or null when it does: ¥10.50 does not, JPY
+ * being written without decimals. The decimals are those of the currency's common notation
+ * (`currencyDecimals`, CLDR's), which is what Paddle's `decimal_places` gives too; three-decimal
+ * currencies take any two-decimal amount.
  */
 export function currencyAmountError(cents: number, code: string): string | null {
   const decimals = Math.min(2, currencyDecimals(code));
   if (cents % 10 ** (2 - decimals) === 0) return null;
   return decimals === 0
-    ? `${code} has no minor unit: use a whole amount, e.g. "1500".`
+    ? `${code} amounts are whole numbers, e.g. "1500".`
     : `${code} amounts have at most ${decimals} decimal${decimals === 1 ? '' : 's'}.`;
 }
 

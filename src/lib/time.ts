@@ -9,9 +9,9 @@ export const secondsBetween = (fromIso: string, toIso: string): number =>
 /**
  * An instant as ISO text for a range's bound against stored times. Past year 9999 toISOString
  * writes "+010000-…", which sorts before every stored time (a list "to 9999-12-31" found
- * nothing): there it is the last instant 24 characters hold. No booking starts at that instant
- * (its end would pass 9999, which `toUtcInstant` refuses). Before year 0 the text starts with "-"
- * and sorts first, which is right as it is.
+ * nothing): there it is the last instant 24 characters hold. No booking is stored near it (a
+ * booking ends before December 9999: `timeErrors`). Before year 0 the text starts with "-" and
+ * sorts first, which is right as it is.
  */
 export const boundIso = (ms: number): string => {
   const text = new Date(ms).toISOString();

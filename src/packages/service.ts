@@ -118,11 +118,14 @@ export async function createPackage(
 
 export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput, now: string) {
   const current = await findPackage(db, trainerId, id);
-  checkAmount(
-    input.price !== undefined ? 'price' : 'currency',
-    input.price ?? current.priceCents,
-    input.currency ?? current.currency,
-  );
+  // Only a change of price or currency is checked: a row stored before the check still archives.
+  if (input.price !== undefined || input.currency !== undefined) {
+    checkAmount(
+      input.price !== undefined ? 'price' : 'currency',
+      input.price ?? current.priceCents,
+      input.currency ?? current.currency,
+    );
+  }
   await checkServices(db, trainerId, input.services);
   const own = sql`(SELECT id FROM ${sessionPackages} WHERE id = ${id} AND trainer_id = ${trainerId})`;
   await db.$client.batch([

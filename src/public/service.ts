@@ -17,7 +17,7 @@ import {
 import { MINUTE_MS } from '../lib/calendar';
 import type { CalendarConfig } from '../lib/config';
 import type { Db } from '../lib/db';
-import { hasPrior, idempotencyOf } from '../lib/idempotency';
+import { idempotencyOf, isReplay } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
 import { notFound, tooManyRequests } from '../lib/problem';
@@ -93,8 +93,9 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
   const { trainer, name } = await trainerBySlug(db, slug);
   const scope = `public:${trainer.id}:POST /bookings`;
   const wait = await hit(db, limitsOf(RATE_POLICIES.publicBooking, { [ADDRESS]: ctx.ip, email: input.email }), ctx.now);
-  // A retry of a booking already made (its Idempotency-Key answered) is replayed, never refused.
-  if (wait !== null && !(await hasPrior(db, await idempotencyOf(ctx.idempotencyKey, scope, input), ctx.now))) {
+  // A retry of a booking already made (its key and body answered) is replayed, never refused; the
+  // same key with another body is its 422 here, before the schedule object.
+  if (wait !== null && !(await isReplay(db, await idempotencyOf(ctx.idempotencyKey, scope, input), ctx.now))) {
     throw tooManyRequests(wait, 'Too many booking requests; please try again later.');
   }
   const origin = ctx.appOrigin;

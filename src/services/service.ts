@@ -191,7 +191,10 @@ function checkPrice(current: Pick<Service, 'priceCents' | 'currency'>, input: Se
   const currency = input.price === null ? null : input.currency !== undefined ? input.currency : current.currency;
   if (price !== null && currency === null) throw invalidField('currency', PRICE_WITHOUT_CURRENCY);
   if (price === null && typeof input.currency === 'string') throw invalidField('currency', CURRENCY_WITHOUT_PRICE);
-  checkAmount(input.price !== undefined ? 'price' : 'currency', price, currency);
+  // Only a change of price or currency is checked: a row stored before the check still edits.
+  if (input.price !== undefined || input.currency !== undefined) {
+    checkAmount(input.price !== undefined ? 'price' : 'currency', price, currency);
+  }
 }
 
 const isDefaultConflict = () =>

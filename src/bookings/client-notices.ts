@@ -1,0 +1,94 @@
+// What the trainer is told when a client changes their own booking (the manage link, the client
+// portal): a move or a cancellation, each an email rendered now in the trainer's zone and written
+// in the change's own batch, guarded on the change having happened.
+import type { SQL } from 'drizzle-orm';
+import { html } from 'hono/html';
+import { type Db, statement } from '../lib/db';
+import { oneLine } from '../lib/text';
+import { formatLocal } from '../lib/time';
+import { dedupeKey, trainerMessage } from '../notifications/outbox';
+import type { BookingTrainer } from './checks';
+import type { BookingOut } from './schemas';
+
+/**
+ * The trainer's "rescheduled by the client" email, naming the old and the new time in the
+ * trainer's zone; written only if the move happened (`moved`: SQL true after the move).
+ */
+export function notifyTrainerOfReschedule(
+  db: Db,
+  args: { t: BookingTrainer; booking: BookingOut; newStart: string; now: string; moved: SQL },
+) {
+  const { t, booking, newStart } = args;
+  const before = formatLocal(booking.start_time, t.timezone, true);
+  const after = formatLocal(newStart, t.timezone, true);
+  const line = `${booking.client_name} moved their session from ${before} to ${after}.`;
+  return statement(
+    db,
+    trainerMessage({
+      trainerId: t.id,
+      bookingId: booking.id,
+      kind: 'booking_rescheduled',
+      dedupeKey: dedupeKey({ booking: booking.id, kind: 'booking_rescheduled', channel: 'email', start: newStart }),
+      now: args.now,
+      guard: args.moved,
+      rendered: {
+        subject: oneLine(`Rescheduled: ${booking.client_name}, now ${after}`),
+        text: `${line}\nThe old time is free again.`,
+        html: String(
+          html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${line}</p><p>The old time is free again.</p></body></html>`,
+        ),
+      },
+    }),
+  );
+}
+
+/**
+ * The trainer's "cancelled by the client" email, in the trainer's zone, with the client's reason
+ * and whether it was late (and used a pack credit); written only if the cancel happened
+ * (`cancelled`: SQL true after it).
+ */
+export function notifyTrainerOfCancel(
+  db: Db,
+  args: {
+    t: Pick<BookingTrainer, 'id' | 'timezone' | 'lateCancelHours'>;
+    booking: BookingOut;
+    late: boolean;
+    usedCredit: boolean;
+    reason: string;
+    now: string;
+    cancelled: SQL;
+  },
+) {
+  const { t, booking } = args;
+  const when = formatLocal(booking.start_time, t.timezone, true);
+  const lines = [
+    `${booking.client_name} cancelled their ${booking.status === 'pending' ? 'request for a session' : 'session'} on ${when}.`,
+    ...(args.reason ? [`Their reason: ${args.reason}`] : []),
+    ...(args.late
+      ? [
+          `A late cancellation: inside your ${t.lateCancelHours}-hour window${args.usedCredit ? '; it used a credit of their pack' : ''}.`,
+        ]
+      : []),
+    booking.class_session === null
+      ? 'The time is free again.'
+      : 'Their place in the class goes to the first on its waitlist, if there is one.',
+  ];
+  return statement(
+    db,
+    trainerMessage({
+      trainerId: t.id,
+      bookingId: booking.id,
+      kind: 'booking_cancelled',
+      dedupeKey: dedupeKey({ booking: booking.id, kind: 'booking_cancelled', to: 'trainer' }),
+      now: args.now,
+      guard: args.cancelled,
+      rendered: {
+        subject: oneLine(`Cancelled: ${booking.client_name}, ${formatLocal(booking.start_time, t.timezone)}`),
+        text: lines.join('\n'),
+        html: String(
+          html`<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => html`<p>${l}</p>`)}</body></html>`,
+        ),
+      },
+    }),
+  );
+}
