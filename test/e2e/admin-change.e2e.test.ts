@@ -76,8 +76,9 @@ describe.skipIf(!hasChromium)('staff change a booking in Chromium', () => {
       await page.locator('#password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.waitForURL(/\/admin\/login\/code/);
-      // One staff user signs in at both widths: the previous step's code, then the next one's (a code is accepted once).
-      await sendCode(page, totpAt(secret, Date.now(), width === 1280 ? -1 : 1));
+      // One staff user signs in at both widths: the current step's code, then the next one's (a code
+      // is accepted once). The previous step's code fell out of the window on a slow machine.
+      await sendCode(page, totpAt(secret, Date.now(), width === 1280 ? 0 : 1));
       await page.waitForURL(/\/admin\/$/);
 
       await page.goto(`${inject('baseUrl')}/admin/bookings/${bookingId}/`);
