@@ -145,7 +145,7 @@ export async function transition(
   }
   writes.push(...outboxWrites(db, action, id, nowIso, options));
   if (action === 'cancel' && options.byClient && current.status !== 'waitlisted') {
-    const cancelled = sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.id = ${id} AND b.status = 'cancelled' AND b.cancelled_at = ${nowIso})`;
+    const cancelled = sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.id = ${id} AND ${cancelledNow(nowIso)})`;
     const usedCredit = consumes && current.client_package !== null;
     writes.push(
       notifyTrainerOfCancel(db, { t: trainer, booking: current, late, usedCredit, reason, now: nowIso, cancelled }),
@@ -168,6 +168,9 @@ function statusChange(action: Transition, reason: string, late: boolean, nowIso:
   return { ...common, cancellationReason: reason, cancelledAt: nowIso, lateCancellation: late };
 }
 
+/** The booking `b` was cancelled by this very change (SQL over `b`): the guard of what a cancel writes. */
+const cancelledNow = (nowIso: string) => sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
+
 /**
  * The outbox rows a transition writes or cancels; they exist only if this very change happened
  * (same batch, guarded on its values). A completion and a no-show tell the client nothing.
@@ -178,7 +181,7 @@ function outboxWrites(db: Db, action: Transition, id: number, nowIso: string, op
     return [planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard })];
   }
   if (action === 'cancel') {
-    const guard = sql`b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
+    const guard = cancelledNow(nowIso);
     // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
     // one trigger) passes this guard too, after the first has written that message. Nor a series
     // message pointing at this booking: it speaks of the series' other occurrences too.

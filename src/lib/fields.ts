@@ -32,6 +32,23 @@ export function checkAmount(field: string, cents: number | null, currency: strin
   if (error) throw invalidField(field, error);
 }
 
+/**
+ * `checkAmount` of a price as a change leaves it (a field left out keeps `current`'s), naming the
+ * field the request changed. Only a change of price or currency is checked: a row stored before
+ * the check (¥10.50) still archives and renames.
+ */
+export function checkPriceChange(
+  change: { price?: number | null | undefined; currency?: string | null | undefined },
+  current: { priceCents: number | null; currency: string | null },
+): void {
+  if (change.price === undefined && change.currency === undefined) return;
+  checkAmount(
+    change.price !== undefined ? 'price' : 'currency',
+    change.price !== undefined ? change.price : current.priceCents,
+    change.currency !== undefined ? change.currency : current.currency,
+  );
+}
+
 /** An ISO 4217 code, upper-cased. */
 export const currencyField = singleLine()
   .trim()

@@ -12,7 +12,7 @@ import {
 import type { TrainerViewer, Viewer } from '../lib/auth';
 import { addDays, localDate } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
-import { checkAmount } from '../lib/fields';
+import { checkAmount, checkPriceChange } from '../lib/fields';
 import { DEFAULT_CURRENCY, formatCents } from '../lib/money';
 import { clientName } from '../lib/names';
 import { countedPage, type PageQuery, pageOffset } from '../lib/pagination';
@@ -92,7 +92,7 @@ export async function createPackage(
   trainerId: number,
   input: PackageInput & { name: string; sessions_count: number; price: number },
 ) {
-  checkAmount('price', input.price, input.currency ?? DEFAULT_CURRENCY);
+  checkPriceChange(input, { priceCents: null, currency: DEFAULT_CURRENCY });
   await checkServices(db, trainerId, input.services);
   const insert = statement(
     db,
@@ -118,14 +118,7 @@ export async function createPackage(
 
 export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput, now: string) {
   const current = await findPackage(db, trainerId, id);
-  // Only a change of price or currency is checked: a row stored before the check still archives.
-  if (input.price !== undefined || input.currency !== undefined) {
-    checkAmount(
-      input.price !== undefined ? 'price' : 'currency',
-      input.price ?? current.priceCents,
-      input.currency ?? current.currency,
-    );
-  }
+  checkPriceChange(input, current);
   await checkServices(db, trainerId, input.services);
   const own = sql`(SELECT id FROM ${sessionPackages} WHERE id = ${id} AND trainer_id = ${trainerId})`;
   await db.$client.batch([

@@ -6,7 +6,7 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { bumpScheduleVersion } from '../db/fragments';
 import { bookings, type Service, services, sessionPackageServices, trainers } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
-import { checkAmount } from '../lib/fields';
+import { checkPriceChange } from '../lib/fields';
 import { formatCents } from '../lib/money';
 import { countedPage, pageOffset } from '../lib/pagination';
 import { conflict, invalidField, notFound } from '../lib/problem';
@@ -191,10 +191,7 @@ function checkPrice(current: Pick<Service, 'priceCents' | 'currency'>, input: Se
   const currency = input.price === null ? null : input.currency !== undefined ? input.currency : current.currency;
   if (price !== null && currency === null) throw invalidField('currency', PRICE_WITHOUT_CURRENCY);
   if (price === null && typeof input.currency === 'string') throw invalidField('currency', CURRENCY_WITHOUT_PRICE);
-  // Only a change of price or currency is checked: a row stored before the check still edits.
-  if (input.price !== undefined || input.currency !== undefined) {
-    checkAmount(input.price !== undefined ? 'price' : 'currency', price, currency);
-  }
+  checkPriceChange(input, current);
 }
 
 const isDefaultConflict = () =>
