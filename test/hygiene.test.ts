@@ -134,6 +134,33 @@ describe('date bounds at the ends of the calendar', () => {
       }
     }
   });
+
+  it('a revenue period at either end of the calendar has all its buckets, or a 400 when it leaves the years 0000 to 9999', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'America/New_York' } });
+    const report = (q: string) =>
+      api<{ start_date: string; end_date: string; series: { date: string }[] }>('GET', `/api/analytics/revenue/?${q}`, {
+        token: t.token,
+      });
+    const year = await report('period=year&date=9999-06-01');
+    expect([year.status, year.body.end_date, year.body.series.map((s) => s.date)]).toEqual([
+      200,
+      '9999-12-31',
+      Array.from({ length: 12 }, (_, i) => `9999-${String(i + 1).padStart(2, '0')}`),
+    ]);
+    const month = await report('period=month&date=9999-12-15');
+    expect([month.status, month.body.series.length, month.body.series.at(-1)?.date]).toEqual([200, 31, '9999-12-31']);
+    const first = await report('period=year&date=0000-03-01');
+    expect([first.status, first.body.start_date, first.body.series.length]).toEqual([200, '0000-01-01', 12]);
+    // 9999-12-30 is a Thursday: its ISO week ends on 10000-01-02. 0000-01-01 is a Saturday.
+    for (const date of ['9999-12-30', '0000-01-01']) {
+      const week = await report(`period=week&date=${date}`);
+      expect([date, week.status, Object.keys((week.body as unknown as { errors: object }).errors)]).toEqual([
+        date,
+        400,
+        ['date'],
+      ]);
+    }
+  });
 });
 
 /** Each line of an .ics as bytes, split at CRLF; a CR or LF anywhere else fails. */

@@ -3,6 +3,8 @@ import {
   addDays,
   addMonths,
   type CalendarPeriod,
+  daysBetween,
+  isValidDate,
   localDate,
   offsetSpans,
   periodOf,
@@ -10,6 +12,7 @@ import {
 } from '../lib/calendar';
 import type { Db } from '../lib/db';
 import { averageCents, DEFAULT_CURRENCY, formatCents } from '../lib/money';
+import { invalidField } from '../lib/problem';
 import type { RevenueOut } from './schemas';
 import {
   type AnalyticsTrainer,
@@ -24,15 +27,20 @@ import {
   wallClock,
 } from './sql';
 
-/** The buckets of a period: its local days, or its months for a year. */
+/**
+ * The buckets of a period: its local days, or its months for a year. Counted, not compared as
+ * text: the day after 9999-12-31 is "+010000-01-01", which sorts before every date.
+ */
 function bucketsOf(period: CalendarPeriod, start: string, end: string): string[] {
-  const out: string[] = [];
-  if (period === 'year') {
-    for (let m = start; m < end; m = addMonths(m, 1)) out.push(m.slice(0, 7));
-  } else {
-    for (let d = start; d < end; d = addDays(d, 1)) out.push(d);
+  if (period === 'year') return Array.from({ length: 12 }, (_, i) => addMonths(start, i).slice(0, 7));
+  return Array.from({ length: daysBetween(start, end) }, (_, i) => addDays(start, i));
+}
+
+/** A period's first and last days must be dates of years 0000 to 9999 (a week can straddle either end). */
+function checkPeriod(start: string, end: string): void {
+  if (!isValidDate(start) || !isValidDate(addDays(end, -1))) {
+    throw invalidField('date', 'This period reaches outside the years 0000 to 9999; choose a date inside them.');
   }
-  return out;
 }
 
 /** Package sales of one ISO week, calendar month or year in the trainer's zone; one D1 round trip. */
@@ -44,6 +52,7 @@ export async function revenueReport(
 ): Promise<RevenueOut> {
   const { id, timezone } = trainer;
   const { start, end } = periodOf(q.period, q.date ?? localDate(nowMs, timezone));
+  checkPeriod(start, end);
   const fromMs = startOfDayMs(start, timezone);
   const toMs = startOfDayMs(end, timezone);
   const spans = offsetSpans(timezone, fromMs, toMs);

@@ -6,11 +6,13 @@ import type { OffsetSpan } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { DEFAULT_CURRENCY, formatCents } from '../lib/money';
 import { invalidField } from '../lib/problem';
+import { boundIso } from '../lib/time';
 
 export type AnalyticsTrainer = Pick<Trainer, 'id' | 'timezone'>;
 type Row = Record<string, unknown>;
 
-export const iso = (ms: number) => new Date(ms).toISOString();
+/** Instants as the ISO text rows are compared with; a bound past year 9999 is clamped (`boundIso`). */
+export const iso = boundIso;
 
 /**
  * Several read statements in one D1 round trip (a batch); the rows come back per statement,
