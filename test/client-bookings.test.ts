@@ -238,6 +238,33 @@ describe('a client user books for themselves', () => {
     expect(again.body.id).toBe(first.body.id);
     expect(await trainerBookings(t.token)).toHaveLength(1);
   });
+
+  it('a retry with its Idempotency-Key is replayed past the 20 an hour; a new key, none or another body is not', async () => {
+    const me = await clientUser();
+    const t = await openTrainer();
+    const key = crypto.randomUUID();
+    const body = { trainer: t.slug, start_time: slotAt(8, '14:00') };
+    const first = await clientBook(me.token, body, { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    // The account's other 19 tries of the hour, each a 400 that books nothing.
+    for (let i = 0; i < 19; i++) {
+      expect((await clientBook(me.token, { ...body, trainer: 'no-such-trainer' })).status).toBe(400);
+    }
+    for (let i = 0; i < 3; i++) {
+      const again = await clientBook(me.token, body, { 'Idempotency-Key': key });
+      expect([i, again.status, again.headers.get('Idempotency-Replayed'), again.body.id]).toEqual([
+        i,
+        201,
+        'true',
+        first.body.id,
+      ]);
+    }
+    const other = { ...body, start_time: slotAt(8, '15:00') };
+    expect((await clientBook(me.token, other, { 'Idempotency-Key': crypto.randomUUID() })).status).toBe(429);
+    expect((await clientBook(me.token, other)).status).toBe(429);
+    expect((await clientBook(me.token, other, { 'Idempotency-Key': key })).status).toBe(422);
+    expect((await trainerBookings(t.token)).map((b) => b.id)).toEqual([first.body.id]);
+  });
 });
 
 describe('a client user cancels and moves their own bookings', () => {

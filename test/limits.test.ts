@@ -248,7 +248,12 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
           body: { start_time: `${futureDay(6).date}T10:00:00.000Z` },
         }),
       'GET /api/calendar/feed/{token}.ics': () => api('GET', feed),
-      'POST /api/client/bookings': () => api('POST', '/api/client/bookings/', { token: member, body: {} }),
+      // Counted once the body is valid: a trainer that does not exist books nothing.
+      'POST /api/client/bookings': () =>
+        api('POST', '/api/client/bookings/', {
+          token: member,
+          body: { trainer: 'no-such-trainer', start_time: `${futureDay(6).date}T10:00:00.000Z` },
+        }),
       'POST /api/calendar/connections/{id}/sync': () =>
         api('POST', `/api/calendar/connections/${calendar?.id}/sync/`, { token }),
       'POST /api/client/bookings/{id}/reschedule': () =>

@@ -10,7 +10,7 @@ import { replayHeader } from '../lib/idempotency';
 import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems, rateLimited } from '../lib/openapi';
 import { listingOf, pageOf, pageQuery } from '../lib/pagination';
 import { forbidden } from '../lib/problem';
-import { RATE_POLICIES, rateLimit } from '../lib/ratelimit';
+import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
 import * as z from '../lib/zod';
 import { clientBookingBody, clientBookingListQuery, clientPackageOut, clientRescheduleBody } from './schemas';
@@ -49,11 +49,10 @@ const deps = (c: Context<AppEnv>) => ({
 
 const book = createRoute({
   ...clientOnly,
-  middleware: [requireAuth, requireClient, rateLimit(RATE_POLICIES.clientBooking, perAccount)] as const,
   method: 'post',
   path: '/api/client/bookings',
   summary: 'Book a trainer for yourself (the booking page’s rules)',
-  description: `${WHO} The start must be one of the times the trainer's public availability offers (slot grid, minimum notice, horizon, breaks, buffers); the service, when named, one of their public services. Confirmed at once when the trainer auto-confirms, else a request the trainer confirms (unconfirmed requests lapse like the booking page's). Your client record with that trainer is the one carrying your email, created from your profile when there is none. \`client_package\` must be a pack of yours with that trainer (else 400 naming it). A conflict answers 409 with \`code\`: booking_overlap, calendar_busy (the time is no longer available), outside_availability, trainer_break, slot_not_offered, package_expired, package_exhausted. \`Idempotency-Key\` supported.`,
+  description: `${WHO} The start must be one of the times the trainer's public availability offers (slot grid, minimum notice, horizon, breaks, buffers); the service, when named, one of their public services. Confirmed at once when the trainer auto-confirms, else a request the trainer confirms (unconfirmed requests lapse like the booking page's). Your client record with that trainer is the one carrying your email, created from your profile when there is none. \`client_package\` must be a pack of yours with that trainer (else 400 naming it). A conflict answers 409 with \`code\`: booking_overlap, calendar_busy (the time is no longer available), outside_availability, trainer_break, slot_not_offered, package_expired, package_exhausted. \`Idempotency-Key\` supported: a retry with the same key and body is answered again (\`Idempotency-Replayed: true\`), even past the rate limit.`,
   request: {
     headers: z.object({ 'idempotency-key': z.string().optional() }),
     ...jsonBody(clientBookingBody),
@@ -129,7 +128,7 @@ export const clientPortalRouter = createRouter()
   })
   .openapi(book, async (c) => {
     const { booking, replayed } = await portal.bookForClient(
-      { ...deps(c), secret: jwtSecretOf(c.var.config) },
+      { ...deps(c), secret: jwtSecretOf(c.var.config), ip: clientAddress(c.req.raw.headers) },
       c.get('auth').user,
       c.req.valid('json'),
       c.req.header('Idempotency-Key'),

@@ -15,9 +15,11 @@ import { bookings, clientPackages, clients, sessionPackages, trainers, type User
 import type { Viewer } from '../lib/auth';
 import { localDate } from '../lib/calendar';
 import type { Db } from '../lib/db';
+import { idempotencyOf, isReplay } from '../lib/idempotency';
 import { trainerName } from '../lib/names';
 import { type PageQuery, pageOffset } from '../lib/pagination';
 import { invalidField, notFound } from '../lib/problem';
+import { ADDRESS, enforce, RATE_POLICIES } from '../lib/ratelimit';
 import { clientScope } from '../lib/scope';
 import { reservedCount } from '../packages/service';
 import type { ClientBookingInput, MyClientPackageOut } from './schemas';
@@ -40,11 +42,16 @@ async function trainerByRef(db: Db, ref: string | number) {
  * trainer is the one carrying their email, created from their profile if there is none yet.
  */
 export async function bookForClient(
-  deps: ClientActionDeps & { secret: string },
+  deps: ClientActionDeps & { secret: string; ip: string | null },
   user: Pick<User, 'id' | 'email' | 'firstName' | 'lastName' | 'phone'>,
   input: ClientBookingInput,
   idempotencyKey: string | undefined,
 ): Promise<{ booking: BookingOut; replayed: boolean }> {
+  const scope = `client:${user.id}:POST /api/client/bookings`;
+  // Counted per account and address; a retry of a booking already made is replayed, never refused.
+  await enforce(deps.db, RATE_POLICIES.clientBooking, { [ADDRESS]: deps.ip, account: String(user.id) }, deps.now, {
+    replays: async () => isReplay(deps.db, await idempotencyOf(idempotencyKey, scope, input), deps.now),
+  });
   const trainer = await trainerByRef(deps.db, input.trainer);
   const { booking, replayed } = await bookAsClient(deps, {
     trainer,
@@ -58,7 +65,7 @@ export async function bookForClient(
     // Naming no pack pays with the one that expires first, as on the booking page; null pays with none.
     pickPackage: input.client_package === undefined,
     clientTimezone: input.timezone ?? '',
-    idempotency: { header: idempotencyKey, scope: `client:${user.id}:POST /api/client/bookings`, body: input },
+    idempotency: { header: idempotencyKey, scope, body: input },
   });
   return { booking, replayed };
 }

@@ -141,15 +141,23 @@ export const limitsOf = (p: RatePolicy, keys: Record<string, string | null | und
 /** The client's address as Cloudflare saw it, or null outside Cloudflare. Never X-Forwarded-For. */
 export const clientAddress = (headers: Headers): string | null => headers.get('CF-Connecting-IP')?.trim() || null;
 
-/** Counts one request against the policy; a 429 with Retry-After when a window is full. */
+/**
+ * Counts one request against the policy; a 429 with Retry-After when a window is full, unless
+ * `replays` finds the request is a retry of one already answered under its Idempotency-Key
+ * (`isReplay`: it writes nothing, so a client that lost an answer gets it, never a 429). Asked
+ * only on that path.
+ */
 export async function enforce(
   db: Db,
   p: RatePolicy,
   keys: Record<string, string | null | undefined>,
   now: string,
+  refused: { message?: string; replays?: () => Promise<boolean> } = {},
 ): Promise<void> {
   const wait = await hit(db, limitsOf(p, keys), now);
-  if (wait !== null) throw tooManyRequests(wait, `Too many requests (${describePolicy(p)}); try again later.`);
+  if (wait !== null && !(await refused.replays?.())) {
+    throw tooManyRequests(wait, refused.message ?? `Too many requests (${describePolicy(p)}); try again later.`);
+  }
 }
 
 /**

@@ -20,8 +20,8 @@ import type { Db } from '../lib/db';
 import { idempotencyOf, isReplay } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
-import { notFound, tooManyRequests } from '../lib/problem';
-import { ADDRESS, hit, limitsOf, RATE_POLICIES } from '../lib/ratelimit';
+import { notFound } from '../lib/problem';
+import { ADDRESS, enforce, RATE_POLICIES } from '../lib/ratelimit';
 import { formatSpan } from '../lib/time';
 import { randomToken, sha256Hex } from '../lib/tokens';
 import { addressOf, bookingIcs } from '../notifications/calendar';
@@ -92,12 +92,12 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
   const { db } = ctx;
   const { trainer, name } = await trainerBySlug(db, slug);
   const scope = `public:${trainer.id}:POST /bookings`;
-  const wait = await hit(db, limitsOf(RATE_POLICIES.publicBooking, { [ADDRESS]: ctx.ip, email: input.email }), ctx.now);
   // A retry of a booking already made (its key and body answered) is replayed, never refused; the
   // same key with another body is its 422 here, before the schedule object.
-  if (wait !== null && !(await isReplay(db, await idempotencyOf(ctx.idempotencyKey, scope, input), ctx.now))) {
-    throw tooManyRequests(wait, 'Too many booking requests; please try again later.');
-  }
+  await enforce(db, RATE_POLICIES.publicBooking, { [ADDRESS]: ctx.ip, email: input.email }, ctx.now, {
+    message: 'Too many booking requests; please try again later.',
+    replays: async () => isReplay(db, await idempotencyOf(ctx.idempotencyKey, scope, input), ctx.now),
+  });
   const origin = ctx.appOrigin;
 
   if (input.website) {
