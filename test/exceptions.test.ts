@@ -346,6 +346,43 @@ describe('availability and bookings honour overrides and partial breaks', () => 
     expect(morning.body.code).toBe('outside_availability');
   });
 
+  it('hours starting or ending in a spring-forward gap open and close at the jump, and the booking check agrees', async () => {
+    // Berlin 2027-03-28 jumps from 02:00 to 03:00 (01:00Z); New York 2027-03-14 from 02:00 to 03:00 (07:00Z).
+    const settings = { slot_interval_minutes: 30, min_notice_minutes: 0, booking_horizon_days: 365 };
+    const berlin = await setupTrainer({
+      open: ['09:00', '12:00'],
+      settings: { ...settings, timezone: 'Europe/Berlin' },
+    });
+    await addOverride(berlin.token, { date: '2027-03-28', windows: [{ start_time: '02:30', end_time: '04:00' }] });
+    const slotsOf = async (token: string, date: string, minutes: number) =>
+      (
+        await api<DaySlots>('GET', `/api/availability-slots/available/?date=${date}&duration=${minutes}`, { token })
+      ).body.slots.map((s) => `${s.start_time.slice(11, 16)}–${s.end_time.slice(11, 16)}`);
+    // 03:00–04:00 CEST is 01:00Z–02:00Z: the hour that exists of "02:30–04:00".
+    expect(await slotsOf(berlin.token, '2027-03-28', 30)).toEqual(['01:00–01:30', '01:30–02:00']);
+    expect(await slotsOf(berlin.token, '2027-03-28', 60)).toEqual(['01:00–02:00']);
+    const atJump = await book(berlin.token, {
+      client: berlin.client.id,
+      start_time: '2027-03-28T01:00:00.000Z',
+      end_time: '2027-03-28T01:30:00.000Z',
+    });
+    expect(atJump.status, JSON.stringify(atJump.body)).toBe(201);
+
+    const ny = await setupTrainer({
+      open: ['09:00', '12:00'],
+      settings: { ...settings, timezone: 'America/New_York' },
+    });
+    await addOverride(ny.token, { date: '2027-03-14', windows: [{ start_time: '00:00', end_time: '02:30' }] });
+    // 00:00 EST (05:00Z) until the jump at 03:00 EDT (07:00Z): no hour that runs on to 03:30 EDT.
+    expect((await slotsOf(ny.token, '2027-03-14', 60)).at(-1)).toBe('06:00–07:00');
+    const past = await book(ny.token, {
+      client: ny.client.id,
+      start_time: '2027-03-14T06:30:00.000Z',
+      end_time: '2027-03-14T07:30:00.000Z',
+    });
+    expect(past.body.code).toBe('outside_availability');
+  });
+
   it('booking checks: 409 trainer_break inside a partial break, outside_availability outside an override; allow_outside_availability passes the override but never the break', async () => {
     const t = await morningTrainer();
     const slug = t.user.trainer.slug;

@@ -106,7 +106,7 @@ export class LocalDays {
     }
   }
 
-  /** The instant of a wall time on day i; a wall time skipped by DST moves forward, as clocks do. */
+  /** The instant of a wall time on day i; a wall time skipped by DST moves forward by the gap. */
   wallTime(i: number, time: string): number {
     const dayStart = this.starts[i] as number;
     const next = this.starts[i + 1];

@@ -83,7 +83,10 @@ export function coveredBy(merged: Interval[], start: number, end: number): boole
 
 /**
  * The trainer's open time around two local dates (inclusive), merged: on a date with an
- * override its windows, else the weekly windows of that weekday.
+ * override its windows, else the weekly windows of that weekday. Wall times are bounded as
+ * breaks are (`LocalDays.spanBound`): hours from 02:30 on a day the clocks jump from 02:00 to
+ * 03:00 open at 03:00, hours until 02:30 close at 03:00; hours until 01:30 on a day that shows
+ * 01:30 twice close at its second showing.
  */
 export function openIntervals(
   windows: WeeklyWindow[],
@@ -102,7 +105,7 @@ function openIntervalsOn(days: LocalDays, windows: WeeklyWindow[], overrides: Da
   const out: Interval[] = [];
   for (let i = 0; i < days.dates.length - 1; i++) {
     for (const w of byDate.get(days.dates[i] as string) ?? byDay[days.weekday(i)] ?? []) {
-      out.push({ start: days.wallTime(i, w.startTime), end: days.wallTime(i, w.endTime) });
+      out.push({ start: days.spanBound(i, w.startTime, 'start'), end: days.spanBound(i, w.endTime, 'end') });
     }
   }
   return mergeIntervals(out);
