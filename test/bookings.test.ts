@@ -5,12 +5,14 @@ import {
   at,
   type BookingBody,
   book,
+  bookingAction,
   claimsOf,
   createClient,
   futureDay,
   intercept,
   PASSWORD,
   type ProblemBody,
+  packOf,
   registerTrainer,
   setupTrainer,
   signedByServer,
@@ -567,6 +569,41 @@ describe('transitions and rescheduling', () => {
       body: { reason: 'Traffic' },
     });
     expect(res.body).toMatchObject({ status: 'cancelled', late_cancellation: true, cancellation_reason: 'Traffic' });
+  });
+
+  it('confirms racing late cancels: a credit is used exactly when the cancel found the booking confirmed', async () => {
+    const t = await setupTrainer({ settings: { late_cancel_hours: 48 } });
+    const pack = await packOf(t, 30);
+    const ids: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      const made = await book(t.token, {
+        client: t.client.id,
+        client_package: pack,
+        start_time: at(futureDay(1).date, `${String(i).padStart(2, '0')}:00`),
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      ids.push(made.body.id);
+    }
+    // Every booking's cancel and confirm at once, 48 requests in flight.
+    const answers = await Promise.all(
+      ids.flatMap((id) => [bookingAction(t, id, 'cancel'), bookingAction(t, id, 'confirm')]),
+    );
+    const ledger = await env.DB.prepare(
+      "SELECT booking_id AS id FROM package_ledger WHERE reason = 'late_cancellation' AND client_package_id = ?",
+    )
+      .bind(pack)
+      .all<{ id: number }>();
+    const charged = new Set(ledger.results.map((r) => r.id));
+    const seen = ids.map((id, i) => {
+      const [cancel, confirm] = [answers[2 * i], answers[2 * i + 1]];
+      return [id, cancel?.status, cancel?.body.late_cancellation, confirm?.status === 200, charged.has(id)];
+    });
+    // Confirmed before the cancel: the late cancel uses its credit. Cancelled first: the confirm is 409, no credit.
+    expect(seen).toEqual(seen.map(([id, , , confirmed]) => [id, 200, true, confirmed, confirmed]));
+    const left = await env.DB.prepare('SELECT sessions_remaining AS n FROM client_packages WHERE id = ?')
+      .bind(pack)
+      .first<number>('n');
+    expect(left).toBe(30 - charged.size);
   });
 
   it('PATCH reschedules through the same checks (excluding itself) and changes notes; DELETE is 405', async () => {

@@ -1,5 +1,5 @@
 // Changes that free time or change nothing of the schedule: no schedule object needed.
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { ACTIVE_BOOKING_STATUSES } from '../db/fragments';
 import {
   type BookingStatus,
@@ -111,14 +111,48 @@ export async function transition(
   options: TransitionOptions = {},
 ): Promise<BookingOut> {
   const viewer = asTrainer(trainerId);
-  const current = await findBooking(db, viewer, id, nowIso);
   const trainer = await db.select().from(trainers).where(eq(trainers.id, trainerId)).get();
   if (!trainer) throw notFound('Trainer not found.');
+  const allowed = options.from ?? ALLOWED_FROM[action];
+  let current = await findBooking(db, viewer, id, nowIso);
+  // What the change decides from (late or not, a credit used or not) is the booking as read: the
+  // guarded UPDATE requires it unchanged. A confirm, a move or a pack change in between makes it
+  // decide again from a fresh read (a confirm racing a late cancel must not skip the credit).
+  for (let attempt = 1; ; attempt++) {
+    const done = await transitionOnce({ db, queue, now: nowIso, also }, trainer, current, action, reason, options);
+    if (done) return done;
+    const fresh = await findBooking(db, viewer, id, nowIso);
+    if (attempt >= 3 || !allowed.includes(fresh.status) || !decidedOn.some((k) => fresh[k] !== current[k])) {
+      throw await refusal(db, viewer, id, action, nowIso);
+    }
+    current = fresh;
+  }
+}
+
+/** The fields of a booking a transition's decision rests on. */
+const decidedOn = ['status', 'start_time', 'client_package'] as const;
+
+/** One try of `transition` against the booking as read; null when the guarded UPDATE found it changed. */
+async function transitionOnce(
+  { db, queue, now: nowIso, also = [] }: TransitionDeps,
+  trainer: typeof trainers.$inferSelect,
+  current: BookingOut,
+  action: Transition,
+  reason: string,
+  options: TransitionOptions,
+): Promise<BookingOut | null> {
+  const { id } = current;
+  const viewer = asTrainer(trainer.id);
   const now = Date.parse(nowIso);
   const guard = and(
     eq(bookings.id, id),
-    eq(bookings.trainerId, trainerId),
+    eq(bookings.trainerId, trainer.id),
     inArray(bookings.status, options.from ?? ALLOWED_FROM[action]),
+    eq(bookings.status, current.status),
+    eq(bookings.startTime, current.start_time),
+    current.client_package === null
+      ? isNull(bookings.clientPackageId)
+      : eq(bookings.clientPackageId, current.client_package),
     // Checked in the guarded UPDATE itself, so a move of the start in between cannot slip past it.
     AFTER_START.includes(action) ? lte(bookings.startTime, nowIso) : undefined,
   );
@@ -156,7 +190,7 @@ export async function transition(
     writes.push(...promoteWaitlisted(db, current.class_session, nowIso));
   }
   const [changed, ...outbox] = await db.$client.batch<{ id: number }>([...writes, ...also]);
-  if (!changed?.results[0]) throw await refusal(db, viewer, id, action, nowIso);
+  if (!changed?.results[0]) return null;
   await enqueue(queue, idsOf(outbox));
   return findBooking(db, viewer, id, nowIso);
 }
