@@ -178,6 +178,34 @@ describe('public bookings', () => {
     expect(auto.body.status).toBe('confirmed');
   });
 
+  it('an unconfirmed request texts no one when it is cancelled (manage link or trainer); a confirmed one does', async () => {
+    const t = await openTrainer();
+    const phone = '+14155550177';
+    const sms = async (id: number) =>
+      (await env.DB.prepare(
+        "SELECT count(*) AS n FROM notifications WHERE booking_id = ? AND notification_type = 'sms' AND kind = 'booking_cancelled'",
+      )
+        .bind(id)
+        .first<number>('n')) ?? -1;
+    const request = async (time: string) => {
+      const made = await publicBook(t.slug, visitor({ start_time: slotAt(5, time), phone }));
+      expect(made.status).toBe(201);
+      const token = made.body.manage_url.split('/').pop() as string;
+      const id = (await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? ORDER BY id DESC')
+        .bind(t.user.trainer.id)
+        .first<number>('id')) as number;
+      return { token, id };
+    };
+    const byLink = await request('09:00');
+    expect((await api('POST', `/api/public/bookings/${byLink.token}/cancel/`, { body: {} })).status).toBe(200);
+    const byTrainer = await request('10:00');
+    expect((await api('POST', `/api/bookings/${byTrainer.id}/cancel/`, { token: t.token, body: {} })).status).toBe(200);
+    const confirmed = await request('11:00');
+    expect((await api('POST', `/api/bookings/${confirmed.id}/confirm/`, { token: t.token })).status).toBe(200);
+    expect((await api('POST', `/api/public/bookings/${confirmed.token}/cancel/`, { body: {} })).status).toBe(200);
+    expect([await sms(byLink.id), await sms(byTrainer.id), await sms(confirmed.id)]).toEqual([0, 0, 1]);
+  });
+
   it('400 names each bad field; 404 unknown slug; 413 over 16 KB', async () => {
     const t = await openTrainer();
     const cases: [Record<string, unknown>, string, string][] = [

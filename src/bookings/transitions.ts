@@ -177,7 +177,7 @@ async function transitionOnce(
   if (consumes && current.client_package !== null) {
     writes.push(...consumeCredit(db, current.client_package, id, LEDGER_REASON[action], nowIso));
   }
-  writes.push(...outboxWrites(db, action, id, nowIso, options));
+  writes.push(...outboxWrites(db, action, id, nowIso, options, current.status));
   if (action === 'cancel' && options.byClient && current.status !== 'waitlisted') {
     const cancelled = sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.id = ${id} AND ${cancelledNow(nowIso)})`;
     const usedCredit = consumes && current.client_package !== null;
@@ -209,7 +209,14 @@ const cancelledNow = (nowIso: string) => sql`b.status = 'cancelled' AND b.cancel
  * The outbox rows a transition writes or cancels; they exist only if this very change happened
  * (same batch, guarded on its values). A completion and a no-show tell the client nothing.
  */
-function outboxWrites(db: Db, action: Transition, id: number, nowIso: string, options: TransitionOptions) {
+function outboxWrites(
+  db: Db,
+  action: Transition,
+  id: number,
+  nowIso: string,
+  options: TransitionOptions,
+  from: BookingStatus,
+) {
   if (action === 'confirm') {
     const guard = sql`b.status = 'confirmed' AND b.updated_at = ${nowIso}`;
     return [planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard })];
@@ -221,9 +228,12 @@ function outboxWrites(db: Db, action: Transition, id: number, nowIso: string, op
     // message pointing at this booking: it speaks of the series' other occurrences too.
     const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
+    // A request from a public form nobody confirmed texts no one: its phone number is whatever was
+    // typed in (cancelling it through its manage link would otherwise text any number).
+    const smsGuard = from === 'pending' ? sql`b.source <> 'public'` : undefined;
     return [
       cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
-      planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode }),
+      planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode, smsGuard }),
     ];
   }
   if (action === 'mark_no_show') {
