@@ -161,6 +161,47 @@ describe('client reschedule through the manage link', () => {
   });
 });
 
+describe('a move keeps the booking within its pack', () => {
+  it('a booking paid from a pack cannot move past its expiry: the trainer and the manage link get 409 package_expired', async () => {
+    const t = await openTrainer({ min_notice_minutes: 0 });
+    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Short Pack', sessions_count: 5, price: '100.00' },
+    });
+    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
+      token: t.token,
+      body: { client_id: t.client.id, expiry_date: futureDay(5).date },
+    });
+    expect(sold.status, JSON.stringify(sold.body)).toBe(201);
+    // The client books on the page with their email: the pack pays (it lasts until day 5).
+    const made = await api<{ manage_url: string } & ProblemBody>('POST', `/api/public/trainers/${t.slug}/bookings/`, {
+      body: { start_time: slotAt(3, '10:00'), first_name: 'Pia', last_name: 'Pack', email: t.client.email },
+      headers: { 'CF-Connecting-IP': freshIp() },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const token = made.body.manage_url.split('/').pop() as string;
+    const id = (await env.DB.prepare('SELECT id FROM bookings WHERE client_package_id = ?')
+      .bind(sold.body.id)
+      .first<number>('id')) as number;
+    expect(id).toBeGreaterThan(0);
+
+    const byClient = await reschedule(token, slotAt(8, '10:00'));
+    expect([byClient.status, byClient.body.code]).toEqual([409, 'package_expired']);
+    const byTrainer = await api<ProblemBody>('PATCH', `/api/bookings/${id}/`, {
+      token: t.token,
+      body: { start_time: slotAt(8, '11:00') },
+    });
+    expect([byTrainer.status, byTrainer.body.code]).toEqual([409, 'package_expired']);
+    // Within the pack's life the move goes through, the pack still paying.
+    const within = await reschedule(token, slotAt(5, '10:00'));
+    expect(within.status, JSON.stringify(within.body)).toBe(200);
+    const row = await env.DB.prepare('SELECT start_time AS s, client_package_id AS p FROM bookings WHERE id = ?')
+      .bind(id)
+      .first<{ s: string; p: number }>();
+    expect(row).toEqual({ s: slotAt(5, '10:00'), p: sold.body.id });
+  });
+});
+
 describe('the manage link states what a cancellation means', () => {
   it('not late, then late (no credit without a pack); deadlines from late_cancel_hours', async () => {
     const t = await openTrainer({ late_cancel_hours: 24 });

@@ -61,7 +61,7 @@ async function checkMove(
       trainerId: cmd.trainerId,
       client: { id: current.client },
       serviceId: current.service,
-      packageId: null,
+      packageId: current.client_package,
       pickPackage: false,
       session: null,
       idempotency: null,
@@ -70,10 +70,10 @@ async function checkMove(
   );
   const { trainer: t, service } = read;
   if (!t || !service) throw notFound('Trainer not found.');
-  if (cmd.byClient) {
-    checkClientReschedule(t, current, now);
-    checkPackageAndWindow(t, undefined, start, now, true);
-  }
+  if (cmd.byClient) checkClientReschedule(t, current, now);
+  // The booking keeps its pack, which must still be good on the new date (the read leaves this
+  // booking's own reservation out of the pack's count); a client also keeps to the booking window.
+  checkPackageAndWindow(t, read.pkg, start, now, cmd.byClient === true);
   checkSchedule(t, read, service, { start, end }, overBusy(cmd), cmd.byClient ? 'client' : 'trainer');
   if (cmd.byClient) checkOfferedSlot(t, read, service, { start, end }, now);
   return { t, service, scheduleVersion: read.scheduleVersion };

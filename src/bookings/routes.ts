@@ -81,6 +81,8 @@ const patch = createRoute({
   method: 'patch',
   path: '/api/bookings/{id}',
   summary: 'Change notes, or reschedule with start_time/end_time (same checks as create)',
+  description:
+    'A move runs the checks of a create (409 `code`: booking_overlap, calendar_busy, outside_availability, trainer_break, schedule_changed), and a booking paid from a pack cannot move past the pack’s expiry (409 package_expired).',
   request: {
     params: idParam,
     ...jsonBody(bookingPatchBody.extend({ allow_outside_availability: z.boolean().optional() })),

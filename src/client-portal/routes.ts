@@ -96,7 +96,7 @@ const reschedule = createRoute({
   method: 'post',
   path: '/api/client/bookings/{id}/reschedule',
   summary: 'Move your booking to another offered time (as its manage link does)',
-  description: `${WHO} Runs the trainer's schedule checks; the trainer gets an email. 409 \`code\`: reschedule_not_allowed (the trainer does not allow it, their cut-off has passed, or the booking is not pending/confirmed), booking_overlap, calendar_busy, slot_not_offered, outside_availability, trainer_break. Someone else's booking answers 404.`,
+  description: `${WHO} Runs the trainer's schedule checks; the trainer gets an email. 409 \`code\`: reschedule_not_allowed (the trainer does not allow it, their cut-off has passed, or the booking is not pending/confirmed), booking_overlap, calendar_busy, slot_not_offered, outside_availability, trainer_break, package_expired (your pack paying for it ends before the new date). Someone else's booking answers 404.`,
   request: { params: idParam, ...jsonBody(clientRescheduleBody) },
   responses: {
     200: jsonResponse(bookingOut, 'Rescheduled'),

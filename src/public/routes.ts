@@ -117,7 +117,7 @@ const reschedule = createRoute({
   tags,
   summary: 'Move the booking to another offered time through the manage link',
   description:
-    "Runs the trainer's schedule checks. 409 `code`: reschedule_not_allowed (the trainer does not allow it, the cut-off `reschedule_until` has passed, or the booking is not pending/confirmed), booking_overlap (the time is taken), calendar_busy (the time is no longer available), slot_not_offered (not a start the availability lists), outside_availability (too short notice, beyond the horizon, outside the hours), trainer_break, schedule_changed (the trainer's hours changed twice during the check; try again). The status stays as it was; moving to the time the booking already has changes nothing. The trainer gets an email.",
+    "Runs the trainer's schedule checks. 409 `code`: reschedule_not_allowed (the trainer does not allow it, the cut-off `reschedule_until` has passed, or the booking is not pending/confirmed), booking_overlap (the time is taken), calendar_busy (the time is no longer available), slot_not_offered (not a start the availability lists), outside_availability (too short notice, beyond the horizon, outside the hours), trainer_break, package_expired (the pack paying for it ends before the new date), schedule_changed (the trainer's hours changed twice during the check; try again). The status stays as it was; moving to the time the booking already has changes nothing. The trainer gets an email.",
   middleware: rateLimit(RATE_POLICIES.manageReschedule, byManageLink),
   request: { params: tokenParam, ...jsonBody(manageRescheduleBody) },
   responses: {
