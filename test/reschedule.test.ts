@@ -98,6 +98,28 @@ describe('client reschedule through the manage link', () => {
     expect(rows.results[0]?.updated_at).toBe(rows.results[0]?.created_at);
   });
 
+  it('moved away and back again: the trainer hears of each move, as the client does', async () => {
+    const t = await openTrainer();
+    const token = await publicBooking(t.slug, slotAt(10, '10:00'));
+    for (const time of ['12:00', '10:00', '12:00']) {
+      expect((await reschedule(token, slotAt(10, time))).status).toBe(200);
+    }
+    const rows = await env.DB.prepare(
+      `SELECT n.recipient = ? AS trainer, n.message FROM notifications n
+       WHERE n.trainer_id = ? AND n.kind = 'booking_rescheduled' AND n.notification_type = 'email' ORDER BY n.id`,
+    )
+      .bind(t.email, t.user.trainer.id)
+      .all<{ trainer: number; message: string }>();
+    const toTrainer = rows.results.filter((r) => r.trainer).map((r) => r.message.split('\n')[0]);
+    expect(toTrainer).toHaveLength(3);
+    expect(toTrainer.map((m) => /from .*(\d\d:\d\d).* to .*(\d\d:\d\d)/.exec(m)?.slice(1))).toEqual([
+      ['10:00', '12:00'],
+      ['12:00', '10:00'],
+      ['10:00', '12:00'],
+    ]);
+    expect(rows.results.filter((r) => !r.trainer)).toHaveLength(3);
+  });
+
   it('a confirmed booking stays confirmed', async () => {
     const t = await openTrainer({ auto_confirm: true });
     const token = await publicBooking(t.slug, slotAt(9, '09:00'));

@@ -1,7 +1,7 @@
 // What the trainer is told when a client changes their own booking (the manage link, the client
 // portal): a move or a cancellation, each an email rendered now in the trainer's zone and written
 // in the change's own batch, guarded on the change having happened.
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { html } from 'hono/html';
 import { type Db, statement } from '../lib/db';
 import { oneLine } from '../lib/text';
@@ -28,7 +28,14 @@ export function notifyTrainerOfReschedule(
       trainerId: t.id,
       bookingId: booking.id,
       kind: 'booking_rescheduled',
-      dedupeKey: dedupeKey({ booking: booking.id, kind: 'booking_rescheduled', channel: 'email', start: newStart }),
+      // One per move, as the client's: keyed by the booking's sequence after it (a move back to an
+      // earlier time is a new move; one to the time it has changes nothing and is not sent again).
+      dedupeKey: dedupeKey({
+        booking: booking.id,
+        kind: 'booking_rescheduled',
+        to: 'trainer',
+        sequence: sql`(SELECT sequence FROM bookings WHERE id = ${booking.id})`,
+      }),
       now: args.now,
       guard: args.moved,
       rendered: {

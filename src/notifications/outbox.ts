@@ -16,6 +16,8 @@ export type DedupeOf =
   | { booking: KeyPart; kind: NotificationKind; channel: Channel; start: KeyPart }
   /** The client's "rescheduled" message: one per move (the booking's sequence after it). */
   | { booking: KeyPart; kind: 'booking_rescheduled'; channel: Channel; sequence: KeyPart }
+  /** The trainer's mail that the client moved their booking: one per move, as the client's. */
+  | { booking: KeyPart; kind: 'booking_rescheduled'; to: 'trainer'; sequence: KeyPart }
   /** One message of a booking per kind (the trainer's own mail). */
   | { booking: KeyPart; kind: 'booking_requested' }
   /** The trainer's mail that the client cancelled (a booking is cancelled once). */
@@ -31,7 +33,7 @@ export type DedupeOf =
 /**
  * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
  * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_rescheduled:sms:seq:3`,
- * `booking:42:booking_requested`, `booking:42:booking_cancelled:trainer`, `series:7:series_confirmed:email:2025-01-15T10:00:00.000Z`,
+ * `booking:42:booking_rescheduled:trainer:seq:3`, `booking:42:booking_requested`, `booking:42:booking_cancelled:trainer`, `series:7:series_confirmed:email:2025-01-15T10:00:00.000Z`,
  * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`,
  * `calendar:3:calendar_sync_failing:2025-01-15T10:00:00.000Z`.
  */
@@ -46,7 +48,7 @@ export function dedupeKey(of: DedupeOf): SQL {
           : 'series' in of
             ? ['series', of.series, of.kind, of.channel, of.at]
             : 'sequence' in of
-              ? ['booking', of.booking, of.kind, of.channel, 'seq', of.sequence]
+              ? ['booking', of.booking, of.kind, 'to' in of ? of.to : of.channel, 'seq', of.sequence]
               : 'channel' in of
                 ? ['booking', of.booking, of.kind, of.channel, of.start]
                 : 'to' in of
