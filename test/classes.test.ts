@@ -551,6 +551,14 @@ describe('places by visitors and client users', () => {
     expect([full.status, full.body.code]).toEqual([409, 'class_full']);
     const waiting = await visit(4, { waitlist: true });
     expect([waiting.status, waiting.body.status, waiting.body.waitlist_position]).toEqual([201, 'waitlisted', 1]);
+    // The place's manage link offers no move, and a move is refused: a place keeps its class's time.
+    const token = (second.body as unknown as { manage_url: string }).manage_url.split('/').pop() as string;
+    const shown = await api<{ can_reschedule: boolean; can_cancel: boolean }>('GET', `/api/public/bookings/${token}/`);
+    expect(shown.body).toMatchObject({ can_reschedule: false, can_cancel: true });
+    const moved = await api<ProblemBody>('POST', `/api/public/bookings/${token}/reschedule/`, {
+      body: { start_time: at(futureDay(6).date, '12:00') },
+    });
+    expect([moved.status, moved.body.code]).toEqual([409, 'class_place']);
   });
 });
 

@@ -197,7 +197,7 @@ describe('a move keeps the booking within its pack', () => {
     expect(sold.status, JSON.stringify(sold.body)).toBe(201);
     // The client books on the page with their email: the pack pays (it lasts until day 5).
     const made = await api<{ manage_url: string } & ProblemBody>('POST', `/api/public/trainers/${t.slug}/bookings/`, {
-      body: { start_time: slotAt(3, '10:00'), first_name: 'Pia', last_name: 'Pack', email: t.client.email },
+      body: { start_time: slotAt(3, '10:00'), first_name: 'Pia', last_name: 'Pack', email: t.client.email as string },
       headers: { 'CF-Connecting-IP': freshIp() },
     });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
@@ -249,6 +249,38 @@ describe('the manage link states what a cancellation means', () => {
     });
     await api('POST', `/api/public/bookings/${token}/cancel/`);
     expect((await manage(token)).body).toMatchObject({ can_cancel: false, can_reschedule: false, status: 'cancelled' });
+  });
+
+  it('a web booking paid by a pack picked for it: the page does not name the pack but says a late cancel uses a credit', async () => {
+    const t = await openTrainer({ late_cancel_hours: 24 });
+    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Quiet Pack', sessions_count: 5, price: '100.00' },
+    });
+    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
+      token: t.token,
+      body: { client_id: t.client.id },
+    });
+    const start = slotAt(9, '10:00');
+    const made = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.slug}/bookings/`, {
+      body: { start_time: start, first_name: 'Pia', last_name: 'Picked', email: t.client.email as string },
+      headers: { 'CF-Connecting-IP': freshIp() },
+    });
+    const token = made.body.manage_url.split('/').pop() as string;
+    const id = (await env.DB.prepare('SELECT id FROM bookings WHERE client_package_id = ?')
+      .bind(sold.body.id)
+      .first<number>('id')) as number;
+    expect((await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token })).status).toBe(200);
+    expect((await manage(token, pinned(start, 3))).body).toMatchObject({
+      package: null,
+      late_cancellation_if_cancelled_now: true,
+      credit_used_if_cancelled_now: true,
+    });
+    await api('POST', `/api/public/bookings/${token}/cancel/`, { headers: pinned(start, 3) });
+    const left = await env.DB.prepare('SELECT sessions_remaining AS n FROM client_packages WHERE id = ?')
+      .bind(sold.body.id)
+      .first<number>('n');
+    expect(left).toBe(4);
   });
 
   it('a confirmed booking with a pack: a late cancellation names the pack and uses its credit', async () => {

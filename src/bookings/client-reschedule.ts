@@ -47,7 +47,7 @@ export function checkClientReschedule(t: RescheduleRules, booking: BookingOut, n
  */
 export function clientOptions(
   t: RescheduleRules,
-  booking: { status: string; startTime: string; hasPackage: boolean },
+  booking: { status: string; startTime: string; hasPackage: boolean; classPlace: boolean },
   now: number,
 ) {
   const start = Date.parse(booking.startTime);
@@ -56,7 +56,9 @@ export function clientOptions(
   const late = canCancel && start - now < t.lateCancelHours * HOUR_MS;
   return {
     can_cancel: canCancel,
-    can_reschedule: start > now && clientRescheduleRefusal(t, { status: booking.status, start }, now) === null,
+    // A place keeps its class's time (the move answers 409 class_place).
+    can_reschedule:
+      !booking.classPlace && start > now && clientRescheduleRefusal(t, { status: booking.status, start }, now) === null,
     late_cancellation_if_cancelled_now: late,
     credit_used_if_cancelled_now: late && booking.status === 'confirmed' && booking.hasPackage,
     late_cancellation_from: new Date(start - t.lateCancelHours * HOUR_MS).toISOString(),

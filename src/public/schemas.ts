@@ -138,12 +138,12 @@ export const manageOut = z
     can_cancel: z.boolean(),
     can_reschedule: z.boolean().openapi({
       description:
-        'The trainer allows client reschedules, the cut-off has not passed and the booking is pending or confirmed.',
+        'The trainer allows client reschedules, the cut-off has not passed, the booking is pending or confirmed and is not a place in a class (a place keeps its class’s time).',
     }),
     late_cancellation_if_cancelled_now: z.boolean(),
     credit_used_if_cancelled_now: z.boolean().openapi({
       description:
-        'A cancellation now uses a credit of `package` (late, confirmed, with a package shown in `package`).',
+        'A cancellation now uses a pack credit: it is late, the booking is confirmed and a pack pays for it (the one in `package`, or for a booking made on the booking page a pack of the client’s that `package` does not name).',
     }),
     late_cancellation_from: z
       .string()

@@ -224,7 +224,13 @@ const managed = (row: ManagedRow, now: string, feed: FeedUrls | null) => ({
   video_url: row.place?.videoUrl || null,
   ...clientOptions(
     row.trainer,
-    { status: row.booking.status, startTime: row.booking.startTime, hasPackage: !!shownPackage(row) },
+    {
+      status: row.booking.status,
+      startTime: row.booking.startTime,
+      // Whether a pack pays, even one `package` does not name (a web booking's picked pack).
+      hasPackage: row.booking.clientPackageId !== null,
+      classPlace: row.booking.classSessionId !== null,
+    },
     Date.parse(now),
   ),
   calendar_feed_url: feed?.url ?? null,
