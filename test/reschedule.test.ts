@@ -110,7 +110,7 @@ describe('client reschedule through the manage link', () => {
     )
       .bind(t.email, t.user.trainer.id)
       .all<{ trainer: number; message: string }>();
-    const toTrainer = rows.results.filter((r) => r.trainer).map((r) => r.message.split('\n')[0]);
+    const toTrainer = rows.results.filter((r) => r.trainer).map((r) => r.message.split('\n')[0] ?? '');
     expect(toTrainer).toHaveLength(3);
     expect(toTrainer.map((m) => /from .*(\d\d:\d\d).* to .*(\d\d:\d\d)/.exec(m)?.slice(1))).toEqual([
       ['10:00', '12:00'],
