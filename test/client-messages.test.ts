@@ -219,6 +219,36 @@ describe("times in the client's zone", () => {
     expect(Object.keys(res.body.errors ?? {})).toEqual(['timezone']);
   });
 
+  it('times near a clock change carry their abbreviation; a zone without a city is named by its offset, sign right', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'America/New_York', min_notice_minutes: 60 } });
+    const now = '2027-11-01T12:00:00.000Z';
+    const spanOf = async (start: string, timezone: string) => {
+      const made = await publicBook(
+        t.user.trainer.slug,
+        { start_time: start, first_name: 'Dee', last_name: 'Ess', email: uniqueEmail('dst'), timezone },
+        now,
+      );
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      const rows = await sentRows(await bookingIdAt(t.user.trainer.id, start), 2);
+      const received = rows.find((r) => r.kind === 'booking_request_received') as Row;
+      return received.message;
+    };
+    // New York falls back on Sunday 7 November 2027: 01:30 happens at 05:30Z (EDT) and at 06:30Z (EST).
+    expect(await spanOf('2027-11-07T05:30:00.000Z', 'America/New_York')).toContain(
+      'Sunday 7 November, 01:30 EDT–01:30 EST (New York time)',
+    );
+    expect(await spanOf('2027-11-07T06:30:00.000Z', 'America/New_York')).toContain(
+      'Sunday 7 November, 01:30 EST–02:30 EST (New York time)',
+    );
+    // Far from a change: no abbreviations. Etc/GMT+12 is twelve hours behind UTC.
+    expect(await spanOf('2027-11-03T14:00:00.000Z', 'America/New_York')).toContain(
+      'Wednesday 3 November, 10:00–11:00 (New York time)',
+    );
+    expect(await spanOf('2027-11-03T16:00:00.000Z', 'Etc/GMT+12')).toContain(
+      'Wednesday 3 November, 04:00–05:00 (GMT-12)',
+    );
+  });
+
   it('"tomorrow" only when it is tomorrow in the client\'s zone, across the Berlin DST change', async () => {
     const t = await setupTrainer({
       settings: { business_name: 'NY Fit', timezone: 'America/New_York', auto_confirm: true, min_notice_minutes: 60 },
@@ -246,7 +276,8 @@ describe("times in the client's zone", () => {
     );
     const reminder = rows.find((x) => x.kind === 'reminder_24h') as Row;
     expect(reminder.subject).toBe('Reminder: 60-minute session today, Sun 25 Oct 22:00 CET');
-    expect(reminder.message).toContain('today, Sunday 25 October, 22:00–23:00 (Berlin time)');
+    // The clocks changed that morning: each time carries its abbreviation.
+    expect(reminder.message).toContain('today, Sunday 25 October, 22:00 CET–23:00 CET (Berlin time)');
     expect(reminder.message).not.toContain('tomorrow');
 
     // The same day seen from New York is tomorrow: a New York client hears "tomorrow".

@@ -1,4 +1,5 @@
 // Instant arithmetic and formatting; calendar arithmetic (local days, zones) lives in lib/calendar.ts.
+import { offsetOf } from './calendar';
 
 export const addSeconds = (iso: string, seconds: number): string =>
   new Date(Date.parse(iso) + seconds * 1000).toISOString();
@@ -80,18 +81,31 @@ function zoneAbbreviation(iso: string, timeZone: string): string {
   return fallback;
 }
 
-/** "Berlin time", "New York time", "UTC": the zone named by its city, as a reader knows it. */
-export function zoneLabel(timeZone: string): string {
+/**
+ * "Berlin time", "New York time", "UTC": the zone named by its city, as a reader knows it. A zone
+ * with no city ("Etc/GMT+12", "EST5EDT") is named by its offset as the runtime writes it
+ * ("GMT-12": POSIX writes the sign of Etc names the other way round).
+ */
+function zoneLabel(timeZone: string, atIso: string): string {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 'UTC';
-  const city = timeZone.split('/').pop()?.replace(/_/g, ' ') ?? timeZone;
-  return `${city} time`;
+  const parts = timeZone.split('/');
+  if (parts.length < 2 || parts[0] === 'Etc') return zoneAbbreviation(atIso, timeZone);
+  return `${(parts.at(-1) ?? timeZone).replace(/_/g, ' ')} time`;
 }
 
-/** "Wednesday 2 December, 13:30–14:30 (Berlin time)": a session's span in a zone, the zone named. */
+const DAY_S = 24 * 3600;
+
+/**
+ * "Wednesday 2 December, 13:30–14:30 (Berlin time)": a session's span in a zone, the zone named.
+ * Within a day of a clock change each time carries its abbreviation ("01:30 EDT–01:30 EST"): on
+ * that day one wall time can be two instants, and a span can gain or lose an hour.
+ */
 export function formatSpan(startIso: string, endIso: string, timeZone: string): string {
   const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).format(
     new Date(startIso),
   );
   const clock = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return `${day.replace(/,/g, '')}, ${clock.format(new Date(startIso))}–${clock.format(new Date(endIso))} (${zoneLabel(timeZone)})`;
+  const changes = offsetOf(addSeconds(startIso, -DAY_S), timeZone) !== offsetOf(addSeconds(endIso, DAY_S), timeZone);
+  const at = (iso: string) => `${clock.format(new Date(iso))}${changes ? ` ${zoneAbbreviation(iso, timeZone)}` : ''}`;
+  return `${day.replace(/,/g, '')}, ${at(startIso)}–${at(endIso)} (${zoneLabel(timeZone, startIso)})`;
 }
