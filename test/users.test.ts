@@ -79,6 +79,24 @@ describe('POST /api/users/register/', () => {
     expect(res.body.user.trainer?.timezone).toBe('Australia/Lord_Howe');
   });
 
+  it('stores a zone as the zone database spells it, whatever the case typed; POSIX-style names are zones too', async () => {
+    for (const [typed, stored] of [
+      ['europe/london', 'Europe/London'],
+      ['AMERICA/NEW_YORK', 'America/New_York'],
+      ['utc', 'UTC'],
+      ['EST5EDT', 'EST5EDT'],
+    ]) {
+      const res = await register({ ...validRegistration(), timezone: typed });
+      expect([typed, res.status, res.body.user?.trainer?.timezone]).toEqual([typed, 201, stored]);
+    }
+    const res = await register({ ...validRegistration(), timezone: 'Australia/Sydney' });
+    const patched = await api<{ trainer: { timezone: string } }>('PATCH', '/api/users/profile/', {
+      token: res.body.token,
+      body: { timezone: 'asia/tokyo' },
+    });
+    expect([patched.status, patched.body.trainer?.timezone]).toEqual([200, 'Asia/Tokyo']);
+  });
+
   it('refuses a taken email in another case with errors.email', async () => {
     const first = validRegistration();
     expect((await register(first)).status).toBe(201);
@@ -112,6 +130,7 @@ describe('POST /api/users/register/', () => {
     ['a missing password', { password: undefined }, 'password', /required/],
     ['an unknown time zone', { timezone: 'Mars/Olympus' }, 'timezone', /time zone/],
     ['an offset instead of a zone', { timezone: '+05:00' }, 'timezone', /time zone/],
+    ['an offset after UTC', { timezone: 'UTC+1' }, 'timezone', /time zone/],
     ['a phone without country code', { phone: '555-0123' }, 'phone', /international/],
     ['a non-boolean is_client', { is_client: 'yes' }, 'is_client', /true or false/],
   ];

@@ -19,16 +19,23 @@ export const boundIso = (ms: number): string => {
   return text.startsWith('+') ? '9999-12-31T23:59:59.999Z' : text;
 };
 
-/** An IANA zone name the runtime knows ("Europe/London", "UTC"); offsets and abbreviations are refused. */
-export function isValidTimeZone(tz: string): boolean {
-  if (!tz || !/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/.test(tz)) return false;
+/**
+ * An IANA zone name the runtime knows ("Europe/London", "UTC", "EST5EDT"), spelt as the zone
+ * database spells it ("europe/london" → "Europe/London"), or null. Offsets ("+05:30", "UTC+1")
+ * are refused: a zone name keeps its daylight-saving rules, an offset does not.
+ */
+export function canonicalTimeZone(tz: string): string | null {
+  if (!tz || !/^[A-Za-z][A-Za-z0-9_]*(?:\/[A-Za-z0-9_+-]+)*$/.test(tz)) return null;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    const named = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    // Only the letters' case is taken from the runtime: a link ("Etc/UTC") stays as it was given.
+    return named.toLowerCase() === tz.toLowerCase() ? named : tz;
   } catch {
-    return false;
+    return null;
   }
 }
+
+export const isValidTimeZone = (tz: string): boolean => canonicalTimeZone(tz) !== null;
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 

@@ -3,7 +3,7 @@ import { isHttpsUrl } from '../lib/fields';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
 import { multiLine, singleLine, singleLineRefined } from '../lib/text';
-import { isValidTimeZone } from '../lib/time';
+import { canonicalTimeZone } from '../lib/time';
 import * as z from '../lib/zod';
 
 export const emailField = singleLine()
@@ -26,7 +26,17 @@ export const phoneField = singleLine()
   })
   .openapi({ type: 'string', example: '+14155550123' });
 
-export const timezoneField = singleLine().refine(isValidTimeZone, TIME_ZONE).openapi({ example: 'America/New_York' });
+/** An IANA zone, stored as the zone database spells it. */
+export const timezoneField = singleLine()
+  .transform((value, ctx) => {
+    const zone = canonicalTimeZone(value);
+    if (zone === null) {
+      ctx.addIssue({ code: 'custom', message: TIME_ZONE });
+      return z.NEVER;
+    }
+    return zone;
+  })
+  .openapi({ type: 'string', example: 'America/New_York' });
 
 const nameField = singleLine().trim().max(150);
 
