@@ -219,6 +219,25 @@ describe("times in the client's zone", () => {
     expect(Object.keys(res.body.errors ?? {})).toEqual(['timezone']);
   });
 
+  it('a trainer who confirms automatically hears of a new booking, not of a request to confirm', async () => {
+    const t = await setupTrainer({
+      settings: { timezone: 'America/New_York', auto_confirm: true, min_notice_minutes: 60 },
+    });
+    const start = '2026-12-02T15:00:00.000Z';
+    const made = await publicBook(
+      t.user.trainer.slug,
+      { start_time: start, first_name: 'Ada', last_name: 'Auto', email: uniqueEmail('auto') },
+      '2026-11-25T12:00:00.000Z',
+    );
+    expect([made.status, (made.body as unknown as { status: string }).status]).toEqual([201, 'confirmed']);
+    const rows = await sentRows(await bookingIdAt(t.user.trainer.id, start), 3);
+    const forTrainer = rows.find((r) => r.recipient === t.email) as Row;
+    expect(forTrainer.subject).toBe('New booking: Ada Auto, Wed 2 Dec 10:00 EST');
+    expect(forTrainer.message).toContain('Ada Auto booked a session on');
+    expect(forTrainer.message).toContain('It is confirmed');
+    expect(forTrainer.message).not.toContain('Confirm or cancel');
+  });
+
   it('times near a clock change carry their abbreviation; a zone without a city is named by its offset, sign right', async () => {
     const t = await setupTrainer({ settings: { timezone: 'America/New_York', min_notice_minutes: 60 } });
     const now = '2027-11-01T12:00:00.000Z';

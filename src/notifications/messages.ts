@@ -208,11 +208,16 @@ function renderForTrainer(c: BookingContext): Rendered {
   const when = formatLocal(c.startTime, c.timezone);
   const whenLong = formatLocal(c.startTime, c.timezone, true);
   const dur = minutes(c);
+  // Booked straight away when the trainer confirms bookings automatically: nothing to confirm.
+  const pending = c.status !== 'confirmed';
+  const ask = pending
+    ? 'Confirm or cancel it in TrainerHub.'
+    : 'It is confirmed; you can see or cancel it in TrainerHub.';
   return {
-    subject: `New booking request: ${oneLine(c.clientName)}, ${when}`,
-    text: `${c.clientName} asked for a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\nConfirm or cancel it in TrainerHub.`,
+    subject: `${pending ? 'New booking request' : 'New booking'}: ${oneLine(c.clientName)}, ${when}`,
+    text: `${c.clientName} ${pending ? 'asked for' : 'booked'} a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\n${ask}`,
     html: String(
-      html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${c.clientName} asked for a session on ${whenLong} (${dur} minutes).</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>Confirm or cancel it in TrainerHub.</p></body></html>`,
+      html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${c.clientName} ${pending ? 'asked for' : 'booked'} a session on ${whenLong} (${dur} minutes).</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>${ask}</p></body></html>`,
     ),
   };
 }
