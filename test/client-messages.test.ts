@@ -421,6 +421,43 @@ describe('the client hears of every move of their booking', () => {
     expect(forTrainer).toHaveLength(1);
   });
 
+  it('two moves in quick succession: each email names its own move and SEQUENCE, however late it is rendered', async () => {
+    const b = await berlinBooking();
+    const patch = (start: string) =>
+      api('PATCH', `/api/bookings/${b.id}/`, {
+        token: b.t.token,
+        body: { start_time: start },
+        headers: { 'X-Test-Now': '2026-11-26T12:00:00.000Z' },
+      });
+    expect((await patch('2026-12-03T15:00:00.000Z')).status).toBe(200);
+    expect((await patch('2026-12-03T14:00:00.000Z')).status).toBe(200);
+    const mails = (
+      await until(
+        () => clientMoves(b.id, b.email),
+        (r) => r.filter((x) => x.status === 'sent').length >= 4,
+      )
+    ).filter((r) => r.notification_type === 'email');
+    expect(mails).toHaveLength(2);
+    const [first, second] = mails as [Row, Row];
+    // Rendered again now, after both moves (as a retry or a late queue message would be).
+    const firstIcs = icsOf(await viaSendGrid(first));
+    const secondIcs = icsOf(await viaSendGrid(second));
+    const reread = await rowsOf(b.id);
+    const text = (r: Row) => reread.find((x) => x.id === r.id)?.message ?? '';
+    expect(text(first)).toContain(`moved from ${OLD_SPAN} to Thursday 3 December, 16:00–17:00 (Berlin time)`);
+    expect(text(second)).toContain(
+      'moved from Thursday 3 December, 16:00–17:00 (Berlin time) to Thursday 3 December, 15:00–16:00 (Berlin time)',
+    );
+    expect([/SEQUENCE:\d+/.exec(firstIcs)?.[0], /DTSTART:\w+/.exec(firstIcs)?.[0]]).toEqual([
+      `SEQUENCE:${b.sequence + 1}`,
+      'DTSTART:20261203T150000Z',
+    ]);
+    expect([/SEQUENCE:\d+/.exec(secondIcs)?.[0], /DTSTART:\w+/.exec(secondIcs)?.[0]]).toEqual([
+      `SEQUENCE:${b.sequence + 2}`,
+      'DTSTART:20261203T140000Z',
+    ]);
+  });
+
   it('a move by the trainer tells the client once; a new end alone or the same time again tells nobody', async () => {
     const b = await berlinBooking();
     const patch = (body: Record<string, unknown>) =>

@@ -89,6 +89,17 @@ const seriesOccurrences = sql`CASE n.kind
       AND cancelled_at = n.created_at ORDER BY start_time) o)
   END`;
 
+/**
+ * A client's "rescheduled" message describes its own move even when the booking moved again
+ * before it was sent: its new time is the time the next such message of the booking moved from
+ * (the booking's own time when there is none), and its SEQUENCE the one in its key.
+ */
+const laterMove = (column: 'previous_start_time' | 'previous_end_time' | 'id') =>
+  sql.raw(`(SELECT n2.${column} FROM notifications n2 WHERE n.kind = 'booking_rescheduled'
+    AND n2.booking_id = n.booking_id AND n2.kind = 'booking_rescheduled' AND n2.notification_type = n.notification_type
+    AND n2.id > n.id AND n2.previous_start_time IS NOT NULL ORDER BY n2.id LIMIT 1)`);
+const keySequence = sql.raw(`CAST(substr(n.dedupe_key, instr(n.dedupe_key, ':seq:') + 5) AS INTEGER)`);
+
 /** The rows of a batch with what their messages need, in one query (ids as one JSON parameter). */
 async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
   if (!ids.length) return new Map();
@@ -100,10 +111,12 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       c.first_name AS clientFirstName,
       coalesce(nullif(trim(c.first_name || ' ' || c.last_name), ''), c.email) AS clientName,
       coalesce(nullif(t.business_name, ''), nullif(trim(u.first_name || ' ' || u.last_name), ''), u.email) AS businessName,
-      t.timezone AS timezone, b.start_time AS startTime, b.end_time AS endTime, b.notes AS bookingNotes,
+      t.timezone AS timezone, coalesce(${laterMove('previous_start_time')}, b.start_time) AS startTime,
+      coalesce(${laterMove('previous_end_time')}, b.end_time) AS endTime, b.notes AS bookingNotes,
       b.cancellation_reason AS cancellationReason, c.email AS clientEmail,
       coalesce(nullif(b.client_timezone, ''), t.timezone) AS clientTimezone, b.status AS bookingStatus,
-      b.sequence AS sequence, c.phone AS clientPhone,
+      CASE WHEN ${laterMove('id')} IS NOT NULL AND instr(n.dedupe_key, ':seq:') > 0 THEN ${keySequence}
+        ELSE b.sequence END AS sequence, c.phone AS clientPhone,
       s.name AS serviceName, s.location_type AS locationType, s.location AS serviceLocation, s.video_url AS videoUrl,
       (SELECT l.salt || ' ' || l.token_hash FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> ''
         ORDER BY l.id DESC LIMIT 1) AS linkSalt,
