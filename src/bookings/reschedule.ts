@@ -150,6 +150,12 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
   });
   if (!results.move?.results[0]) {
     if (await scheduleMoved(db, cmd.trainerId, scheduleVersion)) throw scheduleChanged();
+    // Cancelled (or completed) since the read, by a request that does not pass this object.
+    const { status } = await findBooking(db, viewer, cmd.bookingId, nowIso);
+    if (!isActive(status)) {
+      const code = cmd.byClient ? 'reschedule_not_allowed' : 'invalid_transition';
+      throw conflict(`A ${status} booking cannot be rescheduled.`, code);
+    }
     throw await occupancyRefusal(db, {
       trainerId: cmd.trainerId,
       spans: [[span.start, span.end]],
