@@ -148,22 +148,7 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
           }),
     ...Object.fromEntries((cmd.also ?? []).map((q, i) => [`also${i}`, db.$client.prepare(q.sql).bind(...q.params)])),
   });
-  if (!results.move?.results[0]) {
-    if (await scheduleMoved(db, cmd.trainerId, scheduleVersion)) throw scheduleChanged();
-    // Cancelled (or completed) since the read, by a request that does not pass this object.
-    const { status } = await findBooking(db, viewer, cmd.bookingId, nowIso);
-    if (!isActive(status)) {
-      const code = cmd.byClient ? 'reschedule_not_allowed' : 'invalid_transition';
-      throw conflict(`A ${status} booking cannot be rescheduled.`, code);
-    }
-    throw await occupancyRefusal(db, {
-      trainerId: cmd.trainerId,
-      spans: [[span.start, span.end]],
-      excludeId: cmd.bookingId,
-      busyCounts: !overBusy(cmd),
-      who: cmd.byClient ? 'client' : 'trainer',
-    });
-  }
+  if (!results.move?.results[0]) throw await moveRefusal(db, cmd, span, scheduleVersion, nowIso);
   const notified = [results.notifyTrainer, results.notifyClient].filter((r): r is D1Result<Row> => !!r);
   return {
     ok: true,
@@ -171,4 +156,28 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
     replayed: false,
     notificationIds: idsOf(notified),
   };
+}
+
+/** Why the guarded move wrote nothing: the schedule changed, the booking left the active states, or the time is taken. */
+async function moveRefusal(
+  db: Db,
+  cmd: RescheduleCommand,
+  span: { start: string; end: string },
+  scheduleVersion: number,
+  nowIso: string,
+) {
+  if (await scheduleMoved(db, cmd.trainerId, scheduleVersion)) return scheduleChanged();
+  // Cancelled (or completed) since the read, by a request that does not pass this object.
+  const { status } = await findBooking(db, asTrainer(cmd.trainerId), cmd.bookingId, nowIso);
+  if (!isActive(status)) {
+    const code = cmd.byClient ? 'reschedule_not_allowed' : 'invalid_transition';
+    return conflict(`A ${status} booking cannot be rescheduled.`, code);
+  }
+  return occupancyRefusal(db, {
+    trainerId: cmd.trainerId,
+    spans: [[span.start, span.end]],
+    excludeId: cmd.bookingId,
+    busyCounts: !overBusy(cmd),
+    who: cmd.byClient ? 'client' : 'trainer',
+  });
 }
