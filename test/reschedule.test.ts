@@ -37,6 +37,20 @@ async function openTrainer(settings: Record<string, unknown> = {}) {
   return { ...t, slug: t.user.trainer.slug };
 }
 
+/** A pack of `sessions` named `name`, sold to the trainer's client (with `extra`, e.g. an expiry date). */
+async function sellPack(t: Awaited<ReturnType<typeof openTrainer>>, name: string, sessions: number, extra = {}) {
+  const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+    token: t.token,
+    body: { name, sessions_count: sessions, price: '100.00' },
+  });
+  const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
+    token: t.token,
+    body: { client_id: t.client.id, ...extra },
+  });
+  expect(sold.status, JSON.stringify(sold.body)).toBe(201);
+  return sold.body.id;
+}
+
 async function publicBooking(slug: string, start: string) {
   const res = await api<{ manage_url: string } & ProblemBody>('POST', `/api/public/trainers/${slug}/bookings/`, {
     body: { start_time: start, first_name: 'Rae', last_name: 'Mover', email: uniqueEmail('mover') },
@@ -186,15 +200,7 @@ describe('client reschedule through the manage link', () => {
 describe('a move keeps the booking within its pack', () => {
   it('a booking paid from a pack cannot move past its expiry: the trainer and the manage link get 409 package_expired', async () => {
     const t = await openTrainer({ min_notice_minutes: 0 });
-    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
-      token: t.token,
-      body: { name: 'Short Pack', sessions_count: 5, price: '100.00' },
-    });
-    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
-      token: t.token,
-      body: { client_id: t.client.id, expiry_date: futureDay(5).date },
-    });
-    expect(sold.status, JSON.stringify(sold.body)).toBe(201);
+    const soldId = await sellPack(t, 'Short Pack', 5, { expiry_date: futureDay(5).date });
     // The client books on the page with their email: the pack pays (it lasts until day 5).
     const made = await api<{ manage_url: string } & ProblemBody>('POST', `/api/public/trainers/${t.slug}/bookings/`, {
       body: { start_time: slotAt(3, '10:00'), first_name: 'Pia', last_name: 'Pack', email: t.client.email as string },
@@ -203,7 +209,7 @@ describe('a move keeps the booking within its pack', () => {
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const token = made.body.manage_url.split('/').pop() as string;
     const id = (await env.DB.prepare('SELECT id FROM bookings WHERE client_package_id = ?')
-      .bind(sold.body.id)
+      .bind(soldId)
       .first<number>('id')) as number;
     expect(id).toBeGreaterThan(0);
 
@@ -220,7 +226,7 @@ describe('a move keeps the booking within its pack', () => {
     const row = await env.DB.prepare('SELECT start_time AS s, client_package_id AS p FROM bookings WHERE id = ?')
       .bind(id)
       .first<{ s: string; p: number }>();
-    expect(row).toEqual({ s: slotAt(5, '10:00'), p: sold.body.id });
+    expect(row).toEqual({ s: slotAt(5, '10:00'), p: soldId });
   });
 });
 
@@ -253,14 +259,7 @@ describe('the manage link states what a cancellation means', () => {
 
   it('a web booking paid by a pack picked for it: the page does not name the pack but says a late cancel uses a credit', async () => {
     const t = await openTrainer({ late_cancel_hours: 24 });
-    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
-      token: t.token,
-      body: { name: 'Quiet Pack', sessions_count: 5, price: '100.00' },
-    });
-    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
-      token: t.token,
-      body: { client_id: t.client.id },
-    });
+    const soldId = await sellPack(t, 'Quiet Pack', 5);
     const start = slotAt(9, '10:00');
     const made = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.slug}/bookings/`, {
       body: { start_time: start, first_name: 'Pia', last_name: 'Picked', email: t.client.email as string },
@@ -268,7 +267,7 @@ describe('the manage link states what a cancellation means', () => {
     });
     const token = made.body.manage_url.split('/').pop() as string;
     const id = (await env.DB.prepare('SELECT id FROM bookings WHERE client_package_id = ?')
-      .bind(sold.body.id)
+      .bind(soldId)
       .first<number>('id')) as number;
     expect((await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token })).status).toBe(200);
     expect((await manage(token, pinned(start, 3))).body).toMatchObject({
@@ -278,27 +277,19 @@ describe('the manage link states what a cancellation means', () => {
     });
     await api('POST', `/api/public/bookings/${token}/cancel/`, { headers: pinned(start, 3) });
     const left = await env.DB.prepare('SELECT sessions_remaining AS n FROM client_packages WHERE id = ?')
-      .bind(sold.body.id)
+      .bind(soldId)
       .first<number>('n');
     expect(left).toBe(4);
   });
 
   it('a confirmed booking with a pack: a late cancellation names the pack and uses its credit', async () => {
     const t = await openTrainer({ late_cancel_hours: 24 });
-    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
-      token: t.token,
-      body: { name: 'Ten Pack', sessions_count: 10, price: '500.00' },
-    });
-    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
-      token: t.token,
-      body: { client_id: t.client.id },
-    });
-    expect(sold.status).toBe(201);
+    const soldId = await sellPack(t, 'Ten Pack', 10);
     const token = `pack-${crypto.randomUUID()}`;
     const start = slotAt(11, '10:00');
     const made = await scheduleOf(env.TRAINER_SCHEDULE, t.user.trainer.id).createBooking({
       ...trainerBookingCommand(t.user.trainer.id, t.client.id, start, {
-        clientPackageId: sold.body.id,
+        clientPackageId: soldId,
         status: 'confirmed',
         manageLink: { tokenHash: await sha256Hex(token), salt: '' },
       }),
