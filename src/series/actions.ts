@@ -73,6 +73,8 @@ interface Occurrence {
  * confirmed one then spends its pack credit; otherwise the credit is released), cancels their
  * unsent reminders, and writes ONE message listing the cancelled dates. The series itself is
  * marked cancelled once no occurrence from now on is left active. 409 when nothing is left to cancel.
+ * Each occurrence is cancelled only as it was read (status and start): one confirmed or moved in
+ * between is left as it is, never cancelled on a stale judgement of late or credit.
  */
 export async function cancelSeries(
   { db, queue, now }: SeriesDeps,
@@ -105,7 +107,7 @@ export async function cancelSeries(
         db,
         sql`UPDATE ${bookings} SET status = 'cancelled', cancellation_reason = ${body.reason ?? ''},
           cancelled_at = ${now}, late_cancellation = ${late ? 1 : 0}, sequence = sequence + 1, updated_at = ${now}
-          WHERE id = ${o.id} AND status = ${o.status}`,
+          WHERE id = ${o.id} AND status = ${o.status} AND start_time = ${o.startTime}`,
       ),
     );
     // A request the trainer never confirmed costs the client nothing, however late it is declined.
