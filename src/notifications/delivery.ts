@@ -92,12 +92,13 @@ const seriesOccurrences = sql`CASE n.kind
 /**
  * A client's "rescheduled" message describes its own move even when the booking moved again
  * before it was sent: its new time is the time the next such message of the booking moved from
- * (the booking's own time when there is none), and its SEQUENCE the one in its key.
+ * (the booking's own time when there is none), and its SEQUENCE the one in its key. One join on
+ * that next message (`nm`) serves all three.
  */
-const laterMove = (column: 'previous_start_time' | 'previous_end_time' | 'id') =>
-  sql.raw(`(SELECT n2.${column} FROM notifications n2 WHERE n.kind = 'booking_rescheduled'
-    AND n2.booking_id = n.booking_id AND n2.kind = 'booking_rescheduled' AND n2.notification_type = n.notification_type
-    AND n2.id > n.id AND n2.previous_start_time IS NOT NULL ORDER BY n2.id LIMIT 1)`);
+const laterMove = sql.raw(`LEFT JOIN notifications nm ON nm.id = (SELECT n2.id FROM notifications n2
+    WHERE n.kind = 'booking_rescheduled' AND n2.booking_id = n.booking_id AND n2.kind = 'booking_rescheduled'
+    AND n2.notification_type = n.notification_type AND n2.id > n.id AND n2.previous_start_time IS NOT NULL
+    ORDER BY n2.id LIMIT 1)`);
 const keySequence = sql.raw(`CAST(substr(n.dedupe_key, instr(n.dedupe_key, ':seq:') + 5) AS INTEGER)`);
 
 /** The rows of a batch with what their messages need, in one query (ids as one JSON parameter). */
@@ -111,11 +112,11 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       c.first_name AS clientFirstName,
       coalesce(nullif(trim(c.first_name || ' ' || c.last_name), ''), c.email) AS clientName,
       coalesce(nullif(t.business_name, ''), nullif(trim(u.first_name || ' ' || u.last_name), ''), u.email) AS businessName,
-      t.timezone AS timezone, coalesce(${laterMove('previous_start_time')}, b.start_time) AS startTime,
-      coalesce(${laterMove('previous_end_time')}, b.end_time) AS endTime, b.notes AS bookingNotes,
+      t.timezone AS timezone, coalesce(nm.previous_start_time, b.start_time) AS startTime,
+      coalesce(nm.previous_end_time, b.end_time) AS endTime, b.notes AS bookingNotes,
       b.cancellation_reason AS cancellationReason, c.email AS clientEmail,
       coalesce(nullif(b.client_timezone, ''), t.timezone) AS clientTimezone, b.status AS bookingStatus,
-      CASE WHEN ${laterMove('id')} IS NOT NULL AND instr(n.dedupe_key, ':seq:') > 0 THEN ${keySequence}
+      CASE WHEN nm.id IS NOT NULL AND instr(n.dedupe_key, ':seq:') > 0 THEN ${keySequence}
         ELSE b.sequence END AS sequence, c.phone AS clientPhone,
       s.name AS serviceName, s.location_type AS locationType, s.location AS serviceLocation, s.video_url AS videoUrl,
       (SELECT l.salt || ' ' || l.token_hash FROM booking_links l WHERE l.booking_id = b.id AND l.salt <> ''
@@ -128,6 +129,7 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
     LEFT JOIN bookings b ON b.id = n.booking_id
     LEFT JOIN clients c ON c.id = b.client_id
     LEFT JOIN services s ON s.id = b.service_id
+    ${laterMove}
     WHERE n.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
   return new Map(rows.map((r) => [r.id, withService(r)]));
 }
