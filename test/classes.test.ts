@@ -430,6 +430,55 @@ describe('the waitlist', () => {
     const told = await messagesOf('waitlist_expired', waiting);
     expect(told.map((m) => m.booking_id).sort()).toEqual([...waiting].sort());
   });
+
+  it('a place never seated counts in no booking figure, waiting or gone; one seated and then cancelled does', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 2);
+    const day = futureDay(4).date;
+    const start = at(day, '11:00');
+    const cls = await scheduleClass(t.token, service, start);
+    const [stays, seated, leaves, promoted, next, lapses] = await clients(t.token, 6);
+    expect((await bookPlace(t.token, stays ?? 0, cls)).status).toBe(201);
+    const first = (await bookPlace(t.token, seated ?? 0, cls)).body.id;
+    const waiting: number[] = [];
+    for (const p of [leaves, promoted, next, lapses])
+      waiting.push((await bookPlace(t.token, p ?? 0, cls, { waitlist: true })).body.id);
+    const [left, up] = waiting;
+    type Stats = { total: number; by_status: Record<string, number>; cancellation_rate: number };
+    const stats = async () => {
+      const range = await api<Stats>('GET', `/api/analytics/bookings-stats/?from=${day}&to=${day}`, { token: t.token });
+      const all = await api<Stats>('GET', '/api/analytics/bookings-stats/', { token: t.token });
+      const board = await api<{ total_bookings: number; cancelled_bookings: number }>(
+        'GET',
+        '/api/analytics/dashboard/',
+        {
+          token: t.token,
+        },
+      );
+      expect(all.body.total).toBe(range.body.total);
+      expect(all.body.by_status).toEqual(range.body.by_status);
+      return [
+        range.body.total,
+        range.body.by_status.cancelled,
+        board.body.total_bookings,
+        board.body.cancelled_bookings,
+      ];
+    };
+    expect(await stats()).toEqual([2, 0, 2, 0]); // the two seated places alone
+    expect((await api('POST', `/api/bookings/${left}/cancel/`, { token: t.token })).status).toBe(200);
+    expect(await stats()).toEqual([2, 0, 2, 0]); // leaving the waitlist is no cancelled booking
+    // The seated place cancelled: the next in line is promoted (a booking from then on), then cancels
+    // too, and the one after is promoted.
+    expect((await api('POST', `/api/bookings/${first}/cancel/`, { token: t.token })).status).toBe(200);
+    expect((await api<Place>('GET', `/api/bookings/${up}/`, { token: t.token })).body.status).not.toBe('waitlisted');
+    expect((await api('POST', `/api/bookings/${up}/cancel/`, { token: t.token })).status).toBe(200);
+    expect(await stats()).toEqual([4, 2, 4, 2]);
+    // The last one waiting lapses at the cut-off (2 h by default): still no booking.
+    await fiveMinuteTick(Date.parse(start) - 2 * HOUR);
+    const lapsed = await api<Place>('GET', `/api/bookings/${waiting[3]}/`, { token: t.token });
+    expect(lapsed.body.cancellation_reason).toBe('waitlist_expired');
+    expect(await stats()).toEqual([4, 2, 4, 2]);
+  });
 });
 
 describe('the waitlist cut-off', () => {

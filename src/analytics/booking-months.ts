@@ -10,7 +10,10 @@ import { addMonths, localDate, monthStart, offsetSpans, startOfDayMs } from '../
 import { type Db, statement } from '../lib/db';
 import { iso, perSpanSlice, readBatch, sumBuckets, wallClock } from './sql';
 
-/** Bookings by status; `total` includes waitlisted places (the dashboard's total does). */
+/**
+ * Bookings by status; `total` includes the places that have only ever been on a class's waitlist,
+ * counted apart as `waitlisted` (waiting now, or gone unseated), so callers leave them out.
+ */
 export type StatusCounts = {
   total: number;
   pending: number;
@@ -40,9 +43,9 @@ export const countsOf = (where: SQL, from: SQL = sql`bookings`) =>
       coalesce(sum(status = 'pending'), 0) AS pending,
       coalesce(sum(status = 'confirmed'), 0) AS confirmed,
       coalesce(sum(status = 'completed'), 0) AS completed,
-      coalesce(sum(status = 'cancelled'), 0) AS cancelled,
+      coalesce(sum(status = 'cancelled' AND waitlist_only = 0), 0) AS cancelled,
       coalesce(sum(status = 'no_show'), 0) AS no_show,
-      coalesce(sum(status = 'waitlisted'), 0) AS waitlisted,
+      coalesce(sum(waitlist_only), 0) AS waitlisted,
       coalesce(sum(status = 'cancelled' AND late_cancellation = 1), 0) AS late
     FROM ${from} WHERE ${where}`;
 

@@ -45,8 +45,8 @@ export async function bookingStats(db: Db, trainer: AnalyticsTrainer, range: Dat
     const counts = { ...c, total: c.total - c.waitlisted };
     return statsOut(counts, weekdayHour([all.rolledGrid, live]), classRows);
   }
-  // A waitlisted place is no booking (yet): it is counted nowhere.
-  const inRange = sql`${period} AND status <> 'waitlisted'`;
+  // A place that has only ever been on the waitlist is no booking: counted nowhere, waiting or gone.
+  const inRange = sql`${period} AND waitlist_only = 0`;
   const [[counts], [span], classRows] = await readBatch<
     [
       {

@@ -68,7 +68,7 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
   // Platform payments are normally in one currency; if not, the latest payment's currency wins.
   const platform = [...spend].sort((a, b) => (a.latest < b.latest ? 1 : -1))[0];
   return {
-    total_bookings: all.counts.total,
+    total_bookings: all.counts.total - all.counts.waitlisted,
     completed_bookings: delivered,
     upcoming_bookings: bk?.upcoming ?? 0,
     cancelled_bookings: all.counts.cancelled,

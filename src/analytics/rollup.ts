@@ -50,11 +50,12 @@ export async function rollupDashboardMetrics(db: Db, nowMs: number): Promise<num
       INSERT INTO dashboard_metrics (trainer_id, date, bookings_count, completed_bookings, cancelled_bookings,
         revenue_cents, currency, new_clients, active_clients, created_at, updated_at)
       SELECT x.trainer_id, x.day,
-        (SELECT count(*) FROM bookings b WHERE b.trainer_id = x.trainer_id AND b.start_time >= x.s AND b.start_time < x.e),
+        (SELECT count(*) FROM bookings b WHERE b.trainer_id = x.trainer_id AND b.start_time >= x.s AND b.start_time < x.e
+          AND b.waitlist_only = 0),
         (SELECT count(*) FROM bookings b WHERE b.trainer_id = x.trainer_id AND b.start_time >= x.s AND b.start_time < x.e
           AND b.status = 'completed'),
         (SELECT count(*) FROM bookings b WHERE b.trainer_id = x.trainer_id AND b.start_time >= x.s AND b.start_time < x.e
-          AND b.status = 'cancelled'),
+          AND b.status = 'cancelled' AND b.waitlist_only = 0),
         (SELECT coalesce(sum(cp.price_paid_cents), 0) FROM client_packages cp JOIN clients c ON c.id = cp.client_id
           WHERE c.trainer_id = x.trainer_id AND cp.currency = x.currency
             AND cp.purchased_at >= x.s AND cp.purchased_at < x.e),

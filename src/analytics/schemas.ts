@@ -17,7 +17,9 @@ const byCurrency = z
 
 export const dashboardOut = z
   .object({
-    total_bookings: count.openapi({ description: 'Every booking, any status.' }),
+    total_bookings: count.openapi({
+      description: 'Every booking, any status; not a class place that has only ever been on the waitlist.',
+    }),
     completed_bookings: count.openapi({ description: 'Bookings marked completed; no-shows are not counted.' }),
     upcoming_bookings: count.openapi({ description: 'Pending or confirmed, starting now or later.' }),
     cancelled_bookings: count,
@@ -82,7 +84,8 @@ export type DateRange = z.infer<typeof dateRangeQuery>;
 export const bookingStatsOut = z
   .object({
     total: count.openapi({
-      description: 'Bookings starting in the range, any status but waitlisted (a waitlist place is no booking yet).',
+      description:
+        'Bookings starting in the range, any status; a class place that has only ever been on the waitlist (waiting, or gone unseated) is no booking.',
     }),
     by_status: z
       .object({

@@ -371,6 +371,7 @@ async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<Boo
         sequence: 0,
         clientTimezone: cmd.clientTimezone,
         source: cmd.source,
+        waitlistOnly: false,
         createdAt: nowIso,
         updatedAt: nowIso,
       },

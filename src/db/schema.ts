@@ -372,6 +372,9 @@ export const bookings = sqliteTable(
     source: text('source', { enum: ['trainer', 'public'] })
       .notNull()
       .default('trainer'),
+    // A class place that has only ever been on the waitlist (set and cleared by triggers, migration
+    // waitlist_only): it counts in no booking figure, waiting or after leaving the waitlist unseated.
+    waitlistOnly: integer('waitlist_only', { mode: 'boolean' }).notNull().default(false),
     ...timestamps,
   },
   (t) => [
