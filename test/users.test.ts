@@ -345,6 +345,19 @@ describe('profile', () => {
       id: user.trainer.id,
     });
 
+    // A null is a value, nested as flat: it clears the setting, and wins over the flat field.
+    const cutoff = async (body: Record<string, unknown>) =>
+      (
+        await api<{ trainer: { reschedule_cutoff_hours: number | null } }>('PATCH', '/api/users/profile/', {
+          token,
+          body,
+        })
+      ).body.trainer.reschedule_cutoff_hours;
+    expect(await cutoff({ reschedule_cutoff_hours: 5 })).toBe(5);
+    expect(await cutoff({ trainer: { reschedule_cutoff_hours: null } })).toBeNull();
+    expect(await cutoff({ trainer: { reschedule_cutoff_hours: 6 } })).toBe(6);
+    expect(await cutoff({ reschedule_cutoff_hours: 7, trainer: { reschedule_cutoff_hours: null } })).toBeNull();
+
     const put = await api<Profile>('PUT', '/api/users/profile/', {
       token,
       body: { last_name: 'Lee', phone: '0044 20 7946 0958' },

@@ -288,7 +288,9 @@ export async function updateProfile(
   // Flat and nested trainer settings both work; nested wins when both name a field.
   const trainerSet: Partial<Trainer> = {};
   for (const [field, column] of Object.entries(TRAINER_COLUMNS) as [keyof TrainerSettingsInput, keyof Trainer][]) {
-    const value = input.trainer?.[field] ?? input[field];
+    // `null` is a value (reschedule_cutoff_hours: null clears it), so only an absent nested field falls back.
+    const nested = input.trainer?.[field];
+    const value = nested !== undefined ? nested : input[field];
     if (value !== undefined) Object.assign(trainerSet, { [column]: value });
   }
 
