@@ -286,6 +286,31 @@ describe('two-factor sign-in on the API', () => {
     expect((await login(trainer.email)).status).toBe(429);
   });
 
+  it('checks the password of a password change and of the turn-off under the lockout, code or not', async () => {
+    // A stolen token is no way to guess the account's password without limit.
+    const trainer = await registerTrainer();
+    const change = (old: string) =>
+      api('POST', '/api/users/change-password/', {
+        token: trainer.token,
+        body: { old_password: old, new_password: 'another-Long-passw0rd' },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await change(`wrong-${i}`)).status);
+    expect(statuses).toEqual([...Array(10).fill(400), 429]);
+    expect((await change(PASSWORD)).status).toBe(429);
+    expect((await login(trainer.email)).status).toBe(429);
+
+    const on = await enrolled();
+    const off = (body: Record<string, unknown>) =>
+      api<Problem>('POST', '/api/users/2fa/disable/', { token: on.token, headers: at(NOW), body });
+    const tries: number[] = [];
+    for (let i = 0; i < 11; i++) tries.push((await off({ password: `wrong-${i}` })).status);
+    expect(tries).toEqual([...Array(10).fill(400), 429]);
+    // Locked: the right password with no code is no longer told apart from a wrong one.
+    const right = await off({ password: PASSWORD });
+    expect(right.status).toBe(429);
+  });
+
   it('turning it on ends every other token of the account and keeps the one that turned it on', async () => {
     const trainer = await registerTrainer();
     const other = await login(trainer.email);

@@ -112,8 +112,13 @@ const changePassword = createRoute({
   summary: 'Change the password; every other token of the user is revoked',
   security: authenticated,
   middleware: requireAuth,
+  description: 'A wrong `old_password` counts toward the login lockout of the account, after which this answers 429.',
   request: jsonBody(changePasswordBody),
-  responses: { 200: jsonResponse(tokenOut, 'A fresh token'), ...problems(400, 401) },
+  responses: {
+    200: jsonResponse(tokenOut, 'A fresh token'),
+    ...problems(400, 401),
+    ...rateLimited(RATE_POLICIES.login),
+  },
 });
 
 /** What mailing a verification link needs from the request. */
@@ -177,6 +182,7 @@ export const usersRouter = createRouter()
       c.get('auth'),
       old_password,
       new_password,
+      clientAddress(c.req.raw.headers),
       isoNow(c.var.clock),
     );
     return c.json({ token }, 200);

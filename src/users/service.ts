@@ -8,7 +8,14 @@ import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { newTokenClaims, signToken } from '../lib/tokens';
 import { defaultFromTrainer } from '../services/service';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
-import { acceptSecondFactor, hasTwoFactor, invalidOtp, otpRequired, type SecondFactor } from './two-factor';
+import {
+  acceptSecondFactor,
+  hasTwoFactor,
+  invalidOtp,
+  otpRequired,
+  type SecondFactor,
+  withLockout,
+} from './two-factor';
 
 export function toUserOut(user: User, trainer: Trainer | null): UserOut {
   return {
@@ -211,10 +218,12 @@ export async function changePassword(
   auth: AuthContext,
   oldPassword: string,
   newPassword: string,
+  ip: string | null,
   now: string,
 ): Promise<string> {
   const errors: Record<string, string[]> = {};
-  if (!(await verifyPassword(oldPassword, auth.user.passwordHash)))
+  // Under the login lockout: a stolen token must not be a way to guess the password without limit.
+  if (!(await withLockout(db, auth.user.email, ip, now, () => verifyPassword(oldPassword, auth.user.passwordHash))))
     errors.old_password = ['Your old password was entered incorrectly.'];
   const problems = passwordProblems(newPassword, auth.user.email);
   if (problems.length) errors.new_password = problems;

@@ -52,7 +52,7 @@ const disable = createRoute({
   path: '/api/users/2fa/disable',
   tags,
   summary: 'Turn two-factor sign-in off (password and a code or recovery code)',
-  description: `The secret and every recovery code are deleted. A wrong password, code or recovery code is a 400 naming each. 409 \`two_factor_disabled\` when it is off.${LOCKOUT}`,
+  description: `The secret and every recovery code are deleted. A wrong password, code or recovery code is a 400 naming each. 409 \`two_factor_disabled\` when it is off.${LOCKOUT} A wrong password counts too, with or without a code.`,
   security: authenticated,
   middleware: requireAuth,
   request: jsonBody(disableBody),

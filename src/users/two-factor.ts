@@ -341,25 +341,23 @@ export async function disableWithProof(
 ) {
   requireOn(user);
   const errors: FieldErrors = {};
-  if (!(await verifyPassword(input.password, user.passwordHash))) errors.password = [WRONG_PASSWORD];
-  if (!input.code && !input.recovery_code)
-    errors.code = ['Enter the 6-digit code from your authenticator app, or send `recovery_code`.'];
-  else {
-    const factor = input.code ? { otp: input.code } : { recovery_code: input.recovery_code };
-    // With a wrong password the factor is only looked at (never spent), so each bad field is named.
-    let ok = false;
-    await withLockout(db, user.email, ip, now, async () => {
-      const spend = !errors.password;
-      ok = spend
-        ? await acceptSecondFactor(db, secret, user, factor, now)
-        : await wouldAccept(db, secret, user, factor, now);
-      return spend && ok;
-    });
-    if (errors.password || !ok) {
-      if (!ok) errors[input.code ? 'code' : 'recovery_code'] = [WRONG_CODE];
-      throw invalid(errors);
+  // The password and the factor are checked under the lockout together: a wrong password counts as
+  // a failed attempt whether or not a code came with it. With a wrong password the factor is only
+  // looked at (never spent), so each bad field is named.
+  await withLockout(db, user.email, ip, now, async () => {
+    if (!(await verifyPassword(input.password, user.passwordHash))) errors.password = [WRONG_PASSWORD];
+    if (!input.code && !input.recovery_code) {
+      errors.code = ['Enter the 6-digit code from your authenticator app, or send `recovery_code`.'];
+      return false;
     }
-  }
+    const factor = input.code ? { otp: input.code } : { recovery_code: input.recovery_code };
+    const spend = !errors.password;
+    const ok = spend
+      ? await acceptSecondFactor(db, secret, user, factor, now)
+      : await wouldAccept(db, secret, user, factor, now);
+    if (!ok) errors[input.code ? 'code' : 'recovery_code'] = [WRONG_CODE];
+    return spend && ok;
+  });
   if (Object.keys(errors).length) throw invalid(errors);
   await disableTwoFactor(db, user, now);
 }
