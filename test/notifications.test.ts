@@ -341,6 +341,32 @@ describe('the SMS limit per trainer', () => {
     expect((await rowById(other as number))?.status).toBe('sent');
     expect(calls.filter((c) => c.url.includes('twilio'))).toHaveLength(3);
   });
+
+  it('a 1 h reminder whose SMS is refused goes by email instead, once; a 24 h one has its email already', async () => {
+    const none = { ...liveEnv, SMS_DAILY_LIMIT_PER_TRAINER: '0' };
+    const { t, client, booking } = await confirmedBooking({ phone: '+14155550123' });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const keyed = async (kind: string) => {
+      const id = await outboxRow(booking.id, t.user.trainer.id, kind, 'sms', '+14155550123');
+      await env.DB.prepare('UPDATE notifications SET dedupe_key = ? WHERE id = ?')
+        .bind(`booking:${booking.id}:${kind}:sms:${booking.start_time}`, id)
+        .run();
+      return id;
+    };
+    const hour = await keyed('reminder_1h');
+    const day = await keyed('reminder_24h');
+    fakeProviders((c) => (c.url.includes('sendgrid') ? sendgridOk() : twilioOk()));
+    await deliverOnce([hour, day], 1, undefined, undefined, none);
+    await deliverOnce([hour, day], 2, undefined, undefined, none);
+    expect((await rowById(hour))?.failed_reason).toBe('SMS limit reached: 0 per trainer in 24 h.');
+    expect((await rowById(day))?.status).toBe('failed');
+    const emails = (await rowsOf(booking.id)).filter(
+      (r) => r.kind.startsWith('reminder') && r.notification_type === 'email',
+    );
+    expect(emails.map((r) => [r.kind, r.recipient, r.dedupe_key])).toEqual([
+      ['reminder_1h', client.email, `booking:${booking.id}:reminder_1h:email:${booking.start_time}`],
+    ]);
+  });
 });
 
 describe('reminders from the cron', () => {
@@ -411,6 +437,25 @@ describe('reminders from the cron', () => {
       (r) => r.kind.startsWith('reminder') && r.status !== 'cancelled',
     );
     expect(reminders.map((r) => r.dedupe_key.endsWith(newStart))).toEqual([true, true]);
+  });
+
+  it('moved away and back before its reminder went: the reminder is planned again for that start, once', async () => {
+    const start = '2031-05-20T09:00:00.000Z';
+    const { t, booking } = await confirmedBooking({ start });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const planned = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'email', 'x@example.com');
+    await env.DB.prepare('UPDATE notifications SET dedupe_key = ? WHERE id = ?')
+      .bind(`booking:${booking.id}:reminder_1h:email:${start}`, planned)
+      .run();
+    const move = (to: string) =>
+      api('PATCH', `/api/bookings/${booking.id}/`, { token: t.token, body: { start_time: to } });
+    expect((await move('2031-05-21T09:00:00.000Z')).status).toBe(200);
+    expect((await rowById(planned))?.status).toBe('cancelled');
+    expect((await move(start)).status).toBe(200);
+    await tick(Date.parse(start) - 30 * 60_000);
+    await tick(Date.parse(start) - 25 * 60_000);
+    const live = (await rowsOf(booking.id)).filter((r) => r.kind === 'reminder_1h' && r.status !== 'cancelled');
+    expect(live.map((r) => r.dedupe_key)).toEqual([`booking:${booking.id}:reminder_1h:email:${start}`]);
   });
 
   it('moving only the end keeps the unsent reminders of the unchanged start', async () => {

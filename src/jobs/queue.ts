@@ -45,5 +45,5 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Bindings): 
     await deadLetter(db, (batch as MessageBatch<NotifyMessage>).messages, now);
     return;
   }
-  await deliver(db, configOf(env).notify, (batch as MessageBatch<NotifyMessage>).messages, now);
+  await deliver(db, configOf(env).notify, (batch as MessageBatch<NotifyMessage>).messages, now, env.NOTIFY_QUEUE);
 }

@@ -8,6 +8,7 @@ import { manageToken, sha256Hex } from '../lib/tokens';
 import { addressOf } from './calendar';
 import { placeOf, type ServicePlace, serviceNameOf } from './location';
 import { type BookingContext, type Rendered, renderBooking } from './messages';
+import { dedupeKey, enqueue, idsOf } from './outbox';
 import { type OutboundMessage, providerFor, type SendResult } from './providers';
 import { type SmsQuota, smsQuota, takeSms } from './quota';
 import { type ListedOccurrence, renderSeries } from './series-messages';
@@ -236,12 +237,39 @@ function record(db: Db, id: number, r: Outcome, final: boolean, now: string) {
 }
 
 /**
+ * A 1 h reminder is an SMS when the client has a phone, and nothing else; when that SMS fails for
+ * good (the trainer's SMS limit, a number the provider refuses) the client gets it by email
+ * instead, once: while the booking is still confirmed at the start the SMS was for, and not begun.
+ * Runs after the SMS row's `failed` write in the same batch, and only if that write happened now.
+ */
+const emailInstead = (db: Db, row: Row, now: string) =>
+  statement(
+    db,
+    sql`INSERT OR IGNORE INTO notifications
+      (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message, created_at, updated_at)
+      SELECT b.trainer_id, b.id, 'reminder_1h', 'email', c.email,
+        ${dedupeKey({ booking: sql.raw('b.id'), kind: 'reminder_1h', channel: 'email', start: sql.raw('b.start_time') })},
+        '', ${now}, ${now}
+      FROM bookings b JOIN clients c ON c.id = b.client_id
+      WHERE b.id = ${row.bookingId} AND b.status = 'confirmed' AND b.start_time > ${now} AND c.email <> ''
+        AND EXISTS (SELECT 1 FROM notifications n WHERE n.id = ${row.id} AND n.status = 'failed' AND n.updated_at = ${now}
+          AND n.dedupe_key = ${dedupeKey({ booking: sql.raw('b.id'), kind: 'reminder_1h', channel: 'sms', start: sql.raw('b.start_time') })})
+      RETURNING id`,
+  );
+
+/**
  * The queue consumer. Loads every row of the batch at once, claims the pending ones, sends each
  * through its provider, and records the outcomes in one batch. A message is retried (with a
  * growing delay) while one of its rows failed retryably; on its last delivery those rows become
  * `failed` and the message goes on to the dead-letter queue.
  */
-export async function deliver(db: Db, config: NotifyConfig, messages: readonly QueuedMessage[], now: string) {
+export async function deliver(
+  db: Db,
+  config: NotifyConfig,
+  messages: readonly QueuedMessage[],
+  now: string,
+  queue?: Queue<NotifyMessage>,
+) {
   const rows = await loadRows(db, queuedIds(messages));
   const claimed = await claim(db, rows, now);
   const smsTrainers = claimed.flatMap((r) =>
@@ -252,19 +280,28 @@ export async function deliver(db: Db, config: NotifyConfig, messages: readonly Q
   await Promise.all(claimed.map(async (row) => outcomes.set(row.id, await send(config, row, quota, now))));
 
   const writes: D1PreparedStatement[] = [];
+  const fallbacks: D1PreparedStatement[] = [];
   for (const msg of messages) {
     const final = msg.attempts >= MAX_DELIVERIES;
     let retry = false;
     for (const id of idsOfMessage(msg)) {
       const r = outcomes.get(id);
-      if (!r) continue; // not claimed: sent or cancelled already, or being sent by a concurrent delivery
+      const row = rows.get(id);
+      if (!r || !row) continue; // not claimed: sent or cancelled already, or being sent by a concurrent delivery
       const next = record(db, id, r, final, now);
       writes.push(next.write);
       retry ||= next.retry;
+      if (!r.ok && (final || !r.retryable) && row.kind === 'reminder_1h' && row.notificationType === 'sms')
+        fallbacks.push(emailInstead(db, row, now));
     }
     if (retry) msg.retry(final ? {} : { delaySeconds: retryDelay(config.retryBaseSeconds, msg.attempts) });
     else msg.ack();
   }
-  if (writes.length) await db.$client.batch(writes);
+  if (writes.length) {
+    const results = await db.$client.batch([...writes, ...fallbacks]);
+    // Without a queue (or if sending fails) the sweeper finds the new rows within minutes.
+    const instead = idsOf(results.slice(writes.length));
+    if (instead.length && queue) await enqueue(queue, instead);
+  }
   return { claimed: claimed.length };
 }

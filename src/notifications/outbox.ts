@@ -163,6 +163,8 @@ export const cancelPendingReminders = (db: Db, args: { bookingId: number; now: s
 /**
  * A rescheduled booking's unsent reminders become `cancelled`, except those planned for `start`
  * (the booking's new start: moving only the end keeps them, and the cron would not plan them again).
+ * Each one cancelled gives up its key (`…:cancelled:<id>`), so a move back to that start plans its
+ * reminders again; a reminder already sent keeps its key and is never sent twice for one start.
  */
 export function cancelRemindersNotAt(db: Db, args: { bookingId: number; now: string; guard: SQL; start: string }) {
   const keep = (['reminder_24h', 'reminder_1h'] as const).flatMap((kind) =>
@@ -170,8 +172,14 @@ export function cancelRemindersNotAt(db: Db, args: { bookingId: number; now: str
       dedupeKey({ booking: args.bookingId, kind, channel, start: args.start }),
     ),
   );
-  const scope = sql`AND kind IN ${sql.raw(REMINDER_KINDS)} AND dedupe_key NOT IN (${sql.join(keep, sql`, `)})`;
-  return cancelPendingFor(db, { ...args, scope });
+  return statement(
+    db,
+    sql`UPDATE notifications SET status = 'cancelled', dedupe_key = dedupe_key || ':cancelled:' || id,
+        updated_at = ${args.now}
+      WHERE booking_id = ${args.bookingId} AND status = 'pending' AND kind IN ${sql.raw(REMINDER_KINDS)}
+        AND dedupe_key NOT IN (${sql.join(keep, sql`, `)})
+        AND EXISTS (SELECT 1 FROM bookings b WHERE b.id = ${args.bookingId} AND (${args.guard}))`,
+  );
 }
 
 /**
