@@ -97,6 +97,15 @@ describe('public profile and availability', () => {
     );
     expect(beyond.status).toBe(400);
     expect(beyond.body.errors?.to).toEqual([`Bookings open at most 60 days ahead (until ${futureDay(60).date}).`]);
+    // A `from` alone past the horizon: the error names `from`, the field sent, not the default `to`.
+    const fromAlone = await api<ProblemBody>(
+      'GET',
+      `/api/public/trainers/${t.slug}/availability/?from=${futureDay(70).date}`,
+    );
+    expect(fromAlone.status).toBe(400);
+    expect(fromAlone.body.errors).toEqual({
+      from: [`Bookings open at most 60 days ahead (until ${futureDay(60).date}).`],
+    });
     const long = await api<ProblemBody>(
       'GET',
       `/api/public/trainers/${t.slug}/availability/?from=${futureDay(-10).date}&to=${futureDay(55).date}`,

@@ -76,11 +76,14 @@ export function publicSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: st
   const first = today(t.timezone, Date.parse(now));
   const last = addDays(first, t.bookingHorizonDays);
   const from = q.from ?? first;
+  const horizon = `Bookings open at most ${t.bookingHorizonDays} days ahead (until ${last}).`;
+  // Without a `to`, a `from` past the horizon is the field at fault (its default end would precede it).
+  if (q.to === undefined && from > last) throw invalidField('from', horizon);
   const to = q.to ?? minDate(addDays(from, DEFAULT_DAYS - 1), last);
   const days = daysBetween(from, to) + 1;
   if (days < 1) throw invalidField('to', 'to must not be before from.');
   if (days > MAX_PUBLIC_RANGE_DAYS) throw invalidField('to', `A range covers at most ${MAX_PUBLIC_RANGE_DAYS} days.`);
-  if (to > last) throw invalidField('to', `Bookings open at most ${t.bookingHorizonDays} days ahead (until ${last}).`);
+  if (to > last) throw invalidField('to', horizon);
   return { from, to };
 }
 
