@@ -70,7 +70,12 @@ describe('POST /api/bookings/', () => {
       [{ start_time: at(date, '10:00'), end_time: at(date, '09:00') }, 'end_time', /after start/],
       [{ start_time: at(date, '10:00'), end_time: at(date, '10:00') }, 'end_time', /after start/],
       [{ start_time: at(futureDay(-1).date, '10:00') }, 'start_time', /future/],
-      [{ start_time: at(date, '00:00'), end_time: `${futureDay(6).date}T00:00:01.000Z` }, 'end_time', /12 hours/],
+      [{ start_time: at(date, '00:00'), end_time: `${futureDay(6).date}T00:01:00.000Z` }, 'end_time', /12 hours/],
+      // Whole minutes, at least five: an .ics time has no fraction, and a 1 ms session is none.
+      [{ start_time: `${date}T10:00:00.123Z` }, 'start_time', /whole minute/],
+      [{ start_time: `${date}T10:00:30Z` }, 'start_time', /whole minute/],
+      [{ start_time: at(date, '10:00'), end_time: `${date}T10:00:00.001Z` }, 'end_time', /whole minute/],
+      [{ start_time: at(date, '10:00'), end_time: at(date, '10:04') }, 'end_time', /at least 5 minutes/],
       [{ start_time: `${date}T10:00:00` }, 'start_time', /offset/],
       [{ start_time: 'tomorrow at ten' }, 'start_time', /ISO 8601/],
       [{ start_time: '2031-02-30T10:00:00Z' }, 'start_time', /ISO 8601/],

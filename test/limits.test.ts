@@ -206,6 +206,11 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
         api('POST', '/api/users/login/', { headers: from(ip), body: { email: `${ip}@example.com`, password: 'nope' } }),
       'POST /api/users/resend-verification': () => api('POST', '/api/users/resend-verification/', { token }),
       // Wrong passwords and codes count toward the login lockout of the account.
+      'POST /api/users/change-password': () =>
+        api('POST', '/api/users/change-password/', {
+          token,
+          body: { old_password: 'not-the-password', new_password: 'another-Long-passw0rd' },
+        }),
       'POST /api/users/2fa/setup': () =>
         api('POST', '/api/users/2fa/setup/', { token: twoFactor.off.token, body: { password: 'not-the-password' } }),
       'POST /api/users/2fa/enable': () =>

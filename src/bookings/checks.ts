@@ -1,6 +1,12 @@
 // What a booking command reads (one statement) and the rules the schedule applies to it.
 import { type SQL, sql } from 'drizzle-orm';
-import { MAX_BOOKING_MINUTES, MAX_BUFFER_MINUTES, packageCoversService, reservedCredits } from '../db/fragments';
+import {
+  MAX_BOOKING_MINUTES,
+  MAX_BUFFER_MINUTES,
+  MIN_BOOKING_MINUTES,
+  packageCoversService,
+  reservedCredits,
+} from '../db/fragments';
 import { bookings, type Client, clientPackages, clients, services, type Trainer, trainers, users } from '../db/schema';
 import { localDate, MINUTE_MS } from '../lib/calendar';
 import { byShape, type Db, Prepared, param } from '../lib/db';
@@ -353,10 +359,26 @@ export function checkOfferedSlot(
   }
 }
 
-export function timeErrors(start: number, end: number, now: number): FieldErrors {
+/**
+ * A booking's times: in the future, at least MIN_BOOKING_MINUTES and at most 12 hours long, and
+ * each time `sent` on a whole minute (calendars and messages show minutes; an .ics time has no
+ * fraction of a second). A time derived from the other, or kept from the booking, is not judged
+ * for its seconds: the error names only a field the caller sent.
+ */
+export function timeErrors(
+  start: number,
+  end: number,
+  now: number,
+  sent: { start: boolean; end: boolean } = { start: true, end: true },
+): FieldErrors {
   const errors: FieldErrors = {};
-  if (start <= now) errors.start_time = ['Start time must be in the future.'];
-  if (end <= start) errors.end_time = ['End time must be after start time.'];
+  const whole = 'Give a time on a whole minute (no seconds).';
+  if (sent.start && start % MINUTE_MS !== 0) errors.start_time = [whole];
+  else if (start <= now) errors.start_time = ['Start time must be in the future.'];
+  if (sent.end && end % MINUTE_MS !== 0) errors.end_time = [whole];
+  else if (end <= start) errors.end_time = ['End time must be after start time.'];
+  else if (end - start < MIN_BOOKING_MINUTES * MINUTE_MS)
+    errors.end_time = [`A booking lasts at least ${MIN_BOOKING_MINUTES} minutes.`];
   else if (end - start > MAX_BOOKING_MINUTES * MINUTE_MS) errors.end_time = ['A booking lasts at most 12 hours.'];
   else if (end > LATEST_END) errors.end_time = ['A booking must end before December 9999.'];
   return errors;

@@ -118,7 +118,7 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
   if (!t) throw notFound('Trainer not found.');
   const end = cmd.endTime ? provisionalEnd : start + (service?.durationMinutes ?? 0) * MINUTE_MS;
 
-  const errors = timeErrors(start, end, now);
+  const errors = timeErrors(start, end, now, { start: true, end: Boolean(cmd.endTime) });
   if (!service?.isActive || (cmd.source === 'public' && !service.isPublic)) {
     errors.service = [
       cmd.serviceId === null && cmd.source !== 'public'

@@ -106,7 +106,7 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
   if (cmd.byClient && isActive(current.status) && start === oldStart && end === oldEnd) {
     return { ok: true, booking: current, replayed: true, notificationIds: [] };
   }
-  const errors = timeErrors(start, end, now);
+  const errors = timeErrors(start, end, now, { start: Boolean(cmd.startTime), end: Boolean(cmd.endTime) });
   if (Object.keys(errors).length) throw invalid(errors);
 
   const { t, service, scheduleVersion } = await checkMove(db, cmd, current, { start, end, now });

@@ -36,14 +36,18 @@ export const bookingCreateBody = z
   .object({
     client: z.number().int().positive(),
     service: serviceRef,
-    start_time: instantField.optional().openapi({ description: 'Required unless `class_session` is given.' }),
+    start_time: instantField.optional().openapi({
+      description: 'Required unless `class_session` is given. On a whole minute (no seconds).',
+    }),
     class_session: z.number().int().positive().optional().openapi({
       description: "A place in this class session: its time and service are the class's (omit start_time).",
     }),
     waitlist: z.boolean().optional().openapi({
       description: 'With `class_session`: a full class puts the client on its waitlist (201, `waitlisted`).',
     }),
-    end_time: instantField.optional(),
+    end_time: instantField.optional().openapi({
+      description: 'On a whole minute; 5 minutes to 12 hours after the start. Default: the service’s length.',
+    }),
     notes: notesField.optional(),
     client_package: z.number().int().positive().nullable().optional().openapi({
       description:

@@ -24,6 +24,8 @@ export const reservedCredits = (
 
 /** Longest booking and largest buffer: bounds that let an occupied-span test use the start_time indexes. */
 export const MAX_BOOKING_MINUTES = 12 * 60;
+/** The shortest booking, as the shortest service. */
+export const MIN_BOOKING_MINUTES = 5;
 export const MAX_BUFFER_MINUTES = 240;
 
 /**
