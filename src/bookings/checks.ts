@@ -1,17 +1,11 @@
 // What a booking command reads (one statement) and the rules the schedule applies to it.
 import { type SQL, sql } from 'drizzle-orm';
-import {
-  MAX_BOOKING_MINUTES,
-  MAX_BUFFER_MINUTES,
-  MIN_BOOKING_MINUTES,
-  packageCoversService,
-  reservedCredits,
-} from '../db/fragments';
+import { MAX_BUFFER_MINUTES, packageCoversService, reservedCredits } from '../db/fragments';
 import { bookings, type Client, clientPackages, clients, services, type Trainer, trainers, users } from '../db/schema';
 import { localDate, MINUTE_MS } from '../lib/calendar';
 import { byShape, type Db, Prepared, param } from '../lib/db';
 import { cutoff, type Idempotency, priorOf, priorSince } from '../lib/idempotency';
-import { conflict, type FieldErrors, unauthorized } from '../lib/problem';
+import { conflict, unauthorized } from '../lib/problem';
 import {
   parseSchedule,
   rulesOf,
@@ -33,6 +27,7 @@ import { bookingColumns, iso } from './queries';
 import { type Audience, calendarBusyConflict, type SessionToCheck, sessionValid } from './sql';
 
 export { MAX_BOOKING_MINUTES } from '../db/fragments';
+export { timeErrors } from './times';
 
 /** The trainer's settings a booking is checked against, and the name a booking shows. */
 export type BookingTrainer = SlotSettings &
@@ -358,34 +353,6 @@ export function checkOfferedSlot(
     );
   }
 }
-
-/**
- * A booking's times: in the future, at least MIN_BOOKING_MINUTES and at most 12 hours long, and
- * each time `sent` on a whole minute (calendars and messages show minutes; an .ics time has no
- * fraction of a second). A time derived from the other, or kept from the booking, is not judged
- * for its seconds: the error names only a field the caller sent.
- */
-export function timeErrors(
-  start: number,
-  end: number,
-  now: number,
-  sent: { start: boolean; end: boolean } = { start: true, end: true },
-): FieldErrors {
-  const errors: FieldErrors = {};
-  const whole = 'Give a time on a whole minute (no seconds).';
-  if (sent.start && start % MINUTE_MS !== 0) errors.start_time = [whole];
-  else if (start <= now) errors.start_time = ['Start time must be in the future.'];
-  if (sent.end && end % MINUTE_MS !== 0) errors.end_time = [whole];
-  else if (end <= start) errors.end_time = ['End time must be after start time.'];
-  else if (end - start < MIN_BOOKING_MINUTES * MINUTE_MS)
-    errors.end_time = [`A booking lasts at least ${MIN_BOOKING_MINUTES} minutes.`];
-  else if (end - start > MAX_BOOKING_MINUTES * MINUTE_MS) errors.end_time = ['A booking lasts at most 12 hours.'];
-  else if (end > LATEST_END) errors.end_time = ['A booking must end before December 9999.'];
-  return errors;
-}
-
-/** Where bookings stop: past 9999 an instant's ISO text ("+010000-…") sorts before every other. */
-const LATEST_END = Date.parse('9999-12-01T00:00:00.000Z');
 
 /** A package's and the booking window's verdict on a new booking at `start`. */
 export function checkPackageAndWindow(

@@ -1,0 +1,32 @@
+// The times a booking command gives, judged before anything is read.
+import { MAX_BOOKING_MINUTES, MIN_BOOKING_MINUTES } from '../db/fragments';
+import { MINUTE_MS } from '../lib/calendar';
+import type { FieldErrors } from '../lib/problem';
+
+/**
+ * A booking's times: in the future, at least MIN_BOOKING_MINUTES and at most 12 hours long, and
+ * each time `sent` on a whole minute (calendars and messages show minutes; an .ics time has no
+ * fraction of a second). A time derived from the other, or kept from the booking, is not judged
+ * for its seconds: the error names only a field the caller sent.
+ */
+export function timeErrors(
+  start: number,
+  end: number,
+  now: number,
+  sent: { start: boolean; end: boolean } = { start: true, end: true },
+): FieldErrors {
+  const errors: FieldErrors = {};
+  const whole = 'Give a time on a whole minute (no seconds).';
+  if (sent.start && start % MINUTE_MS !== 0) errors.start_time = [whole];
+  else if (start <= now) errors.start_time = ['Start time must be in the future.'];
+  if (sent.end && end % MINUTE_MS !== 0) errors.end_time = [whole];
+  else if (end <= start) errors.end_time = ['End time must be after start time.'];
+  else if (end - start < MIN_BOOKING_MINUTES * MINUTE_MS)
+    errors.end_time = [`A booking lasts at least ${MIN_BOOKING_MINUTES} minutes.`];
+  else if (end - start > MAX_BOOKING_MINUTES * MINUTE_MS) errors.end_time = ['A booking lasts at most 12 hours.'];
+  else if (end > LATEST_END) errors.end_time = ['A booking must end before December 9999.'];
+  return errors;
+}
+
+/** Where bookings stop: past 9999 an instant's ISO text ("+010000-…") sorts before every other. */
+const LATEST_END = Date.parse('9999-12-01T00:00:00.000Z');
