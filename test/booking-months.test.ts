@@ -164,6 +164,32 @@ describe('all-time booking figures from the monthly rows plus the live rest', ()
     expect(await answers(t)).toEqual(live);
   });
 
+  it('a month invalidated after the first booking moved later is written again (rows before it do not count)', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'America/New_York' } });
+    const trainer = t.user.trainer.id;
+    const add = (start: string) =>
+      env.DB.prepare(
+        `INSERT INTO bookings (trainer_id, client_id, start_time, end_time, occupied_start, occupied_end, status)
+         VALUES (?, ?, ?, ?, ?, ?, 'completed') RETURNING id`,
+      )
+        .bind(trainer, t.client.id, start, start, start, start)
+        .first<{ id: number }>();
+    const october = await add('2025-10-10T15:00:00.000Z');
+    await add('2025-12-10T15:00:00.000Z');
+    await add('2026-01-10T15:00:00.000Z');
+    await hourly(NOW);
+    expect(await months(trainer)).toEqual(['2025-10', '2025-11', '2025-12', '2026-01', '2026-02']);
+    // The first booking moves into December: October's and December's rows go (the triggers);
+    // November's stays, before the first booking now. December has to be written again.
+    await env.DB.prepare('UPDATE bookings SET start_time = ? WHERE id = ?')
+      .bind('2025-12-20T15:00:00.000Z', october?.id)
+      .run();
+    expect(await months(trainer)).toEqual(['2025-11', '2026-01', '2026-02']);
+    await hourly(NOW);
+    expect(await months(trainer)).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
+    expect(await answers(t)).toEqual(await liveAnswers(t));
+  });
+
   it('the live rest reads index ranges of (trainer_id, start_time), never every booking (EXPLAIN QUERY PLAN)', async () => {
     const t = await setupTrainer({ settings: { timezone: 'America/New_York' } });
     await seedHistory(t);

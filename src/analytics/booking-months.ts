@@ -150,7 +150,11 @@ function endedMonths(timeZone: string, first: string, nowMs: number): string[] {
   return out;
 }
 
-/** One month's row, computed and written by one statement (so no change can slip in between). */
+/**
+ * One month's row, computed and written by one statement (so no change can slip in between), and
+ * only while the trainer's zone is still the one the month was cut in: a zone changed since the
+ * writer read it (its trigger deleted every row) must not get rows of the old zone back.
+ */
 function monthRow(trainerId: number, timeZone: string, month: string, now: string): SQL {
   const startMs = startOfDayMs(month, timeZone);
   const endMs = startOfDayMs(addMonths(month, 1), timeZone);
@@ -161,12 +165,14 @@ function monthRow(trainerId: number, timeZone: string, month: string, now: strin
     SELECT ${trainerId}, ${month.slice(0, 7)}, ${r.from}, ${r.to}, c.*,
       (SELECT coalesce(json_group_object(bucket, n), '{}') FROM (SELECT ${grid} AS bucket, count(*) AS n
         FROM bookings WHERE ${inRange(trainerId, r)} AND ${COUNTED} GROUP BY bucket)), ${now}
-    FROM (${countsOf(inRange(trainerId, r))}) c WHERE true
+    FROM (${countsOf(inRange(trainerId, r))}) c
+    WHERE (SELECT timezone FROM trainers WHERE id = ${trainerId}) = ${timeZone}
     ON CONFLICT (trainer_id, month) DO NOTHING`;
 }
 
 /**
- * Writes the missing rows of ended local months (the first run after a trainer's month ends
+ * Writes the missing rows of ended local months (a trainer is due when fewer rows cover its ended
+ * months, from its first booking's on, than there are such months; the first run after a trainer's month ends
  * writes it; a month whose row a change deleted is written again; a long history is filled in
  * over several runs, newest months first). Returns the number of rows written.
  */
@@ -174,7 +180,8 @@ export async function rollupBookingMonths(db: Db, nowMs: number, limit = MONTHS_
   const trainers = await readBatch<[{ id: number; timezone: string; first: string | null; have: number }[]]>(db, [
     sql`SELECT t.id AS id, t.timezone AS timezone,
         (SELECT min(b.start_time) FROM bookings b WHERE b.trainer_id = t.id) AS first,
-        (SELECT count(*) FROM booking_month_stats s WHERE s.trainer_id = t.id) AS have
+        (SELECT count(*) FROM booking_month_stats s WHERE s.trainer_id = t.id AND s.range_end > (
+          SELECT min(b.start_time) FROM bookings b WHERE b.trainer_id = t.id)) AS have
       FROM trainers t`,
   ]);
   const due = trainers[0]
