@@ -315,6 +315,20 @@ describe('public bookings', () => {
     expect(a.body).toEqual(b.body);
     expect([a, b].map((r) => r.headers.get('Idempotency-Replayed')).sort()).toEqual(['true', null].sort());
     expect((await api<{ count: number }>('GET', '/api/bookings/', { token: t.token })).body.count).toBe(1);
+    const opened = async (url: unknown) =>
+      (await api<{ start_time: string }>('GET', `/api/public/bookings/${String(url).split('/').pop()}/`)).body
+        .start_time;
+    expect(await opened(b.body.manage_url)).toBe(slotAt(11, '09:00'));
+
+    // The same key once its 24 hours are over is a new request: a booking with a link of its own.
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = '2000-01-01T00:00:00.000Z' WHERE key = ?")
+      .bind(key)
+      .run();
+    const later = await publicBook(t.slug, visitor({ start_time: slotAt(12, '09:00') }), { 'Idempotency-Key': key });
+    expect(later.status).toBe(201);
+    expect(later.body.manage_url).not.toBe(a.body.manage_url);
+    expect(await opened(later.body.manage_url)).toBe(slotAt(12, '09:00'));
+    expect(await opened(a.body.manage_url)).toBe(slotAt(11, '09:00'));
   });
 
   it('a retry with its Idempotency-Key is replayed past the rate limit; a new key, a new body or none is still refused', async () => {

@@ -1,11 +1,12 @@
 // What a client may do themselves, through the manage link or signed in to their account: book
 // an offered time, cancel under the trainer's rules, move the booking to another offered time.
 // Both ways in call these, so the rules cannot drift apart.
+import { sql } from 'drizzle-orm';
 import type { BookingStatus } from '../db/schema';
 import type { Db } from '../lib/db';
 import { idempotencyOf } from '../lib/idempotency';
 import { conflict } from '../lib/problem';
-import { newManageLink } from '../lib/tokens';
+import { manageToken, newManageLink } from '../lib/tokens';
 import { enqueue } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import type { ClientByEmail } from './commands';
@@ -44,7 +45,10 @@ export interface ClientBookingRequest {
  * A client books: the trainer's schedule object with every visitor rule (an offered slot, the
  * minimum notice, the horizon, public services only), confirmed at once when the trainer
  * auto-confirms, else a request the expiry cron lapses; the trainer and the client are told.
- * The manage link is derived from the Idempotency-Key when one is sent, so a replay shows the same.
+ * Every new booking gets a link of its own (a random salt); a replay answers the link of the
+ * booking it replays, derived from that link's stored salt as its emails are. (Deriving the link
+ * from the Idempotency-Key made a key sent again after its record expired collide with the old
+ * booking's link.)
  */
 export async function bookAsClient(
   deps: ClientActionDeps & { secret: string },
@@ -52,7 +56,7 @@ export async function bookAsClient(
 ): Promise<{ booking: BookingOut; replayed: boolean; manageToken: string }> {
   const { header, scope, body } = req.idempotency;
   const idempotency = await idempotencyOf(header, scope, body);
-  const link = await newManageLink(deps.secret, idempotency ? `${idempotency.scope}:${idempotency.key}` : null);
+  const link = await newManageLink(deps.secret);
   const outcome = await scheduleOf(deps.schedules, req.trainer.id, deps.db).createBooking({
     trainerId: req.trainer.id,
     client: req.client,
@@ -77,7 +81,13 @@ export async function bookAsClient(
   });
   const { booking, replayed, notificationIds } = unwrapOutcome(outcome);
   await enqueue(deps.queue, notificationIds);
-  return { booking, replayed, manageToken: link.token };
+  if (!replayed) return { booking, replayed, manageToken: link.token };
+  const [stored] = await deps.db.all<{ salt: string }>(
+    sql`SELECT salt FROM booking_links WHERE booking_id = ${booking.id} AND salt <> '' ORDER BY id DESC LIMIT 1`,
+  );
+  // A replay is of a booking made within the key's 24 hours, so its link has a salt (stored since
+  // migration 0012); the salt is what the link's token is made from.
+  return { booking, replayed, manageToken: stored ? await manageToken(deps.secret, stored.salt) : link.token };
 }
 
 /** The booking a client acts on: whose schedule it is in, its status and start. */

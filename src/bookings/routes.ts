@@ -130,7 +130,7 @@ export const bookingsRouter = createRouter()
       body,
     );
     // Every booking gets a manage link, so the client's messages can carry it (random: no answer shows it).
-    const link = await newManageLink(jwtSecretOf(c.var.config), null);
+    const link = await newManageLink(jwtSecretOf(c.var.config));
     const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId, c.var.db).createBooking({
       trainerId: claim.trainerId,
       client: { id: body.client },

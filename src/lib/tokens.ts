@@ -147,14 +147,11 @@ export const manageToken = async (secret: string, salt: string): Promise<string>
   base64url(await hmacSha256(secret, `manage:${salt}`));
 
 /**
- * A new manage link: a random salt, or one derived from an idempotency scope (a replayed answer
- * then carries the same link); only the token's SHA-256 and the salt are stored.
+ * A new manage link from a random salt; only the token's SHA-256 and the salt are stored (a
+ * replayed answer derives the token again from its booking's salt).
  */
-export async function newManageLink(
-  secret: string,
-  idemScope: string | null,
-): Promise<{ token: string; salt: string; tokenHash: string }> {
-  const salt = idemScope ? await sha256Hex(`manage:${idemScope}`) : randomToken();
+export async function newManageLink(secret: string): Promise<{ token: string; salt: string; tokenHash: string }> {
+  const salt = randomToken();
   const token = await manageToken(secret, salt);
   return { token, salt, tokenHash: await sha256Hex(token) };
 }

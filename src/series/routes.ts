@@ -110,7 +110,7 @@ export const seriesRouter = createRouter()
     }
     // Every occurrence gets its manage link, as every single booking does.
     const secret = jwtSecretOf(c.var.config);
-    const links = await Promise.all(planned.occurrences.map(() => newManageLink(secret, null)));
+    const links = await Promise.all(planned.occurrences.map(() => newManageLink(secret)));
     const outcome = await scheduleOf(c.env.TRAINER_SCHEDULE, trainer.id, c.var.db).createSeries({
       trainerId: trainer.id,
       clientId: body.client,
