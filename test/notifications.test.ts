@@ -394,13 +394,17 @@ describe('reminders from the cron', () => {
     expect((await rowsOf(booking.id)).filter((r) => r.kind.startsWith('reminder'))).toHaveLength(3);
   });
 
-  it('a booking confirmed 30 minutes before its start gets a 1 h reminder (email without a phone) but no 24 h one', async () => {
-    const start = startIn(30);
-    const { t, booking } = await confirmedBooking({ start });
-    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+  it('a booking confirmed 30 minutes before its start gets no reminder (its confirmation just went); one confirmed 2 h before gets the 1 h one', async () => {
+    const late = await confirmedBooking({ start: startIn(30) });
+    const early = await confirmedBooking({ start: startIn(120) });
+    for (const { t, booking } of [late, early])
+      await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
     await tick(Date.now());
-    const reminders = (await rowsOf(booking.id)).filter((r) => r.kind.startsWith('reminder'));
-    expect(reminders.map((r) => `${r.kind}/${r.notification_type}`)).toEqual(['reminder_1h/email']);
+    await tick(Date.now() + 65 * 60_000);
+    const reminders = async (id: number) =>
+      (await rowsOf(id)).filter((r) => r.kind.startsWith('reminder')).map((r) => `${r.kind}/${r.notification_type}`);
+    expect(await reminders(late.booking.id)).toEqual([]);
+    expect(await reminders(early.booking.id)).toEqual(['reminder_1h/email']);
   });
 
   it('a booking cancelled before its reminder gets none; pending ones become cancelled', async () => {

@@ -185,7 +185,8 @@ export function cancelRemindersNotAt(db: Db, args: { bookingId: number; now: str
 /**
  * Every reminder due now for every trainer, in one statement: the 24 h reminder (email, and SMS
  * when there is a phone) from start − 24 h until start − 1 h, the 1 h reminder (SMS, or email
- * without a phone) from start − 1 h until start. Already planned ones are ignored by dedupe_key.
+ * without a phone) from start − 1 h until start, each skipped for a booking confirmed inside that
+ * last stretch. Already planned ones are ignored by dedupe_key.
  */
 export function planDueReminders(db: Db, nowIso: string) {
   const in1h = addSeconds(nowIso, 3600);
@@ -209,7 +210,11 @@ export function planDueReminders(db: Db, nowIso: string) {
     AND NOT (b.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM notifications n JOIN bookings sb ON sb.id = n.booking_id
       WHERE sb.series_id = b.series_id AND n.kind = 'series_confirmed'
         AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-24 hours')))`;
-  const hour = sql`b.start_time > ${nowIso} AND b.start_time <= ${in1h}`;
+  // Likewise no 1 h reminder for a booking confirmed inside its last hour: "in one hour" would be
+  // wrong, and its confirmation just went.
+  const hour = sql`b.start_time > ${nowIso} AND b.start_time <= ${in1h}
+    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed'
+      AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-1 hours'))`;
   return statement(
     db,
     sql`INSERT OR IGNORE INTO notifications
