@@ -856,6 +856,24 @@ describe('cancel against a fake Paddle API', () => {
     expect((await api('POST', `/api/subscriptions/${sub.id}/cancel/`, { token: t.token })).status).toBe(409);
   });
 
+  it('a webhook of a change made before the cancel, delivered after it, does not undo it', async () => {
+    const { t, s, sub, paddleId } = await subscribed();
+    // Paddle's answer: canceled at 2025-04-10, after fixture 03 (active, 2025-04-03) occurred.
+    fakePaddle(() =>
+      json(
+        200,
+        paddleSubscription(paddleId, { status: 'canceled', next_billed_at: null, updated_at: '2025-04-10T00:00:00Z' }),
+      ),
+    );
+    const res = await api<Subscription>('POST', `/api/subscriptions/${sub.id}/cancel/`, {
+      token: t.token,
+      body: { immediately: true },
+    });
+    expect(res.body.status).toBe('canceled');
+    expect((await deliver(s.event('03').body)).status).toBe(200);
+    expect((await subscriptionsOf(t.token)).results[0]?.status).toBe('canceled');
+  });
+
   it("another trainer's subscription is 404, before any configuration check (404 before 503)", async () => {
     const { t, sub } = await subscribed();
     const other = await registerTrainer();

@@ -119,6 +119,8 @@ export const paddleSubscription = z.object({
     .nullable()
     .optional(),
   custom_data: customData,
+  /** When Paddle last changed it (the API's answers and the events' data carry it). */
+  updated_at: z.string().nullable().optional(),
 });
 export type PaddleSubscription = z.infer<typeof paddleSubscription>;
 

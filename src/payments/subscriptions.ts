@@ -1,6 +1,6 @@
 // The trainer's commands on their subscription, carried out through Paddle's API.
 
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { type Subscription, subscriptions } from '../db/schema';
 import type { PaddleConfig } from '../lib/config';
 import type { Db } from '../lib/db';
@@ -144,13 +144,18 @@ export async function cancelSubscription(
   const sub = answer.data;
   const canceledNow = immediately || sub.status === 'canceled';
   const change = sub.scheduled_change;
+  // The cancel is a change like an event's: a webhook of an earlier change, delivered late, must
+  // not undo it (events apply only when newer than last_event_at).
+  const changedAt = paddleInstant(sub.updated_at) ?? paddleInstant(now) ?? now;
+  const lastEventAt = sql`max(coalesce(${subscriptions.lastEventAt}, ''), ${changedAt})`;
   const updated = await db
     .update(subscriptions)
     .set(
       canceledNow
-        ? { status: 'canceled', scheduledCancelAt: null, nextBillingDate: null, updatedAt: now }
+        ? { status: 'canceled', scheduledCancelAt: null, nextBillingDate: null, lastEventAt, updatedAt: now }
         : {
             scheduledCancelAt: change?.action === 'cancel' ? paddleInstant(change.effective_at) : null,
+            lastEventAt,
             updatedAt: now,
           },
     )
