@@ -49,6 +49,8 @@ export default defineConfig({
           PADDLE_API_KEY: 'pdl_sdbx_apikey_test_0123456789',
           PADDLE_API_BASE: 'https://paddle-api.test',
           PADDLE_PRICE_ID: 'pri_01jkx4m2v8c6q0w3e5r7t9y1u3',
+          // A second offered price (a yearly plan, say) that a checkout may name.
+          PADDLE_PRICE_IDS: 'pri_01jq0dbb2v7x4z6c8e0g2j4l6n',
           PADDLE_CLIENT_TOKEN: 'test_0123456789abcdef0123456789a',
           TEST_MIGRATIONS: migrations,
         },

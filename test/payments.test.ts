@@ -725,6 +725,13 @@ describe('create_checkout against a fake Paddle API', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.errors?.price_id).toEqual(['Use a Paddle price id such as "pri_01jkx4m2v8c6q0w3e5r7t9y1u3".']);
+    // A real-looking price the operator does not offer (an old plan, a test price) is refused too.
+    const unoffered = await api<ProblemBody>('POST', '/api/subscriptions/create_checkout/', {
+      token: t.token,
+      body: { price_id: 'pri_01zzzzzzzzzzzzzzzzzzzzzzzz' },
+    });
+    expect(unoffered.status).toBe(400);
+    expect(unoffered.body.errors?.price_id?.[0]).toMatch(/^Choose an offered price: pri_01jkx4m2v8c6q0w3e5r7t9y1u3, /);
     const none = await apiWith<ProblemBody>({ PADDLE_PRICE_ID: '' }, 'POST', '/api/subscriptions/create_checkout/', {
       token: t.token,
       body: {},

@@ -66,6 +66,7 @@ type Settings = {
   PADDLE_API_KEY?: string | undefined;
   PADDLE_WEBHOOK_SECRET: string[];
   PADDLE_PRICE_ID: string;
+  PADDLE_PRICE_IDS: string[];
   PADDLE_CLIENT_TOKEN: string;
 };
 
@@ -150,6 +151,7 @@ const configSchema = z
     PADDLE_ENVIRONMENT: z.enum(['sandbox', 'production']).default('sandbox'),
     PADDLE_API_BASE: text('https://sandbox-api.paddle.com'),
     PADDLE_PRICE_ID: text(''),
+    PADDLE_PRICE_IDS: list,
     PADDLE_CLIENT_TOKEN: text(''),
     PADDLE_WEBHOOK_TOLERANCE_S: count(300),
     PADDLE_API_KEY: optionalSecret,
@@ -192,6 +194,8 @@ const configSchema = z
       apiBase: e.PADDLE_API_BASE,
       apiKey: e.PADDLE_API_KEY,
       priceId: e.PADDLE_PRICE_ID,
+      /** The prices a checkout may name: the default and PADDLE_PRICE_IDS. */
+      priceIds: [e.PADDLE_PRICE_ID, ...e.PADDLE_PRICE_IDS].filter(Boolean),
       clientToken: e.PADDLE_CLIENT_TOKEN,
       webhookSecrets: e.PADDLE_WEBHOOK_SECRET,
       webhookToleranceSeconds: e.PADDLE_WEBHOOK_TOLERANCE_S,

@@ -30,7 +30,9 @@ export const checkoutBody = z
       .trim()
       .regex(/^pri_[a-z\d]{26}$/, 'Use a Paddle price id such as "pri_01jkx4m2v8c6q0w3e5r7t9y1u3".')
       .optional()
-      .openapi({ description: 'Defaults to PADDLE_PRICE_ID' }),
+      .openapi({
+        description: 'Defaults to PADDLE_PRICE_ID; one of PADDLE_PRICE_ID and PADDLE_PRICE_IDS (400 otherwise).',
+      }),
   })
   .openapi('CheckoutCreate');
 export type CheckoutInput = z.infer<typeof checkoutBody>;

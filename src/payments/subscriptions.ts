@@ -81,6 +81,10 @@ export async function createCheckout(
   }
   const priceId = input.price_id ?? (paddle.priceId || undefined);
   if (!priceId) throw invalidField('price_id', 'This field is required: no default price (PADDLE_PRICE_ID) is set.');
+  // Only a price the operator offers: any other price of the Paddle catalogue (an old plan, a test
+  // price) is not the trainer's to pick.
+  if (!paddle.priceIds.includes(priceId))
+    throw invalidField('price_id', `Choose an offered price: ${paddle.priceIds.join(', ') || 'none is configured'}.`);
   const api = paddleApi(paddle);
   const customData = { trainer_id: trainer.id, trainer_ref: await trainerRef(signingSecret, trainer.id) };
   const customerId = current?.paddleCustomerId ?? (await customerFor(api, trainer, customData));
