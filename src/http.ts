@@ -113,7 +113,7 @@ const corsOrigin = (origin: string, c: Context<AppEnv>): string | null => {
   return allowed.includes(origin) ? origin : null;
 };
 
-const EXPOSE_HEADERS = ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed', 'X-D1-Bookmark'];
+const EXPOSE_HEADERS = ['X-Request-Id', 'Retry-After', 'Idempotency-Replayed', 'X-D1-Bookmark', 'X-Cache'];
 
 /** Preflights (OPTIONS): answered here, before anything else runs. */
 const preflight = cors({

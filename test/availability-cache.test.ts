@@ -109,6 +109,9 @@ describe('public availability from the edge cache', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('X-Cache')).toBe('hit');
     expect(head.body).toBeNull();
+    // A widget on the trainer's own site may read it too (CORS exposes it).
+    const widget = await api('GET', path, { headers: { ...headers, Origin: 'https://trainer.example' } });
+    expect(widget.headers.get('Access-Control-Expose-Headers')?.split(',')).toContain('X-Cache');
   });
 
   it('the slug in any case and a start date alone each find their entry', async () => {

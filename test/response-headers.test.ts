@@ -44,7 +44,7 @@ const API_SECURITY = {
   'x-xss-protection': '0',
 };
 const CORS = {
-  'access-control-expose-headers': 'X-Request-Id,Retry-After,Idempotency-Replayed,X-D1-Bookmark',
+  'access-control-expose-headers': 'X-Request-Id,Retry-After,Idempotency-Replayed,X-D1-Bookmark,X-Cache',
   vary: 'Origin',
 };
 
