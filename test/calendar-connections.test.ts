@@ -191,6 +191,33 @@ describe('calendar connections: create, list, retrieve', () => {
     await fetchWith({ CALENDAR_QUEUE: queue }, 'PATCH', `${BASE}${id}/`, token, { ics_url: icsUrl() });
     expect(sent).toEqual([{ connectionId: id }, { connectionId: offId }, { connectionId: id }]);
   });
+
+  it('a new zone or horizon sends every switched-on calendar to the sync queue; other changes send none', async () => {
+    const { token } = await registerTrainer();
+    const sent: unknown[] = [];
+    const send: Queue['send'] = (body, options) => {
+      sent.push(body);
+      return env.CALENDAR_QUEUE.send(body, options);
+    };
+    const queue = intercept(env.CALENDAR_QUEUE, { send });
+    const on = JSON.parse(
+      (await fetchWith({ CALENDAR_QUEUE: queue }, 'POST', BASE, token, { name: 'On', ics_url: icsUrl() })).text,
+    ) as Connection;
+    await fetchWith({ CALENDAR_QUEUE: queue }, 'POST', BASE, token, {
+      name: 'Off',
+      ics_url: icsUrl(),
+      is_active: false,
+    });
+    sent.length = 0;
+    const profile = (body: Record<string, unknown>) =>
+      fetchWith({ CALENDAR_QUEUE: queue }, 'PATCH', '/api/users/profile/', token, body);
+    expect((await profile({ first_name: 'Ada', booking_horizon_days: 60 })).status).toBe(200); // 60 already
+    expect(sent).toEqual([]);
+    expect((await profile({ timezone: 'America/New_York' })).status).toBe(200);
+    expect(sent).toEqual([{ connectionId: on.id }]);
+    expect((await profile({ trainer: { booking_horizon_days: 365 } })).status).toBe(200);
+    expect(sent).toEqual([{ connectionId: on.id }, { connectionId: on.id }]);
+  });
 });
 
 describe('calendar connections: the address rules', () => {

@@ -141,6 +141,19 @@ async function requestSync(queue: Queue<CalendarSyncMessage>, connectionId: numb
   }
 }
 
+/**
+ * The trainer's zone or horizon changed: its busy time was expanded for the old ones, so each
+ * switched-on calendar is synced now (the sync sees the rows no longer cover and reads in full),
+ * not at the next 15-minute tick.
+ */
+export async function resyncCalendars(db: Db, queue: Queue<CalendarSyncMessage>, trainerId: number): Promise<void> {
+  const rows = await db
+    .select({ id: calendarConnections.id })
+    .from(calendarConnections)
+    .where(and(eq(calendarConnections.trainerId, trainerId), eq(calendarConnections.isActive, true)));
+  await Promise.all(rows.map((r) => requestSync(queue, r.id)));
+}
+
 const alreadyConnected = () =>
   conflict('This calendar is already connected: the same address is saved as another connection.', 'connection_exists');
 

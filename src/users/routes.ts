@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { resyncCalendars } from '../calendar/connections';
 import { requireAuth } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
@@ -7,7 +8,15 @@ import { authenticated, jsonBody, jsonResponse, problems, rateLimited } from '..
 import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import * as z from '../lib/zod';
-import { authOut, changePasswordBody, profileOut, profileUpdateBody, registerBody, tokenOut } from './schemas';
+import {
+  authOut,
+  changePasswordBody,
+  type ProfileUpdateInput,
+  profileOut,
+  profileUpdateBody,
+  registerBody,
+  tokenOut,
+} from './schemas';
 import * as users from './service';
 import { twoFactorRouter } from './two-factor-routes';
 import { twoFactorLoginBody } from './two-factor-schemas';
@@ -128,6 +137,20 @@ const linkArgs = (c: Context<AppEnv>) => ({
   now: isoNow(c.var.clock),
 });
 
+/** The profile updated; a new zone or horizon has the trainer's calendars synced again at once. */
+async function updateProfile(c: Context<AppEnv>, input: ProfileUpdateInput) {
+  const auth = c.get('auth');
+  const out = await users.updateProfile(c.var.db, auth, input, isoNow(c.var.clock));
+  const before = auth.trainer;
+  if (
+    before &&
+    out.trainer &&
+    (out.trainer.timezone !== before.timezone || out.trainer.booking_horizon_days !== before.bookingHorizonDays)
+  )
+    await resyncCalendars(c.var.db, c.env.CALENDAR_QUEUE, before.id);
+  return out;
+}
+
 export const usersRouter = createRouter()
   .openapi(register, async (c) => {
     const result = await users.register(c.var.db, jwtSecretOf(c.var.config), c.req.valid('json'), isoNow(c.var.clock));
@@ -168,12 +191,8 @@ export const usersRouter = createRouter()
     const { user, trainer } = c.get('auth');
     return c.json(await users.getProfile(c.var.db, user, trainer), 200);
   })
-  .openapi(updateRoute('put'), async (c) =>
-    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json'), isoNow(c.var.clock)), 200),
-  )
-  .openapi(updateRoute('patch'), async (c) =>
-    c.json(await users.updateProfile(c.var.db, c.get('auth'), c.req.valid('json'), isoNow(c.var.clock)), 200),
-  )
+  .openapi(updateRoute('put'), async (c) => c.json(await updateProfile(c, c.req.valid('json')), 200))
+  .openapi(updateRoute('patch'), async (c) => c.json(await updateProfile(c, c.req.valid('json')), 200))
   .openapi(changePassword, async (c) => {
     const { old_password, new_password } = c.req.valid('json');
     const token = await users.changePassword(
