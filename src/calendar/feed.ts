@@ -29,6 +29,11 @@ import {
 const DAY = 24 * 3600;
 /** Events from this many days back to the trainer's booking horizon. */
 export const FEED_PAST_DAYS = 60;
+/**
+ * Ahead, at least this many days whatever the horizon: the horizon bounds what visitors may book,
+ * but the trainer may book (and schedule classes) beyond it, and those must reach their calendar.
+ */
+export const FEED_AHEAD_MIN_DAYS = 366;
 /** Cancelled bookings and classes stay in the feed (as STATUS:CANCELLED) this long after the cancel. */
 export const FEED_CANCELLED_DAYS = 30;
 /** How often calendar apps are asked to fetch the feed again. */
@@ -138,12 +143,13 @@ async function ownerOf(db: Db, secret: string, token: string): Promise<FeedOwner
 /** The instants and local dates a feed covers, as of `now`. */
 function windowOf(owner: FeedOwner, now: string) {
   const day = today(owner.timezone, Date.parse(now));
+  const ahead = Math.max(owner.horizonDays, FEED_AHEAD_MIN_DAYS);
   return {
     from: addSeconds(now, -FEED_PAST_DAYS * DAY),
-    to: addSeconds(now, owner.horizonDays * DAY),
+    to: addSeconds(now, ahead * DAY),
     cancelledSince: addSeconds(now, -FEED_CANCELLED_DAYS * DAY),
     fromDate: addDays(day, -FEED_PAST_DAYS),
-    toDate: addDays(day, owner.horizonDays),
+    toDate: addDays(day, ahead),
   };
 }
 
