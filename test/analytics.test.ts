@@ -351,6 +351,19 @@ describe('GET /api/analytics/revenue/', () => {
     });
   });
 
+  it('an average in a currency without decimals is in whole units: ¥1000, ¥1000 and ¥500 average ¥833', async () => {
+    const t = await setupTrainer({ settings: { timezone: 'Asia/Tokyo' } });
+    const yen = await createPackage(t.token, { sessions_count: 5, price: '1000', currency: 'JPY' });
+    for (const price_paid of ['1000', '1000', '500']) {
+      const client = await createClient(t.token);
+      const sale = await sell(t.token, yen.id, { client_id: client.id, price_paid });
+      await backdateSale(sale.id, '2024-03-10T03:00:00.000Z');
+    }
+    const res = await get(t.token, '/api/analytics/revenue/?period=month&date=2024-03-01');
+    expect(res.body).toMatchObject({ currency: 'JPY', total_revenue: '2500.00', payment_count: 3 });
+    expect(res.body.average_payment).toBe('833.00');
+  });
+
   it('default: this local month', async () => {
     const first = Temporal.Now.plainDateISO(LA).with({ day: 1 });
     const days = first.daysInMonth;

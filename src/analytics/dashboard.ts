@@ -78,7 +78,7 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
     total_revenue: formatCents(inMain?.cents ?? 0),
     monthly_revenue: formatCents(inMain?.month ?? 0),
     revenue_by_currency: byCurrency(revenue),
-    average_booking_value: formatCents(averageCents(consumed, delivered)),
+    average_booking_value: formatCents(averageCents(consumed, delivered, currency)),
     sessions_delivered: delivered,
     prepaid_sessions_outstanding: prepaid?.n ?? 0,
     currency,

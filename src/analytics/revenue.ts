@@ -83,7 +83,7 @@ export async function revenueReport(
     end_date: addDays(end, -1),
     total_revenue: formatCents(inMain?.cents ?? 0),
     payment_count: totals.reduce((n, r) => n + r.n, 0),
-    average_payment: formatCents(averageCents([{ cents: inMain?.cents ?? 0, per: 1 }], inMain?.n ?? 0)),
+    average_payment: formatCents(averageCents([{ cents: inMain?.cents ?? 0, per: 1 }], inMain?.n ?? 0, currency)),
     revenue_by_currency: byCurrency(totals),
     currency,
     series: bucketsOf(q.period, start, end).map((date) => ({ date, revenue: formatCents(perBucket.get(date) ?? 0) })),

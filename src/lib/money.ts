@@ -35,11 +35,12 @@ const gcd = (a: bigint, b: bigint): bigint => {
 };
 
 /**
- * Σ(cents / per) ÷ divisor in whole cents, rounded half away from zero. Exact: the fractions
- * are added as rationals (BigInt), never as floats; 0 when the divisor is 0. Used for averages
- * such as the value of a package credit (price ÷ sessions) per delivered session.
+ * Σ(cents / per) ÷ divisor in whole cents, rounded half away from zero; with a `currency`, to
+ * that currency's smallest unit (whole yen for JPY). Exact: the fractions are added as rationals
+ * (BigInt), never as floats; 0 when the divisor is 0. Used for averages such as the value of a
+ * package credit (price ÷ sessions) per delivered session.
  */
-export function averageCents(terms: { cents: number; per: number }[], divisor: number): number {
+export function averageCents(terms: { cents: number; per: number }[], divisor: number, currency?: string): number {
   if (divisor <= 0) return 0;
   let num = 0n;
   let den = 1n;
@@ -52,9 +53,11 @@ export function averageCents(terms: { cents: number; per: number }[], divisor: n
     num /= g;
     den /= g;
   }
-  den *= BigInt(Math.trunc(divisor));
+  // In units of `step` cents (1, or 100 for a currency without decimals).
+  const step = BigInt(currency ? 10 ** (2 - Math.min(2, currencyDecimals(currency))) : 1);
+  den *= BigInt(Math.trunc(divisor)) * step;
   const abs = num < 0n ? -num : num;
-  const rounded = (2n * abs + den) / (2n * den);
+  const rounded = ((2n * abs + den) / (2n * den)) * step;
   return Number(num < 0n ? -rounded : rounded);
 }
 
