@@ -268,6 +268,19 @@ describe('a client user books for themselves', () => {
 });
 
 describe('a client user cancels and moves their own bookings', () => {
+  it('signed in, a pack picked without naming it is the client’s own: a late cancel uses its credit', async () => {
+    const me = await clientUser();
+    const t = await openTrainer({ auto_confirm: true, late_cancel_hours: 24 });
+    const mine = await createClient(t.token, { email: me.email });
+    const pack = await sellPack(t.token, mine.id);
+    const booked = await clientBook(me.token, { trainer: t.slug, start_time: slotAt(9, '12:00') });
+    expect(booked.body.client_package).toBe(pack.id);
+    const tooLate = await clientCancel(me.token, booked.body.id, undefined, pinned(slotAt(9, '12:00'), 2));
+    expect(tooLate.body).toMatchObject({ status: 'cancelled', late_cancellation: true });
+    const packs = await api<Page<MyPack>>('GET', '/api/client/packages/', { token: me.token });
+    expect(packs.body.results).toEqual([expect.objectContaining({ id: pack.id, sessions_remaining: 4 })]);
+  });
+
   it('cancel in time: no late flag, no credit; late: flagged, and a confirmed booking’s pack credit is used', async () => {
     const me = await clientUser();
     const t = await openTrainer({ auto_confirm: true, late_cancel_hours: 24 });

@@ -257,29 +257,48 @@ describe('the manage link states what a cancellation means', () => {
     expect((await manage(token)).body).toMatchObject({ can_cancel: false, can_reschedule: false, status: 'cancelled' });
   });
 
-  it('a web booking paid by a pack picked for it: the page does not name the pack but says a late cancel uses a credit', async () => {
+  it('a pack picked by the email typed on the booking page: a late cancel and a no-show spend no credit, a completion does', async () => {
+    // Whoever typed the email proved nothing: they must not be able to spend the owner's credits.
     const t = await openTrainer({ late_cancel_hours: 24 });
     const soldId = await sellPack(t, 'Quiet Pack', 5);
+    const book = async (start: string) => {
+      const made = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.slug}/bookings/`, {
+        body: { start_time: start, first_name: 'Pia', last_name: 'Picked', email: t.client.email as string },
+        headers: { 'CF-Connecting-IP': freshIp() },
+      });
+      const id = (await env.DB.prepare('SELECT id FROM bookings WHERE client_package_id = ? AND start_time = ?')
+        .bind(soldId, start)
+        .first<number>('id')) as number;
+      expect((await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token })).status).toBe(200);
+      return { id, token: made.body.manage_url.split('/').pop() as string };
+    };
+    const left = async () =>
+      env.DB.prepare('SELECT sessions_remaining AS n FROM client_packages WHERE id = ?')
+        .bind(soldId)
+        .first<number>('n');
     const start = slotAt(9, '10:00');
-    const made = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.slug}/bookings/`, {
-      body: { start_time: start, first_name: 'Pia', last_name: 'Picked', email: t.client.email as string },
-      headers: { 'CF-Connecting-IP': freshIp() },
-    });
-    const token = made.body.manage_url.split('/').pop() as string;
-    const id = (await env.DB.prepare('SELECT id FROM bookings WHERE client_package_id = ?')
-      .bind(soldId)
-      .first<number>('id')) as number;
-    expect((await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token })).status).toBe(200);
-    expect((await manage(token, pinned(start, 3))).body).toMatchObject({
+    const cancelled = await book(start);
+    expect((await manage(cancelled.token, pinned(start, 3))).body).toMatchObject({
       package: null,
       late_cancellation_if_cancelled_now: true,
-      credit_used_if_cancelled_now: true,
+      credit_used_if_cancelled_now: false,
     });
-    await api('POST', `/api/public/bookings/${token}/cancel/`, { headers: pinned(start, 3) });
-    const left = await env.DB.prepare('SELECT sessions_remaining AS n FROM client_packages WHERE id = ?')
-      .bind(soldId)
-      .first<number>('n');
-    expect(left).toBe(4);
+    const cancel = await api('POST', `/api/public/bookings/${cancelled.token}/cancel/`, { headers: pinned(start, 3) });
+    expect(cancel.body).toMatchObject({ status: 'cancelled', late_cancellation: true });
+    expect(await left()).toBe(5);
+
+    const missed = await book(slotAt(10, '10:00'));
+    const after = { 'X-Test-Now': slotAt(10, '11:00') };
+    const noShow = await api('POST', `/api/bookings/${missed.id}/mark_no_show/`, { token: t.token, headers: after });
+    expect(noShow.status).toBe(200);
+    expect(await left()).toBe(5);
+    const held = await book(slotAt(11, '10:00'));
+    const done = await api('POST', `/api/bookings/${held.id}/mark_completed/`, {
+      token: t.token,
+      headers: { 'X-Test-Now': slotAt(11, '11:00') },
+    });
+    expect(done.status).toBe(200);
+    expect(await left()).toBe(4);
   });
 
   it('a confirmed booking with a pack: a late cancellation names the pack and uses its credit', async () => {

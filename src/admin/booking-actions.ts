@@ -178,6 +178,8 @@ interface Facts {
   auto_confirm: number;
   pack_name: string | null;
   sessions_remaining: number | null;
+  /** 1: the pack was picked by a typed email, so only a completion spends its credit. */
+  pack_by_email: number;
   /** The class's capacity while it can still promote (scheduled, not started); null otherwise or no class. */
   class_capacity: number | null;
   /** Places of the class taken once this booking has left them. */
@@ -191,7 +193,7 @@ async function factsOf(deps: Deps, id: number): Promise<Facts> {
     deps.db,
     sql`SELECT b.status, b.start_time, ${sql.raw(person('c'))} AS client_name, c.email AS client_email,
       c.phone AS client_phone, tr.late_cancel_hours, tr.no_show_uses_credit, tr.auto_confirm,
-      sp.name AS pack_name, cp.sessions_remaining, cs.capacity AS class_capacity,
+      sp.name AS pack_name, cp.sessions_remaining, b.pack_by_email, cs.capacity AS class_capacity,
       ${activePlaces(sql`b.class_session_id`)} - (${isActiveStatus(sql`b.status`)}) AS places_after,
       (SELECT json_group_array(json_array(w.created_at, w.id, ${sql.raw(person('wc'))}, wc.email, wc.phone))
         FROM bookings w JOIN clients wc ON wc.id = w.client_id
@@ -219,8 +221,9 @@ function creditOf(f: Facts, action: Transition, late: boolean): Consequences['cr
   if (f.pack_name === null || f.sessions_remaining === null || f.status === 'waitlisted') return null;
   const spends =
     action === 'mark_completed' ||
-    (action === 'mark_no_show' && f.no_show_uses_credit === 1) ||
-    (action === 'cancel' && late && f.status === 'confirmed');
+    (((action === 'mark_no_show' && f.no_show_uses_credit === 1) ||
+      (action === 'cancel' && late && f.status === 'confirmed')) &&
+      f.pack_by_email !== 1);
   const effect = action === 'confirm' ? 'kept' : spends && f.sessions_remaining > 0 ? 'spent' : 'released';
   return { pack: f.pack_name, remaining: f.sessions_remaining, effect };
 }

@@ -35,6 +35,8 @@ export interface ClientBookingRequest {
   clientPackageId: number | null;
   /** With no pack named: pay with the client's pack that expires first, if one covers the service. */
   pickPackage: boolean;
+  /** The booking page: the client is known by the email typed, not signed in (`pickedByEmail`). */
+  pickedByEmail?: boolean;
   /** The client's IANA zone for their messages; '' = the trainer's. */
   clientTimezone: string;
   /** The Idempotency-Key header, the scope it is remembered under and the body it must match. */
@@ -68,6 +70,7 @@ export async function bookAsClient(
     serviceId: req.serviceId,
     clientPackageId: req.clientPackageId,
     pickPackage: req.pickPackage,
+    pickedByEmail: req.pickedByEmail === true,
     allowOutsideAvailability: false,
     enforceBookingWindow: true,
     status: req.trainer.autoConfirm ? 'confirmed' : 'pending',

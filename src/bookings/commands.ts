@@ -62,6 +62,8 @@ export interface CreateBookingCommand {
    * cover the service and have a credit left, if any (web bookings; a trainer names the pack).
    */
   pickPackage: boolean;
+  /** The booking page picks by a typed email, which proves nothing (see `bookings.pack_by_email`). */
+  pickedByEmail?: boolean;
   allowOutsideAvailability: boolean;
   /**
    * Public bookings must start at a slot the public availability offers (its grid, minimum
@@ -152,6 +154,7 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
     start,
     end,
     clientPackageId,
+    packByEmail: picked !== undefined && cmd.pickedByEmail === true,
     nowIso: iso(now),
     scheduleVersion,
   };
@@ -184,6 +187,8 @@ export interface NewBooking {
   end: number;
   /** The pack it is paid with: the one named, or the one picked for a web booking. */
   clientPackageId: number | null;
+  /** That pack was picked by a typed email (`CreateBookingCommand.pickedByEmail`). */
+  packByEmail?: boolean;
   nowIso: string;
   /** The trainer's schedule version the checks read. */
   scheduleVersion: number;
@@ -232,6 +237,7 @@ function bookingWrites(db: Db, b: NewBooking) {
       status,
       notes: cmd.notes,
       clientPackageId: b.clientPackageId,
+      packByEmail: b.packByEmail === true,
       source: cmd.source,
       clientTimezone: cmd.clientTimezone,
       occupied: { start: iso(occupied.start), end: iso(occupied.end) },
@@ -372,6 +378,7 @@ async function createdBookingOut(db: Db, b: NewBooking, id: number): Promise<Boo
         clientTimezone: cmd.clientTimezone,
         source: cmd.source,
         waitlistOnly: false,
+        packByEmail: b.packByEmail === true,
         createdAt: nowIso,
         updatedAt: nowIso,
       },

@@ -113,6 +113,8 @@ export interface GuardedInsert {
   inSeries?: boolean;
   /** A place in this class session: guarded by its free places instead of the overlap (the class holds the time). */
   classSessionId?: number | null;
+  /** Its pack was picked by an email typed on the booking page (`bookings.pack_by_email`). */
+  packByEmail?: boolean;
 }
 
 /**
@@ -139,8 +141,9 @@ interface InsertShape {
   series: boolean;
 }
 
-type InsertValues = Omit<GuardedInsert, 'client' | 'occupied' | 'overBusy' | 'session' | 'inSeries'> & {
+type InsertValues = Omit<GuardedInsert, 'client' | 'occupied' | 'overBusy' | 'session' | 'inSeries' | 'packByEmail'> & {
   client: number | string;
+  packByEmail: 0 | 1;
   occupiedStart: string;
   occupiedEnd: string;
   userId: number | null;
@@ -176,9 +179,9 @@ const insertStatements = byShape(
       const session = shape.session ? { userId: v('userId'), jti: v('jti') } : null;
       return sql`
     INSERT INTO ${bookings} (trainer_id, client_id, start_time, end_time, service_id, occupied_start, occupied_end,
-      status, notes, client_package_id, source, client_timezone, class_session_id, created_at, updated_at, series_id)
+      status, notes, client_package_id, pack_by_email, source, client_timezone, class_session_id, created_at, updated_at, series_id)
     SELECT ${trainerId}, ${clientId}, ${v('startTime')}, ${v('endTime')}, ${v('serviceId')}, ${occupied.start}, ${occupied.end},
-      ${v('status')}, ${v('notes')}, ${pack}, ${v('source')}, ${v('clientTimezone')}, ${v('classSessionId')}, ${now}, ${now},
+      ${v('status')}, ${v('notes')}, ${pack}, ${v('packByEmail')}, ${v('source')}, ${v('clientTimezone')}, ${v('classSessionId')}, ${now}, ${now},
       ${shape.series ? seriesMadeAt(trainerId, now, v('scheduleVersion')) : sql`NULL`}
     WHERE ${room}
     AND ${paid}
@@ -217,6 +220,7 @@ export function guardedInsert(db: Db, b: GuardedInsert) {
     status: b.status,
     notes: b.notes,
     clientPackageId: b.clientPackageId,
+    packByEmail: b.packByEmail ? 1 : 0,
     source: b.source,
     clientTimezone: b.clientTimezone,
     classSessionId: b.classSessionId ?? null,

@@ -99,7 +99,8 @@ export interface TransitionOptions {
  * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
  * trainer's late-cancel window); mark_completed: confirmed → completed; mark_no_show: confirmed →
  * no_show; both of these only once the start has passed. A package credit is consumed by completion, by a late
- * cancellation and by a no-show when the trainer's `no_show_uses_credit` is on, in the same batch
+ * cancellation and by a no-show when the trainer's `no_show_uses_credit` is on (these two never for
+ * a pack picked by a typed email, `bookings.pack_by_email`), in the same batch
  * as the status change; otherwise leaving the active states releases the booking's reservation.
  */
 export async function transition(
@@ -127,6 +128,12 @@ export async function transition(
     }
     current = fresh;
   }
+}
+
+/** Whether the booking's pack was picked by an email typed on the booking page (it never changes). */
+async function packByEmail(db: Db, id: number): Promise<boolean> {
+  const row = await db.select({ v: bookings.packByEmail }).from(bookings).where(eq(bookings.id, id)).get();
+  return row?.v === true;
 }
 
 /** The fields of a booking a transition's decision rests on. */
@@ -163,10 +170,12 @@ async function transitionOnce(
     current.status !== 'waitlisted' &&
     Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
   // A request the trainer never confirmed costs the client nothing, however late it is declined.
+  // A pack picked by an email typed on the booking page pays only for a session held: whoever typed
+  // the email proved nothing, so a late cancel or a no-show must not spend the owner's credit.
   const consumes =
     action === 'mark_completed' ||
-    (action === 'mark_no_show' && trainer.noShowUsesCredit) ||
-    (late && current.status === 'confirmed');
+    (((action === 'mark_no_show' && trainer.noShowUsesCredit) || (late && current.status === 'confirmed')) &&
+      !(current.client_package !== null && (await packByEmail(db, id))));
   const statusUpdate = db
     .update(bookings)
     .set(statusChange(action, reason, late, nowIso))

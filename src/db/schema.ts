@@ -375,6 +375,9 @@ export const bookings = sqliteTable(
     // A class place that has only ever been on the waitlist (set and cleared by triggers, migration
     // waitlist_only): it counts in no booking figure, waiting or after leaving the waitlist unseated.
     waitlistOnly: integer('waitlist_only', { mode: 'boolean' }).notNull().default(false),
+    // Its pack was picked by the email typed on the booking page, by someone who proved nothing:
+    // only a completed session spends that credit, never a late cancel or a no-show.
+    packByEmail: integer('pack_by_email', { mode: 'boolean' }).notNull().default(false),
     ...timestamps,
   },
   (t) => [

@@ -124,6 +124,7 @@ export async function publicBook(ctx: PublicBookingContext, slug: string, input:
     notes: input.notes ?? '',
     clientPackageId: null,
     pickPackage: true,
+    pickedByEmail: true,
     clientTimezone: input.timezone ?? '',
     idempotency: { header: ctx.idempotencyKey, scope, body: input },
   });
@@ -227,8 +228,8 @@ const managed = (row: ManagedRow, now: string, feed: FeedUrls | null) => ({
     {
       status: row.booking.status,
       startTime: row.booking.startTime,
-      // Whether a pack pays, even one `package` does not name (a web booking's picked pack).
-      hasPackage: row.booking.clientPackageId !== null,
+      // Whether a late cancel would spend a pack's credit: a pack picked by a typed email never is.
+      hasPackage: row.booking.clientPackageId !== null && !row.booking.packByEmail,
       classPlace: row.booking.classSessionId !== null,
     },
     Date.parse(now),

@@ -1,0 +1,1 @@
+ALTER TABLE `bookings` ADD `pack_by_email` integer DEFAULT false NOT NULL;
