@@ -314,8 +314,25 @@ function weeklyMondays() {
   );
 }
 
-const profile = (token: string, at: string, body: Record<string, unknown>) =>
-  api('PATCH', '/api/users/profile/', { token, headers: { 'X-Test-Now': at }, body });
+/**
+ * A profile change whose queued sync is lost (a queue that takes nothing): the next sync, the
+ * cron's or a manual one, must still see that the stored rows no longer cover.
+ */
+async function profile(token: string, at: string, body: Record<string, unknown>) {
+  const ctx = createExecutionContext();
+  const lost = { send: async () => {}, sendBatch: async () => {} };
+  const res = await worker.fetch(
+    new Request('http://example.com/api/users/profile/', {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${token}`, 'X-Test-Now': at, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+    { ...env, CALENDAR_QUEUE: lost } as unknown as Bindings,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
 
 describe('a 304 keeps the stored rows only while they cover the window a sync needs', () => {
   it('weeks later the calendar is fetched without validators, and the Mondays past the first window are busy', async () => {
