@@ -105,6 +105,16 @@ async function fetchWith(
 
 afterEach(() => vi.restoreAllMocks());
 
+/** The sync queue, each message recorded before it goes on. */
+function recordingQueue() {
+  const sent: unknown[] = [];
+  const send: Queue['send'] = (body, options) => {
+    sent.push(body);
+    return env.CALENDAR_QUEUE.send(body, options);
+  };
+  return { sent, queue: intercept(env.CALENDAR_QUEUE, { send }) };
+}
+
 describe('calendar connections: create, list, retrieve', () => {
   it('creates a connection shown by its hint only; the address is sealed in D1 and opens back to itself', async () => {
     const { token, user } = await registerTrainer();
@@ -166,12 +176,7 @@ describe('calendar connections: create, list, retrieve', () => {
 
   it('sends the new calendar to the sync queue, so its first sync comes within seconds', async () => {
     const { token } = await registerTrainer();
-    const sent: unknown[] = [];
-    const send: Queue['send'] = (body, options) => {
-      sent.push(body);
-      return env.CALENDAR_QUEUE.send(body, options);
-    };
-    const queue = intercept(env.CALENDAR_QUEUE, { send });
+    const { sent, queue } = recordingQueue();
     const res = await fetchWith({ CALENDAR_QUEUE: queue }, 'POST', BASE, token, { name: 'Work', ics_url: icsUrl() });
     expect(res.status).toBe(201);
     const { id } = JSON.parse(res.text) as Connection;
@@ -194,12 +199,7 @@ describe('calendar connections: create, list, retrieve', () => {
 
   it('a new zone or horizon sends every switched-on calendar to the sync queue; other changes send none', async () => {
     const { token } = await registerTrainer();
-    const sent: unknown[] = [];
-    const send: Queue['send'] = (body, options) => {
-      sent.push(body);
-      return env.CALENDAR_QUEUE.send(body, options);
-    };
-    const queue = intercept(env.CALENDAR_QUEUE, { send });
+    const { sent, queue } = recordingQueue();
     const on = JSON.parse(
       (await fetchWith({ CALENDAR_QUEUE: queue }, 'POST', BASE, token, { name: 'On', ics_url: icsUrl() })).text,
     ) as Connection;
