@@ -425,4 +425,23 @@ describe('services', () => {
     expect(Object.keys(doc.body.paths['/api/services'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.body.paths['/api/services/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
   });
+
+  it('a private default: a visitor who names no service is told to name one, not that it does not exist', async () => {
+    const t = await registerTrainer();
+    const slug = t.user.trainer.slug;
+    const [def] = await defaultOf(t.token);
+    expect((await patch(t.token, def?.id ?? 0, { is_public: false })).status).toBe(200);
+    const told = [
+      'The trainer’s default service is not offered on the booking page: choose one of its services with `service`.',
+    ];
+    const slots = await api<ProblemBody>('GET', `/api/public/trainers/${slug}/availability/`);
+    expect([slots.status, slots.body.errors]).toEqual([400, { service: told }]);
+    const booked = await api<ProblemBody>('POST', `/api/public/trainers/${slug}/bookings/`, {
+      body: { start_time: '2031-01-07T10:00:00Z', first_name: 'Vi', last_name: 'Sitor', email: 'vi@example.com' },
+      headers: { 'CF-Connecting-IP': '203.0.113.77' },
+    });
+    expect([booked.status, booked.body.errors?.service]).toEqual([400, told]);
+    const named = await api<ProblemBody>('GET', `/api/public/trainers/${slug}/availability/?service=${def?.id}`);
+    expect(named.body.errors?.service).toEqual(['No such service is offered; choose one of the trainer’s services.']);
+  });
 });

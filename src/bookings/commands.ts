@@ -8,7 +8,7 @@ import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
 import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
 import { dedupeKey, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
-import type { ServiceTiming } from '../scheduling/service';
+import { missingService, type ServiceTiming } from '../scheduling/service';
 import { occupiedSpan } from '../scheduling/slots';
 import {
   type BookingClient,
@@ -122,11 +122,7 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
 
   const errors = timeErrors(start, end, now, { start: true, end: Boolean(cmd.endTime) });
   if (!service?.isActive || (cmd.source === 'public' && !service.isPublic)) {
-    errors.service = [
-      cmd.serviceId === null && cmd.source !== 'public'
-        ? 'The trainer has no default service.'
-        : 'No such service is offered; choose one of the trainer’s services.',
-    ];
+    errors.service = [missingService(cmd.serviceId !== null, cmd.source === 'public')];
     // Without a service there is no length to judge the end by.
     if (!cmd.endTime) delete errors.end_time;
   } else if ((service.capacity ?? 1) > 1) {

@@ -289,17 +289,20 @@ export function scheduleStatement(db: Db, trainerId: number, fromDate: string, t
   });
 }
 
+/** What the 400 naming `service` says: none such offered, or (none named) a default not on the page, or none. */
+export const missingService = (named: boolean, visitor: boolean): string =>
+  named
+    ? 'No such service is offered; choose one of the trainer’s services.'
+    : visitor
+      ? 'The trainer’s default service is not offered on the booking page: choose one of its services with `service`.'
+      : 'The trainer has no default service.';
+
 /** The free-slot read's row as slot-math values; a 400 naming `service` when there is no such service. */
 export function scheduleOfRow(row: ScheduleRow | undefined, ask: ServiceAsk) {
   if (!row) throw new Error('A SELECT without FROM returns one row.');
   if (!row.service) {
     const named = ask.serviceId !== undefined;
-    throw invalidField(
-      'service',
-      named || ask.visitor
-        ? 'No such service is offered; choose one of the trainer’s services.'
-        : 'The trainer has no default service.',
-    );
+    throw invalidField('service', missingService(named, ask.visitor));
   }
   const service = JSON.parse(row.service) as ServiceTiming & { capacity: number };
   return { ...parseSchedule(row), service, classes: parseClasses(row.classes) };
