@@ -1,6 +1,15 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { api, createClient, openapiDocument, type ProblemBody, registerTrainer } from './helpers';
+import {
+  api,
+  at,
+  createClient,
+  futureDay,
+  openapiDocument,
+  type ProblemBody,
+  registerTrainer,
+  setupTrainer,
+} from './helpers';
 
 type Service = {
   id: number;
@@ -424,6 +433,31 @@ describe('services', () => {
     const doc = { body: openapiDocument<{ paths: Record<string, Record<string, unknown>> }>() };
     expect(Object.keys(doc.body.paths['/api/services'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.body.paths['/api/services/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
+  });
+
+  it('capacity across the class line: refused (409 service_in_use) while bookings or sessions are to come', async () => {
+    const t = await setupTrainer();
+    const when = at(futureDay(5).date, '10:00');
+    const solo = (await create(t.token, { name: 'Solo', duration_minutes: 60 })).body.id;
+    const booked = await api<{ id: number }>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, service: solo, start_time: when },
+    });
+    expect(booked.status).toBe(201);
+    const toClass = await patch(t.token, solo, { capacity: 6 });
+    expect([toClass.status, (toClass.body as ProblemBody).code]).toEqual([409, 'service_in_use']);
+    expect((await patch(t.token, solo, { capacity: 1, name: 'Solo 1:1' })).status).toBe(200); // not across
+    await api('POST', `/api/bookings/${booked.body.id}/cancel/`, { token: t.token });
+    expect((await patch(t.token, solo, { capacity: 6 })).status).toBe(200);
+
+    const session = await api('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: solo, start_time: when },
+    });
+    expect(session.status).toBe(201);
+    const toPrivate = await patch(t.token, solo, { capacity: 1 });
+    expect([toPrivate.status, (toPrivate.body as ProblemBody).code]).toEqual([409, 'service_in_use']);
+    expect((await patch(t.token, solo, { capacity: 8 })).status).toBe(200);
   });
 
   it('a private default: a visitor who names no service is told to name one, not that it does not exist', async () => {

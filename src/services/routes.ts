@@ -41,7 +41,7 @@ const patch = createRoute({
   path: '/api/services/{id}',
   summary: 'Change a service',
   description:
-    '`price: null` clears the price and its currency. `is_default: true` makes this active service the default; the trainer profile’s `session_duration_minutes` and `buffer_minutes` then follow it, as they follow a change of the default’s `duration_minutes` or `buffer_after_minutes`. The default cannot be archived: 409 `service_is_default`; an archived service cannot become the default: 409 `service_inactive`.',
+    '`price: null` clears the price and its currency. `is_default: true` makes this active service the default; the trainer profile’s `session_duration_minutes` and `buffer_minutes` then follow it, as they follow a change of the default’s `duration_minutes` or `buffer_after_minutes`. The default cannot be archived: 409 `service_is_default`; an archived service cannot become the default: 409 `service_inactive`. A `capacity` that turns a private service into a class service (or back) while it has bookings (or class sessions) to come: 409 `service_in_use`.',
   request: { params: idParam, ...jsonBody(servicePatchBody) },
   responses: { 200: jsonResponse(serviceOut, 'Updated'), ...problems(400, 401, 403, 404, 409) },
 });

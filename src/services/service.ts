@@ -2,8 +2,8 @@
 // the default (what a booking without `service` is for); the trainer profile's
 // session_duration_minutes and buffer_minutes are that default's duration and buffer after,
 // kept equal both ways in the batch of every change. Every write raises the schedule version.
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
-import { bumpScheduleVersion } from '../db/fragments';
+import { and, asc, eq, lte, type SQL, sql } from 'drizzle-orm';
+import { bumpScheduleVersion, isActiveStatus } from '../db/fragments';
 import { bookings, type Service, services, sessionPackageServices, trainers } from '../db/schema';
 import { batchSteps, type Db, type Step } from '../lib/db';
 import { checkPriceChange } from '../lib/fields';
@@ -212,6 +212,8 @@ export async function updateService(db: Db, trainerId: number, id: number, input
   if ((current.isDefault || makeDefault) && (input.capacity ?? current.capacity) > 1) {
     throw invalidField('capacity', 'The default service is for one client at a time: its capacity stays 1.');
   }
+  const inUse = crossesClassLine(current.capacity, input.capacity) && inUseBy(id, current.capacity, now);
+  if (inUse && (await db.get<{ n: number }>(sql`SELECT ${inUse} AS n`))?.n) throw serviceInUse(current.capacity);
   // Guards against a change between the read above and the batch: an archive never touches the
   // default, and the default moves only to a service still active (or activated by this body).
   const stillActive = input.is_active === true ? sql`1` : sql`${services.isActive} = 1`;
@@ -219,6 +221,7 @@ export async function updateService(db: Db, trainerId: number, id: number, input
     ofTrainer(trainerId, id),
     input.is_active === false ? eq(services.isDefault, false) : undefined,
     makeDefault ? stillActive : undefined,
+    inUse ? sql`NOT ${inUse}` : undefined,
   );
   const unsetOld = db
     .update(services)
@@ -248,8 +251,31 @@ export async function updateService(db: Db, trainerId: number, id: number, input
   if (results[makeDefault ? 1 : 0]?.results.length) return toServiceOut(await findService(db, trainerId, id));
   // The guard held the write back: say why, as it is now.
   const fresh = await findService(db, trainerId, id);
+  if (inUse && !fresh.isDefault && fresh.isActive) throw serviceInUse(current.capacity);
   throw fresh.isDefault ? isDefaultConflict() : inactiveDefault();
 }
+
+/** Whether a new capacity turns a private service into a class service or back. */
+const crossesClassLine = (from: number, to: number | undefined) => to !== undefined && from > 1 !== to > 1;
+
+/**
+ * What a capacity change across the class line would strand, as a SQL truth: a private service's
+ * bookings still to come, or a class service's sessions still to come (their places are booked by
+ * session, a private service's by time).
+ */
+const inUseBy = (id: number, capacity: number, now: string): SQL =>
+  capacity > 1
+    ? sql`EXISTS (SELECT 1 FROM class_sessions WHERE service_id = ${id} AND status = 'scheduled' AND start_time > ${now})`
+    : sql`EXISTS (SELECT 1 FROM bookings WHERE service_id = ${id} AND class_session_id IS NULL
+        AND ${isActiveStatus(sql`status`)} AND start_time > ${now})`;
+
+const serviceInUse = (capacity: number) =>
+  conflict(
+    capacity > 1
+      ? 'This class service has sessions to come: cancel them, or make a new service for one client at a time.'
+      : 'This service has bookings to come: cancel or move them, or make a new service for classes.',
+    'service_in_use',
+  );
 
 export async function deleteService(db: Db, trainerId: number, id: number) {
   await findService(db, trainerId, id);
