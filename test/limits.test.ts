@@ -205,6 +205,11 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
       'POST /api/users/login': (ip) =>
         api('POST', '/api/users/login/', { headers: from(ip), body: { email: `${ip}@example.com`, password: 'nope' } }),
       'POST /api/users/resend-verification': () => api('POST', '/api/users/resend-verification/', { token }),
+      'POST /api/users/password-reset': (ip) =>
+        api('POST', '/api/users/password-reset/', {
+          headers: from(ip),
+          body: { email: `reset-${ip.replace(/:/g, '-')}@example.com` },
+        }),
       // Wrong passwords and codes count toward the login lockout of the account.
       'POST /api/users/change-password': () =>
         api('POST', '/api/users/change-password/', {

@@ -521,8 +521,13 @@ export const NOTIFICATION_KINDS = [
   'class_cancelled',
   'calendar_sync_failing',
 ] as const;
-/** Every kind an outbox row can have: the trainer's kinds above, and account mails that belong to no trainer. */
-export const OUTBOX_KINDS = [...NOTIFICATION_KINDS, 'email_verification'] as const;
+/** Mails about a user's account, which belong to no trainer. */
+export const ACCOUNT_MAIL_KINDS = ['email_verification', 'password_reset'] as const;
+export type AccountMailKind = (typeof ACCOUNT_MAIL_KINDS)[number];
+/** Every kind an outbox row can have: the trainer's kinds above, and the account mails. */
+export const OUTBOX_KINDS = [...NOTIFICATION_KINDS, ...ACCOUNT_MAIL_KINDS] as const;
+export const isAccountMail = (kind: (typeof OUTBOX_KINDS)[number]): kind is AccountMailKind =>
+  (ACCOUNT_MAIL_KINDS as readonly string[]).includes(kind);
 export const NOTIFICATION_CHANNELS = ['email', 'sms', 'push'] as const;
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'cancelled'] as const;
 
@@ -531,7 +536,7 @@ export const notifications = sqliteTable(
   'notifications',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    // Null for account mails (email verification), which belong to a user, not a trainer.
+    // Null for account mails (email verification, password reset), which belong to a user, not a trainer.
     trainerId: integer('trainer_id').references(() => trainers.id, { onDelete: 'cascade' }),
     userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
     bookingId: integer('booking_id').references(() => bookings.id, { onDelete: 'set null' }),

@@ -55,6 +55,13 @@ export const RATE_POLICIES = {
   ),
   register: policy('register', 'POST /api/users/register', per(ADDRESS, 20, HOUR)),
   resendVerification: policy('resend-verification', 'POST /api/users/resend-verification', per('account', 5, HOUR)),
+  // Counted for any address, with an account or not, so the 429 says nothing about one either.
+  passwordReset: policy(
+    'password-reset',
+    'POST /api/users/password-reset',
+    per(ADDRESS, 20, HOUR),
+    per('email', 5, HOUR),
+  ),
   publicBooking: policy(
     'public-booking',
     'POST /api/public/trainers/{slug}/bookings',

@@ -1,7 +1,7 @@
 // The queue consumer: sends the outbox rows named by a batch of queue messages.
 import { sql } from 'drizzle-orm';
 import { isActiveStatus, reservedCredits } from '../db/fragments';
-import type { Notification } from '../db/schema';
+import { isAccountMail, type Notification } from '../db/schema';
 import type { NotifyConfig } from '../lib/config';
 import { type Db, statement } from '../lib/db';
 import { manageToken, sha256Hex } from '../lib/tokens';
@@ -149,8 +149,7 @@ async function manageUrlOf(config: NotifyConfig, row: Row): Promise<string | nul
 
 /** The stored message (account mails, receipts), or the booking message rendered from the row's booking. */
 async function render(config: NotifyConfig, row: Row, now: string): Promise<Rendered> {
-  if (row.message || row.kind === 'email_verification')
-    return { subject: row.subject, text: row.message, html: row.html };
+  if (row.message || isAccountMail(row.kind)) return { subject: row.subject, text: row.message, html: row.html };
   const timezone = row.timezone ?? 'UTC';
   const ctx: BookingContext = {
     kind: row.kind,

@@ -2,7 +2,7 @@
 // causes them (guarded so they exist only if the change happened), then their ids are queued.
 // A unique dedupe_key makes every step safe to repeat; a lost enqueue is found by the sweeper.
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import { notifications } from '../db/schema';
+import { type AccountMailKind, notifications } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { addSeconds } from '../lib/time';
 import { MAX_IDS_PER_MESSAGE, type NotificationKind, type NotifyMessage } from './types';
@@ -28,7 +28,7 @@ export type DedupeOf =
   /** A calendar connection failing: one message per streak of failures (the instant it began). */
   | { connection: KeyPart; kind: 'calendar_sync_failing'; since: KeyPart }
   /** Account mails: one per request, so each "send it again" sends again. */
-  | { user: number; kind: 'email_verification'; at: string };
+  | { user: number; kind: AccountMailKind; at: string };
 
 /**
  * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
@@ -267,14 +267,14 @@ export async function enqueue(queue: Queue<NotifyMessage>, ids: number[]): Promi
 }
 
 /**
- * An account mail (no trainer: email verification), rendered now and kept in the row; the
+ * An account mail (no trainer: email verification, password reset), rendered now and kept in the row; the
  * consumer sends it like any other. Returns the row's id for the caller to queue.
  */
 export async function writeAccountMail(
   db: Db,
   mail: {
     userId: number;
-    kind: 'email_verification';
+    kind: AccountMailKind;
     to: string;
     now: string;
     subject: string;
@@ -291,7 +291,7 @@ export async function writeAccountMail(
 }
 
 /** A user's unsent account mails of a kind become `cancelled` (e.g. verification links once verified). */
-export function cancelAccountMails(db: Db, args: { userId: number; kind: 'email_verification'; now: string }) {
+export function cancelAccountMails(db: Db, args: { userId: number; kind: AccountMailKind; now: string }) {
   return db
     .update(notifications)
     .set({ status: 'cancelled', updatedAt: args.now })

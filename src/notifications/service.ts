@@ -1,6 +1,7 @@
 // The trainer's view of the outbox: list and retry. Account mails (no trainer) never show here.
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import {
+  isAccountMail,
   type NOTIFICATION_CHANNELS,
   type NOTIFICATION_STATUSES,
   type Notification,
@@ -19,8 +20,7 @@ const NOTIFICATION_ORDERING = '-created_at';
 type TrainerNotification = Notification & { trainerId: number; kind: NotificationKind };
 
 /** A trainer's row: every row with a trainer (account mails have none, and their own kind). */
-const isTrainers = (n: Notification): n is TrainerNotification =>
-  n.trainerId !== null && n.kind !== 'email_verification';
+const isTrainers = (n: Notification): n is TrainerNotification => n.trainerId !== null && !isAccountMail(n.kind);
 
 export const toNotificationOut = (n: TrainerNotification) => ({
   id: n.id,

@@ -8,6 +8,7 @@ import { authenticated, jsonBody, jsonResponse, problems, rateLimited } from '..
 import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import * as z from '../lib/zod';
+import { passwordResetRouter } from './password-reset-routes';
 import {
   authOut,
   changePasswordBody,
@@ -206,4 +207,5 @@ export const usersRouter = createRouter()
     );
     return c.json({ token }, 200);
   })
+  .route('/', passwordResetRouter)
   .route('/', twoFactorRouter);

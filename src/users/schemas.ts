@@ -124,6 +124,15 @@ export const loginBody = z
   .object({ email: singleLine().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(128) })
   .openapi('LoginRequest');
 
+export const passwordResetBody = z.object({ email: emailField }).openapi('PasswordResetRequest');
+
+export const passwordResetConfirmBody = z
+  .object({
+    token: z.string().min(1).max(300).openapi({ description: 'The `token` of the mailed link (after `#token=`).' }),
+    new_password: z.string().max(128),
+  })
+  .openapi('PasswordResetConfirmRequest');
+
 export const changePasswordBody = z
   .object({ old_password: z.string().min(1).max(128), new_password: z.string().max(128) })
   .openapi('ChangePasswordRequest');

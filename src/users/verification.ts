@@ -13,10 +13,44 @@ export const VERIFY_TTL_SECONDS = 48 * 3600;
 
 const sign = async (secret: string, text: string) => base64url(await hmacSha256(secret, text));
 
+/**
+ * `<user id>.<expiry>.<HMAC over purpose, id, what the link is bound to and expiry>`: the shape of
+ * every link mailed to a user (verification, password reset). `bound` is what must still hold
+ * when the link is opened (the address it was sent to, the password it replaces).
+ */
+export async function userLinkToken(secret: string, purpose: string, userId: number, bound: string, exp: number) {
+  return `${userId}.${exp}.${await sign(secret, `${purpose}:${userId}:${bound}:${exp}`)}`;
+}
+
+/** The user a well-formed, unexpired link token names (its signature not yet checked), else null. */
+export function userLinkOf(token: string, now: string): { userId: number; exp: number } | null {
+  const [idText, expText, sig, ...rest] = token.split('.');
+  const userId = Number(idText);
+  const exp = Number(expText);
+  if (
+    !Number.isSafeInteger(userId) ||
+    !Number.isSafeInteger(exp) ||
+    !sig ||
+    rest.length ||
+    exp * 1000 < Date.parse(now)
+  )
+    return null;
+  return { userId, exp };
+}
+
+/** Whether the token is the one `userLinkToken` makes for these values; timing says nothing of the signature. */
+export async function userLinkMatches(secret: string, purpose: string, token: string, bound: string) {
+  const link = userLinkOf(token, new Date(0).toISOString());
+  if (!link) return false;
+  const expected = await userLinkToken(secret, purpose, link.userId, bound, link.exp);
+  // Compare digests of both, so the comparison's time says nothing about the signature.
+  const [a, b] = await Promise.all([sign(secret, expected), sign(secret, token)]);
+  return a === b;
+}
+
 /** `<user id>.<expiry>.<HMAC over id, email and expiry>`: bound to the address it was sent to. */
 export async function verificationToken(secret: string, userId: number, email: string, nowMs: number) {
-  const exp = Math.floor(nowMs / 1000) + VERIFY_TTL_SECONDS;
-  return `${userId}.${exp}.${await sign(secret, `verify:${userId}:${email}:${exp}`)}`;
+  return userLinkToken(secret, 'verify', userId, email, Math.floor(nowMs / 1000) + VERIFY_TTL_SECONDS);
 }
 
 const refused = () =>
@@ -26,17 +60,11 @@ const refused = () =>
 
 /** Marks the address verified when the token is genuine, unexpired and for the user's current email. */
 export async function verifyEmail(db: Db, secret: string, token: string, now: string): Promise<{ email: string }> {
-  const [idText, expText, sig] = token.split('.');
-  const userId = Number(idText);
-  const exp = Number(expText);
-  if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(exp) || !sig || exp * 1000 < Date.parse(now))
-    throw refused();
+  const link = userLinkOf(token, now);
+  if (!link) throw refused();
+  const { userId } = link;
   const user = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).get();
-  if (!user) throw refused();
-  const expected = await sign(secret, `verify:${userId}:${user.email}:${exp}`);
-  // Compare digests of both, so the comparison's time says nothing about the signature.
-  const [a, b] = await Promise.all([sign(secret, expected), sign(secret, sig)]);
-  if (a !== b) throw refused();
+  if (!user || !(await userLinkMatches(secret, 'verify', token, user.email))) throw refused();
   await db.batch([
     db
       .update(users)

@@ -22,7 +22,7 @@ export type Rendered = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 type ShellProps = PropsWithChildren<{ title: string; script: boolean; noindex?: boolean }>;
 
-const Shell: FC<ShellProps> = ({ title, script, noindex, children }) => (
+export const Shell: FC<ShellProps> = ({ title, script, noindex, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -37,10 +37,10 @@ const Shell: FC<ShellProps> = ({ title, script, noindex, children }) => (
   </html>
 );
 
-const render = (node: Child): Rendered => html`<!doctype html>\n${node}\n`;
+export const render = (node: Child): Rendered => html`<!doctype html>\n${node}\n`;
 
 /** A labelled form field with its (hidden until needed) error line. */
-const Field: FC<PropsWithChildren<{ name: string; label: Child }>> = ({ name, label, children }) => (
+export const Field: FC<PropsWithChildren<{ name: string; label: Child }>> = ({ name, label, children }) => (
   <div class="field">
     <label for={`f-${name}`}>{label}</label>
     {children}

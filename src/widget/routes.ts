@@ -7,6 +7,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from '../lib/context';
 import { ApiError } from '../lib/problem';
 // The paths of the pages' script and stylesheet, from scripts/build-widget.mjs.
+import { RESET_PAGE_PATH } from '../users/password-reset';
+import { ACCOUNT_PAGE_CSP, renderResetPage } from './account-page';
 import { PAGE_CSS, PAGE_JS } from './generated';
 import { BOOK_PAGE_CSP, type Rendered, renderBookingPage, renderManagePage, renderNotFoundPage } from './pages';
 import { findBookingPageTrainer } from './service';
@@ -16,6 +18,15 @@ const page = (c: Context<AppEnv>, html: Rendered, status: ContentfulStatusCode, 
     'Content-Security-Policy': BOOK_PAGE_CSP,
     'Cross-Origin-Resource-Policy': 'cross-origin',
     'Cache-Control': cache,
+  });
+
+/** A page of one's account: never framed, never cached, never indexed. */
+const accountPage = (c: Context<AppEnv>, html: Rendered) =>
+  c.html(html, 200, {
+    'Content-Security-Policy': ACCOUNT_PAGE_CSP,
+    'X-Frame-Options': 'DENY',
+    'Cache-Control': 'no-store',
+    'X-Robots-Tag': 'noindex',
   });
 
 /** A content-named script or stylesheet of the pages, as scripts/build-assets.mjs names them. */
@@ -37,6 +48,7 @@ export const widgetRouter = new Hono<AppEnv>({ strict: false })
     c.header('X-Robots-Tag', 'noindex');
     return page(c, renderManagePage(c.req.param('token')), 200, 'no-store');
   })
+  .get(RESET_PAGE_PATH, (c) => accountPage(c, renderResetPage()))
   .get('/book/:slug', async (c) => {
     const trainer = await findBookingPageTrainer(c.var.db, c.req.param('slug'));
     if (!trainer) return page(c, renderNotFoundPage(), 404, 'no-cache');
