@@ -140,6 +140,43 @@ describe('a series keeps its local time across DST', () => {
   });
 });
 
+describe('a first start on a fall-back night', () => {
+  // New York falls back on the first Sunday of November at 02:00: 01:30 shows twice that night.
+  const zone = 'America/New_York';
+  const sunday = onOrAfter(`${nextYearOf('11-01')}-11-01`, 6);
+  const nextSunday = iso(Date.parse(sunday) + 7 * DAY).slice(0, 10);
+  // 01:30 EST, the second showing: an hour after the first.
+  const second = iso((wallInstant(sunday, '01:30:00', zone) as number) + 3_600_000);
+
+  it('a series asked for the second showing books that instant first, then 01:30 on the later weeks', async () => {
+    const t = await setupTrainer({ settings: { timezone: zone } });
+    const made = await createSeries(t, { start_time: second, repeat: { count: 2 } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.bookings.map((b) => b.start_time)).toEqual([
+      second,
+      iso(wallInstant(nextSunday, '01:30:00', zone) as number),
+    ]);
+    expect(made.body.occurrences[0]?.start_time).toBe(second);
+  });
+
+  it('a class repeat asked for the second showing too, as a single class is', async () => {
+    const t = await setupTrainer({ settings: { timezone: zone } });
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Night class', duration_minutes: 30, capacity: 4 },
+    });
+    const made = await api<{ occurrences: { start_time: string | null }[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: service.body.id, start_time: second, repeat: { weekdays: [6], count: 2 } },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.occurrences.map((o) => o.start_time)).toEqual([
+      second,
+      iso(wallInstant(nextSunday, '01:30:00', zone) as number),
+    ]);
+  });
+});
+
 describe('conflicts', () => {
   it('skip_conflicts books what it can and names each conflict', async () => {
     const t = await setupTrainer();

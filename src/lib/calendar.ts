@@ -385,15 +385,19 @@ export function weeklyOccurrenceCount(firstStart: number, timeZone: string, repe
  * The occurrences of a weekly repeat that starts at `firstStart`: the same local wall-clock time
  * in `timeZone` on the repeat's dates (`weeklyDates`), at most MAX_OCCURRENCES of them. DST
  * changes keep the wall time; a day on which it does not exist yields `start: null` (the caller
- * reports it).
+ * reports it). The first date keeps `firstStart` itself (on a fall-back night, perhaps the second
+ * showing of its time); on later dates a repeated time is its first showing.
  */
 export function weeklyOccurrences(firstStart: number, timeZone: string, repeat: WeeklyRepeat): Occurrence[] {
   const time = localTime(firstStart, timeZone);
+  const first = firstLocalDate(firstStart, timeZone);
   const out: Occurrence[] = [];
-  for (const date of weeklyDates(firstLocalDate(firstStart, timeZone), repeat)) {
+  for (const date of weeklyDates(first, repeat)) {
     if (out.length >= MAX_OCCURRENCES) break;
     const iso = date.toString();
-    out.push({ date: iso, start: wallInstant(iso, time, timeZone) });
+    // The first day keeps the instant asked for: on a fall-back night that may be the second showing.
+    const start = date.equals(first) ? firstStart : wallInstant(iso, time, timeZone);
+    out.push({ date: iso, start });
   }
   return out;
 }
