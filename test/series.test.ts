@@ -476,6 +476,33 @@ describe('validation names every bad field', () => {
     );
   });
 
+  it('a first start with seconds, or occurrences past the year 9999, as a single booking is refused; nothing stored', async () => {
+    const t = await setupTrainer();
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Group', duration_minutes: 60, capacity: 4 },
+    });
+    const day = futureDay(5);
+    const asked: [string, Record<string, unknown>, string][] = [
+      [SERIES, { client: t.client.id, start_time: `${day.date}T10:00:30.000Z`, repeat: { count: 2 } }, 'whole minute'],
+      [SERIES, { client: t.client.id, start_time: '9999-11-20T10:00:00.000Z', repeat: { count: 4 } }, 'December 9999'],
+      ['/api/class-sessions/', { service: service.body.id, start_time: `${day.date}T10:00:30.500Z` }, 'whole minute'],
+      ['/api/class-sessions/', { service: service.body.id, start_time: '9999-12-31T23:00:00.000Z' }, 'December 9999'],
+      [
+        '/api/class-sessions/',
+        { service: service.body.id, start_time: '9999-11-20T10:00:00.000Z', repeat: { weekdays: [5], count: 4 } },
+        'December 9999',
+      ],
+    ];
+    for (const [path, body, said] of asked) {
+      const res = await api<ProblemBody>('POST', path, { token: t.token, body });
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.body.errors?.start_time?.[0], JSON.stringify(body)).toContain(said);
+    }
+    expect(await count('SELECT count(*) AS n FROM bookings WHERE trainer_id = ?', t.user.trainer.id)).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM class_sessions WHERE trainer_id = ?', t.user.trainer.id)).toBe(0);
+  });
+
   it('the repeat against the first occurrence, all at once', async () => {
     const t = await setupTrainer();
     const past = at(futureDay(-2).date, '09:00');

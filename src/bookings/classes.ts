@@ -18,6 +18,7 @@ import {
   scheduleMoved,
   sessionValid,
 } from './sql';
+import { repeatStartErrors } from './times';
 
 export interface CreateClassCommand {
   trainerId: number;
@@ -81,8 +82,8 @@ function checkedClass(
       'This service is for one client at a time: give it a capacity of 2 or more to run it as a class.',
     ];
   }
-  if (start <= now) errors.start_time = ['Start time must be in the future.'];
-  Object.assign(errors, plan?.errors);
+  const last = Math.max(start, ...(plan?.occurrences ?? []).map((o) => o.start ?? start));
+  Object.assign(errors, repeatStartErrors(start, last, now), plan?.errors);
   if (Object.keys(errors).length || !service) throw invalid(errors);
   const occurrences: Occurrence[] = plan ? plan.occurrences : [{ date: '', start }];
   return { t, service, occurrences };

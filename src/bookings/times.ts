@@ -16,10 +16,9 @@ export function timeErrors(
   sent: { start: boolean; end: boolean } = { start: true, end: true },
 ): FieldErrors {
   const errors: FieldErrors = {};
-  const whole = 'Give a time on a whole minute (no seconds).';
-  if (sent.start && start % MINUTE_MS !== 0) errors.start_time = [whole];
-  else if (start <= now) errors.start_time = ['Start time must be in the future.'];
-  if (sent.end && end % MINUTE_MS !== 0) errors.end_time = [whole];
+  if (sent.start && start % MINUTE_MS !== 0) errors.start_time = [WHOLE];
+  else if (start <= now) errors.start_time = [FUTURE];
+  if (sent.end && end % MINUTE_MS !== 0) errors.end_time = [WHOLE];
   else if (end <= start) errors.end_time = ['End time must be after start time.'];
   else if (end - start < MIN_BOOKING_MINUTES * MINUTE_MS)
     errors.end_time = [`A booking lasts at least ${MIN_BOOKING_MINUTES} minutes.`];
@@ -28,5 +27,20 @@ export function timeErrors(
   return errors;
 }
 
+/**
+ * The first start of a series or of classes (one, or a weekly repeat) as the single booking's is
+ * judged: on a whole minute and in the future; and the last occurrence, however long, ends before
+ * LATEST_END. Named `start_time`, the one time such a request sends.
+ */
+export function repeatStartErrors(first: number, last: number, now: number): FieldErrors {
+  if (first % MINUTE_MS !== 0) return { start_time: [WHOLE] };
+  if (first <= now) return { start_time: [FUTURE] };
+  if (last + MAX_BOOKING_MINUTES * MINUTE_MS > LATEST_END)
+    return { start_time: ['Every occurrence must end before December 9999.'] };
+  return {};
+}
+
+const WHOLE = 'Give a time on a whole minute (no seconds).';
+const FUTURE = 'Start time must be in the future.';
 /** Where bookings stop: past 9999 an instant's ISO text ("+010000-…") sorts before every other. */
 const LATEST_END = Date.parse('9999-12-01T00:00:00.000Z');

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { seriesBookings } from '../bookings/queries';
 import { planRepeat } from '../bookings/repeat';
 import type { CreateSeriesCommand, OccurrenceResult } from '../bookings/schedule-object';
+import { repeatStartErrors } from '../bookings/times';
 import { type BookingSeries, bookingSeries } from '../db/schema';
 import { localDate, localTime } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
@@ -23,7 +24,8 @@ export function planSeries(
   const intervalWeeks = body.repeat.interval_weeks ?? 1;
   const plan = planRepeat(start, tz, { weekdays: body.repeat.weekdays, intervalWeeks, count, until });
   const errors: FieldErrors = {};
-  if (start <= Date.parse(now)) errors.start_time = ['Start time must be in the future.'];
+  const last = Math.max(start, ...plan.occurrences.map((o) => o.start ?? start));
+  Object.assign(errors, repeatStartErrors(start, last, Date.parse(now)));
   if ((count === undefined) === (until === undefined)) {
     errors.repeat = ['Give exactly one of count (1 to 52 occurrences) or until (a date).'];
   }
