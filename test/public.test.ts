@@ -38,6 +38,16 @@ async function openTrainer(settings: Record<string, unknown> = {}) {
   return { ...t, slug: t.user.trainer.slug };
 }
 const slotAt = (daysAhead: number, time: string) => `${futureDay(daysAhead).date}T${time}:00.000Z`;
+const addDay = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+/** The next last Sunday of March (Berlin springs forward) more than two days ahead. */
+function berlinSpringForward(): string {
+  for (let year = new Date().getUTCFullYear(); ; year++) {
+    const d = new Date(Date.UTC(year, 2, 31));
+    d.setUTCDate(31 - d.getUTCDay());
+    if (d.getTime() > Date.now() + 2 * 86_400_000) return d.toISOString().slice(0, 10);
+  }
+}
 
 describe('public profile and availability', () => {
   it('profile has exactly the public keys and active packages only; unknown slug 404', async () => {
@@ -381,6 +391,7 @@ describe('the manage link', () => {
       late_cancellation: false,
       package: null,
       service: { id: expect.any(Number), name: '60-minute session', duration_minutes: 60, location_type: 'in_person' },
+      waitlist_position: null,
       location: '',
       video_url: null,
       can_cancel: true,
@@ -446,6 +457,38 @@ describe('isolation and CORS', () => {
 
 describe('public bookings start only at offered slots', () => {
   const hourly = () => openTrainer({ slot_interval_minutes: 60, min_notice_minutes: 60 });
+
+  // Open around the clock, with an interval that does not divide the day (50 minutes), or across a
+  // clock change (the Tuesday after Berlin's last Sunday of March, 45 minutes): a day's offer must not depend on the
+  // range asked, and what is offered must book.
+  for (const [zone, interval, dayOf] of [
+    ['Asia/Kolkata', 50, () => futureDay(8).date],
+    ['Europe/Berlin', 45, () => addDay(berlinSpringForward(), 2)],
+  ] as const) {
+    it(`open around the clock in ${zone}, every ${interval} minutes: each day the same whatever the range, and bookable`, async () => {
+      const t = await setupTrainer({
+        settings: { timezone: zone, slot_interval_minutes: interval, min_notice_minutes: 0, booking_horizon_days: 365 },
+      });
+      const slug = t.user.trainer.slug;
+      const day = dayOf();
+      const days = (from: string, to: string) =>
+        api<Days>('GET', `/api/public/trainers/${slug}/availability/?from=${from}&to=${to}`, {
+          headers: { 'CF-Connecting-IP': freshIp() },
+        });
+      const alone = (await days(day, day)).body.days[0]?.slots ?? [];
+      expect(alone.length).toBeGreaterThan(20);
+      for (const back of [1, 2, 3]) {
+        const ranged = await days(addDay(day, -back), day);
+        expect(ranged.body.days.at(-1)?.slots, `from ${back} days before`).toEqual(alone);
+      }
+      // The day before's last slot and the day's own: both bookable.
+      const before = (await days(addDay(day, -1), addDay(day, -1))).body.days[0]?.slots.at(-1);
+      for (const slot of [before, alone[1], alone.at(-1)]) {
+        const res = await publicBook(slug, visitor({ start_time: slot?.start_time }));
+        expect(res.status, `${slot?.start_time} ${JSON.stringify(res.body)}`).toBe(201);
+      }
+    });
+  }
 
   it('10:07 inside an hourly window is refused with slot_not_offered; 10:00 books; the trainer may book 10:07', async () => {
     const t = await hourly();

@@ -394,10 +394,7 @@ export function weeklyOccurrences(firstStart: number, timeZone: string, repeat: 
   const out: Occurrence[] = [];
   for (const date of weeklyDates(first, repeat)) {
     if (out.length >= MAX_OCCURRENCES) break;
-    const iso = date.toString();
-    // The first day keeps the instant asked for: on a fall-back night that may be the second showing.
-    const start = date.equals(first) ? firstStart : wallInstant(iso, time, timeZone);
-    out.push({ date: iso, start });
+    out.push({ date: `${date}`, start: date.equals(first) ? firstStart : wallInstant(`${date}`, time, timeZone) });
   }
   return out;
 }

@@ -174,7 +174,9 @@ export interface FreeSlotsInput {
 
 /**
  * Free slots for every local date from `fromDate` to `toDate` (inclusive). Candidates start
- * every slot interval from the start of each (merged) open interval; one is offered when the
+ * every slot interval from the start of each (merged) open interval, and again from each local
+ * midnight it runs through (24-hour hours, or a DST day, keep every day's grid the same whatever
+ * range is asked; a session may still run past midnight); one is offered when the
  * whole session fits inside it (a date's override replacing its weekday's windows), touches
  * no break (whole days, or the wall-clock part of each day of a partial one), its occupied span
  * (the service's buffers around it) overlaps no booking's occupied span and no calendar busy block,
@@ -198,14 +200,17 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
   const result: DaySlots[] = days.dates.slice(1, -2).map((date) => ({ date, slots: [] }));
 
   for (const w of open) {
-    for (let t = w.start; t + duration <= w.end; t += step) {
-      if (t < earliest || t > latest) continue;
-      const day = days.indexOf(t) - 1;
-      if (day < 0 || day >= result.length) continue;
-      const end = t + duration;
-      const occupied = occupiedSpan(t, end, rules);
-      if (overlapsAny(breaks, t, end) || overlapsAny(busy, occupied.start, occupied.end)) continue;
-      result[day]?.slots.push({ start_time: new Date(t).toISOString(), end_time: new Date(end).toISOString() });
+    // Day by day (index i of days.dates is result[i - 1]): the grid starts again at each local
+    // midnight the interval runs through, so a day's slots never depend on the days asked before it.
+    for (let i = Math.max(1, days.indexOf(w.start)); i <= result.length && (days.starts[i] as number) < w.end; i++) {
+      const dayEnd = days.starts[i + 1] as number;
+      for (let t = Math.max(w.start, days.starts[i] as number); t < dayEnd && t + duration <= w.end; t += step) {
+        if (t < earliest || t > latest) continue;
+        const end = t + duration;
+        const occupied = occupiedSpan(t, end, rules);
+        if (overlapsAny(breaks, t, end) || overlapsAny(busy, occupied.start, occupied.end)) continue;
+        result[i - 1]?.slots.push({ start_time: new Date(t).toISOString(), end_time: new Date(end).toISOString() });
+      }
     }
   }
   return result;
