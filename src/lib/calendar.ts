@@ -384,17 +384,16 @@ export function weeklyOccurrenceCount(firstStart: number, timeZone: string, repe
 /**
  * The occurrences of a weekly repeat that starts at `firstStart`: the same local wall-clock time
  * in `timeZone` on the repeat's dates (`weeklyDates`), at most MAX_OCCURRENCES of them. DST
- * changes keep the wall time; a day on which it does not exist yields `start: null` (the caller
- * reports it). The first date keeps `firstStart` itself (on a fall-back night, perhaps the second
- * showing of its time); on later dates a repeated time is its first showing.
+ * changes keep the wall time; a day without it yields `start: null` (the caller reports it). The
+ * first date keeps `firstStart` (perhaps a repeated time's second showing); later, the first.
  */
 export function weeklyOccurrences(firstStart: number, timeZone: string, repeat: WeeklyRepeat): Occurrence[] {
   const time = localTime(firstStart, timeZone);
   const first = firstLocalDate(firstStart, timeZone);
   const out: Occurrence[] = [];
-  for (const date of weeklyDates(first, repeat)) {
+  for (const d of weeklyDates(first, repeat)) {
     if (out.length >= MAX_OCCURRENCES) break;
-    out.push({ date: `${date}`, start: date.equals(first) ? firstStart : wallInstant(`${date}`, time, timeZone) });
+    out.push({ date: `${d}`, start: d.equals(first) ? firstStart : wallInstant(`${d}`, time, timeZone) });
   }
   return out;
 }
