@@ -125,17 +125,21 @@ describe('console lists and records read at a glance', () => {
     const a = await trainerWithBooking(business, { first_name: 'Nia', last_name: 'Reader' });
 
     const bookings = await s.get(`/admin/bookings/?trainer=${a.trainer.trainerId}`);
-    expect(bookings.text).toMatch(new RegExp(`<a href="/admin/clients/${a.clientId}/">Nia Reader</a>`));
-    expect(bookings.text).toMatch(new RegExp(`<a href="/admin/trainers/${a.trainer.trainerId}/">${business}</a>`));
+    // Names in <bdi>: a right-to-left one never reorders what stands beside it.
+    expect(bookings.text).toContain(`<a href="/admin/clients/${a.clientId}/"><bdi>Nia Reader</bdi></a>`);
+    expect(bookings.text).toContain(`<a href="/admin/trainers/${a.trainer.trainerId}/"><bdi>${business}</bdi></a>`);
     expect(bookings.text).toContain('<span class="badge wait">pending</span>');
     expect(textOf(bookings.text)).toContain(' 1 h ');
     expect(textOf(bookings.text)).toMatch(/ 1 booking (?!s)/);
     // The record's own id fields link to those records by name.
     const record = await s.get(`/admin/bookings/${a.bookingId}/`);
-    expect(record.text).toContain(`<a href="/admin/clients/${a.clientId}/">Nia Reader (#${a.clientId})</a>`);
+    expect(record.text).toContain(`<a href="/admin/clients/${a.clientId}/"><bdi>Nia Reader</bdi> (#${a.clientId})</a>`);
     expect(record.text).toContain(
-      `<a href="/admin/trainers/${a.trainer.trainerId}/">${business} (#${a.trainer.trainerId})</a>`,
+      `<a href="/admin/trainers/${a.trainer.trainerId}/"><bdi>${business}</bdi> (#${a.trainer.trainerId})</a>`,
     );
+    const rtl = await trainerWithBooking(`Glance Gym ${tag()}`, { first_name: 'محمد', last_name: 'ابن سينا' });
+    const rtlRecord = await s.get(`/admin/bookings/${rtl.bookingId}/`);
+    expect(rtlRecord.text).toContain(`<bdi>محمد ابن سينا</bdi> (#${rtl.clientId})</a>`);
 
     const pkg = await api<{ id: number }>('POST', '/api/packages/', {
       token: a.trainer.token,
@@ -162,7 +166,7 @@ describe('console lists and records read at a glance', () => {
     expect(textOf(detail.text)).not.toContain('Price cents');
 
     const owned = await s.get(`/admin/client-packages/?client=${a.clientId}`);
-    expect(owned.text).toMatch(new RegExp(`<a href="/admin/packages/${pkg.body.id}/">Ten pack</a>`));
+    expect(owned.text).toContain(`<a href="/admin/packages/${pkg.body.id}/"><bdi>Ten pack</bdi></a>`);
     expect(textOf(owned.text)).toContain('$600.00');
     expect(owned.text).toMatch(/<th scope="col"><a [^>]*>Is active<\/a><\/th>/);
     expect(textOf(owned.text)).toContain('1 client package ');
@@ -190,7 +194,7 @@ describe('console lists and records read at a glance', () => {
     expect(text).toContain('2 audit log entries');
     // The record id links to the booking; the staff user is shown by name.
     expect(list.text).toContain(`href="/admin/bookings/${a.bookingId}/"`);
-    expect(list.text).toContain(`href="/admin/users/${s.staff.userId}/">Sam Staff</a>`);
+    expect(list.text).toContain(`href="/admin/users/${s.staff.userId}/"><bdi>Sam Staff</bdi></a>`);
     const entry = /href="\/admin\/audit-log\/(\d+)\/"/.exec(list.text)?.[1];
     const entryPage = await s.get(`/admin/audit-log/${entry}/`);
     expect(entryPage.text).toContain(`<a href="/admin/bookings/${a.bookingId}/">bookings #${a.bookingId}</a>`);
@@ -229,7 +233,7 @@ describe('console lists and records read at a glance', () => {
     expect(home.text).toContain('href="/admin/dashboard-metrics/"');
     const list = await s.get(`/admin/dashboard-metrics/?trainer=${encodeURIComponent(trainer.email)}`);
     expect(list.status).toBe(200);
-    expect(list.text).toMatch(new RegExp(`<a href="/admin/trainers/${trainer.trainerId}/">Metrics Gym`));
+    expect(list.text).toMatch(new RegExp(`<a href="/admin/trainers/${trainer.trainerId}/"><bdi>Metrics Gym`));
     expect(textOf(list.text)).toContain('$0.00');
     expect(textOf(list.text)).toMatch(/ 1 day of dashboard metrics /);
   });

@@ -210,6 +210,32 @@ describe('control characters', () => {
     expect([searched.status, Object.keys(searched.body.errors ?? {})]).toEqual([400, ['search']]);
   });
 
+  it('direction overrides and isolates are refused as control characters; right-to-left text and its marks are kept', async () => {
+    const t = await setupTrainer();
+    const refused = await api<ProblemBody>('POST', '/api/clients/', {
+      token: t.token,
+      body: { email: uniqueEmail('rlo'), first_name: 'a\u202Eb', last_name: 'x\u2066y\u2069', notes: 'n\u202Dn' },
+    });
+    expect(refused.status).toBe(400);
+    expect(Object.keys(refused.body.errors ?? {}).sort()).toEqual(['first_name', 'last_name', 'notes']);
+    const booked = await api<ProblemBody>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      headers: { 'CF-Connecting-IP': '203.0.113.162' },
+      body: {
+        start_time: at(futureDay(5).date, '11:00'),
+        first_name: '\u202Bevil',
+        last_name: 'Visitor',
+        email: uniqueEmail('visitor'),
+      },
+    });
+    expect([booked.status, Object.keys(booked.body.errors ?? {})]).toEqual([400, ['first_name']]);
+    const kept = await api<{ first_name: string; last_name: string }>('POST', '/api/clients/', {
+      token: t.token,
+      body: { email: uniqueEmail('rtl'), first_name: 'محمد', last_name: 'עברית\u200F-ابن' },
+    });
+    expect(kept.status).toBe(201);
+    expect([kept.body.first_name, kept.body.last_name]).toEqual(['محمد', 'עברית\u200F-ابن']);
+  });
+
   it('notes keep their newlines, normalised to LF', async () => {
     const t = await setupTrainer();
     const booked = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {

@@ -3,12 +3,15 @@
 import * as z from './zod';
 
 // The patterns name control characters on purpose: they are what the fields refuse.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: C0 controls and DEL are what is refused
-const SINGLE_LINE = /^[^\u0000-\u001f\u007f]*$/;
+// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) count as control
+// characters: "a\u202Eb" shows as text other than what it holds ("Trojan source"). Right-to-left
+// text needs none of them; the marks U+200E and U+200F stay allowed.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: C0 controls, DEL and bidi controls are what is refused
+const SINGLE_LINE = /^[^\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: every control but TAB, LF and CR is refused
-const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
+const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: runs of control characters are replaced
-const CONTROL_RUN = /[\u0000-\u001f\u007f]+/g;
+const CONTROL_RUN = /[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]+/g;
 
 export const SINGLE_LINE_MESSAGE = 'This field must be a single line without control characters.';
 export const MULTI_LINE_MESSAGE = 'This field may hold line breaks and tabs but no other control characters.';

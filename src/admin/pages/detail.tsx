@@ -66,7 +66,13 @@ const relatedLink = (def: ModelDef, detail: Detail, rows: Record<string, Row[]> 
   const name = NAME_FIELDS.map((f) => row?.[f]).find((v) => typeof v === 'string' && v.trim());
   return (
     <a href={`/admin/${rel.model}/${String(value)}/`}>
-      {name ? `${String(name)} (#${String(value)})` : `#${String(value)}`}
+      {name ? (
+        <>
+          <bdi>{String(name)}</bdi> (#{String(value)})
+        </>
+      ) : (
+        `#${String(value)}`
+      )}
     </a>
   );
 };

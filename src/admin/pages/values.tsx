@@ -151,8 +151,15 @@ export const Cell = (props: { name: string; column: Column; row: Row }): Child =
     const sub = link?.sub && link.sub !== link.label ? String(link.sub) : null;
     return (
       <>
-        <a href={`/admin/${String(model)}/${String(value)}/`}>{label}</a>
-        {sub && <span class="sub">{sub}</span>}
+        {/* <bdi>: a right-to-left name keeps to itself, never reordering what stands beside it. */}
+        <a href={`/admin/${String(model)}/${String(value)}/`}>
+          <bdi>{label}</bdi>
+        </a>
+        {sub && (
+          <span class="sub">
+            <bdi>{sub}</bdi>
+          </span>
+        )}
       </>
     );
   }
