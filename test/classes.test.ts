@@ -611,6 +611,43 @@ describe('places by visitors and client users', () => {
   });
 });
 
+describe('a place or a time, never a mix', () => {
+  it('a time sent with class_session, or waitlist without it, is 400 naming each field; nothing stored', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 3);
+    const cls = await scheduleClass(t.token, service, at(futureDay(6).date, '10:00'));
+    const other = at(futureDay(6).date, '14:00');
+    const mixed = await api<ProblemBody>('POST', '/api/bookings/', {
+      token: t.token,
+      body: {
+        client: t.client.id,
+        class_session: cls,
+        start_time: other,
+        end_time: other,
+        allow_outside_availability: true,
+      },
+    });
+    expect(mixed.status).toBe(400);
+    expect(Object.keys(mixed.body.errors ?? {}).sort()).toEqual([
+      'allow_outside_availability',
+      'end_time',
+      'start_time',
+    ]);
+    const stray = await api<ProblemBody>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, start_time: other, waitlist: true },
+    });
+    expect([stray.status, Object.keys(stray.body.errors ?? {})]).toEqual([400, ['waitlist']]);
+    const visitor = await api<ProblemBody>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      headers: { 'CF-Connecting-IP': '198.51.100.77' },
+      body: { first_name: 'V', last_name: 'V', email: uniqueEmail('v'), class_session: cls, start_time: other },
+    });
+    expect([visitor.status, Object.keys(visitor.body.errors ?? {})]).toEqual([400, ['start_time']]);
+    expect(await activePlaces(cls)).toBe(0);
+    expect((await api<{ count: number }>('GET', '/api/bookings/', { token: t.token })).body.count).toBe(0);
+  });
+});
+
 describe('places, packs and the rest', () => {
   it('a promoted person is credited from their pack while it has a credit, and promoted without it otherwise', async () => {
     const t = await setupTrainer({ settings: { auto_confirm: true } });

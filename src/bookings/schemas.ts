@@ -32,6 +32,34 @@ export const serviceRef = z.number().int().positive().optional().openapi({
 /** A booking's notes: several lines allowed. */
 export const notesField = multiLine().max(5000);
 
+type Ctx = { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void };
+const TIMING = ['start_time', 'end_time', 'allow_outside_availability'] as const;
+
+/**
+ * A booking body is a time (`start_time`) or a place in a class (`class_session`, perhaps with
+ * `waitlist`), never a mix: a place takes the class's time, so a time sent with it would be ignored
+ * and is refused instead. Shared by the trainer's, the public and the client's booking bodies.
+ */
+export function slotOrPlace(
+  v: { class_session?: number; waitlist?: boolean } & { [K in (typeof TIMING)[number]]?: unknown },
+  ctx: Ctx,
+): void {
+  if (v.class_session === undefined) {
+    if (v.start_time === undefined)
+      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
+    if (v.waitlist !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['waitlist'], message: 'Only with class_session.' });
+    return;
+  }
+  for (const field of TIMING)
+    if (v[field] !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: "Leave this out with class_session: the class's time applies.",
+      });
+}
+
 export const bookingCreateBody = z
   .object({
     client: z.number().int().positive(),
@@ -58,11 +86,7 @@ export const bookingCreateBody = z
         'Book outside the weekly windows and over busy time of your connected calendars (never over a break or another booking).',
     }),
   })
-  .superRefine((v, ctx) => {
-    if (v.class_session === undefined && v.start_time === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
-    }
-  })
+  .superRefine(slotOrPlace)
   .openapi('BookingCreate');
 export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
 

@@ -1,4 +1,4 @@
-import { instantField, notesField, serviceRef } from '../bookings/schemas';
+import { instantField, notesField, serviceRef, slotOrPlace } from '../bookings/schemas';
 import { BOOKING_STATUSES } from '../db/schema';
 import { pageQuery } from '../lib/pagination';
 import { singleLine } from '../lib/text';
@@ -35,11 +35,7 @@ export const clientBookingBody = z
       .optional()
       .openapi({ description: 'Your IANA zone: your messages show times in it (default: the trainer’s).' }),
   })
-  .superRefine((v, ctx) => {
-    if (v.class_session === undefined && v.start_time === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
-    }
-  })
+  .superRefine(slotOrPlace)
   .openapi('ClientBookingCreate');
 export type ClientBookingInput = z.infer<typeof clientBookingBody>;
 

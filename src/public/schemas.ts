@@ -1,4 +1,4 @@
-import { instantField, serviceRef } from '../bookings/schemas';
+import { instantField, serviceRef, slotOrPlace } from '../bookings/schemas';
 import { BOOKING_STATUSES, LOCATION_TYPES } from '../db/schema';
 import { multiLine, singleLine } from '../lib/text';
 import * as z from '../lib/zod';
@@ -76,11 +76,7 @@ export const publicBookingBody = z
       .openapi({ description: "The visitor's IANA zone: their messages show times in it (default: the trainer's)." }),
     website: singleLine().max(200).optional().openapi({ description: 'Leave empty (a trap for robots).' }),
   })
-  .superRefine((v, ctx) => {
-    if (v.class_session === undefined && v.start_time === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
-    }
-  })
+  .superRefine(slotOrPlace)
   .openapi('PublicBookingCreate');
 export type PublicBookingInput = z.infer<typeof publicBookingBody>;
 
@@ -127,6 +123,9 @@ export const manageOut = z
       })
       .nullable()
       .openapi({ description: 'What was booked (null only for a booking without a service).' }),
+    waitlist_position: z.number().int().nullable().openapi({
+      description: "A waitlisted place's position in its class's waitlist (1 = next to get a place); null otherwise.",
+    }),
     location: z.string().openapi({
       description:
         "Where and how, as the client's messages say it: the address (in_person; '' when the service names none), 'Online (video): <link>', 'By phone: your trainer will call you on <your phone>' (or '… will call you'), 'At your address'.",
