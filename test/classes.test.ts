@@ -360,6 +360,8 @@ describe('the waitlist', () => {
       [...waiting.slice(0, 20)].sort((a, b) => a - b),
     );
     expect(promoted.every((r) => r.status === 'sent' && r.notification_type === 'email')).toBe(true);
+    // Confirmed at once (auto-confirm): nothing for the trainer to answer.
+    expect(await messagesOf('booking_requested', waiting)).toEqual([]);
     const subject = await env.DB.prepare(
       "SELECT subject, message FROM notifications WHERE kind = 'waitlist_promoted' AND booking_id = ?",
     )
@@ -399,6 +401,23 @@ describe('the waitlist', () => {
     expect((await messagesOf('waitlist_promoted', waiting)).map((m) => m.booking_id).sort()).toEqual(
       [waiting[0], waiting[1]].sort(),
     );
+    // Pending places are the trainer's to confirm: the trainer is told of each, once, and it is sent.
+    const asked = await until(
+      () => messagesOf('booking_requested', waiting),
+      (rows) => rows.length >= 2 && rows.every((r) => r.status === 'sent'),
+    );
+    expect(asked.map((m) => [m.booking_id, m.notification_type, m.status]).sort()).toEqual(
+      [
+        [waiting[0], 'email', 'sent'],
+        [waiting[1], 'email', 'sent'],
+      ].sort(),
+    );
+    const mail = await env.DB.prepare(
+      "SELECT n.recipient, n.subject FROM notifications n WHERE n.kind = 'booking_requested' AND n.booking_id = ?",
+    )
+      .bind(waiting[0])
+      .first<{ recipient: string; subject: string }>();
+    expect(mail).toMatchObject({ recipient: t.email, subject: expect.stringMatching(/^New booking request: /) });
     expect(await activePlaces(cls)).toBe(4);
   });
 

@@ -118,7 +118,7 @@ export async function changeCapacity(
   const current = await findClassRow(db, trainerId, id);
   if (current.status !== 'scheduled')
     throw conflict('A cancelled class session cannot be changed.', 'invalid_transition');
-  const [changed, , told] = await db.$client.batch<{ id: number }>([
+  const [changed, , ...told] = await db.$client.batch<{ id: number }>([
     statement(
       db,
       sql`UPDATE ${classSessions} SET capacity = ${capacity}, updated_at = ${now}
@@ -133,7 +133,7 @@ export async function changeCapacity(
       'capacity_below_booked',
     );
   }
-  await enqueue(queue, idsOf(told ? [told] : []));
+  await enqueue(queue, idsOf(told));
   return findClass(db, trainerId, id);
 }
 

@@ -10,7 +10,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { activePlaces, isActiveStatus, reservedCredits } from '../db/fragments';
 import { bookings } from '../db/schema';
 import { type Db, statement } from '../lib/db';
-import { planForBooking } from '../notifications/outbox';
+import { dedupeKey, planForBooking } from '../notifications/outbox';
 
 /** The cancellation reason of a waitlisted entry never promoted before the trainer's cut-off. */
 export const WAITLIST_EXPIRED_REASON = 'waitlist_expired';
@@ -26,7 +26,9 @@ const pastCutoff = (alias: string, nowIso: string) =>
  * `auto_confirm`). One who joined with a pack keeps it when it still has a credit to reserve,
  * and is promoted without it otherwise: the queue's order is never skipped. Entries past the
  * trainer's cut-off are left waiting (the cron lapses them and tells them). Each is told once
- * (`waitlist_promoted`, keyed by booking). `classSessionId` is a value or SQL (a subquery).
+ * (`waitlist_promoted`, keyed by booking); a place promoted to pending is the trainer's to confirm,
+ * so the trainer is told as of a new request (`booking_requested`), or it would wait unseen
+ * until it lapses. `classSessionId` is a value or SQL (a subquery).
  */
 export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: string): D1PreparedStatement[] {
   const free = sql`coalesce((SELECT capacity FROM class_sessions WHERE id = ${classSessionId}
@@ -46,9 +48,17 @@ export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: 
     AND b.updated_at = ${nowIso} AND b.sequence = 1
     AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed')`;
   // The UPDATE returns no rows: callers read every later result of their batch as outbox ids.
+  const askTrainer = sql`INSERT OR IGNORE INTO notifications
+      (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message, created_at, updated_at)
+    SELECT b.trainer_id, b.id, 'booking_requested', 'email', u.email,
+      ${dedupeKey({ booking: sql.raw('b.id'), kind: 'booking_requested' })}, '', ${nowIso}, ${nowIso}
+    FROM bookings b JOIN trainers t ON t.id = b.trainer_id JOIN users u ON u.id = t.user_id
+    WHERE ${promoted} AND b.status = 'pending'
+    RETURNING id`;
   return [
     statement(db, promote),
     planForBooking(db, { bookingId: sql.raw('b.id'), kind: 'waitlist_promoted', now: nowIso, guard: promoted }),
+    statement(db, askTrainer),
   ];
 }
 
