@@ -7,7 +7,7 @@ import { scheduleBooking } from '../src/bookings/commands';
 import { rescheduleBooking } from '../src/bookings/reschedule';
 import { getDb } from '../src/lib/db';
 import { createBreak } from '../src/scheduling/service';
-import { at, book, changingAfterRead, futureDay, setupTrainer, trainerBookingCommand } from './helpers';
+import { api, at, book, changingAfterRead, futureDay, setupTrainer, trainerBookingCommand } from './helpers';
 
 const rowsAt = async (trainerId: number, start: string) =>
   (await env.DB.prepare(
@@ -40,6 +40,30 @@ describe('the schedule-version guard on a new booking', () => {
     ).rejects.toMatchObject({ status: 409, extra: { code: 'trainer_break' } });
     expect(racing.reads()).toBe(2);
     expect(await rowsAt(id, start)).toBe(0);
+  });
+
+  it('a new time zone between the read and the insert is honoured: the hours move with it, 409, no row', async () => {
+    // Open 09:00–10:00 wall time. In UTC 09:00Z is inside; in Tokyo (UTC+9) the hours are 00:00–01:00Z.
+    const t = await setupTrainer({ open: ['09:00', '10:00'] });
+    const id = t.user.trainer.id;
+    const start = at(futureDay(12).date, '09:00');
+    const racing = changingAfterRead(async (n) => {
+      if (n === 0) {
+        const moved = await api('PATCH', '/api/users/profile/', { token: t.token, body: { timezone: 'Asia/Tokyo' } });
+        expect(moved.status).toBe(200);
+      }
+    });
+    await expect(
+      scheduleBooking(getDb(racing.db), trainerBookingCommand(id, t.client.id, start), Date.now()),
+    ).rejects.toMatchObject({ status: 409, extra: { code: 'outside_availability' } });
+    expect(racing.reads()).toBe(2);
+    expect(await rowsAt(id, start)).toBe(0);
+    // A setting the slots do not read leaves the version alone.
+    const version = () =>
+      env.DB.prepare('SELECT schedule_version FROM trainers WHERE id = ?').bind(id).first<number>('schedule_version');
+    const before = await version();
+    await api('PATCH', '/api/users/profile/', { token: t.token, body: { bio: 'Strength and mobility.' } });
+    expect(await version()).toBe(before);
   });
 
   it('a change that does not touch the booking costs one more read and the booking is made', async () => {

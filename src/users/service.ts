@@ -262,6 +262,8 @@ const TRAINER_COLUMNS = {
   waitlist_cutoff_hours: 'waitlistCutoffHours',
 } as const satisfies Record<keyof TrainerSettingsInput, keyof Trainer>;
 
+const SLOT_RULE_COLUMNS = ['timezone', 'slotIntervalMinutes', 'minNoticeMinutes', 'bookingHorizonDays'] as const;
+
 /** The user, plus the client records (one per trainer) that carry the user's email. */
 export async function getProfile(db: Db, user: User, trainer: Trainer | null): Promise<ProfileOut> {
   const clientOf =
@@ -311,11 +313,18 @@ export async function updateProfile(
         .set({ ...userSet, updatedAt: now })
         .where(eq(users.id, auth.user.id)),
     );
+  // Settings the slot rules read change what a booking's checks decided: raise the schedule version
+  // (as a window's change does), so a booking checked against the old ones is written against none.
+  const slotRules = SLOT_RULE_COLUMNS.some((column) => trainerSet[column] !== undefined);
   if (auth.trainer && Object.keys(trainerSet).length)
     writes.push(
       db
         .update(trainers)
-        .set({ ...trainerSet, updatedAt: now })
+        .set({
+          ...trainerSet,
+          ...(slotRules && { scheduleVersion: sql`${trainers.scheduleVersion} + 1` }),
+          updatedAt: now,
+        })
         .where(eq(trainers.id, auth.trainer.id)),
       // The session length and buffer are the default service's: it follows in the same batch.
       ...defaultFromTrainer(db, auth.trainer.id, trainerSet, now),
