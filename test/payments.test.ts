@@ -644,6 +644,26 @@ describe('Paddle webhook events', () => {
     expect(listed.results.map((p) => [p.amount, p.currency])).toEqual([['2900.00', 'JPY']]);
   });
 
+  it('a status we do not know, a negative total or a currency that is no code: noted, nothing stored', async () => {
+    const t = await registerTrainer();
+    const s = scenario(t.user.trainer.id);
+    const oddStatus = s.event('01').body.replace(/"status": "active"/, '"status": "frozen"');
+    expect(oddStatus).toContain('"frozen"');
+    const negative = s.event('02').body.replace(/"grand_total": "\d+"/, '"grand_total": "-2900"');
+    expect(negative).toContain('"-2900"');
+    const oddCurrency = s
+      .event('02')
+      .body.replace(/"currency_code": "USD"/g, '"currency_code": "DOLLARS"')
+      .replace(/"event_id": "([^"]+)"/, '"event_id": "$1_odd"');
+    expect(oddCurrency).toContain('"DOLLARS"');
+    for (const body of [oddStatus, negative, oddCurrency]) {
+      const res = await deliver(body);
+      expect([res.status, res.body.result]).toEqual([200, 'unmatched']);
+    }
+    expect((await subscriptionsOf(t.token)).count).toBe(0);
+    expect((await paymentsOf(t.token)).count).toBe(0);
+  });
+
   it('a checkout opened elsewhere cannot name another trainer: an unsigned or wrongly signed trainer_id is not trusted', async () => {
     const victim = await registerTrainer();
     for (const forged of [

@@ -104,7 +104,8 @@ export const paddleDate = (text: string | null | undefined): string | null => pa
 
 /** Paddle amounts are strings in the currency's minor units ("2900"). */
 export function minorUnits(text: string | null | undefined): number | null {
-  if (!text || !/^-?\d{1,12}$/.test(text)) return null;
+  // A completed or failed charge is never negative: money back comes as an adjustment.
+  if (!text || !/^\d{1,12}$/.test(text)) return null;
   return Number(text);
 }
 

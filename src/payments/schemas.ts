@@ -107,9 +107,11 @@ export type PaddleEnvelope = z.infer<typeof paddleEnvelope>;
 
 const customData = z.record(z.string(), z.unknown()).nullable().optional();
 
+// What we store from an event is what our API answers: a status outside the ones we know, or a
+// currency that is no ISO 4217 code, leaves the event unmatched (kept, with the reason) instead.
 export const paddleSubscription = z.object({
   id: z.string().min(1),
-  status: z.string(),
+  status: z.enum(SUBSCRIPTION_STATUSES),
   customer_id: z.string().nullable().optional(),
   next_billed_at: z.string().nullable().optional(),
   scheduled_change: z
@@ -131,7 +133,7 @@ export const paddleTransaction = z.object({
   status: z.string(),
   customer_id: z.string().nullable().optional(),
   subscription_id: z.string().nullable().optional(),
-  currency_code: z.string(),
+  currency_code: z.string().regex(/^[A-Za-z]{3}$/),
   custom_data: customData,
   created_at: z.string().nullable().optional(),
   billed_at: z.string().nullable().optional(),
