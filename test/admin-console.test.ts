@@ -152,6 +152,8 @@ describe('staff console sign-in', () => {
       const wrong = await signIn(staff.email, 'wrong-password-1');
       expect(wrong.res.status, `attempt ${i + 1}`).toBe(401);
       expect(wrong.res.text).toContain('Unable to log in with the provided credentials.');
+      // The focus comes back to the password, where the next try is typed.
+      expect(wrong.res.text).toMatch(/<input id="password"[^>]* autofocus/);
     }
     const locked = await signIn(staff.email);
     expect(locked.res.status).toBe(429);

@@ -101,6 +101,7 @@ describe('two-factor sign-in to the staff console', () => {
     const wrong = await sendCode(first.pending?.pair ?? '', totpAt(staff.totpSecret, Date.now(), 4));
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('That code is not right');
+    expect(wrong.text).toMatch(/<input id="code"[^>]* autofocus/);
     expect(cookieOf(wrong, 'th_admin')).toBeNull();
     const code = totpAt(staff.totpSecret);
     expect((await sendCode(first.pending?.pair ?? '', code)).status).toBe(303);

@@ -33,7 +33,15 @@ export const LoginPage = (props: { nonce: string; csrf: string; next: string; em
         </div>
         <div class="field">
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required />
+          {/* After a refusal the page comes back with the focus where the next try is typed. */}
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            autofocus={props.error ? true : undefined}
+          />
         </div>
         <button type="submit">Log in</button>
       </form>

@@ -38,6 +38,8 @@ const CodeField = (props: { label: string; hint: string; error?: string | undefi
       autocomplete="one-time-code"
       inputmode={props.digitsOnly ? 'numeric' : undefined}
       required
+      // After a wrong code the page comes back with the focus where the next try is typed.
+      autofocus={props.error ? true : undefined}
       aria-describedby={props.error ? 'code-hint code-error' : 'code-hint'}
       aria-invalid={props.error ? 'true' : undefined}
     />
