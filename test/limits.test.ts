@@ -216,6 +216,8 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
           token,
           body: { old_password: 'not-the-password', new_password: 'another-Long-passw0rd' },
         }),
+      'POST /api/users/delete-account': () =>
+        api('POST', '/api/users/delete-account/', { token, body: { password: 'not-the-password' } }),
       'POST /api/users/2fa/setup': () =>
         api('POST', '/api/users/2fa/setup/', { token: twoFactor.off.token, body: { password: 'not-the-password' } }),
       'POST /api/users/2fa/enable': () =>

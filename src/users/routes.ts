@@ -8,6 +8,7 @@ import { authenticated, jsonBody, jsonResponse, problems, rateLimited } from '..
 import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import * as z from '../lib/zod';
+import { deleteAccount } from './account';
 import { passwordResetRouter } from './password-reset-routes';
 import {
   authOut,
@@ -20,7 +21,7 @@ import {
 } from './schemas';
 import * as users from './service';
 import { twoFactorRouter } from './two-factor-routes';
-import { twoFactorLoginBody } from './two-factor-schemas';
+import { deleteAccountBody, twoFactorLoginBody } from './two-factor-schemas';
 import { mailVerificationLink, verifyEmail } from './verification';
 
 const tags = ['users'];
@@ -131,6 +132,23 @@ const changePassword = createRoute({
   },
 });
 
+const removeAccount = createRoute({
+  method: 'post',
+  path: '/api/users/delete-account',
+  tags,
+  summary: 'Delete your account for good',
+  description:
+    "Needs the password (and with two-factor sign-in on, `code` or `recovery_code`); a wrong one counts toward the login lockout, after which this answers 429. A trainer's account goes with all of the business: clients, bookings, classes, series, packs, services, calendars, messages and payments; while the subscription still runs: 409 `subscription_active` (cancel it first). A client user's account is only the sign-in: their trainers keep their client records. Staff: 403 `staff_account`. Answers 204; every token of the account stops working.",
+  security: authenticated,
+  middleware: requireAuth,
+  request: jsonBody(deleteAccountBody),
+  responses: {
+    204: { description: 'Deleted' },
+    ...problems(400, 401, 403, 409),
+    ...rateLimited(RATE_POLICIES.login),
+  },
+});
+
 /** What mailing a verification link needs from the request. */
 const linkArgs = (c: Context<AppEnv>) => ({
   secret: jwtSecretOf(c.var.config),
@@ -206,6 +224,12 @@ export const usersRouter = createRouter()
       isoNow(c.var.clock),
     );
     return c.json({ token }, 200);
+  })
+  .openapi(removeAccount, async (c) => {
+    const ip = clientAddress(c.req.raw.headers);
+    const secret = jwtSecretOf(c.var.config);
+    await deleteAccount(c.var.db, secret, c.get('auth'), c.req.valid('json'), ip, isoNow(c.var.clock));
+    return c.body(null, 204);
   })
   .route('/', passwordResetRouter)
   .route('/', twoFactorRouter);

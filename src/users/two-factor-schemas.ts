@@ -62,6 +62,12 @@ export const recoveryCodesOut = z
   })
   .openapi('TwoFactorRecoveryCodes');
 
+export const deleteAccountBody = z
+  .object({ password: passwordField, code: otpField.optional(), recovery_code: recoveryCodeField.optional() })
+  .openapi('DeleteAccountRequest', {
+    description: 'The password, and with two-factor sign-in on either `code` or `recovery_code`.',
+  });
+
 export const disableBody = z
   .object({ password: passwordField, code: otpField.optional(), recovery_code: recoveryCodeField.optional() })
   .openapi('TwoFactorDisableRequest', { description: 'The password and either `code` or `recovery_code`.' });

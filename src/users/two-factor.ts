@@ -340,12 +340,29 @@ export async function disableWithProof(
   now: string,
 ) {
   requireOn(user);
+  await proveIdentity(db, secret, user, input, ip, now);
+  await disableTwoFactor(db, user, now);
+}
+
+/**
+ * The password again, and with two-factor sign-in on a code or a recovery code too, before a
+ * change a stolen token must not make (turning 2FA off, deleting the account); a 400 naming each
+ * bad field. Both are checked under the lockout together: a wrong password counts as a failed
+ * attempt whether or not a code came with it. With a wrong password the factor is only looked at
+ * (never spent), so each bad field is named.
+ */
+export async function proveIdentity(
+  db: Db,
+  secret: string,
+  user: User,
+  input: { password: string; code?: string | undefined; recovery_code?: string | undefined },
+  ip: string | null,
+  now: string,
+): Promise<void> {
   const errors: FieldErrors = {};
-  // The password and the factor are checked under the lockout together: a wrong password counts as
-  // a failed attempt whether or not a code came with it. With a wrong password the factor is only
-  // looked at (never spent), so each bad field is named.
   await withLockout(db, user.email, ip, now, async () => {
     if (!(await verifyPassword(input.password, user.passwordHash))) errors.password = [WRONG_PASSWORD];
+    if (!hasTwoFactor(user)) return !errors.password;
     if (!input.code && !input.recovery_code) {
       errors.code = ['Enter the 6-digit code from your authenticator app, or send `recovery_code`.'];
       return false;
@@ -359,7 +376,6 @@ export async function disableWithProof(
     return spend && ok;
   });
   if (Object.keys(errors).length) throw invalid(errors);
-  await disableTwoFactor(db, user, now);
 }
 
 /** `POST /api/users/2fa/recovery-codes/`: a right code → ten new recovery codes, the old ones void. */
