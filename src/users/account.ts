@@ -6,14 +6,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { AuthContext } from '../lib/context';
 import { type Db, statement } from '../lib/db';
 import { ApiError, conflict } from '../lib/problem';
-import { proveIdentity } from './two-factor';
-
-/** What proves the request is the owner's: the password, and a code when two-factor sign-in is on. */
-export interface Proof {
-  password: string;
-  code?: string | undefined;
-  recovery_code?: string | undefined;
-}
+import { type Proof, proveIdentity } from './two-factor';
 
 /**
  * A trainer's rows in an order the foreign keys allow: bookings, classes, series and sold packs

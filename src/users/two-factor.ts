@@ -331,17 +331,18 @@ const requireOn = (user: User) => {
 };
 
 /** `POST /api/users/2fa/disable/`: the password and a code (or a recovery code), each named when wrong. */
-export async function disableWithProof(
-  db: Db,
-  secret: string,
-  user: User,
-  input: { password: string; code?: string | undefined; recovery_code?: string | undefined },
-  ip: string | null,
-  now: string,
-) {
+export async function disableWithProof(...args: Parameters<typeof proveIdentity>) {
+  const [db, , user, , , now] = args;
   requireOn(user);
-  await proveIdentity(db, secret, user, input, ip, now);
+  await proveIdentity(...args);
   await disableTwoFactor(db, user, now);
+}
+
+/** What proves a request is the owner's: the password, and a code when two-factor sign-in is on. */
+export interface Proof {
+  password: string;
+  code?: string | undefined;
+  recovery_code?: string | undefined;
 }
 
 /**
@@ -355,7 +356,7 @@ export async function proveIdentity(
   db: Db,
   secret: string,
   user: User,
-  input: { password: string; code?: string | undefined; recovery_code?: string | undefined },
+  input: Proof,
   ip: string | null,
   now: string,
 ): Promise<void> {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 
 export { until } from '../until';
@@ -44,4 +46,19 @@ export async function callAt<T = Record<string, unknown>>(
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/**
+ * The newest link a mail to `email` carried, whose path begins with `path`, as the log provider
+ * wrote it in wrangler dev's log; null while none is there.
+ */
+export function mailedLink(email: string, path: string): string | null {
+  const log = readFileSync(join(inject('stateDir'), 'wrangler.log'), 'utf8');
+  const pattern = new RegExp(`https?://[^\\s"\\\\]+${path.replace(/[?]/g, '\\?')}[^\\s"\\\\]+`);
+  for (const line of log.split('\n').reverse()) {
+    if (!line.includes('"notification (log provider)"') || !line.includes(`"to":"${email}"`)) continue;
+    const match = pattern.exec(line);
+    if (match) return match[0];
+  }
+  return null;
 }

@@ -1,10 +1,8 @@
 // The seed's flow, end to end over HTTP against `wrangler dev` (real D1, DO, queue and cron).
 // Dates are computed from today, so the test never expires.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Temporal } from 'temporal-polyfill';
-import { describe, expect, inject, it } from 'vitest';
-import { call, until } from './client';
+import { describe, expect, it } from 'vitest';
+import { call, mailedLink, until } from './client';
 
 const TZ = 'Europe/London';
 const PASSWORD = 'a-long-password-1';
@@ -23,17 +21,6 @@ const instant = (d: Temporal.PlainDate, time: string) =>
     .toZonedDateTime({ timeZone: TZ, plainTime: Temporal.PlainTime.from(time) })
     .toInstant()
     .toString({ smallestUnit: 'millisecond' });
-
-/** The email-verification link the log provider wrote for an address, from wrangler dev's log. */
-function mailedLink(email: string): string | null {
-  const log = readFileSync(join(inject('stateDir'), 'wrangler.log'), 'utf8');
-  for (const line of log.split('\n').reverse()) {
-    if (!line.includes('"notification (log provider)"') || !line.includes(`"to":"${email}"`)) continue;
-    const match = /(https?:\/\/[^\s"]+\/api\/users\/verify-email\/\?token=[^\s"\\]+)/.exec(line);
-    if (match?.[1]) return match[1];
-  }
-  return null;
-}
 
 describe("the seed's 15-step flow", () => {
   it('runs from registration to cancellation, with isolation and a read-only client', async () => {
@@ -99,7 +86,7 @@ describe("the seed's 15-step flow", () => {
     expect(member.status).toBe(201);
     // The client confirms their address with the link "mailed" by the log provider (wrangler's log).
     const link = await until(
-      async () => mailedLink(clientEmail),
+      async () => mailedLink(clientEmail, '/api/users/verify-email/?token='),
       (l) => l !== null,
     );
     expect(link).not.toBeNull();

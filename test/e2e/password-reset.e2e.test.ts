@@ -1,29 +1,18 @@
 // A forgotten password, as its owner lives it, in headless Chromium against `wrangler dev`: ask for
 // the link, open it from the "mail" (the log provider's line in wrangler's log), type a new
 // password, sign in with it. At 375 and 1280 px, with the accessibility script.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axeViolations, focusRings } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call, ownAddress, until } from './client';
+import { call, mailedLink, ownAddress, until } from './client';
 
 noteSkipped('test/e2e/password-reset.e2e.test.ts');
 
 const ARTIFACTS = resolve('test-artifacts');
 const OLD = 'the-old-password-1';
-
-/** The newest reset link the log provider wrote for an address, from wrangler dev's log. */
-function resetLink(email: string): string | null {
-  const log = readFileSync(join(inject('stateDir'), 'wrangler.log'), 'utf8');
-  for (const line of log.split('\n').reverse()) {
-    if (!line.includes('"notification (log provider)"') || !line.includes(`"to":"${email}"`)) continue;
-    const match = /(https?:\/\/[^\s"\\]+\/account\/reset-password#token=[^\s"\\]+)/.exec(line);
-    if (match?.[1]) return match[1];
-  }
-  return null;
-}
 
 /** Page problems: console errors (CSP refusals among them), uncaught errors, 5xx answers. */
 function watch(page: Page): string[] {
@@ -59,7 +48,7 @@ describe.skipIf(!hasChromium)('the password-reset page in Chromium', () => {
       expect(reg.status).toBe(201);
       expect((await call('POST', '/api/users/password-reset/', { body: { email } })).status).toBe(202);
       const link = await until(
-        async () => resetLink(email),
+        async () => mailedLink(email, '/account/reset-password#token='),
         (l) => l !== null,
       );
       expect(link).not.toBeNull();
