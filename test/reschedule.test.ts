@@ -301,6 +301,68 @@ describe('the manage link states what a cancellation means', () => {
     expect(await left()).toBe(4);
   });
 
+  it('a waitlisted place may leave the waitlist: never late, no credit, its position given; the cancel agrees', async () => {
+    const t = await openTrainer({ late_cancel_hours: 24 });
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Circuit', duration_minutes: 60, capacity: 2 },
+    });
+    expect(service.status).toBe(201);
+    const start = slotAt(10, '12:00');
+    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: service.body.id, start_time: start },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const classSession = made.body.occurrences[0]?.class_session;
+    const join = async (waitlist: boolean) => {
+      const res = await api<{ manage_url: string; status: string } & ProblemBody>(
+        'POST',
+        `/api/public/trainers/${t.slug}/bookings/`,
+        {
+          body: {
+            class_session: classSession,
+            waitlist,
+            first_name: 'Wyn',
+            last_name: 'Wait',
+            email: uniqueEmail('w'),
+          },
+          headers: { 'CF-Connecting-IP': freshIp() },
+        },
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return { status: res.body.status, token: res.body.manage_url.split('/').pop() as string };
+    };
+    const seated = await join(false);
+    await join(false);
+    const first = await join(true);
+    const second = await join(true);
+    expect([seated.status, first.status, second.status]).toEqual(['pending', 'waitlisted', 'waitlisted']);
+    // Inside the late-cancel window: a place with a seat would be late; a waitlisted one never is.
+    const shown = await manage(second.token, pinned(start, 3));
+    expect(shown.body).toMatchObject({
+      status: 'waitlisted',
+      waitlist_position: 2,
+      can_cancel: true,
+      can_reschedule: false,
+      late_cancellation_if_cancelled_now: false,
+      credit_used_if_cancelled_now: false,
+    });
+    expect((await manage(seated.token, pinned(start, 3))).body).toMatchObject({
+      waitlist_position: null,
+      late_cancellation_if_cancelled_now: true,
+    });
+    const left = await api<Managed & { late_cancellation: boolean }>(
+      'POST',
+      `/api/public/bookings/${first.token}/cancel/`,
+      { headers: pinned(start, 3) },
+    );
+    expect(left.status).toBe(200);
+    expect(left.body).toMatchObject({ status: 'cancelled', late_cancellation: false, can_cancel: false });
+    // The one behind moves up.
+    expect((await manage(second.token)).body).toMatchObject({ waitlist_position: 1 });
+  });
+
   it('a confirmed booking with a pack: a late cancellation names the pack and uses its credit', async () => {
     const t = await openTrainer({ late_cancel_hours: 24 });
     const soldId = await sellPack(t, 'Ten Pack', 10);

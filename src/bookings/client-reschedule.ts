@@ -43,7 +43,8 @@ export function checkClientReschedule(t: RescheduleRules, booking: BookingOut, n
 /**
  * What a client may do with a booking now, and what a cancellation would cost: the same rules
  * `transition('cancel')` and the reschedule command apply (late inside `late_cancel_hours`; a
- * late cancellation of a confirmed booking uses a credit of its package).
+ * late cancellation of a confirmed booking uses a credit of its package; a waitlisted place,
+ * which holds no seat, may leave the waitlist, never late and never for a credit).
  */
 export function clientOptions(
   t: RescheduleRules,
@@ -51,9 +52,9 @@ export function clientOptions(
   now: number,
 ) {
   const start = Date.parse(booking.startTime);
-  const active = booking.status === 'pending' || booking.status === 'confirmed';
-  const canCancel = active && start > now;
-  const late = canCancel && start - now < t.lateCancelHours * HOUR_MS;
+  const waitlisted = booking.status === 'waitlisted';
+  const canCancel = (booking.status === 'pending' || booking.status === 'confirmed' || waitlisted) && start > now;
+  const late = canCancel && !waitlisted && start - now < t.lateCancelHours * HOUR_MS;
   return {
     can_cancel: canCancel,
     // A place keeps its class's time (the move answers 409 class_place).

@@ -1,6 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { bookAsClient, type ClientActionDeps, cancelAsClient, rescheduleAsClient } from '../bookings/client-actions';
 import { clientOptions } from '../bookings/client-reschedule';
+import { asTrainer, findBooking } from '../bookings/queries';
 import type { ScheduleNamespace } from '../bookings/schedule-object';
 import { clientFeedUrls, type FeedUrls } from '../calendar/feed';
 import {
@@ -203,7 +204,7 @@ const shownPackage = (row: ManagedRow) =>
 const clientFeedOf = (row: ManagedRow, calendar: CalendarConfig) =>
   row.booking.source === 'public' ? null : clientFeedUrls(calendar, row.booking.clientId, row.clientFeedGeneration);
 
-const managed = (row: ManagedRow, now: string, feed: FeedUrls | null) => ({
+const managed = (row: ManagedRow, now: string, feed: FeedUrls | null, waitlistPosition: number | null) => ({
   start_time: row.booking.startTime,
   end_time: row.booking.endTime,
   status: row.booking.status,
@@ -221,6 +222,7 @@ const managed = (row: ManagedRow, now: string, feed: FeedUrls | null) => ({
         location_type: row.service.locationType,
       }
     : null,
+  waitlist_position: waitlistPosition,
   location: row.place?.text ?? '',
   video_url: row.place?.videoUrl || null,
   ...clientOptions(
@@ -240,7 +242,13 @@ const managed = (row: ManagedRow, now: string, feed: FeedUrls | null) => ({
 
 export async function getManaged(db: Db, token: string, now: string, calendar: CalendarConfig) {
   const row = await bookingByToken(db, token);
-  return managed(row, now, await clientFeedOf(row, calendar));
+  const { booking } = row;
+  // A waitlisted place's position, as the trainer's booking reads count it.
+  const position =
+    booking.status === 'waitlisted'
+      ? (await findBooking(db, asTrainer(booking.trainerId), booking.id, now)).waitlist_position
+      : null;
+  return managed(row, now, await clientFeedOf(row, calendar), position);
 }
 
 /** What a manage-link reschedule needs: the schedule objects, the queue and now. */

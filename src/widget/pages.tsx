@@ -20,6 +20,9 @@ export const BOOK_PAGE_CSP =
 
 export type Rendered = HtmlEscapedString | Promise<HtmlEscapedString>;
 
+/** The pages' icon (routes.ts): blank, since the page is the trainer's; cached by the browser for a day. */
+export const BOOK_ICON_PATH = '/book/icon.svg';
+
 type ShellProps = PropsWithChildren<{ title: string; script: boolean; noindex?: boolean }>;
 
 export const Shell: FC<ShellProps> = ({ title, script, noindex, children }) => (
@@ -30,6 +33,8 @@ export const Shell: FC<ShellProps> = ({ title, script, noindex, children }) => (
       {noindex && <meta name="robots" content="noindex" />}
       <meta name="referrer" content="no-referrer" />
       <title>{title}</title>
+      {/* Without an icon the browser asks for /favicon.ico, a 404 (`data:,` would break `img-src`). */}
+      <link rel="icon" href={BOOK_ICON_PATH} />
       <link rel="stylesheet" href={PAGE_CSS} />
       {script && <script src={PAGE_JS} defer />}
     </head>
@@ -223,6 +228,8 @@ const Reschedule = () => (
   <section id="reschedule" class="form" hidden aria-labelledby="reschedule-h">
     <h2 id="reschedule-h">Choose a new time</h2>
     <ZoneSelect tz="" />
+    {/* Why a move failed, beside the times to choose again from; the script focuses it. */}
+    <p id="move-alert" class="alert" role="alert" tabindex={-1} hidden />
     <Picker heading="Choose a new day" />
     <div id="move" hidden>
       <p class="chosen">

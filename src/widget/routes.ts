@@ -10,7 +10,14 @@ import { ApiError } from '../lib/problem';
 import { RESET_PAGE_PATH } from '../users/password-reset';
 import { ACCOUNT_PAGE_CSP, renderResetPage } from './account-page';
 import { PAGE_CSS, PAGE_JS } from './generated';
-import { BOOK_PAGE_CSP, type Rendered, renderBookingPage, renderManagePage, renderNotFoundPage } from './pages';
+import {
+  BOOK_ICON_PATH,
+  BOOK_PAGE_CSP,
+  type Rendered,
+  renderBookingPage,
+  renderManagePage,
+  renderNotFoundPage,
+} from './pages';
 import { findBookingPageTrainer } from './service';
 
 const page = (c: Context<AppEnv>, html: Rendered, status: ContentfulStatusCode, cache: string) =>
@@ -28,6 +35,9 @@ const accountPage = (c: Context<AppEnv>, html: Rendered) =>
     'Cache-Control': 'no-store',
     'X-Robots-Tag': 'noindex',
   });
+
+/** The pages' icon: an empty square (a trainer's page carries no logo of ours). */
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"/>\n';
 
 /** A content-named script or stylesheet of the pages, as scripts/build-assets.mjs names them. */
 const HASHED = /^app\.[0-9a-f]{10}\.(?:js|css)$/;
@@ -48,6 +58,9 @@ export const widgetRouter = new Hono<AppEnv>({ strict: false })
     c.header('X-Robots-Tag', 'noindex');
     return page(c, renderManagePage(c.req.param('token')), 200, 'no-store');
   })
+  .get(BOOK_ICON_PATH, (c) =>
+    c.body(ICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400' }),
+  )
   .get(RESET_PAGE_PATH, (c) => accountPage(c, renderResetPage()))
   .get('/book/:slug', async (c) => {
     const trainer = await findBookingPageTrainer(c.var.db, c.req.param('slug'));

@@ -89,6 +89,41 @@ export const uuid = (): string =>
     ? crypto.randomUUID()
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
+/**
+ * Idempotency-Keys for one page's requests: a body sent again unchanged (a retry after a lost
+ * answer) keeps its key, so the server replays its answer; any change to the body, a new key.
+ */
+export function idempotencyKeys(newKey: () => string = uuid): (body: unknown) => string {
+  let sent = '';
+  let key = '';
+  return (body) => {
+    const text = JSON.stringify(body);
+    if (!key || text !== sent) {
+      sent = text;
+      key = newKey();
+    }
+    return key;
+  };
+}
+
+/** The manage page's words for cancelling: a waitlisted place is left, not cancelled (it holds no seat). */
+export const cancelWords = (status: unknown) =>
+  status === 'waitlisted'
+    ? {
+        open: 'Leave the waitlist…',
+        heading: 'Leave the waitlist?',
+        submit: 'Yes, leave the waitlist',
+        keep: 'Stay on the waitlist',
+        done: 'You have left the waitlist.',
+      }
+    : {
+        open: 'Cancel booking…',
+        heading: 'Cancel this booking?',
+        submit: 'Yes, cancel booking',
+        keep: 'Keep my booking',
+        done: 'Your booking is cancelled.',
+      };
+
 /** What the manage page says before a cancel: late or not, and the credit it uses from which pack. */
 export function cancelNote(b: {
   status: string;
@@ -97,6 +132,7 @@ export function cancelNote(b: {
   package?: { name: string; sessions_remaining: number } | null;
   lateFrom: string;
 }): string {
+  if (b.status === 'waitlisted') return 'You have no place in this class yet, so leaving the waitlist costs nothing.';
   if (!b.late_cancellation_if_cancelled_now) {
     return `This is not a late cancellation: cancelling now costs nothing. From ${b.lateFrom} it would count as late.`;
   }

@@ -6,11 +6,11 @@ import {
   bookedText,
   checkBookingFields,
   classAction,
+  idempotencyKeys,
   manageHref,
   manageToken,
   messages,
   retryText,
-  uuid,
 } from '../text';
 import { type ClassSession, type Slot, validZone, visitorZone, when } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
@@ -18,6 +18,8 @@ import { el, errorCode, load, renderDays, renderTimes, type State, setupZones } 
 import { roving } from './roving';
 
 const FIELDS = ['first_name', 'last_name', 'email', 'phone', 'notes'];
+/** The booking's Idempotency-Key: the same for a resend of the same booking (an answer lost), new for another. */
+const keyFor = idempotencyKeys();
 
 interface Booked extends Slot {
   status: string;
@@ -80,14 +82,15 @@ function showPicker() {
   show(el.pick(), true);
 }
 
-function showBooked(b: Booked, zone: string) {
+function showBooked(s: State, b: Booked) {
   const token = manageToken(b.manage_url, location.href);
   const text = bookedText(b.status, b.business_name, b.waitlist_position);
   showAlert('');
   show(el.form(), false);
   show(el.pick(), false);
   $('done-h').textContent = text.heading;
-  $('done-when').textContent = when(b, zone);
+  s.booked = { start_time: b.start_time, end_time: b.end_time };
+  $('done-when').textContent = when(b, s.zone);
   $('done-status').textContent = text.sentence;
   const manage = $<HTMLAnchorElement>('done-manage');
   const ics = $<HTMLAnchorElement>('done-ics');
@@ -158,12 +161,13 @@ async function submitBooking(s: State, choose: (slot: Slot) => void) {
   s.sending = true;
   submit.disabled = true;
   submit.textContent = 'Booking…';
-  const res = await api('POST', `${s.base}bookings/`, requestBody(s, body), { 'Idempotency-Key': uuid() });
+  const request = requestBody(s, body);
+  const res = await api('POST', `${s.base}bookings/`, request, { 'Idempotency-Key': keyFor(request) });
   s.sending = false;
   submit.disabled = false;
   submit.textContent = submitLabel(s);
   const problem = problemOf(res.data);
-  if (res.status === 201 && res.data) return showBooked(res.data as Booked, s.zone);
+  if (res.status === 201 && res.data) return showBooked(s, res.data as Booked);
   if (res.status === 409 && s.chosenClass) {
     return taken(s, choose, problem.detail || 'This class can no longer be booked. Please choose again.');
   }
@@ -272,6 +276,7 @@ export function bookingPage(app: HTMLElement): void {
   $('again').addEventListener('click', async () => {
     s.selected = null;
     s.chosenClass = null;
+    s.booked = null;
     $<HTMLTextAreaElement>('f-notes').value = '';
     showPicker();
     await load(s, true, choose);
@@ -279,6 +284,7 @@ export function bookingPage(app: HTMLElement): void {
   });
   load(s, false, choose).then((ok) => {
     show(el.pick(), ok);
-    post('ready', { trainer: slug });
+    // Ready means the times are shown; a failed load has told the host page `error` instead.
+    if (ok) post('ready', { trainer: slug });
   });
 }

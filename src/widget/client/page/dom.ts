@@ -17,6 +17,13 @@ export function showAlert(text: string): void {
   show(alertBox, !!text);
 }
 
+/** Moves focus to what says the outcome (a heading, a message: focusable by script only), in view. */
+export function focusOn(target: HTMLElement): void {
+  target.setAttribute('tabindex', '-1');
+  target.focus();
+  target.scrollIntoView({ block: 'nearest' });
+}
+
 /** Sets or clears a field's error; false when the page has no such field. */
 export function setFieldError(name: string, text: string): boolean {
   const input = document.getElementById(`f-${name}`);

@@ -1,8 +1,8 @@
 // The manage page (/book/manage/{token}): one booking, its calendar file, moving it to another
 // offered time (the booking page's picker) and cancelling it, with what that means said first.
-import { cancelNote, messages, retryText, statusText, wherePieces } from '../text';
+import { cancelNote, cancelWords, messages, retryText, statusText, wherePieces } from '../text';
 import { format, type Slot, validZone, visitorZone, when, zoneName } from '../time';
-import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
+import { $, api, focusOn, post, problemOf, setFieldError, show, showAlert } from './dom';
 import { el, load, renderDays, renderTimes, type State, setupZones } from './picker';
 
 interface Booking extends Slot {
@@ -16,7 +16,9 @@ interface Booking extends Slot {
   late_cancellation_if_cancelled_now?: boolean;
   credit_used_if_cancelled_now?: boolean;
   package?: { name: string; sessions_remaining: number } | null;
-  service?: { name: string; duration_minutes: number; location_type: string } | null;
+  service?: { id: number; name: string; duration_minutes: number; location_type: string } | null;
+  /** A waitlisted place's position (1 = next to get a place). */
+  waitlist_position?: number | null;
   location?: string;
   video_url?: string | null;
   late_cancellation_from?: string;
@@ -62,11 +64,14 @@ function render(p: Page, b: Booking) {
   renderWhere(b);
   $('b-tz').textContent =
     zoneName(zone) + (b.timezone && b.timezone !== zone ? ` (the trainer's is ${zoneName(b.timezone)})` : '');
-  $('b-status').textContent = statusText(b.status);
+  const waitlisted = b.status === 'waitlisted';
+  const position = waitlisted && b.waitlist_position ? ` (position ${b.waitlist_position})` : '';
+  $('b-status').textContent = statusText(b.status) + position;
   $('b-business').textContent = b.business_name || '';
   const ics = $<HTMLAnchorElement>('b-ics');
   ics.href = `${p.base}ics`;
-  show(ics.parentNode as HTMLElement, b.status !== 'cancelled');
+  // A waitlisted place holds no time yet: nothing to put in a calendar (as on the booking page).
+  show(ics.parentNode as HTMLElement, b.status !== 'cancelled' && !waitlisted);
   if (b.calendar_feed_url && b.calendar_feed_webcal_url) {
     $<HTMLAnchorElement>('b-feed-webcal').href = b.calendar_feed_webcal_url;
     $<HTMLAnchorElement>('b-feed-https').href = b.calendar_feed_url;
@@ -76,12 +81,15 @@ function render(p: Page, b: Booking) {
   const canMove = b.can_reschedule ?? false;
   show($('reschedule-open'), canMove);
   show($('cancel-open'), canCancel);
+  renderCancelWords(b.status);
   $('b-policy').textContent =
-    canCancel && b.reschedule_until && canMove
-      ? `You can reschedule online until ${at(b.reschedule_until, zone)}.`
-      : canCancel && !canMove
-        ? 'Online rescheduling is not available for this booking; please contact your trainer to change it.'
-        : '';
+    canCancel && waitlisted
+      ? 'You will get an email if a place opens up.'
+      : canCancel && b.reschedule_until && canMove
+        ? `You can reschedule online until ${at(b.reschedule_until, zone)}.`
+        : canCancel && !canMove
+          ? 'Online rescheduling is not available for this booking; please contact your trainer to change it.'
+          : '';
   $('cancel-note').textContent = cancelNote({
     ...b,
     lateFrom: b.late_cancellation_from ? at(b.late_cancellation_from, zone) : '',
@@ -94,22 +102,30 @@ function render(p: Page, b: Booking) {
   show($('booking'), true);
 }
 
+/** Cancelling a booking, or leaving the waitlist for a waitlisted place. */
+function renderCancelWords(status: string) {
+  const words = cancelWords(status);
+  $('cancel-open').textContent = words.open;
+  $('cancel-h').textContent = words.heading;
+  $('cancel-submit').textContent = words.submit;
+  $('cancel-keep').textContent = words.keep;
+}
+
 async function cancelBooking(p: Page) {
   setFieldError('reason', '');
   showAlert('');
   const reason = $<HTMLTextAreaElement>('f-reason').value.trim();
   const button = $<HTMLButtonElement>('cancel-submit');
+  const words = cancelWords(p.booking?.status);
   button.disabled = true;
   button.textContent = 'Cancelling…';
   const res = await api('POST', `${p.base}cancel/`, reason ? { reason } : {});
   button.disabled = false;
-  button.textContent = 'Yes, cancel booking';
+  button.textContent = words.submit;
   if (res.status === 200 && res.data) {
     render(p, res.data as Booking);
-    $('status').textContent = 'Your booking is cancelled.';
-    const heading = $('business');
-    heading.setAttribute('tabindex', '-1');
-    heading.focus();
+    $('status').textContent = words.done;
+    focusOn($('business'));
     return;
   }
   const problem = problemOf(res.data);
@@ -128,6 +144,7 @@ async function openReschedule(p: Page) {
   show($('cancel'), false);
   show($('reschedule'), true);
   show($('move'), false);
+  moveAlert('');
   if (!p.picker) {
     const trainerZone = b.timezone || 'UTC';
     const s: State = {
@@ -138,6 +155,8 @@ async function openReschedule(p: Page) {
       selectedDay: null,
       selected: null,
       sending: false,
+      // The booked service's times (and length), not the trainer's default's.
+      service: b.service ? String(b.service.id) : undefined,
     };
     p.picker = s;
     $('tz-trainer').textContent = trainerZone;
@@ -151,11 +170,20 @@ async function openReschedule(p: Page) {
   el.timesHeading().focus();
 }
 
+/** Why a move failed, shown beside the times; focused (so it is read out and in view) when there is one. */
+function moveAlert(text: string) {
+  const box = $('move-alert');
+  box.textContent = text;
+  show(box, !!text);
+  if (text) focusOn(box);
+}
+
 function choose(p: Page, slot: Slot) {
   const s = p.picker;
   if (!s) return;
   s.selected = { start_time: slot.start_time, end_time: slot.end_time };
   showAlert('');
+  moveAlert('');
   $('chosen').textContent = when(s.selected, s.zone);
   renderTimes(s, (next) => choose(p, next));
   show($('move'), true);
@@ -166,6 +194,7 @@ async function submitReschedule(p: Page) {
   const s = p.picker;
   if (!s?.selected || s.sending) return;
   showAlert('');
+  moveAlert('');
   const button = $<HTMLButtonElement>('reschedule-submit');
   s.sending = true;
   button.disabled = true;
@@ -179,18 +208,18 @@ async function submitReschedule(p: Page) {
     render(p, res.data as Booking);
     show($('reschedule'), false);
     $('status').textContent = `Your booking is moved to ${when(res.data as Booking, p.zone)}.`;
-    $('b-when').focus();
+    focusOn($('status'));
     return;
   }
   if (res.status === 409 && (problem as { code?: string }).code !== 'reschedule_not_allowed') {
     s.selected = null;
     show($('move'), false);
     await load(s, true, (slot) => choose(p, slot));
-    showAlert('This time was just taken. Please choose another time.');
+    moveAlert('This time was just taken. Please choose another time.');
     return;
   }
-  if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
-  else showAlert(problem.detail || 'The booking could not be moved. Please try again.');
+  if (res.status === 429) moveAlert(retryText(res.headers.get('Retry-After')));
+  else moveAlert(problem.detail || 'The booking could not be moved. Please try again.');
 }
 
 function wire(p: Page) {

@@ -34,6 +34,8 @@ export interface State {
   onClass?: (c: ClassSession) => void;
   /** The latest load: an answer a later load overtook is dropped, and its callers get the later one's. */
   loading?: Promise<boolean>;
+  /** The booking just made (the booking page's confirmation): its time follows the zone chosen. */
+  booked?: Slot | null;
 }
 
 export const el = {
@@ -47,10 +49,14 @@ export const el = {
   done: () => $('done'),
 };
 
+/** "Show times in": the zone the times are drawn in (always one of the choices), the visitor's, the trainer's, common ones. */
 export function setupZones(s: State, visitor: string, trainerZone: string, rerender: () => void) {
   const select = $<HTMLSelectElement>('tz');
   select.textContent = '';
-  for (const z of zoneChoices(visitor, trainerZone)) {
+  const zones = zoneChoices(visitor, trainerZone);
+  // The manage page draws in the zone the client booked in, which may be none of the others.
+  if (zones.indexOf(s.zone) < 0) zones.unshift(s.zone);
+  for (const z of zones) {
     const option = document.createElement('option');
     option.value = z;
     option.textContent = zoneOptionLabel(z, visitor, trainerZone);
@@ -61,6 +67,7 @@ export function setupZones(s: State, visitor: string, trainerZone: string, reren
     s.zone = select.value;
     rerender();
     if (s.selected) $('chosen').textContent = when(s.selected, s.zone);
+    if (s.booked) $('done-when').textContent = when(s.booked, s.zone);
   });
 }
 
@@ -170,6 +177,8 @@ function showTimes(s: State, res: ApiResult, choose: (slot: Slot) => void): bool
   el.status().textContent = '';
   if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
   else if (res.status === 404) showAlert('This booking page is not available.');
+  // The service is not (or no longer) offered on the booking page: its times are not shown online.
+  else if (res.status === 400) showAlert('This service cannot be booked online. Please contact your trainer.');
   else showAlert('Available times could not be loaded. Please try again later.');
   post('error', { code: errorCode(res.status) });
   return false;

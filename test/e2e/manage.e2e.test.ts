@@ -1,0 +1,160 @@
+// The manage page (/book/manage/{token}) in headless Chromium against `wrangler dev`: moving a
+// booking of a service other than the default, in the zone the client booked in; where focus goes
+// when a move fails or succeeds; and a waitlisted place leaving the waitlist. At 375 and 1280 px.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { axeViolations } from './a11y';
+import { hasChromium, launchChromium, noteSkipped } from './chromium';
+import { call } from './client';
+import { book, clock, focusedId, inView, newVisitor, offered, openTrainer } from './trainer';
+
+noteSkipped('test/e2e/manage.e2e.test.ts');
+
+const DAY = 86_400_000;
+let browser: Browser;
+
+describe.skipIf(!hasChromium)('the manage page in Chromium', () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const width of [375, 1280]) {
+    it(`moves a 90-minute booking among its own service's times, shown in the zone it was booked in (${width} px)`, async () => {
+      const coach = await openTrainer(`Long Lifts ${width}`);
+      const long = await call<{ id: number }>('POST', '/api/services/', {
+        token: coach.token,
+        body: { name: 'Long session', duration_minutes: 90 },
+      });
+      expect(long.status).toBe(201);
+      const own = await offered(coach.slug, long.body.id);
+      const start = own.find((t) => Date.parse(t) > Date.now() + 3 * DAY) ?? '';
+      // Booked in a zone the page's zone choices do not list by themselves.
+      const made = await book(coach.slug, { start_time: start, service: long.body.id, timezone: 'Asia/Singapore' });
+
+      const { context, page, requests } = await newVisitor(browser, width);
+      await page.goto(`${inject('baseUrl')}/book/manage/${made.token}`);
+      await page.locator('#booking').waitFor();
+      await page.getByRole('button', { name: 'Reschedule' }).click();
+      await page.locator('#days .day:not([disabled])').first().waitFor();
+      expect(requests.filter((r) => r.includes('/availability/')).at(-1)).toContain(`service=${long.body.id}`);
+      // "Show times in" shows the zone the times are drawn in.
+      expect(await page.locator('#tz').inputValue()).toBe('Asia/Singapore');
+      expect(await page.locator('#tz option:checked').textContent()).toBe('Asia/Singapore');
+
+      await page.locator('#days .day:not([disabled])').nth(5).click();
+      const shown = await page.locator('#times .slot').evaluateAll((b) => b.map((e) => e.getAttribute('data-start')));
+      const fresh = await offered(coach.slug, long.body.id);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.filter((t) => !fresh.includes(t ?? ''))).toEqual([]);
+      // The default (60-minute) service offers starts the 90-minute one cannot: they are not shown.
+      const defaults = await offered(coach.slug);
+      expect(defaults.some((t) => !fresh.includes(t))).toBe(true);
+
+      // The last time of the day, whose 90 minutes still end by the close.
+      const last = page.locator('#times .slot').last();
+      const chosen = (await last.getAttribute('data-start')) ?? '';
+      expect(await last.textContent()).toBe(clock(chosen, 'Asia/Singapore'));
+      await last.click();
+      const end = new Date(Date.parse(chosen) + 90 * 60_000).toISOString();
+      expect(await page.locator('#chosen').textContent()).toMatch(new RegExp(`– ${clock(end, 'Asia/Singapore')}$`));
+      await page.getByRole('button', { name: 'Move my booking to this time' }).click();
+      await expect.poll(() => page.locator('#status').textContent()).toContain('Your booking is moved to');
+      const after = await call<{ start_time: string; end_time: string }>('GET', `/api/public/bookings/${made.token}/`);
+      expect(after.body).toMatchObject({ start_time: chosen, end_time: end });
+
+      // Once the service is no longer on the booking page, its times are not offered online.
+      const hidden = await call('PATCH', `/api/services/${long.body.id}/`, {
+        token: coach.token,
+        body: { is_public: false },
+      });
+      expect(hidden.status).toBe(200);
+      await page.reload();
+      await page.getByRole('button', { name: 'Reschedule' }).click();
+      await expect.poll(() => page.locator('#alert').textContent()).toContain('cannot be booked online');
+      expect(await page.locator('#times .slot').count()).toBe(0);
+      await context.close();
+    });
+
+    it(`a move that fails and one that succeeds each take focus to what says so, in view (${width} px)`, async () => {
+      const coach = await openTrainer(`Focus Fitness ${width}`);
+      const start = (await offered(coach.slug)).find((t) => Date.parse(t) > Date.now() + 3 * DAY) ?? '';
+      const made = await book(coach.slug, { start_time: start });
+      // The accessibility script needs a context without the page's CSP.
+      const { context, page } = await newVisitor(browser, width, { bypassCSP: true });
+      await page.goto(`${inject('baseUrl')}/book/manage/${made.token}`);
+      await page.locator('#booking').waitFor();
+      await page.getByRole('button', { name: 'Reschedule' }).click();
+      await page.locator('#days .day:not([disabled])').nth(5).click();
+      const slot = page.locator('#times .slot').nth(2);
+      const taken = (await slot.getAttribute('data-start')) ?? '';
+      await slot.click();
+      // Someone else takes that time first.
+      await book(coach.slug, { start_time: taken });
+      await page.getByRole('button', { name: 'Move my booking to this time' }).click();
+      await expect.poll(() => focusedId(page)).toBe('move-alert');
+      expect(await page.locator('#move-alert').textContent()).toBe(
+        'This time was just taken. Please choose another time.',
+      );
+      expect(await inView(page, '#move-alert')).toBe(true);
+      expect(await page.locator(`#times .slot[data-start="${taken}"]`).count()).toBe(0);
+      // The day buttons' spoken names ("Thursday 3 December, 14 times") are not their visible text
+      // ("Thu 3 Dec 14 times"): axe's label-content-name-mismatch, the picker's, not this change's.
+      expect(await axeViolations(page, { exclude: ['#days'] })).toEqual([]);
+
+      await page.locator('#days .day:not([disabled])').nth(5).click();
+      await page.locator('#times .slot').nth(3).click();
+      expect(await page.locator('#move-alert').isVisible()).toBe(false);
+      await page.getByRole('button', { name: 'Move my booking to this time' }).click();
+      await expect.poll(() => focusedId(page)).toBe('status');
+      expect(await page.locator('#status').textContent()).toContain('Your booking is moved to');
+      expect(await inView(page, '#status')).toBe(true);
+      expect(await axeViolations(page, { exclude: ['#days'] })).toEqual([]);
+      await context.close();
+    });
+
+    it(`a waitlisted place: its position, no calendar file, and "Leave the waitlist" (${width} px)`, async () => {
+      const coach = await openTrainer(`Queue Club ${width}`);
+      const circuit = await call<{ id: number }>('POST', '/api/services/', {
+        token: coach.token,
+        body: { name: 'Circuit', duration_minutes: 60, capacity: 2 },
+      });
+      expect(circuit.status).toBe(201);
+      const start = (await offered(coach.slug)).find((t) => Date.parse(t) > Date.now() + 3 * DAY) ?? '';
+      const made = await call<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+        token: coach.token,
+        body: { service: circuit.body.id, start_time: start },
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      const classSession = made.body.occurrences[0]?.class_session;
+      await book(coach.slug, { class_session: classSession });
+      await book(coach.slug, { class_session: classSession });
+      const waiting = await book(coach.slug, { class_session: classSession, waitlist: true });
+      expect(waiting.status).toBe('waitlisted');
+
+      const { context, page } = await newVisitor(browser, width);
+      await page.goto(`${inject('baseUrl')}/book/manage/${waiting.token}`);
+      await page.locator('#booking').waitFor();
+      expect(await page.locator('#b-status').textContent()).toBe('On the waitlist (position 1)');
+      expect(await page.locator('#b-policy').textContent()).toBe('You will get an email if a place opens up.');
+      expect(await page.getByRole('link', { name: 'Add to calendar (.ics)' }).isVisible()).toBe(false);
+      expect(await page.getByRole('button', { name: 'Reschedule' }).isVisible()).toBe(false);
+      await page.getByRole('button', { name: 'Leave the waitlist…' }).click();
+      expect(await page.locator('#cancel-h').textContent()).toBe('Leave the waitlist?');
+      expect(await page.locator('#cancel-note').textContent()).toBe(
+        'You have no place in this class yet, so leaving the waitlist costs nothing.',
+      );
+      await page.getByRole('button', { name: 'Yes, leave the waitlist' }).click();
+      await expect.poll(() => page.locator('#b-status').textContent()).toBe('Cancelled');
+      expect(await page.locator('#status').textContent()).toBe('You have left the waitlist.');
+      const left = await call<{ status: string; late_cancellation: boolean }>(
+        'GET',
+        `/api/public/bookings/${waiting.token}/`,
+      );
+      expect(left.body).toMatchObject({ status: 'cancelled', late_cancellation: false });
+      await context.close();
+    });
+  }
+});
