@@ -131,7 +131,8 @@ function dayButton(s: State, d: Day, onPick: (button: HTMLButtonElement) => void
     count.textContent = line;
     button.appendChild(count);
   }
-  button.setAttribute('aria-label', [dayLabel(d.date, 'dayLong'), ...lines].join(', '));
+  // No aria-label: the name is the words shown ("Thu 3 Dec 14 times", its lines being blocks), so
+  // someone who says what they see to their speech control reaches the button (WCAG 2.5.3).
   button.setAttribute('aria-pressed', String(d.date === s.selectedDay));
   button.disabled = !n && !classes;
   button.addEventListener('click', () => onPick(button));
