@@ -90,10 +90,10 @@ describe('trainer brand settings', () => {
     const res = await get(`/book/${user.trainer.slug}`);
     const html = await res.text();
     expect(res.status).toBe(200);
-    expect(html).toContain('<h1>Navy Gym</h1>');
+    expect(html).toContain('<h1 dir="auto">Navy Gym</h1>');
     expect(html).toContain('data-brand="#000080"');
     expect(html).toMatch(/<img class="photo" src="https:\/\/cdn\.example\.com\/coach\.jpg" alt=""/);
-    expect(html).toContain('<p class="bio">Strength &amp; &lt;b&gt;conditioning&lt;/b&gt;\nsince 2010</p>');
+    expect(html).toContain('<p class="bio" dir="auto">Strength &amp; &lt;b&gt;conditioning&lt;/b&gt;\nsince 2010</p>');
     expect(html).not.toContain('<b>');
     expect(html).not.toMatch(/<style\b|\sstyle=|\son\w+=/i);
 

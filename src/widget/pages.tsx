@@ -201,11 +201,16 @@ export function renderBookingPage(trainer: BookingPageTrainer): Rendered {
             <img class="photo" src={trainer.photoUrl} alt="" width={72} height={72} referrerpolicy="no-referrer" />
           )}
           <div>
-            <h1>{name}</h1>
+            {/* dir="auto": an Arabic or Hebrew name or bio reads right to left, its "24/7" and brackets in place. */}
+            <h1 dir="auto">{name}</h1>
             <p class="sub">{choice ? 'Choose a service and a time' : `Book a ${minutes}-minute session`}</p>
           </div>
         </header>
-        {trainer.bio && <p class="bio">{trainer.bio}</p>}
+        {trainer.bio && (
+          <p class="bio" dir="auto">
+            {trainer.bio}
+          </p>
+        )}
         <noscript>
           <p class="alert">This booking page needs JavaScript.</p>
         </noscript>
