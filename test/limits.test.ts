@@ -216,6 +216,11 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
           token,
           body: { old_password: 'not-the-password', new_password: 'another-Long-passw0rd' },
         }),
+      'POST /api/users/password-reset/confirm': (ip) =>
+        api('POST', '/api/users/password-reset/confirm/', {
+          headers: from(ip),
+          body: { token: '1.2.x', new_password: 'a-long-password-1' },
+        }),
       'POST /api/users/delete-account': () =>
         api('POST', '/api/users/delete-account/', { token, body: { password: 'not-the-password' } }),
       'POST /api/users/2fa/setup': () =>

@@ -66,8 +66,18 @@ describe('password reset', () => {
     expect((await api<{ count: number }>('GET', '/api/notifications/', { token: t.token })).body.count).toBe(0);
     expect((await userRow(t.user.id))?.email_verified_at).toBeNull();
 
+    // A staff console session of the account ends too.
+    const consoleSession = `test-${crypto.randomUUID()}`;
+    await env.DB.prepare('INSERT INTO admin_sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)')
+      .bind(consoleSession, t.user.id, new Date(Date.now() + 3600_000).toISOString())
+      .run();
     const done = await confirm(token ?? '');
     expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(
+      await env.DB.prepare('SELECT count(*) AS n FROM admin_sessions WHERE token_hash = ?')
+        .bind(consoleSession)
+        .first('n'),
+    ).toBe(0);
     expect((await api('GET', '/api/users/profile/', { token: t.token })).status).toBe(401);
     expect((await login(t.email, PASSWORD)).status).toBe(401);
     const fresh = await login(t.email, NEW_PASSWORD);
@@ -107,6 +117,9 @@ describe('password reset', () => {
     const user = { id: t.user.id, email: t.email, passwordHash: row?.password_hash ?? '' };
     const good = await resetToken(SECRET(), user, Date.now());
 
+    // A forged token never says which email its id has (a password like the address is not named).
+    const forged = await confirm(`${t.user.id}.9999999999.x`, t.email);
+    expect(forged.body.errors).toEqual({ token: ['This reset link is invalid, used or expired; ask for a new one.'] });
     const both = await confirm('1.2.3', 'short');
     expect(both.status).toBe(400);
     expect(Object.keys(both.body.errors ?? {}).sort()).toEqual(['new_password', 'token']);

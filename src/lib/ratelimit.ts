@@ -62,6 +62,12 @@ export const RATE_POLICIES = {
     per(ADDRESS, 20, HOUR),
     per('email', 5, HOUR),
   ),
+  // Each refused try costs a signature check, each accepted one a password hash.
+  passwordResetConfirm: policy(
+    'password-reset-confirm',
+    'POST /api/users/password-reset/confirm',
+    per(ADDRESS, 30, HOUR),
+  ),
   publicBooking: policy(
     'public-booking',
     'POST /api/public/trainers/{slug}/bookings',

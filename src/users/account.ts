@@ -47,10 +47,12 @@ export async function deleteAccount(
   const steps = trainer
     ? trainerRows(trainer.id, user.id, sql`NOT ${live}`)
     : [sql`DELETE FROM users WHERE id = ${user.id} RETURNING id`];
-  const results = await db.$client.batch(steps.map((s) => statement(db, s)));
-  if (!results.at(-1)?.results.length)
+  const results = await db.$client.batch([...steps, sql`SELECT ${live} AS live`].map((s) => statement(db, s)));
+  const gone = results.at(-2)?.results.length;
+  // Nothing deleted: a subscription not canceled stood in the way, or a parallel delete came first.
+  if (!gone && (results.at(-1)?.results[0] as { live?: number } | undefined)?.live)
     throw conflict(
-      'Your subscription is still running: cancel it first (POST /api/subscriptions/{id}/cancel/ with "immediately": true), then delete the account.',
+      'Your subscription is not canceled (it may be active, trialing, past due or paused): cancel it first (POST /api/subscriptions/{id}/cancel/ with "immediately": true), then delete the account.',
       'subscription_active',
     );
 }

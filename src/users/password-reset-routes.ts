@@ -5,7 +5,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
-import { ADDRESS, clientAddress, enforce, RATE_POLICIES } from '../lib/ratelimit';
+import { ADDRESS, clientAddress, enforce, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
 import * as z from '../lib/zod';
 import { mailResetLink, resetPassword } from './password-reset';
@@ -36,8 +36,13 @@ const confirm = createRoute({
   summary: 'Set a new password with the mailed link',
   description:
     'Every session of the account ends (sign in again with the new password; two-factor sign-in stays as it was), the login lockout of the address is lifted and the address counts as confirmed. 400 names `token` when the link is invalid, already used or expired, and `new_password` when it breaks a password rule.',
+  middleware: rateLimit(RATE_POLICIES.passwordResetConfirm),
   request: jsonBody(passwordResetConfirmBody),
-  responses: { 200: jsonResponse(detailOut, 'Changed'), ...problems(400) },
+  responses: {
+    200: jsonResponse(detailOut, 'Changed'),
+    ...problems(400),
+    ...rateLimited(RATE_POLICIES.passwordResetConfirm),
+  },
 });
 
 export const passwordResetRouter = createRouter()

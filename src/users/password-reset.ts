@@ -5,13 +5,14 @@
 // an account: the answer and its timing are the same either way (the mail is written after it).
 import { and, eq, sql } from 'drizzle-orm';
 import { html } from 'hono/html';
-import { sessions, users } from '../db/schema';
+import { users } from '../db/schema';
 import type { Db } from '../lib/db';
 import { hashPassword, passwordProblems } from '../lib/password';
 import { type FieldErrors, invalid } from '../lib/problem';
 import { clearLoginFailures } from '../lib/ratelimit';
 import { cancelAccountMails, enqueue, writeAccountMail } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
+import { endSessions } from './service';
 import { userLinkMatches, userLinkOf, userLinkToken } from './verification';
 
 export const RESET_TTL_SECONDS = 3600;
@@ -86,7 +87,8 @@ export async function resetPassword(
   const genuine = !!user?.isActive && (await userLinkMatches(secret, PURPOSE, input.token, boundTo(user)));
   const errors: FieldErrors = {};
   if (!genuine) errors.token = [TOKEN_REFUSED];
-  const problems = passwordProblems(input.new_password, user?.email ?? '');
+  // The address only once the token is genuine: a forged one must not learn which id has which email.
+  const problems = passwordProblems(input.new_password, genuine && user ? user.email : '');
   if (problems.length) errors.new_password = problems;
   if (!genuine || !user || problems.length) throw invalid(errors);
 
@@ -100,11 +102,7 @@ export async function resetPassword(
       .where(stillOld)
       .returning({ id: users.id }),
     // The rest only counts once the new hash is in (a use that lost the race changes nothing).
-    db
-      .delete(sessions)
-      .where(
-        and(eq(sessions.userId, user.id), sql`(SELECT password_hash FROM users WHERE id = ${user.id}) = ${newHash}`),
-      ),
+    ...endSessions(db, user.id, sql`(SELECT password_hash FROM users WHERE id = ${user.id}) = ${newHash}`),
     cancelAccountMails(db, { userId: user.id, kind: 'password_reset', now }),
     ...clearLoginFailures(db, user.email, now),
   ]);

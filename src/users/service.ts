@@ -1,5 +1,5 @@
-import { and, eq, gt, lt, or, sql } from 'drizzle-orm';
-import { clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
+import { and, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
+import { adminSessions, clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
 import type { AuthContext } from '../lib/context';
 import { batchSteps, type Db, isUniqueViolation, type Step } from '../lib/db';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
@@ -212,6 +212,12 @@ export async function logout(db: Db, jti: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.jti, jti));
 }
 
+/** Every session of a user ends, API tokens and staff console sessions alike (only `when` it holds, if given). */
+export const endSessions = (db: Db, userId: number, when: SQL = sql`1`) => [
+  db.delete(sessions).where(and(eq(sessions.userId, userId), when)),
+  db.delete(adminSessions).where(and(eq(adminSessions.userId, userId), when)),
+];
+
 export async function changePassword(
   db: Db,
   secret: string,
@@ -236,7 +242,7 @@ export async function changePassword(
       .update(users)
       .set({ passwordHash: await hashPassword(newPassword), updatedAt: now })
       .where(eq(users.id, auth.user.id)),
-    db.delete(sessions).where(eq(sessions.userId, auth.user.id)),
+    ...endSessions(db, auth.user.id),
     db.insert(sessions).values({ jti: claims.jti, userId: auth.user.id, expiresAt: claims.expiresAt }),
   ]);
   return signToken(secret, auth.user.id, claims, auth.trainer?.id ?? null);
