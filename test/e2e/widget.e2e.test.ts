@@ -9,14 +9,13 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
-import { call, ownAddress } from './client';
+import { call } from './client';
+import { openTrainer, TZ } from './trainer';
 
 const hasBrowser = hasChromium;
 noteSkipped('test/e2e/widget.e2e.test.ts');
 
 const ARTIFACTS = resolve('test-artifacts');
-const PASSWORD = 'a-long-password-1';
-const TZ = 'Europe/Berlin';
 
 type WidgetEvent = { type: string; detail: Record<string, string>; from: string };
 type Page_<T> = { count: number; results: T[] };
@@ -28,29 +27,8 @@ let hostOrigin = '';
 const hostPages = new Map<string, string>();
 let visitor = 0;
 
-/** A trainer open every day 06:00–22:00 in their zone (Berlin unless named); returns the token and the public slug. */
-async function trainer(name: string, timezone = TZ): Promise<{ token: string; slug: string }> {
-  const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const reg = await call<{ token: string; user: { trainer: { slug: string } } }>('POST', '/api/users/register/', {
-    headers: ownAddress(),
-    body: {
-      email: `widget-${tag}@example.com`,
-      password: PASSWORD,
-      password_confirm: PASSWORD,
-      business_name: name,
-      timezone,
-    },
-  });
-  expect(reg.status).toBe(201);
-  for (let day = 0; day < 7; day++) {
-    const res = await call('POST', '/api/availability-slots/', {
-      token: reg.body.token,
-      body: { day_of_week: day, start_time: '06:00', end_time: '22:00' },
-    });
-    expect(res.status).toBe(201);
-  }
-  return { token: reg.body.token, slug: reg.body.user.trainer.slug };
-}
+/** A trainer open every day 06:00–22:00 in their zone (Berlin unless named): its token and public slug. */
+const trainer = openTrainer;
 
 const snippet = (slug: string, extra = '') =>
   `<script src="${inject('baseUrl')}/widget.js" data-trainer="${slug}" ${extra} async></script>`;
