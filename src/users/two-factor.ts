@@ -331,10 +331,16 @@ const requireOn = (user: User) => {
 };
 
 /** `POST /api/users/2fa/disable/`: the password and a code (or a recovery code), each named when wrong. */
-export async function disableWithProof(...args: Parameters<typeof proveIdentity>) {
-  const [db, , user, , , now] = args;
+export async function disableWithProof(
+  db: Db,
+  secret: string,
+  user: User,
+  input: Proof,
+  ip: string | null,
+  now: string,
+) {
   requireOn(user);
-  await proveIdentity(...args);
+  await proveIdentity(db, secret, user, input, ip, now);
   await disableTwoFactor(db, user, now);
 }
 
@@ -346,11 +352,9 @@ export interface Proof {
 }
 
 /**
- * The password again, and with two-factor sign-in on a code or a recovery code too, before a
- * change a stolen token must not make (turning 2FA off, deleting the account); a 400 naming each
- * bad field. Both are checked under the lockout together: a wrong password counts as a failed
- * attempt whether or not a code came with it. With a wrong password the factor is only looked at
- * (never spent), so each bad field is named.
+ * The password, and with 2FA on a code or recovery code, before what a stolen token must not do
+ * (turn 2FA off, delete the account): checked together under the lockout (a wrong password counts
+ * with or without a code; with one the factor is only looked at, never spent); a 400 naming each.
  */
 export async function proveIdentity(
   db: Db,

@@ -22,8 +22,8 @@ export async function userLinkToken(secret: string, purpose: string, userId: num
   return `${userId}.${exp}.${await sign(secret, `${purpose}:${userId}:${bound}:${exp}`)}`;
 }
 
-/** The user a well-formed, unexpired link token names (its signature not yet checked), else null. */
-export function userLinkOf(token: string, now: string): { userId: number; exp: number } | null {
+/** The user a well-formed link token names (unexpired at `now`, when given; its signature not yet checked), else null. */
+export function userLinkOf(token: string, now?: string): { userId: number; exp: number } | null {
   const [idText, expText, sig, ...rest] = token.split('.');
   const userId = Number(idText);
   const exp = Number(expText);
@@ -32,7 +32,7 @@ export function userLinkOf(token: string, now: string): { userId: number; exp: n
     !Number.isSafeInteger(exp) ||
     !sig ||
     rest.length ||
-    exp * 1000 < Date.parse(now)
+    (now !== undefined && exp * 1000 < Date.parse(now))
   )
     return null;
   return { userId, exp };
@@ -40,7 +40,7 @@ export function userLinkOf(token: string, now: string): { userId: number; exp: n
 
 /** Whether the token is the one `userLinkToken` makes for these values; timing says nothing of the signature. */
 export async function userLinkMatches(secret: string, purpose: string, token: string, bound: string) {
-  const link = userLinkOf(token, new Date(0).toISOString());
+  const link = userLinkOf(token);
   if (!link) return false;
   const expected = await userLinkToken(secret, purpose, link.userId, bound, link.exp);
   // Compare digests of both, so the comparison's time says nothing about the signature.
