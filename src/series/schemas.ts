@@ -50,9 +50,10 @@ export type SeriesCreateInput = z.infer<typeof seriesCreateBody>;
 
 export const seriesCancelBody = z
   .object({
-    from: dateField
-      .optional()
-      .openapi({ description: 'Cancel the occurrences from this local date on (default: every future one).' }),
+    from: dateField.optional().openapi({
+      description:
+        "Cancel the occurrences from this date on, a date in the series' `timezone` as its `local_time` is (default: every future one).",
+    }),
     reason: multiLine().trim().max(1000).optional(),
   })
   .openapi('BookingSeriesCancel');
