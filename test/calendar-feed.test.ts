@@ -177,6 +177,22 @@ describe("the trainer's calendar feed", () => {
     expect(value(afterCancel.get(uid('class', w.classId)), 'summary')).toBe('Group HIIT · 0/8 booked');
   });
 
+  it("a changed break's events carry a higher SEQUENCE, so calendar apps replace their copy", async () => {
+    const w = await trainerWithWeek();
+    const before = eventsOf((await getFeed(w.urls.url)).text);
+    const partUid = uid('break', `${w.partialId}-${dateOf(12)}`);
+    expect(value(before.get(partUid), 'sequence')).toBe('0');
+    expect(value(before.get(uid('break', w.wholeId)), 'sequence')).toBe('0');
+    for (const end_time of ['13:30', '14:00']) {
+      const res = await api('PATCH', `/api/trainer-breaks/${w.partialId}/`, { token: w.t.token, body: { end_time } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    const after = eventsOf((await getFeed(w.urls.url)).text);
+    expect(value(after.get(partUid), 'sequence')).toBe('2');
+    expect(value(after.get(partUid), 'dtend')).toBe(`${dateOf(12)}T05:00:00Z`);
+    expect(value(after.get(uid('break', w.wholeId)), 'sequence')).toBe('0');
+  });
+
   it('rotate: the old address is 404 at once, the new one works; forged and borrowed tokens are 404', async () => {
     const a = await setupTrainer();
     const b = await setupTrainer();

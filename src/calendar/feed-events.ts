@@ -46,6 +46,7 @@ export interface FeedBreakRow {
   startTime: string | null;
   endTime: string | null;
   reason: string;
+  sequence: number;
   stamp: string;
 }
 
@@ -150,7 +151,7 @@ const breakSummary = (b: FeedBreakRow) => (b.reason.trim() ? `Break: ${b.reason.
  */
 export function breakEvents(b: FeedBreakRow, frame: FeedFrame): IcalEvent[] {
   const host = hostOf(frame.appOrigin);
-  const base = { sequence: 0, stamp: b.stamp, summary: breakSummary(b), status: 'CONFIRMED' as const };
+  const base = { sequence: b.sequence, stamp: b.stamp, summary: breakSummary(b), status: 'CONFIRMED' as const };
   if (!b.startTime || !b.endTime) {
     const end = { date: addDays(b.endDate, 1) };
     return [{ ...base, uid: `break-${b.id}@${host}`, start: { date: b.startDate }, end }];

@@ -182,7 +182,7 @@ const classRows = (trainerId: number, w: FeedWindow) => sql`
 
 const breakRows = (trainerId: number, w: FeedWindow) => sql`
   SELECT id, start_date AS startDate, end_date AS endDate, start_time AS startTime, end_time AS endTime,
-    reason, updated_at AS stamp
+    reason, sequence, updated_at AS stamp
   FROM trainer_breaks
   WHERE trainer_id = ${trainerId} AND end_date >= ${w.fromDate} AND start_date <= ${w.toDate}
   ORDER BY start_date, id`;

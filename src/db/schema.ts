@@ -202,6 +202,8 @@ export const trainerBreaks = sqliteTable(
     startTime: text('start_time'),
     endTime: text('end_time'),
     reason: text('reason').notNull().default(''),
+    // iCalendar SEQUENCE of the break's feed events: raised on every change.
+    sequence: integer('sequence').notNull().default(0),
     ...timestamps,
   },
   (t) => [index('trainer_breaks_trainer_idx').on(t.trainerId, t.endDate)],

@@ -92,7 +92,7 @@ export async function updateBreak(db: Db, trainerId: number, id: number, input: 
     trainerId,
     db
       .update(trainerBreaks)
-      .set({ ...next, updatedAt: now })
+      .set({ ...next, sequence: sql`${trainerBreaks.sequence} + 1`, updatedAt: now })
       .where(and(eq(trainerBreaks.id, id), eq(trainerBreaks.trainerId, trainerId)))
       .returning(),
   );

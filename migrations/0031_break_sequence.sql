@@ -1,0 +1,1 @@
+ALTER TABLE `trainer_breaks` ADD `sequence` integer DEFAULT 0 NOT NULL;
