@@ -1,6 +1,7 @@
 // The booking page (/book/{slug}) in headless Chromium against `wrangler dev`: a retry after a
 // lost answer is the same booking (one Idempotency-Key per booking sent), the confirmation follows
-// "Show times in", `trainerhub:ready` only once the times are shown, and no request for an icon.
+// "Show times in", the browser's Back and Forward between the times and the form, `trainerhub:ready`
+// only once the times are shown, and no request for an icon.
 // At 375 and 1280 px.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -117,6 +118,45 @@ describe.skipIf(!hasChromium)('the booking page in Chromium', () => {
       expect(keys).toHaveLength(4);
       expect(new Set(keys).size).toBe(3);
       expect(keys[3]).not.toBe(keys[2]);
+      await context.close();
+    });
+
+    it(`the browser's Back and Forward move between the times and the form, never out of the page (${width} px)`, async () => {
+      const coach = await openTrainer(`Back Button Gym ${width}`);
+      const { context, page } = await newVisitor(browser, width);
+      const url = `${inject('baseUrl')}/book/${coach.slug}`;
+      await page.goto(url);
+      const visible = async () =>
+        Object.fromEntries(
+          await Promise.all(['#pick', '#form', '#done'].map(async (id) => [id, await page.locator(id).isVisible()])),
+        );
+      const slot = page.locator('#times .slot').nth(1);
+      const start = (await slot.getAttribute('data-start')) ?? '';
+      await slot.click();
+      await page.locator('#f-first_name').fill('Bea');
+      await page.goBack();
+      await expect.poll(visible).toEqual({ '#pick': true, '#form': false, '#done': false });
+      expect(page.url()).toBe(url);
+      expect(await page.locator(`#times .slot[data-start="${start}"]`).getAttribute('aria-pressed')).toBe('true');
+      // Forward returns to the form as it was; "Change" is Back.
+      await page.goForward();
+      await expect.poll(visible).toEqual({ '#pick': false, '#form': true, '#done': false });
+      expect(await page.locator('#f-first_name').inputValue()).toBe('Bea');
+      await page.locator('#change').click();
+      await expect.poll(visible).toEqual({ '#pick': true, '#form': false, '#done': false });
+      await page.goForward();
+      await expect.poll(visible).toEqual({ '#pick': false, '#form': true, '#done': false });
+      await page.locator('#f-last_name').fill('Back');
+      await page.locator('#f-email').fill(uniqueEmail('bea'));
+      await page.locator('#submit').click();
+      await expect.poll(visible).toEqual({ '#pick': false, '#form': false, '#done': true });
+      // Back from the confirmation shows the times again (the booked one gone), not the form.
+      await page.goBack();
+      await expect.poll(visible).toEqual({ '#pick': true, '#form': false, '#done': false });
+      expect(page.url()).toBe(url);
+      await expect.poll(() => page.locator(`#times .slot[data-start="${start}"]`).count()).toBe(0);
+      const mine = await call<{ count: number }>('GET', '/api/bookings/', { token: coach.token });
+      expect(mine.body.count).toBe(1);
       await context.close();
     });
 

@@ -63,6 +63,12 @@ function prefill(form: HTMLFormElement) {
   }
 }
 
+/**
+ * The page's own history entries: `form` once a time is chosen (Back returns to the times),
+ * replaced by `done` once booked. The page's first entry has none.
+ */
+const onStep = (step: 'form' | 'done') => (history.state as { step?: string } | null)?.step === step;
+
 const formFail = (text: string) => {
   const formError = el.formError();
   formError.textContent = text;
@@ -103,6 +109,8 @@ function showBooked(s: State, b: Booked) {
   show(ics.parentNode as HTMLElement, !!token && b.status !== 'waitlisted');
   show(el.done(), true);
   $('done-h').focus();
+  // Back from the confirmation leads to the times, never to the form of a booking already made.
+  history.replaceState({ step: 'done' }, '');
   post('booked', { start_time: b.start_time, end_time: b.end_time, status: b.status });
 }
 
@@ -187,6 +195,8 @@ async function taken(s: State, choose: (slot: Slot) => void, text: string) {
   s.selected = null;
   s.chosenClass = null;
   showPicker();
+  // The form's history entry goes with the form: Back from here leaves the page.
+  if (onStep('form')) history.back();
   await load(s, true, choose);
   showAlert(text);
   el.timesHeading().focus();
@@ -251,6 +261,7 @@ export function bookingPage(app: HTMLElement): void {
     show(el.pick(), false);
     show(el.form(), true);
     $('f-first_name').focus();
+    if (!onStep('form')) history.pushState({ step: 'form' }, '');
   };
   // A class goes to the same form; its name shows where a chosen service's would.
   s.onClass = (c) => choose(c, c);
@@ -263,17 +274,13 @@ export function bookingPage(app: HTMLElement): void {
   roving(el.days(), (button) => button.click());
   roving(el.times());
   for (const name of FIELDS) $(`f-${name}`).addEventListener('input', () => setFieldError(name, ''));
-  $('change').addEventListener('click', () => {
+  const backToTimes = () => {
     showPicker();
     renderTimes(s, choose);
     const current = el.times().querySelector<HTMLElement>('[aria-pressed="true"]');
     (current || el.timesHeading()).focus();
-  });
-  el.form().addEventListener('submit', (e) => {
-    e.preventDefault();
-    submitBooking(s, choose);
-  });
-  $('again').addEventListener('click', async () => {
+  };
+  const again = async () => {
     s.selected = null;
     s.chosenClass = null;
     s.booked = null;
@@ -281,6 +288,19 @@ export function bookingPage(app: HTMLElement): void {
     showPicker();
     await load(s, true, choose);
     el.timesHeading().focus();
+  };
+  // "Change" is the browser's Back when the form has its own history entry (so Forward returns to it).
+  $('change').addEventListener('click', () => (onStep('form') ? history.back() : backToTimes()));
+  $('again').addEventListener('click', again);
+  window.addEventListener('popstate', () => {
+    const formShown = !el.form().hidden;
+    if (onStep('form') && !formShown && s.selected && !s.booked) choose(s.selected, s.chosenClass ?? null);
+    else if (!onStep('form') && formShown) backToTimes();
+    else if (!onStep('done') && !el.done().hidden) again();
+  });
+  el.form().addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitBooking(s, choose);
   });
   load(s, false, choose).then((ok) => {
     show(el.pick(), ok);
