@@ -35,10 +35,10 @@ function people(fromT, toT, clientsEach, hash) {
       SELECT n, 'bench' || n || '@example.com', '${hash}', 1 FROM t;`,
     `INSERT INTO trainers (id, user_id, business_name, slug, timezone, min_notice_minutes) ${seq}
       SELECT n, n, 'Bench ' || n, 'bench-' || n, 'UTC', 0 FROM t;`,
-    `INSERT INTO clients (id, trainer_id, email, first_name, last_name, fitness_level, created_at) ${seq},
+    `INSERT INTO clients (id, trainer_id, email, first_name, last_name, first_name_key, last_name_key, fitness_level, created_at) ${seq},
       k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j + 1 < ${clientsEach})
       SELECT (n - 1) * ${clientsEach} + j + 1, n, 'c' || j || '@t' || n || '.example.com', 'Client' || (j % 37),
-        'Member' || j, CASE j % 3 WHEN 0 THEN 'beginner' WHEN 1 THEN 'intermediate' ELSE 'advanced' END,
+        'Member' || j, 'client' || (j % 37), 'member' || j, CASE j % 3 WHEN 0 THEN 'beginner' WHEN 1 THEN 'intermediate' ELSE 'advanced' END,
         ${ts(`${ANCHOR} - 40 * ${DAY} - j * ${DAY}`)} FROM t, k;`,
     `INSERT INTO availability_slots (trainer_id, day_of_week, start_time, end_time) ${seq},
       d(w) AS (SELECT 0 UNION ALL SELECT w + 1 FROM d WHERE w < 6)

@@ -150,8 +150,8 @@ const clients = Array.from({ length: 30 }, (_, i) => {
 });
 for (const c of clients) {
   sql.push(
-    `INSERT INTO clients (trainer_id, email, first_name, last_name, fitness_level, is_active, goals, created_at, updated_at)
-     VALUES (${T}, ${lit(c.email)}, ${lit(c.first)}, ${lit(c.last)}, ${lit(c.level)}, ${c.active ? 1 : 0}, '["Get stronger"]', ${lit(c.createdAt)}, ${lit(c.createdAt)});`,
+    `INSERT INTO clients (trainer_id, email, first_name, last_name, first_name_key, last_name_key, fitness_level, is_active, goals, created_at, updated_at)
+     VALUES (${T}, ${lit(c.email)}, ${lit(c.first)}, ${lit(c.last)}, lower(${lit(c.first)}), lower(${lit(c.last)}), ${lit(c.level)}, ${c.active ? 1 : 0}, '["Get stronger"]', ${lit(c.createdAt)}, ${lit(c.createdAt)});`,
   );
 }
 

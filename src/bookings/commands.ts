@@ -6,6 +6,7 @@ import { bookingLinks, bookings, clientPackages, clients, idempotencyKeys } from
 import { MINUTE_MS } from '../lib/calendar';
 import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
+import { sortKey } from '../lib/names';
 import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
 import { dedupeKey, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
 import { missingService, type ServiceTiming } from '../scheduling/service';
@@ -219,8 +220,10 @@ function bookingWrites(db: Db, b: NewBooking) {
       newClient &&
       statement(
         db,
-        sql`INSERT OR IGNORE INTO ${clients} (trainer_id, email, first_name, last_name, phone, created_at, updated_at)
-          VALUES (${t.id}, ${newClient.email}, ${newClient.firstName}, ${newClient.lastName}, ${newClient.phone}, ${nowIso}, ${nowIso})`,
+        sql`INSERT OR IGNORE INTO ${clients} (trainer_id, email, first_name, last_name, first_name_key, last_name_key,
+            phone, created_at, updated_at)
+          VALUES (${t.id}, ${newClient.email}, ${newClient.firstName}, ${newClient.lastName}, ${sortKey(newClient.firstName)},
+            ${sortKey(newClient.lastName)}, ${newClient.phone}, ${nowIso}, ${nowIso})`,
       ),
     // The database itself refuses an overlap (or an overdrawn package), even if a second writer
     // ever slipped past the schedule object.

@@ -7,7 +7,7 @@ import { signedIn, type Viewer } from '../lib/auth';
 import { addDays, isValidDate, MINUTE_MS, startOfDayMs } from '../lib/calendar';
 import type { TrainerClaim } from '../lib/context';
 import { byShape, containsAny, type Db, Prepared, param, rowReader } from '../lib/db';
-import { clientName, trainerName } from '../lib/names';
+import { clientName, clientNameContains, sortKey, trainerName } from '../lib/names';
 import { cursorOf, cursorSlice, keysetAfter, type Listing, pageOffset, parseOrdering } from '../lib/pagination';
 import { notFound } from '../lib/problem';
 import { boundIso, toUtcInstant } from '../lib/time';
@@ -146,7 +146,10 @@ function buildList(shape: ListShape) {
   if (f.series) conditions.push(eq(bookings.seriesId, param('series')));
   if (f.from) conditions.push(gte(bookings.startTime, param('from')));
   if (f.to) conditions.push(lt(bookings.startTime, param('to')));
-  if (f.search) conditions.push(containsAny([clients.firstName, clients.lastName, bookings.notes], param('search')));
+  if (f.search)
+    conditions.push(
+      sql`(${clientNameContains(param('searchKey'))} OR ${containsAny([bookings.notes], param('search'))})`,
+    );
   if (shape.mode === 'upcoming') {
     conditions.push(inArray(bookings.status, [...ACTIVE_BOOKING_STATUSES]), gte(bookings.startTime, param('now')));
   }
@@ -294,6 +297,7 @@ export async function listBookings(
     from: q.from && boundOf(q.from, timeZone, false),
     to: q.to && boundOf(q.to, timeZone, true),
     search: q.search?.toLowerCase(),
+    searchKey: q.search && sortKey(q.search),
     now,
     limit: cursor ? q.page_size + 1 : q.page_size,
     offset: cursor ? 0 : pageOffset(q),

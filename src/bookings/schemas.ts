@@ -144,11 +144,10 @@ export const bookingListQuery = cursorPageQuery.extend({
   series: z.coerce.number().int().positive().optional().openapi({ description: 'Only occurrences of this series.' }),
   from: dateOrInstant.openapi({ description: 'Starting on or after this local date or instant.' }),
   to: dateOrInstant.openapi({ description: 'Starting before the end of this local date, or before this instant.' }),
-  search: singleLine()
-    .trim()
-    .max(200)
-    .optional()
-    .openapi({ description: 'Only bookings whose client name or notes contain this text.' }),
+  search: singleLine().trim().max(200).optional().openapi({
+    description:
+      'Only bookings whose client name (first and last, accents and case ignored) or notes contain this text.',
+  }),
   ordering: singleLine().optional().openapi({
     description: 'start_time or created_at, - first for descending; default -start_time (upcoming: start_time).',
   }),

@@ -75,11 +75,10 @@ export const noteBody = z
 export const clientListQuery = cursorPageQuery.extend({
   fitness_level: z.enum(FITNESS_LEVELS).optional(),
   is_active: boolQuery,
-  search: singleLine()
-    .trim()
-    .max(200)
-    .optional()
-    .openapi({ description: 'Only clients whose name, email or phone contains this text.' }),
+  search: singleLine().trim().max(200).optional().openapi({
+    description:
+      'Only clients whose name (first and last, accents and case ignored), email or phone contains this text.',
+  }),
   ordering: singleLine()
     .optional()
     .openapi({ description: 'last_name (default), first_name or created_at; - first for descending.' }),

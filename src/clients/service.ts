@@ -3,7 +3,7 @@ import { isActiveStatus } from '../db/fragments';
 import { bookings, type Client, clientNotes, clientPackages, clients, users } from '../db/schema';
 import { trainerIdOf, type Viewer } from '../lib/auth';
 import { containsAny, type Db, isUniqueViolation } from '../lib/db';
-import { userName } from '../lib/names';
+import { clientNameContains, sortKey, userName } from '../lib/names';
 import {
   countedPage,
   cursorOf,
@@ -44,7 +44,12 @@ const forViewer = (viewer: Viewer, out: ClientOut): ClientOut =>
   viewer.kind === 'trainer' ? out : { ...out, notes: '', notes_count: 0 };
 
 const ORDERING = ['created_at', 'first_name', 'last_name'] as const;
-const ORDER_COLUMNS = { created_at: clients.createdAt, first_name: clients.firstName, last_name: clients.lastName };
+// Names sort by their keys (accents dropped, lower case), never byte by byte.
+const ORDER_COLUMNS = {
+  created_at: clients.createdAt,
+  first_name: clients.firstNameKey,
+  last_name: clients.lastNameKey,
+};
 
 /**
  * A page of clients, ties by id in the ordering's direction in both modes (so the
@@ -60,7 +65,9 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery): P
   if (q.fitness_level) conditions.push(eq(clients.fitnessLevel, q.fitness_level));
   if (q.is_active !== undefined) conditions.push(eq(clients.isActive, q.is_active));
   if (q.search)
-    conditions.push(containsAny([clients.firstName, clients.lastName, clients.email, clients.phone], q.search));
+    conditions.push(
+      sql`(${clientNameContains(sortKey(q.search))} OR ${containsAny([clients.email, clients.phone], q.search)})`,
+    );
   const where = and(...conditions);
   const column = ORDER_COLUMNS[order.field];
   const after =
@@ -85,8 +92,8 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery): P
       order.field === 'created_at'
         ? r.client.createdAt
         : order.field === 'first_name'
-          ? r.client.firstName
-          : r.client.lastName,
+          ? r.client.firstNameKey
+          : r.client.lastNameKey,
     id: r.client.id,
   }));
   return { count, results: page.rows.map(out), after: page.after };
@@ -128,8 +135,8 @@ export async function getClientDetail(
 function clientValues(input: ClientInput) {
   return {
     ...(input.email !== undefined && { email: input.email }),
-    ...(input.first_name !== undefined && { firstName: input.first_name }),
-    ...(input.last_name !== undefined && { lastName: input.last_name }),
+    ...(input.first_name !== undefined && { firstName: input.first_name, firstNameKey: sortKey(input.first_name) }),
+    ...(input.last_name !== undefined && { lastName: input.last_name, lastNameKey: sortKey(input.last_name) }),
     ...(input.phone !== undefined && { phone: input.phone }),
     ...(input.fitness_level !== undefined && { fitnessLevel: input.fitness_level }),
     ...(input.goals !== undefined && { goals: input.goals }),

@@ -139,6 +139,9 @@ export const clients = sqliteTable(
     email: text('email').notNull(),
     firstName: text('first_name').notNull().default(''),
     lastName: text('last_name').notNull().default(''),
+    // The names as the list sorts them (`sortKey`: no accents, lower case), written with the names.
+    firstNameKey: text('first_name_key').notNull().default(''),
+    lastNameKey: text('last_name_key').notNull().default(''),
     phone: text('phone').notNull().default(''),
     fitnessLevel: text('fitness_level', { enum: FITNESS_LEVELS }).notNull().default('beginner'),
     goals: text('goals', { mode: 'json' }).$type<string[]>().notNull().default([]),
@@ -151,7 +154,7 @@ export const clients = sqliteTable(
   },
   (t) => [
     uniqueIndex('clients_trainer_email_unique').on(t.trainerId, t.email),
-    index('clients_trainer_last_name_idx').on(t.trainerId, t.lastName),
+    index('clients_trainer_last_name_key_idx').on(t.trainerId, t.lastNameKey),
     index('clients_email_idx').on(t.email),
   ],
 );

@@ -54,3 +54,24 @@ const dialect = new SQLiteAsyncDialect();
 
 /** The SQL text of an alias form (it binds no parameters), for queries assembled as strings. */
 export const sqlText = (fragment: SQL): string => dialect.sqlToQuery(fragment).sql;
+
+// Letters that are not a base letter plus marks, and would otherwise sort after "z".
+const UNFOLDED: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', þ: 'th', ð: 'd', ı: 'i' };
+
+/**
+ * A name as lists sort it: accents dropped, lower case ("Östberg" → "ostberg", "de Vries" →
+ * "de vries"), so "Álvarez" sorts beside "Alvarez" and "van Dijk" among the V's, not after "Z".
+ */
+export const sortKey = (name: string): string =>
+  name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[øæœßłđþðı]/g, (c) => UNFOLDED[c] ?? c);
+
+/**
+ * The client's whole name holds `folded` (a search's `sortKey`): "etoile", "Étoile" and
+ * "anna étoile" all find Anna Étoile, which SQLite's `lower()` (ASCII only) never would.
+ */
+export const clientNameContains = (folded: SQLWrapper | string): SQL =>
+  sql`instr(${clients.firstNameKey} || ' ' || ${clients.lastNameKey}, ${folded}) > 0`;
