@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { registerStaff } from './admin-helpers';
 import {
   api,
   at,
@@ -359,6 +360,17 @@ describe('names sort as people read them', () => {
     for (const search of ['ÜLLA', 'ulla uber', 'über']) expect(await found('bookings', search)).toBe(1);
     expect(await found('clients', 'alvarez')).toBe(2);
     expect(await found('clients', 'zz')).toBe(0);
+
+    // A rename in the staff console writes the sort key too.
+    const staff = await registerStaff(uniqueEmail('staff'));
+    const zoe = ids[0] as number;
+    const renamed2 = await api('PATCH', `/api/admin/clients/${zoe}/`, {
+      token: staff.token,
+      body: { last_name: 'Ängström' },
+    });
+    expect(renamed2.status, JSON.stringify(renamed2.body)).toBe(200);
+    expect((await order('?ordering=last_name')).slice(0, 3)).toEqual(['Ana Álvarez', 'bob alvarez', 'zoë Ängström']);
+    expect(await found('clients', 'angstrom')).toBe(1);
   });
 });
 

@@ -141,6 +141,9 @@ async function writeChanges(w: Writer, staff: Staff, def: ModelDef, id: number, 
   const assignments = Object.entries(changes).map(
     ([name, { after }]) => sql`${sql.identifier(name)} = ${columns.get(name)?.mapToDriverValue(after) ?? after}`,
   );
+  for (const [name, d] of Object.entries(def.derived ?? {})) {
+    if (changes[name]) assignments.push(sql`${sql.identifier(d.column)} = ${d.of(changes[name].after)}`);
+  }
   if (columns.has('updated_at')) assignments.push(sql`updated_at = ${w.now}`);
   const table = sql.identifier(getTableName(def.table));
   const writes = [

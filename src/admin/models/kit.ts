@@ -112,6 +112,8 @@ export interface ModelDef {
   patch?: Record<string, PatchField>;
   /** The field a UNIQUE violation of a change is reported on. */
   unique?: string;
+  /** Columns written beside a changed PATCH field, from its new value (a name's sort key). */
+  derived?: Record<string, { column: string; of: (value: unknown) => unknown }>;
   /** Extra operations beyond PATCH. */
   deletable?: boolean;
   retryable?: boolean;

@@ -16,6 +16,7 @@ import {
   trainers,
   users,
 } from '../../db/schema';
+import { sortKey } from '../../lib/names';
 import * as z from '../../lib/zod';
 import { profileUpdateBody, trainerSettingsFields } from '../../users/schemas';
 import {
@@ -153,6 +154,10 @@ export const PEOPLE_MODELS: ModelDef[] = [
       first_name: field(clientFields.first_name),
       last_name: field(clientFields.last_name),
       phone: field(clientFields.phone, 'text', 'International format, e.g. +14155550123.'),
+    },
+    derived: {
+      first_name: { column: 'first_name_key', of: (v) => sortKey(String(v)) },
+      last_name: { column: 'last_name_key', of: (v) => sortKey(String(v)) },
     },
     unique: 'email',
   },
