@@ -236,14 +236,14 @@ const packageColumn = (shape: ReadShape) =>
   sql`(SELECT json_object(${packageFields(shape)}) FROM ${clientPackages} WHERE id = ${v('packageId')})`;
 
 /**
- * The client's packs (an active client of this trainer) that could pay for the booking: they
+ * The client's packs (an inactive client is active again once booked: migration 0033) that could pay for the booking: they
  * cover the service and have unreserved credits; the expiry, which needs the trainer's zone, is
  * judged by `pickPackage`, after those expired a day before now (`dayBefore`) are left out.
  */
 const packsColumn = (shape: ReadShape, clientMatch: SQL) =>
   sql`(SELECT json_group_array(json_object(${packageFields(shape)}))
     FROM ${clientPackages} WHERE ${clientPackages.clientId} =
-      (SELECT id FROM ${clients} WHERE trainer_id = ${v('trainerId')} AND is_active = 1 AND ${clientMatch})
+      (SELECT id FROM ${clients} WHERE trainer_id = ${v('trainerId')} AND ${clientMatch})
     AND (${clientPackages.expiryDate} IS NULL OR ${clientPackages.expiryDate} >= ${v('dayBefore')})
     AND ${clientPackages.sessionsRemaining} > ${reservedCredits(clientPackages.id, shape.moving ? v('excludeId') : 0)}
     AND ${packageCoversService(clientPackages.id, serviceIdOf(shape))})`;

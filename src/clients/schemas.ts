@@ -45,7 +45,10 @@ export const clientOut = z
     goals: z.array(z.string()),
     preferences: z.record(z.string(), z.unknown()).openapi({ description: PREFERENCES }),
     notes: z.string(),
-    is_active: z.boolean(),
+    is_active: z.boolean().openapi({
+      description:
+        'False for a former client (kept instead of deleted). A new booking or pack of theirs makes it true again.',
+    }),
     notes_count: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
