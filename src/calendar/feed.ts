@@ -167,11 +167,15 @@ const bookingRows = (filter: SQL, w: FeedWindow) => sql`
       OR (b.status = 'cancelled' AND b.cancelled_at >= ${w.cancelledSince}))
   ORDER BY b.start_time, b.id`;
 
-/** Class sessions inside the window with their places taken (a place's change is the class's too). */
+/**
+ * Class sessions inside the window with their places taken (a place's change is the class's too);
+ * a cancelled class counts the places its cancel took (never a waitlisted one: `waitlist_only`).
+ */
 const classRows = (trainerId: number, w: FeedWindow) => sql`
   SELECT cs.id, cs.status, cs.start_time AS startTime, cs.end_time AS endTime, cs.capacity,
-    (SELECT count(*) FROM bookings p WHERE p.class_session_id = cs.id
-      AND p.status IN ('pending', 'confirmed', 'completed', 'no_show')) AS booked,
+    (SELECT count(*) FROM bookings p WHERE p.class_session_id = cs.id AND CASE WHEN cs.status = 'cancelled'
+      THEN p.status = 'cancelled' AND p.cancelled_at = cs.cancelled_at AND NOT p.waitlist_only
+      ELSE p.status IN ('pending', 'confirmed', 'completed', 'no_show') END) AS booked,
     max(cs.updated_at, s.updated_at,
       coalesce((SELECT max(p.updated_at) FROM bookings p WHERE p.class_session_id = cs.id), '')) AS stamp,
     s.name AS serviceName, s.location_type AS locationType, s.location, s.video_url AS videoUrl
