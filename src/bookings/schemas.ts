@@ -30,7 +30,10 @@ export const serviceRef = z.number().int().positive().optional().openapi({
 });
 
 /** A booking's notes: several lines allowed. */
-export const notesField = multiLine().max(5000);
+export const notesField = multiLine().max(5000).openapi({
+  description:
+    "Shared by the trainer and the client (a client's booking request writes them, and a signed-in client reads them); what only the trainer may read goes in the client's notes.",
+});
 
 type Ctx = { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void };
 const TIMING = ['start_time', 'end_time', 'allow_outside_availability'] as const;
