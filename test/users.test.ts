@@ -66,6 +66,19 @@ describe('POST /api/users/register/', () => {
     expect(b.body.user.trainer?.slug).toBe(`${a.body.user.trainer?.slug}-2`);
   });
 
+  it("slugs: Latin letters with their accents dropped; a name without them takes the email's", async () => {
+    const tag = Math.random().toString(36).slice(2, 7);
+    const slugOf = async (business_name: string, email: string) => {
+      const res = await register({ ...validRegistration(), business_name, email });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.user.trainer?.slug;
+    };
+    expect(await slugOf(`Østberg Træning ${tag}`, uniqueEmail('o'))).toBe(`ostberg-traening-${tag}`);
+    expect(await slugOf('مدرب أحمد', `ahmed.coach.${tag}@example.com`)).toBe(`ahmed-coach-${tag}`);
+    expect(await slugOf('李教练', `li.${tag}@example.cn`)).toBe(`li-${tag}`);
+    expect(await slugOf('Тренер', `${tag.slice(0, 2)}@example.ru`)).toBe(`trainer-${tag.slice(0, 2)}`);
+  });
+
   it('registers a client user (no trainer row) with is_client', async () => {
     const res = await register({ ...validRegistration(), is_client: true, timezone: 'Europe/London' });
     expect(res.status).toBe(201);

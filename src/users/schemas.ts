@@ -157,7 +157,10 @@ export const trainerOut = z
   .object({
     id: z.number().int(),
     business_name: z.string(),
-    slug: z.string(),
+    slug: z.string().openapi({
+      description:
+        "The booking page is /book/{slug}. Made at registration from the business name's Latin letters (accents dropped), else the email's local part; the trainer may set another.",
+    }),
     timezone: z.string(),
     session_duration_minutes: z.number().int().openapi({ description: SESSION_DURATION }),
     slot_interval_minutes: z.number().int(),

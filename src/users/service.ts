@@ -2,6 +2,7 @@ import { and, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
 import { adminSessions, clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
 import type { AuthContext } from '../lib/context';
 import { batchSteps, type Db, isUniqueViolation, type Step } from '../lib/db';
+import { sortKey } from '../lib/names';
 import { DUMMY_HASH, hashPassword, passwordProblems, verifyPassword } from '../lib/password';
 import { ApiError, invalid, invalidField, tooManyRequests, unauthorized } from '../lib/problem';
 import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
@@ -54,17 +55,27 @@ export function toUserOut(user: User, trainer: Trainer | null): UserOut {
 /** The longest generated slug, so a numeric suffix still fits the 60 a slug may have. */
 export const SLUG_MAX = 48;
 
-export function slugify(text: string): string {
-  const words = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
+/** Latin letters and digits of `text` (accents dropped as names sort: "Østberg" → "ostberg"), joined by '-'. */
+function slugWords(text: string): string {
+  const words = sortKey(text)
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   // Cut at the last whole word that fits; a single word longer than the limit is cut inside.
   const cut = words.length <= SLUG_MAX || words[SLUG_MAX] === '-' ? SLUG_MAX : words.lastIndexOf('-', SLUG_MAX);
-  const slug = words.slice(0, cut > 0 ? cut : SLUG_MAX).replace(/-+$/, '');
-  return slug.length >= 3 ? slug : `trainer-${slug || 'new'}`.replace(/-$/, '');
+  return words.slice(0, cut > 0 ? cut : SLUG_MAX).replace(/-+$/, '');
+}
+
+/**
+ * A new trainer's booking-page slug: from the business name; when that has too few Latin letters
+ * (an Arabic, Chinese or Cyrillic name), from the email's local part; "trainer-…" as a last resort.
+ * The trainer may set another (`PATCH /api/users/profile/`, `slug`).
+ */
+export function slugify(businessName: string, email = ''): string {
+  const fromName = slugWords(businessName);
+  if (fromName.length >= 3) return fromName;
+  const fromEmail = slugWords(email.split('@')[0] ?? '');
+  if (fromEmail.length >= 3) return fromEmail;
+  return `trainer-${fromName || fromEmail || 'new'}`;
 }
 
 /**
@@ -100,7 +111,7 @@ export async function register(
   const isTrainer = input.is_client !== true;
   const passwordHash = await hashPassword(input.password);
   const claims = newTokenClaims(now);
-  const baseSlug = slugify(input.business_name || input.email.split('@')[0] || '');
+  const baseSlug = slugify(input.business_name ?? '', input.email);
 
   for (let attempt = 0; ; attempt++) {
     // A concurrent registration may take the slug between our read and the insert; retry
