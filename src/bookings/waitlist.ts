@@ -57,7 +57,15 @@ export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: 
     RETURNING id`;
   return [
     statement(db, promote),
-    planForBooking(db, { bookingId: sql.raw('b.id'), kind: 'waitlist_promoted', now: nowIso, guard: promoted }),
+    // A web request promoted to pending is not confirmed yet: like its receipt, it texts nobody
+    // (anyone may type any number on the booking page).
+    planForBooking(db, {
+      bookingId: sql.raw('b.id'),
+      kind: 'waitlist_promoted',
+      now: nowIso,
+      guard: promoted,
+      smsGuard: sql`b.status = 'confirmed' OR b.source <> 'public'`,
+    }),
     statement(db, askTrainer),
   ];
 }

@@ -202,19 +202,19 @@ export function planDueReminders(db: Db, nowIso: string) {
       ${dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') })}, '', ${nowIso}, ${nowIso}
     FROM bookings b JOIN clients c ON c.id = b.client_id
     WHERE b.status = 'confirmed' AND ${window} ${sql.raw(phone)}`;
-  // A booking confirmed less than 24 h before its start gets no 24 h reminder (its confirmation just
-  // went), nor does an occurrence of a series confirmed then (the series' confirmation listed it).
-  const day = sql`b.start_time > ${in1h} AND b.start_time <= ${in24h}
-    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed'
-      AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-24 hours'))
-    AND NOT (b.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM notifications n JOIN bookings sb ON sb.id = n.booking_id
-      WHERE sb.series_id = b.series_id AND n.kind = 'series_confirmed'
-        AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-24 hours')))`;
-  // Likewise no 1 h reminder for a booking confirmed inside its last hour: "in one hour" would be
-  // wrong, and its confirmation just went.
-  const hour = sql`b.start_time > ${nowIso} AND b.start_time <= ${in1h}
-    AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.kind = 'booking_confirmed'
-      AND n.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, '-1 hours'))`;
+  // A booking confirmed less than 24 h before its start gets no 24 h reminder, and one confirmed
+  // inside its last hour no 1 h reminder ("in one hour" would be wrong): its confirmation just
+  // went. Confirmed means the trainer's confirmation, a waitlisted place promoted ("You're in"),
+  // or the confirmation of the series it belongs to (which listed it).
+  const toldWithin = (hours: 24 | 1) => {
+    const since = sql`strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, ${`-${hours} hours`})`;
+    return sql`NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id
+        AND n.kind IN ('booking_confirmed', 'waitlist_promoted') AND n.created_at > ${since})
+      AND NOT (b.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM notifications n JOIN bookings sb ON sb.id = n.booking_id
+        WHERE sb.series_id = b.series_id AND n.kind = 'series_confirmed' AND n.created_at > ${since}))`;
+  };
+  const day = sql`b.start_time > ${in1h} AND b.start_time <= ${in24h} AND ${toldWithin(24)}`;
+  const hour = sql`b.start_time > ${nowIso} AND b.start_time <= ${in1h} AND ${toldWithin(1)}`;
   return statement(
     db,
     sql`INSERT OR IGNORE INTO notifications
