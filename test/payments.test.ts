@@ -592,23 +592,29 @@ describe('Paddle webhook events', () => {
     expect((await deliver(s.event('05').body)).body.result).toBe('parked');
   });
 
-  it('a trainer who subscribes again after canceling keeps one row; a second live subscription is not applied', async () => {
+  it('a trainer who subscribes again keeps one row, the newer live subscription, in any delivery order', async () => {
     const t = await registerTrainer();
     const first = scenario(t.user.trainer.id);
     const second = scenario(t.user.trainer.id);
     expect((await deliver(first.event('01').body)).body.result).toBe('processed');
     const row = (await subscriptionsOf(t.token)).results[0];
-    // While the first is live, another subscription's event is noted and changes nothing.
+    // The second subscription's event (newer than the row's last) arrives before the first one's
+    // cancel: it takes the row, with a note for a person (two live subscriptions bill twice).
     const live = await deliver(second.event('03').body);
-    expect(live.body.result).toBe('unmatched');
-    expect((await subscriptionsOf(t.token)).results[0]).toMatchObject({
-      paddle_subscription_id: first.id(FIXTURE.subscription),
-      status: 'active',
-    });
-    expect((await deliver(first.event('10').body)).body.result).toBe('processed');
-    // Re-subscribing: the newer subscription takes the trainer's (same) row.
-    const again = second.event('07').body.replace('2025-05-03T09:15:07.318296Z', '2025-06-01T10:00:00.000000Z');
-    expect((await deliver(again)).body.result).toBe('processed');
+    expect(live.body.result).toBe('processed');
+    const noted = await env.DB.prepare('SELECT error FROM webhook_events WHERE event_id = ?')
+      .bind(live.body.event_id)
+      .first<{ error: string | null }>();
+    expect(noted?.error).toContain(`replaced ${first.id(FIXTURE.subscription)}`);
+    // The first one's cancel, delivered late, never ends the live one the row holds.
+    expect((await deliver(first.event('10').body)).body.result).toBe('ignored');
+    expect((await subscriptionsOf(t.token)).results).toMatchObject([
+      { id: row?.id, paddle_subscription_id: second.id(FIXTURE.subscription), status: 'active' },
+    ]);
+    // Its later events apply as usual; an older one of the first subscription changes nothing.
+    const later = second.event('07').body.replace('2025-05-03T09:15:07.318296Z', '2025-06-01T10:00:00.000000Z');
+    expect((await deliver(later)).body.result).toBe('processed');
+    expect((await deliver(first.event('03').body)).body.result).toBe('ignored');
     const subs = await subscriptionsOf(t.token);
     expect(subs.count).toBe(1);
     expect(subs.results[0]).toMatchObject({
@@ -621,6 +627,30 @@ describe('Paddle webhook events', () => {
     const calls = fakePaddle(() => json(500, {}));
     expect((await api('POST', '/api/subscriptions/create_checkout/', { token: t.token })).status).toBe(409);
     expect(calls).toHaveLength(0);
+  });
+
+  it('a partial refund takes its amount off the payment; refunds add up once each, to refunded at the full amount', async () => {
+    const t = await registerTrainer();
+    const s = scenario(t.user.trainer.id);
+    expect((await deliver(s.event('04').body)).body.result).toBe('processed');
+    const refund = (n: number, cents: number) =>
+      s
+        .event('05')
+        .body.replace(/"type": "full"/g, '"type": "partial"')
+        .replace(/"total": "2900"/g, `"total": "${cents}"`)
+        .replace(s.id('evt_01jn6zastm3k9e41x9b3xb675s'), `evt_partial_${n}_${s.tag}`)
+        .replace(s.id('adj_01jr1b01m9e9c98p1emm5s5gm0'), `adj_partial_${n}_${s.tag}`);
+    const payment = async () => (await paymentsOf(t.token)).results[0] as Payment & { refunded_amount: string };
+    expect((await deliver(refund(1, 500))).body.result).toBe('processed');
+    expect(await payment()).toMatchObject({ amount: '29.00', refunded_amount: '5.00', status: 'completed' });
+    // The same refund again (adjustment.updated, another event id): counted once.
+    const again = refund(1, 500)
+      .replace('"adjustment.created"', '"adjustment.updated"')
+      .replace(`evt_partial_1_${s.tag}`, `evt_partial_1b_${s.tag}`);
+    expect((await deliver(again)).body.result).toBe('processed');
+    expect((await payment()).refunded_amount).toBe('5.00');
+    expect((await deliver(refund(2, 2400))).body.result).toBe('processed');
+    expect(await payment()).toMatchObject({ refunded_amount: '29.00', status: 'refunded' });
   });
 
   it('without custom_data the trainer is found through the stored subscription / customer', async () => {
@@ -644,7 +674,7 @@ describe('Paddle webhook events', () => {
     expect(listed.results.map((p) => [p.amount, p.currency])).toEqual([['2900.00', 'JPY']]);
   });
 
-  it('a status we do not know, a negative total or a currency that is no code: noted, nothing stored', async () => {
+  it('a status we do not know, a negative total or a currency that is no ISO 4217 code: noted, nothing stored', async () => {
     const t = await registerTrainer();
     const s = scenario(t.user.trainer.id);
     const oddStatus = s.event('01').body.replace(/"status": "active"/, '"status": "frozen"');
@@ -656,7 +686,11 @@ describe('Paddle webhook events', () => {
       .body.replace(/"currency_code": "USD"/g, '"currency_code": "DOLLARS"')
       .replace(/"event_id": "([^"]+)"/, '"event_id": "$1_odd"');
     expect(oddCurrency).toContain('"DOLLARS"');
-    for (const body of [oddStatus, negative, oddCurrency]) {
+    const noCurrency = s
+      .event('02')
+      .body.replace(/"currency_code": "USD"/g, '"currency_code": "ZZZ"')
+      .replace(/"event_id": "([^"]+)"/, '"event_id": "$1_zzz"');
+    for (const body of [oddStatus, negative, oddCurrency, noCurrency]) {
       const res = await deliver(body);
       expect([res.status, res.body.result]).toEqual([200, 'unmatched']);
     }

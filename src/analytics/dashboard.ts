@@ -56,7 +56,7 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
       GROUP BY cp.currency, cp.sessions_total`,
     sql`SELECT coalesce(sum(cp.sessions_remaining), 0) AS n FROM ${soldBy(id)}
         AND cp.sessions_remaining > 0 AND (cp.expiry_date IS NULL OR cp.expiry_date >= ${localToday})`,
-    sql`SELECT currency, sum(amount_cents) AS cents, max(created_at) AS latest FROM payments
+    sql`SELECT currency, sum(amount_cents - refunded_cents) AS cents, max(created_at) AS latest FROM payments
       WHERE trainer_id = ${id} AND status = 'completed' AND created_at >= ${month.start} AND created_at < ${month.end}
       GROUP BY currency`,
   ]);

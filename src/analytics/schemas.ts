@@ -37,7 +37,9 @@ export const dashboardOut = z
       description: 'Sessions left on packages that have not expired.',
     }),
     currency,
-    platform_spend_this_month: money('Completed TrainerHub (Paddle) payments this month, in platform_spend_currency.'),
+    platform_spend_this_month: money(
+      'Completed TrainerHub (Paddle) payments this month less their partial refunds, in platform_spend_currency.',
+    ),
     platform_spend_currency: z
       .string()
       .openapi({ example: 'USD', description: 'The currency of the TrainerHub payments.' }),

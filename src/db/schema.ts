@@ -610,9 +610,27 @@ export const payments = sqliteTable(
     currency: text('currency').notNull(),
     status: text('status', { enum: PAYMENT_STATUSES }).notNull(),
     errorCode: text('error_code'),
+    // What Paddle refunded of it: the sum of its `payment_refunds`, at most the amount; `refunded` once it all was.
+    refundedCents: integer('refunded_cents').notNull().default(0),
     ...timestamps,
   },
   (t) => [index('payments_trainer_created_idx').on(t.trainerId, t.createdAt)],
+);
+
+/**
+ * Each approved Paddle refund (an adjustment), once by its id, however many events carry it. Kept
+ * by transaction id, so one that arrives before its payment is stored counts once the payment is.
+ */
+export const paymentRefunds = sqliteTable(
+  'payment_refunds',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    paddleAdjustmentId: text('paddle_adjustment_id').notNull().unique(),
+    paddleTransactionId: text('paddle_transaction_id').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('payment_refunds_transaction_idx').on(t.paddleTransactionId)],
 );
 
 /**

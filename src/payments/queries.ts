@@ -26,6 +26,7 @@ export const toPaymentOut = (p: Payment) => ({
   currency: p.currency,
   paddle_transaction_id: p.paddleTransactionId,
   status: p.status,
+  refunded_amount: formatCents(p.refundedCents),
   error_code: p.errorCode,
   created_at: p.createdAt,
 });

@@ -1,4 +1,5 @@
 import { PAYMENT_STATUSES } from '../db/schema';
+import { isCurrency } from '../lib/money';
 import { pageQuery } from '../lib/pagination';
 import { singleLineRefined } from '../lib/text';
 import * as z from '../lib/zod';
@@ -63,6 +64,10 @@ export const paymentOut = z
     currency: z.string().openapi({ example: 'USD' }),
     paddle_transaction_id: z.string(),
     status: z.enum(PAYMENT_STATUSES),
+    refunded_amount: z.string().openapi({
+      example: '0.00',
+      description: 'What Paddle refunded of it (part of a `completed` payment; all of a `refunded` one).',
+    }),
     error_code: z
       .string()
       .nullable()
@@ -107,6 +112,12 @@ export type PaddleEnvelope = z.infer<typeof paddleEnvelope>;
 
 const customData = z.record(z.string(), z.unknown()).nullable().optional();
 
+/** An ISO 4217 code the runtime knows, upper-cased ("usd" → "USD"; "ZZZ" is refused). */
+const currencyCode = z
+  .string()
+  .transform((code) => code.toUpperCase())
+  .refine(isCurrency);
+
 // What we store from an event is what our API answers: a status outside the ones we know, or a
 // currency that is no ISO 4217 code, leaves the event unmatched (kept, with the reason) instead.
 export const paddleSubscription = z.object({
@@ -133,7 +144,7 @@ export const paddleTransaction = z.object({
   status: z.string(),
   customer_id: z.string().nullable().optional(),
   subscription_id: z.string().nullable().optional(),
-  currency_code: z.string().regex(/^[A-Za-z]{3}$/),
+  currency_code: currencyCode,
   custom_data: customData,
   created_at: z.string().nullable().optional(),
   billed_at: z.string().nullable().optional(),
@@ -155,11 +166,15 @@ export const paddleTransaction = z.object({
 });
 export type PaddleTransaction = z.infer<typeof paddleTransaction>;
 
+/** A refund's or credit's data: `totals.total` is what it gives back, in the currency's smallest unit. */
 export const paddleAdjustment = z.object({
-  id: z.string(),
+  id: z.string().min(1),
   action: z.string(),
   status: z.string(),
+  type: z.string().nullable().optional(),
   transaction_id: z.string().min(1),
+  currency_code: currencyCode,
+  totals: z.object({ total: z.string() }),
 });
 
 export const paddleCustomer = z.object({ id: z.string().min(1) });

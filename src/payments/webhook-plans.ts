@@ -1,6 +1,6 @@
 // What each kind of Paddle event changes: guarded statements for the event's batch.
 import { eq, type SQL, sql } from 'drizzle-orm';
-import { payments, subscriptions, trainers, users, webhookEvents } from '../db/schema';
+import { paymentRefunds, payments, subscriptions, trainers, users, webhookEvents } from '../db/schema';
 import type { Db } from '../lib/db';
 import { formatCents, minorUnitsToCents } from '../lib/money';
 import { trainerName } from '../lib/names';
@@ -16,7 +16,7 @@ import { type PaddleSubscription, paddleAdjustment, paddleSubscription, paddleTr
  * effects ran; the batch that stores that row applies it (see `applyParkedRefunds`).
  */
 export type Plan =
-  | { kind: 'apply'; effects: SQL[]; park?: { waitingFor: string; unless: SQL } }
+  | { kind: 'apply'; effects: SQL[]; park?: { waitingFor: string; unless: SQL }; note?: string }
   | { kind: 'ignored' }
   | { kind: 'unmatched'; note: string };
 
@@ -95,13 +95,17 @@ export async function planSubscription(
   if (owner && owner.trainerId !== trainerId) {
     return unmatched(`Subscription ${sub.id} is stored for trainer ${owner.trainerId}, not ${trainerId}.`);
   }
+  // One row per trainer, whatever order Paddle delivers in: another subscription's live event
+  // newer than the row's last takes the row from a live one (the trainer subscribed again, the old
+  // one's cancel still on its way; noted, as two live subscriptions would bill twice), and another
+  // subscription's cancel never ends the live one the row holds.
   const current = await db.select().from(subscriptions).where(eq(subscriptions.trainerId, trainerId)).get();
-  if (current?.paddleSubscriptionId && current.paddleSubscriptionId !== sub.id && current.status !== 'canceled') {
-    // One subscription per trainer: a second live one is left for a person to sort out in Paddle.
-    return unmatched(
-      `Trainer ${trainerId} already has subscription ${current.paddleSubscriptionId} (${current.status}); ${sub.id} was not applied.`,
-    );
-  }
+  const other =
+    current?.paddleSubscriptionId && current.paddleSubscriptionId !== sub.id && current.status !== 'canceled';
+  if (other && (sub.status === 'canceled' || occurredAt <= (current.lastEventAt ?? ''))) return { kind: 'ignored' };
+  const note = other
+    ? `Subscription ${sub.id} replaced ${current.paddleSubscriptionId} (${current.status} here) as trainer ${trainerId}'s; if both are live in Paddle, the trainer is billed twice.`
+    : undefined;
   const priceId = sub.items?.find((item) => item.price?.id)?.price?.id ?? null;
   const cancelAt = sub.scheduled_change?.action === 'cancel' ? paddleInstant(sub.scheduled_change.effective_at) : null;
   // Applied only when this event is newer than the last one applied: Paddle does not promise
@@ -123,12 +127,12 @@ export async function planSubscription(
     WHERE (subscriptions.last_event_at IS NULL OR excluded.last_event_at > subscriptions.last_event_at)
       AND (subscriptions.paddle_subscription_id IS NULL
         OR subscriptions.paddle_subscription_id = excluded.paddle_subscription_id
-        OR subscriptions.status = 'canceled')
+        OR subscriptions.status = 'canceled' OR excluded.status <> 'canceled')
     ON CONFLICT DO NOTHING`;
   // A transaction may arrive before its subscription: attach the trainer's orphan payments now.
   const link = sql`UPDATE ${payments} SET subscription_id = ${trainerSubscription(trainerId)}, updated_at = ${now}
     WHERE trainer_id = ${trainerId} AND subscription_id IS NULL AND ${fresh}`;
-  return { kind: 'apply', effects: [upsert, link] };
+  return { kind: 'apply', effects: [upsert, link], note };
 }
 
 /** The error code of the newest failed payment attempt. */
@@ -155,7 +159,7 @@ export async function planTransaction(
   if (minor === null) return unmatched(`Transaction ${txn.id} has no usable details.totals.grand_total.`);
   const subscriptionId = txn.subscription_id ? trainerSubscription(trainerId) : sql`NULL`;
   const createdAt = toUtcInstant(txn.billed_at ?? txn.created_at ?? '') ?? now;
-  const currency = txn.currency_code.toUpperCase();
+  const currency = txn.currency_code;
   // Paddle sends the currency's smallest unit: cents for USD, whole yen for JPY.
   const amount = minorUnitsToCents(minor, currency);
   if (type === 'transaction.completed') {
@@ -197,42 +201,57 @@ export async function planTransaction(
   return { kind: 'apply', effects: [upsert] };
 }
 
-/** A completed payment of `transactionId` marked refunded, while `guard` holds. */
-const refund = (transactionId: string, guard: SQL, now: string) =>
-  sql`UPDATE ${payments} SET status = 'refunded', updated_at = ${now}
-    WHERE paddle_transaction_id = ${transactionId} AND status = 'completed' AND ${guard}`;
+/**
+ * The payment of `transactionId`, once completed, takes the sum of its refunds (at most its
+ * amount), and is `refunded` once that is all of it; while `guard` holds.
+ */
+const applyRefunds = (transactionId: string, guard: SQL, now: string) => {
+  const sum = sql`(SELECT coalesce(sum(amount_cents), 0) FROM ${paymentRefunds} WHERE paddle_transaction_id = ${transactionId})`;
+  return sql`UPDATE ${payments} SET refunded_cents = min(amount_cents, ${sum}),
+      status = CASE WHEN ${sum} >= amount_cents THEN 'refunded' ELSE 'completed' END, updated_at = ${now}
+    WHERE paddle_transaction_id = ${transactionId} AND status IN ('completed', 'refunded') AND ${sum} > 0 AND ${guard}`;
+};
 
-const refunded = (transactionId: string) =>
-  sql`EXISTS (SELECT 1 FROM ${payments} WHERE paddle_transaction_id = ${transactionId} AND status = 'refunded')`;
+/** The payment a refund applies to is stored and completed (or refunded already). */
+const paidOut = (transactionId: string) =>
+  sql`EXISTS (SELECT 1 FROM ${payments} WHERE paddle_transaction_id = ${transactionId} AND status IN ('completed', 'refunded'))`;
 
 /**
- * A refund applies to a completed payment. Paddle does not promise delivery order, so one that
- * arrives before its transaction is completed here is parked (decided in the batch, so a
- * transaction stored meanwhile is seen) and applied by that transaction's batch.
+ * An approved refund, full or partial: recorded once by its adjustment id (a refund Paddle sends
+ * again, created and then updated, counts once), then the payment takes the sum of its refunds.
+ * Paddle does not promise delivery order, so one that arrives before its transaction is completed
+ * here is parked (decided in the batch, so a transaction stored meanwhile is seen) and that
+ * transaction's batch applies it.
  */
 export function planAdjustment({ fresh, now }: PlanContext, data: unknown): Plan {
   const parsed = paddleAdjustment.safeParse(data);
   if (!parsed.success) return unmatched('The adjustment entity in data could not be read.');
   const adj = parsed.data;
   if (adj.action !== 'refund' || adj.status !== 'approved') return { kind: 'ignored' };
+  const minor = minorUnits(adj.totals.total);
+  if (minor === null) return unmatched(`Adjustment ${adj.id} has no usable totals.total.`);
+  const record = sql`INSERT INTO ${paymentRefunds} (paddle_adjustment_id, paddle_transaction_id, amount_cents, created_at)
+    SELECT ${adj.id}, ${adj.transaction_id}, ${minorUnitsToCents(minor, adj.currency_code)}, ${now} WHERE ${fresh}
+    ON CONFLICT (paddle_adjustment_id) DO NOTHING`;
   return {
     kind: 'apply',
-    effects: [refund(adj.transaction_id, fresh, now)],
-    park: { waitingFor: adj.transaction_id, unless: refunded(adj.transaction_id) },
+    effects: [record, applyRefunds(adj.transaction_id, fresh, now)],
+    park: { waitingFor: adj.transaction_id, unless: paidOut(adj.transaction_id) },
   };
 }
 
 /**
- * For a transaction's completion batch, after the payment is stored: the refunds parked for it
- * are applied and marked processed, once (only unprocessed parked rows count).
+ * For a transaction's completion batch, after the payment is stored: its refunds recorded
+ * meanwhile apply, and the refund events parked for it are marked processed, once (only
+ * unprocessed parked rows count).
  */
 function applyParkedRefunds(transactionId: string, fresh: SQL, now: string): SQL[] {
   const waiting = sql`${webhookEvents}.waiting_for = ${transactionId} AND ${webhookEvents}.processed_at IS NULL
     AND ${webhookEvents}.event_type LIKE 'adjustment.%'`;
   return [
-    refund(transactionId, sql`${fresh} AND EXISTS (SELECT 1 FROM ${webhookEvents} WHERE ${waiting})`, now),
+    applyRefunds(transactionId, fresh, now),
     sql`UPDATE ${webhookEvents} SET processed_at = ${now}
-      WHERE ${waiting} AND ${fresh} AND ${refunded(transactionId)}`,
+      WHERE ${waiting} AND ${fresh} AND ${paidOut(transactionId)}`,
   ];
 }
 

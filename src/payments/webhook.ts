@@ -75,7 +75,7 @@ export async function handleWebhook(
   if (seen) return 'duplicate';
   const fresh = sql`EXISTS (SELECT 1 FROM ${webhookEvents} WHERE event_id = ${event.event_id} AND processed_at IS NULL)`;
   const plan = await planFor({ db, secret, fresh, now }, event, occurredAt);
-  const note = plan.kind === 'unmatched' ? plan.note : null;
+  const note = plan.kind === 'ignored' ? null : (plan.note ?? null);
   const park = plan.kind === 'apply' ? plan.park : undefined;
   const effects = plan.kind === 'apply' ? plan.effects : [];
   // Parked: left unprocessed, waiting for the row it needs; that row's batch applies it.
