@@ -317,26 +317,10 @@ describe('names sort as people read them', () => {
       'zoë Zimmer',
     ];
     expect(await order('?ordering=last_name')).toEqual(byLast);
-    expect(await order('?ordering=-last_name')).toEqual([
-      'zoë Zimmer',
-      'ülla über',
-      'Øystein Østberg',
-      'Ída ó Briain',
-      'Émile de Vries',
-      'Carl Baker',
-      'bob alvarez',
-      'Ana Álvarez',
-    ]);
-    expect(await order('?ordering=first_name')).toEqual([
-      'Ana Álvarez',
-      'bob alvarez',
-      'Carl Baker',
-      'Émile de Vries',
-      'Ída ó Briain',
-      'Øystein Østberg',
-      'ülla über',
-      'zoë Zimmer',
-    ]);
+    // Ties (the two Alvarez) go by id in the ordering's direction, so the reverse is exact.
+    expect(await order('?ordering=-last_name')).toEqual([...byLast].reverse());
+    // The first names happen to sort the same way.
+    expect(await order('?ordering=first_name')).toEqual(byLast);
     // The cursor walk is the same list, page by page.
     const walked: string[] = [];
     let next: string | null = '/api/clients/?ordering=last_name&cursor=&page_size=3';
