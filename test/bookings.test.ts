@@ -486,9 +486,32 @@ describe('availability windows and breaks CRUD', () => {
       [{ day_of_week: 7, start_time: '09:00', end_time: '10:00' }, 'day_of_week', 'Enter a whole number from 0 to 6.'],
       [{ day_of_week: -1, start_time: '09:00', end_time: '10:00' }, 'day_of_week', 'Enter a whole number from 0 to 6.'],
       [{ day_of_week: 1, start_time: '10:00', end_time: '09:00' }, 'end_time', 'End time must be after start time.'],
-      [{ day_of_week: 1, start_time: '25:00', end_time: '26:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
-      [{ day_of_week: 1, start_time: '24:00', end_time: '24:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
-      [{ day_of_week: 1, start_time: '9am', end_time: '10:00' }, 'start_time', 'Use HH:MM or HH:MM:SS.'],
+      [
+        { day_of_week: 1, start_time: '25:00', end_time: '26:00' },
+        'start_time',
+        'Use HH:MM or HH:MM:00, a whole minute.',
+      ],
+      [
+        { day_of_week: 1, start_time: '24:00', end_time: '24:00' },
+        'start_time',
+        'Use HH:MM or HH:MM:00, a whole minute.',
+      ],
+      [
+        { day_of_week: 1, start_time: '9am', end_time: '10:00' },
+        'start_time',
+        'Use HH:MM or HH:MM:00, a whole minute.',
+      ],
+      // Seconds would put every offered slot off the whole minute a booking must start on.
+      [
+        { day_of_week: 1, start_time: '09:00:30', end_time: '10:00' },
+        'start_time',
+        'Use HH:MM or HH:MM:00, a whole minute.',
+      ],
+      [
+        { day_of_week: 1, start_time: '09:00', end_time: '10:00:01' },
+        'end_time',
+        'Use HH:MM or HH:MM:00, a whole minute (24:00 allowed as an end).',
+      ],
     ];
     for (const [body, field, message] of bad) {
       const res = await api<ProblemBody>('POST', '/api/availability-slots/', { token: t.token, body });

@@ -13,9 +13,12 @@ export function normalizeWallTime(text: string, allowEndOfDay = false): string |
   const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
   if (!m) return null;
   const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? '0')];
-  if (h === 24 && min === 0 && s === 0) return allowEndOfDay ? END_OF_DAY : null;
-  if (h > 23 || min > 59 || s > 59) return null;
-  return `${m[1]}:${m[2]}:${m[3] ?? '00'}`;
+  // Whole minutes only, as every booking's start: a window from 09:00:30 would offer slots no
+  // booking may take.
+  if (s !== 0) return null;
+  if (h === 24 && min === 0) return allowEndOfDay ? END_OF_DAY : null;
+  if (h > 23 || min > 59) return null;
+  return `${m[1]}:${m[2]}:00`;
 }
 
 export const isValidDate = (text: string): boolean => {

@@ -5,7 +5,7 @@ import type { FieldErrors } from '../lib/problem';
 import { singleLine } from '../lib/text';
 import * as z from '../lib/zod';
 
-const WALL = "Wall-clock time in the trainer's zone (HH:MM[:SS]).";
+const WALL = "Wall-clock time in the trainer's zone, on a whole minute (HH:MM or HH:MM:00).";
 
 const wallTime = (allowEndOfDay: boolean) =>
   z
@@ -15,7 +15,9 @@ const wallTime = (allowEndOfDay: boolean) =>
       if (!t) {
         ctx.addIssue({
           code: 'custom',
-          message: allowEndOfDay ? 'Use HH:MM or HH:MM:SS (24:00 allowed as an end).' : 'Use HH:MM or HH:MM:SS.',
+          message: allowEndOfDay
+            ? 'Use HH:MM or HH:MM:00, a whole minute (24:00 allowed as an end).'
+            : 'Use HH:MM or HH:MM:00, a whole minute.',
         });
         return z.NEVER;
       }
