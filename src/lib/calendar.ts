@@ -8,17 +8,12 @@ export const DAY_MS = 24 * 60 * MINUTE_MS;
 /** A wall time meaning the end of the day, allowed as the end of a window. */
 export const END_OF_DAY = '24:00:00';
 
-/** "HH:MM" or "HH:MM:SS" (or 24:00 as an end) → "HH:MM:SS", else null. */
+/** "HH:MM" or "HH:MM:00" (24:00 as an end) → "HH:MM:00", else null: whole minutes, as a booking's start. */
 export function normalizeWallTime(text: string, allowEndOfDay = false): string | null {
-  const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
-  if (!m) return null;
-  const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? '0')];
-  // Whole minutes only, as every booking's start: a window from 09:00:30 would offer slots no
-  // booking may take.
-  if (s !== 0) return null;
+  const m = /^(\d{2}):(\d{2})(?::00)?$/.exec(text);
+  const [h, min] = [Number(m?.[1]), Number(m?.[2])];
   if (h === 24 && min === 0) return allowEndOfDay ? END_OF_DAY : null;
-  if (h > 23 || min > 59) return null;
-  return `${m[1]}:${m[2]}:00`;
+  return m && h <= 23 && min <= 59 ? `${m[1]}:${m[2]}:00` : null;
 }
 
 export const isValidDate = (text: string): boolean => {
