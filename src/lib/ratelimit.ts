@@ -93,6 +93,12 @@ export const RATE_POLICIES = {
     per(ADDRESS, 60, MINUTE),
     per('manage link', 60, MINUTE),
   ),
+  manageAvailability: policy(
+    'manage-availability',
+    'GET /api/public/bookings/{token}/availability',
+    per(ADDRESS, 120, MINUTE),
+    per('manage link', 60, MINUTE),
+  ),
   manageIcs: policy(
     'manage-ics',
     'GET /api/public/bookings/{token}/ics',

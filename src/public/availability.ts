@@ -48,7 +48,7 @@ const trainerBySlug = new Prepared<{ slug: string }>(
       schedule_version AS scheduleVersion, occupancy_version AS occupancyVersion, created_at AS createdAt
     FROM ${trainers} WHERE slug = ${param('slug')}`,
 );
-const readTrainer = (db: Db, slug: string) =>
+export const readTrainer = (db: Db, slug: string) =>
   trainerBySlug.bind(db, { slug: slug.toLowerCase() }).first<AvailabilityTrainer>();
 
 /** Counts a request that is not a cache hit against the availability's limits: a 429 when one is full. */

@@ -127,6 +127,22 @@ const reschedule = createRoute({
   },
 });
 
+const managedTimes = createRoute({
+  method: 'get',
+  path: '/api/public/bookings/{token}/availability',
+  tags,
+  summary: 'The times the booking of this manage link may move to',
+  description:
+    "As the trainer's public availability, for this booking: its own length and buffers as booked (whatever its service says now), its own time counted as free; the times `reschedule` accepts. No classes. `service` is ignored.",
+  middleware: rateLimit(RATE_POLICIES.manageAvailability, byManageLink),
+  request: { params: tokenParam, query: publicAvailabilityQuery },
+  responses: {
+    200: jsonResponse(availabilityOut, 'Free times for this booking'),
+    ...problems(400, 404),
+    ...rateLimited(RATE_POLICIES.manageAvailability),
+  },
+});
+
 const ics = createRoute({
   method: 'get',
   path: '/api/public/bookings/{token}/ics',
@@ -187,6 +203,10 @@ export const publicRouter = createRouter()
   .openapi(manage, async (c) =>
     c.json(await pub.getManaged(c.var.db, c.req.valid('param').token, isoNow(c.var.clock), c.var.config.calendar), 200),
   )
+  .openapi(managedTimes, async (c) => {
+    const { token } = c.req.valid('param');
+    return c.json(await pub.managedAvailability(c.var.db, token, c.req.valid('query'), isoNow(c.var.clock)), 200);
+  })
   .openapi(reschedule, async (c) => {
     const deps = {
       db: c.var.db,

@@ -28,7 +28,9 @@ import { randomToken, sha256Hex } from '../lib/tokens';
 import { addressOf, bookingIcs } from '../notifications/calendar';
 import { placeLine, placeOf, serviceNameOf } from '../notifications/location';
 import type { NotifyMessage } from '../notifications/types';
+import { getAvailableTimes } from '../scheduling/service';
 import { publicServices } from '../services/service';
+import { type AvailabilityQuery, publicSpan, readTrainer } from './availability';
 import type { PublicBookingInput } from './schemas';
 
 const displayName = trainerName('Your trainer');
@@ -249,6 +251,32 @@ export async function getManaged(db: Db, token: string, now: string, calendar: C
       ? (await findBooking(db, asTrainer(booking.trainerId), booking.id, now)).waitlist_position
       : null;
   return managed(row, now, await clientFeedOf(row, calendar), position);
+}
+
+/**
+ * The times the booking of a manage link may move to: as the public availability, but with the
+ * booking's own length and buffers (as booked, whatever its service says now; its service may
+ * even be private) and its own time not counted as taken. What `rescheduleManaged` accepts.
+ */
+export async function managedAvailability(db: Db, token: string, q: AvailabilityQuery, now: string) {
+  const { booking, trainer } = await bookingByToken(db, token);
+  const t = await readTrainer(db, trainer.slug);
+  if (!t) throw notFound('No booking for this link.');
+  const span = publicSpan(t, q, now);
+  const minutes = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / MINUTE_MS);
+  const timing = {
+    ...(booking.serviceId !== null && { id: booking.serviceId }),
+    durationMinutes: minutes(booking.startTime, booking.endTime),
+    bufferBeforeMinutes: minutes(booking.occupiedStart, booking.startTime),
+    bufferAfterMinutes: minutes(booking.endTime, booking.occupiedEnd),
+  };
+  const ask = { serviceId: undefined, visitor: false, moving: { bookingId: booking.id, timing } };
+  const dates = { fromDate: span.from, toDate: span.to };
+  const { service, rules, days } = await getAvailableTimes(db, t, dates, ask, now);
+  // A move lists no classes: a private session moves among private times.
+  const none: (typeof days)[number]['classes'] = [];
+  const slotsOnly = days.map((d) => ({ ...d, classes: none }));
+  return { timezone: t.timezone, service: service.id, duration_minutes: rules.durationMinutes, days: slotsOnly };
 }
 
 /** What a manage-link reschedule needs: the schedule objects, the queue and now. */

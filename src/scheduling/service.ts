@@ -155,6 +155,8 @@ export interface ServiceAsk {
   visitor: boolean;
   /** A length other than the service's (the trainer's `?duration=`). */
   durationMinutes?: number;
+  /** A booking to move: its own timing over the service's, and its own time not counted as taken. */
+  moving?: { bookingId: number; timing: Partial<ServiceTiming> };
 }
 
 /** The asked service's timing as a JSON column (NULL when there is no such service); `param('serviceId')` when named. */
@@ -238,6 +240,7 @@ interface ScheduleValues extends Record<string, unknown> {
   classFrom: string;
   classTo: string;
   serviceId: number | undefined;
+  excludeBookingId: number;
 }
 
 /** The free-slot read for a named service or the default one, for a visitor or the trainer: built once each. */
@@ -252,7 +255,7 @@ const scheduleReads = [false, true].map((named) =>
           breakTo: param('breakTo'),
           busyFrom: param('busyFrom'),
           busyTo: param('busyTo'),
-          excludeBookingId: 0,
+          excludeBookingId: param('excludeBookingId'),
         };
         const classes = classesColumn({ trainerId, from: param('classFrom'), to: param('classTo'), visitor });
         return sql`SELECT ${scheduleColumns(span)}, ${serviceColumn(trainerId, named, visitor)}, ${classes}`;
@@ -286,6 +289,7 @@ export function scheduleStatement(db: Db, trainerId: number, fromDate: string, t
     classFrom: iso(firstStart),
     classTo: iso(lastEnd),
     serviceId: ask.serviceId,
+    excludeBookingId: ask.moving?.bookingId ?? 0,
   });
 }
 
@@ -331,7 +335,8 @@ export function availableTimesOf(
   now: string,
   loaded: LoadedSchedule,
 ): { service: ServiceTiming; rules: SlotRules; days: DayOffers[] } {
-  const { service, classes, ...schedule } = loaded;
+  const { service: asked, classes, ...schedule } = loaded;
+  const service = ask.moving ? { ...asked, ...ask.moving.timing } : asked;
   const rules = rulesOf(trainer, service, ask.durationMinutes);
   const nowMs = Date.parse(now);
   const isClass = service.capacity > 1;

@@ -148,15 +148,14 @@ async function openReschedule(p: Page) {
   if (!p.picker) {
     const trainerZone = b.timezone || 'UTC';
     const s: State = {
-      base: `/api/public/trainers/${encodeURIComponent(b.slug)}/`,
+      // This booking's own times: its length and buffers as booked, its own time free.
+      base: p.base,
       zone: p.zone,
       apiDays: [],
       days: [],
       selectedDay: null,
       selected: null,
       sending: false,
-      // The booked service's times (and length), not the trainer's default's.
-      service: b.service ? String(b.service.id) : undefined,
     };
     p.picker = s;
     $('tz-trainer').textContent = trainerZone;
