@@ -170,7 +170,9 @@ for (const p of PACKAGES) {
 }
 const sales = [];
 clients.forEach((c, i) => {
-  if (i % 4 === 3) return; // a quarter of the clients pay per session
+  // A quarter of the clients pay per session; former clients hold no pack (a sale would make them
+  // active again: migration 0033).
+  if (i % 4 === 3 || !c.active) return;
   const p = PACKAGES[i % 3];
   // Sold 5–110 days ago, after the client joined; EUR intro packs sold long ago have expired.
   const joined = Temporal.PlainDate.from(localDateOf(c.createdAt));
