@@ -255,6 +255,8 @@ describe('OpenAPI lists a 429 exactly where one can happen', () => {
           },
         }),
       'GET /api/public/bookings/{token}': (ip) => api('GET', `/api/public/bookings/${manage}/`, { headers: from(ip) }),
+      'GET /api/public/bookings/{token}/availability': (ip) =>
+        api('GET', `/api/public/bookings/${manage}/availability/`, { headers: from(ip) }),
       'GET /api/public/bookings/{token}/ics': (ip) =>
         api('GET', `/api/public/bookings/${tokenOf}/ics/`, { headers: from(ip) }),
       'POST /api/public/bookings/{token}/cancel': (ip) =>
