@@ -1,5 +1,7 @@
-// A former client (is_active false: kept instead of deleted) who books again, from any channel, or
-// is sold a pack, is a client again (migration 0033); a refused booking changes nothing.
+// A former client (is_active false: kept instead of deleted) who is booked again by the trainer, whose
+// request is confirmed, or who is sold a pack, is a client again (migration 0033); a refused booking
+// or an unconfirmed web request changes nothing.
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { api, at, book, createClient, futureDay, setupTrainer } from './helpers';
 
@@ -63,6 +65,20 @@ describe('a former client who comes back', () => {
     });
     expect(sold.status).toBe(201);
     expect(await isActive(t, buyer.id)).toBe(true);
+
+    // A booking-page request with a former client's email (anyone may type it): nothing until the
+    // trainer confirms it.
+    const typed = await formerClient(t);
+    const request = await api('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      body: { first_name: 'Any', last_name: 'One', email: typed.email, start_time: at(day, '18:00') },
+    });
+    expect(request.status, JSON.stringify(request.body)).toBe(201);
+    expect(await isActive(t, typed.id)).toBe(false);
+    const pending = await env.DB.prepare('SELECT id FROM bookings WHERE client_id = ?')
+      .bind(typed.id)
+      .first<{ id: number }>();
+    expect((await api('POST', `/api/bookings/${pending?.id}/confirm/`, { token: t.token })).status).toBe(200);
+    expect(await isActive(t, typed.id)).toBe(true);
 
     const active = await api<{ results: { id: number }[] }>('GET', '/api/clients/?is_active=false', {
       token: t.token,

@@ -60,6 +60,8 @@ export interface BookingRead {
   pickPackage: boolean;
   session: SessionToCheck | null;
   idempotency: Idempotency | null;
+  /** The booking page: the email proves nothing, so a former (inactive) client's packs are not picked. */
+  visitor?: boolean;
 }
 
 /** Instants in epoch ms: the span looked at, the booking left out of it, and now. */
@@ -85,6 +87,7 @@ interface ReadShape {
   namedService: boolean;
   /** A booking being moved: its own service, and its time left out of the occupied spans. */
   moving: boolean;
+  visitor: boolean;
 }
 
 const v = (name: keyof ReadValues & string) => param(name);
@@ -160,6 +163,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     packs: q.pickPackage && q.packageId === null,
     namedService: q.serviceId !== null,
     moving: span.excludeId !== 0,
+    visitor: q.visitor === true,
   };
   const values: ReadValues = {
     trainerId: q.trainerId,
@@ -236,14 +240,14 @@ const packageColumn = (shape: ReadShape) =>
   sql`(SELECT json_object(${packageFields(shape)}) FROM ${clientPackages} WHERE id = ${v('packageId')})`;
 
 /**
- * The client's packs (an inactive client is active again once booked: migration 0033) that could pay for the booking: they
+ * The client's packs (a former client's too, active again once booked, unless a visitor typed the email: migration 0033) that could pay for the booking: they
  * cover the service and have unreserved credits; the expiry, which needs the trainer's zone, is
  * judged by `pickPackage`, after those expired a day before now (`dayBefore`) are left out.
  */
 const packsColumn = (shape: ReadShape, clientMatch: SQL) =>
   sql`(SELECT json_group_array(json_object(${packageFields(shape)}))
     FROM ${clientPackages} WHERE ${clientPackages.clientId} =
-      (SELECT id FROM ${clients} WHERE trainer_id = ${v('trainerId')} AND ${clientMatch})
+      (SELECT id FROM ${clients} WHERE trainer_id = ${v('trainerId')} AND ${clientMatch}${shape.visitor ? sql` AND is_active = 1` : sql``})
     AND (${clientPackages.expiryDate} IS NULL OR ${clientPackages.expiryDate} >= ${v('dayBefore')})
     AND ${clientPackages.sessionsRemaining} > ${reservedCredits(clientPackages.id, shape.moving ? v('excludeId') : 0)}
     AND ${packageCoversService(clientPackages.id, serviceIdOf(shape))})`;

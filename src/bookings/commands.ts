@@ -106,7 +106,7 @@ async function scheduleBookingOnce(db: Db, cmd: CreateBookingCommand, now: numbe
   const provisionalEnd = cmd.endTime ? Date.parse(cmd.endTime) : start + MAX_BOOKING_MINUTES * MINUTE_MS;
   const read = await readForBooking(
     db,
-    { ...cmd, packageId: cmd.clientPackageId },
+    { ...cmd, packageId: cmd.clientPackageId, visitor: cmd.pickedByEmail === true },
     { start, end: provisionalEnd, excludeId: 0, now },
   );
   const { prior } = read;

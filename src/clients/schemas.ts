@@ -47,7 +47,7 @@ export const clientOut = z
     notes: z.string(),
     is_active: z.boolean().openapi({
       description:
-        'False for a former client (kept instead of deleted). A new booking or pack of theirs makes it true again.',
+        'False for a former client (kept instead of deleted). A booking the trainer makes for them, a booking of theirs once confirmed, or a pack sold to them makes it true again.',
     }),
     notes_count: z.number().int(),
     created_at: z.string(),
