@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerStaff } from './admin-helpers';
 import {
@@ -343,6 +344,14 @@ describe('names sort as people read them', () => {
       expect(await found('clients', search)).toBe(1);
     for (const search of ['ÜLLA', 'ulla uber', 'über']) expect(await found('bookings', search)).toBe(1);
     expect(await found('clients', 'alvarez')).toBe(2);
+    // A row whose keys predate the fold (migration 0032's lower(), ASCII only) is found as typed.
+    await env.DB.prepare(
+      `INSERT INTO clients (trainer_id, email, first_name, last_name, first_name_key, last_name_key)
+       VALUES (?1, ?2, 'José', 'Müller', lower('José'), lower('Müller'))`,
+    )
+      .bind(t.user.trainer.id, uniqueEmail('old'))
+      .run();
+    expect(await found('clients', 'José Müller')).toBe(1);
     expect(await found('clients', 'zz')).toBe(0);
 
     // A rename in the staff console writes the sort key too.

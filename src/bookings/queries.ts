@@ -148,7 +148,7 @@ function buildList(shape: ListShape) {
   if (f.to) conditions.push(lt(bookings.startTime, param('to')));
   if (f.search)
     conditions.push(
-      sql`(${clientNameContains(param('searchKey'))} OR ${containsAny([bookings.notes], param('search'))})`,
+      sql`(${clientNameContains(param('searchKey'), param('search'))} OR ${containsAny([bookings.notes], param('search'))})`,
     );
   if (shape.mode === 'upcoming') {
     conditions.push(inArray(bookings.status, [...ACTIVE_BOOKING_STATUSES]), gte(bookings.startTime, param('now')));

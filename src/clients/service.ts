@@ -66,7 +66,7 @@ export async function listClients(db: Db, viewer: Viewer, q: ClientListQuery): P
   if (q.is_active !== undefined) conditions.push(eq(clients.isActive, q.is_active));
   if (q.search)
     conditions.push(
-      sql`(${clientNameContains(sortKey(q.search))} OR ${containsAny([clients.email, clients.phone], q.search)})`,
+      sql`(${clientNameContains(sortKey(q.search), q.search.toLowerCase())} OR ${containsAny([clients.email, clients.phone], q.search)})`,
     );
   const where = and(...conditions);
   const column = ORDER_COLUMNS[order.field];

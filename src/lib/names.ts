@@ -70,8 +70,10 @@ export const sortKey = (name: string): string =>
     .replace(/[øæœßłđþðı]/g, (c) => UNFOLDED[c] ?? c);
 
 /**
- * The client's whole name holds `folded` (a search's `sortKey`): "etoile", "Étoile" and
- * "anna étoile" all find Anna Étoile, which SQLite's `lower()` (ASCII only) never would.
+ * The client's whole name holds the search: folded (`folded`, its `sortKey`: "etoile", "Étoile"
+ * and "anna étoile" all find Anna Étoile, which SQLite's `lower()`, ASCII only, never would), or
+ * as typed (`lowered`, lower-cased in JS), for rows whose keys predate the app's fold (migration 0032).
  */
-export const clientNameContains = (folded: SQLWrapper | string): SQL =>
-  sql`instr(${clients.firstNameKey} || ' ' || ${clients.lastNameKey}, ${folded}) > 0`;
+export const clientNameContains = (folded: SQLWrapper | string, lowered: SQLWrapper | string): SQL =>
+  sql`(instr(${clients.firstNameKey} || ' ' || ${clients.lastNameKey}, ${folded}) > 0
+    OR instr(lower(${clients.firstName} || ' ' || ${clients.lastName}), ${lowered}) > 0)`;
