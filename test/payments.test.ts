@@ -629,6 +629,50 @@ describe('Paddle webhook events', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('migration 0034 carries refunds received before it: a parked partial one and a payment marked refunded', async () => {
+    const t = await registerTrainer();
+    const s = scenario(t.user.trainer.id);
+    // Before the migration: a partial refund (10.00) parked for a payment not stored yet, no refund row.
+    const parked = s
+      .event('05')
+      .body.replace(/"type": "full"/g, '"type": "partial"')
+      .replace(/"total": "2900"/g, '"total": "1000"');
+    const event = JSON.parse(parked) as { event_id: string; event_type: string; occurred_at: string };
+    await env.DB.prepare(
+      `INSERT INTO webhook_events (event_id, event_type, occurred_at, payload, waiting_for)
+       VALUES (?, ?, ?, ?, ?)`,
+    )
+      .bind(event.event_id, event.event_type, event.occurred_at, parked, s.id(FIXTURE.txnRefunded))
+      .run();
+    // And a payment the old code marked refunded, its events gone.
+    const legacy = `txn_legacy_${s.tag}`;
+    await env.DB.prepare(
+      `INSERT INTO payments (trainer_id, paddle_transaction_id, amount_cents, currency, status, refunded_cents)
+       VALUES (?, ?, 2900, 'USD', 'refunded', 0)`,
+    )
+      .bind(t.user.trainer.id, legacy)
+      .run();
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith('0034_'));
+    if (!migration) throw new Error('migration 0034 missing');
+    for (const query of migration.queries.filter((q) => /^\s*(?:--[^\n]*\n\s*)*(?:INSERT|UPDATE)/i.test(q)))
+      await env.DB.prepare(query).run();
+
+    // The parked refund applies, as a partial one, when its payment arrives.
+    expect((await deliver(s.event('04').body)).body.result).toBe('processed');
+    const byTxn = Object.fromEntries(
+      ((await paymentsOf(t.token)).results as (Payment & { refunded_amount: string })[]).map((p) => [
+        p.paddle_transaction_id,
+        [p.status, p.refunded_amount],
+      ]),
+    );
+    expect(byTxn[s.id(FIXTURE.txnRefunded)]).toEqual(['completed', '10.00']);
+    expect(byTxn[legacy]).toEqual(['refunded', '29.00']);
+    const processed = await env.DB.prepare('SELECT processed_at FROM webhook_events WHERE event_id = ?')
+      .bind(event.event_id)
+      .first<{ processed_at: string | null }>();
+    expect(processed?.processed_at).not.toBeNull();
+  });
+
   it('a partial refund takes its amount off the payment; refunds add up once each, to refunded at the full amount', async () => {
     const t = await registerTrainer();
     const s = scenario(t.user.trainer.id);
