@@ -36,9 +36,10 @@ function checks(now: string): (Omit<AttentionItem, 'count' | 'more'> & { rows: S
       href: '/admin/notifications/?status=failed',
     },
     {
+      // Unmatched events, and applied ones with a note for a person (a second live subscription).
       key: 'unmatched_webhooks',
-      one: 'unmatched webhook event',
-      many: 'unmatched webhook events',
+      one: 'webhook event to look at',
+      many: 'webhook events to look at',
       rows: sql`webhook_events WHERE error IS NOT NULL`,
       href: '/admin/webhook-events/?has_error=true',
     },

@@ -256,7 +256,8 @@ export async function getManaged(db: Db, token: string, now: string, calendar: C
 /**
  * The times the booking of a manage link may move to: as the public availability, but with the
  * booking's own length and buffers (as booked, whatever its service says now; its service may
- * even be private) and its own time not counted as taken. What `rescheduleManaged` accepts.
+ * even be private) and its own time not counted as taken. What `rescheduleManaged` accepts, but
+ * for a date past the expiry of the pack paying for it.
  */
 export async function managedAvailability(db: Db, token: string, q: AvailabilityQuery, now: string) {
   const { booking, trainer } = await bookingByToken(db, token);

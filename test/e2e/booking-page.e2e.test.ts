@@ -155,8 +155,22 @@ describe.skipIf(!hasChromium)('the booking page in Chromium', () => {
       await expect.poll(visible).toEqual({ '#pick': true, '#form': false, '#done': false });
       expect(page.url()).toBe(url);
       await expect.poll(() => page.locator(`#times .slot[data-start="${start}"]`).count()).toBe(0);
+      // A second booking after "Book another": one Back from its confirmation shows the times too.
+      const second = (await page.locator('#times .slot').first().getAttribute('data-start')) ?? '';
+      await page.locator('#times .slot').first().click();
+      await page.locator('#submit').click();
+      await expect.poll(visible).toEqual({ '#pick': false, '#form': false, '#done': true });
+      await page.locator('#again').click();
+      // The fresh times, without the one just booked (the same body again would be a replay of it).
+      await expect.poll(() => page.locator(`#times .slot[data-start="${second}"]`).count()).toBe(0);
+      await page.locator('#times .slot').first().click();
+      await page.locator('#submit').click();
+      await expect.poll(visible).toEqual({ '#pick': false, '#form': false, '#done': true });
+      await page.goBack();
+      await expect.poll(visible).toEqual({ '#pick': true, '#form': false, '#done': false });
+      expect(page.url()).toBe(url);
       const mine = await call<{ count: number }>('GET', '/api/bookings/', { token: coach.token });
-      expect(mine.body.count).toBe(1);
+      expect(mine.body.count).toBe(3);
       await context.close();
     });
 

@@ -281,6 +281,8 @@ export function bookingPage(app: HTMLElement): void {
     (current || el.timesHeading()).focus();
   };
   const again = async () => {
+    // The confirmation's entry becomes the times' again, so the next booking's Back returns here.
+    if (onStep('done')) history.replaceState(null, '');
     s.selected = null;
     s.chosenClass = null;
     s.booked = null;
