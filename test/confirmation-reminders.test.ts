@@ -91,7 +91,7 @@ describe('no reminder right after being told', () => {
     expect(kindsOf(rows, firstId).filter((k) => k.startsWith('reminder'))).toEqual([]);
   });
 
-  it('a booking-page request promoted to pending is told by email only; the trainer's own client promoted to pending also by SMS', async () => {
+  it('a booking-page request promoted to pending is told by email only; the trainer’s own client promoted to pending also by SMS', async () => {
     const t = await setupTrainer({ settings: { auto_confirm: false } });
     const start = ahead(3 * 24 * HOUR, HOUR);
     const cls = await classOf(t.token, 2, start);
