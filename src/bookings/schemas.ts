@@ -31,8 +31,7 @@ export const serviceRef = z.number().int().positive().optional().openapi({
 
 /** A booking's notes: several lines allowed. */
 export const notesField = multiLine().max(5000).openapi({
-  description:
-    "Shared by the trainer and the client (a client's booking request writes them, and a signed-in client reads them); what only the trainer may read goes in the client's notes.",
+  description: 'Seen by the client too; private notes go in the client’s notes.',
 });
 
 type Ctx = { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void };
@@ -148,8 +147,7 @@ export const bookingListQuery = cursorPageQuery.extend({
   from: dateOrInstant.openapi({ description: 'Starting on or after this local date or instant.' }),
   to: dateOrInstant.openapi({ description: 'Starting before the end of this local date, or before this instant.' }),
   search: singleLine().trim().max(200).optional().openapi({
-    description:
-      'Only bookings whose client name (first and last, accents and case ignored) or notes contain this text.',
+    description: 'Only bookings whose client name (accents and case ignored) or notes contain this text.',
   }),
   ordering: singleLine().optional().openapi({
     description: 'start_time or created_at, - first for descending; default -start_time (upcoming: start_time).',

@@ -46,8 +46,7 @@ export const clientOut = z
     preferences: z.record(z.string(), z.unknown()).openapi({ description: PREFERENCES }),
     notes: z.string(),
     is_active: z.boolean().openapi({
-      description:
-        'False for a former client (kept instead of deleted). A booking the trainer makes for them, a booking of theirs once confirmed, or a pack sold to them makes it true again.',
+      description: 'False: a former client. Their next confirmed booking or pack makes it true.',
     }),
     notes_count: z.number().int(),
     created_at: z.string(),
@@ -79,8 +78,7 @@ export const clientListQuery = cursorPageQuery.extend({
   fitness_level: z.enum(FITNESS_LEVELS).optional(),
   is_active: boolQuery,
   search: singleLine().trim().max(200).optional().openapi({
-    description:
-      'Only clients whose name (first and last, accents and case ignored), email or phone contains this text.',
+    description: 'Only clients whose name (accents and case ignored), email or phone contains this text.',
   }),
   ordering: singleLine()
     .optional()

@@ -133,7 +133,7 @@ const managedTimes = createRoute({
   tags,
   summary: 'The times the booking of this manage link may move to',
   description:
-    "As the trainer's public availability, for this booking: its own length and buffers as booked (whatever its service says now), its own time counted as free; the times `reschedule` accepts (it still refuses a date past the expiry of the pack paying for the booking: 409 `package_expired`). No classes. `service` is ignored.",
+    'This booking’s free times (its booked length and buffers, its own time free): what `reschedule` accepts, but a date past its pack’s expiry (409). No classes.',
   middleware: rateLimit(RATE_POLICIES.manageAvailability, byManageLink),
   request: { params: tokenParam, query: publicAvailabilityQuery },
   responses: {

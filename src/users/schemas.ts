@@ -158,8 +158,7 @@ export const trainerOut = z
     id: z.number().int(),
     business_name: z.string(),
     slug: z.string().openapi({
-      description:
-        "The booking page is /book/{slug}. Made at registration from the business name's Latin letters (accents dropped), else the email's local part; the trainer may set another.",
+      description: '/book/{slug}: from the business name, else the email’s local part.',
     }),
     timezone: z.string(),
     session_duration_minutes: z.number().int().openapi({ description: SESSION_DURATION }),
