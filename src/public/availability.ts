@@ -48,7 +48,7 @@ const trainerBySlug = new Prepared<{ slug: string }>(
       schedule_version AS scheduleVersion, occupancy_version AS occupancyVersion, created_at AS createdAt
     FROM ${trainers} WHERE slug = ${param('slug')}`,
 );
-export const readTrainer = (db: Db, slug: string) =>
+const readTrainer = (db: Db, slug: string) =>
   trainerBySlug.bind(db, { slug: slug.toLowerCase() }).first<AvailabilityTrainer>();
 
 /** Counts a request that is not a cache hit against the availability's limits: a 429 when one is full. */
@@ -72,7 +72,11 @@ function validSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: string) {
 }
 
 /** The dates asked about, defaults filled in (today … +13 days in the trainer's zone, never past the horizon). */
-export function publicSpan(t: AvailabilityTrainer, q: AvailabilityQuery, now: string): { from: string; to: string } {
+export function publicSpan(
+  t: Pick<AvailabilityTrainer, 'timezone' | 'bookingHorizonDays'>,
+  q: AvailabilityQuery,
+  now: string,
+): { from: string; to: string } {
   const first = today(t.timezone, Date.parse(now));
   const last = addDays(first, t.bookingHorizonDays);
   const from = q.from ?? first;

@@ -30,7 +30,7 @@ import { placeLine, placeOf, serviceNameOf } from '../notifications/location';
 import type { NotifyMessage } from '../notifications/types';
 import { getAvailableTimes } from '../scheduling/service';
 import { publicServices } from '../services/service';
-import { type AvailabilityQuery, publicSpan, readTrainer } from './availability';
+import { type AvailabilityQuery, publicSpan } from './availability';
 import type { PublicBookingInput } from './schemas';
 
 const displayName = trainerName('Your trainer');
@@ -155,8 +155,13 @@ async function bookingByToken(db: Db, token: string) {
       booking: bookings,
       name: displayName,
       trainer: {
+        id: trainers.id,
         slug: trainers.slug,
         timezone: trainers.timezone,
+        slotIntervalMinutes: trainers.slotIntervalMinutes,
+        minNoticeMinutes: trainers.minNoticeMinutes,
+        bookingHorizonDays: trainers.bookingHorizonDays,
+        waitlistCutoffHours: trainers.waitlistCutoffHours,
         lateCancelHours: trainers.lateCancelHours,
         allowClientReschedule: trainers.allowClientReschedule,
         rescheduleCutoffHours: trainers.rescheduleCutoffHours,
@@ -260,9 +265,7 @@ export async function getManaged(db: Db, token: string, now: string, calendar: C
  * for a date past the expiry of the pack paying for it.
  */
 export async function managedAvailability(db: Db, token: string, q: AvailabilityQuery, now: string) {
-  const { booking, trainer } = await bookingByToken(db, token);
-  const t = await readTrainer(db, trainer.slug);
-  if (!t) throw notFound('No booking for this link.');
+  const { booking, trainer: t } = await bookingByToken(db, token);
   const span = publicSpan(t, q, now);
   const minutes = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / MINUTE_MS);
   const timing = {
