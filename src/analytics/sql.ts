@@ -42,7 +42,7 @@ export const byCurrency = (rows: { currency: string; cents: number }[]): Record<
 // ---- wall-clock fields in SQL ------------------------------------------------------------
 //
 // SQLite knows no time zones, only fixed modifiers ('+32400 seconds'). The zone's offset
-// changes (DST, law) are computed with Temporal for exactly the span the query covers
+// changes (DST, law) are computed from the zone's rules for exactly the span the query covers
 // (lib/calendar.ts offsetSpans); the statement then shifts each stored UTC instant by the
 // offset in force at that instant, chosen by a CASE over the span boundaries, and groups by
 // strftime of the shifted value. That is the exact local wall time, evaluated inside D1, so

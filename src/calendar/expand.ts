@@ -1,7 +1,7 @@
 // Busy time out of an iCalendar file: every event a person reading the calendar would call busy,
 // as UTC blocks. ical.js parses the file and expands recurrences (RRULE, RDATE, EXDATE); zones a
 // VTIMEZONE of the file defines are ical.js's, an IANA TZID without one and floating times are read
-// with Temporal (lib/calendar.ts). Bounded work: a hostile feed cannot keep the sync busy.
+// in that zone (lib/calendar.ts). Bounded work: a hostile feed cannot keep the sync busy.
 import ICAL from 'ical.js';
 import { MAX_BUSY_MINUTES } from '../db/fragments';
 import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';

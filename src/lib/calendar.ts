@@ -1,6 +1,7 @@
 // Calendar arithmetic: local dates of an IANA zone, the instants their days begin, wall-clock
-// times turned into instants, and calendar periods. Pure (Temporal only); "now" is always passed in.
-import { Temporal } from 'temporal-polyfill';
+// times turned into instants, and calendar periods. Pure; a zone's rules come from lib/zone.ts
+// (Intl), and "now" is always passed in.
+import { epochDayOf, instantOfWall, instantsOfWall, nextTransitionMs, offsetMsAt } from './zone';
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -19,7 +20,7 @@ export function normalizeWallTime(text: string, allowEndOfDay = false): string |
 export const isValidDate = (text: string): boolean => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   try {
-    Temporal.PlainDate.from(text, { overflow: 'reject' });
+    epochDay(text);
     return true;
   } catch {
     return false;
@@ -27,22 +28,21 @@ export const isValidDate = (text: string): boolean => {
 };
 
 /**
- * Whole days since 1970-01-01 of an ISO date, and back: zone-free integer arithmetic (a tenth of a
- * range request's CPU went to Temporal's objects). Only YYYY-MM-DD with years 0000-9999 is done so;
- * any other form (9999-12-31 plus a day is +010000-01-01) is Temporal's. Not a real date: RangeError.
+ * Whole days since 1970-01-01 of an ISO date ("YYYY-MM-DD", or "±YYYYYY-MM-DD" past the years
+ * 0000-9999, as 9999-12-31 plus a day is +010000-01-01), and back. Not a real date: RangeError.
  */
 function epochDay(date: string): number {
-  if (!PLAIN_DATE.test(date)) return EPOCH.until(Temporal.PlainDate.from(date)).days;
-  const day = Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+  const day = PLAIN_DATE.test(date) ? Date.parse(`${date}T00:00:00Z`) / DAY_MS : Number.NaN;
   if (Number.isNaN(day) || dateOfEpochDay(day) !== date) throw new RangeError(`Not a date: ${date}`);
   return day;
 }
-const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const EPOCH = Temporal.PlainDate.from('1970-01-01');
-function dateOfEpochDay(day: number): string {
-  const text = new Date(day * DAY_MS).toISOString(); // 24 characters for years 0000 to 9999
-  return text.length === 24 ? text.slice(0, 10) : EPOCH.add({ days: day }).toString();
-}
+const PLAIN_DATE = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}$/;
+/** The date of a day number, written as Temporal writes dates ("+010000-01-01" past 9999). */
+const dateOfEpochDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, -14);
+/** The wall clock of an instant in a zone, written as if it were UTC (ms). */
+const wallMsOf = (epochMs: number, timeZone: string): number => epochMs + offsetMsAt(epochMs, timeZone);
+/** A local date and wall time (ms into the day) as one reading written as if it were UTC. */
+const wallOf = (date: string, time: string): number => epochDay(date) * DAY_MS + secondsOfDay(time) * 1000;
 
 export function addDays(date: string, days: number): string {
   if (!Number.isInteger(days)) throw new RangeError(`Not a whole number of days: ${days}`);
@@ -53,7 +53,7 @@ export const daysBetween = (from: string, to: string): number => epochDay(to) - 
 
 /** The wall-clock date of an instant in a zone. */
 export const localDate = (epochMs: number, timeZone: string): string =>
-  Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(timeZone).toPlainDate().toString();
+  dateOfEpochDay(Math.floor(wallMsOf(epochMs, timeZone) / DAY_MS));
 
 /** Today's date in a zone. */
 export const today = (timeZone: string, nowMs: number): string => localDate(nowMs, timeZone);
@@ -64,7 +64,9 @@ export function startOfDayMs(date: string, timeZone: string): number {
   const key = `${timeZone}|${date}`;
   let v = dayStartCache.get(key);
   if (v === undefined) {
-    v = Temporal.PlainDate.from(date).toZonedDateTime({ timeZone }).epochMilliseconds;
+    // Midnight's first showing; where the clocks skip midnight, the instant they jump.
+    const midnight = epochDay(date) * DAY_MS;
+    v = instantsOfWall(midnight, timeZone)[0] ?? (nextTransitionMs(midnight - DAY_MS, timeZone) as number);
     if (dayStartCache.size > 10_000) dayStartCache.clear();
     dayStartCache.set(key, v);
   }
@@ -113,10 +115,7 @@ export class LocalDays {
     if (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone)) {
       return dayStart + secondsOfDay(time) * 1000;
     }
-    return Temporal.PlainDate.from(this.dates[i] as string).toZonedDateTime({
-      timeZone: this.timeZone,
-      plainTime: Temporal.PlainTime.from(time),
-    }).epochMilliseconds;
+    return instantOfWall(wallOf(this.dates[i] as string, time), this.timeZone, 'compatible');
   }
 
   /**
@@ -134,13 +133,12 @@ export class LocalDays {
       (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone))
     )
       return this.wallTime(i, time);
-    const wall = Temporal.PlainDate.from(this.dates[i] as string).toPlainDateTime(Temporal.PlainTime.from(time));
-    const earlier = wall.toZonedDateTime(this.timeZone, { disambiguation: 'earlier' });
-    const later = wall.toZonedDateTime(this.timeZone, { disambiguation: 'later' });
-    if (earlier.epochMilliseconds === later.epochMilliseconds) return earlier.epochMilliseconds;
-    if (earlier.toPlainDateTime().equals(wall)) return (edge === 'start' ? earlier : later).epochMilliseconds;
+    const wall = wallOf(this.dates[i] as string, time);
+    const found = instantsOfWall(wall, this.timeZone);
+    if (found.length) return (edge === 'start' ? found[0] : found[found.length - 1]) as number;
     // Skipped: the clocks jumped over it at the first transition after the earlier reading.
-    return earlier.getTimeZoneTransition('next')?.epochMilliseconds ?? later.epochMilliseconds;
+    const earlier = instantOfWall(wall, this.timeZone, 'earlier');
+    return nextTransitionMs(earlier, this.timeZone) ?? instantOfWall(wall, this.timeZone, 'later');
   }
 
   /** The weekday of day i: 0 = Monday … 6 = Sunday. */
@@ -168,8 +166,7 @@ function localMidnight(epochMs: number, timeZone: string): boolean {
   const key = `${timeZone}@${epochMs}`;
   let v = midnightCache.get(key);
   if (v === undefined) {
-    const zdt = Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(timeZone);
-    v = zdt.hour === 0 && zdt.minute === 0 && zdt.second === 0;
+    v = Math.floor(wallMsOf(epochMs, timeZone) / 1000) % (DAY_MS / 1000) === 0;
     if (midnightCache.size > 10_000) midnightCache.clear();
     midnightCache.set(key, v);
   }
@@ -187,20 +184,23 @@ export function daysAround(timeZone: string, fromDate: string, toDate: string): 
 // ---- calendar periods and UTC offsets (analytics) ----------------------------------------
 
 /** The Monday starting the ISO week of a date. */
-export const isoWeekStart = (date: string): string => {
-  const d = Temporal.PlainDate.from(date);
-  return d.subtract({ days: d.dayOfWeek - 1 }).toString();
-};
+export const isoWeekStart = (date: string): string => addDays(date, -weekdayOf(date));
 
 /** The first day of a date's month. */
-export const monthStart = (date: string): string => Temporal.PlainDate.from(date).with({ day: 1 }).toString();
+export const monthStart = (date: string): string => `${date.slice(0, -2)}01`;
 
 /** The first day of a date's year. */
-export const yearStart = (date: string): string => Temporal.PlainDate.from(date).with({ month: 1, day: 1 }).toString();
+export const yearStart = (date: string): string => `${date.slice(0, -6)}-01-01`;
 
 /** A date moved by whole months (the day clamped to the month's length). */
-export const addMonths = (date: string, months: number): string =>
-  Temporal.PlainDate.from(date).add({ months }).toString();
+export function addMonths(date: string, months: number): string {
+  if (!Number.isInteger(months)) throw new RangeError(`Not a whole number of months: ${months}`);
+  const day = new Date(epochDay(date) * DAY_MS);
+  const total = day.getUTCFullYear() * 12 + day.getUTCMonth() + months;
+  const [y, m] = [Math.floor(total / 12), (((total % 12) + 12) % 12) + 1];
+  const length = epochDayOf(y, m + 1, 1) - epochDayOf(y, m, 1);
+  return dateOfEpochDay(epochDayOf(y, m, Math.min(day.getUTCDate(), length)));
+}
 
 export type CalendarPeriod = 'week' | 'month' | 'year';
 
@@ -232,23 +232,21 @@ export interface OffsetSpan {
 
 /**
  * The zone's UTC offsets over [fromMs, toMs): consecutive spans covering it, one per offset
- * in force, split at every transition (found with Temporal, so DST and historical changes are
+ * in force, split at every transition (lib/zone.ts, so DST and historical changes are
  * exact). Lets SQL turn stored UTC instants into wall-clock times without a time-zone database.
  */
 export function offsetSpans(timeZone: string, fromMs: number, toMs: number): OffsetSpan[] {
   const spans: OffsetSpan[] = [];
-  let zdt = Temporal.Instant.fromEpochMilliseconds(fromMs).toZonedDateTimeISO(timeZone);
   let start = fromMs;
   while (start < toMs) {
-    const offsetSeconds = zdt.offsetNanoseconds / 1e9;
-    const next = zdt.getTimeZoneTransition('next');
-    const end = next && next.epochMilliseconds < toMs ? next.epochMilliseconds : toMs;
+    const offsetSeconds = offsetMsAt(start, timeZone) / 1000;
+    const next = nextTransitionMs(start, timeZone);
+    const end = next !== null && next < toMs ? next : toMs;
     const last = spans[spans.length - 1];
     if (last && last.offsetSeconds === offsetSeconds) last.end = end;
     else spans.push({ start, end, offsetSeconds });
-    if (!next) break;
+    if (next === null) break;
     start = end;
-    zdt = next;
   }
   return spans;
 }
@@ -278,19 +276,14 @@ export interface Occurrence {
 
 /** The local wall-clock time ("HH:MM:SS") of an instant in a zone. */
 export const localTime = (epochMs: number, timeZone: string): string =>
-  Temporal.Instant.fromEpochMilliseconds(epochMs)
-    .toZonedDateTimeISO(timeZone)
-    .toPlainTime()
-    .toString({ smallestUnit: 'second' });
+  new Date(wallMsOf(epochMs, timeZone)).toISOString().slice(-13, -5);
 
 /**
  * The instant of a wall-clock time on a local date, or null when the clocks skip it that day (a
  * spring-forward gap). A repeated time (fall back) is its first showing, as calendar apps do.
  */
 export function wallInstant(date: string, time: string, timeZone: string): number | null {
-  const local = Temporal.PlainDateTime.from(`${date}T${time}`);
-  const zoned = local.toZonedDateTime(timeZone, { disambiguation: 'earlier' });
-  return Temporal.PlainDateTime.compare(zoned.toPlainDateTime(), local) === 0 ? zoned.epochMilliseconds : null;
+  return instantsOfWall(wallOf(date, time), timeZone)[0] ?? null;
 }
 
 /**
@@ -299,16 +292,19 @@ export function wallInstant(date: string, time: string, timeZone: string): numbe
  * they show twice is its first showing.
  */
 export const fileWallInstant = (date: string, time: string, timeZone: string): number =>
-  Temporal.PlainDateTime.from(`${date}T${time}`).toZonedDateTime(timeZone, { disambiguation: 'compatible' })
-    .epochMilliseconds;
+  instantOfWall(wallOf(date, time), timeZone, 'compatible');
 
 /** An instant as an `<input type="datetime-local">` value in a zone: "2027-03-20T10:00". */
 export const localInputOf = (iso: string, timeZone: string): string =>
-  Temporal.Instant.from(iso).toZonedDateTimeISO(timeZone).toPlainDateTime().toString({ smallestUnit: 'minute' });
+  new Date(wallMsOf(Date.parse(iso), timeZone)).toISOString().slice(0, 16);
 
-/** An instant's offset in a zone, as people read it: "UTC+02:00". */
-export const offsetOf = (iso: string, timeZone: string): string =>
-  `UTC${Temporal.Instant.from(iso).toZonedDateTimeISO(timeZone).offset}`;
+/** An instant's offset in a zone, as people read it: "UTC+02:00" ("UTC-00:44:30" with seconds). */
+export function offsetOf(iso: string, timeZone: string): string {
+  const seconds = offsetMsAt(Date.parse(iso), timeZone) / 1000;
+  const abs = Math.abs(seconds);
+  const [h, m, s] = [Math.floor(abs / 3600), Math.floor(abs / 60) % 60, abs % 60].map((n) => `${n}`.padStart(2, '0'));
+  return `UTC${seconds < 0 ? '-' : '+'}${h}:${m}${s === '00' ? '' : `:${s}`}`;
+}
 
 /**
  * A wall-clock time typed in a zone ("2027-03-28T02:30", as a datetime-local input sends it)
@@ -324,19 +320,16 @@ export type LocalReading =
 
 export function instantOfLocal(text: string, timeZone: string, which?: 'earlier' | 'later'): LocalReading {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/.test(text)) return { kind: 'invalid' };
-  let local: Temporal.PlainDateTime;
-  try {
-    local = Temporal.PlainDateTime.from(text, { overflow: 'reject' });
-  } catch {
+  const [date, time] = text.split('T') as [string, string];
+  if (!isValidDate(date) || normalizeWallTime(time.slice(0, 5)) === null || time.slice(6) > '59') {
     return { kind: 'invalid' };
   }
-  const earlier = local.toZonedDateTime(timeZone, { disambiguation: 'earlier' });
-  if (Temporal.PlainDateTime.compare(earlier.toPlainDateTime(), local) !== 0) return { kind: 'gap' };
-  const later = local.toZonedDateTime(timeZone, { disambiguation: 'later' });
-  const iso = (z: Temporal.ZonedDateTime) => new Date(z.epochMilliseconds).toISOString();
-  if (earlier.epochMilliseconds === later.epochMilliseconds) return { kind: 'ok', iso: iso(earlier) };
-  if (which) return { kind: 'ok', iso: iso(which === 'earlier' ? earlier : later) };
-  return { kind: 'ambiguous', earlier: iso(earlier), later: iso(later) };
+  const found = instantsOfWall(wallOf(date, time), timeZone).map((ms) => new Date(ms).toISOString());
+  const [earlier, later] = [found[0], found[found.length - 1]];
+  if (earlier === undefined || later === undefined) return { kind: 'gap' };
+  if (earlier === later) return { kind: 'ok', iso: earlier };
+  if (which) return { kind: 'ok', iso: which === 'earlier' ? earlier : later };
+  return { kind: 'ambiguous', earlier, later };
 }
 
 /** Most occurrences a repeat may have; callers also bound `until` (a year ahead). */
@@ -347,27 +340,25 @@ export const MAX_OCCURRENCES = 52;
  * (Monday to Sunday) that are a multiple of `intervalWeeks` after the first one, until `count`
  * dates or the `until` date (no cap here); with neither bound, the first week only.
  */
-function* weeklyDates(firstDate: Temporal.PlainDate, repeat: WeeklyRepeat): Generator<Temporal.PlainDate> {
+function* weeklyDates(firstDate: string, repeat: WeeklyRepeat): Generator<string> {
   const weekdays = [...new Set(repeat.weekdays)].sort((a, b) => a - b);
   if (!weekdays.length || repeat.intervalWeeks < 1) return;
-  const monday = firstDate.subtract({ days: firstDate.dayOfWeek - 1 });
-  const last = repeat.until ? Temporal.PlainDate.from(repeat.until) : null;
+  const first = epochDay(firstDate);
+  const monday = first - weekdayOfDay(first);
+  const last = repeat.until ? epochDay(repeat.until) : null;
   let given = 0;
   for (let week = 0; ; week += repeat.intervalWeeks) {
     for (const weekday of weekdays) {
-      const date = monday.add({ days: week * 7 + weekday });
-      if (Temporal.PlainDate.compare(date, firstDate) < 0) continue;
-      if (last && Temporal.PlainDate.compare(date, last) > 0) return;
+      const date = monday + week * 7 + weekday;
+      if (date < first) continue;
+      if (last !== null && date > last) return;
       if (repeat.count !== undefined && given >= repeat.count) return;
       given++;
-      yield date;
+      yield dateOfEpochDay(date);
     }
-    if (!last && repeat.count === undefined) return; // neither bound (callers require one)
+    if (last === null && repeat.count === undefined) return; // neither bound (callers require one)
   }
 }
-
-const firstLocalDate = (firstStart: number, timeZone: string): Temporal.PlainDate =>
-  Temporal.Instant.fromEpochMilliseconds(firstStart).toZonedDateTimeISO(timeZone).toPlainDate();
 
 /**
  * How many occurrences a weekly repeat from `firstStart` has, uncapped: a caller refuses an
@@ -375,7 +366,7 @@ const firstLocalDate = (firstStart: number, timeZone: string): Temporal.PlainDat
  */
 export function weeklyOccurrenceCount(firstStart: number, timeZone: string, repeat: WeeklyRepeat): number {
   let n = 0;
-  for (const _ of weeklyDates(firstLocalDate(firstStart, timeZone), repeat)) n++;
+  for (const _ of weeklyDates(localDate(firstStart, timeZone), repeat)) n++;
   return n;
 }
 
@@ -387,11 +378,11 @@ export function weeklyOccurrenceCount(firstStart: number, timeZone: string, repe
  */
 export function weeklyOccurrences(firstStart: number, timeZone: string, repeat: WeeklyRepeat): Occurrence[] {
   const time = localTime(firstStart, timeZone);
-  const first = firstLocalDate(firstStart, timeZone);
+  const first = localDate(firstStart, timeZone);
   const out: Occurrence[] = [];
   for (const d of weeklyDates(first, repeat)) {
     if (out.length >= MAX_OCCURRENCES) break;
-    out.push({ date: `${d}`, start: d.equals(first) ? firstStart : wallInstant(`${d}`, time, timeZone) });
+    out.push({ date: d, start: d === first ? firstStart : wallInstant(d, time, timeZone) });
   }
   return out;
 }

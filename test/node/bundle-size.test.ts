@@ -18,7 +18,8 @@ import { serveBundle } from '../../scripts/workerd-serve.mjs';
 // the booking pages' script and stylesheet) became static assets (scripts/build-widget.mjs); 221.7 KiB
 // with the one-round-trip signed-in reads (lib/db.ts Prepared, lib/auth.ts signedIn); 195.9 KiB once
 // the staff console became a Worker of its own (wrangler.console.toml, src/admin/worker.ts); 200.9
-// with 2026-12-03's features, 199.7 once drizzle's Postgres checks were aliased away.
+// with 2026-12-03's features, 199.7 once drizzle's Postgres checks were aliased away, 180.9 once
+// lib/zone.ts read zones from Intl in place of temporal-polyfill.
 const BUDGET_KIB = 200;
 
 const KiB = 1024;
