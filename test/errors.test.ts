@@ -177,4 +177,34 @@ describe('errors written for people', () => {
     // The sweep reached the validators: many answers were 400s naming fields.
     expect(fieldErrors).toBeGreaterThan(40);
   });
+
+  it('a booking form names a missing time in the same 400 as every other bad field', async () => {
+    const t = await setupTrainer();
+    const fieldsOf = async (path: string, body: unknown, token?: string) => {
+      const res = await api<{ errors?: Record<string, string[]> }>('POST', path, {
+        body,
+        token,
+        headers: { 'CF-Connecting-IP': `198.51.100.${(ip++ % 250) + 1}` },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      return Object.keys(res.body.errors ?? {}).sort();
+    };
+    expect(await fieldsOf('/api/bookings/', {}, t.token)).toEqual(['client', 'start_time']);
+    expect(await fieldsOf('/api/bookings/', { client: 'x', waitlist: true }, t.token)).toEqual([
+      'client',
+      'start_time',
+      'waitlist',
+    ]);
+    expect(await fieldsOf('/api/bookings/', { client: 0, class_session: 1, end_time: 'soon' }, t.token)).toEqual([
+      'client',
+      'end_time',
+    ]);
+    const publicPath = `/api/public/trainers/${t.user.trainer.slug}/bookings/`;
+    expect(await fieldsOf(publicPath, {})).toEqual(['email', 'first_name', 'last_name', 'start_time']);
+    expect(await fieldsOf(publicPath, { email: 'nope', class_session: 'x', start_time: 'x' })).toEqual(
+      ['class_session', 'first_name', 'last_name', 'email', 'start_time'].sort(),
+    );
+    // A body that is no object at all is one error, not a crash of the whole-body check.
+    expect(await fieldsOf(publicPath, [])).not.toContain('start_time');
+  });
 });

@@ -1,5 +1,6 @@
 import { BOOKING_STATUSES } from '../db/schema';
 import { isValidDate } from '../lib/calendar';
+import { always } from '../lib/fields';
 import { cursorPageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
@@ -88,7 +89,7 @@ export const bookingCreateBody = z
         'Book outside the weekly windows and over busy time of your connected calendars (never over a break or another booking).',
     }),
   })
-  .superRefine(slotOrPlace)
+  .superRefine(slotOrPlace, always)
   .openapi('BookingCreate');
 export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
 

@@ -1,5 +1,6 @@
 import { instantField, notesField, serviceRef, slotOrPlace } from '../bookings/schemas';
 import { BOOKING_STATUSES } from '../db/schema';
+import { always } from '../lib/fields';
 import { pageQuery } from '../lib/pagination';
 import { singleLine } from '../lib/text';
 import * as z from '../lib/zod';
@@ -35,7 +36,7 @@ export const clientBookingBody = z
       .optional()
       .openapi({ description: 'Your IANA zone: your messages show times in it (default: the trainer’s).' }),
   })
-  .superRefine(slotOrPlace)
+  .superRefine(slotOrPlace, always)
   .openapi('ClientBookingCreate');
 export type ClientBookingInput = z.infer<typeof clientBookingBody>;
 

@@ -7,6 +7,15 @@ import { singleLine } from './text';
 import * as z from './zod';
 
 /**
+ * A whole-body check's option that runs it even when a field already failed, so that one 400
+ * lists every bad field (zod skips such checks by default). The check must cope with any value
+ * in the fields it reads.
+ */
+export const always = {
+  when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null && !Array.isArray(p.value),
+};
+
+/**
  * A positive amount as a decimal string (numbers accepted) → integer cents. Whether it suits its
  * currency (whole JPY) is `checkAmount`'s, once the currency is known.
  */

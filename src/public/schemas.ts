@@ -1,5 +1,6 @@
 import { instantField, serviceRef, slotOrPlace } from '../bookings/schemas';
 import { BOOKING_STATUSES, LOCATION_TYPES } from '../db/schema';
+import { always } from '../lib/fields';
 import { multiLine, singleLine } from '../lib/text';
 import * as z from '../lib/zod';
 import { dateField, serviceQuery } from '../scheduling/schemas';
@@ -76,7 +77,7 @@ export const publicBookingBody = z
       .openapi({ description: "The visitor's IANA zone: their messages show times in it (default: the trainer's)." }),
     website: singleLine().max(200).optional().openapi({ description: 'Leave empty (a trap for robots).' }),
   })
-  .superRefine(slotOrPlace)
+  .superRefine(slotOrPlace, always)
   .openapi('PublicBookingCreate');
 export type PublicBookingInput = z.infer<typeof publicBookingBody>;
 

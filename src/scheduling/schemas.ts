@@ -1,5 +1,6 @@
 import { isValidDate, normalizeWallTime } from '../lib/calendar';
 import { DATE } from '../lib/field-messages';
+import { always } from '../lib/fields';
 import { pageQuery } from '../lib/pagination';
 import type { FieldErrors } from '../lib/problem';
 import { singleLine } from '../lib/text';
@@ -29,8 +30,6 @@ const wallTime = (allowEndOfDay: boolean) =>
 const wallOut = z.string().openapi({ description: WALL });
 
 export const dateField = z.string().refine(isValidDate, DATE).openapi({ example: '2025-01-15' });
-
-const always = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
 
 const slotFields = {
   day_of_week: z.number().int().min(0).max(6).openapi({ description: '0 = Monday … 6 = Sunday' }),

@@ -1,5 +1,5 @@
 import { LOCATION_TYPES } from '../db/schema';
-import { currencyField, isHttpsUrl, moneyField } from '../lib/fields';
+import { always, currencyField, isHttpsUrl, moneyField } from '../lib/fields';
 import { boolQuery } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine, singleLine, singleLineRefined } from '../lib/text';
@@ -52,9 +52,6 @@ const serviceFields = {
     .boolean()
     .openapi({ description: 'false archives the service: it is no longer offered; its bookings keep it.' }),
 };
-
-// Runs even when a field already failed, so one answer lists every bad field.
-const always = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
 
 export const serviceCreateBody = z
   .object(serviceFields)

@@ -1,5 +1,5 @@
 import { EMAIL, PHONE, TIME_ZONE } from '../lib/field-messages';
-import { isHttpsUrl } from '../lib/fields';
+import { always, isHttpsUrl } from '../lib/fields';
 import { passwordProblems } from '../lib/password';
 import { toE164 } from '../lib/phone';
 import { multiLine, singleLine, singleLineRefined } from '../lib/text';
@@ -93,9 +93,6 @@ export const trainerSettingsFields = {
 
 const trainerSettingsSchema = z.object(trainerSettingsFields).partial();
 export type TrainerSettingsInput = z.infer<typeof trainerSettingsSchema>;
-
-// Runs even when a field already failed, so one answer lists every bad field.
-const always = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
 
 export const registerBody = z
   .object({
