@@ -281,6 +281,50 @@ describe('providers at the fetch boundary', () => {
     expect((await rowById(id))?.status).toBe('sent');
   });
 
+  it("a provider's Retry-After lengthens the wait, up to the longest delay; a date works too", async () => {
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
+    const email = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'sam@example.com');
+    const sms = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'sms', '+14155550123');
+    const busy = (retryAfter: string) =>
+      fakeProviders(({ url }) =>
+        url.startsWith('https://sendgrid.test')
+          ? new Response('slow down', { status: 429, headers: { 'Retry-After': retryAfter } })
+          : Response.json({ code: 20003, message: 'Service unavailable' }, { status: 503 }),
+      );
+    busy('120');
+    expect((await deliverOnce([email, sms], 1)).delays).toEqual([120]); // not the base 30
+    vi.restoreAllMocks();
+    busy('3600');
+    expect((await deliverOnce([email, sms], 2)).delays).toEqual([240]); // the longest delay (the sweeper's 5 min)
+    vi.restoreAllMocks();
+    busy(new Date(Date.now() + 100_000).toUTCString());
+    const dated = (await deliverOnce([email, sms], 1)).delays[0] ?? 0;
+    expect(dated).toBeGreaterThanOrEqual(95); // what the date asks, not the base 30
+    expect(dated).toBeLessThanOrEqual(101);
+  });
+
+  it('a provider that does not answer within the timeout fails retryably, and the batch goes on', async () => {
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
+    const email = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'sam@example.com');
+    const sms = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'sms', '+14155550123');
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input).startsWith('https://twilio.test')) return twilioOk();
+      // SendGrid hangs until the caller gives up.
+      return new Promise<Response>((_, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    });
+    const started = Date.now();
+    const r = await deliverOnce([email, sms], 1, undefined, 'slow', {
+      ...liveEnv,
+      NOTIFY_PROVIDER_TIMEOUT_SECONDS: '1',
+    });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(r.retryMessages).toEqual([{ msgId: 'slow' }]);
+    expect(await rowById(email)).toMatchObject({ status: 'pending', failed_reason: 'no answer within 1 s' });
+    expect(await rowById(sms)).toMatchObject({ status: 'sent' });
+  });
+
   it('the same message delivered twice, one after the other or at once, sends once', async () => {
     const { t, booking } = await confirmedBooking();
     const a = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'a@example.com');

@@ -146,6 +146,7 @@ const configSchema = z
     TWILIO_ACCOUNT_SID: optionalSecret,
     TWILIO_AUTH_TOKEN: optionalSecret,
     NOTIFY_RETRY_BASE_SECONDS: count(30),
+    NOTIFY_PROVIDER_TIMEOUT_SECONDS: count(10),
     SMS_DAILY_LIMIT_PER_TRAINER: count(200),
     PENDING_HOLD_HOURS: hours(24),
     PADDLE_ENVIRONMENT: z.enum(['sandbox', 'production']).default('sandbox'),
@@ -175,6 +176,8 @@ const configSchema = z
       sendgrid: { baseUrl: e.SENDGRID_API_BASE, apiKey: e.SENDGRID_API_KEY },
       twilio: { baseUrl: e.TWILIO_API_BASE, accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN },
       retryBaseSeconds: e.NOTIFY_RETRY_BASE_SECONDS || 30,
+      /** How long a provider may take to answer a send before it counts as a retryable failure. */
+      providerTimeoutSeconds: e.NOTIFY_PROVIDER_TIMEOUT_SECONDS || 10,
       smsDailyLimitPerTrainer: e.SMS_DAILY_LIMIT_PER_TRAINER,
     },
     bookings: {

@@ -19,8 +19,9 @@ export const MAX_DELIVERIES = 6;
 /** Longest retry delay; kept under the sweeper's 5 minutes so a retrying row never looks lost. */
 const MAX_DELAY_SECONDS = 240;
 
-export const retryDelay = (baseSeconds: number, attempt: number): number =>
-  Math.min(MAX_DELAY_SECONDS, baseSeconds * 2 ** Math.max(0, attempt - 1));
+/** The wait before delivery `attempt + 1`: doubling from the base, or longer when a provider asked (Retry-After). */
+export const retryDelay = (baseSeconds: number, attempt: number, asked = 0): number =>
+  Math.min(MAX_DELAY_SECONDS, Math.max(asked, baseSeconds * 2 ** Math.max(0, attempt - 1)));
 
 /** What the consumer uses of a queue message (tests hand in look-alikes). */
 export type QueuedMessage = Pick<Message<NotifyMessage>, 'body' | 'attempts' | 'ack' | 'retry'>;
@@ -283,6 +284,7 @@ export async function deliver(
   for (const msg of messages) {
     const final = msg.attempts >= MAX_DELIVERIES;
     let retry = false;
+    let asked = 0;
     for (const id of idsOfMessage(msg)) {
       const r = outcomes.get(id);
       const row = rows.get(id);
@@ -290,10 +292,11 @@ export async function deliver(
       const next = record(db, id, r, final, now);
       writes.push(next.write);
       retry ||= next.retry;
+      if (!r.ok) asked = Math.max(asked, r.retryAfterSeconds ?? 0);
       if (!r.ok && (final || !r.retryable) && row.kind === 'reminder_1h' && row.notificationType === 'sms')
         fallbacks.push(emailInstead(db, row, now));
     }
-    if (retry) msg.retry(final ? {} : { delaySeconds: retryDelay(config.retryBaseSeconds, msg.attempts) });
+    if (retry) msg.retry(final ? {} : { delaySeconds: retryDelay(config.retryBaseSeconds, msg.attempts, asked) });
     else msg.ack();
   }
   if (writes.length) {

@@ -22,12 +22,19 @@ export function providerFor(config: NotifyConfig, channel: 'email' | 'sms' | 'pu
   if (config.provider !== 'live') return logProvider(config.quiet);
   if (channel === 'email') {
     const { apiKey, baseUrl } = config.sendgrid;
-    return apiKey ? sendgridProvider({ apiKey, baseUrl, from: config.emailFrom }) : missing('SENDGRID_API_KEY');
+    const { emailFrom: from, providerTimeoutSeconds: timeoutSeconds } = config;
+    return apiKey ? sendgridProvider({ apiKey, baseUrl, from, timeoutSeconds }) : missing('SENDGRID_API_KEY');
   }
   if (channel === 'sms') {
     const { accountSid, authToken, baseUrl } = config.twilio;
     return accountSid && authToken
-      ? twilioProvider({ accountSid, authToken, baseUrl, from: config.smsFrom })
+      ? twilioProvider({
+          accountSid,
+          authToken,
+          baseUrl,
+          from: config.smsFrom,
+          timeoutSeconds: config.providerTimeoutSeconds,
+        })
       : missing('TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN');
   }
   return missing('a push provider');

@@ -1,4 +1,4 @@
-import { guardedFetch, type Provider, retryableStatus } from './types';
+import { guardedFetch, type Provider, retryAfterOf, retryableStatus } from './types';
 
 /** "Name <addr@x>" or "addr@x" → SendGrid's {email, name}. */
 function parseFrom(from: string): { email: string; name?: string } {
@@ -14,31 +14,40 @@ const base64Utf8 = (text: string): string => {
 };
 
 /** SendGrid v3 `POST /v3/mail/send`; success is 202 with `X-Message-Id`. */
-export const sendgridProvider = (opts: { apiKey: string; baseUrl: string; from: string }): Provider => ({
+export const sendgridProvider = (opts: {
+  apiKey: string;
+  baseUrl: string;
+  from: string;
+  timeoutSeconds: number;
+}): Provider => ({
   async send(message) {
-    const res = await guardedFetch(`${opts.baseUrl.replace(/\/$/, '')}/v3/mail/send`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${opts.apiKey}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        personalizations: [{ to: [{ email: message.to }] }],
-        from: parseFrom(opts.from),
-        subject: message.subject,
-        content: [
-          { type: 'text/plain', value: message.text },
-          ...(message.html ? [{ type: 'text/html', value: message.html }] : []),
-        ],
-        ...(message.attachments?.length
-          ? {
-              attachments: message.attachments.map((a) => ({
-                content: base64Utf8(a.content),
-                filename: a.filename,
-                type: a.type,
-                disposition: 'attachment',
-              })),
-            }
-          : {}),
-      }),
-    });
+    const res = await guardedFetch(
+      `${opts.baseUrl.replace(/\/$/, '')}/v3/mail/send`,
+      {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${opts.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          personalizations: [{ to: [{ email: message.to }] }],
+          from: parseFrom(opts.from),
+          subject: message.subject,
+          content: [
+            { type: 'text/plain', value: message.text },
+            ...(message.html ? [{ type: 'text/html', value: message.html }] : []),
+          ],
+          ...(message.attachments?.length
+            ? {
+                attachments: message.attachments.map((a) => ({
+                  content: base64Utf8(a.content),
+                  filename: a.filename,
+                  type: a.type,
+                  disposition: 'attachment',
+                })),
+              }
+            : {}),
+        }),
+      },
+      opts.timeoutSeconds,
+    );
     if (!(res instanceof Response)) return res;
     if (res.status === 202 || res.ok) {
       return { ok: true, id: res.headers.get('X-Message-Id') ?? `sendgrid-${crypto.randomUUID()}` };
@@ -49,6 +58,7 @@ export const sendgridProvider = (opts: { apiKey: string; baseUrl: string; from: 
         ?.map((e) => e.message)
         .filter(Boolean)
         .join('; ') || `HTTP ${res.status}`;
-    return { ok: false, retryable: retryableStatus(res.status), reason: `SendGrid ${res.status}: ${reason}` };
+    const retryable = retryableStatus(res.status);
+    return { ok: false, retryable, reason: `SendGrid ${res.status}: ${reason}`, ...retryAfterOf(res, Date.now()) };
   },
 });
