@@ -76,9 +76,10 @@ describe('public availability from the edge cache', () => {
     expect(spelled.body).toEqual(asWidget.body);
   });
 
-  it('a slug taken over by another trainer never serves the first trainer’s stored answer', async () => {
+  it("a slug its trainer left answers with that trainer's times; no one else can take it", async () => {
     // Entries are found by slug and question, beside the read of the trainer's row; the key
-    // stored with an entry names the trainer (id and creation) and must equal the row's.
+    // stored with an entry names the trainer (id and creation) and must equal the row's. A slug
+    // left stays the trainer's (retired_slugs), so its entry stays right.
     const first = await openTrainer();
     expect((await missThenHit(first)).slots).toEqual(ALL_DAY);
     const slug = first.slug;
@@ -88,10 +89,9 @@ describe('public availability from the edge cache', () => {
       open: ['10:00', '12:00'],
       settings: { min_notice_minutes: 60, slot_interval_minutes: 60 },
     });
-    ok(await api('PATCH', '/api/users/profile/', { token: second.token, body: { slug } }));
-    const taken = await read({ ...first, slug });
-    expect(taken.cache).toBe('miss');
-    expect(taken.slots).toEqual(['10:00', '11:00']);
+    const refused = await api('PATCH', '/api/users/profile/', { token: second.token, body: { slug } });
+    expect(refused.status).toBe(400);
+    expect((await read({ ...first, slug })).slots).toEqual(ALL_DAY);
     expect((await read({ ...first, slug: moved })).slots).toEqual(ALL_DAY);
   });
 

@@ -11,6 +11,7 @@ import {
 } from '../bookings/client-actions';
 import { bookingScope, findBooking, listBookings } from '../bookings/queries';
 import type { BookingOut } from '../bookings/schemas';
+import { trainerOfSlug } from '../db/fragments';
 import { bookings, clientPackages, clients, sessionPackages, trainers, type User, users } from '../db/schema';
 import type { Viewer } from '../lib/auth';
 import { localDate } from '../lib/calendar';
@@ -31,7 +32,7 @@ async function trainerByRef(db: Db, ref: string | number) {
   const row = await db
     .select({ id: trainers.id, autoConfirm: trainers.autoConfirm })
     .from(trainers)
-    .where(typeof ref === 'number' ? eq(trainers.id, ref) : eq(trainers.slug, ref.toLowerCase()))
+    .where(typeof ref === 'number' ? eq(trainers.id, ref) : trainerOfSlug(ref.toLowerCase()))
     .get();
   if (!row) throw invalidField('trainer', 'No trainer with that slug or id.');
   return row;

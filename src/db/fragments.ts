@@ -1,9 +1,16 @@
 import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { type BookingStatus, sessions, trainers, users } from './schema';
+import { type BookingStatus, retiredSlugs, sessions, trainers, users } from './schema';
 
 // SQL that several areas share. A rule written here once is the rule everywhere: which
 // bookings hold time and credits, and how many credits a pack has promised away.
+
+/**
+ * The trainer a booking-page slug names: the one it is, or the one who left it for a new slug
+ * (`retired_slugs`), so old links and embeds keep reaching them. `slug` is lower case.
+ */
+export const trainerOfSlug = (slug: string | SQL): SQL =>
+  sql`(${trainers.slug} = ${slug} OR ${trainers.id} = (SELECT ${retiredSlugs.trainerId} FROM ${retiredSlugs} WHERE ${retiredSlugs.slug} = ${slug}))`;
 
 /** Bookings in these states occupy the trainer's time and hold their pack credit. */
 export const ACTIVE_BOOKING_STATUSES = ['pending', 'confirmed'] as const satisfies readonly BookingStatus[];

@@ -112,6 +112,20 @@ export const trainers = sqliteTable('trainers', {
   ...timestamps,
 });
 
+// Booking-page slugs a trainer left (a new slug, or the account deleted), kept by triggers
+// (migration 0035): no one else may take one, so old links, embeds and emails never lead a
+// client to another business; the trainer who left one may take it back, and the booking page
+// and public API follow it to the trainer's current slug. trainer_id is null once they are gone.
+export const retiredSlugs = sqliteTable(
+  'retired_slugs',
+  {
+    slug: text('slug').primaryKey(),
+    trainerId: integer('trainer_id').references(() => trainers.id, { onDelete: 'set null' }),
+    retiredAt: text('retired_at').notNull().default(now),
+  },
+  (t) => [index('retired_slugs_trainer_idx').on(t.trainerId)],
+);
+
 // One row per failed login; the limiter counts rows of one email inside the window.
 export const loginAttempts = sqliteTable(
   'login_attempts',

@@ -1,6 +1,7 @@
 // The public availability, computed once and answered from the edge cache (Cache API) while
 // nothing it depends on has changed. See "The public availability cache" in docs/ARCHITECTURE.md.
 import { sql } from 'drizzle-orm';
+import { trainerOfSlug } from '../db/fragments';
 import { type Trainer, trainers } from '../db/schema';
 import { addDays, daysBetween, today } from '../lib/calendar';
 import { type Db, Prepared, param } from '../lib/db';
@@ -46,7 +47,7 @@ const trainerBySlug = new Prepared<{ slug: string }>(
     sql`SELECT id, timezone, slot_interval_minutes AS slotIntervalMinutes, min_notice_minutes AS minNoticeMinutes,
       booking_horizon_days AS bookingHorizonDays, waitlist_cutoff_hours AS waitlistCutoffHours,
       schedule_version AS scheduleVersion, occupancy_version AS occupancyVersion, created_at AS createdAt
-    FROM ${trainers} WHERE slug = ${param('slug')}`,
+    FROM ${trainers} WHERE ${trainerOfSlug(param('slug'))}`,
 );
 const readTrainer = (db: Db, slug: string) =>
   trainerBySlug.bind(db, { slug: slug.toLowerCase() }).first<AvailabilityTrainer>();

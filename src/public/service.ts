@@ -4,6 +4,7 @@ import { clientOptions } from '../bookings/client-reschedule';
 import { asTrainer, findBooking } from '../bookings/queries';
 import type { ScheduleNamespace } from '../bookings/schedule-object';
 import { clientFeedUrls, type FeedUrls } from '../calendar/feed';
+import { trainerOfSlug } from '../db/fragments';
 import {
   bookingLinks,
   bookings,
@@ -40,7 +41,7 @@ export async function trainerBySlug(db: Db, slug: string): Promise<{ trainer: Tr
     .select({ trainer: trainers, name: displayName })
     .from(trainers)
     .innerJoin(users, eq(users.id, trainers.userId))
-    .where(eq(trainers.slug, slug.toLowerCase()))
+    .where(trainerOfSlug(slug.toLowerCase()))
     .get();
   if (!row) throw notFound('No trainer with that name.');
   return row;

@@ -1,5 +1,5 @@
 import { and, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
-import { adminSessions, clients, sessions, type Trainer, trainers, type User, users } from '../db/schema';
+import { adminSessions, clients, retiredSlugs, sessions, type Trainer, trainers, type User, users } from '../db/schema';
 import type { AuthContext } from '../lib/context';
 import { batchSteps, type Db, isUniqueViolation, type Step } from '../lib/db';
 import { sortKey } from '../lib/names';
@@ -79,20 +79,16 @@ export function slugify(businessName: string, email = ''): string {
 }
 
 /**
- * The base slug, or base-2, base-3 … whichever is free. The taken ones are read by an exact
- * match and a range on the text (`base-` up to `base.`, '.' sorting right after '-'), never a
- * LIKE pattern, which D1 refuses over 50 bytes.
+ * The base slug, or base-2, base-3 … whichever is neither in use nor retired (`retired_slugs`).
+ * The taken ones are read by an exact match and a range on the text (`base-` up to `base.`, '.'
+ * sorting right after '-'), never a LIKE pattern, which D1 refuses over 50 bytes.
  */
 async function freeSlug(db: Db, base: string): Promise<string> {
-  const taken = new Set(
-    (
-      await db
-        .select({ slug: trainers.slug })
-        .from(trainers)
-        .where(or(eq(trainers.slug, base), and(gt(trainers.slug, `${base}-`), lt(trainers.slug, `${base}.`))))
-        .all()
-    ).map((r) => r.slug),
-  );
+  const near = (slug: typeof trainers.slug | typeof retiredSlugs.slug) =>
+    or(eq(slug, base), and(gt(slug, `${base}-`), lt(slug, `${base}.`)));
+  const inUse = db.select({ slug: trainers.slug }).from(trainers).where(near(trainers.slug));
+  const retired = db.select({ slug: retiredSlugs.slug }).from(retiredSlugs).where(near(retiredSlugs.slug));
+  const taken = new Set((await inUse.unionAll(retired).all()).map((r) => r.slug));
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }

@@ -65,5 +65,10 @@ export const widgetRouter = new Hono<AppEnv>({ strict: false })
   .get('/book/:slug', async (c) => {
     const trainer = await findBookingPageTrainer(c.var.db, c.req.param('slug'));
     if (!trainer) return page(c, renderNotFoundPage(), 404, 'no-cache');
+    // A slug the trainer left: to the page's address now (302: they may take the old one back).
+    if (trainer.slug !== c.req.param('slug')) {
+      const url = new URL(c.req.url);
+      return c.redirect(`/book/${encodeURIComponent(trainer.slug)}${url.search}`, 302);
+    }
     return page(c, renderBookingPage(trainer), 200, 'public, max-age=60');
   });
