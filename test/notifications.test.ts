@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
 import { getDb } from '../src/lib/db';
-import { MAX_DELIVERIES } from '../src/notifications/delivery';
+import { MAX_DELIVERIES, OUTAGE_HOURS } from '../src/notifications/delivery';
 import { gsm7Length, renderBooking, SMS_MAX } from '../src/notifications/messages';
 import { type DedupeOf, dedupeKey } from '../src/notifications/outbox';
 import {
@@ -40,6 +40,8 @@ type Row = {
   subject: string;
   message: string;
   dedupe_key: string;
+  retry_at: string | null;
+  updated_at: string;
 };
 
 const rowsOf = async (bookingId: number) =>
@@ -239,9 +241,11 @@ describe('providers at the fetch boundary', () => {
     });
   });
 
-  it('always 503: failed after the last delivery, handed to the dead-letter queue, which marks it', async () => {
+  it('always 503, a day after it was written: failed after the last delivery, handed to the dead-letter queue, which marks it', async () => {
     const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
     const id = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'sms', '+14155550123');
+    const dayAgo = new Date(Date.now() - (OUTAGE_HOURS * 60 + 1) * 60_000).toISOString();
+    await env.DB.prepare('UPDATE notifications SET created_at = ? WHERE id = ?').bind(dayAgo, id).run();
     fakeProviders(() => Response.json({ code: 20003, message: 'Service unavailable' }, { status: 503 }));
     for (let attempt = 1; attempt < MAX_DELIVERIES; attempt++) {
       const r = await deliverOnce([id], attempt, undefined, 'm');
@@ -259,6 +263,51 @@ describe('providers at the fetch boundary', () => {
     const dlq = await deliverOnce([id], 1, 'trainerhub-notifications-dlq', 'm');
     expect(dlq.explicitAcks).toEqual(['m']);
     expect((await rowById(id))?.failed_reason).toBe('Twilio 503: Service unavailable (dead-lettered)');
+  });
+
+  it('a provider down past every delivery: the row waits for a later round (10, then 20 minutes), then goes', async () => {
+    const { t, booking } = await confirmedBooking();
+    const id = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'sam@example.com');
+    fakeProviders(() => new Response('down', { status: 503 }));
+    const round = async (wait: number) => {
+      let last = await deliverOnce([id], 1, undefined, 'r');
+      for (let attempt = 2; attempt <= MAX_DELIVERIES; attempt++)
+        last = await deliverOnce([id], attempt, undefined, 'r');
+      // Off the queue (acked, no dead letter), still pending, with the instant of its next round.
+      expect(last.retryMessages).toEqual([]);
+      expect(last.explicitAcks).toEqual(['r']);
+      const row = await rowById(id);
+      expect(row).toMatchObject({ status: 'pending', failed_reason: 'SendGrid 503: HTTP 503' });
+      const inMinutes = (Date.parse(String(row?.retry_at)) - Date.now()) / 60_000;
+      expect(inMinutes).toBeGreaterThan(wait - 1);
+      expect(inMinutes).toBeLessThanOrEqual(wait);
+      return row;
+    };
+    await round(10);
+    const second = await round(20);
+    expect(second?.attempts).toBe(2 * MAX_DELIVERIES);
+    vi.restoreAllMocks(); // the provider is back (the test Worker's queue consumer uses `log`)
+
+    // The sweeper leaves it alone until its round is due, then queues it, and it is sent once.
+    await tick(Date.now() + 6 * 60_000);
+    expect(await rowById(id)).toMatchObject({ status: 'pending', updated_at: second?.updated_at });
+    await tick(Date.parse(String(second?.retry_at)) + 1_000);
+    const sent = await until(
+      () => rowById(id),
+      (r) => r?.status === 'sent',
+    );
+    expect(sent?.attempts).toBe(2 * MAX_DELIVERIES + 1);
+  });
+
+  it('a reminder whose session began while the provider was down is not kept for a later round', async () => {
+    const { t, booking } = await confirmedBooking();
+    const id = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'email', 'sam@example.com');
+    await env.DB.prepare('UPDATE bookings SET start_time = ?, end_time = ? WHERE id = ?')
+      .bind(new Date(Date.now() - 60_000).toISOString(), new Date(Date.now() + 3_540_000).toISOString(), booking.id)
+      .run();
+    fakeProviders(() => new Response('down', { status: 503 }));
+    for (let attempt = 1; attempt <= MAX_DELIVERIES; attempt++) await deliverOnce([id], attempt, undefined, 'late');
+    expect(await rowById(id)).toMatchObject({ status: 'failed', retry_at: null });
   });
 
   it('Twilio 429 / code 20429 and network errors are retried', async () => {

@@ -126,7 +126,7 @@ async function deliverOnce(id: number, attempts: number, withEnv: Bindings, queu
 }
 
 describe('notifications in production without provider credentials', () => {
-  it('a booking message is retried, then failed and dead-lettered; never recorded as sent', async () => {
+  it('a booking message is retried for a day, then failed and dead-lettered; never recorded as sent', async () => {
     const t = await setupTrainer();
     const client = await createClient(t.token, { phone: '+14155550123' });
     const booking = (await book(t.token, { client: client.id, start_time: at(futureDay(4).date, '15:00') })).body;
@@ -151,11 +151,25 @@ describe('notifications in production without provider credentials', () => {
       expect(r.retryMessages, `delivery ${attempt}`).toEqual([{ msgId: 'm' }]);
       expect(await rowById(id)).toMatchObject({ status: 'pending', attempts: attempt });
     }
+    // Past the last delivery it waits for a later round (set the secret meanwhile and it goes)…
     const last = await deliverOnce(id, MAX_DELIVERIES, production);
-    expect(last.retryMessages).toEqual([{ msgId: 'm' }]); // on to the dead-letter queue
+    expect(last.retryMessages).toEqual([]);
+    expect(await rowById(id)).toMatchObject({
+      status: 'pending',
+      attempts: MAX_DELIVERIES,
+      failed_reason: 'SENDGRID_API_KEY is not configured',
+    });
+    // … for a day after it was written; then it fails, on to the dead-letter queue.
+    await env.DB.prepare(
+      "UPDATE notifications SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE id = ?",
+    )
+      .bind(id)
+      .run();
+    const given = await deliverOnce(id, MAX_DELIVERIES, production);
+    expect(given.retryMessages).toEqual([{ msgId: 'm' }]);
     expect(await rowById(id)).toMatchObject({
       status: 'failed',
-      attempts: MAX_DELIVERIES,
+      attempts: MAX_DELIVERIES + 1,
       failed_reason: 'SENDGRID_API_KEY is not configured',
     });
     const dlq = await deliverOnce(id, 1, production, 'trainerhub-notifications-dlq');

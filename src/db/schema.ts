@@ -572,6 +572,9 @@ export const notifications = sqliteTable(
     providerMessageId: text('provider_message_id'),
     sentAt: text('sent_at'),
     failedReason: text('failed_reason'),
+    // A pending row whose deliveries all failed while the provider was down or limiting: the
+    // sweeper queues it again from this instant (a new round; delivery.ts `nextRound`).
+    retryAt: text('retry_at'),
     // A "rescheduled" message to the client: the time the booking had before the move.
     previousStartTime: text('previous_start_time'),
     previousEndTime: text('previous_end_time'),

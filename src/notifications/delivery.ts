@@ -23,6 +23,22 @@ const MAX_DELAY_SECONDS = 240;
 export const retryDelay = (baseSeconds: number, attempt: number, asked = 0): number =>
   Math.min(MAX_DELAY_SECONDS, Math.max(asked, baseSeconds * 2 ** Math.max(0, attempt - 1)));
 
+/** How long after its creation a message is still worth sending through a provider's outage. */
+export const OUTAGE_HOURS = 24;
+
+/**
+ * When a row whose deliveries all failed retryably (a provider down or limiting) gets its next
+ * round of MAX_DELIVERIES, or null when it is no longer worth sending: a day after it was written,
+ * or a reminder whose session has begun. Rounds wait 10, 20, 40 minutes, then an hour each.
+ */
+function nextRound(row: Row, now: string): string | null {
+  const nowMs = Date.parse(now);
+  if (Date.parse(row.createdAt) < nowMs - OUTAGE_HOURS * 3_600_000) return null;
+  if (row.kind.startsWith('reminder_') && row.startTime !== null && Date.parse(row.startTime) <= nowMs) return null;
+  const round = Math.ceil((row.attempts + 1) / MAX_DELIVERIES); // row.attempts: before this delivery
+  return new Date(nowMs + Math.min(60, 10 * 2 ** (round - 1)) * 60_000).toISOString();
+}
+
 /** What the consumer uses of a queue message (tests hand in look-alikes). */
 export type QueuedMessage = Pick<Message<NotifyMessage>, 'body' | 'attempts' | 'ack' | 'retry'>;
 
@@ -218,11 +234,19 @@ async function send(config: NotifyConfig, row: Row, quota: SmsQuota, now: string
 }
 
 /** The row's new state after an outcome; `retry` when the message is to be delivered again. */
-function record(db: Db, id: number, r: Outcome, final: boolean, now: string) {
+function record(db: Db, row: Row, r: Outcome, final: boolean, now: string) {
+  const { id } = row;
   const { subject, text, html } = r.rendered;
   if (r.ok) {
     const write = sql`UPDATE notifications SET status = 'sent', provider_message_id = ${r.id}, sent_at = ${now},
       subject = ${subject}, message = ${text}, html = ${html}, failed_reason = NULL, updated_at = ${now}
+      WHERE id = ${id} AND status = 'pending'`;
+    return { write: statement(db, write), retry: false };
+  }
+  const later = r.retryable && final ? nextRound(row, now) : null;
+  if (later) {
+    // Kept pending, out of the queue: the sweeper queues it again from `later` (outbox.ts sweepStale).
+    const write = sql`UPDATE notifications SET failed_reason = ${r.reason}, retry_at = ${later}, updated_at = ${now}
       WHERE id = ${id} AND status = 'pending'`;
     return { write: statement(db, write), retry: false };
   }
@@ -289,7 +313,7 @@ export async function deliver(
       const r = outcomes.get(id);
       const row = rows.get(id);
       if (!r || !row) continue; // not claimed: sent or cancelled already, or being sent by a concurrent delivery
-      const next = record(db, id, r, final, now);
+      const next = record(db, row, r, final, now);
       writes.push(next.write);
       retry ||= next.retry;
       if (!r.ok) asked = Math.max(asked, r.retryAfterSeconds ?? 0);

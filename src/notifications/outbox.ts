@@ -227,13 +227,16 @@ export function planDueReminders(db: Db, nowIso: string) {
   );
 }
 
-/** Pending rows untouched for 5 minutes (their enqueue was lost): touched and returned for re-queueing. */
+/**
+ * Pending rows untouched for 5 minutes (their enqueue was lost), or whose next round after a
+ * provider's outage is due (`retry_at`): touched and returned for re-queueing.
+ */
 export function sweepStale(db: Db, nowIso: string, limit = 10_000) {
   return statement(
     db,
     sql`UPDATE notifications SET updated_at = ${nowIso}
       WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND updated_at < ${addSeconds(nowIso, -300)}
-        ORDER BY created_at LIMIT ${limit})
+        AND (retry_at IS NULL OR retry_at <= ${nowIso}) ORDER BY created_at LIMIT ${limit})
       RETURNING id`,
   );
 }
