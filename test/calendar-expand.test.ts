@@ -233,6 +233,70 @@ describe('busyFromIcs: zones, merging and edges', () => {
     ]);
   });
 
+  it('RECURRENCE-ID;RANGE=THISANDFUTURE moves that occurrence and every later one, with its length', () => {
+    const series = [
+      'DTSTART;TZID=Europe/Berlin:20270301T120000',
+      'DTEND;TZID=Europe/Berlin:20270301T123000',
+      'RRULE:FREQ=DAILY;COUNT=6',
+    ];
+    // From 3 March on: 13:00 to 14:00 Berlin (12:00-13:00 UTC) instead of 12:00 to 12:30.
+    const future = [
+      'RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Berlin:20270303T120000',
+      'DTSTART;TZID=Europe/Berlin:20270303T130000',
+      'DTEND;TZID=Europe/Berlin:20270303T140000',
+    ];
+    // 5 March alone moved again, to 09:00 (its own override wins over the range).
+    const one = [
+      'RECURRENCE-ID;TZID=Europe/Berlin:20270305T120000',
+      'DTSTART:20270305T080000Z',
+      'DTEND:20270305T083000Z',
+    ];
+    const ics = wrap([vevent('tf', ...series), vevent('tf', ...future), vevent('tf', ...one)].join('\r\n'));
+    expect(busyFromIcs(ics, opts)).toEqual([
+      block('2027-03-01T11:00', '2027-03-01T11:30'),
+      block('2027-03-02T11:00', '2027-03-02T11:30'),
+      block('2027-03-03T12:00', '2027-03-03T13:00'),
+      block('2027-03-04T12:00', '2027-03-04T13:00'),
+      block('2027-03-05T08:00', '2027-03-05T08:30'),
+      block('2027-03-06T12:00', '2027-03-06T13:00'),
+    ]);
+    // Moved earlier, an occurrence just past the window's end comes into it.
+    const earlier = [
+      'RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Berlin:20270303T120000',
+      'DTSTART;TZID=Europe/Berlin:20270303T060000',
+      'DTEND;TZID=Europe/Berlin:20270303T063000',
+    ];
+    const cut = { ...opts, to: '2027-03-04T10:00:00.000Z' };
+    expect(busyFromIcs(wrap([vevent('e', ...series), vevent('e', ...earlier)].join('\r\n')), cut)).toEqual([
+      block('2027-03-01T11:00', '2027-03-01T11:30'),
+      block('2027-03-02T11:00', '2027-03-02T11:30'),
+      block('2027-03-03T05:00', '2027-03-03T05:30'),
+      block('2027-03-04T05:00', '2027-03-04T05:30'),
+    ]);
+  });
+
+  it('a stray line that is no property is left out and the rest of the file counts; a file cut short is still refused', () => {
+    const events = [
+      vevent('a', 'DTSTART:20270310T090000Z', 'DTEND:20270310T100000Z'),
+      'THIS LINE IS GARBAGE',
+      vevent('b', 'DTSTART:20270311T090000Z', 'DTEND:20270311T100000Z', 'SUMMARY:Call; notes: a, b'),
+      vevent(
+        'c',
+        'DTSTART;TZID="Europe/London":20270312T090000',
+        'DTEND:20270312T100000Z',
+        'DESCRIPTION:see',
+        ' http://x.example/a:b',
+      ),
+    ].join('\r\n');
+    expect(busyFromIcs(wrap(events), opts)).toEqual([
+      block('2027-03-10T09:00', '2027-03-10T10:00'),
+      block('2027-03-11T09:00', '2027-03-11T10:00'),
+      block('2027-03-12T09:00', '2027-03-12T10:00'),
+    ]);
+    const truncated = wrap(events).replace(/\r\nEND:VCALENDAR$/, '');
+    expect(() => busyFromIcs(truncated, opts)).toThrow(CalendarParseError);
+  });
+
   it('an empty calendar has no busy time', () => {
     expect(busyFromIcs(wrap(''), opts)).toEqual([]);
   });

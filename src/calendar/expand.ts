@@ -6,20 +6,11 @@ import ICAL from 'ical.js';
 import { MAX_BUSY_MINUTES } from '../db/fragments';
 import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
 import { isValidTimeZone } from '../lib/time';
-import {
-  type BusyBlock,
-  type ExpandOptions,
-  MALFORMED_CALENDAR,
-  MAX_BLOCKS,
-  NOT_A_CALENDAR,
-  type ParsedCalendar,
-} from './busy';
+import { type BusyBlock, type ExpandOptions, MALFORMED_CALENDAR, MAX_BLOCKS, type ParsedCalendar } from './busy';
+import { CalendarParseError, calendarOf } from './ics-file';
 import { walkWithinBudget, withCandidateBudget } from './rule-budget';
 
-/** The body is not an iCalendar file; `message` is the sentence the connection shows as last_error. */
-export class CalendarParseError extends Error {
-  override name = 'CalendarParseError';
-}
+export { CalendarParseError };
 
 /** A stored block is never longer than calendar_busy allows (a day): longer busy time is cut into pieces. */
 export const MAX_PIECE_MS = MAX_BUSY_MINUTES * 60_000;
@@ -110,6 +101,11 @@ function addSpan(run: Run, start: number, end: number) {
 /** How an event's occurrences are turned into spans: all-day (whole local days) or timed (a fixed length). */
 interface Shape {
   tzid: string | null;
+  /**
+   * RECURRENCE-ID;RANGE=THISANDFUTURE overrides of a timed series, by the instant they take effect:
+   * each later occurrence moves as that one moved and takes its length (RFC 5545 3.8.4.4).
+   */
+  futures?: Future[];
   /** All-day events: the number of local days each occurrence covers; timed: 0. */
   days: number;
   /** Timed events: the exact length in ms. */
@@ -132,6 +128,12 @@ function shapeOf(run: Run, event: ICAL.Event): Shape | null {
   return { tzid, days: 0, lengthMs: instantOf(run, end, endTzid) - instantOf(run, start, tzid) };
 }
 
+interface Future {
+  from: number;
+  shiftMs: number;
+  lengthMs: number;
+}
+
 /** The span of one occurrence starting at `t`. */
 function occurrenceSpan(run: Run, shape: Shape, t: ICAL.Time): Span {
   if (t.isDate || shape.days) {
@@ -140,7 +142,8 @@ function occurrenceSpan(run: Run, shape: Shape, t: ICAL.Time): Span {
     return [startOfDayMs(date, zone), startOfDayMs(addDays(date, Math.max(1, shape.days)), zone)];
   }
   const start = instantOf(run, t, shape.tzid);
-  return [start, start + shape.lengthMs];
+  const future = shape.futures?.findLast((f) => f.from <= start);
+  return future ? [start + future.shiftMs, start + future.shiftMs + future.lengthMs] : [start, start + shape.lengthMs];
 }
 
 /**
@@ -194,13 +197,17 @@ function expandSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<Occur
 function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<OccurrenceKey>) {
   const it = event.iterator(walkStart(run, event, shape));
   const invalid = rolledOver(event);
+  // How far THISANDFUTURE overrides move occurrences, at most, either way.
+  const shifts = (shape.futures ?? []).map((f) => f.shiftMs);
+  const slack = Math.max(0, ...shifts) - Math.min(0, ...shifts);
   for (let steps = 0; steps < MAX_STEPS_PER_SERIES && run.steps < MAX_STEPS; steps++) {
     run.steps++;
     const t = it.next();
     if (!t) return;
     const [start, end] = occurrenceSpan(run, shape, t);
-    // RDATEs and rules are merged in time order: nothing later can start inside the window.
-    if (start >= run.to) return;
+    // RDATEs and rules are merged in time order: nothing later can start inside the window (nor be
+    // moved into it by a THISANDFUTURE override).
+    if (start >= run.to + slack) return;
     // an EXDATE or RECURRENCE-ID names it (a DATE one names every time of that day, as ical.js reads it)
     if (skip.size && (skip.has(keyOf(run, t, shape.tzid)) || (!t.isDate && skip.has(`d${dateOf(t)}`)))) continue;
     if (invalid?.(t)) continue;
@@ -209,7 +216,7 @@ function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<Occurre
 }
 
 /** One VEVENT (a whole series, or one occurrence it moved or changed) into spans. */
-function addEvent(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>) {
+function addEvent(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>, futures: Future[] = []) {
   if (takesNoTime(component)) return;
   takeExdates(run, component, skip);
   // Its own list of exceptions (none): by default ical.js relates every RECURRENCE-ID event of the
@@ -218,7 +225,7 @@ function addEvent(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>)
   const shape = shapeOf(run, event);
   if (!shape) return; // no DTSTART: nothing to place
   if (event.isRecurring() && !event.isRecurrenceException()) {
-    expandSeries(run, event, shape, skip);
+    expandSeries(run, event, shape.days ? shape : { ...shape, futures }, skip);
     return;
   }
   run.steps++;
@@ -228,23 +235,6 @@ function addEvent(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>)
   }
   const start = instantOf(run, event.startDate, shape.tzid);
   addSpan(run, start, start + shape.lengthMs);
-}
-
-/** The file's VCALENDAR, or CalendarParseError. */
-function calendarOf(ics: string): ICAL.Component {
-  if (!/^\s*BEGIN:VCALENDAR\b/i.test(ics.replace(/^\uFEFF/, '').slice(0, 200)))
-    throw new CalendarParseError(NOT_A_CALENDAR);
-  let calendar: ICAL.Component;
-  try {
-    const parsed: unknown = ICAL.parse(ics);
-    // Several top-level components come back as a list of them: the first calendar counts.
-    const first = Array.isArray(parsed) && Array.isArray(parsed[0]) ? parsed[0] : parsed;
-    calendar = new ICAL.Component(first as unknown[]);
-  } catch {
-    throw new CalendarParseError(MALFORMED_CALENDAR);
-  }
-  if (calendar.name !== 'vcalendar') throw new CalendarParseError(NOT_A_CALENDAR);
-  return calendar;
 }
 
 /** The events by UID: a series and the occurrences it moved or changed share one. */
@@ -272,17 +262,31 @@ function addUid(run: Run, uid: string, components: ICAL.Component[]) {
   if (master && String(master.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return;
   const overrides = components.filter((c) => c.hasProperty('recurrence-id'));
   const skip = new Set<OccurrenceKey>();
+  const futures: Future[] = [];
   const seriesTzid = tzidOf(master?.getFirstProperty('dtstart'));
   for (const c of overrides) {
     try {
       const id = c.getFirstProperty('recurrence-id');
-      skip.add(keyOf(run, id?.getFirstValue() as ICAL.Time, tzidOf(id) ?? seriesTzid));
+      const key = keyOf(run, id?.getFirstValue() as ICAL.Time, tzidOf(id) ?? seriesTzid);
+      skip.add(key);
+      const future = String(id?.getParameter('range') ?? '').toUpperCase() === 'THISANDFUTURE';
+      const change = future && typeof key === 'number' ? futureOf(run, c, key) : null;
+      if (change) futures.push(change);
       addEvent(run, c, new Set());
     } catch {
       // an occurrence ical.js cannot read is left out, the rest of the calendar still counts
     }
   }
-  if (master) addEvent(run, master, skip);
+  futures.sort((a, b) => a.from - b.from);
+  if (master) addEvent(run, master, skip, futures);
+}
+
+/** What a THISANDFUTURE override does to the occurrences from its RECURRENCE-ID on. */
+function futureOf(run: Run, override: ICAL.Component, from: number): Future | null {
+  const event = new ICAL.Event(override, { exceptions: [] });
+  const shape = shapeOf(run, event);
+  if (!shape || shape.days) return null; // a timed series made all-day from here: left to its own event
+  return { from, shiftMs: instantOf(run, event.startDate, shape.tzid) - from, lengthMs: shape.lengthMs };
 }
 
 /** Sorted, overlapping and touching spans joined, cut into pieces of at most a day, at most MAX_BLOCKS. */
