@@ -178,6 +178,25 @@ describe('errors written for people', () => {
     expect(fieldErrors).toBeGreaterThan(40);
   });
 
+  it('a number in a query or path is digits only: 1e3, 5e0, 0x10 and " 7" are refused, naming the parameter', async () => {
+    const t = await setupTrainer();
+    for (const bad of ['1e3', '5e0', '0x10', '%207', '1.0', '-1']) {
+      for (const path of [
+        `/api/bookings/?page=${bad}`,
+        `/api/bookings/?service=${bad}`,
+        `/api/availability-slots/available/?service=${bad}`,
+      ]) {
+        const res = await api<{ errors?: Record<string, string[]> }>('GET', path, { token: t.token });
+        expect(res.status, path).toBe(400);
+        const name = /[?&](\w+)=/.exec(path)?.[1] ?? '';
+        expect(Object.keys(res.body.errors ?? {}), path).toEqual([name]);
+        expect(messagesOf(res.body).join(' '), path).not.toMatch(INTERNALS);
+      }
+      expect((await api('GET', `/api/bookings/${bad}/`, { token: t.token })).status, bad).toBe(400);
+    }
+    expect((await api('GET', '/api/bookings/?page=1&page_size=007', { token: t.token })).status).toBe(200);
+  });
+
   it('a booking form names a missing time in the same 400 as every other bad field', async () => {
     const t = await setupTrainer();
     const fieldsOf = async (path: string, body: unknown, token?: string) => {

@@ -4,7 +4,7 @@
 import type { ZodType } from 'zod';
 import { notesField } from '../bookings/schemas';
 import { isValidDate } from '../lib/calendar';
-import { boolQuery } from '../lib/openapi';
+import { boolQuery, digits } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
@@ -30,7 +30,12 @@ function filterSchemas(name: string, f: Filter): [string, ZodType][] {
       ];
     }
     case 'int':
-      return [[name, z.coerce.number().int().min(0).optional().openapi({ description: EQUALS })]];
+      return [
+        [
+          name,
+          digits(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).optional().openapi({ description: EQUALS }),
+        ],
+      ];
     case 'text':
       return [[name, singleLine().trim().min(1).max(200).optional().openapi({ description: EQUALS })]];
     case 'enum':

@@ -1,6 +1,7 @@
 import { BOOKING_STATUSES } from '../db/schema';
 import { isValidDate } from '../lib/calendar';
 import { always } from '../lib/fields';
+import { digits } from '../lib/openapi';
 import { cursorPageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import { toUtcInstant } from '../lib/time';
@@ -142,9 +143,13 @@ export type BookingOut = z.infer<typeof bookingOut>;
 
 export const bookingListQuery = cursorPageQuery.extend({
   status: z.enum(BOOKING_STATUSES).optional(),
-  client: z.coerce.number().int().positive().optional(),
-  service: z.coerce.number().int().positive().optional().openapi({ description: 'Only bookings of this service.' }),
-  series: z.coerce.number().int().positive().optional().openapi({ description: 'Only occurrences of this series.' }),
+  client: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
+  service: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
+    .optional()
+    .openapi({ description: 'Only bookings of this service.' }),
+  series: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
+    .optional()
+    .openapi({ description: 'Only occurrences of this series.' }),
   from: dateOrInstant.openapi({ description: 'Starting on or after this local date or instant.' }),
   to: dateOrInstant.openapi({ description: 'Starting before the end of this local date, or before this instant.' }),
   search: singleLine().trim().max(200).optional().openapi({

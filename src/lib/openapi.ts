@@ -53,13 +53,20 @@ export const rateLimited = (policy: RatePolicy) => ({
 
 export const authenticated: Record<string, string[]>[] = [{ Bearer: [] }, { Token: [] }];
 
+/**
+ * A whole number as a query or path parameter carries it: decimal digits only, then checked as
+ * `schema` says. z.coerce would also read "1e3", "0x10", "5e0" and " 7", each a typo the caller
+ * should hear about (400) rather than a different number silently used.
+ */
+export const digits = <T extends z.ZodNumber>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), schema);
+
 /** `{id}` in a path: a positive integer, else 400 naming `id`. */
 export const idParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: 'id', in: 'path', description: 'The id of the record the path names.' }, example: 1 }),
+  id: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).openapi({
+    param: { name: 'id', in: 'path', description: 'The id of the record the path names.' },
+    example: 1,
+  }),
 });
 
 /** A query flag: true|false|1|0. */

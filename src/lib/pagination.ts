@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './db';
-import { boolQuery } from './openapi';
+import { boolQuery, digits } from './openapi';
 import { invalid, invalidField } from './problem';
 import { base64url, fromBase64url } from './tokens';
 import * as z from './zod';
@@ -10,8 +10,10 @@ import * as z from './zod';
 export const MAX_PAGE_SIZE = 100;
 
 export const pageQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1).openapi({ description: '1-based page number' }),
-  page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+  page: digits(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER))
+    .default(1)
+    .openapi({ description: '1-based page number' }),
+  page_size: digits(z.number().int().min(1).max(MAX_PAGE_SIZE)).default(20),
 });
 export type PageQuery = z.infer<typeof pageQuery>;
 

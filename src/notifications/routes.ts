@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../db/schema';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
-import { authenticated, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { authenticated, digits, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
 import { cursorPageQuery, listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import * as z from '../lib/zod';
@@ -38,7 +38,7 @@ const list = createRoute({
       status: z.enum(NOTIFICATION_STATUSES).optional(),
       notification_type: z.enum(NOTIFICATION_CHANNELS).optional(),
       kind: z.enum(NOTIFICATION_KINDS).optional(),
-      booking: z.coerce.number().int().positive().optional(),
+      booking: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
     }),
   },
   responses: {

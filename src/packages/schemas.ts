@@ -1,7 +1,7 @@
 import { LEDGER_REASONS } from '../db/schema';
 import { currencyField, moneyField } from '../lib/fields';
 import { toCents } from '../lib/money';
-import { boolQuery } from '../lib/openapi';
+import { boolQuery, digits } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine, singleLine } from '../lib/text';
 import * as z from '../lib/zod';
@@ -113,7 +113,7 @@ export const ledgerOut = z
 
 export const packageListQuery = pageQuery.extend({ is_active: boolQuery });
 export const clientPackageListQuery = pageQuery.extend({
-  client: z.coerce.number().int().positive().optional(),
+  client: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
   is_active: boolQuery,
 });
 export type ClientPackageListQuery = z.infer<typeof clientPackageListQuery>;

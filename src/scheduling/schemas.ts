@@ -1,6 +1,7 @@
 import { isValidDate, normalizeWallTime } from '../lib/calendar';
 import { DATE } from '../lib/field-messages';
 import { always } from '../lib/fields';
+import { digits } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import type { FieldErrors } from '../lib/problem';
 import { singleLine } from '../lib/text';
@@ -200,7 +201,7 @@ export type OverrideListQuery = z.infer<typeof overrideListQuery>;
 export const MAX_RANGE_DAYS = 62;
 
 /** `?service=<id>`: free slots for that service's length and buffers; omitted: the default service. */
-export const serviceQuery = z.coerce.number().int().positive().optional().openapi({
+export const serviceQuery = digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional().openapi({
   description: "The service asked about (its length and buffers); omitted: the trainer's default service.",
 });
 
@@ -208,11 +209,7 @@ export const availableQuery = z.object({
   date: dateField.optional(),
   from: dateField.optional(),
   to: dateField.optional(),
-  duration: z.coerce
-    .number()
-    .int()
-    .min(5)
-    .max(720)
+  duration: digits(z.number().int().min(5).max(720))
     .optional()
     .openapi({ description: "minutes; default: the service's length" }),
   service: serviceQuery,

@@ -1,6 +1,6 @@
 import { bookingOut, instantField, notesField, serviceRef } from '../bookings/schemas';
 import { MAX_OCCURRENCES } from '../lib/calendar';
-import { problemSchema } from '../lib/openapi';
+import { digits, problemSchema } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine } from '../lib/text';
 import * as z from '../lib/zod';
@@ -104,6 +104,8 @@ export const seriesConflict = problemSchema
   .openapi('BookingSeriesConflict');
 
 export const seriesListQuery = pageQuery.extend({
-  client: z.coerce.number().int().positive().optional().openapi({ description: 'Only series of this client.' }),
+  client: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
+    .optional()
+    .openapi({ description: 'Only series of this client.' }),
 });
 export type SeriesListQuery = z.infer<typeof seriesListQuery>;
