@@ -700,6 +700,15 @@ describe('lists, filters and roles', () => {
     expect(
       (await api<ProblemBody>('GET', '/api/bookings/?ordering=price', { token: t.token })).body.errors?.ordering,
     ).toBeDefined();
+    // A range that ends before it starts is a mistake to hear about, not an empty list.
+    for (const q of [
+      `?from=${days[2]}&to=${days[0]}`,
+      `?from=${at(days[1] as string, '10:00')}&to=${at(days[1] as string, '10:00')}`,
+    ]) {
+      const reversed = await api<ProblemBody>('GET', `/api/bookings/${q}`, { token: t.token });
+      expect(reversed.status, q).toBe(400);
+      expect(reversed.body.errors?.to, q).toEqual(['to must be after from.']);
+    }
     expect((await get('upcoming/')).results.map((b) => b.id)).toEqual(ids);
     const past = (await get('past/')).results;
     expect(past).toHaveLength(1);

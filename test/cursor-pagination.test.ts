@@ -224,6 +224,10 @@ describe('cursor pagination: the cursor, the count, the page mode', () => {
       ['/api/clients/?ordering=-first_name', encode(['last_name', 'Smith', 3])],
       ['/api/notifications/', encode(['-start_time', '2025-01-01T00:00:00.000Z', 3])],
       ['/api/notifications/', 'x'.repeat(600)],
+      // A list by time resumes after an instant, nothing else.
+      ['/api/bookings/', encode(['-start_time', "x' OR 1=1--", 15])],
+      ['/api/bookings/', encode(['-start_time', '2025-01-01', 15])],
+      ['/api/notifications/', encode(['-created_at', 'yesterday', 3])],
     ];
     for (const [path, cursor] of bad) {
       const res = await api<{ errors: Record<string, string[]> }>(

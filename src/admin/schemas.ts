@@ -30,12 +30,7 @@ function filterSchemas(name: string, f: Filter): [string, ZodType][] {
       ];
     }
     case 'int':
-      return [
-        [
-          name,
-          digits(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).optional().openapi({ description: EQUALS }),
-        ],
-      ];
+      return [[name, digits(z.number().int().min(0)).optional().openapi({ description: EQUALS })]];
     case 'text':
       return [[name, singleLine().trim().min(1).max(200).optional().openapi({ description: EQUALS })]];
     case 'enum':

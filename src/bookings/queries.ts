@@ -9,7 +9,7 @@ import type { TrainerClaim } from '../lib/context';
 import { byShape, containsAny, type Db, Prepared, param, rowReader } from '../lib/db';
 import { clientName, clientNameContains, sortKey, trainerName } from '../lib/names';
 import { cursorOf, cursorSlice, keysetAfter, type Listing, pageOffset, parseOrdering } from '../lib/pagination';
-import { notFound } from '../lib/problem';
+import { invalidField, notFound } from '../lib/problem';
 import { boundIso, toUtcInstant } from '../lib/time';
 import type { BookingListQuery, BookingOut } from './schemas';
 
@@ -288,14 +288,16 @@ export async function listBookings(
       search: Boolean(q.search),
     },
   });
+  const [from, to] = [q.from && boundOf(q.from, timeZone, false), q.to && boundOf(q.to, timeZone, true)];
+  if (from && to && to <= from) throw invalidField('to', 'to must be after from.');
   const values: ListValues = {
     scope: viewer.kind === 'trainer' ? viewer.trainerId : viewer.email,
     status: q.status,
     client: q.client,
     service: q.service,
     series: q.series,
-    from: q.from && boundOf(q.from, timeZone, false),
-    to: q.to && boundOf(q.to, timeZone, true),
+    from,
+    to,
     search: q.search?.toLowerCase(),
     searchKey: q.search && sortKey(q.search),
     now,

@@ -143,13 +143,9 @@ export type BookingOut = z.infer<typeof bookingOut>;
 
 export const bookingListQuery = cursorPageQuery.extend({
   status: z.enum(BOOKING_STATUSES).optional(),
-  client: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
-  service: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
-    .optional()
-    .openapi({ description: 'Only bookings of this service.' }),
-  series: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
-    .optional()
-    .openapi({ description: 'Only occurrences of this series.' }),
+  client: digits(z.number().int().positive()).optional(),
+  service: digits(z.number().int().positive()).optional().openapi({ description: 'Only bookings of this service.' }),
+  series: digits(z.number().int().positive()).optional().openapi({ description: 'Only occurrences of this series.' }),
   from: dateOrInstant.openapi({ description: 'Starting on or after this local date or instant.' }),
   to: dateOrInstant.openapi({ description: 'Starting before the end of this local date, or before this instant.' }),
   search: singleLine().trim().max(200).optional().openapi({

@@ -63,7 +63,7 @@ export const digits = <T extends z.ZodNumber>(schema: T) =>
 
 /** `{id}` in a path: a positive integer, else 400 naming `id`. */
 export const idParam = z.object({
-  id: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).openapi({
+  id: digits(z.number().int().positive()).openapi({
     param: { name: 'id', in: 'path', description: 'The id of the record the path names.' },
     example: 1,
   }),

@@ -4,15 +4,14 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './db';
 import { boolQuery, digits } from './openapi';
 import { invalid, invalidField } from './problem';
+import { toUtcInstant } from './time';
 import { base64url, fromBase64url } from './tokens';
 import * as z from './zod';
 
 export const MAX_PAGE_SIZE = 100;
 
 export const pageQuery = z.object({
-  page: digits(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER))
-    .default(1)
-    .openapi({ description: '1-based page number' }),
+  page: digits(z.number().int().min(1)).default(1).openapi({ description: '1-based page number' }),
   page_size: digits(z.number().int().min(1).max(MAX_PAGE_SIZE)).default(20),
 });
 export type PageQuery = z.infer<typeof pageQuery>;
@@ -126,6 +125,8 @@ export function cursorOf(q: { cursor?: string | undefined }, ordering: string): 
   if (!Array.isArray(value) || value.length !== 3) throw badCursor();
   const [o, key, id] = value as unknown[];
   if (typeof key !== 'string' || typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw badCursor();
+  // A list ordered by a time (start_time, created_at) resumes after an instant, as stored.
+  if (/_(time|at)$/.test(ordering) && toUtcInstant(key) !== key) throw badCursor();
   if (o !== ordering) {
     throw invalidField('cursor', `This cursor belongs to ordering "${String(o)}", not "${ordering}".`);
   }

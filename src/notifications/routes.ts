@@ -38,7 +38,7 @@ const list = createRoute({
       status: z.enum(NOTIFICATION_STATUSES).optional(),
       notification_type: z.enum(NOTIFICATION_CHANNELS).optional(),
       kind: z.enum(NOTIFICATION_KINDS).optional(),
-      booking: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
+      booking: digits(z.number().int().positive()).optional(),
     }),
   },
   responses: {

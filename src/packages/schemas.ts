@@ -113,7 +113,7 @@ export const ledgerOut = z
 
 export const packageListQuery = pageQuery.extend({ is_active: boolQuery });
 export const clientPackageListQuery = pageQuery.extend({
-  client: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
+  client: digits(z.number().int().positive()).optional(),
   is_active: boolQuery,
 });
 export type ClientPackageListQuery = z.infer<typeof clientPackageListQuery>;

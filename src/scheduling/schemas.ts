@@ -201,7 +201,7 @@ export type OverrideListQuery = z.infer<typeof overrideListQuery>;
 export const MAX_RANGE_DAYS = 62;
 
 /** `?service=<id>`: free slots for that service's length and buffers; omitted: the default service. */
-export const serviceQuery = digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).optional().openapi({
+export const serviceQuery = digits(z.number().int().positive()).optional().openapi({
   description: "The service asked about (its length and buffers); omitted: the trainer's default service.",
 });
 

@@ -104,8 +104,6 @@ export const seriesConflict = problemSchema
   .openapi('BookingSeriesConflict');
 
 export const seriesListQuery = pageQuery.extend({
-  client: digits(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
-    .optional()
-    .openapi({ description: 'Only series of this client.' }),
+  client: digits(z.number().int().positive()).optional().openapi({ description: 'Only series of this client.' }),
 });
 export type SeriesListQuery = z.infer<typeof seriesListQuery>;
