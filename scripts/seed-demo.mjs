@@ -69,6 +69,8 @@ sql.push(
   `DELETE FROM bookings WHERE trainer_id IN ${demoTrainers};`,
   `DELETE FROM client_packages WHERE client_id IN (SELECT id FROM clients WHERE trainer_id IN ${demoTrainers});`,
   `DELETE FROM users WHERE email = ${lit(EMAIL)};`, // cascades to the trainer and everything it owns
+  // The deleted trainer's slug is retired for no one (migration 0035); the demo takes it again.
+  `DELETE FROM retired_slugs WHERE slug = ${lit(SLUG)};`,
 );
 
 // ---- the trainer -----------------------------------------------------------------------------

@@ -266,6 +266,23 @@ describe('busyFromIcs: zones, merging and edges', () => {
       'DTSTART;TZID=Europe/Berlin:20270303T060000',
       'DTEND;TZID=Europe/Berlin:20270303T063000',
     ];
+    // Moved across the change to summer time: later occurrences keep the new wall clock (10:00 BST).
+    const weekly = [
+      'DTSTART;TZID=Europe/London:20270320T100000',
+      'DTEND;TZID=Europe/London:20270320T110000',
+      'RRULE:FREQ=WEEKLY;COUNT=4',
+    ];
+    const monday = [
+      'RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/London:20270327T100000',
+      'DTSTART;TZID=Europe/London:20270329T100000',
+      'DTEND;TZID=Europe/London:20270329T110000',
+    ];
+    expect(busyFromIcs(wrap([vevent('w', ...weekly), vevent('w', ...monday)].join('\r\n')), opts)).toEqual([
+      block('2027-03-20T10:00', '2027-03-20T11:00'),
+      block('2027-03-29T09:00', '2027-03-29T10:00'),
+      block('2027-04-05T09:00', '2027-04-05T10:00'),
+      block('2027-04-12T09:00', '2027-04-12T10:00'),
+    ]);
     const cut = { ...opts, to: '2027-03-04T10:00:00.000Z' };
     expect(busyFromIcs(wrap([vevent('e', ...series), vevent('e', ...earlier)].join('\r\n')), cut)).toEqual([
       block('2027-03-01T11:00', '2027-03-01T11:30'),

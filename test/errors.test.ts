@@ -214,6 +214,10 @@ describe('errors written for people', () => {
       'start_time',
       'waitlist',
     ]);
+    // A class_session that is no id is that field's error alone, not also a time to leave out.
+    expect(
+      await fieldsOf('/api/bookings/', { client: 1, class_session: null, start_time: '2027-03-01T10:00:00Z' }, t.token),
+    ).toEqual(['class_session']);
     expect(await fieldsOf('/api/bookings/', { client: 0, class_session: 1, end_time: 'soon' }, t.token)).toEqual([
       'client',
       'end_time',

@@ -299,15 +299,72 @@ describe('providers at the fetch boundary', () => {
     expect(sent?.attempts).toBe(2 * MAX_DELIVERIES + 1);
   });
 
-  it('a reminder whose session began while the provider was down is not kept for a later round', async () => {
+  it('a reminder whose session has begun is never sent; one whose next round could not end before it is not kept', async () => {
     const { t, booking } = await confirmedBooking();
-    const id = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'email', 'sam@example.com');
-    await env.DB.prepare('UPDATE bookings SET start_time = ?, end_time = ? WHERE id = ?')
-      .bind(new Date(Date.now() - 60_000).toISOString(), new Date(Date.now() + 3_540_000).toISOString(), booking.id)
+    const begun = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'email', 'sam@example.com');
+    const soon = await outboxRow(booking.id, t.user.trainer.id, 'reminder_24h', 'email', 'sam@example.com');
+    const move = (startMs: number) =>
+      env.DB.prepare('UPDATE bookings SET start_time = ?, end_time = ? WHERE id = ?')
+        .bind(new Date(startMs).toISOString(), new Date(startMs + 3_600_000).toISOString(), booking.id)
+        .run();
+    const calls = fakeProviders(() => new Response('down', { status: 503 }));
+    await move(Date.now() - 60_000);
+    await deliverOnce([begun], 1, undefined, 'begun');
+    expect(await rowById(begun)).toMatchObject({ status: 'failed', failed_reason: 'The session had begun.' });
+    expect(calls).toHaveLength(0);
+    // 30 minutes ahead: a round starting in 10 minutes could run past the start.
+    await move(Date.now() + 30 * 60_000);
+    for (let attempt = 1; attempt <= MAX_DELIVERIES; attempt++) await deliverOnce([soon], attempt, undefined, 'soon');
+    expect(await rowById(soon)).toMatchObject({ status: 'failed', retry_at: null });
+  });
+
+  it("a 1 h reminder's SMS gets no later round: it fails, and the client gets the reminder by email now", async () => {
+    const { t, booking } = await confirmedBooking({ phone: '+14155550123' });
+    await api('POST', `/api/bookings/${booking.id}/confirm/`, { token: t.token });
+    const sms = await outboxRow(booking.id, t.user.trainer.id, 'reminder_1h', 'sms', '+14155550123');
+    await env.DB.prepare('UPDATE notifications SET dedupe_key = ? WHERE id = ?')
+      .bind(`booking:${booking.id}:reminder_1h:sms:${booking.start_time}`, sms)
       .run();
+    fakeProviders(() => Response.json({ code: 20003, message: 'Service unavailable' }, { status: 503 }));
+    for (let attempt = 1; attempt <= MAX_DELIVERIES; attempt++) await deliverOnce([sms], attempt, undefined, 's');
+    expect(await rowById(sms)).toMatchObject({ status: 'failed', retry_at: null });
+    const email = (await rowsOf(booking.id)).filter((r) => r.kind === 'reminder_1h' && r.notification_type === 'email');
+    expect(email).toHaveLength(1);
+  });
+
+  it('the dead-letter queue fails the rows given up, never one of the same message kept for a later round', async () => {
+    const { t, booking } = await confirmedBooking();
+    const kept = await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', 'sam@example.com');
+    const old = await outboxRow(booking.id, t.user.trainer.id, 'booking_cancelled', 'email', 'sam@example.com');
+    const dayAgo = new Date(Date.now() - (OUTAGE_HOURS * 60 + 1) * 60_000).toISOString();
+    await env.DB.prepare('UPDATE notifications SET created_at = ? WHERE id = ?').bind(dayAgo, old).run();
     fakeProviders(() => new Response('down', { status: 503 }));
-    for (let attempt = 1; attempt <= MAX_DELIVERIES; attempt++) await deliverOnce([id], attempt, undefined, 'late');
-    expect(await rowById(id)).toMatchObject({ status: 'failed', retry_at: null });
+    let last = await deliverOnce([kept, old], 1, undefined, 'mixed');
+    for (let attempt = 2; attempt <= MAX_DELIVERIES; attempt++)
+      last = await deliverOnce([kept, old], attempt, undefined, 'mixed');
+    expect(last.retryMessages).toEqual([{ msgId: 'mixed' }]); // on to the dead-letter queue, for `old`
+    await deliverOnce([kept, old], 1, 'trainerhub-notifications-dlq', 'mixed');
+    expect((await rowById(old))?.failed_reason).toBe('SendGrid 503: HTTP 503 (dead-lettered)');
+    expect(await rowById(kept)).toMatchObject({ status: 'pending', failed_reason: 'SendGrid 503: HTTP 503' });
+  });
+
+  it('sends at most six at a time (a Worker keeps six connections waiting), and all of them', async () => {
+    const { t, booking } = await confirmedBooking();
+    const ids: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      ids.push(await outboxRow(booking.id, t.user.trainer.id, 'booking_confirmed', 'email', `sam${i}@example.com`));
+    }
+    let open = 0;
+    let most = 0;
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async () => {
+      most = Math.max(most, ++open);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      open--;
+      return sendgridOk();
+    });
+    await deliverOnce(ids, 1, undefined, 'many');
+    expect(most).toBe(6);
+    expect((await Promise.all(ids.map(rowById))).every((r) => r?.status === 'sent')).toBe(true);
   });
 
   it('Twilio 429 / code 20429 and network errors are retried', async () => {

@@ -289,7 +289,7 @@ export async function listBookings(
     },
   });
   const [from, to] = [q.from && boundOf(q.from, timeZone, false), q.to && boundOf(q.to, timeZone, true)];
-  if (from && to && to <= from) throw invalidField('to', 'to must be after from.');
+  if (from && to && to < from) throw invalidField('to', 'to must not be before from.');
   const values: ListValues = {
     scope: viewer.kind === 'trainer' ? viewer.trainerId : viewer.email,
     status: q.status,

@@ -48,7 +48,8 @@ export function slotOrPlace(
   v: { class_session?: number; waitlist?: boolean } & { [K in (typeof TIMING)[number]]?: unknown },
   ctx: Ctx,
 ): void {
-  if (v.class_session === undefined) {
+  // Runs beside the field checks (`always`): a class_session that failed its own check is no class.
+  if (typeof v.class_session !== 'number') {
     if (v.start_time === undefined)
       ctx.addIssue({ code: 'custom', path: ['start_time'], message: 'Enter a start time.' });
     if (v.waitlist !== undefined)

@@ -130,9 +130,18 @@ function shapeOf(run: Run, event: ICAL.Event): Shape | null {
 
 interface Future {
   from: number;
+  /** How far it moved its own occurrence, in ms; and on the clock, in seconds, when it says so in one zone. */
   shiftMs: number;
+  wallShiftS: number | null;
   lengthMs: number;
 }
+
+/** The wall clock of a time as if it were UTC (s): what a move "two days later, an hour earlier" changes. */
+const wallOfTime = (t: ICAL.Time) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) / 1000;
+
+/** How far, beyond its own span, an occurrence may land once THISANDFUTURE overrides moved it (ms). */
+const futureReach = (shape: Shape) =>
+  Math.max(0, ...(shape.futures ?? []).map((f) => Math.abs(f.shiftMs) + f.lengthMs + 2 * 3_600_000));
 
 /** The span of one occurrence starting at `t`. */
 function occurrenceSpan(run: Run, shape: Shape, t: ICAL.Time): Span {
@@ -143,7 +152,15 @@ function occurrenceSpan(run: Run, shape: Shape, t: ICAL.Time): Span {
   }
   const start = instantOf(run, t, shape.tzid);
   const future = shape.futures?.findLast((f) => f.from <= start);
-  return future ? [start + future.shiftMs, start + future.shiftMs + future.lengthMs] : [start, start + shape.lengthMs];
+  if (!future) return [start, start + shape.lengthMs];
+  // A move written in one zone keeps its wall clock across DST: the same days and clock change.
+  let moved = start + future.shiftMs;
+  if (future.wallShiftS !== null) {
+    const shifted = t.clone();
+    shifted.adjust(0, 0, 0, future.wallShiftS);
+    moved = instantOf(run, shifted, shape.tzid);
+  }
+  return [moved, moved + future.lengthMs];
 }
 
 /**
@@ -158,7 +175,7 @@ function walkStart(run: Run, event: ICAL.Event, shape: Shape): ICAL.Time | undef
   const unit = rule.freq === 'DAILY' ? 1 : rule.freq === 'WEEKLY' ? 7 : 0;
   if (!unit || rule.count) return undefined;
   const period = unit * (rule.interval || 1);
-  const margin = shape.lengthMs + (shape.days + 3) * DAY_MS;
+  const margin = shape.lengthMs + (shape.days + 3) * DAY_MS + futureReach(shape);
   const periods = Math.floor((run.from - margin - event.startDate.toUnixTime() * 1000) / (period * DAY_MS));
   if (periods < 1) return undefined;
   const start = event.startDate.clone();
@@ -198,8 +215,7 @@ function walkSeries(run: Run, event: ICAL.Event, shape: Shape, skip: Set<Occurre
   const it = event.iterator(walkStart(run, event, shape));
   const invalid = rolledOver(event);
   // How far THISANDFUTURE overrides move occurrences, at most, either way.
-  const shifts = (shape.futures ?? []).map((f) => f.shiftMs);
-  const slack = Math.max(0, ...shifts) - Math.min(0, ...shifts);
+  const slack = 2 * futureReach(shape);
   for (let steps = 0; steps < MAX_STEPS_PER_SERIES && run.steps < MAX_STEPS; steps++) {
     run.steps++;
     const t = it.next();
@@ -270,7 +286,7 @@ function addUid(run: Run, uid: string, components: ICAL.Component[]) {
       const key = keyOf(run, id?.getFirstValue() as ICAL.Time, tzidOf(id) ?? seriesTzid);
       skip.add(key);
       const future = String(id?.getParameter('range') ?? '').toUpperCase() === 'THISANDFUTURE';
-      const change = future && typeof key === 'number' ? futureOf(run, c, key) : null;
+      const change = future && typeof key === 'number' ? futureOf(run, c, id, key) : null;
       if (change) futures.push(change);
       addEvent(run, c, new Set());
     } catch {
@@ -282,11 +298,19 @@ function addUid(run: Run, uid: string, components: ICAL.Component[]) {
 }
 
 /** What a THISANDFUTURE override does to the occurrences from its RECURRENCE-ID on. */
-function futureOf(run: Run, override: ICAL.Component, from: number): Future | null {
+function futureOf(run: Run, override: ICAL.Component, id: ICAL.Property | null, from: number): Future | null {
   const event = new ICAL.Event(override, { exceptions: [] });
   const shape = shapeOf(run, event);
-  if (!shape || shape.days) return null; // a timed series made all-day from here: left to its own event
-  return { from, shiftMs: instantOf(run, event.startDate, shape.tzid) - from, lengthMs: shape.lengthMs };
+  if (!shape || shape.days || !id) return null; // a timed series made all-day from here: left to its own event
+  const rid = id.getFirstValue() as ICAL.Time;
+  const utc = (t: ICAL.Time) => t.zone === ICAL.Timezone.utcTimezone;
+  const oneZone = tzidOf(id) === shape.tzid && !utc(rid) && !utc(event.startDate);
+  return {
+    from,
+    shiftMs: instantOf(run, event.startDate, shape.tzid) - from,
+    wallShiftS: oneZone ? wallOfTime(event.startDate) - wallOfTime(rid) : null,
+    lengthMs: shape.lengthMs,
+  };
 }
 
 /** Sorted, overlapping and touching spans joined, cut into pieces of at most a day, at most MAX_BLOCKS. */

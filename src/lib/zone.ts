@@ -72,8 +72,18 @@ function rulesOf(timeZone: string): Rules {
     const days = epochDayOf(bce ? 1 - year : year, Number(p.month), Number(p.day));
     return days * DAY_S + Number(p.hour) * 3600 + Number(p.minute) * 60 + Number(p.second) - epochS;
   };
-  const name = timeZone.split('/').pop() ?? '';
-  rules = { periodS: DAY_S * (PERIOD_DAYS[name] ?? 19), sample, samples: new Map(), splits: new Map() };
+  // One set of rules per zone however it is spelt ("europe/vienna"); names from calendar files
+  // reach here too, so the spellings kept are bounded.
+  const canonical = format.resolvedOptions().timeZone;
+  const name = canonical.split('/').pop() ?? '';
+  rules = zones.get(canonical) ?? {
+    periodS: DAY_S * (PERIOD_DAYS[name] ?? 19),
+    sample,
+    samples: new Map(),
+    splits: new Map(),
+  };
+  if (zones.size > 1_000) zones.clear();
+  zones.set(canonical, rules);
   zones.set(timeZone, rules);
   return rules;
 }

@@ -23,20 +23,50 @@ const MAX_DELAY_SECONDS = 240;
 export const retryDelay = (baseSeconds: number, attempt: number, asked = 0): number =>
   Math.min(MAX_DELAY_SECONDS, Math.max(asked, baseSeconds * 2 ** Math.max(0, attempt - 1)));
 
+/**
+ * Sends in flight at once. A Worker's invocation keeps at most six connections waiting for an
+ * answer and queues the rest, while a send's timeout counts from its fetch() call: more at once
+ * would time out sends still waiting for a connection, and abort some the provider had accepted.
+ */
+const SEND_CONCURRENCY = 6;
+
+/** `fn` over the items, at most `limit` at a time. */
+async function eachAtMost<T>(limit: number, items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
 /** How long after its creation a message is still worth sending through a provider's outage. */
 export const OUTAGE_HOURS = 24;
+/** Account mail (a confirmation or reset link) is kept for as long as its link is likely to work. */
+const ACCOUNT_MAIL_OUTAGE_HOURS = 1;
+/** The longest a round of MAX_DELIVERIES takes: every retry delay at its ceiling. */
+const ROUND_MS = (MAX_DELIVERIES - 1) * MAX_DELAY_SECONDS * 1000;
+
+const isReminder = (row: Row) => row.kind === 'reminder_24h' || row.kind === 'reminder_1h';
+
+/** A reminder whose session has begun says something no longer true: it is never sent. */
+const tooLate = (row: Row, nowMs: number) =>
+  isReminder(row) && row.startTime !== null && Date.parse(row.startTime) <= nowMs;
 
 /**
  * When a row whose deliveries all failed retryably (a provider down or limiting) gets its next
- * round of MAX_DELIVERIES, or null when it is no longer worth sending: a day after it was written,
- * or a reminder whose session has begun. Rounds wait 10, 20, 40 minutes, then an hour each.
+ * round of MAX_DELIVERIES, or null when it is no longer worth sending: a day after it was written
+ * (an hour for account mail), or a reminder whose next round could not end before its session. A
+ * 1 h reminder's SMS gets none: it fails now, and the client gets the reminder by email instead
+ * (`emailInstead`). Rounds wait 10, 20, 40 minutes, then an hour each.
  */
 function nextRound(row: Row, now: string): string | null {
   const nowMs = Date.parse(now);
-  if (Date.parse(row.createdAt) < nowMs - OUTAGE_HOURS * 3_600_000) return null;
-  if (row.kind.startsWith('reminder_') && row.startTime !== null && Date.parse(row.startTime) <= nowMs) return null;
+  const hours = isAccountMail(row.kind) ? ACCOUNT_MAIL_OUTAGE_HOURS : OUTAGE_HOURS;
+  if (Date.parse(row.createdAt) < nowMs - hours * 3_600_000) return null;
+  if (row.kind === 'reminder_1h' && row.notificationType === 'sms') return null;
   const round = Math.ceil((row.attempts + 1) / MAX_DELIVERIES); // row.attempts: before this delivery
-  return new Date(nowMs + Math.min(60, 10 * 2 ** (round - 1)) * 60_000).toISOString();
+  const at = nowMs + Math.min(60, 10 * 2 ** (round - 1)) * 60_000;
+  return tooLate(row, at + ROUND_MS) ? null : new Date(at).toISOString();
 }
 
 /** What the consumer uses of a queue message (tests hand in look-alikes). */
@@ -215,9 +245,13 @@ async function claim(db: Db, rows: Map<number, Row>, now: string): Promise<Row[]
   return won.map((w) => rows.get(w.id) as Row);
 }
 
-/** Sends one claimed row through its provider, unless it is an SMS past the trainer's quota. */
+/**
+ * Sends one claimed row through its provider, unless it is an SMS past the trainer's quota or a
+ * reminder whose session has begun (a provider's outage held it that long).
+ */
 async function send(config: NotifyConfig, row: Row, quota: SmsQuota, now: string): Promise<Outcome> {
   const rendered = await render(config, row, now);
+  if (tooLate(row, Date.parse(now))) return { ok: false, retryable: false, reason: 'The session had begun.', rendered };
   if (row.notificationType === 'sms' && row.trainerId !== null) {
     const refused = takeSms(quota, row.trainerId);
     if (refused) return { ok: false, retryable: false, reason: refused, rendered };
@@ -238,7 +272,7 @@ function record(db: Db, row: Row, r: Outcome, final: boolean, now: string) {
   const { id } = row;
   const { subject, text, html } = r.rendered;
   if (r.ok) {
-    const write = sql`UPDATE notifications SET status = 'sent', provider_message_id = ${r.id}, sent_at = ${now},
+    const write = sql`UPDATE notifications SET status = 'sent', provider_message_id = ${r.id}, sent_at = ${now}, retry_at = NULL,
       subject = ${subject}, message = ${text}, html = ${html}, failed_reason = NULL, updated_at = ${now}
       WHERE id = ${id} AND status = 'pending'`;
     return { write: statement(db, write), retry: false };
@@ -301,7 +335,9 @@ export async function deliver(
   );
   const quota = await smsQuota(db, config.smsDailyLimitPerTrainer, smsTrainers, now);
   const outcomes = new Map<number, Outcome>();
-  await Promise.all(claimed.map(async (row) => outcomes.set(row.id, await send(config, row, quota, now))));
+  await eachAtMost(SEND_CONCURRENCY, claimed, async (row) => {
+    outcomes.set(row.id, await send(config, row, quota, now));
+  });
 
   const writes: D1PreparedStatement[] = [];
   const fallbacks: D1PreparedStatement[] = [];

@@ -24,7 +24,8 @@ export const twilioProvider = (opts: {
     );
     if (!(res instanceof Response)) return res;
     const body = (await res.json().catch(() => null)) as { sid?: string; code?: number; message?: string } | null;
-    if (res.ok && body?.sid) return { ok: true, id: body.sid };
+    // Accepted: sent, even if its body was cut short (a retry would text the client twice).
+    if (res.ok) return { ok: true, id: body?.sid ?? `twilio-${crypto.randomUUID()}` };
     // 20429 is Twilio's "too many requests" code, whatever the HTTP status.
     const retryable = retryableStatus(res.status) || body?.code === 20429;
     const reason = `Twilio ${res.status}: ${body?.message ?? `HTTP ${res.status}`}`;
