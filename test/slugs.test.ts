@@ -71,6 +71,20 @@ describe('a slug its trainer left', () => {
     expect(rows.results.map((r) => r.slug)).not.toContain(first);
   });
 
+  it('a trainer keeps their last five; an older one is free again', async () => {
+    const t = await registerTrainer();
+    const other = await registerTrainer();
+    const base = `renamer-${tag()}`;
+    for (let i = 1; i <= 7; i++) expect((await setSlug(t.token, `${base}-${i}`)).status).toBe(200);
+    const rows = await env.DB.prepare('SELECT slug FROM retired_slugs WHERE trainer_id = ? ORDER BY slug')
+      .bind(t.user.trainer.id)
+      .all<{ slug: string }>();
+    expect(rows.results.map((r) => r.slug)).toEqual([2, 3, 4, 5, 6].map((i) => `${base}-${i}`));
+    expect((await setSlug(other.token, `${base}-1`)).status).toBe(200);
+    expect((await setSlug(other.token, `${base}-2`)).status).toBe(400);
+    expect((await profileOf(`${base}-2`)).body.slug).toBe(`${base}-7`);
+  });
+
   it("stays retired after the account is deleted: a 404 for visitors, refused to others, skipped by new trainers' slugs", async () => {
     const name = `Gone Gym ${tag()}`;
     const t = await registerTrainer({ business_name: name });

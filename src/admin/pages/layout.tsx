@@ -32,6 +32,8 @@ export const Document: FC<PropsWithChildren<{ title: string; nonce: string }>> =
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="robots" content="noindex" />
       <title>{`${title} · TrainerHub staff`}</title>
+      {/* The API Worker serves it; without one browsers ask for /favicon.ico, a 404 in the console. */}
+      <link rel="icon" href="/book/icon.svg" />
       <style nonce={nonce} dangerouslySetInnerHTML={{ __html: CONSOLE_CSS }} />
     </head>
     <body>{children}</body>
