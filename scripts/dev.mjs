@@ -2,7 +2,9 @@
 // calendar parser Worker it calls and the staff console's Worker it hands /admin to).
 // No account, secret or network: local D1/DO/Queues and the dev-only JWT secret.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const wrangler = (args, stdio) => ({
   cmd: process.execPath,
@@ -21,8 +23,24 @@ if (applied.status !== 0) process.exit(applied.status ?? 1);
 // it calls and the staff console it hands /admin and /api/admin to.
 const configs = ['-c', 'wrangler.toml', '-c', 'wrangler.calendar-parser.toml', '-c', 'wrangler.console.toml'];
 // ENVIRONMENT=development for all three (scripts/development.env), then your .dev.vars if you have
-// one (wrangler reads it itself only when no --env-file is given).
-const envFiles = ['scripts/development.env', '.dev.vars'].filter(existsSync).flatMap((file) => ['--env-file', file]);
+// one (wrangler reads it itself only when no --env-file is given), but for its JWT_SECRET: the
+// console's Worker gets only its [vars] from these files (wrangler.console.toml), so it keeps the
+// development key, and the API Worker must too or the console could check none of its tokens.
+const envFiles = ['--env-file', 'scripts/development.env'];
+if (existsSync('.dev.vars')) {
+  const lines = readFileSync('.dev.vars', 'utf8').split(/\r?\n/);
+  const kept = lines.filter((line) => !/^\s*(?:export\s+)?JWT_SECRET\s*=/.test(line));
+  if (kept.length < lines.length)
+    console.log('npm run dev: JWT_SECRET in .dev.vars is left out; locally every Worker uses the development key.');
+  // The session's other Workers read .dev.vars themselves, and nothing else: the console needs this.
+  if (!lines.some((line) => /^\s*ENVIRONMENT\s*=\s*development\s*$/.test(line)))
+    console.warn(
+      'npm run dev: add ENVIRONMENT=development to .dev.vars (see .dev.vars.example), or the staff console answers 503.',
+    );
+  const file = join(mkdtempSync(join(tmpdir(), 'trainerhub-dev-')), 'dev.vars');
+  writeFileSync(file, kept.join('\n'));
+  envFiles.push('--env-file', file);
+}
 const d = wrangler(['dev', ...configs, ...envFiles, '--test-scheduled', ...extra], 'inherit');
 const child = spawn(d.cmd, d.args, { stdio: d.stdio });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

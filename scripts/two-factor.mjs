@@ -2,8 +2,6 @@
 // and the hashes are the Worker's own (src/lib/tokens.ts, imported as TypeScript: Node 24 strips
 // the types), so the Worker opens what this writes. Only choosing the sealing key lives here: the
 // Worker's JWT_SECRET, as the Worker would pick it.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { renderUnicodeCompact } from 'uqr';
 import {
   DEV_JWT_SECRET,
@@ -16,36 +14,23 @@ import {
   TOTP_SEAL_PURPOSE,
 } from '../src/lib/tokens.ts';
 
-/** JWT_SECRET from a .dev.vars file (the one `wrangler dev` reads), or ''. */
-function devVarsSecret(root) {
-  const file = join(root, '.dev.vars');
-  if (!existsSync(file)) return '';
-  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const m = /^\s*JWT_SECRET\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) return (m[1] ?? '').replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return '';
-}
-
 /**
  * The key the Worker seals and opens TOTP secrets with. Deployed (--remote): JWT_SECRET from the
- * environment, required. Locally: JWT_SECRET from the environment or .dev.vars, else the Worker's
- * dev-only secret (what `npm run dev` uses without one, as a too short one is not used either).
+ * environment, required. Locally: the Worker's development key, which `npm run dev` gives every
+ * Worker whatever .dev.vars says (scripts/dev.mjs), so a JWT_SECRET there is not used.
  * Returns { secret } or { error }.
  */
-export function workerSecret(root, remote) {
-  const given = process.env.JWT_SECRET?.trim() || (remote ? '' : devVarsSecret(root).trim());
-  if (remote) {
-    if (!given)
-      return {
-        error:
-          'with --remote, set JWT_SECRET in the environment to the deployed Worker secret (the one `wrangler secret put JWT_SECRET` stored): the two-factor secret is sealed with it',
-      };
-    if (given.length < MIN_JWT_SECRET_LENGTH)
-      return { error: `JWT_SECRET is shorter than ${MIN_JWT_SECRET_LENGTH} characters; the Worker would not use it` };
-    return { secret: given };
-  }
-  return { secret: given.length >= MIN_JWT_SECRET_LENGTH ? given : DEV_JWT_SECRET };
+export function workerSecret(_root, remote) {
+  if (!remote) return { secret: DEV_JWT_SECRET };
+  const given = process.env.JWT_SECRET?.trim() ?? '';
+  if (!given)
+    return {
+      error:
+        'with --remote, set JWT_SECRET in the environment to the deployed Worker secret (the one `wrangler secret put JWT_SECRET` stored): the two-factor secret is sealed with it',
+    };
+  if (given.length < MIN_JWT_SECRET_LENGTH)
+    return { error: `JWT_SECRET is shorter than ${MIN_JWT_SECRET_LENGTH} characters; the Worker would not use it` };
+  return { secret: given };
 }
 
 const quote = (text) => `'${text.replace(/'/g, "''")}'`;
