@@ -115,13 +115,17 @@ function changeIn(rules: Rules, start: number, end: number, after: number): numb
   return split[0];
 }
 
+/** The period beginning at `start`: its ends as Intl is asked about them, and the offsets there. */
+function periodFrom(rules: Rules, start: number) {
+  const s = Math.min(Math.max(start, SAMPLE_MIN), SAMPLE_MAX);
+  const e = Math.min(start + rules.periodS, SAMPLE_MAX);
+  return { s, e, before: sampled(rules, s), after: sampled(rules, e) };
+}
+
 /** Wall clock minus UTC (seconds) at an instant (seconds). */
 function offsetAtS(rules: Rules, epochS: number): number {
-  const start = Math.floor(epochS / rules.periodS) * rules.periodS;
-  const before = sampled(rules, start);
-  const after = sampled(rules, start + rules.periodS);
+  const { s, e, before, after } = periodFrom(rules, Math.floor(epochS / rules.periodS) * rules.periodS);
   if (before === after) return before;
-  const [s, e] = [Math.min(Math.max(start, SAMPLE_MIN), SAMPLE_MAX), Math.min(start + rules.periodS, SAMPLE_MAX)];
   return epochS < changeIn(rules, s, e, after) ? before : after;
 }
 
@@ -169,9 +173,7 @@ export function nextTransitionMs(epochMs: number, timeZone: string): number | nu
   if (from >= SAMPLE_MAX) return null;
   const limit = Math.max(from, Math.floor(Date.now() / 1000)) + SEARCH_AHEAD;
   for (let start = Math.floor(from / rules.periodS) * rules.periodS; start < limit; start += rules.periodS) {
-    const [s, e] = [Math.min(Math.max(start, SAMPLE_MIN), SAMPLE_MAX), Math.min(start + rules.periodS, SAMPLE_MAX)];
-    const before = sampled(rules, s);
-    const after = sampled(rules, e);
+    const { s, e, before, after } = periodFrom(rules, start);
     if (before === after) continue;
     const change = changeIn(rules, s, e, after);
     if (change > from) return change * 1000;

@@ -222,7 +222,7 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     appOrigin: config.appOrigin,
     replyTo: addressOf(config.emailFrom),
     // A reminder speaks as of when the cron planned it ("tomorrow" then), retries included.
-    now: row.kind.startsWith('reminder') ? row.createdAt : now,
+    now: isReminder(row) ? row.createdAt : now,
   };
   if (row.seriesOccurrences) {
     const listed = (JSON.parse(row.seriesOccurrences) as [string, string][]).map(
