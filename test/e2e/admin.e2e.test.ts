@@ -2,7 +2,6 @@
 // playwright-core against `wrangler dev`. The staff user is made the operator's way, by
 // scripts/admin-create.mjs on the server's local database, which enrols two-factor sign-in: the
 // tests read the setup key and recovery codes it prints and compute codes as an app would.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -12,7 +11,7 @@ import { axeViolations } from './a11y';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
 import { call } from './client';
 import { createStaff, PASSWORD, passwordStep, sendCode, trainerWithBooking } from './console';
-import { WRANGLER } from './server';
+import { localSql } from './server';
 
 noteSkipped('test/e2e/admin.e2e.test.ts');
 
@@ -159,14 +158,7 @@ describe.skipIf(!hasChromium)('the staff console in Chromium', () => {
         body: { email, password: PASSWORD, password_confirm: PASSWORD },
       });
       expect(reg.status).toBe(201);
-      const promote = spawnSync(
-        process.execPath,
-        [...WRANGLER, 'd1', 'execute', 'DB', '--local', '--persist-to', inject('stateDir'), '--command'].concat(
-          `UPDATE users SET is_staff = 1 WHERE email = '${email}'`,
-        ),
-        { encoding: 'utf8' },
-      );
-      expect(promote.status, promote.stderr).toBe(0);
+      localSql(inject('stateDir'), [`UPDATE users SET is_staff = 1 WHERE email = '${email}'`]);
 
       const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'en-GB', bypassCSP: true });
       const page = await context.newPage();

@@ -4,14 +4,13 @@
 // Class sessions and their places are written with SQL into the dev server's local D1: creating
 // them through the API is another change, and so is the server accepting `class_session`; the
 // booking answer is therefore fulfilled by the test (the request body is what is checked).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchChromium, noteSkipped } from './chromium';
 import { call, ownAddress } from './client';
-import { WRANGLER } from './server';
+import { localSql } from './server';
 
 noteSkipped('test/e2e/classes.e2e.test.ts');
 
@@ -20,24 +19,7 @@ const TZ = 'Europe/Berlin';
 let browser: Browser;
 
 /** Statements run on the dev server's local D1. */
-function sql(statements: string[]): void {
-  const run = spawnSync(
-    process.execPath,
-    [
-      ...WRANGLER,
-      'd1',
-      'execute',
-      'DB',
-      '--local',
-      '--persist-to',
-      inject('stateDir'),
-      '--command',
-      statements.join(';\n'),
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (run.status !== 0) throw new Error(`d1 execute failed:\n${run.stdout}\n${run.stderr}`);
-}
+const sql = (statements: string[]) => localSql(inject('stateDir'), statements);
 
 /** The local date in Berlin `days` from now. */
 const berlinDate = (days: number) =>

@@ -2,10 +2,10 @@
 // and a staff user made the operator's way (scripts/admin-create.mjs on the server's database,
 // which enrols two-factor sign-in: the tests read the setup key and recovery codes it prints), and
 // the two steps of the console's sign-in.
-import { spawnSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { call } from './client';
+import { whileBusy } from './server';
 
 export const PASSWORD = 'a-long-password-1';
 
@@ -37,11 +37,10 @@ export async function trainerWithBooking(tag: string, business = `Coach ${tag}`)
 
 /** A staff user made by admin:create; its TOTP setup key and recovery codes, read from what it prints. */
 export function createStaff(email: string) {
-  const run = spawnSync(
-    process.execPath,
-    ['scripts/admin-create.mjs', '--email', email, '--persist-to', inject('stateDir')],
-    { env: { ...process.env, ADMIN_PASSWORD: PASSWORD }, encoding: 'utf8' },
-  );
+  const run = whileBusy(['scripts/admin-create.mjs', '--email', email, '--persist-to', inject('stateDir')], {
+    ...process.env,
+    ADMIN_PASSWORD: PASSWORD,
+  });
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   const secret = /setup key: ([A-Z2-7]{32})/.exec(run.stdout)?.[1] ?? '';
   const uri = /(otpauth:\/\/totp\/\S+)/.exec(run.stdout)?.[1] ?? '';

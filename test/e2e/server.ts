@@ -18,6 +18,37 @@ export const freePort = () =>
 
 export const WRANGLER = ['node_modules/wrangler/bin/wrangler.js'];
 
+/**
+ * A command on the running server's local D1 (`wrangler d1 execute --local`, or a script that
+ * runs one), run again while the server holds the database's write lock: its cron or a queue batch
+ * may be writing at that moment (SQLITE_BUSY, and nothing of the command written).
+ */
+export function whileBusy(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  for (let attempt = 1; ; attempt++) {
+    const run = spawnSync(process.execPath, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (run.status === 0 || attempt === 5 || !/SQLITE_BUSY|database is locked/.test(`${run.stdout}${run.stderr}`)) {
+      return run;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300 * attempt);
+  }
+}
+
+/** Statements run on the running server's local D1. */
+export function localSql(state: string, statements: string[]): void {
+  const run = whileBusy([
+    ...WRANGLER,
+    'd1',
+    'execute',
+    'DB',
+    '--local',
+    '--persist-to',
+    state,
+    '--command',
+    statements.join(';\n'),
+  ]);
+  if (run.status !== 0) throw new Error(`d1 execute failed:\n${run.stdout}\n${run.stderr}`);
+}
+
 /** Applies the migrations to the local D1 kept in `state`. */
 export function migrate(state: string) {
   const run = spawnSync(
