@@ -421,7 +421,7 @@ describe('calendar connections: changes and busy time', () => {
     expect(await scheduleVersion(user.trainer.id)).toBe(before + 1);
   });
 
-  it('renames; an empty body or unknown fields change nothing', async () => {
+  it('renames; an empty body changes nothing, and unknown fields are refused by name', async () => {
     const { token } = await registerTrainer();
     const conn = await connect(token);
     const renamed = await patch(token, conn.id, { name: ' Work ' });
@@ -429,9 +429,10 @@ describe('calendar connections: changes and busy time', () => {
     const empty = await patch(token, conn.id, {});
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual(renamed.body);
-    const unknown = await patch(token, conn.id, { provider: 'google', url_hash: 'x', busy_count: 5 });
-    expect(unknown.status).toBe(200);
-    expect(unknown.body).toEqual(renamed.body);
+    const unknown = await patch(token, conn.id, { name: 'Gym', provider: 'google', url_hash: 'x', busy_count: 5 });
+    expect(unknown.status).toBe(400);
+    expect(Object.keys(unknown.body.errors ?? {}).sort()).toEqual(['busy_count', 'provider', 'url_hash']);
+    expect((await api('GET', `${BASE}${conn.id}/`, { token })).body).toEqual(renamed.body);
     const long = await patch(token, conn.id, { name: 'x'.repeat(101) });
     expect(long.status).toBe(400);
     expect(Object.keys(long.body.errors ?? {})).toEqual(['name']);

@@ -45,7 +45,6 @@ describe('clients CRUD', () => {
         goals: ['5k under 25 min', 'mobility'],
         preferences: { mornings: true, equipment: ['kettlebell'] },
         notes: 'Left knee',
-        trainer: 999,
       },
     });
     expect(res.status).toBe(201);
@@ -64,6 +63,13 @@ describe('clients CRUD', () => {
       body: { is_active: false, goals: [] },
     });
     expect(patched.body).toMatchObject({ is_active: false, goals: [], first_name: 'Jo' });
+    // Another trainer's id is no field of a client: refused by name, never applied.
+    const moved = await api<ProblemBody>('PATCH', `/api/clients/${res.body.id}/`, {
+      token: t.token,
+      body: { trainer: 999, first_name: 'Moved' },
+    });
+    expect(moved.status).toBe(400);
+    expect(Object.keys(moved.body.errors ?? {})).toEqual(['trainer']);
     const put = await api<ProblemBody>('PUT', `/api/clients/${res.body.id}/`, {
       token: t.token,
       body: { first_name: 'No email' },

@@ -169,11 +169,15 @@ describe('POST /api/users/register/', () => {
     expect(res.body.errors?.password).toHaveLength(2); // too short and entirely numeric
   });
 
-  it('ignores role and id fields in the body (no mass assignment)', async () => {
-    const res = await register({ ...validRegistration(), is_staff: true, id: 1, is_trainer: false });
-    expect(res.status).toBe(201);
-    expect(res.body.user.is_staff).toBe(false);
-    expect(res.body.user.is_trainer).toBe(true);
+  it('refuses role and id fields by name (no mass assignment), and creates no account', async () => {
+    const body = validRegistration();
+    const res = await register({ ...body, is_staff: true, id: 1, is_trainer: false });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.errors ?? {}).sort()).toEqual(['id', 'is_staff', 'is_trainer']);
+    const plain = await register(body);
+    expect(plain.status).toBe(201);
+    expect(plain.body.user.is_staff).toBe(false);
+    expect(plain.body.user.is_trainer).toBe(true);
   });
 });
 
@@ -328,18 +332,17 @@ describe('tokens', () => {
 });
 
 describe('profile', () => {
-  it('PATCH updates flat and nested trainer settings; email, roles and ids are ignored', async () => {
+  it('PATCH updates flat and nested trainer settings; email, roles and ids are refused by name', async () => {
     const { token, user, email } = await registerTrainer();
+    const hijack = await api<Problem>('PATCH', '/api/users/profile/', {
+      token,
+      body: { first_name: 'Sam', email: 'hijack@example.com', is_staff: true, id: 999, trainer: { id: 5 } },
+    });
+    expect(hijack.status).toBe(400);
+    expect(Object.keys(hijack.body.errors ?? {}).sort()).toEqual(['email', 'id', 'is_staff', 'trainer.id']);
     const flat = await api<Profile>('PATCH', '/api/users/profile/', {
       token,
-      body: {
-        first_name: 'Sam',
-        timezone: 'America/New_York',
-        buffer_minutes: 15,
-        email: 'hijack@example.com',
-        is_staff: true,
-        id: 999,
-      },
+      body: { first_name: 'Sam', timezone: 'America/New_York', buffer_minutes: 15 },
     });
     expect(flat.status).toBe(200);
     expect(flat.body).toMatchObject({ id: user.id, email, first_name: 'Sam', is_staff: false });
@@ -347,7 +350,7 @@ describe('profile', () => {
 
     const nested = await api<Profile>('PATCH', '/api/users/profile/', {
       token,
-      body: { trainer: { session_duration_minutes: 45, late_cancel_hours: 12, auto_confirm: true, id: 12345 } },
+      body: { trainer: { session_duration_minutes: 45, late_cancel_hours: 12, auto_confirm: true } },
     });
     expect(nested.status).toBe(200);
     expect(nested.body.trainer).toMatchObject({

@@ -27,7 +27,7 @@ export const repeatBody = z
   .openapi('WeeklyRepeat', { description: 'Repeat weekly; omitted: one session.' });
 
 export const classCreateBody = z
-  .object({
+  .strictObject({
     service: z.number().int().positive().openapi({ description: 'A service with capacity 2 or more.' }),
     start_time: instantField,
     repeat: repeatBody.optional(),
@@ -92,10 +92,12 @@ export const classCreatedOut = z
   })
   .openapi('ClassSessionsCreated');
 
-export const classPatchBody = z.object({ capacity: z.number().int().min(1).max(100) }).openapi('ClassSessionUpdate');
+export const classPatchBody = z
+  .strictObject({ capacity: z.number().int().min(1).max(100) })
+  .openapi('ClassSessionUpdate');
 
 export const classCancelBody = z
-  .object({ reason: multiLine().trim().max(1000).optional() })
+  .strictObject({ reason: multiLine().trim().max(1000).optional() })
   .openapi('ClassSessionCancel');
 
 export const classListQuery = pageQuery.extend({

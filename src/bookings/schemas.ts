@@ -66,7 +66,7 @@ export function slotOrPlace(
 }
 
 export const bookingCreateBody = z
-  .object({
+  .strictObject({
     client: z.number().int().positive(),
     service: serviceRef,
     start_time: instantField.optional().openapi({
@@ -96,11 +96,11 @@ export const bookingCreateBody = z
 export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
 
 export const bookingPatchBody = z
-  .object({ notes: notesField, start_time: instantField, end_time: instantField })
+  .strictObject({ notes: notesField, start_time: instantField, end_time: instantField })
   .partial()
   .openapi('BookingUpdate');
 
-export const cancelBody = z.object({ reason: multiLine().trim().max(1000).optional() }).openapi('BookingCancel');
+export const cancelBody = z.strictObject({ reason: multiLine().trim().max(1000).optional() }).openapi('BookingCancel');
 
 export const bookingOut = z
   .object({

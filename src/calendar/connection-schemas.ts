@@ -21,7 +21,7 @@ const connectionFields = {
 };
 
 export const connectionCreateBody = z
-  .object(connectionFields)
+  .strictObject(connectionFields)
   .partial()
   .required({ name: true, ics_url: true })
   .openapi('CalendarConnectionCreate', {
@@ -30,7 +30,7 @@ export const connectionCreateBody = z
 export type ConnectionCreateInput = z.infer<typeof connectionCreateBody>;
 
 export const connectionPatchBody = z
-  .object(connectionFields)
+  .strictObject(connectionFields)
   .partial()
   .openapi('CalendarConnectionUpdate', { example: { is_active: false } });
 export type ConnectionPatchInput = z.infer<typeof connectionPatchBody>;

@@ -7,7 +7,7 @@ import * as z from '../lib/zod';
 import { timezoneField } from '../users/schemas';
 
 export const clientBookingBody = z
-  .object({
+  .strictObject({
     trainer: z
       .union([z.number().int().positive(), singleLine().trim().min(1).max(60)], {
         error: 'Give the trainer’s slug (text, as in their booking page address) or their id (a whole number).',
@@ -41,7 +41,7 @@ export const clientBookingBody = z
 export type ClientBookingInput = z.infer<typeof clientBookingBody>;
 
 export const clientRescheduleBody = z
-  .object({ start_time: instantField.openapi({ description: 'One of the times the availability offers.' }) })
+  .strictObject({ start_time: instantField.openapi({ description: 'One of the times the availability offers.' }) })
   .openapi('ClientReschedule');
 
 export const clientBookingListQuery = pageQuery.extend({

@@ -27,11 +27,11 @@ const clientFields = {
 };
 
 export const clientCreateBody = z
-  .object({ ...clientFields })
+  .strictObject({ ...clientFields })
   .partial()
   .required({ email: true })
   .openapi('ClientCreate');
-export const clientPatchBody = z.object(clientFields).partial().openapi('ClientUpdate');
+export const clientPatchBody = z.strictObject(clientFields).partial().openapi('ClientUpdate');
 export type ClientInput = z.infer<typeof clientPatchBody>;
 
 export const clientOut = z
@@ -71,7 +71,7 @@ export const clientDetailOut = clientOut
 export type ClientDetailOut = z.infer<typeof clientDetailOut>;
 
 export const noteBody = z
-  .object({ content: multiLine().trim().min(1, 'A note cannot be empty.').max(10_000) })
+  .strictObject({ content: multiLine().trim().min(1, 'A note cannot be empty.').max(10_000) })
   .openapi('ClientNoteCreate');
 
 export const clientListQuery = cursorPageQuery.extend({

@@ -84,15 +84,23 @@ export function problemResponse(
   });
 }
 
+const UNKNOWN_FIELD = 'This operation does not accept this field: remove it.';
+
 /**
  * Zod issues → field errors keyed by dotted path ("trainer.timezone"); root issues under
- * `non_field_errors`. The messages come from the error map in field-errors.ts.
+ * `non_field_errors`. The messages come from the error map in field-errors.ts; a field the body's
+ * schema does not know (request bodies are strict objects) is named on its own.
  */
 export function zodFieldErrors(error: ZodError): FieldErrors {
   const errors: FieldErrors = {};
+  const add = (path: readonly PropertyKey[], message: string) => {
+    const key = path.length ? path.map(String).join('.') : 'non_field_errors';
+    errors[key] = [...(errors[key] ?? []), message];
+  };
   for (const issue of error.issues) {
-    const key = issue.path.length ? issue.path.map(String).join('.') : 'non_field_errors';
-    errors[key] = [...(errors[key] ?? []), issue.message];
+    // A body names only the fields the operation accepts: each other one is named as a bad field.
+    if (issue.code === 'unrecognized_keys') for (const k of issue.keys) add([...issue.path, k], UNKNOWN_FIELD);
+    else add(issue.path, issue.message);
   }
   return errors;
 }

@@ -26,11 +26,11 @@ const packageFields = {
 };
 
 export const packageCreateBody = z
-  .object(packageFields)
+  .strictObject(packageFields)
   .partial()
   .required({ name: true, sessions_count: true, price: true })
   .openapi('PackageCreate');
-export const packagePatchBody = z.object(packageFields).partial().openapi('PackageUpdate');
+export const packagePatchBody = z.strictObject(packageFields).partial().openapi('PackageUpdate');
 export type PackageInput = z.infer<typeof packagePatchBody>;
 
 export const packageOut = z
@@ -52,7 +52,7 @@ export const packageOut = z
   .openapi('Package');
 
 export const assignBody = z
-  .object({
+  .strictObject({
     client_id: z.number().int().positive(),
     expiry_date: dateField.nullable().optional(),
     price_paid: z

@@ -26,7 +26,7 @@ export const subscriptionOut = z
 export type SubscriptionOut = z.infer<typeof subscriptionOut>;
 
 export const checkoutBody = z
-  .object({
+  .strictObject({
     price_id: singleLineRefined()
       .trim()
       .regex(/^pri_[a-z\d]{26}$/, 'Use a Paddle price id such as "pri_01jkx4m2v8c6q0w3e5r7t9y1u3".')
@@ -48,7 +48,7 @@ export const checkoutOut = z
   .openapi('Checkout');
 
 export const cancelBody = z
-  .object({
+  .strictObject({
     immediately: z
       .boolean()
       .optional()

@@ -55,7 +55,7 @@ export const publicAvailabilityQuery = z.object({
 });
 
 export const publicBookingBody = z
-  .object({
+  .strictObject({
     start_time: instantField.optional().openapi({ description: 'Required unless `class_session` is given.' }),
     class_session: z.number().int().positive().optional().openapi({
       description: "A place in this class session (its time and service are the class's; omit start_time).",
@@ -163,7 +163,9 @@ export const manageOut = z
   .openapi('PublicManagedBooking');
 
 export const manageRescheduleBody = z
-  .object({ start_time: instantField.openapi({ description: 'One of the times the availability offers.' }) })
+  .strictObject({ start_time: instantField.openapi({ description: 'One of the times the availability offers.' }) })
   .openapi('PublicReschedule');
 
-export const manageCancelBody = z.object({ reason: multiLine().trim().max(1000).optional() }).openapi('PublicCancel');
+export const manageCancelBody = z
+  .strictObject({ reason: multiLine().trim().max(1000).optional() })
+  .openapi('PublicCancel');

@@ -40,13 +40,13 @@ const slotFields = {
 };
 
 export const slotCreateBody = z
-  .object({ ...slotFields, is_active: slotFields.is_active.optional() })
+  .strictObject({ ...slotFields, is_active: slotFields.is_active.optional() })
   .superRefine((v, ctx) => {
     if (typeof v.start_time === 'string' && typeof v.end_time === 'string' && v.end_time <= v.start_time)
       ctx.addIssue({ code: 'custom', path: ['end_time'], message: 'End time must be after start time.' });
   }, always)
   .openapi('AvailabilitySlotCreate');
-export const slotPatchBody = z.object(slotFields).partial().openapi('AvailabilitySlotUpdate');
+export const slotPatchBody = z.strictObject(slotFields).partial().openapi('AvailabilitySlotUpdate');
 export type SlotInput = z.infer<typeof slotPatchBody>;
 
 export const slotOut = z
@@ -98,7 +98,7 @@ const breakFields = {
   reason: singleLine().trim().max(500),
 };
 export const breakCreateBody = z
-  .object({
+  .strictObject({
     ...breakFields,
     start_time: breakFields.start_time.optional(),
     end_time: breakFields.end_time.optional(),
@@ -123,7 +123,7 @@ export const breakCreateBody = z
       reason: 'Dentist',
     },
   });
-export const breakPatchBody = z.object(breakFields).partial().openapi('TrainerBreakUpdate');
+export const breakPatchBody = z.strictObject(breakFields).partial().openapi('TrainerBreakUpdate');
 export type BreakInput = z.infer<typeof breakPatchBody>;
 
 export const breakOut = z
@@ -169,11 +169,11 @@ const overrideWindows = z
 
 const overrideFields = { date: dateField, windows: overrideWindows, reason: singleLine().trim().max(500) };
 export const overrideCreateBody = z
-  .object({ ...overrideFields, reason: overrideFields.reason.optional() })
+  .strictObject({ ...overrideFields, reason: overrideFields.reason.optional() })
   .openapi('AvailabilityOverrideCreate', {
     example: { date: '2026-03-08', windows: [{ start_time: '10:00', end_time: '14:00' }], reason: 'Sunday bootcamp' },
   });
-export const overridePatchBody = z.object(overrideFields).partial().openapi('AvailabilityOverrideUpdate');
+export const overridePatchBody = z.strictObject(overrideFields).partial().openapi('AvailabilityOverrideUpdate');
 export type OverrideInput = z.infer<typeof overridePatchBody>;
 
 export const overrideOut = z

@@ -32,7 +32,7 @@ const repeatBody = z
   .openapi({ description: 'Exactly one of `count` and `until`.' });
 
 export const seriesCreateBody = z
-  .object({
+  .strictObject({
     client: z.number().int().positive(),
     service: serviceRef,
     start_time: instantField.openapi({ description: 'The first occurrence.' }),
@@ -49,7 +49,7 @@ export const seriesCreateBody = z
 export type SeriesCreateInput = z.infer<typeof seriesCreateBody>;
 
 export const seriesCancelBody = z
-  .object({
+  .strictObject({
     from: dateField.optional().openapi({
       description:
         "Cancel the occurrences from this date on, a date in the series' `timezone` as its `local_time` is (default: every future one).",

@@ -54,7 +54,7 @@ const serviceFields = {
 };
 
 export const serviceCreateBody = z
-  .object(serviceFields)
+  .strictObject(serviceFields)
   .partial()
   .required({ name: true, duration_minutes: true })
   .superRefine((v, ctx) => {
@@ -77,7 +77,7 @@ export const serviceCreateBody = z
 export type ServiceCreateInput = z.infer<typeof serviceCreateBody>;
 
 export const servicePatchBody = z
-  .object({
+  .strictObject({
     ...serviceFields,
     is_default: z.literal(true, 'Only true: make another service the default to change it.').openapi({
       description:

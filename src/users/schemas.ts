@@ -91,11 +91,11 @@ export const trainerSettingsFields = {
   waitlist_cutoff_hours: z.number().int().min(0).max(168).openapi({ description: WAITLIST_CUTOFF }),
 };
 
-const trainerSettingsSchema = z.object(trainerSettingsFields).partial();
+const trainerSettingsSchema = z.strictObject(trainerSettingsFields).partial();
 export type TrainerSettingsInput = z.infer<typeof trainerSettingsSchema>;
 
 export const registerBody = z
-  .object({
+  .strictObject({
     email: emailField,
     password: z.string().max(128),
     password_confirm: z.string().max(128),
@@ -121,21 +121,21 @@ export const loginBody = z
   .object({ email: singleLine().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(128) })
   .openapi('LoginRequest');
 
-export const passwordResetBody = z.object({ email: emailField }).openapi('PasswordResetRequest');
+export const passwordResetBody = z.strictObject({ email: emailField }).openapi('PasswordResetRequest');
 
 export const passwordResetConfirmBody = z
-  .object({
+  .strictObject({
     token: z.string().min(1).max(300).openapi({ description: 'The `token` of the mailed link (after `#token=`).' }),
     new_password: z.string().max(128),
   })
   .openapi('PasswordResetConfirmRequest');
 
 export const changePasswordBody = z
-  .object({ old_password: z.string().min(1).max(128), new_password: z.string().max(128) })
+  .strictObject({ old_password: z.string().min(1).max(128), new_password: z.string().max(128) })
   .openapi('ChangePasswordRequest');
 
 export const profileUpdateBody = z
-  .object({
+  .strictObject({
     first_name: nameField,
     last_name: nameField,
     phone: phoneField,
@@ -146,7 +146,8 @@ export const profileUpdateBody = z
   })
   .partial()
   .openapi('ProfileUpdateRequest', {
-    description: 'Trainer settings may be sent flat or nested under `trainer`; email, roles and ids are ignored.',
+    description:
+      'Trainer settings may be sent flat or nested under `trainer`. Email, roles and ids are no fields of it: a body naming one is refused (400 naming each).',
   });
 export type ProfileUpdateInput = z.infer<typeof profileUpdateBody>;
 

@@ -26,7 +26,7 @@ const passwordField = z.string().min(1).max(128).openapi({ description: 'The acc
 // A new object over the same fields (not `.extend`, which the document would write as an allOf
 // of the base schema of the same name, referring to itself).
 export const twoFactorLoginBody = z
-  .object({
+  .strictObject({
     ...loginBody.shape,
     otp: otpField
       .optional()
@@ -35,7 +35,7 @@ export const twoFactorLoginBody = z
   })
   .openapi('LoginRequest');
 
-export const setupBody = z.object({ password: passwordField }).openapi('TwoFactorSetupRequest');
+export const setupBody = z.strictObject({ password: passwordField }).openapi('TwoFactorSetupRequest');
 
 export const setupOut = z
   .object({
@@ -51,7 +51,7 @@ export const setupOut = z
   })
   .openapi('TwoFactorSetup');
 
-export const codeBody = z.object({ code: otpField }).openapi('TwoFactorCodeRequest');
+export const codeBody = z.strictObject({ code: otpField }).openapi('TwoFactorCodeRequest');
 
 export const recoveryCodesOut = z
   .object({
@@ -63,11 +63,11 @@ export const recoveryCodesOut = z
   .openapi('TwoFactorRecoveryCodes');
 
 export const deleteAccountBody = z
-  .object({ password: passwordField, code: otpField.optional(), recovery_code: recoveryCodeField.optional() })
+  .strictObject({ password: passwordField, code: otpField.optional(), recovery_code: recoveryCodeField.optional() })
   .openapi('DeleteAccountRequest', {
     description: 'The password, and with two-factor sign-in on either `code` or `recovery_code`.',
   });
 
 export const disableBody = z
-  .object({ password: passwordField, code: otpField.optional(), recovery_code: recoveryCodeField.optional() })
+  .strictObject({ password: passwordField, code: otpField.optional(), recovery_code: recoveryCodeField.optional() })
   .openapi('TwoFactorDisableRequest', { description: 'The password and either `code` or `recovery_code`.' });
