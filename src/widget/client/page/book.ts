@@ -146,11 +146,15 @@ function bookingBody(form: HTMLFormElement, slot: Slot): Record<string, string> 
 
 /**
  * What is booked: a class session's place (`class_session`, and `waitlist` when joining a full
- * class's waitlist), else the chosen service when the page offers a choice (none: the default).
+ * class's waitlist; no `start_time`, which the API refuses beside a class: the class's time
+ * applies), else the chosen service when the page offers a choice (none: the default).
  */
 function requestBody(s: State, body: Record<string, string>): Record<string, unknown> {
   const c = s.chosenClass;
-  if (c) return { ...body, class_session: c.class_session, ...(classAction(c) === 'waitlist' && { waitlist: true }) };
+  if (c) {
+    const { start_time: _classTime, ...person } = body;
+    return { ...person, class_session: c.class_session, ...(classAction(c) === 'waitlist' && { waitlist: true }) };
+  }
   return s.service ? { ...body, service: Number(s.service) } : body;
 }
 
