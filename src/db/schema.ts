@@ -58,6 +58,8 @@ export const sessions = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: text('created_at').notNull().default(now),
     expiresAt: text('expires_at').notNull(),
+    /** The User-Agent of the sign-in, so a person can tell their devices apart (at most 256 characters). */
+    userAgent: text('user_agent').notNull().default(''),
   },
   (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
 );

@@ -20,6 +20,8 @@ import {
   tokenOut,
 } from './schemas';
 import * as users from './service';
+import { sessionsRouter } from './session-routes';
+import { deviceOf } from './sessions';
 import { twoFactorRouter } from './two-factor-routes';
 import { deleteAccountBody, twoFactorLoginBody } from './two-factor-schemas';
 import { mailVerificationLink, verifyEmail } from './verification';
@@ -60,6 +62,8 @@ const logout = createRoute({
   path: '/api/users/logout',
   tags,
   summary: 'Revoke the token used for this request',
+  description:
+    'Signs this device out. `GET /api/users/sessions/` lists every signed-in device, and `DELETE /api/users/sessions/` signs out all but this one.',
   security: authenticated,
   middleware: requireAuth,
   responses: { 204: { description: 'Signed out' }, ...problems(401) },
@@ -172,7 +176,13 @@ async function updateProfile(c: Context<AppEnv>, input: ProfileUpdateInput) {
 
 export const usersRouter = createRouter()
   .openapi(register, async (c) => {
-    const result = await users.register(c.var.db, jwtSecretOf(c.var.config), c.req.valid('json'), isoNow(c.var.clock));
+    const result = await users.register(
+      c.var.db,
+      jwtSecretOf(c.var.config),
+      c.req.valid('json'),
+      isoNow(c.var.clock),
+      deviceOf(c.req.header('User-Agent')),
+    );
     await mailVerificationLink(c.var.db, c.env.NOTIFY_QUEUE, linkArgs(c), result.user);
     return c.json(result, 201);
   })
@@ -197,8 +207,9 @@ export const usersRouter = createRouter()
     const { email, password, otp, recovery_code } = c.req.valid('json');
     const ip = clientAddress(c.req.raw.headers);
     const factor = { otp, recovery_code };
+    const device = deviceOf(c.req.header('User-Agent'));
     return c.json(
-      await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip, isoNow(c.var.clock), factor),
+      await users.login(c.var.db, jwtSecretOf(c.var.config), email, password, ip, isoNow(c.var.clock), factor, device),
       200,
     );
   })
@@ -222,6 +233,7 @@ export const usersRouter = createRouter()
       new_password,
       clientAddress(c.req.raw.headers),
       isoNow(c.var.clock),
+      deviceOf(c.req.header('User-Agent')),
     );
     return c.json({ token }, 200);
   })
@@ -232,4 +244,5 @@ export const usersRouter = createRouter()
     return c.body(null, 204);
   })
   .route('/', passwordResetRouter)
+  .route('/', sessionsRouter)
   .route('/', twoFactorRouter);

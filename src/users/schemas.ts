@@ -215,3 +215,22 @@ export const authOut = z
   .object({ token: z.string(), user: userOut.openapi({ description: 'The signed-in user.' }) })
   .openapi('AuthResponse');
 export const tokenOut = z.object({ token: z.string() }).openapi('TokenResponse');
+
+export const sessionOut = z
+  .object({
+    id: z
+      .string()
+      .openapi({ description: "The session's id (its token's `jti`): `DELETE` it to sign that device out." }),
+    created_at: z
+      .string()
+      .openapi({ description: 'When the token was issued (sign-in, registration or password change).' }),
+    expires_at: z
+      .string()
+      .openapi({ description: 'When the token stops working by itself (30 days after it was issued).' }),
+    user_agent: z
+      .string()
+      .openapi({ description: 'The User-Agent of that sign-in, as sent (at most 256 characters).' }),
+    current: z.boolean().openapi({ description: 'The session of the token of this request.' }),
+  })
+  .openapi('Session');
+export type SessionOut = z.infer<typeof sessionOut>;

@@ -9,6 +9,7 @@ import { clearLoginFailures, reserveLoginAttempt } from '../lib/ratelimit';
 import { newTokenClaims, signToken } from '../lib/tokens';
 import { defaultFromTrainer } from '../services/service';
 import type { ProfileOut, ProfileUpdateInput, RegisterInput, TrainerSettingsInput, UserOut } from './schemas';
+import { sessionRow } from './sessions';
 import {
   acceptSecondFactor,
   hasTwoFactor,
@@ -100,6 +101,7 @@ export async function register(
   secret: string,
   input: RegisterInput,
   now: string,
+  userAgent = '',
 ): Promise<{ user: UserOut; token: string }> {
   const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
   if (existing) throw invalidField('email', 'A user with this email already exists.');
@@ -126,9 +128,7 @@ export async function register(
           isClient: !isTrainer,
         })
         .returning();
-      const insertSession = db
-        .insert(sessions)
-        .values({ jti: claims.jti, userId: userIdOf(input.email), expiresAt: claims.expiresAt });
+      const insertSession = db.insert(sessions).values(sessionRow(claims, userIdOf(input.email), userAgent));
       let user: User | undefined;
       let trainer: Trainer | null = null;
       if (isTrainer) {
@@ -194,6 +194,7 @@ export async function login(
   ip: string | null,
   now: string,
   factor: SecondFactor = {},
+  userAgent = '',
 ): Promise<{ user: UserOut; token: string }> {
   const found = await checkCredentials(db, email, password, ip, now);
   // With two-factor sign-in on, the right password alone is no sign-in; a wrong code keeps the
@@ -204,7 +205,7 @@ export async function login(
   }
   const claims = newTokenClaims(now);
   await db.batch([
-    db.insert(sessions).values({ jti: claims.jti, userId: found.user.id, expiresAt: claims.expiresAt }),
+    db.insert(sessions).values(sessionRow(claims, found.user.id, userAgent)),
     ...clearLoginFailures(db, email, now),
   ]);
   return {
@@ -233,6 +234,7 @@ export async function changePassword(
   newPassword: string,
   ip: string | null,
   now: string,
+  userAgent = '',
 ): Promise<string> {
   const errors: Record<string, string[]> = {};
   // Under the login lockout: a stolen token must not be a way to guess the password without limit.
@@ -250,7 +252,7 @@ export async function changePassword(
       .set({ passwordHash: await hashPassword(newPassword), updatedAt: now })
       .where(eq(users.id, auth.user.id)),
     ...endSessions(db, auth.user.id),
-    db.insert(sessions).values({ jti: claims.jti, userId: auth.user.id, expiresAt: claims.expiresAt }),
+    db.insert(sessions).values(sessionRow(claims, auth.user.id, userAgent)),
   ]);
   return signToken(secret, auth.user.id, claims, auth.trainer?.id ?? null);
 }
