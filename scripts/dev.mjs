@@ -27,9 +27,10 @@ const configs = ['-c', 'wrangler.toml', '-c', 'wrangler.calendar-parser.toml', '
 // console's Worker gets only its [vars] from these files (wrangler.console.toml), so it keeps the
 // development key, and the API Worker must too or the console could check none of its tokens.
 const envFiles = ['--env-file', 'scripts/development.env'];
+const kept = [];
 if (existsSync('.dev.vars')) {
   const lines = readFileSync('.dev.vars', 'utf8').split(/\r?\n/);
-  const kept = lines.filter((line) => !/^\s*(?:export\s+)?JWT_SECRET\s*=/.test(line));
+  kept.push(...lines.filter((line) => !/^\s*(?:export\s+)?JWT_SECRET\s*=/.test(line)));
   if (kept.length < lines.length)
     console.log('npm run dev: JWT_SECRET in .dev.vars is left out; locally every Worker uses the development key.');
   // The session's other Workers read .dev.vars themselves, and nothing else: the console needs this.
@@ -37,6 +38,13 @@ if (existsSync('.dev.vars')) {
     console.warn(
       'npm run dev: add ENVIRONMENT=development to .dev.vars (see .dev.vars.example), or the staff console answers 503.',
     );
+}
+// On another port (`npm run dev -- --port 8799`), the links the API writes (emails, manage links)
+// point to that port, unless .dev.vars sets APP_ORIGIN itself.
+const port = extra.includes('--port') ? extra[extra.indexOf('--port') + 1] : undefined;
+if (port && port !== '8787' && !kept.some((line) => /^\s*(?:export\s+)?APP_ORIGIN\s*=/.test(line)))
+  kept.push(`APP_ORIGIN=http://localhost:${port}`);
+if (kept.length) {
   const file = join(mkdtempSync(join(tmpdir(), 'trainerhub-dev-')), 'dev.vars');
   writeFileSync(file, kept.join('\n'));
   envFiles.push('--env-file', file);

@@ -1,7 +1,15 @@
 // Issue 17 item 6: the booking page looks like the trainer's (colour, photo, bio), readably.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { brandPalette, contrast, parseHex, type Rgb, readableOn, textOn } from '../src/widget/client/colour';
+import {
+  brandPalette,
+  CHOSEN_TINT,
+  contrast,
+  parseHex,
+  type Rgb,
+  readableOn,
+  textOn,
+} from '../src/widget/client/colour';
 import { eventDetail, frameUrl, isEventType } from '../src/widget/client/protocol';
 import { api, registerTrainer } from './helpers';
 
@@ -125,6 +133,15 @@ describe('the brand colour contrast helper', () => {
     for (const hex of ['#ffd400', '#000080', '#777777', '#1a56db', '#ff0000', '#00ff00', '#808080']) {
       const c = rgb(hex);
       expect(contrast(c, textOn(c)), hex).toBeGreaterThanOrEqual(4.5);
+    }
+  });
+
+  it('brand text reads on the chosen time\'s tint too, where the "Change time" link sits', () => {
+    const tint = rgb(CHOSEN_TINT);
+    for (const hex of ['#22c55e', '#f59e0b', '#ffe600', '#1a56db', '#7c3aed', '#e11d48']) {
+      const text = rgb(brandPalette(hex)?.['--brand-text'] ?? '');
+      expect(contrast(text, tint), hex).toBeGreaterThanOrEqual(4.5);
+      expect(contrast(text, WHITE), hex).toBeGreaterThanOrEqual(4.5);
     }
   });
 

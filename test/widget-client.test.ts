@@ -27,8 +27,10 @@ import {
   uuid,
 } from '../src/widget/client/text';
 import {
+  clockTime,
   dateKey,
   dayLabel,
+  format,
   groupByZoneDate,
   validZone,
   when,
@@ -105,6 +107,15 @@ describe('the booking pages’ time helpers', () => {
     expect(zones[0]).toBe('Asia/Tokyo');
     expect(zones).not.toContain('Mars/Olympus');
     expect(new Set(zones).size).toBe(zones.length);
+    // Chromium names India's zone Asia/Calcutta: the common Asia/Kolkata is the same zone, offered once.
+    const india = zoneChoices('Asia/Calcutta', 'UTC');
+    expect(india[0]).toBe('Asia/Calcutta');
+    expect(india).not.toContain('Asia/Kolkata');
+    expect(
+      zoneChoices('Asia/Kolkata', 'Asia/Calcutta').filter(
+        (z) => z.startsWith('Asia/Ka') || z.startsWith('Asia/Ko') || z === 'Asia/Calcutta',
+      ),
+    ).toEqual(['Asia/Kolkata']);
     expect(zoneChoices('Pacific/Auckland', 'Europe/Berlin').slice(0, 3)).toEqual([
       'Pacific/Auckland',
       'Europe/Berlin',
@@ -139,6 +150,40 @@ describe('the booking pages’ time helpers', () => {
       /(\d{1,2}):00\D.* – (\d{1,2}):00/,
     );
     expect(hours?.[1]).toHaveLength(hours?.[2]?.length ?? 0);
+  });
+
+  it('tells the two showings of a repeated hour apart by the zone, and only those', () => {
+    const AKL = 'Pacific/Auckland';
+    // 4 April 2027, 03:00 NZDT: clocks go back to 02:00 NZST, so 02:00–03:00 is shown twice.
+    const first = new Date('2027-04-03T13:00:00Z');
+    const second = new Date('2027-04-03T14:00:00Z');
+    const plain = format('time', AKL, first);
+    expect(format('time', AKL, second)).toBe(plain);
+    expect(clockTime(AKL, first)).not.toBe(clockTime(AKL, second));
+    expect(clockTime(AKL, first).startsWith(`${plain} `)).toBe(true);
+    expect(clockTime(AKL, second).startsWith(`${plain} `)).toBe(true);
+    // The hour before the change and the morning after read as ever.
+    expect(clockTime(AKL, new Date('2027-04-03T12:00:00Z'))).toBe(
+      format('time', AKL, new Date('2027-04-03T12:00:00Z')),
+    );
+    expect(clockTime(AKL, new Date('2027-04-03T20:00:00Z'))).toBe(
+      format('time', AKL, new Date('2027-04-03T20:00:00Z')),
+    );
+    // A 60-minute session over the change: "2:00 AM NZDT – 2:00 AM NZST", never "2:00 AM – 2:00 AM".
+    const text = when({ start_time: first.toISOString(), end_time: second.toISOString() }, AKL);
+    const [start = '', end = ''] = text.split(' – ');
+    expect(start.endsWith(clockTime(AKL, first).slice(plain.length))).toBe(true);
+    expect(end).toBe(clockTime(AKL, second));
+    // Lord Howe goes back 30 minutes (02:00 +11 → 01:30 +10:30): 01:45 is shown twice.
+    const LHI = 'Australia/Lord_Howe';
+    const a = new Date('2027-04-03T14:45:00Z');
+    const b = new Date('2027-04-03T15:15:00Z');
+    expect(format('time', LHI, a)).toBe(format('time', LHI, b));
+    expect(clockTime(LHI, a)).not.toBe(clockTime(LHI, b));
+    // An ordinary session carries no zone names.
+    expect(when({ start_time: '2026-03-02T08:00:00Z', end_time: '2026-03-02T09:00:00Z' }, 'Europe/Berlin')).not.toMatch(
+      /GMT|CET/,
+    );
   });
 
   it('regroups the API days by date in the zone shown, keeping empty days and sorting slots', () => {
@@ -193,6 +238,11 @@ describe('the booking pages’ wording', () => {
     expect(messages(['Too short.', 'Not an email.'])).toBe('Too short. Not an email.');
     expect(messages('Required.')).toBe('Required.');
     expect(retryText('30')).toBe('Too many attempts. Please try again in 30 seconds.');
+    expect(retryText('60')).toBe('Too many attempts. Please try again in 1 minute.');
+    expect(retryText('90')).toBe('Too many attempts. Please try again in 2 minutes.');
+    expect(retryText('3598')).toBe('Too many attempts. Please try again in 1 hour.');
+    expect(retryText('7300')).toBe('Too many attempts. Please try again in 3 hours.');
+    expect(retryText('Wed, 21 Oct 2026 07:28:00 GMT')).toBe('Too many attempts. Please try again later.');
     expect(retryText(null)).toBe('Too many attempts. Please try again later.');
   });
 

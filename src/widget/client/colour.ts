@@ -79,21 +79,31 @@ export interface BrandPalette {
   '--brand': string;
   /** Text on `--brand`. */
   '--on-brand': string;
-  /** Links and text in the brand colour: ≥ 4.5:1 against the page. */
+  /** Links and text in the brand colour: ≥ 4.5:1 against the page and the tint of the chosen time. */
   '--brand-text': string;
   /** Focus rings, borders and hover outlines: ≥ 3:1 against the page. */
   '--brand-ui': string;
 }
 
-/** The palette of a `#rrggbb` brand colour on a page background; null when the colour is not one. */
+/** The light box around the chosen time (`.chosen` in page.css), whose "Change time" link is brand text. */
+export const CHOSEN_TINT = '#eef3ff';
+
+/**
+ * The palette of a `#rrggbb` brand colour on a page background; null when the colour is not one.
+ * Brand text must read on the page and on the chosen time's tint (a light page's only other
+ * surface it sits on), so it is made readable on each in turn: moving it towards black for the
+ * tint only adds to its contrast with the lighter page.
+ */
 export function brandPalette(hex: string, page = '#ffffff'): BrandPalette | null {
   const brand = parseHex(hex);
   const bg = parseHex(page);
+  const tint = parseHex(CHOSEN_TINT) as Rgb;
   if (!brand || !bg) return null;
+  const text = readableOn(brand, bg, TEXT_CONTRAST);
   return {
     '--brand': toHex(brand),
     '--on-brand': toHex(textOn(brand)),
-    '--brand-text': toHex(readableOn(brand, bg, TEXT_CONTRAST)),
+    '--brand-text': toHex(luminance(bg) > luminance(tint) ? readableOn(text, tint, TEXT_CONTRAST) : text),
     '--brand-ui': toHex(readableOn(brand, bg, UI_CONTRAST)),
   };
 }

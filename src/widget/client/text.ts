@@ -5,8 +5,15 @@ import { EMAIL, FIELD_SENTENCES } from '../../lib/field-messages';
 export const messages = (value: unknown): string => (Array.isArray(value) ? value : [value]).map(String).join(' ');
 
 /** The text for a 429, with the wait from Retry-After when the server gave one. */
-export const retryText = (retryAfter: string | null): string =>
-  `Too many attempts. Please try again${retryAfter ? ` in ${retryAfter} seconds.` : ' later.'}`;
+export function retryText(retryAfter: string | null): string {
+  const seconds = Number(retryAfter);
+  if (!retryAfter || !Number.isFinite(seconds) || seconds <= 0) return 'Too many attempts. Please try again later.';
+  if (seconds < 60) return `Too many attempts. Please try again in ${Math.ceil(seconds)} seconds.`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `Too many attempts. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  const hours = Math.ceil(minutes / 60);
+  return `Too many attempts. Please try again in ${hours} hour${hours === 1 ? '' : 's'}.`;
+}
 
 /** A day button's count of free times. */
 export const timesCount = (n: number): string => (n ? n + (n === 1 ? ' time' : ' times') : 'No times');

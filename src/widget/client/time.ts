@@ -3,6 +3,7 @@
 const FORMATS = {
   key: { year: 'numeric', month: '2-digit', day: '2-digit' },
   time: { hour: 'numeric', minute: '2-digit' },
+  zoneTag: { hour: 'numeric', timeZoneName: 'short' },
   weekday: { weekday: 'short' },
   dayMonth: { day: 'numeric', month: 'short' },
   dayLong: { weekday: 'long', day: 'numeric', month: 'long' },
@@ -53,18 +54,68 @@ export function dateKey(iso: string, zone: string): string {
 /** A calendar date's label; noon UTC names the same day everywhere. */
 export const dayLabel = (key: string, name: FormatName): string => format(name, 'UTC', new Date(`${key}T12:00:00Z`));
 
-/** A session's start and end in a zone, as people read them. */
-export const when = (b: { start_time: string; end_time: string }, zone: string): string =>
-  `${format('full', zone, new Date(b.start_time))} – ${format('time', zone, new Date(b.end_time))}`;
+/** The zone's short name at an instant ("NZDT", "GMT+13"). */
+function zoneTag(zone: string, date: Date): string {
+  const part = formatter('zoneTag', zone)
+    .formatToParts(date)
+    .find((p) => p.type === 'timeZoneName');
+  return part ? part.value : '';
+}
+
+// Clock changes move a zone's clocks by 30 minutes (Lord Howe), an hour or two.
+const SHIFTS_MS = [30, 60, 120].map((m) => m * 60_000);
+
+/**
+ * Whether the clock shows the instant's time twice that day: in the hour repeated when clocks go
+ * back, "2:00 AM" is two instants, told apart only by the zone's name.
+ */
+export function repeatedTime(zone: string, date: Date): boolean {
+  const shown = format('full', zone, date);
+  return SHIFTS_MS.some(
+    (ms) =>
+      format('full', zone, new Date(date.getTime() - ms)) === shown ||
+      format('full', zone, new Date(date.getTime() + ms)) === shown,
+  );
+}
+
+/** A time of day ("2:00 AM"), with the zone's name when the clock shows that time twice ("2:00 AM NZST"). */
+export function clockTime(zone: string, date: Date): string {
+  const time = format('time', zone, date);
+  return repeatedTime(zone, date) ? `${time} ${zoneTag(zone, date)}` : time;
+}
+
+/**
+ * A session's start and end in a zone, as people read them. Each end carries the zone's name
+ * when its time is shown twice that day, and both do when the clocks change between them
+ * ("2:00 AM NZDT – 2:00 AM NZST" rather than "2:00 AM – 2:00 AM").
+ */
+export function when(b: { start_time: string; end_time: string }, zone: string): string {
+  const start = new Date(b.start_time);
+  const end = new Date(b.end_time);
+  const changes = zoneTag(zone, start) !== zoneTag(zone, end);
+  const tagged = (date: Date, text: string) =>
+    changes || repeatedTime(zone, date) ? `${text} ${zoneTag(zone, date)}` : text;
+  return `${tagged(start, format('full', zone, start))} – ${tagged(end, format('time', zone, end))}`;
+}
 
 /** A zone as people read it: underscores become spaces. */
 export const zoneName = (zone: string): string => zone.replace(/_/g, ' ');
 
-/** The zones the picker offers: the visitor's, the trainer's, then common ones; valid and each once. */
+/** The runtime's own name of a zone: two names of one zone (Asia/Calcutta, Asia/Kolkata) resolve alike. */
+const resolvedZone = (zone: string): string =>
+  new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+
+/**
+ * The zones the picker offers: the visitor's, the trainer's, then common ones; valid and each
+ * once, a zone's other name counting as the same zone (the first name given is kept).
+ */
 export function zoneChoices(visitor: string, trainer: string): string[] {
   const zones: string[] = [];
+  const seen: string[] = [];
   for (const z of [visitor, trainer, ...COMMON_ZONES]) {
-    if (z && zones.indexOf(z) < 0 && validZone(z)) zones.push(z);
+    if (!z || !validZone(z) || seen.indexOf(resolvedZone(z)) >= 0) continue;
+    zones.push(z);
+    seen.push(resolvedZone(z));
   }
   return zones;
 }

@@ -1,7 +1,7 @@
 // The manage page (/book/manage/{token}): one booking, its calendar file, moving it to another
 // offered time (the booking page's picker) and cancelling it, with what that means said first.
 import { cancelNote, cancelWords, messages, retryText, statusText, wherePieces } from '../text';
-import { format, type Slot, validZone, visitorZone, when, zoneName } from '../time';
+import { clockTime, format, type Slot, validZone, visitorZone, when, zoneName } from '../time';
 import { $, api, focusOn, post, problemOf, setFieldError, show, showAlert } from './dom';
 import { el, load, renderDays, renderTimes, type State, setupZones } from './picker';
 
@@ -36,7 +36,7 @@ interface Page {
 }
 
 const at = (iso: string, zone: string) =>
-  `${format('dayLong', zone, new Date(iso))}, ${format('time', zone, new Date(iso))}`;
+  `${format('dayLong', zone, new Date(iso))}, ${clockTime(zone, new Date(iso))}`;
 
 /** Where and how: the text the messages use, the video link clickable. */
 function renderWhere(b: Booking) {
@@ -204,9 +204,11 @@ async function submitReschedule(p: Page) {
   button.textContent = 'Move my booking to this time';
   const problem = problemOf(res.data);
   if (res.status === 200 && res.data) {
+    // The zone the client chose the new time in is the one the page goes on showing (as the booking page does).
+    p.zone = s.zone;
     render(p, res.data as Booking);
     show($('reschedule'), false);
-    $('status').textContent = `Your booking is moved to ${when(res.data as Booking, p.zone)}.`;
+    $('status').textContent = `Your booking is moved to ${when(res.data as Booking, p.zone)} (${zoneName(p.zone)}).`;
     focusOn($('status'));
     return;
   }

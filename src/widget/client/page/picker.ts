@@ -5,9 +5,9 @@ import { classAction, classLabel, dayCountLines, retryText } from '../text';
 import {
   type ApiDay,
   type ClassSession,
+  clockTime,
   type Day,
   dayLabel,
-  format,
   groupByZoneDate,
   type Slot,
   when,
@@ -84,7 +84,7 @@ function classButton(s: State, c: ClassSession): HTMLButtonElement {
   button.className = 'class-offer';
   button.dataset.classSession = String(c.class_session);
   time.className = 'class-time';
-  time.textContent = format('time', s.zone, new Date(c.start_time));
+  time.textContent = clockTime(s.zone, new Date(c.start_time));
   label.className = 'class-label';
   label.textContent = classLabel(c);
   button.append(time, ' ', label);
@@ -104,7 +104,7 @@ export function renderTimes(s: State, choose: (slot: Slot) => void) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'slot';
-    button.textContent = format('time', s.zone, new Date(slot.start_time));
+    button.textContent = clockTime(s.zone, new Date(slot.start_time));
     button.dataset.start = slot.start_time;
     const pressed = !s.chosenClass && !!s.selected && s.selected.start_time === slot.start_time;
     button.setAttribute('aria-pressed', String(pressed));
