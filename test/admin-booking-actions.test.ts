@@ -230,6 +230,8 @@ describe('staff change bookings safely', () => {
     const booked = await book(t.token, { client: t.client.id, start_time: `${winter}T09:00:00.000Z` });
     expect(booked.status).toBe(201);
     const id = booked.body.id as number;
+    // Confirmed, so the client has heard of it and hears of the move.
+    expect((await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token })).status).toBe(200);
     const path = `/admin/bookings/${id}`;
 
     const view = await page('GET', `${path}/`, { cookie: s.cookie });

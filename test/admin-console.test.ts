@@ -282,6 +282,8 @@ describe('staff console forms', () => {
     const t = await setupTrainer({ settings: { timezone: 'UTC' } });
     const booking = await book(t.token, { client: t.client.id, start_time: at(futureDay(6).date, '09:00') });
     expect(booking.status).toBe(201);
+    // Confirmed, so the client has heard of it (a trainer's unconfirmed booking is moved silently).
+    expect((await api('POST', `/api/bookings/${booking.body.id}/confirm/`, { token: t.token })).status).toBe(200);
     const newStart = at(futureDay(6).date, '12:00');
     // Issue 22: the time is its own form; this posts its confirmation page's form.
     const moved = await page('POST', `/admin/bookings/${booking.body.id}/time`, {

@@ -16,6 +16,7 @@ import {
   until,
   verifyEmailOf,
 } from './helpers';
+import { type Row, rowsOf, sentRows, viaSendGrid } from './mail';
 
 type Place = BookingBody & { class_session: number | null; waitlist_position: number | null };
 type Occurrence = { date: string; start_time: string | null; class_session: number | null; conflict: string | null };
@@ -617,8 +618,23 @@ describe('places by visitors and client users', () => {
     expect([second.status, second.body.status, second.body.class_session]).toEqual([201, 'pending', cls]);
     const full = await visit(3);
     expect([full.status, full.body.code]).toEqual([409, 'class_full']);
-    const waiting = await visit(4, { waitlist: true });
+    const waiting = await visit(4, { waitlist: true, phone: '+447700900321' });
     expect([waiting.status, waiting.body.status, waiting.body.waitlist_position]).toEqual([201, 'waitlisted', 1]);
+    // The joiner is emailed their place in line and the link to leave it (never texted: the number
+    // was typed into a form), with no calendar file: a waitlisted place holds no time yet.
+    const waitingId = (
+      await env.DB.prepare("SELECT id FROM bookings WHERE class_session_id = ? AND status = 'waitlisted'")
+        .bind(cls)
+        .first<{ id: number }>()
+    )?.id as number;
+    const [joined] = await sentRows(waitingId, 1);
+    expect((await rowsOf(waitingId)).map((r) => `${r.kind}/${r.notification_type}`)).toEqual(['waitlist_joined/email']);
+    expect(joined?.subject).toMatch(/^On the waitlist: /);
+    const manageUrl = (waiting.body as unknown as { manage_url: string }).manage_url;
+    expect(joined?.message).toContain(manageUrl);
+    const mail = await viaSendGrid(joined as Row);
+    expect(mail.attachments ?? []).toEqual([]);
+    expect(mail.content.map((c) => c.value).join('')).not.toMatch(/calendar\.google|outlook/i);
     // The place's manage link offers no move, and a move is refused: a place keeps its class's time.
     const token = (second.body as unknown as { manage_url: string }).manage_url.split('/').pop() as string;
     const shown = await api<{ can_reschedule: boolean; can_cancel: boolean }>('GET', `/api/public/bookings/${token}/`);
@@ -627,6 +643,14 @@ describe('places by visitors and client users', () => {
       body: { start_time: at(futureDay(6).date, '12:00') },
     });
     expect([moved.status, moved.body.code]).toEqual([409, 'class_place']);
+    // Nor are times of a move offered for it.
+    const times = await api<ProblemBody>('GET', `/api/public/bookings/${token}/availability/`);
+    expect([times.status, times.body.code]).toEqual([409, 'class_place']);
+    expect((await api('GET', `/api/public/bookings/${token}/ics/`)).status).toBe(200);
+    // A waitlisted place holds no time yet: no calendar file for it.
+    const waitingToken = (waiting.body as unknown as { manage_url: string }).manage_url.split('/').pop() as string;
+    const file = await api<ProblemBody>('GET', `/api/public/bookings/${waitingToken}/ics/`);
+    expect([file.status, file.body.code]).toEqual([409, 'waitlisted']);
   });
 });
 

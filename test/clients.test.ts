@@ -393,10 +393,14 @@ describe('isolation and client users', () => {
     expect((await api<Page<Client>>('GET', '/api/clients/', { token: b.token })).body.count).toBe(0);
   });
 
-  it("a client user reads their own records without the trainer's notes, and cannot write", async () => {
+  it("a client user reads their own records without the trainer's notes or preferences, and cannot write", async () => {
     const email = uniqueEmail('member');
     const a = await registerTrainer({ business_name: 'Studio A' });
-    const c = await createClient(a.token, { email, notes: 'private: anxious about heights' });
+    const c = await createClient(a.token, {
+      email,
+      notes: 'private: anxious about heights',
+      preferences: { internal_rating: 'C - late payer' },
+    });
     await api('POST', `/api/clients/${c.id}/add_note/`, { token: a.token, body: { content: 'private note' } });
     const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
       body: { email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
@@ -415,9 +419,12 @@ describe('isolation and client users', () => {
     await verifyEmailOf(reg.body.user.id, email);
     const list = await api<Page<Client>>('GET', '/api/clients/', { token });
     expect(list.body.results.map((r) => r.id)).toEqual([c.id]);
-    expect(list.body.results[0]?.notes).toBe('');
+    expect(list.body.results[0]).toMatchObject({ notes: '', notes_count: 0, preferences: {} });
     const detail = await api<Client & { client_notes: unknown[] }>('GET', `/api/clients/${c.id}/`, { token });
     expect(detail.body.client_notes).toEqual([]);
+    expect(detail.body).toMatchObject({ notes: '', preferences: {} });
+    const own = await api<Client>('GET', `/api/clients/${c.id}/`, { token: a.token });
+    expect(own.body.preferences).toEqual({ internal_rating: 'C - late payer' });
     expect((await api('GET', `/api/clients/${c.id}/notes/`, { token })).status).toBe(403);
     expect((await api('POST', '/api/clients/', { token, body: { email: uniqueEmail() } })).status).toBe(403);
     expect((await api('PATCH', `/api/clients/${c.id}/`, { token, body: { first_name: 'Me' } })).status).toBe(403);

@@ -125,7 +125,7 @@ describe('no reminder right after being told', () => {
     expect(promoted.body.status).toBe('pending');
     expect(
       kindsOf(await rowsOf([waiting?.id as number]), waiting?.id as number).filter((k) => k.startsWith('waitlist')),
-    ).toEqual(['waitlist_promoted/email']);
+    ).toEqual(['waitlist_joined/email', 'waitlist_promoted/email']);
 
     // The trainer's own client, promoted to pending: their number is the trainer's to trust.
     const own = await createClient(t.token, { phone: '+14155550126' });

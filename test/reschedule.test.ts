@@ -168,6 +168,9 @@ describe('client reschedule through the manage link', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('reschedule_not_allowed');
     expect((await manage(token)).body).toMatchObject({ start_time: slotAt(10, '10:00'), can_reschedule: false });
+    // The times of a move are not offered either: the move's own 409, not slots it would refuse.
+    const times = await api<ProblemBody>('GET', `/api/public/bookings/${token}/availability/`);
+    expect([times.status, times.body.code]).toEqual([409, 'reschedule_not_allowed']);
   });
 
   it('409 booking_overlap when the time is taken; 409 slot_not_offered off the grid; 400 names a bad start_time', async () => {

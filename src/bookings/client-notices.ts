@@ -1,12 +1,13 @@
-// What the trainer is told when a client changes their own booking (the manage link, the client
-// portal): a move or a cancellation, each an email rendered now in the trainer's zone and written
-// in the change's own batch, guarded on the change having happened.
+// What is told when a client asks for a booking (the request to the trainer, the first message to
+// the client), and what the trainer is told when a client changes their own booking (the manage
+// link, the client portal): a move or a cancellation, each an email rendered now in the trainer's
+// zone and written in the change's own batch, guarded on the change having happened.
 import { type SQL, sql } from 'drizzle-orm';
 import { html } from 'hono/html';
 import { type Db, statement } from '../lib/db';
 import { oneLine } from '../lib/text';
 import { formatLocal } from '../lib/time';
-import { dedupeKey, trainerMessage } from '../notifications/outbox';
+import { dedupeKey, planForBooking, trainerMessage } from '../notifications/outbox';
 import type { BookingTrainer } from './checks';
 import type { BookingOut } from './schemas';
 
@@ -99,3 +100,35 @@ export function notifyTrainerOfCancel(
     }),
   );
 }
+
+/** The trainer's "new booking request" email, written only if the booking went in. */
+export const notifyTrainerOfRequest = (db: Db, trainerId: number, created: SQL, nowIso: string) =>
+  statement(
+    db,
+    trainerMessage({
+      trainerId,
+      bookingId: created,
+      kind: 'booking_requested',
+      dedupeKey: dedupeKey({ booking: created, kind: 'booking_requested' }),
+      now: nowIso,
+      guard: sql`${created} IS NOT NULL`,
+    }),
+  );
+
+const CLIENT_KINDS = {
+  confirmed: 'booking_confirmed',
+  pending: 'booking_request_received',
+  // In line for a full class, with the link to leave it; told again when promoted or lapsed.
+  waitlisted: 'waitlist_joined',
+} as const;
+
+/** The client's first message of a booking they asked for: confirmed, received, or in line. */
+export const notifyClientOfBooking = (db: Db, status: keyof typeof CLIENT_KINDS, created: SQL, nowIso: string) =>
+  planForBooking(db, {
+    bookingId: created,
+    kind: CLIENT_KINDS[status],
+    now: nowIso,
+    guard: sql`b.id = ${created}`,
+    // An unconfirmed request texts nobody: a public form must not send SMS to any number typed in.
+    mode: status === 'confirmed' ? 'both' : 'emailOnly',
+  });

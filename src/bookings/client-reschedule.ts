@@ -34,6 +34,25 @@ export function clientRescheduleRefusal(
   return null;
 }
 
+/** The 409 of moving a place in a class: it keeps its class's time. */
+export const classPlaceRefusal = () =>
+  conflict('A place in a class cannot be moved; cancel it and book another class.', 'class_place');
+
+/**
+ * The refusal a client's move would get before any time is looked at (a place in a class, a
+ * status, the trainer's rule or cut-off), so the times of a move are never offered for a booking
+ * that cannot move: 409 class_place or reschedule_not_allowed.
+ */
+export function checkClientMove(
+  t: RescheduleRules,
+  booking: { status: string; startTime: string; classPlace: boolean },
+  now: number,
+) {
+  if (booking.classPlace) throw classPlaceRefusal();
+  const refusal = clientRescheduleRefusal(t, { status: booking.status, start: Date.parse(booking.startTime) }, now);
+  if (refusal) throw conflict(refusal, 'reschedule_not_allowed');
+}
+
 /** Throws 409 reschedule_not_allowed when the client may not move this booking now. */
 export function checkClientReschedule(t: RescheduleRules, booking: BookingOut, now: number) {
   const refusal = clientRescheduleRefusal(t, { status: booking.status, start: Date.parse(booking.start_time) }, now);

@@ -1,6 +1,6 @@
 // The commands that change a trainer's occupancy. They run inside the trainer's schedule
 // object (one at a time), with `now` taken from the command the Worker sent.
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { isActiveStatus, packageCoversService, reservedCredits } from '../db/fragments';
 import { bookingLinks, bookings, clientPackages, clients, idempotencyKeys } from '../db/schema';
 import { MINUTE_MS } from '../lib/calendar';
@@ -8,7 +8,7 @@ import { type Db, isUniqueViolation, statement } from '../lib/db';
 import type { Idempotency } from '../lib/idempotency';
 import { sortKey } from '../lib/names';
 import { ApiError, conflict, invalid, notFound, unauthorized } from '../lib/problem';
-import { dedupeKey, idsOf, planForBooking, trainerMessage } from '../notifications/outbox';
+import { idsOf } from '../notifications/outbox';
 import { missingService, type ServiceTiming } from '../scheduling/service';
 import { occupiedSpan } from '../scheduling/slots';
 import {
@@ -22,6 +22,7 @@ import {
   readForBooking,
   timeErrors,
 } from './checks';
+import { notifyClientOfBooking, notifyTrainerOfRequest } from './client-notices';
 import type { Outcome } from './outcome';
 import { asTrainer, findBooking, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
@@ -211,7 +212,7 @@ function bookingWrites(db: Db, b: NewBooking) {
   const status = b.place?.status ?? cmd.status;
   const idem = cmd.idempotency;
   const occupied = occupiedSpan(b.start, b.end, b.service);
-  // A waitlisted place hears when it is promoted (or lapses), not now.
+  // A waitlisted place: the trainer hears of it when it is promoted, not now.
   const notifies = cmd.notify === 'public' && status !== 'waitlisted';
   return {
     forgetExpiredKey:
@@ -261,32 +262,9 @@ function bookingWrites(db: Db, b: NewBooking) {
         )
       : null,
     notifyTrainer: notifies ? notifyTrainerOfRequest(db, t.id, created, nowIso) : null,
-    notifyClient: notifies ? notifyClientOfBooking(db, cmd.status, created, nowIso) : null,
+    notifyClient: cmd.notify === 'public' ? notifyClientOfBooking(db, status, created, nowIso) : null,
   };
 }
-
-const notifyTrainerOfRequest = (db: Db, trainerId: number, created: SQL, nowIso: string) =>
-  statement(
-    db,
-    trainerMessage({
-      trainerId,
-      bookingId: created,
-      kind: 'booking_requested',
-      dedupeKey: dedupeKey({ booking: created, kind: 'booking_requested' }),
-      now: nowIso,
-      guard: sql`${created} IS NOT NULL`,
-    }),
-  );
-
-const notifyClientOfBooking = (db: Db, status: 'pending' | 'confirmed', created: SQL, nowIso: string) =>
-  planForBooking(db, {
-    bookingId: created,
-    kind: status === 'confirmed' ? 'booking_confirmed' : 'booking_request_received',
-    now: nowIso,
-    guard: sql`b.id = ${created}`,
-    // An unconfirmed request texts nobody: a public form must not send SMS to any number typed in.
-    mode: status === 'confirmed' ? 'both' : 'emailOnly',
-  });
 
 /**
  * Runs the write batch: the new booking's id and the messages it planned, or null when the guard

@@ -9,7 +9,7 @@ import { idsOf, planClientReschedule } from '../notifications/outbox';
 import { occupiedSpan } from '../scheduling/slots';
 import { checkOfferedSlot, checkPackageAndWindow, checkSchedule, readForBooking, timeErrors } from './checks';
 import { notifyTrainerOfReschedule } from './client-notices';
-import { checkClientReschedule } from './client-reschedule';
+import { checkClientReschedule, classPlaceRefusal } from './client-reschedule';
 import type { Outcome } from './outcome';
 import { asTrainer, findBooking, isActive, iso } from './queries';
 import type { BookingOut } from './schemas';
@@ -95,7 +95,7 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
   }
   // A place keeps its class's time: to change class, cancel it and book a place in another.
   if (current.class_session !== null) {
-    throw conflict('A place in a class cannot be moved; cancel it and book another class.', 'class_place');
+    throw classPlaceRefusal();
   }
   const oldStart = Date.parse(current.start_time);
   const oldEnd = Date.parse(current.end_time);
@@ -136,7 +136,8 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
     notifyTrainer: cmd.byClient
       ? notifyTrainerOfReschedule(db, { t, booking: current, newStart: iso(start), now: nowIso, moved })
       : null,
-    // The client hears of a new start (whoever moved it); a new end alone, or no change, says nothing.
+    // The client hears of a new start (whoever moved it); a new end alone, or no change, says nothing,
+    // and neither does moving a trainer's booking nobody confirmed: the client has not heard of it yet.
     notifyClient:
       start === oldStart
         ? null
@@ -144,7 +145,8 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
             bookingId: cmd.bookingId,
             previous: { start: current.start_time, end: current.end_time },
             now: nowIso,
-            moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}`,
+            moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}
+              AND (b.status <> 'pending' OR b.source = 'public')`,
           }),
     ...Object.fromEntries((cmd.also ?? []).map((q, i) => [`also${i}`, db.$client.prepare(q.sql).bind(...q.params)])),
   });

@@ -227,7 +227,8 @@ function outboxWrites(
   from: BookingStatus,
 ) {
   if (action === 'confirm') {
-    const guard = sql`b.status = 'confirmed' AND b.updated_at = ${nowIso}`;
+    // Confirmed once it has begun (to record attendance next): a confirmation of a past session tells the client nothing.
+    const guard = sql`b.status = 'confirmed' AND b.updated_at = ${nowIso} AND b.start_time > ${nowIso}`;
     return [planForBooking(db, { bookingId: id, kind: 'booking_confirmed', now: nowIso, guard })];
   }
   if (action === 'cancel') {
@@ -237,12 +238,16 @@ function outboxWrites(
     // message pointing at this booking: it speaks of the series' other occurrences too.
     const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
-    // A request from a public form nobody confirmed texts no one: its phone number is whatever was
+    // Nobody confirmed it yet. A trainer's booking was never announced to the client (that comes
+    // with its confirmation), so its cancellation tells them nothing either: no reason of the
+    // trainer's reaches someone who never heard of the session. A request the client made (booking
+    // page or their portal) is answered by email, never by SMS: its phone number is whatever was
     // typed in (cancelling it through its manage link would otherwise text any number).
-    const smsGuard = from === 'pending' ? sql`b.source <> 'public'` : undefined;
+    const told = from === 'pending' ? sql`${guard} AND b.source = 'public'` : guard;
+    const smsGuard = from === 'pending' ? sql`0` : undefined;
     return [
       cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
-      planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard, mode, smsGuard }),
+      planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard: told, mode, smsGuard }),
     ];
   }
   if (action === 'mark_no_show') {

@@ -7,7 +7,8 @@ import { clientPackageOut } from '../packages/schemas';
 import { emailField, phoneField } from '../users/schemas';
 
 const PREFERENCES_MAX_BYTES = 8 * 1024;
-const PREFERENCES = 'Free-form JSON the trainer keeps, at most 8 KB.';
+const PREFERENCES =
+  "Free-form JSON the trainer keeps, at most 8 KB; a client user reads {} (as notes, it is the trainer's own).";
 
 const clientFields = {
   email: emailField,

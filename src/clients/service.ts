@@ -39,9 +39,9 @@ export function toClientOut(c: Client, notes_count: number): ClientOut {
   };
 }
 
-/** Client users read their records, but not what their trainer wrote about them. */
+/** Client users read their records, but not what their trainer wrote or keeps about them (notes, preferences). */
 const forViewer = (viewer: Viewer, out: ClientOut): ClientOut =>
-  viewer.kind === 'trainer' ? out : { ...out, notes: '', notes_count: 0 };
+  viewer.kind === 'trainer' ? out : { ...out, notes: '', notes_count: 0, preferences: {} };
 
 const ORDERING = ['created_at', 'first_name', 'last_name'] as const;
 // Names sort by their keys (accents dropped, lower case), never byte by byte.

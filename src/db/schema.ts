@@ -539,6 +539,7 @@ export const NOTIFICATION_KINDS = [
   'series_cancelled',
   'waitlist_promoted',
   'waitlist_expired',
+  'waitlist_joined',
   'class_cancelled',
   'calendar_sync_failing',
 ] as const;

@@ -125,10 +125,12 @@ function email(c: BookingContext, subject: string, lines: string[], withPlace = 
   const link = c.manageUrl
     ? html`<p><a href="${c.manageUrl}">See, change or cancel your booking</a><br>${c.manageUrl}</p>`
     : '';
-  const add = c.status === 'cancelled' ? '' : addToCalendar(c);
+  // A waitlisted place holds no time yet: nothing to put in a calendar.
+  const timeless = c.status === 'waitlisted';
+  const add = c.status === 'cancelled' || timeless ? '' : addToCalendar(c);
   const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
 <p>${greeting}</p><p>${first}</p>${place ? placeHtml(place) : ''}${rest.map((l) => html`<p>${l}</p>`)}${link}${add}<p>— ${c.businessName}</p></body></html>`;
-  return { subject, text, html: String(body), attachments: [calendarFile(c)] };
+  return { subject, text, html: String(body), attachments: timeless ? [] : [calendarFile(c)] };
 }
 
 /** The calendar event's title: the service and who gives it. */
@@ -268,6 +270,11 @@ function renderClassEmail(c: BookingContext, when: string, span: string, dur: nu
         ],
         true,
       );
+    case 'waitlist_joined':
+      return email(c, `On the waitlist: ${svc} on ${when}`, [
+        `You are on the waitlist for ${c.businessName}'s class on ${span} (${dur} minutes). If a place opens in time, it is yours and we will email you; until then nothing is booked.`,
+        'The link below shows your place in line and lets you leave the waitlist.',
+      ]);
     case 'waitlist_expired':
       return email(c, `No place: ${svc} on ${when}`, [
         `No place opened in ${c.businessName}'s class on ${span} in time, so you are no longer on its waitlist.`,

@@ -133,12 +133,12 @@ const managedTimes = createRoute({
   tags,
   summary: 'The times the booking of this manage link may move to',
   description:
-    'This booking’s free times (its booked length and buffers, its own time free): what `reschedule` accepts, but a date past its pack’s expiry (409). No classes.',
+    'This booking’s free times (its booked length and buffers, its own time free): what `reschedule` accepts, but a date past its pack’s expiry (409). No classes. A booking the client may not move (`can_reschedule` false) gets the move’s own 409 instead: `class_place` for a place in a class, `reschedule_not_allowed` for a status, the trainer’s rule or the cut-off.',
   middleware: rateLimit(RATE_POLICIES.manageAvailability, byManageLink),
   request: { params: tokenParam, query: publicAvailabilityQuery },
   responses: {
     200: jsonResponse(availabilityOut, 'Free times for this booking'),
-    ...problems(400, 404),
+    ...problems(400, 404, 409),
     ...rateLimited(RATE_POLICIES.manageAvailability),
   },
 });
@@ -148,11 +148,13 @@ const ics = createRoute({
   path: '/api/public/bookings/{token}/ics',
   tags,
   summary: 'The booking as an iCalendar file',
+  description:
+    'A cancelled booking’s file cancels the event in the calendar it was added to. A waitlisted place holds no time yet: 409 `waitlisted`.',
   middleware: rateLimit(RATE_POLICIES.manageIcs, byManageLink),
   request: { params: tokenParam },
   responses: {
     200: { description: 'text/calendar', content: { 'text/calendar': { schema: z.string() } } },
-    ...problems(404),
+    ...problems(404, 409),
     ...rateLimited(RATE_POLICIES.manageIcs),
   },
 });

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { bookAsClient, type ClientActionDeps, cancelAsClient, rescheduleAsClient } from '../bookings/client-actions';
-import { clientOptions } from '../bookings/client-reschedule';
+import { checkClientMove, clientOptions } from '../bookings/client-reschedule';
 import { asTrainer, findBooking } from '../bookings/queries';
 import type { ScheduleNamespace } from '../bookings/schedule-object';
 import { clientFeedUrls, type FeedUrls } from '../calendar/feed';
@@ -22,7 +22,7 @@ import type { Db } from '../lib/db';
 import { idempotencyOf, isReplay } from '../lib/idempotency';
 import { formatCents } from '../lib/money';
 import { trainerName } from '../lib/names';
-import { notFound } from '../lib/problem';
+import { conflict, notFound } from '../lib/problem';
 import { ADDRESS, enforce, RATE_POLICIES } from '../lib/ratelimit';
 import { formatSpan } from '../lib/time';
 import { randomToken, sha256Hex } from '../lib/tokens';
@@ -263,10 +263,13 @@ export async function getManaged(db: Db, token: string, now: string, calendar: C
  * The times the booking of a manage link may move to: as the public availability, but with the
  * booking's own length and buffers (as booked, whatever its service says now; its service may
  * even be private) and its own time not counted as taken. What `rescheduleManaged` accepts, but
- * for a date past the expiry of the pack paying for it.
+ * for a date past the expiry of the pack paying for it; a booking the client may not move gets
+ * the move's own 409 (class_place, reschedule_not_allowed) instead of times it would refuse.
  */
 export async function managedAvailability(db: Db, token: string, q: AvailabilityQuery, now: string) {
   const { booking, trainer: t } = await bookingByToken(db, token);
+  const classPlace = booking.classSessionId !== null;
+  checkClientMove(t, { status: booking.status, startTime: booking.startTime, classPlace }, Date.parse(now));
   const span = publicSpan(t, q, now);
   const minutes = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / MINUTE_MS);
   const timing = {
@@ -318,6 +321,7 @@ export async function icsFor(
 ): Promise<string> {
   const row = await bookingByToken(db, token);
   const b = row.booking;
+  if (b.status === 'waitlisted') throw conflict('A place on the waitlist holds no time yet.', 'waitlisted');
   const manageUrl = `${site.appOrigin}/book/manage/${token}`;
   const span = formatSpan(b.startTime, b.endTime, b.clientTimezone || row.trainer.timezone);
   return bookingIcs(

@@ -118,20 +118,24 @@ export async function cancelSeries(
     const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     writes.push(cancelPendingFor(db, { bookingId: o.id, now, guard: cancelled, scope }));
   }
-  const message = seriesMessage(db, {
-    seriesId: id,
-    kind: 'series_cancelled',
-    changed: sql`status = 'cancelled' AND cancelled_at = ${now}`,
-    now,
-  });
+  // The client hears of the cancel only when they had heard of the series: some occurrence confirmed.
+  const told = occurrences.some((o) => o.status === 'confirmed');
+  const message = told
+    ? seriesMessage(db, {
+        seriesId: id,
+        kind: 'series_cancelled',
+        changed: sql`status = 'cancelled' AND cancelled_at = ${now}`,
+        now,
+      })
+    : null;
   const closeSeries = statement(
     db,
     sql`UPDATE ${bookingSeries} SET cancelled_at = ${now}, updated_at = ${now}
       WHERE id = ${id} AND cancelled_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${bookings}
         WHERE series_id = ${id} AND ${isActiveStatus(sql`status`)} AND start_time >= ${now})`,
   );
-  const results = await db.$client.batch<{ id: number }>([...writes, message, closeSeries]);
-  const outbox = results[writes.length];
+  const results = await db.$client.batch<{ id: number }>([...writes, ...(message ? [message] : []), closeSeries]);
+  const outbox = message ? results[writes.length] : undefined;
   await enqueue(queue, idsOf(outbox ? [outbox] : []));
   return seriesDetail(db, trainerId, id, now);
 }

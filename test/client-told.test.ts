@@ -1,0 +1,138 @@
+// The client hears of a change only to what they were told of: a trainer's booking is announced
+// with its confirmation, so cancelling or moving it before then (a draft, the wrong client) sends
+// the client nothing, and neither does confirming a session that has already begun.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  book,
+  confirmedBooking,
+  createClient,
+  futureDay,
+  nowPlus,
+  type ProblemBody,
+  registerTrainer,
+  uniqueEmail,
+} from './helpers';
+
+type Trainer = Awaited<ReturnType<typeof registerTrainer>> & { client: { id: number; email: string } };
+
+/** A trainer open around the clock whose client has an email and a phone. */
+async function trainerWithClient(): Promise<Trainer> {
+  const t = await registerTrainer();
+  for (let day = 0; day < 7; day++) {
+    await api('POST', '/api/availability-slots/', {
+      token: t.token,
+      body: { day_of_week: day, start_time: '00:00', end_time: '24:00' },
+    });
+  }
+  const client = await createClient(t.token, { phone: '+447700900456' });
+  return { ...t, client };
+}
+
+/** The booking's messages as "kind/channel", in order. */
+const messagesOf = async (bookingId: number) =>
+  (
+    await env.DB.prepare(
+      'SELECT kind, notification_type AS channel FROM notifications WHERE booking_id = ? ORDER BY id',
+    )
+      .bind(bookingId)
+      .all<{ kind: string; channel: string }>()
+  ).results.map((r) => `${r.kind}/${r.channel}`);
+
+const at = (days: number, time: string) => `${futureDay(days).date}T${time}:00.000Z`;
+const move = (t: Trainer, id: number, start: string) =>
+  api<ProblemBody>('PATCH', `/api/bookings/${id}/`, { token: t.token, body: { start_time: start } });
+const cancel = (t: Trainer, id: number, reason: string) =>
+  api<ProblemBody>('POST', `/api/bookings/${id}/cancel/`, { token: t.token, body: { reason } });
+
+describe('what the client was told of', () => {
+  it("a trainer's booking nobody confirmed is moved and cancelled without a word to the client", async () => {
+    const t = await trainerWithClient();
+    const draft = await book(t.token, { client: t.client.id, start_time: at(10, '10:00') });
+    expect([draft.status, draft.body.status]).toEqual([201, 'pending']);
+    expect((await move(t, draft.body.id, at(10, '12:00'))).status).toBe(200);
+    expect((await cancel(t, draft.body.id, 'oops, wrong client')).status).toBe(200);
+    expect(await messagesOf(draft.body.id)).toEqual([]);
+  });
+
+  it('a confirmed one: the confirmation, the move and the cancellation each reach the client by email and SMS', async () => {
+    const t = await trainerWithClient();
+    const b = await confirmedBooking(t, { start_time: at(10, '10:00') });
+    expect((await move(t, b.id, at(10, '12:00'))).status).toBe(200);
+    expect((await cancel(t, b.id, 'Injured, sorry')).status).toBe(200);
+    expect(await messagesOf(b.id)).toEqual([
+      'booking_confirmed/email',
+      'booking_confirmed/sms',
+      'booking_rescheduled/email',
+      'booking_rescheduled/sms',
+      'booking_cancelled/email',
+      'booking_cancelled/sms',
+    ]);
+  });
+
+  it("a visitor's request the trainer moves or declines is answered by email, never by SMS", async () => {
+    const t = await trainerWithClient();
+    const made = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      body: {
+        start_time: at(10, '10:00'),
+        first_name: 'Vi',
+        last_name: 'Sitor',
+        email: uniqueEmail('vi'),
+        phone: '+447700900999',
+      },
+      headers: { 'CF-Connecting-IP': '198.51.100.61' },
+    });
+    expect(made.status).toBe(201);
+    const row = await env.DB.prepare('SELECT id FROM bookings WHERE trainer_id = ? AND start_time = ?')
+      .bind(t.user.trainer.id, at(10, '10:00'))
+      .first<{ id: number }>();
+    const id = row?.id ?? 0;
+    const before = await messagesOf(id);
+    expect((await move(t, id, at(10, '12:00'))).status).toBe(200);
+    expect((await cancel(t, id, 'Fully booked that week')).status).toBe(200);
+    expect((await messagesOf(id)).slice(before.length)).toEqual([
+      'booking_rescheduled/email',
+      'booking_cancelled/email',
+    ]);
+  });
+
+  it('confirming a booking once it has begun (to record attendance next) sends no confirmation', async () => {
+    const t = await trainerWithClient();
+    const start = at(3, '10:00');
+    const b = await book(t.token, { client: t.client.id, start_time: start });
+    const later = nowPlus(start, 2);
+    const act = (action: string) =>
+      api('POST', `/api/bookings/${b.body.id}/${action}/`, { token: t.token, headers: later });
+    expect((await act('confirm')).status).toBe(200);
+    expect((await act('mark_completed')).status).toBe(200);
+    expect(await messagesOf(b.body.id)).toEqual([]);
+  });
+
+  it('a series: cancelled before any occurrence was confirmed, no message; after, one', async () => {
+    const t = await trainerWithClient();
+    const series = (start: string) =>
+      api<{ id: number; bookings: { id: number }[] }>('POST', '/api/booking-series/', {
+        token: t.token,
+        body: { client: t.client.id, start_time: start, repeat: { count: 4 } },
+      });
+    const seriesMessages = async (id: number) =>
+      (
+        await env.DB.prepare(
+          `SELECT count(*) AS n FROM notifications WHERE kind = 'series_cancelled'
+           AND booking_id IN (SELECT id FROM bookings WHERE series_id = ?)`,
+        )
+          .bind(id)
+          .first<{ n: number }>()
+      )?.n;
+    const draft = await series(at(5, '08:00'));
+    expect(draft.status).toBe(201);
+    expect((await api('POST', `/api/booking-series/${draft.body.id}/cancel/`, { token: t.token })).status).toBe(200);
+    expect(await seriesMessages(draft.body.id)).toBe(0);
+
+    const kept = await series(at(5, '18:00'));
+    expect((await api('POST', `/api/booking-series/${kept.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    expect((await api('POST', `/api/booking-series/${kept.body.id}/cancel/`, { token: t.token })).status).toBe(200);
+    expect(await seriesMessages(kept.body.id)).toBeGreaterThan(0);
+  });
+});
