@@ -125,7 +125,28 @@ describe('date bounds at the ends of the calendar', () => {
         start_time: '9999-12-31T10:00:00.000Z',
         allow_outside_availability: true,
       });
-      expect([edge.status, edge.body.errors?.end_time]).toEqual([400, ['A booking must end before December 9999.']]);
+      // The end follows from the start (the service's length): the start, the field sent, is named.
+      expect([edge.status, edge.body.errors]).toEqual([
+        400,
+        { start_time: ['A booking must end before December 9999.'] },
+      ]);
+      const sentEnd = await book(t.token, {
+        client: t.client.id,
+        start_time: '9999-11-30T10:00:00.000Z',
+        end_time: '9999-12-01T10:00:00.000Z',
+        allow_outside_availability: true,
+      });
+      expect(sentEnd.body.errors?.end_time).toContain('A booking lasts at most 12 hours.');
+      const lateEnd = await book(t.token, {
+        client: t.client.id,
+        start_time: '9999-11-30T20:00:00.000Z',
+        end_time: '9999-12-01T02:00:00.000Z',
+        allow_outside_availability: true,
+      });
+      expect([lateEnd.status, lateEnd.body.errors]).toEqual([
+        400,
+        { end_time: ['A booking must end before December 9999.'] },
+      ]);
       for (const range of ['to=9999-12-31', 'from=0001-01-01&to=9999-12-31']) {
         const stats = await api<{ total: number }>('GET', `/api/analytics/bookings-stats/?${range}`, {
           token: t.token,

@@ -23,7 +23,9 @@ export function timeErrors(
   else if (end - start < MIN_BOOKING_MINUTES * MINUTE_MS)
     errors.end_time = [`A booking lasts at least ${MIN_BOOKING_MINUTES} minutes.`];
   else if (end - start > MAX_BOOKING_MINUTES * MINUTE_MS) errors.end_time = ['A booking lasts at most 12 hours.'];
-  else if (end > LATEST_END) errors.end_time = ['A booking must end before December 9999.'];
+  // An end the request did not send follows from its start (the service's length): the start is named.
+  else if (end > LATEST_END)
+    errors[sent.end ? 'end_time' : 'start_time'] = ['A booking must end before December 9999.'];
   return errors;
 }
 
