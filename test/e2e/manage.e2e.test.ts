@@ -121,6 +121,30 @@ describe.skipIf(!hasChromium)('the manage page in Chromium', () => {
       await context.close();
     });
 
+    it(`times refused after the page opened are explained beside them, focused, with nothing to pick (${width} px)`, async () => {
+      const coach = await openTrainer(`Rule Change ${width}`);
+      const start = (await offered(coach.slug)).find((t) => Date.parse(t) > Date.now() + 3 * DAY) ?? '';
+      const made = await book(coach.slug, { start_time: start });
+      const { context, page } = await newVisitor(browser, width);
+      await page.goto(`${inject('baseUrl')}/book/manage/${made.token}`);
+      await page.locator('#booking').waitFor();
+      // The trainer turns online moves off while the client has the page open.
+      const off = await call('PATCH', '/api/users/profile/', {
+        token: coach.token,
+        body: { allow_client_reschedule: false },
+      });
+      expect(off.status).toBe(200);
+      await page.getByRole('button', { name: 'Reschedule' }).click();
+      await expect.poll(() => focusedId(page)).toBe('move-alert');
+      expect(await page.locator('#move-alert').textContent()).toBe(
+        'Your trainer does not allow rescheduling online; please contact them.',
+      );
+      expect(await inView(page, '#move-alert')).toBe(true);
+      expect(await page.locator('#alert').isVisible()).toBe(false);
+      expect(await page.locator('#pick').isVisible()).toBe(false);
+      await context.close();
+    });
+
     it(`a waitlisted place: its position, no calendar file, and "Leave the waitlist" (${width} px)`, async () => {
       const coach = await openTrainer(`Queue Club ${width}`);
       const circuit = await call<{ id: number }>('POST', '/api/services/', {

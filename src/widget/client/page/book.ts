@@ -229,6 +229,8 @@ function setupServices(s: State, choose: (slot: Slot) => void) {
     apply();
     s.selected = null;
     showPicker();
+    // The form's history entry goes with the form: Back from here leaves the page, as after `taken`.
+    if (onStep('form')) history.back();
     showAlert('');
     // The other service's times are not offered for this one: none shows until its own arrive.
     show(el.pick(), false);

@@ -166,7 +166,11 @@ async function openReschedule(p: Page) {
   el.status().textContent = 'Loading available times…';
   const ok = await load(s, true, (slot) => choose(p, slot));
   show(el.pick(), ok);
-  el.timesHeading().focus();
+  if (ok) return el.timesHeading().focus();
+  // Why there are no times goes beside them, read out and in view, not at the top of the page.
+  const why = $('alert').textContent || 'Available times could not be loaded. Please try again later.';
+  showAlert('');
+  moveAlert(why);
 }
 
 /** Why a move failed, shown beside the times; focused (so it is read out and in view) when there is one. */

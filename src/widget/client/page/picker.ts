@@ -14,7 +14,7 @@ import {
   zoneChoices,
   zoneOptionLabel,
 } from '../time';
-import { $, type ApiResult, api, post, showAlert } from './dom';
+import { $, type ApiResult, api, post, problemOf, showAlert } from './dom';
 import { setTabStop } from './roving';
 
 /** The picker's state: what the API offered, what is shown and what the visitor chose. */
@@ -180,6 +180,8 @@ function showTimes(s: State, res: ApiResult, choose: (slot: Slot) => void): bool
   else if (res.status === 404) showAlert('This booking page is not available.');
   // The service is not (or no longer) offered on the booking page: its times are not shown online.
   else if (res.status === 400) showAlert('This service cannot be booked online. Please contact your trainer.');
+  // A booking that can no longer move (the manage page): the server says why, in words for the client.
+  else if (res.status === 409) showAlert(problemOf(res.data).detail || 'This booking cannot be moved online.');
   else showAlert('Available times could not be loaded. Please try again later.');
   post('error', { code: errorCode(res.status) });
   return false;
