@@ -2,7 +2,16 @@
 // out-of-range input must be answered in sentences for people, never in the validator's words.
 import { describe, expect, it } from 'vitest';
 import { registerStaff } from './admin-helpers';
-import { api, futureDay, openapiDocument, PASSWORD, setupTrainer, uniqueEmail, verifyEmailOf } from './helpers';
+import {
+  api,
+  futureDay,
+  openapiDocument,
+  PASSWORD,
+  registerTrainer,
+  setupTrainer,
+  uniqueEmail,
+  verifyEmailOf,
+} from './helpers';
 
 // What a validator says and a person should never read.
 // Word boundaries: `booking_request_received` is a value a person may choose, not validator talk.
@@ -255,6 +264,24 @@ describe('a field the operation does not take', () => {
     }
     expect(dropped).toEqual([]);
     expect(forms).toBeGreaterThan(30);
+  });
+
+  it("a field named after an object's own members (toString, constructor, __proto__) is named like any other", async () => {
+    const t = await registerTrainer();
+    for (const key of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      for (const [path, token] of [
+        ['/api/users/login/', undefined],
+        ['/api/packages/', t.token],
+      ] as const) {
+        const res = await api<{ errors?: Record<string, string[]> }>('POST', path, {
+          token,
+          raw: `{"email":"a@example.com","password":"x","${key}":{"x":1}}`,
+          headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': `198.51.100.${(ip++ % 250) + 1}` },
+        });
+        expect(res.status, `${path} ${key}`).toBe(400);
+        expect(Object.hasOwn(res.body.errors ?? {}, key), `${path} ${key}`).toBe(true);
+      }
+    }
   });
 
   it("a booking's status in a PATCH is refused by name, and nothing of the request is written", async () => {

@@ -258,6 +258,15 @@ describe('services', () => {
     const archivedDefault = await patch(t.token, booked.id, { is_default: true });
     expect(archivedDefault.status).toBe(409);
     expect(archivedDefault.body.code).toBe('service_inactive');
+    // Made the default and archived in one body: refused as well, and nothing of it applied.
+    const fresh = (await create(t.token, { name: 'Intro 30', duration_minutes: 30 })).body;
+    const both = await patch(t.token, fresh.id, { is_default: true, is_active: false });
+    expect([both.status, both.body.code]).toEqual([409, 'service_inactive']);
+    const [still] = await defaultOf(t.token);
+    expect(still?.id).toBe(def.id);
+    expect(
+      (await api<{ is_active: boolean }>('GET', `/api/services/${fresh.id}/`, { token: t.token })).body.is_active,
+    ).toBe(true);
 
     const listed = (await create(t.token, { name: 'In a pack', duration_minutes: 45 })).body;
     const pkg = await api<{ id: number; services: number[] }>('POST', '/api/packages/', {

@@ -92,10 +92,11 @@ const UNKNOWN_FIELD = 'This operation does not accept this field: remove it.';
  * schema does not know (request bodies are strict objects) is named on its own.
  */
 export function zodFieldErrors(error: ZodError): FieldErrors {
-  const errors: FieldErrors = {};
+  // No prototype: a field named `toString`, `constructor` or `__proto__` is a key like any other.
+  const errors: FieldErrors = Object.create(null);
   const add = (path: readonly PropertyKey[], message: string) => {
     const key = path.length ? path.map(String).join('.') : 'non_field_errors';
-    errors[key] = [...(errors[key] ?? []), message];
+    errors[key] = [...(Object.hasOwn(errors, key) ? (errors[key] as string[]) : []), message];
   };
   for (const issue of error.issues) {
     // A body names only the fields the operation accepts: each other one is named as a bad field.

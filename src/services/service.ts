@@ -207,7 +207,9 @@ export async function updateService(db: Db, trainerId: number, id: number, input
   checkPrice(current, input);
   if (input.is_active === false && current.isDefault) throw isDefaultConflict();
   const makeDefault = input.is_default === true && !current.isDefault;
-  if (makeDefault && input.is_active !== true && !current.isActive) throw inactiveDefault();
+  // Archived by this very body, or already: never the default (else bookings without a service fail).
+  if (makeDefault && (input.is_active === false || (input.is_active !== true && !current.isActive)))
+    throw inactiveDefault();
   // The default is what a booking without a service is for: a private session, never a class.
   if ((current.isDefault || makeDefault) && (input.capacity ?? current.capacity) > 1) {
     throw invalidField('capacity', 'The default service is for one client at a time: its capacity stays 1.');
