@@ -79,8 +79,12 @@ describe('POST /api/users/register/', () => {
     expect(await slugOf('Тренер', `${tag.slice(0, 2)}@example.ru`)).toBe(`trainer-${tag.slice(0, 2)}`);
   });
 
-  it('registers a client user (no trainer row) with is_client', async () => {
-    const res = await register({ ...validRegistration(), is_client: true, timezone: 'Europe/London' });
+  it('registers a client user (no trainer row) with is_client; business settings are refused by name', async () => {
+    const body = validRegistration();
+    const business = await register({ ...body, is_client: true, timezone: 'Europe/London', business_name: 'Nope' });
+    expect(business.status).toBe(400);
+    expect(Object.keys(business.body.errors ?? {}).sort()).toEqual(['business_name', 'timezone']);
+    const res = await register({ ...body, is_client: true });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ is_trainer: false, is_client: true, trainer: null });
   });
@@ -441,11 +445,17 @@ describe('profile', () => {
     expect(res.body.errors?.slug).toEqual(['This slug is already taken.']);
   });
 
-  it('a client user has no trainer settings, and trainer fields are ignored', async () => {
+  it('a client user has no trainer settings: naming one is refused by name, and nothing changes', async () => {
     const reg = await register({ ...validRegistration(), is_client: true });
+    const refused = await api<Problem>('PATCH', '/api/users/profile/', {
+      token: reg.body.token,
+      body: { first_name: 'Cli', timezone: 'Europe/Paris', trainer: { slug: 'mine' } },
+    });
+    expect(refused.status).toBe(400);
+    expect(Object.keys(refused.body.errors ?? {}).sort()).toEqual(['timezone', 'trainer.slug']);
     const res = await api<Profile>('PATCH', '/api/users/profile/', {
       token: reg.body.token,
-      body: { first_name: 'Cli', timezone: 'Europe/Paris' },
+      body: { first_name: 'Cli' },
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ first_name: 'Cli', trainer: null, is_client: true });

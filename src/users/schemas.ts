@@ -107,6 +107,14 @@ export const registerBody = z
     timezone: timezoneField.optional(),
   })
   .superRefine((v, ctx) => {
+    // A client account has no business: its name and zone would be dropped, so they are refused by name.
+    for (const field of ['business_name', 'timezone'] as const)
+      if (v.is_client === true && v[field] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: 'A client account has no business settings: leave this out.',
+        });
     if (typeof v.password !== 'string') return;
     const email = typeof v.email === 'string' ? v.email : '';
     for (const message of passwordProblems(v.password, email))
@@ -147,7 +155,7 @@ export const profileUpdateBody = z
   .partial()
   .openapi('ProfileUpdateRequest', {
     description:
-      'Trainer settings may be sent flat or nested under `trainer`. Email, roles and ids are no fields of it: a body naming one is refused (400 naming each).',
+      'Trainer settings may be sent flat or nested under `trainer`. Email, roles and ids are no fields of it: a body naming one is refused (400 naming each), as is a trainer setting sent by a client account.',
   });
 export type ProfileUpdateInput = z.infer<typeof profileUpdateBody>;
 

@@ -300,6 +300,8 @@ export async function getProfile(db: Db, user: User, trainer: Trainer | null): P
   return { ...toUserOut(user, trainer), client_of: clientOf };
 }
 
+const NO_BUSINESS = 'A client account has no business settings: leave this out.';
+
 export async function updateProfile(
   db: Db,
   auth: AuthContext,
@@ -313,12 +315,18 @@ export async function updateProfile(
 
   // Flat and nested trainer settings both work; nested wins when both name a field.
   const trainerSet: Partial<Trainer> = {};
+  const notTrainer: Record<string, string[]> = {};
   for (const [field, column] of Object.entries(TRAINER_COLUMNS) as [keyof TrainerSettingsInput, keyof Trainer][]) {
     // `null` is a value (reschedule_cutoff_hours: null clears it), so only an absent nested field falls back.
     const nested = input.trainer?.[field];
     const value = nested !== undefined ? nested : input[field];
     if (value !== undefined) Object.assign(trainerSet, { [column]: value });
+    if (input[field] !== undefined) notTrainer[field] = [NO_BUSINESS];
+    if (nested !== undefined) notTrainer[`trainer.${field}`] = [NO_BUSINESS];
   }
+  // A client account has no business settings: naming one changes nothing, so it is refused by name.
+  if (!auth.trainer && (Object.keys(notTrainer).length || input.trainer !== undefined))
+    throw invalid(Object.keys(notTrainer).length ? notTrainer : { trainer: [NO_BUSINESS] });
 
   const writes: Step[] = [];
   if (Object.keys(userSet).length)
