@@ -7,6 +7,8 @@ import {
   futureDay,
   openapiDocument,
   PASSWORD,
+  packCredits,
+  packOf,
   registerTrainer,
   setupTrainer,
   uniqueEmail,
@@ -301,6 +303,29 @@ describe('a field the operation does not take', () => {
       token: t.token,
     });
     expect(after.body).toMatchObject({ notes: 'Bring water', status: booking.body.status });
+  });
+
+  it('an operation that takes no fields refuses one by name and does nothing: use_session with sessions: 3', async () => {
+    const t = await setupTrainer();
+    const pack = await packOf(t, 5);
+    const asked = await api<{ errors?: Record<string, string[]> }>(
+      'POST',
+      `/api/client-packages/${pack}/use_session/`,
+      {
+        token: t.token,
+        body: { sessions: 3 },
+      },
+    );
+    expect(asked.status).toBe(400);
+    expect(Object.keys(asked.body.errors ?? {})).toEqual(['sessions']);
+    expect((await packCredits(t, pack)).sessions_remaining).toBe(5);
+    // No body, or an empty one, is the operation as documented: one session.
+    for (const body of [undefined, {}]) {
+      expect((await api('POST', `/api/client-packages/${pack}/use_session/`, { token: t.token, body })).status).toBe(
+        200,
+      );
+    }
+    expect((await packCredits(t, pack)).sessions_remaining).toBe(3);
   });
 
   it('a misspelt field of a new client is named, and no client is created', async () => {

@@ -12,7 +12,7 @@ import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import type { AppEnv, TrainerClaim } from '../lib/context';
 import { idempotencyOf, replayHeader } from '../lib/idempotency';
-import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { authenticated, idParam, jsonBody, jsonResponse, noBody, pageSchema, problems } from '../lib/openapi';
 import { listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import { newManageLink } from '../lib/tokens';
@@ -95,21 +95,21 @@ const action = (name: Transition, summary: string) => ({
   method: 'post' as const,
   path: `/api/bookings/{id}/${name}`,
   summary,
-  responses: { 200: jsonResponse(bookingOut, 'The updated booking'), ...problems(401, 403, 404, 409) },
+  responses: { 200: jsonResponse(bookingOut, 'The updated booking'), ...problems(400, 401, 403, 404, 409) },
 });
 
-const confirm = createRoute({ ...action('confirm', 'pending → confirmed'), request: { params: idParam } });
+const confirm = createRoute({ ...action('confirm', 'pending → confirmed'), request: { params: idParam, ...noBody } });
 const complete = createRoute({
   ...action('mark_completed', 'confirmed → completed, once the start has passed; consumes a package credit'),
   description:
     "The session took place. The booking's package credit is spent (ledger reason `booking_completed`); the client gets no message. A conflict answers 409 with `code` invalid_transition (the booking is not confirmed, e.g. already completed) or not_started (its start has not passed yet: a session cannot have been held before it begins).",
-  request: { params: idParam },
+  request: { params: idParam, ...noBody },
 });
 const noShow = createRoute({
   ...action('mark_no_show', 'confirmed → no_show, once the start has passed; may use the package credit'),
   description:
     "The client did not come. With the trainer's `no_show_uses_credit` on (the default) the booking's package credit is spent (ledger reason `no_show`); off, the reservation is released and no credit is used. Unsent reminders are cancelled; the client gets no message. A conflict answers 409 with `code` invalid_transition (the booking is not confirmed, e.g. already marked) or not_started (its start has not passed yet).",
-  request: { params: idParam },
+  request: { params: idParam, ...noBody },
 });
 const cancel = createRoute({
   ...action('cancel', 'pending|confirmed → cancelled (late inside the late-cancel window); frees the slot'),

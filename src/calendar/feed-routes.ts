@@ -4,7 +4,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
-import { authenticated, idParam, jsonResponse, problems, rateLimited } from '../lib/openapi';
+import { authenticated, idParam, jsonResponse, noBody, problems, rateLimited } from '../lib/openapi';
 import { RATE_POLICIES } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
 import * as z from '../lib/zod';
@@ -33,7 +33,8 @@ const rotate = createRoute({
   method: 'post',
   path: '/api/calendar/feed/rotate',
   summary: 'Replace the feed address: the old one answers 404 at once; subscribe again with the new one',
-  responses: { 200: jsonResponse(feedUrlsOut, 'The new addresses'), ...problems(401, 403, 503) },
+  request: noBody,
+  responses: { 200: jsonResponse(feedUrlsOut, 'The new addresses'), ...problems(400, 401, 403, 503) },
 });
 
 const rotateClient = createRoute({
@@ -44,8 +45,8 @@ const rotateClient = createRoute({
   summary: "Replace a client's calendar feed address: the old one answers 404 at once",
   description:
     "A client's own feed (their bookings with this trainer, linked from the manage page of a booking the trainer made) is read by whoever holds its address; rotating revokes a leaked one. The client's feed generation is raised: the old address answers 404 at once, the answer is the new one (the same shape as `POST /api/calendar/feed/rotate`), and the manage page links the new one from then on, so the client subscribes again from there or with the address given to them. A client that is not this trainer's answers 404, as a missing one.",
-  request: { params: idParam },
-  responses: { 200: jsonResponse(feedUrlsOut, 'The new addresses'), ...problems(401, 403, 404, 503) },
+  request: { params: idParam, ...noBody },
+  responses: { 200: jsonResponse(feedUrlsOut, 'The new addresses'), ...problems(400, 401, 403, 404, 503) },
 });
 
 const FEED_PATH = '/api/calendar/feed/{token}.ics';

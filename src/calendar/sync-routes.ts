@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { calendarConnections } from '../db/schema';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
-import { authenticated, idParam, jsonResponse, problems, rateLimited } from '../lib/openapi';
+import { authenticated, idParam, jsonResponse, noBody, problems, rateLimited } from '../lib/openapi';
 import { conflict, notFound, tooManyRequests } from '../lib/problem';
 import { describePolicy, RATE_POLICIES } from '../lib/ratelimit';
 import { createRouter } from '../lib/router';
@@ -39,7 +39,7 @@ const sync = createRoute({
   summary: 'Read a connected calendar now',
   description:
     "Fetches the calendar's address (10 seconds, 5 MB at most) and replaces its busy time, as the 15-minute cron does. A calendar that cannot be read keeps its busy time and answers 200 with `status` failed and `last_error`. At most once a minute per connection (the cron's attempts count too). 409 when the connection is switched off; 503 when calendars cannot be read just now (nothing is recorded against the connection).",
-  request: { params: idParam },
+  request: { params: idParam, ...noBody },
   responses: {
     200: jsonResponse(syncState, "The connection's state after the attempt"),
     ...problems(400, 401, 403, 404, 409, 503),

@@ -18,6 +18,23 @@ export const problemSchema = z
   })
   .openapi('Problem', { description: 'An RFC 9457 problem: every error answer.' });
 
+/**
+ * The body of an operation that takes no fields: none, or `{}`. Any field sent is a 400 naming it
+ * (a `{"sessions": 3}` to use_session must not quietly use one), as for every other body.
+ */
+export const noBody = {
+  body: {
+    required: false,
+    content: {
+      'application/json': {
+        schema: z
+          .strictObject({})
+          .openapi('NoFields', { description: 'This operation takes no fields: send no body, or {}.' }),
+      },
+    },
+  },
+};
+
 /** A required JSON request body. */
 export const jsonBody = <T extends ZodType>(schema: T) => ({
   body: { required: true, content: { 'application/json': { schema } } },

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../db/schema';
 import { currentTrainer, requireTrainer } from '../lib/auth';
 import { isoNow } from '../lib/clock';
-import { authenticated, digits, idParam, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { authenticated, digits, idParam, jsonResponse, noBody, pageSchema, problems } from '../lib/openapi';
 import { cursorPageQuery, listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import * as z from '../lib/zod';
@@ -52,8 +52,8 @@ const retry = createRoute({
   method: 'post',
   path: '/api/notifications/{id}/retry',
   summary: 'Queue a failed notification again',
-  request: { params: idParam },
-  responses: { 200: jsonResponse(notificationOut, 'Queued again'), ...problems(401, 403, 404, 409) },
+  request: { params: idParam, ...noBody },
+  responses: { 200: jsonResponse(notificationOut, 'Queued again'), ...problems(400, 401, 403, 404, 409) },
 });
 
 export const notificationsRouter = createRouter()

@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import { currentTrainer, requireAuth, requireTrainer, trainerViewer, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { idempotencyOf, replayHeader } from '../lib/idempotency';
-import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { authenticated, idParam, jsonBody, jsonResponse, noBody, pageSchema, problems } from '../lib/openapi';
 import { pageOf, pageQuery } from '../lib/pagination';
 import { type AppEnv, createRouter } from '../lib/router';
 import * as z from '../lib/zod';
@@ -108,7 +108,7 @@ const useSession = createRoute({
   summary: 'Use one credit (never below zero, never after expiry)',
   description:
     'The answer shows the balance this very use left (`sessions_remaining`), whatever parallel calls did. Send `Idempotency-Key` to make retries safe: the same key for the same client package within 24 h spends nothing more and replays the first answer with `Idempotency-Replayed: true`; the key used for another client package gets 422. No credit left: 409 with `code` package_exhausted or package_expired.',
-  request: { params: idParam, headers: z.object({ 'idempotency-key': z.string().optional() }) },
+  request: { params: idParam, headers: z.object({ 'idempotency-key': z.string().optional() }), ...noBody },
   responses: { 200: jsonResponse(clientPackageOut, 'Used'), ...problems(400, 401, 403, 404, 409, 422) },
 });
 const ledger = createRoute({

@@ -6,7 +6,7 @@ import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import type { AppEnv } from '../lib/context';
 import { idempotencyOf, replayHeader } from '../lib/idempotency';
-import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { authenticated, idParam, jsonBody, jsonResponse, noBody, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
 import { ApiError, problemBody } from '../lib/problem';
 import { createRouter } from '../lib/router';
@@ -72,8 +72,8 @@ const confirm = createRoute({
   path: '/api/booking-series/{id}/confirm',
   summary: 'Confirm every pending occurrence; one confirmation to the client lists them',
   description: 'Reminders then go per occurrence. 409 invalid_transition when no occurrence is pending.',
-  request: { params: idParam },
-  responses: { 200: jsonResponse(seriesDetailSchema, 'The series'), ...problems(401, 403, 404, 409) },
+  request: { params: idParam, ...noBody },
+  responses: { 200: jsonResponse(seriesDetailSchema, 'The series'), ...problems(400, 401, 403, 404, 409) },
 });
 
 const cancel = createRoute({

@@ -4,7 +4,7 @@ import { resyncCalendars } from '../calendar/connections';
 import { requireAuth } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
-import { authenticated, jsonBody, jsonResponse, problems, rateLimited } from '../lib/openapi';
+import { authenticated, jsonBody, jsonResponse, noBody, problems, rateLimited } from '../lib/openapi';
 import { clientAddress, RATE_POLICIES, rateLimit } from '../lib/ratelimit';
 import { type AppEnv, createRouter } from '../lib/router';
 import * as z from '../lib/zod';
@@ -66,7 +66,8 @@ const logout = createRoute({
     'Signs this device out. `GET /api/users/sessions/` lists every signed-in device, and `DELETE /api/users/sessions/` signs out all but this one.',
   security: authenticated,
   middleware: requireAuth,
-  responses: { 204: { description: 'Signed out' }, ...problems(401) },
+  request: noBody,
+  responses: { 204: { description: 'Signed out' }, ...problems(400, 401) },
 });
 
 const profile = createRoute({
@@ -113,9 +114,10 @@ const resend = createRoute({
     requireAuth,
     rateLimit(RATE_POLICIES.resendVerification, (c) => ({ account: String(c.get('auth').user.id) })),
   ] as const,
+  request: noBody,
   responses: {
     202: jsonResponse(z.object({ detail: z.string() }), 'Queued'),
-    ...problems(401),
+    ...problems(400, 401),
     ...rateLimited(RATE_POLICIES.resendVerification),
   },
 });
