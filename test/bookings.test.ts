@@ -589,14 +589,22 @@ describe('transitions and rescheduling', () => {
     expect((await book(t.token, { client: t.client.id, start_time: at(date, '11:00') })).status).toBe(201);
   });
 
-  it('a cancellation inside late_cancel_hours is marked late', async () => {
+  it('a cancellation inside late_cancel_hours is marked late; a request declined there is not', async () => {
     const t = await setupTrainer({ settings: { late_cancel_hours: 48 } });
     const b = (await book(t.token, { client: t.client.id, start_time: at(futureDay(1).date, '23:00') })).body;
+    expect((await api('POST', `/api/bookings/${b.id}/confirm/`, { token: t.token })).status).toBe(200);
     const res = await api<BookingBody>('POST', `/api/bookings/${b.id}/cancel/`, {
       token: t.token,
       body: { reason: 'Traffic' },
     });
     expect(res.body).toMatchObject({ status: 'cancelled', late_cancellation: true, cancellation_reason: 'Traffic' });
+    const request = (await book(t.token, { client: t.client.id, start_time: at(futureDay(1).date, '21:00') })).body;
+    const declined = await api<BookingBody>('POST', `/api/bookings/${request.id}/cancel/`, { token: t.token });
+    expect(declined.body).toMatchObject({ status: 'cancelled', late_cancellation: false });
+    const stats = await api<{ late_cancellations: number }>('GET', '/api/analytics/bookings-stats/', {
+      token: t.token,
+    });
+    expect(stats.body.late_cancellations).toBe(1);
   });
 
   it('confirms racing late cancels: a credit is used exactly when the cancel found the booking confirmed', async () => {
@@ -626,8 +634,9 @@ describe('transitions and rescheduling', () => {
       const [cancel, confirm] = [answers[2 * i], answers[2 * i + 1]];
       return [id, cancel?.status, cancel?.body.late_cancellation, confirm?.status === 200, charged.has(id)];
     });
-    // Confirmed before the cancel: the late cancel uses its credit. Cancelled first: the confirm is 409, no credit.
-    expect(seen).toEqual(seen.map(([id, , , confirmed]) => [id, 200, true, confirmed, confirmed]));
+    // Confirmed before the cancel: a late cancel, which uses its credit. Cancelled first: a request
+    // declined (not late, no credit), and the confirm is 409.
+    expect(seen).toEqual(seen.map(([id, , , confirmed]) => [id, 200, confirmed, confirmed, confirmed]));
     const left = await env.DB.prepare('SELECT sessions_remaining AS n FROM client_packages WHERE id = ?')
       .bind(pack)
       .first<number>('n');

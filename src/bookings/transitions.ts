@@ -168,6 +168,8 @@ async function transitionOnce(
     action === 'cancel' &&
     options.lateCounts !== false &&
     current.status !== 'waitlisted' &&
+    // The trainer (or staff) declining a request they never confirmed is no late cancellation of the client's.
+    (current.status !== 'pending' || options.byClient === true) &&
     Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
   // A request the trainer never confirmed costs the client nothing, however late it is declined.
   // A pack picked by an email typed on the booking page pays only for a session held: whoever typed

@@ -67,4 +67,6 @@ export const sessionsRouter = createRouter()
     await endSession(c.var.db, c.get('auth'), c.req.valid('param').id, isoNow(c.var.clock));
     return c.body(null, 204);
   })
-  .openapi(endOthers, async (c) => c.json({ ended: await endOtherSessions(c.var.db, c.get('auth')) }, 200));
+  .openapi(endOthers, async (c) =>
+    c.json({ ended: await endOtherSessions(c.var.db, c.get('auth'), isoNow(c.var.clock)) }, 200),
+  );

@@ -65,11 +65,11 @@ export async function endSession(db: Db, auth: AuthContext, id: string, now: str
   if (!gone.length) throw notFound('No such session.');
 }
 
-/** Ends every session of the user but this request's; answers how many ended. */
-export async function endOtherSessions(db: Db, auth: AuthContext): Promise<number> {
+/** Ends every session of the user but this request's; answers how many live ones ended (expired rows go too). */
+export async function endOtherSessions(db: Db, auth: AuthContext, now: string): Promise<number> {
   const gone = await db
     .delete(sessions)
     .where(and(eq(sessions.userId, auth.user.id), ne(sessions.jti, auth.jti)))
-    .returning({ jti: sessions.jti });
-  return gone.length;
+    .returning({ expiresAt: sessions.expiresAt });
+  return gone.filter((s) => s.expiresAt > now).length;
 }
