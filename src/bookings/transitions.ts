@@ -97,7 +97,7 @@ export interface TransitionOptions {
 
 /**
  * confirm: pending → confirmed; cancel: pending|confirmed → cancelled (late when inside the
- * trainer's late-cancel window); mark_completed: confirmed → completed; mark_no_show: confirmed →
+ * trainer's late-cancel window, unless the trainer declines a request never confirmed); mark_completed: confirmed → completed; mark_no_show: confirmed →
  * no_show; both of these only once the start has passed. A package credit is consumed by completion, by a late
  * cancellation and by a no-show when the trainer's `no_show_uses_credit` is on (these two never for
  * a pack picked by a typed email, `bookings.pack_by_email`), in the same batch

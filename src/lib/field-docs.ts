@@ -89,7 +89,8 @@ export const FIELD_DOCS: Record<string, string> = {
   is_public: 'Listed on the public booking page (when active).',
   position: 'Lists sort by position, then id.',
   cancellation_reason: "Why cancelled; '' if not.",
-  late_cancellation: 'Cancelled late.',
+  late_cancellation:
+    "Cancelled inside the late-cancel window: a confirmed booking, or a client's own request (never a request the trainer declined).",
   late_cancellation_if_cancelled_now: 'Cancelling now would be late.',
   can_cancel: 'The client may cancel now.',
   is_upcoming: 'Active and not started.',
