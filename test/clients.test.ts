@@ -425,7 +425,8 @@ describe('isolation and client users', () => {
     expect(detail.body).toMatchObject({ notes: '', preferences: {} });
     const own = await api<Client>('GET', `/api/clients/${c.id}/`, { token: a.token });
     expect(own.body.preferences).toEqual({ internal_rating: 'C - late payer' });
-    expect((await api('GET', `/api/clients/${c.id}/notes/`, { token })).status).toBe(403);
+    const notes = await api<ProblemBody>('GET', `/api/clients/${c.id}/notes/`, { token });
+    expect([notes.status, notes.body.detail]).toEqual([403, "Only the trainer reads a client's notes."]);
     expect((await api('POST', '/api/clients/', { token, body: { email: uniqueEmail() } })).status).toBe(403);
     expect((await api('PATCH', `/api/clients/${c.id}/`, { token, body: { first_name: 'Me' } })).status).toBe(403);
     const profile = await api<{ client_of: { business_name: string }[] }>('GET', '/api/users/profile/', { token });

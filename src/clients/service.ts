@@ -14,7 +14,7 @@ import {
   pageOffset,
   parseOrdering,
 } from '../lib/pagination';
-import { conflict, invalidField, notFound } from '../lib/problem';
+import { conflict, forbidden, invalidField, notFound } from '../lib/problem';
 import { clientScope, findClient } from '../lib/scope';
 import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
 
@@ -213,7 +213,8 @@ export async function addNote(db: Db, viewer: Viewer, clientId: number, content:
 
 export async function listNotes(db: Db, viewer: Viewer, clientId: number, q: PageQuery) {
   await findClient(db, viewer, clientId);
-  trainerIdOf(viewer);
+  // The notes are what the trainer wrote about the client: theirs alone to read.
+  if (viewer.kind !== 'trainer') throw forbidden("Only the trainer reads a client's notes.");
   const where = eq(clientNotes.clientId, clientId);
   const { count, rows } = await countedPage(
     db,
