@@ -41,7 +41,8 @@ if (existsSync('.dev.vars')) {
 }
 // On another port (`npm run dev -- --port 8799`), the links the API writes (emails, manage links)
 // point to that port, unless .dev.vars sets APP_ORIGIN itself.
-const port = extra.includes('--port') ? extra[extra.indexOf('--port') + 1] : undefined;
+const portArg = extra.findIndex((a) => a === '--port' || a.startsWith('--port='));
+const port = portArg < 0 ? undefined : extra[portArg].includes('=') ? extra[portArg].split('=')[1] : extra[portArg + 1];
 if (port && port !== '8787' && !kept.some((line) => /^\s*(?:export\s+)?APP_ORIGIN\s*=/.test(line)))
   kept.push(`APP_ORIGIN=http://localhost:${port}`);
 if (kept.length) {

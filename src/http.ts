@@ -46,6 +46,12 @@ const requireJson = createMiddleware<AppEnv>(async (c, next) => {
     if (hasBody && !JSON_TYPE.test(c.req.header('Content-Type') ?? '')) {
       throw new ApiError(415, 'Request bodies must be JSON (Content-Type: application/json).');
     }
+    // Many HTTP clients label every request JSON: an empty one is no body (not malformed JSON).
+    if (!hasBody && c.req.header('Content-Type') !== undefined) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete('Content-Type');
+      c.req.raw = new Request(c.req.raw, { headers });
+    }
   }
   await next();
 });

@@ -125,6 +125,36 @@ describe('staff change bookings safely', () => {
     expect((await auditRows('bookings', id)).map((r) => r.action)).toEqual(['confirm', 'cancel']);
   });
 
+  it("cancelling a trainer's booking nobody confirmed: the page says what happens, no late flag, no message", async () => {
+    const s = await staffConsole();
+    const t = await setupTrainer();
+    const client = await createClient(t.token, { phone: '+14155550123' });
+    const booked = await book(t.token, { client: client.id, start_time: inHours(5) });
+    expect([booked.status, booked.body.status]).toEqual([201, 'pending']);
+    const id = booked.body.id as number;
+    const path = `/admin/bookings/${id}`;
+    const review = await page('POST', `${path}/status`, {
+      cookie: s.cookie,
+      form: { csrf: s.csrf, transition: 'cancel', cancellation_reason: 'Wrong client' },
+    });
+    expect(review.status).toBe(200);
+    expect(review.text).toContain('No message is sent to the client.');
+    expect(review.text).not.toContain('This is a late cancellation');
+    const form = {
+      csrf: s.csrf,
+      transition: 'cancel',
+      cancellation_reason: hidden(review.text, 'cancellation_reason'),
+      facts: hidden(review.text, 'facts'),
+      confirm: 'yes',
+    };
+    expect((await page('POST', `${path}/status`, { cookie: s.cookie, form })).status).toBe(303);
+    expect(await bookingRow(id)).toMatchObject({ status: 'cancelled', late_cancellation: 0 });
+    const told = await env.DB.prepare('SELECT count(*) AS n FROM notifications WHERE booking_id = ?')
+      .bind(id)
+      .first('n');
+    expect(told).toBe(0);
+  });
+
   it('cancel: a reason is required, a confirmation page states the consequences, confirming cancels once', async () => {
     const s = await staffConsole();
     const t = await setupTrainer();

@@ -435,20 +435,41 @@ describe('the waitlist', () => {
     for (const p of people.slice(0, 2)) await bookPlace(t.token, p, cls);
     const waiting: number[] = [];
     for (const p of people.slice(2)) waiting.push((await bookPlace(t.token, p, cls, { waitlist: true })).body.id);
+    // A visitor in line with a number typed on the booking page: told by email only when it lapses.
+    const visitor = await api('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      body: {
+        first_name: 'V',
+        last_name: 'V',
+        email: uniqueEmail('v'),
+        phone: '+447700900777',
+        class_session: cls,
+        waitlist: true,
+      },
+      headers: { 'CF-Connecting-IP': '198.51.100.77' },
+    });
+    expect(visitor.status).toBe(201);
+    const visitorId = (
+      await env.DB.prepare(
+        "SELECT id FROM bookings WHERE class_session_id = ? AND status = 'waitlisted' ORDER BY id DESC",
+      )
+        .bind(cls)
+        .first<{ id: number }>()
+    )?.id as number;
     const cutoff = Date.parse(start) - 3 * HOUR;
     await fiveMinuteTick(cutoff - 5 * 60_000);
-    expect((await classDetail(t.token, cls)).waitlisted).toBe(2);
+    expect((await classDetail(t.token, cls)).waitlisted).toBe(3);
     await fiveMinuteTick(cutoff);
     await fiveMinuteTick(cutoff + 5 * 60_000);
     const detail = await classDetail(t.token, cls);
     expect(detail.waitlisted).toBe(0);
     expect(detail.places_taken).toBe(2);
-    for (const id of waiting) {
+    for (const id of [...waiting, visitorId]) {
       const b = await api<Place>('GET', `/api/bookings/${id}/`, { token: t.token });
       expect([b.body.status, b.body.cancellation_reason]).toEqual(['cancelled', 'waitlist_expired']);
     }
     const told = await messagesOf('waitlist_expired', waiting);
     expect(told.map((m) => m.booking_id).sort()).toEqual([...waiting].sort());
+    expect((await messagesOf('waitlist_expired', [visitorId])).map((m) => m.notification_type)).toEqual(['email']);
   });
 
   it('a place never seated counts in no booking figure, waiting or gone; one seated and then cancelled does', async () => {

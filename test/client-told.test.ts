@@ -10,9 +10,11 @@ import {
   createClient,
   futureDay,
   nowPlus,
+  PASSWORD,
   type ProblemBody,
   registerTrainer,
   uniqueEmail,
+  verifyEmailOf,
 } from './helpers';
 
 type Trainer = Awaited<ReturnType<typeof registerTrainer>> & { client: { id: number; email: string } };
@@ -97,6 +99,26 @@ describe('what the client was told of', () => {
     ]);
   });
 
+  it("a client who cancels a trainer's pending booking themselves hears that it is done, by email", async () => {
+    const t = await trainerWithClient();
+    const draft = await book(t.token, { client: t.client.id, start_time: at(10, '10:00') });
+    const member = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+      body: { email: t.client.email, password: PASSWORD, password_confirm: PASSWORD, is_client: true },
+      headers: { 'CF-Connecting-IP': '198.51.100.62' },
+    });
+    await verifyEmailOf(member.body.user.id, t.client.email);
+    const own = await api('POST', `/api/client/bookings/${draft.body.id}/cancel/`, { token: member.body.token });
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    // One email to the client, one to the trainer; no SMS.
+    const rows = await env.DB.prepare(
+      'SELECT recipient, notification_type AS channel FROM notifications WHERE booking_id = ?',
+    )
+      .bind(draft.body.id)
+      .all<{ recipient: string; channel: string }>();
+    expect(rows.results.map((r) => r.channel)).toEqual(['email', 'email']);
+    expect(rows.results.map((r) => r.recipient)).toContain(t.client.email);
+  });
+
   it('confirming a booking once it has begun (to record attendance next) sends no confirmation', async () => {
     const t = await trainerWithClient();
     const start = at(3, '10:00');
@@ -125,14 +147,27 @@ describe('what the client was told of', () => {
           .bind(id)
           .first<{ n: number }>()
       )?.n;
-    const draft = await series(at(5, '08:00'));
+    // Every occurrence inside the late window: only a confirmed one is a late cancellation.
+    await api('PATCH', '/api/users/profile/', { token: t.token, body: { late_cancel_hours: 168 } });
+    const lateFlags = async (id: number) =>
+      (
+        await env.DB.prepare('SELECT DISTINCT late_cancellation AS late FROM bookings WHERE series_id = ?')
+          .bind(id)
+          .all<{ late: number }>()
+      ).results
+        .map((r) => r.late)
+        .sort();
+    const draft = await series(at(1, '08:00'));
     expect(draft.status).toBe(201);
     expect((await api('POST', `/api/booking-series/${draft.body.id}/cancel/`, { token: t.token })).status).toBe(200);
     expect(await seriesMessages(draft.body.id)).toBe(0);
+    expect(await lateFlags(draft.body.id)).toEqual([0]);
 
-    const kept = await series(at(5, '18:00'));
+    const kept = await series(at(1, '18:00'));
     expect((await api('POST', `/api/booking-series/${kept.body.id}/confirm/`, { token: t.token })).status).toBe(200);
     expect((await api('POST', `/api/booking-series/${kept.body.id}/cancel/`, { token: t.token })).status).toBe(200);
     expect(await seriesMessages(kept.body.id)).toBeGreaterThan(0);
+    // The first occurrence is inside the week, the later ones are not.
+    expect(await lateFlags(kept.body.id)).toEqual([0, 1]);
   });
 });

@@ -60,7 +60,10 @@ export function refuseUnless(allowed: Transition[], action: Transition, status: 
 export async function changeStatus(deps: Deps, staff: Staff, current: Values, action: Transition, reason = '') {
   const id = Number(current.id);
   if (action === 'cancel' && !reason.trim()) {
-    throw invalidField('cancellation_reason', 'Enter the reason for cancelling; the client is told it.');
+    throw invalidField(
+      'cancellation_reason',
+      'Enter the reason for cancelling; it goes in the client’s message when they get one.',
+    );
   }
   const status = TARGET_STATUS[action];
   const changes: Changes = { status: { before: current.status, after: status } };
@@ -173,6 +176,8 @@ interface Facts {
   client_name: string;
   client_email: string;
   client_phone: string;
+  /** 'trainer': a booking announced only by its confirmation; 'public': the client's own request. */
+  source: 'trainer' | 'public';
   late_cancel_hours: number;
   no_show_uses_credit: number;
   auto_confirm: number;
@@ -191,7 +196,7 @@ interface Facts {
 async function factsOf(deps: Deps, id: number): Promise<Facts> {
   const facts = await statement(
     deps.db,
-    sql`SELECT b.status, b.start_time, ${sql.raw(person('c'))} AS client_name, c.email AS client_email,
+    sql`SELECT b.status, b.start_time, b.source, ${sql.raw(person('c'))} AS client_name, c.email AS client_email,
       c.phone AS client_phone, tr.late_cancel_hours, tr.no_show_uses_credit, tr.auto_confirm,
       sp.name AS pack_name, cp.sessions_remaining, b.pack_by_email, cs.capacity AS class_capacity,
       ${activePlaces(sql`b.class_session_id`)} - (${isActiveStatus(sql`b.status`)}) AS places_after,
@@ -249,21 +254,35 @@ function waitlistOf(f: Facts, action: Transition): Consequences['waitlist'] {
 
 export async function consequencesOf(deps: Deps, id: number, action: Transition): Promise<Consequences> {
   const f = await factsOf(deps, id);
+  // As `transition` decides (staff act for the trainer): a request declined is not late; the
+  // client hears only of what they were told of.
   const late =
     action === 'cancel' &&
     f.status !== 'waitlisted' &&
+    f.status !== 'pending' &&
     Date.parse(f.start_time) - Date.parse(deps.now) < f.late_cancel_hours * 3600 * 1000;
-  const client = messagesTo(`${f.client_name} (the client)`, f.client_email, f.client_phone);
   return {
     action,
     status: f.status,
     late,
     lateCancelHours: f.late_cancel_hours,
     credit: creditOf(f, action, late),
-    messages: action === 'confirm' || action === 'cancel' ? client : [],
+    messages: clientMessagesOf(f, action, deps.now),
     remindersCancelled: action === 'cancel' || action === 'mark_no_show',
     waitlist: waitlistOf(f, action),
   };
+}
+
+/**
+ * What the client is told of a confirm or a cancel, as `transition` writes it: a confirmation only
+ * before the start; a cancel of a pending booking only when it was their own request, by email.
+ */
+function clientMessagesOf(f: Facts, action: Transition, now: string): Message[] {
+  const who = `${f.client_name} (the client)`;
+  if (action === 'confirm') return f.start_time > now ? messagesTo(who, f.client_email, f.client_phone) : [];
+  if (action !== 'cancel') return [];
+  if (f.status !== 'pending') return messagesTo(who, f.client_email, f.client_phone);
+  return f.source === 'public' ? messagesTo(who, f.client_email, f.client_phone, false) : [];
 }
 
 /** A short fingerprint of what a change does, so a confirmation made on stale facts is asked again. */
@@ -276,8 +295,12 @@ export const factsKey = (c: Consequences): string =>
     c.waitlist?.promoted.map((p) => p.name) ?? null,
   ]);
 
-/** What a move tells the client: the "rescheduled" email, and an SMS to a confirmed booking's phone. */
+/**
+ * What a move tells the client: the "rescheduled" email, and an SMS to a confirmed booking's
+ * phone; nothing for a trainer's booking still pending, which the client has not heard of.
+ */
 export async function moveMessages(deps: Deps, id: number): Promise<Message[]> {
   const f = await factsOf(deps, id);
+  if (f.status === 'pending' && f.source !== 'public') return [];
   return messagesTo(`${f.client_name} (the client)`, f.client_email, f.client_phone, f.status === 'confirmed');
 }

@@ -93,11 +93,11 @@ export const detailSchema = z
   })
   .openapi('AdminDetail');
 
-/** The console's cancel form: a reason is required (the client is told it). */
+/** The console's cancel form: a reason is required (it goes in the client's message, when there is one). */
 export const cancelForm = z.object({
   cancellation_reason: multiLine()
     .trim()
-    .min(1, 'Enter the reason for cancelling; the client is told it.')
+    .min(1, 'Enter the reason for cancelling; it goes in the client’s message when they get one.')
     .max(1000, 'Keep the reason to 1000 characters.'),
 });
 

@@ -146,7 +146,7 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
             previous: { start: current.start_time, end: current.end_time },
             now: nowIso,
             moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}
-              AND (b.status <> 'pending' OR b.source = 'public')`,
+              AND (b.status <> 'pending' OR b.source = 'public' OR ${cmd.byClient ? sql`1` : sql`0`})`,
           }),
     ...Object.fromEntries((cmd.also ?? []).map((q, i) => [`also${i}`, db.$client.prepare(q.sql).bind(...q.params)])),
   });

@@ -241,11 +241,12 @@ function outboxWrites(
     const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
     // Nobody confirmed it yet. A trainer's booking was never announced to the client (that comes
-    // with its confirmation), so its cancellation tells them nothing either: no reason of the
+    // with its confirmation), so its cancellation by the trainer tells them nothing (their own
+    // cancel, through the portal, is confirmed to them by email): no reason of the
     // trainer's reaches someone who never heard of the session. A request the client made (booking
     // page or their portal) is answered by email, never by SMS: its phone number is whatever was
     // typed in (cancelling it through its manage link would otherwise text any number).
-    const told = from === 'pending' ? sql`${guard} AND b.source = 'public'` : guard;
+    const told = from === 'pending' && !options.byClient ? sql`${guard} AND b.source = 'public'` : guard;
     const smsGuard = from === 'pending' ? sql`0` : undefined;
     return [
       cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),

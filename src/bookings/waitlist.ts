@@ -83,7 +83,14 @@ export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired
   const lapsed = sql`b.status = 'cancelled' AND b.cancellation_reason = ${WAITLIST_EXPIRED_REASON} AND b.cancelled_at = ${nowIso}`;
   const [changed, told] = await db.$client.batch<{ id: number }>([
     statement(db, lapse),
-    planForBooking(db, { bookingId: sql.raw('b.id'), kind: 'waitlist_expired', now: nowIso, guard: lapsed }),
+    // A place joined on the booking page was never confirmed: its typed number gets no SMS.
+    planForBooking(db, {
+      bookingId: sql.raw('b.id'),
+      kind: 'waitlist_expired',
+      now: nowIso,
+      guard: lapsed,
+      smsGuard: sql`b.source <> 'public'`,
+    }),
   ]);
   return { expired: changed?.results.length ?? 0, ids: (told?.results ?? []).map((r) => r.id) };
 }

@@ -101,7 +101,8 @@ export async function cancelSeries(
   const cancelled = sql`b.status = 'cancelled' AND b.cancelled_at = ${now}`;
   const writes: D1PreparedStatement[] = [];
   for (const o of occurrences) {
-    const late = Date.parse(o.startTime) - nowMs < trainer.lateCancelHours * 3600 * 1000;
+    // A request never confirmed is declined, not cancelled late.
+    const late = o.status === 'confirmed' && Date.parse(o.startTime) - nowMs < trainer.lateCancelHours * 3600 * 1000;
     writes.push(
       statement(
         db,
@@ -111,7 +112,7 @@ export async function cancelSeries(
       ),
     );
     // A request the trainer never confirmed costs the client nothing, however late it is declined.
-    if (late && o.status === 'confirmed' && o.clientPackageId !== null) {
+    if (late && o.clientPackageId !== null) {
       writes.push(...consumeCredit(db, o.clientPackageId, o.id, 'late_cancellation', now));
     }
     // Its unsent reminders and confirmation; never a series message (it speaks of the others too).

@@ -47,7 +47,8 @@ const endOthers = createRoute({
   method: 'delete',
   path: '/api/users/sessions',
   summary: 'Sign every other device out',
-  description: 'Every token of yours but the one of this request stops working at once. Answers how many ended.',
+  description:
+    'Every token of yours but the one of this request stops working at once, and a staff user’s console sessions end too. Answers how many tokens ended.',
   responses: {
     200: jsonResponse(
       z

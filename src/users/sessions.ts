@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, ne, type SQL } from 'drizzle-orm';
-import { sessions } from '../db/schema';
+import { adminSessions, sessions } from '../db/schema';
 import type { AuthContext } from '../lib/context';
 import type { Db } from '../lib/db';
 import { countedPage, type Page, type PageQuery, pageOf, pageOffset } from '../lib/pagination';
@@ -65,11 +65,17 @@ export async function endSession(db: Db, auth: AuthContext, id: string, now: str
   if (!gone.length) throw notFound('No such session.');
 }
 
-/** Ends every session of the user but this request's; answers how many live ones ended (expired rows go too). */
+/**
+ * Ends every session of the user but this request's, the staff console's too; answers how many
+ * live API sessions ended (expired rows go too).
+ */
 export async function endOtherSessions(db: Db, auth: AuthContext, now: string): Promise<number> {
-  const gone = await db
-    .delete(sessions)
-    .where(and(eq(sessions.userId, auth.user.id), ne(sessions.jti, auth.jti)))
-    .returning({ expiresAt: sessions.expiresAt });
+  const [gone] = await db.batch([
+    db
+      .delete(sessions)
+      .where(and(eq(sessions.userId, auth.user.id), ne(sessions.jti, auth.jti)))
+      .returning({ expiresAt: sessions.expiresAt }),
+    db.delete(adminSessions).where(eq(adminSessions.userId, auth.user.id)),
+  ]);
   return gone.filter((s) => s.expiresAt > now).length;
 }
