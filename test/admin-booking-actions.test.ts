@@ -11,6 +11,15 @@ const hidden = (html: string, name: string) =>
     ?.replace(/&quot;/g, '"')
     .replace(/&amp;/g, '&') ?? '';
 
+/** The cancel form as its confirmation page posts it back: the reason and the facts shown. */
+const confirmedCancel = (csrf: string, reviewed: string) => ({
+  csrf,
+  transition: 'cancel',
+  cancellation_reason: hidden(reviewed, 'cancellation_reason'),
+  facts: hidden(reviewed, 'facts'),
+  confirm: 'yes',
+});
+
 /** A staff user signed in to the console (password and code): its cookie and CSRF token, and an API token. */
 async function staffConsole() {
   const staff = await registerStaff(uniqueEmail('staff'));
@@ -140,13 +149,7 @@ describe('staff change bookings safely', () => {
     expect(review.status).toBe(200);
     expect(review.text).toContain('No message is sent to the client.');
     expect(review.text).not.toContain('This is a late cancellation');
-    const form = {
-      csrf: s.csrf,
-      transition: 'cancel',
-      cancellation_reason: hidden(review.text, 'cancellation_reason'),
-      facts: hidden(review.text, 'facts'),
-      confirm: 'yes',
-    };
+    const form = confirmedCancel(s.csrf, review.text);
     expect((await page('POST', `${path}/status`, { cookie: s.cookie, form })).status).toBe(303);
     expect(await bookingRow(id)).toMatchObject({ status: 'cancelled', late_cancellation: 0 });
     const told = await env.DB.prepare('SELECT count(*) AS n FROM notifications WHERE booking_id = ?')
@@ -205,13 +208,7 @@ describe('staff change bookings safely', () => {
     expect(await bookingRow(id)).toEqual(before);
     expect(await auditRows('bookings', id)).toEqual([]);
 
-    const form = {
-      csrf: s.csrf,
-      transition: 'cancel',
-      cancellation_reason: hidden(review.text, 'cancellation_reason'),
-      facts: hidden(review.text, 'facts'),
-      confirm: 'yes',
-    };
+    const form = confirmedCancel(s.csrf, review.text);
     const done = await page('POST', `${path}/status`, { cookie: s.cookie, form });
     expect(done.status).toBe(303);
     expect(done.headers.get('Location')).toBe(`${path}/?saved=1`);
