@@ -46,8 +46,10 @@ const requireJson = createMiddleware<AppEnv>(async (c, next) => {
     if (hasBody && !JSON_TYPE.test(c.req.header('Content-Type') ?? '')) {
       throw new ApiError(415, 'Request bodies must be JSON (Content-Type: application/json).');
     }
-    // Many HTTP clients label every request JSON: an empty one is no body (not malformed JSON).
-    if (!hasBody && c.req.header('Content-Type') !== undefined) {
+    // Many HTTP clients label every request JSON: one that says its body is empty has none (not
+    // malformed JSON). Only `Content-Length: 0` says so: a Request built in-process may carry a
+    // body and no length at all.
+    if (length === '0' && c.req.header('Content-Type') !== undefined) {
       const headers = new Headers(c.req.raw.headers);
       headers.delete('Content-Type');
       c.req.raw = new Request(c.req.raw, { headers });
