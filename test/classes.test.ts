@@ -559,7 +559,7 @@ describe('the waitlist cut-off', () => {
 });
 
 describe('cancelling a class', () => {
-  it('cancels every place and waitlisted entry, releases pack credits and tells each person once', async () => {
+  it('cancels every place and waitlisted entry, releases pack credits and tells each who was told of it once', async () => {
     const t = await setupTrainer();
     const service = await classService(t.token, 2);
     const cls = await scheduleClass(t.token, service, at(futureDay(5).date, '17:00'));
@@ -587,6 +587,12 @@ describe('cancelling a class', () => {
       ).body;
     expect((await reserved()).sessions_reserved).toBe(1);
     const ids = [withPack.body.id, (await bookPlace(t.token, people[1] ?? 0, cls)).body.id];
+    // The two places confirmed: their clients were told of them. The waitlisted one the trainer
+    // added was never announced, so its end is not either (client-told.test.ts has every case).
+    for (const id of ids) {
+      expect((await api('POST', `/api/bookings/${id}/confirm/`, { token: t.token })).status).toBe(200);
+    }
+    const announced = [...ids];
     ids.push((await bookPlace(t.token, people[2] ?? 0, cls, { waitlist: true })).body.id);
 
     const cancelled = await api<ClassDetail>('POST', `/api/class-sessions/${cls}/cancel/`, {
@@ -601,10 +607,10 @@ describe('cancelling a class', () => {
     }
     expect(await reserved()).toEqual(expect.objectContaining({ sessions_reserved: 0, sessions_remaining: 10 }));
     const told = await messagesOf('class_cancelled', ids);
-    expect(told.map((m) => m.booking_id).sort()).toEqual([...ids].sort());
+    expect(told.map((m) => m.booking_id).sort()).toEqual(announced.sort());
     const again = await api<ProblemBody>('POST', `/api/class-sessions/${cls}/cancel/`, { token: t.token });
     expect(again.status).toBe(409);
-    expect((await messagesOf('class_cancelled', ids)).length).toBe(3);
+    expect((await messagesOf('class_cancelled', ids)).length).toBe(2);
     // The time is free again.
     const slot = await api('POST', '/api/bookings/', {
       token: t.token,

@@ -171,3 +171,113 @@ describe('what the client was told of', () => {
     expect(await lateFlags(kept.body.id)).toEqual([0, 1]);
   });
 });
+
+describe("a class's cancel tells each place as its own cancel would", () => {
+  it('a confirmed place by email and SMS, a visitor by email, a place nobody confirmed nothing', async () => {
+    const t = await trainerWithClient();
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Circuits', duration_minutes: 60, capacity: 3 },
+    });
+    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: service.body.id, start_time: at(8, '09:00') },
+    });
+    const cls = made.body.occurrences[0]?.class_session ?? 0;
+    const trainerPlace = async (extra: Record<string, unknown> = {}) => {
+      const client = await createClient(t.token, { phone: '+447700900457' });
+      const res = await api<{ id: number }>('POST', '/api/bookings/', {
+        token: t.token,
+        body: { client: client.id, class_session: cls, ...extra },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id;
+    };
+    const visitorPlace = async (n: number, extra: Record<string, unknown> = {}) => {
+      const email = uniqueEmail('visitor');
+      const res = await api('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+        body: { first_name: 'Vi', last_name: 'Sitor', email, phone: '+447700900998', class_session: cls, ...extra },
+        headers: { 'CF-Connecting-IP': `198.51.100.${70 + n}` },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const row = await env.DB.prepare(
+        'SELECT b.id FROM bookings b JOIN clients c ON c.id = b.client_id WHERE b.class_session_id = ? AND c.email = ?',
+      )
+        .bind(cls, email)
+        .first<{ id: number }>();
+      return row?.id ?? 0;
+    };
+    const confirmed = await trainerPlace();
+    expect((await api('POST', `/api/bookings/${confirmed}/confirm/`, { token: t.token })).status).toBe(200);
+    const draft = await trainerPlace();
+    const request = await visitorPlace(1);
+    // The class is full: two more join its waitlist, one added by the trainer, one on the booking page.
+    const trainerWaiting = await trainerPlace({ waitlist: true });
+    const visitorWaiting = await visitorPlace(2, { waitlist: true });
+    const before = new Map<number, number>();
+    for (const id of [confirmed, draft, request, trainerWaiting, visitorWaiting]) {
+      before.set(id, (await messagesOf(id)).length);
+    }
+
+    const cancel = await api('POST', `/api/class-sessions/${cls}/cancel/`, {
+      token: t.token,
+      body: { reason: 'Hall flooded' },
+    });
+    expect(cancel.status).toBe(200);
+    const added = async (id: number) => (await messagesOf(id)).slice(before.get(id));
+    expect(await added(confirmed)).toEqual(['class_cancelled/email', 'class_cancelled/sms']);
+    expect(await added(draft)).toEqual([]);
+    expect(await added(request)).toEqual(['class_cancelled/email']);
+    expect(await added(trainerWaiting)).toEqual([]);
+    expect(await added(visitorWaiting)).toEqual(['class_cancelled/email']);
+    const statuses = await env.DB.prepare('SELECT DISTINCT status FROM bookings WHERE class_session_id = ?')
+      .bind(cls)
+      .all<{ status: string }>();
+    expect(statuses.results).toEqual([{ status: 'cancelled' }]);
+  });
+
+  it('a waitlisted place the trainer added and removes tells nobody; a visitor taken off the waitlist hears by email', async () => {
+    const t = await trainerWithClient();
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Small group', duration_minutes: 60, capacity: 2 },
+    });
+    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: service.body.id, start_time: at(9, '09:00') },
+    });
+    const cls = made.body.occurrences[0]?.class_session ?? 0;
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    for (const client of [t.client.id, (await createClient(t.token)).id]) {
+      const seat = await api('POST', '/api/bookings/', { token: t.token, body: { client, class_session: cls } });
+      expect(seat.status).toBe(201);
+    }
+    const other = await createClient(t.token, { phone: '+447700900458' });
+    const waiting = await api<{ id: number; status: string }>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: other.id, class_session: cls, waitlist: true },
+    });
+    expect([waiting.status, waiting.body.status]).toEqual([201, 'waitlisted']);
+    expect((await cancel(t, waiting.body.id, 'Made a mistake')).status).toBe(200);
+    expect(await messagesOf(waiting.body.id)).toEqual([]);
+
+    const visitor = await api('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      body: {
+        first_name: 'Vi',
+        last_name: 'Sitor',
+        email: uniqueEmail('line'),
+        phone: '+447700900997',
+        class_session: cls,
+        waitlist: true,
+      },
+      headers: { 'CF-Connecting-IP': '198.51.100.79' },
+    });
+    expect(visitor.status).toBe(201);
+    const row = await env.DB.prepare("SELECT id FROM bookings WHERE class_session_id = ? AND status = 'waitlisted'")
+      .bind(cls)
+      .first<{ id: number }>();
+    const id = row?.id ?? 0;
+    expect((await cancel(t, id, 'Class is for members only')).status).toBe(200);
+    expect(await messagesOf(id)).toEqual(['waitlist_joined/email', 'booking_cancelled/email']);
+  });
+});

@@ -4,6 +4,7 @@
 // console can never do what the trainer's own API would refuse, nor double-book.
 import { sql } from 'drizzle-orm';
 import { unwrapOutcome } from '../bookings/schedule-object';
+import { isLateCancel } from '../bookings/times';
 import {
   ALLOWED_FROM,
   notStarted,
@@ -258,9 +259,7 @@ export async function consequencesOf(deps: Deps, id: number, action: Transition)
   // client hears only of what they were told of.
   const late =
     action === 'cancel' &&
-    f.status !== 'waitlisted' &&
-    f.status !== 'pending' &&
-    Date.parse(f.start_time) - Date.parse(deps.now) < f.late_cancel_hours * 3600 * 1000;
+    isLateCancel({ status: f.status, startTime: f.start_time }, f.late_cancel_hours, Date.parse(deps.now));
   return {
     action,
     status: f.status,
@@ -275,13 +274,14 @@ export async function consequencesOf(deps: Deps, id: number, action: Transition)
 
 /**
  * What the client is told of a confirm or a cancel, as `transition` writes it: a confirmation only
- * before the start; a cancel of a pending booking only when it was their own request, by email.
+ * before the start; a cancel of a booking never confirmed (a request, a waitlisted place) only when
+ * it was their own, by email.
  */
 function clientMessagesOf(f: Facts, action: Transition, now: string): Message[] {
   const who = `${f.client_name} (the client)`;
   if (action === 'confirm') return f.start_time > now ? messagesTo(who, f.client_email, f.client_phone) : [];
   if (action !== 'cancel') return [];
-  if (f.status !== 'pending') return messagesTo(who, f.client_email, f.client_phone);
+  if (f.status === 'confirmed') return messagesTo(who, f.client_email, f.client_phone);
   return f.source === 'public' ? messagesTo(who, f.client_email, f.client_phone, false) : [];
 }
 

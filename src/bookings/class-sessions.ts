@@ -144,7 +144,7 @@ export async function changeCapacity(
 export async function cancelClass({ db, queue, now }: ClassChangeDeps, trainerId: number, id: number, reason: string) {
   const current = await findClassRow(db, trainerId, id);
   if (current.status !== 'scheduled') throw conflict('This class session is already cancelled.', 'invalid_transition');
-  const [changed, , , told] = await db.$client.batch<{ id: number }>([
+  const [changed, told] = await db.$client.batch<{ id: number }>([
     statement(
       db,
       sql`UPDATE ${classSessions} SET status = 'cancelled', cancellation_reason = ${reason}, cancelled_at = ${now},

@@ -1,8 +1,8 @@
+import { HOUR_MS } from '../lib/calendar';
 import { conflict } from '../lib/problem';
 import type { BookingTrainer } from './checks';
 import type { BookingOut } from './schemas';
-
-const HOUR_MS = 3600 * 1000;
+import { isLateCancel } from './times';
 
 /** The trainer's settings that decide whether and until when a client may reschedule. */
 export type RescheduleRules = Pick<
@@ -73,7 +73,7 @@ export function clientOptions(
   const start = Date.parse(booking.startTime);
   const waitlisted = booking.status === 'waitlisted';
   const canCancel = (booking.status === 'pending' || booking.status === 'confirmed' || waitlisted) && start > now;
-  const late = canCancel && !waitlisted && start - now < t.lateCancelHours * HOUR_MS;
+  const late = canCancel && isLateCancel(booking, t.lateCancelHours, now, true);
   return {
     can_cancel: canCancel,
     // A place keeps its class's time (the move answers 409 class_place).

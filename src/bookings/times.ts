@@ -1,6 +1,6 @@
 // The times a booking command gives, judged before anything is read.
 import { MAX_BOOKING_MINUTES, MIN_BOOKING_MINUTES } from '../db/fragments';
-import { MINUTE_MS } from '../lib/calendar';
+import { HOUR_MS, MINUTE_MS } from '../lib/calendar';
 import type { FieldErrors } from '../lib/problem';
 
 /**
@@ -40,6 +40,22 @@ export function repeatStartErrors(first: number, last: number, now: number): Fie
   if (last + MAX_BOOKING_MINUTES * MINUTE_MS > LATEST_END)
     return { start_time: ['Every occurrence must end before December 9999.'] };
   return {};
+}
+
+/**
+ * Whether cancelling now is a late cancellation: inside the trainer's `late_cancel_hours` before
+ * the start, of a booking the client holds. Never a waitlisted place (it holds no seat), and never
+ * a request the trainer or their staff decline before confirming it (the client's own cancel of
+ * their request, `byClient`, is late as any of theirs).
+ */
+export function isLateCancel(
+  booking: { status: string; startTime: string },
+  lateCancelHours: number,
+  now: number,
+  byClient = false,
+): boolean {
+  if (booking.status === 'waitlisted' || (booking.status === 'pending' && !byClient)) return false;
+  return Date.parse(booking.startTime) - now < lateCancelHours * HOUR_MS;
 }
 
 const WHOLE = 'Give a time on a whole minute (no seconds).';

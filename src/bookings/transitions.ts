@@ -17,6 +17,7 @@ import type { NotifyMessage } from '../notifications/types';
 import { notifyTrainerOfCancel } from './client-notices';
 import { asTrainer, findBooking } from './queries';
 import type { BookingOut } from './schemas';
+import { isLateCancel } from './times';
 import { promoteWaitlisted } from './waitlist';
 
 export async function updateNotes(
@@ -167,10 +168,12 @@ async function transitionOnce(
   const late =
     action === 'cancel' &&
     options.lateCounts !== false &&
-    current.status !== 'waitlisted' &&
-    // The trainer (or staff) declining a request they never confirmed is no late cancellation of the client's.
-    (current.status !== 'pending' || options.byClient === true) &&
-    Date.parse(current.start_time) - now < trainer.lateCancelHours * 3600 * 1000;
+    isLateCancel(
+      { status: current.status, startTime: current.start_time },
+      trainer.lateCancelHours,
+      now,
+      options.byClient,
+    );
   // A request the trainer never confirmed costs the client nothing, however late it is declined.
   // A pack picked by an email typed on the booking page pays only for a session held: whoever typed
   // the email proved nothing, so a late cancel or a no-show must not spend the owner's credit.
@@ -240,14 +243,16 @@ function outboxWrites(
     // message pointing at this booking: it speaks of the series' other occurrences too.
     const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
-    // Nobody confirmed it yet. A trainer's booking was never announced to the client (that comes
-    // with its confirmation), so its cancellation by the trainer tells them nothing (their own
-    // cancel, through the portal, is confirmed to them by email): no reason of the
-    // trainer's reaches someone who never heard of the session. A request the client made (booking
-    // page or their portal) is answered by email, never by SMS: its phone number is whatever was
-    // typed in (cancelling it through its manage link would otherwise text any number).
-    const told = from === 'pending' && !options.byClient ? sql`${guard} AND b.source = 'public'` : guard;
-    const smsGuard = from === 'pending' ? sql`0` : undefined;
+    // Nobody confirmed it yet (a request, or a place on a class's waitlist). A trainer's booking was
+    // never announced to the client (that comes with its confirmation), so its cancellation by the
+    // trainer tells them nothing (their own cancel, through the portal, is confirmed to them by
+    // email): no reason of the trainer's reaches someone who never heard of the session. A request
+    // the client made (booking page or their portal) was answered by email, and so is its end,
+    // never by SMS: its phone number is whatever was typed in (cancelling it through its manage
+    // link would otherwise text any number). The same rule as a class's cancel (waitlist.ts).
+    const unconfirmed = from !== 'confirmed';
+    const told = unconfirmed && !options.byClient ? sql`${guard} AND b.source = 'public'` : guard;
+    const smsGuard = unconfirmed ? sql`0` : undefined;
     return [
       cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
       planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard: told, mode, smsGuard }),

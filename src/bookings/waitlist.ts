@@ -97,13 +97,27 @@ export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired
 
 /**
  * A class session cancelled: every place and waitlisted entry cancelled (never late: no credit is
- * spent, reservations are released), their unsent reminders dropped, one `class_cancelled`
- * message each. Statements for the batch of the class's own cancel; each runs only if it happened.
+ * spent, reservations are released), their unsent reminders dropped, and a `class_cancelled`
+ * message to each who was told of their place, as a single booking's cancel tells (transitions.ts):
+ * a confirmed place by email and SMS; a request or waitlisted place made on the booking page or
+ * in the portal by email only (its number was typed, never confirmed); a place the trainer made
+ * and never confirmed, nothing. Statements for the batch of the class's own cancel, after it;
+ * each runs only if it happened. The messages come first, so that they read each place as it was.
+ * The first statement's rows are the new message ids.
  */
 export function cancelPlaces(db: Db, classSessionId: number, reason: string, nowIso: string): D1PreparedStatement[] {
   const classCancelled = sql`(SELECT cancelled_at FROM class_sessions WHERE id = ${classSessionId} AND status = 'cancelled') = ${nowIso}`;
   const cancelled = sql`b.class_session_id = ${classSessionId} AND b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
+  const toBeCancelled = sql`b.class_session_id = ${classSessionId} AND b.status IN ('pending', 'confirmed', 'waitlisted')
+    AND ${classCancelled} AND (b.status = 'confirmed' OR b.source = 'public')`;
   return [
+    planForBooking(db, {
+      bookingId: sql.raw('b.id'),
+      kind: 'class_cancelled',
+      now: nowIso,
+      guard: toBeCancelled,
+      smsGuard: sql`b.status = 'confirmed'`,
+    }),
     statement(
       db,
       sql`UPDATE ${bookings} SET status = 'cancelled', cancellation_reason = ${reason}, cancelled_at = ${nowIso},
@@ -117,6 +131,5 @@ export function cancelPlaces(db: Db, classSessionId: number, reason: string, now
         WHERE status = 'pending' AND kind IN ('reminder_24h', 'reminder_1h')
           AND booking_id IN (SELECT b.id FROM bookings b WHERE ${cancelled})`,
     ),
-    planForBooking(db, { bookingId: sql.raw('b.id'), kind: 'class_cancelled', now: nowIso, guard: cancelled }),
   ];
 }

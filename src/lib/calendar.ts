@@ -4,6 +4,7 @@
 import { epochDayOf, instantOfWall, instantsOfWall, nextTransitionMs, offsetMsAt } from './zone';
 
 export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /** A wall time meaning the end of the day, allowed as the end of a window. */

@@ -1,5 +1,6 @@
 // A series confirmed or cancelled as a whole: every occurrence in one batch, one message listing them.
 import { type SQL, sql } from 'drizzle-orm';
+import { isLateCancel } from '../bookings/times';
 import { consumeCredit } from '../bookings/transitions';
 import { isActiveStatus } from '../db/fragments';
 import { bookingSeries, bookings, trainers } from '../db/schema';
@@ -102,7 +103,7 @@ export async function cancelSeries(
   const writes: D1PreparedStatement[] = [];
   for (const o of occurrences) {
     // A request never confirmed is declined, not cancelled late.
-    const late = o.status === 'confirmed' && Date.parse(o.startTime) - nowMs < trainer.lateCancelHours * 3600 * 1000;
+    const late = isLateCancel(o, trainer.lateCancelHours, nowMs);
     writes.push(
       statement(
         db,
