@@ -14,6 +14,7 @@ import {
   type ProblemBody,
   registerTrainer,
   uniqueEmail,
+  until,
   verifyEmailOf,
 } from './helpers';
 
@@ -279,5 +280,77 @@ describe("a class's cancel tells each place as its own cancel would", () => {
     const id = row?.id ?? 0;
     expect((await cancel(t, id, 'Class is for members only')).status).toBe(200);
     expect(await messagesOf(id)).toEqual(['waitlist_joined/email', 'booking_cancelled/email']);
+  });
+});
+
+describe('a message still unsent when it stops being true is dropped', () => {
+  /** A visitor on a full class's waitlist whose "on the waitlist" email is still unsent (the provider down). */
+  async function waitingVisitor(t: Trainer, ip: number) {
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: `Spin ${ip}`, duration_minutes: 45, capacity: 2 },
+    });
+    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: service.body.id, start_time: at(6, `1${ip % 10}:00`) },
+    });
+    const cls = made.body.occurrences[0]?.class_session ?? 0;
+    const seats: number[] = [];
+    for (const client of [t.client.id, (await createClient(t.token)).id]) {
+      const seat = await api<{ id: number }>('POST', '/api/bookings/', {
+        token: t.token,
+        body: { client, class_session: cls },
+      });
+      expect(seat.status).toBe(201);
+      seats.push(seat.body.id);
+    }
+    const joined = await api('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      body: { first_name: 'Wai', last_name: 'Ting', email: uniqueEmail('wait'), class_session: cls, waitlist: true },
+      headers: { 'CF-Connecting-IP': `198.51.100.${ip}` },
+    });
+    expect(joined.status).toBe(201);
+    const row = await env.DB.prepare("SELECT id FROM bookings WHERE class_session_id = ? AND status = 'waitlisted'")
+      .bind(cls)
+      .first<{ id: number }>();
+    const id = row?.id ?? 0;
+    // What a failed delivery leaves: the row pending, waiting for its next round.
+    await until(
+      () => messageRows(id),
+      (rows) => rows.some((r) => r.kind === 'waitlist_joined' && r.status !== 'pending'),
+    );
+    await env.DB.prepare(
+      "UPDATE notifications SET status = 'pending', retry_at = ?, failed_reason = 'SendGrid 503: HTTP 503' WHERE booking_id = ?",
+    )
+      .bind(at(6, '00:00'), id)
+      .run();
+    return { cls, seats, id };
+  }
+  const messageRows = async (bookingId: number) =>
+    (
+      await env.DB.prepare(
+        'SELECT kind, notification_type AS channel, status FROM notifications WHERE booking_id = ? ORDER BY id',
+      )
+        .bind(bookingId)
+        .all<{ kind: string; channel: string; status: string }>()
+    ).results;
+
+  it('"on the waitlist" is not sent once the place is theirs', async () => {
+    const t = await trainerWithClient();
+    const w = await waitingVisitor(t, 81);
+    expect((await cancel(t, w.seats[0] ?? 0, 'Client moved away')).status).toBe(200);
+    const rows = await messageRows(w.id);
+    expect(rows.find((r) => r.kind === 'waitlist_joined')?.status).toBe('cancelled');
+    expect(rows.filter((r) => r.kind === 'waitlist_promoted').map((r) => r.channel)).toEqual(['email']);
+  });
+
+  it("nor once the class is cancelled: only the class's cancel goes", async () => {
+    const t = await trainerWithClient();
+    const w = await waitingVisitor(t, 82);
+    expect((await api('POST', `/api/class-sessions/${w.cls}/cancel/`, { token: t.token })).status).toBe(200);
+    const rows = await messageRows(w.id);
+    expect(rows.map((r) => `${r.kind}/${r.status === 'cancelled' ? 'dropped' : 'kept'}`)).toEqual([
+      'waitlist_joined/dropped',
+      'class_cancelled/kept',
+    ]);
   });
 });

@@ -57,6 +57,12 @@ export function promoteWaitlisted(db: Db, classSessionId: number | SQL, nowIso: 
     RETURNING id`;
   return [
     statement(db, promote),
+    // "You are on the waitlist", still unsent (the provider down), would arrive after the place is theirs.
+    statement(
+      db,
+      sql`UPDATE notifications SET status = 'cancelled', updated_at = ${nowIso}
+        WHERE status = 'pending' AND kind = 'waitlist_joined' AND booking_id IN (SELECT b.id FROM bookings b WHERE ${promoted})`,
+    ),
     // A web request promoted to pending is not confirmed yet: like its receipt, it texts nobody
     // (anyone may type any number on the booking page).
     planForBooking(db, {
@@ -97,7 +103,7 @@ export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired
 
 /**
  * A class session cancelled: every place and waitlisted entry cancelled (never late: no credit is
- * spent, reservations are released), their unsent reminders dropped, and a `class_cancelled`
+ * spent, reservations are released), their unsent messages dropped, and a `class_cancelled`
  * message to each who was told of their place, as a single booking's cancel tells (transitions.ts):
  * a confirmed place by email and SMS; a request or waitlisted place made on the booking page or
  * in the portal by email only (its number was typed, never confirmed); a place the trainer made
@@ -125,10 +131,12 @@ export function cancelPlaces(db: Db, classSessionId: number, reason: string, now
         WHERE class_session_id = ${classSessionId} AND status IN ('pending', 'confirmed', 'waitlisted') AND ${classCancelled}
         RETURNING id`,
     ),
+    // Whatever the places had still unsent (a reminder, a receipt, "on the waitlist") is dropped,
+    // as a single cancel drops it: only the class's cancel is news now.
     statement(
       db,
       sql`UPDATE notifications SET status = 'cancelled', updated_at = ${nowIso}
-        WHERE status = 'pending' AND kind IN ('reminder_24h', 'reminder_1h')
+        WHERE status = 'pending' AND kind <> 'class_cancelled'
           AND booking_id IN (SELECT b.id FROM bookings b WHERE ${cancelled})`,
     ),
   ];
