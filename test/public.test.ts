@@ -85,6 +85,33 @@ describe('public profile and availability', () => {
     expect((await api('GET', '/api/public/trainers/no-such-trainer/')).status).toBe(404);
   });
 
+  it('a package for archived services only is not on offer; one that still covers an active service is', async () => {
+    const t = await openTrainer();
+    const service = async (name: string) =>
+      (await api<{ id: number }>('POST', '/api/services/', { token: t.token, body: { name, duration_minutes: 60 } }))
+        .body.id;
+    const boxing = await service('Boxing');
+    const yoga = await service('Yoga');
+    for (const [name, covered] of [
+      ['Boxing five', [boxing]],
+      ['Mixed five', [boxing, yoga]],
+    ] as const) {
+      const made = await api('POST', '/api/packages/', {
+        token: t.token,
+        body: { name, sessions_count: 5, price: '200', services: covered },
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+    }
+    const offered = async () =>
+      (await api<{ packages: { name: string }[] }>('GET', `/api/public/trainers/${t.slug}/`)).body.packages.map(
+        (p) => p.name,
+      );
+    expect(await offered()).toEqual(['Boxing five', 'Mixed five']);
+    const archived = await api('PATCH', `/api/services/${boxing}/`, { token: t.token, body: { is_active: false } });
+    expect(archived.status).toBe(200);
+    expect(await offered()).toEqual(['Mixed five']);
+  });
+
   it("availability equals the trainer's own range endpoint, with a short public cache", async () => {
     const t = await openTrainer({ buffer_minutes: 15 });
     await api('POST', '/api/bookings/', {

@@ -10,6 +10,12 @@ export const coveredServicesJson = (sessionPackageId: SQL | AnyColumn): SQL<stri
   sql<string>`(SELECT json_group_array(service_id) FROM (SELECT ps.service_id FROM ${sessionPackageServices} ps
     WHERE ps.session_package_id = ${sessionPackageId} ORDER BY ps.service_id))`;
 
+/** A package whose credits can still be spent: it covers every service, or one still active. */
+export const coversAnActiveService = (sessionPackageId: SQL | AnyColumn): SQL =>
+  sql`(NOT EXISTS (SELECT 1 FROM ${sessionPackageServices} ps WHERE ps.session_package_id = ${sessionPackageId})
+    OR EXISTS (SELECT 1 FROM ${sessionPackageServices} ps JOIN ${services} s ON s.id = ps.service_id
+      WHERE ps.session_package_id = ${sessionPackageId} AND s.is_active = 1))`;
+
 export const parseIds = (json: string | null): number[] => (json ? (JSON.parse(json) as number[]) : []);
 
 /** 400 naming `services.N` for every id that is not one of the trainer's services. */

@@ -29,6 +29,7 @@ import { randomToken, sha256Hex } from '../lib/tokens';
 import { addressOf, bookingIcs } from '../notifications/calendar';
 import { placeLine, placeOf, serviceNameOf } from '../notifications/location';
 import type { NotifyMessage } from '../notifications/types';
+import { coversAnActiveService } from '../packages/coverage';
 import { getAvailableTimes } from '../scheduling/service';
 import { publicServices } from '../services/service';
 import { type AvailabilityQuery, publicSpan } from './availability';
@@ -54,7 +55,14 @@ export async function publicProfile(db: Db, slug: string) {
     db
       .select()
       .from(sessionPackages)
-      .where(and(eq(sessionPackages.trainerId, trainer.id), eq(sessionPackages.isActive, true)))
+      .where(
+        and(
+          eq(sessionPackages.trainerId, trainer.id),
+          eq(sessionPackages.isActive, true),
+          // One for archived services only could not be used: not on offer.
+          coversAnActiveService(sessionPackages.id),
+        ),
+      )
       .orderBy(asc(sessionPackages.priceCents), asc(sessionPackages.id)),
     publicServices(db, trainer.id),
   ]);
