@@ -146,6 +146,23 @@ describe('staff console sign-in', () => {
     expect(withToken.headers.get('Location')).toMatch(/^\/admin\/login/);
   });
 
+  it('signing out everywhere else, from the API, ends the console session too', async () => {
+    const staff = await staffUser();
+    const { cookie } = await signIn(staff.email);
+    // The console's session is no API session: the API lists only the device asking.
+    const listed = await api<{ results: { current: boolean }[] }>('GET', '/api/users/sessions/', {
+      token: staff.token,
+    });
+    expect(listed.body.results.map((s) => s.current)).toEqual([true]);
+    expect((await page('GET', '/admin/users/', { cookie })).status).toBe(200);
+    const ended = await api<{ ended: number }>('DELETE', '/api/users/sessions/', { token: staff.token });
+    expect([ended.status, ended.body.ended]).toEqual([200, 0]);
+    const gone = await page('GET', '/admin/users/', { cookie });
+    expect([gone.status, gone.headers.get('Location')]).toEqual([303, '/admin/login?next=%2Fadmin%2Fusers%2F']);
+    // This device stays signed in.
+    expect((await api('GET', '/api/users/profile/', { token: staff.token })).status).toBe(200);
+  });
+
   it('rate limits the login form with the API login lockout', async () => {
     const staff = await staffUser();
     for (let i = 0; i < 10; i++) {
