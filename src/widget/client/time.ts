@@ -102,8 +102,7 @@ export function when(b: { start_time: string; end_time: string }, zone: string):
 export const zoneName = (zone: string): string => zone.replace(/_/g, ' ');
 
 /** The runtime's own name of a zone: two names of one zone (Asia/Calcutta, Asia/Kolkata) resolve alike. */
-const resolvedZone = (zone: string): string =>
-  new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+const resolvedZone = (zone: string): string => formatter('key', zone).resolvedOptions().timeZone;
 
 /**
  * The zones the picker offers: the visitor's, the trainer's, then common ones; valid and each
