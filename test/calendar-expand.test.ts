@@ -108,6 +108,70 @@ describe('busyFromIcs: zones, merging and edges', () => {
     ]);
   });
 
+  it('a DURATION in hours is elapsed time across a DST change, in days the same clock time (RFC 5545 3.3.6); with or without VTIMEZONE', () => {
+    const newYork = [
+      'BEGIN:VTIMEZONE',
+      'TZID:America/New_York',
+      'BEGIN:DAYLIGHT',
+      'TZOFFSETFROM:-0500',
+      'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU',
+      'DTSTART:20070311T020000',
+      'TZNAME:EDT',
+      'TZOFFSETTO:-0400',
+      'END:DAYLIGHT',
+      'BEGIN:STANDARD',
+      'TZOFFSETFROM:-0400',
+      'RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU',
+      'DTSTART:20071104T020000',
+      'TZNAME:EST',
+      'TZOFFSETTO:-0500',
+      'END:STANDARD',
+      'END:VTIMEZONE',
+    ].join('\r\n');
+    const cases: [string[], ReturnType<typeof block>[]][] = [
+      // Starts in the skipped hour (02:30 EST = 07:30Z): an hour from there, not none.
+      [
+        ['DTSTART;TZID=America/New_York:20270314T023000', 'DURATION:PT1H'],
+        [block('2027-03-14T07:30', '2027-03-14T08:30')],
+      ],
+      [
+        ['DTSTART;TZID=America/Chicago:20270314T023000', 'DURATION:PT2H'],
+        [block('2027-03-14T08:30', '2027-03-14T10:30')],
+      ],
+      // The first 01:30 of the night the clocks go back (EDT, CDT): half an hour, not an hour and a half.
+      [
+        ['DTSTART;TZID=America/New_York:20271107T013000', 'DURATION:PT30M'],
+        [block('2027-11-07T05:30', '2027-11-07T06:00')],
+      ],
+      [
+        ['DTSTART;TZID=America/Chicago:20271107T013000', 'DURATION:PT30M'],
+        [block('2027-11-07T06:30', '2027-11-07T07:00')],
+      ],
+      // A day from 10:00 the day before the jump: until 10:00 EDT the next day, 23 hours.
+      [
+        ['DTSTART;TZID=America/New_York:20270313T100000', 'DURATION:P1D'],
+        [block('2027-03-13T15:00', '2027-03-14T14:00')],
+      ],
+      // P1DT1H across it: a nominal day, then an hour.
+      [
+        ['DTSTART;TZID=America/New_York:20270313T100000', 'DURATION:P1DT1H'],
+        [block('2027-03-13T15:00', '2027-03-14T15:00')],
+      ],
+      // A weekly series whose second occurrence is the night the clocks go back: each an hour long.
+      [
+        ['DTSTART;TZID=America/New_York:20271031T013000', 'DURATION:PT1H', 'RRULE:FREQ=WEEKLY;COUNT=2'],
+        [block('2027-10-31T05:30', '2027-10-31T06:30'), block('2027-11-07T05:30', '2027-11-07T06:30')],
+      ],
+    ];
+    for (const [props, expected] of cases) {
+      expect(busyFromIcs(wrap(vevent('e', ...props)), opts), props.join(' ')).toEqual(expected);
+      // New York's zone defined in the file as well (the Chicago events still name theirs only).
+      expect(busyFromIcs(wrap(vevent('e', ...props), newYork), opts), `${props.join(' ')} (VTIMEZONE)`).toEqual(
+        expected,
+      );
+    }
+  });
+
   it('an IANA TZID without VTIMEZONE: a UTC EXDATE and a UTC RECURRENCE-ID name the occurrence at that instant', () => {
     const series = [
       'DTSTART;TZID=Europe/London:20270405T090000',

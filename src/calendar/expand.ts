@@ -1,12 +1,25 @@
 // Busy time out of an iCalendar file: every event a person reading the calendar would call busy,
-// as UTC blocks. ical.js parses the file and expands recurrences (RRULE, RDATE, EXDATE); zones a
-// VTIMEZONE of the file defines are ical.js's, an IANA TZID without one and floating times are read
-// in that zone (lib/calendar.ts). Bounded work: a hostile feed cannot keep the sync busy.
+// as UTC blocks. ical.js parses the file and expands recurrences (RRULE, RDATE, EXDATE); a TZID
+// that names an IANA zone is read in that zone (lib/calendar.ts), with or without a VTIMEZONE, a
+// zone only the file's VTIMEZONE defines through ical.js, floating times in the trainer's zone.
+// Bounded work: a hostile feed cannot keep the sync busy.
 import ICAL from 'ical.js';
 import { MAX_BUSY_MINUTES } from '../db/fragments';
-import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
-import { isValidTimeZone } from '../lib/time';
+import { DAY_MS } from '../lib/calendar';
 import { type BusyBlock, type ExpandOptions, MALFORMED_CALENDAR, MAX_BLOCKS, type ParsedCalendar } from './busy';
+import {
+  dateOf,
+  type Future,
+  futureReach,
+  instantOf,
+  occurrenceSpan,
+  type Run,
+  type Shape,
+  type Span,
+  shapeOf,
+  timedEnd,
+  wallOfTime,
+} from './event-shape';
 import { CalendarParseError, calendarOf } from './ics-file';
 import { walkWithinBudget, withCandidateBudget } from './rule-budget';
 
@@ -17,42 +30,6 @@ export const MAX_PIECE_MS = MAX_BUSY_MINUTES * 60_000;
 /** Most occurrences one recurring event is walked through, and all events together. */
 export const MAX_STEPS_PER_SERIES = 5_000;
 export const MAX_STEPS = 50_000;
-
-type Span = [number, number];
-
-interface Run {
-  from: number;
-  to: number;
-  zone: string;
-  ownHost: string;
-  steps: number;
-  spans: Span[];
-  zones: Map<string, string>;
-}
-
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-const dateOf = (t: ICAL.Time) => `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
-
-/** The IANA zone a TZID names, or the trainer's when it names none the runtime knows. */
-function zoneNamed(run: Run, tzid: string | null): string {
-  if (!tzid) return run.zone;
-  let zone = run.zones.get(tzid);
-  if (zone === undefined) {
-    zone = isValidTimeZone(tzid) ? tzid : run.zone;
-    run.zones.set(tzid, zone);
-  }
-  return zone;
-}
-
-/**
- * The instant a DATE-TIME means: UTC as it is, a zone the file defines through ical.js, otherwise
- * the wall time in the TZID's IANA zone or, floating or unknown, the trainer's.
- */
-function instantOf(run: Run, t: ICAL.Time, tzid: string | null): number {
-  const zone = t.zone;
-  if (zone && zone !== ICAL.Timezone.localTimezone) return t.toUnixTime() * 1000;
-  return fileWallInstant(dateOf(t), `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`, zoneNamed(run, tzid));
-}
 
 /**
  * What names one occurrence, compared by meaning rather than by form: a date as itself, a time as
@@ -96,71 +73,6 @@ function takesNoTime(c: ICAL.Component): boolean {
 function addSpan(run: Run, start: number, end: number) {
   if (end > start && end > run.from && start < run.to)
     run.spans.push([Math.max(start, run.from), Math.min(end, run.to)]);
-}
-
-/** How an event's occurrences are turned into spans: all-day (whole local days) or timed (a fixed length). */
-interface Shape {
-  tzid: string | null;
-  /**
-   * RECURRENCE-ID;RANGE=THISANDFUTURE overrides of a timed series, by the instant they take effect:
-   * each later occurrence moves as that one moved and takes its length (RFC 5545 3.8.4.4).
-   */
-  futures?: Future[];
-  /** All-day events: the number of local days each occurrence covers; timed: 0. */
-  days: number;
-  /** Timed events: the exact length in ms. */
-  lengthMs: number;
-}
-
-function shapeOf(run: Run, event: ICAL.Event): Shape | null {
-  const dtstart = event.component.getFirstProperty('dtstart');
-  if (!dtstart) return null;
-  const tzid = (dtstart.getParameter('tzid') as string | undefined) ?? null;
-  const start = event.startDate;
-  const end = event.endDate;
-  if (start.isDate) {
-    const days = Math.round(
-      (Date.UTC(end.year, end.month - 1, end.day) - Date.UTC(start.year, start.month - 1, start.day)) / DAY_MS,
-    );
-    return { tzid, days: Math.max(1, days), lengthMs: 0 };
-  }
-  const endTzid = (event.component.getFirstProperty('dtend')?.getParameter('tzid') as string | undefined) ?? tzid;
-  return { tzid, days: 0, lengthMs: instantOf(run, end, endTzid) - instantOf(run, start, tzid) };
-}
-
-interface Future {
-  from: number;
-  /** How far it moved its own occurrence, in ms; and on the clock, in seconds, when it says so in one zone. */
-  shiftMs: number;
-  wallShiftS: number | null;
-  lengthMs: number;
-}
-
-/** The wall clock of a time as if it were UTC (s): what a move "two days later, an hour earlier" changes. */
-const wallOfTime = (t: ICAL.Time) => Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) / 1000;
-
-/** How far, beyond its own span, an occurrence may land once THISANDFUTURE overrides moved it (ms). */
-const futureReach = (shape: Shape) =>
-  Math.max(0, ...(shape.futures ?? []).map((f) => Math.abs(f.shiftMs) + f.lengthMs + 2 * 3_600_000));
-
-/** The span of one occurrence starting at `t`. */
-function occurrenceSpan(run: Run, shape: Shape, t: ICAL.Time): Span {
-  if (t.isDate || shape.days) {
-    const zone = zoneNamed(run, shape.tzid);
-    const date = dateOf(t);
-    return [startOfDayMs(date, zone), startOfDayMs(addDays(date, Math.max(1, shape.days)), zone)];
-  }
-  const start = instantOf(run, t, shape.tzid);
-  const future = shape.futures?.findLast((f) => f.from <= start);
-  if (!future) return [start, start + shape.lengthMs];
-  // A move written in one zone keeps its wall clock across DST: the same days and clock change.
-  let moved = start + future.shiftMs;
-  if (future.wallShiftS !== null) {
-    const shifted = t.clone();
-    shifted.adjust(0, 0, 0, future.wallShiftS);
-    moved = instantOf(run, shifted, shape.tzid);
-  }
-  return [moved, moved + future.lengthMs];
 }
 
 /**
@@ -250,7 +162,7 @@ function addEvent(run: Run, component: ICAL.Component, skip: Set<OccurrenceKey>,
     return;
   }
   const start = instantOf(run, event.startDate, shape.tzid);
-  addSpan(run, start, start + shape.lengthMs);
+  addSpan(run, start, timedEnd(run, shape, event.startDate, start));
 }
 
 /** The events by UID: a series and the occurrences it moved or changed share one. */
