@@ -432,6 +432,9 @@ describe('free slots over HTTP', () => {
       [`?from=${futureDay(5).date}&to=${futureDay(1).date}`, 'to', 'to must not be before from.'],
       [`?from=${futureDay(1).date}&to=${futureDay(63).date}`, 'to', 'A range covers at most 62 days.'],
       [`?date=${futureDay(1).date}&duration=2`, 'duration', 'Enter a whole number from 5 to 720.'],
+      // A date beside a range: which did the caller mean? Both the range's fields are named.
+      [`?date=${futureDay(1).date}&from=${futureDay(2).date}`, 'from', 'Give date, or from and to, not both.'],
+      [`?date=${futureDay(1).date}&to=${futureDay(2).date}`, 'to', 'Give date, or from and to, not both.'],
     ];
     for (const [query, field, message] of bad) {
       const res = await api<ProblemBody>('GET', `/api/availability-slots/available/${query}`, { token: t.token });

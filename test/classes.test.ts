@@ -250,6 +250,14 @@ describe('class sessions and places', () => {
     expect(occ[1]?.class_session).toBeNull();
     expect(occ[2]?.start_time).toBe(at(futureDay(17).date, '18:00'));
     expect((await api<{ count: number }>('GET', '/api/class-sessions/', { token: t.token })).body.count).toBe(2);
+    // The list by start: a range that ends before it starts is a 400 naming `to`, not an empty list.
+    const span = (from: number, to: number) =>
+      `from=${at(futureDay(from).date, '00:00')}&to=${at(futureDay(to).date, '00:00')}`;
+    expect(
+      (await api<{ count: number }>('GET', `/api/class-sessions/?${span(3, 12)}`, { token: t.token })).body.count,
+    ).toBe(1);
+    const reversed = await api<ProblemBody>('GET', `/api/class-sessions/?${span(12, 3)}`, { token: t.token });
+    expect([reversed.status, reversed.body.errors?.to]).toEqual([400, ['to must not be before from.']]);
   });
 });
 

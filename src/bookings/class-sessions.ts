@@ -8,7 +8,7 @@ import { bookings, type ClassSession, classSessions, clients } from '../db/schem
 import { type Db, statement } from '../lib/db';
 import { clientName } from '../lib/names';
 import { countedPage, pageOffset } from '../lib/pagination';
-import { conflict, notFound } from '../lib/problem';
+import { conflict, invalidField, notFound } from '../lib/problem';
 import { enqueue, idsOf } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import type { ClassDetailOut, ClassListQuery, ClassOut } from './class-schemas';
@@ -37,6 +37,7 @@ const toClassOut = (c: ClassSession & { placesTaken: number; waitlisted: number 
 });
 
 export async function listClasses(db: Db, trainerId: number, q: ClassListQuery) {
+  if (q.from && q.to && q.to < q.from) throw invalidField('to', 'to must not be before from.');
   const where = and(
     eq(classSessions.trainerId, trainerId),
     q.status ? eq(classSessions.status, q.status) : undefined,

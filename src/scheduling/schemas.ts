@@ -1,9 +1,9 @@
-import { isValidDate, normalizeWallTime } from '../lib/calendar';
+import { daysBetween, isValidDate, normalizeWallTime } from '../lib/calendar';
 import { DATE } from '../lib/field-messages';
 import { always } from '../lib/fields';
 import { digits } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
-import type { FieldErrors } from '../lib/problem';
+import { type FieldErrors, invalid, invalidField } from '../lib/problem';
 import { singleLine } from '../lib/text';
 import * as z from '../lib/zod';
 
@@ -259,3 +259,25 @@ export const availableRangeOut = z
     days: z.array(z.object({ date: z.string(), slots: z.array(slotSchema), classes: classesField })),
   })
   .openapi('FreeSlotsRange');
+
+/** Validates the date arguments of the free-slot endpoints; returns the inclusive span. */
+export function resolveSpan(q: { date?: string; from?: string; to?: string }, maxDays: number) {
+  if (q.date) {
+    // Either form, never both: a range beside a date would be silently ignored.
+    if (q.from || q.to) {
+      const both = 'Give date, or from and to, not both.';
+      throw invalid({ ...(q.from && { from: [both] }), ...(q.to && { to: [both] }) });
+    }
+    return { from: q.date, to: q.date, single: true };
+  }
+  if (!q.from || !q.to) {
+    throw invalid({
+      ...(!q.from && { from: ['Give date, or from and to.'] }),
+      ...(!q.to && { to: ['Give date, or from and to.'] }),
+    });
+  }
+  const days = daysBetween(q.from, q.to) + 1;
+  if (days < 1) throw invalidField('to', 'to must not be before from.');
+  if (days > maxDays) throw invalidField('to', `A range covers at most ${maxDays} days.`);
+  return { from: q.from, to: q.to, single: false };
+}

@@ -10,14 +10,14 @@ import {
   trainers,
 } from '../db/schema';
 import { signedIn } from '../lib/auth';
-import { addDays, DAY_MS, daysBetween, MINUTE_MS } from '../lib/calendar';
+import { addDays, DAY_MS, MINUTE_MS } from '../lib/calendar';
 import type { TrainerClaim } from '../lib/context';
 import { type Db, Prepared, param } from '../lib/db';
 import { type PageQuery, pageOffset } from '../lib/pagination';
-import { invalid, invalidField, notFound } from '../lib/problem';
+import { invalidField, notFound } from '../lib/problem';
 import { classesColumn, type DayOffers, parseClasses, withClasses } from './classes';
 import { parseExceptions } from './overrides';
-import { type AvailableQuery, MAX_RANGE_DAYS, type SlotInput } from './schemas';
+import { type AvailableQuery, MAX_RANGE_DAYS, resolveSpan, type SlotInput } from './schemas';
 import {
   type DateOverride,
   type DateSpan,
@@ -377,19 +377,4 @@ export async function trainerAvailability(db: Db, claim: TrainerClaim, q: Availa
   return span.single
     ? { date: span.from, ...head, slots: day?.slots ?? [], classes: day?.classes ?? [] }
     : { ...head, days };
-}
-
-/** Validates the date arguments of the free-slot endpoints; returns the inclusive span. */
-export function resolveSpan(q: { date?: string; from?: string; to?: string }, maxDays: number) {
-  if (q.date) return { from: q.date, to: q.date, single: true };
-  if (!q.from || !q.to) {
-    throw invalid({
-      ...(!q.from && { from: ['Give date, or from and to.'] }),
-      ...(!q.to && { to: ['Give date, or from and to.'] }),
-    });
-  }
-  const days = daysBetween(q.from, q.to) + 1;
-  if (days < 1) throw invalidField('to', 'to must not be before from.');
-  if (days > maxDays) throw invalidField('to', `A range covers at most ${maxDays} days.`);
-  return { from: q.from, to: q.to, single: false };
 }
