@@ -354,3 +354,46 @@ describe('a message still unsent when it stops being true is dropped', () => {
     ]);
   });
 });
+
+describe('who heard of a booking hears of its end, by the channels they heard on', () => {
+  it('a place the trainer added to a waitlist, promoted (email and SMS), then declined: told by both', async () => {
+    const t = await trainerWithClient();
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Kettlebells', duration_minutes: 60, capacity: 2 },
+    });
+    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: service.body.id, start_time: at(7, '18:00') },
+    });
+    const cls = made.body.occurrences[0]?.class_session ?? 0;
+    const place = async (client: number, extra: Record<string, unknown> = {}) =>
+      (
+        await api<{ id: number; status: string }>('POST', '/api/bookings/', {
+          token: t.token,
+          body: { client, class_session: cls, ...extra },
+        })
+      ).body;
+    const first = await place((await createClient(t.token)).id);
+    await place((await createClient(t.token)).id);
+    const waiting = await place(t.client.id, { waitlist: true });
+    expect(waiting.status).toBe('waitlisted');
+    expect(await messagesOf(waiting.id)).toEqual([]);
+    // A seat frees up: the place is theirs, pending the trainer's confirmation, and they are told.
+    expect((await cancel(t, first.id, 'Cannot make it')).status).toBe(200);
+    // (and the trainer is asked to confirm it)
+    expect(await messagesOf(waiting.id)).toEqual([
+      'waitlist_promoted/email',
+      'waitlist_promoted/sms',
+      'booking_requested/email',
+    ]);
+    expect((await cancel(t, waiting.id, 'Class is for members only')).status).toBe(200);
+    expect(await messagesOf(waiting.id)).toEqual([
+      'waitlist_promoted/email',
+      'waitlist_promoted/sms',
+      'booking_requested/email',
+      'booking_cancelled/email',
+      'booking_cancelled/sms',
+    ]);
+  });
+});

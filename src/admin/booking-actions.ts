@@ -17,7 +17,7 @@ import { activePlaces, isActiveStatus } from '../db/fragments';
 import type { BookingStatus } from '../db/schema';
 import { statement } from '../lib/db';
 import { conflict, invalidField, notFound } from '../lib/problem';
-import { enqueue } from '../notifications/outbox';
+import { enqueue, heardOf } from '../notifications/outbox';
 import { MODELS } from './models';
 import { person } from './models/kit';
 import { audit, type Changes, type Deps, type Detail, findRecord, patchRecord, type Staff } from './service';
@@ -184,6 +184,9 @@ interface Facts {
   auto_confirm: number;
   pack_name: string | null;
   sessions_remaining: number | null;
+  /** 1: the client has heard of the booking (a message to them, not withdrawn); heard_sms: by SMS. */
+  heard: number;
+  heard_sms: number;
   /** 1: the pack was picked by a typed email, so only a completion spends its credit. */
   pack_by_email: number;
   /** The class's capacity while it can still promote (scheduled, not started); null otherwise or no class. */
@@ -200,6 +203,7 @@ async function factsOf(deps: Deps, id: number): Promise<Facts> {
     sql`SELECT b.status, b.start_time, b.source, ${sql.raw(person('c'))} AS client_name, c.email AS client_email,
       c.phone AS client_phone, tr.late_cancel_hours, tr.no_show_uses_credit, tr.auto_confirm,
       sp.name AS pack_name, cp.sessions_remaining, b.pack_by_email, cs.capacity AS class_capacity,
+      ${heardOf()} AS heard, ${heardOf('sms')} AS heard_sms,
       ${activePlaces(sql`b.class_session_id`)} - (${isActiveStatus(sql`b.status`)}) AS places_after,
       (SELECT json_group_array(json_array(w.created_at, w.id, ${sql.raw(person('wc'))}, wc.email, wc.phone))
         FROM bookings w JOIN clients wc ON wc.id = w.client_id
@@ -275,14 +279,15 @@ export async function consequencesOf(deps: Deps, id: number, action: Transition)
 /**
  * What the client is told of a confirm or a cancel, as `transition` writes it: a confirmation only
  * before the start; a cancel of a booking never confirmed (a request, a waitlisted place) only when
- * it was their own, by email.
+ * it was their own or they heard of it, by email, and by SMS if they were texted of it.
  */
 function clientMessagesOf(f: Facts, action: Transition, now: string): Message[] {
   const who = `${f.client_name} (the client)`;
   if (action === 'confirm') return f.start_time > now ? messagesTo(who, f.client_email, f.client_phone) : [];
   if (action !== 'cancel') return [];
   if (f.status === 'confirmed') return messagesTo(who, f.client_email, f.client_phone);
-  return f.source === 'public' ? messagesTo(who, f.client_email, f.client_phone, false) : [];
+  const told = f.source === 'public' || f.heard === 1;
+  return told ? messagesTo(who, f.client_email, f.client_phone, f.heard_sms === 1) : [];
 }
 
 /** A short fingerprint of what a change does, so a confirmation made on stale facts is asked again. */
@@ -297,10 +302,12 @@ export const factsKey = (c: Consequences): string =>
 
 /**
  * What a move tells the client: the "rescheduled" email, and an SMS to a confirmed booking's
- * phone; nothing for a trainer's booking still pending, which the client has not heard of.
+ * phone (or one texted of it); nothing for a trainer's booking still pending that the client has
+ * not heard of.
  */
 export async function moveMessages(deps: Deps, id: number): Promise<Message[]> {
   const f = await factsOf(deps, id);
-  if (f.status === 'pending' && f.source !== 'public') return [];
-  return messagesTo(`${f.client_name} (the client)`, f.client_email, f.client_phone, f.status === 'confirmed');
+  if (f.status === 'pending' && f.source !== 'public' && f.heard !== 1) return [];
+  const sms = f.status === 'confirmed' || f.heard_sms === 1;
+  return messagesTo(`${f.client_name} (the client)`, f.client_email, f.client_phone, sms);
 }

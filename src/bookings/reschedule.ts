@@ -5,7 +5,7 @@ import { isActiveStatus, scheduleVersionIs } from '../db/fragments';
 import { bookings } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { conflict, invalid, notFound } from '../lib/problem';
-import { idsOf, planClientReschedule } from '../notifications/outbox';
+import { heardOf, idsOf, planClientReschedule } from '../notifications/outbox';
 import { occupiedSpan } from '../scheduling/slots';
 import { checkOfferedSlot, checkPackageAndWindow, checkSchedule, readForBooking, timeErrors } from './checks';
 import { notifyTrainerOfReschedule } from './client-notices';
@@ -146,7 +146,7 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
             previous: { start: current.start_time, end: current.end_time },
             now: nowIso,
             moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}
-              AND (b.status <> 'pending' OR b.source = 'public' OR ${cmd.byClient ? sql`1` : sql`0`})`,
+              AND (b.status <> 'pending' OR b.source = 'public' OR ${cmd.byClient ? sql`1` : heardOf()})`,
           }),
     ...Object.fromEntries((cmd.also ?? []).map((q, i) => [`also${i}`, db.$client.prepare(q.sql).bind(...q.params)])),
   });

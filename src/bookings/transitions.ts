@@ -12,7 +12,14 @@ import {
 import type { Viewer } from '../lib/auth';
 import { type Db, statement } from '../lib/db';
 import { conflict, notFound } from '../lib/problem';
-import { cancelPendingFor, cancelPendingReminders, enqueue, idsOf, planForBooking } from '../notifications/outbox';
+import {
+  cancelPendingFor,
+  cancelPendingReminders,
+  enqueue,
+  heardOf,
+  idsOf,
+  planForBooking,
+} from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { notifyTrainerOfCancel } from './client-notices';
 import { asTrainer, findBooking } from './queries';
@@ -243,19 +250,21 @@ function outboxWrites(
     // message pointing at this booking: it speaks of the series' other occurrences too.
     const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
-    // Nobody confirmed it yet (a request, or a place on a class's waitlist). A trainer's booking was
-    // never announced to the client (that comes with its confirmation), so its cancellation by the
-    // trainer tells them nothing (their own cancel, through the portal, is confirmed to them by
-    // email): no reason of the trainer's reaches someone who never heard of the session. A request
-    // the client made (booking page or their portal) was answered by email, and so is its end,
-    // never by SMS: its phone number is whatever was typed in (cancelling it through its manage
-    // link would otherwise text any number). The same rule as a class's cancel (waitlist.ts).
+    // Nobody confirmed it yet (a request, or a place on a class's waitlist). A trainer's booking is
+    // announced with its confirmation, so its cancellation by the trainer tells the client nothing
+    // unless they heard of it some other way (a place promoted from a waitlist, a move they made in
+    // their portal): no reason of the trainer's reaches someone who never heard of the session.
+    // Their own cancel, through the portal, is confirmed to them by email. A request the client
+    // made (booking page or portal) was answered by email, and so is its end; an SMS goes only to
+    // a number that was texted of it before (anyone may type any number on the booking page). The
+    // same rule as a class's cancel (waitlist.ts). The message is planned before the unsent ones
+    // are withdrawn: one still on its way counts as heard of.
     const unconfirmed = from !== 'confirmed';
-    const told = unconfirmed && !options.byClient ? sql`${guard} AND b.source = 'public'` : guard;
-    const smsGuard = unconfirmed ? sql`0` : undefined;
+    const told = unconfirmed && !options.byClient ? sql`${guard} AND (b.source = 'public' OR ${heardOf()})` : guard;
+    const smsGuard = unconfirmed ? heardOf('sms') : undefined;
     return [
-      cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
       planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard: told, mode, smsGuard }),
+      cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
     ];
   }
   if (action === 'mark_no_show') {

@@ -10,7 +10,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { activePlaces, isActiveStatus, reservedCredits } from '../db/fragments';
 import { bookings } from '../db/schema';
 import { type Db, statement } from '../lib/db';
-import { dedupeKey, planForBooking } from '../notifications/outbox';
+import { dedupeKey, heardOf, planForBooking } from '../notifications/outbox';
 
 /** The cancellation reason of a waitlisted entry never promoted before the trainer's cut-off. */
 export const WAITLIST_EXPIRED_REASON = 'waitlist_expired';
@@ -89,13 +89,15 @@ export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired
   const lapsed = sql`b.status = 'cancelled' AND b.cancellation_reason = ${WAITLIST_EXPIRED_REASON} AND b.cancelled_at = ${nowIso}`;
   const [changed, told] = await db.$client.batch<{ id: number }>([
     statement(db, lapse),
-    // A place joined on the booking page was never confirmed: its typed number gets no SMS.
+    // Told as a cancel of the place would tell (transitions.ts): one joined on the booking page by
+    // email, a number only if it was texted of the place before, a place the trainer added and
+    // nobody told of, nothing.
     planForBooking(db, {
       bookingId: sql.raw('b.id'),
       kind: 'waitlist_expired',
       now: nowIso,
-      guard: lapsed,
-      smsGuard: sql`b.source <> 'public'`,
+      guard: sql`${lapsed} AND (b.source = 'public' OR ${heardOf()})`,
+      smsGuard: heardOf('sms'),
     }),
   ]);
   return { expired: changed?.results.length ?? 0, ids: (told?.results ?? []).map((r) => r.id) };
@@ -107,7 +109,8 @@ export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired
  * message to each who was told of their place, as a single booking's cancel tells (transitions.ts):
  * a confirmed place by email and SMS; a request or waitlisted place made on the booking page or
  * in the portal by email only (its number was typed, never confirmed); a place the trainer made
- * and never confirmed, nothing. Statements for the batch of the class's own cancel, after it;
+ * and never confirmed, nothing, unless its client heard of it (promoted from the waitlist), by
+ * the channels they heard on. Statements for the batch of the class's own cancel, after it;
  * each runs only if it happened. The messages come first, so that they read each place as it was.
  * The first statement's rows are the new message ids.
  */
@@ -115,14 +118,14 @@ export function cancelPlaces(db: Db, classSessionId: number, reason: string, now
   const classCancelled = sql`(SELECT cancelled_at FROM class_sessions WHERE id = ${classSessionId} AND status = 'cancelled') = ${nowIso}`;
   const cancelled = sql`b.class_session_id = ${classSessionId} AND b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
   const toBeCancelled = sql`b.class_session_id = ${classSessionId} AND b.status IN ('pending', 'confirmed', 'waitlisted')
-    AND ${classCancelled} AND (b.status = 'confirmed' OR b.source = 'public')`;
+    AND ${classCancelled} AND (b.status = 'confirmed' OR b.source = 'public' OR ${heardOf()})`;
   return [
     planForBooking(db, {
       bookingId: sql.raw('b.id'),
       kind: 'class_cancelled',
       now: nowIso,
       guard: toBeCancelled,
-      smsGuard: sql`b.status = 'confirmed'`,
+      smsGuard: sql`b.status = 'confirmed' OR ${heardOf('sms')}`,
     }),
     statement(
       db,

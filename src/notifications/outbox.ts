@@ -107,8 +107,24 @@ export function planForBooking(
 }
 
 /**
+ * The client has heard of booking `b` (SQL over the `b` and `c` of planForBooking): a message about
+ * it was written to their address on `channel` (or either) and not withdrawn, whatever its kind
+ * (a receipt, a promotion from a waitlist, a move they made). Who was told of a booking is told of
+ * its end, by the channels they heard of it on, even when it was never confirmed.
+ */
+export const heardOf = (channel?: Channel) =>
+  sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.status <> 'cancelled'
+    AND n.kind <> 'booking_requested' AND ${
+      channel === 'sms'
+        ? sql`n.notification_type = 'sms' AND n.recipient = c.phone`
+        : channel === 'email'
+          ? sql`n.notification_type = 'email' AND n.recipient = c.email`
+          : sql`n.recipient IN (c.email, c.phone)`
+    })`;
+
+/**
  * The client's "rescheduled" message (email, and SMS when they have a phone and the booking is
- * confirmed), naming the time it had before; written only if `moved` (SQL over `b`) holds after
+ * confirmed or was texted of before), naming the time it had before; written only if `moved` (SQL over `b`) holds after
  * the move. One per move: the key carries the booking's sequence after it.
  */
 export function planClientReschedule(
@@ -121,7 +137,7 @@ export function planClientReschedule(
     kind,
     now: args.now,
     guard: args.moved,
-    smsGuard: sql`b.status = 'confirmed'`,
+    smsGuard: sql`b.status = 'confirmed' OR ${heardOf('sms')}`,
     key: (channel) => dedupeKey({ booking: sql.raw('b.id'), kind, channel, sequence: sql.raw('b.sequence') }),
     previous: args.previous,
   });
