@@ -1,5 +1,5 @@
 // Whoever was just told a booking is on (the trainer's confirmation, a waitlist promotion, a series'
-// confirmation) gets no reminder of the stretch it was told in: no 24 h reminder when told in the
+// confirmation, a move) gets no reminder of the stretch it was told in: no 24 h reminder when told in the
 // last 24 h, no "in 1 hour" when told in the last hour. A web request promoted to pending is not
 // confirmed: its promotion, like its receipt, texts nobody.
 import { env } from 'cloudflare:workers';
@@ -72,6 +72,36 @@ describe('no reminder right after being told', () => {
     const rows = await rowsOf([kept.id, waiting.id]);
     expect(kindsOf(rows, waiting.id)).toEqual(['waitlist_promoted/email', 'waitlist_promoted/sms', 'reminder_1h/sms']);
     expect(kindsOf(rows, kept.id).filter((k) => k.startsWith('reminder'))).toEqual(['reminder_1h/sms']);
+  });
+
+  it('a confirmed booking moved into its last 24 h gets no 24 h reminder (the move named the time); the 1 h one still goes', async () => {
+    const t = await setupTrainer({ settings: { min_notice_minutes: 0 } });
+    const client = await createClient(t.token, { phone: '+14155550127' });
+    const far = ahead(3 * 24 * HOUR, HOUR);
+    const made = await api<{ id: number }>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: client.id, start_time: iso(far) },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect((await api('POST', `/api/bookings/${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    // Two days later (confirmed well before the new start's last 24 h), moved to 6 hours ahead.
+    const moveAt = Date.now() + 2 * 24 * HOUR;
+    const near = Math.ceil((moveAt + 6 * HOUR) / HOUR) * HOUR;
+    const moved = await api('PATCH', `/api/bookings/${made.body.id}/`, {
+      token: t.token,
+      body: { start_time: iso(near) },
+      headers: { 'X-Test-Now': iso(moveAt) },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await tick(moveAt + 5 * MINUTE);
+    await tick(near - 30 * MINUTE);
+    expect(kindsOf(await rowsOf([made.body.id]), made.body.id)).toEqual([
+      'booking_confirmed/email',
+      'booking_confirmed/sms',
+      'booking_rescheduled/email',
+      'booking_rescheduled/sms',
+      'reminder_1h/sms',
+    ]);
   });
 
   it('a series confirmed inside its first occurrence’s last hour gets no "in 1 hour" for it', async () => {

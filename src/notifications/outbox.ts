@@ -201,8 +201,8 @@ export function cancelRemindersNotAt(db: Db, args: { bookingId: number; now: str
 /**
  * Every reminder due now for every trainer, in one statement: the 24 h reminder (email, and SMS
  * when there is a phone) from start − 24 h until start − 1 h, the 1 h reminder (SMS, or email
- * without a phone) from start − 1 h until start, each skipped for a booking confirmed inside that
- * last stretch. Already planned ones are ignored by dedupe_key.
+ * without a phone) from start − 1 h until start, each skipped for a booking confirmed or moved
+ * inside that last stretch. Already planned ones are ignored by dedupe_key.
  */
 export function planDueReminders(db: Db, nowIso: string) {
   const in1h = addSeconds(nowIso, 3600);
@@ -221,11 +221,12 @@ export function planDueReminders(db: Db, nowIso: string) {
   // A booking confirmed less than 24 h before its start gets no 24 h reminder, and one confirmed
   // inside its last hour no 1 h reminder ("in one hour" would be wrong): its confirmation just
   // went. Confirmed means the trainer's confirmation, a waitlisted place promoted ("You're in"),
-  // or the confirmation of the series it belongs to (which listed it).
+  // or the confirmation of the series it belongs to (which listed it). A move into that stretch
+  // likewise: its "rescheduled" message has just named the new time.
   const toldWithin = (hours: 24 | 1) => {
     const since = sql`strftime('%Y-%m-%dT%H:%M:%fZ', b.start_time, ${`-${hours} hours`})`;
     return sql`NOT EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id
-        AND n.kind IN ('booking_confirmed', 'waitlist_promoted') AND n.created_at > ${since})
+        AND n.kind IN ('booking_confirmed', 'waitlist_promoted', 'booking_rescheduled') AND n.created_at > ${since})
       AND NOT (b.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM notifications n JOIN bookings sb ON sb.id = n.booking_id
         WHERE sb.series_id = b.series_id AND n.kind = 'series_confirmed' AND n.created_at > ${since}))`;
   };
