@@ -4,7 +4,7 @@
 // UPDATE after the API made it, then the real flow runs: confirm, the cron's reminders, a move.
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { gsm7Length, SMS_TWO_PARTS } from '../src/notifications/messages';
+import { gsm7Length, SMS_TWO_PARTS } from '../src/notifications/gsm7';
 import { wherePieces } from '../src/widget/client/text';
 import { api, at, book, createClient, futureDay, type ProblemBody, setupTrainer, uniqueEmail, until } from './helpers';
 import { icsOf, type Row, rowsOf, tick, viaSendGrid } from './mail';

@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
 import { getDb } from '../src/lib/db';
 import { MAX_DELIVERIES, OUTAGE_HOURS } from '../src/notifications/delivery';
-import { gsm7Length, renderBooking, SMS_MAX } from '../src/notifications/messages';
+import { gsm7Length, SMS_MAX } from '../src/notifications/gsm7';
+import { renderBooking } from '../src/notifications/messages';
 import { type DedupeOf, dedupeKey } from '../src/notifications/outbox';
 import {
   api,
@@ -715,6 +716,35 @@ describe('messages', () => {
       expect(r.text).toContain('Mon 14 Jul 10:00 BST');
       expect(r.text).toContain('Ünicode Fitness'); // Ü is GSM-7; ï and the emoji are not
     }
+  });
+
+  it('an SMS writes typographic quotes and dashes plainly, Polish letters without their marks, and leaves emoji out', () => {
+    const r = renderBooking({
+      kind: 'booking_confirmed',
+      channel: 'sms',
+      clientFirstName: 'Ola',
+      clientName: 'Ola Nowak',
+      businessName: 'Żaneta’s — Łódź 💪🏽',
+      timezone: 'Europe/Warsaw',
+      startTime: '2025-07-14T09:00:00.000Z',
+      endTime: '2025-07-14T10:00:00.000Z',
+      notes: '',
+      serviceName: '60-minute session',
+      place: null,
+      cancellationReason: '',
+      bookingId: 1,
+      clientEmail: 'ola@example.com',
+      clientTimezone: 'Europe/Warsaw',
+      status: 'confirmed',
+      sequence: 0,
+      manageUrl: MANAGE_URL,
+      appOrigin: 'https://app.trainerhub.example',
+      replyTo: 'bookings@trainerhub.example',
+      now: '2025-07-13T09:00:00.000Z',
+    });
+    expect(r.text).toContain("Zaneta's - Lodz");
+    expect(r.text).not.toContain('?');
+    expect(gsm7Length(r.text)).toBeLessThanOrEqual(SMS_MAX);
   });
 });
 

@@ -5,6 +5,7 @@ import { icalTime } from '../lib/ical';
 import { oneLine } from '../lib/text';
 import { formatLocal, formatSpan } from '../lib/time';
 import { bookingIcs, ICS_FILENAME } from './calendar';
+import { fitSms, SMS_MAX, SMS_TWO_PARTS, toGsm7 } from './gsm7';
 import { type Place, placeLine, placeSms } from './location';
 import type { NotificationKind } from './types';
 
@@ -57,56 +58,8 @@ export interface Rendered {
   attachments?: Attachment[];
 }
 
-export const SMS_MAX = 160;
-/**
- * Two concatenated parts (153 GSM-7 characters each): an SMS that says where (an address, a video
- * link) may take them, since with the manage link it rarely fits one; the name still shortens first.
- */
-export const SMS_TWO_PARTS = 306;
-
 /** The cancellation reason of a public request the trainer never confirmed (bookings/expiry.ts writes it). */
 const EXPIRED = 'expired';
-
-// GSM 03.38 basic set; the extension set costs two characters each.
-const GSM_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-const GSM_EXTENDED = '^{}\\[~]|€';
-
-/** Length in GSM-7 septets, or Infinity when a character is outside GSM-7. */
-export function gsm7Length(text: string): number {
-  let n = 0;
-  for (const ch of text) {
-    if (GSM_BASIC.includes(ch)) n += 1;
-    else if (GSM_EXTENDED.includes(ch)) n += 2;
-    else return Number.POSITIVE_INFINITY;
-  }
-  return n;
-}
-
-/** Text made GSM-7 safe: accents dropped where GSM has no letter for them, anything else becomes "?". */
-export function toGsm7(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    if (GSM_BASIC.includes(ch) || GSM_EXTENDED.includes(ch)) out += ch;
-    else {
-      const plain = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
-      out += plain && [...plain].every((c) => GSM_BASIC.includes(c)) ? plain : '?';
-    }
-  }
-  return out;
-}
-
-/** Shortens `name` (never anything else) until the SMS fits in `max` GSM-7 characters (160 unless told). */
-export function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
-  const safe = toGsm7(name.trim() || 'your trainer');
-  let candidate = build(safe);
-  if (gsm7Length(candidate) <= max) return candidate;
-  for (let keep = safe.length - 1; keep >= 1; keep--) {
-    candidate = build(`${safe.slice(0, keep).trimEnd()}...`);
-    if (gsm7Length(candidate) <= max) return candidate;
-  }
-  return build('');
-}
 
 const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.parse(c.startTime)) / 60_000);
 

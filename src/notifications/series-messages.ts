@@ -2,8 +2,9 @@
 import { html } from 'hono/html';
 import { oneLine } from '../lib/text';
 import { formatLocal } from '../lib/time';
+import { fitSms, SMS_TWO_PARTS } from './gsm7';
 import { placeLine } from './location';
-import { type BookingContext, fitSms, placeHtml, type Rendered, SMS_TWO_PARTS } from './messages';
+import { type BookingContext, placeHtml, type Rendered } from './messages';
 
 /** An occurrence the message lists: its instants (ISO). */
 export interface ListedOccurrence {
