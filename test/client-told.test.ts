@@ -17,6 +17,7 @@ import {
   until,
   verifyEmailOf,
 } from './helpers';
+import { type Row, sentRows, viaSendGrid } from './mail';
 
 type Trainer = Awaited<ReturnType<typeof registerTrainer>> & { client: { id: number; email: string } };
 
@@ -279,7 +280,13 @@ describe("a class's cancel tells each place as its own cancel would", () => {
       .first<{ id: number }>();
     const id = row?.id ?? 0;
     expect((await cancel(t, id, 'Class is for members only')).status).toBe(200);
-    expect(await messagesOf(id)).toEqual(['waitlist_joined/email', 'booking_cancelled/email']);
+    expect(await messagesOf(id)).toEqual(['waitlist_joined/email', 'waitlist_left/email']);
+    // It says they are off the waitlist, not that a session was cancelled, and carries no calendar file.
+    const [, left] = await sentRows(id, 2);
+    expect(left?.subject).toMatch(/^Off the waitlist: Small group on /);
+    expect(left?.message).toContain('You are no longer on the waitlist');
+    expect(left?.message).toContain('Reason: Class is for members only');
+    expect((await viaSendGrid(left as Row)).attachments ?? []).toEqual([]);
   });
 });
 

@@ -248,7 +248,7 @@ function outboxWrites(
     // Never the cancellation message itself: a second cancel at the same instant (two cron runs of
     // one trigger) passes this guard too, after the first has written that message. Nor a series
     // message pointing at this booking: it speaks of the series' other occurrences too.
-    const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
+    const scope = sql`AND kind NOT IN ('booking_cancelled', 'waitlist_left', 'series_confirmed', 'series_cancelled')`;
     const mode = options.clientMessage ?? 'both';
     // Nobody confirmed it yet (a request, or a place on a class's waitlist). A trainer's booking is
     // announced with its confirmation, so its cancellation by the trainer tells the client nothing
@@ -263,7 +263,15 @@ function outboxWrites(
     const told = unconfirmed && !options.byClient ? sql`${guard} AND (b.source = 'public' OR ${heardOf()})` : guard;
     const smsGuard = unconfirmed ? heardOf('sms') : undefined;
     return [
-      planForBooking(db, { bookingId: id, kind: 'booking_cancelled', now: nowIso, guard: told, mode, smsGuard }),
+      // A place that only waited in line is told it is off the waitlist, not that a session was cancelled.
+      planForBooking(db, {
+        bookingId: id,
+        kind: from === 'waitlisted' ? 'waitlist_left' : 'booking_cancelled',
+        now: nowIso,
+        guard: told,
+        mode,
+        smsGuard,
+      }),
       cancelPendingFor(db, { bookingId: id, now: nowIso, guard, scope }),
     ];
   }

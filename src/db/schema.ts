@@ -540,6 +540,7 @@ export const NOTIFICATION_KINDS = [
   'waitlist_promoted',
   'waitlist_expired',
   'waitlist_joined',
+  'waitlist_left',
   'class_cancelled',
   'calendar_sync_failing',
 ] as const;

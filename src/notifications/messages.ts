@@ -78,8 +78,9 @@ function email(c: BookingContext, subject: string, lines: string[], withPlace = 
   const link = c.manageUrl
     ? html`<p><a href="${c.manageUrl}">See, change or cancel your booking</a><br>${c.manageUrl}</p>`
     : '';
-  // A waitlisted place holds no time yet: nothing to put in a calendar.
-  const timeless = c.status === 'waitlisted';
+  // A waitlisted place holds no time yet, nor did one that left or lapsed off the waitlist: nothing
+  // to put in (or take out of) a calendar.
+  const timeless = c.status === 'waitlisted' || c.kind === 'waitlist_left' || c.kind === 'waitlist_expired';
   const add = c.status === 'cancelled' || timeless ? '' : addToCalendar(c);
   const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
 <p>${greeting}</p><p>${first}</p>${place ? placeHtml(place) : ''}${rest.map((l) => html`<p>${l}</p>`)}${link}${add}<p>— ${c.businessName}</p></body></html>`;
@@ -191,6 +192,8 @@ function renderSms(c: BookingContext, when: string, dur: number): Rendered {
         return `A place opened: you are in the class with ${name} ${when} (${dur} min).${where}${link}`;
       case 'waitlist_expired':
         return `No place opened in the class with ${name} ${when}; you are off the waitlist.${link}`;
+      case 'waitlist_left':
+        return `You are off the waitlist for the class with ${name} ${when}.${link}`;
       case 'class_cancelled':
         return `The class with ${name} ${when} was cancelled.${link}`;
       case 'reminder_24h':
@@ -231,6 +234,11 @@ function renderClassEmail(c: BookingContext, when: string, span: string, dur: nu
     case 'waitlist_expired':
       return email(c, `No place: ${svc} on ${when}`, [
         `No place opened in ${c.businessName}'s class on ${span} in time, so you are no longer on its waitlist.`,
+      ]);
+    case 'waitlist_left':
+      return email(c, `Off the waitlist: ${svc} on ${when}`, [
+        `You are no longer on the waitlist for ${c.businessName}'s class on ${span}. Nothing was booked.`,
+        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
       ]);
     case 'class_cancelled':
       return email(c, `Cancelled: ${svc} on ${when}`, [
