@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
 import { getDb } from '../src/lib/db';
 import { MAX_DELIVERIES, OUTAGE_HOURS } from '../src/notifications/delivery';
-import { gsm7Length, SMS_MAX } from '../src/notifications/gsm7';
+import { gsm7Length, SMS_MAX, SMS_TWO_PARTS } from '../src/notifications/gsm7';
 import { renderBooking } from '../src/notifications/messages';
 import { type DedupeOf, dedupeKey } from '../src/notifications/outbox';
 import {
@@ -745,6 +745,37 @@ describe('messages', () => {
     expect(r.text).toContain("Zaneta's - Lodz");
     expect(r.text).not.toContain('?');
     expect(gsm7Length(r.text)).toBeLessThanOrEqual(SMS_MAX);
+  });
+
+  it('an SMS whose link leaves no room for a letter of the name takes two parts rather than lose the name', () => {
+    const longLink = `https://bookings.a-very-long-studio-domain.example/book/manage/${'x'.repeat(90)}`;
+    const r = renderBooking({
+      kind: 'waitlist_expired',
+      channel: 'sms',
+      clientFirstName: 'Ola',
+      clientName: 'Ola Nowak',
+      businessName: 'Harbour Strength',
+      timezone: 'Europe/London',
+      startTime: '2025-07-14T09:00:00.000Z',
+      endTime: '2025-07-14T10:00:00.000Z',
+      notes: '',
+      serviceName: 'Circuits',
+      place: null,
+      cancellationReason: 'waitlist_expired',
+      bookingId: 1,
+      clientEmail: 'ola@example.com',
+      clientTimezone: 'Europe/London',
+      status: 'cancelled',
+      sequence: 1,
+      manageUrl: longLink,
+      appOrigin: 'https://app.trainerhub.example',
+      replyTo: 'bookings@trainerhub.example',
+      now: '2025-07-13T09:00:00.000Z',
+    });
+    expect(gsm7Length(r.text)).toBeGreaterThan(SMS_MAX);
+    expect(gsm7Length(r.text)).toBeLessThanOrEqual(SMS_TWO_PARTS);
+    expect(r.text).toContain('with Harbour Strength Mon 14 Jul');
+    expect(r.text).toContain(longLink);
   });
 });
 

@@ -72,7 +72,11 @@ export function toGsm7(text: string): string {
   return out.replace(/ {2,}/g, ' ');
 }
 
-/** Shortens `name` (never anything else) until the SMS fits in `max` GSM-7 characters (160 unless told). */
+/**
+ * Shortens `name` (never anything else) until the SMS fits in `max` GSM-7 characters (160 unless
+ * told). When not even its first letter fits, the SMS takes two parts rather than lose the name
+ * ("in the class with  Thu 3 Dec").
+ */
 export function fitSms(build: (name: string) => string, name: string, max = SMS_MAX): string {
   const safe = toGsm7(name.trim()).trim() || 'your trainer';
   let candidate = build(safe);
@@ -81,5 +85,5 @@ export function fitSms(build: (name: string) => string, name: string, max = SMS_
     candidate = build(`${safe.slice(0, keep).trimEnd()}...`);
     if (gsm7Length(candidate) <= max) return candidate;
   }
-  return build('');
+  return max < SMS_TWO_PARTS ? fitSms(build, safe, SMS_TWO_PARTS) : build(safe);
 }
