@@ -17,7 +17,7 @@ import {
   until,
   verifyEmailOf,
 } from './helpers';
-import { type Row, sentRows, viaSendGrid } from './mail';
+import { type Row, sentRows, tick, viaSendGrid } from './mail';
 
 type Trainer = Awaited<ReturnType<typeof registerTrainer>> & { client: { id: number; email: string } };
 
@@ -358,6 +358,18 @@ describe('a message still unsent when it stops being true is dropped', () => {
     expect(rows.map((r) => `${r.kind}/${r.status === 'cancelled' ? 'dropped' : 'kept'}`)).toEqual([
       'waitlist_joined/dropped',
       'class_cancelled/kept',
+    ]);
+  });
+
+  it('nor once the place lapses off the waitlist: only "no place" goes', async () => {
+    const t = await trainerWithClient();
+    await api('PATCH', '/api/users/profile/', { token: t.token, body: { waitlist_cutoff_hours: 2 } });
+    const w = await waitingVisitor(t, 83);
+    await tick(Date.parse(at(6, '13:00')) - 3600_000);
+    const rows = await messageRows(w.id);
+    expect(rows.map((r) => `${r.kind}/${r.status === 'cancelled' ? 'dropped' : 'kept'}`)).toEqual([
+      'waitlist_joined/dropped',
+      'waitlist_expired/kept',
     ]);
   });
 });

@@ -724,7 +724,7 @@ describe('messages', () => {
       channel: 'sms',
       clientFirstName: 'Ola',
       clientName: 'Ola Nowak',
-      businessName: 'Żaneta’s — Łódź 💪🏽',
+      businessName: 'Żaneta’s — Łódź™ 💪🏽',
       timezone: 'Europe/Warsaw',
       startTime: '2025-07-14T09:00:00.000Z',
       endTime: '2025-07-14T10:00:00.000Z',
@@ -742,7 +742,7 @@ describe('messages', () => {
       replyTo: 'bookings@trainerhub.example',
       now: '2025-07-13T09:00:00.000Z',
     });
-    expect(r.text).toContain("Zaneta's - Lodz");
+    expect(r.text).toContain("Zaneta's - LodzTM");
     expect(r.text).not.toContain('?');
     expect(gsm7Length(r.text)).toBeLessThanOrEqual(SMS_MAX);
   });

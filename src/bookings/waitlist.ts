@@ -99,6 +99,13 @@ export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired
       guard: sql`${lapsed} AND (b.source = 'public' OR ${heardOf()})`,
       smsGuard: heardOf('sms'),
     }),
+    // What the place still had unsent ("on the waitlist") would arrive after "no place".
+    statement(
+      db,
+      sql`UPDATE notifications SET status = 'cancelled', updated_at = ${nowIso}
+        WHERE status = 'pending' AND kind <> 'waitlist_expired'
+          AND booking_id IN (SELECT b.id FROM bookings b WHERE ${lapsed})`,
+    ),
   ]);
   return { expired: changed?.results.length ?? 0, ids: (told?.results ?? []).map((r) => r.id) };
 }

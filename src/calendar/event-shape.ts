@@ -33,8 +33,8 @@ export function zoneNamed(run: Run, tzid: string | null): string {
 }
 
 /**
- * The instant a DATE-TIME means: UTC as it is; the wall time in the IANA zone its TZID names,
- * whether or not the file defines that zone too (the runtime's rules are complete where a
+ * The instant a DATE-TIME means: UTC as it is; the wall time in the IANA zone (Area/Location) its
+ * TZID names, whether or not the file defines that zone too (the runtime's rules are complete where a
  * VTIMEZONE often holds only today's, and a wall time in a skipped hour is read with the offset
  * before it, RFC 5545 3.3.5, where ical.js takes the one after); a zone only the file defines
  * (Outlook's "W. Europe Standard Time") through ical.js; floating or unknown, the trainer's zone.
@@ -43,7 +43,9 @@ export function instantOf(run: Run, t: ICAL.Time, tzid: string | null): number {
   const zone = t.zone;
   if (zone === ICAL.Timezone.utcTimezone) return t.toUnixTime() * 1000;
   const defined = zone && zone !== ICAL.Timezone.localTimezone ? zone.tzid : null;
-  if (defined && zoneNamed(run, defined) !== defined) return t.toUnixTime() * 1000;
+  // Only an Area/Location name: a legacy one (EST, MST, HST) is one fixed offset in tzdata, while
+  // a file that defines it may give it summer time.
+  if (defined && (!defined.includes('/') || zoneNamed(run, defined) !== defined)) return t.toUnixTime() * 1000;
   return fileWallInstant(
     dateOf(t),
     `${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`,

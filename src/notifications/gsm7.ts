@@ -63,10 +63,11 @@ export function toGsm7(text: string): string {
   for (const ch of text) {
     if (GSM_BASIC.includes(ch) || GSM_EXTENDED.includes(ch)) out += ch;
     else if (GSM_LOOKALIKES[ch] !== undefined) out += GSM_LOOKALIKES[ch];
-    else if (PICTOGRAPH.test(ch)) continue;
     else {
+      // Accents dropped, compatibility forms spelled out (™ as TM) before a pictograph is left out.
       const plain = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
-      out += plain && [...plain].every((c) => GSM_BASIC.includes(c)) ? plain : '?';
+      if (plain && [...plain].every((c) => GSM_BASIC.includes(c))) out += plain;
+      else if (!PICTOGRAPH.test(ch)) out += '?';
     }
   }
   return out.replace(/ {2,}/g, ' ');

@@ -108,12 +108,12 @@ export function planForBooking(
 
 /**
  * The client has heard of booking `b` (SQL over the `b` and `c` of planForBooking): a message about
- * it was written to their address on `channel` (or either) and not withdrawn, whatever its kind
+ * it was written to their address on `channel` (or either), neither withdrawn nor failed for good, whatever its kind
  * (a receipt, a promotion from a waitlist, a move they made). Who was told of a booking is told of
  * its end, by the channels they heard of it on, even when it was never confirmed.
  */
 export const heardOf = (channel?: Channel) =>
-  sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.status <> 'cancelled'
+  sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.status IN ('pending', 'sent')
     AND n.kind <> 'booking_requested' AND ${
       channel === 'sms'
         ? sql`n.notification_type = 'sms' AND n.recipient = c.phone`
