@@ -12,7 +12,7 @@ import worker from '../src/index';
 import { getDb } from '../src/lib/db';
 import { MAX_DELIVERIES, OUTAGE_HOURS } from '../src/notifications/delivery';
 import { gsm7Length, SMS_MAX, SMS_TWO_PARTS } from '../src/notifications/gsm7';
-import { renderBooking } from '../src/notifications/messages';
+import { type BookingContext, renderBooking } from '../src/notifications/messages';
 import { type DedupeOf, dedupeKey } from '../src/notifications/outbox';
 import {
   api,
@@ -685,32 +685,37 @@ describe('dedupe keys', () => {
 const MANAGE_URL = `https://app.trainerhub.example/book/manage/${'A'.repeat(43)}`;
 
 describe('messages', () => {
+  /** An SMS of a confirmed one-hour session on 14 July 2025 (London), with `over` changed. */
+  const sms = (over: Partial<BookingContext>) =>
+    renderBooking({
+      kind: 'booking_confirmed',
+      channel: 'sms',
+      clientFirstName: 'Sam',
+      clientName: 'Sam Lee',
+      businessName: 'Alex Fit',
+      timezone: 'Europe/London',
+      startTime: '2025-07-14T09:00:00.000Z',
+      endTime: '2025-07-14T10:00:00.000Z',
+      notes: '',
+      serviceName: '60-minute session',
+      place: null,
+      cancellationReason: '',
+      bookingId: 1,
+      clientEmail: 'sam@example.com',
+      clientTimezone: 'Europe/London',
+      status: 'confirmed',
+      sequence: 0,
+      manageUrl: MANAGE_URL,
+      appOrigin: 'https://app.trainerhub.example',
+      replyTo: 'bookings@trainerhub.example',
+      now: '2025-07-13T09:00:00.000Z',
+      ...over,
+    });
+
   it('SMS bodies stay within 160 GSM-7 characters for long names; names shorten, never the time', () => {
     const long = `Ünïcode Fitness & Performance Coaching 💪 ${'Extraordinarily Long Business Name '.repeat(5)}`;
     for (const kind of ['booking_confirmed', 'booking_cancelled', 'reminder_24h', 'reminder_1h'] as const) {
-      const r = renderBooking({
-        kind,
-        channel: 'sms',
-        clientFirstName: 'Sam',
-        clientName: 'Sam Lee',
-        businessName: long,
-        timezone: 'Europe/London',
-        startTime: '2025-07-14T09:00:00.000Z',
-        endTime: '2025-07-14T10:00:00.000Z',
-        notes: '',
-        serviceName: '60-minute session',
-        place: null,
-        cancellationReason: '',
-        bookingId: 1,
-        clientEmail: 'sam@example.com',
-        clientTimezone: 'Europe/London',
-        status: 'confirmed',
-        sequence: 0,
-        manageUrl: MANAGE_URL,
-        appOrigin: 'https://app.trainerhub.example',
-        replyTo: 'bookings@trainerhub.example',
-        now: '2025-07-13T09:00:00.000Z',
-      });
+      const r = sms({ kind, businessName: long });
       expect(gsm7Length(r.text), r.text).toBeLessThanOrEqual(SMS_MAX);
       expect(r.text).toContain(MANAGE_URL);
       expect(r.text).toContain('Mon 14 Jul 10:00 BST');
@@ -719,28 +724,13 @@ describe('messages', () => {
   });
 
   it('an SMS writes typographic quotes and dashes plainly, Polish letters without their marks, and leaves emoji out', () => {
-    const r = renderBooking({
-      kind: 'booking_confirmed',
-      channel: 'sms',
+    const r = sms({
       clientFirstName: 'Ola',
       clientName: 'Ola Nowak',
       businessName: 'Żaneta’s — Łódź™ 💪🏽',
       timezone: 'Europe/Warsaw',
-      startTime: '2025-07-14T09:00:00.000Z',
-      endTime: '2025-07-14T10:00:00.000Z',
-      notes: '',
-      serviceName: '60-minute session',
-      place: null,
-      cancellationReason: '',
-      bookingId: 1,
       clientEmail: 'ola@example.com',
       clientTimezone: 'Europe/Warsaw',
-      status: 'confirmed',
-      sequence: 0,
-      manageUrl: MANAGE_URL,
-      appOrigin: 'https://app.trainerhub.example',
-      replyTo: 'bookings@trainerhub.example',
-      now: '2025-07-13T09:00:00.000Z',
     });
     expect(r.text).toContain("Zaneta's - LodzTM");
     expect(r.text).not.toContain('?');
@@ -749,28 +739,14 @@ describe('messages', () => {
 
   it('an SMS whose link leaves no room for a letter of the name takes two parts rather than lose the name', () => {
     const longLink = `https://bookings.a-very-long-studio-domain.example/book/manage/${'x'.repeat(90)}`;
-    const r = renderBooking({
+    const r = sms({
       kind: 'waitlist_expired',
-      channel: 'sms',
-      clientFirstName: 'Ola',
-      clientName: 'Ola Nowak',
       businessName: 'Harbour Strength',
-      timezone: 'Europe/London',
-      startTime: '2025-07-14T09:00:00.000Z',
-      endTime: '2025-07-14T10:00:00.000Z',
-      notes: '',
       serviceName: 'Circuits',
-      place: null,
       cancellationReason: 'waitlist_expired',
-      bookingId: 1,
-      clientEmail: 'ola@example.com',
-      clientTimezone: 'Europe/London',
       status: 'cancelled',
       sequence: 1,
       manageUrl: longLink,
-      appOrigin: 'https://app.trainerhub.example',
-      replyTo: 'bookings@trainerhub.example',
-      now: '2025-07-13T09:00:00.000Z',
     });
     expect(gsm7Length(r.text)).toBeGreaterThan(SMS_MAX);
     expect(gsm7Length(r.text)).toBeLessThanOrEqual(SMS_TWO_PARTS);
