@@ -17,7 +17,7 @@ import {
   until,
   verifyEmailOf,
 } from './helpers';
-import { type Row, sentRows, tick, viaSendGrid } from './mail';
+import { icsOf, type Row, sentOf, sentRows, tick, viaSendGrid } from './mail';
 
 type Trainer = Awaited<ReturnType<typeof registerTrainer>> & { client: { id: number; email: string } };
 
@@ -231,7 +231,17 @@ describe("a class's cancel tells each place as its own cancel would", () => {
     expect(await added(draft)).toEqual([]);
     expect(await added(request)).toEqual(['class_cancelled/email']);
     expect(await added(trainerWaiting)).toEqual([]);
-    expect(await added(visitorWaiting)).toEqual(['class_cancelled/email']);
+    expect(await added(visitorWaiting)).toEqual(['waitlist_class_cancelled/email']);
+    // A place's message cancels its calendar event; the waitlisted visitor never had one, and no credit.
+    const place = await sentOf(request, 'class_cancelled');
+    expect(place.subject).toMatch(/^Cancelled: Circuits on /);
+    expect(icsOf(await viaSendGrid(place))).toContain('METHOD:CANCEL');
+    const waiting = await sentOf(visitorWaiting, 'waitlist_class_cancelled');
+    expect(waiting.subject).toMatch(/^Cancelled: Circuits on /);
+    expect(waiting.message).toContain('its waitlist is closed and you are no longer on it. Nothing was booked.');
+    expect(waiting.message).toContain('Reason: Hall flooded');
+    expect(waiting.message).not.toContain('credit');
+    expect((await viaSendGrid(waiting)).attachments ?? []).toEqual([]);
     const statuses = await env.DB.prepare('SELECT DISTINCT status FROM bookings WHERE class_session_id = ?')
       .bind(cls)
       .all<{ status: string }>();
@@ -357,7 +367,7 @@ describe('a message still unsent when it stops being true is dropped', () => {
     const rows = await messageRows(w.id);
     expect(rows.map((r) => `${r.kind}/${r.status === 'cancelled' ? 'dropped' : 'kept'}`)).toEqual([
       'waitlist_joined/dropped',
-      'class_cancelled/kept',
+      'waitlist_class_cancelled/kept',
     ]);
   });
 
@@ -414,5 +424,38 @@ describe('who heard of a booking hears of its end, by the channels they heard on
       'booking_cancelled/email',
       'booking_cancelled/sms',
     ]);
+  });
+});
+
+describe("a cancel tells the client what became of the pack's credit", () => {
+  it('cancelled in time: the credit is back; late: it was used; the count left is what the pack then has', async () => {
+    const t = await trainerWithClient();
+    await api('PATCH', '/api/users/profile/', { token: t.token, body: { late_cancel_hours: 24 } });
+    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Ten pack', sessions_count: 10, price: '500.00' },
+    });
+    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
+      token: t.token,
+      body: { client_id: t.client.id },
+    });
+    expect(sold.status).toBe(201);
+    const withPack = { client_package: sold.body.id };
+    const kept = await confirmedBooking(t, { start_time: at(12, '10:00'), ...withPack });
+    const early = await confirmedBooking(t, { start_time: at(11, '10:00'), ...withPack });
+    const soon = new Date(Math.ceil((Date.now() + 2 * 3600_000) / 3600_000) * 3600_000).toISOString();
+    const late = await confirmedBooking(t, { start_time: soon, ...withPack });
+    expect(kept.id).toBeGreaterThan(0);
+
+    expect((await cancel(t, early.id, 'Away that week')).status).toBe(200);
+    const back = await sentOf(early.id, 'booking_cancelled');
+    // 10 credits, one still reserved by each of the two other bookings.
+    expect(back.message).toContain('The credit of your pack “Ten pack” it held is yours again: 8 sessions left.');
+    const lateCancel = await cancel(t, late.id, 'Sick');
+    expect((lateCancel.body as { late_cancellation?: boolean }).late_cancellation).toBe(true);
+    const used = await sentOf(late.id, 'booking_cancelled');
+    // 9 credits once the late cancel spent one, one reserved by the booking still kept.
+    expect(used.message).toContain('As a late cancellation it used a credit of your pack “Ten pack”: 8 sessions left.');
+    expect(used.message).toContain('Reason: Sick');
   });
 });

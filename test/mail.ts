@@ -51,6 +51,16 @@ export const sentRows = (bookingId: number, n: number) =>
     (r) => r.filter((x) => x.status === 'sent').length >= n,
   );
 
+/** The booking's email of `kind`, once sent. */
+export async function sentOf(bookingId: number, kind: string): Promise<Row> {
+  const sent = (r: Row) => r.kind === kind && r.notification_type === 'email' && r.status === 'sent';
+  const rows = await until(
+    () => rowsOf(bookingId),
+    (rs) => rs.some(sent),
+  );
+  return rows.find(sent) as Row;
+}
+
 /**
  * A sent email row delivered once more through the live SendGrid provider, faked at the fetch
  * boundary: what SendGrid receives (subject, parts and attachments) as the client would get it.

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scheduleOf } from '../src/bookings/schedule-object';
 import { sha256Hex } from '../src/lib/tokens';
 import { api, futureDay, type ProblemBody, setupTrainer, trainerBookingCommand, uniqueEmail } from './helpers';
+import { sentOf } from './mail';
 
 type Managed = {
   start_time: string;
@@ -289,6 +290,10 @@ describe('the manage link states what a cancellation means', () => {
     const cancel = await api('POST', `/api/public/bookings/${cancelled.token}/cancel/`, { headers: pinned(start, 3) });
     expect(cancel.body).toMatchObject({ status: 'cancelled', late_cancellation: true });
     expect(await left()).toBe(5);
+    // Late, yet nothing was spent: the client's email says the credit is back (the ledger decides, not the flag).
+    expect((await sentOf(cancelled.id, 'booking_cancelled')).message).toContain(
+      'The credit of your pack “Quiet Pack” it held is yours again: 5 sessions left.',
+    );
 
     const missed = await book(slotAt(10, '10:00'));
     const after = { 'X-Test-Now': slotAt(10, '11:00') };

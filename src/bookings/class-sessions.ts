@@ -145,7 +145,7 @@ export async function changeCapacity(
 export async function cancelClass({ db, queue, now }: ClassChangeDeps, trainerId: number, id: number, reason: string) {
   const current = await findClassRow(db, trainerId, id);
   if (current.status !== 'scheduled') throw conflict('This class session is already cancelled.', 'invalid_transition');
-  const [changed, told] = await db.$client.batch<{ id: number }>([
+  const [changed, toldPlaces, toldWaiting] = await db.$client.batch<{ id: number }>([
     statement(
       db,
       sql`UPDATE ${classSessions} SET status = 'cancelled', cancellation_reason = ${reason}, cancelled_at = ${now},
@@ -155,6 +155,6 @@ export async function cancelClass({ db, queue, now }: ClassChangeDeps, trainerId
     ...cancelPlaces(db, id, reason, now),
   ]);
   if (!changed?.results[0]) throw conflict('This class session is already cancelled.', 'invalid_transition');
-  await enqueue(queue, idsOf(told ? [told] : []));
+  await enqueue(queue, idsOf([toldPlaces, toldWaiting].filter((r) => r !== undefined)));
   return findClass(db, trainerId, id);
 }

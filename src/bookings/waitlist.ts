@@ -112,28 +112,32 @@ export async function expireWaitlists(db: Db, nowIso: string): Promise<{ expired
 
 /**
  * A class session cancelled: every place and waitlisted entry cancelled (never late: no credit is
- * spent, reservations are released), their unsent messages dropped, and a `class_cancelled`
- * message to each who was told of their place, as a single booking's cancel tells (transitions.ts):
- * a confirmed place by email and SMS; a request or waitlisted place made on the booking page or
- * in the portal by email only (its number was typed, never confirmed); a place the trainer made
- * and never confirmed, nothing, unless its client heard of it (promoted from the waitlist), by
- * the channels they heard on. Statements for the batch of the class's own cancel, after it;
- * each runs only if it happened. The messages come first, so that they read each place as it was.
- * The first statement's rows are the new message ids.
+ * spent, reservations are released), their unsent messages dropped, and a message to each who was
+ * told of their place, as a single booking's cancel tells (transitions.ts): a confirmed place by
+ * email and SMS; a request or waitlisted place made on the booking page or in the portal by email
+ * only (its number was typed, never confirmed); a place the trainer made and never confirmed,
+ * nothing, unless its client heard of it (promoted from the waitlist), by the channels they heard
+ * on. A place hears `class_cancelled` (its calendar event is cancelled), a waitlisted entry
+ * `waitlist_class_cancelled` (nothing was booked, no calendar file). Statements for the batch of
+ * the class's own cancel, after it; each runs only if it happened. The messages come first, so
+ * that they read each place as it was. The first two statements' rows are the new message ids.
  */
 export function cancelPlaces(db: Db, classSessionId: number, reason: string, nowIso: string): D1PreparedStatement[] {
   const classCancelled = sql`(SELECT cancelled_at FROM class_sessions WHERE id = ${classSessionId} AND status = 'cancelled') = ${nowIso}`;
   const cancelled = sql`b.class_session_id = ${classSessionId} AND b.status = 'cancelled' AND b.cancelled_at = ${nowIso}`;
-  const toBeCancelled = sql`b.class_session_id = ${classSessionId} AND b.status IN ('pending', 'confirmed', 'waitlisted')
+  const told = (statuses: SQL) => sql`b.class_session_id = ${classSessionId} AND b.status IN ${statuses}
     AND ${classCancelled} AND (b.status = 'confirmed' OR b.source = 'public' OR ${heardOf()})`;
-  return [
+  const plan = (kind: 'class_cancelled' | 'waitlist_class_cancelled', statuses: SQL) =>
     planForBooking(db, {
       bookingId: sql.raw('b.id'),
-      kind: 'class_cancelled',
+      kind,
       now: nowIso,
-      guard: toBeCancelled,
+      guard: told(statuses),
       smsGuard: sql`b.status = 'confirmed' OR ${heardOf('sms')}`,
-    }),
+    });
+  return [
+    plan('class_cancelled', sql`('pending', 'confirmed')`),
+    plan('waitlist_class_cancelled', sql`('waitlisted')`),
     statement(
       db,
       sql`UPDATE ${bookings} SET status = 'cancelled', cancellation_reason = ${reason}, cancelled_at = ${nowIso},
@@ -146,7 +150,7 @@ export function cancelPlaces(db: Db, classSessionId: number, reason: string, now
     statement(
       db,
       sql`UPDATE notifications SET status = 'cancelled', updated_at = ${nowIso}
-        WHERE status = 'pending' AND kind <> 'class_cancelled'
+        WHERE status = 'pending' AND kind NOT IN ('class_cancelled', 'waitlist_class_cancelled')
           AND booking_id IN (SELECT b.id FROM bookings b WHERE ${cancelled})`,
     ),
   ];

@@ -542,6 +542,7 @@ export const NOTIFICATION_KINDS = [
   'waitlist_joined',
   'waitlist_left',
   'class_cancelled',
+  'waitlist_class_cancelled',
   'calendar_sync_failing',
 ] as const;
 /** Mails about a user's account, which belong to no trainer. */

@@ -1,6 +1,6 @@
 // The queue consumer: sends the outbox rows named by a batch of queue messages.
 import { sql } from 'drizzle-orm';
-import { isActiveStatus, reservedCredits } from '../db/fragments';
+import { reservedCredits } from '../db/fragments';
 import { isAccountMail, type Notification } from '../db/schema';
 import type { NotifyConfig } from '../lib/config';
 import { type Db, statement } from '../lib/db';
@@ -89,6 +89,8 @@ type Row = Notification & {
   endTime: string | null;
   bookingNotes: string | null;
   cancellationReason: string | null;
+  /** 1: the booking's late cancel spent its pack's credit (a ledger row says so). */
+  creditSpentOnCancel: number | null;
   clientEmail: string | null;
   clientTimezone: string | null;
   bookingStatus: string | null;
@@ -118,10 +120,18 @@ const withService = ({ serviceName, locationType, serviceLocation, videoUrl, ...
 
 type Outcome = SendResult & { rendered: Rendered };
 
-/** The pack paying for booking `b`: its name and credits left once this booking is paid (JSON or NULL). */
+/**
+ * The pack of booking `b`: its name and credits left (JSON or NULL). An active booking's credit is
+ * among those reserved, and an ended one's is spent or back: the credits left are those neither
+ * spent nor reserved. A waitlisted place would take one more once it has its place.
+ */
 const packOfBooking = sql`(SELECT json_object('name', sp.name,
-    'left', cp.sessions_remaining - ${reservedCredits(sql`cp.id`)} + (${isActiveStatus(sql`b.status`)}) - 1)
+    'left', cp.sessions_remaining - ${reservedCredits(sql`cp.id`)} - (b.status = 'waitlisted'))
   FROM client_packages cp JOIN session_packages sp ON sp.id = cp.session_package_id WHERE cp.id = b.client_package_id)`;
+
+/** Booking `b`'s late cancel spent its pack's credit: the ledger has the charge (not every late cancel makes one). */
+const creditSpentOnCancel = sql`EXISTS (SELECT 1 FROM package_ledger pl
+  WHERE pl.client_package_id = b.client_package_id AND pl.booking_id = b.id AND pl.reason = 'late_cancellation')`;
 
 /**
  * What a series message lists, at send time: a confirmation, the series' occurrences confirmed
@@ -162,7 +172,7 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       coalesce(nullif(t.business_name, ''), nullif(trim(u.first_name || ' ' || u.last_name), ''), u.email) AS businessName,
       t.timezone AS timezone, coalesce(nm.previous_start_time, b.start_time) AS startTime,
       coalesce(nm.previous_end_time, b.end_time) AS endTime, b.notes AS bookingNotes,
-      b.cancellation_reason AS cancellationReason, c.email AS clientEmail,
+      b.cancellation_reason AS cancellationReason, ${creditSpentOnCancel} AS creditSpentOnCancel, c.email AS clientEmail,
       coalesce(nullif(b.client_timezone, ''), t.timezone) AS clientTimezone, b.status AS bookingStatus,
       CASE WHEN nm.id IS NOT NULL AND instr(n.dedupe_key, ':seq:') > 0 THEN ${keySequence}
         ELSE b.sequence END AS sequence, c.phone AS clientPhone,
@@ -217,6 +227,7 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     serviceName: serviceNameOf(row.service),
     place: placeOf(row.service, row.clientPhone ?? ''),
     cancellationReason: row.cancellationReason ?? '',
+    creditSpentOnCancel: row.creditSpentOnCancel === 1,
     manageUrl: await manageUrlOf(config, row),
     pack: row.pack ? (JSON.parse(row.pack) as BookingContext['pack']) : null,
     appOrigin: config.appOrigin,

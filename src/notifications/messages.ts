@@ -33,6 +33,8 @@ export interface BookingContext {
   /** Where and how (location.ts), or null when there is nothing to say. */
   place: Place | null;
   cancellationReason: string;
+  /** A cancelled booking's late cancel spent its pack's credit (not every late cancel does). */
+  creditSpentOnCancel?: boolean;
   /** The booking's manage page, or null for a link made before links could be derived. */
   manageUrl: string | null;
   appOrigin: string;
@@ -40,7 +42,10 @@ export interface BookingContext {
   replyTo: string;
   /** When the message is sent: "today" and "tomorrow" are said from here. */
   now: string;
-  /** The pack paying for the booking and its credits left after it, as at sending; null/absent: none. */
+  /**
+   * The pack paying for the booking and its credits left (after this booking, or once it is
+   * cancelled), as at sending; null/absent: none.
+   */
   pack?: { name: string; left: number } | null;
 }
 
@@ -67,6 +72,9 @@ const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.
 export const placeHtml = (p: Place) =>
   p.videoUrl ? html`<p>Online (video): <a href="${p.videoUrl}">${p.videoUrl}</a></p>` : html`<p>${placeLine(p)}</p>`;
 
+/** Messages to a waitlisted place that ends: it never held a time, so no calendar file goes with them. */
+const OFF_THE_WAITLIST = new Set<NotificationKind>(['waitlist_left', 'waitlist_expired', 'waitlist_class_cancelled']);
+
 /** A client email; `withPlace`: where and how follows the first line. */
 function email(c: BookingContext, subject: string, lines: string[], withPlace = false): Rendered {
   const greeting = `Hi ${c.clientFirstName || c.clientName},`;
@@ -80,7 +88,7 @@ function email(c: BookingContext, subject: string, lines: string[], withPlace = 
     : '';
   // A waitlisted place holds no time yet, nor did one that left or lapsed off the waitlist: nothing
   // to put in (or take out of) a calendar.
-  const timeless = c.status === 'waitlisted' || c.kind === 'waitlist_left' || c.kind === 'waitlist_expired';
+  const timeless = c.status === 'waitlisted' || OFF_THE_WAITLIST.has(c.kind);
   const add = c.status === 'cancelled' || timeless ? '' : addToCalendar(c);
   const body = html`<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
 <p>${greeting}</p><p>${first}</p>${place ? placeHtml(place) : ''}${rest.map((l) => html`<p>${l}</p>`)}${link}${add}<p>— ${c.businessName}</p></body></html>`;
@@ -154,6 +162,16 @@ function packLine(c: BookingContext): string[] {
   return [`Paid with your pack “${c.pack.name}”: ${left} ${left === 1 ? 'session' : 'sessions'} left after this one.`];
 }
 
+/** What a cancel did to the pack paying for the booking: its credit spent (a late cancel) or back. */
+function packAfterCancel(c: BookingContext): string[] {
+  if (!c.pack) return [];
+  const left = Math.max(0, c.pack.left);
+  const sessions = `${left} ${left === 1 ? 'session' : 'sessions'} left`;
+  return c.creditSpentOnCancel
+    ? [`As a late cancellation it used a credit of your pack “${c.pack.name}”: ${sessions}.`]
+    : [`The credit of your pack “${c.pack.name}” it held is yours again: ${sessions}.`];
+}
+
 /** The message for a booking notification: the client's in their zone, the trainer's in the trainer's. */
 export function renderBooking(c: BookingContext): Rendered {
   const r = c.kind === 'booking_requested' ? renderForTrainer(c) : renderForClient(c);
@@ -196,6 +214,8 @@ function renderSms(c: BookingContext, when: string, dur: number): Rendered {
         return `You are off the waitlist for the class with ${name} ${when}.${link}`;
       case 'class_cancelled':
         return `The class with ${name} ${when} was cancelled.${link}`;
+      case 'waitlist_class_cancelled':
+        return `The class with ${name} ${when} was cancelled; you are off its waitlist.${link}`;
       case 'reminder_24h':
         return `Reminder: session with ${name} ${when} (${dur} min).${where}${link}`;
       case 'reminder_1h':
@@ -242,7 +262,13 @@ function renderClassEmail(c: BookingContext, when: string, span: string, dur: nu
       ]);
     case 'class_cancelled':
       return email(c, `Cancelled: ${svc} on ${when}`, [
-        `${c.businessName} has cancelled the class on ${span}. Any pack credit it held is yours again.`,
+        `${c.businessName} has cancelled the class on ${span}.`,
+        ...packAfterCancel(c),
+        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
+      ]);
+    case 'waitlist_class_cancelled':
+      return email(c, `Cancelled: ${svc} on ${when}`, [
+        `${c.businessName} has cancelled the class on ${span}, so its waitlist is closed and you are no longer on it. Nothing was booked.`,
         ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
       ]);
     default:
@@ -269,6 +295,7 @@ function renderForClient(c: BookingContext): Rendered {
     case 'booking_cancelled':
       return email(c, `Cancelled: ${svc} on ${when}`, [
         `Your session with ${c.businessName} on ${span} has been cancelled.`,
+        ...packAfterCancel(c),
         ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
       ]);
     case 'reminder_24h': {
