@@ -422,11 +422,14 @@ describe('the waitlist', () => {
       ].sort(),
     );
     const mail = await env.DB.prepare(
-      "SELECT n.recipient, n.subject FROM notifications n WHERE n.kind = 'booking_requested' AND n.booking_id = ?",
+      "SELECT n.recipient, n.subject, n.message FROM notifications n WHERE n.kind = 'booking_requested' AND n.booking_id = ?",
     )
       .bind(waiting[0])
-      .first<{ recipient: string; subject: string }>();
-    expect(mail).toMatchObject({ recipient: t.email, subject: expect.stringMatching(/^New booking request: /) });
+      .first<{ recipient: string; subject: string; message: string }>();
+    // The trainer added them to the waitlist: the mail says the waitlist gave the place, not that they asked.
+    expect(mail).toMatchObject({ recipient: t.email, subject: expect.stringMatching(/^Place to confirm: /) });
+    expect(mail?.message).toMatch(/^\S.* moved up from the waitlist to a place in your class on /);
+    expect(mail?.message).not.toContain('asked for');
     expect(await activePlaces(cls)).toBe(4);
   });
 

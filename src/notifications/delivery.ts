@@ -89,6 +89,9 @@ type Row = Notification & {
   endTime: string | null;
   bookingNotes: string | null;
   cancellationReason: string | null;
+  /** 1: the booking is a place in a class; movedUp: 1 when it came off the class's waitlist. */
+  inClass: number | null;
+  movedUp: number | null;
   /** 1: the booking's late cancel spent its pack's credit (a ledger row says so). */
   creditSpentOnCancel: number | null;
   clientEmail: string | null;
@@ -128,6 +131,9 @@ type Outcome = SendResult & { rendered: Rendered };
 const packOfBooking = sql`(SELECT json_object('name', sp.name,
     'left', cp.sessions_remaining - ${reservedCredits(sql`cp.id`)} - (b.status = 'waitlisted'))
   FROM client_packages cp JOIN session_packages sp ON sp.id = cp.session_package_id WHERE cp.id = b.client_package_id)`;
+
+/** Booking `b` was promoted from its class's waitlist (the promotion writes `waitlist_promoted`). */
+const movedUp = sql`EXISTS (SELECT 1 FROM notifications wp WHERE wp.booking_id = b.id AND wp.kind = 'waitlist_promoted')`;
 
 /** Booking `b`'s late cancel spent its pack's credit: the ledger has the charge (not every late cancel makes one). */
 const creditSpentOnCancel = sql`EXISTS (SELECT 1 FROM package_ledger pl
@@ -173,6 +179,7 @@ async function loadRows(db: Db, ids: number[]): Promise<Map<number, Row>> {
       t.timezone AS timezone, coalesce(nm.previous_start_time, b.start_time) AS startTime,
       coalesce(nm.previous_end_time, b.end_time) AS endTime, b.notes AS bookingNotes,
       b.cancellation_reason AS cancellationReason, ${creditSpentOnCancel} AS creditSpentOnCancel, c.email AS clientEmail,
+      b.class_session_id IS NOT NULL AS inClass, ${movedUp} AS movedUp,
       coalesce(nullif(b.client_timezone, ''), t.timezone) AS clientTimezone, b.status AS bookingStatus,
       CASE WHEN nm.id IS NOT NULL AND instr(n.dedupe_key, ':seq:') > 0 THEN ${keySequence}
         ELSE b.sequence END AS sequence, c.phone AS clientPhone,
@@ -228,6 +235,7 @@ async function render(config: NotifyConfig, row: Row, now: string): Promise<Rend
     place: placeOf(row.service, row.clientPhone ?? ''),
     cancellationReason: row.cancellationReason ?? '',
     creditSpentOnCancel: row.creditSpentOnCancel === 1,
+    classPlace: row.inClass === 1 ? (row.movedUp === 1 ? 'moved_up' : 'booked') : null,
     manageUrl: await manageUrlOf(config, row),
     pack: row.pack ? (JSON.parse(row.pack) as BookingContext['pack']) : null,
     appOrigin: config.appOrigin,

@@ -33,6 +33,8 @@ export interface BookingContext {
   /** Where and how (location.ts), or null when there is nothing to say. */
   place: Place | null;
   cancellationReason: string;
+  /** A place in a class: booked as such, or moved up from its waitlist; null: a session of its own. */
+  classPlace?: 'booked' | 'moved_up' | null;
   /** A cancelled booking's late cancel spent its pack's credit (not every late cancel does). */
   creditSpentOnCancel?: boolean;
   /** The booking's manage page, or null for a link made before links could be derived. */
@@ -187,11 +189,17 @@ function renderForTrainer(c: BookingContext): Rendered {
   const ask = pending
     ? 'Confirm or cancel it in TrainerHub.'
     : 'It is confirmed; you can see or cancel it in TrainerHub.';
+  // A place that came off a class's waitlist was not asked for now: the waitlist gave it.
+  const what =
+    c.classPlace === 'moved_up'
+      ? `${c.clientName} moved up from the waitlist to a place in your class on ${whenLong} (${dur} minutes).`
+      : `${c.clientName} ${pending ? 'asked for' : 'booked'} ${c.classPlace ? 'a place in your class' : 'a session'} on ${whenLong} (${dur} minutes).`;
+  const title = c.classPlace === 'moved_up' ? 'Place to confirm' : pending ? 'New booking request' : 'New booking';
   return {
-    subject: `${pending ? 'New booking request' : 'New booking'}: ${oneLine(c.clientName)}, ${when}`,
-    text: `${c.clientName} ${pending ? 'asked for' : 'booked'} a session on ${whenLong} (${dur} minutes).${c.notes ? `\nNotes: ${c.notes}` : ''}\n${ask}`,
+    subject: `${title}: ${oneLine(c.clientName)}, ${when}`,
+    text: `${what}${c.notes ? `\nNotes: ${c.notes}` : ''}\n${ask}`,
     html: String(
-      html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${c.clientName} ${pending ? 'asked for' : 'booked'} a session on ${whenLong} (${dur} minutes).</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>${ask}</p></body></html>`,
+      html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${what}</p>${c.notes ? html`<p>Notes: ${c.notes}</p>` : ''}<p>${ask}</p></body></html>`,
     ),
   };
 }
