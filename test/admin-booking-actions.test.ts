@@ -544,4 +544,61 @@ describe('what a cancel of a class place says it does', () => {
     expect(second).toContain('The freed place goes to Wendy Place, first on the class’s waitlist');
     expect(await status(wendy.id)).toBe('pending');
   });
+  it('promises a booking-page visitor moved up to a pending place an email only, as the promotion writes', async () => {
+    const s = await staffConsole();
+    const t = await setupTrainer();
+    const service = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Small group', duration_minutes: 60, capacity: 2 },
+    });
+    const scheduled = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: { service: service.body.id, start_time: `${futureDay(6).date}T10:00:00.000Z` },
+    });
+    const classId = scheduled.body.occurrences[0]?.class_session;
+    const ann = await book(t.token, { client: t.client.id, class_session: classId });
+    expect(ann.status).toBe(201);
+    const bob = await createClient(t.token, { first_name: 'Bob' });
+    expect((await book(t.token, { client: bob.id, class_session: classId })).status).toBe(201);
+    const email = uniqueEmail('vera');
+    const joined = await api('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      body: {
+        first_name: 'Vera',
+        last_name: 'Visitor',
+        email,
+        phone: '+447700900321',
+        class_session: classId,
+        waitlist: true,
+      },
+      headers: { 'CF-Connecting-IP': '198.51.100.141' },
+    });
+    expect(joined.status, JSON.stringify(joined.body)).toBe(201);
+
+    const path = `/admin/bookings/${ann.body.id}/status`;
+    const review = await page('POST', path, {
+      cookie: s.cookie,
+      form: { csrf: s.csrf, transition: 'cancel', cancellation_reason: 'Injured' },
+    });
+    expect(review.text).toContain(
+      `The freed place goes to Vera Visitor, first on the class’s waitlist (pending the trainer’s confirmation), who is told: email to ${email}.`,
+    );
+    const done = await page('POST', path, {
+      cookie: s.cookie,
+      form: {
+        csrf: s.csrf,
+        transition: 'cancel',
+        cancellation_reason: 'Injured',
+        confirm: 'yes',
+        facts: hidden(review.text, 'facts'),
+      },
+    });
+    expect(done.status).toBe(303);
+    const told = await env.DB.prepare(
+      `SELECT n.notification_type AS channel FROM notifications n JOIN bookings b ON b.id = n.booking_id
+        WHERE b.class_session_id = ? AND b.status = 'pending' AND n.kind = 'waitlist_promoted'`,
+    )
+      .bind(classId)
+      .all<{ channel: string }>();
+    expect(told.results).toEqual([{ channel: 'email' }]);
+  });
 });

@@ -193,7 +193,7 @@ interface Facts {
   class_capacity: number | null;
   /** Places of the class taken once this booking has left them. */
   places_after: number | null;
-  /** JSON [[created_at, id, name, email, phone], …]: the class's other waitlisted entries not past the cut-off. */
+  /** JSON [[created_at, id, name, email, phone, source], …]: the class's other waitlisted entries not past the cut-off. */
   waitlisted: string | null;
 }
 
@@ -205,7 +205,7 @@ async function factsOf(deps: Deps, id: number): Promise<Facts> {
       sp.name AS pack_name, cp.sessions_remaining, b.pack_by_email, cs.capacity AS class_capacity,
       ${heardOf()} AS heard, ${heardOf('sms')} AS heard_sms,
       ${activePlaces(sql`b.class_session_id`)} - (${isActiveStatus(sql`b.status`)}) AS places_after,
-      (SELECT json_group_array(json_array(w.created_at, w.id, ${sql.raw(person('wc'))}, wc.email, wc.phone))
+      (SELECT json_group_array(json_array(w.created_at, w.id, ${sql.raw(person('wc'))}, wc.email, wc.phone, w.source))
         FROM bookings w JOIN clients wc ON wc.id = w.client_id
         WHERE w.class_session_id = b.class_session_id AND w.status = 'waitlisted' AND w.id <> b.id
           AND w.start_time > strftime('%Y-%m-%dT%H:%M:%fZ', ${deps.now}, '+' || tr.waitlist_cutoff_hours || ' hours')
@@ -245,15 +245,17 @@ function creditOf(f: Facts, action: Transition, late: boolean): Consequences['cr
  */
 function waitlistOf(f: Facts, action: Transition): Consequences['waitlist'] {
   if (action !== 'cancel' || f.class_capacity === null || !f.waitlisted) return null;
-  const queue = (JSON.parse(f.waitlisted) as [string, number, string, string, string][]).sort(
+  const queue = (JSON.parse(f.waitlisted) as [string, number, string, string, string, Facts['source']][]).sort(
     (a, b) => a[0].localeCompare(b[0]) || a[1] - b[1],
   );
   if (!queue.length) return null;
   const taken = f.places_after ?? 0;
   const free = Math.max(0, f.class_capacity - taken);
-  const promoted = queue
-    .slice(0, free)
-    .map(([, , name, email, phone]) => ({ name, messages: messagesTo(name, email, phone) }));
+  // A booking-page entry promoted to a pending request is told by email only, like its receipt.
+  const promoted = queue.slice(0, free).map(([, , name, email, phone, source]) => ({
+    name,
+    messages: messagesTo(name, email, phone, f.auto_confirm === 1 || source !== 'public'),
+  }));
   return { promoted, confirmed: f.auto_confirm === 1, capacity: f.class_capacity, taken };
 }
 
