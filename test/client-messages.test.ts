@@ -458,7 +458,7 @@ describe('the client hears of every move of their booking', () => {
     ]);
   });
 
-  it('a move by the trainer tells the client once; a new end alone or the same time again tells nobody', async () => {
+  it('a move by the trainer tells the client once, and so does a new end alone; the same time again tells nobody', async () => {
     const b = await berlinBooking();
     const patch = (body: Record<string, unknown>) =>
       api('PATCH', `/api/bookings/${b.id}/`, {
@@ -470,10 +470,21 @@ describe('the client hears of every move of their booking', () => {
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     await expectOneMove(b, 'Friday 4 December, 17:00–18:00 (Berlin time)', '20261204T160000Z');
 
+    // Their calendar holds the end too: a new one is told, by email and SMS, as a new length.
     expect((await patch({ end_time: '2026-12-04T17:30:00.000Z' })).status).toBe(200);
+    const changed = await until(
+      () => clientMoves(b.id, b.email),
+      (r) => r.filter((x) => x.status === 'sent').length >= 4,
+    );
+    const [mail, sms] = ['email', 'sms'].map((channel) =>
+      changed.filter((r) => r.notification_type === channel).at(-1),
+    );
+    expect(mail?.subject).toBe('Changed: 60-minute session on Fri 4 Dec 17:00 CET now lasts 90 minutes');
+    expect(mail?.message).toContain('now runs Friday 4 December, 17:00–18:30 (Berlin time) (90 minutes; it was 60)');
+    expect(sms?.message).toMatch(/ Fri 4 Dec 17:00 CET now lasts 90 min, was 60\. /);
     expect((await patch({ start_time: '2026-12-04T16:00:00.000Z' })).status).toBe(200);
-    expect(await clientMoves(b.id, b.email)).toHaveLength(2);
+    expect(await clientMoves(b.id, b.email)).toHaveLength(4);
     // Nor is anything else new written for it.
-    expect((await rowsOf(b.id)).filter((r) => r.kind === 'booking_rescheduled')).toHaveLength(2);
+    expect((await rowsOf(b.id)).filter((r) => r.kind === 'booking_rescheduled')).toHaveLength(4);
   });
 });

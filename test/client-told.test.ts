@@ -75,6 +75,40 @@ describe('what the client was told of', () => {
     ]);
   });
 
+  it('a new end alone is a change too: the client is told the new length, and the calendar file moves the end', async () => {
+    const t = await trainerWithClient();
+    const b = await confirmedBooking(t, { start_time: at(10, '10:00') });
+    const longer = await api('PATCH', `/api/bookings/${b.id}/`, {
+      token: t.token,
+      body: { end_time: at(10, '11:30') },
+    });
+    expect(longer.status).toBe(200);
+    expect(await messagesOf(b.id)).toEqual([
+      'booking_confirmed/email',
+      'booking_confirmed/sms',
+      'booking_rescheduled/email',
+      'booking_rescheduled/sms',
+    ]);
+    const told = await sentOf(b.id, 'booking_rescheduled');
+    expect(told.subject).toMatch(/^Changed: 60-minute session on .* now lasts 90 minutes$/);
+    expect(told.message).toContain('now runs');
+    expect(told.message).toContain('(90 minutes; it was 60)');
+    const ics = icsOf(await viaSendGrid(told));
+    expect(ics).toContain(`DTEND:${futureDay(10).date.replaceAll('-', '')}T113000Z`);
+    expect(ics).toMatch(/SEQUENCE:[1-9]/);
+    // The same end again changes nothing and says nothing; a draft's new end tells nobody.
+    expect(
+      (await api('PATCH', `/api/bookings/${b.id}/`, { token: t.token, body: { end_time: at(10, '11:30') } })).status,
+    ).toBe(200);
+    expect((await messagesOf(b.id)).length).toBe(4);
+    const draft = await book(t.token, { client: t.client.id, start_time: at(11, '10:00') });
+    expect(
+      (await api('PATCH', `/api/bookings/${draft.body.id}/`, { token: t.token, body: { end_time: at(11, '10:45') } }))
+        .status,
+    ).toBe(200);
+    expect(await messagesOf(draft.body.id)).toEqual([]);
+  });
+
   it("a visitor's request the trainer moves or declines is answered by email, never by SMS", async () => {
     const t = await trainerWithClient();
     const made = await api<{ manage_url: string }>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {

@@ -136,16 +136,17 @@ async function rescheduleOnce(db: Db, cmd: RescheduleCommand, now: number): Prom
     notifyTrainer: cmd.byClient
       ? notifyTrainerOfReschedule(db, { t, booking: current, newStart: iso(start), now: nowIso, moved })
       : null,
-    // The client hears of a new start (whoever moved it); a new end alone, or no change, says nothing,
-    // and neither does moving a trainer's booking nobody confirmed: the client has not heard of it yet.
+    // The client hears of a new time, start or end (whoever changed it: their calendar holds both);
+    // no change says nothing, and neither does moving a trainer's booking nobody confirmed: the
+    // client has not heard of it yet.
     notifyClient:
-      start === oldStart
+      start === oldStart && end === oldEnd
         ? null
         : planClientReschedule(db, {
             bookingId: cmd.bookingId,
             previous: { start: current.start_time, end: current.end_time },
             now: nowIso,
-            moved: sql`b.start_time = ${iso(start)} AND b.updated_at = ${nowIso}
+            moved: sql`b.start_time = ${iso(start)} AND b.end_time = ${iso(end)} AND b.updated_at = ${nowIso}
               AND (b.status <> 'pending' OR b.source = 'public' OR ${cmd.byClient ? sql`1` : heardOf()})`,
           }),
     ...Object.fromEntries((cmd.also ?? []).map((q, i) => [`also${i}`, db.$client.prepare(q.sql).bind(...q.params)])),

@@ -68,7 +68,11 @@ export interface Rendered {
 /** The cancellation reason of a public request the trainer never confirmed (bookings/expiry.ts writes it). */
 const EXPIRED = 'expired';
 
-const minutes = (c: BookingContext) => Math.round((Date.parse(c.endTime) - Date.parse(c.startTime)) / 60_000);
+const minutesOf = (span: { start: string; end: string } | null | undefined) =>
+  span ? Math.round((Date.parse(span.end) - Date.parse(span.start)) / 60_000) : 0;
+const minutes = (c: BookingContext) => minutesOf({ start: c.startTime, end: c.endTime });
+/** A "rescheduled" message of a change to the end only: the session starts as it did, and is longer or shorter. */
+const endOnly = (c: BookingContext) => c.previous?.start === c.startTime && c.previous.end !== c.endTime;
 
 /** The place as an HTML paragraph: the video link clickable. */
 export const placeHtml = (p: Place) =>
@@ -229,6 +233,8 @@ function renderSms(c: BookingContext, when: string, dur: number): Rendered {
       case 'reminder_1h':
         return `In 1 hour: session with ${name} ${when} (${dur} min).${where}${link}`;
       case 'booking_rescheduled':
+        if (endOnly(c))
+          return `Session with ${name} ${when} now lasts ${dur} min, was ${minutesOf(c.previous)}.${where}${link}`;
         return `Session with ${name} moved to ${when} (${dur} min), was ${c.previous ? formatLocal(c.previous.start, c.clientTimezone) : 'another time'}.${where}${link}`;
       case 'booking_request_received':
         return `Request sent to ${name} for ${when} (${dur} min). You will hear back soon.${where}${link}`;
@@ -327,6 +333,18 @@ function renderForClient(c: BookingContext): Rendered {
         true,
       );
     case 'booking_rescheduled': {
+      if (endOnly(c)) {
+        return email(
+          c,
+          `Changed: ${svc} on ${when} now lasts ${dur} minutes`,
+          [
+            `Your session with ${c.businessName} now runs ${span} (${dur} minutes; it was ${minutesOf(c.previous)}).`,
+            'The attached calendar file changes the event in your calendar.',
+            ...notes,
+          ],
+          true,
+        );
+      }
       const before = c.previous ? formatSpan(c.previous.start, c.previous.end, c.clientTimezone) : '';
       return email(
         c,
