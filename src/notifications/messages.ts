@@ -7,6 +7,7 @@ import { formatLocal, formatSpan } from '../lib/time';
 import { bookingIcs, ICS_FILENAME } from './calendar';
 import { fitSms, SMS_MAX, SMS_TWO_PARTS, toGsm7 } from './gsm7';
 import { type Place, placeLine, placeSms } from './location';
+import { packAfterCancel, packLine } from './pack-lines';
 import type { NotificationKind } from './types';
 
 export interface BookingContext {
@@ -161,23 +162,6 @@ function calendarFile(c: BookingContext): Attachment {
   return { filename: ICS_FILENAME, content, type: `text/calendar; method=${method}` };
 }
 
-/** The line of a booking's confirmation or request that names the pack paying for it. */
-function packLine(c: BookingContext): string[] {
-  if (!c.pack) return [];
-  const left = Math.max(0, c.pack.left);
-  return [`Paid with your pack “${c.pack.name}”: ${left} ${left === 1 ? 'session' : 'sessions'} left after this one.`];
-}
-
-/** What a cancel did to the pack paying for the booking: its credit spent (a late cancel) or back. */
-function packAfterCancel(c: BookingContext): string[] {
-  if (!c.pack) return [];
-  const left = Math.max(0, c.pack.left);
-  const sessions = `${left} ${left === 1 ? 'session' : 'sessions'} left`;
-  return c.creditSpentOnCancel
-    ? [`As a late cancellation it used a credit of your pack “${c.pack.name}”: ${sessions}.`]
-    : [`The credit of your pack “${c.pack.name}” it held is yours again: ${sessions}.`];
-}
-
 /** The message for a booking notification: the client's in their zone, the trainer's in the trainer's. */
 export function renderBooking(c: BookingContext): Rendered {
   const r = c.kind === 'booking_requested' ? renderForTrainer(c) : renderForClient(c);
@@ -290,6 +274,34 @@ function renderClassEmail(c: BookingContext, when: string, span: string, dur: nu
   }
 }
 
+/** A "rescheduled" email: a move, or a new length when only the end changed. */
+function renderMove(c: BookingContext, t: { when: string; span: string; dur: number; svc: string; notes: string[] }) {
+  const { when, span, dur, svc, notes } = t;
+  if (endOnly(c)) {
+    return email(
+      c,
+      `Changed: ${svc} on ${when} now lasts ${dur} minutes`,
+      [
+        `Your session with ${c.businessName} now runs ${span} (${dur} minutes; it was ${minutesOf(c.previous)}).`,
+        'The attached calendar file changes the event in your calendar.',
+        ...notes,
+      ],
+      true,
+    );
+  }
+  const before = c.previous ? formatSpan(c.previous.start, c.previous.end, c.clientTimezone) : '';
+  return email(
+    c,
+    `Rescheduled: ${svc} is now ${when}`,
+    [
+      `Your session with ${c.businessName} has moved ${before ? `from ${before} ` : ''}to ${span} (${dur} minutes).`,
+      'The attached calendar file moves the event in your calendar.',
+      ...notes,
+    ],
+    true,
+  );
+}
+
 function renderForClient(c: BookingContext): Rendered {
   const when = formatLocal(c.startTime, c.clientTimezone);
   const span = formatSpan(c.startTime, c.endTime, c.clientTimezone);
@@ -332,33 +344,8 @@ function renderForClient(c: BookingContext): Rendered {
         [`Your session with ${c.businessName} starts at ${span} (${dur} minutes).`],
         true,
       );
-    case 'booking_rescheduled': {
-      if (endOnly(c)) {
-        return email(
-          c,
-          `Changed: ${svc} on ${when} now lasts ${dur} minutes`,
-          [
-            `Your session with ${c.businessName} now runs ${span} (${dur} minutes; it was ${minutesOf(c.previous)}).`,
-            'The attached calendar file changes the event in your calendar.',
-            ...notes,
-          ],
-          true,
-        );
-      }
-      const before = c.previous ? formatSpan(c.previous.start, c.previous.end, c.clientTimezone) : '';
-      return email(
-        c,
-        `Rescheduled: ${svc} is now ${when}`,
-        [
-          before
-            ? `Your session with ${c.businessName} has moved from ${before} to ${span} (${dur} minutes).`
-            : `Your session with ${c.businessName} has moved to ${span} (${dur} minutes).`,
-          'The attached calendar file moves the event in your calendar.',
-          ...notes,
-        ],
-        true,
-      );
-    }
+    case 'booking_rescheduled':
+      return renderMove(c, { when, span, dur, svc, notes });
     case 'booking_request_received':
       return email(
         c,
