@@ -307,6 +307,16 @@ describe("a client's own feed", () => {
     const other = await createClient(w.t.token, { first_name: 'Other', last_name: 'Person' });
     const otherBooking = await book(w.t.token, { client: other.id, start_time: iso(6) });
     expect(otherBooking.status).toBe(201);
+    // What the client was told of: the pending one (with notes) and the class place confirmed, one
+    // more confirmed and then cancelled. A draft, and a booking cancelled before anyone confirmed
+    // it (w.ids.cancelled), were the trainer's alone.
+    const confirm = (id: number) => api('POST', `/api/bookings/${id}/confirm/`, { token: w.t.token });
+    for (const id of [w.ids.pending, w.placeId]) expect((await confirm(id)).status).toBe(200);
+    const told = await book(w.t.token, { client: w.client.id, start_time: iso(7) });
+    expect((await confirm(told.body.id)).status).toBe(200);
+    expect((await api('POST', `/api/bookings/${told.body.id}/cancel/`, { token: w.t.token })).status).toBe(200);
+    const draft = await book(w.t.token, { client: w.client.id, start_time: iso(8) });
+    expect(draft.status).toBe(201);
 
     const token = await manageTokenOf(w.ids.pending);
     const page = await exports.default.fetch(new Request(`http://example.com/book/manage/${token}`));
@@ -324,8 +334,11 @@ describe("a client's own feed", () => {
     expect(feed.status).toBe(200);
     const events = eventsOf(feed.text);
     expect(value(events.get(uid('booking', w.ids.pending)), 'summary')).toBe('60-minute session with Tokyo Strength');
-    expect(value(events.get(uid('booking', w.ids.cancelled)), 'status')).toBe('CANCELLED');
+    expect(value(events.get(uid('booking', told.body.id)), 'status')).toBe('CANCELLED');
     expect(value(events.get(uid('booking', w.placeId)), 'summary')).toBe('Group HIIT with Tokyo Strength');
+    expect(events.has(uid('booking', w.ids.confirmed))).toBe(true);
+    expect(events.has(uid('booking', draft.body.id))).toBe(false);
+    expect(events.has(uid('booking', w.ids.cancelled))).toBe(false);
     expect(events.has(uid('booking', otherBooking.body.id))).toBe(false);
     expect(events.has(uid('booking', w.ids.gone))).toBe(false);
     expect([...events.keys()].some((k) => k.startsWith('class-') || k.startsWith('break-'))).toBe(false);

@@ -456,3 +456,32 @@ describe("a client user's packs across trainers", () => {
     expect(paged.body.next).toContain('page=2');
   });
 });
+
+describe('what a client user sees of their bookings', () => {
+  it("a trainer's draft nobody announced is the trainer's alone until it is confirmed", async () => {
+    const me = await clientUser();
+    const t = await openTrainer();
+    const mine = await createClient(t.token, { email: me.email });
+    const draft = await book(t.token, { client: mine.id, start_time: slotAt(9, '10:00') });
+    expect([draft.status, draft.body.status]).toEqual([201, 'pending']);
+    const asked = await clientBook(me.token, { trainer: t.slug, start_time: slotAt(9, '12:00') });
+    expect(asked.status).toBe(201);
+    const listed = async () =>
+      (await api<Page<Booking>>('GET', '/api/client/bookings/', { token: me.token })).body.results.map((b) => b.id);
+
+    // Their own request shows; the draft neither shows nor answers (404, as another's booking).
+    expect(await listed()).toEqual([asked.body.id]);
+    expect((await api('GET', `/api/bookings/${draft.body.id}/`, { token: me.token })).status).toBe(404);
+    expect((await clientCancel(me.token, draft.body.id)).status).toBe(404);
+    expect((await clientMove(me.token, draft.body.id, slotAt(9, '14:00'))).status).toBe(404);
+    expect((await api('GET', `/api/bookings/${draft.body.id}/`, { token: t.token })).body).toMatchObject({
+      status: 'pending',
+      start_time: slotAt(9, '10:00'),
+    });
+
+    // Confirmed, the client is told, and it is theirs to see.
+    expect((await api('POST', `/api/bookings/${draft.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    expect((await listed()).sort()).toEqual([draft.body.id, asked.body.id].sort());
+    expect((await api('GET', `/api/bookings/${draft.body.id}/`, { token: me.token })).status).toBe(200);
+  });
+});

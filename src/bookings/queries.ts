@@ -11,6 +11,7 @@ import { clientName, clientNameContains, sortKey, trainerName } from '../lib/nam
 import { cursorOf, cursorSlice, keysetAfter, type Listing, pageOffset, parseOrdering } from '../lib/pagination';
 import { invalidField, notFound } from '../lib/problem';
 import { boundIso, toUtcInstant } from '../lib/time';
+import { knownToClient } from '../notifications/outbox';
 import type { BookingListQuery, BookingOut } from './schemas';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -72,9 +73,14 @@ export function toBookingOut(
   };
 }
 
-/** A trainer's bookings, or a client user's bookings with any trainer. */
+/** knownToClient over the tables themselves, as the queries here name them. */
+const TABLES = { b: 'bookings', c: 'clients' };
+
+/** A trainer's bookings, or a client user's bookings with any trainer: those they know of (knownToClient). */
 export const bookingScope = (viewer: Viewer): SQL =>
-  viewer.kind === 'trainer' ? eq(bookings.trainerId, viewer.trainerId) : eq(clients.email, viewer.email);
+  viewer.kind === 'trainer'
+    ? eq(bookings.trainerId, viewer.trainerId)
+    : sql`${eq(clients.email, viewer.email)} AND ${knownToClient(TABLES)}`;
 
 /** The trainer's own view, for code acting on the trainer's behalf (the schedule object, state changes). */
 export const asTrainer = (trainerId: number): Viewer => ({ kind: 'trainer', trainerId, userId: 0 });
@@ -138,7 +144,9 @@ const readListRow = (raw: Record<string, unknown>) => ({
 function buildList(shape: ListShape) {
   const f = shape.filters;
   const conditions: SQL[] = [
-    shape.viewer === 'trainer' ? eq(bookings.trainerId, param('scope')) : eq(clients.email, param('scope')),
+    shape.viewer === 'trainer'
+      ? eq(bookings.trainerId, param('scope'))
+      : sql`${eq(clients.email, param('scope'))} AND ${knownToClient(TABLES)}`,
   ];
   if (f.status) conditions.push(eq(bookings.status, param('status')));
   if (f.client) conditions.push(eq(bookings.clientId, param('client')));

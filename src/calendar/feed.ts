@@ -14,6 +14,7 @@ import { notFound, unavailable } from '../lib/problem';
 import { enforce, RATE_POLICIES } from '../lib/ratelimit';
 import { addSeconds } from '../lib/time';
 import { base64url, feedToken, feedTokenOwner, sameText, sha256, sha256Hex } from '../lib/tokens';
+import { knownToClient } from '../notifications/outbox';
 import {
   breakEvents,
   classEvent,
@@ -208,7 +209,7 @@ async function trainerEvents(db: Db, owner: FeedOwner, w: FeedWindow, frame: Fee
 /** The client's own bookings with this trainer (class places included), in one query. */
 async function clientEvents(db: Db, owner: FeedOwner, w: FeedWindow, frame: FeedFrame): Promise<IcalEvent[]> {
   const rows = await db.all<FeedBookingRow>(
-    bookingRows(sql`b.client_id = ${owner.clientId} AND b.trainer_id = ${owner.trainerId}`, w),
+    bookingRows(sql`b.client_id = ${owner.clientId} AND b.trainer_id = ${owner.trainerId} AND ${knownToClient()}`, w),
   );
   return rows.map((r) =>
     clientBookingEvent({ ...r, stamp: later(r.stamp, owner.trainerStamp) }, frame, owner.trainerName),

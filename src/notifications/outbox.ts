@@ -107,20 +107,34 @@ export function planForBooking(
 }
 
 /**
- * The client has heard of booking `b` (SQL over the `b` and `c` of planForBooking): a message about
- * it was written to their address on `channel` (or either), neither withdrawn nor failed for good, whatever its kind
- * (a receipt, a promotion from a waitlist, a move they made). Who was told of a booking is told of
- * its end, by the channels they heard of it on, even when it was never confirmed.
+ * The client has heard of booking `b` (SQL over the `b` and `c` of planForBooking, or the tables
+ * named in `on`): a message about it was written to their address on `channel` (or either),
+ * neither withdrawn nor failed for good, whatever its kind (a receipt, a promotion from a waitlist,
+ * a move they made). Who was told of a booking is told of its end, by the channels they heard of
+ * it on, even when it was never confirmed.
  */
-export const heardOf = (channel?: Channel) =>
-  sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.status IN ('pending', 'sent')
+export const heardOf = (channel?: Channel, on: { b: string; c: string } = { b: 'b', c: 'c' }) => {
+  const [b, c] = [sql.raw(on.b), sql.raw(on.c)];
+  return sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = ${b}.id AND n.status IN ('pending', 'sent')
     AND n.kind <> 'booking_requested' AND ${
       channel === 'sms'
-        ? sql`n.notification_type = 'sms' AND n.recipient = c.phone`
+        ? sql`n.notification_type = 'sms' AND n.recipient = ${c}.phone`
         : channel === 'email'
-          ? sql`n.notification_type = 'email' AND n.recipient = c.email`
-          : sql`n.recipient IN (c.email, c.phone)`
+          ? sql`n.notification_type = 'email' AND n.recipient = ${c}.email`
+          : sql`n.recipient IN (${c}.email, ${c}.phone)`
     })`;
+};
+
+/**
+ * A booking its client knows of, so may see (their portal, their calendar feed): one confirmed
+ * (then told) or held, one they asked for themselves (booking page, portal), or one they heard
+ * of. A trainer's draft nobody announced, and a waitlist place the trainer added unannounced, are
+ * the trainer's alone: a draft made for the wrong client never shows to that client.
+ */
+export const knownToClient = (on: { b: string; c: string } = { b: 'b', c: 'c' }) => {
+  const b = sql.raw(on.b);
+  return sql`(${b}.status IN ('confirmed', 'completed', 'no_show') OR ${b}.source = 'public' OR ${heardOf(undefined, on)})`;
+};
 
 /**
  * The client's "rescheduled" message (email, and SMS when they have a phone and the booking is
