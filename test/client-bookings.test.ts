@@ -484,4 +484,25 @@ describe('what a client user sees of their bookings', () => {
     expect((await listed()).sort()).toEqual([draft.body.id, asked.body.id].sort());
     expect((await api('GET', `/api/bookings/${draft.body.id}/`, { token: me.token })).status).toBe(200);
   });
+
+  it('a series they were told of stays theirs to see, every occurrence, once it is cancelled', async () => {
+    const me = await clientUser();
+    const t = await openTrainer();
+    const mine = await createClient(t.token, { email: me.email });
+    const made = await api<{ id: number; bookings: { id: number }[] }>('POST', '/api/booking-series/', {
+      token: t.token,
+      body: { client: mine.id, start_time: slotAt(3, '10:00'), repeat: { count: 3 } },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const ids = made.body.bookings.map((b) => b.id).sort();
+    const listed = async () =>
+      (await api<Page<Booking>>('GET', '/api/client/bookings/', { token: me.token })).body.results;
+    expect(await listed()).toEqual([]);
+    const step = (action: string) => api('POST', `/api/booking-series/${made.body.id}/${action}/`, { token: t.token });
+    expect((await step('confirm')).status).toBe(200);
+    expect((await step('cancel')).status).toBe(200);
+    const seen = await listed();
+    expect(seen.map((b) => b.id).sort()).toEqual(ids);
+    expect(new Set(seen.map((b) => b.status))).toEqual(new Set(['cancelled']));
+  });
 });

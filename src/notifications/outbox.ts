@@ -127,13 +127,19 @@ export const heardOf = (channel?: Channel, on: { b: string; c: string } = { b: '
 
 /**
  * A booking its client knows of, so may see (their portal, their calendar feed): one confirmed
- * (then told) or held, one they asked for themselves (booking page, portal), or one they heard
- * of. A trainer's draft nobody announced, and a waitlist place the trainer added unannounced, are
- * the trainer's alone: a draft made for the wrong client never shows to that client.
+ * (then told) or held, one they asked for themselves (booking page, portal), one they heard of,
+ * or an occurrence of a series they heard of (one series message speaks of them all). A trainer's
+ * draft nobody announced, and a waitlist place the trainer added unannounced, are the trainer's
+ * alone: a draft made for the wrong client never shows to that client.
  */
 export const knownToClient = (on: { b: string; c: string } = { b: 'b', c: 'c' }) => {
-  const b = sql.raw(on.b);
-  return sql`(${b}.status IN ('confirmed', 'completed', 'no_show') OR ${b}.source = 'public' OR ${heardOf(undefined, on)})`;
+  const [b, c] = [sql.raw(on.b), sql.raw(on.c)];
+  const seriesHeard = sql`${b}.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM bookings sb
+    JOIN notifications n ON n.booking_id = sb.id
+    WHERE sb.series_id = ${b}.series_id AND n.kind IN ('series_confirmed', 'series_cancelled')
+      AND n.status IN ('pending', 'sent') AND n.recipient IN (${c}.email, ${c}.phone))`;
+  return sql`(${b}.status IN ('confirmed', 'completed', 'no_show') OR ${b}.source = 'public'
+    OR ${heardOf(undefined, on)} OR (${seriesHeard}))`;
 };
 
 /**
