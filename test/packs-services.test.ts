@@ -136,6 +136,29 @@ describe('package services', () => {
     expect((await clientPackage(t.token, sold.id)).services).toEqual([]);
   });
 
+  it('a list of 100 ids is read whole (400 naming each unknown one); an archived service is refused unless already covered', async () => {
+    const t = await openTrainer();
+    const [s1, s2] = [await addService(t.trainerId, 'Boxing'), await addService(t.trainerId, 'Yoga')];
+    const hundred = [s1, ...Array.from({ length: 99 }, (_, i) => 900_000 + i)];
+    const many = await createPackage(t.token, { name: 'Many', services: hundred });
+    expect(many.status, JSON.stringify(many.body)).toBe(400);
+    expect(Object.keys(many.body.errors ?? {})).toHaveLength(99);
+    expect(many.body.errors).not.toHaveProperty(['services.0']);
+
+    const made = await createPackage(t.token, { name: 'Both', services: [s1, s2] });
+    expect(made.status).toBe(201);
+    await env.DB.prepare('UPDATE services SET is_active = 0 WHERE id = ?').bind(s2).run();
+    const archived = await createPackage(t.token, { name: 'Archived only', services: [s2] });
+    expect(archived.status).toBe(400);
+    expect(archived.body.errors?.['services.0']?.[0]).toMatch(/archived/);
+    // A package that covered it before keeps it through a change of anything else.
+    const kept = await api<Pkg & ProblemBody>('PATCH', `/api/packages/${made.body.id}/`, {
+      token: t.token,
+      body: { name: 'Both, renamed', services: [s1, s2] },
+    });
+    expect([kept.status, kept.body.services]).toEqual([200, [s1, s2].sort((a, b) => a - b)]);
+  });
+
   it('a trainer booking with a pack for a service it does not cover is a 409 package_not_valid_for_service', async () => {
     const t = await openTrainer();
     const [s1, s2] = [await addService(t.trainerId, 'Boxing'), await addService(t.trainerId, 'Yoga')];

@@ -1,6 +1,6 @@
 // Which services a session package's credits may be spent on (`session_package_services`; no
 // rows = every service). Bookings apply the rule through `packageCoversService` (db/fragments.ts).
-import { type AnyColumn, and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, type SQL, sql } from 'drizzle-orm';
 import { services, sessionPackageServices } from '../db/schema';
 import { type Db, statement } from '../lib/db';
 import { type FieldErrors, invalid } from '../lib/problem';
@@ -18,17 +18,29 @@ export const coversAnActiveService = (sessionPackageId: SQL | AnyColumn): SQL =>
 
 export const parseIds = (json: string | null): number[] => (json ? (JSON.parse(json) as number[]) : []);
 
-/** 400 naming `services.N` for every id that is not one of the trainer's services. */
-export async function checkServices(db: Db, trainerId: number, ids: number[] | undefined) {
+/**
+ * 400 naming `services.N` for every id that is not one of the trainer's services, or names an
+ * archived one the package does not cover already (`covered`): credits for a service nobody can
+ * book would be sold and never spent. The ids go as one JSON parameter (a list may hold 100 ids,
+ * D1 binds at most 100 values).
+ */
+export async function checkServices(db: Db, trainerId: number, ids: number[] | undefined, covered: number[] = []) {
   if (!ids?.length) return;
   const own = await db
-    .select({ id: services.id })
+    .select({ id: services.id, isActive: services.isActive })
     .from(services)
-    .where(and(eq(services.trainerId, trainerId), inArray(services.id, [...new Set(ids)])));
-  const known = new Set(own.map((s) => s.id));
+    .where(
+      and(
+        eq(services.trainerId, trainerId),
+        sql`${services.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(ids)])}))`,
+      ),
+    );
+  const active = new Map(own.map((s) => [s.id, s.isActive]));
   const errors: FieldErrors = {};
   ids.forEach((id, i) => {
-    if (!known.has(id)) errors[`services.${i}`] = [`You have no service with id ${id}.`];
+    if (!active.has(id)) errors[`services.${i}`] = [`You have no service with id ${id}.`];
+    else if (!active.get(id) && !covered.includes(id))
+      errors[`services.${i}`] = [`Service ${id} is archived: nobody can book it, so a pack cannot newly cover it.`];
   });
   if (Object.keys(errors).length) throw invalid(errors);
 }

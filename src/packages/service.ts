@@ -119,7 +119,7 @@ export async function createPackage(
 export async function updatePackage(db: Db, trainerId: number, id: number, input: PackageInput, now: string) {
   const current = await findPackage(db, trainerId, id);
   checkPriceChange(input, current);
-  await checkServices(db, trainerId, input.services);
+  await checkServices(db, trainerId, input.services, parseIds(current.servicesJson));
   const own = sql`(SELECT id FROM ${sessionPackages} WHERE id = ${id} AND trainer_id = ${trainerId})`;
   await db.$client.batch([
     statement(

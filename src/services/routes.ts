@@ -51,7 +51,7 @@ const remove = createRoute({
   path: '/api/services/{id}',
   summary: 'Delete a service never booked (archive the others)',
   description:
-    'A service with bookings answers 409 `service_in_use` (archive it with `is_active: false`); the default answers 409 `service_is_default`. Packs that listed the service no longer list it.',
+    'A service with bookings or class sessions, or one a package lists, answers 409 `service_in_use` (archive it with `is_active: false`: a package limited to it would otherwise cover every service); the default answers 409 `service_is_default`.',
   request: { params: idParam },
   responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404, 409) },
 });
