@@ -13,6 +13,7 @@ import { openapiDocument } from './helpers';
 type Json = Record<string, unknown>;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const WRITES = ['put', 'post', 'patch'];
 const COMBINATORS = ['allOf', 'oneOf', 'anyOf'] as const;
 
 const pointer = (...parts: string[]) => parts.map((p) => `/${p.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
@@ -127,6 +128,9 @@ function gapsOf(doc: Json): string[] {
       });
       const body = resolve(doc, op.requestBody);
       if (body) walkContent(doc, body.content, `${at}/requestBody`, missing);
+      // A write says what it takes, even nothing (the NoFields body, which refuses any field sent):
+      // one without a body schema would ignore what a caller sends and answer as if it heard it.
+      else if (WRITES.includes(method)) missing.push(`${at}/requestBody`);
       for (const [status, response] of Object.entries((op.responses ?? {}) as Json)) {
         const r = resolve(doc, response);
         if (r) walkContent(doc, r.content, `${at}${pointer('responses', status)}`, missing);
@@ -153,6 +157,7 @@ describe('the OpenAPI document describes everything it lists', () => {
     const doc = {
       paths: {
         '/x/{id}': {
+          post: { summary: 'A write that says nothing of its body.', responses: {} },
           get: {
             parameters: [{ name: 'id', in: 'path', schema: {} }, { $ref: '#/components/parameters/Good' }],
             responses: {
@@ -185,6 +190,7 @@ describe('the OpenAPI document describes everything it lists', () => {
       },
     };
     expect(gapsOf(doc)).toEqual([
+      '/paths/~1x~1{id}/post/requestBody',
       '/paths/~1x~1{id}/get/summary',
       '/paths/~1x~1{id}/get/parameters/0/description',
       '/paths/~1x~1{id}/get/parameters/0/schema/type',

@@ -6,7 +6,7 @@ import { createMiddleware } from 'hono/factory';
 import { requireAuth } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import type { AppEnv } from '../lib/context';
-import { authenticated, idParam, jsonBody, jsonResponse, pageSchema, problems } from '../lib/openapi';
+import { authenticated, idParam, jsonBody, jsonResponse, noBody, pageSchema, problems } from '../lib/openapi';
 import { pageOf } from '../lib/pagination';
 import { ApiError, forbidden } from '../lib/problem';
 import { createRouter } from '../lib/router';
@@ -129,7 +129,7 @@ for (const def of MODEL_ORDER) {
   if (def.retryable) {
     const retry = onRecord(def.name, 'post', `Send a failed ${def.singular} again`, {
       suffix: '/retry',
-      body: {},
+      body: noBody,
       responses: { 200: found, ...problems(401, 403, 404, 409) },
     });
     adminApiRouter.openapi(retry, async (c) =>
