@@ -137,6 +137,16 @@ describe('class sessions and places', () => {
     expect(Object.keys(yesterday.body.errors ?? {}).sort()).toEqual(['service', 'start_time']);
 
     const cls = await scheduleClass(t.token, service, at(day, '09:00'));
+    // A place takes its class's time and service: either sent beside class_session is named, not ignored.
+    const mixed = await api<ProblemBody>('POST', '/api/bookings/', {
+      token: t.token,
+      body: { client: t.client.id, class_session: cls, service: privateId, end_time: at(day, '11:00') },
+    });
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.errors).toEqual({
+      end_time: ["Leave this out with class_session: the class's time applies."],
+      service: ["Leave this out with class_session: the class's service applies."],
+    });
     const other = await setupTrainer();
     expect((await api('GET', `/api/class-sessions/${cls}/`, { token: other.token })).status).toBe(404);
     expect((await api('POST', `/api/class-sessions/${cls}/cancel/`, { token: other.token })).status).toBe(404);

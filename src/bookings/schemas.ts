@@ -38,14 +38,17 @@ export const notesField = multiLine().max(5000).openapi({
 
 type Ctx = { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void };
 const TIMING = ['start_time', 'end_time', 'allow_outside_availability'] as const;
+/** What a place in a class takes from its class, so may not be sent beside `class_session`. */
+const OF_THE_CLASS = [...TIMING, 'service'] as const;
 
 /**
  * A booking body is a time (`start_time`) or a place in a class (`class_session`, perhaps with
- * `waitlist`), never a mix: a place takes the class's time, so a time sent with it would be ignored
- * and is refused instead. Shared by the trainer's, the public and the client's booking bodies.
+ * `waitlist`), never a mix: a place takes the class's time and service, so a time or a service
+ * sent with it would be ignored and is refused instead. Shared by the trainer's, the public and
+ * the client's booking bodies.
  */
 export function slotOrPlace(
-  v: { class_session?: number; waitlist?: boolean } & { [K in (typeof TIMING)[number]]?: unknown },
+  v: { class_session?: number; waitlist?: boolean } & { [K in (typeof OF_THE_CLASS)[number]]?: unknown },
   ctx: Ctx,
 ): void {
   // Runs beside the field checks (`always`): a class_session that failed its own check is no class.
@@ -56,12 +59,12 @@ export function slotOrPlace(
       ctx.addIssue({ code: 'custom', path: ['waitlist'], message: 'Only with class_session.' });
     return;
   }
-  for (const field of TIMING)
+  for (const field of OF_THE_CLASS)
     if (v[field] !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: [field],
-        message: "Leave this out with class_session: the class's time applies.",
+        message: `Leave this out with class_session: the class's ${field === 'service' ? 'service' : 'time'} applies.`,
       });
 }
 
@@ -73,7 +76,8 @@ export const bookingCreateBody = z
       description: 'Required unless `class_session` is given. On a whole minute (no seconds).',
     }),
     class_session: z.number().int().positive().optional().openapi({
-      description: "A place in this class session: its time and service are the class's (omit start_time).",
+      description:
+        "A place in this class session: its time and service are the class's (omit start_time, end_time and service: each sent is a 400).",
     }),
     waitlist: z.boolean().optional().openapi({
       description: 'With `class_session`: a full class puts the client on its waitlist (201, `waitlisted`).',

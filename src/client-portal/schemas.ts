@@ -21,7 +21,8 @@ export const clientBookingBody = z
     }),
     start_time: instantField.optional().openapi({ description: 'Required unless `class_session` is given.' }),
     class_session: z.number().int().positive().optional().openapi({
-      description: "A place in this class session (its time and service are the class's; omit start_time).",
+      description:
+        "A place in this class session (its time and service are the class's: omit start_time and service, each sent is a 400).",
     }),
     waitlist: z
       .boolean()
