@@ -234,8 +234,9 @@ describe('GET /api/analytics/dashboard/', () => {
       total_revenue: '1000.00', // 500 + 300 + 60 + 40 + 100 USD
       monthly_revenue: '100.00', // only the sale made now
       revenue_by_currency: { USD: '1000.00', EUR: '90.00' },
-      // USD credits consumed: one of 500.00/10 and two of 100.00/3 = 116.6666…; ÷ 4 delivered
-      average_booking_value: '29.17',
+      // USD credits consumed: one of 500.00/10 and two of 100.00/3 = 116.6666…; ÷ 5 delivered (four
+      // completed bookings and one USD credit used by hand)
+      average_booking_value: '23.33',
       sessions_delivered: 4,
       prepaid_sessions_outstanding: 25, // 9 + 10 + 2 (EUR) + 1 + 3; the expired pack's 3 excluded
       currency: 'USD',

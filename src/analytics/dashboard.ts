@@ -31,7 +31,7 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
       { total: number; active: number; fresh: number }[],
       { currency: string; cents: number; month: number }[],
       { currency: string }[],
-      { currency: string; per: number; cents: number }[],
+      { currency: string; per: number; cents: number; byHand: number }[],
       { n: number }[],
       { currency: string; cents: number; latest: string }[],
     ]
@@ -49,7 +49,8 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
     sql`SELECT ${mainCurrencySql(id)} AS currency`,
     // Each consumed credit (a ledger row of -1) is worth price_paid / sessions_total of its
     // package; grouping by (currency, sessions_total) keeps the sum exact: Σ cents / per.
-    sql`SELECT cp.currency AS currency, cp.sessions_total AS per, sum(cp.price_paid_cents) AS cents
+    sql`SELECT cp.currency AS currency, cp.sessions_total AS per, sum(cp.price_paid_cents) AS cents,
+        sum(l.reason = 'use_session') AS byHand
       FROM package_ledger l JOIN client_packages cp ON cp.id = l.client_package_id
         JOIN clients c ON c.id = cp.client_id
       WHERE c.trainer_id = ${id} AND l.delta = -1
@@ -64,7 +65,10 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
   const currency = main?.currency ?? DEFAULT_CURRENCY;
   const inMain = revenue.find((r) => r.currency === currency);
   const delivered = all.counts.completed;
-  const consumed = credits.filter((r) => r.currency === currency).map((r) => ({ cents: r.cents, per: r.per }));
+  const inCurrency = credits.filter((r) => r.currency === currency);
+  const consumed = inCurrency.map((r) => ({ cents: r.cents, per: r.per }));
+  // A credit used by hand (use_session) is a session held outside the bookings: delivered too.
+  const heldByHand = inCurrency.reduce((n, r) => n + r.byHand, 0);
   // Platform payments are normally in one currency; if not, the latest payment's currency wins.
   const platform = [...spend].sort((a, b) => (a.latest < b.latest ? 1 : -1))[0];
   return {
@@ -78,7 +82,7 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
     total_revenue: formatCents(inMain?.cents ?? 0),
     monthly_revenue: formatCents(inMain?.month ?? 0),
     revenue_by_currency: byCurrency(revenue),
-    average_booking_value: formatCents(averageCents(consumed, delivered, currency)),
+    average_booking_value: formatCents(averageCents(consumed, delivered + heldByHand, currency)),
     sessions_delivered: delivered,
     prepaid_sessions_outstanding: prepaid?.n ?? 0,
     currency,
