@@ -480,7 +480,9 @@ describe('the client hears of every move of their booking', () => {
       changed.filter((r) => r.notification_type === channel).at(-1),
     );
     expect(mail?.subject).toBe('Changed: 60-minute session on Fri 4 Dec 17:00 CET now lasts 90 minutes');
-    expect(mail?.message).toContain('now runs Friday 4 December, 17:00–18:30 (Berlin time) (90 minutes; it was 60)');
+    expect(mail?.message).toContain(
+      'now runs Friday 4 December, 17:00–18:30 (Berlin time): 90 minutes, where it was 60.',
+    );
     expect(sms?.message).toMatch(/ Fri 4 Dec 17:00 CET now lasts 90 min, was 60\. /);
     expect((await patch({ start_time: '2026-12-04T16:00:00.000Z' })).status).toBe(200);
     expect(await clientMoves(b.id, b.email)).toHaveLength(4);

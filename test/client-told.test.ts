@@ -92,7 +92,7 @@ describe('what the client was told of', () => {
     const told = await sentOf(b.id, 'booking_rescheduled');
     expect(told.subject).toMatch(/^Changed: 60-minute session on .* now lasts 90 minutes$/);
     expect(told.message).toContain('now runs');
-    expect(told.message).toContain('(90 minutes; it was 60)');
+    expect(told.message).toContain(': 90 minutes, where it was 60.');
     const ics = icsOf(await viaSendGrid(told));
     expect(ics).toContain(`DTEND:${futureDay(10).date.replaceAll('-', '')}T113000Z`);
     expect(ics).toMatch(/SEQUENCE:[1-9]/);

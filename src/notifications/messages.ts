@@ -282,7 +282,7 @@ function renderMove(c: BookingContext, t: { when: string; span: string; dur: num
       c,
       `Changed: ${svc} on ${when} now lasts ${dur} minutes`,
       [
-        `Your session with ${c.businessName} now runs ${span} (${dur} minutes; it was ${minutesOf(c.previous)}).`,
+        `Your session with ${c.businessName} now runs ${span}: ${dur} minutes, where it was ${minutesOf(c.previous)}.`,
         'The attached calendar file changes the event in your calendar.',
         ...notes,
       ],
