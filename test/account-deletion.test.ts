@@ -134,7 +134,9 @@ describe('deleting an account', () => {
       token: t.token,
       body: { email, first_name: 'Mo' },
     });
-    await book(t.token, { client: client.body.id, start_time: at(futureDay(3).date, '11:00') });
+    const made = await book(t.token, { client: client.body.id, start_time: at(futureDay(3).date, '11:00') });
+    // Confirmed, so announced to the client (a trainer's draft is the trainer's alone).
+    expect((await api('POST', `/api/bookings/${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
     expect((await api<{ count: number }>('GET', '/api/bookings/', { token: reg.body.token })).body.count).toBe(1);
     // Two deletes at once: one deletes, the other finds nothing left (never a 409 or a 5xx).
     const both = await Promise.all([remove(reg.body.token), remove(reg.body.token)]);

@@ -771,6 +771,9 @@ describe('lists, filters and roles', () => {
     const start = at(futureDay(5).date, '10:00');
     const ba = (await book(a.token, { client: ca.id, start_time: start })).body;
     const bb = (await book(b.token, { client: cb.id, start_time: start })).body;
+    // Confirmed, so announced to the client (a trainer's draft is the trainer's alone).
+    expect((await api('POST', `/api/bookings/${ba.id}/confirm/`, { token: a.token })).status).toBe(200);
+    expect((await api('POST', `/api/bookings/${bb.id}/confirm/`, { token: b.token })).status).toBe(200);
     await book(a.token, { client: a.client.id, start_time: at(futureDay(5).date, '12:00') });
 
     const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {

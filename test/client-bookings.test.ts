@@ -505,4 +505,34 @@ describe('what a client user sees of their bookings', () => {
     expect(seen.map((b) => b.id).sort()).toEqual(ids);
     expect(new Set(seen.map((b) => b.status))).toEqual(new Set(['cancelled']));
   });
+
+  it('a booking they were told of stays in their history after their email changes; a draft cancelled before the series was confirmed stays out', async () => {
+    const me = await clientUser();
+    const t = await openTrainer();
+    const mine = await createClient(t.token, { email: uniqueEmail('old') });
+    const told = await book(t.token, { client: mine.id, start_time: slotAt(4, '10:00') });
+    expect((await api('POST', `/api/bookings/${told.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    expect((await api('POST', `/api/bookings/${told.body.id}/cancel/`, { token: t.token })).status).toBe(200);
+    // The client record now carries the address they signed up with: the old messages went elsewhere.
+    expect((await api('PATCH', `/api/clients/${mine.id}/`, { token: t.token, body: { email: me.email } })).status).toBe(
+      200,
+    );
+    const made = await api<{ id: number; bookings: { id: number }[] }>('POST', '/api/booking-series/', {
+      token: t.token,
+      body: { client: mine.id, start_time: slotAt(5, '12:00'), repeat: { count: 3 } },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const [first, second, third] = made.body.bookings.map((b) => b.id);
+    expect((await api('POST', `/api/bookings/${second}/cancel/`, { token: t.token })).status).toBe(200);
+    expect((await api('POST', `/api/booking-series/${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+
+    const seen = (await api<Page<Booking>>('GET', '/api/client/bookings/', { token: me.token })).body.results;
+    expect(seen.map((b) => [b.id, b.status]).sort()).toEqual(
+      [
+        [told.body.id, 'cancelled'],
+        [first, 'confirmed'],
+        [third, 'confirmed'],
+      ].sort(),
+    );
+  });
 });

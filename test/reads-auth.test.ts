@@ -127,7 +127,10 @@ describe('the range and the list check the session in their own batch', () => {
     expect((await api('GET', range, { token: member.body.token })).status).toBe(403);
     await verifyEmailOf(member.body.user.id, email);
     const mine = await createClient(t.token, { email });
-    expect((await book(t.token, { client: mine.id, start_time: at(futureDay(7).date, '10:00') })).status).toBe(201);
+    const made = await book(t.token, { client: mine.id, start_time: at(futureDay(7).date, '10:00') });
+    expect(made.status).toBe(201);
+    // Confirmed, so announced to the client (a trainer's draft is the trainer's alone).
+    expect((await api('POST', `/api/bookings/${made.body.id}/confirm/`, { token: t.token })).status).toBe(200);
     const list = await api<{ count: number; results: { client: number }[] }>('GET', '/api/bookings/', {
       token: member.body.token,
     });

@@ -30,7 +30,7 @@ export const dashboardOut = z
     monthly_revenue: money("Package sales this month (the trainer's zone), in `currency`."),
     revenue_by_currency: byCurrency.openapi({ description: 'All package sales ever, per currency.' }),
     average_booking_value: money(
-      'Value of the package credits consumed (price ÷ sessions of their package), in `currency`, per delivered session: a completed booking, or a credit of a pack in `currency` used by hand (`use_session`: a session held outside the bookings). Credits a late cancellation or a no-show used count as consumed (the client paid for them), but those bookings are not delivered sessions.',
+      'Value of the package credits consumed (price ÷ sessions of their package), in `currency`, per delivered session: a completed booking, or a credit of a pack in `currency` used by hand (`use_session`: a session held outside the bookings; one used by hand for a completed booking that had no pack counts twice). Credits a late cancellation or a no-show used count as consumed (the client paid for them), but those bookings are not delivered sessions.',
     ),
     sessions_delivered: count.openapi({ description: 'Completed bookings (a no-show is not one).' }),
     prepaid_sessions_outstanding: count.openapi({

@@ -140,7 +140,8 @@ export async function changeCapacity(
 
 /**
  * Cancels a class session: every place and waitlisted entry is cancelled (credits released, no
- * late charge) and each person told once (`class_cancelled`), in one batch.
+ * late charge) and each person who was told of their place told once (`class_cancelled`, or
+ * `waitlist_class_cancelled` to a waitlisted entry), in one batch.
  */
 export async function cancelClass({ db, queue, now }: ClassChangeDeps, trainerId: number, id: number, reason: string) {
   const current = await findClassRow(db, trainerId, id);

@@ -73,14 +73,11 @@ export function toBookingOut(
   };
 }
 
-/** knownToClient over the tables themselves, as the queries here name them. */
-const TABLES = { b: 'bookings', c: 'clients' };
-
 /** A trainer's bookings, or a client user's bookings with any trainer: those they know of (knownToClient). */
 export const bookingScope = (viewer: Viewer): SQL =>
   viewer.kind === 'trainer'
     ? eq(bookings.trainerId, viewer.trainerId)
-    : sql`${eq(clients.email, viewer.email)} AND ${knownToClient(TABLES)}`;
+    : sql`${eq(clients.email, viewer.email)} AND ${knownToClient('bookings')}`;
 
 /** The trainer's own view, for code acting on the trainer's behalf (the schedule object, state changes). */
 export const asTrainer = (trainerId: number): Viewer => ({ kind: 'trainer', trainerId, userId: 0 });
@@ -146,7 +143,7 @@ function buildList(shape: ListShape) {
   const conditions: SQL[] = [
     shape.viewer === 'trainer'
       ? eq(bookings.trainerId, param('scope'))
-      : sql`${eq(clients.email, param('scope'))} AND ${knownToClient(TABLES)}`,
+      : sql`${eq(clients.email, param('scope'))} AND ${knownToClient('bookings')}`,
   ];
   if (f.status) conditions.push(eq(bookings.status, param('status')));
   if (f.client) conditions.push(eq(bookings.clientId, param('client')));
@@ -217,7 +214,8 @@ const keptCount = sql`coalesce((SELECT ${trainers.bookingCount} FROM ${trainers}
 /**
  * The ids of a later page by number (`page`), for a deferred join: the `offset` matches before it
  * are skipped through the index the order follows, with only the joins the conditions need, at an
- * index step each (no row, join or subquery). The whole list (`everything`) knows its count
+ * index step each (no row, join or subquery; a client user's list also checks, per booking, that
+ * they know of it: knownToClient, through indexed lookups). The whole list (`everything`) knows its count
  * without counting (trainers.booking_count), so a page past the middle is found from the other
  * end: it skips `count - offset - limit` entries in the reverse order instead, and a deep page
  * costs at most half the list. The caller orders the page's rows.

@@ -252,8 +252,8 @@ function outboxWrites(
     const mode = options.clientMessage ?? 'both';
     // Nobody confirmed it yet (a request, or a place on a class's waitlist). A trainer's booking is
     // announced with its confirmation, so its cancellation by the trainer tells the client nothing
-    // unless they heard of it some other way (a place promoted from a waitlist, a move they made in
-    // their portal): no reason of the trainer's reaches someone who never heard of the session.
+    // unless they heard of it some other way (a place promoted from a waitlist): no reason of the
+    // trainer's reaches someone who never heard of the session.
     // Their own cancel, through the portal, is confirmed to them by email. A request the client
     // made (booking page or portal) was answered by email, and so is its end; an SMS goes only to
     // a number that was texted of it before (anyone may type any number on the booking page). The

@@ -62,10 +62,10 @@ export const clientPackageOut = z
     package_name: z.string(),
     sessions_total: z.number().int(),
     sessions_remaining: z.number().int(),
-    sessions_reserved: z
-      .number()
-      .int()
-      .openapi({ description: 'Credits held by your pending and confirmed bookings paid from this pack.' }),
+    sessions_reserved: z.number().int().openapi({
+      description:
+        'Credits held by pending and confirmed bookings paid from this pack, including any your trainer is still arranging (not yet confirmed to you, so not listed among your bookings).',
+    }),
     expiry_date: z.string().nullable().openapi({ description: "The last day, in the trainer's zone; null: never." }),
     is_active: z.boolean().openapi({ description: 'Not expired and sessions remaining.' }),
   })

@@ -182,7 +182,14 @@ function renderForTrainer(c: BookingContext): Rendered {
     c.classPlace === 'moved_up'
       ? `${c.clientName} moved up from the waitlist to a place in your class on ${whenLong} (${dur} minutes).`
       : `${c.clientName} ${pending ? 'asked for' : 'booked'} ${c.classPlace ? 'a place in your class' : 'a session'} on ${whenLong} (${dur} minutes).`;
-  const title = c.classPlace === 'moved_up' ? 'Place to confirm' : pending ? 'New booking request' : 'New booking';
+  const title =
+    c.classPlace === 'moved_up'
+      ? pending
+        ? 'Place to confirm'
+        : 'New place'
+      : pending
+        ? 'New booking request'
+        : 'New booking';
   return {
     subject: `${title}: ${oneLine(c.clientName)}, ${when}`,
     text: `${what}${c.notes ? `\nNotes: ${c.notes}` : ''}\n${ask}`,

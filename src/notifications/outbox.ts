@@ -107,39 +107,43 @@ export function planForBooking(
 }
 
 /**
- * The client has heard of booking `b` (SQL over the `b` and `c` of planForBooking, or the tables
- * named in `on`): a message about it was written to their address on `channel` (or either),
- * neither withdrawn nor failed for good, whatever its kind (a receipt, a promotion from a waitlist,
- * a move they made). Who was told of a booking is told of its end, by the channels they heard of
- * it on, even when it was never confirmed.
+ * The client has heard of booking `b` (SQL over the `b` and `c` of planForBooking): a message
+ * about it was written to their address on `channel` (or either), neither withdrawn nor failed
+ * for good, whatever its kind (a receipt, a promotion from a waitlist). Who was told of a booking
+ * is told of its end, by the channels they heard of it on, even when it was never confirmed.
  */
-export const heardOf = (channel?: Channel, on: { b: string; c: string } = { b: 'b', c: 'c' }) => {
-  const [b, c] = [sql.raw(on.b), sql.raw(on.c)];
-  return sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = ${b}.id AND n.status IN ('pending', 'sent')
+export const heardOf = (channel?: Channel) =>
+  sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.status IN ('pending', 'sent')
     AND n.kind <> 'booking_requested' AND ${
       channel === 'sms'
-        ? sql`n.notification_type = 'sms' AND n.recipient = ${c}.phone`
+        ? sql`n.notification_type = 'sms' AND n.recipient = c.phone`
         : channel === 'email'
-          ? sql`n.notification_type = 'email' AND n.recipient = ${c}.email`
-          : sql`n.recipient IN (${c}.email, ${c}.phone)`
+          ? sql`n.notification_type = 'email' AND n.recipient = c.email`
+          : sql`n.recipient IN (c.email, c.phone)`
     })`;
-};
 
 /**
- * A booking its client knows of, so may see (their portal, their calendar feed): one confirmed
- * (then told) or held, one they asked for themselves (booking page, portal), one they heard of,
- * or an occurrence of a series they heard of (one series message speaks of them all). A trainer's
- * draft nobody announced, and a waitlist place the trainer added unannounced, are the trainer's
- * alone: a draft made for the wrong client never shows to that client.
+ * A booking its client knows of, so may see (their portal, their calendar feed; SQL over the
+ * bookings table named `b`): one confirmed or held, one they asked for themselves (booking page,
+ * portal), one the app wrote a message about (sent, waiting, or tried and failed; withdrawn ones
+ * do not count), or an occurrence of a series the client was sent a message about (one series
+ * message speaks of them all), unless it was cancelled before that message spoke of it. Any message
+ * of a booking but the trainer's new-request mail comes from something the client was told of or
+ * did, so the address it went to does not matter: a client whose email changed keeps their history.
+ * A trainer's draft nobody announced, and a waitlist place the trainer added unannounced, are the
+ * trainer's alone: a draft made for the wrong client never shows to that client.
  */
-export const knownToClient = (on: { b: string; c: string } = { b: 'b', c: 'c' }) => {
-  const [b, c] = [sql.raw(on.b), sql.raw(on.c)];
-  const seriesHeard = sql`${b}.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM bookings sb
+export const knownToClient = (bookingsAs = 'b') => {
+  const b = sql.raw(bookingsAs);
+  const told = sql`n.status IN ('pending', 'sent', 'failed')`;
+  const messaged = sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = ${b}.id AND ${told}
+    AND n.kind <> 'booking_requested')`;
+  const seriesTold = sql`${b}.series_id IS NOT NULL AND EXISTS (SELECT 1 FROM bookings sb
     JOIN notifications n ON n.booking_id = sb.id
-    WHERE sb.series_id = ${b}.series_id AND n.kind IN ('series_confirmed', 'series_cancelled')
-      AND n.status IN ('pending', 'sent') AND n.recipient IN (${c}.email, ${c}.phone))`;
+    WHERE sb.series_id = ${b}.series_id AND n.kind IN ('series_confirmed', 'series_cancelled') AND ${told}
+      AND (${b}.status <> 'cancelled' OR (n.kind = 'series_cancelled' AND n.created_at = ${b}.cancelled_at)))`;
   return sql`(${b}.status IN ('confirmed', 'completed', 'no_show') OR ${b}.source = 'public'
-    OR ${heardOf(undefined, on)} OR (${seriesHeard}))`;
+    OR ${messaged} OR (${seriesTold}))`;
 };
 
 /**
