@@ -163,7 +163,7 @@ describe('what the client was told of', () => {
     expect(await messagesOf(b.body.id)).toEqual([]);
   });
 
-  it('a series: cancelled before any occurrence was confirmed, no message; after, one', async () => {
+  it('a series: cancelled before any occurrence was confirmed, no message; after, one listing what the client knew of', async () => {
     const t = await trainerWithClient();
     const series = (start: string) =>
       api<{ id: number; bookings: { id: number }[] }>('POST', '/api/booking-series/', {
@@ -201,6 +201,15 @@ describe('what the client was told of', () => {
     expect(await seriesMessages(kept.body.id)).toBeGreaterThan(0);
     // The first occurrence is inside the week, the later ones are not.
     expect(await lateFlags(kept.body.id)).toEqual([0, 1]);
+
+    // One occurrence confirmed on its own, the others drafts: the cancel lists that one alone.
+    const mixed = await series(at(2, '12:00'));
+    const [one] = mixed.body.bookings.map((b) => b.id);
+    expect((await api('POST', `/api/bookings/${one}/confirm/`, { token: t.token })).status).toBe(200);
+    expect((await api('POST', `/api/booking-series/${mixed.body.id}/cancel/`, { token: t.token })).status).toBe(200);
+    const told = await sentOf(one ?? 0, 'series_cancelled');
+    expect(told.subject).toBe('Cancelled: 1 session of 60-minute session');
+    expect(told.message.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(1);
   });
 });
 

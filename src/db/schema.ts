@@ -583,6 +583,8 @@ export const notifications = sqliteTable(
     // A "rescheduled" message to the client: the time the booking had before the move.
     previousStartTime: text('previous_start_time'),
     previousEndTime: text('previous_end_time'),
+    // A series cancellation: the ids (JSON) of the occurrences the client knew of, the ones it lists.
+    listed: text('listed'),
     ...timestamps,
   },
   (t) => [

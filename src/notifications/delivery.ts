@@ -142,7 +142,8 @@ const creditSpentOnCancel = sql`EXISTS (SELECT 1 FROM package_ledger pl
 /**
  * What a series message lists, at send time: a confirmation, the series' occurrences confirmed
  * and not yet begun when it was planned; a cancellation, those cancelled by that very cancel
- * (their cancelled_at is the row's created_at).
+ * (their cancelled_at is the row's created_at) that the client knew of (the row's `listed`; a
+ * row written before it was kept lists them all).
  */
 const seriesOccurrences = sql`CASE n.kind
   WHEN 'series_confirmed' THEN (SELECT json_group_array(json_array(o.start_time, o.end_time)) FROM (
@@ -150,7 +151,8 @@ const seriesOccurrences = sql`CASE n.kind
       AND start_time >= n.created_at ORDER BY start_time) o)
   WHEN 'series_cancelled' THEN (SELECT json_group_array(json_array(o.start_time, o.end_time)) FROM (
     SELECT start_time, end_time FROM bookings WHERE series_id = b.series_id AND status = 'cancelled'
-      AND cancelled_at = n.created_at ORDER BY start_time) o)
+      AND cancelled_at = n.created_at
+      AND (n.listed IS NULL OR id IN (SELECT value FROM json_each(n.listed))) ORDER BY start_time) o)
   END`;
 
 /**

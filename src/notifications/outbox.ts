@@ -81,6 +81,8 @@ export function planForBooking(
     key?: (channel: Channel) => SQL;
     /** The time the booking had before, kept with the rows (a "rescheduled" message names it). */
     previous?: { start: string; end: string };
+    /** A series message: the ids of the occurrences it lists, kept with the rows. */
+    listed?: number[];
   },
 ) {
   const { bookingId, kind, now, guard } = args;
@@ -88,8 +90,9 @@ export function planForBooking(
     args.key ??
     ((channel: Channel) => dedupeKey({ booking: sql.raw('b.id'), kind, channel, start: sql.raw('b.start_time') }));
   const prev = args.previous ?? { start: null, end: null };
+  const listed = args.listed ? JSON.stringify(args.listed) : null;
   const select = (channel: 'email' | 'sms', recipient: string, extra: SQL) => sql`
-    SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)}, ${keyOf(channel)}, '', ${prev.start}, ${prev.end}, ${now}, ${now}
+    SELECT b.trainer_id, b.id, ${kind}, ${channel}, ${sql.raw(recipient)}, ${keyOf(channel)}, '', ${prev.start}, ${prev.end}, ${listed}, ${now}, ${now}
     FROM bookings b JOIN clients c ON c.id = b.client_id
     WHERE b.id = ${bookingId} AND (${guard}) ${extra}`;
   const emailExtra = args.mode === 'smsOrEmail' ? sql`AND c.phone = ''` : sql``;
@@ -99,7 +102,7 @@ export function planForBooking(
     db,
     sql`INSERT OR IGNORE INTO notifications
       (trainer_id, booking_id, kind, notification_type, recipient, dedupe_key, message,
-        previous_start_time, previous_end_time, created_at, updated_at)
+        previous_start_time, previous_end_time, listed, created_at, updated_at)
       ${select('email', 'c.email', emailExtra)}
       ${sms}
       RETURNING id`,

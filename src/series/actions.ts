@@ -7,7 +7,7 @@ import { bookingSeries, bookings, trainers } from '../db/schema';
 import { startOfDayMs } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { conflict, notFound } from '../lib/problem';
-import { cancelPendingFor, dedupeKey, enqueue, idsOf, planForBooking } from '../notifications/outbox';
+import { cancelPendingFor, dedupeKey, enqueue, idsOf, knownToClient, planForBooking } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import { findSeriesRow, seriesDetail } from './service';
 
@@ -25,7 +25,13 @@ export interface SeriesDeps {
  */
 function seriesMessage(
   db: Db,
-  args: { seriesId: number; kind: 'series_confirmed' | 'series_cancelled'; changed: SQL; now: string },
+  args: {
+    seriesId: number;
+    kind: 'series_confirmed' | 'series_cancelled';
+    changed: SQL;
+    now: string;
+    listed?: number[];
+  },
 ) {
   const first = sql`(SELECT id FROM ${bookings} WHERE series_id = ${args.seriesId} AND ${args.changed}
     ORDER BY start_time, id LIMIT 1)`;
@@ -35,6 +41,7 @@ function seriesMessage(
     now: args.now,
     guard: sql`1`,
     key: (channel) => dedupeKey({ series: args.seriesId, kind: args.kind, channel, at: args.now }),
+    listed: args.listed,
   });
 }
 
@@ -66,6 +73,8 @@ interface Occurrence {
   status: 'pending' | 'confirmed';
   startTime: string;
   clientPackageId: number | null;
+  /** 1: the client knows of it (knownToClient), so hears of its cancel. */
+  known: number;
 }
 
 /**
@@ -93,7 +102,7 @@ export async function cancelSeries(
   const nowMs = Date.parse(now);
   const bound = new Date(Math.max(nowMs, body.from ? startOfDayMs(body.from, series.timezone) : nowMs)).toISOString();
   const occurrences = await db.all<Occurrence>(sql`SELECT id, status, start_time AS startTime,
-      client_package_id AS clientPackageId FROM ${bookings}
+      client_package_id AS clientPackageId, ${knownToClient('bookings')} AS known FROM ${bookings}
     WHERE series_id = ${id} AND trainer_id = ${trainerId} AND ${isActiveStatus(sql`status`)} AND start_time >= ${bound}
     ORDER BY start_time`);
   if (!occurrences.length) {
@@ -120,14 +129,17 @@ export async function cancelSeries(
     const scope = sql`AND kind NOT IN ('booking_cancelled', 'series_confirmed', 'series_cancelled')`;
     writes.push(cancelPendingFor(db, { bookingId: o.id, now, guard: cancelled, scope }));
   }
-  // The client hears of the cancel only when they had heard of the series: some occurrence confirmed.
-  const told = occurrences.some((o) => o.status === 'confirmed');
-  const message = told
+  // The client hears of the cancel of what they knew of (an occurrence confirmed, or one they were
+  // told of), and its message lists only those: a draft never announced stays unmentioned.
+  const told = occurrences.filter((o) => o.known === 1).map((o) => o.id);
+  const message = told.length
     ? seriesMessage(db, {
         seriesId: id,
         kind: 'series_cancelled',
-        changed: sql`status = 'cancelled' AND cancelled_at = ${now}`,
+        changed: sql`status = 'cancelled' AND cancelled_at = ${now}
+          AND id IN (SELECT value FROM json_each(${JSON.stringify(told)}))`,
         now,
+        listed: told,
       })
     : null;
   const closeSeries = statement(
