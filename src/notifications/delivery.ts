@@ -338,7 +338,8 @@ const emailInstead = (db: Db, row: Row, now: string) =>
 
 /**
  * The queue consumer. Loads every row of the batch at once, claims the pending ones, sends each
- * through its provider, and records the outcomes in one batch. A message is retried (with a
+ * through its provider, records each one sent as soon as it is, and the other outcomes in one
+ * batch. A message is retried (with a
  * growing delay) while one of its rows failed retryably; on its last delivery those rows become
  * `failed` and the message goes on to the dead-letter queue.
  */
@@ -357,7 +358,11 @@ export async function deliver(
   const quota = await smsQuota(db, config.smsDailyLimitPerTrainer, smsTrainers, now);
   const outcomes = new Map<number, Outcome>();
   await eachAtMost(SEND_CONCURRENCY, claimed, async (row) => {
-    outcomes.set(row.id, await send(config, row, quota, now));
+    const outcome = await send(config, row, quota, now);
+    outcomes.set(row.id, outcome);
+    // A message the provider took is recorded at once: if the Worker dies before the batch's
+    // other outcomes are written, only rows not yet sent are delivered again, never this one.
+    if (outcome.ok) await record(db, row, outcome, false, now).write.run();
   });
 
   const writes: D1PreparedStatement[] = [];
@@ -371,7 +376,7 @@ export async function deliver(
       const row = rows.get(id);
       if (!r || !row) continue; // not claimed: sent or cancelled already, or being sent by a concurrent delivery
       const next = record(db, row, r, final, now);
-      writes.push(next.write);
+      if (!r.ok) writes.push(next.write); // a sent one was recorded as it went
       retry ||= next.retry;
       if (!r.ok) asked = Math.max(asked, r.retryAfterSeconds ?? 0);
       if (!r.ok && (final || !r.retryable) && row.kind === 'reminder_1h' && row.notificationType === 'sms')
