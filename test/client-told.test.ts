@@ -209,6 +209,8 @@ describe('what the client was told of', () => {
     expect((await api('POST', `/api/booking-series/${mixed.body.id}/cancel/`, { token: t.token })).status).toBe(200);
     const told = await sentOf(one ?? 0, 'series_cancelled');
     expect(told.subject).toBe('Cancelled: 1 session of 60-minute session');
+    expect(told.message).toContain('This 1 session of 60-minute session with ');
+    expect(told.message).toContain(' has been cancelled:');
     expect(told.message.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(1);
   });
 });

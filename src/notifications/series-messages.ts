@@ -32,9 +32,10 @@ export function renderSeries(c: BookingContext, listed: ListedOccurrence[]): Ren
     return { subject: '', text: fitSms(sms, c.businessName, SMS_TWO_PARTS), html: '' };
   }
   const minutes = listed[0] ? Math.round((Date.parse(listed[0].end) - Date.parse(listed[0].start)) / 60_000) : 0;
+  const one = n === 1;
   const lead = confirmed
-    ? `Your ${sessions} of ${svc} with ${c.businessName} (${minutes} minutes each) are confirmed:`
-    : `These ${sessions} of ${svc} with ${c.businessName} have been cancelled:`;
+    ? `Your ${sessions} of ${svc} with ${c.businessName} (${minutes} minutes${one ? '' : ' each'}) ${one ? 'is' : 'are'} confirmed:`
+    : `${one ? 'This' : 'These'} ${sessions} of ${svc} with ${c.businessName} ${one ? 'has' : 'have'} been cancelled:`;
   const reason = !confirmed && c.cancellationReason ? `Reason: ${c.cancellationReason}` : '';
   const place = confirmed ? c.place : null;
   const greeting = `Hi ${c.clientFirstName || c.clientName},`;
