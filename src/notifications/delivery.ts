@@ -375,11 +375,12 @@ export async function deliver(
       const r = outcomes.get(id);
       const row = rows.get(id);
       if (!r || !row) continue; // not claimed: sent or cancelled already, or being sent by a concurrent delivery
+      if (r.ok) continue; // recorded as it went
       const next = record(db, row, r, final, now);
-      if (!r.ok) writes.push(next.write); // a sent one was recorded as it went
+      writes.push(next.write);
       retry ||= next.retry;
-      if (!r.ok) asked = Math.max(asked, r.retryAfterSeconds ?? 0);
-      if (!r.ok && (final || !r.retryable) && row.kind === 'reminder_1h' && row.notificationType === 'sms')
+      asked = Math.max(asked, r.retryAfterSeconds ?? 0);
+      if ((final || !r.retryable) && row.kind === 'reminder_1h' && row.notificationType === 'sms')
         fallbacks.push(emailInstead(db, row, now));
     }
     if (retry) msg.retry(final ? {} : { delaySeconds: retryDelay(config.retryBaseSeconds, msg.attempts, asked) });

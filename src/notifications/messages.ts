@@ -79,6 +79,9 @@ const endOnly = (c: BookingContext) => c.previous?.start === c.startTime && c.pr
 export const placeHtml = (p: Place) =>
   p.videoUrl ? html`<p>Online (video): <a href="${p.videoUrl}">${p.videoUrl}</a></p>` : html`<p>${placeLine(p)}</p>`;
 
+/** The line naming the cancellation's reason, if one was given. */
+const reasonLine = (c: BookingContext) => (c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []);
+
 /** Messages to a waitlisted place that ends: it never held a time, so no calendar file goes with them. */
 const OFF_THE_WAITLIST = new Set<NotificationKind>(['waitlist_left', 'waitlist_expired', 'waitlist_class_cancelled']);
 
@@ -263,18 +266,18 @@ function renderClassEmail(c: BookingContext, when: string, span: string, dur: nu
     case 'waitlist_left':
       return email(c, `Off the waitlist: ${svc} on ${when}`, [
         `You are no longer on the waitlist for ${c.businessName}'s class on ${span}. Nothing was booked.`,
-        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
+        ...reasonLine(c),
       ]);
     case 'class_cancelled':
       return email(c, `Cancelled: ${svc} on ${when}`, [
         `${c.businessName} has cancelled the class on ${span}.`,
         ...packAfterCancel(c),
-        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
+        ...reasonLine(c),
       ]);
     case 'waitlist_class_cancelled':
       return email(c, `Cancelled: ${svc} on ${when}`, [
         `${c.businessName} has cancelled the class on ${span}, so its waitlist is closed and you are no longer on it. Nothing was booked.`,
-        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
+        ...reasonLine(c),
       ]);
     default:
       return null;
@@ -329,7 +332,7 @@ function renderForClient(c: BookingContext): Rendered {
       return email(c, `Cancelled: ${svc} on ${when}`, [
         `Your session with ${c.businessName} on ${span} has been cancelled.`,
         ...packAfterCancel(c),
-        ...(c.cancellationReason ? [`Reason: ${c.cancellationReason}`] : []),
+        ...reasonLine(c),
       ]);
     case 'reminder_24h': {
       // "tomorrow" only when it is tomorrow where the client is, seen at the moment of sending.
