@@ -95,16 +95,36 @@ describe('busyFromIcs: zones, merging and edges', () => {
     ownHost: OWN,
   };
 
-  it('an IANA TZID without VTIMEZONE is read in that zone; an unknown TZID in the trainer’s', () => {
+  it('an IANA or Windows TZID without VTIMEZONE is read in that zone; an unknown TZID in the trainer’s', () => {
     const ics = wrap(
       [
         vevent('a', 'DTSTART;TZID=America/New_York:20270701T090000', 'DTEND;TZID=America/New_York:20270701T100000'),
         vevent('b', 'DTSTART;TZID=Mars Standard Time:20270702T090000', 'DTEND;TZID=Mars Standard Time:20270702T100000'),
+        // Windows names, as Outlook writes them, with no VTIMEZONE in the file: CLDR's zone for each,
+        // with its DST rules (Los Angeles changes on 14 March 2027, India never does).
+        vevent(
+          'c',
+          'DTSTART;TZID=Pacific Standard Time:20270313T090000',
+          'DTEND;TZID=Pacific Standard Time:20270313T100000',
+        ),
+        vevent(
+          'd',
+          'DTSTART;TZID=Pacific Standard Time:20270315T090000',
+          'DTEND;TZID=Pacific Standard Time:20270315T100000',
+        ),
+        vevent(
+          'e',
+          'DTSTART;TZID=India Standard Time:20270703T090000',
+          'DTEND;TZID=India Standard Time:20270703T100000',
+        ),
       ].join('\r\n'),
     );
     expect(busyFromIcs(ics, opts)).toEqual([
+      block('2027-03-13T17:00', '2027-03-13T18:00'), // 09:00 PST
+      block('2027-03-15T16:00', '2027-03-15T17:00'), // 09:00 PDT
       block('2027-07-01T13:00', '2027-07-01T14:00'), // 09:00 EDT
       block('2027-07-02T08:00', '2027-07-02T09:00'), // 09:00 BST, the trainer's zone
+      block('2027-07-03T03:30', '2027-07-03T04:30'), // 09:00 IST (+05:30)
     ]);
   });
 

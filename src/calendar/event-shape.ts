@@ -4,6 +4,7 @@
 import ICAL from 'ical.js';
 import { addDays, DAY_MS, fileWallInstant, startOfDayMs } from '../lib/calendar';
 import { isValidTimeZone } from '../lib/time';
+import { windowsZone } from './windows-zones';
 
 export type Span = [number, number];
 
@@ -21,12 +22,15 @@ export interface Run {
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 export const dateOf = (t: ICAL.Time) => `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
 
-/** The IANA zone a TZID names, or the trainer's when it names none the runtime knows. */
+/**
+ * The IANA zone a TZID names: an IANA name the runtime knows, a Windows name ("Pacific Standard
+ * Time", CLDR's zone for it), or else the trainer's zone.
+ */
 export function zoneNamed(run: Run, tzid: string | null): string {
   if (!tzid) return run.zone;
   let zone = run.zones.get(tzid);
   if (zone === undefined) {
-    zone = isValidTimeZone(tzid) ? tzid : run.zone;
+    zone = isValidTimeZone(tzid) ? tzid : (windowsZone(tzid) ?? run.zone);
     run.zones.set(tzid, zone);
   }
   return zone;
@@ -37,7 +41,8 @@ export function zoneNamed(run: Run, tzid: string | null): string {
  * TZID names, whether or not the file defines that zone too (the runtime's rules are complete where a
  * VTIMEZONE often holds only today's, and a wall time in a skipped hour is read with the offset
  * before it, RFC 5545 3.3.5, where ical.js takes the one after); a zone only the file defines
- * (Outlook's "W. Europe Standard Time") through ical.js; floating or unknown, the trainer's zone.
+ * (Outlook's "W. Europe Standard Time") through ical.js; a Windows name the file does not define in
+ * CLDR's IANA zone for it; floating or unknown, the trainer's zone.
  */
 export function instantOf(run: Run, t: ICAL.Time, tzid: string | null): number {
   const zone = t.zone;
