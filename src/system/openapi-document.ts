@@ -47,9 +47,25 @@ function describeFields(node: unknown): unknown {
 }
 
 /**
+ * The answers of the middleware every route passes, by status: a malformed `x-d1-bookmark` (or
+ * path id) is a 400 on any operation, a body too large or not JSON a 413 or 415 on any that takes
+ * one. An operation that documents the status itself keeps its own.
+ */
+const SHARED_RESPONSES: Record<string, string> = {
+  '400': 'Bad Request: a bad field, parameter or header, each named under `errors`.',
+  '413': 'Content Too Large: the body is over the limit of its route.',
+  '415': 'Unsupported Media Type: the body is not `application/json`.',
+};
+const sharedResponse = (code: string): Json => ({
+  description: SHARED_RESPONSES[code],
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/**
  * The document with `x-d1-bookmark` on every operation: one request header parameter and one
  * response header, each a component every operation and every response refers to (the session
- * middleware handles the header for every route, so it is declared here, not route by route);
+ * middleware handles the header for every route, so it is declared here, not route by route); the
+ * shared 400, 413 and 415 (`SHARED_RESPONSES`) on each operation that does not document its own;
  * and the shared field descriptions filled in (`describeFields`).
  */
 function withBookmarkHeader<D extends { paths?: object; components?: object }>(doc: D): D {
@@ -64,9 +80,13 @@ function withBookmarkHeader<D extends { paths?: object; components?: object }>(d
           const { parameters = [], responses = {} } = op as {
             parameters?: unknown[];
             responses?: Record<string, Json>;
+            requestBody?: unknown;
           };
+          const shared = (op as Json).requestBody ? ['400', '413', '415'] : ['400'];
+          const all = { ...responses };
+          for (const code of shared) all[code] ??= sharedResponse(code);
           const answered = Object.fromEntries(
-            Object.entries(responses).map(([code, r]) => [
+            Object.entries(all).map(([code, r]) => [
               code,
               { ...r, headers: { ...(r.headers as Json | undefined), [BOOKMARK_HEADER]: header } },
             ]),
