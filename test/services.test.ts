@@ -132,6 +132,12 @@ describe('services', () => {
     expect(await versionOf(trainerId)).toBe((v0 ?? 0) + 2);
     const cleared = await patch(t.token, id, { price: null });
     expect(cleared.body).toMatchObject({ price: null, currency: null });
+    // …as the document says a client may send it.
+    const schemas = openapiDocument<{
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    }>().components.schemas;
+    for (const form of ['ServiceCreate', 'ServiceUpdate'])
+      expect(schemas[form]?.properties.price, form).toMatchObject({ type: ['string', 'null'] });
 
     // Position 0 both: the older id first.
     const check = await create(t.token, { name: 'Check-in', duration_minutes: 30, position: 0, is_active: false });

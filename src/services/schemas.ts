@@ -14,9 +14,10 @@ const serviceFields = {
   name: singleLine().trim().min(1).max(100).openapi({ example: '60-minute session' }),
   description: multiLine().trim().max(2000).openapi({ example: 'One-to-one training at the studio.' }),
   duration_minutes: minutes(5, 720).openapi({ example: 60 }),
-  price: moneyField
-    .nullable()
-    .openapi({ description: 'A decimal string; null for no price shown (clears the currency too).' }),
+  price: moneyField.nullable().openapi({
+    type: ['string', 'null'],
+    description: 'A decimal string; null for no price shown (clears the currency too).',
+  }),
   currency: currencyField.nullable().openapi({ description: 'ISO 4217; required with a price.' }),
   buffer_before_minutes: minutes(0, 240).openapi({
     description: 'Time kept free before each booking of this service (it need not be inside the working hours).',
