@@ -476,6 +476,43 @@ describe('validation names every bad field', () => {
     );
   });
 
+  it('the repeat end not used may be null, as the series answer shows it; both null or both given is a 400', async () => {
+    const t = await setupTrainer();
+    const first = futureDay(5).date;
+    const byDate = await createSeries(t, {
+      start_time: at(first, '09:00'),
+      repeat: { count: null, until: futureDay(12).date },
+    });
+    expect(byDate.status, JSON.stringify(byDate.body)).toBe(201);
+    expect(byDate.body.bookings).toHaveLength(2);
+    expect(byDate.body).toMatchObject({ count: null, until: futureDay(12).date });
+    const byCount = await createSeries(t, { start_time: at(first, '11:00'), repeat: { count: 3, until: null } });
+    expect(byCount.status, JSON.stringify(byCount.body)).toBe(201);
+    expect(byCount.body.bookings).toHaveLength(3);
+    for (const repeat of [
+      { count: null, until: null },
+      { count: 2, until: futureDay(12).date },
+    ]) {
+      const bad = await createSeries(t, { start_time: at(first, '13:00'), repeat });
+      expect(bad.status).toBe(400);
+      expect(Object.keys(bad.body.errors ?? {})).toEqual(['repeat']);
+    }
+    // A class's repeat reads the same way.
+    const yoga = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Yoga', duration_minutes: 60, capacity: 8 },
+    });
+    const classes = await api('POST', '/api/class-sessions/', {
+      token: t.token,
+      body: {
+        service: yoga.body.id,
+        start_time: at(first, '15:00'),
+        repeat: { weekdays: [futureDay(5).weekday], count: null, until: futureDay(12).date },
+      },
+    });
+    expect(classes.status, JSON.stringify(classes.body)).toBe(201);
+  });
+
   it('a first start with seconds, or occurrences past the year 9999, as a single booking is refused; nothing stored', async () => {
     const t = await setupTrainer();
     const service = await api<{ id: number }>('POST', '/api/services/', {

@@ -1,5 +1,6 @@
 import { BOOKING_STATUSES, CLASS_SESSION_STATUSES } from '../db/schema';
 import { isValidDate, MAX_OCCURRENCES } from '../lib/calendar';
+import { DATE } from '../lib/field-messages';
 import { pageQuery } from '../lib/pagination';
 import { multiLine } from '../lib/text';
 import * as z from '../lib/zod';
@@ -10,14 +11,33 @@ import { instantField } from './schemas';
  * times or `until` a local date (a year ahead at most, 52 occurrences at most); the trainer's
  * object checks it against the first start in the trainer's zone (`planRepeat`).
  */
+/** A repeat's end: `count` occurrences or `until` a date; null (as an answer shows the other) is absent. */
+export const repeatEnd = {
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_OCCURRENCES)
+    .nullable()
+    .optional()
+    .transform((v) => v ?? undefined),
+  until: z
+    .string()
+    .refine(isValidDate, DATE)
+    .nullable()
+    .optional()
+    .transform((v) => v ?? undefined)
+    .openapi({
+      description:
+        'The last local date (inclusive), at most a year after the first and 52 occurrences; null or absent with `count`.',
+    }),
+};
+
 export const repeatBody = z
   .object({
     weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7),
     interval_weeks: z.number().int().min(1).max(4).optional(),
-    count: z.number().int().min(1).max(MAX_OCCURRENCES).optional(),
-    until: z.string().refine(isValidDate, 'Use a date as YYYY-MM-DD.').optional().openapi({
-      description: 'The last local date (inclusive), at most a year after the first start and 52 occurrences.',
-    }),
+    ...repeatEnd,
   })
   .superRefine((v, ctx) => {
     if ((v.count === undefined) === (v.until === undefined)) {

@@ -1,5 +1,5 @@
+import { repeatEnd } from '../bookings/class-schemas';
 import { bookingOut, instantField, notesField, serviceRef } from '../bookings/schemas';
-import { MAX_OCCURRENCES } from '../lib/calendar';
 import { digits, problemSchema } from '../lib/openapi';
 import { pageQuery } from '../lib/pagination';
 import { multiLine } from '../lib/text';
@@ -24,10 +24,7 @@ const repeatBody = z
       description: "Weekdays, 0 = Monday; default: the first occurrence's weekday (in the trainer's zone).",
     }),
     interval_weeks: z.number().int().min(1).max(4).optional().openapi({ description: 'Every n weeks (default 1).' }),
-    count: z.number().int().min(1).max(MAX_OCCURRENCES).optional(),
-    until: dateField
-      .optional()
-      .openapi({ description: 'The last local date (inclusive), at most a year after the first.' }),
+    ...repeatEnd,
   })
   .openapi({ description: 'Exactly one of `count` and `until`.' });
 
