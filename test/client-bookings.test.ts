@@ -478,10 +478,22 @@ describe('what a client user sees of their bookings', () => {
       status: 'pending',
       start_time: slotAt(9, '10:00'),
     });
+    // Nor is it counted on the client record they read; the trainer's count has it.
+    const counts = async (token: string) => {
+      const { body } = await api<{ bookings_count: number; upcoming_bookings_count: number }>(
+        'GET',
+        `/api/clients/${mine.id}/`,
+        { token },
+      );
+      return [body.bookings_count, body.upcoming_bookings_count];
+    };
+    expect(await counts(me.token)).toEqual([1, 1]);
+    expect(await counts(t.token)).toEqual([2, 2]);
 
     // Confirmed, the client is told, and it is theirs to see.
     expect((await api('POST', `/api/bookings/${draft.body.id}/confirm/`, { token: t.token })).status).toBe(200);
     expect((await listed()).sort()).toEqual([draft.body.id, asked.body.id].sort());
+    expect(await counts(me.token)).toEqual([2, 2]);
     expect((await api('GET', `/api/bookings/${draft.body.id}/`, { token: me.token })).status).toBe(200);
   });
 

@@ -16,6 +16,7 @@ import {
 } from '../lib/pagination';
 import { conflict, forbidden, invalidField, notFound } from '../lib/problem';
 import { clientScope, findClient } from '../lib/scope';
+import { knownToClient } from '../notifications/outbox';
 import type { ClientDetailOut, ClientInput, ClientListQuery, ClientOut, NoteOut } from './schemas';
 
 // Names its tables: drizzle leaves columns unqualified in single-table selects.
@@ -108,6 +109,9 @@ export async function getClientDetail(
   now: string,
 ): Promise<Omit<ClientDetailOut, 'packages'>> {
   const client = await findClient(db, viewer, id);
+  const own = viewer.kind === 'trainer';
+  // A client user counts what their bookings list shows them: what they were told of.
+  const counted = own ? eq(bookings.clientId, id) : and(eq(bookings.clientId, id), knownToClient('bookings'));
   const [notes, counts] = await db.batch([
     db
       .select({ note: clientNotes, author: noteAuthor })
@@ -121,9 +125,8 @@ export async function getClientDetail(
         upcoming: sql<number>`coalesce(sum(case when ${and(isActiveStatus(bookings.status), gte(bookings.startTime, now))} then 1 else 0 end), 0)`,
       })
       .from(bookings)
-      .where(eq(bookings.clientId, id)),
+      .where(counted),
   ]);
-  const own = viewer.kind === 'trainer';
   return {
     ...forViewer(viewer, toClientOut(client, notes.length)),
     client_notes: own ? notes.map((n) => toNoteOut(n.note, n.author)) : [],
