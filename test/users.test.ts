@@ -443,6 +443,13 @@ describe('profile', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.errors?.slug).toEqual(['This slug is already taken.']);
+    // Sent nested, it is named nested, as the other trainer settings are.
+    const nested = await api<Problem>('PATCH', '/api/users/profile/', {
+      token: b.token,
+      body: { trainer: { slug: a.user.trainer.slug } },
+    });
+    expect(nested.status).toBe(400);
+    expect(nested.body.errors).toEqual({ 'trainer.slug': ['This slug is already taken.'] });
   });
 
   it('a client user has no trainer settings: naming one is refused by name, and nothing changes', async () => {

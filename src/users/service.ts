@@ -356,7 +356,9 @@ export async function updateProfile(
     try {
       await batchSteps(db, writes);
     } catch (err) {
-      if (isUniqueViolation(err)) throw invalidField('slug', 'This slug is already taken.');
+      // Named as it was sent: nested (`trainer.slug`) wins when both are.
+      const slugField = input.trainer?.slug !== undefined ? 'trainer.slug' : 'slug';
+      if (isUniqueViolation(err)) throw invalidField(slugField, 'This slug is already taken.');
       throw err;
     }
   }
