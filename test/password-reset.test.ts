@@ -123,6 +123,10 @@ describe('password reset', () => {
     const both = await confirm('1.2.3', 'short');
     expect(both.status).toBe(400);
     expect(Object.keys(both.body.errors ?? {}).sort()).toEqual(['new_password', 'token']);
+    // A blank token fails the body's own check; the new password is still named beside it.
+    const blank = await confirm('', 'short');
+    expect(blank.status).toBe(400);
+    expect(Object.keys(blank.body.errors ?? {}).sort()).toEqual(['new_password', 'token']);
     const weak = await confirm(good, '12345678');
     expect(weak.status).toBe(400);
     expect(weak.body.errors).toEqual({ new_password: ['This password is entirely numeric.'] });

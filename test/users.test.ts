@@ -484,6 +484,16 @@ describe('POST /api/users/change-password/', () => {
     });
     expect(weak.status).toBe(400);
     expect(weak.body.errors?.new_password?.length).toBe(2);
+    // A blank old password and a short new one: both named in one answer.
+    const both = await api<Problem>('POST', '/api/users/change-password/', {
+      token,
+      body: { old_password: '', new_password: 'x' },
+    });
+    expect(both.status).toBe(400);
+    expect(Object.keys(both.body.errors ?? {}).sort()).toEqual(['new_password', 'old_password']);
+    expect(both.body.errors?.new_password).toEqual([
+      'This password is too short. It must contain at least 8 characters.',
+    ]);
     expect((await api('GET', '/api/users/profile/', { token })).status).toBe(200);
   });
 

@@ -131,15 +131,31 @@ export const loginBody = z
 
 export const passwordResetBody = z.strictObject({ email: emailField }).openapi('PasswordResetRequest');
 
+/**
+ * A new password's own rules, checked in the body only when another field has already failed: the
+ * handler, which then never runs, checks it with the account's email beside the old password or
+ * the link. So one 400 names every bad field, and a body otherwise sound is judged once, whole.
+ */
+const newPasswordToo = [
+  (v: { new_password?: unknown }, ctx: z.RefinementCtx) => {
+    if (typeof v.new_password !== 'string') return;
+    for (const message of passwordProblems(v.new_password, ''))
+      ctx.addIssue({ code: 'custom', path: ['new_password'], message });
+  },
+  { when: (p: { value: unknown; issues: unknown[] }) => always.when(p) && p.issues.length > 0 },
+] as const;
+
 export const passwordResetConfirmBody = z
   .strictObject({
     token: z.string().min(1).max(300).openapi({ description: 'The `token` of the mailed link (after `#token=`).' }),
     new_password: z.string().max(128),
   })
+  .superRefine(...newPasswordToo)
   .openapi('PasswordResetConfirmRequest');
 
 export const changePasswordBody = z
   .strictObject({ old_password: z.string().min(1).max(128), new_password: z.string().max(128) })
+  .superRefine(...newPasswordToo)
   .openapi('ChangePasswordRequest');
 
 export const profileUpdateBody = z
