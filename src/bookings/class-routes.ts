@@ -83,8 +83,8 @@ export const classSessionsRouter = createRouter()
     const repeat = body.repeat && {
       weekdays: body.repeat.weekdays,
       intervalWeeks: body.repeat.interval_weeks ?? 1,
-      count: body.repeat.count,
-      until: body.repeat.until,
+      count: body.repeat.count ?? undefined,
+      until: body.repeat.until ?? undefined,
     };
     const result = await scheduleOf(c.env.TRAINER_SCHEDULE, claim.trainerId, c.var.db).createClasses({
       trainerId: claim.trainerId,

@@ -13,24 +13,11 @@ import { instantField } from './schemas';
  */
 /** A repeat's end: `count` occurrences or `until` a date; null (as an answer shows the other) is absent. */
 export const repeatEnd = {
-  count: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_OCCURRENCES)
-    .nullable()
-    .optional()
-    .transform((v) => v ?? undefined),
-  until: z
-    .string()
-    .refine(isValidDate, DATE)
-    .nullable()
-    .optional()
-    .transform((v) => v ?? undefined)
-    .openapi({
-      description:
-        'The last local date (inclusive), at most a year after the first and 52 occurrences; null or absent with `count`.',
-    }),
+  count: z.number().int().min(1).max(MAX_OCCURRENCES).nullable().optional(),
+  until: z.string().refine(isValidDate, DATE).nullable().optional().openapi({
+    description:
+      'The last local date (inclusive), at most a year after the first and 52 occurrences; null or absent with `count`.',
+  }),
 };
 
 export const repeatBody = z
@@ -40,7 +27,7 @@ export const repeatBody = z
     ...repeatEnd,
   })
   .superRefine((v, ctx) => {
-    if ((v.count === undefined) === (v.until === undefined)) {
+    if ((v.count == null) === (v.until == null)) {
       ctx.addIssue({ code: 'custom', path: ['count'], message: 'Give either count or until.' });
     }
   })

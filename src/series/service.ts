@@ -20,7 +20,9 @@ export function planSeries(
 ): Pick<CreateSeriesCommand, 'rule' | 'occurrences'> {
   const tz = trainer.timezone;
   const start = Date.parse(body.start_time);
-  const { count, until } = body.repeat;
+  // null (as an answer shows the end not used) is absent.
+  const count = body.repeat.count ?? undefined;
+  const until = body.repeat.until ?? undefined;
   const intervalWeeks = body.repeat.interval_weeks ?? 1;
   const plan = planRepeat(start, tz, { weekdays: body.repeat.weekdays, intervalWeeks, count, until });
   const errors: FieldErrors = {};
