@@ -125,6 +125,47 @@ describe('freeSlots across DST changes', () => {
     ]);
   });
 
+  it('after a clock change the day keeps its wall-clock grid: a step the shift does not divide stays on its times', () => {
+    const lhi = 'Australia/Lord_Howe';
+    const hourly = rules(lhi, { slotIntervalMinutes: 60 });
+    // Spring: 02:00 (+10:30) jumps to 02:30 (+11). Stepping in elapsed time gave 02:30, 03:30, 04:30.
+    expect(day('2025-10-05', [w(6, '00:00', '06:00')], hourly).map((s) => local(s.start_time, lhi))).toEqual([
+      '00:00',
+      '01:00',
+      '03:00',
+      '04:00',
+      '05:00',
+    ]);
+    // Autumn: 02:00 (+11) goes back to 01:30 (+10:30). Elapsed time gave 01:30 (its second showing), 02:30.
+    expect(day('2025-04-06', [w(6, '00:00', '04:00')], hourly).map((s) => local(s.start_time, lhi))).toEqual([
+      '00:00',
+      '01:00',
+      '02:00',
+      '03:00',
+    ]);
+    const ny = 'America/New_York';
+    const quarters = rules(ny, { durationMinutes: 45, slotIntervalMinutes: 45 });
+    const spring = day('2025-03-09', [w(6, '00:00', '06:00')], quarters);
+    expect(spring.map((s) => local(s.start_time, ny))).toEqual([
+      '00:00',
+      '00:45',
+      '01:30',
+      '03:00',
+      '03:45',
+      '04:30',
+      '05:15',
+    ]);
+    // Fall back: 01:30 shows twice, each showing a slot of its own, then the grid goes on from 02:15.
+    expect(starts(day('2025-11-02', [w(6, '00:00', '04:00')], quarters))).toEqual([
+      '2025-11-02T04:00:00.000Z',
+      '2025-11-02T04:45:00.000Z',
+      '2025-11-02T05:30:00.000Z',
+      '2025-11-02T06:30:00.000Z',
+      '2025-11-02T07:15:00.000Z',
+      '2025-11-02T08:00:00.000Z',
+    ]);
+  });
+
   it('Asia/Kolkata (+05:30, no DST)', () => {
     const slots = day('2025-03-10', [w(0, '09:00', '12:00')], rules('Asia/Kolkata'));
     expect(starts(slots)).toEqual([

@@ -107,39 +107,49 @@ export class LocalDays {
     }
   }
 
+  /** A plain 24-hour day, whose offset does not change: its wall times are offsets from its start. */
+  #plain(i: number): boolean {
+    const [dayStart, next] = [this.starts[i] as number, this.starts[i + 1]];
+    return next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone);
+  }
+
   /** The instant of a wall time on day i; a wall time skipped by DST moves forward by the gap. */
   wallTime(i: number, time: string): number {
-    const dayStart = this.starts[i] as number;
     const next = this.starts[i + 1];
     if (time === END_OF_DAY) return next ?? startOfDayMs(addDays(this.dates[i] as string, 1), this.timeZone);
-    // A plain 24-hour day whose offset does not change: the wall time is an offset from its start.
-    if (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone)) {
-      return dayStart + secondsOfDay(time) * 1000;
-    }
+    if (this.#plain(i)) return (this.starts[i] as number) + secondsOfDay(time) * 1000;
     return instantOfWall(wallOf(this.dates[i] as string, time), this.timeZone, 'compatible');
   }
 
   /**
-   * The instant a wall time bounds a span of day i (a partial-day break), so that [start, end)
-   * covers every instant whose wall-clock reading lies between the two: a time the clocks skip
-   * (spring forward) is the instant they jump, for a start and an end alike (02:00–03:00 on that
-   * day covers nothing, 01:30–02:30 ends at 03:00); a time they show twice (fall back) is its
-   * first showing as a start and its second as an end.
+   * The instant a wall time bounds a span of day i (a partial-day break), so that [start, end) covers
+   * every instant whose wall clock reads between the two: a time the clocks skip is the instant they
+   * jump, for a start and an end alike (02:00–03:00 that day covers nothing, 01:30–02:30 ends at
+   * 03:00); a time they show twice is its first showing as a start and its second as an end.
    */
   spanBound(i: number, time: string, edge: 'start' | 'end'): number {
-    const dayStart = this.starts[i] as number;
-    const next = this.starts[i + 1];
-    if (
-      time === END_OF_DAY ||
-      (next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone))
-    )
-      return this.wallTime(i, time);
+    if (time === END_OF_DAY || this.#plain(i)) return this.wallTime(i, time);
     const wall = wallOf(this.dates[i] as string, time);
     const found = instantsOfWall(wall, this.timeZone);
     if (found.length) return (edge === 'start' ? found[0] : found[found.length - 1]) as number;
     // Skipped: the clocks jumped over it at the first transition after the earlier reading.
     const earlier = instantOfWall(wall, this.timeZone, 'earlier');
     return nextTransitionMs(earlier, this.timeZone) ?? instantOfWall(wall, this.timeZone, 'later');
+  }
+
+  /**
+   * Starts on day i from the instant `from`, every `stepMs` of wall-clock time, before `until`: a
+   * clock change keeps the grid's wall times (hourly from 00:00 on Lord Howe's spring day: 01:00,
+   * 03:00, never 02:30); a skipped reading has no start, a repeated one a start at each showing.
+   */
+  gridStarts(i: number, from: number, stepMs: number, until: number): number[] {
+    const out: number[] = [];
+    if (this.#plain(i)) for (let t = from; t < until; t += stepMs) out.push(t);
+    // No zone is ahead of UTC by more than 14 hours: every instant before `until` reads earlier.
+    else
+      for (let wall = wallMsOf(from, this.timeZone); wall < until + 14 * HOUR_MS; wall += stepMs)
+        for (const t of instantsOfWall(wall, this.timeZone)) if (t >= from && t < until) out.push(t);
+    return out.sort((a, b) => a - b); // a repeated reading's second showing comes after later readings
   }
 
   /** The weekday of day i: 0 = Monday … 6 = Sunday. */

@@ -174,9 +174,10 @@ export interface FreeSlotsInput {
 
 /**
  * Free slots for every local date from `fromDate` to `toDate` (inclusive). Candidates start
- * every slot interval from the start of each (merged) open interval, and again from each local
- * midnight it runs through (24-hour hours, or a DST day, keep every day's grid the same whatever
- * range is asked; a session may still run past midnight); one is offered when the
+ * every slot interval of wall-clock time from the start of each (merged) open interval, and again
+ * from each local midnight it runs through (24-hour hours, or a DST day, keep every day's grid the
+ * same whatever range is asked; a session may still run past midnight); after a clock change the
+ * day's grid keeps its wall times (`LocalDays.gridStarts`); one is offered when the
  * whole session fits inside it (a date's override replacing its weekday's windows), touches
  * no break (whole days, or the wall-clock part of each day of a partial one), its occupied span
  * (the service's buffers around it) overlaps no booking's occupied span and no calendar busy block,
@@ -203,8 +204,8 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
     // Day by day (index i of days.dates is result[i - 1]): the grid starts again at each local
     // midnight the interval runs through, so a day's slots never depend on the days asked before it.
     for (let i = Math.max(1, days.indexOf(w.start)); i <= result.length && (days.starts[i] as number) < w.end; i++) {
-      const dayEnd = days.starts[i + 1] as number;
-      for (let t = Math.max(w.start, days.starts[i] as number); t < dayEnd && t + duration <= w.end; t += step) {
+      const until = Math.min(days.starts[i + 1] as number, w.end - duration + 1);
+      for (const t of days.gridStarts(i, Math.max(w.start, days.starts[i] as number), step, until)) {
         if (t < earliest || t > latest) continue;
         const end = t + duration;
         const occupied = occupiedSpan(t, end, rules);
