@@ -20,19 +20,55 @@ export const boundIso = (ms: number): string => {
 };
 
 /**
+ * The runtime's names (CLDR's) of zones the zone database has since renamed, with today's name:
+ * workerd resolves Asia/Kolkata to Asia/Calcutta and Europe/Kyiv to Europe/Kiev. Every pair
+ * where the runtime answers an IANA zone (tzdata 2025b) with its older spelling.
+ */
+const RENAMED: Record<string, string> = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+/**
  * An IANA zone name the runtime knows ("Europe/London", "UTC", "EST5EDT"), spelt as the zone
- * database spells it ("europe/london" → "Europe/London"), or null. Offsets ("+05:30", "UTC+1")
- * are refused: a zone name keeps its daylight-saving rules, an offset does not.
+ * database spells it today ("europe/london" → "Europe/London", "asia/calcutta" and "asia/kolkata"
+ * → "Asia/Kolkata"), or null. A link written as the database writes it ("US/Eastern", "Etc/UTC")
+ * stays as given; one typed in other letters ("us/eastern", "US/EASTERN") becomes its zone ("America/New_York"),
+ * since its own spelling cannot be told from the runtime. Offsets ("+05:30", "UTC+1") are
+ * refused: a zone name keeps its daylight-saving rules, an offset does not.
  */
 export function canonicalTimeZone(tz: string): string | null {
   if (!tz || !/^[A-Za-z][A-Za-z0-9_]*(?:\/[A-Za-z0-9_+-]+)*$/.test(tz)) return null;
+  let named: string;
   try {
-    const named = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
-    // Only the letters' case is taken from the runtime: a link ("Etc/UTC") stays as it was given.
-    return named.toLowerCase() === tz.toLowerCase() ? named : tz;
+    named = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
     return null;
   }
+  const today = RENAMED[named] ?? named;
+  const typed = tz.toLowerCase();
+  if (typed === named.toLowerCase() || typed === today.toLowerCase()) return today;
+  // Each part of a database name starts with a capital; only names without an area ("EST") are all capitals.
+  const parts = tz.split('/');
+  const asWritten = parts.every((part) => /^[A-Z]/.test(part)) && (parts.length === 1 || tz !== tz.toUpperCase());
+  return asWritten ? tz : today;
 }
 
 export const isValidTimeZone = (tz: string): boolean => canonicalTimeZone(tz) !== null;
