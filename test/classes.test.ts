@@ -780,6 +780,82 @@ describe('places, packs and the rest', () => {
     expect(reservedA.body.sessions_reserved).toBe(1);
   });
 
+  it('a place booked on the web pays with the pack that covers the class, as a private booking does', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 3);
+    const day = futureDay(5).date;
+    const [first, second, third] = [
+      await scheduleClass(t.token, service, at(day, '09:00')),
+      await scheduleClass(t.token, service, at(day, '11:00')),
+      await scheduleClass(t.token, service, at(day, '13:00')),
+    ];
+    const yoga = await api<{ id: number }>('POST', '/api/services/', {
+      token: t.token,
+      body: { name: 'Yoga', duration_minutes: 60 },
+    });
+    expect(yoga.status).toBe(201);
+    const email = uniqueEmail('member');
+    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+      body: {
+        email,
+        password: PASSWORD,
+        password_confirm: PASSWORD,
+        is_client: true,
+        first_name: 'Mia',
+        last_name: 'M',
+      },
+    });
+    await verifyEmailOf(reg.body.user.id, email);
+    const client = (await createClient(t.token, { email })).id;
+    const sell = async (services: number[], expiry: string) => {
+      const made = await api<{ id: number }>('POST', '/api/packages/', {
+        token: t.token,
+        body: { name: `For ${services.join(',') || 'all'}`, sessions_count: 5, price: '50.00', services },
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      const sold = await api<{ id: number }>('POST', `/api/packages/${made.body.id}/assign_to_client/`, {
+        token: t.token,
+        body: { client_id: client, expiry_date: expiry },
+      });
+      expect(sold.status, JSON.stringify(sold.body)).toBe(201);
+      return sold.body.id;
+    };
+    // Soonest first: a yoga pack (not for the class), the class pack, then one for everything.
+    await sell([yoga.body.id], futureDay(10).date);
+    const classPack = await sell([service], futureDay(20).date);
+    const anyPack = await sell([], futureDay(30).date);
+
+    const signedIn = await api<Place>('POST', '/api/client/bookings/', {
+      token: reg.body.token,
+      body: { trainer: t.user.trainer.slug, class_session: first },
+    });
+    expect([signedIn.status, signedIn.body.client_package]).toEqual([201, classPack]);
+    // Naming no pack with null pays with none.
+    const unpaid = await api<Place>('POST', '/api/client/bookings/', {
+      token: reg.body.token,
+      body: { trainer: t.user.trainer.slug, class_session: second, client_package: null },
+    });
+    expect([unpaid.status, unpaid.body.client_package]).toEqual([201, null]);
+    // On the booking page the typed email picks too, and its pack is marked as picked by email.
+    const visitor = await api<ProblemBody>('POST', `/api/public/trainers/${t.user.trainer.slug}/bookings/`, {
+      body: { first_name: 'Mia', last_name: 'M', email, class_session: third },
+      headers: { 'CF-Connecting-IP': '198.51.100.77' },
+    });
+    expect(visitor.status).toBe(201);
+    const row = await env.DB.prepare('SELECT client_package_id, pack_by_email FROM bookings WHERE class_session_id = ?')
+      .bind(third)
+      .first<{ client_package_id: number; pack_by_email: number }>();
+    expect(row).toEqual({ client_package_id: classPack, pack_by_email: 1 });
+    const reserved = await api<{ sessions_reserved: number }>('GET', `/api/client-packages/${classPack}/`, {
+      token: t.token,
+    });
+    expect(reserved.body.sessions_reserved).toBe(2);
+    const untouched = await api<{ sessions_reserved: number }>('GET', `/api/client-packages/${anyPack}/`, {
+      token: t.token,
+    });
+    expect(untouched.body.sessions_reserved).toBe(0);
+  });
+
   it('a place is not moved (409 class_place); the default service stays private', async () => {
     const t = await setupTrainer();
     const service = await classService(t.token, 3);

@@ -1,7 +1,17 @@
 // What a booking command reads (one statement) and the rules the schedule applies to it.
 import { type SQL, sql } from 'drizzle-orm';
 import { MAX_BUFFER_MINUTES, packageCoversService, reservedCredits } from '../db/fragments';
-import { bookings, type Client, clientPackages, clients, services, type Trainer, trainers, users } from '../db/schema';
+import {
+  bookings,
+  type Client,
+  classSessions,
+  clientPackages,
+  clients,
+  services,
+  type Trainer,
+  trainers,
+  users,
+} from '../db/schema';
 import { localDate, MINUTE_MS } from '../lib/calendar';
 import { byShape, type Db, Prepared, param } from '../lib/db';
 import { cutoff, type Idempotency, priorOf, priorSince } from '../lib/idempotency';
@@ -62,6 +72,8 @@ export interface BookingRead {
   idempotency: Idempotency | null;
   /** The booking page: the email proves nothing, so a former (inactive) client's packs are not picked. */
   visitor?: boolean;
+  /** A place in this class session: packs are judged for the class's service. */
+  classSessionId?: number | null;
 }
 
 /** Instants in epoch ms: the span looked at, the booking left out of it, and now. */
@@ -85,6 +97,8 @@ interface ReadShape {
   pkg: boolean;
   packs: boolean;
   namedService: boolean;
+  /** A place in a class: the service packs are judged for is the class session's. */
+  classPlace: boolean;
   /** A booking being moved: its own service, and its time left out of the occupied spans. */
   moving: boolean;
   visitor: boolean;
@@ -104,6 +118,7 @@ interface ReadValues extends Record<string, unknown> {
   packageId: number | null;
   dayBefore: string;
   serviceId: number | null;
+  classSessionId: number | null;
   excludeId: number;
   breakFrom: string;
   breakTo: string;
@@ -162,6 +177,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     pkg: q.packageId !== null,
     packs: q.pickPackage && q.packageId === null,
     namedService: q.serviceId !== null,
+    classPlace: (q.classSessionId ?? null) !== null,
     moving: span.excludeId !== 0,
     visitor: q.visitor === true,
   };
@@ -178,6 +194,7 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
     // Expired a day before now in UTC: gone in every zone.
     dayBefore: iso(span.now - 24 * 60 * MINUTE_MS).slice(0, 10),
     serviceId: q.serviceId,
+    classSessionId: q.classSessionId ?? null,
     excludeId: span.excludeId,
     // Break dates are local; UTC dates two days either side cover every zone.
     breakFrom: near(span.start, -2 * 24 * 60).slice(0, 10),
@@ -219,11 +236,15 @@ export async function readForBooking(db: Db, q: BookingRead, span: ReadSpan) {
   };
 }
 
-/** The id of the service booked, as SQL: the one named, or the trainer's default. */
-const serviceIdOf = (shape: ReadShape): SQL =>
-  shape.namedService
+/** The id of the service booked, as SQL: the class session's for a place, the one named, or the trainer's default. */
+const serviceIdOf = (shape: ReadShape): SQL => {
+  if (shape.classPlace) {
+    return sql`(SELECT service_id FROM ${classSessions} WHERE id = ${v('classSessionId')} AND trainer_id = ${v('trainerId')})`;
+  }
+  return shape.namedService
     ? v('serviceId')
     : sql`(SELECT id FROM ${services} WHERE trainer_id = ${v('trainerId')} AND is_default = 1)`;
+};
 
 /** The json_object arguments of a client package row (the table unaliased) as a booking judges it. */
 const packageFields = (shape: ReadShape) =>
@@ -251,30 +272,6 @@ const packsColumn = (shape: ReadShape, clientMatch: SQL) =>
     AND (${clientPackages.expiryDate} IS NULL OR ${clientPackages.expiryDate} >= ${v('dayBefore')})
     AND ${clientPackages.sessionsRemaining} > ${reservedCredits(clientPackages.id, shape.moving ? v('excludeId') : 0)}
     AND ${packageCoversService(clientPackages.id, serviceIdOf(shape))})`;
-
-/**
- * The pack a booking at `start` is paid with when the client names none: unexpired today and on
- * the session's day in the trainer's zone, the one that expires first (never-expiring last),
- * then the oldest purchase, then the lowest id. Undefined when none can pay.
- */
-export function pickPackage(
-  t: BookingTrainer,
-  packs: BookingPackage[],
-  start: number,
-  now: number,
-): BookingPackage | undefined {
-  const usable = (p: BookingPackage) =>
-    p.coversService &&
-    p.sessionsRemaining > p.reserved &&
-    (p.expiryDate === null ||
-      (p.expiryDate >= localDate(now, t.timezone) && p.expiryDate >= localDate(start, t.timezone)));
-  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  const byExpiry = (a: string | null, b: string | null) =>
-    a === null || b === null ? Number(a === null) - Number(b === null) : cmp(a, b);
-  const order = (a: BookingPackage, b: BookingPackage) =>
-    byExpiry(a.expiryDate, b.expiryDate) || cmp(a.purchasedAt, b.purchasedAt) || a.id - b.id;
-  return packs.filter(usable).sort(order)[0];
-}
 
 /**
  * The service as a JSON column: the one named or the default; for a booking being moved, its
@@ -355,37 +352,5 @@ export function checkOfferedSlot(
       `That start time is not one of the offered times: sessions start every ${t.slotIntervalMinutes} minutes within the trainer's hours. Please pick a time from the availability list.`,
       'slot_not_offered',
     );
-  }
-}
-
-/** A package's and the booking window's verdict on a new booking at `start`. */
-export function checkPackageAndWindow(
-  t: BookingTrainer,
-  pkg: BookingPackage | undefined,
-  start: number,
-  now: number,
-  enforceBookingWindow: boolean,
-) {
-  if (pkg) {
-    if (!pkg.coversService) {
-      throw conflict('This package cannot be used for this service.', 'package_not_valid_for_service');
-    }
-    if (pkg.expiryDate !== null && pkg.expiryDate < localDate(now, t.timezone)) {
-      throw conflict(`This package expired on ${pkg.expiryDate}.`, 'package_expired');
-    }
-    if (pkg.expiryDate !== null && pkg.expiryDate < localDate(start, t.timezone)) {
-      throw conflict(`This package expires on ${pkg.expiryDate}, before the session.`, 'package_expired');
-    }
-    if (pkg.sessionsRemaining - pkg.reserved <= 0) {
-      throw conflict('This package has no sessions left to book.', 'package_exhausted');
-    }
-  }
-  if (enforceBookingWindow) {
-    if (start < now + t.minNoticeMinutes * MINUTE_MS) {
-      throw conflict(`Bookings need at least ${t.minNoticeMinutes} minutes' notice.`, 'outside_availability');
-    }
-    if (start > now + t.bookingHorizonDays * 24 * 60 * MINUTE_MS) {
-      throw conflict(`Bookings open at most ${t.bookingHorizonDays} days ahead.`, 'outside_availability');
-    }
   }
 }

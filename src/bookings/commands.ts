@@ -15,15 +15,14 @@ import {
   type BookingClient,
   type BookingTrainer,
   checkOfferedSlot,
-  checkPackageAndWindow,
   checkSchedule,
   MAX_BOOKING_MINUTES,
-  pickPackage,
   readForBooking,
   timeErrors,
 } from './checks';
 import { notifyClientOfBooking, notifyTrainerOfRequest } from './client-notices';
 import type { Outcome } from './outcome';
+import { checkPackageAndWindow, pickPackage } from './pack-checks';
 import { asTrainer, findBooking, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
 import {

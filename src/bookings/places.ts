@@ -8,10 +8,11 @@ import { MINUTE_MS } from '../lib/calendar';
 import { type Db, statement } from '../lib/db';
 import { conflict, type FieldErrors, invalid, notFound } from '../lib/problem';
 import { waitlistOpen } from '../scheduling/slots';
-import { type BookingTrainer, checkPackageAndWindow, readForBooking } from './checks';
+import { type BookingTrainer, readForBooking } from './checks';
 import type { CreateBookingCommand, NewBooking } from './commands';
 import { refusalOf, writeBooking } from './commands';
 import type { Outcome } from './outcome';
+import { checkPackageAndWindow, pickPackage } from './pack-checks';
 import { asTrainer, findBooking, iso } from './queries';
 import type { BookingOut } from './schemas';
 import { retryOnScheduleChange, scheduleChanged, scheduleMoved } from './sql';
@@ -63,10 +64,10 @@ function checkWaitlistOpen(t: BookingTrainer, start: number, now: number) {
 }
 
 async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, again: boolean): Promise<Outcome> {
+  // Packs are judged for the class's service; a web booking naming none picks one, as for a private booking.
   const read = await readForBooking(
     db,
-    // A place pays with the pack it names, never a picked one.
-    { ...cmd, serviceId: null, packageId: cmd.clientPackageId, pickPackage: false },
+    { ...cmd, serviceId: null, packageId: cmd.clientPackageId, visitor: cmd.pickedByEmail === true },
     { start: now, end: now, excludeId: 0, now },
   );
   const { prior, trainer: t, client, pkg } = read;
@@ -88,9 +89,7 @@ async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, aga
   }
   if (Object.keys(errors).length || !cls) throw invalid(errors);
   const start = Date.parse(cls.startTime);
-  // The read judged coverage for the default service; the class's own service is judged by the
-  // guarded insert, and its refusal names package_not_valid_for_service.
-  checkPackageAndWindow(t, pkg && { ...pkg, coversService: true }, start, now, cmd.enforceBookingWindow);
+  checkPackageAndWindow(t, pkg, start, now, cmd.enforceBookingWindow);
   if (cls.mine) throw conflict('This client already has a place in this class.', 'already_booked');
   const full = cls.active >= cls.capacity;
   if (full && !cmd.waitlist) throw conflict('This class is full.', 'class_full');
@@ -105,6 +104,7 @@ async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, aga
     bufferAfterMinutes: minutes(cls.endTime, cls.occupiedEnd),
   };
   const newClient = 'email' in cmd.client && !client ? cmd.client : null;
+  const picked = cmd.pickPackage && cmd.clientPackageId === null ? pickPackage(t, read.packs, start, now) : undefined;
   const checked: NewBooking = {
     cmd,
     t,
@@ -113,7 +113,8 @@ async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, aga
     service,
     start,
     end,
-    clientPackageId: cmd.clientPackageId,
+    clientPackageId: cmd.clientPackageId ?? picked?.id ?? null,
+    packByEmail: picked !== undefined && cmd.pickedByEmail === true,
     nowIso: iso(now),
     scheduleVersion: read.scheduleVersion,
     place: { classSessionId: cls.id, status: full ? 'waitlisted' : cmd.status },
@@ -123,9 +124,10 @@ async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, aga
     if (await scheduleMoved(db, t.id, checked.scheduleVersion)) throw scheduleChanged();
     const refusal = await refusalOf(db, checked);
     // Asked with the waitlist, and the class's count moved since the read (a waitlisted insert
-    // refused because a place freed, a cancel with nobody waiting written outside this object):
-    // read once more and take that place, or the waitlist.
-    if (again && cmd.waitlist && refusal.extra.code === 'class_full') return bookPlaceOnce(db, cmd, now, false);
+    // refused because a place freed, a cancel with nobody waiting written outside this object),
+    // or the picked pack spent elsewhere since: read once more and decide again.
+    const moved = (cmd.waitlist && refusal.extra.code === 'class_full') || picked !== undefined;
+    if (again && moved) return bookPlaceOnce(db, cmd, now, false);
     throw refusal;
   }
   const booking = await findBooking(db, asTrainer(cmd.trainerId), written.id, iso(now));

@@ -7,10 +7,11 @@ import { type Db, statement } from '../lib/db';
 import { conflict, invalid, notFound } from '../lib/problem';
 import { heardOf, idsOf, planClientReschedule } from '../notifications/outbox';
 import { occupiedSpan } from '../scheduling/slots';
-import { checkOfferedSlot, checkPackageAndWindow, checkSchedule, readForBooking, timeErrors } from './checks';
+import { checkOfferedSlot, checkSchedule, readForBooking, timeErrors } from './checks';
 import { notifyTrainerOfReschedule } from './client-notices';
 import { checkClientReschedule, classPlaceRefusal } from './client-reschedule';
 import type { Outcome } from './outcome';
+import { checkPackageAndWindow } from './pack-checks';
 import { asTrainer, findBooking, isActive, iso } from './queries';
 import type { BookingOut } from './schemas';
 import {

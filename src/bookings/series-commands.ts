@@ -10,13 +10,8 @@ import { forgetExpired, type Idempotency, rememberKey, saveResponse } from '../l
 import { invalid, notFound } from '../lib/problem';
 import type { ServiceTiming } from '../scheduling/service';
 import { occupiedSpan } from '../scheduling/slots';
-import {
-  type BookingPackage,
-  type BookingTrainer,
-  checkPackageAndWindow,
-  checkSchedule,
-  readForBooking,
-} from './checks';
+import { type BookingPackage, type BookingTrainer, checkSchedule, readForBooking } from './checks';
+import { checkPackageAndWindow } from './pack-checks';
 import { iso } from './queries';
 import { occurrenceConflicts } from './repeat';
 import {

@@ -30,7 +30,7 @@ export const clientBookingBody = z
       .openapi({ description: 'With `class_session`: join the waitlist when the class is full (201, `waitlisted`).' }),
     client_package: z.number().int().positive().nullable().optional().openapi({
       description:
-        'A pack of yours with this trainer (see /api/client/packages/) the session is paid from. Omitted: for a time, the pack of yours that expires first and covers the service, if any; a place in a class is paid only by the pack it names (omitted: none, as on the booking page); null: no pack.',
+        'A pack of yours with this trainer (see /api/client/packages/) the session is paid from. Omitted: the pack of yours that expires first and covers the service (for a place in a class, the class’s service), if any; null: no pack.',
     }),
     notes: notesField.optional(),
     timezone: timezoneField
