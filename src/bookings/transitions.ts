@@ -258,7 +258,9 @@ function outboxWrites(
     // made (booking page or portal) was answered by email, and so is its end; an SMS goes only to
     // a number that was texted of it before (anyone may type any number on the booking page). The
     // same rule as a class's cancel (waitlist.ts). The message is planned before the unsent ones
-    // are withdrawn: one still on its way counts as heard of.
+    // are withdrawn: one a delivery has claimed may be on its way, so counts as heard of; one still
+    // waiting for its first delivery does not (`heardOf`). A confirmed booking's cancel is always
+    // told: its confirmation may be older than any message still kept.
     const unconfirmed = from !== 'confirmed';
     const told = unconfirmed && !options.byClient ? sql`${guard} AND (b.source = 'public' OR ${heardOf()})` : guard;
     const smsGuard = unconfirmed ? heardOf('sms') : undefined;

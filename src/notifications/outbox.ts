@@ -111,12 +111,16 @@ export function planForBooking(
 
 /**
  * The client has heard of booking `b` (SQL over the `b` and `c` of planForBooking): a message
- * about it was written to their address on `channel` (or either), neither withdrawn nor failed
- * for good, whatever its kind (a receipt, a promotion from a waitlist). Who was told of a booking
- * is told of its end, by the channels they heard of it on, even when it was never confirmed.
+ * about it went to their address on `channel` (or either), whatever its kind (a receipt, a
+ * promotion from a waitlist): sent, or claimed by a delivery (`attempts` > 0: it may be on its way
+ * or have arrived) and not failed for good. One still waiting for its first delivery has not been
+ * heard: the batch that ends the booking withdraws it (`cancelPendingFor`), and the delivery's
+ * claim then finds it withdrawn. Who was told of a booking is told of its end, by the channels
+ * they heard of it on, even when it was never confirmed.
  */
 export const heardOf = (channel?: Channel) =>
-  sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id AND n.status IN ('pending', 'sent')
+  sql`EXISTS (SELECT 1 FROM notifications n WHERE n.booking_id = b.id
+    AND (n.status = 'sent' OR (n.status = 'pending' AND n.attempts > 0))
     AND n.kind <> 'booking_requested' AND ${
       channel === 'sms'
         ? sql`n.notification_type = 'sms' AND n.recipient = c.phone`
