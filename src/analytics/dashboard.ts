@@ -42,9 +42,12 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
     sql`SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
         coalesce(sum(created_at >= ${month.start} AND created_at < ${month.end}), 0) AS fresh
       FROM clients WHERE trainer_id = ${id}`,
-    sql`SELECT cp.currency AS currency, sum(cp.price_paid_cents) AS cents,
+    // Sales less refunds: a refund counts in the month it was made, its sale in the sale's.
+    sql`SELECT cp.currency AS currency, sum(cp.price_paid_cents) - coalesce(sum(cp.refunded_cents), 0) AS cents,
         coalesce(sum(CASE WHEN cp.purchased_at >= ${month.start} AND cp.purchased_at < ${month.end}
-          THEN cp.price_paid_cents END), 0) AS month
+          THEN cp.price_paid_cents END), 0)
+        - coalesce(sum(CASE WHEN cp.refunded_at >= ${month.start} AND cp.refunded_at < ${month.end}
+          THEN cp.refunded_cents END), 0) AS month
       FROM ${soldBy(id)} GROUP BY cp.currency`,
     sql`SELECT ${mainCurrencySql(id)} AS currency`,
     // Each consumed credit (a ledger row of -1) is worth price_paid / sessions_total of its

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   addDays,
   addMonths,
@@ -57,34 +57,47 @@ export async function revenueReport(
   const toMs = startOfDayMs(end, timezone);
   const spans = offsetSpans(timezone, fromMs, toMs);
   const format = q.period === 'year' ? '%Y-%m' : '%Y-%m-%d';
-  const purchasedAt = sql.raw('cp.purchased_at');
-  const [[main], totals, ...series] = await readBatch<
-    [{ currency: string }[], { currency: string; cents: number; n: number }[], ...{ bucket: string; n: number }[][]]
-  >(db, [
-    sql`SELECT ${mainCurrencySql(id)} AS currency`,
-    sql`SELECT cp.currency AS currency, sum(cp.price_paid_cents) AS cents, count(*) AS n FROM ${soldBy(id)}
-        AND cp.purchased_at >= ${iso(fromMs)} AND cp.purchased_at < ${iso(toMs)}
-      GROUP BY cp.currency`,
-    ...perSpanSlice(
+  const [from, to] = [iso(fromMs), iso(toMs)];
+  const sold = sql`cp.purchased_at >= ${from} AND cp.purchased_at < ${to}`;
+  const refunded = sql`cp.refunded_at >= ${from} AND cp.refunded_at < ${to}`;
+  // Each bucket: the sales made in it less the refunds made in it (amounts bucketed by their own time).
+  const bucketed = (at: 'purchased_at' | 'refunded_at', amount: SQL) =>
+    perSpanSlice(
       spans,
-      (slice, from, to) =>
-        sql`SELECT ${wallClock(format, purchasedAt, slice)} AS ${bucketColumn}, sum(cp.price_paid_cents) AS n
-          FROM ${soldBy(id)} AND cp.purchased_at >= ${from} AND cp.purchased_at < ${to}
+      (slice, sliceFrom, sliceTo) =>
+        sql`SELECT ${wallClock(format, sql.raw(`cp.${at}`), slice)} AS ${bucketColumn}, sum(${amount}) AS n
+          FROM ${soldBy(id)} AND cp.${sql.raw(at)} >= ${sliceFrom} AND cp.${sql.raw(at)} < ${sliceTo}
             AND cp.currency = ${mainCurrencySql(id)}
           GROUP BY ${bucketColumn}`,
-    ),
+    );
+  const [[main], totals, ...series] = await readBatch<
+    [
+      { currency: string }[],
+      { currency: string; sold: number; refunded: number; n: number }[],
+      ...{ bucket: string; n: number }[][],
+    ]
+  >(db, [
+    sql`SELECT ${mainCurrencySql(id)} AS currency`,
+    sql`SELECT cp.currency AS currency, coalesce(sum(CASE WHEN ${sold} THEN cp.price_paid_cents END), 0) AS sold,
+        coalesce(sum(CASE WHEN ${refunded} THEN cp.refunded_cents END), 0) AS refunded, coalesce(sum(${sold}), 0) AS n
+      FROM ${soldBy(id)} AND ((${sold}) OR (${refunded}))
+      GROUP BY cp.currency`,
+    ...bucketed('purchased_at', sql`cp.price_paid_cents`),
+    ...bucketed('refunded_at', sql`-cp.refunded_cents`),
   ]);
   const currency = main?.currency ?? DEFAULT_CURRENCY;
   const inMain = totals.find((r) => r.currency === currency);
   const perBucket = sumBuckets(series);
+  const net = totals.map((r) => ({ currency: r.currency, cents: r.sold - r.refunded }));
   return {
     period: q.period,
     start_date: start,
     end_date: addDays(end, -1),
-    total_revenue: formatCents(inMain?.cents ?? 0),
+    total_revenue: formatCents((inMain?.sold ?? 0) - (inMain?.refunded ?? 0)),
+    refunded: formatCents(inMain?.refunded ?? 0),
     payment_count: totals.reduce((n, r) => n + r.n, 0),
-    average_payment: formatCents(averageCents([{ cents: inMain?.cents ?? 0, per: 1 }], inMain?.n ?? 0, currency)),
-    revenue_by_currency: byCurrency(totals),
+    average_payment: formatCents(averageCents([{ cents: inMain?.sold ?? 0, per: 1 }], inMain?.n ?? 0, currency)),
+    revenue_by_currency: byCurrency(net),
     currency,
     series: bucketsOf(q.period, start, end).map((date) => ({ date, revenue: formatCents(perBucket.get(date) ?? 0) })),
   };

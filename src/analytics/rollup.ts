@@ -17,8 +17,8 @@ const ZONES_PER_STATEMENT = 20;
  * Returns the number of rows inserted or changed.
  *
  * Per row: bookings starting that local day (all, completed, cancelled — their status as of
- * the run); package sales made that day in the trainer's main currency at the day's end (the
- * currency of the latest sale before it, USD when none); clients created that day; active
+ * the run); package sales made that day less refunds made that day, in the trainer's main currency
+ * at the day's end (the currency of the latest sale before it, USD when none); clients created that day; active
  * clients that existed by the day's end.
  */
 export async function rollupDashboardMetrics(db: Db, nowMs: number): Promise<number> {
@@ -56,9 +56,11 @@ export async function rollupDashboardMetrics(db: Db, nowMs: number): Promise<num
           AND b.status = 'completed'),
         (SELECT count(*) FROM bookings b WHERE b.trainer_id = x.trainer_id AND b.start_time >= x.s AND b.start_time < x.e
           AND b.status = 'cancelled' AND b.waitlist_only = 0),
-        (SELECT coalesce(sum(cp.price_paid_cents), 0) FROM client_packages cp JOIN clients c ON c.id = cp.client_id
+        (SELECT coalesce(sum(CASE WHEN cp.purchased_at >= x.s AND cp.purchased_at < x.e THEN cp.price_paid_cents END), 0)
+            - coalesce(sum(CASE WHEN cp.refunded_at >= x.s AND cp.refunded_at < x.e THEN cp.refunded_cents END), 0)
+          FROM client_packages cp JOIN clients c ON c.id = cp.client_id
           WHERE c.trainer_id = x.trainer_id AND cp.currency = x.currency
-            AND cp.purchased_at >= x.s AND cp.purchased_at < x.e),
+            AND ((cp.purchased_at >= x.s AND cp.purchased_at < x.e) OR (cp.refunded_at >= x.s AND cp.refunded_at < x.e))),
         x.currency,
         (SELECT count(*) FROM clients c WHERE c.trainer_id = x.trainer_id AND c.created_at >= x.s AND c.created_at < x.e),
         (SELECT count(*) FROM clients c WHERE c.trainer_id = x.trainer_id AND c.is_active = 1 AND c.created_at < x.e),

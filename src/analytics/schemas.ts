@@ -26,9 +26,13 @@ export const dashboardOut = z
     total_clients: count,
     active_clients: count,
     new_clients: count.openapi({ description: "Clients added this month (the trainer's zone)." }),
-    total_revenue: money('All package sales ever, in `currency`.'),
-    monthly_revenue: money("Package sales this month (the trainer's zone), in `currency`."),
-    revenue_by_currency: byCurrency.openapi({ description: 'All package sales ever, per currency.' }),
+    total_revenue: money('All package sales ever less their refunds, in `currency`.'),
+    monthly_revenue: money(
+      "Package sales this month (the trainer's zone) less the refunds made this month, in `currency`.",
+    ),
+    revenue_by_currency: byCurrency.openapi({
+      description: 'All package sales ever less their refunds, per currency.',
+    }),
     average_booking_value: money(
       'Value of the package credits consumed (price ÷ sessions of their package), in `currency`, per delivered session: a completed booking, or a credit of a pack in `currency` used by hand (`use_session`: a session held outside the bookings; one used by hand for a completed booking that had no pack counts twice). Credits a late cancellation or a no-show used count as consumed (the client paid for them), but those bookings are not delivered sessions.',
     ),
@@ -60,16 +64,17 @@ export const revenueOut = z
     period: z.enum(PERIODS).openapi({ description: 'The period asked for.' }),
     start_date: z.string(),
     end_date: z.string().openapi({ description: "The period's last day (inclusive)." }),
-    total_revenue: money('Package sales in the period, in `currency`.'),
+    total_revenue: money('Package sales in the period less the refunds made in it, in `currency`.'),
+    refunded: money('Refunds made in the period (already taken off total_revenue), in `currency`.'),
     payment_count: count.openapi({ description: 'Packages sold in the period, any currency.' }),
-    average_payment: money('total_revenue ÷ the number of sales in `currency`.'),
+    average_payment: money('The sales in `currency` ÷ their number (refunds left out).'),
     revenue_by_currency: byCurrency,
     currency,
     series: z
       .array(
         z.object({
           date: z.string().openapi({ description: 'The local date, or YYYY-MM for a year.' }),
-          revenue: money('Package sales that day or month.'),
+          revenue: money('Package sales that day or month, less the refunds made in it.'),
         }),
       )
       .openapi({ description: 'One entry per local day (week, month) or per month "YYYY-MM" (year), in `currency`.' }),

@@ -471,6 +471,11 @@ export const clientPackages = sqliteTable(
     pricePaidCents: integer('price_paid_cents').notNull(),
     currency: text('currency').notNull(),
     purchasedAt: text('purchased_at').notNull().default(now),
+    // A refund ends the pack (its credits go to 0): the amount paid back, when, and why. Revenue
+    // counts the sale on its day and the refund, negative, on the refund's day.
+    refundedCents: integer('refunded_cents'),
+    refundedAt: text('refunded_at'),
+    refundReason: text('refund_reason').notNull().default(''),
   },
   (t) => [
     index('client_packages_client_idx').on(t.clientId),
@@ -479,7 +484,7 @@ export const clientPackages = sqliteTable(
   ],
 );
 
-export const LEDGER_REASONS = ['use_session', 'booking_completed', 'late_cancellation', 'no_show'] as const;
+export const LEDGER_REASONS = ['use_session', 'booking_completed', 'late_cancellation', 'no_show', 'refunded'] as const;
 
 /** Every change of a client package's sessions_remaining, with its reason. */
 export const packageLedger = sqliteTable(

@@ -89,6 +89,8 @@ export const FIELD_DOCS: Record<string, string> = {
   is_public: 'Listed on the public booking page (when active).',
   position: 'Lists sort by position, then id.',
   cancellation_reason: "Why cancelled; '' if not.",
+  refunded_at: 'When the pack was refunded; null if never.',
+  refund_reason: "Why it was refunded, as given; '' if not.",
   late_cancellation:
     "Cancelled inside the late-cancel window: a confirmed booking, or a client's own request (never a request the trainer declined).",
   late_cancellation_if_cancelled_now: 'Cancelling now would be late.',

@@ -9,6 +9,7 @@ import { pageOf, pageQuery } from '../lib/pagination';
 import { type AppEnv, createRouter } from '../lib/router';
 import * as z from '../lib/zod';
 import * as credits from './credits';
+import { refundClientPackage } from './refunds';
 import {
   assignBody,
   clientPackageListQuery,
@@ -19,6 +20,7 @@ import {
   packageListQuery,
   packageOut,
   packagePatchBody,
+  refundBody,
 } from './schemas';
 import * as packages from './service';
 
@@ -110,6 +112,16 @@ const useSession = createRoute({
     'The answer shows the balance this very use left (`sessions_remaining`), whatever parallel calls did. Send `Idempotency-Key` to make retries safe: the same key for the same client package within 24 h spends nothing more and replays the first answer with `Idempotency-Replayed: true`; the key used for another client package gets 422. No credit left: 409 with `code` package_exhausted or package_expired.',
   request: { params: idParam, headers: z.object({ 'idempotency-key': z.string().optional() }), ...noBody },
   responses: { 200: jsonResponse(clientPackageOut, 'Used'), ...problems(400, 401, 403, 404, 409, 422) },
+});
+const refund = createRoute({
+  ...trainerOnly,
+  method: 'post',
+  path: '/api/client-packages/{id}/refund',
+  summary: 'Refund a pack: record what is paid back and end its credits',
+  description:
+    'Ends the pack: its remaining credits go to 0 (one ledger row, reason `refunded`) and `amount` is recorded as paid back (TrainerHub moves no money: pay it back as it was paid). Revenue counts the sale on its day and the refund, negative, on the refund’s day. A conflict answers 409 with `code` package_in_use (a pending or confirmed booking reserves a credit: complete or cancel it first) or already_refunded.',
+  request: { params: idParam, ...jsonBody(refundBody) },
+  responses: { 200: jsonResponse(clientPackageOut, 'Refunded'), ...problems(400, 401, 403, 404, 409) },
 });
 const ledger = createRoute({
   ...anyone,
@@ -204,6 +216,12 @@ export const packagesRouter = createRouter()
     );
     const used = await credits.useSession(c.var.db, viewer, currentTrainer(c), id, isoNow(c.var.clock), idempotency);
     return c.json(used.body, 200, replayHeader(used.replayed));
+  })
+  .openapi(refund, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const refunded = await refundClientPackage(c.var.db, trainerViewer(c.get('auth')), id, body, isoNow(c.var.clock));
+    return c.json(refunded, 200);
   })
   .openapi(ledger, async (c) => {
     const q = c.req.valid('query');

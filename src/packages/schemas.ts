@@ -51,24 +51,37 @@ export const packageOut = z
   })
   .openapi('Package');
 
+/** An amount of money that may be zero, in cents. */
+const paidAmount = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const cents = toCents(v);
+    if (cents === null) {
+      ctx.addIssue({ code: 'custom', message: 'Use an amount with at most two decimals, e.g. "199.00".' });
+      return z.NEVER;
+    }
+    return cents;
+  })
+  .openapi({ type: 'string', example: '199.00' });
+
 export const assignBody = z
   .strictObject({
     client_id: z.number().int().positive(),
     expiry_date: dateField.nullable().optional(),
-    price_paid: z
-      .union([z.string(), z.number()])
-      .transform((v, ctx) => {
-        const cents = toCents(v);
-        if (cents === null) {
-          ctx.addIssue({ code: 'custom', message: 'Use an amount with at most two decimals, e.g. "199.00".' });
-          return z.NEVER;
-        }
-        return cents;
-      })
-      .optional()
-      .openapi({ type: 'string', example: '199.00' }),
+    price_paid: paidAmount.optional(),
   })
   .openapi('PackageAssign');
+
+export const refundBody = z
+  .strictObject({
+    amount: paidAmount.optional().openapi({
+      description:
+        'What is paid back, in the pack’s currency, at most `price_paid`. Omitted: the unused share, `price_paid` × `sessions_remaining` ÷ `sessions_total`, rounded to the currency’s smallest unit. "0" ends the pack without paying back.',
+    }),
+    reason: multiLine().trim().max(1000).optional(),
+  })
+  .openapi('ClientPackageRefund');
+export type RefundInput = z.infer<typeof refundBody>;
 
 export const clientPackageOut = z
   .object({
@@ -91,6 +104,11 @@ export const clientPackageOut = z
     price_paid: z.string(),
     currency: z.string(),
     purchased_at: z.string(),
+    refunded: z.string().nullable().openapi({
+      description: 'What was paid back when the pack was refunded (its credits then went to 0); null: never refunded.',
+    }),
+    refunded_at: z.string().nullable(),
+    refund_reason: z.string(),
   })
   .openapi('ClientPackage');
 export type ClientPackageOut = z.infer<typeof clientPackageOut>;

@@ -206,6 +206,9 @@ export function toClientPackageOut(row: ClientPackageRow, now: string): ClientPa
     price_paid: formatCents(cp.pricePaidCents),
     currency: cp.currency,
     purchased_at: cp.purchasedAt,
+    refunded: cp.refundedCents === null ? null : formatCents(cp.refundedCents),
+    refunded_at: cp.refundedAt,
+    refund_reason: cp.refundReason,
   };
 }
 
@@ -316,6 +319,7 @@ export async function assignToClient(
       expiryDate: expiry,
       pricePaidCents: input.price_paid ?? pkg.priceCents,
       currency: pkg.currency,
+      purchasedAt: now,
     })
     .returning({ id: clientPackages.id })
     .get();

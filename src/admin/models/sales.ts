@@ -82,6 +82,8 @@ export const SALES_MODELS: ModelDef[] = [
       price_paid: money('t.price_paid_cents'),
       currency: col('t.currency'),
       purchased_at: col('t.purchased_at', 'instant'),
+      refunded: money('t.refunded_cents'),
+      refunded_at: col('t.refunded_at', 'instant'),
     },
     filters: {
       client: pick('t.client_id', 'clients'),

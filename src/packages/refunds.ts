@@ -1,0 +1,66 @@
+// A refund ends a client's pack: its credits go to 0 (one ledger row) and what was paid back is
+// kept beside the sale, so revenue counts the sale on its day and the refund, negative, on its own.
+import { sql } from 'drizzle-orm';
+import { reservedCredits } from '../db/fragments';
+import { clientPackages, packageLedger } from '../db/schema';
+import type { TrainerViewer } from '../lib/auth';
+import { type Db, statement } from '../lib/db';
+import { checkAmount } from '../lib/fields';
+import { averageCents, formatCents } from '../lib/money';
+import { conflict, invalidField } from '../lib/problem';
+import type { ClientPackageOut, RefundInput } from './schemas';
+import { findClientPackage, findClientPackageRow } from './service';
+
+/**
+ * Refunds a client package: `amount` (default: the unused share of the price) is recorded as paid
+ * back and the remaining credits are removed. Refused with a 409 while a booking not yet held
+ * reserves one of its credits (`package_in_use`: complete or cancel it first), and once
+ * refunded (`already_refunded`). One guarded batch: the ledger row and the update see the same
+ * state, so a booking that takes a credit at the same moment and the refund never both succeed.
+ */
+export async function refundClientPackage(
+  db: Db,
+  viewer: TrainerViewer,
+  id: number,
+  input: RefundInput,
+  now: string,
+): Promise<ClientPackageOut> {
+  const { cp } = await findClientPackageRow(db, viewer, id);
+  const unused = averageCents(
+    [{ cents: cp.pricePaidCents * cp.sessionsRemaining, per: cp.sessionsTotal }],
+    1,
+    cp.currency,
+  );
+  const amount = input.amount ?? unused;
+  if (amount > cp.pricePaidCents) {
+    throw invalidField('amount', `At most what was paid: ${formatCents(cp.pricePaidCents)} ${cp.currency}.`);
+  }
+  checkAmount('amount', amount, cp.currency);
+
+  const open = sql`id = ${id} AND refunded_at IS NULL AND ${reservedCredits(id)} = 0`;
+  const [, updated] = await db.$client.batch<{ id: number }>([
+    statement(
+      db,
+      sql`INSERT INTO ${packageLedger} (client_package_id, booking_id, delta, reason, at, balance_after)
+        SELECT id, NULL, -sessions_remaining, 'refunded', ${now}, 0 FROM ${clientPackages}
+        WHERE ${open} AND sessions_remaining > 0`,
+    ),
+    statement(
+      db,
+      sql`UPDATE ${clientPackages} SET sessions_remaining = 0, refunded_cents = ${amount}, refunded_at = ${now},
+          refund_reason = ${input.reason ?? ''}
+        WHERE ${open} RETURNING id`,
+    ),
+  ]);
+  if (updated?.results.length) return findClientPackage(db, viewer, id, now);
+  const fresh = await findClientPackage(db, viewer, id, now);
+  if (fresh.refunded_at !== null) {
+    throw conflict(`This package was refunded at ${fresh.refunded_at}.`, 'already_refunded');
+  }
+  const n = fresh.sessions_reserved;
+  const them = n === 1 ? 'it' : 'them';
+  throw conflict(
+    `${n} ${n === 1 ? 'booking reserves a credit' : 'bookings reserve credits'} of this package: complete or cancel ${them} first.`,
+    'package_in_use',
+  );
+}
