@@ -126,6 +126,23 @@ describe('refunding a pack', () => {
   });
 });
 
+describe('a refund beside parallel uses', () => {
+  it('a refund beside parallel uses of the pack pays back the share left at the refund itself', async () => {
+    const t = await setupTrainer();
+    const id = await packOf(t, 10, '100.00');
+    const [done, ...uses] = await Promise.all([
+      refund(t.token, id),
+      ...Array.from({ length: 6 }, () => useOne(t.token, id)),
+    ]);
+    expect(done?.status).toBe(200);
+    const used = uses.filter((u) => u.status === 200).length;
+    const ended = (await ledgerOf(t.token, id)).find((l) => l.reason === 'refunded');
+    // Every credit is either used or ended by the refund, and the refund paid back exactly what it ended.
+    expect(used + -(ended?.delta ?? 0)).toBe(10);
+    expect(done?.body.refunded).toBe(`${10 * (10 - used)}.00`);
+  });
+});
+
 describe('revenue with refunds', () => {
   it('the sale counts on its day and the refund, negative, on its own: reports, dashboard and the daily rollup', async () => {
     const t = await setupTrainer();

@@ -24,6 +24,7 @@ export async function refundClientPackage(
   id: number,
   input: RefundInput,
   now: string,
+  tries = 3,
 ): Promise<ClientPackageOut> {
   const { cp } = await findClientPackageRow(db, viewer, id);
   const unused = averageCents(
@@ -37,7 +38,9 @@ export async function refundClientPackage(
   }
   checkAmount('amount', amount, cp.currency);
 
-  const open = sql`id = ${id} AND refunded_at IS NULL AND ${reservedCredits(id)} = 0`;
+  // The balance read above, still: the unused share was judged on it.
+  const open = sql`id = ${id} AND refunded_at IS NULL AND ${reservedCredits(id)} = 0
+    AND sessions_remaining = ${cp.sessionsRemaining}`;
   const [, updated] = await db.$client.batch<{ id: number }>([
     statement(
       db,
@@ -57,7 +60,10 @@ export async function refundClientPackage(
   if (fresh.refunded_at !== null) {
     throw conflict(`This package was refunded at ${fresh.refunded_at}.`, 'already_refunded');
   }
+  // A credit was used or given back in between (use_session, a completion, a cancel): judge again.
+  if (fresh.sessions_reserved === 0 && tries > 1) return refundClientPackage(db, viewer, id, input, now, tries - 1);
   const n = fresh.sessions_reserved;
+  if (n === 0) throw conflict('The package kept changing while it was refunded; try again.', 'package_changed');
   const them = n === 1 ? 'it' : 'them';
   throw conflict(
     `${n} ${n === 1 ? 'booking reserves a credit' : 'bookings reserve credits'} of this package: complete or cancel ${them} first.`,
