@@ -6,15 +6,14 @@ import {
   api,
   at,
   type BookingBody,
+  clientUser,
   createClient,
   futureDay,
-  PASSWORD,
   type ProblemBody,
   registerTrainer,
   setupTrainer,
   uniqueEmail,
   until,
-  verifyEmailOf,
 } from './helpers';
 import { type Row, rowsOf, sentRows, viaSendGrid } from './mail';
 
@@ -794,18 +793,7 @@ describe('places, packs and the rest', () => {
       body: { name: 'Yoga', duration_minutes: 60 },
     });
     expect(yoga.status).toBe(201);
-    const email = uniqueEmail('member');
-    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
-      body: {
-        email,
-        password: PASSWORD,
-        password_confirm: PASSWORD,
-        is_client: true,
-        first_name: 'Mia',
-        last_name: 'M',
-      },
-    });
-    await verifyEmailOf(reg.body.user.id, email);
+    const { email, ...reg } = await clientUser();
     const client = (await createClient(t.token, { email })).id;
     const sell = async (services: number[], expiry: string) => {
       const made = await api<{ id: number }>('POST', '/api/packages/', {
@@ -826,13 +814,13 @@ describe('places, packs and the rest', () => {
     const anyPack = await sell([], futureDay(30).date);
 
     const signedIn = await api<Place>('POST', '/api/client/bookings/', {
-      token: reg.body.token,
+      token: reg.token,
       body: { trainer: t.user.trainer.slug, class_session: first },
     });
     expect([signedIn.status, signedIn.body.client_package]).toEqual([201, classPack]);
     // Naming no pack with null pays with none.
     const unpaid = await api<Place>('POST', '/api/client/bookings/', {
-      token: reg.body.token,
+      token: reg.token,
       body: { trainer: t.user.trainer.slug, class_session: second, client_package: null },
     });
     expect([unpaid.status, unpaid.body.client_package]).toEqual([201, null]);
@@ -880,26 +868,15 @@ describe('places, packs and the rest', () => {
     const t = await setupTrainer();
     const service = await classService(t.token, 1 + 1);
     const cls = await scheduleClass(t.token, service, at(futureDay(5).date, '12:00'));
-    const email = uniqueEmail('member');
-    const reg = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
-      body: {
-        email,
-        password: PASSWORD,
-        password_confirm: PASSWORD,
-        is_client: true,
-        first_name: 'Mia',
-        last_name: 'M',
-      },
-    });
-    await verifyEmailOf(reg.body.user.id, email);
+    const reg = await clientUser();
     const mine = await api<Place>('POST', '/api/client/bookings/', {
-      token: reg.body.token,
+      token: reg.token,
       body: { trainer: t.user.trainer.slug, class_session: cls },
     });
     expect([mine.status, mine.body.class_session]).toEqual([201, cls]);
     await bookPlace(t.token, t.client.id, cls);
     const next = (await bookPlace(t.token, (await createClient(t.token)).id, cls, { waitlist: true })).body.id;
-    const gone = await api<Place>('POST', `/api/client/bookings/${mine.body.id}/cancel/`, { token: reg.body.token });
+    const gone = await api<Place>('POST', `/api/client/bookings/${mine.body.id}/cancel/`, { token: reg.token });
     expect(gone.body.status).toBe('cancelled');
     const promoted = await api<Place>('GET', `/api/bookings/${next}/`, { token: t.token });
     expect([promoted.body.status, promoted.body.waitlist_position]).toEqual(['pending', null]);

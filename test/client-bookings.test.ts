@@ -8,11 +8,10 @@ import {
   book,
   createClient,
   futureDay,
-  PASSWORD,
   type ProblemBody,
+  clientUser as registerClientUser,
   setupTrainer,
   uniqueEmail,
-  verifyEmailOf,
 } from './helpers';
 
 type Booking = BookingBody & ProblemBody & { service: number };
@@ -44,23 +43,8 @@ async function openTrainer(settings: Record<string, unknown> = {}) {
 }
 
 /** A client user with a name and phone; verified unless told. */
-async function clientUser(opts: { email?: string; verified?: boolean } = {}) {
-  const email = opts.email ?? uniqueEmail('member');
-  const res = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
-    body: {
-      email,
-      password: PASSWORD,
-      password_confirm: PASSWORD,
-      is_client: true,
-      first_name: 'Mia',
-      last_name: 'Member',
-      phone: '+447700900123',
-    },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  if (opts.verified !== false) await verifyEmailOf(res.body.user.id, email);
-  return { email, token: res.body.token, id: res.body.user.id };
-}
+const clientUser = (opts: { email?: string; verified?: boolean } = {}) =>
+  registerClientUser({ ...opts, phone: '+447700900123' });
 
 const clientBook = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   api<Booking>('POST', '/api/client/bookings/', { token, body, headers });

@@ -34,6 +34,17 @@ async function trainerWithClient(): Promise<Trainer> {
   return { ...t, client };
 }
 
+/** A class service of the trainer's and one session of it at `start`; the session's id. */
+async function classOf(t: Trainer, service: Record<string, unknown>, start: string) {
+  const made = await api<{ id: number }>('POST', '/api/services/', { token: t.token, body: service });
+  const scheduled = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
+    token: t.token,
+    body: { service: made.body.id, start_time: start },
+  });
+  expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(201);
+  return scheduled.body.occurrences[0]?.class_session ?? 0;
+}
+
 /** The booking's messages as "kind/channel", in order. */
 const messagesOf = async (bookingId: number) =>
   (
@@ -218,15 +229,7 @@ describe('what the client was told of', () => {
 describe("a class's cancel tells each place as its own cancel would", () => {
   it('a confirmed place by email and SMS, a visitor by email, a place nobody confirmed nothing', async () => {
     const t = await trainerWithClient();
-    const service = await api<{ id: number }>('POST', '/api/services/', {
-      token: t.token,
-      body: { name: 'Circuits', duration_minutes: 60, capacity: 3 },
-    });
-    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
-      token: t.token,
-      body: { service: service.body.id, start_time: at(8, '09:00') },
-    });
-    const cls = made.body.occurrences[0]?.class_session ?? 0;
+    const cls = await classOf(t, { name: 'Circuits', duration_minutes: 60, capacity: 3 }, at(8, '09:00'));
     const trainerPlace = async (extra: Record<string, unknown> = {}) => {
       const client = await createClient(t.token, { phone: '+447700900457' });
       const res = await api<{ id: number }>('POST', '/api/bookings/', {
@@ -295,16 +298,7 @@ describe("a class's cancel tells each place as its own cancel would", () => {
 
   it('a waitlisted place the trainer added and removes tells nobody; a visitor taken off the waitlist hears by email', async () => {
     const t = await trainerWithClient();
-    const service = await api<{ id: number }>('POST', '/api/services/', {
-      token: t.token,
-      body: { name: 'Small group', duration_minutes: 60, capacity: 2 },
-    });
-    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
-      token: t.token,
-      body: { service: service.body.id, start_time: at(9, '09:00') },
-    });
-    const cls = made.body.occurrences[0]?.class_session ?? 0;
-    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const cls = await classOf(t, { name: 'Small group', duration_minutes: 60, capacity: 2 }, at(9, '09:00'));
     for (const client of [t.client.id, (await createClient(t.token)).id]) {
       const seat = await api('POST', '/api/bookings/', { token: t.token, body: { client, class_session: cls } });
       expect(seat.status).toBe(201);
@@ -348,15 +342,7 @@ describe("a class's cancel tells each place as its own cancel would", () => {
 describe('a message still unsent when it stops being true is dropped', () => {
   /** A visitor on a full class's waitlist whose "on the waitlist" email is still unsent (the provider down). */
   async function waitingVisitor(t: Trainer, ip: number) {
-    const service = await api<{ id: number }>('POST', '/api/services/', {
-      token: t.token,
-      body: { name: `Spin ${ip}`, duration_minutes: 45, capacity: 2 },
-    });
-    const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
-      token: t.token,
-      body: { service: service.body.id, start_time: at(6, `1${ip % 10}:00`) },
-    });
-    const cls = made.body.occurrences[0]?.class_session ?? 0;
+    const cls = await classOf(t, { name: `Spin ${ip}`, duration_minutes: 45, capacity: 2 }, at(6, `1${ip % 10}:00`));
     const seats: number[] = [];
     for (const client of [t.client.id, (await createClient(t.token)).id]) {
       const seat = await api<{ id: number }>('POST', '/api/bookings/', {
@@ -431,15 +417,7 @@ describe('a message still unsent when it stops being true is dropped', () => {
 
 /** A class of two the trainer filled, with the client waiting third; `free()` cancels a place, promoting them. */
 async function fullClassWithClientWaiting(t: Trainer) {
-  const service = await api<{ id: number }>('POST', '/api/services/', {
-    token: t.token,
-    body: { name: 'Kettlebells', duration_minutes: 60, capacity: 2 },
-  });
-  const made = await api<{ occurrences: { class_session: number }[] }>('POST', '/api/class-sessions/', {
-    token: t.token,
-    body: { service: service.body.id, start_time: at(7, '18:00') },
-  });
-  const cls = made.body.occurrences[0]?.class_session ?? 0;
+  const cls = await classOf(t, { name: 'Kettlebells', duration_minutes: 60, capacity: 2 }, at(7, '18:00'));
   const place = async (client: number, extra: Record<string, unknown> = {}) =>
     (
       await api<{ id: number; status: string }>('POST', '/api/bookings/', {

@@ -321,6 +321,25 @@ export async function verifyEmailOf(userId: number, email: string) {
   if (res.status !== 200) throw new Error(`verify failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** A client user account (`is_client`), its email verified unless told; `phone` on its profile if given. */
+export async function clientUser(opts: { email?: string; verified?: boolean; phone?: string } = {}) {
+  const email = opts.email ?? uniqueEmail('member');
+  const res = await api<{ token: string; user: { id: number } }>('POST', '/api/users/register/', {
+    body: {
+      email,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+      is_client: true,
+      first_name: 'Mia',
+      last_name: 'Member',
+      ...(opts.phone && { phone: opts.phone }),
+    },
+  });
+  if (res.status !== 201) throw new Error(`client registration failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (opts.verified !== false) await verifyEmailOf(res.body.user.id, email);
+  return { email, token: res.body.token, id: res.body.user.id };
+}
+
 /**
  * The real D1 binding; after each booking read (the statement that reads the schedule version)
  * returns, `afterRead(n)` runs against the real database, n counting reads from 0.
