@@ -144,6 +144,22 @@ describe('a refund beside parallel uses', () => {
 });
 
 describe('revenue with refunds', () => {
+  it('a refund ending the last credit is no used credit: the average value of a session stays what was used', async () => {
+    const t = await setupTrainer();
+    const id = await packOf(t, 2, '20.00');
+    expect((await useOne(t.token, id)).status).toBe(200);
+    expect((await ledgerOf(t.token, id)).length).toBe(1);
+    expect((await refund(t.token, id)).body.refunded).toBe('10.00');
+    expect((await ledgerOf(t.token, id))[0]).toMatchObject({ delta: -1, reason: 'refunded' });
+    const dashboard = await api<{ average_booking_value: string; sessions_delivered: number }>(
+      'GET',
+      '/api/analytics/dashboard/',
+      { token: t.token },
+    );
+    // One credit of 20.00 / 2 used by hand: one session worth 10.00.
+    expect(dashboard.body.average_booking_value).toBe('10.00');
+  });
+
   it('the sale counts on its day and the refund, negative, on its own: reports, dashboard and the daily rollup', async () => {
     const t = await setupTrainer();
     const pin = (iso: string) => ({ 'X-Test-Now': iso });

@@ -184,7 +184,7 @@ interface Facts {
   auto_confirm: number;
   pack_name: string | null;
   sessions_remaining: number | null;
-  /** 1: the client has heard of the booking (a message to them, not withdrawn); heard_sms: by SMS. */
+  /** 1: the client has heard of the booking (`heardOf`: a message to them sent or claimed by a delivery); heard_sms: by SMS. */
   heard: number;
   heard_sms: number;
   /** 1: the pack was picked by a typed email, so only a completion spends its credit. */

@@ -56,7 +56,7 @@ export async function dashboard(db: Db, trainer: AnalyticsTrainer, nowMs: number
         sum(l.reason = 'use_session') AS byHand
       FROM package_ledger l JOIN client_packages cp ON cp.id = l.client_package_id
         JOIN clients c ON c.id = cp.client_id
-      WHERE c.trainer_id = ${id} AND l.delta = -1
+      WHERE c.trainer_id = ${id} AND l.delta = -1 AND l.reason <> 'refunded'
       GROUP BY cp.currency, cp.sessions_total`,
     sql`SELECT coalesce(sum(cp.sessions_remaining), 0) AS n FROM ${soldBy(id)}
         AND cp.sessions_remaining > 0 AND (cp.expiry_date IS NULL OR cp.expiry_date >= ${localToday})`,

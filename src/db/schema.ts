@@ -732,7 +732,7 @@ export type Payment = typeof payments.$inferSelect;
 
 /**
  * One row per trainer and local day, written by the hourly rollup once the trainer's day
- * has ended. `revenue_cents` is that day's package sales in `currency`, the trainer's main
+ * has ended. `revenue_cents` is that day's package sales less its refunds in `currency`, the trainer's main
  * currency at the day's end (sales in other currencies are in the live endpoints).
  */
 export const dashboardMetrics = sqliteTable(

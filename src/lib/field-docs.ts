@@ -171,7 +171,8 @@ export const FIELD_DOCS: Record<string, string> = {
   failing_since: `First failure of the current run of failures${UTC}; null when the last sync worked.`,
   last_error: 'Why the last sync failed, in words; null when it worked.',
   completed_bookings: 'Bookings completed that day.',
-  revenue: "Package sales that day, in the trainer's currency.",
+  revenue:
+    "Package sales that day less the refunds made that day (below 0 when they exceed the sales), in the trainer's currency.",
 };
 
 export const PARAM_DOCS: Record<string, string> = {

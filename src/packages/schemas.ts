@@ -108,7 +108,9 @@ export const clientPackageOut = z
       description: 'What was paid back when the pack was refunded (its credits then went to 0); null: never refunded.',
     }),
     refunded_at: z.string().nullable(),
-    refund_reason: z.string(),
+    refund_reason: z.string().openapi({
+      description: "Why it was refunded, as the trainer gave it ('' if not); the client sees it on their packs too.",
+    }),
   })
   .openapi('ClientPackage');
 export type ClientPackageOut = z.infer<typeof clientPackageOut>;
