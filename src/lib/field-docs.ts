@@ -89,6 +89,7 @@ export const FIELD_DOCS: Record<string, string> = {
   is_public: 'Listed on the public booking page (when active).',
   position: 'Lists sort by position, then id.',
   cancellation_reason: "Why cancelled; '' if not.",
+  refunded: 'What was paid back when the pack was refunded; null if never.',
   refunded_at: 'When the pack was refunded; null if never.',
   refund_reason: "Why it was refunded, as given; '' if not.",
   late_cancellation:
