@@ -166,6 +166,32 @@ describe('freeSlots across DST changes', () => {
     ]);
   });
 
+  it('hours written to start inside the skipped hour keep their written grid, and so does a day whose midnight is skipped', () => {
+    const lhi = 'Australia/Lord_Howe';
+    const hourly = rules(lhi, { slotIntervalMinutes: 60 });
+    // 02:00 does not exist that day: the hours open at 02:30, the grid still counts from 02:00.
+    expect(day('2025-10-05', [w(6, '02:00', '06:00')], hourly).map((s) => local(s.start_time, lhi))).toEqual([
+      '03:00',
+      '04:00',
+      '05:00',
+    ]);
+    const ny = 'America/New_York';
+    const short = rules(ny, { slotIntervalMinutes: 60, durationMinutes: 30 });
+    expect(day('2025-03-09', [w(6, '02:15', '06:00')], short).map((s) => local(s.start_time, ny))).toEqual([
+      '03:15',
+      '04:15',
+      '05:15',
+    ]);
+    // Havana skips 00:00–01:00 on 2025-03-09: the day's grid counts from its midnight all the same.
+    const havana = 'America/Havana';
+    const quarters = rules(havana, { slotIntervalMinutes: 45, durationMinutes: 45 });
+    expect(day('2025-03-09', [w(6, '00:00', '04:00')], quarters).map((s) => local(s.start_time, havana))).toEqual([
+      '01:30',
+      '02:15',
+      '03:00',
+    ]);
+  });
+
   it('Asia/Kolkata (+05:30, no DST)', () => {
     const slots = day('2025-03-10', [w(0, '09:00', '12:00')], rules('Asia/Kolkata'));
     expect(starts(slots)).toEqual([

@@ -138,16 +138,17 @@ export class LocalDays {
   }
 
   /**
-   * Starts on day i from the instant `from`, every `stepMs` of wall-clock time, before `until`: a
-   * clock change keeps the grid's wall times (hourly from 00:00 on Lord Howe's spring day: 01:00,
-   * 03:00, never 02:30); a skipped reading has no start, a repeated one a start at each showing.
+   * Starts on day i in [from, until), every `stepMs` of wall-clock time from the wall time `anchor`
+   * ("HH:MM:SS", as the hours were written, even where the clocks skip it): a clock change keeps
+   * the grid's wall times (hourly from 00:00 or 02:00 on Lord Howe's spring day: 01:00, 03:00,
+   * never 02:30); a skipped reading has no start, a repeated one a start at each showing. (No zone
+   * is ahead of UTC by more than 14 hours: every instant before `until` reads earlier than the bound.)
    */
-  gridStarts(i: number, from: number, stepMs: number, until: number): number[] {
+  gridStarts(i: number, from: number, anchor: string, stepMs: number, until: number): number[] {
     const out: number[] = [];
     if (this.#plain(i)) for (let t = from; t < until; t += stepMs) out.push(t);
-    // No zone is ahead of UTC by more than 14 hours: every instant before `until` reads earlier.
     else
-      for (let wall = wallMsOf(from, this.timeZone); wall < until + 14 * HOUR_MS; wall += stepMs)
+      for (let wall = wallOf(this.dates[i] as string, anchor); wall < until + 14 * HOUR_MS; wall += stepMs)
         for (const t of instantsOfWall(wall, this.timeZone)) if (t >= from && t < until) out.push(t);
     return out.sort((a, b) => a - b); // a repeated reading's second showing comes after later readings
   }
@@ -184,10 +185,7 @@ function localMidnight(epochMs: number, timeZone: string): boolean {
   return v;
 }
 
-/**
- * Local days from the day before `fromDate` to the day after `toDate`: windows of the
- * neighbouring days count too, so a window ending at 24:00 joins one starting at 00:00.
- */
+/** Local days from the day before `fromDate` to the day after `toDate` (a window to 24:00 joins one from 00:00). */
 export function daysAround(timeZone: string, fromDate: string, toDate: string): LocalDays {
   return new LocalDays(timeZone, addDays(fromDate, -1), daysBetween(fromDate, toDate) + 3);
 }

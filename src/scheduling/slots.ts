@@ -8,6 +8,8 @@ import { addDays, DAY_MS, daysAround, type LocalDays, localDate, MINUTE_MS, star
 export interface Interval {
   start: number;
   end: number;
+  /** Open hours: the wall time they were written to start at ("HH:MM:SS"), which their slot grid counts from. */
+  startTime?: string;
 }
 
 export interface WeeklyWindow {
@@ -105,7 +107,8 @@ function openIntervalsOn(days: LocalDays, windows: WeeklyWindow[], overrides: Da
   const out: Interval[] = [];
   for (let i = 0; i < days.dates.length - 1; i++) {
     for (const w of byDate.get(days.dates[i] as string) ?? byDay[days.weekday(i)] ?? []) {
-      out.push({ start: days.spanBound(i, w.startTime, 'start'), end: days.spanBound(i, w.endTime, 'end') });
+      const [start, end] = [days.spanBound(i, w.startTime, 'start'), days.spanBound(i, w.endTime, 'end')];
+      out.push({ start, end, startTime: w.startTime });
     }
   }
   return mergeIntervals(out);
@@ -204,8 +207,13 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
     // Day by day (index i of days.dates is result[i - 1]): the grid starts again at each local
     // midnight the interval runs through, so a day's slots never depend on the days asked before it.
     for (let i = Math.max(1, days.indexOf(w.start)); i <= result.length && (days.starts[i] as number) < w.end; i++) {
-      const until = Math.min(days.starts[i + 1] as number, w.end - duration + 1);
-      for (const t of days.gridStarts(i, Math.max(w.start, days.starts[i] as number), step, until)) {
+      const [dayStart, until] = [
+        days.starts[i] as number,
+        Math.min(days.starts[i + 1] as number, w.end - duration + 1),
+      ];
+      // From the hours' written start on their own day, else from midnight (the day's grid starts there).
+      const anchor = (w.start >= dayStart && w.startTime) || '00:00:00';
+      for (const t of days.gridStarts(i, Math.max(w.start, dayStart), anchor, step, until)) {
         if (t < earliest || t > latest) continue;
         const end = t + duration;
         const occupied = occupiedSpan(t, end, rules);
