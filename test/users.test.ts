@@ -107,12 +107,15 @@ describe('POST /api/users/register/', () => {
       ['Asia/Calcutta', 'Asia/Kolkata'],
       ['europe/kyiv', 'Europe/Kyiv'],
       ['america/argentina/buenos_aires', 'America/Argentina/Buenos_Aires'],
-      // A link as the database writes it stays; in other letters its spelling is unknown, so it becomes its zone.
+      // The database's other names (links, zones the runtime merges) keep their own spelling.
       ['US/Eastern', 'US/Eastern'],
-      ['Etc/UTC', 'Etc/UTC'],
-      ['us/eastern', 'America/New_York'],
-      ['US/EASTERN', 'America/New_York'],
-      ['etc/utc', 'UTC'],
+      ['us/eastern', 'US/Eastern'],
+      ['US/EASTERN', 'US/Eastern'],
+      ['etc/utc', 'Etc/UTC'],
+      ['JAPAN', 'Japan'],
+      ['est', 'EST'],
+      ['nz-chat', 'NZ-CHAT'],
+      ['GMT+0', 'GMT+0'],
     ]) {
       const res = await register({ ...validRegistration(), timezone: typed });
       expect([typed, res.status, res.body.user?.trainer?.timezone]).toEqual([typed, 201, stored]);
@@ -159,6 +162,7 @@ describe('POST /api/users/register/', () => {
     ['an unknown time zone', { timezone: 'Mars/Olympus' }, 'timezone', /time zone/],
     ['an offset instead of a zone', { timezone: '+05:00' }, 'timezone', /time zone/],
     ['an offset after UTC', { timezone: 'UTC+1' }, 'timezone', /time zone/],
+    ["the database's name for no zone", { timezone: 'Factory' }, 'timezone', /time zone/],
     ['a phone without country code', { phone: '555-0123' }, 'phone', /international/],
     ['a non-boolean is_client', { is_client: 'yes' }, 'is_client', /true or false/],
   ];

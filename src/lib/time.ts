@@ -1,5 +1,6 @@
 // Instant arithmetic and formatting; calendar arithmetic (local days, zones) lives in lib/calendar.ts.
 import { offsetOf } from './calendar';
+import { databaseSpelling, RENAMED } from './zone-names';
 
 export const addSeconds = (iso: string, seconds: number): string =>
   new Date(Date.parse(iso) + seconds * 1000).toISOString();
@@ -20,55 +21,26 @@ export const boundIso = (ms: number): string => {
 };
 
 /**
- * The runtime's names (CLDR's) of zones the zone database has since renamed, with today's name:
- * workerd resolves Asia/Kolkata to Asia/Calcutta and Europe/Kyiv to Europe/Kiev. Every pair
- * where the runtime answers an IANA zone (tzdata 2025b) with its older spelling.
- */
-const RENAMED: Record<string, string> = {
-  'Africa/Asmera': 'Africa/Asmara',
-  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
-  'America/Catamarca': 'America/Argentina/Catamarca',
-  'America/Cordoba': 'America/Argentina/Cordoba',
-  'America/Coral_Harbour': 'America/Atikokan',
-  'America/Godthab': 'America/Nuuk',
-  'America/Indianapolis': 'America/Indiana/Indianapolis',
-  'America/Jujuy': 'America/Argentina/Jujuy',
-  'America/Louisville': 'America/Kentucky/Louisville',
-  'America/Mendoza': 'America/Argentina/Mendoza',
-  'Asia/Calcutta': 'Asia/Kolkata',
-  'Asia/Katmandu': 'Asia/Kathmandu',
-  'Asia/Rangoon': 'Asia/Yangon',
-  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
-  'Atlantic/Faeroe': 'Atlantic/Faroe',
-  'Europe/Kiev': 'Europe/Kyiv',
-  'Pacific/Enderbury': 'Pacific/Kanton',
-  'Pacific/Ponape': 'Pacific/Pohnpei',
-  'Pacific/Truk': 'Pacific/Chuuk',
-};
-
-/**
- * An IANA zone name the runtime knows ("Europe/London", "UTC", "EST5EDT"), spelt as the zone
- * database spells it today ("europe/london" → "Europe/London", "asia/calcutta" and "asia/kolkata"
- * → "Asia/Kolkata"), or null. A link written as the database writes it ("US/Eastern", "Etc/UTC")
- * stays as given; one typed in other letters ("us/eastern", "US/EASTERN") becomes its zone ("America/New_York"),
- * since its own spelling cannot be told from the runtime. Offsets ("+05:30", "UTC+1") are
- * refused: a zone name keeps its daylight-saving rules, an offset does not.
+ * An IANA zone name the runtime knows ("Europe/London", "UTC", "EST5EDT", "US/Eastern"), spelt
+ * as the zone database spells it today ("europe/london" → "Europe/London", "asia/calcutta" and
+ * "asia/kolkata" → "Asia/Kolkata", "us/eastern" → "US/Eastern"), or null. Offsets ("+05:30",
+ * "UTC+1") are refused: a zone name keeps its daylight-saving rules, an offset does not; so is
+ * "Factory", the database's name for no zone at all.
  */
 export function canonicalTimeZone(tz: string): string | null {
-  if (!tz || !/^[A-Za-z][A-Za-z0-9_]*(?:\/[A-Za-z0-9_+-]+)*$/.test(tz)) return null;
+  if (!tz || !/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(tz)) return null;
   let named: string;
   try {
     named = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
     return null;
   }
+  if (named === 'Factory') return null;
   const today = RENAMED[named] ?? named;
   const typed = tz.toLowerCase();
   if (typed === named.toLowerCase() || typed === today.toLowerCase()) return today;
-  // Each part of a database name starts with a capital; only names without an area ("EST") are all capitals.
-  const parts = tz.split('/');
-  const asWritten = parts.every((part) => /^[A-Z]/.test(part)) && (parts.length === 1 || tz !== tz.toUpperCase());
-  return asWritten ? tz : today;
+  // Another name of the database (a link, or a zone the runtime merges): its own spelling.
+  return databaseSpelling(tz) ?? today;
 }
 
 export const isValidTimeZone = (tz: string): boolean => canonicalTimeZone(tz) !== null;
