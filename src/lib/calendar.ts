@@ -84,10 +84,7 @@ const secondsOfDay = (time: string): number => {
   return (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0);
 };
 
-/**
- * Local calendar of consecutive days: `starts[i]` is the instant day `from + i` begins, with one
- * more entry for the end of the last day. Lets the hot loops avoid time-zone calls.
- */
+/** Consecutive local days: `starts[i]` is when day `from + i` begins, one more ends the last (no zone calls in hot loops). */
 export class LocalDays {
   readonly starts: number[] = [];
   /** The local dates, "YYYY-MM-DD". */
@@ -110,8 +107,10 @@ export class LocalDays {
   /** A plain 24-hour day, whose offset does not change: its wall times are offsets from its start. */
   #plain(i: number): boolean {
     const [dayStart, next] = [this.starts[i] as number, this.starts[i + 1]];
-    return next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone);
+    this.#plainDays[i] ??= next !== undefined && next - dayStart === DAY_MS && localMidnight(dayStart, this.timeZone);
+    return this.#plainDays[i];
   }
+  readonly #plainDays: boolean[] = [];
 
   /** The instant of a wall time on day i; a wall time skipped by DST moves forward by the gap. */
   wallTime(i: number, time: string): number {
@@ -146,10 +145,12 @@ export class LocalDays {
    */
   gridStarts(i: number, from: number, anchor: string, stepMs: number, until: number): number[] {
     const out: number[] = [];
-    if (this.#plain(i)) for (let t = from; t < until; t += stepMs) out.push(t);
-    else
-      for (let wall = wallOf(this.dates[i] as string, anchor); wall < until + 14 * HOUR_MS; wall += stepMs)
-        for (const t of instantsOfWall(wall, this.timeZone)) if (t >= from && t < until) out.push(t);
+    if (this.#plain(i)) {
+      for (let t = from; t < until; t += stepMs) out.push(t);
+      return out;
+    }
+    for (let wall = wallOf(this.dates[i] as string, anchor); wall < until + 14 * HOUR_MS; wall += stepMs)
+      for (const t of instantsOfWall(wall, this.timeZone)) if (t >= from && t < until) out.push(t);
     return out.sort((a, b) => a - b); // a repeated reading's second showing comes after later readings
   }
 
