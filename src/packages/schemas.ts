@@ -57,7 +57,7 @@ const paidAmount = z
   .transform((v, ctx) => {
     const cents = toCents(v);
     if (cents === null) {
-      ctx.addIssue({ code: 'custom', message: 'Use an amount with at most two decimals, e.g. "199.00".' });
+      ctx.addIssue({ code: 'custom', message: 'Use an amount of 0 or more with at most two decimals, e.g. "199.00".' });
       return z.NEVER;
     }
     return cents;
