@@ -428,6 +428,7 @@ describe("a client user's packs across trainers", () => {
       sessions_reserved: 2,
       expiry_date: null,
       is_active: true,
+      refunded_at: null,
     });
     expect(byId.get(packB.id)).toMatchObject({
       trainer: { slug: b.slug, business_name: 'Beta Box' },

@@ -4,7 +4,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
-import { api, at, book, futureDay, type ProblemBody, packOf, setupTrainer } from './helpers';
+import { api, at, book, clientUser, createClient, futureDay, type ProblemBody, packOf, setupTrainer } from './helpers';
 
 type Pack = {
   id: number;
@@ -74,6 +74,35 @@ describe('refunding a pack', () => {
     expect((await ledgerOf(t.token, id)).length).toBe(0);
     const zero = await refund(t.token, id, { amount: 0 });
     expect([zero.status, zero.body.refunded, zero.body.sessions_remaining]).toEqual([200, '0.00', 0]);
+  });
+
+  it('the client sees their pack ended by the refund, with the reason, and cannot book with it', async () => {
+    const t = await setupTrainer();
+    const me = await clientUser();
+    const client = await createClient(t.token, { email: me.email });
+    const made = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Five', sessions_count: 5, price: '50.00' },
+    });
+    const sold = await api<{ id: number }>('POST', `/api/packages/${made.body.id}/assign_to_client/`, {
+      token: t.token,
+      body: { client_id: client.id },
+    });
+    expect((await refund(t.token, sold.body.id, { reason: 'Moving away' })).status).toBe(200);
+    const mine = await api<{ results: { id: number; is_active: boolean; refunded_at: string | null }[] }>(
+      'GET',
+      '/api/client/packages/',
+      { token: me.token },
+    );
+    expect(mine.body.results).toEqual([expect.objectContaining({ id: sold.body.id, is_active: false })]);
+    expect(mine.body.results[0]?.refunded_at).not.toBeNull();
+    const seen = await api<Pack>('GET', `/api/client-packages/${sold.body.id}/`, { token: me.token });
+    expect([seen.status, seen.body.refund_reason]).toEqual([200, 'Moving away']);
+    const booked = await api<{ client_package: number | null } & ProblemBody>('POST', '/api/client/bookings/', {
+      token: me.token,
+      body: { trainer: t.user.trainer.slug, start_time: at(futureDay(3).date, '10:00'), client_package: sold.body.id },
+    });
+    expect([booked.status, booked.body.code]).toEqual([409, 'package_exhausted']);
   });
 
   it('waits for the bookings that hold a credit (409 package_in_use), then goes through', async () => {

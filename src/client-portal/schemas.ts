@@ -68,6 +68,10 @@ export const clientPackageOut = z
     }),
     expiry_date: z.string().nullable().openapi({ description: "The last day, in the trainer's zone; null: never." }),
     is_active: z.boolean().openapi({ description: 'Not expired and sessions remaining.' }),
+    refunded_at: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When your trainer refunded the pack, which ended it; null if never.' }),
   })
   .openapi('MyClientPackage');
 export type MyClientPackageOut = z.infer<typeof clientPackageOut>;

@@ -143,6 +143,7 @@ export async function packagesForClient(db: Db, viewer: ClientViewer, q: PageQue
       sessions_reserved: r.reserved,
       expiry_date: r.cp.expiryDate,
       is_active: !expired && r.cp.sessionsRemaining > 0,
+      refunded_at: r.cp.refundedAt,
     };
   });
   return { count: countRows[0]?.n ?? 0, results };
