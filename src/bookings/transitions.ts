@@ -260,7 +260,7 @@ function outboxWrites(
     // same rule as a class's cancel (waitlist.ts). The message is planned before the unsent ones
     // are withdrawn: one a delivery has claimed may be on its way, so counts as heard of; one still
     // waiting for its first delivery does not (`heardOf`). A confirmed booking's cancel is always
-    // told: its confirmation may be older than any message still kept.
+    // told, whatever became of its messages: better told twice than coming to a cancelled session.
     const unconfirmed = from !== 'confirmed';
     const told = unconfirmed && !options.byClient ? sql`${guard} AND (b.source = 'public' OR ${heardOf()})` : guard;
     const smsGuard = unconfirmed ? heardOf('sms') : undefined;

@@ -60,10 +60,12 @@ export async function refundClientPackage(
   if (fresh.refunded_at !== null) {
     throw conflict(`This package was refunded at ${fresh.refunded_at}.`, 'already_refunded');
   }
-  // A credit was used or given back in between (use_session, a completion, a cancel): judge again.
-  if (fresh.sessions_reserved === 0 && tries > 1) return refundClientPackage(db, viewer, id, input, now, tries - 1);
   const n = fresh.sessions_reserved;
-  if (n === 0) throw conflict('The package kept changing while it was refunded; try again.', 'package_changed');
+  if (n === 0) {
+    // A credit was used or given back in between (use_session, a completion, a cancel): judge again.
+    if (tries > 1) return refundClientPackage(db, viewer, id, input, now, tries - 1);
+    throw conflict('The package kept changing while it was refunded; try again.', 'package_changed');
+  }
   const them = n === 1 ? 'it' : 'them';
   throw conflict(
     `${n} ${n === 1 ? 'booking reserves a credit' : 'bookings reserve credits'} of this package: complete or cancel ${them} first.`,

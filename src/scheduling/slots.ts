@@ -207,10 +207,8 @@ export function freeSlots(input: FreeSlotsInput): DaySlots[] {
     // Day by day (index i of days.dates is result[i - 1]): the grid starts again at each local
     // midnight the interval runs through, so a day's slots never depend on the days asked before it.
     for (let i = Math.max(1, days.indexOf(w.start)); i <= result.length && (days.starts[i] as number) < w.end; i++) {
-      const [dayStart, until] = [
-        days.starts[i] as number,
-        Math.min(days.starts[i + 1] as number, w.end - duration + 1),
-      ];
+      const dayStart = days.starts[i] as number;
+      const until = Math.min(days.starts[i + 1] as number, w.end - duration + 1);
       // From the hours' written start on their own day, else from midnight (the day's grid starts there).
       const anchor = (w.start >= dayStart && w.startTime) || '00:00:00';
       for (const t of days.gridStarts(i, Math.max(w.start, dayStart), anchor, step, until)) {
