@@ -4,7 +4,18 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
-import { api, at, book, clientUser, createClient, futureDay, type ProblemBody, packOf, setupTrainer } from './helpers';
+import {
+  api,
+  at,
+  book,
+  clientUser,
+  createClient,
+  futureDay,
+  type ProblemBody,
+  packOf,
+  setupTrainer,
+  until,
+} from './helpers';
 
 type Pack = {
   id: number;
@@ -152,6 +163,75 @@ describe('refunding a pack', () => {
       expect([409]).toContain(r.status);
       expect(['already_refunded', 'package_in_use']).toContain(r.body.code);
     }
+  });
+});
+
+describe('the client told of a refund', () => {
+  type Message = { id: number; recipient: string; status: string; subject: string; message: string; html: string };
+  const messagesOf = async (id: number) =>
+    (
+      await env.DB.prepare('SELECT * FROM notifications WHERE dedupe_key = ? ORDER BY id')
+        .bind(`package:${id}:package_refunded`)
+        .all<Message>()
+    ).results;
+
+  it('one email, through the queue: what is paid back in the pack’s currency, the reason and the credits that end', async () => {
+    const t = await setupTrainer();
+    const pkg = await api<{ id: number }>('POST', '/api/packages/', {
+      token: t.token,
+      body: { name: 'Ten in Tokyo', sessions_count: 10, price: '30000', currency: 'JPY' },
+    });
+    const sold = await api<{ id: number }>('POST', `/api/packages/${pkg.body.id}/assign_to_client/`, {
+      token: t.token,
+      body: { client_id: t.client.id },
+    });
+    const id = sold.body.id;
+    for (let i = 0; i < 3; i++) expect((await useOne(t.token, id)).status).toBe(200);
+    expect((await refund(t.token, id, { reason: 'Moving to Osaka' })).body.refunded).toBe('21000.00');
+    const [sent, ...more] = await until(
+      () => messagesOf(id),
+      (rows) => rows.some((r) => r.status === 'sent'),
+    );
+    expect(more).toEqual([]);
+    expect(sent?.recipient).toBe(t.client.email);
+    expect(sent?.subject).toBe('Refund of ¥21,000: Ten in Tokyo');
+    expect(sent?.message).toContain('is refunding you ¥21,000 for your pack “Ten in Tokyo”');
+    expect(sent?.message).toContain('Reason: Moving to Osaka');
+    expect(sent?.message).toContain('The 7 unused sessions left on it are no longer available.');
+    expect(sent?.html).toContain('Reason: Moving to Osaka');
+
+    // Asked again, refused: still the one message. The trainer sees it in the notifications; another trainer does not.
+    expect((await refund(t.token, id)).status).toBe(409);
+    expect(await messagesOf(id)).toHaveLength(1);
+    const listed = async (token: string) =>
+      (await api<{ results: { id: number }[] }>('GET', '/api/notifications/?kind=package_refunded', { token })).body
+        .results;
+    expect((await listed(t.token)).map((n) => n.id)).toEqual([sent?.id]);
+    expect(await listed((await setupTrainer()).token)).toEqual([]);
+  });
+
+  it('a refused refund tells nobody; one that pays nothing back says so', async () => {
+    const t = await setupTrainer();
+    const id = await packOf(t, 2, '80.00');
+    const booked = await book(t.token, {
+      client: t.client.id,
+      start_time: at(futureDay(3).date, '10:00'),
+      client_package: id,
+    });
+    expect(booked.status).toBe(201);
+    expect((await refund(t.token, id)).status).toBe(409);
+    expect(await messagesOf(id)).toEqual([]);
+
+    const other = await packOf(t, 1, '40.00');
+    expect((await useOne(t.token, other)).status).toBe(200);
+    expect((await refund(t.token, other, { amount: '0' })).status).toBe(200);
+    const [row] = await until(
+      () => messagesOf(other),
+      (rows) => rows.length > 0,
+    );
+    expect(row?.subject).toBe('Your pack has ended: Pack');
+    expect(row?.message).toContain('has ended your pack “Pack”; nothing is paid back.');
+    expect(row?.message).not.toContain('unused');
   });
 });
 

@@ -445,7 +445,7 @@ describe('Paddle webhook events', () => {
       expect(receipts.results).toHaveLength(2);
       expect(
         receipts.results.every(
-          (r) => r.recipient === t.email && /^Receipt: \d+\.\d{2} [A-Z]{3} for TrainerHub$/.test(r.subject),
+          (r) => r.recipient === t.email && /^Receipt: \$\d+\.\d{2} for TrainerHub$/.test(r.subject),
         ),
       ).toBe(true);
     }
@@ -709,13 +709,20 @@ describe('Paddle webhook events', () => {
     expect((await subscriptionsOf(t.token)).results[0]?.next_billing_date).toBe('2025-05-03');
   });
 
-  it("amounts come in the currency's smallest unit: 2900 USD cents is 29.00, 2900 yen is 2900.00", async () => {
+  it("amounts come in the currency's smallest unit: 2900 USD cents is 29.00, 2900 yen is 2900.00 (¥2,900 in the receipt)", async () => {
     const t = await registerTrainer();
     const s = scenario(t.user.trainer.id);
     const yen = s.event('02').body.replace(/"currency_code": "USD"/g, '"currency_code": "JPY"');
     expect((await deliver(yen)).body.result).toBe('processed');
     const listed = await paymentsOf(t.token);
     expect(listed.results.map((p) => [p.amount, p.currency])).toEqual([['2900.00', 'JPY']]);
+    const receipt = await env.DB.prepare(
+      "SELECT subject, message FROM notifications WHERE trainer_id = ? AND kind = 'payment_receipt'",
+    )
+      .bind(t.user.trainer.id)
+      .first<{ subject: string; message: string }>();
+    expect(receipt?.subject).toBe('Receipt: ¥2,900 for TrainerHub');
+    expect(receipt?.message).toContain('subscription payment of ¥2,900 (transaction');
   });
 
   it('a status we do not know, a negative total or a currency that is no ISO 4217 code: noted, nothing stored', async () => {

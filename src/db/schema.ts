@@ -549,6 +549,7 @@ export const NOTIFICATION_KINDS = [
   'class_cancelled',
   'waitlist_class_cancelled',
   'calendar_sync_failing',
+  'package_refunded',
 ] as const;
 /** Mails about a user's account, which belong to no trainer. */
 export const ACCOUNT_MAIL_KINDS = ['email_verification', 'password_reset'] as const;

@@ -379,13 +379,13 @@ function renderForClient(c: BookingContext): Rendered {
 
 export function renderReceipt(args: {
   businessName: string;
+  /** For people, in the payment's currency ("$29.00", "¥2,900"). */
   amount: string;
-  currency: string;
   transactionId: string;
 }): Rendered {
-  const line = `We received your TrainerHub subscription payment of ${args.amount} ${args.currency} (transaction ${args.transactionId}). Thank you!`;
+  const line = `We received your TrainerHub subscription payment of ${args.amount} (transaction ${args.transactionId}). Thank you!`;
   return {
-    subject: oneLine(`Receipt: ${args.amount} ${args.currency} for TrainerHub`),
+    subject: oneLine(`Receipt: ${args.amount} for TrainerHub`),
     text: `Hi ${args.businessName},\n\n${line}`,
     html: String(
       html`<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>Hi ${args.businessName},</p><p>${line}</p></body></html>`,

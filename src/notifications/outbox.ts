@@ -25,6 +25,8 @@ export type DedupeOf =
   /** One message about a standing series per change of it (a confirm, a cancel) and channel. */
   | { series: KeyPart; kind: 'series_confirmed' | 'series_cancelled'; channel: Channel; at: string }
   | { payment: string }
+  /** The client's mail that their pack was refunded (a pack is refunded once). */
+  | { clientPackage: KeyPart; kind: 'package_refunded' }
   /** A calendar connection failing: one message per streak of failures (the instant it began). */
   | { connection: KeyPart; kind: 'calendar_sync_failing'; since: KeyPart }
   /** Account mails: one per request, so each "send it again" sends again. */
@@ -34,26 +36,28 @@ export type DedupeOf =
  * The one format of dedupe keys, as SQL (a part may be a column such as `b.id`):
  * `booking:42:reminder_24h:email:2025-01-15T10:00:00.000Z`, `booking:42:booking_rescheduled:sms:seq:3`,
  * `booking:42:booking_rescheduled:trainer:seq:3`, `booking:42:booking_requested`, `booking:42:booking_cancelled:trainer`, `series:7:series_confirmed:email:2025-01-15T10:00:00.000Z`,
- * `payment:txn_1:receipt`, `user:7:email_verification:2025-01-15T10:00:00.000Z`,
+ * `payment:txn_1:receipt`, `package:9:package_refunded`, `user:7:email_verification:2025-01-15T10:00:00.000Z`,
  * `calendar:3:calendar_sync_failing:2025-01-15T10:00:00.000Z`.
  */
 export function dedupeKey(of: DedupeOf): SQL {
   const parts: KeyPart[] =
     'payment' in of
       ? ['payment', of.payment, 'receipt']
-      : 'connection' in of
-        ? ['calendar', of.connection, of.kind, of.since]
-        : 'user' in of
-          ? ['user', of.user, of.kind, of.at]
-          : 'series' in of
-            ? ['series', of.series, of.kind, of.channel, of.at]
-            : 'sequence' in of
-              ? ['booking', of.booking, of.kind, 'to' in of ? of.to : of.channel, 'seq', of.sequence]
-              : 'channel' in of
-                ? ['booking', of.booking, of.kind, of.channel, of.start]
-                : 'to' in of
-                  ? ['booking', of.booking, of.kind, of.to]
-                  : ['booking', of.booking, of.kind];
+      : 'clientPackage' in of
+        ? ['package', of.clientPackage, of.kind]
+        : 'connection' in of
+          ? ['calendar', of.connection, of.kind, of.since]
+          : 'user' in of
+            ? ['user', of.user, of.kind, of.at]
+            : 'series' in of
+              ? ['series', of.series, of.kind, of.channel, of.at]
+              : 'sequence' in of
+                ? ['booking', of.booking, of.kind, 'to' in of ? of.to : of.channel, 'seq', of.sequence]
+                : 'channel' in of
+                  ? ['booking', of.booking, of.kind, of.channel, of.start]
+                  : 'to' in of
+                    ? ['booking', of.booking, of.kind, of.to]
+                    : ['booking', of.booking, of.kind];
   return sql.join(
     parts.map((p) => (typeof p === 'object' ? sql`${p}` : sql`${String(p)}`)),
     sql.raw(` || ':' || `),
@@ -190,6 +194,24 @@ export function trainerMessage(args: {
       SELECT t.id, ${args.bookingId}, ${args.kind}, 'email', u.email, ${r.subject}, ${r.text}, ${r.html}, ${args.dedupeKey}, ${args.now}, ${args.now}
       FROM trainers t JOIN users u ON u.id = t.user_id
       WHERE t.id = ${args.trainerId} AND (${args.guard})
+      RETURNING id`;
+}
+
+/** An email to the client of a client package (its refund), stored as rendered, as SQL for the caller's batch. */
+export function clientPackageMessage(args: {
+  clientPackageId: number;
+  kind: NotificationKind;
+  dedupeKey: SQL;
+  now: string;
+  guard: SQL;
+  rendered: { subject: string; text: string; html: string };
+}): SQL {
+  const r = args.rendered;
+  return sql`INSERT OR IGNORE INTO notifications
+      (trainer_id, booking_id, kind, notification_type, recipient, subject, message, html, dedupe_key, created_at, updated_at)
+      SELECT c.trainer_id, NULL, ${args.kind}, 'email', c.email, ${r.subject}, ${r.text}, ${r.html}, ${args.dedupeKey}, ${args.now}, ${args.now}
+      FROM client_packages cp JOIN clients c ON c.id = cp.client_id
+      WHERE cp.id = ${args.clientPackageId} AND (${args.guard})
       RETURNING id`;
 }
 

@@ -119,7 +119,7 @@ const refund = createRoute({
   path: '/api/client-packages/{id}/refund',
   summary: 'Refund a pack: record what is paid back and end its credits',
   description:
-    'Ends the pack: its remaining credits go to 0 (one ledger row, reason `refunded`) and `amount` is recorded as paid back (TrainerHub moves no money: pay it back as it was paid). Revenue counts the sale on its day and the refund, negative, on the refund’s day. A conflict answers 409 with `code` package_in_use (a pending or confirmed booking reserves a credit: complete or cancel it first), already_refunded or package_changed (its credits kept changing while it was refunded; try again).',
+    'Ends the pack: its remaining credits go to 0 (one ledger row, reason `refunded`) and `amount` is recorded as paid back (TrainerHub moves no money: pay it back as it was paid). Revenue counts the sale on its day and the refund, negative, on the refund’s day. The client gets an email that says what is paid back, the reason given and the credits that end. A conflict answers 409 with `code` package_in_use (a pending or confirmed booking reserves a credit: complete or cancel it first), already_refunded or package_changed (its credits kept changing while it was refunded; try again).',
   request: { params: idParam, ...jsonBody(refundBody) },
   responses: { 200: jsonResponse(clientPackageOut, 'Refunded'), ...problems(400, 401, 403, 404, 409) },
 });
@@ -220,7 +220,8 @@ export const packagesRouter = createRouter()
   .openapi(refund, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const refunded = await refundClientPackage(c.var.db, trainerViewer(c.get('auth')), id, body, isoNow(c.var.clock));
+    const viewer = trainerViewer(c.get('auth'));
+    const refunded = await refundClientPackage(c.var.db, c.env.NOTIFY_QUEUE, viewer, id, body, isoNow(c.var.clock));
     return c.json(refunded, 200);
   })
   .openapi(ledger, async (c) => {

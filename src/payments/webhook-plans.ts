@@ -2,7 +2,7 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { paymentRefunds, payments, subscriptions, trainers, users, webhookEvents } from '../db/schema';
 import type { Db } from '../lib/db';
-import { formatCents, minorUnitsToCents } from '../lib/money';
+import { displayAmount, minorUnitsToCents } from '../lib/money';
 import { trainerName } from '../lib/names';
 import { toUtcInstant } from '../lib/time';
 import { renderReceipt } from '../notifications/messages';
@@ -183,8 +183,7 @@ export async function planTransaction(
       guard: sql`${fresh} AND EXISTS (SELECT 1 FROM ${payments} WHERE paddle_transaction_id = ${txn.id} AND status = 'completed')`,
       rendered: renderReceipt({
         businessName: await trainerDisplayName(db, trainerId),
-        amount: formatCents(amount),
-        currency,
+        amount: displayAmount(amount, currency),
         transactionId: txn.id,
       }),
     });
