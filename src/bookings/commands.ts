@@ -22,7 +22,7 @@ import {
 } from './checks';
 import { notifyClientOfBooking, notifyTrainerOfRequest } from './client-notices';
 import type { Outcome } from './outcome';
-import { checkPackageAndWindow, pickPackage } from './pack-checks';
+import { checkPackageAndWindow, PICK_RETRIES, pickPackage } from './pack-checks';
 import { asTrainer, findBooking, iso, toBookingOut } from './queries';
 import type { BookingOut } from './schemas';
 import {
@@ -88,9 +88,6 @@ export interface CreateBookingCommand {
   /** A place in a full class joins its waitlist instead of a 409 `class_full`. */
   waitlist?: boolean;
 }
-
-/** Times a web booking is checked again after the pack it picked ran out between its read and its write. */
-const PICK_RETRIES = 2;
 
 /**
  * Creates a booking. Its write is guarded by the schedule version its checks read; a change of

@@ -24,6 +24,9 @@ function packRefusal(t: BookingTrainer, pkg: BookingPackage, start: number, now:
   return null;
 }
 
+/** Times a web booking or place is checked again after the pack it picked ran out between its read and its write. */
+export const PICK_RETRIES = 2;
+
 /**
  * The pack a booking at `start` is paid with when the client names none: of those that can pay
  * (`packRefusal`), the one that expires first (never-expiring last), then the oldest purchase,

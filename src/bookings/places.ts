@@ -12,7 +12,7 @@ import { type BookingTrainer, readForBooking } from './checks';
 import type { CreateBookingCommand, NewBooking } from './commands';
 import { refusalOf, writeBooking } from './commands';
 import type { Outcome } from './outcome';
-import { checkPackageAndWindow, pickPackage } from './pack-checks';
+import { checkPackageAndWindow, PICK_RETRIES, pickPackage } from './pack-checks';
 import { asTrainer, findBooking, iso } from './queries';
 import type { BookingOut } from './schemas';
 import { retryOnScheduleChange, scheduleChanged, scheduleMoved } from './sql';
@@ -34,7 +34,7 @@ interface PlaceClass {
 
 /** Books a place (or joins the waitlist); the schedule-version guard re-checks once, like a booking. */
 export const bookPlace = (db: Db, cmd: CreateBookingCommand, now: number): Promise<Outcome> =>
-  retryOnScheduleChange(() => bookPlaceOnce(db, cmd, now, true));
+  retryOnScheduleChange(() => bookPlaceOnce(db, cmd, now, PICK_RETRIES));
 
 async function readClass(db: Db, cmd: CreateBookingCommand, clientId: number | null): Promise<PlaceClass | null> {
   const mine = sql`(SELECT count(*) FROM ${bookings} m WHERE m.class_session_id = cs.id AND m.client_id = ${clientId ?? 0}
@@ -63,7 +63,7 @@ function checkWaitlistOpen(t: BookingTrainer, start: number, now: number) {
   );
 }
 
-async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, again: boolean): Promise<Outcome> {
+async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, retries: number): Promise<Outcome> {
   // Packs are judged for the class's service; a web booking naming none picks one, as for a private booking.
   const read = await readForBooking(
     db,
@@ -125,9 +125,9 @@ async function bookPlaceOnce(db: Db, cmd: CreateBookingCommand, now: number, aga
     const refusal = await refusalOf(db, checked);
     // Asked with the waitlist, and the class's count moved since the read (a waitlisted insert
     // refused because a place freed, a cancel with nobody waiting written outside this object),
-    // or the picked pack spent elsewhere since: read once more and decide again.
+    // or the picked pack spent elsewhere since: read again and decide again, as a booking does.
     const moved = (cmd.waitlist && refusal.extra.code === 'class_full') || picked !== undefined;
-    if (again && moved) return bookPlaceOnce(db, cmd, now, false);
+    if (retries > 0 && moved) return bookPlaceOnce(db, cmd, now, retries - 1);
     throw refusal;
   }
   const booking = await findBooking(db, asTrainer(cmd.trainerId), written.id, iso(now));
