@@ -11,7 +11,7 @@ import { enqueue } from '../notifications/outbox';
 import type { NotifyMessage } from '../notifications/types';
 import type { ClientByEmail } from './commands';
 import { type ScheduleNamespace, scheduleOf, unwrapOutcome } from './schedule-object';
-import type { BookingOut } from './schemas';
+import type { BookingOut, ClientCancelInput } from './schemas';
 import { transition } from './transitions';
 
 /** The schedule objects, the notification queue, the database and the request's now (ISO). */
@@ -103,19 +103,20 @@ export interface ClientBookingRef {
 
 /**
  * The client cancels under the trainer's rules: only a booking not yet started; late inside the
- * trainer's late-cancel window (a confirmed one then uses its pack credit); the client and the
- * trainer are told.
+ * trainer's late-cancel window (a confirmed one then uses its pack credit), unless the client said
+ * they did not agree to that (`late_ok`, `credit_ok` false); the client and the trainer are told.
  */
 export async function cancelAsClient(
   deps: Omit<ClientActionDeps, 'schedules'>,
   booking: ClientBookingRef,
-  reason: string,
+  input: ClientCancelInput,
 ): Promise<BookingOut> {
   if (booking.status === 'cancelled') throw conflict('This booking is already cancelled.', 'invalid_transition');
   if (Date.parse(booking.startTime) <= Date.parse(deps.now)) {
     throw conflict('This booking has already started or passed.', 'invalid_transition');
   }
-  return transition(deps, booking.trainerId, booking.id, 'cancel', reason, { byClient: true });
+  const accepts = { late: input.late_ok ?? true, credit: input.credit_ok ?? true };
+  return transition(deps, booking.trainerId, booking.id, 'cancel', input.reason ?? '', { byClient: true, accepts });
 }
 
 /**

@@ -2,7 +2,7 @@ import { HOUR_MS } from '../lib/calendar';
 import { conflict } from '../lib/problem';
 import type { BookingTrainer } from './checks';
 import type { BookingOut } from './schemas';
-import { isLateCancel } from './times';
+import { isLateCancel, lateCancelFrom } from './times';
 
 /** The trainer's settings that decide whether and until when a client may reschedule. */
 export type RescheduleRules = Pick<
@@ -81,7 +81,7 @@ export function clientOptions(
       !booking.classPlace && start > now && clientRescheduleRefusal(t, { status: booking.status, start }, now) === null,
     late_cancellation_if_cancelled_now: late,
     credit_used_if_cancelled_now: late && booking.status === 'confirmed' && booking.hasPackage,
-    late_cancellation_from: new Date(start - t.lateCancelHours * HOUR_MS).toISOString(),
+    late_cancellation_from: lateCancelFrom(booking.startTime, t.lateCancelHours),
     reschedule_until: t.allowClientReschedule ? new Date(rescheduleDeadline(t, start)).toISOString() : null,
   };
 }

@@ -106,6 +106,22 @@ export const bookingPatchBody = z
 
 export const cancelBody = z.strictObject({ reason: multiLine().trim().max(1000).optional() }).openapi('BookingCancel');
 
+/** A client's cancel (manage link, client account): the reason, and what they agreed it may cost. */
+export const clientCancelBody = z
+  .strictObject({
+    reason: multiLine().trim().max(1000).optional(),
+    late_ok: z.boolean().optional().openapi({
+      description:
+        'false: refuse (409 `late_cancellation`, nothing changed) a cancel that counts as late, e.g. because the trainer moved the booking or the late window began since the page showed `late_cancellation_if_cancelled_now: false`. Default true.',
+    }),
+    credit_ok: z.boolean().optional().openapi({
+      description:
+        'false: refuse (409 `credit_would_be_used`, nothing changed) a cancel that would use a pack credit. Default true.',
+    }),
+  })
+  .openapi('ClientCancel');
+export type ClientCancelInput = z.infer<typeof clientCancelBody>;
+
 export const bookingOut = z
   .object({
     id: z.number().int(),

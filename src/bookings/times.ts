@@ -58,6 +58,10 @@ export function isLateCancel(
   return Date.parse(booking.startTime) - now < lateCancelHours * HOUR_MS;
 }
 
+/** The instant from which a cancel of a booking starting at `startTime` is late (start − late_cancel_hours). */
+export const lateCancelFrom = (startTime: string, lateCancelHours: number): string =>
+  new Date(Date.parse(startTime) - lateCancelHours * HOUR_MS).toISOString();
+
 const WHOLE = 'Give a time on a whole minute (no seconds).';
 const FUTURE = 'Start time must be in the future.';
 /** Where bookings stop: past 9999 an instant's ISO text ("+010000-…") sorts before every other. */

@@ -24,7 +24,7 @@ import type { NotifyMessage } from '../notifications/types';
 import { notifyTrainerOfCancel } from './client-notices';
 import { asTrainer, findBooking } from './queries';
 import type { BookingOut } from './schemas';
-import { isLateCancel } from './times';
+import { isLateCancel, lateCancelFrom } from './times';
 import { promoteWaitlisted } from './waitlist';
 
 export async function updateNotes(
@@ -101,6 +101,17 @@ export interface TransitionOptions {
   clientMessage?: 'both' | 'emailOnly';
   /** The client cancels (their manage link, their portal): the trainer is emailed too. */
   byClient?: boolean;
+  /**
+   * What the client agreed a cancel may cost, as their page showed it: a cancel that would now be
+   * late, or use a pack credit, when they did not agree to that is refused (409), nothing written.
+   */
+  accepts?: CancelTerms;
+}
+
+/** What a client agreed to when cancelling: a late cancellation, a pack credit used. */
+export interface CancelTerms {
+  late: boolean;
+  credit: boolean;
 }
 
 /**
@@ -142,6 +153,32 @@ export async function transition(
 async function packByEmail(db: Db, id: number): Promise<boolean> {
   const row = await db.select({ v: bookings.packByEmail }).from(bookings).where(eq(bookings.id, id)).get();
   return row?.v === true;
+}
+
+/**
+ * A client's cancel that would cost more than the page they confirmed it on said (the trainer
+ * moved the booking since, or the late window began): 409 `late_cancellation` or
+ * `credit_would_be_used`, so that they decide again.
+ */
+function refuseUnagreed(
+  accepts: CancelTerms,
+  late: boolean,
+  usesCredit: boolean,
+  start: string,
+  t: { lateCancelHours: number },
+) {
+  if (late && !accepts.late) {
+    throw conflict(
+      `Cancelling now counts as late (it has since ${lateCancelFrom(start, t.lateCancelHours)}, ${t.lateCancelHours} h before the start)${usesCredit ? ' and uses a credit of your pack' : ''}. Send late_ok: true to cancel anyway.`,
+      'late_cancellation',
+    );
+  }
+  if (usesCredit && !accepts.credit) {
+    throw conflict(
+      'Cancelling now uses a credit of your pack. Send credit_ok: true to cancel anyway.',
+      'credit_would_be_used',
+    );
+  }
 }
 
 /** The fields of a booking a transition's decision rests on. */
@@ -188,6 +225,9 @@ async function transitionOnce(
     action === 'mark_completed' ||
     (((action === 'mark_no_show' && trainer.noShowUsesCredit) || (late && current.status === 'confirmed')) &&
       !(current.client_package !== null && (await packByEmail(db, id))));
+  if (action === 'cancel' && options.accepts) {
+    refuseUnagreed(options.accepts, late, consumes && current.client_package !== null, current.start_time, trainer);
+  }
   const statusUpdate = db
     .update(bookings)
     .set(statusChange(action, reason, late, nowIso))

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { bookingOut, cancelBody } from '../bookings/schemas';
+import { bookingOut, clientCancelBody } from '../bookings/schemas';
 import { requireAuth, viewerOf } from '../lib/auth';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
@@ -82,10 +82,10 @@ const cancel = createRoute({
   method: 'post',
   path: '/api/client/bookings/{id}/cancel',
   summary: "Cancel your booking under the trainer's rules (as its manage link does)",
-  description: `${WHO} Only before the start; inside the trainer's late-cancel window the cancellation is late (\`late_cancellation\`), and a confirmed booking paid from a pack then uses its credit. You and the trainer are emailed. Someone else's booking answers 404. 409 \`invalid_transition\` when it is already cancelled, completed or started.`,
+  description: `${WHO} Only before the start; inside the trainer's late-cancel window the cancellation is late (\`late_cancellation\`), and a confirmed booking paid from a pack then uses its credit. You and the trainer are emailed. Someone else's booking answers 404. 409 \`invalid_transition\` when it is already cancelled, completed or started; \`late_cancellation\` or \`credit_would_be_used\` when \`late_ok\` or \`credit_ok\` is false and the cancel would cost that.`,
   request: {
     params: idParam,
-    body: { required: false, content: { 'application/json': { schema: cancelBody } } },
+    body: { required: false, content: { 'application/json': { schema: clientCancelBody } } },
   },
   responses: { 200: jsonResponse(bookingOut, 'Cancelled'), ...problems(400, 401, 403, 404, 409, 415) },
 });
@@ -136,8 +136,8 @@ export const clientPortalRouter = createRouter()
     return c.json(booking, 201, replayHeader(replayed));
   })
   .openapi(cancel, async (c) => {
-    const reason = c.req.valid('json')?.reason ?? '';
-    return c.json(await portal.cancelForClient(deps(c), clientOf(c), c.req.valid('param').id, reason), 200);
+    const input = c.req.valid('json') ?? {};
+    return c.json(await portal.cancelForClient(deps(c), clientOf(c), c.req.valid('param').id, input), 200);
   })
   .openapi(reschedule, async (c) => {
     const { start_time } = c.req.valid('json');

@@ -10,7 +10,7 @@ import {
   rescheduleAsClient,
 } from '../bookings/client-actions';
 import { bookingScope, findBooking, listBookings } from '../bookings/queries';
-import type { BookingOut } from '../bookings/schemas';
+import type { BookingOut, ClientCancelInput } from '../bookings/schemas';
 import { trainerOfSlug } from '../db/fragments';
 import { bookings, clientPackages, clients, sessionPackages, trainers, type User, users } from '../db/schema';
 import type { Viewer } from '../lib/auth';
@@ -84,8 +84,13 @@ async function ownBooking(db: Db, viewer: ClientViewer, id: number): Promise<Cli
 }
 
 /** The client cancels their booking, exactly as through its manage link. */
-export async function cancelForClient(deps: ClientActionDeps, viewer: ClientViewer, id: number, reason: string) {
-  await cancelAsClient(deps, await ownBooking(deps.db, viewer, id), reason);
+export async function cancelForClient(
+  deps: ClientActionDeps,
+  viewer: ClientViewer,
+  id: number,
+  input: ClientCancelInput,
+) {
+  await cancelAsClient(deps, await ownBooking(deps.db, viewer, id), input);
   return findBooking(deps.db, viewer, id, deps.now);
 }
 

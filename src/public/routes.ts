@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context, TypedResponse } from 'hono';
+import { clientCancelBody } from '../bookings/schemas';
 import { isoNow } from '../lib/clock';
 import { jwtSecretOf } from '../lib/config';
 import { replayHeader } from '../lib/idempotency';
@@ -12,7 +13,6 @@ import { ICS_FILENAME } from '../notifications/calendar';
 import { classesField, slotSchema } from '../scheduling/schemas';
 import { AVAILABILITY_CACHE_SECONDS, cachedAvailability } from './availability';
 import {
-  manageCancelBody,
   manageOut,
   manageRescheduleBody,
   publicAvailabilityQuery,
@@ -98,11 +98,11 @@ const cancel = createRoute({
   tags,
   summary: "Cancel through the manage link, under the trainer's rules",
   description:
-    'Only before the start; inside the trainer’s late-cancel window the cancellation is late, and a confirmed booking paid from a pack then uses its credit. The client and the trainer are emailed (the trainer with the reason given). 409 `invalid_transition` when it is already cancelled, completed or started.',
+    'Only before the start; inside the trainer’s late-cancel window the cancellation is late, and a confirmed booking paid from a pack then uses its credit. The client and the trainer are emailed (the trainer with the reason given). 409 `invalid_transition` when it is already cancelled, completed or started; `late_cancellation` or `credit_would_be_used` when `late_ok` or `credit_ok` is false and the cancel would cost that (send what the page showed, so a booking moved or a window begun since is decided again).',
   middleware: rateLimit(RATE_POLICIES.manageCancel, byManageLink),
   request: {
     params: tokenParam,
-    body: { required: false, content: { 'application/json': { schema: manageCancelBody } } },
+    body: { required: false, content: { 'application/json': { schema: clientCancelBody } } },
   },
   responses: {
     200: jsonResponse(manageOut, 'Cancelled'),
@@ -221,10 +221,10 @@ export const publicRouter = createRouter()
     return c.json(await pub.rescheduleManaged(deps, c.var.config.calendar, token, start_time), 200);
   })
   .openapi(cancel, async (c) => {
-    const reason = c.req.valid('json')?.reason ?? '';
+    const input = c.req.valid('json') ?? {};
     const { token } = c.req.valid('param');
     const deps = { db: c.var.db, queue: c.env.NOTIFY_QUEUE, now: isoNow(c.var.clock) };
-    return c.json(await pub.cancelManaged(deps, c.var.config.calendar, token, reason), 200);
+    return c.json(await pub.cancelManaged(deps, c.var.config.calendar, token, input), 200);
   })
   .openapi(ics, async (c) => {
     const { appOrigin, notify } = c.var.config;

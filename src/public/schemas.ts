@@ -166,7 +166,3 @@ export const manageOut = z
 export const manageRescheduleBody = z
   .strictObject({ start_time: instantField.openapi({ description: 'One of the times the availability offers.' }) })
   .openapi('PublicReschedule');
-
-export const manageCancelBody = z
-  .strictObject({ reason: multiLine().trim().max(1000).optional() })
-  .openapi('PublicCancel');

@@ -3,6 +3,7 @@ import { bookAsClient, type ClientActionDeps, cancelAsClient, rescheduleAsClient
 import { checkClientMove, clientOptions } from '../bookings/client-reschedule';
 import { asTrainer, findBooking } from '../bookings/queries';
 import type { ScheduleNamespace } from '../bookings/schedule-object';
+import type { ClientCancelInput } from '../bookings/schemas';
 import { clientFeedUrls, type FeedUrls } from '../calendar/feed';
 import { trainerOfSlug } from '../db/fragments';
 import {
@@ -313,10 +314,10 @@ export async function cancelManaged(
   deps: { db: Db; queue: Queue<NotifyMessage>; now: string },
   calendar: CalendarConfig,
   token: string,
-  reason: string,
+  input: ClientCancelInput,
 ) {
   const row = await bookingByToken(deps.db, token);
-  await cancelAsClient(deps, row.booking, reason);
+  await cancelAsClient(deps, row.booking, input);
   return getManaged(deps.db, token, deps.now, calendar);
 }
 

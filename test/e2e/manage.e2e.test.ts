@@ -1,7 +1,8 @@
 // The manage page (/book/manage/{token}) in headless Chromium against `wrangler dev`: moving a
 // booking of a service other than the default among its own times (also once the service is
 // private), in the zone the client booked in; where focus goes
-// when a move fails or succeeds; and a waitlisted place leaving the waitlist. At 375 and 1280 px.
+// when a move fails or succeeds; a cancel whose cost grew since the page opened; and a waitlisted
+// place leaving the waitlist. At 375 and 1280 px.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axeViolations } from './a11y';
@@ -142,6 +143,45 @@ describe.skipIf(!hasChromium)('the manage page in Chromium', () => {
       expect(await inView(page, '#move-alert')).toBe(true);
       expect(await page.locator('#alert').isVisible()).toBe(false);
       expect(await page.locator('#pick').isVisible()).toBe(false);
+      await context.close();
+    });
+
+    it(`a cancel that came to cost more since the page opened is refused and explained; a stale tab shows the booking as it is (${width} px)`, async () => {
+      const coach = await openTrainer(`Fair Terms ${width}`);
+      const start = (await offered(coach.slug)).find((t) => Date.parse(t) > Date.now() + 3 * DAY) ?? '';
+      const made = await book(coach.slug, { start_time: start });
+      const { context, page } = await newVisitor(browser, width);
+      await page.goto(`${inject('baseUrl')}/book/manage/${made.token}`);
+      await page.locator('#booking').waitFor();
+      await page.getByRole('button', { name: 'Cancel booking…' }).click();
+      expect(await page.locator('#cancel-note').textContent()).toMatch(/^This is not a late cancellation/);
+      // While the page is open, the trainer's late window grows to a week: cancelling is late now.
+      const week = await call('PATCH', '/api/users/profile/', { token: coach.token, body: { late_cancel_hours: 168 } });
+      expect(week.status).toBe(200);
+      await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
+      await expect.poll(() => page.locator('#alert').textContent()).toMatch(/^Your booking changed since this page/);
+      expect(await page.locator('#cancel-note').textContent()).toMatch(/^This is a late cancellation/);
+      const kept = await call<{ status: string }>('GET', `/api/public/bookings/${made.token}/`);
+      expect(kept.body.status).not.toBe('cancelled');
+      await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
+      await expect.poll(() => page.locator('#b-status').textContent()).toBe('Cancelled');
+      expect(await page.locator('#status').textContent()).toBe(
+        'Your booking is cancelled. It counts as a late cancellation.',
+      );
+
+      // A second booking, cancelled in another tab while this one shows it as it was (a day's
+      // window again, so it can be moved online).
+      await call('PATCH', '/api/users/profile/', { token: coach.token, body: { late_cancel_hours: 24 } });
+      const later = (await offered(coach.slug)).find((t) => Date.parse(t) > Date.parse(start)) ?? '';
+      const other = await book(coach.slug, { start_time: later });
+      await page.goto(`${inject('baseUrl')}/book/manage/${other.token}`);
+      await page.locator('#booking').waitFor();
+      const elsewhere = await call('POST', `/api/public/bookings/${other.token}/cancel/`, { body: {} });
+      expect(elsewhere.status).toBe(200);
+      await page.getByRole('button', { name: 'Reschedule' }).click();
+      await expect.poll(() => page.locator('#b-status').textContent()).toBe('Cancelled');
+      expect(await page.locator('#move-alert').textContent()).toContain('cancelled');
+      expect(await page.getByRole('button', { name: 'Cancel booking…' }).isVisible()).toBe(false);
       await context.close();
     });
 

@@ -59,6 +59,7 @@ export interface ApiResult {
 /** An RFC 9457 problem as the pages read it: its detail and its field errors, when present. */
 export interface Problem {
   detail?: string;
+  code?: string;
   errors?: Record<string, unknown>;
 }
 export const problemOf = (data: unknown): Problem => (data || {}) as Problem;

@@ -111,20 +111,33 @@ function renderCancelWords(status: string) {
   $('cancel-keep').textContent = words.keep;
 }
 
+/** Reads the booking again and shows it as it is now (another tab, the trainer or the clock changed it). */
+async function refresh(p: Page): Promise<void> {
+  const res = await api('GET', p.base);
+  if (res.status === 200 && res.data) render(p, res.data as Booking);
+}
+
+/** Refusals of a cancel that has come to cost more than the note said: the page shows the new note. */
+const COSTS_MORE = ['late_cancellation', 'credit_would_be_used'];
+
 async function cancelBooking(p: Page) {
   setFieldError('reason', '');
   showAlert('');
   const reason = $<HTMLTextAreaElement>('f-reason').value.trim();
   const button = $<HTMLButtonElement>('cancel-submit');
-  const words = cancelWords(p.booking?.status);
+  const b = p.booking;
+  const words = cancelWords(b?.status);
   button.disabled = true;
   button.textContent = 'Cancelling…';
-  const res = await api('POST', `${p.base}cancel/`, reason ? { reason } : {});
+  // What the note said it costs: the API refuses a cancel that has come to cost more since.
+  const terms = { late_ok: !!b?.late_cancellation_if_cancelled_now, credit_ok: !!b?.credit_used_if_cancelled_now };
+  const res = await api('POST', `${p.base}cancel/`, reason ? { reason, ...terms } : terms);
   button.disabled = false;
   button.textContent = words.submit;
   if (res.status === 200 && res.data) {
-    render(p, res.data as Booking);
-    $('status').textContent = words.done;
+    const done = res.data as Booking & { late_cancellation?: boolean };
+    render(p, done);
+    $('status').textContent = done.late_cancellation ? `${words.done} It counts as a late cancellation.` : words.done;
     focusOn($('business'));
     return;
   }
@@ -132,8 +145,14 @@ async function cancelBooking(p: Page) {
   if (res.status === 400 && problem.errors?.reason) {
     setFieldError('reason', messages(problem.errors.reason));
     $('f-reason').focus();
-  } else if (res.status === 409) showAlert(problem.detail || 'This booking can no longer be cancelled.');
-  else if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
+  } else if (res.status === 409) {
+    await refresh(p);
+    showAlert(
+      COSTS_MORE.includes(problem.code ?? '')
+        ? 'Your booking changed since this page was opened, and cancelling now costs more: see the note below. Confirm again to cancel.'
+        : problem.detail || 'This booking can no longer be cancelled.',
+    );
+  } else if (res.status === 429) showAlert(retryText(res.headers.get('Retry-After')));
   else showAlert(problem.detail || 'The booking could not be cancelled. Please try again.');
 }
 
@@ -170,6 +189,10 @@ async function openReschedule(p: Page) {
   // Why there are no times goes beside them, read out and in view, not at the top of the page.
   const why = $('alert').textContent || 'Available times could not be loaded. Please try again later.';
   showAlert('');
+  // The booking may have changed since the page opened (cancelled in another tab): show it as it is,
+  // its reason beside the times still.
+  await refresh(p);
+  show($('reschedule'), true);
   moveAlert(why);
 }
 
@@ -192,6 +215,9 @@ function choose(p: Page, slot: Slot) {
   show($('move'), true);
   $('reschedule-submit').focus();
 }
+
+/** Refusals of a move that are about the booking, not the time chosen. */
+const NOT_MOVABLE = ['invalid_transition', 'reschedule_not_allowed', 'class_place', 'package_expired'];
 
 async function submitReschedule(p: Page) {
   const s = p.picker;
@@ -216,7 +242,14 @@ async function submitReschedule(p: Page) {
     focusOn($('status'));
     return;
   }
-  if (res.status === 409 && (problem as { code?: string }).code !== 'reschedule_not_allowed') {
+  // The booking itself can no longer move (cancelled in another tab, the cut-off passed…): show it as it is.
+  if (res.status === 409 && NOT_MOVABLE.includes(problem.code ?? '')) {
+    await refresh(p);
+    show($('reschedule'), false);
+    showAlert(problem.detail || 'This booking can no longer be moved online.');
+    return;
+  }
+  if (res.status === 409) {
     s.selected = null;
     show($('move'), false);
     await load(s, true, (slot) => choose(p, slot));
