@@ -638,15 +638,22 @@ describe('email verification', () => {
 
     expect((await api('POST', '/api/users/resend-verification/', { token })).status).toBe(202);
     const both = await until((r) => r.length === 2 && r.every((x) => x.status === 'sent'));
-    const link = /https?:\/\/\S+\/api\/users\/verify-email\/\?token=\S+/.exec(both[1]?.message ?? '')?.[0] ?? '';
+    // The link opens the confirmation page, the token in its fragment (never sent to a server).
+    const link = /https?:\/\/\S+\/account\/verify-email#token=\S+/.exec(both[1]?.message ?? '')?.[0] ?? '';
     expect(both[1]?.html).toContain(`href="${link}"`);
+    const page = await api('GET', new URL(link).pathname);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=UTF-8']);
+    const mailedToken = new URLSearchParams(new URL(link).hash.slice(1)).get('token') ?? '';
     const waiting = await env.DB.prepare(
       `INSERT INTO notifications (user_id, kind, notification_type, recipient, message, dedupe_key)
        VALUES (?, 'email_verification', 'email', ?, 'x', ?) RETURNING id`,
     )
       .bind(user.id, email, `test:${crypto.randomUUID()}`)
       .first<{ id: number }>();
-    const opened = await api<{ email_verified: boolean }>('GET', link.slice(link.indexOf('/api/')));
+    const opened = await api<{ email_verified: boolean }>(
+      'GET',
+      `/api/users/verify-email/?token=${encodeURIComponent(mailedToken)}`,
+    );
     expect(opened.status).toBe(200);
     expect(opened.body.email_verified).toBe(true);
     const after = await mails();

@@ -76,6 +76,12 @@ export async function verifyEmail(db: Db, secret: string, token: string, now: st
   return { email: user.email };
 }
 
+/**
+ * The page the mailed link opens: it confirms the address through GET /api/users/verify-email and
+ * says so in words. The token rides in the fragment, which the browser never sends to a server.
+ */
+export const VERIFY_PAGE_PATH = '/account/verify-email';
+
 export function renderVerification(link: string) {
   const text = `Please confirm your email address for TrainerHub by opening this link within 48 hours:\n\n${link}\n\nIf you did not create an account, ignore this message.`;
   // No async parts, so the template's result is a plain (escaped) string.
@@ -95,7 +101,7 @@ export async function mailVerificationLink(
 ): Promise<void> {
   try {
     const token = await verificationToken(args.secret, user.id, user.email, Date.parse(args.now));
-    const link = `${args.appOrigin}/api/users/verify-email/?token=${encodeURIComponent(token)}`;
+    const link = `${args.appOrigin}${VERIFY_PAGE_PATH}#token=${encodeURIComponent(token)}`;
     const mail = { userId: user.id, kind: 'email_verification', to: user.email, now: args.now } as const;
     const id = await writeAccountMail(db, { ...mail, ...renderVerification(link) });
     if (id !== undefined) await enqueue(queue, [id]);

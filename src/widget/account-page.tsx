@@ -1,6 +1,6 @@
-// The account page a password-reset mail links to (/account/reset-password#token=…): choose a new
-// password. Same shell, stylesheet and script as the booking pages; the token stays in the
-// fragment, which the browser never sends to a server.
+// The account pages mails link to: choose a new password (/account/reset-password#token=…) and
+// confirm an email address (/account/verify-email#token=…). Same shell, stylesheet and script as
+// the booking pages; the token stays in the fragment, which the browser never sends to a server.
 import { BOOK_PAGE_CSP, Field, type Rendered, render, Shell } from './pages';
 
 /** The booking pages' policy, but never inside another site's frame: a password form is not for embedding. */
@@ -44,6 +44,30 @@ export function renderResetPage(): Rendered {
           <p>
             <strong>Your password has been changed.</strong> You are signed out everywhere: sign in again with the new
             password in your TrainerHub app.
+          </p>
+        </section>
+      </main>
+    </Shell>,
+  );
+}
+
+export function renderVerifyPage(): Rendered {
+  return render(
+    <Shell title="Confirm your email address" script noindex>
+      <main id="app" class="app" data-page="verify">
+        <header class="head">
+          <h1>Confirm your email address</h1>
+        </header>
+        <noscript>
+          <p class="alert">This page needs JavaScript.</p>
+        </noscript>
+        <p id="status" class="status" role="status">
+          Confirming…
+        </p>
+        <p id="alert" class="alert" role="alert" hidden />
+        <section id="done" hidden>
+          <p>
+            <strong id="done-text">Your email address is confirmed.</strong> You can go back to your TrainerHub app.
           </p>
         </section>
       </main>

@@ -8,7 +8,8 @@ import type { AppEnv } from '../lib/context';
 import { ApiError } from '../lib/problem';
 // The paths of the pages' script and stylesheet, from scripts/build-widget.mjs.
 import { RESET_PAGE_PATH } from '../users/password-reset';
-import { ACCOUNT_PAGE_CSP, renderResetPage } from './account-page';
+import { VERIFY_PAGE_PATH } from '../users/verification';
+import { ACCOUNT_PAGE_CSP, renderResetPage, renderVerifyPage } from './account-page';
 import { PAGE_CSS, PAGE_JS } from './generated';
 import {
   BOOK_ICON_PATH,
@@ -62,6 +63,7 @@ export const widgetRouter = new Hono<AppEnv>({ strict: false })
     c.body(ICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400' }),
   )
   .get(RESET_PAGE_PATH, (c) => accountPage(c, renderResetPage()))
+  .get(VERIFY_PAGE_PATH, (c) => accountPage(c, renderVerifyPage()))
   .get('/book/:slug', async (c) => {
     const trainer = await findBookingPageTrainer(c.var.db, c.req.param('slug'));
     if (!trainer) return page(c, renderNotFoundPage(), 404, 'no-cache');

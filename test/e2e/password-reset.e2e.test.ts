@@ -1,6 +1,7 @@
-// A forgotten password, as its owner lives it, in headless Chromium against `wrangler dev`: ask for
-// the link, open it from the "mail" (the log provider's line in wrangler's log), type a new
-// password, sign in with it. At 375 and 1280 px, with the accessibility script.
+// The account pages mails link to, as their owner lives them, in headless Chromium against
+// `wrangler dev`: a forgotten password (ask for the link, open it from the "mail", the log
+// provider's line in wrangler's log, type a new password, sign in with it) and the email
+// confirmation after registering. At 375 and 1280 px, with the accessibility script.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -115,6 +116,59 @@ describe.skipIf(!hasChromium)('the password-reset page in Chromium', () => {
       expect(await again.isVisible('#reset')).toBe(false);
       await page.close();
       await again.close();
+    });
+  }
+});
+
+describe.skipIf(!hasChromium)('the email-confirmation page in Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const width of [375, 1280]) {
+    it(`at ${width} px: the mailed link confirms the address and says so; a spoiled link says what to do`, async () => {
+      const email = `verify-${width}-${Date.now().toString(36)}@example.com`;
+      const reg = await call<{ token: string }>('POST', '/api/users/register/', {
+        headers: ownAddress(),
+        body: { email, password: OLD, password_confirm: OLD, business_name: `Verify ${width}` },
+      });
+      expect(reg.status).toBe(201);
+      const link = await until(
+        async () => mailedLink(email, '/account/verify-email#token='),
+        (l) => l !== null,
+      );
+      const url = new URL(link ?? '');
+      const here = `${inject('baseUrl')}${url.pathname}${url.hash}`;
+
+      const context = await browser.newContext({ viewport: { width, height: 800 }, bypassCSP: true });
+      const page = await context.newPage();
+      const problems = watch(page);
+      await page.goto(here);
+      await page.locator('#done').waitFor();
+      expect(await page.textContent('#done-text')).toBe(`Your email address ${email} is confirmed.`);
+      expect(page.url()).not.toContain('token');
+      expect(await axeViolations(page)).toEqual([]);
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: resolve(ARTIFACTS, `verify-email-${width}.png`), fullPage: true });
+      expect(problems).toEqual([]);
+      const profile = await call<{ email_verified: boolean }>('GET', '/api/users/profile/', { token: reg.body.token });
+      expect(profile.body.email_verified).toBe(true);
+
+      // A link cut short or tampered with: no confirmation, and what to do instead (from another
+      // page first: a change of the fragment alone would not load the page again).
+      await page.goto('about:blank');
+      await page.goto(`${here.slice(0, -4)}AAAA`);
+      await expect.poll(() => page.textContent('#alert')).toMatch(/invalid or has expired; ask for a new one/);
+      expect(await page.isVisible('#done')).toBe(false);
+      await page.goto('about:blank');
+      await page.goto(`${inject('baseUrl')}${url.pathname}`);
+      await expect.poll(() => page.textContent('#alert')).toMatch(/link is incomplete/);
+      await context.close();
     });
   }
 });

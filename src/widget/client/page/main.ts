@@ -5,6 +5,7 @@ import { bookingPage } from './book';
 import { embedded, post } from './dom';
 import { managePage } from './manage';
 import { resetPage } from './reset';
+import { verifyPage } from './verify';
 
 /** In a frame: tell the widget our height whenever it changes, and pass Escape on as a request to close. */
 function embed(app: HTMLElement) {
@@ -31,5 +32,6 @@ if (app) {
   if (app.dataset.page === 'book') bookingPage(app);
   else if (app.dataset.page === 'manage') managePage(app);
   else if (app.dataset.page === 'reset') resetPage();
+  else if (app.dataset.page === 'verify') void verifyPage();
   else if (app.dataset.page === 'missing') post('error', { code: 'not_found' });
 }
