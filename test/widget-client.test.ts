@@ -150,6 +150,12 @@ describe('the booking pages’ time helpers', () => {
       /(\d{1,2}):00\D.* – (\d{1,2}):00/,
     );
     expect(hours?.[1]).toHaveLength(hours?.[2]?.length ?? 0);
+    // An end past midnight names its day: "… 11:30 PM – Tue 12:30 AM", never "11:30 PM – 12:30 AM".
+    const late = when({ start_time: '2026-12-07T14:30:00Z', end_time: '2026-12-07T15:30:00Z' }, 'Asia/Tokyo');
+    expect(late.split(' – ')[1]).toBe(
+      `${format('weekday', 'Asia/Tokyo', new Date('2026-12-07T15:30:00Z'))} ${format('time', 'Asia/Tokyo', new Date('2026-12-07T15:30:00Z'))}`,
+    );
+    expect(text.split(' – ')[1]).toBe(format('time', 'Europe/Berlin', new Date('2026-03-02T09:00:00Z')));
   });
 
   it('tells the two showings of a repeated hour apart by the zone, and only those', () => {

@@ -68,7 +68,16 @@ describe.skipIf(!hasChromium)('the manage page in Chromium', () => {
       expect(await last.textContent()).toBe(clock(chosen, 'Asia/Singapore'));
       await last.click();
       const end = new Date(Date.parse(chosen) + 90 * 60_000).toISOString();
-      expect(await page.locator('#chosen').textContent()).toMatch(new RegExp(`– ${clock(end, 'Asia/Singapore')}$`));
+      // An end past midnight names its day ("23:30 – Thu 01:00").
+      const inSingapore = (iso: string, o: Intl.DateTimeFormatOptions) =>
+        new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Singapore', ...o }).format(new Date(iso));
+      const endDay =
+        inSingapore(end, { day: 'numeric' }) === inSingapore(chosen, { day: 'numeric' })
+          ? ''
+          : `${inSingapore(end, { weekday: 'short' })} `;
+      expect(await page.locator('#chosen').textContent()).toMatch(
+        new RegExp(`– ${endDay}${clock(end, 'Asia/Singapore')}$`),
+      );
       await page.getByRole('button', { name: 'Move my booking to this time' }).click();
       await expect.poll(() => page.locator('#status').textContent()).toContain('Your booking is moved to');
       const after = await call<{ start_time: string; end_time: string }>('GET', `/api/public/bookings/${made.token}/`);

@@ -77,9 +77,9 @@ export async function newVisitor(
   return { context, page, requests };
 }
 
-/** A clock time as the pages write it (the visitor's locale, en-GB) in `zone`. */
+/** A clock time as the pages write it (the visitor's locale, en-GB: a 24-hour clock, two-digit hours) in `zone`. */
 export const clock = (iso: string, zone: string) =>
-  new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+  new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 
 /** The id of the focused element ('' for none or the body). */
 export const focusedId = (page: Page) =>

@@ -12,13 +12,24 @@ const FORMATS = {
 
 export type FormatName = Exclude<keyof typeof FORMATS, 'key'>;
 
+/**
+ * Whether the visitor's locale reads a 24-hour clock: its times then take two-digit hours ("00:30",
+ * as the emails write them; Intl's "numeric" hour gives "0:30" in en-GB). 12-hour locales keep "9:30 AM".
+ */
+const TWO_DIGIT_HOURS = (() => {
+  const cycle = new Intl.DateTimeFormat(undefined, { hour: 'numeric' }).resolvedOptions().hourCycle;
+  return cycle === 'h23' || cycle === 'h24';
+})();
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 /** One formatter per format and zone, built once: the 'key' one in en-CA (YYYY-MM-DD parts), the rest in the visitor's locale. */
 function formatter(name: keyof typeof FORMATS, zone: string): Intl.DateTimeFormat {
   const key = `${name}|${zone}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(name === 'key' ? 'en-CA' : undefined, Object.assign({ timeZone: zone }, FORMATS[name]));
+    const options: Intl.DateTimeFormatOptions = Object.assign({ timeZone: zone }, FORMATS[name]);
+    if (TWO_DIGIT_HOURS && options.minute) options.hour = '2-digit';
+    f = new Intl.DateTimeFormat(name === 'key' ? 'en-CA' : undefined, options);
     formatters.set(key, f);
   }
   return f;
@@ -87,7 +98,8 @@ export function clockTime(zone: string, date: Date): string {
 /**
  * A session's start and end in a zone, as people read them. Each end carries the zone's name
  * when its time is shown twice that day, and both do when the clocks change between them
- * ("2:00 AM NZDT – 2:00 AM NZST" rather than "2:00 AM – 2:00 AM").
+ * ("2:00 AM NZDT – 2:00 AM NZST" rather than "2:00 AM – 2:00 AM"); an end on another day than
+ * the start names that day.
  */
 export function when(b: { start_time: string; end_time: string }, zone: string): string {
   const start = new Date(b.start_time);
@@ -95,7 +107,9 @@ export function when(b: { start_time: string; end_time: string }, zone: string):
   const changes = zoneTag(zone, start) !== zoneTag(zone, end);
   const tagged = (date: Date, text: string) =>
     changes || repeatedTime(zone, date) ? `${text} ${zoneTag(zone, date)}` : text;
-  return `${tagged(start, format('full', zone, start))} – ${tagged(end, format('time', zone, end))}`;
+  // An end on the next day names its day ("23:30 – Tue 00:30").
+  const endDay = dateKey(b.end_time, zone) === dateKey(b.start_time, zone) ? '' : `${format('weekday', zone, end)} `;
+  return `${tagged(start, format('full', zone, start))} – ${endDay}${tagged(end, format('time', zone, end))}`;
 }
 
 /** A zone as people read it: underscores become spaces. */
