@@ -83,6 +83,15 @@ const Picker = ({ heading = 'Choose a day' }: { heading?: string }) => (
     </h2>
     {/* biome-ignore lint/a11y/useSemanticElements: a grid of buttons, not a form's fieldset */}
     <div id="times" class="times" role="group" aria-labelledby="times-h" />
+    {/* After the times, so the days and the times stay the first two Tab stops. */}
+    <p class="day-nav">
+      <button type="button" id="days-earlier" class="link">
+        ← Earlier days
+      </button>
+      <button type="button" id="days-later" class="link">
+        Later days →
+      </button>
+    </p>
   </section>
 );
 

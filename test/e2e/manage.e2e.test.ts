@@ -194,6 +194,55 @@ describe.skipIf(!hasChromium)('the manage page in Chromium', () => {
       await context.close();
     });
 
+    it(`days page by two weeks up to the trainer's horizon; a booking far ahead moves among the days around it (${width} px)`, async () => {
+      const coach = await openTrainer(`Far Ahead ${width}`);
+      const horizon = await call('PATCH', '/api/users/profile/', {
+        token: coach.token,
+        body: { booking_horizon_days: 40 },
+      });
+      expect(horizon.status).toBe(200);
+      const { context, page } = await newVisitor(browser, width);
+      await page.goto(`${inject('baseUrl')}/book/${coach.slug}`);
+      await page.locator('#days .day').first().waitFor();
+      const firstDates = async () => page.locator('#days .day').first().getAttribute('data-date');
+      const today = await firstDates();
+      expect(await page.locator('#days-earlier').isDisabled()).toBe(true);
+      await page.getByRole('button', { name: 'Later days →' }).click();
+      await expect.poll(firstDates).not.toBe(today);
+      expect(await page.locator('#days-earlier').isDisabled()).toBe(false);
+      const second = await firstDates();
+      await page.getByRole('button', { name: 'Later days →' }).click();
+      await expect.poll(firstDates).not.toBe(second);
+      await page.getByRole('button', { name: 'Later days →' }).click();
+      // Past 40 days: the API refuses, the days stay, the page says why and offers no later days.
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/at most 40 days ahead/);
+      expect(await page.locator('#days-later').isDisabled()).toBe(true);
+      expect(await page.locator('#days .day:not([disabled])').count()).toBeGreaterThan(0);
+      for (let i = 0; i < 3; i++) {
+        if (await page.locator('#days-earlier').isDisabled()) break;
+        await page.getByRole('button', { name: '← Earlier days' }).click();
+        await page.waitForTimeout(300);
+      }
+      await expect.poll(firstDates).toBe(today);
+      expect(await page.locator('#days-earlier').isDisabled()).toBe(true);
+
+      // A booking 30 days ahead: its reschedule opens on the days around it, not on today's two weeks.
+      const day30 = new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10);
+      const far = await call<{ days: { slots: { start_time: string }[] }[] }>(
+        'GET',
+        `/api/public/trainers/${coach.slug}/availability/?from=${day30}&to=${day30}`,
+      );
+      const start = far.body.days[0]?.slots[2]?.start_time ?? '';
+      const made = await book(coach.slug, { start_time: start });
+      await page.goto(`${inject('baseUrl')}/book/manage/${made.token}`);
+      await page.getByRole('button', { name: 'Reschedule' }).click();
+      await page.locator('#days .day:not([disabled])').first().waitFor();
+      const dates = await page.locator('#days .day').evaluateAll((b) => b.map((e) => e.getAttribute('data-date')));
+      expect(dates).toContain(day30);
+      expect(dates).not.toContain(today);
+      await context.close();
+    });
+
     it(`a waitlisted place: its position, no calendar file, and "Leave the waitlist" (${width} px)`, async () => {
       const coach = await openTrainer(`Queue Club ${width}`);
       const circuit = await call<{ id: number }>('POST', '/api/services/', {

@@ -62,6 +62,10 @@ export function dateKey(iso: string, zone: string): string {
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
+/** The calendar date `days` after (or before) a YYYY-MM-DD date. */
+export const shiftDate = (key: string, days: number): string =>
+  new Date(Date.parse(`${key}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
 /** A calendar date's label; noon UTC names the same day everywhere. */
 export const dayLabel = (key: string, name: FormatName): string => format(name, 'UTC', new Date(`${key}T12:00:00Z`));
 

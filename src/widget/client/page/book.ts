@@ -14,7 +14,7 @@ import {
 } from '../text';
 import { type ClassSession, type Slot, validZone, visitorZone, when } from '../time';
 import { $, api, post, problemOf, setFieldError, show, showAlert } from './dom';
-import { el, errorCode, load, renderDays, renderTimes, type State, setupZones } from './picker';
+import { el, errorCode, load, renderDays, renderTimes, type State, setupZones, wireDayNav } from './picker';
 import { roving } from './roving';
 
 const FIELDS = ['first_name', 'last_name', 'email', 'phone', 'notes'];
@@ -279,6 +279,7 @@ export function bookingPage(app: HTMLElement): void {
   // Arrow keys select the next day (its times show at once); among times they only move focus.
   roving(el.days(), (button) => button.click());
   roving(el.times());
+  wireDayNav(s, choose);
   for (const name of FIELDS) $(`f-${name}`).addEventListener('input', () => setFieldError(name, ''));
   const backToTimes = () => {
     showPicker();

@@ -1,9 +1,9 @@
 // The manage page (/book/manage/{token}): one booking, its calendar file, moving it to another
 // offered time (the booking page's picker) and cancelling it, with what that means said first.
 import { cancelNote, cancelWords, messages, retryText, statusText, wherePieces } from '../text';
-import { clockTime, format, type Slot, validZone, visitorZone, when, zoneName } from '../time';
+import { clockTime, dateKey, format, type Slot, shiftDate, validZone, visitorZone, when, zoneName } from '../time';
 import { $, api, focusOn, post, problemOf, setFieldError, show, showAlert } from './dom';
-import { el, load, renderDays, renderTimes, type State, setupZones } from './picker';
+import { el, load, renderDays, renderTimes, type State, setupZones, wireDayNav } from './picker';
 
 interface Booking extends Slot {
   status: string;
@@ -176,9 +176,15 @@ async function openReschedule(p: Page) {
       selected: null,
       sending: false,
     };
+    // The two weeks around the booking's own date (in the trainer's calendar), never before today.
+    const today = dateKey(new Date().toISOString(), trainerZone);
+    const near = shiftDate(dateKey(b.start_time, trainerZone), -3);
+    s.earliest = today;
+    s.from = near > today ? near : today;
     p.picker = s;
     $('tz-trainer').textContent = trainerZone;
     setupZones(s, visitorZone(), trainerZone, () => renderDays(s, (slot) => choose(p, slot)));
+    wireDayNav(s, (slot) => choose(p, slot));
   }
   const s = p.picker;
   s.selected = null;

@@ -1,7 +1,7 @@
 // The day-and-time picker both pages share (the booking page and the manage page's reschedule):
 // free times by day in the zone the visitor picks. The page's shell renders its elements
 // (pages.tsx: ZoneSelect and Picker); the page decides what choosing a time does.
-import { classAction, classLabel, dayCountLines, retryText } from '../text';
+import { classAction, classLabel, dayCountLines, messages, retryText } from '../text';
 import {
   type ApiDay,
   type ClassSession,
@@ -10,6 +10,7 @@ import {
   dayLabel,
   groupByZoneDate,
   type Slot,
+  shiftDate,
   when,
   zoneChoices,
   zoneOptionLabel,
@@ -36,7 +37,17 @@ export interface State {
   loading?: Promise<boolean>;
   /** The booking just made (the booking page's confirmation): its time follows the zone chosen. */
   booked?: Slot | null;
+  /** The first date asked for (the trainer's calendar); none: the API's default, today. */
+  from?: string;
+  /** The first date of the days shown, and the earliest the picker goes back to (today). */
+  shownFrom?: string;
+  earliest?: string;
+  /** The trainer's booking horizon was reached: no later days. */
+  atHorizon?: boolean;
 }
+
+/** Days per page: the API's default range. */
+const PAGE_DAYS = 14;
 
 export const el = {
   status: () => $('status'),
@@ -154,8 +165,42 @@ export function renderDays(s: State, choose: (slot: Slot) => void) {
     daysEl.appendChild(button);
   }
   setTabStop(daysEl);
-  el.status().textContent = open.length ? '' : 'No free times in the next two weeks. Please check back later.';
+  const paged = !!s.from && s.from !== s.earliest;
+  el.status().textContent = open.length
+    ? ''
+    : paged
+      ? 'No free times on these days. Try other days.'
+      : 'No free times in the next two weeks. Please check back later or try later days.';
+  $<HTMLButtonElement>('days-earlier').disabled = !s.earliest || (s.shownFrom ?? '') <= s.earliest;
+  $<HTMLButtonElement>('days-later').disabled = !!s.atHorizon;
   renderTimes(s, choose);
+}
+
+/**
+ * The two weeks after the days shown (`direction` 1) or before them (-1, never before today). Past
+ * the trainer's booking horizon the API refuses `from`: the days stay, and the page says why.
+ */
+export function pageDays(s: State, direction: 1 | -1, choose: (slot: Slot) => void): Promise<boolean> {
+  // From the days last asked for, so a second click before the first answer goes one page further.
+  const base = s.from ?? s.shownFrom;
+  if (!base) return Promise.resolve(false);
+  const back = shiftDate(base, -PAGE_DAYS);
+  if (direction < 0) s.atHorizon = false;
+  s.from = direction > 0 ? shiftDate(base, PAGE_DAYS) : s.earliest && back < s.earliest ? s.earliest : back;
+  s.selectedDay = null;
+  return load(s, false, choose);
+}
+
+/** "Earlier days" and "Later days"; a button that turns disabled hands focus to the other. */
+export function wireDayNav(s: State, choose: (slot: Slot) => void) {
+  const earlier = $<HTMLButtonElement>('days-earlier');
+  const later = $<HTMLButtonElement>('days-later');
+  const go = async (button: HTMLButtonElement, other: HTMLButtonElement, direction: 1 | -1) => {
+    await pageDays(s, direction, choose);
+    if (button.disabled && !other.disabled) other.focus();
+  };
+  earlier.addEventListener('click', () => go(earlier, later, -1));
+  later.addEventListener('click', () => go(later, earlier, 1));
 }
 
 /** The free times of the chosen service, as the API answers. */
@@ -164,6 +209,7 @@ function fetchTimes(s: State, fresh: boolean): Promise<ApiResult> {
   if (s.service) query.set('service', s.service);
   // Availability is cached for 15 s; after a booking or a conflict, bust the cache.
   if (fresh) query.set('_', String(Date.now()));
+  if (s.from) query.set('from', s.from);
   const search = query.toString();
   return api('GET', `${s.base}availability/${search ? `?${search}` : ''}`);
 }
@@ -172,7 +218,19 @@ function showTimes(s: State, res: ApiResult, choose: (slot: Slot) => void): bool
   const data = res.data as { days?: unknown } | null;
   if (res.status === 200 && data && Array.isArray(data.days)) {
     s.apiDays = data.days;
+    s.shownFrom = s.apiDays[0]?.date;
+    // The first days loaded without a date asked for start today: the picker goes back no further.
+    s.earliest ??= s.from ? undefined : s.shownFrom;
     renderDays(s, choose);
+    return true;
+  }
+  const refusedFrom = problemOf(res.data).errors?.from;
+  if (res.status === 400 && refusedFrom && s.shownFrom) {
+    // Past the booking horizon: the days shown stay, and no later ones are offered.
+    s.from = s.shownFrom;
+    s.atHorizon = true;
+    renderDays(s, choose);
+    el.status().textContent = messages(refusedFrom);
     return true;
   }
   el.status().textContent = '';
