@@ -169,7 +169,7 @@ function refuseUnagreed(
 ) {
   if (late && !accepts.late) {
     throw conflict(
-      `Cancelling now counts as late (it has since ${lateCancelFrom(start, t.lateCancelHours)}, ${t.lateCancelHours} h before the start)${usesCredit ? ' and uses a credit of your pack' : ''}. Send late_ok: true to cancel anyway.`,
+      `Cancelling now counts as late (from ${lateCancelFrom(start, t.lateCancelHours)}, ${t.lateCancelHours} h before the start)${usesCredit ? ' and uses a credit of your pack' : ''}. Send late_ok: true to cancel anyway.`,
       'late_cancellation',
     );
   }
