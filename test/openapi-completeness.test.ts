@@ -153,6 +153,22 @@ describe('the OpenAPI document describes everything it lists', () => {
     expect(missing, `${missing.length} places lack a summary, description or type:\n${missing.join('\n')}`).toEqual([]);
   });
 
+  it('no allOf joins closed objects: a body that must satisfy two of them could carry no field at all', () => {
+    const doc = openapiDocument<Json>();
+    const found: string[] = [];
+    const visit = (node: unknown, at: string) => {
+      if (Array.isArray(node)) return node.forEach((v, i) => visit(v, `${at}/${i}`));
+      if (!isObject(node)) return;
+      if (Array.isArray(node.allOf) && node.allOf.length > 1) {
+        const closed = node.allOf.filter((part) => resolve(doc, part)?.additionalProperties === false);
+        if (closed.length) found.push(at);
+      }
+      for (const [key, value] of Object.entries(node)) visit(value, `${at}${pointer(key)}`);
+    };
+    visit(doc, '');
+    expect(found).toEqual([]);
+  });
+
   it('the walk finds gaps where there are some (it cannot pass by walking nothing)', () => {
     const doc = {
       paths: {

@@ -85,7 +85,7 @@ const patch = createRoute({
     'A move runs the checks of a create (409 `code`: booking_overlap, calendar_busy, outside_availability, trainer_break, schedule_changed), and a booking paid from a pack cannot move past the pack’s expiry (409 package_expired).',
   request: {
     params: idParam,
-    ...jsonBody(bookingPatchBody.extend({ allow_outside_availability: z.boolean().optional() })),
+    ...jsonBody(bookingPatchBody),
   },
   responses: { 200: jsonResponse(bookingOut, 'Updated'), ...problems(400, 401, 403, 404, 409) },
 });

@@ -99,8 +99,18 @@ export const bookingCreateBody = z
   .openapi('BookingCreate');
 export type BookingCreateInput = z.infer<typeof bookingCreateBody>;
 
+// One object (not a registered schema extended, which the document writes as an allOf of two
+// closed objects that no body satisfies).
 export const bookingPatchBody = z
-  .strictObject({ notes: notesField, start_time: instantField, end_time: instantField })
+  .strictObject({
+    notes: notesField,
+    start_time: instantField,
+    end_time: instantField,
+    allow_outside_availability: z.boolean().openapi({
+      description:
+        'Move outside the weekly windows and over busy time of your connected calendars (never over a break or another booking).',
+    }),
+  })
   .partial()
   .openapi('BookingUpdate');
 
