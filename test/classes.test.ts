@@ -642,6 +642,32 @@ describe('cancelling a class', () => {
   });
 });
 
+describe('a class under way or over', () => {
+  it('is not cancelled (409 class_started): its places stay to be marked completed or no-shows', async () => {
+    const t = await setupTrainer();
+    const service = await classService(t.token, 2);
+    const start = at(futureDay(2).date, '17:00');
+    const cls = await scheduleClass(t.token, service, start);
+    const [who = 0] = await clients(t.token, 1);
+    const place = await bookPlace(t.token, who, cls);
+    expect((await api('POST', `/api/bookings/${place.body.id}/confirm/`, { token: t.token })).status).toBe(200);
+    const after = { 'X-Test-Now': new Date(Date.parse(start) + HOUR).toISOString() };
+    const refused = await api<ProblemBody>('POST', `/api/class-sessions/${cls}/cancel/`, {
+      token: t.token,
+      body: { reason: 'after the fact' },
+      headers: after,
+    });
+    expect([refused.status, refused.body.code]).toEqual([409, 'class_started']);
+    expect((await classDetail(t.token, cls)).status).toBe('scheduled');
+    expect(await messagesOf('class_cancelled', [place.body.id])).toEqual([]);
+    const done = await api<Place>('POST', `/api/bookings/${place.body.id}/mark_completed/`, {
+      token: t.token,
+      headers: after,
+    });
+    expect([done.status, done.body.status]).toEqual([200, 'completed']);
+  });
+});
+
 describe('places by visitors and client users', () => {
   it('a visitor books a place by class_session; a full class waitlists them when asked', async () => {
     const t = await registerTrainer();

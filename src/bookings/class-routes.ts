@@ -67,6 +67,8 @@ const cancel = createRoute({
   method: 'post',
   path: '/api/class-sessions/{id}/cancel',
   summary: 'Cancel a class: every place and waitlisted entry cancelled, credits released, everyone told once',
+  description:
+    'Only before its start: a class under way or over answers 409 `class_started` (mark its places completed or no-shows). A cancelled one: 409 `invalid_transition`.',
   request: {
     params: idParam,
     body: { required: false, content: { 'application/json': { schema: classCancelBody } } },

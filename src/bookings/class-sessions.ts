@@ -146,12 +146,17 @@ export async function changeCapacity(
 export async function cancelClass({ db, queue, now }: ClassChangeDeps, trainerId: number, id: number, reason: string) {
   const current = await findClassRow(db, trainerId, id);
   if (current.status !== 'scheduled') throw conflict('This class session is already cancelled.', 'invalid_transition');
+  // A class under way or over is not called off: its places are completed or no-shows (their credits
+  // decided by that), and a cancel would release credits and tell everyone after the fact.
+  const started = () =>
+    conflict('This class session has started: mark its places completed or no-shows instead.', 'class_started');
+  if (Date.parse(current.start_time) <= Date.parse(now)) throw started();
   const [changed, toldPlaces, toldWaiting] = await db.$client.batch<{ id: number }>([
     statement(
       db,
       sql`UPDATE ${classSessions} SET status = 'cancelled', cancellation_reason = ${reason}, cancelled_at = ${now},
           updated_at = ${now}
-        WHERE id = ${id} AND trainer_id = ${trainerId} AND status = 'scheduled' RETURNING id`,
+        WHERE id = ${id} AND trainer_id = ${trainerId} AND status = 'scheduled' AND start_time > ${now} RETURNING id`,
     ),
     ...cancelPlaces(db, id, reason, now),
   ]);
