@@ -157,7 +157,12 @@ describe('the OpenAPI document describes everything it lists', () => {
     const doc = openapiDocument<Json>();
     const found: string[] = [];
     const visit = (node: unknown, at: string) => {
-      if (Array.isArray(node)) return node.forEach((v, i) => visit(v, `${at}/${i}`));
+      if (Array.isArray(node)) {
+        node.forEach((v, i) => {
+          visit(v, `${at}/${i}`);
+        });
+        return;
+      }
       if (!isObject(node)) return;
       if (Array.isArray(node.allOf) && node.allOf.length > 1) {
         const closed = node.allOf.filter((part) => resolve(doc, part)?.additionalProperties === false);

@@ -16,7 +16,6 @@ import { authenticated, idParam, jsonBody, jsonResponse, noBody, pageSchema, pro
 import { listingOf } from '../lib/pagination';
 import { createRouter } from '../lib/router';
 import { newManageLink } from '../lib/tokens';
-import * as z from '../lib/zod';
 import { enqueue } from '../notifications/outbox';
 import { claimedBookings, findBooking, type ListMode, listBookings } from './queries';
 import { scheduleOf, unwrapOutcome } from './schedule-object';

@@ -180,7 +180,8 @@ async function openReschedule(p: Page) {
     const today = dateKey(new Date().toISOString(), trainerZone);
     const near = shiftDate(dateKey(b.start_time, trainerZone), -3);
     s.earliest = today;
-    s.from = near > today ? near : today;
+    s.from = today;
+    if (near > today) s.from = near;
     p.picker = s;
     $('tz-trainer').textContent = trainerZone;
     setupZones(s, visitorZone(), trainerZone, () => renderDays(s, (slot) => choose(p, slot)));
